@@ -1,0 +1,3 @@
+module github.com/knhk/knhk/gen
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/knhk/knhk
+
+go 1.26

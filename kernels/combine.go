@@ -1,0 +1,58 @@
+package kernels
+
+import "math/bits"
+
+// Blocks appends to dst the 8-row blocks that cover the run r and returns the
+// extended slice. It allocates only when dst lacks capacity.
+func Blocks(dst []Run, r Run) []Run {
+	for off, end := r.Off, r.Off+r.Len; off < end; off += BlockLanes {
+		dst = append(dst, Run{Pred: r.Pred, Off: off, Len: min(BlockLanes, end-off)})
+	}
+	return dst
+}
+
+// Combine returns the hook's exact answer over a whole run from the receipts
+// of its blocks: any block for the existence operations, the summed count
+// compared with k for COUNT_* and UNIQUE_SP. A run with no rows combines the
+// answer of zero matches (COUNT_SP_LE is true over nothing).
+func Combine(h *Hook, rs []Receipt) bool {
+	n := 0
+	for i := range rs {
+		n += bits.OnesCount8(rs[i].Mask)
+	}
+	return decideCount(h, uint64(n))
+}
+
+func decideCount(h *Hook, c uint64) bool {
+	switch h.op {
+	case CountSPGE, CountOPGE:
+		return c >= h.k
+	case CountSPLE, CountOPLE:
+		return c <= h.k
+	case CountSPEQ, CountOPEQ:
+		return c == h.k
+	case UniqueSP:
+		return c == 1
+	}
+	return c != 0
+}
+
+// Merge folds receipts with the ⊕ of DESIGN.md: the ids of the first, the
+// maximum of the ticks, the sum of the lanes, the xor of span ids and hashes.
+// Mask and Result describe one block and are not merged (they are zero in the
+// result); [Combine] gives a hook's answer over several blocks.
+func Merge(rs []Receipt) Receipt {
+	if len(rs) == 0 {
+		return Receipt{}
+	}
+	m := rs[0]
+	m.Mask, m.Result = 0, false
+	for _, r := range rs[1:] {
+		m.Ticks = max(m.Ticks, r.Ticks)
+		m.ActualTicks = max(m.ActualTicks, r.ActualTicks)
+		m.Lanes += r.Lanes
+		m.SpanID ^= r.SpanID
+		m.AHash ^= r.AHash
+	}
+	return m
+}

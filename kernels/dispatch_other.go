@@ -1,0 +1,8 @@
+//go:build purego || !arm64
+
+package kernels
+
+// Without assembly only the generic implementation exists.
+func archImpls() []*Impl { return nil }
+
+func archBatch(implID, *Lanes, []Run, []Hook, *Context, []Receipt) {}

@@ -1,0 +1,49 @@
+package kernels
+
+// The receipt hash. a_hash must be a real hash of what was decided (the
+// original XORed its inputs, so the predicate cancelled and swapping s and o
+// collided). It is built in two halves so the hot path pays for one mix:
+//
+//	key   = fold(mix64(key ^ w)) over op, pred, s, o, dt, k, from keySeed   (once, in NewHook)
+//	aHash = mix64(key ^ (mask | result<<8 | lanes<<16))                     (per evaluation)
+//
+// mix64 is a bijective 64-bit finalizer (xor-shift / multiply, two rounds),
+// so distinct inputs to one round never collide and every input bit affects
+// every output bit. The assembly kernels implement the same function.
+
+const (
+	keySeed = 0x9e3779b97f4a7c15 // 2^64 / golden ratio
+	mixMul  = 0xd6e8feb86659fd93
+)
+
+// mix64 is the finalizer used by every receipt hash.
+func mix64(x uint64) uint64 {
+	x ^= x >> 32
+	x *= mixMul
+	x ^= x >> 32
+	x *= mixMul
+	x ^= x >> 32
+	return x
+}
+
+func hookKey(h *Hook) uint64 {
+	k := uint64(keySeed)
+	for _, w := range [...]uint64{uint64(h.op), h.pred, h.s, h.o, h.dt, h.k} {
+		k = mix64(k ^ w)
+	}
+	return k
+}
+
+// ReceiptHash returns the a_hash of an evaluation of a hook with key hookKey
+// ([Hook.Key]) that matched mask over lanes rows with the given result.
+func ReceiptHash(hookKey uint64, mask uint8, result bool, lanes uint32) uint64 {
+	return mix64(hookKey ^ (uint64(mask) | uint64(b2u8(result))<<8 | uint64(lanes)<<16))
+}
+
+func b2u8(b bool) uint8 {
+	var x uint8
+	if b {
+		x = 1
+	}
+	return x
+}

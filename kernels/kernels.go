@@ -1,0 +1,174 @@
+// Package kernels holds KNHK's hot operations: hooks evaluated over blocks of
+// at most 8 rows of structure-of-arrays lanes, each evaluation leaving a
+// [Receipt].
+//
+// Every operation has a branchless pure-Go implementation (the executable
+// specification, always available) and generated SIMD implementations: AVX2
+// and AVX-512 (F+BW+VL) on amd64, NEON on arm64. At start-up the package picks
+// the best one the CPU runs; the environment variable KNHK_KERNELS
+// (generic|avx2|avx512|neon) forces one, and the build tag purego builds no
+// assembly at all. [Implementations] lists what this CPU can run, so tests and
+// benchmarks can compare them side by side.
+//
+// The batch call [EvalBatch] evaluates many hooks over many blocks in one call
+// into assembly: the blocks' lanes are loaded once and every hook is evaluated
+// against them. That is how the 8-tick budget per hook is met; a single
+// [Eval] pays the cost of a call on its own.
+package kernels
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"unsafe"
+)
+
+// Impl is one implementation of the kernels.
+type Impl struct {
+	name string
+	id   implID
+}
+
+type implID uint8
+
+const (
+	implGeneric implID = iota
+	implAVX2
+	implAVX512
+	implNEON
+)
+
+// batch calls the implementation on checked inputs. It switches on the id
+// rather than calling through a function value so that nothing the caller
+// passes escapes to the heap (the assembly stubs are go:noescape).
+func (im *Impl) batch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) {
+	if im.id == implGeneric {
+		evalBatchGeneric(l, blocks, hooks, ctx, out)
+		return
+	}
+	archBatch(im.id, l, blocks, hooks, ctx, out)
+}
+
+// Name returns the implementation's name: generic, avx2, avx512 or neon.
+func (im *Impl) Name() string { return im.name }
+
+// EvalBatch evaluates every hook over every block with this implementation.
+// Receipt out[b*len(hooks)+h] is hook h over blocks[b], with span id
+// ctx.SpanBase+b*len(hooks)+h. Each block must lie inside the lanes and hold
+// at most [BlockLanes] rows; out must have room for len(blocks)*len(hooks)
+// receipts. It allocates nothing, and its errors are sentinels.
+func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) error {
+	if err := checkBatch(l, blocks, hooks, out); err != nil {
+		return err
+	}
+	if len(blocks) != 0 && len(hooks) != 0 {
+		im.batch(l, blocks, hooks, ctx, out)
+	}
+	return nil
+}
+
+// Eval evaluates one hook over one block with this implementation and writes
+// its receipt to out, with span id ctx.SpanBase.
+func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
+	return im.EvalBatch(l, []Run{r}, unsafe.Slice(h, 1), ctx, unsafe.Slice(out, 1))
+}
+
+func checkBatch(l *Lanes, blocks []Run, hooks []Hook, out []Receipt) error {
+	if err := l.check(); err != nil {
+		return err
+	}
+	if len(out) < len(blocks)*len(hooks) {
+		return ErrShortReceipt
+	}
+	for i := range hooks {
+		if hooks[i].plan&planSealed == 0 {
+			return ErrUnsealedHook
+		}
+	}
+	n := uint64(len(l.S))
+	for _, b := range blocks {
+		if b.Len > BlockLanes {
+			return ErrRunTooLong
+		}
+		if uint64(b.Off)+uint64(b.Len) > n {
+			return ErrRunBounds
+		}
+	}
+	return nil
+}
+
+var (
+	generic = &Impl{name: "generic", id: implGeneric}
+
+	// registered lists the implementations this CPU can run, best last.
+	registered = append([]*Impl{generic}, archImpls()...)
+	active     = generic
+	selectErr  error
+)
+
+func init() {
+	active = registered[len(registered)-1]
+	if name := os.Getenv("KNHK_KERNELS"); name != "" {
+		if err := Select(name); err != nil {
+			selectErr = fmt.Errorf("KNHK_KERNELS: %w", err)
+		}
+	}
+}
+
+// Implementations returns the implementations this CPU can run, the generic
+// one first and the best last.
+func Implementations() []*Impl { return append([]*Impl(nil), registered...) }
+
+// Lookup returns the implementation called name, or an error saying why
+// this CPU cannot run it.
+func Lookup(name string) (*Impl, error) {
+	for _, im := range registered {
+		if im.name == name {
+			return im, nil
+		}
+	}
+	for _, known := range []string{"generic", "avx2", "avx512", "neon"} {
+		if name == known {
+			return nil, fmt.Errorf("kernels: implementation %q is not available on this CPU or build (available: %s)", name, availableNames())
+		}
+	}
+	return nil, fmt.Errorf("kernels: unknown implementation %q (known: generic, avx2, avx512, neon; available here: %s)", name, availableNames())
+}
+
+func availableNames() string {
+	names := make([]string, len(registered))
+	for i, im := range registered {
+		names[i] = im.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// Select makes the named implementation the active one. It is meant for
+// start-up and tests; it must not race with evaluations.
+func Select(name string) error {
+	im, err := Lookup(name)
+	if err != nil {
+		return err
+	}
+	active = im
+	return nil
+}
+
+// Active returns the implementation the package-level functions use.
+func Active() *Impl { return active }
+
+// SelectError reports an invalid KNHK_KERNELS setting found at start-up (the
+// best implementation stays active). Commands should refuse to run with it.
+func SelectError() error { return selectErr }
+
+// EvalBatch evaluates every hook over every block with the active
+// implementation; see [Impl.EvalBatch].
+func EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) error {
+	return active.EvalBatch(l, blocks, hooks, ctx, out)
+}
+
+// Eval evaluates one hook over one block with the active implementation; see
+// [Impl.Eval].
+func Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
+	return active.Eval(l, r, h, ctx, out)
+}
