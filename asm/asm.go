@@ -1,0 +1,90 @@
+// Package asm holds KNHK's per-architecture primitives: the tick counter.
+//
+// A tick is one count of the CPU's invariant timestamp counter, the unit of
+// the 8-tick budget (see DESIGN.md):
+//
+//   - amd64: the TSC, read with RDTSCP followed by LFENCE (or LFENCE; RDTSC;
+//     LFENCE on a CPU without RDTSCP), so the read waits for the instructions
+//     before it and nothing after it starts early. Its frequency comes from
+//     CPUID leaf 0x15 (crystal × ratio), else from the hypervisor's timing leaf
+//     0x40000010, else from a one-off calibration against the monotonic clock.
+//   - arm64: the virtual counter CNTVCT_EL0, read after an ISB so it is not
+//     read early. Its nominal frequency is CNTFRQ_EL0. Ticks are not rescaled:
+//     the factor between CNTVCT_EL0 and its nominal frequency is 1, and
+//     multiplying it up to a CPU clock would invent resolution the counter
+//     does not have (it often runs at 24 MHz). Read ns beside ticks there.
+//   - any other architecture, or the purego build tag: the monotonic clock,
+//     one tick per nanosecond, frequency 1 GHz.
+//
+// [Frequency] is computed lazily, once; nothing is measured at package init.
+package asm
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Source names of [Frequency] that do not depend on a measurement.
+const (
+	SourceCPUIDLeaf15    = "cpuid leaf 0x15"
+	SourceHypervisorLeaf = "cpuid hypervisor leaf 0x40000010"
+	SourceCNTFRQ         = "CNTFRQ_EL0"
+	SourcePurego         = "monotonic clock (purego)"
+)
+
+// calibrationWindow is how long [Frequency] calibrates when the hardware does
+// not report the counter frequency.
+const calibrationWindow = 80 * time.Millisecond
+
+var freq struct {
+	once sync.Once
+	hz   uint64
+	src  string
+}
+
+// Frequency returns the tick counter's frequency in Hz and how it was
+// obtained: one of the Source constants, or "calibrated against the monotonic
+// clock over N ms". The first call may take up to 100 ms (calibration).
+func Frequency() (hz uint64, source string) {
+	freq.once.Do(func() {
+		if hz, src, ok := nominalFrequency(); ok {
+			freq.hz, freq.src = hz, src
+			return
+		}
+		freq.hz = Calibrate(calibrationWindow)
+		freq.src = fmt.Sprintf("calibrated against the monotonic clock over %d ms", calibrationWindow.Milliseconds())
+	})
+	return freq.hz, freq.src
+}
+
+// Calibrate measures the tick counter's frequency in Hz against the monotonic
+// clock over a window of about d (it sleeps for d).
+func Calibrate(d time.Duration) uint64 {
+	c0, t0 := pair()
+	time.Sleep(d)
+	c1, t1 := pair()
+	ns := t1.Sub(t0).Nanoseconds()
+	if ns <= 0 {
+		return 0
+	}
+	return uint64(float64(c1-c0) * 1e9 / float64(ns))
+}
+
+// pair returns a tick count and a monotonic time read as close together as it
+// can: the tightest of a few (ticks, time, ticks) brackets, so a preemption
+// between the two reads does not skew the calibration.
+func pair() (uint64, time.Time) {
+	var best uint64 = ^uint64(0)
+	var c uint64
+	var t time.Time
+	for range 8 {
+		a := Ticks()
+		now := time.Now()
+		b := Ticks()
+		if b-a < best {
+			best, c, t = b-a, a+(b-a)/2, now
+		}
+	}
+	return c, t
+}

@@ -1,0 +1,78 @@
+package asm
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTicksMonotonic(t *testing.T) {
+	prev := Ticks()
+	for i := range 100000 {
+		now := Ticks()
+		if now < prev {
+			t.Fatalf("read %d went backwards: %d after %d", i, now, prev)
+		}
+		prev = now
+	}
+}
+
+func TestTicksAdvance(t *testing.T) {
+	hz, _ := Frequency()
+	a := Ticks()
+	time.Sleep(5 * time.Millisecond)
+	b := Ticks()
+	// At least 5 ms worth of ticks, allowing 1% for rounding of the frequency.
+	if min := uint64(float64(hz) * 0.005 * 0.99); b-a < min {
+		t.Fatalf("5 ms sleep advanced %d ticks, want >= %d at %d Hz", b-a, min, hz)
+	}
+}
+
+func TestFrequencyPlausible(t *testing.T) {
+	hz, src := Frequency()
+	t.Logf("tick counter: %d Hz (%s)", hz, src)
+	// Counters run from a few MHz (arm64 system counters) to a few GHz.
+	if hz < 1e6 || hz > 20e9 {
+		t.Fatalf("frequency %d Hz is implausible", hz)
+	}
+	switch src {
+	case SourceCPUIDLeaf15, SourceHypervisorLeaf, SourceCNTFRQ, SourcePurego:
+	default:
+		if !strings.HasPrefix(src, "calibrated against the monotonic clock over ") {
+			t.Fatalf("unknown frequency source %q", src)
+		}
+	}
+	if hz2, src2 := Frequency(); hz2 != hz || src2 != src {
+		t.Fatalf("second call returned %d (%s), first %d (%s)", hz2, src2, hz, src)
+	}
+}
+
+// TestCalibrationAgrees checks the reported frequency against an independent
+// measurement. The best of three windows is kept, so one preemption on a busy
+// machine does not fail the test; 1% is far tighter than any wrong source
+// (a core clock instead of the TSC is off by tens of percent).
+func TestCalibrationAgrees(t *testing.T) {
+	hz, src := Frequency()
+	best := math.Inf(1)
+	for range 3 {
+		got := Calibrate(60 * time.Millisecond)
+		rel := math.Abs(float64(got)-float64(hz)) / float64(hz)
+		t.Logf("calibrated %d Hz vs %d Hz (%s): %.4f%%", got, hz, src, rel*100)
+		best = min(best, rel)
+		if best < 0.01 {
+			return
+		}
+	}
+	t.Fatalf("calibration disagrees with the reported frequency by %.2f%% (> 1%%)", best*100)
+}
+
+func BenchmarkTicks(b *testing.B) {
+	var sink uint64
+	for b.Loop() {
+		sink += Ticks()
+	}
+	if sink == 0 {
+		b.Fatal("no ticks")
+	}
+}
