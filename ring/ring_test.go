@@ -1,0 +1,344 @@
+package ring
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/knhk/knhk/kernels"
+)
+
+func mustNew[T Row](t testing.TB, size int) *Ring[T] {
+	t.Helper()
+	r, err := New[T](size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestTickIsolation is the original's P0 test: size 8, one row at tick 0,
+// one at tick 1, each tick gets its own row back.
+func TestTickIsolation(t *testing.T) {
+	r := mustNew[Delta](t, 8)
+	if err := r.Enqueue(0, []Delta{{S: 0x1111, P: 0x2222, O: 0x3333, Cycle: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Enqueue(1, []Delta{{S: 0x4444, P: 0x5555, O: 0x6666, Cycle: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	var dst [8]Delta
+	for tick, want := range []uint64{0x1111, 0x4444} {
+		n, err := r.Dequeue(uint64(tick), dst[:])
+		if err != nil || n != 1 || dst[0].S != want || dst[0].Cycle != uint64(tick) {
+			t.Fatalf("tick %d: got n=%d err=%v row=%+v, want S=%#x", tick, n, err, dst[0], want)
+		}
+	}
+	for tick := range uint64(Slots) {
+		if n, err := r.Dequeue(tick, dst[:]); n != 0 || err != nil {
+			t.Fatalf("tick %d not empty: n=%d err=%v", tick, n, err)
+		}
+	}
+}
+
+func TestNewSize(t *testing.T) {
+	for _, size := range []int{-8, 0, 1, 4, 7, 12, 24, 1000} {
+		_, err := New[Delta](size)
+		if !errors.Is(err, ErrSize) {
+			t.Errorf("New(%d): err = %v, want ErrSize", size, err)
+		} else if want := strconv.Itoa(size); !contains(err.Error(), want) {
+			t.Errorf("New(%d): error %q does not name the size", size, err)
+		}
+	}
+	for _, size := range []int{8, 16, 64, 1 << 12} {
+		r, err := New[Assertion](size)
+		if err != nil || r.Cap() != size/Slots {
+			t.Errorf("New(%d): cap=%v err=%v", size, r.Cap(), err)
+		}
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+// TestWrapAround moves batches of a length prime to the slot size through
+// every slot for thousands of laps, so every start offset and split wraps.
+func TestWrapAround(t *testing.T) {
+	r := mustNew[Delta](t, 64) // 8 rows per slot
+	const batches = 5000
+	var seq [Slots]uint64
+	var in, out [5]Delta
+	for i := range batches {
+		for tick := range uint64(Slots) {
+			n := 1 + (i+int(tick))%5
+			for j := range n {
+				in[j] = Delta{S: tick, O: seq[tick] + uint64(j), Cycle: tick}
+			}
+			if err := r.Enqueue(tick, in[:n]); err != nil {
+				t.Fatalf("batch %d tick %d: %v", i, tick, err)
+			}
+			got, err := r.Dequeue(tick, out[:])
+			if err != nil || got != n {
+				t.Fatalf("batch %d tick %d: dequeued %d err=%v, want %d", i, tick, got, err, n)
+			}
+			for j := range n {
+				if out[j] != in[j] {
+					t.Fatalf("batch %d tick %d row %d: %+v, want %+v", i, tick, j, out[j], in[j])
+				}
+			}
+			seq[tick] += uint64(n)
+		}
+	}
+	if laps := seq[0] / 8; laps < 1000 {
+		t.Fatalf("only %d laps", laps)
+	}
+}
+
+func TestFullAndEmpty(t *testing.T) {
+	r := mustNew[Delta](t, 64) // 8 rows per slot
+	rows := make([]Delta, 9)
+	for i := range rows {
+		rows[i].S = uint64(i + 1)
+	}
+	if err := r.Enqueue(3, rows); !errors.Is(err, ErrBatchTooLarge) {
+		t.Fatalf("9 rows into 8: %v", err)
+	}
+	if err := r.Enqueue(3, rows[:5]); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Enqueue(3, rows[5:9]); !errors.Is(err, ErrFull) {
+		t.Fatalf("4 rows into 3 free: %v", err)
+	}
+	if r.Len(3) != 5 {
+		t.Fatalf("Len = %d after a refused batch, want 5", r.Len(3))
+	}
+	if err := r.Enqueue(3, rows[5:8]); err != nil {
+		t.Fatalf("3 rows into 3 free: %v", err)
+	}
+	if err := r.Enqueue(3, rows[8:9]); !errors.Is(err, ErrFull) {
+		t.Fatalf("1 row into a full slot: %v", err)
+	}
+	if err := r.Enqueue(4, rows[:8]); err != nil { // other slots are unaffected
+		t.Fatal(err)
+	}
+	var dst [3]Delta
+	var got []uint64
+	for {
+		n, err := r.Dequeue(3, dst[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		for _, d := range dst[:n] {
+			got = append(got, d.S)
+		}
+	}
+	for i, s := range got {
+		if s != uint64(i+1) {
+			t.Fatalf("FIFO order broken: %v", got)
+		}
+	}
+	if len(got) != 8 || r.Len(3) != 0 || r.Len(4) != 8 {
+		t.Fatalf("got %d rows, Len(3)=%d Len(4)=%d", len(got), r.Len(3), r.Len(4))
+	}
+	if err := r.Enqueue(3, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.Dequeue(3, nil); n != 0 || err != nil {
+		t.Fatalf("zero-length dequeue: %d %v", n, err)
+	}
+}
+
+func TestReservePeekInPlace(t *testing.T) {
+	r := mustNew[Delta](t, 32) // 4 rows per slot
+	if err := r.Enqueue(2, make([]Delta, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := r.Dequeue(2, make([]Delta, 3)); n != 3 {
+		t.Fatal(n)
+	}
+	// The slot is at offset 3: a 3-row reservation wraps.
+	a, b, err := r.Reserve(10, 3) // cycle 10 is tick 2
+	if err != nil || len(a) != 1 || len(b) != 2 {
+		t.Fatalf("Reserve: len(a)=%d len(b)=%d err=%v", len(a), len(b), err)
+	}
+	a[0] = Delta{S: 1, Cycle: 10}
+	b[0] = Delta{S: 2, Cycle: 10, Parked: true}
+	b[1] = Delta{S: 3, Cycle: 10}
+	if r.Len(2) != 0 {
+		t.Fatal("reserved rows visible before Commit")
+	}
+	if err := r.Commit(10); err != nil {
+		t.Fatal(err)
+	}
+	a, b, err = r.Peek(2, 8)
+	if err != nil || len(a) != 1 || len(b) != 2 || a[0].S != 1 || !b[0].Parked || b[1].S != 3 {
+		t.Fatalf("Peek: %v %v %v", a, b, err)
+	}
+	r.Release(2, 1)
+	if a, b, _ = r.Peek(2, 1); len(a) != 1 || b != nil || a[0].S != 2 {
+		t.Fatalf("Peek after Release(1): %v %v", a, b)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("Release beyond Peek did not panic")
+			}
+		}()
+		r.Release(2, 3)
+	}()
+	r.Release(2, 1)
+	if r.Len(2) != 1 {
+		t.Fatalf("Len = %d, want 1", r.Len(2))
+	}
+}
+
+func TestAssertionCarriesReceipt(t *testing.T) {
+	r := mustNew[Assertion](t, 16)
+	want := Assertion{S: 1, P: 2, O: 3, Receipt: kernels.Receipt{CycleID: 9, SpanID: 77, AHash: 0xfeed, HookID: 4, Lanes: 8, Mask: 0x81, Result: true}}
+	if err := r.Enqueue(9, []Assertion{want}); err != nil {
+		t.Fatal(err)
+	}
+	var dst [2]Assertion
+	if n, err := r.Dequeue(9, dst[:]); n != 1 || err != nil || dst[0] != want {
+		t.Fatalf("got %d %v %+v", n, err, dst[0])
+	}
+}
+
+func TestClose(t *testing.T) {
+	r := mustNew[Delta](t, 16) // 2 rows per slot
+	if err := r.Enqueue(0, []Delta{{S: 1}, {S: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Reserve(1, 1); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	r.Close()
+	if !r.Closed() {
+		t.Fatal("Closed() = false")
+	}
+	if err := r.Commit(1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Commit of a reservation made before Close: %v", err)
+	}
+	if err := r.Enqueue(1, []Delta{{S: 3}}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Enqueue after Close: %v", err)
+	}
+	if err := r.Enqueue(0, []Delta{{S: 3}}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Enqueue into a full closed slot: %v", err)
+	}
+	var dst [1]Delta
+	for want := uint64(1); want <= 2; want++ { // committed rows are still delivered
+		if n, err := r.Dequeue(0, dst[:]); n != 1 || err != nil || dst[0].S != want {
+			t.Fatalf("drain: %d %v %+v", n, err, dst[0])
+		}
+	}
+	if n, err := r.Dequeue(0, dst[:]); n != 0 || !errors.Is(err, ErrClosed) {
+		t.Fatalf("drained closed slot: %d %v", n, err)
+	}
+	if n, err := r.Dequeue(1, dst[:]); n != 0 || !errors.Is(err, ErrClosed) {
+		t.Fatalf("uncommitted reservation leaked: %d %v", n, err)
+	}
+}
+
+// TestCloseReleasesWaiters blocks a producer on a full slot and a consumer
+// on an empty one, closes the ring, and expects both to return ErrClosed.
+func TestCloseReleasesWaiters(t *testing.T) {
+	r := mustNew[Delta](t, 8)
+	if err := r.Enqueue(0, []Delta{{S: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- r.EnqueueWait(context.Background(), 0, []Delta{{S: 2}}) }()
+	go func() {
+		_, err := r.DequeueWait(context.Background(), 5, make([]Delta, 1))
+		errs <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	r.Close()
+	for range 2 {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, ErrClosed) {
+				t.Fatalf("waiter returned %v, want ErrClosed", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Close did not release a waiter")
+		}
+	}
+}
+
+func TestWaitContext(t *testing.T) {
+	r, err := New[Delta](8, WithWaiter(Backoff{Spins: 1, Yields: 1, Sleep: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := r.DequeueWait(ctx, 0, make([]Delta, 1)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("DequeueWait: %v", err)
+	}
+	if err := r.Enqueue(0, []Delta{{S: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.EnqueueWait(ctx, 0, []Delta{{S: 2}}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("EnqueueWait: %v", err)
+	}
+	if err := r.EnqueueWait(ctx, 0, make([]Delta, 2)); !errors.Is(err, ErrBatchTooLarge) {
+		t.Fatalf("EnqueueWait of an impossible batch: %v", err)
+	}
+	if n, err := r.DequeueWait(ctx, 0, make([]Delta, 4)); n != 1 || err != nil {
+		t.Fatalf("DequeueWait with a row ready: %d %v", n, err)
+	}
+}
+
+func TestNoAllocs(t *testing.T) {
+	r := mustNew[Delta](t, 64)
+	a := mustNew[Assertion](t, 64)
+	rows := make([]Delta, 8)
+	arows := make([]Assertion, 8)
+	dst := make([]Delta, 8)
+	adst := make([]Assertion, 8)
+	ctx := context.Background()
+	var cycle uint64
+	allocs := testing.AllocsPerRun(1000, func() {
+		cycle++
+		if err := r.Enqueue(cycle, rows[:5]); err != nil {
+			panic(err)
+		}
+		if err := r.EnqueueWait(ctx, cycle, rows[5:]); err != nil {
+			panic(err)
+		}
+		if n, err := r.Dequeue(cycle, dst[:3]); n != 3 || err != nil {
+			panic(err)
+		}
+		if n, err := r.DequeueWait(ctx, cycle, dst); n != 5 || err != nil {
+			panic(err)
+		}
+		if err := r.Enqueue(cycle, make([]Delta, 9)); err != ErrBatchTooLarge {
+			panic(err)
+		}
+		if err := a.Enqueue(cycle, arows); err != nil {
+			panic(err)
+		}
+		if err := a.Enqueue(cycle, arows[:1]); err != ErrFull {
+			panic(err)
+		}
+		if n, err := a.Dequeue(cycle, adst); n != 8 || err != nil {
+			panic(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per enqueue/dequeue round, want 0", allocs)
+	}
+}
