@@ -1,0 +1,433 @@
+package ntriples
+
+import (
+	"unicode/utf8"
+)
+
+// Byte classes for the scanning loops: one table lookup per byte.
+var (
+	iriPlain [256]bool // may appear unescaped in an IRIREF (ASCII only)
+	strPlain [256]bool // may appear unescaped in a string literal (ASCII only)
+)
+
+func init() {
+	for c := 0x21; c < 0x80; c++ {
+		switch c {
+		case '<', '>', '"', '{', '}', '|', '^', '`', '\\':
+		default:
+			iriPlain[c] = true
+		}
+	}
+	for c := 0; c < 0x80; c++ {
+		switch c {
+		case '"', '\\', '\n', '\r':
+		default:
+			strPlain[c] = true
+		}
+	}
+}
+
+// fail records why the current line is bad; found appends what was there.
+func (p *Parser) fail(at int, msg string, found bool) bool {
+	p.failAt, p.failMsg, p.found = at, msg, found
+	return false
+}
+
+// parseLine parses one line into p.q. stmt is false for a blank or comment
+// line; ok is false when the line is bad (see p.fail*).
+func (p *Parser) parseLine(l []byte) (stmt, ok bool) {
+	i := skipWS(l, 0)
+	if i == len(l) {
+		return false, true
+	}
+	if l[i] == '#' {
+		return false, p.comment(l, i)
+	}
+	if cap(p.scratch) < len(l) {
+		p.scratch = make([]byte, 0, len(l)+len(l)/2)
+	}
+	p.scratch = p.scratch[:0]
+	q := &p.q
+
+	switch l[i] {
+	case '<':
+		i, ok = p.iri(l, i, &q.Subject)
+	case '_':
+		i, ok = p.blank(l, i, &q.Subject)
+	default:
+		return true, p.fail(i, "expected an IRI or blank node as subject", true)
+	}
+	if !ok {
+		return true, false
+	}
+	i = skipWS(l, i)
+	if i >= len(l) || l[i] != '<' {
+		return true, p.fail(i, "expected an IRI as predicate", true)
+	}
+	if i, ok = p.iri(l, i, &q.Predicate); !ok {
+		return true, false
+	}
+	i = skipWS(l, i)
+	if i >= len(l) {
+		return true, p.fail(i, "expected an IRI, blank node or literal as object", true)
+	}
+	switch l[i] {
+	case '<':
+		i, ok = p.iri(l, i, &q.Object)
+	case '_':
+		i, ok = p.blank(l, i, &q.Object)
+	case '"':
+		i, ok = p.literal(l, i, &q.Object)
+	default:
+		return true, p.fail(i, "expected an IRI, blank node or literal as object", true)
+	}
+	if !ok {
+		return true, false
+	}
+	i = skipWS(l, i)
+	q.Graph = Term{}
+	if p.opt.Quads && i < len(l) && l[i] != '.' {
+		switch l[i] {
+		case '<':
+			i, ok = p.iri(l, i, &q.Graph)
+		case '_':
+			i, ok = p.blank(l, i, &q.Graph)
+		default:
+			return true, p.fail(i, "expected an IRI or blank node as graph label, or '.'", true)
+		}
+		if !ok {
+			return true, false
+		}
+		i = skipWS(l, i)
+	}
+	if i >= len(l) || l[i] != '.' {
+		if p.opt.Quads {
+			return true, p.fail(i, "expected '.' to end the quad", true)
+		}
+		return true, p.fail(i, "expected '.' to end the triple", true)
+	}
+	i = skipWS(l, i+1)
+	if i < len(l) {
+		if l[i] != '#' {
+			return true, p.fail(i, "expected a comment or end of line after '.'", true)
+		}
+		return true, p.comment(l, i)
+	}
+	return true, true
+}
+
+func skipWS(l []byte, i int) int {
+	for i < len(l) && (l[i] == ' ' || l[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+func (p *Parser) comment(l []byte, i int) bool {
+	if !utf8.Valid(l[i:]) {
+		j := i
+		for j < len(l) {
+			r, n := utf8.DecodeRune(l[j:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			j += n
+		}
+		return p.fail(j, "invalid UTF-8 in comment", false)
+	}
+	return true
+}
+
+// iri parses an IRIREF at l[i] == '<' into t and returns the index after it.
+func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
+	start := i + 1
+	j := start
+	for j < len(l) && iriPlain[l[j]] {
+		j++
+	}
+	value := l[start:j]
+	decoded := false
+	mark := len(p.scratch)
+	for {
+		if j >= len(l) {
+			return j, p.fail(j, "expected '>' to end the IRI", true)
+		}
+		c := l[j]
+		if c == '>' {
+			break
+		}
+		switch {
+		case c >= 0x80:
+			r, n := utf8.DecodeRune(l[j:])
+			if r == utf8.RuneError && n == 1 {
+				return j, p.fail(j, "invalid UTF-8 in IRI", false)
+			}
+			if decoded {
+				p.scratch = append(p.scratch, l[j:j+n]...)
+			}
+			j += n
+		case c == '\\':
+			if !decoded {
+				decoded = true
+				p.scratch = append(p.scratch, value...)
+			}
+			r, n, ok := p.uchar(l, j)
+			if !ok {
+				return j, false
+			}
+			if r < 0x80 && !iriPlain[r] {
+				return j, p.fail(j, "escape encodes a character not allowed in an IRI", false)
+			}
+			p.scratch = utf8.AppendRune(p.scratch, r)
+			j += n
+		case iriPlain[c]:
+			if decoded {
+				p.scratch = append(p.scratch, c)
+			}
+			j++
+		default:
+			return j, p.fail(j, "character not allowed in an IRI", true)
+		}
+	}
+	if decoded {
+		value = p.scratch[mark:]
+	}
+	if !absolute(value) {
+		return start, p.fail(start, "relative IRI: N-Triples needs an absolute IRI (with a scheme)", false)
+	}
+	*t = Term{Kind: IRI, Value: value}
+	return j + 1, true
+}
+
+// absolute reports whether iri starts with a scheme: ALPHA *(ALPHA / DIGIT /
+// "+" / "-" / ".") ":".
+func absolute(iri []byte) bool {
+	for k, c := range iri {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case k > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case k > 0 && c == ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// uchar decodes \uXXXX or \UXXXXXXXX at l[j] == '\\' and returns the rune and
+// the length of the escape.
+func (p *Parser) uchar(l []byte, j int) (rune, int, bool) {
+	if j+1 >= len(l) || (l[j+1] != 'u' && l[j+1] != 'U') {
+		return 0, 0, p.fail(j, "expected \\u or \\U escape", false)
+	}
+	n := 4
+	if l[j+1] == 'U' {
+		n = 8
+	}
+	var r rune
+	for k := j + 2; k < j+2+n; k++ {
+		if k >= len(l) {
+			return 0, 0, p.fail(k, "expected a hex digit in escape", true)
+		}
+		d := unhex(l[k])
+		if d < 0 {
+			return 0, 0, p.fail(k, "expected a hex digit in escape", true)
+		}
+		r = r<<4 | rune(d)
+	}
+	if r > utf8.MaxRune || (0xD800 <= r && r <= 0xDFFF) {
+		return 0, 0, p.fail(j, "escape is not a Unicode scalar value", false)
+	}
+	return r, 2 + n, true
+}
+
+func unhex(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c-'a') + 10
+	case 'A' <= c && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// literal parses a literal at l[i] == '"' into t.
+func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
+	start := i + 1
+	j := start
+	for j < len(l) && strPlain[l[j]] {
+		j++
+	}
+	value := l[start:j]
+	decoded := false
+	mark := len(p.scratch)
+	for {
+		if j >= len(l) {
+			return j, p.fail(j, "expected '\"' to end the string", true)
+		}
+		c := l[j]
+		if c == '"' {
+			break
+		}
+		switch {
+		case strPlain[c]:
+			if decoded {
+				p.scratch = append(p.scratch, c)
+			}
+			j++
+		case c >= 0x80:
+			r, n := utf8.DecodeRune(l[j:])
+			if r == utf8.RuneError && n == 1 {
+				return j, p.fail(j, "invalid UTF-8 in string", false)
+			}
+			if decoded {
+				p.scratch = append(p.scratch, l[j:j+n]...)
+			}
+			j += n
+		case c == '\\':
+			if !decoded {
+				decoded = true
+				p.scratch = append(p.scratch, value...)
+			}
+			var e byte
+			if j+1 < len(l) {
+				switch l[j+1] {
+				case 't':
+					e = '\t'
+				case 'b':
+					e = '\b'
+				case 'n':
+					e = '\n'
+				case 'r':
+					e = '\r'
+				case 'f':
+					e = '\f'
+				case '"', '\'', '\\':
+					e = l[j+1]
+				}
+			}
+			if e != 0 {
+				p.scratch = append(p.scratch, e)
+				j += 2
+				continue
+			}
+			if j+1 < len(l) && l[j+1] != 'u' && l[j+1] != 'U' {
+				return j, p.fail(j, "invalid escape: expected one of \\t \\b \\n \\r \\f \\\" \\' \\\\ \\u \\U", false)
+			}
+			r, n, ok := p.uchar(l, j)
+			if !ok {
+				return j, false
+			}
+			p.scratch = utf8.AppendRune(p.scratch, r)
+			j += n
+		default: // a raw CR cannot be here: it ends the line
+			return j, p.fail(j, "character not allowed in a string", true)
+		}
+	}
+	if decoded {
+		value = p.scratch[mark:]
+	}
+	*t = Term{Kind: Literal, Value: value}
+	j++
+	if j < len(l) && l[j] == '@' {
+		k := j + 1
+		for k < len(l) && isAlpha(l[k]) {
+			k++
+		}
+		if k == j+1 {
+			return k, p.fail(k, "expected a letter to start the language tag", true)
+		}
+		for k < len(l) && l[k] == '-' {
+			k++
+			s := k
+			for k < len(l) && (isAlpha(l[k]) || '0' <= l[k] && l[k] <= '9') {
+				k++
+			}
+			if k == s {
+				return k, p.fail(k, "expected a letter or digit after '-' in the language tag", true)
+			}
+		}
+		t.Lang = l[j+1 : k]
+		return k, true
+	}
+	if j+1 < len(l) && l[j] == '^' && l[j+1] == '^' {
+		if j+2 >= len(l) || l[j+2] != '<' {
+			return j + 2, p.fail(j+2, "expected a datatype IRI after '^^'", true)
+		}
+		var dt Term
+		k, ok := p.iri(l, j+2, &dt)
+		if !ok {
+			return k, false
+		}
+		t.Datatype = dt.Value
+		return k, true
+	}
+	if j < len(l) && l[j] == '^' {
+		return j, p.fail(j+1, "expected '^^' before the datatype", true)
+	}
+	return j, true
+}
+
+func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// blank parses a BLANK_NODE_LABEL at l[i] == '_' into t.
+func (p *Parser) blank(l []byte, i int, t *Term) (int, bool) {
+	if i+1 >= len(l) || l[i+1] != ':' {
+		return i + 1, p.fail(i+1, "expected ':' after '_' in a blank node", true)
+	}
+	start := i + 2
+	j := start
+	lastGood := start // end of the label without trailing dots
+	for j < len(l) {
+		c := l[j]
+		var r rune = rune(c)
+		n := 1
+		if c >= 0x80 {
+			r, n = utf8.DecodeRune(l[j:])
+			if r == utf8.RuneError && n == 1 {
+				return j, p.fail(j, "invalid UTF-8 in blank node label", false)
+			}
+		}
+		if j == start {
+			if !pnCharsU(r) && !('0' <= r && r <= '9') {
+				return j, p.fail(j, "expected a letter, digit or '_' to start the blank node label", true)
+			}
+		} else if r != '.' && !pnChars(r) {
+			break
+		}
+		j += n
+		if r != '.' {
+			lastGood = j
+		}
+	}
+	if j == start {
+		return j, p.fail(j, "expected a blank node label after '_:'", true)
+	}
+	*t = Term{Kind: Blank, Value: l[start:lastGood]}
+	return lastGood, true
+}
+
+func pnCharsBase(r rune) bool {
+	switch {
+	case 'A' <= r && r <= 'Z', 'a' <= r && r <= 'z':
+		return true
+	case r < 0xC0:
+		return false
+	}
+	return 0xC0 <= r && r <= 0xD6 || 0xD8 <= r && r <= 0xF6 || 0xF8 <= r && r <= 0x2FF ||
+		0x370 <= r && r <= 0x37D || 0x37F <= r && r <= 0x1FFF || 0x200C <= r && r <= 0x200D ||
+		0x2070 <= r && r <= 0x218F || 0x2C00 <= r && r <= 0x2FEF || 0x3001 <= r && r <= 0xD7FF ||
+		0xF900 <= r && r <= 0xFDCF || 0xFDF0 <= r && r <= 0xFFFD || 0x10000 <= r && r <= 0xEFFFF
+}
+
+// pnCharsU is PN_CHARS_U without ':', as the W3C suite requires (an erratum
+// of the RDF 1.1 grammar, fixed in RDF 1.2).
+func pnCharsU(r rune) bool { return r == '_' || pnCharsBase(r) }
+
+func pnChars(r rune) bool {
+	return pnCharsU(r) || r == '-' || '0' <= r && r <= '9' || r == 0xB7 ||
+		0x300 <= r && r <= 0x36F || 0x203F <= r && r <= 0x2040
+}

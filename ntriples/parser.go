@@ -1,0 +1,246 @@
+package ntriples
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// DefaultMaxLineBytes is the longest line a parser accepts unless
+// [Options.MaxLineBytes] says otherwise. A longer line is rejected (and
+// skipped) rather than buffered without bound.
+const DefaultMaxLineBytes = 16 << 20
+
+const readChunk = 64 << 10
+
+// Options configure a [Parser]. The zero value parses N-Triples, rejecting
+// bad lines and going on.
+type Options struct {
+	// Quads accepts N-Quads: an optional graph term after the object.
+	Quads bool
+	// Strict stops at the first bad line: Next returns false and Err
+	// returns its *SyntaxError.
+	Strict bool
+	// MaxLineBytes bounds a line's length; 0 means DefaultMaxLineBytes.
+	MaxLineBytes int
+	// OnReject, when set, receives each rejected line instead of the parser
+	// keeping it for [Parser.Rejects]. The error is the caller's to keep.
+	OnReject func(*SyntaxError)
+}
+
+// SyntaxError is a rejected line: where, why, and the line itself.
+type SyntaxError struct {
+	Line int    // 1-based line number; CR, LF and CRLF each end a line
+	Col  int    // 1-based column, in characters
+	Msg  string // what was expected and what was found
+	Text []byte // the raw line, without its line ending
+}
+
+// Error returns "LINE:COL: message".
+func (e *SyntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg) }
+
+// Stats counts what a parser has read. Read == Accepted + Rejected.
+type Stats struct {
+	Lines    int // lines read, including blank and comment lines
+	Read     int // statements read: lines that are not blank or comments
+	Accepted int
+	Rejected int
+}
+
+// Parser reads N-Triples or N-Quads statements from a reader.
+type Parser struct {
+	r   io.Reader
+	opt Options
+
+	buf      []byte // buf[pos:end] is unread input
+	pos, end int
+	eof      bool
+
+	scratch []byte // decoded escapes; capacity >= line length, so never moves mid-line
+	q       Quad
+	stats   Stats
+	err     error
+	rejects []*SyntaxError
+
+	// the failure of the current line, turned into a SyntaxError by reject
+	failAt  int
+	failMsg string
+	found   bool // append ", found X" to failMsg
+}
+
+// NewParser returns a parser reading from r.
+func NewParser(r io.Reader, opt Options) *Parser {
+	if opt.MaxLineBytes <= 0 {
+		opt.MaxLineBytes = DefaultMaxLineBytes
+	}
+	return &Parser{r: r, opt: opt, buf: make([]byte, min(readChunk, opt.MaxLineBytes+1))}
+}
+
+// Next advances to the next accepted statement and reports whether there is
+// one. It returns false at the end of input, on a read error, or (in strict
+// mode) at the first bad line; [Parser.Err] tells which.
+func (p *Parser) Next() bool {
+	for p.err == nil {
+		line, ok := p.nextLine()
+		if !ok {
+			return false
+		}
+		p.stats.Lines++
+		stmt, good := p.parseLine(line)
+		if good {
+			if stmt {
+				p.stats.Read++
+				p.stats.Accepted++
+				return true
+			}
+			continue
+		}
+		p.stats.Read++
+		p.reject(line)
+	}
+	return false
+}
+
+// Quad returns the current statement. Its slices are valid until the next
+// call to Next.
+func (p *Parser) Quad() *Quad { return &p.q }
+
+// Err returns the read error or, in strict mode, the *SyntaxError that
+// stopped the parser; nil at a clean end of input.
+func (p *Parser) Err() error { return p.err }
+
+// Rejects returns the lines rejected so far (none when Options.OnReject is
+// set: they went to it).
+func (p *Parser) Rejects() []*SyntaxError { return p.rejects }
+
+// Stats returns the counts so far.
+func (p *Parser) Stats() Stats { return p.stats }
+
+func (p *Parser) reject(line []byte) {
+	msg := p.failMsg
+	if p.found {
+		msg += ", found " + describe(line, p.failAt)
+	}
+	e := &SyntaxError{
+		Line: p.stats.Lines,
+		Col:  utf8.RuneCount(line[:min(p.failAt, len(line))]) + 1,
+		Msg:  msg,
+		Text: bytes.Clone(line),
+	}
+	p.stats.Rejected++
+	switch {
+	case p.opt.Strict:
+		p.err = e
+	case p.opt.OnReject != nil:
+		p.opt.OnReject(e)
+	default:
+		p.rejects = append(p.rejects, e)
+	}
+}
+
+func describe(line []byte, i int) string {
+	if i >= len(line) {
+		return "end of line"
+	}
+	r, _ := utf8.DecodeRune(line[i:])
+	if r == utf8.RuneError {
+		return fmt.Sprintf("invalid UTF-8 byte 0x%02X", line[i])
+	}
+	return fmt.Sprintf("%q", r)
+}
+
+// nextLine returns the next line without its ending. A line ends at LF, CR
+// or CRLF, so a file of lone CRs has as many lines as CRs.
+func (p *Parser) nextLine() ([]byte, bool) {
+	from := p.pos // buf[pos:from] holds no LF
+	i := -1       // index of the LF after pos
+	for {
+		if k := bytes.IndexByte(p.buf[from:p.end], '\n'); k >= 0 {
+			i = from + k - p.pos
+			break
+		}
+		if p.end-p.pos > p.opt.MaxLineBytes {
+			return p.skipLongLine()
+		}
+		if p.eof {
+			if p.pos == p.end {
+				return nil, false
+			}
+			break
+		}
+		seen := p.end - p.pos
+		if !p.fill() {
+			return nil, false
+		}
+		from = p.pos + seen
+	}
+	start := p.pos
+	line := p.buf[start:p.end]
+	if i >= 0 {
+		line = line[:i]
+	}
+	if j := bytes.IndexByte(line, '\r'); j >= 0 && (j < len(line)-1 || i < 0) {
+		// a lone CR ends the line; what follows it is read again
+		p.pos = start + j + 1
+		return line[:j], true
+	} else if j >= 0 {
+		line = line[:j] // CRLF
+	}
+	p.pos = start + i + 1
+	if i < 0 {
+		p.pos = p.end
+	}
+	return line, true
+}
+
+// skipLongLine rejects a line longer than MaxLineBytes, discards input up to
+// its end, and returns the line after it.
+func (p *Parser) skipLongLine() ([]byte, bool) {
+	p.stats.Lines++
+	p.stats.Read++
+	p.failAt, p.failMsg, p.found = p.opt.MaxLineBytes, fmt.Sprintf("line longer than %d bytes", p.opt.MaxLineBytes), false
+	p.reject(p.buf[p.pos : p.pos+p.opt.MaxLineBytes])
+	if p.err != nil {
+		return nil, false
+	}
+	for {
+		if k := bytes.IndexByte(p.buf[p.pos:p.end], '\n'); k >= 0 {
+			p.pos += k + 1
+			return p.nextLine()
+		}
+		p.pos = p.end
+		if p.eof || !p.fill() {
+			return nil, false
+		}
+	}
+}
+
+// fill moves the unread bytes to the front of the buffer, grows it if it is
+// full, and reads more. It returns false on a read error (kept in p.err).
+func (p *Parser) fill() bool {
+	n := copy(p.buf, p.buf[p.pos:p.end])
+	p.pos, p.end = 0, n
+	if n == len(p.buf) {
+		nb := make([]byte, min(2*len(p.buf), p.opt.MaxLineBytes+1))
+		copy(nb, p.buf[:n])
+		p.buf = nb
+	}
+	for range 100 {
+		m, err := p.r.Read(p.buf[p.end:])
+		p.end += m
+		if err == io.EOF {
+			p.eof = true
+			return true
+		}
+		if err != nil {
+			p.err = err
+			return false
+		}
+		if m > 0 {
+			return true
+		}
+	}
+	p.err = io.ErrNoProgress
+	return false
+}
