@@ -22,12 +22,15 @@ func evalBatchGeneric(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []
 }
 
 func evalGeneric(h *Hook, b Run, s, o, v, d []uint64, ctx *Context, span uint64) Receipt {
+	// A hook of another predicate examines nothing and is false.
 	var mask uint8
+	var lanes uint32
+	result := false
 	if h.pred == b.Pred {
 		mask = matchMask(h, s, o, v, d)
+		lanes = uint32(len(s))
+		result = decideCount(h, uint64(bits.OnesCount8(mask)))
 	}
-	lanes := uint32(len(s)) & -uint32(b2u8(h.pred == b.Pred))
-	result := decideCount(h, uint64(bits.OnesCount8(mask)))
 	return Receipt{
 		CycleID: ctx.CycleID,
 		SpanID:  span,

@@ -1,0 +1,29 @@
+//go:build !purego
+
+package kernels
+
+import "github.com/klauspost/cpuid/v2"
+
+// archImpls registers the AVX2 kernel on CPUs with AVX2, BMI2 and POPCNT,
+// and the AVX-512 kernel where AVX-512 F, BW and VL are there as well (the
+// operating system's support for the wider registers included: cpuid
+// reports AVX-512 only when the OS saves ZMM state).
+func archImpls() []*Impl {
+	var ims []*Impl
+	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.BMI2, cpuid.POPCNT) {
+		ims = append(ims, &Impl{name: "avx2", id: implAVX2})
+		if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL) {
+			ims = append(ims, &Impl{name: "avx512", id: implAVX512})
+		}
+	}
+	return ims
+}
+
+func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) {
+	switch id {
+	case implAVX2:
+		evalBatchAVX2(l, blocks, hooks, ctx, out)
+	case implAVX512:
+		evalBatchAVX512(l, blocks, hooks, ctx, out)
+	}
+}

@@ -1,0 +1,422 @@
+package kernels
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+)
+
+// Values that stress unsigned compares, sign flips and adjacency.
+var edgeValues = []uint64{0, 1, 2, 3, 41, 42, 43, 1<<63 - 2, 1<<63 - 1, 1 << 63, 1<<63 + 1, 1<<64 - 2, 1<<64 - 1}
+
+// Count thresholds: inside, at and beyond the 0..8 range of one block, and huge.
+var edgeCounts = []uint64{0, 1, 2, 3, 7, 8, 9, 1 << 63, 1<<64 - 1}
+
+const testPred, otherPred = 0xabc, 0xdef
+
+// forEachImpl runs f for every implementation this CPU can run. On CI, the
+// variable KNHK_REQUIRE_KERNELS (a comma-separated list) makes a missing
+// implementation an error rather than silently testing only the fallback.
+func forEachImpl(t *testing.T, f func(t *testing.T, im *Impl)) {
+	t.Helper()
+	for _, im := range Implementations() {
+		t.Run(im.Name(), func(t *testing.T) { f(t, im) })
+	}
+}
+
+func TestRequiredImplementations(t *testing.T) {
+	req := os.Getenv("KNHK_REQUIRE_KERNELS")
+	if req == "" {
+		t.Skip("KNHK_REQUIRE_KERNELS not set")
+	}
+	for _, name := range strings.Split(req, ",") {
+		if _, err := Lookup(name); err != nil {
+			t.Errorf("required implementation: %v", err)
+		}
+	}
+}
+
+// randomLanes returns n rows drawn from a small pool, so that equal values,
+// duplicate rows and adjacent order keys are common.
+func randomLanes(r *rand.Rand, n int) *Lanes {
+	l := &Lanes{S: make([]uint64, n), P: make([]uint64, n), O: make([]uint64, n), V: make([]uint64, n), D: make([]uint64, n)}
+	pick := func() uint64 { return edgeValues[r.IntN(len(edgeValues))] }
+	for i := range n {
+		l.S[i], l.P[i], l.O[i], l.V[i], l.D[i] = pick(), testPred, pick(), pick(), pick()
+	}
+	return l
+}
+
+// hooksFor returns hooks of op over constants drawn from the edge values.
+func hooksFor(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook {
+	hs := make([]Hook, n)
+	pick := func() uint64 { return edgeValues[r.IntN(len(edgeValues))] }
+	for i := range hs {
+		k := pick()
+		if uses(op)&useK != 0 && op < CompareOEQ {
+			k = edgeCounts[r.IntN(len(edgeCounts))]
+		}
+		h, err := NewHook(uint32(i+1), op, pred, pick(), pick(), pick(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs[i] = h
+	}
+	return hs
+}
+
+// TestDifferential compares every implementation with the generic code, for
+// every op, run length 0..8, offset, and matching or other predicate.
+func TestDifferential(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const rows = 24
+	l := randomLanes(r, rows)
+	ctx := &Context{CycleID: 77, SpanBase: 1000, ShardID: 3, Budget: 8}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for _, op := range Ops() {
+			for _, pred := range []uint64{testPred, otherPred} {
+				hooks := hooksFor(t, op, pred, r, 16)
+				for n := uint32(0); n <= BlockLanes; n++ {
+					for off := uint32(0); off+n <= rows; off++ {
+						blocks := []Run{{Pred: testPred, Off: off, Len: n}}
+						compare(t, im, l, blocks, hooks, ctx)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestBatchMixed evaluates many different hooks over many blocks of random
+// lengths and offsets in one call.
+func TestBatchMixed(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	l := randomLanes(r, 200)
+	ctx := &Context{CycleID: 1<<64 - 1, SpanBase: 1<<64 - 10, ShardID: 1<<32 - 1, Budget: 1<<32 - 1}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for range 50 {
+			var hooks []Hook
+			for range 1 + r.IntN(20) {
+				op := Op(1 + r.IntN(int(opCount)-1))
+				pred := uint64(testPred)
+				if r.IntN(5) == 0 {
+					pred = otherPred
+				}
+				hooks = append(hooks, hooksFor(t, op, pred, r, 1)...)
+			}
+			var blocks []Run
+			for range 1 + r.IntN(12) {
+				n := uint32(r.IntN(9))
+				off := uint32(r.IntN(200 - int(n) + 1))
+				blocks = append(blocks, Run{Pred: testPred, Off: off, Len: n})
+			}
+			compare(t, im, l, blocks, hooks, ctx)
+		}
+	})
+}
+
+func compare(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hook, ctx *Context) {
+	t.Helper()
+	want := make([]Receipt, len(blocks)*len(hooks))
+	evalBatchGeneric(l, blocks, hooks, ctx, want)
+	// Poison the output and keep a guard receipt after it.
+	got := make([]Receipt, len(want)+1)
+	for i := range got {
+		got[i] = Receipt{CycleID: 0xdead, AHash: 0xbeef, Mask: 0xff, Result: true, ActualTicks: 5}
+	}
+	guard := got[len(want)]
+	if err := im.EvalBatch(l, blocks, hooks, ctx, got[:len(want)]); err != nil {
+		t.Fatal(err)
+	}
+	if got[len(want)] != guard {
+		t.Fatalf("%s wrote past the receipts", im.Name())
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			h, b := &hooks[i%len(hooks)], blocks[i/len(hooks)]
+			t.Fatalf("%s %v (s=%#x o=%#x dt=%#x k=%#x pred=%#x) over %+v:\n got %+v\nwant %+v",
+				im.Name(), h.op, h.s, h.o, h.dt, h.k, h.pred, b, got[i], want[i])
+		}
+	}
+}
+
+// TestSemantics checks the generic code, the specification, against
+// hand-computed answers.
+func TestSemantics(t *testing.T) {
+	const a, b, c = 10, 11, 12
+	key := func(x int64) uint64 { return uint64(x) ^ 1<<63 }
+	l := &Lanes{
+		S: []uint64{a, a, b, a, c, 99},
+		P: []uint64{testPred, testPred, testPred, testPred, testPred, testPred},
+		O: []uint64{1, 2, 2, 3, 2, 2},
+		V: []uint64{key(-5), 0, key(7), key(1 << 40), key(7), key(-1)},
+		D: []uint64{100, 200, 100, 100, 300, 100},
+	}
+	run := Run{Pred: testPred, Off: 0, Len: 5} // row 5 is outside the run
+	cases := []struct {
+		op          Op
+		s, o, dt, k uint64
+		want        bool
+		mask        uint8
+	}{
+		{AskSP, a, 0, 0, 0, true, 0b01011},
+		{AskSP, 99, 0, 0, 0, false, 0}, // only outside the run
+		{AskOP, 0, 2, 0, 0, true, 0b10110},
+		{AskSPO, a, 2, 0, 0, true, 0b00010},
+		{AskSPO, b, 3, 0, 0, false, 0},
+		{CountSPGE, a, 0, 0, 3, true, 0b01011},
+		{CountSPGE, a, 0, 0, 4, false, 0b01011},
+		{CountSPLE, a, 0, 0, 2, false, 0b01011},
+		{CountSPEQ, a, 0, 0, 3, true, 0b01011},
+		{CountSPGE, a, 0, 0, 1<<64 - 1, false, 0b01011}, // the original said true (signed trick)
+		{CountSPLE, a, 0, 0, 1 << 63, true, 0b01011},
+		{CountOPEQ, 0, 2, 0, 3, true, 0b10110},
+		{UniqueSP, b, 0, 0, 0, true, 0b00100},
+		{UniqueSP, a, 0, 0, 0, false, 0b01011},
+		{CompareOGT, 0, 0, 0, key(7), true, 0b01000},
+		{CompareOGT, 0, 0, 0, key(1 << 40), false, 0},
+		{CompareOLT, 0, 0, 0, key(0), true, 0b00001}, // V == 0 (row 1) is no number
+		{CompareOEQ, 0, 0, 0, key(7), true, 0b10100},
+		{CompareOGE, 0, 0, 0, key(7), true, 0b11100},
+		{CompareOLE, 0, 0, 0, key(-5), true, 0b00001},
+		{CompareOLE, 0, 0, 0, key(-6), false, 0},
+		{ValidateDatatypeSP, a, 0, 200, 0, true, 0b00010},
+		{ValidateDatatypeSP, b, 0, 200, 0, false, 0},
+		{ValidateDatatypeSPO, a, 3, 100, 0, true, 0b01000},
+		{ValidateDatatypeSPO, a, 2, 100, 0, false, 0},
+		{Construct8, 0, 0, 0, 0, true, 0b11111},
+		{Construct8, a, 0, 0, 0, true, 0b01011},
+		{Construct8, 0, 2, 0, 0, true, 0b10110},
+		{SelectSP, a, 0, 0, 0, true, 0b01011},
+	}
+	ctx := &Context{}
+	for _, tc := range cases {
+		h, err := NewHook(1, tc.op, testPred, tc.s, tc.o, tc.dt, tc.k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			var rc Receipt
+			if err := im.Eval(l, run, &h, ctx, &rc); err != nil {
+				t.Fatal(err)
+			}
+			if rc.Result != tc.want || rc.Mask != tc.mask || rc.Lanes != 5 {
+				t.Errorf("%v s=%d o=%d dt=%d k=%#x: result %v mask %05b lanes %d, want %v %05b 5",
+					tc.op, tc.s, tc.o, tc.dt, tc.k, rc.Result, rc.Mask, rc.Lanes, tc.want, tc.mask)
+			}
+			// Another predicate: false, nothing examined, whatever the op.
+			if err := im.Eval(l, Run{Pred: otherPred, Len: 5}, &h, ctx, &rc); err != nil {
+				t.Fatal(err)
+			}
+			if rc.Result || rc.Mask != 0 || rc.Lanes != 0 {
+				t.Errorf("%v over another predicate: %+v", tc.op, rc)
+			}
+		})
+	}
+}
+
+func TestReceiptFields(t *testing.T) {
+	l := &Lanes{S: []uint64{1, 2}, P: []uint64{7, 7}, O: []uint64{3, 4}, V: []uint64{0, 0}, D: []uint64{0, 0}}
+	h1, _ := NewHook(5, AskSP, 7, 1, 0, 0, 0)
+	h2, _ := NewHook(6, AskSP, 7, 9, 0, 0, 0)
+	ctx := &Context{CycleID: 42, SpanBase: 100, ShardID: 2, Budget: 8}
+	out := make([]Receipt, 4)
+	blocks := []Run{{Pred: 7, Off: 0, Len: 2}, {Pred: 7, Off: 1, Len: 1}}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		if err := im.EvalBatch(l, blocks, []Hook{h1, h2}, ctx, out); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[uint64]bool{}
+		for i, rc := range out {
+			if rc.CycleID != 42 || rc.ShardID != 2 || rc.Ticks != 8 || rc.ActualTicks != 0 {
+				t.Errorf("receipt %d: %+v", i, rc)
+			}
+			if rc.SpanID != 100+uint64(i) || seen[rc.SpanID] {
+				t.Errorf("receipt %d: span %d", i, rc.SpanID)
+			}
+			seen[rc.SpanID] = true
+			if want := []uint32{5, 6}[i%2]; rc.HookID != want {
+				t.Errorf("receipt %d: hook id %d, want %d", i, rc.HookID, want)
+			}
+			if want := ReceiptHash([]uint64{h1.Key(), h2.Key()}[i%2], rc.Mask, rc.Result, rc.Lanes); rc.AHash != want {
+				t.Errorf("receipt %d: a_hash %#x, want %#x", i, rc.AHash, want)
+			}
+		}
+		if !out[0].Result || out[1].Result || out[2].Result || out[3].Result {
+			t.Errorf("results %v %v %v %v", out[0].Result, out[1].Result, out[2].Result, out[3].Result)
+		}
+	})
+}
+
+// TestHashDistinguishes checks what the original's XOR "hash" got wrong: the
+// predicate counts, swapping constants changes the hash, and so does the result.
+func TestHashDistinguishes(t *testing.T) {
+	mk := func(op Op, pred, s, o uint64) uint64 {
+		h, err := NewHook(0, op, pred, s, o, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.Key()
+	}
+	keys := map[uint64]string{}
+	for name, k := range map[string]uint64{
+		"ASK_SPO p1 s1 o2": mk(AskSPO, 1, 1, 2),
+		"ASK_SPO p1 s2 o1": mk(AskSPO, 1, 2, 1),
+		"ASK_SPO p2 s1 o2": mk(AskSPO, 2, 1, 2),
+		"ASK_SP p1 s1":     mk(AskSP, 1, 1, 0),
+		"SELECT_SP p1 s1":  mk(SelectSP, 1, 1, 0),
+		"ASK_OP p1 o1":     mk(AskOP, 1, 0, 1),
+	} {
+		if other, dup := keys[k]; dup {
+			t.Errorf("%s and %s have the same key", name, other)
+		}
+		keys[k] = name
+	}
+	k := mk(AskSP, 1, 1, 0)
+	if ReceiptHash(k, 1, true, 8) == ReceiptHash(k, 1, false, 8) || ReceiptHash(k, 1, true, 8) == ReceiptHash(k, 2, true, 8) {
+		t.Error("receipt hash ignores the result")
+	}
+	// Unused constants do not change the key.
+	h1, _ := NewHook(0, AskSP, 1, 1, 5, 6, 7)
+	h2, _ := NewHook(9, AskSP, 1, 1, 0, 0, 0)
+	if h1.Key() != h2.Key() {
+		t.Error("unused constants change the key")
+	}
+}
+
+func TestErrors(t *testing.T) {
+	l := &Lanes{S: make([]uint64, 10), P: make([]uint64, 10), O: make([]uint64, 10), V: make([]uint64, 10), D: make([]uint64, 10)}
+	h, _ := NewHook(1, AskSP, 1, 1, 0, 0, 0)
+	out := make([]Receipt, 4)
+	ctx := &Context{}
+	for _, tc := range []struct {
+		name   string
+		l      *Lanes
+		blocks []Run
+		hooks  []Hook
+		out    []Receipt
+		want   error
+	}{
+		{"too long", l, []Run{{Len: 9}}, []Hook{h}, out, ErrRunTooLong},
+		{"past the end", l, []Run{{Off: 5, Len: 6}}, []Hook{h}, out, ErrRunBounds},
+		{"offset overflow", l, []Run{{Off: 1<<32 - 1, Len: 8}}, []Hook{h}, out, ErrRunBounds},
+		{"short receipts", l, []Run{{Len: 1}, {Len: 1}}, []Hook{h, h, h}, out, ErrShortReceipt},
+		{"zero hook", l, []Run{{Len: 1}}, []Hook{{}}, out, ErrUnsealedHook},
+		{"ragged lanes", &Lanes{S: make([]uint64, 3)}, []Run{{Len: 1}}, []Hook{h}, out, ErrLaneLengths},
+	} {
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			if err := im.EvalBatch(tc.l, tc.blocks, tc.hooks, ctx, tc.out); !errors.Is(err, tc.want) {
+				t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
+			}
+		})
+	}
+	if _, err := NewHook(1, OpInvalid, 0, 0, 0, 0, 0); !errors.Is(err, ErrInvalidOp) {
+		t.Errorf("NewHook(invalid) = %v", err)
+	}
+	if _, err := NewHook(1, opCount, 0, 0, 0, 0, 0); !errors.Is(err, ErrInvalidOp) {
+		t.Errorf("NewHook(opCount) = %v", err)
+	}
+}
+
+func TestNoAllocs(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	l := randomLanes(r, 64)
+	hooks := hooksFor(t, CountSPGE, testPred, r, 8)
+	blocks := Blocks(nil, Run{Pred: testPred, Off: 0, Len: 64})
+	out := make([]Receipt, len(hooks)*len(blocks))
+	ctx := &Context{}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		if n := testing.AllocsPerRun(100, func() {
+			_ = im.EvalBatch(l, blocks, hooks, ctx, out)
+			_ = im.Eval(l, blocks[0], &hooks[0], ctx, &out[0])
+		}); n != 0 {
+			t.Errorf("%v allocations per call", n)
+		}
+	})
+}
+
+func TestBlocksAndCombine(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	l := randomLanes(r, 100)
+	ctx := &Context{}
+	for _, op := range Ops() {
+		for _, h := range hooksFor(t, op, testPred, r, 20) {
+			for _, n := range []uint32{0, 1, 7, 8, 9, 16, 17, 63, 100} {
+				run := Run{Pred: testPred, Off: 0, Len: n}
+				blocks := Blocks(nil, run)
+				if want := (n + 7) / 8; uint32(len(blocks)) != want {
+					t.Fatalf("Blocks(%d) = %d blocks, want %d", n, len(blocks), want)
+				}
+				out := make([]Receipt, len(blocks))
+				if err := EvalBatch(l, blocks, []Hook{h}, ctx, out); err != nil {
+					t.Fatal(err)
+				}
+				// Over the whole run at once, with the spec's per-row semantics.
+				var count uint64
+				for i := range n {
+					count += uint64(bits.OnesCount8(matchMask(&h, l.S[i:i+1], l.O[i:i+1], l.V[i:i+1], l.D[i:i+1])))
+				}
+				if got, want := Combine(&h, out), decideCount(&h, count); got != want {
+					t.Fatalf("%v over %d rows: Combine = %v, want %v", op, n, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestMerge(t *testing.T) {
+	a := Receipt{CycleID: 1, ShardID: 2, HookID: 3, Ticks: 4, ActualTicks: 9, Lanes: 8, SpanID: 0b1100, AHash: 0xf0, Mask: 3, Result: true}
+	b := Receipt{CycleID: 5, ShardID: 6, HookID: 7, Ticks: 6, ActualTicks: 2, Lanes: 3, SpanID: 0b1010, AHash: 0x0f}
+	m := Merge([]Receipt{a, b})
+	want := Receipt{CycleID: 1, ShardID: 2, HookID: 3, Ticks: 6, ActualTicks: 9, Lanes: 11, SpanID: 0b0110, AHash: 0xff}
+	if m != want {
+		t.Errorf("Merge = %+v, want %+v", m, want)
+	}
+	if (Merge(nil) != Receipt{}) {
+		t.Error("Merge(nil) is not zero")
+	}
+}
+
+func TestSelectAndOps(t *testing.T) {
+	for _, op := range Ops() {
+		got, err := ParseOp(op.String())
+		if err != nil || got != op {
+			t.Errorf("ParseOp(%q) = %v, %v", op, got, err)
+		}
+	}
+	if _, err := ParseOp("ASK_XX"); err == nil {
+		t.Error("ParseOp accepted ASK_XX")
+	}
+	if Op(200).String() != "Op(200)" {
+		t.Error(Op(200).String())
+	}
+	before := Active()
+	defer func() { active = before }()
+	if err := Select("generic"); err != nil || Active().Name() != "generic" {
+		t.Errorf("Select(generic) = %v, active %s", err, Active().Name())
+	}
+	for _, bad := range []string{"sse9", ""} {
+		if err := Select(bad); err == nil {
+			t.Errorf("Select(%q) succeeded", bad)
+		}
+	}
+	names := map[string]bool{}
+	for _, im := range Implementations() {
+		names[im.Name()] = true
+	}
+	for _, name := range []string{"avx2", "avx512", "neon"} {
+		if !names[name] {
+			if err := Select(name); err == nil || !strings.Contains(err.Error(), "not available") {
+				t.Errorf("Select(%q) on a CPU without it: %v", name, err)
+			}
+		}
+	}
+	if Implementations()[len(Implementations())-1] != before && os.Getenv("KNHK_KERNELS") == "" {
+		t.Errorf("active %s is not the best implementation", before.Name())
+	}
+	fmt.Fprintf(os.Stderr, "kernels: implementations %s, active %s\n", availableNames(), before.Name())
+}
