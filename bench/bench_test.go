@@ -1,0 +1,199 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/knhk/knhk/kernels"
+)
+
+// TestFixtureVaries checks that the inputs are not constant: over the
+// rotation, every operation answers both true and false, and the masks take
+// many values, so no result could be precomputed.
+func TestFixtureVaries(t *testing.T) {
+	fx := newFixture(8, 8)
+	gen, err := kernels.Lookup("generic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range kernels.Ops() {
+		if err := fx.setOp(op); err != nil {
+			t.Fatal(err)
+		}
+		var answers [2]int
+		masks := map[uint8]bool{}
+		for i := range len(fx.windows) * len(fx.groups) {
+			blocks, hooks := fx.pick(i)
+			c := ctx(i, 8)
+			if err := gen.EvalBatch(&fx.lanes, blocks, hooks, &c, fx.out); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range fx.out {
+				answers[b2i(r.Result)]++
+				masks[r.Mask] = true
+			}
+		}
+		if answers[0] == 0 || answers[1] == 0 || len(masks) < 8 {
+			t.Errorf("%v: %d false, %d true, %d distinct masks: inputs too uniform", op, answers[0], answers[1], len(masks))
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestRotationCoversInputs checks that consecutive samples use another
+// window and another hook group, and that the rotation reaches all of them.
+func TestRotationCoversInputs(t *testing.T) {
+	fx := newFixture(8, 8)
+	windows, groups := map[*kernels.Run]bool{}, map[*kernels.Hook]bool{}
+	var prevB *kernels.Run
+	var prevH *kernels.Hook
+	for i := range len(fx.windows) * len(fx.groups) {
+		blocks, hooks := fx.pick(i)
+		if &blocks[0] == prevB || &hooks[0] == prevH {
+			t.Fatalf("sample %d repeats the window or the hook group of sample %d", i, i-1)
+		}
+		prevB, prevH = &blocks[0], &hooks[0]
+		windows[prevB], groups[prevH] = true, true
+	}
+	if len(windows) != len(fx.windows) || len(groups) != len(fx.groups) {
+		t.Fatalf("rotation reached %d of %d windows, %d of %d groups", len(windows), len(fx.windows), len(groups), len(fx.groups))
+	}
+}
+
+func TestRunSmoke(t *testing.T) {
+	var ims []*kernels.Impl
+	ims = append(ims, kernels.Implementations()...)
+	rep, err := Run(Config{
+		Impls: ims, Ops: []kernels.Op{kernels.AskSP, kernels.CountOPEQ}, Modes: Modes(),
+		Samples: 200, Warmup: 20, Blocks: 4, Budget: 1e9, CPU: "test cpu",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 * 2 * len(ims); len(rep.Results) != want {
+		t.Fatalf("%d results, want %d (pipeline is not measured)", len(rep.Results), want)
+	}
+	for _, r := range rep.Results {
+		if r.P50Ticks <= 0 || r.P99Ticks < r.P50Ticks || r.MaxTicks < r.P99Ticks || r.NsPerHook <= 0 || !r.Pass {
+			t.Errorf("implausible result %+v", r)
+		}
+		wantHooks := map[string]int{"batch": 32, "single": 32}[r.Mode]
+		if r.HooksPerSample != wantHooks {
+			t.Errorf("%s: %d hooks per sample, want %d", r.Mode, r.HooksPerSample, wantHooks)
+		}
+	}
+	if !rep.Pass || rep.TickHz <= 0 || rep.TickSource == "" || rep.Active != kernels.Active().Name() {
+		t.Errorf("report header %+v", rep)
+	}
+	if len(rep.Unavailable) == 0 || !strings.Contains(rep.Unavailable[0], "pipeline") {
+		t.Errorf("pipeline not listed as unavailable: %q", rep.Unavailable)
+	}
+	var tab bytes.Buffer
+	if err := rep.WriteTable(&tab); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"tick counter:", "test cpu", "ASK_SP", "COUNT_OP_EQ", "not available: pipeline", "timer overhead"} {
+		if !strings.Contains(tab.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, tab.String())
+		}
+	}
+
+	// A budget nothing can meet fails the active implementation in batch mode.
+	rep, err = Run(Config{Impls: ims, Ops: []kernels.Op{kernels.AskSP}, Modes: []Mode{Batch}, Samples: 50, Blocks: 1, Budget: 1e-9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Pass || len(rep.Failures()) != 1 {
+		t.Fatalf("impossible budget: pass %v, failures %+v", rep.Pass, rep.Failures())
+	}
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	if _, err := Run(Config{Samples: 0, Blocks: 8}); err == nil {
+		t.Error("zero samples accepted")
+	}
+	if _, err := Run(Config{Samples: 10, Blocks: 0}); err == nil {
+		t.Error("zero blocks accepted")
+	}
+}
+
+func TestFailuresOnlyActiveBatchAndPipeline(t *testing.T) {
+	rep := &Report{Active: "avx2", Results: []Result{
+		{Impl: "avx2", Op: "ASK_SP", Mode: "single", Pass: false},   // single never fails the run
+		{Impl: "generic", Op: "ASK_SP", Mode: "batch", Pass: false}, // not the active one
+		{Impl: "avx2", Op: "ASK_SP", Mode: "batch", Pass: true},
+		{Impl: "avx2", Op: "ASK_OP", Mode: "batch", Pass: false},
+		{Impl: "avx2", Op: "ASK_OP", Mode: "pipeline", Pass: false},
+	}}
+	f := rep.Failures()
+	if len(f) != 2 || f[0].Op != "ASK_OP" || f[0].Mode != "batch" || f[1].Mode != "pipeline" {
+		t.Fatalf("Failures() = %+v", f)
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	for _, c := range []struct {
+		m        Mode
+		p50, p99 float64
+		want     bool
+	}{
+		{Batch, 3, 8, true}, {Batch, 3, 8.01, false},
+		{Pipeline, 3, 9, false},
+		{Single, 8, 100, true}, {Single, 8.5, 8.5, false},
+	} {
+		if got := verdict(c.m, c.p50, c.p99, 8); got != c.want {
+			t.Errorf("verdict(%v, p50 %v, p99 %v) = %v, want %v", c.m, c.p50, c.p99, got, c.want)
+		}
+	}
+}
+
+// TestJSONShape checks the keys and types the issue promises.
+func TestJSONShape(t *testing.T) {
+	rep := &Report{
+		TickHz: 2.4e9, TickSource: "cpuid leaf 0x15", CPU: "x", Active: "avx512", BudgetTicks: 8,
+		Results:     []Result{{Impl: "avx512", Op: "ASK_SP", Mode: "batch", P50Ticks: 2.5, P99Ticks: 3.25, NsPerHook: 1.04, Pass: true}},
+		Unavailable: []string{"pipeline"}, Pass: true,
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, buf.String())
+	}
+	for key, want := range map[string]any{"tick_hz": 2.4e9, "cpu": "x", "active": "avx512", "budget_ticks": 8.0, "pass": true, "ring": nil} {
+		if m[key] != want {
+			t.Errorf("%s = %#v, want %#v", key, m[key], want)
+		}
+	}
+	res := m["results"].([]any)[0].(map[string]any)
+	for key, want := range map[string]any{"impl": "avx512", "op": "ASK_SP", "mode": "batch", "p50_ticks": 2.5, "p99_ticks": 3.25, "ns_per_hook": 1.04, "pass": true} {
+		if res[key] != want {
+			t.Errorf("results[0].%s = %#v, want %#v", key, res[key], want)
+		}
+	}
+	var back Report
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back.Results[0] != rep.Results[0] {
+		t.Fatalf("round trip: %v, %+v", err, back.Results)
+	}
+}
+
+func TestParseMode(t *testing.T) {
+	for _, m := range Modes() {
+		if got, err := ParseMode(m.String()); err != nil || got != m {
+			t.Errorf("ParseMode(%q) = %v, %v", m.String(), got, err)
+		}
+	}
+	if _, err := ParseMode("fast"); err == nil {
+		t.Error("ParseMode(fast) succeeded")
+	}
+}

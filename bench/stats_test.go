@@ -1,0 +1,67 @@
+package bench
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func TestPercentileNearestRank(t *testing.T) {
+	// The textbook nearest-rank example.
+	data := []uint64{15, 20, 35, 40, 50}
+	for _, c := range []struct {
+		p    float64
+		want uint64
+	}{{0, 15}, {5, 15}, {20, 15}, {30, 20}, {40, 20}, {50, 35}, {99, 50}, {100, 50}} {
+		if got := Percentile(data, c.p); got != c.want {
+			t.Errorf("P%v(%v) = %d, want %d", c.p, data, got, c.want)
+		}
+	}
+}
+
+func TestPercentileOneToHundred(t *testing.T) {
+	data := make([]uint64, 100)
+	for i := range data {
+		data[i] = uint64(i + 1)
+	}
+	for _, p := range []float64{1, 10, 50, 90, 99, 100} {
+		if got := Percentile(data, p); got != uint64(p) {
+			t.Errorf("P%v of 1..100 = %d, want %d", p, got, uint64(p))
+		}
+	}
+	// 99.5% of 100 samples is rank 100.
+	if got := Percentile(data, 99.5); got != 100 {
+		t.Errorf("P99.5 of 1..100 = %d, want 100", got)
+	}
+}
+
+func TestPercentileEdges(t *testing.T) {
+	if got := Percentile(nil, 50); got != 0 {
+		t.Errorf("P50 of nothing = %d, want 0", got)
+	}
+	if got := Percentile([]uint64{7}, 99); got != 7 {
+		t.Errorf("P99 of one sample = %d, want 7", got)
+	}
+	// 1000 samples, one outlier: P99 must not see it, the maximum must.
+	data := make([]uint64, 1000)
+	for i := range data {
+		data[i] = 10
+	}
+	data[0] = 1e6
+	s := Summarize(data)
+	if s.P50 != 10 || s.P99 != 10 || s.Max != 1e6 || s.Min != 10 || s.N != 1000 {
+		t.Errorf("Summarize with one outlier = %+v", s)
+	}
+}
+
+func TestSummarizeUnsorted(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	data := make([]uint64, 200)
+	for i := range data {
+		data[i] = uint64(i + 1)
+	}
+	r.Shuffle(len(data), func(i, j int) { data[i], data[j] = data[j], data[i] })
+	s := Summarize(data)
+	if s.Min != 1 || s.P50 != 100 || s.P99 != 198 || s.Max != 200 {
+		t.Errorf("Summarize(shuffled 1..200) = %+v, want min 1, p50 100, p99 198, max 200", s)
+	}
+}
