@@ -431,3 +431,37 @@ func pnChars(r rune) bool {
 	return pnCharsU(r) || r == '-' || '0' <= r && r <= '9' || r == 0xB7 ||
 		0x300 <= r && r <= 0x36F || 0x203F <= r && r <= 0x2040
 }
+
+// ParseTerm parses text holding one term in N-Triples syntax (surrounding
+// spaces and tabs allowed), such as `<http://ex/a>` or `"5"^^<http://www.w3.org/2001/XMLSchema#integer>`.
+// The term's slices may point into text.
+func ParseTerm(text []byte) (Term, error) {
+	p := &Parser{scratch: make([]byte, 0, len(text))}
+	var t Term
+	i := skipWS(text, 0)
+	ok := false
+	switch {
+	case i == len(text):
+		p.fail(i, "expected a term", true)
+	case text[i] == '<':
+		i, ok = p.iri(text, i, &t)
+	case text[i] == '_':
+		i, ok = p.blank(text, i, &t)
+	case text[i] == '"':
+		i, ok = p.literal(text, i, &t)
+	default:
+		p.fail(i, "expected an IRI, blank node or literal", true)
+	}
+	if ok {
+		if i = skipWS(text, i); i < len(text) {
+			ok = p.fail(i, "expected end of term", true)
+		}
+	}
+	if !ok {
+		p.stats.Lines = 1
+		p.opt.Strict = true
+		p.reject(text)
+		return Term{}, p.err
+	}
+	return t, nil
+}

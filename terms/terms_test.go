@@ -1,0 +1,222 @@
+package terms
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/knhk/knhk/ntriples"
+)
+
+func TestParseNumber(t *testing.T) {
+	key := func(x int64) uint64 { v, _ := OrderKey(x); return v }
+	tests := []struct {
+		lex, dt string
+		typ     NumType
+		exact   bool
+		x       int64
+	}{
+		{"42", "integer", Integer, true, 42},
+		{"-42", "integer", Integer, true, -42},
+		{"+007", "integer", Integer, true, 7},
+		{"-0", "integer", Integer, true, 0},
+		{"9223372036854775807", "integer", Integer, true, math.MaxInt64},
+		{"-9223372036854775807", "integer", Integer, true, -math.MaxInt64},
+		{"-9223372036854775808", "integer", Integer, false, 0}, // key would be 0
+		{"9223372036854775808", "integer", Integer, false, 0},
+		{"123456789012345678901234567890", "integer", Integer, false, 0},
+		{"abc", "integer", NotNumeric, false, 0},
+		{"", "integer", NotNumeric, false, 0},
+		{" 1", "integer", NotNumeric, false, 0},
+		{"1.0", "integer", NotNumeric, false, 0},
+		{"127", "byte", Integer, true, 127},
+		{"128", "byte", NotNumeric, false, 0},
+		{"-128", "byte", Integer, true, -128},
+		{"-129", "byte", NotNumeric, false, 0},
+		{"-1", "unsignedInt", NotNumeric, false, 0},
+		{"-0", "unsignedInt", Integer, true, 0},
+		{"18446744073709551615", "unsignedLong", Integer, false, 0},
+		{"18446744073709551616", "unsignedLong", NotNumeric, false, 0},
+		{"0", "positiveInteger", NotNumeric, false, 0},
+		{"1", "positiveInteger", Integer, true, 1},
+		{"0", "negativeInteger", NotNumeric, false, 0},
+		{"-1", "negativeInteger", Integer, true, -1},
+		{"-99999999999999999999", "negativeInteger", Integer, false, 0},
+		{"0", "nonPositiveInteger", Integer, true, 0},
+		{"1", "nonPositiveInteger", NotNumeric, false, 0},
+		{"-9223372036854775808", "long", Integer, false, 0},
+		{"9223372036854775808", "long", NotNumeric, false, 0},
+		{"2.0", "decimal", Decimal, true, 2},
+		{"2.", "decimal", Decimal, true, 2},
+		{".5", "decimal", Decimal, false, 0},
+		{"-0.00", "decimal", Decimal, true, 0},
+		{"1.5", "decimal", Decimal, false, 0},
+		{".", "decimal", NotNumeric, false, 0},
+		{"1e3", "decimal", NotNumeric, false, 0},
+		{"2.0E0", "double", Double, true, 2},
+		{"1e3", "double", Double, true, 1000},
+		{"-0.0e5", "double", Double, true, 0},
+		{"1.5", "double", Double, false, 0},
+		{"1e400", "double", Double, false, 0},
+		{"INF", "double", Double, false, 0},
+		{"-INF", "float", Float, false, 0},
+		{"NaN", "double", Double, false, 0},
+		{"-NaN", "double", NotNumeric, false, 0},
+		{"Infinity", "double", NotNumeric, false, 0},
+		{"0x10", "double", NotNumeric, false, 0},
+		{"1e", "double", NotNumeric, false, 0},
+		{"9007199254740991", "double", Double, true, 1<<53 - 1},
+		{"9007199254740992", "double", Double, false, 0},
+		{"16777215", "float", Float, true, 1<<24 - 1},
+		{"16777216", "float", Float, false, 0},
+		{"5", "string", NotNumeric, false, 0},
+	}
+	for _, tc := range tests {
+		n := ParseNumber([]byte(tc.lex), []byte(XSD+tc.dt))
+		want := Number{Type: tc.typ, Exact: tc.exact}
+		if tc.exact {
+			want.V = key(tc.x)
+		}
+		if n != want {
+			t.Errorf("%q^^xsd:%s: got %+v, want %+v", tc.lex, tc.dt, n, want)
+		}
+	}
+	if n := ParseNumber([]byte("5"), []byte("http://ex/integer")); n.Type != NotNumeric {
+		t.Errorf("non-XSD datatype is numeric: %+v", n)
+	}
+}
+
+func TestOrderKey(t *testing.T) {
+	xs := []int64{math.MinInt64 + 1, -1 << 40, -2, -1, 0, 1, 2, 1 << 40, math.MaxInt64}
+	for i := 1; i < len(xs); i++ {
+		a, _ := OrderKey(xs[i-1])
+		b, _ := OrderKey(xs[i])
+		if a >= b || KeyValue(b) != xs[i] {
+			t.Errorf("keys of %d, %d not ordered: %#x %#x", xs[i-1], xs[i], a, b)
+		}
+	}
+	if v, ok := OrderKey(math.MinInt64); ok || v != 0 {
+		t.Errorf("OrderKey(MinInt64) = %#x, %v", v, ok)
+	}
+}
+
+func encodeAll(t *testing.T, d *Dictionary, src string) []Row {
+	t.Helper()
+	e := d.NewDocument()
+	p := ntriples.NewParser(strings.NewReader(src), ntriples.Options{Quads: true, Strict: true})
+	var rows []Row
+	for p.Next() {
+		var r Row
+		if err := e.Encode(p.Quad(), &r); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	if err := p.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func TestEncode(t *testing.T) {
+	h := NewHasher(DefaultKey)
+	d := NewDictionary(h)
+	rows := encodeAll(t, d, `<http://ex/a> <http://ex/p> "7"^^<http://www.w3.org/2001/XMLSchema#int> .
+<http://ex/a> <http://ex/p> "x" .
+<http://ex/a> <http://ex/p> "x"^^<http://www.w3.org/2001/XMLSchema#string> <http://ex/g> .
+<http://ex/a> <http://ex/p> "x"@EN .
+_:b <http://ex/p> _:b .
+<http://ex/a> <http://ex/p> "1.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+`)
+	must := func(text string) uint64 {
+		id, err := h.TermID(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if rows[0].S != must("<http://ex/a>") || rows[0].P != must("<http://ex/p>") {
+		t.Error("S/P ids differ from TermID")
+	}
+	if v, _ := OrderKey(7); rows[0].V != v || rows[0].D != h.DatatypeID(XSD+"int") || rows[0].Num != Integer {
+		t.Errorf("row 0: %+v", rows[0])
+	}
+	if rows[1].O != rows[2].O || rows[1].D != h.DatatypeID(XSDString) || rows[2].G != must("<http://ex/g>") {
+		t.Errorf("xsd:string not implied: %+v %+v", rows[1], rows[2])
+	}
+	if rows[3].O != must(`"x"@en`) || rows[3].D != h.DatatypeID(RDFLangString) {
+		t.Errorf("language tag not case-folded: %+v", rows[3])
+	}
+	if rows[4].S != rows[4].O || rows[4].D != 0 || rows[4].V != 0 {
+		t.Errorf("blank row: %+v", rows[4])
+	}
+	if !rows[5].Flagged || rows[5].V != 0 || rows[5].Num != Decimal {
+		t.Errorf("1.5 not flagged: %+v", rows[5])
+	}
+	// a second document: same label, another node
+	again := encodeAll(t, d, "_:b <http://ex/p> <http://ex/a> .\n")
+	if again[0].S == rows[4].S {
+		t.Error("blank node labels not scoped per document")
+	}
+	if term, ok := d.Lookup(again[0].S); !ok || term.Text != "_:b" || term.Doc != 2 {
+		t.Errorf("Lookup(blank) = %+v, %v", term, ok)
+	}
+	if term, ok := d.Lookup(rows[3].O); !ok || term.Text != `"x"@en` {
+		t.Errorf("Lookup = %+v, %v", term, ok)
+	}
+	if _, err := h.TermID("_:x"); err == nil {
+		t.Error("TermID accepted a blank node")
+	}
+	if _, err := h.TermID("<rel>"); err == nil {
+		t.Error("TermID accepted a relative IRI")
+	}
+}
+
+func TestCollision(t *testing.T) {
+	d := NewDictionary(NewHasher(DefaultKey))
+	a := []byte("<http://ex/a>")
+	id, err := d.intern(a, false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Forge a collision: a different term stored under the same id.
+	d.arena = append(d.arena[:0], "<http://ex/z>"...)
+	_, err = d.intern(a, false, 0)
+	var ce *CollisionError
+	if !errors.As(err, &ce) || ce.ID != id || ce.Old.Text != "<http://ex/z>" || ce.New.Text != "<http://ex/a>" {
+		t.Fatalf("got %v", err)
+	}
+	if d.Len() != 1 {
+		t.Errorf("collision merged or added: %d terms", d.Len())
+	}
+}
+
+func TestEncodeAllocs(t *testing.T) {
+	d := NewDictionary(NewHasher(DefaultKey))
+	src := `<http://ex/a> <http://ex/p> "7"^^<http://www.w3.org/2001/XMLSchema#integer> .
+_:b <http://ex/q> "x"@en .
+`
+	e := d.NewDocument()
+	var r Row
+	p := ntriples.NewParser(strings.NewReader(src), ntriples.Options{})
+	var qs []ntriples.Quad
+	for p.Next() {
+		qs = append(qs, *p.Quad())
+	}
+	for i := range qs {
+		if err := e.Encode(&qs[i], &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		for i := range qs {
+			if err := e.Encode(&qs[i], &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Encode of known terms allocates %v times", allocs)
+	}
+}
