@@ -5,6 +5,12 @@
 #include "textflag.h"
 
 // func evalBatchNEON(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt)
+//
+// Registers: R0 lanes, R1/R2 next block/end, R3/R4 hooks/end, R5 cycle,
+// R6 span, R7 shard, R8 budget, R9 out, R10/R11 mix/byte-ones constants;
+// per block R12 pred, R13 len, R14/R15 run byte masks; R16 hook; the rest scratch.
+// V0-V15 the block's S, O, V, D rows (two per register), V16-V20 the hook's
+// constants, V21-V24 row matches, V25-V28 partial compares.
 TEXT ·evalBatchNEON(SB), NOSPLIT, $0-88
 	MOVD l+0(FP), R0
 	MOVD blocks_base+8(FP), R1

@@ -95,6 +95,12 @@ func kernel(a *asm) {
 		return
 	}
 	a.raw("// func evalBatchNEON(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt)")
+	a.raw("//")
+	a.raw("// Registers: %v lanes, %v/%v next block/end, %v/%v hooks/end, %v cycle,", rLanes, rBlock, rBEnd, rHBase, rHEnd, rCycle)
+	a.raw("// %v span, %v shard, %v budget, %v out, %v/%v mix/byte-ones constants;", rSpan, rShard, rBudget, rOut, rMix, rOnes)
+	a.raw("// per block %v pred, %v len, %v/%v run byte masks; %v hook; the rest scratch.", rPred, rN, rRunW, rRunOnes, rHook)
+	a.raw("// V0-V15 the block's S, O, V, D rows (two per register), V16-V20 the hook's")
+	a.raw("// constants, V21-V24 row matches, V25-V28 partial compares.")
 	a.raw("TEXT ·evalBatchNEON(SB), NOSPLIT, $0-88")
 	a.op("MOVD", "l+0(FP)", rLanes)
 	a.op("MOVD", "blocks_base+8(FP)", rBlock)
