@@ -60,7 +60,7 @@ func ParseMode(name string) (Mode, error) {
 func Modes() []Mode { return []Mode{Single, Batch, Pipeline} }
 
 // pipelineUnavailable is the reason Pipeline cannot be measured yet.
-const pipelineUnavailable = "pipeline mode and section: the pipeline package does not exist yet"
+const pipelineUnavailable = "pipeline mode and section (triples/s, allocs per tick): the pipeline package does not exist yet"
 
 // HooksPerCall is the number of hooks in one batch call, one group of the
 // fixture.
@@ -78,6 +78,7 @@ type Config struct {
 	Blocks int
 	Budget float64 // ticks per hook
 	CPU    string  // CPU model, copied into the report
+	Ring   bool    // measure the ring section
 }
 
 // Run checks every implementation in cfg against the generic one, then
@@ -102,12 +103,13 @@ func Run(cfg Config) (*Report, error) {
 		Pass:          true,
 	}
 	fx := newFixture(cfg.Blocks, uint32(cfg.Budget))
+	var err error
 	for _, op := range cfg.Ops {
-		if err := fx.setOp(op); err != nil {
+		if err = fx.setOp(op); err != nil {
 			return nil, err
 		}
 		for _, im := range cfg.Impls {
-			if err := fx.verify(im); err != nil {
+			if err = fx.verify(im); err != nil {
 				return nil, err
 			}
 		}
@@ -141,6 +143,11 @@ func Run(cfg Config) (*Report, error) {
 				res.Pass = verdict(m, res.P50Ticks, res.P99Ticks, cfg.Budget)
 				rep.Results = append(rep.Results, res)
 			}
+		}
+	}
+	if cfg.Ring {
+		if rep.Ring, err = fx.measureRing(cfg.Warmup, samples, hz); err != nil {
+			return nil, err
 		}
 	}
 	rep.Pass = len(rep.Failures()) == 0

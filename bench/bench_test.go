@@ -73,7 +73,7 @@ func TestRunSmoke(t *testing.T) {
 	ims = append(ims, kernels.Implementations()...)
 	rep, err := Run(Config{
 		Impls: ims, Ops: []kernels.Op{kernels.AskSP, kernels.CountOPEQ}, Modes: Modes(),
-		Samples: 200, Warmup: 20, Blocks: 4, Budget: 1e9, CPU: "test cpu",
+		Samples: 200, Warmup: 20, Blocks: 4, Budget: 1e9, CPU: "test cpu", Ring: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +93,9 @@ func TestRunSmoke(t *testing.T) {
 	if !rep.Pass || rep.TickHz <= 0 || rep.TickSource == "" || rep.Active != kernels.Active().Name() {
 		t.Errorf("report header %+v", rep)
 	}
+	if rep.Ring == nil || rep.Ring.RowsPerBatch != RingRows || rep.Ring.P50NsPerTriple <= 0 || rep.Ring.P99NsPerTriple < rep.Ring.P50NsPerTriple {
+		t.Errorf("ring section %+v", rep.Ring)
+	}
 	if len(rep.Unavailable) == 0 || !strings.Contains(rep.Unavailable[0], "pipeline") {
 		t.Errorf("pipeline not listed as unavailable: %q", rep.Unavailable)
 	}
@@ -100,7 +103,7 @@ func TestRunSmoke(t *testing.T) {
 	if err := rep.WriteTable(&tab); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"tick counter:", "test cpu", "ASK_SP", "COUNT_OP_EQ", "not available: pipeline", "timer overhead"} {
+	for _, want := range []string{"tick counter:", "test cpu", "ASK_SP", "COUNT_OP_EQ", "not available: pipeline", "timer overhead", "ring:"} {
 		if !strings.Contains(tab.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, tab.String())
 		}

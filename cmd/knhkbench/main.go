@@ -1,6 +1,7 @@
 // Command knhkbench proves the 8-tick budget: it measures every hot operation
 // on every kernel implementation this CPU runs, side by side, in single and
-// batch mode, and prints p50/p99 ticks and ns per hook with a verdict.
+// batch mode, times the delta ring, and prints p50/p99 ticks and ns per hook
+// with a verdict.
 //
 // It exits with status 1 when the active implementation misses the budget at
 // p99 in batch mode for any operation, and 2 on a usage or setup error
@@ -10,6 +11,8 @@
 //
 //	knhkbench [--json] [--thorough] [--samples N] [--warmup N] [--blocks N]
 //	          [--budget TICKS] [--impl a,b] [--op ASK_SP,...] [--mode single,batch,pipeline]
+//	          [--ring=false]
+//	          [--ring=false]
 package main
 
 import (
@@ -51,6 +54,7 @@ func run(args []string, w io.Writer) (int, error) {
 		implList = fs.String("impl", "", "comma-separated implementations (default: all this CPU runs)")
 		opList   = fs.String("op", "", "comma-separated operations (default: all)")
 		modeList = fs.String("mode", "single,batch,pipeline", "comma-separated modes")
+		withRing = fs.Bool("ring", true, "measure the ring section (enqueue+dequeue of 8-row batches)")
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -61,7 +65,7 @@ func run(args []string, w io.Writer) (int, error) {
 	if err := kernels.SelectError(); err != nil {
 		return 2, err
 	}
-	cfg := bench.Config{Samples: *samples, Warmup: *warmup, Blocks: *blocks, Budget: *budget, CPU: cpuid.CPU.BrandName}
+	cfg := bench.Config{Samples: *samples, Warmup: *warmup, Blocks: *blocks, Budget: *budget, CPU: cpuid.CPU.BrandName, Ring: *withRing}
 	if *thorough {
 		cfg.Samples, cfg.Warmup = 200000, 20000
 	}
