@@ -82,7 +82,7 @@ func TestRunSmoke(t *testing.T) {
 		t.Fatalf("%d results, want %d (pipeline is not measured)", len(rep.Results), want)
 	}
 	for _, r := range rep.Results {
-		if r.P50Ticks <= 0 || r.P99Ticks < r.P50Ticks || r.MaxTicks < r.P99Ticks || r.NsPerHook <= 0 || !r.Pass {
+		if r.P99Ticks <= 0 || r.P99Ticks < r.P50Ticks || r.MaxTicks < r.P99Ticks || r.NsPerHook < 0 || !r.Pass {
 			t.Errorf("implausible result %+v", r)
 		}
 		wantHooks := map[string]int{"batch": 32, "single": 32}[r.Mode]
@@ -93,7 +93,9 @@ func TestRunSmoke(t *testing.T) {
 	if !rep.Pass || rep.TickHz <= 0 || rep.TickSource == "" || rep.Active != kernels.Active().Name() {
 		t.Errorf("report header %+v", rep)
 	}
-	if rep.Ring == nil || rep.Ring.RowsPerBatch != RingRows || rep.Ring.P50NsPerTriple <= 0 || rep.Ring.P99NsPerTriple < rep.Ring.P50NsPerTriple {
+	// A coarse counter (62.5 MHz under qemu) can read the same count before
+	// and after a fast sample, so only p99 must be positive.
+	if rep.Ring == nil || rep.Ring.RowsPerBatch != RingRows || rep.Ring.P99NsPerTriple <= 0 || rep.Ring.P99NsPerTriple < rep.Ring.P50NsPerTriple {
 		t.Errorf("ring section %+v", rep.Ring)
 	}
 	if len(rep.Unavailable) == 0 || !strings.Contains(rep.Unavailable[0], "pipeline") {
