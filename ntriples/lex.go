@@ -145,7 +145,6 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 	for j < len(l) && iriPlain[l[j]] {
 		j++
 	}
-	value := l[start:j]
 	decoded := false
 	mark := len(p.scratch)
 	for {
@@ -169,7 +168,7 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 		case c == '\\':
 			if !decoded {
 				decoded = true
-				p.scratch = append(p.scratch, value...)
+				p.scratch = append(p.scratch, l[start:j]...)
 			}
 			r, n, ok := p.uchar(l, j)
 			if !ok {
@@ -189,6 +188,7 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 			return j, p.fail(j, "character not allowed in an IRI", true)
 		}
 	}
+	value := l[start:j]
 	if decoded {
 		value = p.scratch[mark:]
 	}
@@ -261,7 +261,6 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 	for j < len(l) && strPlain[l[j]] {
 		j++
 	}
-	value := l[start:j]
 	decoded := false
 	mark := len(p.scratch)
 	for {
@@ -290,7 +289,7 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 		case c == '\\':
 			if !decoded {
 				decoded = true
-				p.scratch = append(p.scratch, value...)
+				p.scratch = append(p.scratch, l[start:j]...)
 			}
 			var e byte
 			if j+1 < len(l) {
@@ -327,6 +326,7 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 			return j, p.fail(j, "character not allowed in a string", true)
 		}
 	}
+	value := l[start:j]
 	if decoded {
 		value = p.scratch[mark:]
 	}

@@ -1,0 +1,237 @@
+package ntriples
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+func parseAll(t testing.TB, src string, opt Options) (out []string, p *Parser) {
+	p = NewParser(strings.NewReader(src), opt)
+	for p.Next() {
+		out = append(out, p.Quad().String())
+	}
+	return out, p
+}
+
+func TestObjects(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`"a\tb"`, `"a\tb"`},
+		{`"\b\n\r\f"`, `"\b\n\r\f"`},
+		{`"\"\'\\"`, `"\"'\\"`},
+		{`"\u0041\u00e9"`, `"Aé"`},
+		{`"\U0001F600"`, `"😀"`},
+		{`"\u0000\u001F\u007F"`, `"\u0000\u001F\u007F"`},
+		{`"é€😀"`, `"é€😀"`},
+		{`""`, `""`},
+		{`"x"@en-GB`, `"x"@en-gb`},
+		{`"x"@a-1-b2`, `"x"@a-1-b2`},
+		{`"x"^^<http://www.w3.org/2001/XMLSchema#string>`, `"x"`},
+		{`"1"^^<http://www.w3.org/2001/XMLSchema#integer>`, `"1"^^<http://www.w3.org/2001/XMLSchema#integer>`},
+		{`"x"^^<http://ex/\u0041>`, `"x"^^<http://ex/A>`},
+		{`<http://ex/\u00E9\U0001F600>`, `<http://ex/é😀>`},
+		{`<urn:x-1.2+3:y>`, `<urn:x-1.2+3:y>`},
+		{`<http://ex/#frag>`, `<http://ex/#frag>`},
+		{"\"a\x00\"", `"a\u0000"`},
+		{`<http://ex/é>`, `<http://ex/é>`},
+		{`_:a`, `_:a`},
+		{`_:1a.b`, `_:1a.b`},
+		{`_:a..b`, `_:a..b`},
+		{`_:a-b_c·d`, `_:a-b_c·d`},
+		{`_:é`, `_:é`},
+	}
+	for _, tc := range tests {
+		for _, sep := range []string{" ", ""} {
+			src := "<http://ex/s> <http://ex/p> " + tc.in + sep + "."
+			got, p := parseAll(t, src, Options{Strict: true})
+			want := "<http://ex/s> <http://ex/p> " + tc.want + " ."
+			if p.Err() != nil || len(got) != 1 || got[0] != want {
+				t.Errorf("%s:\n got %q %v\nwant %q", src, got, p.Err(), want)
+			}
+		}
+	}
+}
+
+func TestRejects(t *testing.T) {
+	tests := []struct {
+		in  string
+		col int
+		msg string
+	}{
+		{`<http://ex/s> <http://ex/p> "a\qb" .`, 31, "invalid escape"},
+		{`<http://ex/s> <http://ex/p> "\u12" .`, 34, "hex digit"},
+		{`<http://ex/s> <http://ex/p> "\uD800" .`, 30, "not a Unicode scalar"},
+		{`<http://ex/s> <http://ex/p> "\U00110000" .`, 30, "not a Unicode scalar"},
+		{`<http://ex/s> <http://ex/p> <http://ex/\u0020> .`, 40, "not allowed in an IRI"},
+		{`<http://ex/s> <http://ex/p> <http://ex/\t> .`, 40, `\u or \U`},
+		{`<http://ex/s> <http://ex/p> <http://ex/{> .`, 40, "not allowed in an IRI, found '{'"},
+		{`<http://ex/s> <http://ex/p> <http://ex/o`, 41, "expected '>'"},
+		{`<http://ex/s> <http://ex/p> <> .`, 30, "relative IRI"},
+		{`<http://ex/s> <http://ex/p> <1:x> .`, 30, "relative IRI"},
+		{`<http://ex/s> <http://ex/p> "x"@ .`, 33, "language tag"},
+		{`<http://ex/s> <http://ex/p> "x"@en- .`, 36, "after '-'"},
+		{`<http://ex/s> <http://ex/p> "x"^<http://ex/d> .`, 33, "'^^'"},
+		{`<http://ex/s> <http://ex/p> "x"^^"d" .`, 34, "datatype IRI"},
+		{`<http://ex/s> <http://ex/p> "x"@en^^<http://ex/d> .`, 35, "expected '.'"},
+		{`<http://ex/s> <http://ex/p> _: .`, 31, "blank node label"},
+		{`<http://ex/s> <http://ex/p> _:-a .`, 31, "start the blank node label"},
+		{`<http://ex/s> <http://ex/p> <http://ex/o>`, 42, "expected '.' to end the triple, found end of line"},
+		{`<http://ex/s> <http://ex/p> <http://ex/o> . x`, 45, "comment or end of line"},
+		{`<http://ex/s> _:p <http://ex/o> .`, 15, "IRI as predicate"},
+		{`"s" <http://ex/p> <http://ex/o> .`, 1, "subject"},
+		{`<http://ex/s> <http://ex/p> <http://ex/o> <http://ex/g> .`, 43, "end the triple"},
+		{"<http://ex/é> <http://ex/p> \"\xff\" .", 30, "invalid UTF-8"},
+		{"<http://ex/s> <http://ex/p> <http://ex/o> . # \xff", 47, "invalid UTF-8 in comment"},
+	}
+	for _, tc := range tests {
+		src := "# first line\n" + tc.in + "\n<http://ex/s> <http://ex/p> <http://ex/o> .\n"
+		got, p := parseAll(t, src, Options{})
+		if len(got) != 1 || p.Err() != nil {
+			t.Errorf("%s: want the good line only, got %q %v", tc.in, got, p.Err())
+		}
+		rs := p.Rejects()
+		if len(rs) != 1 {
+			t.Errorf("%s: %d rejects, want 1", tc.in, len(rs))
+			continue
+		}
+		r := rs[0]
+		if r.Line != 2 || r.Col != tc.col || !strings.Contains(r.Msg, tc.msg) || string(r.Text) != tc.in {
+			t.Errorf("%s: got %v (text %q), want 2:%d: ...%s...", tc.in, r, r.Text, tc.col, tc.msg)
+		}
+		if s := p.Stats(); s != (Stats{Lines: 3, Read: 2, Accepted: 1, Rejected: 1}) {
+			t.Errorf("%s: stats %+v", tc.in, s)
+		}
+	}
+}
+
+func TestQuads(t *testing.T) {
+	src := "<http://ex/s> <http://ex/p> \"o\" <http://ex/g> .\n_:s <http://ex/p> <http://ex/o> _:g.\n<http://ex/s> <http://ex/p> <http://ex/o> .\n"
+	got, p := parseAll(t, src, Options{Quads: true, Strict: true})
+	want := []string{
+		`<http://ex/s> <http://ex/p> "o" <http://ex/g> .`,
+		`_:s <http://ex/p> <http://ex/o> _:g .`,
+		`<http://ex/s> <http://ex/p> <http://ex/o> .`,
+	}
+	if p.Err() != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q %v", got, p.Err())
+	}
+}
+
+func TestLineEndings(t *testing.T) {
+	const tr = "<http://ex/s> <http://ex/p> <http://ex/o> ."
+	for _, eol := range []string{"\n", "\r\n", "\r", "\n\n", "\r\r\n", "\n\r"} {
+		src := tr + eol + "bad" + eol + tr + eol + "# c" + eol + tr
+		got, p := parseAll(t, src, Options{})
+		if len(got) != 3 || len(p.Rejects()) != 1 {
+			t.Errorf("eol %q: got %d statements, %d rejects", eol, len(got), len(p.Rejects()))
+			continue
+		}
+		ends := 1 // line ends per eol: CR, LF and CRLF are one each
+		if len(eol) == 2 && eol != "\r\n" || len(eol) == 3 {
+			ends = 2
+		}
+		if r := p.Rejects()[0]; r.Line != 1+ends || p.Stats().Lines != 4*ends+1 {
+			t.Errorf("eol %q: reject on line %d of %d, want %d of %d", eol, r.Line, p.Stats().Lines, 1+ends, 4*ends+1)
+		}
+	}
+}
+
+func TestStrict(t *testing.T) {
+	src := "<http://ex/s> <http://ex/p> <http://ex/o> .\nbad\n<http://ex/s> <http://ex/p> <http://ex/o> .\n"
+	got, p := parseAll(t, src, Options{Strict: true})
+	var se *SyntaxError
+	if len(got) != 1 || !errors.As(p.Err(), &se) || se.Line != 2 || se.Col != 1 {
+		t.Errorf("got %q, err %v", got, p.Err())
+	}
+	if p.Err().Error() != "2:1: expected an IRI or blank node as subject, found 'b'" {
+		t.Errorf("message %q", p.Err())
+	}
+}
+
+func TestOnReject(t *testing.T) {
+	var seen []int
+	p := NewParser(strings.NewReader("x\ny\n"), Options{OnReject: func(e *SyntaxError) { seen = append(seen, e.Line) }})
+	for p.Next() {
+	}
+	if fmt.Sprint(seen) != "[1 2]" || len(p.Rejects()) != 0 {
+		t.Errorf("seen %v, kept %d", seen, len(p.Rejects()))
+	}
+}
+
+func TestLongLines(t *testing.T) {
+	tr := "<http://ex/s> <http://ex/p> <http://ex/o> ."
+	long := `<http://ex/s> <http://ex/p> "` + strings.Repeat("x", 200) + `" .`
+	src := tr + "\n" + long + "\n" + tr + "\n"
+	// a tiny max line, byte-at-a-time reads: the buffering paths
+	got, p := parseAll(t, "", Options{})
+	p = NewParser(iotest.OneByteReader(strings.NewReader(src)), Options{MaxLineBytes: 100})
+	got = got[:0]
+	for p.Next() {
+		got = append(got, p.Quad().String())
+	}
+	if len(got) != 2 || len(p.Rejects()) != 1 || p.Rejects()[0].Line != 2 || !strings.Contains(p.Rejects()[0].Msg, "longer than 100") {
+		t.Errorf("got %d, rejects %v", len(got), p.Rejects())
+	}
+	// long lines within the limit grow the buffer
+	p = NewParser(iotest.HalfReader(strings.NewReader(strings.Repeat(long+"\n", 1000))), Options{Strict: true})
+	n := 0
+	for p.Next() {
+		n++
+	}
+	if n != 1000 || p.Err() != nil {
+		t.Errorf("read %d, err %v", n, p.Err())
+	}
+}
+
+func TestReadError(t *testing.T) {
+	boom := errors.New("boom")
+	r := io.MultiReader(strings.NewReader("<http://ex/s> <http://ex/p> <http://ex/o> .\n"), iotest.ErrReader(boom))
+	got, p := parseAll(t, "", Options{})
+	p = NewParser(r, Options{})
+	for p.Next() {
+		got = append(got, "x")
+	}
+	if len(got) != 1 || !errors.Is(p.Err(), boom) {
+		t.Errorf("got %d, err %v", len(got), p.Err())
+	}
+}
+
+func TestParseTerm(t *testing.T) {
+	for in, want := range map[string]string{
+		` <http://ex/a> `: `<http://ex/a>`,
+		`"a"@EN`:          `"a"@en`,
+		`_:x`:             `_:x`,
+	} {
+		term, err := ParseTerm([]byte(in))
+		if err != nil || term.String() != want {
+			t.Errorf("ParseTerm(%q) = %v, %v", in, term, err)
+		}
+	}
+	for _, in := range []string{``, `<a>`, `<http://ex/a> x`, `"a`, `a`} {
+		if _, err := ParseTerm([]byte(in)); err == nil {
+			t.Errorf("ParseTerm(%q) accepted", in)
+		}
+	}
+}
+
+func TestZeroAllocs(t *testing.T) {
+	data := generate(1 << 16)
+	r := bytes.NewReader(data)
+	p := NewParser(r, Options{})
+	for p.Next() {
+	}
+	allocs := testing.AllocsPerRun(5, func() {
+		r.Reset(data)
+		p.r = r
+		p.eof = false
+		for p.Next() {
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("steady-state parse allocates %v times per file", allocs)
+	}
+}
