@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses shared by every subcommand.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and found a problem in its input (e.g. rejects)
+	exitUsage = 2 // bad arguments or an I/O error
+)
+
+// exitError carries a subcommand's exit status; err, if any, is printed.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+// env is what a subcommand reads and writes instead of the process's files,
+// so tests can run commands in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// subcommands are added by each subcommand's file, from init.
+var subcommands []func(*env) *cobra.Command
+
+func register(f func(*env) *cobra.Command) { subcommands = append(subcommands, f) }
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "knhk",
+		Short:         "KNHK: a reflex engine for knowledge graphs",
+		SilenceUsage:  true,
+		SilenceErrors: true, // execute prints errors and picks the exit status
+	}
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	for _, f := range subcommands {
+		root.AddCommand(f(e))
+	}
+	return root
+}
+
+// execute runs the command line args and returns the exit status: a
+// subcommand's own status, or exitUsage for arguments cobra refused.
+func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRoot(&env{stdin, stdout, stderr})
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "knhk:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "knhk: %v\nRun 'knhk --help' for usage.\n", err)
+	return exitUsage
+}
