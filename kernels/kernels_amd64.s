@@ -99,44 +99,42 @@ avx2_block:
 	MOVL       $0x000000ff, R8
 	BZHIQ      DI, R8, R8
 	LEAQ       tailmask<>+0(SB), R9
-	SHLQ       $0x06, DI
-	VMOVDQU    (R9)(DI*1), Y1
-	VMOVDQU    32(R9)(DI*1), Y2
-	MOVQ       l+0(FP), DI
-	MOVQ       (DI), DI
-	LEAQ       (DI)(SI*8), DI
-	VPMASKMOVQ (DI), Y1, Y3
-	VPMASKMOVQ 32(DI), Y2, Y4
-	MOVQ       l+0(FP), DI
-	MOVQ       48(DI), DI
-	LEAQ       (DI)(SI*8), DI
-	VPMASKMOVQ (DI), Y1, Y5
-	VPMASKMOVQ 32(DI), Y2, Y6
-	MOVQ       l+0(FP), DI
-	MOVQ       72(DI), DI
-	LEAQ       (DI)(SI*8), DI
-	VPMASKMOVQ (DI), Y1, Y7
-	VPMASKMOVQ 32(DI), Y2, Y8
-	MOVQ       l+0(FP), DI
-	MOVQ       96(DI), DI
-	LEAQ       (DI)(SI*8), DI
-	VPMASKMOVQ (DI), Y1, Y1
-	VPMASKMOVQ 32(DI), Y2, Y2
+	MOVQ       DI, R10
+	SHLQ       $0x06, R10
+	VMOVDQU    (R9)(R10*1), Y1
+	VMOVDQU    32(R9)(R10*1), Y2
+	MOVQ       l+0(FP), R9
+	MOVQ       (R9), R9
+	LEAQ       (R9)(SI*8), R9
+	VPMASKMOVQ (R9), Y1, Y3
+	VPMASKMOVQ 32(R9), Y2, Y4
+	MOVQ       l+0(FP), R9
+	MOVQ       48(R9), R9
+	LEAQ       (R9)(SI*8), R9
+	VPMASKMOVQ (R9), Y1, Y5
+	VPMASKMOVQ 32(R9), Y2, Y6
+	MOVQ       l+0(FP), R9
+	MOVQ       72(R9), R9
+	LEAQ       (R9)(SI*8), R9
+	VPMASKMOVQ (R9), Y1, Y7
+	VPMASKMOVQ 32(R9), Y2, Y8
+	MOVQ       l+0(FP), R9
+	MOVQ       96(R9), R9
+	LEAQ       (R9)(SI*8), R9
+	VPMASKMOVQ (R9), Y1, Y1
+	VPMASKMOVQ 32(R9), Y2, Y2
 	VPXOR      Y0, Y7, Y7
 	VPXOR      Y0, Y8, Y8
 	MOVQ       hooks_base+32(FP), SI
-	MOVQ       hooks_len+40(FP), DI
-	IMUL3Q     $0x50, DI, DI
-	LEAQ       (SI)(DI*1), DI
+	MOVQ       hooks_len+40(FP), R9
+	IMUL3Q     $0x60, R9, R9
+	LEAQ       (SI)(R9*1), R9
 
 avx2_hook:
-	XORQ         R9, R9
-	XORQ         R10, R10
-	MOVQ         8(SI), R11
-	CMPQ         R11, (BX)
+	MOVQ         8(SI), R10
+	CMPQ         R10, (BX)
 	JNE          avx2_miss
-	MOVQ         R8, R9
-	POPCNTQ      R8, R10
+	MOVQ         R8, R10
 	TESTL        $0x00000001, 72(SI)
 	JZ           avx2_noS
 	VPBROADCASTQ 16(SI), Y9
@@ -146,7 +144,7 @@ avx2_hook:
 	VMOVMSKPD    Y9, R12
 	SHLL         $0x04, R12
 	ORL          R12, R11
-	ANDQ         R11, R9
+	ANDQ         R11, R10
 
 avx2_noS:
 	TESTL        $0x00000002, 72(SI)
@@ -158,7 +156,7 @@ avx2_noS:
 	VMOVMSKPD    Y9, R12
 	SHLL         $0x04, R12
 	ORL          R12, R11
-	ANDQ         R11, R9
+	ANDQ         R11, R10
 
 avx2_noO:
 	TESTL        $0x00000004, 72(SI)
@@ -170,7 +168,7 @@ avx2_noO:
 	VMOVMSKPD    Y9, R12
 	SHLL         $0x04, R12
 	ORL          R12, R11
-	ANDQ         R11, R9
+	ANDQ         R11, R10
 
 avx2_noD:
 	TESTL        $0x00000008, 72(SI)
@@ -189,73 +187,62 @@ avx2_noD:
 	VMOVMSKPD    Y12, R12
 	SHLL         $0x04, R12
 	ORL          R12, R11
-	ANDNQ        R9, R11, R9
+	ANDNQ        R10, R11, R10
 
 avx2_decide:
-	POPCNTQ R9, R11
-	XORQ    R12, R12
-	XORQ    R13, R13
-	XORQ    R14, R14
-	XORQ    R15, R15
-	CMPQ    R11, 40(SI)
-	SETCC   R13
-	SETLS   R14
-	SETEQ   R15
-	TESTQ   R11, R11
-	SETNE   R12
-	LEAQ    (R12)(R13*2), R11
-	LEAQ    (R11)(R14*4), R11
-	LEAQ    (R11)(R15*8), R11
-	MOVL    72(SI), R12
-	SHRL    $0x04, R12
-	ANDL    $0x03, R12
-	SHRXQ   R12, R11, R11
-	ANDQ    $0x01, R11
+	POPCNTQ R10, R11
+	XORL    R12, R12
+	SUBQ    80(SI), R11
+	CMPQ    R11, 88(SI)
+	SETLS   R12
+	MOVQ    DI, R11
 	JMP     avx2_write
 
 avx2_miss:
-	XORQ R11, R11
+	XORL R10, R10
+	XORL R12, R12
+	XORL R11, R11
 
 avx2_write:
-	MOVQ  R11, R12
+	MOVQ  R12, R13
+	SHLQ  $0x08, R13
+	ORQ   R10, R13
+	SHLQ  $0x20, R13
+	ORQ   R11, R13
+	MOVQ  R13, 40(CX)
 	SHLQ  $0x08, R12
-	ORQ   R9, R12
-	SHLQ  $0x20, R12
 	ORQ   R10, R12
-	MOVQ  R12, 40(CX)
-	SHLQ  $0x08, R11
-	ORQ   R9, R11
-	SHLQ  $0x10, R10
-	ORQ   R10, R11
-	MOVQ  48(SI), R9
-	XORQ  R11, R9
-	MOVQ  $0xd6e8feb86659fd93, R11
-	MOVQ  R9, R10
-	SHRQ  $0x20, R10
-	XORQ  R10, R9
-	IMULQ R11, R9
-	MOVQ  R9, R10
-	SHRQ  $0x20, R10
-	XORQ  R10, R9
-	IMULQ R11, R9
-	MOVQ  R9, R10
-	SHRQ  $0x20, R10
-	XORQ  R10, R9
-	MOVQ  R9, 16(CX)
-	MOVQ  (AX), R10
-	MOVQ  R10, (CX)
+	SHLQ  $0x10, R11
+	ORQ   R11, R12
+	MOVQ  48(SI), R10
+	XORQ  R12, R10
+	MOVQ  $0xd6e8feb86659fd93, R12
+	MOVQ  R10, R11
+	SHRQ  $0x20, R11
+	XORQ  R11, R10
+	IMULQ R12, R10
+	MOVQ  R10, R11
+	SHRQ  $0x20, R11
+	XORQ  R11, R10
+	IMULQ R12, R10
+	MOVQ  R10, R11
+	SHRQ  $0x20, R11
+	XORQ  R11, R10
+	MOVQ  R10, 16(CX)
+	MOVQ  (AX), R11
+	MOVQ  R11, (CX)
 	MOVQ  DX, 8(CX)
 	INCQ  DX
-	MOVL  4(SI), R10
-	SHLQ  $0x20, R10
-	MOVL  16(AX), R9
-	ORQ   R9, R10
-	MOVQ  R10, 24(CX)
-	MOVL  20(AX), R10
-	MOVQ  R10, 32(CX)
+	MOVL  4(SI), R11
+	SHLQ  $0x20, R11
+	MOVL  16(AX), R10
+	ORQ   R10, R11
+	MOVQ  R11, 24(CX)
+	MOVL  20(AX), R11
+	MOVQ  R11, 32(CX)
 	ADDQ  $0x30, CX
-	ADDQ  $0x50, SI
-	CMPQ  SI, DI
+	ADDQ  $0x60, SI
+	CMPQ  SI, R9
 	JB    avx2_hook
 	ADDQ  $0x10, BX
 	CMPQ  BX, (SP)
@@ -281,34 +268,31 @@ avx512_block:
 	MOVL        $0x000000ff, R8
 	BZHIQ       DI, R8, R8
 	KMOVW       R8, K1
-	MOVQ        l+0(FP), DI
-	MOVQ        (DI), DI
-	LEAQ        (DI)(SI*8), DI
-	VMOVDQU64.Z (DI), K1, Z0
-	MOVQ        l+0(FP), DI
-	MOVQ        48(DI), DI
-	LEAQ        (DI)(SI*8), DI
-	VMOVDQU64.Z (DI), K1, Z1
-	MOVQ        l+0(FP), DI
-	MOVQ        72(DI), DI
-	LEAQ        (DI)(SI*8), DI
-	VMOVDQU64.Z (DI), K1, Z2
-	MOVQ        l+0(FP), DI
-	MOVQ        96(DI), DI
-	LEAQ        (DI)(SI*8), DI
-	VMOVDQU64.Z (DI), K1, Z3
+	MOVQ        l+0(FP), R8
+	MOVQ        (R8), R8
+	LEAQ        (R8)(SI*8), R8
+	VMOVDQU64.Z (R8), K1, Z0
+	MOVQ        l+0(FP), R8
+	MOVQ        48(R8), R8
+	LEAQ        (R8)(SI*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        l+0(FP), R8
+	MOVQ        72(R8), R8
+	LEAQ        (R8)(SI*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        l+0(FP), R8
+	MOVQ        96(R8), R8
+	LEAQ        (R8)(SI*8), R8
+	VMOVDQU64.Z (R8), K1, Z3
 	MOVQ        hooks_base+32(FP), SI
-	MOVQ        hooks_len+40(FP), DI
-	IMUL3Q      $0x50, DI, DI
-	LEAQ        (SI)(DI*1), DI
+	MOVQ        hooks_len+40(FP), R8
+	IMUL3Q      $0x60, R8, R8
+	LEAQ        (SI)(R8*1), R8
 
 avx512_hook:
-	XORQ          R9, R9
-	XORQ          R10, R10
-	MOVQ          8(SI), R11
-	CMPQ          R11, (BX)
+	MOVQ          8(SI), R9
+	CMPQ          R9, (BX)
 	JNE           avx512_miss
-	POPCNTQ       R8, R10
 	KMOVW         K1, K2
 	TESTL         $0x00000001, 72(SI)
 	JZ            avx512_noS
@@ -332,29 +316,18 @@ avx512_noD:
 
 avx512_mask:
 	KMOVW   K2, R9
-	POPCNTQ R9, R11
-	XORQ    R12, R12
-	XORQ    R13, R13
-	XORQ    R14, R14
-	XORQ    R15, R15
-	CMPQ    R11, 40(SI)
-	SETCC   R13
-	SETLS   R14
-	SETEQ   R15
-	TESTQ   R11, R11
-	SETNE   R12
-	LEAQ    (R12)(R13*2), R11
-	LEAQ    (R11)(R14*4), R11
-	LEAQ    (R11)(R15*8), R11
-	MOVL    72(SI), R12
-	SHRL    $0x04, R12
-	ANDL    $0x03, R12
-	SHRXQ   R12, R11, R11
-	ANDQ    $0x01, R11
+	POPCNTQ R9, R10
+	XORL    R11, R11
+	SUBQ    80(SI), R10
+	CMPQ    R10, 88(SI)
+	SETLS   R11
+	MOVQ    DI, R10
 	JMP     avx512_write
 
 avx512_miss:
-	XORQ R11, R11
+	XORL R9, R9
+	XORL R11, R11
+	XORL R10, R10
 
 avx512_write:
 	MOVQ  R11, R12
@@ -394,8 +367,8 @@ avx512_write:
 	MOVL  20(AX), R10
 	MOVQ  R10, 32(CX)
 	ADDQ  $0x30, CX
-	ADDQ  $0x50, SI
-	CMPQ  SI, DI
+	ADDQ  $0x60, SI
+	CMPQ  SI, R8
 	JB    avx512_hook
 	ADDQ  $0x10, BX
 	CMPQ  BX, (SP)

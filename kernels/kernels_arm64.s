@@ -18,7 +18,7 @@ TEXT ·evalBatchNEON(SB), NOSPLIT, $0-88
 	ADD R2<<4, R1, R2
 	MOVD hooks_base+32(FP), R3
 	MOVD hooks_len+40(FP), R4
-	MOVD $80, R17
+	MOVD $96, R17
 	MUL R17, R4, R4
 	ADD R3, R4, R4
 	MOVD ctx+56(FP), R17
@@ -543,7 +543,7 @@ hash:
 	STP (R8, R24), 32(R9)
 	ADD $48, R9
 	ADD $1, R6
-	ADD $80, R16
+	ADD $96, R16
 	CMP R4, R16
 	BNE hook
 	CMP R2, R1

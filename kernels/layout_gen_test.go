@@ -10,10 +10,10 @@ import (
 // TestLayout checks the offsets the generated assembly uses (gen/internal/layout).
 func TestLayout(t *testing.T) {
 	var (
-		l  Lanes
-		r  Run
-		h  Hook
-		c  Context
+		l Lanes
+		r Run
+		h Hook
+		c Context
 		rc Receipt
 	)
 	for _, f := range []struct {
@@ -37,6 +37,8 @@ func TestLayout(t *testing.T) {
 		{"Hook.vlo", unsafe.Offsetof(h.vlo), 56},
 		{"Hook.vhi", unsafe.Offsetof(h.vhi), 64},
 		{"Hook.plan", unsafe.Offsetof(h.plan), 72},
+		{"Hook.clo", unsafe.Offsetof(h.clo), 80},
+		{"Hook.cspan", unsafe.Offsetof(h.cspan), 88},
 		{"Context.CycleID", unsafe.Offsetof(c.CycleID), 0},
 		{"Context.SpanBase", unsafe.Offsetof(c.SpanBase), 8},
 		{"Context.ShardID", unsafe.Offsetof(c.ShardID), 16},
@@ -52,7 +54,7 @@ func TestLayout(t *testing.T) {
 		{"Receipt.Mask", unsafe.Offsetof(rc.Mask), 44},
 		{"Receipt.Result", unsafe.Offsetof(rc.Result), 45},
 		{"sizeof Run", unsafe.Sizeof(r), 16},
-		{"sizeof Hook", unsafe.Sizeof(h), 80},
+		{"sizeof Hook", unsafe.Sizeof(h), 96},
 		{"sizeof Receipt", unsafe.Sizeof(rc), 48},
 	} {
 		if f.got != f.want {

@@ -116,18 +116,20 @@ type Run struct {
 // is read by the generated assembly (gen/internal/layout, checked by
 // TestLayout).
 type Hook struct {
-	op   Op
-	id   uint32
-	pred uint64
-	s    uint64
-	o    uint64
-	dt   uint64
-	k    uint64
-	key  uint64 // hookKey: the constant half of a_hash
-	vlo  uint64 // COMPARE_O_*: rows match when vlo <= V <= vhi (vlo >= 1)
-	vhi  uint64
-	plan uint32 // plan* bits: what the kernel compares and how it decides
-	_    uint32
+	op    Op
+	id    uint32
+	pred  uint64
+	s     uint64
+	o     uint64
+	dt    uint64
+	k     uint64
+	key   uint64 // hookKey: the constant half of a_hash
+	vlo   uint64 // COMPARE_O_*: rows match when vlo <= V <= vhi (vlo >= 1)
+	vhi   uint64
+	plan  uint32 // plan* bits: what the kernel compares and how it decides
+	_     uint32
+	clo   uint64 // the decision as a range of counts c: c-clo <= cspan (unsigned)
+	cspan uint64
 }
 
 // Plan bits: which lanes a kernel compares (a row matches when every compared
@@ -179,6 +181,7 @@ func NewHook(id uint32, op Op, pred, s, o, dt, k uint64) (Hook, error) {
 	h.key = hookKey(&h)
 	h.plan = planSealed | planFor(op, s, o)
 	h.vlo, h.vhi = compareRange(op, k)
+	h.clo, h.cspan = countRange(h.plan>>planDecide&3, k)
 	return h, nil
 }
 
@@ -247,6 +250,22 @@ func compareRange(op Op, k uint64) (lo, hi uint64) {
 		return 0, top
 	}
 	return max(lo, 1), hi
+}
+
+// countRange turns a decision into the range of match counts c that make
+// it true, as c-lo <= span in wrapping unsigned arithmetic: c >= 1, c >= k,
+// c <= k or c == k. One subtraction and one compare, for every operation.
+func countRange(decision uint32, k uint64) (lo, span uint64) {
+	const top = ^uint64(0)
+	switch decision {
+	case decideGE:
+		return k, top - k
+	case decideLE:
+		return 0, k
+	case decideEQ:
+		return k, 0
+	}
+	return 1, top - 1
 }
 
 // Op returns the hook's operation.

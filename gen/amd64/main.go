@@ -93,6 +93,7 @@ type kernel struct {
 	blkEnd         Mem // on the stack: the hook loop needs every register
 	h, hEnd        GPVirtual
 	runmask        GPVirtual // bit i set for the rows of the block
+	n              GPVirtual // the block's length
 }
 
 // prologue loads the arguments and opens the block loop.
@@ -129,38 +130,24 @@ func laneBase(lane int, off GPVirtual) GPVirtual {
 }
 
 // finish decides the hook from the mask m, writes its receipt and advances
-// to the next hook. lanes is the number of rows examined. The kernel jumps to
-// the label name_miss on a predicate mismatch, with m and lanes 0.
-func (k *kernel) finish(name string, m, lanes GPVirtual) {
-	// The four decisions side by side; the plan picks one: bit d of r.
-	c := GP64()
+// to the next hook. The kernel jumps to the label name_miss on a predicate
+// mismatch.
+func (k *kernel) finish(name string, m GPVirtual) {
+	// The decision is a range of match counts: c-clo <= cspan.
+	c, r, lanes := GP64(), GP64(), GP64()
 	POPCNTQ(m, c)
-	z, ge, le, eq := GP64(), GP64(), GP64(), GP64()
-	XORQ(z, z)
-	XORQ(ge, ge)
-	XORQ(le, le)
-	XORQ(eq, eq)
-	CMPQ(c, Mem{Base: k.h, Disp: layout.HookK})
-	SETCC(ge.As8()) // c >= k
-	SETLS(le.As8()) // c <= k
-	SETEQ(eq.As8()) // c == k
-	TESTQ(c, c)
-	SETNE(z.As8()) // c != 0
-	r := GP64()
-	LEAQ(Mem{Base: z, Index: ge, Scale: 2}, r)
-	LEAQ(Mem{Base: r, Index: le, Scale: 4}, r)
-	LEAQ(Mem{Base: r, Index: eq, Scale: 8}, r)
-	d := GP64()
-	MOVL(Mem{Base: k.h, Disp: layout.HookPlan}, d.As32())
-	SHRL(Imm(layout.PlanDecide), d.As32())
-	ANDL(Imm(3), d.As32())
-	SHRXQ(d, r, r)
-	ANDQ(Imm(1), r)
+	XORL(r.As32(), r.As32())
+	SUBQ(Mem{Base: k.h, Disp: layout.HookCLo}, c)
+	CMPQ(c, Mem{Base: k.h, Disp: layout.HookCSpan})
+	SETLS(r.As8())
+	MOVQ(k.n, lanes)
 	JMP(LabelRef(name + "_write"))
 
-	// A predicate mismatch decides false whatever the operation.
+	// A hook of another predicate examines nothing and is false.
 	Label(name + "_miss")
-	XORQ(r, r)
+	XORL(m.As32(), m.As32())
+	XORL(r.As32(), r.As32())
+	XORL(lanes.As32(), lanes.As32())
 
 	Label(name + "_write")
 	t := GP64()
@@ -242,17 +229,18 @@ func avx2(tail Mem) {
 	off, n := GP64(), GP64()
 	MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, off.As32())
 	MOVL(Mem{Base: k.blk, Disp: layout.RunLen}, n.As32())
-	k.runmask = GP64()
+	k.runmask, k.n = GP64(), n
 	MOVL(U32(0xff), k.runmask.As32())
 	BZHIQ(n, k.runmask, k.runmask)
 
 	// Masked loads: rows past the run are neither read nor faulted on.
-	tm := GP64()
+	tm, n64 := GP64(), GP64()
 	LEAQ(tail, tm)
-	SHLQ(Imm(6), n)
+	MOVQ(n, n64)
+	SHLQ(Imm(6), n64)
 	m0, m1 := YMM(), YMM()
-	VMOVDQU(Mem{Base: tm, Index: n, Scale: 1}, m0)
-	VMOVDQU(Mem{Base: tm, Index: n, Scale: 1, Disp: 32}, m1)
+	VMOVDQU(Mem{Base: tm, Index: n64, Scale: 1}, m0)
+	VMOVDQU(Mem{Base: tm, Index: n64, Scale: 1, Disp: 32}, m1)
 	load := func(lane int) (Register, Register) {
 		p := laneBase(lane, off)
 		a, b := YMM(), YMM()
@@ -270,15 +258,12 @@ func avx2(tail Mem) {
 
 	k.hookLoop()
 	Label(name + "_hook")
-	m, lanes := GP64(), GP64()
-	XORQ(m, m)
-	XORQ(lanes, lanes)
+	m := GP64()
 	t := GP64()
 	MOVQ(Mem{Base: k.h, Disp: layout.HookPred}, t)
 	CMPQ(t, Mem{Base: k.blk, Disp: layout.RunPred})
 	JNE(LabelRef(name + "_miss"))
 	MOVQ(k.runmask, m)
-	POPCNTQ(k.runmask, lanes)
 
 	eq := func(bit, disp int, a, b Register, skip string) {
 		k.planBit(bit, skip)
@@ -310,7 +295,7 @@ func avx2(tail Mem) {
 	k.movmask(x, y, m, true)
 
 	Label(name + "_decide")
-	k.finish(name, m, lanes)
+	k.finish(name, m)
 	k.blockEnd(name)
 }
 
@@ -338,7 +323,7 @@ func avx512() {
 	off, n := GP64(), GP64()
 	MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, off.As32())
 	MOVL(Mem{Base: k.blk, Disp: layout.RunLen}, n.As32())
-	k.runmask = GP64()
+	k.runmask, k.n = GP64(), n
 	MOVL(U32(0xff), k.runmask.As32())
 	BZHIQ(n, k.runmask, k.runmask)
 	run := K()
@@ -355,14 +340,11 @@ func avx512() {
 
 	k.hookLoop()
 	Label(name + "_hook")
-	m, lanes := GP64(), GP64()
-	XORQ(m, m)
-	XORQ(lanes, lanes)
+	m := GP64()
 	t := GP64()
 	MOVQ(Mem{Base: k.h, Disp: layout.HookPred}, t)
 	CMPQ(t, Mem{Base: k.blk, Disp: layout.RunPred})
 	JNE(LabelRef(name + "_miss"))
-	POPCNTQ(k.runmask, lanes)
 
 	// Each compare narrows the running row mask cur.
 	cur := K()
@@ -380,6 +362,6 @@ func avx512() {
 	VPCMPUQ_BCST(Imm(2), Mem{Base: k.h, Disp: layout.HookVHi}, v, cur, cur) // V <= hi
 	Label(name + "_mask")
 	KMOVW(cur, m.As32())
-	k.finish(name, m, lanes)
+	k.finish(name, m)
 	k.blockEnd(name)
 }

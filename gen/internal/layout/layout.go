@@ -28,17 +28,19 @@ const (
 	RunLen  = 12
 	RunSize = 16
 
-	HookID   = 4 // uint32
-	HookPred = 8
-	HookS    = 16
-	HookO    = 24
-	HookDT   = 32
-	HookK    = 40
-	HookKey  = 48
-	HookVLo  = 56
-	HookVHi  = 64
-	HookPlan = 72 // uint32
-	HookSize = 80
+	HookID    = 4 // uint32
+	HookPred  = 8
+	HookS     = 16
+	HookO     = 24
+	HookDT    = 32
+	HookK     = 40
+	HookKey   = 48
+	HookVLo   = 56
+	HookVHi   = 64
+	HookPlan  = 72 // uint32
+	HookCLo   = 80
+	HookCSpan = 88
+	HookSize  = 96
 
 	CtxCycleID  = 0
 	CtxSpanBase = 8
@@ -78,6 +80,7 @@ var Fields = []Field{
 	{"Hook", "id", HookID}, {"Hook", "pred", HookPred}, {"Hook", "s", HookS}, {"Hook", "o", HookO},
 	{"Hook", "dt", HookDT}, {"Hook", "k", HookK}, {"Hook", "key", HookKey},
 	{"Hook", "vlo", HookVLo}, {"Hook", "vhi", HookVHi}, {"Hook", "plan", HookPlan},
+	{"Hook", "clo", HookCLo}, {"Hook", "cspan", HookCSpan},
 	{"Context", "CycleID", CtxCycleID}, {"Context", "SpanBase", CtxSpanBase},
 	{"Context", "ShardID", CtxShardID}, {"Context", "Budget", CtxBudget},
 	{"Receipt", "CycleID", RcptCycleID}, {"Receipt", "SpanID", RcptSpanID}, {"Receipt", "AHash", RcptAHash},

@@ -1,0 +1,40 @@
+package kernels_test
+
+import (
+	"fmt"
+
+	"github.com/knhk/knhk/kernels"
+)
+
+// Hooks over one predicate's run: the batch call evaluates every hook over
+// every 8-row block and writes one receipt per evaluation; Combine gives each
+// hook's exact answer over the whole run.
+func Example() {
+	const pred, alice, bob, email = 100, 1, 2, 3
+	l := &kernels.Lanes{
+		S: []uint64{alice, alice, bob},
+		P: []uint64{pred, pred, pred},
+		O: []uint64{email, email + 1, email},
+		V: make([]uint64, 3),
+		D: make([]uint64, 3),
+	}
+	ask, _ := kernels.NewHook(1, kernels.AskSP, pred, bob, 0, 0, 0)
+	two, _ := kernels.NewHook(2, kernels.CountSPGE, pred, alice, 0, 0, 2)
+	unique, _ := kernels.NewHook(3, kernels.UniqueSP, pred, alice, 0, 0, 0)
+	hooks := []kernels.Hook{ask, two, unique}
+
+	blocks := kernels.Blocks(nil, kernels.Run{Pred: pred, Off: 0, Len: 3})
+	receipts := make([]kernels.Receipt, len(blocks)*len(hooks))
+	ctx := &kernels.Context{CycleID: 1, Budget: 8}
+	if err := kernels.EvalBatch(l, blocks, hooks, ctx, receipts); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i := range hooks {
+		fmt.Printf("%v: %v (rows %03b)\n", hooks[i].Op(), kernels.Combine(&hooks[i], receipts[i:i+1]), receipts[i].Mask)
+	}
+	// Output:
+	// ASK_SP: true (rows 100)
+	// COUNT_SP_GE: true (rows 011)
+	// UNIQUE_SP: false (rows 011)
+}
