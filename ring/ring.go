@@ -171,7 +171,10 @@ func (r *Ring[T]) Enqueue(cycle uint64, rows []T) error {
 	if err != nil {
 		return err
 	}
-	copy(b, rows[copy(a, rows):])
+	n := copy(a, rows)
+	if len(b) > 0 { // wrapped: most batches are one copy
+		copy(b, rows[n:])
+	}
 	return r.Commit(cycle)
 }
 
@@ -205,12 +208,15 @@ func (r *Ring[T]) Reserve(cycle uint64, n int) (a, b []T, err error) {
 
 // Commit publishes the rows of the last [Ring.Reserve] on slot cycle&7 to
 // its consumer with one atomic operation. It returns [ErrClosed], and
-// publishes nothing, when the ring was closed before the commit. Producer
-// side.
+// publishes nothing, when the ring was closed before the commit. Committing
+// zero rows does nothing and returns nil. Producer side.
 func (r *Ring[T]) Commit(cycle uint64) error {
 	p := &r.slots[cycle&(Slots-1)].p
 	t := p.next
 	n := p.reserved
+	if n == 0 {
+		return nil
+	}
 	p.reserved = 0
 	if !p.tail.CompareAndSwap(t, t+n) {
 		return ErrClosed
@@ -226,7 +232,9 @@ func (r *Ring[T]) Commit(cycle uint64) error {
 func (r *Ring[T]) Dequeue(cycle uint64, dst []T) (int, error) {
 	a, b, err := r.Peek(cycle, len(dst))
 	n := copy(dst, a)
-	n += copy(dst[n:], b)
+	if len(b) > 0 {
+		n += copy(dst[n:], b)
+	}
 	if n > 0 {
 		r.Release(cycle, n)
 	}
