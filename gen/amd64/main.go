@@ -52,12 +52,15 @@ func main() {
 	avx512()
 
 	Generate()
-	write(*stubs, goStubs())
+	write(*stubs, []byte(goStubs()), nil)
 	write(*layoutTest, layout.GoTest("gen/amd64"))
 }
 
-func write(path, src string) {
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+func write(path string, src []byte, err error) {
+	if err == nil {
+		err = os.WriteFile(path, src, 0o644)
+	}
+	if err != nil {
 		log.Fatal(err)
 	}
 }
