@@ -10,10 +10,10 @@ import (
 // TestLayout checks the offsets the generated assembly uses (gen/internal/layout).
 func TestLayout(t *testing.T) {
 	var (
-		l Lanes
-		r Run
-		h Hook
-		c Context
+		l  Lanes
+		r  Run
+		h  Hook
+		c  Context
 		rc Receipt
 	)
 	for _, f := range []struct {

@@ -53,7 +53,8 @@ func main() {
 
 	Generate()
 	write(*stubs, []byte(goStubs()), nil)
-	write(*layoutTest, layout.GoTest("gen/amd64"))
+	src, err := layout.GoTest("gen/amd64")
+	write(*layoutTest, src, err)
 }
 
 func write(path string, src []byte, err error) {
