@@ -1,0 +1,45 @@
+package hooks_test
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/terms"
+)
+
+func ExampleCompile() {
+	q, err := hooks.Compile(`ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000.5) }`)
+	if err != nil {
+		panic(err)
+	}
+	// Over integers, > 1000.5 is > 1000; Cond keeps the exact constant for
+	// values without an order key.
+	fmt.Println(q.Op, q.K == hooks.OrderKey(1000))
+	fmt.Println(q.Cond.Match("1000.75", hooks.XSD+"decimal"), q.Cond.Match("1000.25", hooks.XSD+"decimal"))
+
+	_, err = hooks.Compile("ASK { ?s <http://ex/p> ?o\n  OPTIONAL { ?s <http://ex/q> ?x } }")
+	fmt.Println(err)
+	// Output:
+	// COMPARE_O_GT true
+	// true false
+	// 2:3: OPTIONAL is not supported in a hook
+}
+
+func ExampleParse() {
+	defs, err := hooks.Parse(strings.NewReader(`
+[[hook]]
+name = "alice-email"
+query = "ASK { <http://ex/alice> <http://ex/email> ?o }"
+`))
+	if err != nil {
+		panic(err)
+	}
+	reg, err := hooks.NewRegistry(defs, terms.NewHasher(terms.DefaultKey))
+	if err != nil {
+		panic(err)
+	}
+	hs, ds := reg.ForPred(terms.NewHasher(terms.DefaultKey).Sum([]byte("<http://ex/email>")))
+	fmt.Println(ds[0].Name, hs[0].Op())
+	// Output: alice-email ASK_SP
+}

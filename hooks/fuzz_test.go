@@ -1,0 +1,44 @@
+package hooks
+
+import (
+	"testing"
+
+	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/terms"
+)
+
+// FuzzCompile checks that the compiler never panics and that every query it
+// accepts compiles to a valid operation that binds to a kernel hook.
+func FuzzCompile(f *testing.F) {
+	for _, s := range []string{
+		`ASK { <http://ex/a> <http://ex/p> ?o }`,
+		`PREFIX ex: <http://ex/> ASK { ?s ex:amount ?o FILTER(?o >= -1.5e3) }`,
+		`ASK { { SELECT (COUNT(*) AS ?n) WHERE { ?s <http://ex/p> "x"@en } } FILTER(?n <= 2) }`,
+		`ASK { <http://ex/a> <http://ex/p> ?o FILTER(datatype(?o) = xsd:integer) }`,
+		`CONSTRUCT { ?o <http://ex/f> ?s } WHERE { ?s <http://ex/p> ?o }`,
+		`SELECT DISTINCT ?o { <http://ex/a> <http://ex/p> ?o } # c`,
+		"ASK { ?s <http://ex/p> \"\"\"a\nb\"\"\" }",
+	} {
+		f.Add(s)
+	}
+	h := terms.NewHasher(terms.DefaultKey)
+	f.Fuzz(func(t *testing.T, src string) {
+		q, err := Compile(src)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		if !q.Op.Valid() {
+			t.Fatalf("%q compiled to %v", src, q.Op)
+		}
+		hk, err := q.Hook(7, h)
+		if err != nil || hk.Op() != q.Op || hk.Pred() == 0 {
+			t.Fatalf("%q: hook %v, %v", src, hk.Op(), err)
+		}
+		if q.Op >= kernels.CompareOEQ && q.Op <= kernels.CompareOLE && q.Cond.Op == 0 {
+			t.Fatalf("%q: COMPARE without its exact condition", src)
+		}
+	})
+}
