@@ -49,12 +49,12 @@ func TestCompileOps(t *testing.T) {
 		{pre + `ASK { ?s ex:amount ?o FILTER(?o <= "10"^^xsd:decimal) }`, kernels.CompareOLE, "", "", "", OrderKey(10)},
 		{pre + `ASK { ?s ex:amount ?o FILTER((?o = 1e1)) }`, kernels.CompareOEQ, "", "", "", OrderKey(10)},
 		{pre + `ASK { ?s ex:amount ?o FILTER(?o = - 7) }`, kernels.CompareOEQ, "", "", "", OrderKey(-7)},
-		{pre + `ASK { ?s ex:amount ?o FILTER(?o = 1.5) }`, kernels.CompareOEQ, "", "", "", 0},                  // no integer: empty
-		{pre + `ASK { ?s ex:amount ?o FILTER(?o > 1e30) }`, kernels.CompareOGT, "", "", "", math.MaxUint64},    // empty
-		{pre + `ASK { ?s ex:amount ?o FILTER(?o >= 1e30) }`, kernels.CompareOGT, "", "", "", math.MaxUint64},   // empty
-		{pre + `ASK { ?s ex:amount ?o FILTER(?o < 1e30) }`, kernels.CompareOLE, "", "", "", math.MaxUint64},    // every key
-		{pre + `ASK { ?s ex:amount ?o FILTER(?o > -1e30) }`, kernels.CompareOGT, "", "", "", 0},                // every key
-		{pre + `ASK { ?s ex:amount ?o FILTER(?o < "NaN"^^xsd:double) }`, kernels.CompareOLE, "", "", "", 0},    // empty
+		{pre + `ASK { ?s ex:amount ?o FILTER(?o = 1.5) }`, kernels.CompareOEQ, "", "", "", 0},                // no integer: empty
+		{pre + `ASK { ?s ex:amount ?o FILTER(?o > 1e30) }`, kernels.CompareOGT, "", "", "", math.MaxUint64},  // empty
+		{pre + `ASK { ?s ex:amount ?o FILTER(?o >= 1e30) }`, kernels.CompareOGT, "", "", "", math.MaxUint64}, // empty
+		{pre + `ASK { ?s ex:amount ?o FILTER(?o < 1e30) }`, kernels.CompareOLE, "", "", "", math.MaxUint64},  // every key
+		{pre + `ASK { ?s ex:amount ?o FILTER(?o > -1e30) }`, kernels.CompareOGT, "", "", "", 0},              // every key
+		{pre + `ASK { ?s ex:amount ?o FILTER(?o < "NaN"^^xsd:double) }`, kernels.CompareOLE, "", "", "", 0},  // empty
 		{pre + `ASK { ?s ex:amount ?o FILTER(?o < "INF"^^xsd:double) }`, kernels.CompareOLE, "", "", "", math.MaxUint64},
 		{pre + `ASK { ?s ex:amount ?o FILTER(?o > 9223372036854775807) }`, kernels.CompareOGT, "", "", "", math.MaxUint64},
 		{pre + `ASK { ex:a ex:age ?o FILTER(datatype(?o) = xsd:integer) }`, kernels.ValidateDatatypeSP, "<http://ex/a>", "", "<" + XSD + "integer>", 0},

@@ -60,7 +60,7 @@ func TestCompare(t *testing.T) {
 		{"0.1", "decimal", "0.1", "double", 0, true}, // the decimal is cast to double first
 		{"0.1", "decimal", "0.1", "float", 0, true},  // and to float here
 		{"0.1", "decimal", "0.1000000000000000055511151231257827", "decimal", -1, true},
-		{"0.1", "float", "0.1", "double", 1, true},    // float 0.1 widened exactly is above double 0.1
+		{"0.1", "float", "0.1", "double", 1, true},                             // float 0.1 widened exactly is above double 0.1
 		{"9007199254740993", "integer", "9007199254740992", "double", 0, true}, // rounds to 2^53
 		{"9007199254740993", "integer", "9007199254740992", "integer", 1, true},
 		{"16777217", "integer", "16777216", "float", 0, true},
