@@ -11,16 +11,17 @@ func Blocks(dst []Run, r Run) []Run {
 	return dst
 }
 
-// Combine returns the hook's exact answer over a whole run from the receipts
-// of its blocks: any block for the existence operations, the summed count
-// compared with k for COUNT_* and UNIQUE_SP. A run with no rows combines the
-// answer of zero matches (COUNT_SP_LE is true over nothing).
-func Combine(h *Hook, rs []Receipt) bool {
+// Combine returns the exact answer of hooks[i] over all the blocks of a batch
+// from the receipts [EvalBatch] wrote to out for hooks: any block for the
+// existence operations, the summed count compared with k for COUNT_* and
+// UNIQUE_SP. Over no rows it is the answer for zero matches (COUNT_SP_LE is
+// true over nothing), as in SPARQL.
+func Combine(hooks []Hook, i int, out []Receipt) bool {
 	n := 0
-	for i := range rs {
-		n += bits.OnesCount8(rs[i].Mask)
+	for j := i; j < len(out); j += len(hooks) {
+		n += bits.OnesCount8(out[j].Mask)
 	}
-	return decideCount(h, uint64(n))
+	return decideCount(&hooks[i], uint64(n))
 }
 
 func decideCount(h *Hook, c uint64) bool {

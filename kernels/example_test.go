@@ -23,6 +23,7 @@ func Example() {
 	unique, _ := kernels.NewHook(3, kernels.UniqueSP, pred, alice, 0, 0, 0)
 	hooks := []kernels.Hook{ask, two, unique}
 
+	// A run of 3 rows is one block; longer runs are cut into blocks of 8.
 	blocks := kernels.Blocks(nil, kernels.Run{Pred: pred, Off: 0, Len: 3})
 	receipts := make([]kernels.Receipt, len(blocks)*len(hooks))
 	ctx := &kernels.Context{CycleID: 1, Budget: 8}
@@ -31,7 +32,7 @@ func Example() {
 		return
 	}
 	for i := range hooks {
-		fmt.Printf("%v: %v (rows %03b)\n", hooks[i].Op(), kernels.Combine(&hooks[i], receipts[i:i+1]), receipts[i].Mask)
+		fmt.Printf("%v: %v (rows %03b)\n", hooks[i].Op(), kernels.Combine(hooks, i, receipts), receipts[i].Mask)
 	}
 	// Output:
 	// ASK_SP: true (rows 100)

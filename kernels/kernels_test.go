@@ -369,7 +369,7 @@ func TestBlocksAndCombine(t *testing.T) {
 				for i := range n {
 					count += uint64(bits.OnesCount8(matchMask(&h, l.S[i:i+1], l.O[i:i+1], l.V[i:i+1], l.D[i:i+1])))
 				}
-				if got, want := Combine(&h, out), decideCount(&h, count); got != want {
+				if got, want := Combine([]Hook{h}, 0, out), decideCount(&h, count); got != want {
 					t.Fatalf("%v over %d rows: Combine = %v, want %v", op, n, got, want)
 				}
 			}
