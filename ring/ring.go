@@ -181,8 +181,8 @@ func (r *Ring[T]) Enqueue(cycle uint64, rows []T) error {
 // Reserve claims room for n rows at the end of slot cycle&7 and returns it
 // in place, as a and, when the room wraps around the slot, b (rows a then b
 // in FIFO order). The producer fills them and publishes them with
-// [Ring.Commit]; until then the consumer does not see them. A new Reserve
-// replaces an uncommitted one. Errors are those of [Ring.Enqueue]; the
+// [Ring.Commit]; until then the consumer does not see them. Every Reserve,
+// successful or not, replaces an uncommitted one. Errors are those of [Ring.Enqueue]; the
 // storage may hold stale rows, so fill every reserved row. Producer side.
 func (r *Ring[T]) Reserve(cycle uint64, n int) (a, b []T, err error) {
 	k := cycle & (Slots - 1)
@@ -191,6 +191,7 @@ func (r *Ring[T]) Reserve(cycle uint64, n int) (a, b []T, err error) {
 		return nil, nil, ErrBatchTooLarge
 	}
 	p := &s.p
+	p.reserved = 0 // a failed Reserve leaves nothing to commit
 	t := p.next
 	if t+uint64(n)-p.head > r.seg {
 		p.head = s.c.head.Load()
