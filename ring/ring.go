@@ -182,16 +182,17 @@ func (r *Ring[T]) Enqueue(cycle uint64, rows []T) error {
 // in place, as a and, when the room wraps around the slot, b (rows a then b
 // in FIFO order). The producer fills them and publishes them with
 // [Ring.Commit]; until then the consumer does not see them. Every Reserve,
-// successful or not, replaces an uncommitted one. Errors are those of [Ring.Enqueue]; the
-// storage may hold stale rows, so fill every reserved row. Producer side.
+// successful or not, replaces an uncommitted one. Errors are those of
+// [Ring.Enqueue]; the storage may hold stale rows, so fill every reserved
+// row. Producer side.
 func (r *Ring[T]) Reserve(cycle uint64, n int) (a, b []T, err error) {
 	k := cycle & (Slots - 1)
 	s := &r.slots[k]
+	p := &s.p
+	p.reserved = 0 // a failed Reserve leaves nothing to commit
 	if uint64(n) > r.seg {
 		return nil, nil, ErrBatchTooLarge
 	}
-	p := &s.p
-	p.reserved = 0 // a failed Reserve leaves nothing to commit
 	t := p.next
 	if t+uint64(n)-p.head > r.seg {
 		p.head = s.c.head.Load()
