@@ -73,14 +73,48 @@ type consumer struct {
 	tail uint64        // cached producer tail, reloaded only when it runs out
 }
 
-// slot keeps producer and consumer state a cache line apart, and apart from
-// the neighbouring slots, so the two sides never invalidate each other's
-// private fields.
+// bell wakes a side parked on a slot. The parked side sets waiting and
+// re-checks the slot before it blocks; the other side loads waiting after
+// each publish and rings only when it is set. Both are sequentially
+// consistent atomics, so at least one of them sees the other: no wake-up is
+// lost, and the publish path pays one load of a line that stays shared.
+type bell struct {
+	waiting atomic.Uint32
+	ch      chan struct{} // one buffered token; a stale token only causes a re-check
+}
+
+// ring wakes the parked side, if any. It inlines to one load.
+func (b *bell) ring() {
+	if b.waiting.Load() != 0 {
+		b.wake()
+	}
+}
+
+func (b *bell) wake() {
+	if b.waiting.CompareAndSwap(1, 0) {
+		select {
+		case b.ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// bells are the doorbells of one slot, written only by a side about to park.
+type bells struct {
+	producer bell // rung by Release when the producer waits for room
+	consumer bell // rung by Commit when the consumer waits for rows
+}
+
+// slot keeps producer state, consumer state and the doorbells a cache line
+// apart, and apart from the neighbouring slots, so the two sides never
+// invalidate each other's private fields.
 type slot struct {
 	p producer
 	_ [cacheLine - unsafe.Sizeof(producer{})]byte
 	c consumer
 	_ [cacheLine - unsafe.Sizeof(consumer{})]byte
+	b bells
+	_ [cacheLine - unsafe.Sizeof(bells{})]byte
 }
 
 // Ring is a set of eight single-producer single-consumer FIFO slots of rows
@@ -121,12 +155,17 @@ func New[T Row](size int, opts ...Option) (*Ring[T], error) {
 		opt(&o)
 	}
 	seg := uint64(size / Slots)
-	return &Ring[T]{
+	r := &Ring[T]{
 		rows:   make([]T, size),
 		seg:    seg,
 		mask:   seg - 1,
 		waiter: o.waiter,
-	}, nil
+	}
+	for k := range r.slots {
+		r.slots[k].b.producer.ch = make(chan struct{}, 1)
+		r.slots[k].b.consumer.ch = make(chan struct{}, 1)
+	}
+	return r, nil
 }
 
 // Cap returns the capacity of one slot in rows (size/8).
@@ -213,7 +252,8 @@ func (r *Ring[T]) Reserve(cycle uint64, n int) (a, b []T, err error) {
 // publishes nothing, when the ring was closed before the commit. Committing
 // zero rows does nothing and returns nil. Producer side.
 func (r *Ring[T]) Commit(cycle uint64) error {
-	p := &r.slots[cycle&(Slots-1)].p
+	s := &r.slots[cycle&(Slots-1)]
+	p := &s.p
 	t := p.next
 	n := p.reserved
 	if n == 0 {
@@ -224,6 +264,7 @@ func (r *Ring[T]) Commit(cycle uint64) error {
 		return ErrClosed
 	}
 	p.next = t + n
+	s.b.consumer.ring()
 	return nil
 }
 
@@ -276,12 +317,14 @@ func (r *Ring[T]) Peek(cycle uint64, max int) (a, b []T, err error) {
 // returned by the last [Ring.Peek]; Release panics otherwise, because
 // releasing rows never read would lose them. Consumer side.
 func (r *Ring[T]) Release(cycle uint64, n int) {
-	c := &r.slots[cycle&(Slots-1)].c
+	s := &r.slots[cycle&(Slots-1)]
+	c := &s.c
 	if n < 0 || uint64(n) > c.tail-c.next {
 		panic("ring: Release of more rows than Peek returned")
 	}
 	c.next += uint64(n)
 	c.head.Store(c.next)
+	s.b.producer.ring()
 }
 
 // Close closes the ring. Commits that have not completed fail with
@@ -290,7 +333,10 @@ func (r *Ring[T]) Release(cycle uint64, n int) {
 // Close may be called from any goroutine, more than once.
 func (r *Ring[T]) Close() {
 	for k := range r.slots {
-		r.slots[k].p.tail.Or(closedBit)
+		s := &r.slots[k]
+		s.p.tail.Or(closedBit)
+		s.b.producer.ring()
+		s.b.consumer.ring()
 	}
 }
 

@@ -279,7 +279,7 @@ func TestCloseReleasesWaiters(t *testing.T) {
 }
 
 func TestWaitContext(t *testing.T) {
-	r, err := New[Delta](8, WithWaiter(Backoff{Spins: 1, Yields: 1, Sleep: time.Millisecond}))
+	r, err := New[Delta](8, WithWaiter(Backoff{Spins: 1, Yields: 1}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func TestStress(t *testing.T) {
 	if testing.Short() {
 		duration = 100 * time.Millisecond
 	}
-	r, err := New[Delta](256, WithWaiter(Backoff{Spins: 16, Yields: 1 << 30})) // 32 rows per slot: full and wrap often
+	r, err := New[Delta](256, WithWaiter(Backoff{Spins: 16, Yields: 16})) // 32 rows per slot: full and wrap often
 	if err != nil {
 		t.Fatal(err)
 	}
