@@ -5,26 +5,26 @@ package kernels
 // collided). It is built in two halves so the hot path pays for one mix:
 //
 //	key   = fold(mix64(key ^ w)) over op, pred, s, o, dt, k, from keySeed   (once, in NewHook)
-//	aHash = mix64(key ^ (mask | result<<8 | lanes<<16))                     (per evaluation)
+//	aHash = round(key ^ (lanes | mask<<32 | result<<40))                    (per evaluation)
 //
-// mix64 is a bijective 64-bit finalizer (xor-shift / multiply, two rounds),
-// so distinct inputs to one round never collide and every input bit affects
-// every output bit. The assembly kernels implement the same function.
+// round is one xor-shift / multiply / xor-shift step and mix64 two of them:
+// both are bijections, so distinct inputs never collide. The key already has
+// full avalanche over the hook's constants; the one round per evaluation
+// spreads the decision (the receipt's word at offset 40, padding included)
+// over the whole hash. The assembly kernels implement the same function.
 
 const (
 	keySeed = 0x9e3779b97f4a7c15 // 2^64 / golden ratio
 	mixMul  = 0xd6e8feb86659fd93
 )
 
-// mix64 is the finalizer used by every receipt hash.
-func mix64(x uint64) uint64 {
+func round(x uint64) uint64 {
 	x ^= x >> 32
 	x *= mixMul
-	x ^= x >> 32
-	x *= mixMul
-	x ^= x >> 32
-	return x
+	return x ^ x>>32
 }
+
+func mix64(x uint64) uint64 { return round(round(x)) }
 
 func hookKey(h *Hook) uint64 {
 	k := uint64(keySeed)
@@ -37,7 +37,7 @@ func hookKey(h *Hook) uint64 {
 // ReceiptHash returns the a_hash of an evaluation of a hook with key hookKey
 // ([Hook.Key]) that matched mask over lanes rows with the given result.
 func ReceiptHash(hookKey uint64, mask uint8, result bool, lanes uint32) uint64 {
-	return mix64(hookKey ^ (uint64(mask) | uint64(b2u8(result))<<8 | uint64(lanes)<<16))
+	return round(hookKey ^ (uint64(lanes) | uint64(mask)<<32 | uint64(b2u8(result))<<40))
 }
 
 func b2u8(b bool) uint8 {

@@ -80,111 +80,147 @@ GLOBL tailmask<>(SB), RODATA|NOPTR, $576
 
 // func evalBatchAVX2(l *uint64, blocks []uint64, hooks []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
-TEXT ·evalBatchAVX2(SB), NOSPLIT, $8-88
+TEXT ·evalBatchAVX2(SB), NOSPLIT, $40-88
+	MOVQ         l+0(FP), AX
+	MOVQ         (AX), CX
+	MOVQ         CX, 8(SP)
+	MOVQ         48(AX), CX
+	MOVQ         CX, 16(SP)
+	MOVQ         72(AX), CX
+	MOVQ         CX, 24(SP)
+	MOVQ         96(AX), CX
+	MOVQ         CX, 32(SP)
 	MOVQ         ctx+56(FP), AX
 	MOVQ         out_base+64(FP), CX
 	MOVQ         8(AX), DX
-	MOVQ         blocks_base+8(FP), BX
+	MOVQ         $0xd6e8feb86659fd93, BX
+	MOVL         16(AX), SI
+	MOVL         20(AX), DI
+	SHLQ         $0x20, DI
+	ORQ          DI, SI
+	VMOVQ        (AX), X0
+	VPINSRQ      $0x01, SI, X0, X0
+	MOVQ         blocks_base+8(FP), AX
 	MOVQ         blocks_len+16(FP), SI
 	SHLQ         $0x04, SI
-	ADDQ         BX, SI
+	ADDQ         AX, SI
 	MOVQ         SI, (SP)
 	MOVQ         $0x8000000000000000, SI
-	MOVQ         SI, X0
-	VPBROADCASTQ X0, Y0
+	MOVQ         SI, X1
+	VPBROADCASTQ X1, Y1
 
 avx2_block:
-	MOVL       8(BX), SI
-	MOVL       12(BX), DI
-	MOVL       $0x000000ff, R8
-	BZHIQ      DI, R8, R8
+	MOVL    8(AX), SI
+	MOVL    12(AX), DI
+	MOVL    $0x000000ff, R8
+	BZHIQ   DI, R8, R8
+	CMPL    DI, $0x08
+	JNE     avx2_partial
+	MOVQ    8(SP), R9
+	LEAQ    (R9)(SI*8), R9
+	VMOVDQU (R9), Y2
+	VMOVDQU 32(R9), Y3
+	MOVQ    16(SP), R9
+	LEAQ    (R9)(SI*8), R9
+	VMOVDQU (R9), Y4
+	VMOVDQU 32(R9), Y5
+	MOVQ    24(SP), R9
+	LEAQ    (R9)(SI*8), R9
+	VMOVDQU (R9), Y6
+	VMOVDQU 32(R9), Y7
+	MOVQ    32(SP), R9
+	LEAQ    (R9)(SI*8), R9
+	VMOVDQU (R9), Y8
+	VMOVDQU 32(R9), Y9
+	JMP     avx2_loaded
+
+avx2_partial:
 	LEAQ       tailmask<>+0(SB), R9
 	MOVQ       DI, R10
 	SHLQ       $0x06, R10
-	VMOVDQU    (R9)(R10*1), Y1
-	VMOVDQU    32(R9)(R10*1), Y2
-	MOVQ       l+0(FP), R9
-	MOVQ       (R9), R9
+	VMOVDQU    (R9)(R10*1), Y8
+	VMOVDQU    32(R9)(R10*1), Y9
+	MOVQ       8(SP), R9
 	LEAQ       (R9)(SI*8), R9
-	VPMASKMOVQ (R9), Y1, Y3
-	VPMASKMOVQ 32(R9), Y2, Y4
-	MOVQ       l+0(FP), R9
-	MOVQ       48(R9), R9
+	VPMASKMOVQ (R9), Y8, Y2
+	VPMASKMOVQ 32(R9), Y9, Y3
+	MOVQ       16(SP), R9
 	LEAQ       (R9)(SI*8), R9
-	VPMASKMOVQ (R9), Y1, Y5
-	VPMASKMOVQ 32(R9), Y2, Y6
-	MOVQ       l+0(FP), R9
-	MOVQ       72(R9), R9
+	VPMASKMOVQ (R9), Y8, Y4
+	VPMASKMOVQ 32(R9), Y9, Y5
+	MOVQ       24(SP), R9
 	LEAQ       (R9)(SI*8), R9
-	VPMASKMOVQ (R9), Y1, Y7
-	VPMASKMOVQ 32(R9), Y2, Y8
-	MOVQ       l+0(FP), R9
-	MOVQ       96(R9), R9
+	VPMASKMOVQ (R9), Y8, Y6
+	VPMASKMOVQ 32(R9), Y9, Y7
+	MOVQ       32(SP), R9
 	LEAQ       (R9)(SI*8), R9
-	VPMASKMOVQ (R9), Y1, Y1
-	VPMASKMOVQ 32(R9), Y2, Y2
-	VPXOR      Y0, Y7, Y7
-	VPXOR      Y0, Y8, Y8
-	MOVQ       hooks_base+32(FP), SI
-	MOVQ       hooks_len+40(FP), R9
-	IMUL3Q     $0x60, R9, R9
-	LEAQ       (SI)(R9*1), R9
+	VPMASKMOVQ (R9), Y8, Y8
+	VPMASKMOVQ 32(R9), Y9, Y9
+
+avx2_loaded:
+	VPXOR  Y1, Y6, Y6
+	VPXOR  Y1, Y7, Y7
+	MOVQ   hooks_base+32(FP), SI
+	MOVQ   hooks_len+40(FP), R9
+	IMUL3Q $0x60, R9, R9
+	LEAQ   (SI)(R9*1), R9
 
 avx2_hook:
 	MOVQ         8(SI), R10
-	CMPQ         R10, (BX)
+	CMPQ         R10, (AX)
 	JNE          avx2_miss
 	MOVQ         R8, R10
-	TESTL        $0x00000001, 72(SI)
+	MOVL         72(SI), R11
+	TESTL        $0x00000001, R11
 	JZ           avx2_noS
-	VPBROADCASTQ 16(SI), Y9
-	VPCMPEQQ     Y3, Y9, Y10
-	VPCMPEQQ     Y4, Y9, Y9
-	VMOVMSKPD    Y10, R11
-	VMOVMSKPD    Y9, R12
-	SHLL         $0x04, R12
-	ORL          R12, R11
-	ANDQ         R11, R10
+	VPBROADCASTQ 16(SI), Y10
+	VPCMPEQQ     Y2, Y10, Y11
+	VPCMPEQQ     Y3, Y10, Y10
+	VMOVMSKPD    Y11, R12
+	VMOVMSKPD    Y10, R13
+	SHLL         $0x04, R13
+	ORL          R13, R12
+	ANDQ         R12, R10
 
 avx2_noS:
-	TESTL        $0x00000002, 72(SI)
+	TESTL        $0x00000002, R11
 	JZ           avx2_noO
-	VPBROADCASTQ 24(SI), Y9
-	VPCMPEQQ     Y5, Y9, Y10
-	VPCMPEQQ     Y6, Y9, Y9
-	VMOVMSKPD    Y10, R11
-	VMOVMSKPD    Y9, R12
-	SHLL         $0x04, R12
-	ORL          R12, R11
-	ANDQ         R11, R10
+	VPBROADCASTQ 24(SI), Y10
+	VPCMPEQQ     Y4, Y10, Y11
+	VPCMPEQQ     Y5, Y10, Y10
+	VMOVMSKPD    Y11, R12
+	VMOVMSKPD    Y10, R13
+	SHLL         $0x04, R13
+	ORL          R13, R12
+	ANDQ         R12, R10
 
 avx2_noO:
-	TESTL        $0x00000004, 72(SI)
+	TESTL        $0x00000004, R11
 	JZ           avx2_noD
-	VPBROADCASTQ 32(SI), Y9
-	VPCMPEQQ     Y1, Y9, Y10
-	VPCMPEQQ     Y2, Y9, Y9
-	VMOVMSKPD    Y10, R11
-	VMOVMSKPD    Y9, R12
-	SHLL         $0x04, R12
-	ORL          R12, R11
-	ANDQ         R11, R10
+	VPBROADCASTQ 32(SI), Y10
+	VPCMPEQQ     Y8, Y10, Y11
+	VPCMPEQQ     Y9, Y10, Y10
+	VMOVMSKPD    Y11, R12
+	VMOVMSKPD    Y10, R13
+	SHLL         $0x04, R13
+	ORL          R13, R12
+	ANDQ         R12, R10
 
 avx2_noD:
-	TESTL        $0x00000008, 72(SI)
+	TESTL        $0x00000008, R11
 	JZ           avx2_decide
-	VPBROADCASTQ 56(SI), Y9
-	VPXOR        Y0, Y9, Y9
-	VPBROADCASTQ 64(SI), Y10
-	VPXOR        Y0, Y10, Y10
-	VPCMPGTQ     Y7, Y9, Y11
-	VPCMPGTQ     Y10, Y7, Y12
-	VPOR         Y12, Y11, Y11
-	VPCMPGTQ     Y8, Y9, Y9
-	VPCMPGTQ     Y10, Y8, Y10
-	VPOR         Y10, Y9, Y12
-	VMOVMSKPD    Y11, R11
-	VMOVMSKPD    Y12, R12
+	VPBROADCASTQ 56(SI), Y10
+	VPXOR        Y1, Y10, Y10
+	VPBROADCASTQ 64(SI), Y11
+	VPXOR        Y1, Y11, Y11
+	VPCMPGTQ     Y6, Y10, Y12
+	VPCMPGTQ     Y11, Y6, Y13
+	VPOR         Y13, Y12, Y12
+	VPCMPGTQ     Y7, Y10, Y10
+	VPCMPGTQ     Y11, Y7, Y11
+	VPOR         Y11, Y10, Y13
+	VMOVMSKPD    Y12, R11
+	VMOVMSKPD    Y13, R12
 	SHLL         $0x04, R12
 	ORL          R12, R11
 	ANDNQ        R10, R11, R10
@@ -195,95 +231,88 @@ avx2_decide:
 	SUBQ    80(SI), R11
 	CMPQ    R11, 88(SI)
 	SETLS   R12
-	MOVQ    DI, R11
-	JMP     avx2_write
-
-avx2_miss:
-	XORL R10, R10
-	XORL R12, R12
-	XORL R11, R11
+	SHLQ    $0x08, R12
+	ORQ     R10, R12
+	SHLQ    $0x20, R12
+	ORQ     DI, R12
 
 avx2_write:
-	MOVQ  R12, R13
-	SHLQ  $0x08, R13
-	ORQ   R10, R13
-	SHLQ  $0x20, R13
-	ORQ   R11, R13
-	MOVQ  R13, 40(CX)
-	SHLQ  $0x08, R12
-	ORQ   R10, R12
-	SHLQ  $0x10, R11
-	ORQ   R11, R12
-	MOVQ  48(SI), R10
-	XORQ  R12, R10
-	MOVQ  $0xd6e8feb86659fd93, R12
-	MOVQ  R10, R11
-	SHRQ  $0x20, R11
-	XORQ  R11, R10
-	IMULQ R12, R10
-	MOVQ  R10, R11
-	SHRQ  $0x20, R11
-	XORQ  R11, R10
-	IMULQ R12, R10
-	MOVQ  R10, R11
-	SHRQ  $0x20, R11
-	XORQ  R11, R10
-	MOVQ  R10, 16(CX)
-	MOVQ  (AX), R11
-	MOVQ  R11, (CX)
-	MOVQ  DX, 8(CX)
-	INCQ  DX
-	MOVL  4(SI), R11
-	SHLQ  $0x20, R11
-	MOVL  16(AX), R10
-	ORQ   R10, R11
-	MOVQ  R11, 24(CX)
-	MOVL  20(AX), R11
-	MOVQ  R11, 32(CX)
-	ADDQ  $0x30, CX
-	ADDQ  $0x60, SI
-	CMPQ  SI, R9
-	JB    avx2_hook
-	ADDQ  $0x10, BX
-	CMPQ  BX, (SP)
-	JB    avx2_block
+	MOVQ    R12, 40(CX)
+	MOVQ    48(SI), R10
+	XORQ    R12, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(CX)
+	VMOVDQU X0, (CX)
+	MOVQ    DX, 16(CX)
+	INCQ    DX
+	MOVL    4(SI), R11
+	MOVQ    R11, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, R9
+	JB      avx2_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, (SP)
+	JB      avx2_block
 	VZEROUPPER
 	RET
 
+avx2_miss:
+	XORL R12, R12
+	JMP  avx2_write
+
 // func evalBatchAVX512(l *uint64, blocks []uint64, hooks []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·evalBatchAVX512(SB), NOSPLIT, $8-88
-	MOVQ ctx+56(FP), AX
-	MOVQ out_base+64(FP), CX
-	MOVQ 8(AX), DX
-	MOVQ blocks_base+8(FP), BX
-	MOVQ blocks_len+16(FP), SI
-	SHLQ $0x04, SI
-	ADDQ BX, SI
-	MOVQ SI, (SP)
+TEXT ·evalBatchAVX512(SB), NOSPLIT, $40-88
+	MOVQ    l+0(FP), AX
+	MOVQ    (AX), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    48(AX), CX
+	MOVQ    CX, 16(SP)
+	MOVQ    72(AX), CX
+	MOVQ    CX, 24(SP)
+	MOVQ    96(AX), CX
+	MOVQ    CX, 32(SP)
+	MOVQ    ctx+56(FP), AX
+	MOVQ    out_base+64(FP), CX
+	MOVQ    8(AX), DX
+	MOVQ    $0xd6e8feb86659fd93, BX
+	MOVL    16(AX), SI
+	MOVL    20(AX), DI
+	SHLQ    $0x20, DI
+	ORQ     DI, SI
+	VMOVQ   (AX), X0
+	VPINSRQ $0x01, SI, X0, X0
+	MOVQ    blocks_base+8(FP), AX
+	MOVQ    blocks_len+16(FP), SI
+	SHLQ    $0x04, SI
+	ADDQ    AX, SI
+	MOVQ    SI, (SP)
 
 avx512_block:
-	MOVL        8(BX), SI
-	MOVL        12(BX), DI
+	MOVL        8(AX), SI
+	MOVL        12(AX), DI
 	MOVL        $0x000000ff, R8
 	BZHIQ       DI, R8, R8
 	KMOVW       R8, K1
-	MOVQ        l+0(FP), R8
-	MOVQ        (R8), R8
-	LEAQ        (R8)(SI*8), R8
-	VMOVDQU64.Z (R8), K1, Z0
-	MOVQ        l+0(FP), R8
-	MOVQ        48(R8), R8
+	MOVQ        8(SP), R8
 	LEAQ        (R8)(SI*8), R8
 	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        l+0(FP), R8
-	MOVQ        72(R8), R8
+	MOVQ        16(SP), R8
 	LEAQ        (R8)(SI*8), R8
 	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        l+0(FP), R8
-	MOVQ        96(R8), R8
+	MOVQ        24(SP), R8
 	LEAQ        (R8)(SI*8), R8
 	VMOVDQU64.Z (R8), K1, Z3
+	MOVQ        32(SP), R8
+	LEAQ        (R8)(SI*8), R8
+	VMOVDQU64.Z (R8), K1, Z4
 	MOVQ        hooks_base+32(FP), SI
 	MOVQ        hooks_len+40(FP), R8
 	IMUL3Q      $0x60, R8, R8
@@ -291,28 +320,29 @@ avx512_block:
 
 avx512_hook:
 	MOVQ          8(SI), R9
-	CMPQ          R9, (BX)
+	CMPQ          R9, (AX)
 	JNE           avx512_miss
+	MOVL          72(SI), R9
 	KMOVW         K1, K2
-	TESTL         $0x00000001, 72(SI)
+	TESTL         $0x00000001, R9
 	JZ            avx512_noS
-	VPCMPEQQ.BCST 16(SI), Z0, K2, K2
+	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
 
 avx512_noS:
-	TESTL         $0x00000002, 72(SI)
+	TESTL         $0x00000002, R9
 	JZ            avx512_noO
-	VPCMPEQQ.BCST 24(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 24(SI), Z2, K2, K2
 
 avx512_noO:
-	TESTL         $0x00000004, 72(SI)
+	TESTL         $0x00000004, R9
 	JZ            avx512_noD
-	VPCMPEQQ.BCST 32(SI), Z3, K2, K2
+	VPCMPEQQ.BCST 32(SI), Z4, K2, K2
 
 avx512_noD:
-	TESTL        $0x00000008, 72(SI)
+	TESTL        $0x00000008, R9
 	JZ           avx512_mask
-	VPCMPUQ.BCST $0x05, 56(SI), Z2, K2, K2
-	VPCMPUQ.BCST $0x02, 64(SI), Z2, K2, K2
+	VPCMPUQ.BCST $0x05, 56(SI), Z3, K2, K2
+	VPCMPUQ.BCST $0x02, 64(SI), Z3, K2, K2
 
 avx512_mask:
 	KMOVW   K2, R9
@@ -321,57 +351,38 @@ avx512_mask:
 	SUBQ    80(SI), R10
 	CMPQ    R10, 88(SI)
 	SETLS   R11
-	MOVQ    DI, R10
-	JMP     avx512_write
-
-avx512_miss:
-	XORL R9, R9
-	XORL R11, R11
-	XORL R10, R10
+	SHLQ    $0x08, R11
+	ORQ     R9, R11
+	SHLQ    $0x20, R11
+	ORQ     DI, R11
 
 avx512_write:
-	MOVQ  R11, R12
-	SHLQ  $0x08, R12
-	ORQ   R9, R12
-	SHLQ  $0x20, R12
-	ORQ   R10, R12
-	MOVQ  R12, 40(CX)
-	SHLQ  $0x08, R11
-	ORQ   R9, R11
-	SHLQ  $0x10, R10
-	ORQ   R10, R11
-	MOVQ  48(SI), R9
-	XORQ  R11, R9
-	MOVQ  $0xd6e8feb86659fd93, R11
-	MOVQ  R9, R10
-	SHRQ  $0x20, R10
-	XORQ  R10, R9
-	IMULQ R11, R9
-	MOVQ  R9, R10
-	SHRQ  $0x20, R10
-	XORQ  R10, R9
-	IMULQ R11, R9
-	MOVQ  R9, R10
-	SHRQ  $0x20, R10
-	XORQ  R10, R9
-	MOVQ  R9, 16(CX)
-	MOVQ  (AX), R10
-	MOVQ  R10, (CX)
-	MOVQ  DX, 8(CX)
-	INCQ  DX
-	MOVL  4(SI), R10
-	SHLQ  $0x20, R10
-	MOVL  16(AX), R9
-	ORQ   R9, R10
-	MOVQ  R10, 24(CX)
-	MOVL  20(AX), R10
-	MOVQ  R10, 32(CX)
-	ADDQ  $0x30, CX
-	ADDQ  $0x60, SI
-	CMPQ  SI, R8
-	JB    avx512_hook
-	ADDQ  $0x10, BX
-	CMPQ  BX, (SP)
-	JB    avx512_block
+	MOVQ    R11, 40(CX)
+	MOVQ    48(SI), R9
+	XORQ    R11, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(CX)
+	VMOVDQU X0, (CX)
+	MOVQ    DX, 16(CX)
+	INCQ    DX
+	MOVL    4(SI), R10
+	MOVQ    R10, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, R8
+	JB      avx512_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, (SP)
+	JB      avx512_block
 	VZEROUPPER
 	RET
+
+avx512_miss:
+	XORL R11, R11
+	JMP  avx512_write

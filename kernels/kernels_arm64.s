@@ -25,6 +25,7 @@ TEXT ·evalBatchNEON(SB), NOSPLIT, $0-88
 	LDP (R17), (R5, R6)
 	MOVWU 16(R17), R7
 	MOVWU 20(R17), R8
+	ORR R8<<32, R7, R7
 	MOVD out_base+64(FP), R9
 	MOVD $0xd6e8feb86659fd93, R10
 	MOVD $0x101010101010101, R11
@@ -524,23 +525,18 @@ decide:
 	TST $32, R20
 	CSEL NE, R25, R17, R17
 hash:
-	// a_hash = mix64(key ^ (mask | result<<8 | lanes<<16))
-	ORR R17<<8, R21, R26
-	ORR R23<<16, R26, R26
-	EOR R19, R26, R26
-	EOR R26>>32, R26, R26
-	MUL R10, R26, R26
+	// word = lanes | mask<<32 | result<<40; a_hash = round(key ^ word)
+	ORR R21<<32, R23, R24
+	ORR R17<<40, R24, R24
+	EOR R19, R24, R26
 	EOR R26>>32, R26, R26
 	MUL R10, R26, R26
 	EOR R26>>32, R26, R26
 	// receipt: 48 bytes in three pairs
 	MOVWU 4(R16), R25
-	ORR R25<<32, R7, R25
-	ORR R21<<32, R23, R24
-	ORR R17<<40, R24, R24
-	STP (R5, R6), (R9)
-	STP (R26, R25), 16(R9)
-	STP (R8, R24), 32(R9)
+	STP (R5, R7), (R9)
+	STP (R6, R26), 16(R9)
+	STP (R25, R24), 32(R9)
 	ADD $48, R9
 	ADD $1, R6
 	ADD $96, R16

@@ -333,14 +333,16 @@ type Context struct {
 
 // Receipt records one evaluation of a hook over one block. Kernels fill every
 // field but ActualTicks, which the caller measures; every implementation
-// writes bit-identical receipts. Its layout is read by the generated assembly.
+// writes bit-identical receipts. Its layout is read by the generated assembly:
+// the fields that are the same for a whole batch come first, so the kernels
+// write them with one 16-byte store.
 type Receipt struct {
 	CycleID     uint64
-	SpanID      uint64 // unique per evaluation
-	AHash       uint64 // mix64(hook key ^ (Mask | Result<<8 | Lanes<<16)), see [ReceiptHash]
 	ShardID     uint32
-	HookID      uint32
 	Ticks       uint32 // the budget the hook ran under
+	SpanID      uint64 // unique per evaluation
+	AHash       uint64 // a hash of the hook and its decision, see [ReceiptHash]
+	HookID      uint32
 	ActualTicks uint32 // measured by the caller; 0 from the kernels
 	Lanes       uint32 // rows examined: the run length, 0 on a predicate mismatch
 	Mask        uint8  // bit i set when row Off+i matched the hook's pattern

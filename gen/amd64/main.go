@@ -95,17 +95,40 @@ type kernel struct {
 	ctx, out, span GPVirtual
 	blk            GPVirtual
 	blkEnd         Mem // on the stack: the hook loop needs every register
+	bases          Mem // on the stack: the S, O, V, D data pointers
+	plan           GPVirtual
 	h, hEnd        GPVirtual
-	runmask        GPVirtual // bit i set for the rows of the block
-	n              GPVirtual // the block's length
+	runmask        GPVirtual  // bit i set for the rows of the block
+	n              GPVirtual  // the block's length
+	mul            GPVirtual  // the hash multiplier
+	fixed          VecVirtual // the receipt's first 16 bytes: CycleID, ShardID, Ticks
+	w              GPVirtual  // the receipt word at RcptLanes
 }
 
 // prologue loads the arguments and opens the block loop.
 func prologue() *kernel {
-	k := &kernel{ctx: GP64(), out: GP64(), span: GP64(), blk: GP64(), blkEnd: AllocLocal(8)}
+	k := &kernel{ctx: GP64(), out: GP64(), span: GP64(), blk: GP64(), blkEnd: AllocLocal(8), bases: AllocLocal(32)}
+	// The lanes' data pointers, once: reloading them through l for every
+	// block would put two dependent loads in front of each block's rows.
+	l, p := GP64(), GP64()
+	Load(Param("l"), l)
+	for i, lane := range []int{layout.LanesS, layout.LanesO, layout.LanesV, layout.LanesD} {
+		MOVQ(Mem{Base: l, Disp: lane}, p)
+		MOVQ(p, k.bases.Offset(8*i))
+	}
 	Load(Param("ctx"), k.ctx)
 	Load(Param("out").Base(), k.out)
 	MOVQ(Mem{Base: k.ctx, Disp: layout.CtxSpanBase}, k.span)
+	k.mul = GP64()
+	MOVQ(U64(layout.MixMul), k.mul)
+	k.fixed = XMM()
+	sb, b := GP64(), GP64()
+	MOVL(Mem{Base: k.ctx, Disp: layout.CtxShardID}, sb.As32())
+	MOVL(Mem{Base: k.ctx, Disp: layout.CtxBudget}, b.As32())
+	SHLQ(Imm(layout.RcptTicksShift), b)
+	ORQ(b, sb)
+	VMOVQ(Mem{Base: k.ctx, Disp: layout.CtxCycleID}, k.fixed)
+	VPINSRQ(Imm(1), sb, k.fixed, k.fixed)
 	Load(Param("blocks").Base(), k.blk)
 	n := Load(Param("blocks").Len(), GP64())
 	SHLQ(Imm(4), n) // * RunSize
@@ -123,79 +146,59 @@ func (k *kernel) hookLoop() {
 	LEAQ(Mem{Base: k.h, Index: n, Scale: 1}, k.hEnd)
 }
 
-// laneBase returns the address of row off of the lane whose slice header is
-// at offset lane of *l.
-func laneBase(lane int, off GPVirtual) GPVirtual {
-	l := Load(Param("l"), GP64())
+// The lanes in the order of kernel.bases.
+const (
+	laneS = iota
+	laneO
+	laneV
+	laneD
+)
+
+// laneBase returns the address of row off of lane i (laneS...).
+func (k *kernel) laneBase(i int, off GPVirtual) GPVirtual {
 	p := GP64()
-	MOVQ(Mem{Base: l, Disp: lane}, p)
+	MOVQ(k.bases.Offset(8*i), p)
 	LEAQ(Mem{Base: p, Index: off, Scale: 8}, p)
 	return p
 }
 
 // finish decides the hook from the mask m, writes its receipt and advances
-// to the next hook. The kernel jumps to the label name_miss on a predicate
-// mismatch.
+// to the next hook.
 func (k *kernel) finish(name string, m GPVirtual) {
 	// The decision is a range of match counts: c-clo <= cspan.
-	c, r, lanes := GP64(), GP64(), GP64()
+	c := GP64()
+	k.w = GP64()
 	POPCNTQ(m, c)
-	XORL(r.As32(), r.As32())
+	XORL(k.w.As32(), k.w.As32())
 	SUBQ(Mem{Base: k.h, Disp: layout.HookCLo}, c)
 	CMPQ(c, Mem{Base: k.h, Disp: layout.HookCSpan})
-	SETLS(r.As8())
-	MOVQ(k.n, lanes)
-	JMP(LabelRef(name + "_write"))
-
-	// A hook of another predicate examines nothing and is false.
-	Label(name + "_miss")
-	XORL(m.As32(), m.As32())
-	XORL(r.As32(), r.As32())
-	XORL(lanes.As32(), lanes.As32())
+	SETLS(k.w.As8())
+	// The word at RcptLanes: lanes | mask<<32 | result<<40.
+	SHLQ(Imm(layout.RcptResultShift-layout.RcptMaskShift), k.w)
+	ORQ(m, k.w)
+	SHLQ(Imm(layout.RcptMaskShift), k.w)
+	ORQ(k.n, k.w)
 
 	Label(name + "_write")
-	t := GP64()
-	// Word at RcptLanes: lanes | mask<<32 | result<<40.
-	w := GP64()
-	MOVQ(r, w)
-	SHLQ(Imm(layout.RcptResultShift-layout.RcptMaskShift), w)
-	ORQ(m, w)
-	SHLQ(Imm(layout.RcptMaskShift), w)
-	ORQ(lanes, w)
-	MOVQ(w, Mem{Base: k.out, Disp: layout.RcptLanes})
-
-	// a_hash = mix64(key ^ (mask | result<<8 | lanes<<16)).
-	x := GP64()
-	SHLQ(Imm(8), r)
-	ORQ(m, r)
-	SHLQ(Imm(16), lanes)
-	ORQ(lanes, r)
+	MOVQ(k.w, Mem{Base: k.out, Disp: layout.RcptLanes})
+	// a_hash = round(key ^ word); round(x): x ^= x>>32; x *= MixMul; x ^= x>>32.
+	x, t := GP64(), GP64()
 	MOVQ(Mem{Base: k.h, Disp: layout.HookKey}, x)
-	XORQ(r, x)
-	mul := GP64()
-	MOVQ(U64(layout.MixMul), mul)
-	for i := 0; i < 2; i++ {
-		MOVQ(x, t)
-		SHRQ(Imm(32), t)
-		XORQ(t, x)
-		IMULQ(mul, x)
-	}
+	XORQ(k.w, x)
+	MOVQ(x, t)
+	SHRQ(Imm(32), t)
+	XORQ(t, x)
+	IMULQ(k.mul, x)
 	MOVQ(x, t)
 	SHRQ(Imm(32), t)
 	XORQ(t, x)
 	MOVQ(x, Mem{Base: k.out, Disp: layout.RcptAHash})
 
-	MOVQ(Mem{Base: k.ctx, Disp: layout.CtxCycleID}, t)
-	MOVQ(t, Mem{Base: k.out, Disp: layout.RcptCycleID})
+	VMOVDQU(k.fixed, Mem{Base: k.out, Disp: layout.RcptCycleID})
 	MOVQ(k.span, Mem{Base: k.out, Disp: layout.RcptSpanID})
 	INCQ(k.span)
-	MOVL(Mem{Base: k.h, Disp: layout.HookID}, t.As32())
-	SHLQ(Imm(layout.RcptHookIDShift), t)
-	MOVL(Mem{Base: k.ctx, Disp: layout.CtxShardID}, x.As32())
-	ORQ(x, t)
-	MOVQ(t, Mem{Base: k.out, Disp: layout.RcptShardID})
-	MOVL(Mem{Base: k.ctx, Disp: layout.CtxBudget}, t.As32()) // ActualTicks = 0
-	MOVQ(t, Mem{Base: k.out, Disp: layout.RcptTicks})
+	MOVL(Mem{Base: k.h, Disp: layout.HookID}, t.As32()) // ActualTicks = 0
+	MOVQ(t, Mem{Base: k.out, Disp: layout.RcptHookID})
 
 	ADDQ(Imm(layout.RcptSize), k.out)
 	ADDQ(Imm(layout.HookSize), k.h)
@@ -203,18 +206,30 @@ func (k *kernel) finish(name string, m GPVirtual) {
 	JB(LabelRef(name + "_hook"))
 }
 
-// blockEnd closes the block loop and returns.
+// blockEnd closes the block loop and returns. After the return comes the
+// out-of-line path of a hook of another predicate (label name_miss): it
+// examines nothing and is false, so its receipt word is 0.
 func (k *kernel) blockEnd(name string) {
 	ADDQ(Imm(layout.RunSize), k.blk)
 	CMPQ(k.blk, k.blkEnd)
 	JB(LabelRef(name + "_block"))
 	VZEROUPPER()
 	RET()
+
+	Label(name + "_miss")
+	XORL(k.w.As32(), k.w.As32())
+	JMP(LabelRef(name + "_write"))
+}
+
+// loadPlan loads the hook's plan for planBit.
+func (k *kernel) loadPlan() {
+	k.plan = GP32()
+	MOVL(Mem{Base: k.h, Disp: layout.HookPlan}, k.plan.As32())
 }
 
 // planBit jumps to skip when the hook's plan does not have bit.
 func (k *kernel) planBit(bit int, skip string) {
-	TESTL(U32(bit), Mem{Base: k.h, Disp: layout.HookPlan})
+	TESTL(U32(bit), k.plan.As32())
 	JZ(LabelRef(skip))
 }
 
@@ -237,7 +252,21 @@ func avx2(tail Mem) {
 	MOVL(U32(0xff), k.runmask.As32())
 	BZHIQ(n, k.runmask, k.runmask)
 
-	// Masked loads: rows past the run are neither read nor faulted on.
+	// A full block is two plain loads per lane. A shorter one uses masked
+	// loads: rows past the run are neither read nor faulted on.
+	lanes := [4][2]VecVirtual{}
+	for i := range lanes {
+		lanes[i] = [2]VecVirtual{YMM(), YMM()}
+	}
+	CMPL(n.As32(), U8(8))
+	JNE(LabelRef(name + "_partial"))
+	for i := range lanes {
+		p := k.laneBase(i, off)
+		VMOVDQU(Mem{Base: p}, lanes[i][0])
+		VMOVDQU(Mem{Base: p, Disp: 32}, lanes[i][1])
+	}
+	JMP(LabelRef(name + "_loaded"))
+	Label(name + "_partial")
 	tm, n64 := GP64(), GP64()
 	LEAQ(tail, tm)
 	MOVQ(n, n64)
@@ -245,17 +274,16 @@ func avx2(tail Mem) {
 	m0, m1 := YMM(), YMM()
 	VMOVDQU(Mem{Base: tm, Index: n64, Scale: 1}, m0)
 	VMOVDQU(Mem{Base: tm, Index: n64, Scale: 1, Disp: 32}, m1)
-	load := func(lane int) (Register, Register) {
-		p := laneBase(lane, off)
-		a, b := YMM(), YMM()
-		VPMASKMOVQ(Mem{Base: p}, m0, a)
-		VPMASKMOVQ(Mem{Base: p, Disp: 32}, m1, b)
-		return a, b
+	for i := range lanes {
+		p := k.laneBase(i, off)
+		VPMASKMOVQ(Mem{Base: p}, m0, lanes[i][0])
+		VPMASKMOVQ(Mem{Base: p, Disp: 32}, m1, lanes[i][1])
 	}
-	s0, s1 := load(layout.LanesS)
-	o0, o1 := load(layout.LanesO)
-	v0, v1 := load(layout.LanesV)
-	d0, d1 := load(layout.LanesD)
+	Label(name + "_loaded")
+	s0, s1 := lanes[laneS][0], lanes[laneS][1]
+	o0, o1 := lanes[laneO][0], lanes[laneO][1]
+	v0, v1 := lanes[laneV][0], lanes[laneV][1]
+	d0, d1 := lanes[laneD][0], lanes[laneD][1]
 	// Signed compares on sign-flipped values order them as unsigned.
 	VPXOR(sign, v0, v0)
 	VPXOR(sign, v1, v1)
@@ -268,6 +296,7 @@ func avx2(tail Mem) {
 	CMPQ(t, Mem{Base: k.blk, Disp: layout.RunPred})
 	JNE(LabelRef(name + "_miss"))
 	MOVQ(k.runmask, m)
+	k.loadPlan()
 
 	eq := func(bit, disp int, a, b Register, skip string) {
 		k.planBit(bit, skip)
@@ -335,12 +364,12 @@ func avx512() {
 
 	// Zeroing masked loads: masked-off rows are not read and cannot fault.
 	load := func(lane int) Register {
-		p := laneBase(lane, off)
+		p := k.laneBase(lane, off)
 		z := ZMM()
 		VMOVDQU64_Z(Mem{Base: p}, run, z)
 		return z
 	}
-	s, o, v, d := load(layout.LanesS), load(layout.LanesO), load(layout.LanesV), load(layout.LanesD)
+	s, o, v, d := load(laneS), load(laneO), load(laneV), load(laneD)
 
 	k.hookLoop()
 	Label(name + "_hook")
@@ -350,6 +379,7 @@ func avx512() {
 	CMPQ(t, Mem{Base: k.blk, Disp: layout.RunPred})
 	JNE(LabelRef(name + "_miss"))
 
+	k.loadPlan()
 	// Each compare narrows the running row mask cur.
 	cur := K()
 	KMOVW(run, cur)

@@ -16,7 +16,7 @@ const (
 	rHEnd    Reg = 4  // end of hooks
 	rCycle   Reg = 5  // ctx.CycleID
 	rSpan    Reg = 6  // span id of the next receipt
-	rShard   Reg = 7  // ctx.ShardID
+	rShard   Reg = 7  // ctx.ShardID | ctx.Budget<<32: the receipt word at RcptShardID
 	rBudget  Reg = 8  // ctx.Budget
 	rOut     Reg = 9  // next Receipt
 	rMix     Reg = 10 // layout.MixMul
@@ -69,8 +69,8 @@ func checkLayout() error {
 		{layout.HookPred, layout.HookS}, {layout.HookO, layout.HookDT},
 		{layout.HookK, layout.HookKey}, {layout.HookVLo, layout.HookVHi},
 		{layout.CtxCycleID, layout.CtxSpanBase},
-		{layout.RcptCycleID, layout.RcptSpanID}, {layout.RcptAHash, layout.RcptShardID},
-		{layout.RcptTicks, layout.RcptLanes},
+		{layout.RcptCycleID, layout.RcptShardID}, {layout.RcptSpanID, layout.RcptAHash},
+		{layout.RcptHookID, layout.RcptLanes},
 	}
 	for _, p := range pairs {
 		if p[1] != p[0]+8 || p[0]%8 != 0 {
@@ -115,6 +115,7 @@ func kernel(a *asm) {
 	a.op("LDP", Mem{t[0], layout.CtxCycleID}, fmt.Sprintf("(%v, %v)", rCycle, rSpan))
 	a.op("MOVWU", Mem{t[0], layout.CtxShardID}, rShard)
 	a.op("MOVWU", Mem{t[0], layout.CtxBudget}, rBudget)
+	a.op("ORR", fmt.Sprintf("%v<<%d", rBudget, layout.RcptTicksShift), rShard, rShard)
 	a.op("MOVD", "out_base+64(FP)", rOut)
 	a.op("MOVD", fmt.Sprintf("$0x%x", uint64(layout.MixMul)), rMix)
 	a.op("MOVD", fmt.Sprintf("$0x%x", uint64(byteOnes)), rOnes)
@@ -264,24 +265,19 @@ func hook(a *asm) {
 	a.op("CSEL", "NE", le, res, res)
 
 	a.label("hash")
-	a.comment("a_hash = mix64(key ^ (mask | result<<8 | lanes<<16))")
-	a.op("ORR", fmt.Sprintf("%v<<8", res), mask, hashed)
-	a.op("ORR", fmt.Sprintf("%v<<16", lns), hashed, hashed)
-	a.op("EOR", key, hashed, hashed)
-	for i := 0; i < 2; i++ {
-		a.op("EOR", fmt.Sprintf("%v>>32", hashed), hashed, hashed)
-		a.op("MUL", rMix, hashed, hashed)
-	}
+	a.comment("word = lanes | mask<<32 | result<<40; a_hash = round(key ^ word)")
+	a.op("ORR", fmt.Sprintf("%v<<%d", mask, layout.RcptMaskShift), lns, word)
+	a.op("ORR", fmt.Sprintf("%v<<%d", res, layout.RcptResultShift), word, word)
+	a.op("EOR", key, word, hashed)
+	a.op("EOR", fmt.Sprintf("%v>>32", hashed), hashed, hashed)
+	a.op("MUL", rMix, hashed, hashed)
 	a.op("EOR", fmt.Sprintf("%v>>32", hashed), hashed, hashed)
 
 	a.comment("receipt: 48 bytes in three pairs")
 	a.op("MOVWU", Mem{rHook, layout.HookID}, ids)
-	a.op("ORR", fmt.Sprintf("%v<<%d", ids, layout.RcptHookIDShift), rShard, ids)
-	a.op("ORR", fmt.Sprintf("%v<<%d", mask, layout.RcptMaskShift), lns, word)
-	a.op("ORR", fmt.Sprintf("%v<<%d", res, layout.RcptResultShift), word, word)
-	a.op("STP", fmt.Sprintf("(%v, %v)", rCycle, rSpan), Mem{rOut, layout.RcptCycleID})
-	a.op("STP", fmt.Sprintf("(%v, %v)", hashed, ids), Mem{rOut, layout.RcptAHash})
-	a.op("STP", fmt.Sprintf("(%v, %v)", rBudget, word), Mem{rOut, layout.RcptTicks})
+	a.op("STP", fmt.Sprintf("(%v, %v)", rCycle, rShard), Mem{rOut, layout.RcptCycleID})
+	a.op("STP", fmt.Sprintf("(%v, %v)", rSpan, hashed), Mem{rOut, layout.RcptSpanID})
+	a.op("STP", fmt.Sprintf("(%v, %v)", ids, word), Mem{rOut, layout.RcptHookID})
 }
 
 // planTree branches on plan bits 0..3 (S, O, D, V) to one of 16 compare

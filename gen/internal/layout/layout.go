@@ -48,14 +48,14 @@ const (
 	CtxShardID  = 16 // uint32
 	CtxBudget   = 20 // uint32
 
-	RcptCycleID     = 0
-	RcptSpanID      = 8
-	RcptAHash       = 16
-	RcptShardID     = 24 // uint32, HookID follows at 28: written as one uint64
-	RcptTicks       = 32 // uint32, ActualTicks follows at 36: written as one uint64
+	RcptCycleID     = 0 // with the word at RcptShardID: the same for a whole batch
+	RcptShardID     = 8 // uint32; Ticks (uint32) at 12: written as one uint64
+	RcptSpanID      = 16
+	RcptAHash       = 24
+	RcptHookID      = 32 // uint32; ActualTicks (uint32, 0) at 36: written as one uint64
 	RcptLanes       = 40 // uint32; Mask (uint8) at 44, Result (bool) at 45: written as one uint64
 	RcptSize        = 48
-	RcptHookIDShift = 32 // HookID's bit position in the uint64 at RcptShardID
+	RcptTicksShift  = 32 // Ticks's bit position in the uint64 at RcptShardID
 	RcptMaskShift   = 32 // Mask's bit position in the uint64 at RcptLanes
 	RcptResultShift = 40 // Result's bit position in the uint64 at RcptLanes
 )
@@ -85,8 +85,8 @@ var Fields = []Field{
 	{"Context", "CycleID", CtxCycleID}, {"Context", "SpanBase", CtxSpanBase},
 	{"Context", "ShardID", CtxShardID}, {"Context", "Budget", CtxBudget},
 	{"Receipt", "CycleID", RcptCycleID}, {"Receipt", "SpanID", RcptSpanID}, {"Receipt", "AHash", RcptAHash},
-	{"Receipt", "ShardID", RcptShardID}, {"Receipt", "HookID", RcptShardID + RcptHookIDShift/8},
-	{"Receipt", "Ticks", RcptTicks}, {"Receipt", "ActualTicks", RcptTicks + 4},
+	{"Receipt", "ShardID", RcptShardID}, {"Receipt", "Ticks", RcptShardID + RcptTicksShift/8},
+	{"Receipt", "HookID", RcptHookID}, {"Receipt", "ActualTicks", RcptHookID + 4},
 	{"Receipt", "Lanes", RcptLanes}, {"Receipt", "Mask", RcptLanes + RcptMaskShift/8},
 	{"Receipt", "Result", RcptLanes + RcptResultShift/8},
 }
