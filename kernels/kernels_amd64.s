@@ -160,58 +160,58 @@ avx2_partial:
 avx2_loaded:
 	VPXOR  Y1, Y6, Y6
 	VPXOR  Y1, Y7, Y7
-	MOVQ   hooks_base+32(FP), SI
-	MOVQ   hooks_len+40(FP), R9
-	IMUL3Q $0x60, R9, R9
-	LEAQ   (SI)(R9*1), R9
+	MOVQ   (AX), SI
+	MOVQ   hooks_base+32(FP), R9
+	MOVQ   hooks_len+40(FP), R10
+	IMUL3Q $0x60, R10, R10
+	LEAQ   (R9)(R10*1), R10
 
 avx2_hook:
-	MOVQ         8(SI), R10
-	CMPQ         R10, (AX)
+	CMPQ         SI, 8(R9)
 	JNE          avx2_miss
-	MOVQ         R8, R10
-	MOVL         72(SI), R11
-	TESTL        $0x00000001, R11
+	MOVQ         R8, R11
+	MOVL         72(R9), R12
+	TESTL        $0x00000001, R12
 	JZ           avx2_noS
-	VPBROADCASTQ 16(SI), Y10
+	VPBROADCASTQ 16(R9), Y10
 	VPCMPEQQ     Y2, Y10, Y11
 	VPCMPEQQ     Y3, Y10, Y10
-	VMOVMSKPD    Y11, R12
-	VMOVMSKPD    Y10, R13
-	SHLL         $0x04, R13
-	ORL          R13, R12
-	ANDQ         R12, R10
+	VMOVMSKPD    Y11, R13
+	VMOVMSKPD    Y10, R14
+	SHLL         $0x04, R14
+	ORL          R14, R13
+	ANDQ         R13, R11
 
 avx2_noS:
-	TESTL        $0x00000002, R11
+	TESTL        $0x00000002, R12
 	JZ           avx2_noO
-	VPBROADCASTQ 24(SI), Y10
+	VPBROADCASTQ 24(R9), Y10
 	VPCMPEQQ     Y4, Y10, Y11
 	VPCMPEQQ     Y5, Y10, Y10
-	VMOVMSKPD    Y11, R12
-	VMOVMSKPD    Y10, R13
-	SHLL         $0x04, R13
-	ORL          R13, R12
-	ANDQ         R12, R10
+	VMOVMSKPD    Y11, R13
+	VMOVMSKPD    Y10, R14
+	SHLL         $0x04, R14
+	ORL          R14, R13
+	ANDQ         R13, R11
 
 avx2_noO:
-	TESTL        $0x00000004, R11
+	TESTL        $0x00000004, R12
 	JZ           avx2_noD
-	VPBROADCASTQ 32(SI), Y10
+	VPBROADCASTQ 32(R9), Y10
 	VPCMPEQQ     Y8, Y10, Y11
 	VPCMPEQQ     Y9, Y10, Y10
-	VMOVMSKPD    Y11, R12
-	VMOVMSKPD    Y10, R13
-	SHLL         $0x04, R13
-	ORL          R13, R12
-	ANDQ         R12, R10
+	VMOVMSKPD    Y11, R13
+	VMOVMSKPD    Y10, R14
+	SHLL         $0x04, R14
+	ORL          R14, R13
+	ANDQ         R13, R11
 
 avx2_noD:
-	TESTL        $0x00000008, R11
+	TESTL        $0x00000008, R12
 	JZ           avx2_decide
-	VPBROADCASTQ 56(SI), Y10
+	VPBROADCASTQ 56(R9), Y10
 	VPXOR        Y1, Y10, Y10
-	VPBROADCASTQ 64(SI), Y11
+	VPBROADCASTQ 64(R9), Y11
 	VPXOR        Y1, Y11, Y11
 	VPCMPGTQ     Y6, Y10, Y12
 	VPCMPGTQ     Y11, Y6, Y13
@@ -219,43 +219,43 @@ avx2_noD:
 	VPCMPGTQ     Y7, Y10, Y10
 	VPCMPGTQ     Y11, Y7, Y11
 	VPOR         Y11, Y10, Y13
-	VMOVMSKPD    Y12, R11
-	VMOVMSKPD    Y13, R12
-	SHLL         $0x04, R12
-	ORL          R12, R11
-	ANDNQ        R10, R11, R10
+	VMOVMSKPD    Y12, R12
+	VMOVMSKPD    Y13, R13
+	SHLL         $0x04, R13
+	ORL          R13, R12
+	ANDNQ        R11, R12, R11
 
 avx2_decide:
-	POPCNTQ R10, R11
-	XORL    R12, R12
-	SUBQ    80(SI), R11
-	CMPQ    R11, 88(SI)
-	SETLS   R12
-	SHLQ    $0x08, R12
-	ORQ     R10, R12
-	SHLQ    $0x20, R12
-	ORQ     DI, R12
+	POPCNTQ R11, R12
+	XORL    R13, R13
+	SUBQ    80(R9), R12
+	CMPQ    R12, 88(R9)
+	SETLS   R13
+	SHLQ    $0x08, R13
+	ORQ     R11, R13
+	SHLQ    $0x20, R13
+	ORQ     DI, R13
 
 avx2_write:
-	MOVQ    R12, 40(CX)
-	MOVQ    48(SI), R10
-	XORQ    R12, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(CX)
+	MOVQ    R13, 40(CX)
+	MOVQ    48(R9), R11
+	XORQ    R13, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(CX)
 	VMOVDQU X0, (CX)
 	MOVQ    DX, 16(CX)
 	INCQ    DX
-	MOVL    4(SI), R11
-	MOVQ    R11, 32(CX)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(CX)
 	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, R9
+	ADDQ    $0x60, R9
+	CMPQ    R9, R10
 	JB      avx2_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, (SP)
@@ -264,7 +264,7 @@ avx2_write:
 	RET
 
 avx2_miss:
-	XORL R12, R12
+	XORL R13, R13
 	JMP  avx2_write
 
 // func evalBatchAVX512(l *uint64, blocks []uint64, hooks []uint64, ctx *uint64, out []uint64)
@@ -313,69 +313,69 @@ avx512_block:
 	MOVQ        32(SP), R8
 	LEAQ        (R8)(SI*8), R8
 	VMOVDQU64.Z (R8), K1, Z4
-	MOVQ        hooks_base+32(FP), SI
-	MOVQ        hooks_len+40(FP), R8
-	IMUL3Q      $0x60, R8, R8
-	LEAQ        (SI)(R8*1), R8
+	MOVQ        (AX), SI
+	MOVQ        hooks_base+32(FP), R8
+	MOVQ        hooks_len+40(FP), R9
+	IMUL3Q      $0x60, R9, R9
+	LEAQ        (R8)(R9*1), R9
 
 avx512_hook:
-	MOVQ          8(SI), R9
-	CMPQ          R9, (AX)
+	CMPQ          SI, 8(R8)
 	JNE           avx512_miss
-	MOVL          72(SI), R9
+	MOVL          72(R8), R10
 	KMOVW         K1, K2
-	TESTL         $0x00000001, R9
+	TESTL         $0x00000001, R10
 	JZ            avx512_noS
-	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
 
 avx512_noS:
-	TESTL         $0x00000002, R9
+	TESTL         $0x00000002, R10
 	JZ            avx512_noO
-	VPCMPEQQ.BCST 24(SI), Z2, K2, K2
+	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
 
 avx512_noO:
-	TESTL         $0x00000004, R9
+	TESTL         $0x00000004, R10
 	JZ            avx512_noD
-	VPCMPEQQ.BCST 32(SI), Z4, K2, K2
+	VPCMPEQQ.BCST 32(R8), Z4, K2, K2
 
 avx512_noD:
-	TESTL        $0x00000008, R9
+	TESTL        $0x00000008, R10
 	JZ           avx512_mask
-	VPCMPUQ.BCST $0x05, 56(SI), Z3, K2, K2
-	VPCMPUQ.BCST $0x02, 64(SI), Z3, K2, K2
+	VPCMPUQ.BCST $0x05, 56(R8), Z3, K2, K2
+	VPCMPUQ.BCST $0x02, 64(R8), Z3, K2, K2
 
 avx512_mask:
-	KMOVW   K2, R9
-	POPCNTQ R9, R10
-	XORL    R11, R11
-	SUBQ    80(SI), R10
-	CMPQ    R10, 88(SI)
-	SETLS   R11
-	SHLQ    $0x08, R11
-	ORQ     R9, R11
-	SHLQ    $0x20, R11
-	ORQ     DI, R11
+	KMOVW   K2, R10
+	POPCNTQ R10, R11
+	XORL    R12, R12
+	SUBQ    80(R8), R11
+	CMPQ    R11, 88(R8)
+	SETLS   R12
+	SHLQ    $0x08, R12
+	ORQ     R10, R12
+	SHLQ    $0x20, R12
+	ORQ     DI, R12
 
 avx512_write:
-	MOVQ    R11, 40(CX)
-	MOVQ    48(SI), R9
-	XORQ    R11, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(CX)
+	MOVQ    R12, 40(CX)
+	MOVQ    48(R8), R10
+	XORQ    R12, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(CX)
 	VMOVDQU X0, (CX)
 	MOVQ    DX, 16(CX)
 	INCQ    DX
-	MOVL    4(SI), R10
-	MOVQ    R10, 32(CX)
+	MOVL    4(R8), R11
+	MOVQ    R11, 32(CX)
 	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, R8
+	ADDQ    $0x60, R8
+	CMPQ    R8, R9
 	JB      avx512_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, (SP)
@@ -384,5 +384,5 @@ avx512_write:
 	RET
 
 avx512_miss:
-	XORL R11, R11
+	XORL R12, R12
 	JMP  avx512_write

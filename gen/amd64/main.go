@@ -92,7 +92,8 @@ func tailMasks() Mem {
 
 // kernel holds the registers shared by the loop skeleton of both kernels.
 type kernel struct {
-	ctx, out, span GPVirtual
+	ctx, out, span GPVirtual // ctx is free after the prologue
+	pred           GPVirtual // the block's predicate
 	blk            GPVirtual
 	blkEnd         Mem // on the stack: the hook loop needs every register
 	bases          Mem // on the stack: the S, O, V, D data pointers
@@ -139,6 +140,8 @@ func prologue() *kernel {
 
 // hookLoop opens the hook loop of one block.
 func (k *kernel) hookLoop() {
+	k.pred = GP64()
+	MOVQ(Mem{Base: k.blk, Disp: layout.RunPred}, k.pred)
 	k.h, k.hEnd = GP64(), GP64()
 	Load(Param("hooks").Base(), k.h)
 	n := Load(Param("hooks").Len(), GP64())
@@ -291,9 +294,7 @@ func avx2(tail Mem) {
 	k.hookLoop()
 	Label(name + "_hook")
 	m := GP64()
-	t := GP64()
-	MOVQ(Mem{Base: k.h, Disp: layout.HookPred}, t)
-	CMPQ(t, Mem{Base: k.blk, Disp: layout.RunPred})
+	CMPQ(k.pred, Mem{Base: k.h, Disp: layout.HookPred})
 	JNE(LabelRef(name + "_miss"))
 	MOVQ(k.runmask, m)
 	k.loadPlan()
@@ -374,9 +375,7 @@ func avx512() {
 	k.hookLoop()
 	Label(name + "_hook")
 	m := GP64()
-	t := GP64()
-	MOVQ(Mem{Base: k.h, Disp: layout.HookPred}, t)
-	CMPQ(t, Mem{Base: k.blk, Disp: layout.RunPred})
+	CMPQ(k.pred, Mem{Base: k.h, Disp: layout.HookPred})
 	JNE(LabelRef(name + "_miss"))
 
 	k.loadPlan()
