@@ -1,0 +1,92 @@
+package pipeline
+
+import (
+	"testing"
+	"unsafe"
+
+	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/ring"
+)
+
+func TestLoadGroupsDedupesAligns(t *testing.T) {
+	p := newTestPipeline(t, DefaultConfig(), "")
+	rows := deltaRows(p, encode(t, p, `
+<http://ex/a> <http://ex/p> <http://ex/x> .
+<http://ex/b> <http://ex/q> "1" .
+<http://ex/a> <http://ex/p> <http://ex/x> .
+<http://ex/c> <http://ex/p> <http://ex/y> .
+<http://ex/b> <http://ex/q> "1" .
+<http://ex/a> <http://ex/r> <http://ex/x> .
+<http://ex/d> <http://ex/p> <http://ex/z> .
+`), 0)
+	b := p.beat
+	b.reset()
+	b.load(rows[:4], rows[4:]) // a wrapped slot: two segments
+	if len(b.runs) != 3 {
+		t.Fatalf("runs = %v, want one per predicate (3)", b.runs)
+	}
+	total := 0
+	seen := map[uint64]bool{}
+	for _, r := range b.runs {
+		if seen[r.Pred] {
+			t.Errorf("predicate %x has two runs", r.Pred)
+		}
+		seen[r.Pred] = true
+		if r.Off%8 != 0 {
+			t.Errorf("run %v does not start on an 8-row (64-byte) boundary", r)
+		}
+		for i := r.Off; i < r.Off+r.Len; i++ {
+			if b.lanes.P[i] != r.Pred {
+				t.Errorf("row %d of run %v has predicate %x", i, r, b.lanes.P[i])
+			}
+			if i > r.Off && b.lanes.S[i] == b.lanes.S[i-1] && b.lanes.O[i] == b.lanes.O[i-1] {
+				t.Errorf("row %d repeats row %d", i, i-1)
+			}
+		}
+		total += int(r.Len)
+	}
+	if total != 5 {
+		t.Errorf("%d rows loaded, want 5 (7 less 2 duplicates)", total)
+	}
+	for i, lane := range [][]uint64{b.lanes.S, b.lanes.P, b.lanes.O, b.lanes.V, b.lanes.D} {
+		if addr := uintptr(unsafe.Pointer(unsafe.SliceData(lane))); addr%64 != 0 {
+			t.Errorf("lane %d base %#x is not 64-byte aligned", i, addr)
+		}
+	}
+	if len(b.lanes.S)%kernels.BlockLanes != 0 {
+		t.Errorf("lanes hold %d rows, want whole blocks", len(b.lanes.S))
+	}
+}
+
+func TestLoadCutsLongRunsIntoBlocks(t *testing.T) {
+	p := newTestPipeline(t, DefaultConfig(), "")
+	var rows []ring.Delta
+	for i := range 20 {
+		rows = append(rows, ring.Delta{S: uint64(100 + i), P: 7, O: 9})
+	}
+	b := p.beat
+	b.reset()
+	b.load(rows, nil)
+	if len(b.runs) != 1 || b.runs[0].Len != 20 {
+		t.Fatalf("runs = %v", b.runs)
+	}
+	blocks := kernels.Blocks(nil, b.runs[0])
+	if len(blocks) != 3 || blocks[0].Len != 8 || blocks[2].Len != 4 {
+		t.Errorf("blocks = %v, want 8+8+4", blocks)
+	}
+}
+
+func TestLoadEpochArenaAppendsTicks(t *testing.T) {
+	p := newTestPipeline(t, DefaultConfig(), "")
+	b := p.beat
+	b.reset()
+	b.load([]ring.Delta{{S: 1, P: 2, O: 3}}, nil)
+	first := b.runs[0]
+	b.load([]ring.Delta{{S: 4, P: 2, O: 5}}, nil)
+	if b.runs[0].Off == first.Off || b.runs[0].Off%8 != 0 {
+		t.Errorf("second tick's run %v overlaps the first %v or is unaligned", b.runs[0], first)
+	}
+	if b.lanes.S[first.Off] != 1 {
+		t.Error("the epoch's earlier rows were overwritten")
+	}
+}
