@@ -76,7 +76,7 @@ type Stats struct {
 	// TimerOverhead is the median ticks of two back-to-back counter reads:
 	// included in every tick figure above, not subtracted.
 	TimerOverhead uint64
-	Elapsed                      time.Duration
+	Elapsed       time.Duration
 }
 
 // Check verifies the accounting: every triple read was admitted, rejected,
