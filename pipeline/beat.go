@@ -1,10 +1,8 @@
 package pipeline
 
 import (
-	"cmp"
 	"context"
 	"math/bits"
-	"slices"
 	"unsafe"
 
 	"github.com/knhk/knhk/asm"
@@ -54,8 +52,17 @@ type beat struct {
 	mem      [5][]uint64 // S, P, O, V, D, each 64-byte aligned, full capacity
 	lanes    kernels.Lanes
 	end      int // rows of the epoch's lanes in use, a multiple of 8
-	rows     []ring.Delta
 	runs     []kernels.Run
+	cursor   []uint32 // next free lane row of each run
+	grp      []int32  // run of each input row
+
+	// Open-addressing tables of load, valid where their stamp is gen.
+	gen     uint32
+	predKey []uint64
+	predIdx []int32
+	predGen []uint32
+	rowAt   []uint32 // lane row of a (S, P, O) already loaded this tick
+	rowGen  []uint32
 	blocks   []kernels.Run
 	parked   []uint32 // lane rows of this tick marked Parked, ascending
 	receipts []kernels.Receipt
@@ -90,8 +97,12 @@ func newBeat(cfg *Config, tab *hookTable) *beat {
 		b.mem[i] = alignedLanes(laneCap)
 	}
 	per := max(tab.maxPer, 1)
-	b.rows = make([]ring.Delta, 0, r)
 	b.runs = make([]kernels.Run, 0, r)
+	b.cursor = make([]uint32, 0, r)
+	b.grp = make([]int32, 0, r)
+	tsize := 1 << bits.Len(uint(2*r-1)) // a power of two >= 2r: at most half full
+	b.predKey, b.predIdx, b.predGen = make([]uint64, tsize), make([]int32, tsize), make([]uint32, tsize)
+	b.rowAt, b.rowGen = make([]uint32, tsize), make([]uint32, tsize)
 	b.blocks = make([]kernels.Run, 0, r)
 	b.parked = make([]uint32, 0, r)
 	// A tick makes at most r blocks, each evaluated by at most per hooks.
@@ -103,58 +114,93 @@ func newBeat(cfg *Config, tab *hookTable) *beat {
 	return b
 }
 
-func cmpPSO(a, b ring.Delta) int {
-	return cmp.Or(cmp.Compare(a.P, b.P), cmp.Compare(a.S, b.S), cmp.Compare(a.O, b.O))
-}
-
 // load lays out the tick's rows (a then c, as the ring returned them):
-// grouped by predicate, a repeated (S, P, O) kept once, each run starting on
-// a 64-byte boundary of every lane. It fills b.runs and b.parked.
+// grouped by predicate in order of first appearance, a repeated (S, P, O)
+// kept once (RDF set semantics), each run starting on a 64-byte boundary of
+// every lane. Grouping and dedupe use two open-addressing tables stamped
+// with the tick, so nothing is sorted, cleared or allocated. It fills
+// b.runs and b.parked.
 func (b *beat) load(a, c []ring.Delta) {
-	rows := append(append(b.rows[:0], a...), c...)
-	slices.SortFunc(rows, cmpPSO)
+	b.gen++
+	if b.gen == 0 { // the stamps wrapped: forget every old entry
+		clear(b.predGen)
+		clear(b.rowGen)
+		b.gen = 1
+	}
+	gen := b.gen
 	b.runs, b.parked = b.runs[:0], b.parked[:0]
+	grp := b.grp[:0]
+	// Pass 1: the group of each row, and the rows per group.
+	pmask := uint64(len(b.predKey) - 1)
+	for _, seg := range [2][]ring.Delta{a, c} {
+		for i := range seg {
+			p := seg[i].P
+			k := (p * 0x9E3779B97F4A7C15) >> 32 & pmask
+			for b.predGen[k] == gen && b.predKey[k] != p {
+				k = (k + 1) & pmask
+			}
+			if b.predGen[k] != gen {
+				b.predGen[k], b.predKey[k], b.predIdx[k] = gen, p, int32(len(b.runs))
+				b.runs = append(b.runs, kernels.Run{Pred: p})
+				b.cursor = append(b.cursor[:len(b.runs)-1], 0)
+			}
+			g := b.predIdx[k]
+			b.runs[g].Len++ // an upper bound until the duplicates are dropped
+			grp = append(grp, g)
+		}
+	}
+	// Each run gets room for all its rows, from an 8-row boundary.
+	off := uint32(b.end)
+	for g := range b.runs {
+		b.runs[g].Off = off
+		b.cursor[g] = off
+		off = (off + b.runs[g].Len + 7) &^ 7
+		b.runs[g].Len = 0
+	}
+	b.end = int(off)
+	// Pass 2: copy each row to its run unless the tick already has it.
 	S, P, O, V, D := b.mem[0], b.mem[1], b.mem[2], b.mem[3], b.mem[4]
-	off := b.end
-	for i := range rows {
-		r := &rows[i]
-		if i > 0 {
-			q := &rows[i-1]
-			if r.P == q.P && r.S == q.S && r.O == q.O {
-				if r.Parked { // decided with its twin: RDF set semantics
+	rmask := uint64(len(b.rowAt) - 1)
+	i := 0
+	for _, seg := range [2][]ring.Delta{a, c} {
+		for j := range seg {
+			r := &seg[j]
+			g := grp[i]
+			i++
+			k := ((r.S ^ r.O*0x9E3779B97F4A7C15 ^ r.P*0xC2B2AE3D27D4EB4F) >> 29) & rmask
+			dup := false
+			for b.rowGen[k] == gen {
+				at := b.rowAt[k]
+				if S[at] == r.S && O[at] == r.O && P[at] == r.P {
+					dup = true
+					break
+				}
+				k = (k + 1) & rmask
+			}
+			if dup {
+				if r.Parked { // decided with its twin
 					b.decided++
 				}
 				continue
 			}
-		}
-		if len(b.runs) == 0 || b.runs[len(b.runs)-1].Pred != r.P {
-			off = (off + 7) &^ 7
-			b.runs = append(b.runs, kernels.Run{Pred: r.P, Off: uint32(off)})
-		}
-		S[off], P[off], O[off], V[off], D[off] = r.S, r.P, r.O, r.V, r.D
-		if r.Parked {
-			b.parked = append(b.parked, uint32(off))
-		}
-		b.runs[len(b.runs)-1].Len++
-		off++
-	}
-	b.end = (off + 7) &^ 7
-	b.rows = rows[:0]
-	for i, m := range b.mem {
-		lane := m[:b.end]
-		switch i {
-		case 0:
-			b.lanes.S = lane
-		case 1:
-			b.lanes.P = lane
-		case 2:
-			b.lanes.O = lane
-		case 3:
-			b.lanes.V = lane
-		case 4:
-			b.lanes.D = lane
+			at := b.cursor[g]
+			b.cursor[g]++
+			b.rowGen[k], b.rowAt[k] = gen, at
+			S[at], P[at], O[at], V[at], D[at] = r.S, r.P, r.O, r.V, r.D
+			if r.Parked {
+				b.parked = append(b.parked, at)
+			}
+			b.runs[g].Len++
 		}
 	}
+	b.grp = grp
+	// Parked rows in lane order, like the runs (insertion sort: they are few).
+	for x := 1; x < len(b.parked); x++ {
+		for y := x; y > 0 && b.parked[y] < b.parked[y-1]; y-- {
+			b.parked[y], b.parked[y-1] = b.parked[y-1], b.parked[y]
+		}
+	}
+	b.lanes = kernels.Lanes{S: S[:b.end], P: P[:b.end], O: O[:b.end], V: V[:b.end], D: D[:b.end]}
 }
 
 // reflex evaluates, for each run of the tick whose predicate has hooks, all

@@ -35,13 +35,16 @@ func TestLoadGroupsDedupesAligns(t *testing.T) {
 		if r.Off%8 != 0 {
 			t.Errorf("run %v does not start on an 8-row (64-byte) boundary", r)
 		}
+		rowsSeen := map[[2]uint64]bool{}
 		for i := r.Off; i < r.Off+r.Len; i++ {
 			if b.lanes.P[i] != r.Pred {
 				t.Errorf("row %d of run %v has predicate %x", i, r, b.lanes.P[i])
 			}
-			if i > r.Off && b.lanes.S[i] == b.lanes.S[i-1] && b.lanes.O[i] == b.lanes.O[i-1] {
-				t.Errorf("row %d repeats row %d", i, i-1)
+			so := [2]uint64{b.lanes.S[i], b.lanes.O[i]}
+			if rowsSeen[so] {
+				t.Errorf("row %d repeats an earlier row of its run", i)
 			}
+			rowsSeen[so] = true
 		}
 		total += int(r.Len)
 	}
@@ -55,6 +58,19 @@ func TestLoadGroupsDedupesAligns(t *testing.T) {
 	}
 	if len(b.lanes.S)%kernels.BlockLanes != 0 {
 		t.Errorf("lanes hold %d rows, want whole blocks", len(b.lanes.S))
+	}
+}
+
+func TestLoadKeepsFirstAppearanceOrder(t *testing.T) {
+	p := newTestPipeline(t, DefaultConfig(), "")
+	b := p.beat
+	b.reset()
+	b.load([]ring.Delta{{S: 1, P: 9, O: 1}, {S: 2, P: 4, O: 1}, {S: 3, P: 9, O: 1}, {S: 1, P: 9, O: 1}}, nil)
+	if len(b.runs) != 2 || b.runs[0].Pred != 9 || b.runs[0].Len != 2 || b.runs[1].Pred != 4 {
+		t.Errorf("runs = %v, want P9 (2 rows) then P4", b.runs)
+	}
+	if got := b.lanes.S[b.runs[0].Off : b.runs[0].Off+2]; got[0] != 1 || got[1] != 3 {
+		t.Errorf("run rows %v, want input order [1 3]", got)
 	}
 }
 
