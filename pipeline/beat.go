@@ -49,20 +49,20 @@ type beat struct {
 
 	// Arenas, allocated once. Lanes and receipts are reset per epoch;
 	// rows, runs, blocks and actions per tick.
-	mem      [5][]uint64 // S, P, O, V, D, each 64-byte aligned, full capacity
-	lanes    kernels.Lanes
-	end      int // rows of the epoch's lanes in use, a multiple of 8
-	runs     []kernels.Run
-	cursor   []uint32 // next free lane row of each run
-	grp      []int32  // run of each input row
+	mem    [5][]uint64 // S, P, O, V, D, each 64-byte aligned, full capacity
+	lanes  kernels.Lanes
+	end    int // rows of the epoch's lanes in use, a multiple of 8
+	runs   []kernels.Run
+	cursor []uint32 // next free lane row of each run
+	grp    []int32  // run of each input row
 
 	// Open-addressing tables of load, valid where their stamp is gen.
-	gen     uint32
-	predKey []uint64
-	predIdx []int32
-	predGen []uint32
-	rowAt   []uint32 // lane row of a (S, P, O) already loaded this tick
-	rowGen  []uint32
+	gen      uint32
+	predKey  []uint64
+	predIdx  []int32
+	predGen  []uint32
+	rowAt    []uint32 // lane row of a (S, P, O) already loaded this tick
+	rowGen   []uint32
 	blocks   []kernels.Run
 	parked   []uint32 // lane rows of this tick marked Parked, ascending
 	receipts []kernels.Receipt
@@ -114,13 +114,13 @@ func newBeat(cfg *Config, tab *hookTable) *beat {
 	return b
 }
 
-// load lays out the tick's rows (a then c, as the ring returned them):
+// load lays out the tick's rows (segs in order, as the ring returned them):
 // grouped by predicate in order of first appearance, a repeated (S, P, O)
 // kept once (RDF set semantics), each run starting on a 64-byte boundary of
 // every lane. Grouping and dedupe use two open-addressing tables stamped
 // with the tick, so nothing is sorted, cleared or allocated. It fills
 // b.runs and b.parked.
-func (b *beat) load(a, c []ring.Delta) {
+func (b *beat) load(segs *segments) {
 	b.gen++
 	if b.gen == 0 { // the stamps wrapped: forget every old entry
 		clear(b.predGen)
@@ -132,7 +132,7 @@ func (b *beat) load(a, c []ring.Delta) {
 	grp := b.grp[:0]
 	// Pass 1: the group of each row, and the rows per group.
 	pmask := uint64(len(b.predKey) - 1)
-	for _, seg := range [2][]ring.Delta{a, c} {
+	for _, seg := range segs {
 		for i := range seg {
 			p := seg[i].P
 			k := (p * 0x9E3779B97F4A7C15) >> 32 & pmask
@@ -162,7 +162,7 @@ func (b *beat) load(a, c []ring.Delta) {
 	S, P, O, V, D := b.mem[0], b.mem[1], b.mem[2], b.mem[3], b.mem[4]
 	rmask := uint64(len(b.rowAt) - 1)
 	i := 0
-	for _, seg := range [2][]ring.Delta{a, c} {
+	for _, seg := range segs {
 		for j := range seg {
 			r := &seg[j]
 			g := grp[i]
@@ -366,12 +366,12 @@ func (b *beat) selectValues(ctx context.Context, warm chan<- warmTask, id uint32
 	return nil
 }
 
-// tick runs one beat over the rows of cycle b.cycle (a then c, in place in
-// the delta ring): load, reflex, then the tick's assertions to the
+// tick runs one beat over the rows of cycle b.cycle (segs, in place in the
+// delta ring): load, reflex, then the tick's assertions to the
 // assertion ring, then the pulse when the epoch is complete. The caller
 // releases the delta rows once tick returns, as load copied them.
-func (b *beat) tick(ctx context.Context, a, c []ring.Delta, asr *ring.AssertionRing, warm chan<- warmTask) error {
-	b.load(a, c)
+func (b *beat) tick(ctx context.Context, segs *segments, asr *ring.AssertionRing, warm chan<- warmTask) error {
+	b.load(segs)
 	if err := b.reflex(ctx, warm); err != nil {
 		return err
 	}
@@ -399,48 +399,38 @@ func (b *beat) pulse() {
 	b.nrec, b.end = 0, 0
 }
 
-// wait pauses before retry attempt+1 of an empty ring; it reports the
-// context's error, checked every few attempts so spinning stays cheap.
-func wait(ctx context.Context, attempt int) error {
-	if attempt&15 == 15 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	ring.DefaultBackoff.Wait(attempt)
-	return nil
-}
+// segments is a tick's rows as the delta ring hands them over: the first
+// row (dequeued by the wait), then the two halves of a Peek.
+type segments [3][]ring.Delta
 
 // run drives the beat until the delta ring is closed and drained, then
-// closes the partial epoch. Each cycle's rows were enqueued as one batch,
-// so once a row of the cycle is visible, all are.
+// closes the partial epoch. It parks in DequeueWait for the first row of a
+// cycle; the cycle's other rows are already there, as a cycle is enqueued
+// as one batch.
 func (b *beat) run(ctx context.Context, delta *ring.DeltaRing, asr *ring.AssertionRing, warm chan<- warmTask) error {
-	for attempt := 0; ; {
-		a, c, err := delta.Peek(b.cycle, delta.Cap())
-		if err == ring.ErrClosed {
-			if b.cycle&7 != 0 {
-				b.pulse()
+	var first [1]ring.Delta
+	for {
+		cycle := b.cycle
+		if _, err := delta.DequeueWait(ctx, cycle, first[:]); err != nil {
+			if err == ring.ErrClosed {
+				if cycle&7 != 0 {
+					b.pulse()
+				}
+				return nil
 			}
-			return nil
-		}
-		if err != nil {
 			return err
 		}
-		if k := ofCycle(a, b.cycle); len(k) < len(a) {
+		a, c, err := delta.Peek(cycle, delta.Cap())
+		if err != nil && err != ring.ErrClosed {
+			return err
+		}
+		if k := ofCycle(a, cycle); len(k) < len(a) {
 			a, c = k, nil
 		} else {
-			c = ofCycle(c, b.cycle)
+			c = ofCycle(c, cycle)
 		}
-		if len(a)+len(c) == 0 {
-			if err := wait(ctx, attempt); err != nil {
-				return err
-			}
-			attempt++
-			continue
-		}
-		attempt = 0
-		cycle := b.cycle
-		if err := b.tick(ctx, a, c, asr, warm); err != nil {
+		segs := segments{first[:], a, c}
+		if err := b.tick(ctx, &segs, asr, warm); err != nil {
 			return err
 		}
 		delta.Release(cycle, len(a)+len(c))

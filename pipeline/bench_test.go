@@ -77,6 +77,7 @@ func BenchmarkTick(b *testing.B) {
 		tickRows[i].Parked = false
 	}
 	ctx := context.Background()
+	segs := segments{tickRows}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -84,7 +85,7 @@ func BenchmarkTick(b *testing.B) {
 		for i := range tickRows {
 			tickRows[i].Cycle = c
 		}
-		if err := h.b.tick(ctx, tickRows, nil, h.asr, h.warm); err != nil {
+		if err := h.b.tick(ctx, &segs, h.asr, h.warm); err != nil {
 			b.Fatal(err)
 		}
 		for done := false; !done; {

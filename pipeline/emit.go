@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/kernels"
@@ -58,7 +59,7 @@ func (e *emitter) run(ctx context.Context, asr *ring.AssertionRing, warm <-chan 
 			if err := e.flush(); err != nil {
 				return err
 			}
-			if err := wait(ctx, attempt); err != nil {
+			if err := idle(ctx, attempt); err != nil {
 				return err
 			}
 			attempt++
@@ -308,6 +309,23 @@ func (e *emitter) flush() error {
 				return fmt.Errorf("pipeline: emit: %w", err)
 			}
 		}
+	}
+	return nil
+}
+
+// idleSleep is how long the emit stage sleeps on an empty ring once
+// polling is over. It cannot park on the ring: it also watches the warm
+// worker's results.
+const idleSleep = 50 * time.Microsecond
+
+// idle pauses before poll attempt+1 of an empty assertion ring and reports
+// the context's error.
+func idle(ctx context.Context, attempt int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !ring.DefaultBackoff.Wait(attempt) {
+		time.Sleep(idleSleep)
 	}
 	return nil
 }

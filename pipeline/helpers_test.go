@@ -87,7 +87,7 @@ func newHarness(t testing.TB, p *Pipeline) *tickHarness {
 func (h *tickHarness) tick(t testing.TB, rows []ring.Delta) []ring.Assertion {
 	t.Helper()
 	cycle := h.b.cycle
-	if err := h.b.tick(context.Background(), rows, nil, h.asr, h.warm); err != nil {
+	if err := h.b.tick(context.Background(), &segments{rows}, h.asr, h.warm); err != nil {
 		t.Fatal(err)
 	}
 	var out []ring.Assertion

@@ -21,7 +21,7 @@ func TestLoadGroupsDedupesAligns(t *testing.T) {
 `), 0)
 	b := p.beat
 	b.reset()
-	b.load(rows[:4], rows[4:]) // a wrapped slot: two segments
+	b.load(&segments{rows[:4], rows[4:]}) // a wrapped slot: two segments
 	if len(b.runs) != 3 {
 		t.Fatalf("runs = %v, want one per predicate (3)", b.runs)
 	}
@@ -65,7 +65,7 @@ func TestLoadKeepsFirstAppearanceOrder(t *testing.T) {
 	p := newTestPipeline(t, DefaultConfig(), "")
 	b := p.beat
 	b.reset()
-	b.load([]ring.Delta{{S: 1, P: 9, O: 1}, {S: 2, P: 4, O: 1}, {S: 3, P: 9, O: 1}, {S: 1, P: 9, O: 1}}, nil)
+	b.load(&segments{[]ring.Delta{{S: 1, P: 9, O: 1}, {S: 2, P: 4, O: 1}, {S: 3, P: 9, O: 1}, {S: 1, P: 9, O: 1}}})
 	if len(b.runs) != 2 || b.runs[0].Pred != 9 || b.runs[0].Len != 2 || b.runs[1].Pred != 4 {
 		t.Errorf("runs = %v, want P9 (2 rows) then P4", b.runs)
 	}
@@ -82,7 +82,7 @@ func TestLoadCutsLongRunsIntoBlocks(t *testing.T) {
 	}
 	b := p.beat
 	b.reset()
-	b.load(rows, nil)
+	b.load(&segments{rows})
 	if len(b.runs) != 1 || b.runs[0].Len != 20 {
 		t.Fatalf("runs = %v", b.runs)
 	}
@@ -96,9 +96,9 @@ func TestLoadEpochArenaAppendsTicks(t *testing.T) {
 	p := newTestPipeline(t, DefaultConfig(), "")
 	b := p.beat
 	b.reset()
-	b.load([]ring.Delta{{S: 1, P: 2, O: 3}}, nil)
+	b.load(&segments{[]ring.Delta{{S: 1, P: 2, O: 3}}})
 	first := b.runs[0]
-	b.load([]ring.Delta{{S: 4, P: 2, O: 5}}, nil)
+	b.load(&segments{[]ring.Delta{{S: 4, P: 2, O: 5}}})
 	if b.runs[0].Off == first.Off || b.runs[0].Off%8 != 0 {
 		t.Errorf("second tick's run %v overlaps the first %v or is unaligned", b.runs[0], first)
 	}

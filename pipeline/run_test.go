@@ -28,12 +28,13 @@ func TestTickAllocatesNothing(t *testing.T) {
 		tickRows[i].Parked = false // the warm path may allocate; the hot tick may not
 	}
 	ctx := context.Background()
+	segs := segments{tickRows}
 	run := func() {
 		c := h.b.cycle
 		for i := range tickRows {
 			tickRows[i].Cycle = c
 		}
-		if err := h.b.tick(ctx, tickRows, nil, h.asr, h.warm); err != nil {
+		if err := h.b.tick(ctx, &segs, h.asr, h.warm); err != nil {
 			t.Fatal(err)
 		}
 		for done := false; !done; {
