@@ -24,6 +24,7 @@ type warmKind uint8
 const (
 	warmCompare warmKind = iota + 1 // decide a flagged numeric object exactly
 	warmSelect                      // gather a SELECT value
+	warmEnd                         // the last task of its cycle
 )
 
 // warmTask is work parked by the beat for the warm worker. It is a plain
@@ -68,6 +69,7 @@ type beat struct {
 	receipts []kernels.Receipt
 	nrec     int
 	actions  []ring.Assertion
+	tasks    []warmTask // this tick's work for the warm worker
 
 	// Counters, read after the run.
 	hist        histogram
@@ -110,6 +112,8 @@ func newBeat(cfg *Config, tab *hookTable) *beat {
 	// Per tick: CONSTRUCT rows and fires (each <= r*per), receipts (r*per)
 	// and the end mark.
 	b.actions = make([]ring.Assertion, 0, 3*r*per+1)
+	// Per tick: SELECT values (<= r*per), parked rows (<= r), the end.
+	b.tasks = make([]warmTask, 0, r*(per+1)+1)
 	b.kctx = kernels.Context{ShardID: cfg.ShardID, Budget: cfg.Budget}
 	return b
 }
@@ -206,9 +210,9 @@ func (b *beat) load(segs *segments) {
 // reflex evaluates, for each run of the tick whose predicate has hooks, all
 // its hooks over all its blocks in ONE kernel call, timed with the tick
 // counter. Fired hooks and CONSTRUCT triples go to b.actions; SELECT values
-// and flagged rows of COMPARE predicates go to the warm worker.
-func (b *beat) reflex(ctx context.Context, warm chan<- warmTask) error {
-	b.actions = b.actions[:0]
+// and flagged rows of COMPARE predicates to b.tasks for the warm worker.
+func (b *beat) reflex() error {
+	b.actions, b.tasks = b.actions[:0], b.tasks[:0]
 	cycle := b.cycle
 	first := b.nrec
 	parked := b.parked
@@ -262,9 +266,7 @@ func (b *beat) reflex(ctx context.Context, warm chan<- warmTask) error {
 			case hooks.Construct:
 				b.construct(in, out, nh, j)
 			case hooks.Select:
-				if err := b.selectValues(ctx, warm, id, out, nh, j); err != nil {
-					return err
-				}
+				b.selectValues(id, out, nh, j)
 			default:
 				if kernels.Combine(hs, j, out) {
 					b.fire(run.Pred, out, nh, j)
@@ -280,14 +282,8 @@ func (b *beat) reflex(ctx context.Context, warm chan<- warmTask) error {
 				b.decided++
 				continue
 			}
-			t := warmTask{kind: warmCompare, pred: pi, pending: pending, cycle: cycle,
-				s: b.lanes.S[row], p: run.Pred, o: b.lanes.O[row]}
-			select {
-			case warm <- t:
-				b.warmSent++
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+			b.tasks = append(b.tasks, warmTask{kind: warmCompare, pred: pi, pending: pending, cycle: cycle,
+				s: b.lanes.S[row], p: run.Pred, o: b.lanes.O[row]})
 		}
 	}
 	if b.cfg.Receipts != nil {
@@ -295,7 +291,8 @@ func (b *beat) reflex(ctx context.Context, warm chan<- warmTask) error {
 			b.actions = append(b.actions, ring.Assertion{Receipt: r})
 		}
 	}
-	b.actions = append(b.actions, ring.Assertion{S: markEnd, Receipt: kernels.Receipt{CycleID: cycle}})
+	// The end mark tells emit whether warm results of this cycle follow.
+	b.actions = append(b.actions, ring.Assertion{S: markEnd, O: uint64(len(b.tasks)), Receipt: kernels.Receipt{CycleID: cycle}})
 	return nil
 }
 
@@ -350,29 +347,26 @@ func (b *beat) construct(in *hookInfo, out []kernels.Receipt, nh, j int) {
 
 // selectValues parks the objects SELECT_SP hook j matched for the warm
 // worker, which gathers them (any number: SELECT has no budget).
-func (b *beat) selectValues(ctx context.Context, warm chan<- warmTask, id uint32, out []kernels.Receipt, nh, j int) error {
+func (b *beat) selectValues(id uint32, out []kernels.Receipt, nh, j int) {
 	for bi, blk := range b.blocks {
 		for m := out[bi*nh+j].Mask; m != 0; m &= m - 1 {
 			row := int(blk.Off) + bits.TrailingZeros8(m)
-			t := warmTask{kind: warmSelect, hook: id, cycle: b.cycle,
-				s: b.lanes.S[row], p: b.lanes.P[row], o: b.lanes.O[row]}
-			select {
-			case warm <- t:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+			b.tasks = append(b.tasks, warmTask{kind: warmSelect, hook: id, cycle: b.cycle,
+				s: b.lanes.S[row], p: b.lanes.P[row], o: b.lanes.O[row]})
 		}
 	}
-	return nil
 }
 
 // tick runs one beat over the rows of cycle b.cycle (segs, in place in the
-// delta ring): load, reflex, then the tick's assertions to the
-// assertion ring, then the pulse when the epoch is complete. The caller
+// delta ring): load, reflex, the tick's assertions to the assertion ring,
+// then its warm tasks and their end mark to the warm worker (after the
+// assertions, so that emit, which writes a cycle's hot output before its
+// warm output, never waits on a stage that waits on it), then the pulse
+// when the epoch is complete. The caller
 // releases the delta rows once tick returns, as load copied them.
 func (b *beat) tick(ctx context.Context, segs *segments, asr *ring.AssertionRing, warm chan<- warmTask) error {
 	b.load(segs)
-	if err := b.reflex(ctx, warm); err != nil {
+	if err := b.reflex(); err != nil {
 		return err
 	}
 	chunk := asr.Cap()
@@ -382,6 +376,17 @@ func (b *beat) tick(ctx context.Context, segs *segments, asr *ring.AssertionRing
 			return err
 		}
 		acts = acts[k:]
+	}
+	if len(b.tasks) > 0 {
+		b.warmSent += len(b.tasks)
+		b.tasks = append(b.tasks, warmTask{kind: warmEnd, cycle: b.cycle})
+		for i := range b.tasks {
+			select {
+			case warm <- b.tasks[i]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 	}
 	if b.cycle&7 == 7 {
 		b.pulse()

@@ -14,9 +14,10 @@ import (
 	"github.com/knhk/knhk/terms"
 )
 
-// emitter is the emit stage: it drains the assertion ring cycle by cycle,
-// in order, and the warm worker's results as they come, and writes them to
-// the sinks.
+// emitter is the emit stage: cycle by cycle, it writes the cycle's
+// assertions from the ring, then the cycle's warm results (when its end mark
+// says there are any), so the output is in cycle order and the same on every
+// run.
 type emitter struct {
 	cfg  *Config
 	tab  *hookTable
@@ -47,7 +48,6 @@ func newEmitter(cfg *Config, tab *hookTable, dict *terms.Dictionary, mu *sync.Mu
 func (e *emitter) run(ctx context.Context, asr *ring.AssertionRing, warm <-chan warmResult) error {
 	var cycle uint64
 	for attempt := 0; ; {
-		e.drainWarm(warm)
 		a, c, err := asr.Peek(cycle, asr.Cap())
 		if err == ring.ErrClosed {
 			break
@@ -67,10 +67,10 @@ func (e *emitter) run(ctx context.Context, asr *ring.AssertionRing, warm <-chan 
 		}
 		attempt = 0
 		e.mu.Lock()
-		n, done := e.consume(a)
+		n, done, pending := e.consume(a)
 		if !done {
 			var k int
-			k, done = e.consume(c)
+			k, done, pending = e.consume(c)
 			n += k
 		}
 		e.mu.Unlock()
@@ -78,42 +78,46 @@ func (e *emitter) run(ctx context.Context, asr *ring.AssertionRing, warm <-chan 
 		if err := e.write(); err != nil {
 			return err
 		}
-		if done {
-			cycle++
+		if !done {
+			continue
 		}
-	}
-	for r := range warm {
-		e.warmResult(&r)
-		if err := e.write(); err != nil {
-			return err
+		if pending {
+			if err := e.warmCycle(ctx, warm); err != nil {
+				return err
+			}
 		}
+		cycle++
 	}
 	return e.flush()
 }
 
-// drainWarm emits the warm results waiting, without blocking.
-func (e *emitter) drainWarm(warm <-chan warmResult) {
+// warmCycle writes the warm results of one cycle, up to its end mark.
+func (e *emitter) warmCycle(ctx context.Context, warm <-chan warmResult) error {
 	for {
 		select {
 		case r, ok := <-warm:
-			if !ok {
-				return
+			if !ok || r.kind == warmEnd {
+				return nil
 			}
 			e.warmResult(&r)
-		default:
-			return
+			if err := e.write(); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }
 
 // consume formats rows up to and including the end mark of their cycle and
-// returns how many it took and whether it met the mark. The caller holds mu.
-func (e *emitter) consume(rows []ring.Assertion) (int, bool) {
+// returns how many it took, whether it met the mark, and whether the mark
+// announces warm results. The caller holds mu.
+func (e *emitter) consume(rows []ring.Assertion) (int, bool, bool) {
 	for i := range rows {
 		r := &rows[i]
 		if r.P == 0 {
 			if r.S == markEnd {
-				return i + 1, true
+				return i + 1, true, r.O != 0
 			}
 			e.receipt(&r.Receipt)
 			continue
@@ -124,7 +128,7 @@ func (e *emitter) consume(rows []ring.Assertion) (int, bool) {
 			e.fire(r.Receipt.HookID, r.Receipt.CycleID, r.S, r.P, r.O, "hot")
 		}
 	}
-	return len(rows), false
+	return len(rows), false, false
 }
 
 func (e *emitter) warmResult(r *warmResult) {

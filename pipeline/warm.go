@@ -12,7 +12,7 @@ import (
 // warmResult is an action of the warm worker for the emit stage.
 type warmResult struct {
 	hook    uint32
-	kind    warmKind // warmCompare: a fire; warmSelect: a value
+	kind    warmKind // warmCompare: a fire; warmSelect: a value; warmEnd: the cycle's last
 	cycle   uint64
 	s, p, o uint64
 }
@@ -49,8 +49,11 @@ func (w *warmWorker) run(ctx context.Context, in <-chan warmTask, out chan<- war
 }
 
 func (w *warmWorker) do(ctx context.Context, t *warmTask, out chan<- warmResult) error {
-	if t.kind == warmSelect {
+	switch t.kind {
+	case warmSelect:
 		return send(ctx, out, warmResult{hook: t.hook, kind: warmSelect, cycle: t.cycle, s: t.s, p: t.p, o: t.o})
+	case warmEnd:
+		return send(ctx, out, warmResult{kind: warmEnd, cycle: t.cycle})
 	}
 	w.decided++
 	w.mu.Lock()
