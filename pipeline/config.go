@@ -20,7 +20,7 @@ const (
 	// and SELECT values as comment lines ("# fire ...", "# select ..."),
 	// so the output is a valid N-Triples document.
 	NTriples Format = iota
-	// JSON writes one JSON object per line: {"kind":"fire"|"triple"|"value", ...}.
+	// JSON writes one JSON object per line: {"kind":"fire"|"triple"|"select", ...}.
 	JSON
 )
 
