@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/knhk/knhk/pipeline"
 )
 
 func runKnhk(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -92,5 +95,79 @@ func TestRunUsageErrors(t *testing.T) {
 		if code != exitUsage || !strings.Contains(errs, tc.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, errs, exitUsage, tc.msg)
 		}
+	}
+}
+
+// TestRunMatchesEval is the differential test: with one beat holding the
+// whole input, the pipeline's answers must be those of knhk eval over the
+// same graph (fires of ASK hooks, CONSTRUCT triples, SELECT values).
+func TestRunMatchesEval(t *testing.T) {
+	var buf bytes.Buffer
+	if err := pipeline.WriteDemo(&buf, 400); err != nil {
+		t.Fatal(err)
+	}
+	data := strings.ReplaceAll(buf.String(), "<not an iri>", "<http://example.org/x>")
+	dir := t.TempDir()
+	dataFile, hooksFile := filepath.Join(dir, "d.nt"), filepath.Join(dir, "h.toml")
+	if err := os.WriteFile(dataFile, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hooksFile, []byte(pipeline.DemoHooks), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, evalOut, errs := runKnhk(t, "eval", "--data", dataFile, "--hooks", hooksFile, "--json")
+	if code != 0 {
+		t.Fatalf("eval: exit %d\n%s", code, errs)
+	}
+	code, runOut, errs := runKnhk(t, "run", "--data", dataFile, "--hooks", hooksFile,
+		"--format", "json", "--ring", "16384", "--tick-rows", "2048")
+	if code != 0 || !strings.Contains(errs, "beats 1,") {
+		t.Fatalf("run: exit %d (want one beat)\n%s", code, errs)
+	}
+	fired := map[string]bool{}
+	got := map[string]map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(runOut), "\n") {
+		var r struct{ Kind, Hook, Triple, Value string }
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if r.Kind == "fire" {
+			fired[r.Hook] = true
+			continue
+		}
+		if got[r.Hook] == nil {
+			got[r.Hook] = map[string]bool{}
+		}
+		got[r.Hook][r.Triple+r.Value] = true
+	}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(evalOut), "\n") {
+		var a struct { // the fields of knhk eval --json
+			Hook            string
+			Result          *bool
+			Triples, Values []string
+		}
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		checked++
+		if a.Result != nil {
+			if fired[a.Hook] != *a.Result {
+				t.Errorf("%s: run fired %v, eval says %v", a.Hook, fired[a.Hook], *a.Result)
+			}
+			continue
+		}
+		want := append(a.Triples, a.Values...)
+		if len(want) != len(got[a.Hook]) {
+			t.Errorf("%s: run gave %d results, eval %d", a.Hook, len(got[a.Hook]), len(want))
+		}
+		for _, w := range want {
+			if !got[a.Hook][w] {
+				t.Errorf("%s: eval's %q missing from run", a.Hook, w)
+			}
+		}
+	}
+	if checked != 16 {
+		t.Errorf("%d eval answers, want 16", checked)
 	}
 }
