@@ -78,7 +78,6 @@ type beat struct {
 	fired       uint64
 	overBudget  uint64
 	decided     int // parked rows decided without the warm worker
-	warmSent    int // parked rows handed to the warm worker
 }
 
 // alignedLanes returns n uint64s whose first element is 64-byte aligned.
@@ -378,7 +377,6 @@ func (b *beat) tick(ctx context.Context, segs *segments, asr *ring.AssertionRing
 		acts = acts[k:]
 	}
 	if len(b.tasks) > 0 {
-		b.warmSent += len(b.tasks)
 		b.tasks = append(b.tasks, warmTask{kind: warmEnd, cycle: b.cycle})
 		for i := range b.tasks {
 			select {
@@ -459,5 +457,5 @@ func (b *beat) reset() {
 	b.cycle, b.span, b.nrec, b.end = 0, 0, 0, 0
 	b.hist = histogram{}
 	b.evaluations, b.hookEvals, b.fired, b.overBudget = 0, 0, 0, 0
-	b.decided, b.warmSent = 0, 0
+	b.decided = 0
 }

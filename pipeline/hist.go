@@ -37,11 +37,3 @@ func (h *histogram) quantile(q float64) uint64 {
 	}
 	return h.max
 }
-
-func (h *histogram) merge(o *histogram) {
-	for i := range h.n {
-		h.n[i] += o.n[i]
-	}
-	h.total += o.total
-	h.max = max(h.max, o.max)
-}
