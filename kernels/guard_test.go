@@ -8,10 +8,11 @@ import (
 	"unsafe"
 )
 
-// guardedLane returns a lane of n uint64s that ends at the last byte of a
-// readable page whose next page is PROT_NONE: a kernel that reads one row
-// past the run faults. The original read 8 rows whatever the run length.
-func guardedLane(t *testing.T, n int) []uint64 {
+// guardedLane returns a lane of n uint64s next to a PROT_NONE page: it ends
+// at the last byte before the page, or with front set starts right after it.
+// A kernel that reads one row outside the run faults. (The original read 8
+// rows whatever the run length.)
+func guardedLane(t *testing.T, n int, front bool) []uint64 {
 	t.Helper()
 	page := syscall.Getpagesize()
 	mem, err := syscall.Mmap(-1, 0, 2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
@@ -19,29 +20,14 @@ func guardedLane(t *testing.T, n int) []uint64 {
 		t.Fatalf("mmap: %v", err)
 	}
 	t.Cleanup(func() { syscall.Munmap(mem) })
-	if err := syscall.Mprotect(mem[page:], syscall.PROT_NONE); err != nil {
+	guard, start := mem[page:], page-8*n
+	if front {
+		guard, start = mem[:page], page
+	}
+	if err := syscall.Mprotect(guard, syscall.PROT_NONE); err != nil {
 		t.Fatalf("mprotect: %v", err)
 	}
-	lane := unsafe.Slice((*uint64)(unsafe.Pointer(&mem[page-8*n])), n)
-	for i := range lane {
-		lane[i] = uint64(i + 1)
-	}
-	return lane
-}
-
-// guardedFront is the same with a PROT_NONE page just before the lane.
-func guardedFront(t *testing.T, n int) []uint64 {
-	t.Helper()
-	page := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, 2*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatalf("mmap: %v", err)
-	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
-	if err := syscall.Mprotect(mem[:page], syscall.PROT_NONE); err != nil {
-		t.Fatalf("mprotect: %v", err)
-	}
-	lane := unsafe.Slice((*uint64)(unsafe.Pointer(&mem[page])), n)
+	lane := unsafe.Slice((*uint64)(unsafe.Pointer(&mem[start])), n)
 	for i := range lane {
 		lane[i] = uint64(i + 1)
 	}
@@ -50,9 +36,10 @@ func guardedFront(t *testing.T, n int) []uint64 {
 
 func TestGuardPages(t *testing.T) {
 	ctx := &Context{}
-	for _, guarded := range []func(*testing.T, int) []uint64{guardedLane, guardedFront} {
+	for _, front := range []bool{false, true} {
 		for n := 0; n <= BlockLanes; n++ {
-			l := &Lanes{S: guarded(t, n), P: guarded(t, n), O: guarded(t, n), V: guarded(t, n), D: guarded(t, n)}
+			g := func() []uint64 { return guardedLane(t, n, front) }
+			l := &Lanes{S: g(), P: g(), O: g(), V: g(), D: g()}
 			var hooks []Hook
 			for _, op := range Ops() {
 				h, err := NewHook(uint32(op), op, testPred, 1, 1, 1, 1)

@@ -138,6 +138,19 @@ func prologue() *kernel {
 	return k
 }
 
+// blockStart opens the block loop: it loads the block's length (k.n) and
+// row mask (k.runmask) and returns its offset.
+func (k *kernel) blockStart(name string) GPVirtual {
+	Label(name + "_block")
+	off := GP64()
+	k.n, k.runmask = GP64(), GP64()
+	MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, off.As32())
+	MOVL(Mem{Base: k.blk, Disp: layout.RunLen}, k.n.As32())
+	MOVL(U32(0xff), k.runmask.As32())
+	BZHIQ(k.n, k.runmask, k.runmask)
+	return off
+}
+
 // hookLoop opens the hook loop of one block.
 func (k *kernel) hookLoop() {
 	k.pred = GP64()
@@ -247,13 +260,7 @@ func avx2(tail Mem) {
 	MOVQ(bias, sign.AsX())
 	VPBROADCASTQ(sign.AsX(), sign)
 
-	Label(name + "_block")
-	off, n := GP64(), GP64()
-	MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, off.As32())
-	MOVL(Mem{Base: k.blk, Disp: layout.RunLen}, n.As32())
-	k.runmask, k.n = GP64(), n
-	MOVL(U32(0xff), k.runmask.As32())
-	BZHIQ(n, k.runmask, k.runmask)
+	off := k.blockStart(name)
 
 	// A full block is two plain loads per lane. A shorter one uses masked
 	// loads: rows past the run are neither read nor faulted on.
@@ -261,7 +268,7 @@ func avx2(tail Mem) {
 	for i := range lanes {
 		lanes[i] = [2]VecVirtual{YMM(), YMM()}
 	}
-	CMPL(n.As32(), U8(8))
+	CMPL(k.n.As32(), U8(8))
 	JNE(LabelRef(name + "_partial"))
 	for i := range lanes {
 		p := k.laneBase(i, off)
@@ -272,7 +279,7 @@ func avx2(tail Mem) {
 	Label(name + "_partial")
 	tm, n64 := GP64(), GP64()
 	LEAQ(tail, tm)
-	MOVQ(n, n64)
+	MOVQ(k.n, n64)
 	SHLQ(Imm(6), n64)
 	m0, m1 := YMM(), YMM()
 	VMOVDQU(Mem{Base: tm, Index: n64, Scale: 1}, m0)
@@ -353,13 +360,7 @@ func avx512() {
 	TEXT(kernels[1].name, NOSPLIT, asmSignature)
 	k := prologue()
 
-	Label(name + "_block")
-	off, n := GP64(), GP64()
-	MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, off.As32())
-	MOVL(Mem{Base: k.blk, Disp: layout.RunLen}, n.As32())
-	k.runmask, k.n = GP64(), n
-	MOVL(U32(0xff), k.runmask.As32())
-	BZHIQ(n, k.runmask, k.runmask)
+	off := k.blockStart(name)
 	run := K()
 	KMOVW(k.runmask.As32(), run)
 
