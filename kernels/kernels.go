@@ -106,13 +106,20 @@ var (
 	selectErr  error
 )
 
-func init() {
-	active = registered[len(registered)-1]
-	if name := os.Getenv("KNHK_KERNELS"); name != "" {
-		if err := Select(name); err != nil {
-			selectErr = fmt.Errorf("KNHK_KERNELS: %w", err)
-		}
+func init() { active, selectErr = choose(os.Getenv("KNHK_KERNELS")) }
+
+// choose returns the implementation start-up makes active for the value of
+// KNHK_KERNELS: the named one, or the best one ("" or an error).
+func choose(env string) (*Impl, error) {
+	best := registered[len(registered)-1]
+	if env == "" {
+		return best, nil
 	}
+	im, err := Lookup(env)
+	if err != nil {
+		return best, fmt.Errorf("KNHK_KERNELS: %w", err)
+	}
+	return im, nil
 }
 
 // Implementations returns the implementations this CPU can run, the generic
