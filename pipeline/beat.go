@@ -43,6 +43,7 @@ type warmTask struct {
 type beat struct {
 	cfg  *Config
 	tab  *hookTable
+	impl *kernels.Impl   // the kernels reflex calls: kernels.Active() when the beat was made
 	kctx kernels.Context // a field, so the kernels' pointer never escapes a local
 
 	cycle uint64 // tick = cycle & 7
@@ -72,9 +73,10 @@ type beat struct {
 	tasks    []warmTask // this tick's work for the warm worker
 
 	// Counters, read after the run.
-	hist        histogram
-	evaluations uint64 // hook x block evaluations
-	hookEvals   uint64 // hook x predicate evaluations (one per hook per tick)
+	hist        histogram // ticks per evaluation of each kernel call (ActualTicks)
+	stageHist   histogram // ticks per evaluation of each beat's whole reflex stage
+	evaluations uint64    // hook x block evaluations
+	hookEvals   uint64    // hook x predicate evaluations (one per hook per tick)
 	fired       uint64
 	overBudget  uint64
 	decided     int // parked rows decided without the warm worker
@@ -93,7 +95,7 @@ func newBeat(cfg *Config, tab *hookTable) *beat {
 	// Every run starts on an 8-row boundary, so a tick's padded rows are at
 	// most 8 per input row; an epoch holds 8 ticks.
 	laneCap := 8 * 8 * r
-	b := &beat{cfg: cfg, tab: tab}
+	b := &beat{cfg: cfg, tab: tab, impl: kernels.Active()}
 	for i := range b.mem {
 		b.mem[i] = alignedLanes(laneCap)
 	}
@@ -208,8 +210,12 @@ func (b *beat) load(segs *segments) {
 
 // reflex evaluates, for each run of the tick whose predicate has hooks, all
 // its hooks over all its blocks in ONE kernel call, timed with the tick
-// counter. Fired hooks and CONSTRUCT triples go to b.actions; SELECT values
-// and flagged rows of COMPARE predicates to b.tasks for the warm worker.
+// counter: each receipt's ActualTicks is that call's ticks divided by its
+// evaluations, rounded up, the timer's own cost included. Receipts are
+// written to the epoch's arena; fired hooks and CONSTRUCT triples go to
+// b.actions; SELECT values and flagged rows of COMPARE predicates to b.tasks
+// for the warm worker. It is the one reflex of the package: the beat and
+// [Reflexer] both call it.
 func (b *beat) reflex() error {
 	b.actions, b.tasks = b.actions[:0], b.tasks[:0]
 	cycle := b.cycle
@@ -239,7 +245,7 @@ func (b *beat) reflex() error {
 		out := b.receipts[b.nrec : b.nrec+n]
 		b.kctx.CycleID, b.kctx.SpanBase = cycle, b.span
 		t0 := asm.Ticks()
-		err := kernels.EvalBatch(&b.lanes, b.blocks, hs, &b.kctx, out)
+		err := b.impl.EvalBatch(&b.lanes, b.blocks, hs, &b.kctx, out)
 		t := asm.Ticks() - t0
 		if err != nil {
 			return err
@@ -357,7 +363,8 @@ func (b *beat) selectValues(id uint32, out []kernels.Receipt, nh, j int) {
 }
 
 // tick runs one beat over the rows of cycle b.cycle (segs, in place in the
-// delta ring): load, reflex, the tick's assertions to the assertion ring,
+// delta ring): load, reflex (timed as a whole, once per beat, besides the
+// timing of each kernel call), the tick's assertions to the assertion ring,
 // then its warm tasks and their end mark to the warm worker (after the
 // assertions, so that emit, which writes a cycle's hot output before its
 // warm output, never waits on a stage that waits on it), then the pulse
@@ -365,8 +372,15 @@ func (b *beat) selectValues(id uint32, out []kernels.Receipt, nh, j int) {
 // releases the delta rows once tick returns, as load copied them.
 func (b *beat) tick(ctx context.Context, segs *segments, asr *ring.AssertionRing, warm chan<- warmTask) error {
 	b.load(segs)
-	if err := b.reflex(); err != nil {
+	evals := b.evaluations
+	t0 := asm.Ticks()
+	err := b.reflex()
+	t := asm.Ticks() - t0
+	if err != nil {
 		return err
+	}
+	if n := b.evaluations - evals; n > 0 {
+		b.stageHist.add((t+n-1)/n, n)
 	}
 	chunk := asr.Cap()
 	for acts := b.actions; len(acts) > 0; {
@@ -455,7 +469,7 @@ func ofCycle(rs []ring.Delta, cycle uint64) []ring.Delta {
 // counters empty.
 func (b *beat) reset() {
 	b.cycle, b.span, b.nrec, b.end = 0, 0, 0, 0
-	b.hist = histogram{}
+	b.hist, b.stageHist = histogram{}, histogram{}
 	b.evaluations, b.hookEvals, b.fired, b.overBudget = 0, 0, 0, 0
 	b.decided = 0
 }
