@@ -7,7 +7,9 @@ import (
 // Byte classes for the scanning loops: one table lookup per byte.
 var (
 	iriPlain [256]bool // may appear unescaped in an IRIREF (ASCII only)
-	strPlain [256]bool // may appear unescaped in a string literal (ASCII only)
+	// strPlain: may appear unescaped in a string literal and needs no
+	// escape in canonical form (printable ASCII but '"' and '\\')
+	strPlain [256]bool
 )
 
 func init() {
@@ -18,12 +20,8 @@ func init() {
 			iriPlain[c] = true
 		}
 	}
-	for c := 0; c < 0x80; c++ {
-		switch c {
-		case '"', '\\', '\n', '\r':
-		default:
-			strPlain[c] = true
-		}
+	for c := 0x20; c < 0x7f; c++ {
+		strPlain[c] = c != '"' && c != '\\'
 	}
 }
 
@@ -196,6 +194,9 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 		return start, p.fail(start, "relative IRI: N-Triples needs an absolute IRI (with a scheme)", false)
 	}
 	*t = Term{Kind: IRI, Value: value}
+	if !decoded {
+		t.canon = l[i : j+1]
+	}
 	return j + 1, true
 }
 
@@ -236,7 +237,7 @@ func (p *Parser) uchar(l []byte, j int) (rune, int, bool) {
 		}
 		r = r<<4 | rune(d)
 	}
-	if r > utf8.MaxRune || (0xD800 <= r && r <= 0xDFFF) {
+	if r < 0 || r > utf8.MaxRune || (0xD800 <= r && r <= 0xDFFF) { // r < 0: eight hex digits overflowed
 		return 0, 0, p.fail(j, "escape is not a Unicode scalar value", false)
 	}
 	return r, 2 + n, true
@@ -261,7 +262,7 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 	for j < len(l) && strPlain[l[j]] {
 		j++
 	}
-	decoded := false
+	decoded, canon := false, true
 	mark := len(p.scratch)
 	for {
 		if j >= len(l) {
@@ -272,7 +273,9 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 			break
 		}
 		switch {
-		case strPlain[c]:
+		case strPlain[c] || c < 0x80 && c != '"' && c != '\\' && c != '\n' && c != '\r':
+			// a control character or DEL: allowed raw, escaped in canonical form
+			canon = canon && strPlain[c]
 			if decoded {
 				p.scratch = append(p.scratch, c)
 			}
@@ -331,10 +334,12 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 		value = p.scratch[mark:]
 	}
 	*t = Term{Kind: Literal, Value: value}
+	canon = canon && !decoded
 	j++
 	if j < len(l) && l[j] == '@' {
 		k := j + 1
 		for k < len(l) && isAlpha(l[k]) {
+			canon = canon && l[k] >= 'a'
 			k++
 		}
 		if k == j+1 {
@@ -344,6 +349,7 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 			k++
 			s := k
 			for k < len(l) && (isAlpha(l[k]) || '0' <= l[k] && l[k] <= '9') {
+				canon = canon && !('A' <= l[k] && l[k] <= 'Z')
 				k++
 			}
 			if k == s {
@@ -351,6 +357,9 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 			}
 		}
 		t.Lang = l[j+1 : k]
+		if canon {
+			t.canon = l[i:k]
+		}
 		return k, true
 	}
 	if j+1 < len(l) && l[j] == '^' && l[j+1] == '^' {
@@ -363,10 +372,16 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 			return k, false
 		}
 		t.Datatype = dt.Value
+		if canon && dt.canon != nil && string(dt.Value) != XSDString {
+			t.canon = l[i:k]
+		}
 		return k, true
 	}
 	if j < len(l) && l[j] == '^' {
 		return j, p.fail(j+1, "expected '^^' before the datatype", true)
+	}
+	if canon {
+		t.canon = l[i:j]
 	}
 	return j, true
 }
