@@ -14,6 +14,7 @@ func FuzzParse(f *testing.F) {
 		"_:a <http://ex/p> \"1\"^^<http://www.w3.org/2001/XMLSchema#integer> <http://ex/g> .\r\n",
 		"<http://ex/s><http://ex/p>_:o.# c\r<http://ex/s> <http://ex/p> \"\\\"\" .",
 		"# only a comment\n\n\t\n",
+		"<http://ex/s> <http://ex/p> \"tab\there\x7f\"@EN-gb .\n<http://ex/s> <http://ex/p> \"x\"^^<http://www.w3.org/2001/XMLSchema#string> .\n",
 	} {
 		f.Add([]byte(s), true)
 		f.Add([]byte(s), false)
@@ -25,6 +26,11 @@ func FuzzParse(f *testing.F) {
 		var orig []Quad
 		for p.Next() {
 			q := p.Quad()
+			for _, term := range []*Term{&q.Subject, &q.Predicate, &q.Object, &q.Graph} {
+				if c := term.Canonical(); c != nil && !bytes.Equal(c, AppendTerm(nil, term)) {
+					t.Fatalf("Canonical() = %q, AppendTerm gives %q", c, AppendTerm(nil, term))
+				}
+			}
 			canon = AppendQuad(canon, q)
 			orig = append(orig, cloneQuad(q))
 		}
@@ -57,7 +63,7 @@ func FuzzParse(f *testing.F) {
 
 func cloneQuad(q *Quad) Quad {
 	c := func(t Term) Term {
-		return Term{t.Kind, bytes.Clone(t.Value), bytes.Clone(t.Datatype), bytes.Clone(t.Lang)}
+		return Term{Kind: t.Kind, Value: bytes.Clone(t.Value), Datatype: bytes.Clone(t.Datatype), Lang: bytes.Clone(t.Lang)}
 	}
 	return Quad{c(q.Subject), c(q.Predicate), c(q.Object), c(q.Graph)}
 }

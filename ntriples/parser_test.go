@@ -235,3 +235,46 @@ func TestZeroAllocs(t *testing.T) {
 		t.Errorf("steady-state parse allocates %v times per file", allocs)
 	}
 }
+
+func TestCanonical(t *testing.T) {
+	tests := []struct {
+		text  string
+		canon bool // read in canonical form
+	}{
+		{`<http://ex/a>`, true},
+		{`<http://ex/\u00E9>`, false},
+		{`<http://ex/é>`, true},
+		{`"plain"`, true},
+		{`""`, true},
+		{`"a\tb"`, false},
+		{"\"a\tb\"", false}, // a raw tab is escaped in canonical form
+		{"\"a\x7fb\"", false},
+		{`"x"@en-gb`, true},
+		{`"x"@en-GB`, false},
+		{`"5"^^<http://www.w3.org/2001/XMLSchema#integer>`, true},
+		{`"5"^^<http://www.w3.org/2001/XMLSchema#string>`, false},
+		{`"5"^^<http://ex/\u0041>`, false},
+		{`_:b`, false},
+	}
+	for _, tc := range tests {
+		term, err := ParseTerm([]byte(tc.text))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.text, err)
+		}
+		c := term.Canonical()
+		if (c != nil) != tc.canon || c != nil && string(c) != string(AppendTerm(nil, &term)) {
+			t.Errorf("%s: Canonical() = %q, want canonical %v", tc.text, c, tc.canon)
+		}
+	}
+	// a term changed after parsing is not reported canonical
+	term, _ := ParseTerm([]byte(`"abc"@en`))
+	term.Value = term.Value[:2]
+	if c := term.Canonical(); c != nil {
+		t.Errorf("changed term: Canonical() = %q", c)
+	}
+	term, _ = ParseTerm([]byte(`<http://ex/a>`))
+	term.Kind = Literal
+	if c := term.Canonical(); c != nil {
+		t.Errorf("changed kind: Canonical() = %q", c)
+	}
+}

@@ -51,6 +51,51 @@ type Term struct {
 	Datatype []byte
 	// Lang is a literal's language tag (without @) as written, else empty.
 	Lang []byte
+
+	// canon is the term's source text when the parser read it in canonical
+	// form, so that [Term.Canonical] need not rebuild it.
+	canon []byte
+}
+
+// Canonical returns the canonical N-Triples form of t without copying when
+// the parser read t written that way (an IRI without escapes; a literal
+// without escapes or control characters, with a lower-case language tag or
+// a datatype other than xsd:string), else nil: use [AppendTerm] then. The
+// bytes are those of t's slices, valid as long as they are.
+func (t *Term) Canonical() []byte {
+	c := t.canon
+	if len(c) < len(t.Value)+2 || !at(c[1:], t.Value) {
+		return nil // not read canonical, or built or changed since
+	}
+	switch t.Kind {
+	case IRI:
+		if c[0] == '<' && len(c) == len(t.Value)+2 {
+			return c
+		}
+	case Literal:
+		if c[0] != '"' {
+			return nil
+		}
+		rest := c[len(t.Value)+2:]
+		switch {
+		case len(rest) == 0:
+			if len(t.Lang)+len(t.Datatype) == 0 {
+				return c
+			}
+		case rest[0] == '@':
+			if len(t.Datatype) == 0 && len(rest) == len(t.Lang)+1 && at(rest[1:], t.Lang) {
+				return c
+			}
+		case len(t.Lang) == 0 && len(rest) == len(t.Datatype)+4 && at(rest[3:], t.Datatype):
+			return c
+		}
+	}
+	return nil
+}
+
+// at reports whether s starts at the first byte of b and is no longer.
+func at(b, s []byte) bool {
+	return len(s) <= len(b) && (len(s) == 0 || &b[0] == &s[0])
 }
 
 // Equal reports whether t and u are the same RDF term: the same canonical
