@@ -2,7 +2,9 @@ package terms
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 
 	"github.com/knhk/knhk/ntriples"
 )
@@ -34,67 +36,142 @@ func (e *CollisionError) Error() string {
 // Dictionary maps term ids back to terms. It grows only with new terms;
 // interning a known term allocates nothing. It is not safe for concurrent
 // use.
+//
+// Terms live back to back in one byte arena, each as a 4-byte length and
+// its hashed form. An open-addressing table keyed by id points into the
+// arena, so a lookup compares bytes in place and no term is a separate
+// allocation. In front of it a small direct-mapped cache, indexed by a cheap
+// hash of the bytes, answers the terms seen recently (predicates,
+// datatypes, the subject of the previous line) without computing SipHash.
 type Dictionary struct {
-	h       Hasher
-	index   map[uint64]int // id -> entries index
-	entries []entry
-	arena   []byte // hashed forms, back to back
-	docs    uint64
+	h     Hasher
+	slots []slot // len is a power of two; at most half full
+	n     int    // terms
+	arena []byte
+	docs  uint64
+
+	recent [recentSize]slot
 }
 
-type entry struct {
-	off, n int
-	doc    uint64
-	blank  bool
-}
+// slot is one term: its id (0 marks a free slot) and the arena offset of
+// its record.
+type slot struct{ id, off uint64 }
+
+const (
+	recentBits = 12
+	recentSize = 1 << recentBits
+)
 
 // NewDictionary returns an empty dictionary whose ids come from h.
 func NewDictionary(h Hasher) *Dictionary {
-	return &Dictionary{h: h, index: make(map[uint64]int)}
+	return &Dictionary{h: h, slots: make([]slot, 1024)}
 }
 
 // Hasher returns the dictionary's hasher.
 func (d *Dictionary) Hasher() Hasher { return d.h }
 
 // Len returns the number of terms.
-func (d *Dictionary) Len() int { return len(d.entries) }
+func (d *Dictionary) Len() int { return d.n }
 
 // Lookup returns the term with id.
 func (d *Dictionary) Lookup(id uint64) (Term, bool) {
-	i, ok := d.index[id]
-	if !ok {
+	if id == 0 {
 		return Term{}, false
 	}
-	return d.term(d.entries[i]), true
-}
-
-func (d *Dictionary) term(e entry) Term {
-	b := d.arena[e.off : e.off+e.n]
-	if e.blank {
-		b = b[:len(b)-9] // drop the NUL and document of appendBlankKey
+	mask := uint64(len(d.slots) - 1)
+	for i := id & mask; ; i = (i + 1) & mask {
+		switch d.slots[i].id {
+		case id:
+			return termOf(d.record(d.slots[i].off)), true
+		case 0:
+			return Term{}, false
+		}
 	}
-	return Term{Text: string(b), Doc: e.doc}
 }
 
-// intern returns the id of the term whose hashed form is key (doc for a
-// blank node), adding it if new.
-func (d *Dictionary) intern(key []byte, blank bool, doc uint64) (uint64, error) {
+// record returns the hashed form stored at arena offset off.
+func (d *Dictionary) record(off uint64) []byte {
+	n := uint64(binary.LittleEndian.Uint32(d.arena[off:]))
+	return d.arena[off+4 : off+4+n]
+}
+
+// termOf returns the term whose hashed form is key: a blank node's key (the
+// only kind starting with '_') ends with a NUL and its document.
+func termOf(key []byte) Term {
+	if len(key) > 9 && key[0] == '_' {
+		n := len(key) - 9
+		return Term{Text: string(key[:n]), Doc: binary.LittleEndian.Uint64(key[n+1:])}
+	}
+	return Term{Text: string(key)}
+}
+
+// recentIndex is a cheap hash of key for the recent-term cache: its length
+// and first and last eight bytes, which tell apart the IRIs of one
+// namespace (they differ at the end) and the literals of one datatype
+// (they differ at the start). A poor spread costs only cache misses.
+func recentIndex(key []byte) uint64 {
+	var a, b uint64
+	if n := len(key); n >= 8 {
+		a = binary.LittleEndian.Uint64(key)
+		b = binary.LittleEndian.Uint64(key[n-8:])
+	} else {
+		for i, c := range key {
+			a |= uint64(c) << (8 * i)
+		}
+	}
+	x := (a ^ bits.RotateLeft64(b, 31) ^ uint64(len(key))) * 0x9e3779b97f4a7c15
+	return x >> (64 - recentBits)
+}
+
+// intern returns the id of the term whose hashed form is key, adding it if
+// new. A key equal to a stored one has that one's id, so a cache hit needs
+// no hash; any other key is hashed and looked up by id, where a different
+// stored key under its id is a collision.
+func (d *Dictionary) intern(key []byte) (uint64, error) {
+	c := &d.recent[recentIndex(key)]
+	if c.id != 0 && bytes.Equal(d.record(c.off), key) {
+		return c.id, nil
+	}
 	id := d.h.Sum(key)
-	if i, ok := d.index[id]; ok {
-		e := d.entries[i]
-		if bytes.Equal(d.arena[e.off:e.off+e.n], key) {
-			return id, nil
+	mask := uint64(len(d.slots) - 1)
+	i := id & mask
+	for ; d.slots[i].id != 0; i = (i + 1) & mask {
+		if d.slots[i].id != id {
+			continue
 		}
-		nt := Term{Text: string(key), Doc: doc}
-		if blank {
-			nt.Text = string(key[:len(key)-9])
+		old := d.record(d.slots[i].off)
+		if !bytes.Equal(old, key) {
+			return 0, &CollisionError{ID: id, Old: termOf(old), New: termOf(key)}
 		}
-		return 0, &CollisionError{ID: id, Old: d.term(e), New: nt}
+		*c = d.slots[i]
+		return id, nil
 	}
-	d.index[id] = len(d.entries)
-	d.entries = append(d.entries, entry{off: len(d.arena), n: len(key), doc: doc, blank: blank})
+	off := uint64(len(d.arena))
+	d.arena = binary.LittleEndian.AppendUint32(d.arena, uint32(len(key)))
 	d.arena = append(d.arena, key...)
+	d.slots[i] = slot{id, off}
+	*c = d.slots[i]
+	if d.n++; 2*d.n > len(d.slots) {
+		d.grow()
+	}
 	return id, nil
+}
+
+// grow doubles the table.
+func (d *Dictionary) grow() {
+	old := d.slots
+	d.slots = make([]slot, 2*len(old))
+	mask := uint64(len(d.slots) - 1)
+	for _, s := range old {
+		if s.id == 0 {
+			continue
+		}
+		i := s.id & mask
+		for d.slots[i].id != 0 {
+			i = (i + 1) & mask
+		}
+		d.slots[i] = s
+	}
 }
 
 // Add interns the IRI or literal written in N-Triples syntax in text and
@@ -107,7 +184,7 @@ func (d *Dictionary) Add(text string) (uint64, error) {
 	if t.Kind == ntriples.Blank {
 		return 0, fmt.Errorf("terms: %q: a blank node has no id outside its document", text)
 	}
-	return d.intern(ntriples.AppendTerm(nil, &t), false, 0)
+	return d.intern(ntriples.AppendTerm(nil, &t))
 }
 
 // NewDocument returns an encoder for the statements of one document. Its

@@ -69,15 +69,15 @@ func (e *Encoder) Encode(q *ntriples.Quad, r *Row) error {
 		r.V, r.Num, r.Flagged = n.V, n.Type, n.Flagged()
 	}
 	e.buf = append(e.buf, '>')
-	r.D, err = e.d.intern(e.buf, false, 0)
+	r.D, err = e.d.intern(e.buf)
 	return err
 }
 
 func (e *Encoder) id(t *ntriples.Term) (uint64, error) {
 	if t.Kind == ntriples.Blank {
 		e.buf = appendBlankKey(e.buf[:0], t.Value, e.doc)
-		return e.d.intern(e.buf, true, e.doc)
+		return e.d.intern(e.buf)
 	}
 	e.buf = ntriples.AppendTerm(e.buf[:0], t)
-	return e.d.intern(e.buf, false, 0)
+	return e.d.intern(e.buf)
 }

@@ -1,6 +1,7 @@
 package terms
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"strings"
@@ -176,13 +177,16 @@ _:b <http://ex/p> _:b .
 func TestCollision(t *testing.T) {
 	d := NewDictionary(NewHasher(DefaultKey))
 	a := []byte("<http://ex/a>")
-	id, err := d.intern(a, false, 0)
+	id, err := d.intern(a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Forge a collision: a different term stored under the same id.
-	d.arena = append(d.arena[:0], "<http://ex/z>"...)
-	_, err = d.intern(a, false, 0)
+	// Forge a collision: a different term stored under the same id, and
+	// nothing in the recent-term cache.
+	d.arena = binary.LittleEndian.AppendUint32(d.arena[:0], uint32(len("<http://ex/z>")))
+	d.arena = append(d.arena, "<http://ex/z>"...)
+	d.recent = [recentSize]slot{}
+	_, err = d.intern(a)
 	var ce *CollisionError
 	if !errors.As(err, &ce) || ce.ID != id || ce.Old.Text != "<http://ex/z>" || ce.New.Text != "<http://ex/a>" {
 		t.Fatalf("got %v", err)
