@@ -23,8 +23,8 @@ func mix(k, seq uint64) uint64 {
 
 // TestStress runs producers and consumers on several goroutines for a
 // bounded time (4 producers owning 2 slots each, 2 consumers owning 4 slots
-// each, so every goroutine pair shares some slot), mixing every producer and
-// consumer call, then closes the ring and drains it. Every slot's rows must
+// each, so every goroutine pair shares some slot), with a waiter that parks
+// often, mixing every producer and consumer call, then closes the ring and drains it. Every slot's rows must
 // arrive exactly once, in order, in their own slot: checked by sequence
 // number, count and checksum.
 func TestStress(t *testing.T) {
@@ -41,6 +41,10 @@ func TestStress(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(duration)
+	// A lost wake-up would leave a waiter parked: it surfaces as this
+	// context's error instead of a hung test.
+	ctx, cancel := context.WithTimeout(context.Background(), duration+10*time.Second)
+	defer cancel()
 	var sent, sentSum, got, gotSum [Slots]uint64
 	var wg sync.WaitGroup
 	errs := make(chan error, producers+consumers)
@@ -64,7 +68,7 @@ func TestStress(t *testing.T) {
 							runtime.Gosched()
 						}
 					case 1:
-						err = r.EnqueueWait(context.Background(), cycle, batch[:n])
+						err = r.EnqueueWait(ctx, cycle, batch[:n])
 					default:
 						for {
 							a, b, rerr := r.Reserve(cycle, n)
@@ -130,11 +134,14 @@ func TestStress(t *testing.T) {
 							err = cerr
 						}
 					case 1:
-						ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+						// A consumer owns several slots, so it cannot wait
+						// on one for ever: its producer may be blocked on
+						// another slot this consumer drains.
+						wctx, cancel := context.WithTimeout(ctx, time.Millisecond)
 						var n int
-						n, err = r.DequeueWait(ctx, cycle, dst[:1+rng.IntN(16)])
+						n, err = r.DequeueWait(wctx, cycle, dst[:1+rng.IntN(16)])
 						cancel()
-						if errors.Is(err, context.DeadlineExceeded) {
+						if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 							err = nil
 						}
 						if cerr := check(k, dst[:n]); cerr != nil {
@@ -179,4 +186,45 @@ func TestStress(t *testing.T) {
 		t.Errorf("only %d rows moved: the ring never wrapped", total)
 	}
 	t.Logf("%d rows through 8 slots of 32 in %v", total, duration)
+}
+
+// TestParkHandoff moves rows one at a time through a one-row slot with a
+// waiter that parks at once, so nearly every row is a park and a wake-up on
+// each side. A lost wake-up leaves a side parked and fails on the deadline.
+func TestParkHandoff(t *testing.T) {
+	r, err := New[Delta](8, WithWaiter(Backoff{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rows = 20000
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	errs := make(chan error, 1)
+	go func() {
+		var row [1]Delta
+		for i := range uint64(rows) {
+			row[0] = Delta{O: i, Cycle: 3}
+			if err := r.EnqueueWait(ctx, 3, row[:]); err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}()
+	var dst [4]Delta
+	for want := uint64(0); want < rows; {
+		n, err := r.DequeueWait(ctx, 3, dst[:])
+		if err != nil {
+			t.Fatalf("after %d rows: %v", want, err)
+		}
+		for _, d := range dst[:n] {
+			if d.O != want {
+				t.Fatalf("got row %d, want %d", d.O, want)
+			}
+			want++
+		}
+	}
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
 }
