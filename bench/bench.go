@@ -36,8 +36,12 @@ const (
 	// Batch times EvalBatch calls of 8 hooks over several 8-row blocks, the
 	// call the pipeline makes, receipts written.
 	Batch
-	// Pipeline times the reflex stage's per-hook path. Not available until
-	// the pipeline package exists.
+	// Pipeline times the reflex stage's per-hook path as the pipeline runs
+	// it (pipeline.Reflexer): one pass of the beat's reflex over a prepared
+	// tick of 8*Blocks rows of one predicate guarded by 8 hooks of the
+	// operation (admitted and loaded beforehand, as ingest and load do):
+	// the kernel batch call with its timer, receipts with ActualTicks in the
+	// arena, actions for the hooks that fire.
 	Pipeline
 )
 
@@ -59,9 +63,6 @@ func ParseMode(name string) (Mode, error) {
 // Modes returns every mode.
 func Modes() []Mode { return []Mode{Single, Batch, Pipeline} }
 
-// pipelineUnavailable is the reason Pipeline cannot be measured yet.
-const pipelineUnavailable = "pipeline mode and section (triples/s, allocs per tick): the pipeline package does not exist yet"
-
 // HooksPerCall is the number of hooks in one batch call, one group of the
 // fixture.
 const HooksPerCall = 8
@@ -79,14 +80,17 @@ type Config struct {
 	Budget float64 // ticks per hook
 	CPU    string  // CPU model, copied into the report
 	Ring   bool    // measure the ring section
+	// Orders is the size of the demo dataset (pipeline.WriteDemo orders,
+	// about 4 triples each) of the pipeline section; 0 skips the section.
+	Orders int
 }
 
 // Run checks every implementation in cfg against the generic one, then
 // measures every (implementation, operation, mode) and returns the report.
 // It pins the calling goroutine to its thread while it measures.
 func Run(cfg Config) (*Report, error) {
-	if cfg.Samples < 1 || cfg.Blocks < 1 || cfg.Warmup < 0 {
-		return nil, fmt.Errorf("bench: need samples >= 1, blocks >= 1, warmup >= 0 (got %d, %d, %d)", cfg.Samples, cfg.Blocks, cfg.Warmup)
+	if cfg.Samples < 1 || cfg.Blocks < 1 || cfg.Warmup < 0 || cfg.Orders < 0 {
+		return nil, fmt.Errorf("bench: need samples >= 1, blocks >= 1, warmup >= 0, orders >= 0 (got %d, %d, %d, %d)", cfg.Samples, cfg.Blocks, cfg.Warmup, cfg.Orders)
 	}
 	hz, src := asm.Frequency()
 	rep := &Report{
@@ -99,11 +103,16 @@ func Run(cfg Config) (*Report, error) {
 		Warmup:        cfg.Warmup,
 		BlocksPerCall: cfg.Blocks,
 		Results:       []Result{},
-		Unavailable:   []string{pipelineUnavailable},
 		Pass:          true,
 	}
 	fx := newFixture(cfg.Blocks, uint32(cfg.Budget))
+	var pfx *pipelineFixture
 	var err error
+	if slices.Contains(cfg.Modes, Pipeline) {
+		if pfx, err = newPipelineFixture(cfg.Blocks, cfg.Budget); err != nil {
+			return nil, err
+		}
+	}
 	for _, op := range cfg.Ops {
 		if err = fx.setOp(op); err != nil {
 			return nil, err
@@ -120,15 +129,22 @@ func Run(cfg Config) (*Report, error) {
 	rep.TimerOverheadTicks = timerOverhead()
 	samples := make([]uint64, cfg.Samples)
 	for _, m := range cfg.Modes {
-		if m == Pipeline {
-			continue
-		}
 		for _, op := range cfg.Ops {
-			if err := fx.setOp(op); err != nil {
+			if m == Pipeline {
+				err = pfx.setOp(op)
+			} else {
+				err = fx.setOp(op)
+			}
+			if err != nil {
 				return nil, err
 			}
 			for _, im := range cfg.Impls {
-				hooks, err := fx.measure(im, m, cfg.Warmup, samples)
+				var hooks int
+				if m == Pipeline {
+					hooks, err = pfx.measure(im, op, cfg.Warmup, samples)
+				} else {
+					hooks, err = fx.measure(im, m, cfg.Warmup, samples)
+				}
 				if err != nil {
 					return nil, err
 				}
@@ -147,6 +163,11 @@ func Run(cfg Config) (*Report, error) {
 	}
 	if cfg.Ring {
 		if rep.Ring, err = fx.measureRing(cfg.Warmup, samples, hz); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Orders > 0 {
+		if rep.Pipeline, err = measurePipelineSection(cfg.Orders); err != nil {
 			return nil, err
 		}
 	}

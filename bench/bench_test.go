@@ -73,19 +73,19 @@ func TestRunSmoke(t *testing.T) {
 	ims = append(ims, kernels.Implementations()...)
 	rep, err := Run(Config{
 		Impls: ims, Ops: []kernels.Op{kernels.AskSP, kernels.CountOPEQ}, Modes: Modes(),
-		Samples: 200, Warmup: 20, Blocks: 4, Budget: 1e9, CPU: "test cpu", Ring: true,
+		Samples: 200, Warmup: 20, Blocks: 4, Budget: 1e9, CPU: "test cpu", Ring: true, Orders: 300,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 2 * 2 * len(ims); len(rep.Results) != want {
-		t.Fatalf("%d results, want %d (pipeline is not measured)", len(rep.Results), want)
+	if want := 2 * 3 * len(ims); len(rep.Results) != want {
+		t.Fatalf("%d results, want %d (2 ops x 3 modes x implementations)", len(rep.Results), want)
 	}
 	for _, r := range rep.Results {
 		if r.P99Ticks <= 0 || r.P99Ticks < r.P50Ticks || r.MaxTicks < r.P99Ticks || r.NsPerHook < 0 || !r.Pass {
 			t.Errorf("implausible result %+v", r)
 		}
-		wantHooks := map[string]int{"batch": 32, "single": 32}[r.Mode]
+		wantHooks := map[string]int{"batch": 32, "single": 32, "pipeline": 32}[r.Mode]
 		if r.HooksPerSample != wantHooks {
 			t.Errorf("%s: %d hooks per sample, want %d", r.Mode, r.HooksPerSample, wantHooks)
 		}
@@ -98,14 +98,15 @@ func TestRunSmoke(t *testing.T) {
 	if rep.Ring == nil || rep.Ring.RowsPerBatch != RingRows || rep.Ring.P99NsPerTriple <= 0 || rep.Ring.P99NsPerTriple < rep.Ring.P50NsPerTriple {
 		t.Errorf("ring section %+v", rep.Ring)
 	}
-	if len(rep.Unavailable) == 0 || !strings.Contains(rep.Unavailable[0], "pipeline") {
-		t.Errorf("pipeline not listed as unavailable: %q", rep.Unavailable)
+	if p := rep.Pipeline; p == nil || p.Orders != 300 || p.Triples < 4*300 || p.BytesTriplesPerSec <= 0 || p.RowsTriplesPerSec <= 0 ||
+		p.AllocsPerTick < 0 || p.RunAllocsPerTick <= 0 || p.PerCallP50Ticks == 0 || p.PerTickP50Ticks == 0 {
+		t.Errorf("pipeline section %+v", rep.Pipeline)
 	}
 	var tab bytes.Buffer
 	if err := rep.WriteTable(&tab); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"tick counter:", "test cpu", "ASK_SP", "COUNT_OP_EQ", "not available: pipeline", "timer overhead", "ring:"} {
+	for _, want := range []string{"tick counter:", "test cpu", "ASK_SP", "COUNT_OP_EQ", "pipeline (demo: 300 orders", "allocs per tick", "timer overhead", "ring:"} {
 		if !strings.Contains(tab.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, tab.String())
 		}
@@ -164,8 +165,8 @@ func TestVerdict(t *testing.T) {
 func TestJSONShape(t *testing.T) {
 	rep := &Report{
 		TickHz: 2.4e9, TickSource: "cpuid leaf 0x15", CPU: "x", Active: "avx512", BudgetTicks: 8,
-		Results:     []Result{{Impl: "avx512", Op: "ASK_SP", Mode: "batch", P50Ticks: 2.5, P99Ticks: 3.25, NsPerHook: 1.04, Pass: true}},
-		Unavailable: []string{"pipeline"}, Pass: true,
+		Results: []Result{{Impl: "avx512", Op: "ASK_SP", Mode: "batch", P50Ticks: 2.5, P99Ticks: 3.25, NsPerHook: 1.04, Pass: true}},
+		Pass:    true,
 	}
 	var buf bytes.Buffer
 	if err := rep.WriteJSON(&buf); err != nil {
@@ -175,7 +176,7 @@ func TestJSONShape(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
 		t.Fatalf("not one JSON object: %v\n%s", err, buf.String())
 	}
-	for key, want := range map[string]any{"tick_hz": 2.4e9, "cpu": "x", "active": "avx512", "budget_ticks": 8.0, "pass": true, "ring": nil} {
+	for key, want := range map[string]any{"tick_hz": 2.4e9, "cpu": "x", "active": "avx512", "budget_ticks": 8.0, "pass": true, "ring": nil, "pipeline": nil} {
 		if m[key] != want {
 			t.Errorf("%s = %#v, want %#v", key, m[key], want)
 		}
@@ -200,5 +201,64 @@ func TestParseMode(t *testing.T) {
 	}
 	if _, err := ParseMode("fast"); err == nil {
 		t.Error("ParseMode(fast) succeeded")
+	}
+}
+
+// TestPipelineModeEveryOp runs pipeline mode on a tiny sample count: a row
+// for every operation and implementation, each pass of 8 hooks x 2 blocks.
+func TestPipelineModeEveryOp(t *testing.T) {
+	ims := kernels.Implementations()
+	rep, err := Run(Config{Impls: ims, Ops: kernels.Ops(), Modes: []Mode{Pipeline}, Samples: 20, Warmup: 2, Blocks: 2, Budget: 1e9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := len(kernels.Ops()) * len(ims); len(rep.Results) != want {
+		t.Fatalf("%d results, want %d", len(rep.Results), want)
+	}
+	seen := map[string]bool{}
+	for _, r := range rep.Results {
+		seen[r.Op+" "+r.Impl] = true
+		if r.Mode != "pipeline" || r.HooksPerSample != 16 || r.P99Ticks <= 0 || !r.Pass {
+			t.Errorf("result %+v", r)
+		}
+	}
+	if len(seen) != len(rep.Results) {
+		t.Errorf("repeated rows: %v", seen)
+	}
+	if rep.Pipeline != nil || rep.Ring != nil {
+		t.Error("sections measured without being asked for")
+	}
+}
+
+// TestPipelineHooksVary checks that pipeline mode's inputs are not
+// constant: over the prepared ticks, every operation's hooks answer both
+// true and false, and ASK-style hooks fire.
+func TestPipelineHooksVary(t *testing.T) {
+	fx, err := newPipelineFixture(8, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range kernels.Ops() {
+		if err := fx.setOp(op); err != nil {
+			t.Fatal(err)
+		}
+		var answers [2]int
+		actions := 0
+		for tick := range PipelineTicks {
+			n, err := fx.ref.Reflex(tick)
+			if err != nil || n != 64 {
+				t.Fatalf("%v: %d evaluations, %v; want 64", op, n, err)
+			}
+			for _, r := range fx.ref.Receipts() {
+				answers[b2i(r.Result)]++
+			}
+			actions += len(fx.ref.Actions()) - 1 // less the end mark
+		}
+		if answers[0] == 0 || answers[1] == 0 {
+			t.Errorf("%v: %d false, %d true receipts: inputs too uniform", op, answers[0], answers[1])
+		}
+		if actions == 0 && op != kernels.SelectSP { // SELECT values go to the warm path
+			t.Errorf("%v: no action in %d ticks", op, PipelineTicks)
+		}
 	}
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // Report is the outcome of a run: the environment, one [Result] per
-// (implementation, operation, mode), the sections that were not available,
-// and the overall verdict. It is what `knhkbench --json` writes.
+// (implementation, operation, mode), the ring and pipeline sections, and the
+// overall verdict. It is what `knhkbench --json` writes.
 type Report struct {
 	TickHz     float64 `json:"tick_hz"`     // tick counter frequency
 	TickSource string  `json:"tick_source"` // how TickHz was obtained
@@ -25,11 +25,10 @@ type Report struct {
 	Warmup             int      `json:"warmup"`          // untimed samples before them
 	BlocksPerCall      int      `json:"blocks_per_call"` // batch: blocks per EvalBatch call
 	Results            []Result `json:"results"`
-	// Ring is the ring section; nil when the ring package is not available.
+	// Ring is the ring section; nil when it was not asked for.
 	Ring *RingResult `json:"ring"`
-	// Unavailable names each mode or section that was asked for or is part of
-	// the report but cannot be measured yet, with the reason.
-	Unavailable []string `json:"unavailable"`
+	// Pipeline is the pipeline section; nil when it was not asked for.
+	Pipeline *PipelineResult `json:"pipeline"`
 	// Pass is false when the active implementation misses the budget in a
 	// mode that decides the verdict (see [Result.Pass]).
 	Pass bool `json:"pass"`
@@ -96,6 +95,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "cpu: %s; active implementation: %s; budget: %g ticks per hook\n", r.CPU, r.Active, r.BudgetTicks)
 	fmt.Fprintf(&b, "timer overhead: %d ticks per sample (median of back-to-back reads), included in every figure, not subtracted\n", r.TimerOverheadTicks)
 	fmt.Fprintf(&b, "samples: %d per row after %d warm-up; batch: 8 hooks x %d blocks per call; single: one Eval call per hook\n", r.Samples, r.Warmup, r.BlocksPerCall)
+	fmt.Fprintf(&b, "pipeline: one pass of the beat's reflex over a loaded tick of %d rows, 8 hooks of the op (kernel call and its timer, receipts, actions), %d ticks in rotation\n", r.BlocksPerCall*8, PipelineTicks)
 	fmt.Fprintf(&b, "ticks and ns are per hook; verdict: batch and pipeline at p99, single at p50\n\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "mode\top\timpl\tp50 ticks\tp99 ticks\tmax ticks\tns/hook\tverdict\t")
@@ -114,11 +114,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "\nring: %.2f ns per triple at p50, %.2f at p99 (enqueue + dequeue, %d rows per batch)\n",
 			r.Ring.P50NsPerTriple, r.Ring.P99NsPerTriple, r.Ring.RowsPerBatch)
 	}
-	for _, u := range r.Unavailable {
-		fmt.Fprintf(&b, "\nnot available: %s", u)
-	}
-	if len(r.Unavailable) > 0 {
-		b.WriteByte('\n')
+	if p := r.Pipeline; p != nil {
+		fmt.Fprintf(&b, "\npipeline (demo: %d orders, %d triples, 16 hooks; median of %d runs): %.0f triples/s from N-Triples bytes (Run), %.0f from encoded rows (RunRows)\n",
+			p.Orders, p.Triples, p.Runs, p.BytesTriplesPerSec, p.RowsTriplesPerSec)
+		fmt.Fprintf(&b, "  allocs per tick: %.2f in steady state (all stages, warm path included), %.2f over a whole run (setup included)\n", p.AllocsPerTick, p.RunAllocsPerTick)
+		fmt.Fprintf(&b, "  its own ticks per hook: p50 %d, p99 %d per kernel call; p50 %d, p99 %d per tick (whole reflex stage)\n",
+			p.PerCallP50Ticks, p.PerCallP99Ticks, p.PerTickP50Ticks, p.PerTickP99Ticks)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -1,18 +1,19 @@
 // Command knhkbench proves the 8-tick budget: it measures every hot operation
-// on every kernel implementation this CPU runs, side by side, in single and
-// batch mode, times the delta ring, and prints p50/p99 ticks and ns per hook
-// with a verdict.
+// on every kernel implementation this CPU runs, side by side, in single,
+// batch and pipeline mode (the reflex stage's per-hook path, see
+// pipeline.Reflexer), times the delta ring, runs the whole pipeline on the
+// built-in demo (triples/s, allocations per tick), and prints p50/p99 ticks
+// and ns per hook with a verdict.
 //
 // It exits with status 1 when the active implementation misses the budget at
-// p99 in batch mode for any operation, and 2 on a usage or setup error
-// (including an invalid KNHK_KERNELS).
+// p99 in batch or pipeline mode for any operation, and 2 on a usage or setup
+// error (including an invalid KNHK_KERNELS).
 //
 // Usage:
 //
 //	knhkbench [--json] [--thorough] [--samples N] [--warmup N] [--blocks N]
 //	          [--budget TICKS] [--impl a,b] [--op ASK_SP,...] [--mode single,batch,pipeline]
-//	          [--ring=false]
-//	          [--ring=false]
+//	          [--ring=false] [--orders N]
 package main
 
 import (
@@ -49,12 +50,13 @@ func run(args []string, w io.Writer) (int, error) {
 		thorough = fs.Bool("thorough", false, "a long run: 200000 samples and 20000 warm-up per row")
 		samples  = fs.Int("samples", 20000, "timed samples per (implementation, operation, mode)")
 		warmup   = fs.Int("warmup", 2000, "untimed samples before the timed ones")
-		blocks   = fs.Int("blocks", 8, "8-row blocks per batch call (8 hooks each)")
+		blocks   = fs.Int("blocks", 8, "8-row blocks per batch call and per pipeline-mode tick (8 hooks each)")
 		budget   = fs.Float64("budget", 8, "tick budget per hook")
 		implList = fs.String("impl", "", "comma-separated implementations (default: all this CPU runs)")
 		opList   = fs.String("op", "", "comma-separated operations (default: all)")
 		modeList = fs.String("mode", "single,batch,pipeline", "comma-separated modes")
 		withRing = fs.Bool("ring", true, "measure the ring section (enqueue+dequeue of 8-row batches)")
+		orders   = fs.Int("orders", 50000, "orders of the demo dataset of the pipeline section (about 4 triples each); 0 skips the section")
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -65,7 +67,7 @@ func run(args []string, w io.Writer) (int, error) {
 	if err := kernels.SelectError(); err != nil {
 		return 2, err
 	}
-	cfg := bench.Config{Samples: *samples, Warmup: *warmup, Blocks: *blocks, Budget: *budget, CPU: cpuid.CPU.BrandName, Ring: *withRing}
+	cfg := bench.Config{Samples: *samples, Warmup: *warmup, Blocks: *blocks, Budget: *budget, CPU: cpuid.CPU.BrandName, Ring: *withRing, Orders: *orders}
 	if *thorough {
 		cfg.Samples, cfg.Warmup = 200000, 20000
 	}

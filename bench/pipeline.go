@@ -1,0 +1,417 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/bits"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/knhk/knhk/asm"
+	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/pipeline"
+	"github.com/knhk/knhk/ring"
+	"github.com/knhk/knhk/terms"
+)
+
+// PipelineTicks is the number of prepared ticks pipeline mode rotates
+// through: one epoch, the beat's lane arena.
+const PipelineTicks = ring.Slots
+
+// The vocabulary of the pipeline mode's ticks.
+const (
+	exNS   = "http://ex/"
+	xsdInt = "<http://www.w3.org/2001/XMLSchema#integer>"
+	xsdStr = "<http://www.w3.org/2001/XMLSchema#string>"
+	xsdDec = "<http://www.w3.org/2001/XMLSchema#decimal>"
+	exPred = "<" + exNS + "p>"
+)
+
+// pipelineFixture is the input of pipeline mode: PipelineTicks ticks of
+// rows of one predicate, encoded, and the reflexers' configuration.
+type pipelineFixture struct {
+	cfg   pipeline.Config
+	ticks [][]terms.Row
+	defs  []hooks.Def        // the current operation's hooks
+	ref   *pipeline.Reflexer // generic, over defs, for the check
+	sink  uint64
+}
+
+// newPipelineFixture makes PipelineTicks ticks of blocks*8 distinct rows
+// each, all of one predicate: subjects s1, s2, ... with halving frequencies
+// (so one has many rows, another one or none, and counts vary), and some
+// subjects of one row; few objects (so hooks match some rows and not
+// others): integers, strings, IRIs and a few decimals (flagged numbers,
+// parked under COMPARE hooks).
+func newPipelineFixture(blocks int, budget float64) (*pipelineFixture, error) {
+	rows := blocks * kernels.BlockLanes
+	cfg := pipeline.DefaultConfig()
+	cfg.TickRows = rows
+	cfg.RingSize = max(64, 1<<bits.Len(uint(rows*ring.Slots-1)))
+	cfg.Budget = uint32(max(1, min(budget, math.MaxUint32)))
+	dict := terms.NewDictionary(terms.NewHasher(cfg.Key))
+	r := rand.New(rand.NewPCG(0x706970, 8))
+	fx := &pipelineFixture{cfg: cfg}
+	for t := range PipelineTicks {
+		var nt strings.Builder
+		seen := map[[2]string]bool{}
+		for i := 0; i < rows; {
+			s := subjectTerm(1 + bits.TrailingZeros32(r.Uint32()|1<<12))
+			if r.IntN(4) == 0 {
+				s = fmt.Sprintf("<%su%d_%d>", exNS, t, i)
+			}
+			o := objectTerm(r)
+			if seen[[2]string{s, o}] {
+				continue
+			}
+			seen[[2]string{s, o}] = true
+			fmt.Fprintf(&nt, "%s %s %s .\n", s, exPred, o)
+			i++
+		}
+		enc := dict.NewDocument()
+		ps := ntriples.NewParser(strings.NewReader(nt.String()), ntriples.Options{Strict: true})
+		var tick []terms.Row
+		for ps.Next() {
+			var row terms.Row
+			if err := enc.Encode(ps.Quad(), &row); err != nil {
+				return nil, fmt.Errorf("bench: pipeline fixture: %w", err)
+			}
+			tick = append(tick, row)
+		}
+		if err := ps.Err(); err != nil {
+			return nil, fmt.Errorf("bench: pipeline fixture: %w", err)
+		}
+		fx.ticks = append(fx.ticks, tick)
+	}
+	return fx, nil
+}
+
+func subjectTerm(i int) string { return fmt.Sprintf("<%ss%d>", exNS, i) }
+
+// objectTerm returns a random object: mostly small integers, then strings,
+// IRIs, and one in 32 a decimal with no exact order key.
+func objectTerm(r *rand.Rand) string {
+	switch x := r.IntN(32); {
+	case x == 0:
+		return fmt.Sprintf(`"%d.5"^^%s`, r.IntN(21)-10, xsdDec)
+	case x <= 16:
+		return fmt.Sprintf(`"%d"^^%s`, r.IntN(21)-10, xsdInt)
+	case x <= 24:
+		return fmt.Sprintf(`"x%d"`, r.IntN(6)+1)
+	}
+	return fmt.Sprintf("<%so%d>", exNS, r.IntN(6)+1)
+}
+
+// pipelineHooks returns HooksPerCall hooks of op on the fixture's
+// predicate, as SPARQL compiled by the hooks package, with varied
+// constants: subjects and objects that occur and that do not, counts 0-4,
+// comparison constants inside and outside the values' range, both
+// datatypes.
+func pipelineHooks(op kernels.Op) ([]hooks.Def, error) {
+	r := rand.New(rand.NewPCG(uint64(op), 0x70697065))
+	cmp := map[kernels.Op]string{
+		kernels.CompareOEQ: "=", kernels.CompareOGT: ">", kernels.CompareOLT: "<", kernels.CompareOGE: ">=", kernels.CompareOLE: "<=",
+		kernels.CountSPGE: ">=", kernels.CountSPLE: "<=", kernels.CountSPEQ: "=",
+		kernels.CountOPGE: ">=", kernels.CountOPLE: "<=", kernels.CountOPEQ: "=",
+	}[op]
+	defs := make([]hooks.Def, HooksPerCall)
+	for j := range defs {
+		s := subjectTerm(r.IntN(9) + 1) // s9 and beyond are rare
+		o := objectTerm(r)
+		if r.IntN(8) == 0 {
+			o = fmt.Sprintf("<%sabsent>", exNS)
+		}
+		k := r.IntN(5)
+		if k == 1 && (op == kernels.CountSPEQ) {
+			k = 2 // COUNT = 1 over a subject is UNIQUE_SP
+		}
+		dt := []string{xsdInt, xsdStr}[r.IntN(2)]
+		var q string
+		switch op {
+		case kernels.AskSP:
+			q = fmt.Sprintf("ASK { %s %s ?o }", s, exPred)
+		case kernels.AskOP:
+			q = fmt.Sprintf("ASK { ?s %s %s }", exPred, o)
+		case kernels.AskSPO:
+			q = fmt.Sprintf("ASK { %s %s %s }", s, exPred, o)
+		case kernels.CountSPGE, kernels.CountSPLE, kernels.CountSPEQ:
+			q = fmt.Sprintf("ASK { { SELECT (COUNT(*) AS ?n) WHERE { %s %s ?o } } FILTER(?n %s %d) }", s, exPred, cmp, k)
+		case kernels.CountOPGE, kernels.CountOPLE, kernels.CountOPEQ:
+			q = fmt.Sprintf("ASK { { SELECT (COUNT(*) AS ?n) WHERE { ?s %s %s } } FILTER(?n %s %d) }", exPred, o, cmp, k)
+		case kernels.UniqueSP:
+			q = fmt.Sprintf("ASK { { SELECT (COUNT(*) AS ?n) WHERE { %s %s ?o } } FILTER(?n = 1) }", s, exPred)
+		case kernels.CompareOEQ, kernels.CompareOGT, kernels.CompareOLT, kernels.CompareOGE, kernels.CompareOLE:
+			q = fmt.Sprintf("ASK { ?s %s ?o FILTER(?o %s %d) }", exPred, cmp, r.IntN(25)-12)
+		case kernels.ValidateDatatypeSP:
+			q = fmt.Sprintf("ASK { %s %s ?o FILTER(datatype(?o) = %s) }", s, exPred, dt)
+		case kernels.ValidateDatatypeSPO:
+			q = fmt.Sprintf("ASK { %s %s %s FILTER(datatype(%s) = %s) }", s, exPred, o, o, dt)
+		case kernels.Construct8:
+			q = []string{
+				fmt.Sprintf(`CONSTRUCT { ?s <%sflag> "review" } WHERE { ?s %s ?o }`, exNS, exPred),
+				fmt.Sprintf(`CONSTRUCT { ?o <%sof> %s } WHERE { %s %s ?o }`, exNS, s, s, exPred),
+				fmt.Sprintf(`CONSTRUCT { ?s <%sflag> %s } WHERE { ?s %s %s }`, exNS, o, exPred, o),
+			}[r.IntN(3)]
+		case kernels.SelectSP:
+			q = fmt.Sprintf("SELECT ?o WHERE { %s %s ?o }", s, exPred)
+		default:
+			return nil, fmt.Errorf("bench: pipeline mode has no query for %v", op)
+		}
+		cq, err := hooks.Compile(q)
+		if err != nil {
+			return nil, fmt.Errorf("bench: pipeline hook %q: %w", q, err)
+		}
+		if cq.Op != op {
+			return nil, fmt.Errorf("bench: pipeline hook %q compiles to %v, not %v", q, cq.Op, op)
+		}
+		defs[j] = hooks.Def{Name: fmt.Sprintf("%v-%d", op, j), Text: q, Query: cq}
+	}
+	return defs, nil
+}
+
+// setOp makes the hooks of op current, with the generic reflexer.
+func (fx *pipelineFixture) setOp(op kernels.Op) error {
+	defs, err := pipelineHooks(op)
+	if err != nil {
+		return err
+	}
+	gen, err := kernels.Lookup("generic")
+	if err != nil {
+		return err
+	}
+	fx.defs = defs
+	fx.ref, err = fx.reflexer(defs, gen)
+	return err
+}
+
+// measure checks im against the generic implementation over the current
+// operation's hooks, then fills samples (see measurePipeline) and returns
+// the hook evaluations of one sample.
+func (fx *pipelineFixture) measure(im *kernels.Impl, op kernels.Op, warmup int, samples []uint64) (int, error) {
+	r, err := fx.reflexer(fx.defs, im)
+	if err != nil {
+		return 0, err
+	}
+	evals, err := fx.verifyPipeline(r, im, op)
+	if err != nil {
+		return 0, err
+	}
+	runtime.GC() // setup garbage is collected now, not while timing
+	return evals, fx.measurePipeline(r, warmup, samples)
+}
+
+// reflexer returns a Reflexer of defs on im with the fixture's ticks
+// prepared.
+func (fx *pipelineFixture) reflexer(defs []hooks.Def, im *kernels.Impl) (*pipeline.Reflexer, error) {
+	r, err := pipeline.NewReflexer(fx.cfg, defs, im)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	if err := r.Prepare(fx.ticks...); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	return r, nil
+}
+
+// verifyPipeline runs r (prepared afresh) and the generic reflexer (also
+// prepared afresh) in lockstep over two epochs of ticks and compares their
+// receipts and actions, ActualTicks aside. It returns the evaluations per
+// pass, which must be the same for every tick.
+func (fx *pipelineFixture) verifyPipeline(r *pipeline.Reflexer, im *kernels.Impl, op kernels.Op) (int, error) {
+	if err := r.Prepare(fx.ticks...); err != nil {
+		return 0, err
+	}
+	if err := fx.ref.Prepare(fx.ticks...); err != nil {
+		return 0, err
+	}
+	evals := -1
+	for pass := range 2 * PipelineTicks {
+		tick := pass % PipelineTicks
+		n, err := r.Reflex(tick)
+		if err != nil {
+			return 0, fmt.Errorf("bench: %s %v pipeline: %w", im.Name(), op, err)
+		}
+		want, err := fx.ref.Reflex(tick)
+		if err != nil {
+			return 0, fmt.Errorf("bench: generic %v pipeline: %w", op, err)
+		}
+		if n != want || (evals >= 0 && n != evals) {
+			return 0, fmt.Errorf("bench: %s %v pipeline: tick %d: %d evaluations, generic %d, earlier ticks %d", im.Name(), op, tick, n, want, evals)
+		}
+		evals = n
+		got, ref := r.Receipts(), fx.ref.Receipts()
+		if len(got) != len(ref) {
+			return 0, fmt.Errorf("bench: %s %v pipeline: tick %d: %d receipts, generic %d", im.Name(), op, tick, len(got), len(ref))
+		}
+		for i := range ref {
+			a, b := got[i], ref[i]
+			a.ActualTicks, b.ActualTicks = 0, 0
+			if a != b {
+				return 0, fmt.Errorf("bench: %s %v pipeline: tick %d: receipt %d differs from generic:\n got  %+v\n want %+v", im.Name(), op, tick, i, a, b)
+			}
+		}
+		ga, ra := r.Actions(), fx.ref.Actions()
+		if len(ga) != len(ra) {
+			return 0, fmt.Errorf("bench: %s %v pipeline: tick %d: %d actions, generic %d", im.Name(), op, tick, len(ga), len(ra))
+		}
+		for i := range ra {
+			a, b := ga[i], ra[i]
+			a.Receipt.ActualTicks, b.Receipt.ActualTicks = 0, 0
+			if a != b {
+				return 0, fmt.Errorf("bench: %s %v pipeline: tick %d: action %d differs from generic:\n got  %+v\n want %+v", im.Name(), op, tick, i, a, b)
+			}
+		}
+	}
+	return evals, nil
+}
+
+// measurePipeline fills samples with the ticks of one Reflex pass each,
+// rotating through the prepared ticks, after warmup untimed passes. The
+// timed region is the reflex stage as the beat runs it, the per-call timer
+// reads that fill ActualTicks included.
+func (fx *pipelineFixture) measurePipeline(r *pipeline.Reflexer, warmup int, samples []uint64) error {
+	for i := -warmup; i < len(samples); i++ {
+		tick := (i + warmup) % PipelineTicks
+		t0 := asm.Ticks()
+		_, err := r.Reflex(tick)
+		t1 := asm.Ticks()
+		if err != nil {
+			return fmt.Errorf("bench: pipeline: %w", err)
+		}
+		if i >= 0 {
+			samples[i] = t1 - t0
+		}
+		for _, rc := range r.Receipts() {
+			fx.sink = fx.sink*31 + uint64(rc.Mask) + rc.AHash
+		}
+		fx.sink += uint64(len(r.Actions()))
+	}
+	return nil
+}
+
+// PipelineResult is the pipeline section: the whole pipeline on the
+// built-in demo (pipeline.WriteDemo orders, the 16 pipeline.DemoHooks),
+// actions counted and discarded.
+type PipelineResult struct {
+	Orders  int `json:"orders"`  // demo orders
+	Triples int `json:"triples"` // statements read per run
+	Runs    int `json:"runs"`    // runs of each kind; the medians are reported
+	// BytesTriplesPerSec is from N-Triples bytes through Pipeline.Run:
+	// parse, ids, delta ring, load, reflex, warm path, emit.
+	BytesTriplesPerSec float64 `json:"bytes_triples_per_sec"`
+	// RowsTriplesPerSec is from pre-encoded rows through Pipeline.RunRows:
+	// the pipeline from the delta ring on.
+	RowsTriplesPerSec float64 `json:"rows_triples_per_sec"`
+	// AllocsPerTick is the heap allocations of one more beat in steady
+	// state, every stage included (the warm worker allocates for parked
+	// triples): the allocations of a RunRows run of all rows less those of
+	// a run of half of them, over the difference in beats (runtime.MemStats).
+	AllocsPerTick float64 `json:"allocs_per_tick"`
+	// RunAllocsPerTick is a whole RunRows run's allocations (setup of
+	// rings, channels and buffers included) over its beats.
+	RunAllocsPerTick float64 `json:"run_allocs_per_tick"`
+	// Ticks per hook from the pipeline's own counters in a RunRows run:
+	// per kernel call (the receipts' ActualTicks) and per beat (the whole
+	// reflex stage timed once), at p50 and p99.
+	PerCallP50Ticks uint64 `json:"per_call_p50_ticks"`
+	PerCallP99Ticks uint64 `json:"per_call_p99_ticks"`
+	PerTickP50Ticks uint64 `json:"per_tick_p50_ticks"`
+	PerTickP99Ticks uint64 `json:"per_tick_p99_ticks"`
+}
+
+// pipelineRuns is the number of runs of each kind in the pipeline section.
+const pipelineRuns = 3
+
+// measurePipelineSection runs the demo of orders orders through the
+// pipeline: pipelineRuns times from bytes, pipelineRuns times from rows,
+// then two runs for the allocations.
+func measurePipelineSection(orders int) (*PipelineResult, error) {
+	var data bytes.Buffer
+	if err := pipeline.WriteDemo(&data, orders); err != nil {
+		return nil, err
+	}
+	defs, err := hooks.Parse(strings.NewReader(pipeline.DemoHooks))
+	if err != nil {
+		return nil, fmt.Errorf("bench: demo hooks: %w", err)
+	}
+	p, err := pipeline.New(pipeline.DefaultConfig(), defs)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	ctx := context.Background()
+	res := &PipelineResult{Orders: orders, Runs: pipelineRuns}
+	rates := make([]float64, pipelineRuns)
+	for i := range rates {
+		s, err := p.Run(ctx, bytes.NewReader(data.Bytes()))
+		if err != nil {
+			return nil, fmt.Errorf("bench: pipeline run: %w", err)
+		}
+		if err := s.Check(); err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		res.Triples, rates[i] = s.Read, s.TriplesPerSecond()
+	}
+	res.BytesTriplesPerSec = median(rates)
+
+	// The same statements as rows (the malformed demo lines are skipped).
+	enc := p.Dictionary().NewDocument()
+	ps := ntriples.NewParser(bytes.NewReader(data.Bytes()), ntriples.Options{OnReject: func(*ntriples.SyntaxError) {}})
+	var rows []terms.Row
+	for ps.Next() {
+		var r terms.Row
+		if err := enc.Encode(ps.Quad(), &r); err != nil {
+			return nil, fmt.Errorf("bench: encoding the demo: %w", err)
+		}
+		rows = append(rows, r)
+	}
+	if err := ps.Err(); err != nil {
+		return nil, fmt.Errorf("bench: encoding the demo: %w", err)
+	}
+	var last pipeline.Stats
+	for i := range rates {
+		if last, err = p.RunRows(ctx, rows); err != nil {
+			return nil, fmt.Errorf("bench: pipeline rows: %w", err)
+		}
+		rates[i] = last.TriplesPerSecond()
+	}
+	res.RowsTriplesPerSec = median(rates)
+	res.PerCallP50Ticks, res.PerCallP99Ticks = last.TicksP50, last.TicksP99
+	res.PerTickP50Ticks, res.PerTickP99Ticks = last.ReflexP50, last.ReflexP99
+
+	allocs := func(rows []terms.Row) (uint64, uint64, error) {
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		s, err := p.RunRows(ctx, rows)
+		runtime.ReadMemStats(&m1)
+		return m1.Mallocs - m0.Mallocs, s.Cycles, err
+	}
+	halfA, halfC, err := allocs(rows[:len(rows)/2])
+	if err != nil {
+		return nil, fmt.Errorf("bench: pipeline rows: %w", err)
+	}
+	fullA, fullC, err := allocs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("bench: pipeline rows: %w", err)
+	}
+	if fullC > halfC {
+		res.AllocsPerTick = max(0, float64(int64(fullA)-int64(halfA))/float64(fullC-halfC))
+	}
+	if fullC > 0 {
+		res.RunAllocsPerTick = float64(fullA) / float64(fullC)
+	}
+	return res, nil
+}
+
+// median returns the median of xs (the lower one of an even count),
+// sorting xs.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	return xs[(len(xs)-1)/2]
+}
