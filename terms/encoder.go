@@ -28,6 +28,14 @@ type Encoder struct {
 	d   *Dictionary
 	doc uint64
 	buf []byte
+
+	// The D lane of the last typed literal: its datatype as written and
+	// the id of that datatype IRI. Typed literals of a source mostly share
+	// a few datatypes, so this skips building and interning "<datatype>".
+	lastDT   []byte
+	lastDTID uint64
+	strID    uint64 // id of <xsd:string>, 0 until first needed
+	langID   uint64 // id of <rdf:langString>, 0 until first needed
 }
 
 // Doc returns the encoder's document number.
@@ -57,26 +65,45 @@ func (e *Encoder) Encode(q *ntriples.Quad, r *Row) error {
 	if o.Kind != ntriples.Literal {
 		return nil
 	}
-	e.buf = append(e.buf[:0], '<')
 	switch {
 	case len(o.Lang) > 0:
-		e.buf = append(e.buf, RDFLangString...)
+		r.D, err = e.fixedID(&e.langID, RDFLangString)
 	case len(o.Datatype) == 0:
-		e.buf = append(e.buf, XSDString...)
+		r.D, err = e.fixedID(&e.strID, XSDString)
 	default:
-		e.buf = append(e.buf, o.Datatype...)
 		n := ParseNumber(o.Value, o.Datatype)
 		r.V, r.Num, r.Flagged = n.V, n.Type, n.Flagged()
+		if string(o.Datatype) == string(e.lastDT) && e.lastDTID != 0 {
+			r.D = e.lastDTID
+			break
+		}
+		e.buf = append(append(append(e.buf[:0], '<'), o.Datatype...), '>')
+		if r.D, err = e.d.intern(e.buf); err == nil {
+			e.lastDT, e.lastDTID = append(e.lastDT[:0], o.Datatype...), r.D
+		}
 	}
-	e.buf = append(e.buf, '>')
-	r.D, err = e.d.intern(e.buf)
 	return err
+}
+
+// fixedID returns the id of the datatype IRI iri, interned on first use and
+// kept in *id.
+func (e *Encoder) fixedID(id *uint64, iri string) (uint64, error) {
+	if *id != 0 {
+		return *id, nil
+	}
+	e.buf = append(append(append(e.buf[:0], '<'), iri...), '>')
+	v, err := e.d.intern(e.buf)
+	*id = v
+	return v, err
 }
 
 func (e *Encoder) id(t *ntriples.Term) (uint64, error) {
 	if t.Kind == ntriples.Blank {
 		e.buf = appendBlankKey(e.buf[:0], t.Value, e.doc)
 		return e.d.intern(e.buf)
+	}
+	if c := t.Canonical(); c != nil {
+		return e.d.intern(c)
 	}
 	e.buf = ntriples.AppendTerm(e.buf[:0], t)
 	return e.d.intern(e.buf)
