@@ -309,10 +309,14 @@ type PipelineResult struct {
 	// the pipeline from the delta ring on.
 	RowsTriplesPerSec float64 `json:"rows_triples_per_sec"`
 	// AllocsPerTick is the heap allocations of one more beat in steady
-	// state, every stage included (the warm worker allocates for parked
-	// triples): the allocations of a RunRows run of all rows less those of
-	// a run of half of them, over the difference in beats (runtime.MemStats).
+	// state, every stage included (the warm worker allocates for the exact
+	// check of parked triples): the allocations of a RunRows run of all
+	// rows less those of a run of half of them, over the difference in
+	// beats (runtime.MemStats, every goroutine).
 	AllocsPerTick float64 `json:"allocs_per_tick"`
+	// HotAllocsPerTick is AllocsPerTick over the rows without flagged
+	// numbers: nothing is parked, the warm path only gathers SELECT values.
+	HotAllocsPerTick float64 `json:"hot_allocs_per_tick"`
 	// RunAllocsPerTick is a whole RunRows run's allocations (setup of
 	// rings, channels and buffers included) over its beats.
 	RunAllocsPerTick float64 `json:"run_allocs_per_tick"`
@@ -330,7 +334,7 @@ const pipelineRuns = 3
 
 // measurePipelineSection runs the demo of orders orders through the
 // pipeline: pipelineRuns times from bytes, pipelineRuns times from rows,
-// then two runs for the allocations.
+// then four runs for the allocations.
 func measurePipelineSection(orders int) (*PipelineResult, error) {
 	var data bytes.Buffer
 	if err := pipeline.WriteDemo(&data, orders); err != nil {
@@ -384,29 +388,46 @@ func measurePipelineSection(orders int) (*PipelineResult, error) {
 	res.PerCallP50Ticks, res.PerCallP99Ticks = last.TicksP50, last.TicksP99
 	res.PerTickP50Ticks, res.PerTickP99Ticks = last.ReflexP50, last.ReflexP99
 
+	if res.AllocsPerTick, res.RunAllocsPerTick, err = allocsPerTick(p, rows); err != nil {
+		return nil, err
+	}
+	hot := slices.DeleteFunc(slices.Clone(rows), func(r terms.Row) bool { return r.Flagged })
+	if res.HotAllocsPerTick, _, err = allocsPerTick(p, hot); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// allocsPerTick returns the allocations of one more beat of RunRows in
+// steady state (a run of all rows less a run of half of them, over the
+// difference in beats) and the allocations of the whole run over its beats.
+func allocsPerTick(p *pipeline.Pipeline, rows []terms.Row) (marginal, whole float64, err error) {
 	allocs := func(rows []terms.Row) (uint64, uint64, error) {
 		var m0, m1 runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&m0)
-		s, err := p.RunRows(ctx, rows)
+		s, err := p.RunRows(context.Background(), rows)
 		runtime.ReadMemStats(&m1)
-		return m1.Mallocs - m0.Mallocs, s.Cycles, err
+		if err != nil {
+			return 0, 0, fmt.Errorf("bench: pipeline rows: %w", err)
+		}
+		return m1.Mallocs - m0.Mallocs, s.Cycles, nil
 	}
 	halfA, halfC, err := allocs(rows[:len(rows)/2])
 	if err != nil {
-		return nil, fmt.Errorf("bench: pipeline rows: %w", err)
+		return 0, 0, err
 	}
 	fullA, fullC, err := allocs(rows)
 	if err != nil {
-		return nil, fmt.Errorf("bench: pipeline rows: %w", err)
+		return 0, 0, err
 	}
 	if fullC > halfC {
-		res.AllocsPerTick = max(0, float64(int64(fullA)-int64(halfA))/float64(fullC-halfC))
+		marginal = max(0, float64(int64(fullA)-int64(halfA))/float64(fullC-halfC))
 	}
 	if fullC > 0 {
-		res.RunAllocsPerTick = float64(fullA) / float64(fullC)
+		whole = float64(fullA) / float64(fullC)
 	}
-	return res, nil
+	return marginal, whole, nil
 }
 
 // median returns the median of xs (the lower one of an even count),
