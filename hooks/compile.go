@@ -6,6 +6,7 @@ import (
 
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/terms"
 )
 
 // Source says where a CONSTRUCT template term comes from.
@@ -108,10 +109,11 @@ func (c Condition) Holds(v Number) bool {
 
 // Match reports whether the literal with the lexical form and datatype IRI
 // satisfies the condition. A literal that is not numeric, or ill-typed
-// (such as "abc"^^xsd:integer), makes the FILTER an error: no match.
-func (c Condition) Match(lexical, datatype string) bool {
-	v, ok := ParseNumber(lexical, datatype)
-	return ok && c.Holds(v)
+// (such as "abc"^^xsd:integer), makes the FILTER an error: no match. It is
+// the warm path's check and allocates only for an integer or decimal of more
+// than 19 significant digits.
+func (c Condition) Match(lexical, datatype []byte) bool {
+	return c.Holds(Number{terms.ParseValue(lexical, datatype)})
 }
 
 // interval returns the integers x in [lo, hi] for which the condition holds
@@ -153,8 +155,8 @@ var keyKinds = []struct {
 	limit int64
 	num   func(int64) Number
 }{
-	{1<<24 - 1, func(x int64) Number { return Number{Kind: Float, f: float64(x)} }},
-	{1<<53 - 1, func(x int64) Number { return Number{Kind: Double, f: float64(x)} }},
+	{1<<24 - 1, func(x int64) Number { return floatNumber(terms.Float, float64(x)) }},
+	{1<<53 - 1, func(x int64) Number { return floatNumber(terms.Double, float64(x)) }},
 }
 
 // keyInterval returns the order-key interval of the condition: the integers

@@ -10,6 +10,7 @@ import (
 
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/terms"
 )
 
 const pre = "PREFIX ex: <http://ex/> "
@@ -233,7 +234,7 @@ func TestCompareKeysExact(t *testing.T) {
 					t.Errorf("integer %d %v %s: kernel %v k=%#x says %v, SPARQL %v", x, op, cs, kop, k, got, want)
 				}
 				if x > -1<<53 && x < 1<<53 {
-					if d := cond.Holds(Number{Kind: Double, f: float64(x)}); d != want {
+					if d := cond.Holds(floatNumber(terms.Double, float64(x))); d != want {
 						t.Errorf("double %d %v %s: %v, integer %v, compiled anyway", x, op, cs, d, want)
 					}
 				}

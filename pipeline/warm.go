@@ -66,12 +66,11 @@ func (w *warmWorker) do(ctx context.Context, t *warmTask, out chan<- warmResult)
 	if err != nil || lit.Kind != ntriples.Literal {
 		return nil
 	}
-	lex, dt := string(lit.Value), string(lit.Datatype)
 	hs := w.tab.preds[t.pred].hooks
 	for m := t.pending; m != 0; m &= m - 1 {
 		j := bits.TrailingZeros64(m)
 		id := hs[j].ID()
-		if w.lastFired[id] == t.cycle+1 || !w.tab.info[id].cond.Match(lex, dt) {
+		if w.lastFired[id] == t.cycle+1 || !w.tab.info[id].cond.Match(lit.Value, lit.Datatype) {
 			continue
 		}
 		w.lastFired[id] = t.cycle + 1 // a hook fires once per tick

@@ -207,7 +207,7 @@ func warmCompare(dict *terms.Dictionary, l *kernels.Lanes, run kernels.Run, c ho
 		if l.V[i] != 0 || l.D[i] == 0 {
 			continue
 		}
-		if t, ok := term(dict, l.O[i]); ok && t.Kind == ntriples.Literal && c.Match(string(t.Value), string(t.Datatype)) {
+		if t, ok := term(dict, l.O[i]); ok && t.Kind == ntriples.Literal && c.Match(t.Value, t.Datatype) {
 			return true
 		}
 	}
