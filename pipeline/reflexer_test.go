@@ -97,10 +97,7 @@ func TestReflexerMatchesTheBeat(t *testing.T) {
 			got, want := r.Receipts(), ref.Receipts()
 			for j := range want {
 				a, w := got[j], want[j]
-				if a.ActualTicks == 0 {
-					t.Errorf("%s: receipt %d has no ActualTicks", im.Name(), j)
-				}
-				a.ActualTicks, w.ActualTicks = 0, 0
+				a.ActualTicks, w.ActualTicks = 0, 0 // measured: a coarse counter (qemu) may read 0
 				if a != w {
 					t.Fatalf("%s pass %d: receipt %d:\n got  %+v\n want %+v", im.Name(), pass, j, a, w)
 				}
