@@ -59,6 +59,49 @@ func BenchmarkRingBatch8(b *testing.B) {
 	perTriple(b)
 }
 
+// BenchmarkRingBatch8InPlace is BenchmarkRingBatch8 with a disruptor-style
+// consumer: it reads every row the producer has published in place
+// (PeekWait, then one Release), so one hand-off between the cores carries
+// as many 8-row batches as are ready.
+func BenchmarkRingBatch8InPlace(b *testing.B) {
+	r, err := New[Delta](benchSize)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	src := batch8()
+	b.ReportAllocs()
+	b.ResetTimer()
+	done := make(chan uint64)
+	go func() {
+		var sum uint64
+		for left := b.N * 8; left > 0; {
+			x, y, err := r.PeekWait(ctx, 0, left)
+			if err != nil {
+				panic(err)
+			}
+			for _, d := range x {
+				sum += d.S
+			}
+			for _, d := range y {
+				sum += d.S
+			}
+			r.Release(0, len(x)+len(y))
+			left -= len(x) + len(y)
+		}
+		done <- sum
+	}()
+	for range b.N {
+		if err := r.EnqueueWait(ctx, 0, src[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if sum := <-done; sum != uint64(b.N)*28 {
+		b.Fatalf("checksum %d, want %d", sum, b.N*28)
+	}
+	perTriple(b)
+}
+
 // BenchmarkChannelBatch8 is the same traffic through a buffered channel of
 // 8-row batches with the slot's capacity.
 func BenchmarkChannelBatch8(b *testing.B) {

@@ -98,31 +98,45 @@ func (r *Ring[T]) EnqueueWait(ctx context.Context, cycle uint64, rows []T) error
 // closed and the slot drained, or the context's error when ctx is done
 // first. A zero-length dst returns 0 at once. Consumer side.
 func (r *Ring[T]) DequeueWait(ctx context.Context, cycle uint64, dst []T) (int, error) {
-	if len(dst) == 0 {
-		return 0, nil
+	a, b, err := r.PeekWait(ctx, cycle, len(dst))
+	n := copy(dst, a)
+	n += copy(dst[n:], b)
+	if n > 0 {
+		r.Release(cycle, n)
+	}
+	return n, err
+}
+
+// PeekWait is [Ring.Peek] that waits while slot cycle&7 is empty, as
+// [Ring.DequeueWait] does: it returns at least one row in place (release
+// them with [Ring.Release]), or [ErrClosed] once the ring is closed and the
+// slot drained, or the context's error when ctx is done first. A max of 0
+// returns no rows at once. Consumer side; it does not allocate.
+func (r *Ring[T]) PeekWait(ctx context.Context, cycle uint64, max int) (a, b []T, err error) {
+	if max <= 0 {
+		return nil, nil, nil
 	}
 	bell := &r.slots[cycle&(Slots-1)].b.consumer
 	var done <-chan struct{}
 	for attempt := 0; ; attempt++ {
-		n, err := r.Dequeue(cycle, dst)
-		if n > 0 || err != nil {
-			return n, err
+		if a, b, err = r.Peek(cycle, max); len(a) > 0 || err != nil {
+			return a, b, err
 		}
 		if attempt == 0 {
 			done = ctx.Done()
 		}
 		select {
 		case <-done:
-			return 0, ctx.Err()
+			return nil, nil, ctx.Err()
 		default:
 		}
 		if r.waiter.Wait(attempt) {
 			continue
 		}
 		bell.waiting.Store(1)
-		if n, err := r.Dequeue(cycle, dst); n > 0 || err != nil {
+		if a, b, err = r.Peek(cycle, max); len(a) > 0 || err != nil {
 			bell.waiting.Store(0)
-			return n, err
+			return a, b, err
 		}
 		select {
 		case <-bell.ch:
