@@ -1,14 +1,17 @@
 // Package bench measures the kernels against the tick budget: every hot
 // operation on every registered implementation, per hook, with warm-up,
-// many samples and nearest-rank percentiles. cmd/knhkbench is its command.
+// many samples and nearest-rank percentiles, called alone (single), in
+// batches (batch) and inside the pipeline's reflex stage (pipeline); and
+// the ring and the whole pipeline (sections). cmd/knhkbench is its command.
 //
 // What keeps the numbers honest:
 //   - inputs rotate: each sample evaluates another group of 8 hooks (other
 //     constants) over another window of blocks (other rows), so no result is
 //     constant and nothing can be folded or hoisted out of the timed region;
 //   - before timing, every implementation's receipts are compared bit for bit
-//     with the generic implementation's over all inputs, and a difference
-//     aborts the run;
+//     with the generic implementation's over all inputs (in pipeline mode,
+//     receipts but for the measured ActualTicks, and actions), and a
+//     difference aborts the run;
 //   - every receipt's mask, result and hash is folded into a sink after each
 //     sample, so no write is dead;
 //   - the timer's own cost is measured and reported, never subtracted.
