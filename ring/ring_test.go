@@ -302,6 +302,43 @@ func TestWaitContext(t *testing.T) {
 	}
 }
 
+func TestPeekWait(t *testing.T) {
+	r := mustNew[Delta](t, 16) // slots of 2 rows
+	ctx := context.Background()
+	if a, b, err := r.PeekWait(ctx, 3, 0); a != nil || b != nil || err != nil {
+		t.Fatalf("PeekWait(max 0) = %v %v %v", a, b, err)
+	}
+	got := make(chan []Delta, 1)
+	go func() {
+		a, b, err := r.PeekWait(ctx, 3, 8)
+		if err != nil || len(b) != 0 {
+			t.Errorf("PeekWait: %v %v %v", a, b, err)
+		}
+		a[0].Parked = true // in place: the consumer may mark rows
+		got <- append([]Delta(nil), a...)
+		r.Release(3, len(a))
+	}()
+	time.Sleep(5 * time.Millisecond) // let it park
+	if err := r.Enqueue(3, []Delta{{S: 7, Cycle: 3}, {S: 8, Cycle: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case rows := <-got:
+		if len(rows) != 2 || rows[0].S != 7 || !rows[0].Parked || rows[1].S != 8 {
+			t.Fatalf("PeekWait returned %+v", rows)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("PeekWait was not woken by the commit")
+	}
+	if r.Len(3) != 0 {
+		t.Fatalf("Release left %d rows", r.Len(3))
+	}
+	r.Close()
+	if _, _, err := r.PeekWait(ctx, 3, 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("PeekWait on a closed, drained slot: %v", err)
+	}
+}
+
 func TestNoAllocs(t *testing.T) {
 	r := mustNew[Delta](t, 64)
 	a := mustNew[Assertion](t, 64)
@@ -322,8 +359,13 @@ func TestNoAllocs(t *testing.T) {
 		if n, err := r.Dequeue(cycle, dst[:3]); n != 3 || err != nil {
 			panic(err)
 		}
-		if n, err := r.DequeueWait(ctx, cycle, dst); n != 5 || err != nil {
+		if n, err := r.DequeueWait(ctx, cycle, dst[:2]); n != 2 || err != nil {
 			panic(err)
+		}
+		if x, y, err := r.PeekWait(ctx, cycle, 8); len(x)+len(y) != 3 || err != nil {
+			panic(err)
+		} else {
+			r.Release(cycle, 3)
 		}
 		if err := r.Enqueue(cycle, make([]Delta, 9)); err != ErrBatchTooLarge {
 			panic(err)
