@@ -1,6 +1,8 @@
 package ntriples
 
 import (
+	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -136,9 +138,37 @@ func (p *Parser) comment(l []byte, i int) bool {
 	return true
 }
 
+// iriMemoBits sizes the parser's memo of valid IRIs.
+const iriMemoBits = 8
+
+// iriMemoIndex hashes the text of an IRI (without < >) for the memo: its
+// length and last eight bytes, where the IRIs of one namespace differ.
+func iriMemoIndex(v []byte) uint64 {
+	var w uint64
+	if n := len(v); n >= 8 {
+		w = binary.LittleEndian.Uint64(v[n-8:])
+	}
+	return ((w ^ uint64(len(v))) * 0x9e3779b97f4a7c15) >> (64 - iriMemoBits)
+}
+
 // iri parses an IRIREF at l[i] == '<' into t and returns the index after it.
+//
+// Predicates, datatypes and many subjects and objects repeat, so the parser
+// keeps a direct-mapped memo of IRIs read without escapes: text up to the
+// next '>' equal to a memo entry is that valid IRI again, found with a
+// vectorised search and one compare instead of a byte-by-byte scan. (An IRI
+// ends at its first '>': no escape may encode one.)
 func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 	start := i + 1
+	var memo *[]byte
+	if k := bytes.IndexByte(l[start:], '>'); k >= 0 {
+		v := l[start : start+k]
+		memo = &p.iriMemo[iriMemoIndex(v)]
+		if string(*memo) == string(v) && k > 0 {
+			*t = Term{Kind: IRI, Value: v, canon: l[i : start+k+1]}
+			return start + k + 1, true
+		}
+	}
 	j := start
 	for j < len(l) && iriPlain[l[j]] {
 		j++
@@ -196,6 +226,9 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 	*t = Term{Kind: IRI, Value: value}
 	if !decoded {
 		t.canon = l[i : j+1]
+		if memo != nil {
+			*memo = append((*memo)[:0], value...)
+		}
 	}
 	return j + 1, true
 }

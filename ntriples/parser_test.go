@@ -278,3 +278,26 @@ func TestCanonical(t *testing.T) {
 		t.Errorf("changed kind: Canonical() = %q", c)
 	}
 }
+
+// TestIRIMemo checks that an IRI remembered by the parser is taken again
+// only when the same text is there: never a prefix, an extension or the
+// empty IRI.
+func TestIRIMemo(t *testing.T) {
+	src := `<http://ex/s> <http://ex/p> <http://ex/o> .
+<http://ex/s> <http://ex/p> <http://ex/o2> .
+<http://ex/s> <http://ex/p> <http://ex/> .
+<http://ex/s> <http://ex/p> <> .
+<http://ex/s> <http://ex/p> <http://ex/s .
+<http://ex/s> <http://ex/p> <http://ex/\u0073> .
+<http://ex/s> <http://ex/p> <http://ex/s> .
+`
+	p := NewParser(strings.NewReader(src), Options{})
+	var got []string
+	for p.Next() {
+		got = append(got, p.Quad().Object.String())
+	}
+	want := []string{"<http://ex/o>", "<http://ex/o2>", "<http://ex/>", "<http://ex/s>", "<http://ex/s>"}
+	if strings.Join(got, " ") != strings.Join(want, " ") || len(p.Rejects()) != 2 {
+		t.Errorf("got %v, %d rejects; want %v, 2 rejects", got, len(p.Rejects()), want)
+	}
+}
