@@ -57,7 +57,7 @@ type Parser struct {
 	pos, end int
 	eof      bool
 
-	scratch []byte // decoded escapes; capacity >= line length, so never moves mid-line
+	scratch []byte                   // decoded escapes; capacity >= line length, so never moves mid-line
 	iriMemo [1 << iriMemoBits][]byte // valid IRIs read lately (see iri)
 	q       Quad
 	stats   Stats
