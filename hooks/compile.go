@@ -193,10 +193,13 @@ func firstTrue(lo, hi int64, f func(int64) bool) (int64, bool) {
 	return lo, true
 }
 
-// OrderKey is the order key of the V lane: uint64(x) ^ 1<<63, so unsigned
-// order is numeric order. math.MinInt64 maps to 0, "no exact key", and is
-// left to the exact check.
-func OrderKey(x int64) uint64 { return uint64(x) ^ 1<<63 }
+// bound is the order key of x as a compare bound (terms.OrderKey). The key
+// of math.MinInt64 is 0, "no exact key": rows with that value are left to the
+// exact check, and the kernels never match V = 0, so 0 is a sound bound.
+func bound(x int64) uint64 {
+	k, _ := terms.OrderKey(x)
+	return k
+}
 
 // compareOp compiles a FILTER comparison of the object with a constant to a
 // COMPARE_O_* operation and its order key: over the integers with an exact
@@ -216,9 +219,9 @@ func compareOp(c Condition) (kernels.Op, uint64, error) {
 		case empty:
 			return kernels.CompareOGT, top, nil
 		case c.Op == GT:
-			return kernels.CompareOGT, OrderKey(a) - 1, nil
+			return kernels.CompareOGT, bound(a) - 1, nil
 		}
-		return kernels.CompareOGE, OrderKey(a), nil
+		return kernels.CompareOGE, bound(a), nil
 	case LT, LE:
 		switch {
 		case empty:
@@ -226,15 +229,15 @@ func compareOp(c Condition) (kernels.Op, uint64, error) {
 		case b == math.MaxInt64:
 			return kernels.CompareOLE, top, nil
 		case c.Op == LT:
-			return kernels.CompareOLT, OrderKey(b) + 1, nil
+			return kernels.CompareOLT, bound(b) + 1, nil
 		}
-		return kernels.CompareOLE, OrderKey(b), nil
+		return kernels.CompareOLE, bound(b), nil
 	}
 	switch {
 	case empty:
 		return kernels.CompareOEQ, 0, nil
 	case a == b:
-		return kernels.CompareOEQ, OrderKey(a), nil
+		return kernels.CompareOEQ, bound(a), nil
 	}
 	return kernels.OpInvalid, 0, errSeveral
 }
