@@ -165,7 +165,7 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 		v := l[start : start+k]
 		memo = &p.iriMemo[iriMemoIndex(v)]
 		if string(*memo) == string(v) && k > 0 {
-			*t = Term{Kind: IRI, Value: v, canon: l[i : start+k+1]}
+			t.set(IRI, v, l[i:start+k+1])
 			return start + k + 1, true
 		}
 	}
@@ -223,7 +223,7 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 	if !absolute(value) {
 		return start, p.fail(start, "relative IRI: N-Triples needs an absolute IRI (with a scheme)", false)
 	}
-	*t = Term{Kind: IRI, Value: value}
+	t.set(IRI, value, nil)
 	if !decoded {
 		t.canon = l[i : j+1]
 		if memo != nil {
@@ -231,6 +231,13 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 		}
 	}
 	return j + 1, true
+}
+
+// set makes t the term of kind k with value v and canonical form canon.
+// Field by field, because a composite literal of Term compiles to a zeroed
+// temporary and a copy, which costs more than the parse of a short IRI.
+func (t *Term) set(k Kind, v, canon []byte) {
+	t.Kind, t.Value, t.Datatype, t.Lang, t.canon = k, v, nil, nil, canon
 }
 
 // absolute reports whether iri starts with a scheme: ALPHA *(ALPHA / DIGIT /
@@ -366,7 +373,7 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 	if decoded {
 		value = p.scratch[mark:]
 	}
-	*t = Term{Kind: Literal, Value: value}
+	t.set(Literal, value, nil)
 	canon = canon && !decoded
 	j++
 	if j < len(l) && l[j] == '@' {
@@ -454,7 +461,7 @@ func (p *Parser) blank(l []byte, i int, t *Term) (int, bool) {
 	if j == start {
 		return j, p.fail(j, "expected a blank node label after '_:'", true)
 	}
-	*t = Term{Kind: Blank, Value: l[start:lastGood]}
+	t.set(Blank, l[start:lastGood], nil)
 	return lastGood, true
 }
 
