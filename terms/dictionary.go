@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"math/bits"
+	"hash/maphash"
 
 	"github.com/knhk/knhk/ntriples"
 )
@@ -38,33 +38,33 @@ func (e *CollisionError) Error() string {
 // use.
 //
 // Terms live back to back in one byte arena, each as a 4-byte length and
-// its hashed form. An open-addressing table keyed by id points into the
-// arena, so a lookup compares bytes in place and no term is a separate
-// allocation. In front of it a small direct-mapped cache, indexed by a cheap
-// hash of the bytes, answers the terms seen recently (predicates,
-// datatypes, the subject of the previous line) without computing SipHash.
+// its hashed form, so no term is an allocation of its own. Two
+// open-addressing tables point into the arena: one by a fast seeded hash
+// of the hashed form (hash/maphash), which finds a known term without
+// computing its SipHash id, and one by id, for [Dictionary.Lookup] and to
+// catch a new term whose id is taken. Both compare bytes in place.
 type Dictionary struct {
 	h     Hasher
-	slots []slot // len is a power of two; at most half full
-	n     int    // terms
+	seed  maphash.Seed
+	keys  []keySlot // by maphash; len is a power of two, at most half full
+	ids   []idSlot  // by id; as long as keys
+	n     int       // terms
 	arena []byte
 	docs  uint64
-
-	recent [recentSize]slot
 }
 
-// slot is one term: its id (0 marks a free slot) and the arena offset of
-// its record.
-type slot struct{ id, off uint64 }
+// keySlot is a term in the table by maphash: the hash, the id (0 marks a
+// free slot) and the arena offset of its record.
+type keySlot struct{ h, id, off uint64 }
 
-const (
-	recentBits = 12
-	recentSize = 1 << recentBits
-)
+// idSlot is a term in the table by id (0 marks a free slot).
+type idSlot struct{ id, off uint64 }
+
+const initialSlots = 1024
 
 // NewDictionary returns an empty dictionary whose ids come from h.
 func NewDictionary(h Hasher) *Dictionary {
-	return &Dictionary{h: h, slots: make([]slot, 1024)}
+	return &Dictionary{h: h, seed: maphash.MakeSeed(), keys: make([]keySlot, initialSlots), ids: make([]idSlot, initialSlots)}
 }
 
 // Hasher returns the dictionary's hasher.
@@ -78,11 +78,11 @@ func (d *Dictionary) Lookup(id uint64) (Term, bool) {
 	if id == 0 {
 		return Term{}, false
 	}
-	mask := uint64(len(d.slots) - 1)
+	mask := uint64(len(d.ids) - 1)
 	for i := id & mask; ; i = (i + 1) & mask {
-		switch d.slots[i].id {
+		switch d.ids[i].id {
 		case id:
-			return termOf(d.record(d.slots[i].off)), true
+			return termOf(d.record(d.ids[i].off)), true
 		case 0:
 			return Term{}, false
 		}
@@ -105,72 +105,61 @@ func termOf(key []byte) Term {
 	return Term{Text: string(key)}
 }
 
-// recentIndex is a cheap hash of key for the recent-term cache: its length
-// and first and last eight bytes, which tell apart the IRIs of one
-// namespace (they differ at the end) and the literals of one datatype
-// (they differ at the start). A poor spread costs only cache misses.
-func recentIndex(key []byte) uint64 {
-	var a, b uint64
-	if n := len(key); n >= 8 {
-		a = binary.LittleEndian.Uint64(key)
-		b = binary.LittleEndian.Uint64(key[n-8:])
-	} else {
-		for i, c := range key {
-			a |= uint64(c) << (8 * i)
-		}
-	}
-	x := (a ^ bits.RotateLeft64(b, 31) ^ uint64(len(key))) * 0x9e3779b97f4a7c15
-	return x >> (64 - recentBits)
-}
-
 // intern returns the id of the term whose hashed form is key, adding it if
-// new. A key equal to a stored one has that one's id, so a cache hit needs
-// no hash; any other key is hashed and looked up by id, where a different
-// stored key under its id is a collision.
+// new. A known term is found by its bytes, and has the id computed when it
+// was added; only a new term is hashed with SipHash, and if a different
+// term has its id that is a collision.
 func (d *Dictionary) intern(key []byte) (uint64, error) {
-	c := &d.recent[recentIndex(key)]
-	if c.id != 0 && bytes.Equal(d.record(c.off), key) {
-		return c.id, nil
+	h := maphash.Bytes(d.seed, key)
+	mask := uint64(len(d.keys) - 1)
+	i := h & mask
+	for ; d.keys[i].id != 0; i = (i + 1) & mask {
+		if s := &d.keys[i]; s.h == h && bytes.Equal(d.record(s.off), key) {
+			return s.id, nil
+		}
 	}
 	id := d.h.Sum(key)
-	mask := uint64(len(d.slots) - 1)
-	i := id & mask
-	for ; d.slots[i].id != 0; i = (i + 1) & mask {
-		if d.slots[i].id != id {
-			continue
+	j := id & mask
+	for ; d.ids[j].id != 0; j = (j + 1) & mask {
+		if d.ids[j].id == id {
+			return 0, &CollisionError{ID: id, Old: termOf(d.record(d.ids[j].off)), New: termOf(key)}
 		}
-		old := d.record(d.slots[i].off)
-		if !bytes.Equal(old, key) {
-			return 0, &CollisionError{ID: id, Old: termOf(old), New: termOf(key)}
-		}
-		*c = d.slots[i]
-		return id, nil
 	}
 	off := uint64(len(d.arena))
 	d.arena = binary.LittleEndian.AppendUint32(d.arena, uint32(len(key)))
 	d.arena = append(d.arena, key...)
-	d.slots[i] = slot{id, off}
-	*c = d.slots[i]
-	if d.n++; 2*d.n > len(d.slots) {
+	d.keys[i] = keySlot{h, id, off}
+	d.ids[j] = idSlot{id, off}
+	if d.n++; 2*d.n > len(d.keys) {
 		d.grow()
 	}
 	return id, nil
 }
 
-// grow doubles the table.
+// grow doubles both tables.
 func (d *Dictionary) grow() {
-	old := d.slots
-	d.slots = make([]slot, 2*len(old))
-	mask := uint64(len(d.slots) - 1)
-	for _, s := range old {
+	keys, ids := d.keys, d.ids
+	d.keys, d.ids = make([]keySlot, 2*len(keys)), make([]idSlot, 2*len(ids))
+	mask := uint64(len(d.keys) - 1)
+	for _, s := range keys {
+		if s.id == 0 {
+			continue
+		}
+		i := s.h & mask
+		for d.keys[i].id != 0 {
+			i = (i + 1) & mask
+		}
+		d.keys[i] = s
+	}
+	for _, s := range ids {
 		if s.id == 0 {
 			continue
 		}
 		i := s.id & mask
-		for d.slots[i].id != 0 {
+		for d.ids[i].id != 0 {
 			i = (i + 1) & mask
 		}
-		d.slots[i] = s
+		d.ids[i] = s
 	}
 }
 

@@ -3,6 +3,7 @@ package terms
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -181,11 +182,9 @@ func TestCollision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Forge a collision: a different term stored under the same id, and
-	// nothing in the recent-term cache.
+	// Forge a collision: a different term stored under the same id.
 	d.arena = binary.LittleEndian.AppendUint32(d.arena[:0], uint32(len("<http://ex/z>")))
 	d.arena = append(d.arena, "<http://ex/z>"...)
-	d.recent = [recentSize]slot{}
 	_, err = d.intern(a)
 	var ce *CollisionError
 	if !errors.As(err, &ce) || ce.ID != id || ce.Old.Text != "<http://ex/z>" || ce.New.Text != "<http://ex/a>" {
@@ -222,5 +221,43 @@ _:b <http://ex/q> "x"@en .
 	})
 	if allocs != 0 {
 		t.Errorf("Encode of known terms allocates %v times", allocs)
+	}
+}
+
+// TestDictionaryGrow interns enough terms to grow the tables several times
+// and checks every id against Hasher.TermID, Lookup and a second pass.
+func TestDictionaryGrow(t *testing.T) {
+	h := NewHasher(DefaultKey)
+	d := NewDictionary(h)
+	const n = 20000
+	text := func(i int) string {
+		if i%2 == 0 {
+			return fmt.Sprintf("<http://ex/%d>", i)
+		}
+		return fmt.Sprintf(`"%d"@en`, i)
+	}
+	ids := make([]uint64, n)
+	for pass := range 2 {
+		for i := range n {
+			id, err := d.Add(text(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want, _ := h.TermID(text(i)); id != want || pass == 1 && id != ids[i] {
+				t.Fatalf("pass %d: %s: id %#x, want %#x", pass, text(i), id, want)
+			}
+			ids[i] = id
+		}
+		if d.Len() != n {
+			t.Fatalf("pass %d: Len %d, want %d", pass, d.Len(), n)
+		}
+	}
+	for i, id := range ids {
+		if term, ok := d.Lookup(id); !ok || term.Text != text(i) || term.Doc != 0 {
+			t.Fatalf("Lookup(%#x) = %+v, %v; want %s", id, term, ok, text(i))
+		}
+	}
+	if _, ok := d.Lookup(0); ok {
+		t.Error("Lookup(0) found a term")
 	}
 }
