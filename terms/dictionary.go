@@ -3,8 +3,10 @@ package terms
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/maphash"
+	"math"
 
 	"github.com/knhk/knhk/ntriples"
 )
@@ -37,34 +39,39 @@ func (e *CollisionError) Error() string {
 // interning a known term allocates nothing. It is not safe for concurrent
 // use.
 //
-// Terms live back to back in one byte arena, each as a 4-byte length and
-// its hashed form, so no term is an allocation of its own. Two
-// open-addressing tables point into the arena: one by a fast seeded hash
-// of the hashed form (hash/maphash), which finds a known term without
-// computing its SipHash id, and one by id, for [Dictionary.Lookup] and to
-// catch a new term whose id is taken. Both compare bytes in place.
+// Terms live back to back in one byte arena, each record a 4-byte length,
+// the 8-byte id and the hashed form, so no term is an allocation of its
+// own. Two open-addressing tables point into the arena: one by a fast
+// seeded hash of the hashed form (hash/maphash), which finds a known term
+// without computing its SipHash id, and one by id, for [Dictionary.Lookup]
+// and to catch a new term whose id is taken. The first is the hot one, so
+// its slots are 8 bytes (part of the hash and the offset) and a lookup
+// touches one slot and one record. Both compare bytes in place.
 type Dictionary struct {
 	h     Hasher
 	seed  maphash.Seed
-	keys  []keySlot // by maphash; len is a power of two, at most half full
-	ids   []idSlot  // by id; as long as keys
-	n     int       // terms
-	arena []byte
+	keys  []uint64 // tag<<offBits | offset by maphash, 0 free; len a power of two, at most half full
+	ids   []idSlot // by id; as long as keys
+	n     int      // terms
+	arena []byte   // starts with a pad byte, so no record is at offset 0
 	docs  uint64
 }
 
-// keySlot is a term in the table by maphash: the hash, the id (0 marks a
-// free slot) and the arena offset of its record.
-type keySlot struct{ h, id, off uint64 }
-
 // idSlot is a term in the table by id (0 marks a free slot).
 type idSlot struct{ id, off uint64 }
+
+// A keys slot holds a record's arena offset in its low offBits bits and the
+// top bits of the term's maphash (its tag) above them.
+const (
+	offBits = 40
+	offMask = 1<<offBits - 1
+)
 
 const initialSlots = 1024
 
 // NewDictionary returns an empty dictionary whose ids come from h.
 func NewDictionary(h Hasher) *Dictionary {
-	return &Dictionary{h: h, seed: maphash.MakeSeed(), keys: make([]keySlot, initialSlots), ids: make([]idSlot, initialSlots)}
+	return &Dictionary{h: h, seed: maphash.MakeSeed(), keys: make([]uint64, initialSlots), ids: make([]idSlot, initialSlots), arena: []byte{0}}
 }
 
 // Hasher returns the dictionary's hasher.
@@ -82,17 +89,19 @@ func (d *Dictionary) Lookup(id uint64) (Term, bool) {
 	for i := id & mask; ; i = (i + 1) & mask {
 		switch d.ids[i].id {
 		case id:
-			return termOf(d.record(d.ids[i].off)), true
+			key, _ := d.record(d.ids[i].off)
+			return termOf(key), true
 		case 0:
 			return Term{}, false
 		}
 	}
 }
 
-// record returns the hashed form stored at arena offset off.
-func (d *Dictionary) record(off uint64) []byte {
-	n := uint64(binary.LittleEndian.Uint32(d.arena[off:]))
-	return d.arena[off+4 : off+4+n]
+// record returns the hashed form and id stored at arena offset off.
+func (d *Dictionary) record(off uint64) ([]byte, uint64) {
+	r := d.arena[off:]
+	n := uint64(binary.LittleEndian.Uint32(r))
+	return r[12 : 12+n], binary.LittleEndian.Uint64(r[4:])
 }
 
 // termOf returns the term whose hashed form is key: a blank node's key (the
@@ -111,24 +120,32 @@ func termOf(key []byte) Term {
 // term has its id that is a collision.
 func (d *Dictionary) intern(key []byte) (uint64, error) {
 	h := maphash.Bytes(d.seed, key)
+	tag := h &^ offMask
 	mask := uint64(len(d.keys) - 1)
 	i := h & mask
-	for ; d.keys[i].id != 0; i = (i + 1) & mask {
-		if s := &d.keys[i]; s.h == h && bytes.Equal(d.record(s.off), key) {
-			return s.id, nil
+	for ; d.keys[i] != 0; i = (i + 1) & mask {
+		if s := d.keys[i]; s&^offMask == tag {
+			if k, id := d.record(s & offMask); bytes.Equal(k, key) {
+				return id, nil
+			}
 		}
 	}
 	id := d.h.Sum(key)
 	j := id & mask
 	for ; d.ids[j].id != 0; j = (j + 1) & mask {
 		if d.ids[j].id == id {
-			return 0, &CollisionError{ID: id, Old: termOf(d.record(d.ids[j].off)), New: termOf(key)}
+			old, _ := d.record(d.ids[j].off)
+			return 0, &CollisionError{ID: id, Old: termOf(old), New: termOf(key)}
 		}
 	}
 	off := uint64(len(d.arena))
+	if off+12+uint64(len(key)) > offMask || uint64(len(key)) > math.MaxUint32 {
+		return 0, errors.New("terms: dictionary full")
+	}
 	d.arena = binary.LittleEndian.AppendUint32(d.arena, uint32(len(key)))
+	d.arena = binary.LittleEndian.AppendUint64(d.arena, id)
 	d.arena = append(d.arena, key...)
-	d.keys[i] = keySlot{h, id, off}
+	d.keys[i] = tag | off
 	d.ids[j] = idSlot{id, off}
 	if d.n++; 2*d.n > len(d.keys) {
 		d.grow()
@@ -136,17 +153,19 @@ func (d *Dictionary) intern(key []byte) (uint64, error) {
 	return id, nil
 }
 
-// grow doubles both tables.
+// grow doubles both tables. Slots keep only part of the hash, so the keys
+// are hashed again (once per doubling: O(1) per term).
 func (d *Dictionary) grow() {
 	keys, ids := d.keys, d.ids
-	d.keys, d.ids = make([]keySlot, 2*len(keys)), make([]idSlot, 2*len(ids))
+	d.keys, d.ids = make([]uint64, 2*len(keys)), make([]idSlot, 2*len(ids))
 	mask := uint64(len(d.keys) - 1)
 	for _, s := range keys {
-		if s.id == 0 {
+		if s == 0 {
 			continue
 		}
-		i := s.h & mask
-		for d.keys[i].id != 0 {
+		k, _ := d.record(s & offMask)
+		i := maphash.Bytes(d.seed, k) & mask
+		for d.keys[i] != 0 {
 			i = (i + 1) & mask
 		}
 		d.keys[i] = s

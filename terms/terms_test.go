@@ -183,7 +183,8 @@ func TestCollision(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Forge a collision: a different term stored under the same id.
-	d.arena = binary.LittleEndian.AppendUint32(d.arena[:0], uint32(len("<http://ex/z>")))
+	d.arena = binary.LittleEndian.AppendUint32(d.arena[:1], uint32(len("<http://ex/z>")))
+	d.arena = binary.LittleEndian.AppendUint64(d.arena, id)
 	d.arena = append(d.arena, "<http://ex/z>"...)
 	_, err = d.intern(a)
 	var ce *CollisionError
