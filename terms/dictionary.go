@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"math/bits"
 
 	"github.com/knhk/knhk/ntriples"
 )
@@ -55,6 +56,31 @@ type Dictionary struct {
 	n     int      // terms
 	arena []byte   // starts with a pad byte, so no record is at offset 0
 	docs  uint64
+
+	// recent is a direct-mapped cache of the arena offsets of terms looked
+	// up lately, indexed by a cheap hash of their bytes: the terms that
+	// repeat (predicates, datatypes, the subject of the previous line) are
+	// found in a few L1-resident bytes, without maphash or the big table.
+	recent [1 << recentBits]uint64
+}
+
+const recentBits = 10
+
+// recentIndex is the cheap hash of key for the recent cache: its length and
+// first and last eight bytes, which tell apart the IRIs of one namespace
+// (they differ at the end) and the literals of one datatype (at the start).
+// A poor spread costs only misses of the cache.
+func recentIndex(key []byte) uint64 {
+	var a, b uint64
+	if n := len(key); n >= 8 {
+		a = binary.LittleEndian.Uint64(key)
+		b = binary.LittleEndian.Uint64(key[n-8:])
+	} else {
+		for i, c := range key {
+			a |= uint64(c) << (8 * i)
+		}
+	}
+	return ((a ^ bits.RotateLeft64(b, 29) ^ uint64(len(key))) * 0x9e3779b97f4a7c15) >> (64 - recentBits)
 }
 
 // idSlot is a term in the table by id (0 marks a free slot).
@@ -119,6 +145,12 @@ func termOf(key []byte) Term {
 // was added; only a new term is hashed with SipHash, and if a different
 // term has its id that is a collision.
 func (d *Dictionary) intern(key []byte) (uint64, error) {
+	c := &d.recent[recentIndex(key)]
+	if *c != 0 {
+		if k, id := d.record(*c); string(k) == string(key) {
+			return id, nil
+		}
+	}
 	h := maphash.Bytes(d.seed, key)
 	tag := h &^ offMask
 	mask := uint64(len(d.keys) - 1)
@@ -126,6 +158,7 @@ func (d *Dictionary) intern(key []byte) (uint64, error) {
 	for ; d.keys[i] != 0; i = (i + 1) & mask {
 		if s := d.keys[i]; s&^offMask == tag {
 			if k, id := d.record(s & offMask); bytes.Equal(k, key) {
+				*c = s & offMask
 				return id, nil
 			}
 		}
@@ -147,6 +180,7 @@ func (d *Dictionary) intern(key []byte) (uint64, error) {
 	d.arena = append(d.arena, key...)
 	d.keys[i] = tag | off
 	d.ids[j] = idSlot{id, off}
+	*c = off
 	if d.n++; 2*d.n > len(d.keys) {
 		d.grow()
 	}

@@ -186,6 +186,7 @@ func TestCollision(t *testing.T) {
 	d.arena = binary.LittleEndian.AppendUint32(d.arena[:1], uint32(len("<http://ex/z>")))
 	d.arena = binary.LittleEndian.AppendUint64(d.arena, id)
 	d.arena = append(d.arena, "<http://ex/z>"...)
+	d.recent = [len(d.recent)]uint64{}
 	_, err = d.intern(a)
 	var ce *CollisionError
 	if !errors.As(err, &ce) || ce.ID != id || ce.Old.Text != "<http://ex/z>" || ce.New.Text != "<http://ex/a>" {
@@ -260,5 +261,32 @@ func TestDictionaryGrow(t *testing.T) {
 	}
 	if _, ok := d.Lookup(0); ok {
 		t.Error("Lookup(0) found a term")
+	}
+}
+
+// TestRecentConflict interns, in turns, two terms that share a slot of the
+// recent-term cache: each must keep its own id.
+func TestRecentConflict(t *testing.T) {
+	h := NewHasher(DefaultKey)
+	d := NewDictionary(h)
+	seen := map[uint64]string{}
+	var a, b string
+	for i := 0; a == ""; i++ {
+		s := fmt.Sprintf("<http://ex/%d>", i)
+		if o, ok := seen[recentIndex([]byte(s))]; ok {
+			a, b = o, s
+		}
+		seen[recentIndex([]byte(s))] = s
+	}
+	for range 3 {
+		for _, s := range []string{a, b} {
+			id, err := d.Add(s)
+			if want, _ := h.TermID(s); err != nil || id != want {
+				t.Fatalf("%s: id %#x, %v; want %#x", s, id, err, want)
+			}
+		}
+	}
+	if d.Len() != 2 {
+		t.Errorf("Len %d, want 2", d.Len())
 	}
 }
