@@ -90,6 +90,41 @@ func KeyValue(v uint64) int64 { return int64(v ^ 1<<63) }
 // |x| < 2^53; so "2.0"^^xsd:decimal, "2"^^xsd:byte and "2E0"^^xsd:double all
 // get the key of 2, while 1.5, 1e400, NaN, INF and -2^63 are flagged. -0 is 0.
 func ParseNumber(lexical, datatype []byte) Number {
+	// The common case first: a short xsd:integer, whose value always fits.
+	if x, ok := shortInteger(lexical); ok && string(datatype) == xsdInteger {
+		v, _ := OrderKey(x) // |x| < 10^18: never -2^63
+		return Number{Type: Integer, Exact: true, V: v}
+	}
+	return parseNumber(lexical, datatype)
+}
+
+const xsdInteger = XSD + "integer"
+
+// shortInteger reads s of the form [+-]?[0-9]{1,18}: an xsd:integer
+// lexical form whose value is within int64, whatever its digits.
+func shortInteger(s []byte) (int64, bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	if len(s) > 0 && (neg || s[0] == '+') {
+		s = s[1:]
+	}
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	var x int64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		x = x*10 + int64(c-'0')
+	}
+	if neg {
+		x = -x
+	}
+	return x, true
+}
+
+// parseNumber is ParseNumber through [ParseValue], for every case.
+func parseNumber(lexical, datatype []byte) Number {
 	v := ParseValue(lexical, datatype)
 	n := Number{Type: v.Type}
 	switch v.Type {

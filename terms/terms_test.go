@@ -290,3 +290,17 @@ func TestRecentConflict(t *testing.T) {
 		t.Errorf("Len %d, want 2", d.Len())
 	}
 }
+
+// FuzzShortInteger checks ParseNumber's short xsd:integer path against the
+// general one.
+func FuzzShortInteger(f *testing.F) {
+	for _, s := range []string{"0", "-0", "+007", "123456789012345678", "-999999999999999999", "1234567890123456789", "", "+", "-", "1a", " 1", "٣"} {
+		f.Add(s)
+	}
+	dt := []byte(XSD + "integer")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := ParseNumber([]byte(s), dt), parseNumber([]byte(s), dt); got != want {
+			t.Fatalf("%q: ParseNumber %+v, parseNumber %+v", s, got, want)
+		}
+	})
+}
