@@ -138,8 +138,12 @@ func (p *Parser) comment(l []byte, i int) bool {
 	return true
 }
 
-// iriMemoBits sizes the parser's memo of valid IRIs.
-const iriMemoBits = 8
+// The parser's memo of valid IRIs: 1<<iriMemoBits entries of up to
+// iriMemoMax bytes each, in one buffer allocated with the parser.
+const (
+	iriMemoBits = 8
+	iriMemoMax  = 128
+)
 
 // iriMemoIndex hashes the text of an IRI (without < >) for the memo: its
 // length and last eight bytes, where the IRIs of one namespace differ.
@@ -160,11 +164,11 @@ func iriMemoIndex(v []byte) uint64 {
 // ends at its first '>': no escape may encode one.)
 func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 	start := i + 1
-	var memo *[]byte
-	if k := bytes.IndexByte(l[start:], '>'); k >= 0 {
+	memo := -1 // the memo entry of this IRI's text, if it may go there
+	if k := bytes.IndexByte(l[start:], '>'); k > 0 && k <= iriMemoMax && p.iriMemo != nil {
 		v := l[start : start+k]
-		memo = &p.iriMemo[iriMemoIndex(v)]
-		if string(*memo) == string(v) && k > 0 {
+		memo = int(iriMemoIndex(v))
+		if int(p.iriMemoLen[memo]) == k && string(p.iriMemo[memo*iriMemoMax:memo*iriMemoMax+k]) == string(v) {
 			t.set(IRI, v, l[i:start+k+1])
 			return start + k + 1, true
 		}
@@ -226,8 +230,8 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 	t.set(IRI, value, nil)
 	if !decoded {
 		t.canon = l[i : j+1]
-		if memo != nil {
-			*memo = append((*memo)[:0], value...)
+		if memo >= 0 {
+			p.iriMemoLen[memo] = uint8(copy(p.iriMemo[memo*iriMemoMax:(memo+1)*iriMemoMax], value))
 		}
 	}
 	return j + 1, true

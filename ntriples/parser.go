@@ -57,12 +57,14 @@ type Parser struct {
 	pos, end int
 	eof      bool
 
-	scratch []byte                   // decoded escapes; capacity >= line length, so never moves mid-line
-	iriMemo [1 << iriMemoBits][]byte // valid IRIs read lately (see iri)
-	q       Quad
-	stats   Stats
-	err     error
-	rejects []*SyntaxError
+	scratch []byte // decoded escapes; capacity >= line length, so never moves mid-line
+	// valid IRIs read lately (see iri); nil in ParseTerm's parser
+	iriMemo    []byte
+	iriMemoLen [1 << iriMemoBits]uint8
+	q          Quad
+	stats      Stats
+	err        error
+	rejects    []*SyntaxError
 
 	// the failure of the current line, turned into a SyntaxError by reject
 	failAt  int
@@ -75,7 +77,7 @@ func NewParser(r io.Reader, opt Options) *Parser {
 	if opt.MaxLineBytes <= 0 {
 		opt.MaxLineBytes = DefaultMaxLineBytes
 	}
-	return &Parser{r: r, opt: opt, buf: make([]byte, min(readChunk, opt.MaxLineBytes+1))}
+	return &Parser{r: r, opt: opt, buf: make([]byte, min(readChunk, opt.MaxLineBytes+1)), iriMemo: make([]byte, iriMemoMax<<iriMemoBits)}
 }
 
 // Next advances to the next accepted statement and reports whether there is
