@@ -66,11 +66,12 @@ type Dictionary struct {
 
 const recentBits = 10
 
-// recentIndex is the cheap hash of key for the recent cache: its length and
+// recentHash is the cheap hash of key for the recent cache: its length and
 // first and last eight bytes, which tell apart the IRIs of one namespace
 // (they differ at the end) and the literals of one datatype (at the start).
-// A poor spread costs only misses of the cache.
-func recentIndex(key []byte) uint64 {
+// A poor spread costs only misses of the cache. Its top recentBits bits
+// index the cache; the next bits are the entry's tag (see recentEntry).
+func recentHash(key []byte) uint64 {
 	var a, b uint64
 	if n := len(key); n >= 8 {
 		a = binary.LittleEndian.Uint64(key)
@@ -80,8 +81,13 @@ func recentIndex(key []byte) uint64 {
 			a |= uint64(c) << (8 * i)
 		}
 	}
-	return ((a ^ bits.RotateLeft64(b, 29) ^ uint64(len(key))) * 0x9e3779b97f4a7c15) >> (64 - recentBits)
+	return (a ^ bits.RotateLeft64(b, 29) ^ uint64(len(key))) * 0x9e3779b97f4a7c15
 }
+
+// recentEntry is the recent-cache entry of the record at off for a key of
+// recentHash rh: a tag from rh above the offset, so that a different term
+// in the entry is told apart without loading its record.
+func recentEntry(rh, off uint64) uint64 { return rh<<recentBits&^offMask | off }
 
 // idSlot is a term in the table by id (0 marks a free slot).
 type idSlot struct{ id, off uint64 }
@@ -145,9 +151,10 @@ func termOf(key []byte) Term {
 // was added; only a new term is hashed with SipHash, and if a different
 // term has its id that is a collision.
 func (d *Dictionary) intern(key []byte) (uint64, error) {
-	c := &d.recent[recentIndex(key)]
-	if *c != 0 {
-		if k, id := d.record(*c); string(k) == string(key) {
+	rh := recentHash(key)
+	c := &d.recent[rh>>(64-recentBits)]
+	if *c != 0 && *c&^offMask == recentEntry(rh, 0) {
+		if k, id := d.record(*c & offMask); string(k) == string(key) {
 			return id, nil
 		}
 	}
@@ -158,7 +165,7 @@ func (d *Dictionary) intern(key []byte) (uint64, error) {
 	for ; d.keys[i] != 0; i = (i + 1) & mask {
 		if s := d.keys[i]; s&^offMask == tag {
 			if k, id := d.record(s & offMask); bytes.Equal(k, key) {
-				*c = s & offMask
+				*c = recentEntry(rh, s&offMask)
 				return id, nil
 			}
 		}
@@ -180,7 +187,7 @@ func (d *Dictionary) intern(key []byte) (uint64, error) {
 	d.arena = append(d.arena, key...)
 	d.keys[i] = tag | off
 	d.ids[j] = idSlot{id, off}
-	*c = off
+	*c = recentEntry(rh, off)
 	if d.n++; 2*d.n > len(d.keys) {
 		d.grow()
 	}

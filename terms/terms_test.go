@@ -273,10 +273,10 @@ func TestRecentConflict(t *testing.T) {
 	var a, b string
 	for i := 0; a == ""; i++ {
 		s := fmt.Sprintf("<http://ex/%d>", i)
-		if o, ok := seen[recentIndex([]byte(s))]; ok {
+		if o, ok := seen[recentHash([]byte(s))>>(64-recentBits)]; ok {
 			a, b = o, s
 		}
-		seen[recentIndex([]byte(s))] = s
+		seen[recentHash([]byte(s))>>(64-recentBits)] = s
 	}
 	for range 3 {
 		for _, s := range []string{a, b} {
