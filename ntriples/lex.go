@@ -495,7 +495,24 @@ func pnChars(r rune) bool {
 // spaces and tabs allowed), such as `<http://ex/a>` or `"5"^^<http://www.w3.org/2001/XMLSchema#integer>`.
 // The term's slices may point into text.
 func ParseTerm(text []byte) (Term, error) {
-	p := &Parser{scratch: make([]byte, 0, len(text))}
+	var tp TermParser
+	return tp.Parse(text)
+}
+
+// TermParser parses one term at a time as [ParseTerm] does, reusing its
+// buffer, so that parsing valid terms allocates nothing once warm (the warm
+// path decodes stored literals with it). The zero value is ready to use; it
+// is not safe for concurrent use. The term's slices may point into text or
+// into the parser's buffer, valid until the next Parse.
+type TermParser struct{ p Parser }
+
+// Parse parses text holding one term; see [ParseTerm].
+func (tp *TermParser) Parse(text []byte) (Term, error) {
+	p := &tp.p
+	if cap(p.scratch) < len(text) {
+		p.scratch = make([]byte, 0, len(text)) // never moves while a term is decoded
+	}
+	p.scratch, p.err, p.stats, p.rejects = p.scratch[:0], nil, Stats{}, nil
 	var t Term
 	i := skipWS(text, 0)
 	ok := false

@@ -25,8 +25,9 @@
 //
 // Lanes and receipts live in arenas reset at every pulse; rows, runs, blocks
 // and actions in buffers reused every tick. After warm-up a tick allocates
-// nothing (tested with testing.AllocsPerRun). The warm worker allocates: it
-// parses literals and compares them exactly.
+// nothing (tested with testing.AllocsPerRun), and neither do the warm
+// worker's exact checks nor emit: a whole run's extra beats allocate nothing
+// (tested with runtime.MemStats).
 //
 // Every triple read is accounted for: Read == Admitted + Rejected + Decided,
 // and every Parked triple is Decided (see [Stats.Check]).

@@ -27,6 +27,7 @@ type emitter struct {
 	out, rec *bufio.Writer // nil: not written
 	buf      []byte        // formatted actions, reused
 	rbuf     []byte        // formatted receipts, reused
+	text     []byte        // one term's text, reused
 
 	triples, values uint64
 }
@@ -142,13 +143,13 @@ func (e *emitter) warmResult(r *warmResult) {
 }
 
 func (e *emitter) term(dst []byte, id uint64) []byte {
-	t, _ := e.dict.Lookup(id)
-	return append(dst, t.Text...)
+	dst, _ = e.dict.AppendText(dst, id)
+	return dst
 }
 
 func (e *emitter) jsonTerm(dst []byte, id uint64) []byte {
-	t, _ := e.dict.Lookup(id)
-	return appendJSONString(dst, t.Text)
+	e.text, _ = e.dict.AppendText(e.text[:0], id)
+	return appendJSONString(dst, e.text)
 }
 
 func (e *emitter) head(kind string, hook uint32, cycle uint64) {
@@ -204,7 +205,7 @@ func (e *emitter) fire(hook uint32, cycle, s, p, o uint64, path string) {
 }
 
 func (e *emitter) triple(r *ring.Assertion) {
-	if t, _ := e.dict.Lookup(r.S); len(t.Text) > 0 && t.Text[0] == '"' {
+	if e.text, _ = e.dict.AppendText(e.text[:0], r.S); len(e.text) > 0 && e.text[0] == '"' {
 		return // a literal subject is not RDF: SPARQL CONSTRUCT leaves it out
 	}
 	e.triples++

@@ -6,7 +6,7 @@ const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a JSON string. Term texts are valid UTF-8
 // (the parser checks); an invalid byte is written as U+FFFD all the same.
-func appendJSONString(dst []byte, s string) []byte {
+func appendJSONString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -28,7 +28,8 @@ func appendJSONString(dst []byte, s string) []byte {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		// At most 4 bytes, converted on the stack: no allocation for []byte.
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, "\ufffd"...)
 		} else {

@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/ring"
+	"github.com/knhk/knhk/terms"
 )
 
 func TestTickAllocatesNothing(t *testing.T) {
@@ -219,5 +221,40 @@ func TestConfigValidate(t *testing.T) {
 	c.RingSize = 1000
 	if err := c.Validate(); !errors.Is(err, ring.ErrSize) {
 		t.Errorf("RingSize 1000: %v, want ring.ErrSize", err)
+	}
+}
+
+// TestRunAllocatesNothingPerTick measures a whole run, every stage (ingest
+// from rows, beat, warm path with its parked numbers, emit): the extra
+// beats of a run twice as long allocate nothing.
+func TestRunAllocatesNothingPerTick(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Out, cfg.Receipts = discard{}, discard{}
+	p := newTestPipeline(t, cfg, DemoHooks)
+	var buf bytes.Buffer
+	if err := WriteDemo(&buf, 4000); err != nil {
+		t.Fatal(err)
+	}
+	rows := encode(t, p, strings.ReplaceAll(buf.String(), "<not an iri>", "<http://example.org/x>"))
+	run := func(rows []terms.Row) (mallocs, cycles, parked uint64) {
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		s, err := p.RunRows(context.Background(), rows)
+		runtime.ReadMemStats(&m1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m1.Mallocs - m0.Mallocs, s.Cycles, uint64(s.Parked)
+	}
+	run(rows) // warm-up: arenas and buffers reach their size
+	halfA, halfC, _ := run(rows[:len(rows)/2])
+	fullA, fullC, parked := run(rows)
+	if parked == 0 || fullC <= halfC {
+		t.Fatalf("the run parks %d rows over %d beats: the test does not exercise the warm path", parked, fullC)
+	}
+	// A few allocations per run (goroutines, channels) are setup; per beat, none.
+	if perTick := float64(int64(fullA)-int64(halfA)) / float64(fullC-halfC); perTick > 0.1 {
+		t.Errorf("%.2f allocations per beat (%d over %d extra beats), want 0", perTick, int64(fullA)-int64(halfA), fullC-halfC)
 	}
 }

@@ -27,7 +27,9 @@ type warmWorker struct {
 	mu   *sync.Mutex // guards dict
 
 	lastFired []uint64 // by hook id: cycle+1 of its last warm fire
-	decided   int      // parked rows decided
+	text      []byte   // the parked object's text, reused
+	terms     ntriples.TermParser
+	decided   int // parked rows decided
 	fired     uint64
 }
 
@@ -57,12 +59,13 @@ func (w *warmWorker) do(ctx context.Context, t *warmTask, out chan<- warmResult)
 	}
 	w.decided++
 	w.mu.Lock()
-	e, ok := w.dict.Lookup(t.o)
+	var ok bool
+	w.text, ok = w.dict.AppendText(w.text[:0], t.o)
 	w.mu.Unlock()
 	if !ok {
 		return nil // cannot happen: transform interned it; no term, no match
 	}
-	lit, err := ntriples.ParseTerm([]byte(e.Text))
+	lit, err := w.terms.Parse(w.text)
 	if err != nil || lit.Kind != ntriples.Literal {
 		return nil
 	}

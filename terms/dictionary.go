@@ -114,17 +114,38 @@ func (d *Dictionary) Len() int { return d.n }
 
 // Lookup returns the term with id.
 func (d *Dictionary) Lookup(id uint64) (Term, bool) {
-	if id == 0 {
+	key, ok := d.key(id)
+	if !ok {
 		return Term{}, false
+	}
+	return termOf(key), true
+}
+
+// AppendText appends the canonical N-Triples text of the term with id to
+// dst (a blank node's label, without its document) and reports whether the
+// id is known. Unlike [Dictionary.Lookup] it allocates nothing but dst's
+// growth, for the pipeline's emit and warm paths.
+func (d *Dictionary) AppendText(dst []byte, id uint64) ([]byte, bool) {
+	key, ok := d.key(id)
+	if len(key) > 9 && key[0] == '_' {
+		key = key[:len(key)-9]
+	}
+	return append(dst, key...), ok
+}
+
+// key returns the hashed form of the term with id.
+func (d *Dictionary) key(id uint64) ([]byte, bool) {
+	if id == 0 {
+		return nil, false
 	}
 	mask := uint64(len(d.ids) - 1)
 	for i := id & mask; ; i = (i + 1) & mask {
 		switch d.ids[i].id {
 		case id:
 			key, _ := d.record(d.ids[i].off)
-			return termOf(key), true
+			return key, true
 		case 0:
-			return Term{}, false
+			return nil, false
 		}
 	}
 }
