@@ -5,20 +5,24 @@ import (
 	"github.com/knhk/knhk/ntriples"
 )
 
-// Resolver gives the term id of a term's canonical N-Triples form, as
-// terms.Hasher does: the ids a hook is bound to must be the ids the lanes
+// Resolver gives the term id of an IRI or literal, as terms.Hasher and
+// terms.Dictionary do: the ids a hook is bound to must be the ids the lanes
 // hold.
 type Resolver interface {
-	Sum(canonical []byte) uint64
+	ID(t *ntriples.Term) (uint64, error)
 }
 
 // Hook binds the query to term ids: the kernel hook with the given id.
 func (q *Query) Hook(id uint32, r Resolver) (kernels.Hook, error) {
-	ident := func(t *ntriples.Term) uint64 {
+	var ids [4]uint64
+	for i, t := range [...]*ntriples.Term{&q.Pred, &q.S, &q.O, &q.Datatype} {
 		if t.Kind == ntriples.None {
-			return 0
+			continue
 		}
-		return r.Sum(ntriples.AppendTerm(nil, t))
+		var err error
+		if ids[i], err = r.ID(t); err != nil {
+			return kernels.Hook{}, err
+		}
 	}
-	return kernels.NewHook(id, q.Op, ident(&q.Pred), ident(&q.S), ident(&q.O), ident(&q.Datatype), q.K)
+	return kernels.NewHook(id, q.Op, ids[0], ids[1], ids[2], ids[3], q.K)
 }

@@ -1,10 +1,12 @@
 package hooks
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/terms"
 )
 
@@ -65,5 +67,26 @@ func TestParseFileErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err = %v, want ...%s...", c.file, err, c.want)
 		}
+	}
+}
+
+// failingResolver refuses one term, as a dictionary refuses a colliding one.
+type failingResolver struct{ h terms.Hasher }
+
+func (r failingResolver) ID(t *ntriples.Term) (uint64, error) {
+	if t.String() == "<http://ex/amount>" {
+		return 0, errors.New("collision")
+	}
+	return r.h.ID(t)
+}
+
+func TestRegistryResolverError(t *testing.T) {
+	defs, err := Parse(strings.NewReader(sampleFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewRegistry(defs, failingResolver{terms.NewHasher(terms.DefaultKey)})
+	if err == nil || err.Error() != `hook "big-amount": collision` {
+		t.Fatalf("NewRegistry with a failing resolver: %v", err)
 	}
 }

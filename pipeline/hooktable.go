@@ -35,34 +35,17 @@ type hookTable struct {
 	maxPer int        // most hooks guarding one predicate
 }
 
-// dictResolver binds hook constants through the dictionary, so a constant
-// whose id collides with another term is an error, and every constant can be
-// printed.
-type dictResolver struct {
-	d   *terms.Dictionary
-	err error
-}
-
-func (r *dictResolver) Sum(canonical []byte) uint64 {
-	id, err := r.d.Add(string(canonical))
-	if err != nil && r.err == nil {
-		r.err = err
-	}
-	return id
-}
-
 func isCompare(op kernels.Op) bool { return op >= kernels.CompareOEQ && op <= kernels.CompareOLE }
 
 func newHookTable(defs []hooks.Def, dict *terms.Dictionary) (*hookTable, error) {
-	res := &dictResolver{d: dict}
-	reg, err := hooks.NewRegistry(defs, res)
+	reg, err := hooks.NewRegistry(defs, dict)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	t := &hookTable{byPred: map[uint64]int32{}, info: make([]hookInfo, len(defs))}
 	for i := range defs {
 		q := defs[i].Query
-		h, err := q.Hook(uint32(i), res)
+		h, err := q.Hook(uint32(i), dict)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: hook %q: %w", defs[i].Name, err)
 		}
@@ -73,7 +56,9 @@ func newHookTable(defs []hooks.Def, dict *terms.Dictionary) (*hookTable, error) 
 			for k, slot := range q.Template {
 				in.templ[k] = slot.From
 				if slot.From == hooks.Const {
-					in.constID[k] = res.Sum([]byte(slot.Term.String()))
+					if in.constID[k], err = dict.ID(&slot.Term); err != nil {
+						return nil, fmt.Errorf("pipeline: hook %q: %w", defs[i].Name, err)
+					}
 				}
 			}
 		}
@@ -93,9 +78,6 @@ func newHookTable(defs []hooks.Def, dict *terms.Dictionary) (*hookTable, error) 
 		t.byPred[h.Pred()] = int32(len(t.preds))
 		t.preds = append(t.preds, ph)
 		t.maxPer = max(t.maxPer, len(hs))
-	}
-	if res.err != nil {
-		return nil, fmt.Errorf("pipeline: binding hooks: %w", res.err)
 	}
 	return t, nil
 }

@@ -247,14 +247,22 @@ func (d *Dictionary) grow() {
 // Add interns the IRI or literal written in N-Triples syntax in text and
 // returns its id, as [Hasher.TermID] computes it.
 func (d *Dictionary) Add(text string) (uint64, error) {
-	t, err := ntriples.ParseTerm([]byte(text))
+	t, err := parseConstant(text)
 	if err != nil {
-		return 0, fmt.Errorf("terms: %q: %w", text, err)
+		return 0, err
 	}
+	return d.ID(&t)
+}
+
+// ID interns the parsed IRI or literal t and returns its id, as
+// [Hasher.ID] computes it; two terms with one id are a [CollisionError].
+// With it a dictionary binds hooks (hooks.Resolver) so that their constants
+// can be printed and can never silently share an id with a data term.
+func (d *Dictionary) ID(t *ntriples.Term) (uint64, error) {
 	if t.Kind == ntriples.Blank {
-		return 0, fmt.Errorf("terms: %q: a blank node has no id outside its document", text)
+		return 0, errBlank(t)
 	}
-	return d.intern(ntriples.AppendTerm(nil, &t))
+	return d.intern(ntriples.AppendTerm(nil, t))
 }
 
 // NewDocument returns an encoder for the statements of one document. Its

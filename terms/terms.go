@@ -52,14 +52,33 @@ func (h Hasher) Sum(canonical []byte) uint64 {
 // `"a"^^<http://www.w3.org/2001/XMLSchema#string>` and `"a"` get one id.
 // Blank nodes have ids only within a document and are refused.
 func (h Hasher) TermID(text string) (uint64, error) {
+	t, err := parseConstant(text)
+	if err != nil {
+		return 0, err
+	}
+	return h.ID(&t)
+}
+
+// ID returns the id of the parsed IRI or literal t. Blank nodes have ids
+// only within a document and are refused.
+func (h Hasher) ID(t *ntriples.Term) (uint64, error) {
+	if t.Kind == ntriples.Blank {
+		return 0, errBlank(t)
+	}
+	return h.Sum(ntriples.AppendTerm(nil, t)), nil
+}
+
+// parseConstant parses an IRI or literal written in N-Triples syntax.
+func parseConstant(text string) (ntriples.Term, error) {
 	t, err := ntriples.ParseTerm([]byte(text))
 	if err != nil {
-		return 0, fmt.Errorf("terms: %q: %w", text, err)
+		return t, fmt.Errorf("terms: %q: %w", text, err)
 	}
-	if t.Kind == ntriples.Blank {
-		return 0, fmt.Errorf("terms: %q: a blank node has no id outside its document", text)
-	}
-	return h.Sum(ntriples.AppendTerm(nil, &t)), nil
+	return t, nil
+}
+
+func errBlank(t *ntriples.Term) error {
+	return fmt.Errorf("terms: %s: a blank node has no id outside its document", t)
 }
 
 // DatatypeID returns the D lane value of a literal with datatype IRI iri

@@ -106,33 +106,16 @@ func runEval(e *env, dataFile, hooksFile string, asJSON bool) error {
 	return nil
 }
 
-// dictResolver gives hook constants their ids through the dictionary, so a
-// constant whose id collides with a data term is an error, not a match.
-type dictResolver struct {
-	d   *terms.Dictionary
-	err error
-}
-
-func (r *dictResolver) Sum(canonical []byte) uint64 {
-	id, err := r.d.Add(string(canonical))
-	if err != nil && r.err == nil {
-		r.err = err
-	}
-	return id
-}
-
 // evalGraph evaluates every hook over the whole graph: each predicate's run
 // cut into 8-row blocks, one kernel batch per run, the blocks combined
 // exactly. Rows of a COMPARE hook's predicate that carry no exact order key
 // are decided by the hook's exact condition.
 func evalGraph(g *graph.Graph, dict *terms.Dictionary, defs []hooks.Def) ([]answer, error) {
-	res := &dictResolver{d: dict}
-	reg, err := hooks.NewRegistry(defs, res)
+	// Hook constants get their ids through the dictionary, so a constant
+	// whose id collides with a data term is an error, not a match.
+	reg, err := hooks.NewRegistry(defs, dict)
 	if err != nil {
 		return nil, err
-	}
-	if res.err != nil {
-		return nil, res.err
 	}
 	type state struct {
 		seen   bool // the hook's predicate has a run
@@ -183,7 +166,7 @@ func evalGraph(g *graph.Graph, dict *terms.Dictionary, defs []hooks.Def) ([]answ
 		case hooks.Ask:
 			r := st[i].result
 			if !st[i].seen { // no row has the predicate: the answer over nothing
-				h, _ := q.Hook(uint32(i), res) // bound once above: cannot fail
+				h, _ := q.Hook(uint32(i), dict) // bound once above: cannot fail
 				r = kernels.Combine([]kernels.Hook{h}, 0, nil)
 			}
 			a.Result = &r
