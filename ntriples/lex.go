@@ -49,15 +49,7 @@ func (p *Parser) parseLine(l []byte) (stmt, ok bool) {
 	p.scratch = p.scratch[:0]
 	q := &p.q
 
-	switch l[i] {
-	case '<':
-		i, ok = p.iri(l, i, &q.Subject)
-	case '_':
-		i, ok = p.blank(l, i, &q.Subject)
-	default:
-		return true, p.fail(i, "expected an IRI or blank node as subject", true)
-	}
-	if !ok {
+	if i, ok = p.term(l, i, &q.Subject, false, "an IRI or blank node as subject"); !ok {
 		return true, false
 	}
 	i = skipWS(l, i)
@@ -68,34 +60,13 @@ func (p *Parser) parseLine(l []byte) (stmt, ok bool) {
 		return true, false
 	}
 	i = skipWS(l, i)
-	if i >= len(l) {
-		return true, p.fail(i, "expected an IRI, blank node or literal as object", true)
-	}
-	switch l[i] {
-	case '<':
-		i, ok = p.iri(l, i, &q.Object)
-	case '_':
-		i, ok = p.blank(l, i, &q.Object)
-	case '"':
-		i, ok = p.literal(l, i, &q.Object)
-	default:
-		return true, p.fail(i, "expected an IRI, blank node or literal as object", true)
-	}
-	if !ok {
+	if i, ok = p.term(l, i, &q.Object, true, "an IRI, blank node or literal as object"); !ok {
 		return true, false
 	}
 	i = skipWS(l, i)
 	q.Graph = Term{}
 	if p.opt.Quads && i < len(l) && l[i] != '.' {
-		switch l[i] {
-		case '<':
-			i, ok = p.iri(l, i, &q.Graph)
-		case '_':
-			i, ok = p.blank(l, i, &q.Graph)
-		default:
-			return true, p.fail(i, "expected an IRI or blank node as graph label, or '.'", true)
-		}
-		if !ok {
+		if i, ok = p.term(l, i, &q.Graph, false, "an IRI or blank node as graph label, or '.'"); !ok {
 			return true, false
 		}
 		i = skipWS(l, i)
@@ -491,6 +462,22 @@ func pnChars(r rune) bool {
 		0x300 <= r && r <= 0x36F || 0x203F <= r && r <= 0x2040
 }
 
+// term parses the IRI or blank node (or, with literal set, the literal) at
+// l[i] into t, or fails the line with "expected " + what.
+func (p *Parser) term(l []byte, i int, t *Term, literal bool, what string) (int, bool) {
+	if i < len(l) {
+		switch {
+		case l[i] == '<':
+			return p.iri(l, i, t)
+		case l[i] == '_':
+			return p.blank(l, i, t)
+		case l[i] == '"' && literal:
+			return p.literal(l, i, t)
+		}
+	}
+	return i, p.fail(i, "expected "+what, true)
+}
+
 // ParseTerm parses text holding one term in N-Triples syntax (surrounding
 // spaces and tabs allowed), such as `<http://ex/a>` or `"5"^^<http://www.w3.org/2001/XMLSchema#integer>`.
 // The term's slices may point into text.
@@ -516,17 +503,10 @@ func (tp *TermParser) Parse(text []byte) (Term, error) {
 	var t Term
 	i := skipWS(text, 0)
 	ok := false
-	switch {
-	case i == len(text):
+	if i == len(text) {
 		p.fail(i, "expected a term", true)
-	case text[i] == '<':
-		i, ok = p.iri(text, i, &t)
-	case text[i] == '_':
-		i, ok = p.blank(text, i, &t)
-	case text[i] == '"':
-		i, ok = p.literal(text, i, &t)
-	default:
-		p.fail(i, "expected an IRI, blank node or literal", true)
+	} else {
+		i, ok = p.term(text, i, &t, true, "an IRI, blank node or literal")
 	}
 	if ok {
 		if i = skipWS(text, i); i < len(text) {
