@@ -5,26 +5,23 @@ package kernels
 // collided). It is built in two halves so the hot path pays for one mix:
 //
 //	key   = fold(mix64(key ^ w)) over op, pred, s, o, dt, k, from keySeed   (once, in NewHook)
-//	aHash = round(key ^ (lanes | mask<<32 | result<<40))                    (per evaluation)
+//	aHash = fold((key ^ word) * mixMul), word = lanes | mask<<32 | result<<40 (per evaluation)
 //
-// round is one xor-shift / multiply / xor-shift step and mix64 two of them:
-// both are bijections, so distinct inputs never collide. The key already has
-// full avalanche over the hook's constants; the one round per evaluation
-// spreads the decision (the receipt's word at offset 40, padding included)
-// over the whole hash. The assembly kernels implement the same function.
+// fold(x) = x ^ x>>32 (its own inverse); mix64(x) = fold(fold(fold(x)*M)*M),
+// two multiplies with a fold between them. Every step is a bijection, so for one hook distinct decisions never collide. The key
+// has full avalanche over the hook's constants; the one multiply per
+// evaluation carries each bit of the decision (the receipt's word at offset
+// 40, padding included) into every higher bit, and the fold into the lower
+// half. The assembly kernels implement the same function.
 
 const (
 	keySeed = 0x9e3779b97f4a7c15 // 2^64 / golden ratio
 	mixMul  = 0xd6e8feb86659fd93
 )
 
-func round(x uint64) uint64 {
-	x ^= x >> 32
-	x *= mixMul
-	return x ^ x>>32
-}
+func fold(x uint64) uint64 { return x ^ x>>32 }
 
-func mix64(x uint64) uint64 { return round(round(x)) }
+func mix64(x uint64) uint64 { return fold(fold(fold(x)*mixMul) * mixMul) }
 
 func hookKey(h *Hook) uint64 {
 	k := uint64(keySeed)
@@ -37,7 +34,7 @@ func hookKey(h *Hook) uint64 {
 // ReceiptHash returns the a_hash of an evaluation of a hook with key hookKey
 // ([Hook.Key]) that matched mask over lanes rows with the given result.
 func ReceiptHash(hookKey uint64, mask uint8, result bool, lanes uint32) uint64 {
-	return round(hookKey ^ (uint64(lanes) | uint64(mask)<<32 | uint64(b2u8(result))<<40))
+	return fold((hookKey ^ (uint64(lanes) | uint64(mask)<<32 | uint64(b2u8(result))<<40)) * mixMul)
 }
 
 func b2u8(b bool) uint8 {

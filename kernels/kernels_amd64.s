@@ -80,309 +80,3236 @@ GLOBL tailmask<>(SB), RODATA|NOPTR, $576
 
 // func evalBatchAVX2(l *uint64, blocks []uint64, hooks []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
-TEXT ·evalBatchAVX2(SB), NOSPLIT, $40-88
+TEXT ·evalBatchAVX2(SB), NOSPLIT, $136-88
 	MOVQ         l+0(FP), AX
 	MOVQ         (AX), CX
-	MOVQ         CX, 8(SP)
+	MOVQ         CX, (SP)
 	MOVQ         48(AX), CX
-	MOVQ         CX, 16(SP)
+	MOVQ         CX, 8(SP)
 	MOVQ         72(AX), CX
-	MOVQ         CX, 24(SP)
+	MOVQ         CX, 16(SP)
 	MOVQ         96(AX), CX
-	MOVQ         CX, 32(SP)
-	MOVQ         ctx+56(FP), AX
-	MOVQ         out_base+64(FP), CX
-	MOVQ         8(AX), DX
-	MOVQ         $0xd6e8feb86659fd93, BX
-	MOVL         16(AX), SI
-	MOVL         20(AX), DI
-	SHLQ         $0x20, DI
-	ORQ          DI, SI
-	VMOVQ        (AX), X0
-	VPINSRQ      $0x01, SI, X0, X0
+	MOVQ         CX, 24(SP)
 	MOVQ         blocks_base+8(FP), AX
-	MOVQ         blocks_len+16(FP), SI
-	SHLQ         $0x04, SI
-	ADDQ         AX, SI
-	MOVQ         SI, (SP)
-	MOVQ         $0x8000000000000000, SI
-	MOVQ         SI, X1
+	MOVQ         AX, 32(SP)
+	MOVQ         blocks_len+16(FP), CX
+	SHLQ         $0x04, CX
+	ADDQ         AX, CX
+	MOVQ         CX, 40(SP)
+	MOVQ         hooks_base+32(FP), AX
+	MOVQ         hooks_len+40(FP), CX
+	MOVQ         CX, 72(SP)
+	IMUL3Q       $0x30, CX, DX
+	MOVQ         DX, 112(SP)
+	IMUL3Q       $0x60, CX, CX
+	ADDQ         AX, CX
+	MOVQ         CX, 48(SP)
+	MOVQ         out_base+64(FP), AX
+	MOVQ         AX, 56(SP)
+	MOVQ         ctx+56(FP), AX
+	MOVQ         8(AX), CX
+	MOVQ         CX, 64(SP)
+	MOVQ         $0xd6e8feb86659fd93, BX
+	MOVL         16(AX), DX
+	MOVL         20(AX), CX
+	SHLQ         $0x20, CX
+	ORQ          CX, DX
+	VMOVQ        (AX), X0
+	VPINSRQ      $0x01, DX, X0, X0
+	MOVQ         $0x8000000000000000, AX
+	MOVQ         AX, X1
 	VPBROADCASTQ X1, Y1
+	MOVQ         hooks_base+32(FP), AX
+	MOVQ         $0x00000000, 88(SP)
 
-avx2_block:
-	MOVL    8(AX), SI
-	MOVL    12(AX), DI
-	MOVL    $0x000000ff, R8
-	BZHIQ   DI, R8, R8
-	CMPL    DI, $0x08
-	JNE     avx2_partial
-	MOVQ    8(SP), R9
-	LEAQ    (R9)(SI*8), R9
-	VMOVDQU (R9), Y2
-	VMOVDQU 32(R9), Y3
-	MOVQ    16(SP), R9
-	LEAQ    (R9)(SI*8), R9
-	VMOVDQU (R9), Y4
-	VMOVDQU 32(R9), Y5
-	MOVQ    24(SP), R9
-	LEAQ    (R9)(SI*8), R9
-	VMOVDQU (R9), Y6
-	VMOVDQU 32(R9), Y7
-	MOVQ    32(SP), R9
-	LEAQ    (R9)(SI*8), R9
-	VMOVDQU (R9), Y8
-	VMOVDQU 32(R9), Y9
-	JMP     avx2_loaded
+evalBatchAVX2_group:
+	MOVL 72(AX), CX
+	ANDL $0x0000000f, CX
+	MOVQ AX, 96(SP)
+	LEAQ 96(AX), DX
+	MOVL $0x00000001, SI
 
-avx2_partial:
-	LEAQ       tailmask<>+0(SB), R9
-	MOVQ       DI, R10
-	SHLQ       $0x06, R10
-	VMOVDQU    (R9)(R10*1), Y8
-	VMOVDQU    32(R9)(R10*1), Y9
-	MOVQ       8(SP), R9
-	LEAQ       (R9)(SI*8), R9
-	VPMASKMOVQ (R9), Y8, Y2
-	VPMASKMOVQ 32(R9), Y9, Y3
-	MOVQ       16(SP), R9
-	LEAQ       (R9)(SI*8), R9
-	VPMASKMOVQ (R9), Y8, Y4
-	VPMASKMOVQ 32(R9), Y9, Y5
-	MOVQ       24(SP), R9
-	LEAQ       (R9)(SI*8), R9
-	VPMASKMOVQ (R9), Y8, Y6
-	VPMASKMOVQ 32(R9), Y9, Y7
-	MOVQ       32(SP), R9
-	LEAQ       (R9)(SI*8), R9
-	VPMASKMOVQ (R9), Y8, Y8
-	VPMASKMOVQ 32(R9), Y9, Y9
+evalBatchAVX2_scan:
+	CMPQ  DX, 48(SP)
+	JAE   evalBatchAVX2_scanned
+	MOVL  72(DX), AX
+	XORL  CX, AX
+	TESTL $0x0000000f, AX
+	JNZ   evalBatchAVX2_scanned
+	ADDQ  $0x00000060, DX
+	INCQ  SI
+	JMP   evalBatchAVX2_scan
 
-avx2_loaded:
-	VPXOR  Y1, Y6, Y6
-	VPXOR  Y1, Y7, Y7
-	MOVQ   (AX), SI
-	MOVQ   hooks_base+32(FP), R9
-	MOVQ   hooks_len+40(FP), R10
-	IMUL3Q $0x60, R10, R10
-	LEAQ   (R9)(R10*1), R10
+evalBatchAVX2_scanned:
+	MOVQ DX, 80(SP)
+	MOVQ SI, 104(SP)
+	CMPL CX, $0x00000000
+	JE   evalBatchAVX2_plan0
+	CMPL CX, $0x00000001
+	JE   evalBatchAVX2_plan1
+	CMPL CX, $0x00000002
+	JE   evalBatchAVX2_plan2
+	CMPL CX, $0x00000003
+	JE   evalBatchAVX2_plan3
+	CMPL CX, $0x00000004
+	JE   evalBatchAVX2_plan4
+	CMPL CX, $0x00000005
+	JE   evalBatchAVX2_plan5
+	CMPL CX, $0x00000006
+	JE   evalBatchAVX2_plan6
+	CMPL CX, $0x00000007
+	JE   evalBatchAVX2_plan7
+	CMPL CX, $0x00000008
+	JE   evalBatchAVX2_plan8
+	CMPL CX, $0x00000009
+	JE   evalBatchAVX2_plan9
+	CMPL CX, $0x0000000a
+	JE   evalBatchAVX2_plan10
+	CMPL CX, $0x0000000b
+	JE   evalBatchAVX2_plan11
+	CMPL CX, $0x0000000c
+	JE   evalBatchAVX2_plan12
+	CMPL CX, $0x0000000d
+	JE   evalBatchAVX2_plan13
+	CMPL CX, $0x0000000e
+	JE   evalBatchAVX2_plan14
+	CMPL CX, $0x0000000f
+	JE   evalBatchAVX2_plan15
 
-avx2_hook:
-	CMPQ         SI, 8(R9)
-	JNE          avx2_miss
-	MOVQ         R8, R11
-	MOVL         72(R9), R12
-	TESTL        $0x00000001, R12
-	JZ           avx2_noS
-	VPBROADCASTQ 16(R9), Y10
-	VPCMPEQQ     Y2, Y10, Y11
-	VPCMPEQQ     Y3, Y10, Y10
-	VMOVMSKPD    Y11, R13
-	VMOVMSKPD    Y10, R14
-	SHLL         $0x04, R14
-	ORL          R14, R13
-	ANDQ         R13, R11
+evalBatchAVX2_plan0:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
 
-avx2_noS:
-	TESTL        $0x00000002, R12
-	JZ           avx2_noO
-	VPBROADCASTQ 24(R9), Y10
-	VPCMPEQQ     Y4, Y10, Y11
-	VPCMPEQQ     Y5, Y10, Y10
-	VMOVMSKPD    Y11, R13
-	VMOVMSKPD    Y10, R14
-	SHLL         $0x04, R14
-	ORL          R14, R13
-	ANDQ         R13, R11
+evalBatchAVX2_plan0_block:
+	MOVL  8(AX), CX
+	MOVL  12(AX), CX
+	MOVQ  (AX), SI
+	MOVL  $0x000000ff, DX
+	BZHIQ CX, DX, DX
+	MOVQ  120(SP), R8
+	MOVQ  128(SP), DI
+	MOVQ  112(SP), R9
+	ADDQ  R9, 120(SP)
+	MOVQ  72(SP), R9
+	ADDQ  R9, 128(SP)
+	MOVQ  96(SP), R9
 
-avx2_noO:
-	TESTL        $0x00000004, R12
-	JZ           avx2_noD
-	VPBROADCASTQ 32(R9), Y10
-	VPCMPEQQ     Y8, Y10, Y11
-	VPCMPEQQ     Y9, Y10, Y10
-	VMOVMSKPD    Y11, R13
-	VMOVMSKPD    Y10, R14
-	SHLL         $0x04, R14
-	ORL          R14, R13
-	ANDQ         R13, R11
-
-avx2_noD:
-	TESTL        $0x00000008, R12
-	JZ           avx2_decide
-	VPBROADCASTQ 56(R9), Y10
-	VPXOR        Y1, Y10, Y10
-	VPBROADCASTQ 64(R9), Y11
-	VPXOR        Y1, Y11, Y11
-	VPCMPGTQ     Y6, Y10, Y12
-	VPCMPGTQ     Y11, Y6, Y13
-	VPOR         Y13, Y12, Y12
-	VPCMPGTQ     Y7, Y10, Y10
-	VPCMPGTQ     Y11, Y7, Y11
-	VPOR         Y11, Y10, Y13
-	VMOVMSKPD    Y12, R12
-	VMOVMSKPD    Y13, R13
-	SHLL         $0x04, R13
-	ORL          R13, R12
-	ANDNQ        R11, R12, R11
-
-avx2_decide:
-	POPCNTQ R11, R12
-	XORL    R13, R13
-	SUBQ    80(R9), R12
-	CMPQ    R12, 88(R9)
-	SETLS   R13
-	SHLQ    $0x08, R13
-	ORQ     R11, R13
-	SHLQ    $0x20, R13
-	ORQ     DI, R13
-
-avx2_write:
-	MOVQ    R13, 40(CX)
-	MOVQ    48(R9), R11
-	XORQ    R13, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(CX)
-	VMOVDQU X0, (CX)
-	MOVQ    DX, 16(CX)
-	INCQ    DX
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R9
-	CMPQ    R9, R10
-	JB      avx2_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, (SP)
-	JB      avx2_block
-	VZEROUPPER
-	RET
-
-avx2_miss:
-	XORL R13, R13
-	JMP  avx2_write
-
-// func evalBatchAVX512(l *uint64, blocks []uint64, hooks []uint64, ctx *uint64, out []uint64)
-// Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·evalBatchAVX512(SB), NOSPLIT, $40-88
-	MOVQ    l+0(FP), AX
-	MOVQ    (AX), CX
-	MOVQ    CX, 8(SP)
-	MOVQ    48(AX), CX
-	MOVQ    CX, 16(SP)
-	MOVQ    72(AX), CX
-	MOVQ    CX, 24(SP)
-	MOVQ    96(AX), CX
-	MOVQ    CX, 32(SP)
-	MOVQ    ctx+56(FP), AX
-	MOVQ    out_base+64(FP), CX
-	MOVQ    8(AX), DX
-	MOVQ    $0xd6e8feb86659fd93, BX
-	MOVL    16(AX), SI
-	MOVL    20(AX), DI
-	SHLQ    $0x20, DI
-	ORQ     DI, SI
-	VMOVQ   (AX), X0
-	VPINSRQ $0x01, SI, X0, X0
-	MOVQ    blocks_base+8(FP), AX
-	MOVQ    blocks_len+16(FP), SI
-	SHLQ    $0x04, SI
-	ADDQ    AX, SI
-	MOVQ    SI, (SP)
-
-avx512_block:
-	MOVL        8(AX), SI
-	MOVL        12(AX), DI
-	MOVL        $0x000000ff, R8
-	BZHIQ       DI, R8, R8
-	KMOVW       R8, K1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(SI*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(SI*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(SI*8), R8
-	VMOVDQU64.Z (R8), K1, Z3
-	MOVQ        32(SP), R8
-	LEAQ        (R8)(SI*8), R8
-	VMOVDQU64.Z (R8), K1, Z4
-	MOVQ        (AX), SI
-	MOVQ        hooks_base+32(FP), R8
-	MOVQ        hooks_len+40(FP), R9
-	IMUL3Q      $0x60, R9, R9
-	LEAQ        (R8)(R9*1), R9
-
-avx512_hook:
-	CMPQ          SI, 8(R8)
-	JNE           avx512_miss
-	MOVL          72(R8), R10
-	KMOVW         K1, K2
-	TESTL         $0x00000001, R10
-	JZ            avx512_noS
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-
-avx512_noS:
-	TESTL         $0x00000002, R10
-	JZ            avx512_noO
-	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
-
-avx512_noO:
-	TESTL         $0x00000004, R10
-	JZ            avx512_noD
-	VPCMPEQQ.BCST 32(R8), Z4, K2, K2
-
-avx512_noD:
-	TESTL        $0x00000008, R10
-	JZ           avx512_mask
-	VPCMPUQ.BCST $0x05, 56(R8), Z3, K2, K2
-	VPCMPUQ.BCST $0x02, 64(R8), Z3, K2, K2
-
-avx512_mask:
-	KMOVW   K2, R10
+evalBatchAVX2_plan0_hook:
+	CMPQ    SI, 8(R9)
+	JNE     evalBatchAVX2_plan0_miss
+	MOVQ    DX, R10
 	POPCNTQ R10, R11
 	XORL    R12, R12
-	SUBQ    80(R8), R11
-	CMPQ    R11, 88(R8)
+	SUBQ    80(R9), R11
+	CMPQ    R11, 88(R9)
 	SETLS   R12
 	SHLQ    $0x08, R12
 	ORQ     R10, R12
 	SHLQ    $0x20, R12
-	ORQ     DI, R12
+	ORQ     CX, R12
 
-avx512_write:
-	MOVQ    R12, 40(CX)
-	MOVQ    48(R8), R10
+evalBatchAVX2_plan0_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
 	XORQ    R12, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
 	XORQ    R11, R10
-	MOVQ    R10, 24(CX)
-	VMOVDQU X0, (CX)
-	MOVQ    DX, 16(CX)
-	INCQ    DX
-	MOVL    4(R8), R11
-	MOVQ    R11, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R8
-	CMPQ    R8, R9
-	JB      avx512_hook
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    DI, 16(R8)
+	INCQ    DI
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan0_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, (SP)
-	JB      avx512_block
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan0_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan0_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan0_write
+
+evalBatchAVX2_plan1:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan1_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan1_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	JMP     evalBatchAVX2_plan1_loaded
+
+evalBatchAVX2_plan1_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y2
+	VMOVDQU    32(R8)(R9*1), Y3
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y2, Y2
+	VPMASKMOVQ 32(R8), Y3, Y3
+
+evalBatchAVX2_plan1_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan1_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan1_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 16(R9), Y3
+	VPCMPEQQ     Y4, Y3, Y5
+	VPCMPEQQ     Y2, Y3, Y3
+	VPACKSSDW    Y3, Y5, Y3
+	VMOVMSKPS    Y3, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan1_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan1_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan1_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan1_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan1_write
+
+evalBatchAVX2_plan2:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan2_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan2_partial
+	MOVQ    8(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	JMP     evalBatchAVX2_plan2_loaded
+
+evalBatchAVX2_plan2_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y2
+	VMOVDQU    32(R8)(R9*1), Y3
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y2, Y2
+	VPMASKMOVQ 32(R8), Y3, Y3
+
+evalBatchAVX2_plan2_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan2_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan2_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 24(R9), Y3
+	VPCMPEQQ     Y4, Y3, Y5
+	VPCMPEQQ     Y2, Y3, Y3
+	VPACKSSDW    Y3, Y5, Y3
+	VMOVMSKPS    Y3, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan2_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan2_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan2_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan2_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan2_write
+
+evalBatchAVX2_plan3:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan3_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan3_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    8(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	JMP     evalBatchAVX2_plan3_loaded
+
+evalBatchAVX2_plan3_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y4
+	VMOVDQU    32(R8)(R9*1), Y5
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y2
+	VPMASKMOVQ 32(R8), Y5, Y3
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y4
+	VPMASKMOVQ 32(R8), Y5, Y5
+
+evalBatchAVX2_plan3_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y6
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan3_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan3_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 16(R9), Y5
+	VPCMPEQQ     Y6, Y5, Y7
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 24(R9), Y5
+	VPCMPEQQ     Y3, Y5, Y7
+	VPCMPEQQ     Y4, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan3_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan3_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan3_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan3_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan3_write
+
+evalBatchAVX2_plan4:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan4_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan4_partial
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	JMP     evalBatchAVX2_plan4_loaded
+
+evalBatchAVX2_plan4_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y2
+	VMOVDQU    32(R8)(R9*1), Y3
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y2, Y2
+	VPMASKMOVQ 32(R8), Y3, Y3
+
+evalBatchAVX2_plan4_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan4_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan4_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 32(R9), Y3
+	VPCMPEQQ     Y4, Y3, Y5
+	VPCMPEQQ     Y2, Y3, Y3
+	VPACKSSDW    Y3, Y5, Y3
+	VMOVMSKPS    Y3, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan4_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan4_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan4_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan4_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan4_write
+
+evalBatchAVX2_plan5:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan5_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan5_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	JMP     evalBatchAVX2_plan5_loaded
+
+evalBatchAVX2_plan5_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y4
+	VMOVDQU    32(R8)(R9*1), Y5
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y2
+	VPMASKMOVQ 32(R8), Y5, Y3
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y4
+	VPMASKMOVQ 32(R8), Y5, Y5
+
+evalBatchAVX2_plan5_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y6
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan5_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan5_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 16(R9), Y5
+	VPCMPEQQ     Y6, Y5, Y7
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(R9), Y5
+	VPCMPEQQ     Y3, Y5, Y7
+	VPCMPEQQ     Y4, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan5_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan5_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan5_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan5_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan5_write
+
+evalBatchAVX2_plan6:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan6_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan6_partial
+	MOVQ    8(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	JMP     evalBatchAVX2_plan6_loaded
+
+evalBatchAVX2_plan6_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y4
+	VMOVDQU    32(R8)(R9*1), Y5
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y2
+	VPMASKMOVQ 32(R8), Y5, Y3
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y4
+	VPMASKMOVQ 32(R8), Y5, Y5
+
+evalBatchAVX2_plan6_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y6
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan6_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan6_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 24(R9), Y5
+	VPCMPEQQ     Y6, Y5, Y7
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(R9), Y5
+	VPCMPEQQ     Y3, Y5, Y7
+	VPCMPEQQ     Y4, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan6_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan6_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan6_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan6_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan6_write
+
+evalBatchAVX2_plan7:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan7_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan7_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    8(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y6
+	VMOVDQU 32(R8), Y7
+	JMP     evalBatchAVX2_plan7_loaded
+
+evalBatchAVX2_plan7_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y6
+	VMOVDQU    32(R8)(R9*1), Y7
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y2
+	VPMASKMOVQ 32(R8), Y7, Y3
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y4
+	VPMASKMOVQ 32(R8), Y7, Y5
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y6
+	VPMASKMOVQ 32(R8), Y7, Y7
+
+evalBatchAVX2_plan7_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y8
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPERM2I128 $0x20, Y7, Y6, Y5
+	VPERM2I128 $0x31, Y7, Y6, Y6
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan7_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan7_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 16(R9), Y7
+	VPCMPEQQ     Y8, Y7, Y9
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 24(R9), Y7
+	VPCMPEQQ     Y3, Y7, Y9
+	VPCMPEQQ     Y4, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(R9), Y7
+	VPCMPEQQ     Y5, Y7, Y9
+	VPCMPEQQ     Y6, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan7_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan7_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan7_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan7_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan7_write
+
+evalBatchAVX2_plan8:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan8_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan8_partial
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	JMP     evalBatchAVX2_plan8_loaded
+
+evalBatchAVX2_plan8_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y2
+	VMOVDQU    32(R8)(R9*1), Y3
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y2, Y2
+	VPMASKMOVQ 32(R8), Y3, Y3
+
+evalBatchAVX2_plan8_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPXOR      Y1, Y4, Y4
+	VPXOR      Y1, Y2, Y2
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan8_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan8_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 56(R9), Y3
+	VPXOR        Y1, Y3, Y3
+	VPBROADCASTQ 64(R9), Y5
+	VPXOR        Y1, Y5, Y5
+	VPCMPGTQ     Y4, Y3, Y6
+	VPCMPGTQ     Y5, Y4, Y7
+	VPOR         Y7, Y6, Y6
+	VPCMPGTQ     Y2, Y3, Y3
+	VPCMPGTQ     Y5, Y2, Y5
+	VPOR         Y5, Y3, Y7
+	VPACKSSDW    Y7, Y6, Y3
+	VMOVMSKPS    Y3, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan8_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan8_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan8_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan8_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan8_write
+
+evalBatchAVX2_plan9:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan9_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan9_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	JMP     evalBatchAVX2_plan9_loaded
+
+evalBatchAVX2_plan9_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y4
+	VMOVDQU    32(R8)(R9*1), Y5
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y2
+	VPMASKMOVQ 32(R8), Y5, Y3
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y4
+	VPMASKMOVQ 32(R8), Y5, Y5
+
+evalBatchAVX2_plan9_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y6
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPXOR      Y1, Y3, Y3
+	VPXOR      Y1, Y4, Y4
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan9_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan9_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 16(R9), Y5
+	VPCMPEQQ     Y6, Y5, Y7
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(R9), Y5
+	VPXOR        Y1, Y5, Y5
+	VPBROADCASTQ 64(R9), Y7
+	VPXOR        Y1, Y7, Y7
+	VPCMPGTQ     Y3, Y5, Y8
+	VPCMPGTQ     Y7, Y3, Y9
+	VPOR         Y9, Y8, Y8
+	VPCMPGTQ     Y4, Y5, Y5
+	VPCMPGTQ     Y7, Y4, Y7
+	VPOR         Y7, Y5, Y9
+	VPACKSSDW    Y9, Y8, Y5
+	VMOVMSKPS    Y5, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan9_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan9_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan9_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan9_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan9_write
+
+evalBatchAVX2_plan10:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan10_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan10_partial
+	MOVQ    8(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	JMP     evalBatchAVX2_plan10_loaded
+
+evalBatchAVX2_plan10_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y4
+	VMOVDQU    32(R8)(R9*1), Y5
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y2
+	VPMASKMOVQ 32(R8), Y5, Y3
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y4
+	VPMASKMOVQ 32(R8), Y5, Y5
+
+evalBatchAVX2_plan10_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y6
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPXOR      Y1, Y3, Y3
+	VPXOR      Y1, Y4, Y4
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan10_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan10_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 24(R9), Y5
+	VPCMPEQQ     Y6, Y5, Y7
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(R9), Y5
+	VPXOR        Y1, Y5, Y5
+	VPBROADCASTQ 64(R9), Y7
+	VPXOR        Y1, Y7, Y7
+	VPCMPGTQ     Y3, Y5, Y8
+	VPCMPGTQ     Y7, Y3, Y9
+	VPOR         Y9, Y8, Y8
+	VPCMPGTQ     Y4, Y5, Y5
+	VPCMPGTQ     Y7, Y4, Y7
+	VPOR         Y7, Y5, Y9
+	VPACKSSDW    Y9, Y8, Y5
+	VMOVMSKPS    Y5, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan10_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan10_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan10_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan10_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan10_write
+
+evalBatchAVX2_plan11:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan11_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan11_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    8(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y6
+	VMOVDQU 32(R8), Y7
+	JMP     evalBatchAVX2_plan11_loaded
+
+evalBatchAVX2_plan11_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y6
+	VMOVDQU    32(R8)(R9*1), Y7
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y2
+	VPMASKMOVQ 32(R8), Y7, Y3
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y4
+	VPMASKMOVQ 32(R8), Y7, Y5
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y6
+	VPMASKMOVQ 32(R8), Y7, Y7
+
+evalBatchAVX2_plan11_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y8
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPERM2I128 $0x20, Y7, Y6, Y5
+	VPERM2I128 $0x31, Y7, Y6, Y6
+	VPXOR      Y1, Y5, Y5
+	VPXOR      Y1, Y6, Y6
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan11_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan11_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 16(R9), Y7
+	VPCMPEQQ     Y8, Y7, Y9
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 24(R9), Y7
+	VPCMPEQQ     Y3, Y7, Y9
+	VPCMPEQQ     Y4, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(R9), Y7
+	VPXOR        Y1, Y7, Y7
+	VPBROADCASTQ 64(R9), Y9
+	VPXOR        Y1, Y9, Y9
+	VPCMPGTQ     Y5, Y7, Y10
+	VPCMPGTQ     Y9, Y5, Y11
+	VPOR         Y11, Y10, Y10
+	VPCMPGTQ     Y6, Y7, Y7
+	VPCMPGTQ     Y9, Y6, Y9
+	VPOR         Y9, Y7, Y11
+	VPACKSSDW    Y11, Y10, Y7
+	VMOVMSKPS    Y7, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan11_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan11_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan11_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan11_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan11_write
+
+evalBatchAVX2_plan12:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan12_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan12_partial
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	JMP     evalBatchAVX2_plan12_loaded
+
+evalBatchAVX2_plan12_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y4
+	VMOVDQU    32(R8)(R9*1), Y5
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y2
+	VPMASKMOVQ 32(R8), Y5, Y3
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y4
+	VPMASKMOVQ 32(R8), Y5, Y5
+
+evalBatchAVX2_plan12_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y6
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPXOR      Y1, Y6, Y6
+	VPXOR      Y1, Y2, Y2
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan12_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan12_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 32(R9), Y5
+	VPCMPEQQ     Y3, Y5, Y7
+	VPCMPEQQ     Y4, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(R9), Y5
+	VPXOR        Y1, Y5, Y5
+	VPBROADCASTQ 64(R9), Y7
+	VPXOR        Y1, Y7, Y7
+	VPCMPGTQ     Y6, Y5, Y8
+	VPCMPGTQ     Y7, Y6, Y9
+	VPOR         Y9, Y8, Y8
+	VPCMPGTQ     Y2, Y5, Y5
+	VPCMPGTQ     Y7, Y2, Y7
+	VPOR         Y7, Y5, Y9
+	VPACKSSDW    Y9, Y8, Y5
+	VMOVMSKPS    Y5, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan12_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan12_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan12_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan12_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan12_write
+
+evalBatchAVX2_plan13:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan13_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan13_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y6
+	VMOVDQU 32(R8), Y7
+	JMP     evalBatchAVX2_plan13_loaded
+
+evalBatchAVX2_plan13_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y6
+	VMOVDQU    32(R8)(R9*1), Y7
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y2
+	VPMASKMOVQ 32(R8), Y7, Y3
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y4
+	VPMASKMOVQ 32(R8), Y7, Y5
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y6
+	VPMASKMOVQ 32(R8), Y7, Y7
+
+evalBatchAVX2_plan13_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y8
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPERM2I128 $0x20, Y7, Y6, Y5
+	VPERM2I128 $0x31, Y7, Y6, Y6
+	VPXOR      Y1, Y3, Y3
+	VPXOR      Y1, Y4, Y4
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan13_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan13_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 16(R9), Y7
+	VPCMPEQQ     Y8, Y7, Y9
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(R9), Y7
+	VPCMPEQQ     Y5, Y7, Y9
+	VPCMPEQQ     Y6, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(R9), Y7
+	VPXOR        Y1, Y7, Y7
+	VPBROADCASTQ 64(R9), Y9
+	VPXOR        Y1, Y9, Y9
+	VPCMPGTQ     Y3, Y7, Y10
+	VPCMPGTQ     Y9, Y3, Y11
+	VPOR         Y11, Y10, Y10
+	VPCMPGTQ     Y4, Y7, Y7
+	VPCMPGTQ     Y9, Y4, Y9
+	VPOR         Y9, Y7, Y11
+	VPACKSSDW    Y11, Y10, Y7
+	VMOVMSKPS    Y7, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan13_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan13_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan13_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan13_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan13_write
+
+evalBatchAVX2_plan14:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan14_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan14_partial
+	MOVQ    8(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y6
+	VMOVDQU 32(R8), Y7
+	JMP     evalBatchAVX2_plan14_loaded
+
+evalBatchAVX2_plan14_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y6
+	VMOVDQU    32(R8)(R9*1), Y7
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y2
+	VPMASKMOVQ 32(R8), Y7, Y3
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y4
+	VPMASKMOVQ 32(R8), Y7, Y5
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y6
+	VPMASKMOVQ 32(R8), Y7, Y7
+
+evalBatchAVX2_plan14_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y8
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPERM2I128 $0x20, Y7, Y6, Y5
+	VPERM2I128 $0x31, Y7, Y6, Y6
+	VPXOR      Y1, Y3, Y3
+	VPXOR      Y1, Y4, Y4
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan14_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan14_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 24(R9), Y7
+	VPCMPEQQ     Y8, Y7, Y9
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(R9), Y7
+	VPCMPEQQ     Y5, Y7, Y9
+	VPCMPEQQ     Y6, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(R9), Y7
+	VPXOR        Y1, Y7, Y7
+	VPBROADCASTQ 64(R9), Y9
+	VPXOR        Y1, Y9, Y9
+	VPCMPGTQ     Y3, Y7, Y10
+	VPCMPGTQ     Y9, Y3, Y11
+	VPOR         Y11, Y10, Y10
+	VPCMPGTQ     Y4, Y7, Y7
+	VPCMPGTQ     Y9, Y4, Y9
+	VPOR         Y9, Y7, Y11
+	VPACKSSDW    Y11, Y10, Y7
+	VMOVMSKPS    Y7, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan14_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan14_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan14_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan14_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan14_write
+
+evalBatchAVX2_plan15:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX2_plan15_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalBatchAVX2_plan15_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    8(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y6
+	VMOVDQU 32(R8), Y7
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y8
+	VMOVDQU 32(R8), Y9
+	JMP     evalBatchAVX2_plan15_loaded
+
+evalBatchAVX2_plan15_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y8
+	VMOVDQU    32(R8)(R9*1), Y9
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y8, Y2
+	VPMASKMOVQ 32(R8), Y9, Y3
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y8, Y4
+	VPMASKMOVQ 32(R8), Y9, Y5
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y8, Y6
+	VPMASKMOVQ 32(R8), Y9, Y7
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y8, Y8
+	VPMASKMOVQ 32(R8), Y9, Y9
+
+evalBatchAVX2_plan15_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y10
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPERM2I128 $0x20, Y7, Y6, Y5
+	VPERM2I128 $0x31, Y7, Y6, Y6
+	VPERM2I128 $0x20, Y9, Y8, Y7
+	VPERM2I128 $0x31, Y9, Y8, Y8
+	VPXOR      Y1, Y5, Y5
+	VPXOR      Y1, Y6, Y6
+	MOVQ       120(SP), R8
+	MOVQ       128(SP), CX
+	MOVQ       112(SP), R9
+	ADDQ       R9, 120(SP)
+	MOVQ       72(SP), R9
+	ADDQ       R9, 128(SP)
+	MOVQ       96(SP), R9
+
+evalBatchAVX2_plan15_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX2_plan15_miss
+	MOVQ         SI, R10
+	VPBROADCASTQ 16(R9), Y9
+	VPCMPEQQ     Y10, Y9, Y11
+	VPCMPEQQ     Y2, Y9, Y9
+	VPACKSSDW    Y9, Y11, Y9
+	VMOVMSKPS    Y9, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 24(R9), Y9
+	VPCMPEQQ     Y3, Y9, Y11
+	VPCMPEQQ     Y4, Y9, Y9
+	VPACKSSDW    Y9, Y11, Y9
+	VMOVMSKPS    Y9, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(R9), Y9
+	VPCMPEQQ     Y7, Y9, Y11
+	VPCMPEQQ     Y8, Y9, Y9
+	VPACKSSDW    Y9, Y11, Y9
+	VMOVMSKPS    Y9, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(R9), Y9
+	VPXOR        Y1, Y9, Y9
+	VPBROADCASTQ 64(R9), Y11
+	VPXOR        Y1, Y11, Y11
+	VPCMPGTQ     Y5, Y9, Y12
+	VPCMPGTQ     Y11, Y5, Y13
+	VPOR         Y13, Y12, Y12
+	VPCMPGTQ     Y6, Y9, Y9
+	VPCMPGTQ     Y11, Y6, Y11
+	VPOR         Y11, Y9, Y13
+	VPACKSSDW    Y13, Y12, Y9
+	VMOVMSKPS    Y9, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX2_plan15_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX2_plan15_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX2_plan15_block
+	JMP     evalBatchAVX2_next
+
+evalBatchAVX2_plan15_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX2_plan15_write
+
+evalBatchAVX2_next:
+	MOVQ 104(SP), SI
+	ADDQ SI, 88(SP)
+	MOVQ 80(SP), AX
+	CMPQ AX, 48(SP)
+	JB   evalBatchAVX2_group
 	VZEROUPPER
 	RET
 
-avx512_miss:
+// func evalBatchAVX512(l *uint64, blocks []uint64, hooks []uint64, ctx *uint64, out []uint64)
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·evalBatchAVX512(SB), NOSPLIT, $136-88
+	MOVQ    l+0(FP), AX
+	MOVQ    (AX), CX
+	MOVQ    CX, (SP)
+	MOVQ    48(AX), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    72(AX), CX
+	MOVQ    CX, 16(SP)
+	MOVQ    96(AX), CX
+	MOVQ    CX, 24(SP)
+	MOVQ    blocks_base+8(FP), AX
+	MOVQ    AX, 32(SP)
+	MOVQ    blocks_len+16(FP), CX
+	SHLQ    $0x04, CX
+	ADDQ    AX, CX
+	MOVQ    CX, 40(SP)
+	MOVQ    hooks_base+32(FP), AX
+	MOVQ    hooks_len+40(FP), CX
+	MOVQ    CX, 72(SP)
+	IMUL3Q  $0x30, CX, DX
+	MOVQ    DX, 112(SP)
+	IMUL3Q  $0x60, CX, CX
+	ADDQ    AX, CX
+	MOVQ    CX, 48(SP)
+	MOVQ    out_base+64(FP), AX
+	MOVQ    AX, 56(SP)
+	MOVQ    ctx+56(FP), AX
+	MOVQ    8(AX), CX
+	MOVQ    CX, 64(SP)
+	MOVQ    $0xd6e8feb86659fd93, BX
+	MOVL    16(AX), DX
+	MOVL    20(AX), CX
+	SHLQ    $0x20, CX
+	ORQ     CX, DX
+	VMOVQ   (AX), X0
+	VPINSRQ $0x01, DX, X0, X0
+	MOVQ    hooks_base+32(FP), AX
+	MOVQ    $0x00000000, 88(SP)
+
+evalBatchAVX512_group:
+	MOVL 72(AX), CX
+	ANDL $0x0000000f, CX
+	MOVQ AX, 96(SP)
+	LEAQ 96(AX), DX
+	MOVL $0x00000001, SI
+
+evalBatchAVX512_scan:
+	CMPQ  DX, 48(SP)
+	JAE   evalBatchAVX512_scanned
+	MOVL  72(DX), AX
+	XORL  CX, AX
+	TESTL $0x0000000f, AX
+	JNZ   evalBatchAVX512_scanned
+	ADDQ  $0x00000060, DX
+	INCQ  SI
+	JMP   evalBatchAVX512_scan
+
+evalBatchAVX512_scanned:
+	MOVQ DX, 80(SP)
+	MOVQ SI, 104(SP)
+	CMPL CX, $0x00000000
+	JE   evalBatchAVX512_plan0
+	CMPL CX, $0x00000001
+	JE   evalBatchAVX512_plan1
+	CMPL CX, $0x00000002
+	JE   evalBatchAVX512_plan2
+	CMPL CX, $0x00000003
+	JE   evalBatchAVX512_plan3
+	CMPL CX, $0x00000004
+	JE   evalBatchAVX512_plan4
+	CMPL CX, $0x00000005
+	JE   evalBatchAVX512_plan5
+	CMPL CX, $0x00000006
+	JE   evalBatchAVX512_plan6
+	CMPL CX, $0x00000007
+	JE   evalBatchAVX512_plan7
+	CMPL CX, $0x00000008
+	JE   evalBatchAVX512_plan8
+	CMPL CX, $0x00000009
+	JE   evalBatchAVX512_plan9
+	CMPL CX, $0x0000000a
+	JE   evalBatchAVX512_plan10
+	CMPL CX, $0x0000000b
+	JE   evalBatchAVX512_plan11
+	CMPL CX, $0x0000000c
+	JE   evalBatchAVX512_plan12
+	CMPL CX, $0x0000000d
+	JE   evalBatchAVX512_plan13
+	CMPL CX, $0x0000000e
+	JE   evalBatchAVX512_plan14
+	CMPL CX, $0x0000000f
+	JE   evalBatchAVX512_plan15
+
+evalBatchAVX512_plan0:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan0_block:
+	MOVL  8(AX), CX
+	MOVL  12(AX), CX
+	MOVQ  (AX), SI
+	MOVL  $0x000000ff, DX
+	BZHIQ CX, DX, DX
+	MOVQ  120(SP), R8
+	MOVQ  128(SP), DI
+	MOVQ  112(SP), R9
+	ADDQ  R9, 120(SP)
+	MOVQ  72(SP), R9
+	ADDQ  R9, 128(SP)
+	MOVQ  96(SP), R9
+
+evalBatchAVX512_plan0_hook:
+	CMPQ    SI, 8(R9)
+	JNE     evalBatchAVX512_plan0_miss
+	MOVQ    DX, R10
+	POPCNTQ R10, R11
+	XORL    R12, R12
+	SUBQ    80(R9), R11
+	CMPQ    R11, 88(R9)
+	SETLS   R12
+	SHLQ    $0x08, R12
+	ORQ     R10, R12
+	SHLQ    $0x20, R12
+	ORQ     CX, R12
+
+evalBatchAVX512_plan0_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    DI, 16(R8)
+	INCQ    DI
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan0_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan0_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan0_miss:
 	XORL R12, R12
-	JMP  avx512_write
+	JMP  evalBatchAVX512_plan0_write
+
+evalBatchAVX512_plan1:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan1_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan1_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan1_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan1_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan1_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan1_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan1_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan1_write
+
+evalBatchAVX512_plan2:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan2_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        8(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan2_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan2_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 24(R9), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan2_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan2_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan2_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan2_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan2_write
+
+evalBatchAVX512_plan3:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan3_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        8(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan3_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan3_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan3_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan3_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan3_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan3_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan3_write
+
+evalBatchAVX512_plan4:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan4_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        24(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan4_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan4_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 32(R9), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan4_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan4_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan4_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan4_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan4_write
+
+evalBatchAVX512_plan5:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan5_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        24(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan5_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan5_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan5_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan5_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan5_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan5_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan5_write
+
+evalBatchAVX512_plan6:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan6_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        8(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        24(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan6_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan6_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 24(R9), Z1, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan6_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan6_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan6_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan6_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan6_write
+
+evalBatchAVX512_plan7:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan7_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        8(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        24(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z3
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan7_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan7_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan7_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan7_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan7_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan7_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan7_write
+
+evalBatchAVX512_plan8:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan8_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        16(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan8_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalBatchAVX512_plan8_miss
+	MOVQ         SI, R10
+	KMOVW        K1, K2
+	VPCMPUQ.BCST $0x05, 56(R9), Z1, K2, K2
+	VPCMPUQ.BCST $0x02, 64(R9), Z1, K2, K2
+	KMOVW        K2, R10
+	POPCNTQ      R10, R11
+	XORL         R12, R12
+	SUBQ         80(R9), R11
+	CMPQ         R11, 88(R9)
+	SETLS        R12
+	SHLQ         $0x08, R12
+	ORQ          R10, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalBatchAVX512_plan8_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan8_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan8_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan8_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan8_write
+
+evalBatchAVX512_plan9:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan9_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        16(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan9_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan9_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan9_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan9_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan9_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan9_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan9_write
+
+evalBatchAVX512_plan10:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan10_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        8(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        16(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan10_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan10_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 24(R9), Z1, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan10_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan10_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan10_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan10_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan10_write
+
+evalBatchAVX512_plan11:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan11_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        8(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        16(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z3
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan11_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan11_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z3, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan11_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan11_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan11_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan11_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan11_write
+
+evalBatchAVX512_plan12:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan12_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        16(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        24(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan12_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan12_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan12_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan12_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan12_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan12_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan12_write
+
+evalBatchAVX512_plan13:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan13_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        16(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        24(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z3
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan13_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan13_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan13_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan13_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan13_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan13_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan13_write
+
+evalBatchAVX512_plan14:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan14_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        8(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        16(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        24(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z3
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan14_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan14_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 24(R9), Z1, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan14_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan14_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan14_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan14_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan14_write
+
+evalBatchAVX512_plan15:
+	MOVQ   88(SP), AX
+	MOVQ   64(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 128(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   56(SP), AX
+	MOVQ   AX, 120(SP)
+	MOVQ   32(SP), AX
+
+evalBatchAVX512_plan15_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z1
+	MOVQ        8(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z2
+	MOVQ        16(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z3
+	MOVQ        24(SP), R8
+	LEAQ        (R8)(CX*8), R8
+	VMOVDQU64.Z (R8), K1, Z4
+	MOVQ        120(SP), R8
+	MOVQ        128(SP), CX
+	MOVQ        112(SP), R9
+	ADDQ        R9, 120(SP)
+	MOVQ        72(SP), R9
+	ADDQ        R9, 128(SP)
+	MOVQ        96(SP), R9
+
+evalBatchAVX512_plan15_hook:
+	CMPQ          DI, 8(R9)
+	JNE           evalBatchAVX512_plan15_miss
+	MOVQ          SI, R10
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z3, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	XORL          R12, R12
+	SUBQ          80(R9), R11
+	CMPQ          R11, 88(R9)
+	SETLS         R12
+	SHLQ          $0x08, R12
+	ORQ           R10, R12
+	SHLQ          $0x20, R12
+	ORQ           DX, R12
+
+evalBatchAVX512_plan15_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R10
+	XORQ    R12, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x60, R9
+	CMPQ    R9, 80(SP)
+	JB      evalBatchAVX512_plan15_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 40(SP)
+	JB      evalBatchAVX512_plan15_block
+	JMP     evalBatchAVX512_next
+
+evalBatchAVX512_plan15_miss:
+	XORL R12, R12
+	JMP  evalBatchAVX512_plan15_write
+
+evalBatchAVX512_next:
+	MOVQ 104(SP), SI
+	ADDQ SI, 88(SP)
+	MOVQ 80(SP), AX
+	CMPQ AX, 48(SP)
+	JB   evalBatchAVX512_group
+	VZEROUPPER
+	RET

@@ -525,11 +525,10 @@ decide:
 	TST $32, R20
 	CSEL NE, R25, R17, R17
 hash:
-	// word = lanes | mask<<32 | result<<40; a_hash = round(key ^ word)
+	// word = lanes | mask<<32 | result<<40; a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
 	ORR R21<<32, R23, R24
 	ORR R17<<40, R24, R24
 	EOR R19, R24, R26
-	EOR R26>>32, R26, R26
 	MUL R10, R26, R26
 	EOR R26>>32, R26, R26
 	// receipt: 48 bytes in three pairs

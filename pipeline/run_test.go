@@ -226,13 +226,16 @@ func TestConfigValidate(t *testing.T) {
 
 // TestRunAllocatesNothingPerTick measures a whole run, every stage (ingest
 // from rows, beat, warm path with its parked numbers, emit): the extra
-// beats of a run twice as long allocate nothing.
+// beats of a run twice as long allocate nothing. The runtime itself may
+// allocate a few times a run (scheduling varies), so the bound is one
+// allocation per 20 beats; anything the pipeline did per beat, or per
+// parked row, would be far above it.
 func TestRunAllocatesNothingPerTick(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Out, cfg.Receipts = discard{}, discard{}
 	p := newTestPipeline(t, cfg, DemoHooks)
 	var buf bytes.Buffer
-	if err := WriteDemo(&buf, 4000); err != nil {
+	if err := WriteDemo(&buf, 20000); err != nil {
 		t.Fatal(err)
 	}
 	rows := encode(t, p, strings.ReplaceAll(buf.String(), "<not an iri>", "<http://example.org/x>"))
@@ -253,8 +256,7 @@ func TestRunAllocatesNothingPerTick(t *testing.T) {
 	if parked == 0 || fullC <= halfC {
 		t.Fatalf("the run parks %d rows over %d beats: the test does not exercise the warm path", parked, fullC)
 	}
-	// A few allocations per run (goroutines, channels) are setup; per beat, none.
-	if perTick := float64(int64(fullA)-int64(halfA)) / float64(fullC-halfC); perTick > 0.1 {
+	if perTick := float64(int64(fullA)-int64(halfA)) / float64(fullC-halfC); perTick > 0.05 {
 		t.Errorf("%.2f allocations per beat (%d over %d extra beats), want 0", perTick, int64(fullA)-int64(halfA), fullC-halfC)
 	}
 }

@@ -265,11 +265,10 @@ func hook(a *asm) {
 	a.op("CSEL", "NE", le, res, res)
 
 	a.label("hash")
-	a.comment("word = lanes | mask<<32 | result<<40; a_hash = round(key ^ word)")
+	a.comment("word = lanes | mask<<32 | result<<40; a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32")
 	a.op("ORR", fmt.Sprintf("%v<<%d", mask, layout.RcptMaskShift), lns, word)
 	a.op("ORR", fmt.Sprintf("%v<<%d", res, layout.RcptResultShift), word, word)
 	a.op("EOR", key, word, hashed)
-	a.op("EOR", fmt.Sprintf("%v>>32", hashed), hashed, hashed)
 	a.op("MUL", rMix, hashed, hashed)
 	a.op("EOR", fmt.Sprintf("%v>>32", hashed), hashed, hashed)
 

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/knhk/knhk/gen/internal/layout"
+)
+
+// avx2 compares 8 rows as two YMM registers per lane; unsigned order is
+// signed order after flipping the sign bit. The rows are loaded as [0-3]
+// [4-7] and swapped to [0 1 4 5] [2 3 6 7] once per block, so that one
+// VPACKSSDW of the two compare results and one VMOVMSKPS give the 8 row bits
+// in order.
+type avx2 struct {
+	tail  Mem              // load masks: entry n (64 bytes) has lanes 0..n-1 set
+	sign  VecVirtual       // 1<<63 in every lane
+	lanes [4][2]VecVirtual // the loaded rows of laneS, laneO, laneV, laneD
+}
+
+func newAVX2() *avx2 {
+	a := &avx2{tail: GLOBL("tailmask", RODATA|NOPTR)}
+	for n := 0; n <= 8; n++ {
+		for lane := 0; lane < 8; lane++ {
+			v := uint64(0)
+			if lane < n {
+				v = ^uint64(0)
+			}
+			DATA(n*64+lane*8, U64(v))
+		}
+	}
+	return a
+}
+
+func (a *avx2) setup() {
+	a.sign = YMM()
+	bias := GP64()
+	MOVQ(U64(1<<63), bias)
+	MOVQ(bias, a.sign.AsX())
+	VPBROADCASTQ(a.sign.AsX(), a.sign)
+}
+
+// planLanes lists the lanes plan compares.
+func planLanes(plan int) []int {
+	var ls []int
+	for _, l := range []struct{ bit, lane int }{{layout.PlanS, laneS}, {layout.PlanO, laneO}, {layout.PlanV, laneV}, {layout.PlanD, laneD}} {
+		if plan&l.bit != 0 {
+			ls = append(ls, l.lane)
+		}
+	}
+	return ls
+}
+
+func (a *avx2) load(k *kernel, plan int, off GPVirtual) {
+	ls := planLanes(plan)
+	if len(ls) == 0 {
+		return
+	}
+	for _, l := range ls {
+		a.lanes[l] = [2]VecVirtual{YMM(), YMM()}
+	}
+	// A full block is two plain loads per lane. A shorter one uses masked
+	// loads: rows past the run are neither read nor faulted on.
+	partial, loaded := k.label(fmt.Sprintf("plan%d_partial", plan)), k.label(fmt.Sprintf("plan%d_loaded", plan))
+	CMPL(k.n.As32(), U8(8))
+	JNE(LabelRef(partial))
+	for _, l := range ls {
+		p := k.laneBase(l)
+		VMOVDQU(Mem{Base: p}, a.lanes[l][0])
+		VMOVDQU(Mem{Base: p, Disp: 32}, a.lanes[l][1])
+	}
+	JMP(LabelRef(loaded))
+	Label(partial)
+	tm, n64 := GP64(), GP64()
+	LEAQ(a.tail, tm)
+	MOVQ(k.n, n64)
+	SHLQ(Imm(6), n64)
+	m0, m1 := YMM(), YMM()
+	VMOVDQU(Mem{Base: tm, Index: n64, Scale: 1}, m0)
+	VMOVDQU(Mem{Base: tm, Index: n64, Scale: 1, Disp: 32}, m1)
+	for _, l := range ls {
+		p := k.laneBase(l)
+		VPMASKMOVQ(Mem{Base: p}, m0, a.lanes[l][0])
+		VPMASKMOVQ(Mem{Base: p, Disp: 32}, m1, a.lanes[l][1])
+	}
+	Label(loaded)
+	for _, l := range ls {
+		x, y := a.lanes[l][0], a.lanes[l][1]
+		lo, hi := YMM(), YMM()
+		VPERM2I128(U8(0x20), y, x, lo) // rows 0 1 4 5
+		VPERM2I128(U8(0x31), y, x, hi) // rows 2 3 6 7
+		a.lanes[l] = [2]VecVirtual{lo, hi}
+	}
+	if plan&layout.PlanV != 0 {
+		v := a.lanes[laneV]
+		VPXOR(a.sign, v[0], v[0])
+		VPXOR(a.sign, v[1], v[1])
+	}
+}
+
+func (a *avx2) match(k *kernel, plan int, m GPVirtual) {
+	for _, f := range []struct{ bit, lane, disp int }{
+		{layout.PlanS, laneS, layout.HookS}, {layout.PlanO, laneO, layout.HookO}, {layout.PlanD, laneD, layout.HookDT},
+	} {
+		if plan&f.bit == 0 {
+			continue
+		}
+		c, x, y := YMM(), YMM(), YMM()
+		VPBROADCASTQ(Mem{Base: k.h, Disp: f.disp}, c)
+		VPCMPEQQ(a.lanes[f.lane][0], c, x)
+		VPCMPEQQ(a.lanes[f.lane][1], c, y)
+		movmask(x, y, m, false)
+	}
+	if plan&layout.PlanV != 0 {
+		v := a.lanes[laneV]
+		lo, hi, x, y, z, w := YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
+		VPBROADCASTQ(Mem{Base: k.h, Disp: layout.HookVLo}, lo)
+		VPXOR(a.sign, lo, lo)
+		VPBROADCASTQ(Mem{Base: k.h, Disp: layout.HookVHi}, hi)
+		VPXOR(a.sign, hi, hi)
+		// Out of range: lo > V or V > hi.
+		VPCMPGTQ(v[0], lo, x)
+		VPCMPGTQ(hi, v[0], y)
+		VPOR(y, x, x)
+		VPCMPGTQ(v[1], lo, z)
+		VPCMPGTQ(hi, v[1], w)
+		VPOR(w, z, y)
+		movmask(x, y, m, true)
+	}
+}
+
+// movmask folds the lane masks x (rows 0 1 4 5) and y (rows 2 3 6 7) into
+// m: m &= bits, or m &^= bits when clear is set.
+func movmask(x, y VecVirtual, m GPVirtual, clear bool) {
+	z := YMM()
+	VPACKSSDW(y, x, z) // dword i of z: row i (two words of the row's mask)
+	a := GP32()
+	VMOVMSKPS(z, a)
+	if clear {
+		ANDNQ(m, a.As64(), m)
+	} else {
+		ANDQ(a.As64(), m)
+	}
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/knhk/knhk/gen/internal/layout"
+)
+
+// avx512 compares 8 rows as one ZMM register per lane into mask registers:
+// zeroing masked loads read only the run's rows, each compare narrows the
+// running row mask, and VPCMPUQ compares unsigned.
+type avx512 struct {
+	run   OpmaskVirtual // the block's rows
+	lanes [4]VecVirtual // the loaded rows of laneS, laneO, laneV, laneD
+}
+
+func newAVX512() *avx512 { return &avx512{} }
+
+func (a *avx512) setup() {}
+
+func (a *avx512) load(k *kernel, plan int, off GPVirtual) {
+	ls := planLanes(plan)
+	if len(ls) == 0 {
+		return
+	}
+	a.run = K()
+	KMOVW(k.runmask.As32(), a.run)
+	for _, l := range ls {
+		a.lanes[l] = ZMM()
+		VMOVDQU64_Z(Mem{Base: k.laneBase(l)}, a.run, a.lanes[l])
+	}
+}
+
+func (a *avx512) match(k *kernel, plan int, m GPVirtual) {
+	if plan == 0 {
+		return
+	}
+	cur := K()
+	KMOVW(a.run, cur)
+	for _, f := range []struct{ bit, lane, disp int }{
+		{layout.PlanS, laneS, layout.HookS}, {layout.PlanO, laneO, layout.HookO}, {layout.PlanD, laneD, layout.HookDT},
+	} {
+		if plan&f.bit != 0 {
+			VPCMPEQQ_BCST(Mem{Base: k.h, Disp: f.disp}, a.lanes[f.lane], cur, cur)
+		}
+	}
+	if plan&layout.PlanV != 0 {
+		VPCMPUQ_BCST(Imm(5), Mem{Base: k.h, Disp: layout.HookVLo}, a.lanes[laneV], cur, cur) // V >= lo
+		VPCMPUQ_BCST(Imm(2), Mem{Base: k.h, Disp: layout.HookVHi}, a.lanes[laneV], cur, cur) // V <= hi
+	}
+	KMOVW(cur, m.As32())
+}

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/knhk/knhk/gen/internal/layout"
+)
+
+// isa is what differs between the AVX2 and the AVX-512 kernel.
+type isa interface {
+	// setup emits the per-call constants.
+	setup()
+	// load emits the loads of the lanes that plan compares, for the block of
+	// k.n rows at row off.
+	load(k *kernel, plan int, off GPVirtual)
+	// match emits m &= the rows whose lanes match the hook at k.h, per plan.
+	match(k *kernel, plan int, m GPVirtual)
+}
+
+// planBits is the part of Hook.plan that decides the code: the lanes compared.
+const planBits = layout.PlanS | layout.PlanO | layout.PlanD | layout.PlanV
+
+// The lanes in the order of kernel.bases.
+const (
+	laneS = iota
+	laneO
+	laneV
+	laneD
+)
+
+// kernel holds the registers and stack slots of one generated kernel.
+type kernel struct {
+	name string
+
+	// On the stack, set once per call or per group: the hook loop needs the
+	// registers.
+	bases                  Mem // the S, O, V, D data pointers
+	blocksBase, blocksEnd  Mem
+	hooksEnd               Mem
+	outBase, spanBase, nh  Mem
+	groupEnd, groupIndex   Mem // the group's end and the index of its first hook
+	groupStart, groupCount Mem
+	outStride              Mem // nh * RcptSize: from one block's receipts to the next's
+	blockOut, blockSpan    Mem // the group's first receipt (and its span) of the next block
+
+	mul                  GPVirtual  // the hash multiplier
+	fixed                VecVirtual // the receipt's first 16 bytes: CycleID, ShardID, Ticks
+	h, out, span, pred   GPVirtual
+	blk, n, runmask, off GPVirtual // the block, its length, row mask and offset
+	w                    GPVirtual // the receipt word at RcptLanes
+}
+
+func (k *kernel) label(s string) string { return k.name + "_" + s }
+
+// generate emits one kernel: the groups of same-plan hooks, each with a
+// block loop and a hook loop specialised to its plan.
+func generate(name string, x isa) {
+	TEXT(name, NOSPLIT, asmSignature)
+	k := &kernel{name: name}
+	k.prologue()
+	x.setup()
+
+	g := GP64()
+	Load(Param("hooks").Base(), g)
+	MOVQ(U32(0), k.groupIndex)
+	Label(k.label("group"))
+	// The group: the hooks from g on whose compare plans equal g's.
+	plan, t := GP32(), GP32()
+	e, cnt := GP64(), GP64()
+	MOVL(Mem{Base: g, Disp: layout.HookPlan}, plan)
+	ANDL(U32(planBits), plan)
+	MOVQ(g, k.groupStart)
+	LEAQ(Mem{Base: g, Disp: layout.HookSize}, e)
+	MOVL(U32(1), cnt.As32())
+	Label(k.label("scan"))
+	CMPQ(e, k.hooksEnd)
+	JAE(LabelRef(k.label("scanned")))
+	MOVL(Mem{Base: e, Disp: layout.HookPlan}, t)
+	XORL(plan, t)
+	TESTL(U32(planBits), t)
+	JNZ(LabelRef(k.label("scanned")))
+	ADDQ(U32(layout.HookSize), e)
+	INCQ(cnt)
+	JMP(LabelRef(k.label("scan")))
+	Label(k.label("scanned"))
+	MOVQ(e, k.groupEnd)
+	MOVQ(cnt, k.groupCount)
+
+	// Dispatch once per group on the plan.
+	for p := 0; p <= planBits; p++ {
+		CMPL(plan, U32(p))
+		JE(LabelRef(k.label(fmt.Sprintf("plan%d", p))))
+	}
+	for p := 0; p <= planBits; p++ {
+		k.planLoop(x, p)
+	}
+
+	Label(k.label("next"))
+	MOVQ(k.groupCount, cnt)
+	ADDQ(cnt, k.groupIndex)
+	MOVQ(k.groupEnd, g)
+	CMPQ(g, k.hooksEnd)
+	JB(LabelRef(k.label("group")))
+	VZEROUPPER()
+	RET()
+}
+
+// prologue loads the arguments into registers and stack slots.
+func (k *kernel) prologue() {
+	k.bases = AllocLocal(32)
+	k.blocksBase, k.blocksEnd, k.hooksEnd = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	k.outBase, k.spanBase, k.nh = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	k.groupEnd, k.groupIndex, k.groupStart, k.groupCount = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	k.outStride, k.blockOut, k.blockSpan = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+
+	// The lanes' data pointers, once: reloading them through l for every
+	// block would put two dependent loads in front of each block's rows.
+	l, p := GP64(), GP64()
+	Load(Param("l"), l)
+	for i, lane := range []int{layout.LanesS, layout.LanesO, layout.LanesV, layout.LanesD} {
+		MOVQ(Mem{Base: l, Disp: lane}, p)
+		MOVQ(p, k.bases.Offset(8*i))
+	}
+	b, n := GP64(), GP64()
+	Load(Param("blocks").Base(), b)
+	MOVQ(b, k.blocksBase)
+	Load(Param("blocks").Len(), n)
+	SHLQ(Imm(4), n) // * RunSize
+	ADDQ(b, n)
+	MOVQ(n, k.blocksEnd)
+	h, nh := GP64(), GP64()
+	Load(Param("hooks").Base(), h)
+	Load(Param("hooks").Len(), nh)
+	MOVQ(nh, k.nh)
+	st := GP64()
+	IMUL3Q(Imm(layout.RcptSize), nh, st)
+	MOVQ(st, k.outStride)
+	IMUL3Q(Imm(layout.HookSize), nh, nh)
+	ADDQ(h, nh)
+	MOVQ(nh, k.hooksEnd)
+	o := GP64()
+	Load(Param("out").Base(), o)
+	MOVQ(o, k.outBase)
+
+	ctx, s, sb := GP64(), GP64(), GP64()
+	Load(Param("ctx"), ctx)
+	MOVQ(Mem{Base: ctx, Disp: layout.CtxSpanBase}, s)
+	MOVQ(s, k.spanBase)
+	k.mul = GP64()
+	MOVQ(U64(layout.MixMul), k.mul)
+	k.fixed = XMM()
+	MOVL(Mem{Base: ctx, Disp: layout.CtxShardID}, sb.As32())
+	MOVL(Mem{Base: ctx, Disp: layout.CtxBudget}, s.As32())
+	SHLQ(Imm(layout.RcptTicksShift), s)
+	ORQ(s, sb)
+	VMOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, k.fixed)
+	VPINSRQ(Imm(1), sb, k.fixed, k.fixed)
+}
+
+// laneBase returns the address of row k.off of lane i (laneS...).
+func (k *kernel) laneBase(i int) GPVirtual {
+	p := GP64()
+	MOVQ(k.bases.Offset(8*i), p)
+	LEAQ(Mem{Base: p, Index: k.off, Scale: 8}, p)
+	return p
+}
+
+// planLoop emits the loop of a group whose hooks compare the lanes of plan:
+// for every block, its lanes loaded once, every hook of the group.
+func (k *kernel) planLoop(x isa, plan int) {
+	name := func(s string) string { return k.label(fmt.Sprintf("plan%d%s", plan, s)) }
+	Label(name(""))
+	// The group's receipts start at index groupIndex of the first block's.
+	gi, t := GP64(), GP64()
+	MOVQ(k.groupIndex, gi)
+	MOVQ(k.spanBase, t)
+	ADDQ(gi, t)
+	MOVQ(t, k.blockSpan)
+	IMUL3Q(Imm(layout.RcptSize), gi, gi)
+	ADDQ(k.outBase, gi)
+	MOVQ(gi, k.blockOut)
+	k.blk = GP64()
+	MOVQ(k.blocksBase, k.blk)
+	Label(name("_block"))
+	k.off, k.n, k.runmask, k.pred = GP64(), GP64(), GP64(), GP64()
+	MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, k.off.As32())
+	MOVL(Mem{Base: k.blk, Disp: layout.RunLen}, k.n.As32())
+	MOVQ(Mem{Base: k.blk, Disp: layout.RunPred}, k.pred)
+	MOVL(U32(0xff), k.runmask.As32())
+	BZHIQ(k.n, k.runmask, k.runmask)
+	x.load(k, plan, k.off)
+
+	// This block's receipts for the group: index b*nh + groupIndex on.
+	k.span, k.out = GP64(), GP64()
+	MOVQ(k.blockOut, k.out)
+	MOVQ(k.blockSpan, k.span)
+	s := GP64()
+	MOVQ(k.outStride, s)
+	ADDQ(s, k.blockOut)
+	MOVQ(k.nh, s)
+	ADDQ(s, k.blockSpan)
+	k.h = GP64()
+	MOVQ(k.groupStart, k.h)
+
+	Label(name("_hook"))
+	CMPQ(k.pred, Mem{Base: k.h, Disp: layout.HookPred})
+	JNE(LabelRef(name("_miss")))
+	m := GP64()
+	MOVQ(k.runmask, m)
+	x.match(k, plan, m)
+	k.finish(name, m)
+
+	ADDQ(Imm(layout.RunSize), k.blk)
+	CMPQ(k.blk, k.blocksEnd)
+	JB(LabelRef(name("_block")))
+	JMP(LabelRef(k.label("next")))
+
+	// A hook of another predicate examines nothing and is false: its
+	// receipt word is 0.
+	Label(name("_miss"))
+	XORL(k.w.As32(), k.w.As32())
+	JMP(LabelRef(name("_write")))
+}
+
+// finish decides the hook from the mask m, writes its receipt and advances
+// to the next hook of the group.
+func (k *kernel) finish(name func(string) string, m GPVirtual) {
+	// The decision is a range of match counts: c-clo <= cspan.
+	c := GP64()
+	k.w = GP64()
+	POPCNTQ(m, c)
+	XORL(k.w.As32(), k.w.As32())
+	SUBQ(Mem{Base: k.h, Disp: layout.HookCLo}, c)
+	CMPQ(c, Mem{Base: k.h, Disp: layout.HookCSpan})
+	SETLS(k.w.As8())
+	// The word at RcptLanes: lanes | mask<<32 | result<<40.
+	SHLQ(Imm(layout.RcptResultShift-layout.RcptMaskShift), k.w)
+	ORQ(m, k.w)
+	SHLQ(Imm(layout.RcptMaskShift), k.w)
+	ORQ(k.n, k.w)
+
+	Label(name("_write"))
+	MOVQ(k.w, Mem{Base: k.out, Disp: layout.RcptLanes})
+	// a_hash = fold((key ^ word) * MixMul), fold(x) = x ^ x>>32.
+	x, t := GP64(), GP64()
+	MOVQ(Mem{Base: k.h, Disp: layout.HookKey}, x)
+	XORQ(k.w, x)
+	IMULQ(k.mul, x)
+	MOVQ(x, t)
+	SHRQ(Imm(32), t)
+	XORQ(t, x)
+	MOVQ(x, Mem{Base: k.out, Disp: layout.RcptAHash})
+
+	VMOVDQU(k.fixed, Mem{Base: k.out, Disp: layout.RcptCycleID})
+	MOVQ(k.span, Mem{Base: k.out, Disp: layout.RcptSpanID})
+	INCQ(k.span)
+	MOVL(Mem{Base: k.h, Disp: layout.HookID}, t.As32()) // ActualTicks = 0
+	MOVQ(t, Mem{Base: k.out, Disp: layout.RcptHookID})
+
+	ADDQ(Imm(layout.RcptSize), k.out)
+	ADDQ(Imm(layout.HookSize), k.h)
+	CMPQ(k.h, k.groupEnd)
+	JB(LabelRef(name("_hook")))
+}
