@@ -1,9 +1,11 @@
 package hooks
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -84,6 +86,9 @@ func Parse(r io.Reader) ([]Def, error) {
 
 // Registry holds bound hooks grouped by predicate, so that the hooks of a
 // run's predicate are one contiguous slice ready for [kernels.EvalBatch].
+// Within a predicate the hooks are ordered by operation (stably): the
+// assembly kernels evaluate each run of hooks that compare the same lanes
+// with one loop, so fewer, longer runs are faster.
 type Registry struct {
 	hooks []kernels.Hook
 	defs  []*Def
@@ -111,6 +116,7 @@ func NewRegistry(defs []Def, r Resolver) (*Registry, error) {
 	}
 	reg := &Registry{span: make(map[uint64][2]int, len(preds))}
 	for _, p := range preds {
+		slices.SortStableFunc(byPred[p], func(a, b bound) int { return cmp.Compare(a.h.Op(), b.h.Op()) })
 		start := len(reg.hooks)
 		for _, b := range byPred[p] {
 			reg.hooks = append(reg.hooks, b.h)

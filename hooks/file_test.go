@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -88,5 +89,35 @@ func TestRegistryResolverError(t *testing.T) {
 	_, err = NewRegistry(defs, failingResolver{terms.NewHasher(terms.DefaultKey)})
 	if err == nil || err.Error() != `hook "big-amount": collision` {
 		t.Fatalf("NewRegistry with a failing resolver: %v", err)
+	}
+}
+
+func TestRegistryOrdersByOperation(t *testing.T) {
+	defs, err := Parse(strings.NewReader(`
+[[hook]]
+name = "a"
+query = "ASK { <http://ex/a> <http://ex/p> ?o }"
+[[hook]]
+name = "big"
+query = "ASK { ?s <http://ex/p> ?o FILTER(?o > 3) }"
+[[hook]]
+name = "b"
+query = "ASK { <http://ex/b> <http://ex/p> ?o }"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := terms.NewHasher(terms.DefaultKey)
+	reg, err := NewRegistry(defs, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, ds := reg.ForPred(h.Sum([]byte("<http://ex/p>")))
+	var got []string
+	for i := range hs {
+		got = append(got, fmt.Sprintf("%s:%d:%v", ds[i].Name, hs[i].ID(), hs[i].Op()))
+	}
+	if want := "a:0:ASK_SP b:2:ASK_SP big:1:COMPARE_O_GT"; strings.Join(got, " ") != want {
+		t.Errorf("ForPred = %s, want %s", strings.Join(got, " "), want)
 	}
 }
