@@ -21,8 +21,15 @@ func Combine(hooks []Hook, i int, out []Receipt) bool {
 	for j := i; j < len(out); j += len(hooks) {
 		n += bits.OnesCount8(out[j].Mask)
 	}
-	return decideCount(&hooks[i], uint64(n))
+	return Decide(&hooks[i], uint64(n))
 }
+
+// Decide returns the exact answer of h over a batch in which n rows in all
+// matched its pattern (the summed popcounts of its receipts' masks): what
+// [Combine] returns once it has summed them. It is branch-free, so a caller
+// that sums every hook's matches in one pass over the receipts decides all
+// its hooks with no per-operation switch.
+func Decide(h *Hook, n uint64) bool { return n-h.clo <= h.cspan }
 
 func decideCount(h *Hook, c uint64) bool {
 	switch h.op {
