@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"math/bits"
+	"slices"
 	"unsafe"
 
 	"github.com/knhk/knhk/asm"
@@ -72,6 +73,11 @@ type beat struct {
 	actions  []ring.Assertion
 	tasks    []warmTask // this tick's work for the warm worker
 
+	// What reflex needs of each predicate's hooks besides the kernel hooks
+	// (by index in tab.preds), and its per-run scratch: each hook's matches.
+	forms  []predForms
+	counts [MaxHooksPerPredicate]uint64
+
 	// Counters, read after the run.
 	hist        histogram // ticks per evaluation of each kernel call (ActualTicks)
 	stageHist   histogram // ticks per evaluation of each beat's whole reflex stage
@@ -80,6 +86,14 @@ type beat struct {
 	fired       uint64
 	overBudget  uint64
 	decided     int // parked rows decided without the warm worker
+}
+
+// predForms is the query forms of one predicate's hooks as bit sets: bit j
+// stands for hook j of the predicate's batch. A hook in neither set is an
+// ASK, which fires.
+type predForms struct {
+	construct uint64
+	selects   uint64
 }
 
 // alignedLanes returns n uint64s whose first element is 64-byte aligned.
@@ -116,6 +130,17 @@ func newBeat(cfg *Config, tab *hookTable) *beat {
 	// Per tick: SELECT values (<= r*per), parked rows (<= r), the end.
 	b.tasks = make([]warmTask, 0, r*(per+1)+1)
 	b.kctx = kernels.Context{ShardID: cfg.ShardID, Budget: cfg.Budget}
+	b.forms = make([]predForms, len(tab.preds))
+	for pi := range tab.preds {
+		for j := range tab.preds[pi].hooks {
+			switch tab.info[tab.preds[pi].hooks[j].ID()].form {
+			case hooks.Construct:
+				b.forms[pi].construct |= 1 << j
+			case hooks.Select:
+				b.forms[pi].selects |= 1 << j
+			}
+		}
+	}
 	return b
 }
 
@@ -251,9 +276,6 @@ func (b *beat) reflex() error {
 			return err
 		}
 		per := (t + uint64(n) - 1) / uint64(n)
-		for i := range out {
-			out[i].ActualTicks = uint32(min(per, 1<<32-1))
-		}
 		b.hist.add(per, uint64(n))
 		if per > uint64(b.cfg.Budget) {
 			b.overBudget += uint64(n)
@@ -263,23 +285,43 @@ func (b *beat) reflex() error {
 		b.evaluations += uint64(n)
 		b.hookEvals += uint64(nh)
 
-		var pending uint64
-		for j := range hs {
-			id := hs[j].ID()
-			in := &b.tab.info[id]
-			switch in.form {
-			case hooks.Construct:
-				b.construct(in, out, nh, j)
-			case hooks.Select:
-				b.selectValues(id, out, nh, j)
-			default:
-				if kernels.Combine(hs, j, out) {
-					b.fire(run.Pred, out, nh, j)
-				} else if in.isCmp {
-					pending |= 1 << j
-				}
+		// One pass over the receipts, block by block: each gets the call's
+		// ActualTicks, and each hook's matches are summed.
+		at := uint32(min(per, 1<<32-1))
+		cnt := b.counts[:nh]
+		clear(cnt)
+		for i := 0; i < len(out); i += nh {
+			blk := out[i : i+nh]
+			c := cnt[:len(blk)]
+			for h := range blk {
+				blk[h].ActualTicks = at
+				c[h] += uint64(bits.OnesCount8(blk[h].Mask))
 			}
 		}
+		// yes: bit j set when hook j holds over the whole run.
+		var yes uint64
+		hs = hs[:len(cnt)]
+		for j, c := range cnt {
+			if kernels.Decide(&hs[j], c) {
+				yes |= 1 << j
+			}
+		}
+		// Fires and CONSTRUCT triples in hook order, then SELECT values.
+		forms := b.forms[pi]
+		for m := yes &^ forms.selects; m != 0; m &= m - 1 {
+			j := bits.TrailingZeros64(m)
+			if forms.construct>>j&1 != 0 {
+				b.construct(&b.tab.info[hs[j].ID()], out, nh, j, int(cnt[j]))
+			} else {
+				b.fire(run.Pred, out, nh, j, at)
+			}
+		}
+		for m := yes & forms.selects; m != 0; m &= m - 1 {
+			j := bits.TrailingZeros64(m)
+			b.selectValues(hs[j].ID(), out, nh, j, int(cnt[j]))
+		}
+		// A COMPARE hook is an ASK: it is pending where it does not hold.
+		pending := ph.compare &^ yes
 		// Flagged rows: the kernels decided them false (V == 0); a COMPARE
 		// hook still false needs the exact check.
 		for _, row := range runParked {
@@ -303,63 +345,103 @@ func (b *beat) reflex() error {
 
 // fire records that hook j of the batch fired: one action whose triple is
 // the first matching row (none when the answer holds over no match, as
-// COUNT_SP_LE can), with the hook's receipts merged.
-func (b *beat) fire(pred uint64, out []kernels.Receipt, nh, j int) {
-	a := ring.Assertion{P: pred, Receipt: out[j]}
-	found := false
-	for bi, blk := range b.blocks {
-		r := &out[bi*nh+j]
-		if bi > 0 {
-			a.Receipt.Ticks = max(a.Receipt.Ticks, r.Ticks)
-			a.Receipt.ActualTicks = max(a.Receipt.ActualTicks, r.ActualTicks)
-			a.Receipt.Lanes += r.Lanes
-			a.Receipt.SpanID ^= r.SpanID
-			a.Receipt.AHash ^= r.AHash
-		}
-		if !found && r.Mask != 0 {
-			row := int(blk.Off) + bits.TrailingZeros8(r.Mask)
-			a.S, a.O = b.lanes.S[row], b.lanes.O[row]
-			found = true
+// COUNT_SP_LE can), with the hook's receipts merged ([kernels.Merge] over
+// receipts j, j+nh, ...). Every receipt of the batch carries ActualTicks at,
+// so that is their maximum.
+func (b *beat) fire(pred uint64, out []kernels.Receipt, nh, j int, at uint32) {
+	r0 := &out[j]
+	ticks, lanes, span, hash := r0.Ticks, r0.Lanes, r0.SpanID, r0.AHash
+	for i := j + nh; i < len(out); i += nh {
+		r := &out[i]
+		ticks = max(ticks, r.Ticks)
+		lanes += r.Lanes
+		span ^= r.SpanID
+		hash ^= r.AHash
+	}
+	var s, o uint64
+	for bi := range b.blocks {
+		if m := out[bi*nh+j].Mask; m != 0 {
+			row := int(b.blocks[bi].Off) + bits.TrailingZeros8(m)
+			s, o = b.lanes.S[row], b.lanes.O[row]
+			break
 		}
 	}
-	a.Receipt.Mask, a.Receipt.Result = 0, true
-	b.actions = append(b.actions, a)
+	b.actions = append(b.actions, ring.Assertion{S: s, P: pred, O: o, Receipt: kernels.Receipt{
+		CycleID: r0.CycleID, ShardID: r0.ShardID, Ticks: ticks, SpanID: span, AHash: hash,
+		HookID: r0.HookID, ActualTicks: at, Lanes: lanes, Result: true,
+	}})
 	b.fired++
 }
 
 // construct makes the template triple of hook j for every row it matched,
-// each with the receipt of its block.
-func (b *beat) construct(in *hookInfo, out []kernels.Receipt, nh, j int) {
+// n in all, each with the receipt of its block. Each term of the template is
+// (S & ms) | (O & mo) | c, with the masks all ones or zero and c the
+// constant's id (0 unless the term is a constant), so the loop never
+// branches on the template.
+func (b *beat) construct(in *hookInfo, out []kernels.Receipt, nh, j, n int) {
+	var ms, mo [3]uint64
+	for k, src := range in.templ {
+		ms[k] = -uint64(b2u(src == hooks.FromS))
+		mo[k] = -uint64(b2u(src == hooks.FromO))
+	}
+	c := in.constID
+	acts := slices.Grow(b.actions, n)
+	at := len(acts)
+	acts = acts[:at+n]
+	dst := acts[at:]
+	i := 0
 	for bi, blk := range b.blocks {
 		r := &out[bi*nh+j]
+		if r.Mask == 0 {
+			continue
+		}
+		// Runs start on 8-row boundaries of lanes whose length is a
+		// multiple of 8: a block's 8 rows are in range.
+		S := (*[kernels.BlockLanes]uint64)(b.lanes.S[blk.Off:])
+		O := (*[kernels.BlockLanes]uint64)(b.lanes.O[blk.Off:])
 		for m := r.Mask; m != 0; m &= m - 1 {
-			row := int(blk.Off) + bits.TrailingZeros8(m)
-			var t [3]uint64
-			for k, src := range in.templ {
-				switch src {
-				case hooks.FromS:
-					t[k] = b.lanes.S[row]
-				case hooks.FromO:
-					t[k] = b.lanes.O[row]
-				default:
-					t[k] = in.constID[k]
-				}
-			}
-			b.actions = append(b.actions, ring.Assertion{S: t[0], P: t[1], O: t[2], Receipt: *r})
+			x := bits.TrailingZeros8(m) & 7
+			s, o := S[x], O[x]
+			a := &dst[i]
+			i++
+			a.S = s&ms[0] | o&mo[0] | c[0]
+			a.P = s&ms[1] | o&mo[1] | c[1]
+			a.O = s&ms[2] | o&mo[2] | c[2]
+			a.Receipt = *r
 		}
 	}
+	b.actions = acts
 }
 
-// selectValues parks the objects SELECT_SP hook j matched for the warm
-// worker, which gathers them (any number: SELECT has no budget).
-func (b *beat) selectValues(id uint32, out []kernels.Receipt, nh, j int) {
+// b2u returns 1 for true and 0 for false.
+func b2u(v bool) uint8 {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// selectValues parks the n objects SELECT_SP hook id (hook j of the batch)
+// matched for the warm worker, which gathers them (any number: SELECT has
+// no budget).
+func (b *beat) selectValues(id uint32, out []kernels.Receipt, nh, j, n int) {
+	tasks := slices.Grow(b.tasks, n)
+	at := len(tasks)
+	tasks = tasks[:at+n]
+	dst := tasks[at:]
+	S, P, O := b.lanes.S, b.lanes.P, b.lanes.O
+	cycle := b.cycle
+	i := 0
 	for bi, blk := range b.blocks {
 		for m := out[bi*nh+j].Mask; m != 0; m &= m - 1 {
 			row := int(blk.Off) + bits.TrailingZeros8(m)
-			b.tasks = append(b.tasks, warmTask{kind: warmSelect, hook: id, cycle: b.cycle,
-				s: b.lanes.S[row], p: b.lanes.P[row], o: b.lanes.O[row]})
+			t := &dst[i]
+			i++
+			t.kind, t.pred, t.hook, t.pending, t.cycle = warmSelect, 0, id, 0, cycle
+			t.s, t.p, t.o = S[row], P[row], O[row]
 		}
 	}
+	b.tasks = tasks
 }
 
 // tick runs one beat over the rows of cycle b.cycle (segs, in place in the
