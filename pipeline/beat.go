@@ -435,6 +435,8 @@ func (b *beat) selectValues(id uint32, out []kernels.Receipt, nh, j, n int) {
 	for bi, blk := range b.blocks {
 		for m := out[bi*nh+j].Mask; m != 0; m &= m - 1 {
 			row := int(blk.Off) + bits.TrailingZeros8(m)
+			// Field by field, every field: the slot holds an old task, and a
+			// composite literal would be built on the stack and copied.
 			t := &dst[i]
 			i++
 			t.kind, t.pred, t.hook, t.pending, t.cycle = warmSelect, 0, id, 0, cycle
