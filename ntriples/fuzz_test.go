@@ -3,7 +3,6 @@ package ntriples
 import (
 	"bytes"
 	"testing"
-	"testing/iotest"
 )
 
 // FuzzParse checks that the parser never panics, that Read counts add up,
@@ -42,7 +41,6 @@ func FuzzParse(f *testing.F) {
 		if s.Read != s.Accepted+s.Rejected || s.Accepted != len(orig) || s.Rejected != len(p.Rejects()) {
 			t.Fatalf("stats do not add up: %+v, %d rejects", s, len(p.Rejects()))
 		}
-		checkBatches(t, data, quads, canon, p)
 		p2 := NewParser(bytes.NewReader(canon), Options{Quads: quads, Strict: true})
 		var again []byte
 		i := 0
@@ -68,32 +66,4 @@ func cloneQuad(q *Quad) Quad {
 		return Term{Kind: t.Kind, Value: bytes.Clone(t.Value), Datatype: bytes.Clone(t.Datatype), Lang: bytes.Clone(t.Lang)}
 	}
 	return Quad{c(q.Subject), c(q.Predicate), c(q.Object), c(q.Graph)}
-}
-
-// checkBatches parses data with NextBatch, three bytes per read, and
-// compares the whole of each batch, once parsed, with what p (which used
-// Next) produced: the canonical lines canon, its rejects and its counts.
-func checkBatches(t *testing.T, data []byte, quads bool, canon []byte, p *Parser) {
-	b := NewParser(iotest.HalfReader(bytes.NewReader(data)), Options{Quads: quads})
-	b.buf = b.buf[:16]
-	qs, lines := make([]Quad, 5), make([]int, 5)
-	var got []byte
-	last := 0
-	for n := b.NextBatch(qs, lines); n > 0; n = b.NextBatch(qs, lines) {
-		for i := range qs[:n] {
-			got = AppendQuad(got, &qs[i])
-			if lines[i] <= last || lines[i] > b.Stats().Lines {
-				t.Fatalf("line %d after line %d (%d read)", lines[i], last, b.Stats().Lines)
-			}
-			last = lines[i]
-		}
-	}
-	if b.Err() != nil || !bytes.Equal(got, canon) || b.Stats() != p.Stats() || len(b.Rejects()) != len(p.Rejects()) {
-		t.Fatalf("batches differ: err %v, stats %+v vs %+v\n%s\n%s", b.Err(), b.Stats(), p.Stats(), got, canon)
-	}
-	for i, r := range b.Rejects() {
-		if r.Error() != p.Rejects()[i].Error() || !bytes.Equal(r.Text, p.Rejects()[i].Text) {
-			t.Fatalf("reject %d: %v vs %v", i, r, p.Rejects()[i])
-		}
-	}
 }

@@ -33,10 +33,9 @@ func (p *Parser) fail(at int, msg string, found bool) bool {
 	return false
 }
 
-// parseLine parses one line into q. stmt is false for a blank or comment
-// line; ok is false when the line is bad (see p.fail*). With hold set, the
-// bytes decoded for earlier lines of the batch are kept (see Parser.next).
-func (p *Parser) parseLine(l []byte, q *Quad, hold bool) (stmt, ok bool) {
+// parseLine parses one line into p.q. stmt is false for a blank or comment
+// line; ok is false when the line is bad (see p.fail*).
+func (p *Parser) parseLine(l []byte) (stmt, ok bool) {
 	i := skipWS(l, 0)
 	if i == len(l) {
 		return false, true
@@ -44,13 +43,11 @@ func (p *Parser) parseLine(l []byte, q *Quad, hold bool) (stmt, ok bool) {
 	if l[i] == '#' {
 		return false, p.comment(l, i)
 	}
-	if !hold {
-		p.scratch = p.scratch[:0]
+	if cap(p.scratch) < len(l) {
+		p.scratch = make([]byte, 0, len(l)+len(l)/2)
 	}
-	if cap(p.scratch)-len(p.scratch) < len(l) {
-		// a new array: earlier statements of the batch keep the old one
-		p.scratch = make([]byte, 0, 2*cap(p.scratch)+len(l)+len(l)/2)
-	}
+	p.scratch = p.scratch[:0]
+	q := &p.q
 
 	if i, ok = p.term(l, i, &q.Subject, false, "an IRI or blank node as subject"); !ok {
 		return true, false

@@ -84,43 +84,13 @@ func NewParser(r io.Reader, opt Options) *Parser {
 // one. It returns false at the end of input, on a read error, or (in strict
 // mode) at the first bad line; [Parser.Err] tells which.
 func (p *Parser) Next() bool {
-	return p.next(&p.q, false)
-}
-
-// NextBatch parses up to len(qs) further accepted statements into qs and
-// returns how many; it returns 0 where [Parser.Next] would return false.
-// Unlike Next's, the slices of all n statements stay valid together, until
-// the next call to Next or NextBatch, so that a consumer can work on many
-// statements at once (the terms package overlaps their dictionary
-// lookups). When lines is not nil, lines[i] is set to the line number of
-// qs[i]; it must be at least as long as qs. A batch may be cut short where
-// the parser must read more input.
-func (p *Parser) NextBatch(qs []Quad, lines []int) int {
-	n := 0
-	for n < len(qs) {
-		if !p.next(&qs[n], n > 0) {
-			break
-		}
-		if lines != nil {
-			lines[n] = p.stats.Lines
-		}
-		n++
-	}
-	return n
-}
-
-// next parses the next accepted statement into q. With hold set, the
-// statements parsed before it in a batch must stay valid: it keeps the
-// decoded bytes in scratch and, rather than read more input (which moves
-// the buffer), returns false.
-func (p *Parser) next(q *Quad, hold bool) bool {
 	for p.err == nil {
-		line, st := p.nextLine(hold)
-		if st != lineOK {
+		line, ok := p.nextLine()
+		if !ok {
 			return false
 		}
 		p.stats.Lines++
-		stmt, good := p.parseLine(line, q, hold)
+		stmt, good := p.parseLine(line)
 		if good {
 			if stmt {
 				p.stats.Read++
@@ -183,17 +153,9 @@ func describe(line []byte, i int) string {
 	return fmt.Sprintf("%q", r)
 }
 
-// What nextLine found.
-const (
-	lineOK   = iota
-	lineEnd  // end of input or a read error
-	lineMore // the next line needs more input, which hold forbids reading
-)
-
 // nextLine returns the next line without its ending. A line ends at LF, CR
-// or CRLF, so a file of lone CRs has as many lines as CRs. With hold set it
-// does not read more input (see next).
-func (p *Parser) nextLine(hold bool) ([]byte, int) {
+// or CRLF, so a file of lone CRs has as many lines as CRs.
+func (p *Parser) nextLine() ([]byte, bool) {
 	from := p.pos // buf[pos:from] holds no LF
 	i := -1       // index of the LF after pos
 	for {
@@ -201,21 +163,18 @@ func (p *Parser) nextLine(hold bool) ([]byte, int) {
 			i = from + k - p.pos
 			break
 		}
-		if hold && (p.end-p.pos > p.opt.MaxLineBytes || !p.eof) {
-			return nil, lineMore
-		}
 		if p.end-p.pos > p.opt.MaxLineBytes {
 			return p.skipLongLine()
 		}
 		if p.eof {
 			if p.pos == p.end {
-				return nil, lineEnd
+				return nil, false
 			}
 			break
 		}
 		seen := p.end - p.pos
 		if !p.fill() {
-			return nil, lineEnd
+			return nil, false
 		}
 		from = p.pos + seen
 	}
@@ -227,7 +186,7 @@ func (p *Parser) nextLine(hold bool) ([]byte, int) {
 	if j := bytes.IndexByte(line, '\r'); j >= 0 && (j < len(line)-1 || i < 0) {
 		// a lone CR ends the line; what follows it is read again
 		p.pos = start + j + 1
-		return line[:j], lineOK
+		return line[:j], true
 	} else if j >= 0 {
 		line = line[:j] // CRLF
 	}
@@ -235,27 +194,27 @@ func (p *Parser) nextLine(hold bool) ([]byte, int) {
 	if i < 0 {
 		p.pos = p.end
 	}
-	return line, lineOK
+	return line, true
 }
 
 // skipLongLine rejects a line longer than MaxLineBytes, discards input up to
 // its end, and returns the line after it.
-func (p *Parser) skipLongLine() ([]byte, int) {
+func (p *Parser) skipLongLine() ([]byte, bool) {
 	p.stats.Lines++
 	p.stats.Read++
 	p.failAt, p.failMsg, p.found = p.opt.MaxLineBytes, fmt.Sprintf("line longer than %d bytes", p.opt.MaxLineBytes), false
 	p.reject(p.buf[p.pos : p.pos+p.opt.MaxLineBytes])
 	if p.err != nil {
-		return nil, lineEnd
+		return nil, false
 	}
 	for {
 		if k := bytes.IndexByte(p.buf[p.pos:p.end], '\n'); k >= 0 {
 			p.pos += k + 1
-			return p.nextLine(false)
+			return p.nextLine()
 		}
 		p.pos = p.end
 		if p.eof || !p.fill() {
-			return nil, lineEnd
+			return nil, false
 		}
 	}
 }
