@@ -226,10 +226,11 @@ func TestConfigValidate(t *testing.T) {
 
 // TestRunAllocatesNothingPerTick measures a whole run, every stage (ingest
 // from rows, beat, warm path with its parked numbers, emit): the extra
-// beats of a run twice as long allocate nothing. The runtime itself may
-// allocate a few times a run (scheduling varies), so the bound is one
-// allocation per 20 beats; anything the pipeline did per beat, or per
-// parked row, would be far above it.
+// beats of a run twice as long allocate nothing. The runtime allocates now
+// and then on its own (a sudog cache refilled when a goroutine blocks, a GC
+// worker started), a few times in some runs and none in others, so each
+// size takes the fewest of three runs; anything the pipeline did per beat
+// or per parked row would show in all three.
 func TestRunAllocatesNothingPerTick(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Out, cfg.Receipts = discard{}, discard{}
@@ -240,15 +241,19 @@ func TestRunAllocatesNothingPerTick(t *testing.T) {
 	}
 	rows := encode(t, p, strings.ReplaceAll(buf.String(), "<not an iri>", "<http://example.org/x>"))
 	run := func(rows []terms.Row) (mallocs, cycles, parked uint64) {
-		var m0, m1 runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&m0)
-		s, err := p.RunRows(context.Background(), rows)
-		runtime.ReadMemStats(&m1)
-		if err != nil {
-			t.Fatal(err)
+		mallocs = ^uint64(0)
+		for range 3 {
+			var m0, m1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&m0)
+			s, err := p.RunRows(context.Background(), rows)
+			runtime.ReadMemStats(&m1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mallocs, cycles, parked = min(mallocs, m1.Mallocs-m0.Mallocs), s.Cycles, uint64(s.Parked)
 		}
-		return m1.Mallocs - m0.Mallocs, s.Cycles, uint64(s.Parked)
+		return mallocs, cycles, parked
 	}
 	run(rows) // warm-up: arenas and buffers reach their size
 	halfA, halfC, _ := run(rows[:len(rows)/2])
@@ -256,7 +261,7 @@ func TestRunAllocatesNothingPerTick(t *testing.T) {
 	if parked == 0 || fullC <= halfC {
 		t.Fatalf("the run parks %d rows over %d beats: the test does not exercise the warm path", parked, fullC)
 	}
-	if perTick := float64(int64(fullA)-int64(halfA)) / float64(fullC-halfC); perTick > 0.05 {
-		t.Errorf("%.2f allocations per beat (%d over %d extra beats), want 0", perTick, int64(fullA)-int64(halfA), fullC-halfC)
+	if extra := int64(fullA) - int64(halfA); extra > 0 {
+		t.Errorf("%d allocations over %d extra beats (%.2f per beat), want 0", extra, fullC-halfC, float64(extra)/float64(fullC-halfC))
 	}
 }
