@@ -53,7 +53,7 @@ func BenchmarkParse(b *testing.B) {
 	triples := 0
 	for b.Loop() {
 		r.Reset(data)
-		*p = Parser{r: r, opt: p.opt, buf: p.buf, scratch: p.scratch, iriMemo: p.iriMemo, iriMemoLen: p.iriMemoLen}
+		*p = Parser{r: r, opt: p.opt, buf: p.buf, scratch: p.scratch, iriMemo: p.iriMemo, iriMemoLen: p.iriMemoLen, iriMemoSerial: p.iriMemoSerial, serialNext: p.serialNext, serialEnd: p.serialEnd}
 		for p.Next() {
 		}
 		if p.Err() != nil || len(p.Rejects()) != 0 {

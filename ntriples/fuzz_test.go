@@ -24,8 +24,20 @@ func FuzzParse(f *testing.F) {
 		p := NewParser(bytes.NewReader(data), Options{Quads: quads})
 		var canon []byte
 		var orig []Quad
+		serials := map[uint64]string{}
+		checkSerials := func(q *Quad) {
+			for _, term := range []*Term{&q.Subject, &q.Predicate, &q.Object, &q.Graph} {
+				if s := term.Serial(); s != 0 {
+					if old, ok := serials[s]; ok && old != term.String() {
+						t.Fatalf("serial %#x: %s and %s", s, old, term)
+					}
+					serials[s] = term.String()
+				}
+			}
+		}
 		for p.Next() {
 			q := p.Quad()
+			checkSerials(q)
 			for _, term := range []*Term{&q.Subject, &q.Predicate, &q.Object, &q.Graph} {
 				if c := term.Canonical(); c != nil && !bytes.Equal(c, AppendTerm(nil, term)) {
 					t.Fatalf("Canonical() = %q, AppendTerm gives %q", c, AppendTerm(nil, term))
@@ -46,6 +58,7 @@ func FuzzParse(f *testing.F) {
 		i := 0
 		for ; p2.Next(); i++ {
 			q := p2.Quad()
+			checkSerials(q)
 			o := &orig[i]
 			if !q.Subject.Equal(&o.Subject) || !q.Predicate.Equal(&o.Predicate) || !q.Object.Equal(&o.Object) || !q.Graph.Equal(&o.Graph) {
 				t.Fatalf("statement %d changed: %v became %v", i, *o, *q)

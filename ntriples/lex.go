@@ -141,6 +141,7 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 		memo = int(iriMemoIndex(v))
 		if int(p.iriMemoLen[memo]) == k && string(p.iriMemo[memo*iriMemoMax:memo*iriMemoMax+k]) == string(v) {
 			t.set(IRI, v, l[i:start+k+1])
+			t.serial = p.iriMemoSerial[memo]
 			return start + k + 1, true
 		}
 	}
@@ -203,6 +204,8 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 		t.canon = l[i : j+1]
 		if memo >= 0 {
 			p.iriMemoLen[memo] = uint8(copy(p.iriMemo[memo*iriMemoMax:(memo+1)*iriMemoMax], value))
+			t.serial = p.newSerial(memo)
+			p.iriMemoSerial[memo] = t.serial
 		}
 	}
 	return j + 1, true
@@ -212,7 +215,7 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 // Field by field, because a composite literal of Term compiles to a zeroed
 // temporary and a copy, which costs more than the parse of a short IRI.
 func (t *Term) set(k Kind, v, canon []byte) {
-	t.Kind, t.Value, t.Datatype, t.Lang, t.canon = k, v, nil, nil, canon
+	t.Kind, t.Value, t.Datatype, t.Lang, t.canon, t.serial = k, v, nil, nil, canon, 0
 }
 
 // absolute reports whether iri starts with a scheme: ALPHA *(ALPHA / DIGIT /

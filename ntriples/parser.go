@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -61,10 +62,14 @@ type Parser struct {
 	// valid IRIs read lately (see iri); nil in ParseTerm's parser
 	iriMemo    []byte
 	iriMemoLen [1 << iriMemoBits]uint8
-	q          Quad
-	stats      Stats
-	err        error
-	rejects    []*SyntaxError
+	// the serial of each memo entry's text (see Term.Serial), and the rest
+	// of the parser's block of serials
+	iriMemoSerial         [1 << iriMemoBits]uint64
+	serialNext, serialEnd uint64
+	q                     Quad
+	stats                 Stats
+	err                   error
+	rejects               []*SyntaxError
 
 	// the failure of the current line, turned into a SyntaxError by reject
 	failAt  int
@@ -217,6 +222,26 @@ func (p *Parser) skipLongLine() ([]byte, bool) {
 			return nil, false
 		}
 	}
+}
+
+// serials is the end of the serials handed out to parsers so far, in
+// blocks of serialBlock, so that a serial is unique in the process (until
+// 2^64 of them have been handed out).
+var serials atomic.Uint64
+
+const serialBlock = 1 << 32
+
+// newSerial returns a new serial for the text of memo entry memo: its low
+// bits are memo, so that the live entries of a parser have distinct low
+// bits, which a cache indexed by them can use.
+func (p *Parser) newSerial(memo int) uint64 {
+	if p.serialNext == p.serialEnd {
+		p.serialNext = serials.Add(serialBlock) // never 0
+		p.serialEnd = p.serialNext + serialBlock
+	}
+	s := p.serialNext | uint64(memo)
+	p.serialNext += 1 << iriMemoBits
+	return s
 }
 
 // fill moves the unread bytes to the front of the buffer, grows it if it is

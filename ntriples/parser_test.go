@@ -301,3 +301,54 @@ func TestIRIMemo(t *testing.T) {
 		t.Errorf("got %v, %d rejects; want %v, 2 rejects", got, len(p.Rejects()), want)
 	}
 }
+
+// TestSerial checks that IRIs get serials that stand for their text: the
+// same for a repeated IRI, different for IRIs that displace each other in
+// the memo, and across parsers; none for other terms or a changed term.
+func TestSerial(t *testing.T) {
+	var a, b string // two IRIs with one memo entry
+	seen := map[uint64]string{}
+	for i := 0; a == ""; i++ {
+		s := fmt.Sprintf("http://ex/%d", i)
+		if o, ok := seen[iriMemoIndex([]byte(s))]; ok {
+			a, b = o, s
+		}
+		seen[iriMemoIndex([]byte(s))] = s
+	}
+	var src strings.Builder
+	for range 3 {
+		fmt.Fprintf(&src, "<%s> <%s> \"x\" .\n<%s> <%s> _:b .\n", a, a, b, a)
+	}
+	text := map[uint64]string{}
+	check := func(p *Parser) {
+		for p.Next() {
+			q := p.Quad()
+			for _, term := range []*Term{&q.Subject, &q.Predicate, &q.Object} {
+				s := term.Serial()
+				if s == 0 {
+					if term.Kind == IRI {
+						t.Fatalf("%s: no serial", term)
+					}
+					continue
+				}
+				if old, ok := text[s]; ok && old != term.String() {
+					t.Fatalf("serial %#x: %s and %s", s, old, term)
+				}
+				text[s] = term.String()
+			}
+		}
+	}
+	check(NewParser(strings.NewReader(src.String()), Options{}))
+	n := len(text)
+	check(NewParser(strings.NewReader(src.String()), Options{}))
+	if n < 3 || len(text) < 2*n {
+		t.Errorf("%d serials, then %d after a second parser", n, len(text))
+	}
+	p := NewParser(strings.NewReader("<http://ex/s> <http://ex/p> <http://ex/o> .\n"), Options{})
+	p.Next()
+	q := p.Quad()
+	q.Object.Value = q.Subject.Value
+	if q.Subject.Serial() == 0 || q.Object.Serial() != 0 {
+		t.Errorf("serials %#x, %#x after changing the object", q.Subject.Serial(), q.Object.Serial())
+	}
+}

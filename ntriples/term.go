@@ -55,6 +55,22 @@ type Term struct {
 	// canon is the term's source text when the parser read it in canonical
 	// form, so that [Term.Canonical] need not rebuild it.
 	canon []byte
+	// serial is the parser's serial of an IRI's text (see [Term.Serial]).
+	serial uint64
+}
+
+// Serial returns a number that stands for the text of t, or 0. A parser
+// numbers the IRIs it remembers (those it reads often, such as predicates,
+// come from its memo without a scan): two terms with one nonzero serial
+// are the same IRI, across parsers, for the life of the process. So a
+// consumer may cache what it derives from an IRI by serial, without
+// hashing or comparing its bytes. An IRI read otherwise, any other kind of
+// term, and a term built or changed since it was read have serial 0.
+func (t *Term) Serial() uint64 {
+	if t.Kind == IRI && len(t.canon) == len(t.Value)+2 && at(t.canon[1:], t.Value) {
+		return t.serial
+	}
+	return 0
 }
 
 // Canonical returns the canonical N-Triples form of t without copying when

@@ -36,7 +36,15 @@ type Encoder struct {
 	lastDTID uint64
 	strID    uint64 // id of <xsd:string>, 0 until first needed
 	langID   uint64 // id of <rdf:langString>, 0 until first needed
+
+	// ids of IRIs the parser gave serials (see [ntriples.Term.Serial]),
+	// indexed by the serial's low bits: an IRI the parser found in its memo
+	// gets its id here, without Canonical, hashing or a byte compare.
+	serials [256]serialID
 }
+
+// serialID is an IRI's id under its parser serial (0: a free entry).
+type serialID struct{ serial, id uint64 }
 
 // Doc returns the encoder's document number.
 func (e *Encoder) Doc() uint64 { return e.doc }
@@ -98,6 +106,17 @@ func (e *Encoder) fixedID(id *uint64, iri string) (uint64, error) {
 }
 
 func (e *Encoder) id(t *ntriples.Term) (uint64, error) {
+	if s := t.Serial(); s != 0 {
+		c := &e.serials[s%uint64(len(e.serials))]
+		if c.serial == s {
+			return c.id, nil
+		}
+		id, err := e.d.intern(t.Canonical()) // an IRI with a serial was read canonical
+		if err == nil {
+			*c = serialID{s, id}
+		}
+		return id, err
+	}
 	if t.Kind == ntriples.Blank {
 		e.buf = appendBlankKey(e.buf[:0], t.Value, e.doc)
 		return e.d.intern(e.buf)

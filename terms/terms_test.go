@@ -304,3 +304,53 @@ func FuzzShortInteger(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodeSerial encodes IRIs that the parser numbers (see
+// ntriples.Term.Serial), from two parsers with one encoder, and checks
+// every id against Hasher.TermID; a forged collision is still reported
+// when the IRI first comes by serial.
+func TestEncodeSerial(t *testing.T) {
+	h := NewHasher(DefaultKey)
+	d := NewDictionary(h)
+	e := d.NewDocument()
+	var src strings.Builder
+	for i := range 600 {
+		fmt.Fprintf(&src, "<http://ex/s%d> <http://ex/p> <http://ex/o%d> .\n", i%7, i%300)
+	}
+	for range 2 {
+		p := ntriples.NewParser(strings.NewReader(src.String()), ntriples.Options{})
+		var r Row
+		for p.Next() {
+			q := p.Quad()
+			if err := e.Encode(q, &r); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct {
+				term *ntriples.Term
+				id   uint64
+			}{{&q.Subject, r.S}, {&q.Predicate, r.P}, {&q.Object, r.O}} {
+				if want, _ := h.TermID(c.term.String()); c.id != want {
+					t.Fatalf("%s: id %#x, want %#x", c.term, c.id, want)
+				}
+			}
+		}
+	}
+	id, _ := h.TermID("<http://ex/new>")
+	d.arena = binary.LittleEndian.AppendUint32(d.arena, uint32(len("<http://ex/z>")))
+	off := uint64(len(d.arena) - 4)
+	d.arena = binary.LittleEndian.AppendUint64(d.arena, id)
+	d.arena = append(d.arena, "<http://ex/z>"...)
+	mask := uint64(len(d.ids) - 1)
+	j := id & mask
+	for d.ids[j].id != 0 {
+		j = (j + 1) & mask
+	}
+	d.ids[j] = idSlot{id, off}
+	p := ntriples.NewParser(strings.NewReader("<http://ex/new> <http://ex/p> <http://ex/o1> .\n"), ntriples.Options{})
+	p.Next()
+	var r Row
+	var ce *CollisionError
+	if err := e.Encode(p.Quad(), &r); p.Quad().Subject.Serial() == 0 || !errors.As(err, &ce) || ce.ID != id {
+		t.Fatalf("serial %#x, error %v", p.Quad().Subject.Serial(), err)
+	}
+}
