@@ -9,6 +9,8 @@ import (
 // Byte classes for the scanning loops: one table lookup per byte.
 var (
 	iriPlain [256]bool // may appear unescaped in an IRIREF (ASCII only)
+	// iriPlain as 0xFF or 0, for iriPlainRun's branch-free AND of 8 bytes
+	iriPlainMask [256]uint8
 	// strPlain: may appear unescaped in a string literal and needs no
 	// escape in canonical form (printable ASCII but '"' and '\\')
 	strPlain [256]bool
@@ -20,6 +22,7 @@ func init() {
 		case '<', '>', '"', '{', '}', '|', '^', '`', '\\':
 		default:
 			iriPlain[c] = true
+			iriPlainMask[c] = 0xFF
 		}
 	}
 	for c := 0x20; c < 0x7f; c++ {
@@ -145,10 +148,7 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 			return start + k + 1, true
 		}
 	}
-	j := start
-	for j < len(l) && iriPlain[l[j]] {
-		j++
-	}
+	j := start + iriPlainRun(l[start:])
 	decoded := false
 	mark := len(p.scratch)
 	for {
@@ -209,6 +209,24 @@ func (p *Parser) iri(l []byte, i int, t *Term) (int, bool) {
 		}
 	}
 	return j + 1, true
+}
+
+// iriPlainRun returns the number of iriPlain bytes at the start of b. A
+// new IRI is mostly such bytes, so it tests eight at a time with one
+// branch: a third of the instructions of a byte loop.
+func iriPlainRun(b []byte) int {
+	n := 0
+	for ; n+8 <= len(b); n += 8 {
+		w := b[n : n+8 : n+8]
+		if iriPlainMask[w[0]]&iriPlainMask[w[1]]&iriPlainMask[w[2]]&iriPlainMask[w[3]]&
+			iriPlainMask[w[4]]&iriPlainMask[w[5]]&iriPlainMask[w[6]]&iriPlainMask[w[7]] == 0 {
+			break
+		}
+	}
+	for n < len(b) && iriPlain[b[n]] {
+		n++
+	}
+	return n
 }
 
 // set makes t the term of kind k with value v and canonical form canon.
