@@ -225,11 +225,13 @@ func (p *Parser) skipLongLine() ([]byte, bool) {
 }
 
 // serials is the end of the serials handed out to parsers so far, in
-// blocks of serialBlock, so that a serial is unique in the process (until
-// 2^64 of them have been handed out).
+// blocks of serialBlock, so that a serial is unique in the process. Each
+// memo store takes 1<<iriMemoBits of the 2^64 serials, and each parser
+// whole blocks of 4096 stores, so they run out only after 2^56 stores or
+// 2^44 parsers (decades at 10^8 stores or 10^4 parsers a second).
 var serials atomic.Uint64
 
-const serialBlock = 1 << 32
+const serialBlock = 1 << 20
 
 // newSerial returns a new serial for the text of memo entry memo: its low
 // bits are memo, so that the live entries of a parser have distinct low
