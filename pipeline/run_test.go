@@ -232,6 +232,9 @@ func TestConfigValidate(t *testing.T) {
 // size takes the fewest of three runs; anything the pipeline did per beat
 // or per parked row would show in all three.
 func TestRunAllocatesNothingPerTick(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates; go test without -race checks this")
+	}
 	cfg := DefaultConfig()
 	cfg.Out, cfg.Receipts = discard{}, discard{}
 	p := newTestPipeline(t, cfg, DemoHooks)
