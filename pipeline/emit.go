@@ -32,9 +32,13 @@ type emitter struct {
 	triples, values uint64
 }
 
+// termText is the room the emit and warm paths reserve for one term's text:
+// longer terms grow it (once per run), shorter ones never allocate.
+const termText = 4 << 10
+
 func newEmitter(cfg *Config, tab *hookTable, dict *terms.Dictionary, mu *sync.Mutex) *emitter {
 	e := &emitter{cfg: cfg, tab: tab, dict: dict, mu: mu,
-		buf: make([]byte, 0, 64<<10), rbuf: make([]byte, 0, 64<<10)}
+		buf: make([]byte, 0, 64<<10), rbuf: make([]byte, 0, 64<<10), text: make([]byte, 0, termText)}
 	if cfg.Out != nil {
 		e.out = bufio.NewWriterSize(cfg.Out, 64<<10)
 	}

@@ -248,7 +248,7 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *ring.
 	b.reset()
 	warmIn := make(chan warmTask, warmQueue)
 	warmOut := make(chan warmResult, warmQueue)
-	ww := &warmWorker{tab: p.tab, dict: p.dict, mu: &p.mu, lastFired: make([]uint64, len(p.tab.info))}
+	ww := &warmWorker{tab: p.tab, dict: p.dict, mu: &p.mu, lastFired: make([]uint64, len(p.tab.info)), text: make([]byte, 0, termText)}
 	em := newEmitter(&p.cfg, p.tab, p.dict, &p.mu)
 	hz, _ := asm.Frequency()
 
