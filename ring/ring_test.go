@@ -315,8 +315,9 @@ func TestPeekWait(t *testing.T) {
 			t.Errorf("PeekWait: %v %v %v", a, b, err)
 		}
 		a[0].Parked = true // in place: the consumer may mark rows
-		got <- append([]Delta(nil), a...)
+		rows := append([]Delta(nil), a...)
 		r.Release(3, len(a))
+		got <- rows
 	}()
 	time.Sleep(5 * time.Millisecond) // let it park
 	if err := r.Enqueue(3, []Delta{{S: 7, Cycle: 3}, {S: 8, Cycle: 3}}); err != nil {
