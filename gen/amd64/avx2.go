@@ -54,7 +54,7 @@ func planLanes(plan int) []int {
 	return ls
 }
 
-func (a *avx2) load(k *kernel, plan int, off GPVirtual) {
+func (a *avx2) load(k *kernel, plan int) {
 	ls := planLanes(plan)
 	if len(ls) == 0 {
 		return

@@ -16,11 +16,10 @@ type avx512 struct {
 	lanes [4]VecVirtual // the loaded rows of laneS, laneO, laneV, laneD
 }
 
-func newAVX512() *avx512 { return &avx512{} }
 
 func (a *avx512) setup() {}
 
-func (a *avx512) load(k *kernel, plan int, off GPVirtual) {
+func (a *avx512) load(k *kernel, plan int) {
 	ls := planLanes(plan)
 	if len(ls) == 0 {
 		return

@@ -15,8 +15,8 @@ type isa interface {
 	// setup emits the per-call constants.
 	setup()
 	// load emits the loads of the lanes that plan compares, for the block of
-	// k.n rows at row off.
-	load(k *kernel, plan int, off GPVirtual)
+	// k.n rows at row k.off.
+	load(k *kernel, plan int)
 	// match emits m &= the rows whose lanes match the hook at k.h, per plan.
 	match(k *kernel, plan int, m GPVirtual)
 }
@@ -192,7 +192,7 @@ func (k *kernel) planLoop(x isa, plan int) {
 	MOVQ(Mem{Base: k.blk, Disp: layout.RunPred}, k.pred)
 	MOVL(U32(0xff), k.runmask.As32())
 	BZHIQ(k.n, k.runmask, k.runmask)
-	x.load(k, plan, k.off)
+	x.load(k, plan)
 
 	// This block's receipts for the group: index b*nh + groupIndex on.
 	k.span, k.out = GP64(), GP64()

@@ -48,7 +48,7 @@ func main() {
 	ConstraintExpr("!purego")
 
 	generate(kernels[0].name, newAVX2())
-	generate(kernels[1].name, newAVX512())
+	generate(kernels[1].name, &avx512{})
 
 	Generate()
 	write(*stubs, []byte(goStubs()), nil)
