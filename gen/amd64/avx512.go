@@ -16,7 +16,6 @@ type avx512 struct {
 	lanes [4]VecVirtual // the loaded rows of laneS, laneO, laneV, laneD
 }
 
-
 func (a *avx512) setup() {}
 
 func (a *avx512) load(k *kernel, plan int) {
