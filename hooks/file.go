@@ -25,6 +25,7 @@ type HookError struct {
 	Err  error // an *Error for a refused query
 }
 
+// Error names the hook, then the query position and reason.
 func (e *HookError) Error() string {
 	var qe *Error
 	if errors.As(e.Err, &qe) {
@@ -33,6 +34,7 @@ func (e *HookError) Error() string {
 	return fmt.Sprintf("hook %q: %v", e.Name, e.Err)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *HookError) Unwrap() error { return e.Err }
 
 type fileHook struct {

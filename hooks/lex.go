@@ -20,6 +20,7 @@ type Error struct {
 	Msg string
 }
 
+// Error returns "LINE:COL: message".
 func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg) }
 
 func errorf(p Pos, format string, args ...any) *Error {

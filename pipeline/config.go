@@ -111,6 +111,7 @@ type GuardError struct {
 	Cmp   string // how Value must relate to Limit, such as "<="
 }
 
+// Error names the guard, the value and the limit it breaks.
 func (e *GuardError) Error() string {
 	return fmt.Sprintf("pipeline: guard %s: %d breaks the limit %s %d", e.Guard, e.Value, e.Cmp, e.Limit)
 }

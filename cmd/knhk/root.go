@@ -21,6 +21,7 @@ type exitError struct {
 	err  error
 }
 
+// Error returns the message, or the exit status when there is none.
 func (e *exitError) Error() string {
 	if e.err == nil {
 		return fmt.Sprintf("exit status %d", e.code)
