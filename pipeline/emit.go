@@ -28,6 +28,7 @@ type emitter struct {
 	buf      []byte        // formatted actions, reused
 	rbuf     []byte        // formatted receipts, reused
 	text     []byte        // one term's text, reused
+	line     []byte        // one triple's text, reused
 
 	triples, values uint64
 }
@@ -38,7 +39,8 @@ const termText = 4 << 10
 
 func newEmitter(cfg *Config, tab *hookTable, dict *terms.Dictionary, mu *sync.Mutex) *emitter {
 	e := &emitter{cfg: cfg, tab: tab, dict: dict, mu: mu,
-		buf: make([]byte, 0, 64<<10), rbuf: make([]byte, 0, 64<<10), text: make([]byte, 0, termText)}
+		buf: make([]byte, 0, 64<<10), rbuf: make([]byte, 0, 64<<10),
+		text: make([]byte, 0, termText), line: make([]byte, 0, 3*termText)}
 	if cfg.Out != nil {
 		e.out = bufio.NewWriterSize(cfg.Out, 64<<10)
 	}
@@ -198,12 +200,7 @@ func (e *emitter) fire(hook uint32, cycle, s, p, o uint64, path string) {
 	e.buf = append(e.buf, path...)
 	if s != 0 {
 		e.buf = append(e.buf, ": "...)
-		e.buf = e.term(e.buf, s)
-		e.buf = append(e.buf, ' ')
-		e.buf = e.term(e.buf, p)
-		e.buf = append(e.buf, ' ')
-		e.buf = e.term(e.buf, o)
-		e.buf = append(e.buf, " ."...)
+		e.buf = e.statement(e.buf, s, p, o)
 	}
 	e.buf = append(e.buf, '\n')
 }
@@ -218,26 +215,25 @@ func (e *emitter) triple(r *ring.Assertion) {
 	}
 	if e.cfg.Format == JSON {
 		e.head("triple", r.Receipt.HookID, r.Receipt.CycleID)
-		e.buf = append(e.buf, `,"triple":"`...)
-		start := len(e.buf)
-		e.buf = e.term(e.buf, r.S)
-		e.buf = append(e.buf, ' ')
-		e.buf = e.term(e.buf, r.P)
-		e.buf = append(e.buf, ' ')
-		e.buf = e.term(e.buf, r.O)
-		e.buf = append(e.buf, " ."...)
-		// Re-quote the line in place: terms may hold quotes and escapes.
-		line := string(e.buf[start:])
-		e.buf = appendJSONString(e.buf[:start-1], line)
+		e.buf = append(e.buf, `,"triple":`...)
+		// Quoted as a whole: terms may hold quotes and escapes.
+		e.line = e.statement(e.line[:0], r.S, r.P, r.O)
+		e.buf = appendJSONString(e.buf, e.line)
 		e.buf = append(e.buf, "}\n"...)
 		return
 	}
-	e.buf = e.term(e.buf, r.S)
-	e.buf = append(e.buf, ' ')
-	e.buf = e.term(e.buf, r.P)
-	e.buf = append(e.buf, ' ')
-	e.buf = e.term(e.buf, r.O)
-	e.buf = append(e.buf, " .\n"...)
+	e.buf = e.statement(e.buf, r.S, r.P, r.O)
+	e.buf = append(e.buf, '\n')
+}
+
+// statement appends the N-Triples statement "s p o ." to dst.
+func (e *emitter) statement(dst []byte, s, p, o uint64) []byte {
+	dst = e.term(dst, s)
+	dst = append(dst, ' ')
+	dst = e.term(dst, p)
+	dst = append(dst, ' ')
+	dst = e.term(dst, o)
+	return append(dst, " ."...)
 }
 
 func (e *emitter) value(hook uint32, cycle, o uint64) {
