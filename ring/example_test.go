@@ -8,11 +8,17 @@ import (
 	"github.com/knhk/knhk/ring"
 )
 
+// row is the example's row type: any plain value works.
+type row struct {
+	S, P, O, Cycle uint64
+	Parked         bool
+}
+
 // A transform goroutine feeds the beat: rows for cycle c go to slot c&7,
 // the beat drains the slot of its tick and sends parked rows to the warm
 // path.
 func Example() {
-	r, err := ring.New[ring.Delta](64) // 8 slots of 8 rows
+	r, err := ring.New[row](64) // 8 slots of 8 rows
 	if err != nil {
 		panic(err)
 	}
@@ -21,7 +27,7 @@ func Example() {
 	go func() { // transform: the only producer of every slot
 		defer close(done)
 		for cycle := uint64(0); cycle < 3; cycle++ {
-			batch := []ring.Delta{
+			batch := []row{
 				{S: 1, P: 10, O: 100 + cycle, Cycle: cycle},
 				{S: 2, P: 10, O: 200 + cycle, Cycle: cycle, Parked: cycle == 1},
 			}
@@ -33,7 +39,7 @@ func Example() {
 	<-done
 	r.Close() // the producer is finished: the beat drains what is left
 
-	var rows [8]ring.Delta
+	var rows [8]row
 	for cycle := uint64(0); cycle < 3; cycle++ { // the beat
 		for {
 			n, err := r.DequeueWait(ctx, cycle, rows[:])

@@ -1,7 +1,7 @@
-// Package ring provides the per-tick lock-free rings of the pipeline: the
-// delta ring that carries admitted triples ([Delta]) from transform to the
-// beat, and the assertion ring that carries decided triples with their
-// receipts ([Assertion]) from reflex to emit.
+// Package ring provides the per-tick lock-free rings of the pipeline: a
+// [Ring] carries rows of any plain value type between two stages (the
+// pipeline uses one for the delta rows from transform to the beat and one
+// for the actions from reflex to emit).
 //
 // A ring of size N has eight independent slots, one per beat tick
 // (cycle&7). Each slot is a FIFO of N/8 rows that wraps around forever; a
@@ -120,33 +120,38 @@ type slot struct {
 // Ring is a set of eight single-producer single-consumer FIFO slots of rows
 // of type T, indexed by beat cycle. Build it with [New]; see the package
 // documentation for the concurrency contract.
-type Ring[T Row] struct {
+type Ring[T any] struct {
 	_      [cacheLine]byte
 	slots  [Slots]slot
 	rows   []T    // Slots segments of seg rows; slot k owns rows[k*seg:(k+1)*seg]
 	seg    uint64 // rows per slot, a power of two
 	mask   uint64 // seg-1
 	waiter Waiter
+	framed bool
 }
-
-// DeltaRing is the ring from transform to the beat.
-type DeltaRing = Ring[Delta]
-
-// AssertionRing is the ring from reflex to emit.
-type AssertionRing = Ring[Assertion]
 
 // Option configures a ring built by [New].
 type Option func(*options)
 
-type options struct{ waiter Waiter }
+type options struct {
+	waiter Waiter
+	framed bool
+}
 
 // WithWaiter sets how [Ring.EnqueueWait] and [Ring.DequeueWait] wait
 // between attempts. The default is [DefaultBackoff].
 func WithWaiter(w Waiter) Option { return func(o *options) { o.waiter = w } }
 
+// Framed makes each slot hold at most one batch at a time: a batch is
+// accepted only into an empty slot (until then the producer gets [ErrFull]
+// and EnqueueWait waits), so a consumer that peeks a whole slot gets exactly
+// one batch. A producer that enqueues one batch per cycle thus frames its
+// cycles without marking its rows, and runs at most eight cycles ahead.
+func Framed() Option { return func(o *options) { o.framed = true } }
+
 // New returns a ring of size rows in total, size/8 per slot. size must be a
 // power of two >= 8; otherwise the error wraps [ErrSize].
-func New[T Row](size int, opts ...Option) (*Ring[T], error) {
+func New[T any](size int, opts ...Option) (*Ring[T], error) {
 	if size < Slots || size&(size-1) != 0 {
 		return nil, fmt.Errorf("%w: got %d", ErrSize, size)
 	}
@@ -160,6 +165,7 @@ func New[T Row](size int, opts ...Option) (*Ring[T], error) {
 		seg:    seg,
 		mask:   seg - 1,
 		waiter: o.waiter,
+		framed: o.framed,
 	}
 	for k := range r.slots {
 		r.slots[k].b.producer.ch = make(chan struct{}, 1)
@@ -199,8 +205,7 @@ func (r *Ring[T]) span(seg []T, seq, n uint64) (a, b []T) {
 // It returns [ErrFull] when the slot lacks room for the whole batch,
 // [ErrBatchTooLarge] when the batch is larger than [Ring.Cap], and
 // [ErrClosed] once the ring is closed; in all three cases nothing is
-// written. The ring copies the rows and does not change them: a delta
-// producer sets each row's Cycle itself. Producer side; it does not
+// written. The ring copies the rows and does not change them. Producer side; it does not
 // allocate and publishes the batch with one atomic operation.
 func (r *Ring[T]) Enqueue(cycle uint64, rows []T) error {
 	if len(rows) == 0 {
@@ -233,9 +238,9 @@ func (r *Ring[T]) Reserve(cycle uint64, n int) (a, b []T, err error) {
 		return nil, nil, ErrBatchTooLarge
 	}
 	t := p.next
-	if t+uint64(n)-p.head > r.seg {
+	if room := r.room(n); t+room-p.head > r.seg {
 		p.head = s.c.head.Load()
-		if t+uint64(n)-p.head > r.seg {
+		if t+room-p.head > r.seg {
 			if p.tail.Load()&closedBit != 0 {
 				return nil, nil, ErrClosed
 			}
@@ -245,6 +250,15 @@ func (r *Ring[T]) Reserve(cycle uint64, n int) (a, b []T, err error) {
 	p.reserved = uint64(n)
 	a, b = r.span(r.segment(k), t, uint64(n))
 	return a, b, nil
+}
+
+// room returns the room a batch of n rows needs: all of the slot when it is
+// framed.
+func (r *Ring[T]) room(n int) uint64 {
+	if r.framed {
+		return r.seg
+	}
+	return uint64(n)
 }
 
 // Commit publishes the rows of the last [Ring.Reserve] on slot cycle&7 to
@@ -286,8 +300,7 @@ func (r *Ring[T]) Dequeue(cycle uint64, dst []T) (int, error) {
 
 // Peek returns up to max of the oldest rows of slot cycle&7 in place,
 // without consuming them: a, then b when they wrap around the slot. The
-// rows stay valid, and the consumer may update them (for example set
-// Parked), until [Ring.Release]. An empty slot returns no rows and a nil
+// rows stay valid, and the consumer may update them, until [Ring.Release]. An empty slot returns no rows and a nil
 // error, or [ErrClosed] once the ring is closed and the slot drained.
 // Consumer side.
 func (r *Ring[T]) Peek(cycle uint64, max int) (a, b []T, err error) {

@@ -6,11 +6,9 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/knhk/knhk/kernels"
 )
 
-func mustNew[T Row](t testing.TB, size int) *Ring[T] {
+func mustNew[T any](t testing.TB, size int) *Ring[T] {
 	t.Helper()
 	r, err := New[T](size)
 	if err != nil {
@@ -53,7 +51,7 @@ func TestNewSize(t *testing.T) {
 		}
 	}
 	for _, size := range []int{8, 16, 64, 1 << 12} {
-		r, err := New[Assertion](size)
+		r, err := New[wide](size)
 		if err != nil || r.Cap() != size/Slots {
 			t.Errorf("New(%d): cap=%v err=%v", size, r.Cap(), err)
 		}
@@ -203,13 +201,13 @@ func TestReservePeekInPlace(t *testing.T) {
 	}
 }
 
-func TestAssertionCarriesReceipt(t *testing.T) {
-	r := mustNew[Assertion](t, 16)
-	want := Assertion{S: 1, P: 2, O: 3, Receipt: kernels.Receipt{CycleID: 9, SpanID: 77, AHash: 0xfeed, HookID: 4, Lanes: 8, Mask: 0x81, Result: true}}
-	if err := r.Enqueue(9, []Assertion{want}); err != nil {
+func TestWideRowsCopiedWhole(t *testing.T) {
+	r := mustNew[wide](t, 16)
+	want := wide{S: 1, P: 2, O: 3, Pad: [5]uint64{9, 77, 0xfeed, 4, 0x81}}
+	if err := r.Enqueue(9, []wide{want}); err != nil {
 		t.Fatal(err)
 	}
-	var dst [2]Assertion
+	var dst [2]wide
 	if n, err := r.Dequeue(9, dst[:]); n != 1 || err != nil || dst[0] != want {
 		t.Fatalf("got %d %v %+v", n, err, dst[0])
 	}
@@ -342,11 +340,11 @@ func TestPeekWait(t *testing.T) {
 
 func TestNoAllocs(t *testing.T) {
 	r := mustNew[Delta](t, 64)
-	a := mustNew[Assertion](t, 64)
+	a := mustNew[wide](t, 64)
 	rows := make([]Delta, 8)
-	arows := make([]Assertion, 8)
+	arows := make([]wide, 8)
 	dst := make([]Delta, 8)
-	adst := make([]Assertion, 8)
+	adst := make([]wide, 8)
 	ctx := context.Background()
 	var cycle uint64
 	allocs := testing.AllocsPerRun(1000, func() {
@@ -383,5 +381,37 @@ func TestNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per enqueue/dequeue round, want 0", allocs)
+	}
+}
+
+// A framed slot holds one batch at a time: the second batch of a slot waits
+// until the first is released, so one Peek returns exactly one batch.
+func TestFramed(t *testing.T) {
+	r, err := New[Delta](64, Framed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Enqueue(0, []Delta{{S: 1, Cycle: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Enqueue(8, []Delta{{S: 2, Cycle: 8}}); !errors.Is(err, ErrFull) {
+		t.Fatalf("second batch of a framed slot: %v, want ErrFull", err)
+	}
+	if err := r.Enqueue(1, []Delta{{S: 3, Cycle: 1}, {S: 4, Cycle: 1}}); err != nil {
+		t.Fatalf("another slot: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.EnqueueWait(context.Background(), 8, []Delta{{S: 2, Cycle: 8}}) }()
+	a, b, err := r.Peek(0, r.Cap())
+	if err != nil || len(a)+len(b) != 1 || a[0].S != 1 {
+		t.Fatalf("peek cycle 0: %v %v %v", a, b, err)
+	}
+	r.Release(0, 1)
+	if err := <-done; err != nil {
+		t.Fatalf("waiting batch: %v", err)
+	}
+	a, b, err = r.Peek(8, r.Cap())
+	if err != nil || len(a)+len(b) != 1 || a[0].Cycle != 8 {
+		t.Fatalf("peek cycle 8: %v %v %v", a, b, err)
 	}
 }

@@ -5,9 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"math"
-	"math/bits"
+	"sync"
+	"sync/atomic"
 
 	"github.com/knhk/knhk/ntriples"
 )
@@ -36,81 +36,74 @@ func (e *CollisionError) Error() string {
 	return fmt.Sprintf("terms: id collision %#016x: %s (doc %d) and %s (doc %d)", e.ID, e.Old.Text, e.Old.Doc, e.New.Text, e.New.Doc)
 }
 
+// ErrFull is returned when a dictionary shard cannot address another term
+// (2^32 chunks of its arena), or a term is longer than 4 GiB.
+var ErrFull = errors.New("terms: dictionary full")
+
 // Dictionary maps term ids back to terms. It grows only with new terms;
-// interning a known term allocates nothing. It is not safe for concurrent
-// use.
+// interning a known term allocates nothing. It is safe for concurrent use:
+// several ingest goroutines intern while the emit and warm stages look terms
+// up.
 //
-// Terms live back to back in one byte arena, each record a 4-byte length,
-// the 8-byte id and the hashed form, so no term is an allocation of its
-// own. Two open-addressing tables point into the arena: one by a fast
-// seeded hash of the hashed form (hash/maphash), which finds a known term
-// without computing its SipHash id, and one by id, for [Dictionary.Lookup]
-// and to catch a new term whose id is taken. The first is the hot one, so
-// its slots are 8 bytes (part of the hash and the offset) and a lookup
-// touches one slot and one record. Both compare bytes in place.
+// The dictionary is cut into shards by the top bits of the id, each with its
+// own lock, so goroutines interning at once rarely wait for each other. A
+// shard keeps one open-addressing table of (id, record) slots and an arena
+// of records (the term's hashed form behind its length) in fixed-size chunks
+// that never move, so a record can be read after its lock is released, and a
+// growing arena copies nothing. A term is found by its id: the table is the
+// only index, so a new term costs one probe of one table, and a known term
+// one probe and one compare of its bytes. Encoders cache the records of the
+// terms they met lately (see [Encoder]), so repeated terms skip even that.
 type Dictionary struct {
-	h     Hasher
-	seed  maphash.Seed
-	keys  []uint64 // tag<<offBits | offset by maphash, 0 free; len a power of two, at most half full
-	ids   []idSlot // by id; as long as keys
-	n     int      // terms
-	arena []byte   // starts with a pad byte, so no record is at offset 0
-	docs  uint64
-
-	// recent is a direct-mapped cache of the arena offsets of terms looked
-	// up lately, indexed by a cheap hash of their bytes: the terms that
-	// repeat (predicates, datatypes, the subject of the previous line) are
-	// found in a few L1-resident bytes, without maphash or the big table.
-	recent [1 << recentBits]uint64
+	h      Hasher
+	shards [1 << shardBits]shard
+	docs   atomic.Uint64
 }
 
-const recentBits = 10
-
-// recentHash is the cheap hash of key for the recent cache: its length and
-// first and last eight bytes, which tell apart the IRIs of one namespace
-// (they differ at the end) and the literals of one datatype (at the start).
-// A poor spread costs only misses of the cache. Its top recentBits bits
-// index the cache; the next bits are the entry's tag (see recentEntry).
-func recentHash(key []byte) uint64 {
-	var a, b uint64
-	if n := len(key); n >= 8 {
-		a = binary.LittleEndian.Uint64(key)
-		b = binary.LittleEndian.Uint64(key[n-8:])
-	} else {
-		for i, c := range key {
-			a |= uint64(c) << (8 * i)
-		}
-	}
-	return (a ^ bits.RotateLeft64(b, 29) ^ uint64(len(key))) * 0x9e3779b97f4a7c15
-}
-
-// recentEntry is the recent-cache entry of the record at off for a key of
-// recentHash rh: a tag from rh above the offset, so that a different term
-// in the entry is told apart without loading its record.
-func recentEntry(rh, off uint64) uint64 { return rh<<recentBits&^offMask | off }
-
-// idSlot is a term in the table by id (0 marks a free slot).
-type idSlot struct{ id, off uint64 }
-
-// A keys slot holds a record's arena offset in its low offBits bits and the
-// top bits of the term's maphash (its tag) above them.
 const (
-	offBits = 40
-	offMask = 1<<offBits - 1
+	shardBits    = 6
+	shardShift   = 64 - shardBits
+	initialSlots = 64      // per shard
+	chunkBytes   = 1 << 16 // arena chunk; a longer record gets a chunk of its own
 )
 
-const initialSlots = 1024
+// shard is one lock's part of a dictionary, padded so that two shards' locks
+// never share a cache line.
+type shard struct {
+	mu     sync.Mutex
+	slots  []slot // by id; len a power of two, at most half full
+	n      int
+	chunks [][]byte // arena; chunks[len-1] is being filled
+	_      [64]byte
+}
+
+// slot is a term in a shard's table: its id (0 marks a free slot) and where
+// its record is (chunk index << 32 | offset).
+type slot struct{ id, ref uint64 }
 
 // NewDictionary returns an empty dictionary whose ids come from h.
 func NewDictionary(h Hasher) *Dictionary {
-	return &Dictionary{h: h, seed: maphash.MakeSeed(), keys: make([]uint64, initialSlots), ids: make([]idSlot, initialSlots), arena: []byte{0}}
+	d := &Dictionary{h: h}
+	for i := range d.shards {
+		d.shards[i].slots = make([]slot, initialSlots)
+	}
+	return d
 }
 
 // Hasher returns the dictionary's hasher.
 func (d *Dictionary) Hasher() Hasher { return d.h }
 
 // Len returns the number of terms.
-func (d *Dictionary) Len() int { return d.n }
+func (d *Dictionary) Len() int {
+	n := 0
+	for i := range d.shards {
+		s := &d.shards[i]
+		s.mu.Lock()
+		n += s.n
+		s.mu.Unlock()
+	}
+	return n
+}
 
 // Lookup returns the term with id.
 func (d *Dictionary) Lookup(id uint64) (Term, bool) {
@@ -124,7 +117,7 @@ func (d *Dictionary) Lookup(id uint64) (Term, bool) {
 // AppendText appends the canonical N-Triples text of the term with id to
 // dst (a blank node's label, without its document) and reports whether the
 // id is known. Unlike [Dictionary.Lookup] it allocates nothing but dst's
-// growth, for the pipeline's emit and warm paths.
+// growth, for the pipeline's emit and warm stages.
 func (d *Dictionary) AppendText(dst []byte, id uint64) ([]byte, bool) {
 	key, ok := d.key(id)
 	if len(key) > 9 && key[0] == '_' {
@@ -133,28 +126,35 @@ func (d *Dictionary) AppendText(dst []byte, id uint64) ([]byte, bool) {
 	return append(dst, key...), ok
 }
 
-// key returns the hashed form of the term with id.
+// key returns the hashed form of the term with id. The record it points to
+// never changes, so it is read after the lock is released.
 func (d *Dictionary) key(id uint64) ([]byte, bool) {
 	if id == 0 {
 		return nil, false
 	}
-	mask := uint64(len(d.ids) - 1)
+	s := &d.shards[id>>shardShift]
+	s.mu.Lock()
+	mask := uint64(len(s.slots) - 1)
 	for i := id & mask; ; i = (i + 1) & mask {
-		switch d.ids[i].id {
+		switch s.slots[i].id {
 		case id:
-			key, _ := d.record(d.ids[i].off)
-			return key, true
+			rec := s.record(s.slots[i].ref)
+			s.mu.Unlock()
+			return rec, true
 		case 0:
+			s.mu.Unlock()
 			return nil, false
 		}
 	}
 }
 
-// record returns the hashed form and id stored at arena offset off.
-func (d *Dictionary) record(off uint64) ([]byte, uint64) {
-	r := d.arena[off:]
-	n := uint64(binary.LittleEndian.Uint32(r))
-	return r[12 : 12+n], binary.LittleEndian.Uint64(r[4:])
+// record returns the hashed form stored at ref. The caller holds the lock,
+// or got ref under it.
+func (s *shard) record(ref uint64) []byte {
+	c := s.chunks[ref>>32]
+	off := uint32(ref)
+	n := binary.LittleEndian.Uint32(c[off:])
+	return c[off+4 : off+4+n : off+4+n]
 }
 
 // termOf returns the term whose hashed form is key: a blank node's key (the
@@ -168,79 +168,71 @@ func termOf(key []byte) Term {
 }
 
 // intern returns the id of the term whose hashed form is key, adding it if
-// new. A known term is found by its bytes, and has the id computed when it
-// was added; only a new term is hashed with SipHash, and if a different
-// term has its id that is a collision.
-func (d *Dictionary) intern(key []byte) (uint64, error) {
-	rh := recentHash(key)
-	c := &d.recent[rh>>(64-recentBits)]
-	if *c != 0 && *c&^offMask == recentEntry(rh, 0) {
-		if k, id := d.record(*c & offMask); string(k) == string(key) {
-			return id, nil
-		}
-	}
-	h := maphash.Bytes(d.seed, key)
-	tag := h &^ offMask
-	mask := uint64(len(d.keys) - 1)
-	i := h & mask
-	for ; d.keys[i] != 0; i = (i + 1) & mask {
-		if s := d.keys[i]; s&^offMask == tag {
-			if k, id := d.record(s & offMask); bytes.Equal(k, key) {
-				*c = recentEntry(rh, s&offMask)
-				return id, nil
-			}
-		}
-	}
+// new, and its record (the dictionary's copy of key, which never changes).
+// If a different term has the id, that is a collision.
+func (d *Dictionary) intern(key []byte) (uint64, []byte, error) {
 	id := d.h.Sum(key)
-	j := id & mask
-	for ; d.ids[j].id != 0; j = (j + 1) & mask {
-		if d.ids[j].id == id {
-			old, _ := d.record(d.ids[j].off)
-			return 0, &CollisionError{ID: id, Old: termOf(old), New: termOf(key)}
+	s := &d.shards[id>>shardShift]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mask := uint64(len(s.slots) - 1)
+	i := id & mask
+	for ; s.slots[i].id != 0; i = (i + 1) & mask {
+		if s.slots[i].id == id {
+			rec := s.record(s.slots[i].ref)
+			if !bytes.Equal(rec, key) {
+				return 0, nil, &CollisionError{ID: id, Old: termOf(rec), New: termOf(key)}
+			}
+			return id, rec, nil
 		}
 	}
-	off := uint64(len(d.arena))
-	if off+12+uint64(len(key)) > offMask || uint64(len(key)) > math.MaxUint32 {
-		return 0, errors.New("terms: dictionary full")
+	ref, rec, err := s.store(key)
+	if err != nil {
+		return 0, nil, err
 	}
-	d.arena = binary.LittleEndian.AppendUint32(d.arena, uint32(len(key)))
-	d.arena = binary.LittleEndian.AppendUint64(d.arena, id)
-	d.arena = append(d.arena, key...)
-	d.keys[i] = tag | off
-	d.ids[j] = idSlot{id, off}
-	*c = recentEntry(rh, off)
-	if d.n++; 2*d.n > len(d.keys) {
-		d.grow()
+	s.slots[i] = slot{id, ref}
+	if s.n++; 2*s.n > len(s.slots) {
+		s.grow()
 	}
-	return id, nil
+	return id, rec, nil
 }
 
-// grow doubles both tables. Slots keep only part of the hash, so the keys
-// are hashed again (once per doubling: O(1) per term).
-func (d *Dictionary) grow() {
-	keys, ids := d.keys, d.ids
-	d.keys, d.ids = make([]uint64, 2*len(keys)), make([]idSlot, 2*len(ids))
-	mask := uint64(len(d.keys) - 1)
-	for _, s := range keys {
-		if s == 0 {
-			continue
-		}
-		k, _ := d.record(s & offMask)
-		i := maphash.Bytes(d.seed, k) & mask
-		for d.keys[i] != 0 {
-			i = (i + 1) & mask
-		}
-		d.keys[i] = s
+// store appends key's record to the arena and returns where it is.
+func (s *shard) store(key []byte) (uint64, []byte, error) {
+	need := 4 + len(key)
+	if uint64(len(key)) > math.MaxUint32-4 {
+		return 0, nil, ErrFull
 	}
-	for _, s := range ids {
-		if s.id == 0 {
+	last := len(s.chunks) - 1
+	if last < 0 || len(s.chunks[last])+need > cap(s.chunks[last]) {
+		if len(s.chunks) == math.MaxUint32 {
+			return 0, nil, ErrFull
+		}
+		s.chunks = append(s.chunks, make([]byte, 0, max(chunkBytes, need)))
+		last++
+	}
+	c := s.chunks[last]
+	off := len(c)
+	c = binary.LittleEndian.AppendUint32(c, uint32(len(key)))
+	c = append(c, key...)
+	s.chunks[last] = c
+	return uint64(last)<<32 | uint64(off), c[off+4 : off+need : off+need], nil
+}
+
+// grow doubles the shard's table; slots are placed again by their ids.
+func (s *shard) grow() {
+	old := s.slots
+	s.slots = make([]slot, 2*len(old))
+	mask := uint64(len(s.slots) - 1)
+	for _, sl := range old {
+		if sl.id == 0 {
 			continue
 		}
-		i := s.id & mask
-		for d.ids[i].id != 0 {
+		i := sl.id & mask
+		for s.slots[i].id != 0 {
 			i = (i + 1) & mask
 		}
-		d.ids[i] = s
+		s.slots[i] = sl
 	}
 }
 
@@ -262,13 +254,14 @@ func (d *Dictionary) ID(t *ntriples.Term) (uint64, error) {
 	if t.Kind == ntriples.Blank {
 		return 0, errBlank(t)
 	}
-	return d.intern(ntriples.AppendTerm(nil, t))
+	id, _, err := d.intern(ntriples.AppendTerm(nil, t))
+	return id, err
 }
 
-// NewDocument returns an encoder for the statements of one document. Its
+// NewDocument returns an encoder for the statements of a new document. Its
 // blank nodes are scoped to it: documents are numbered 1, 2, ... per
-// dictionary, and the same label in two documents gets two ids.
+// dictionary, and the same label in two documents gets two ids. For several
+// goroutines encoding one document, give each its own [Encoder.Clone].
 func (d *Dictionary) NewDocument() *Encoder {
-	d.docs++
-	return &Encoder{d: d, doc: d.docs}
+	return &Encoder{d: d, doc: d.docs.Add(1)}
 }

@@ -1,6 +1,9 @@
 package terms
 
 import (
+	"encoding/binary"
+	"math/bits"
+
 	"github.com/knhk/knhk/ntriples"
 )
 
@@ -24,6 +27,8 @@ type Row struct {
 
 // Encoder turns the statements of one document into rows, interning their
 // terms in its dictionary. After warm-up it allocates only for new terms.
+// An Encoder is for one goroutine; [Encoder.Clone] gives another goroutine
+// an encoder of the same document.
 type Encoder struct {
 	d   *Dictionary
 	doc uint64
@@ -41,10 +46,63 @@ type Encoder struct {
 	// indexed by the serial's low bits: an IRI the parser found in its memo
 	// gets its id here, without Canonical, hashing or a byte compare.
 	serials [256]serialID
+
+	// recent is a direct-mapped cache of the terms met lately, indexed by
+	// a cheap hash of their bytes: the terms that repeat (predicates,
+	// datatypes, the subject of the previous line) are found without the
+	// SipHash id, the dictionary's lock or its table.
+	recent [1 << recentBits]recentTerm
 }
 
 // serialID is an IRI's id under its parser serial (0: a free entry).
 type serialID struct{ serial, id uint64 }
+
+// recentTerm is an entry of the recent cache: the term's record in the
+// dictionary (which never changes), its id, and a tag from the cheap hash
+// that tells most other terms apart without comparing bytes.
+type recentTerm struct {
+	tag, id uint64
+	rec     []byte
+}
+
+const recentBits = 10
+
+// recentHash is the cheap hash of key for the recent cache: its length and
+// first and last eight bytes, which tell apart the IRIs of one namespace
+// (they differ at the end) and the literals of one datatype (at the start).
+// A poor spread costs only misses of the cache. Its top recentBits bits
+// index the cache; the whole hash is the entry's tag.
+func recentHash(key []byte) uint64 {
+	var a, b uint64
+	if n := len(key); n >= 8 {
+		a = binary.LittleEndian.Uint64(key)
+		b = binary.LittleEndian.Uint64(key[n-8:])
+	} else {
+		for i, c := range key {
+			a |= uint64(c) << (8 * i)
+		}
+	}
+	return (a ^ bits.RotateLeft64(b, 29) ^ uint64(len(key))) * 0x9e3779b97f4a7c15
+}
+
+// Clone returns an encoder of the same document with empty caches, for
+// another goroutine: blank nodes get the same ids from both.
+func (e *Encoder) Clone() *Encoder { return &Encoder{d: e.d, doc: e.doc} }
+
+// intern returns the id of the term whose hashed form is key, from the
+// recent cache or the dictionary.
+func (e *Encoder) intern(key []byte) (uint64, error) {
+	rh := recentHash(key)
+	c := &e.recent[rh>>(64-recentBits)]
+	if c.tag == rh && c.rec != nil && string(c.rec) == string(key) {
+		return c.id, nil
+	}
+	id, rec, err := e.d.intern(key)
+	if err == nil {
+		*c = recentTerm{rh, id, rec}
+	}
+	return id, err
+}
 
 // Doc returns the encoder's document number.
 func (e *Encoder) Doc() uint64 { return e.doc }
@@ -86,7 +144,7 @@ func (e *Encoder) Encode(q *ntriples.Quad, r *Row) error {
 			break
 		}
 		e.buf = append(append(append(e.buf[:0], '<'), o.Datatype...), '>')
-		if r.D, err = e.d.intern(e.buf); err == nil {
+		if r.D, err = e.intern(e.buf); err == nil {
 			e.lastDT, e.lastDTID = append(e.lastDT[:0], o.Datatype...), r.D
 		}
 	}
@@ -100,7 +158,7 @@ func (e *Encoder) fixedID(id *uint64, iri string) (uint64, error) {
 		return *id, nil
 	}
 	e.buf = append(append(append(e.buf[:0], '<'), iri...), '>')
-	v, err := e.d.intern(e.buf)
+	v, err := e.intern(e.buf)
 	*id = v
 	return v, err
 }
@@ -111,7 +169,7 @@ func (e *Encoder) id(t *ntriples.Term) (uint64, error) {
 		if c.serial == s {
 			return c.id, nil
 		}
-		id, err := e.d.intern(t.Canonical()) // an IRI with a serial was read canonical
+		id, err := e.intern(t.Canonical()) // an IRI with a serial was read canonical
 		if err == nil {
 			*c = serialID{s, id}
 		}
@@ -119,11 +177,11 @@ func (e *Encoder) id(t *ntriples.Term) (uint64, error) {
 	}
 	if t.Kind == ntriples.Blank {
 		e.buf = appendBlankKey(e.buf[:0], t.Value, e.doc)
-		return e.d.intern(e.buf)
+		return e.intern(e.buf)
 	}
 	if c := t.Canonical(); c != nil {
-		return e.d.intern(c)
+		return e.intern(c)
 	}
 	e.buf = ntriples.AppendTerm(e.buf[:0], t)
-	return e.d.intern(e.buf)
+	return e.intern(e.buf)
 }
