@@ -36,11 +36,13 @@ query = "ASK { <http://ex/alice> <http://ex/email> ?o }"
 	if err != nil {
 		panic(err)
 	}
-	reg, err := hooks.NewRegistry(defs, terms.NewHasher(terms.DefaultKey))
+	h := terms.NewHasher(terms.DefaultKey)
+	tab, err := hooks.Bind(defs, h)
 	if err != nil {
 		panic(err)
 	}
-	hs, ds := reg.ForPred(terms.NewHasher(terms.DefaultKey).Sum([]byte("<http://ex/email>")))
-	fmt.Println(ds[0].Name, hs[0].Op())
+	g, _ := tab.GroupOf(h.Sum([]byte("<http://ex/email>")))
+	k := tab.Groups()[g].Hooks[0]
+	fmt.Println(tab.Hook(k.ID()).Name, k.Op())
 	// Output: alice-email ASK_SP
 }

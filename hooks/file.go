@@ -1,15 +1,12 @@
 package hooks
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
-	"github.com/knhk/knhk/kernels"
 )
 
 // Def is one compiled hook of a hooks file.
@@ -85,59 +82,3 @@ func Parse(r io.Reader) ([]Def, error) {
 	}
 	return defs, nil
 }
-
-// Registry holds bound hooks grouped by predicate, so that the hooks of a
-// run's predicate are one contiguous slice ready for [kernels.EvalBatch].
-// Within a predicate the hooks are ordered by operation (stably): the
-// assembly kernels evaluate each run of hooks that compare the same lanes
-// with one loop, so fewer, longer runs are faster.
-type Registry struct {
-	hooks []kernels.Hook
-	defs  []*Def
-	span  map[uint64][2]int // predicate id -> [start, end) in hooks
-}
-
-// NewRegistry binds every definition to term ids with r; hook i of defs gets
-// id i.
-func NewRegistry(defs []Def, r Resolver) (*Registry, error) {
-	type bound struct {
-		h kernels.Hook
-		d *Def
-	}
-	byPred := map[uint64][]bound{}
-	var preds []uint64
-	for i := range defs {
-		h, err := defs[i].Query.Hook(uint32(i), r)
-		if err != nil {
-			return nil, &HookError{defs[i].Name, err}
-		}
-		if byPred[h.Pred()] == nil {
-			preds = append(preds, h.Pred())
-		}
-		byPred[h.Pred()] = append(byPred[h.Pred()], bound{h, &defs[i]})
-	}
-	reg := &Registry{span: make(map[uint64][2]int, len(preds))}
-	for _, p := range preds {
-		slices.SortStableFunc(byPred[p], func(a, b bound) int { return cmp.Compare(a.h.Op(), b.h.Op()) })
-		start := len(reg.hooks)
-		for _, b := range byPred[p] {
-			reg.hooks = append(reg.hooks, b.h)
-			reg.defs = append(reg.defs, b.d)
-		}
-		reg.span[p] = [2]int{start, len(reg.hooks)}
-	}
-	return reg, nil
-}
-
-// ForPred returns the hooks that guard predicate p and their definitions,
-// in file order, without allocating. Both are nil when no hook guards p.
-func (reg *Registry) ForPred(p uint64) ([]kernels.Hook, []*Def) {
-	s, ok := reg.span[p]
-	if !ok {
-		return nil, nil
-	}
-	return reg.hooks[s[0]:s[1]:s[1]], reg.defs[s[0]:s[1]:s[1]]
-}
-
-// Len returns the number of hooks.
-func (reg *Registry) Len() int { return len(reg.hooks) }

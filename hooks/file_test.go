@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -36,22 +35,6 @@ func TestParseFile(t *testing.T) {
 	if len(defs) != 3 || defs[0].Name != "alice-email" || defs[1].Query.Op != kernels.CompareOGT || defs[2].Query.Op != kernels.SelectSP {
 		t.Fatalf("defs = %+v", defs)
 	}
-	h := terms.NewHasher(terms.DefaultKey)
-	reg, err := NewRegistry(defs, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	amount := h.Sum([]byte("<http://ex/amount>"))
-	hs, ds := reg.ForPred(amount)
-	if len(hs) != 2 || ds[0].Name != "big-amount" || ds[1].Name != "alice-amount" || hs[0].ID() != 1 || hs[1].ID() != 2 {
-		t.Fatalf("ForPred(amount) = %v %v", hs, ds)
-	}
-	if hs, ds := reg.ForPred(42); hs != nil || ds != nil {
-		t.Fatal("a predicate without hooks has hooks")
-	}
-	if n := testing.AllocsPerRun(100, func() { reg.ForPred(amount) }); n != 0 {
-		t.Errorf("ForPred allocates %v times", n)
-	}
 }
 
 func TestParseFileErrors(t *testing.T) {
@@ -79,45 +62,4 @@ func (r failingResolver) ID(t *ntriples.Term) (uint64, error) {
 		return 0, errors.New("collision")
 	}
 	return r.h.ID(t)
-}
-
-func TestRegistryResolverError(t *testing.T) {
-	defs, err := Parse(strings.NewReader(sampleFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = NewRegistry(defs, failingResolver{terms.NewHasher(terms.DefaultKey)})
-	if err == nil || err.Error() != `hook "big-amount": collision` {
-		t.Fatalf("NewRegistry with a failing resolver: %v", err)
-	}
-}
-
-func TestRegistryOrdersByOperation(t *testing.T) {
-	defs, err := Parse(strings.NewReader(`
-[[hook]]
-name = "a"
-query = "ASK { <http://ex/a> <http://ex/p> ?o }"
-[[hook]]
-name = "big"
-query = "ASK { ?s <http://ex/p> ?o FILTER(?o > 3) }"
-[[hook]]
-name = "b"
-query = "ASK { <http://ex/b> <http://ex/p> ?o }"
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := terms.NewHasher(terms.DefaultKey)
-	reg, err := NewRegistry(defs, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs, ds := reg.ForPred(h.Sum([]byte("<http://ex/p>")))
-	var got []string
-	for i := range hs {
-		got = append(got, fmt.Sprintf("%s:%d:%v", ds[i].Name, hs[i].ID(), hs[i].Op()))
-	}
-	if want := "a:0:ASK_SP b:2:ASK_SP big:1:COMPARE_O_GT"; strings.Join(got, " ") != want {
-		t.Errorf("ForPred = %s, want %s", strings.Join(got, " "), want)
-	}
 }

@@ -85,6 +85,17 @@ func NewParser(r io.Reader, opt Options) *Parser {
 	return &Parser{r: r, opt: opt, buf: make([]byte, min(readChunk, opt.MaxLineBytes+1)), iriMemo: make([]byte, iriMemoMax<<iriMemoBits)}
 }
 
+// Reset makes the parser read data, a whole input or a part of one that
+// ends at a line end, instead of its reader: line numbers and counts start
+// again from 1 and 0, and the IRI memo and serials are kept, so a parser
+// that reads one chunk of a document after another allocates nothing and
+// remembers its IRIs. The parser refers to data (statements' slices point
+// into it) until the next Reset; it never writes to it.
+func (p *Parser) Reset(data []byte) {
+	p.r, p.buf, p.pos, p.end, p.eof = nil, data, 0, len(data), true
+	p.stats, p.err, p.rejects = Stats{}, nil, nil
+}
+
 // Next advances to the next accepted statement and reports whether there is
 // one. It returns false at the end of input, on a read error, or (in strict
 // mode) at the first bad line; [Parser.Err] tells which.

@@ -352,3 +352,37 @@ func TestSerial(t *testing.T) {
 		t.Errorf("serials %#x, %#x after changing the object", q.Subject.Serial(), q.Object.Serial())
 	}
 }
+
+// TestReset parses a document in chunks cut at line ends with one parser:
+// the statements and counts of each chunk are those of a fresh parser.
+func TestReset(t *testing.T) {
+	chunks := []string{
+		"<http://ex/a> <http://ex/p> <http://ex/b> .\n# c\n",
+		"<http://ex/a> <http://ex/p> \"x\" .\r\nbad\n",
+		"<http://ex/b> <http://ex/p> <http://ex/a> .",
+	}
+	p := NewParser(nil, Options{})
+	for _, c := range chunks {
+		p.Reset([]byte(c))
+		fresh := NewParser(strings.NewReader(c), Options{})
+		for fresh.Next() {
+			if !p.Next() {
+				t.Fatalf("%q: Reset parser ended early: %v", c, p.Err())
+			}
+			if got, want := p.Quad().String(), fresh.Quad().String(); got != want {
+				t.Fatalf("%q: %s, want %s", c, got, want)
+			}
+		}
+		if p.Next() {
+			t.Fatalf("%q: Reset parser has an extra statement", c)
+		}
+		if p.Stats() != fresh.Stats() || len(p.Rejects()) != len(fresh.Rejects()) {
+			t.Fatalf("%q: stats %+v rejects %d, want %+v %d", c, p.Stats(), len(p.Rejects()), fresh.Stats(), len(fresh.Rejects()))
+		}
+		for i, r := range p.Rejects() {
+			if r.Error() != fresh.Rejects()[i].Error() {
+				t.Errorf("%q: reject %v, want %v", c, r, fresh.Rejects()[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package hooks
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/knhk/knhk/kernels"
+)
+
+// Table is a hooks file bound to term ids, once: for every hook its kernel
+// hook and what the stages need besides, and the hooks grouped by predicate
+// so that the hooks of a run's predicate are one contiguous slice for the
+// kernels. It is read-only once built, so every stage reads it without
+// locks.
+type Table struct {
+	hooks  []Bound // by hook id: the definition's index
+	groups []Group // in order of the predicates' first hooks
+	byPred map[uint64]int32
+}
+
+// Bound is one hook of a [Table].
+type Bound struct {
+	Name  string
+	Query *Query
+	// Kernel is the hook bound to ids; its ID is the hook's id.
+	Kernel kernels.Hook
+	// Template holds the ids of a CONSTRUCT template's constants (0 where
+	// the template takes the row's subject or object).
+	Template [3]uint64
+}
+
+// Group is the hooks guarding one predicate. Within it the hooks are
+// ordered by operation (stably, so by id within an operation): the assembly
+// kernels evaluate each run of hooks that compare the same lanes with one
+// loop, so fewer, longer runs are faster.
+type Group struct {
+	Pred  uint64
+	Hooks []kernels.Hook
+	// Warm reports that a hook of the group compares values (COMPARE_O_*):
+	// a flagged number of the predicate (no exact order key) is parked for
+	// the warm path's exact check.
+	Warm bool
+}
+
+// Bind binds every definition to term ids with r; hook i of defs gets id
+// i. Errors name the hook.
+func Bind(defs []Def, r Resolver) (*Table, error) {
+	t := &Table{hooks: make([]Bound, len(defs)), byPred: map[uint64]int32{}}
+	members := map[uint64][]int{}
+	var preds []uint64
+	for i := range defs {
+		d := &defs[i]
+		h, err := d.Query.Hook(uint32(i), r)
+		if err != nil {
+			return nil, &HookError{d.Name, err}
+		}
+		b := Bound{Name: d.Name, Query: d.Query, Kernel: h}
+		if d.Query.Form == Construct {
+			for k := range d.Query.Template {
+				if slot := &d.Query.Template[k]; slot.From == Const {
+					if b.Template[k], err = r.ID(&slot.Term); err != nil {
+						return nil, &HookError{d.Name, err}
+					}
+				}
+			}
+		}
+		t.hooks[i] = b
+		if _, ok := members[h.Pred()]; !ok {
+			preds = append(preds, h.Pred())
+		}
+		members[h.Pred()] = append(members[h.Pred()], i)
+	}
+	t.groups = make([]Group, len(preds))
+	for gi, p := range preds {
+		ids := members[p]
+		slices.SortStableFunc(ids, func(a, b int) int { return cmp.Compare(t.hooks[a].Kernel.Op(), t.hooks[b].Kernel.Op()) })
+		g := Group{Pred: p, Hooks: make([]kernels.Hook, len(ids))}
+		for j, id := range ids {
+			g.Hooks[j] = t.hooks[id].Kernel
+			g.Warm = g.Warm || isCompare(g.Hooks[j].Op())
+		}
+		t.groups[gi] = g
+		t.byPred[p] = int32(gi)
+	}
+	return t, nil
+}
+
+func isCompare(op kernels.Op) bool { return op >= kernels.CompareOEQ && op <= kernels.CompareOLE }
+
+// Len returns the number of hooks.
+func (t *Table) Len() int { return len(t.hooks) }
+
+// Hook returns the hook with id (0 <= id < Len).
+func (t *Table) Hook(id uint32) *Bound { return &t.hooks[id] }
+
+// Groups returns the groups, one per predicate with hooks.
+func (t *Table) Groups() []Group { return t.groups }
+
+// GroupOf returns the index in Groups of the hooks guarding predicate p,
+// and false when no hook guards it. It does not allocate.
+func (t *Table) GroupOf(p uint64) (int32, bool) {
+	g, ok := t.byPred[p]
+	return g, ok
+}
+
+// String describes the bound hook for diagnostics: its name, operation and
+// predicate.
+func (b *Bound) String() string {
+	return fmt.Sprintf("%q %v %s", b.Name, b.Kernel.Op(), b.Query.Pred.String())
+}

@@ -1,0 +1,101 @@
+package hooks
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/knhk/knhk/terms"
+)
+
+func TestBind(t *testing.T) {
+	defs, err := Parse(strings.NewReader(sampleFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := terms.NewHasher(terms.DefaultKey)
+	tab, err := Bind(defs, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount := h.Sum([]byte("<http://ex/amount>"))
+	gi, ok := tab.GroupOf(amount)
+	if !ok {
+		t.Fatal("no group for <http://ex/amount>")
+	}
+	g := tab.Groups()[gi]
+	if len(g.Hooks) != 2 || g.Hooks[0].ID() != 1 || g.Hooks[1].ID() != 2 || !g.Warm || g.Pred != amount {
+		t.Fatalf("group of amount = %+v", g)
+	}
+	if tab.Hook(1).Name != "big-amount" || tab.Hook(2).Name != "alice-amount" || tab.Len() != 3 {
+		t.Fatalf("hooks by id: %v %v", tab.Hook(1), tab.Hook(2))
+	}
+	if _, ok := tab.GroupOf(42); ok {
+		t.Fatal("a predicate without hooks has a group")
+	}
+	if n := testing.AllocsPerRun(100, func() { tab.GroupOf(amount) }); n != 0 {
+		t.Errorf("GroupOf allocates %v times", n)
+	}
+}
+
+func TestBindTemplate(t *testing.T) {
+	defs, err := Parse(strings.NewReader(`
+[[hook]]
+name = "flag"
+query = 'CONSTRUCT { ?s <http://ex/flag> "review" } WHERE { ?s <http://ex/amount> ?o }'
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := terms.NewHasher(terms.DefaultKey)
+	tab, err := Bind(defs, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flag, _ := h.TermID("<http://ex/flag>")
+	review, _ := h.TermID(`"review"`)
+	if got := tab.Hook(0).Template; got != [3]uint64{0, flag, review} {
+		t.Errorf("template ids %x, want [0 %x %x]", got, flag, review)
+	}
+}
+
+func TestBindResolverError(t *testing.T) {
+	defs, err := Parse(strings.NewReader(sampleFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Bind(defs, failingResolver{terms.NewHasher(terms.DefaultKey)})
+	if err == nil || err.Error() != `hook "big-amount": collision` {
+		t.Fatalf("Bind with a failing resolver: %v", err)
+	}
+}
+
+func TestBindOrdersByOperation(t *testing.T) {
+	defs, err := Parse(strings.NewReader(`
+[[hook]]
+name = "a"
+query = "ASK { <http://ex/a> <http://ex/p> ?o }"
+[[hook]]
+name = "big"
+query = "ASK { ?s <http://ex/p> ?o FILTER(?o > 3) }"
+[[hook]]
+name = "b"
+query = "ASK { <http://ex/b> <http://ex/p> ?o }"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := terms.NewHasher(terms.DefaultKey)
+	tab, err := Bind(defs, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gi, _ := tab.GroupOf(h.Sum([]byte("<http://ex/p>")))
+	var got []string
+	for _, k := range tab.Groups()[gi].Hooks {
+		got = append(got, fmt.Sprintf("%s:%d:%v", tab.Hook(k.ID()).Name, k.ID(), k.Op()))
+	}
+	if want := "a:0:ASK_SP b:2:ASK_SP big:1:COMPARE_O_GT"; strings.Join(got, " ") != want {
+		t.Errorf("group = %s, want %s", strings.Join(got, " "), want)
+	}
+}

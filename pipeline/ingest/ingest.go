@@ -1,0 +1,451 @@
+// Package ingest is the first stage of the pipeline: it turns an N-Triples
+// or N-Quads byte stream into rows of term ids (the transform: ids, V and D
+// lanes, the dictionary), on every core, and hands them on in input order.
+//
+// A reader cuts the input into chunks at line ends (LF, CR or CRLF: a lone
+// CR ends a line wherever it falls); workers parse and encode chunks at the
+// same time, each with its own parser and encoder of the one document; the
+// goroutine that called [Run] receives the chunks' rows in input order, with
+// every rejected line reported on the way as FILE:LINE:COL, in order. Every
+// statement read is accepted into a row or rejected with a reason, and the
+// counts say so.
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/terms"
+)
+
+// Defaults and bounds of [Options].
+const (
+	DefaultChunkBytes = 256 << 10
+	MinChunkBytes     = 4 << 10
+	MaxChunkBytes     = 64 << 20
+	MaxWorkers        = 256
+)
+
+// Options configure [Run]. The zero value reads N-Triples with one worker
+// per CPU, rejecting bad lines and going on.
+type Options struct {
+	// Quads reads N-Quads: an optional graph term after the object (kept in
+	// Row.G).
+	Quads bool
+	// Strict stops at the first bad line: Run returns its
+	// *ntriples.SyntaxError after handing on the rows before it.
+	Strict bool
+	// Workers is the number of goroutines that parse and encode; 0 means
+	// runtime.GOMAXPROCS(0). At most MaxWorkers.
+	Workers int
+	// ChunkBytes is the size of the chunks the input is cut into (a line
+	// longer than a chunk gets a chunk of its own); 0 means
+	// DefaultChunkBytes. Between MinChunkBytes and MaxChunkBytes.
+	ChunkBytes int
+	// MaxLineBytes bounds a line's length; 0 means
+	// ntriples.DefaultMaxLineBytes. A longer line is rejected and skipped.
+	MaxLineBytes int
+	// OnReject, when set, receives every rejected line in input order, on
+	// the goroutine that called Run: a syntax error, or a term whose id
+	// collides with another term's (Col 1).
+	OnReject func(*ntriples.SyntaxError)
+}
+
+// Batch is the rows of one chunk of input.
+type Batch struct {
+	// Rows are the chunk's accepted statements in input order. They are
+	// valid during the call they are handed to.
+	Rows []terms.Row
+	// Read counts the chunk's statements (lines that are not blank or
+	// comments): len(Rows) + Rejected.
+	Read, Rejected int
+	// End is the input offset just past the chunk: every byte before it
+	// has been handed on.
+	End int64
+}
+
+// Counts is what [Run] read. Read == Accepted + Rejected.
+type Counts struct {
+	Read, Accepted, Rejected int
+	Lines                    int
+	Bytes                    int64
+}
+
+// ErrOptions wraps an option out of its bounds.
+var ErrOptions = errors.New("ingest: option out of bounds")
+
+func (o *Options) check() error {
+	switch {
+	case o.Workers < 0 || o.Workers > MaxWorkers:
+		return fmt.Errorf("%w: Workers %d (want 0..%d)", ErrOptions, o.Workers, MaxWorkers)
+	case o.ChunkBytes != 0 && (o.ChunkBytes < MinChunkBytes || o.ChunkBytes > MaxChunkBytes):
+		return fmt.Errorf("%w: ChunkBytes %d (want %d..%d)", ErrOptions, o.ChunkBytes, MinChunkBytes, MaxChunkBytes)
+	case o.MaxLineBytes < 0:
+		return fmt.Errorf("%w: MaxLineBytes %d", ErrOptions, o.MaxLineBytes)
+	}
+	return nil
+}
+
+// chunk is one piece of input and, once a worker has been through it, its
+// rows and rejects. Chunks are recycled, so a run allocates only while
+// chunks grow to their longest line and rows.
+type chunk struct {
+	data     []byte
+	end      int64 // input offset after data
+	rows     []terms.Row
+	rejects  []*ntriples.SyntaxError
+	stats    ntriples.Stats
+	err      error         // the strict error that stopped the chunk
+	done     chan struct{} // the worker is through (one token)
+}
+
+// Run reads r to its end, parses and encodes it with enc (which must not be
+// used elsewhere during the call; each worker uses a clone of it), and calls
+// yield with every chunk's rows in input order, on the calling goroutine.
+// It stops at the first error of r, of yield, or (in strict mode) the first
+// bad line, and when ctx is done; a Read of r in progress is abandoned then
+// (its goroutine ends when the Read returns), so a blocked reader never
+// delays cancellation.
+func Run(ctx context.Context, r io.Reader, enc *terms.Encoder, opt Options, yield func(*Batch) error) (Counts, error) {
+	if err := opt.check(); err != nil {
+		return Counts{}, err
+	}
+	workers := opt.Workers
+	if workers == 0 {
+		workers = min(runtime.GOMAXPROCS(0), MaxWorkers)
+	}
+	if opt.ChunkBytes == 0 {
+		opt.ChunkBytes = DefaultChunkBytes
+	}
+	if opt.MaxLineBytes == 0 {
+		opt.MaxLineBytes = ntriples.DefaultMaxLineBytes
+	}
+
+	// Two chunks per worker are in flight: one parsed while the next waits.
+	free := make(chan *chunk, 2*workers+1)
+	for range cap(free) {
+		free <- &chunk{done: make(chan struct{}, 1)}
+	}
+	work := make(chan *chunk, cap(free))
+	order := make(chan *chunk, cap(free))
+	quit := make(chan struct{})
+	var ( // set by the reader before it closes order
+		readErr   error
+		readBytes int64
+	)
+	go func() {
+		defer close(order)
+		defer close(work)
+		readBytes, readErr = read(r, &opt, free, work, order, quit)
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		e := enc.Clone()
+		go func() {
+			defer wg.Done()
+			p := ntriples.NewParser(nil, ntriples.Options{Quads: opt.Quads, Strict: opt.Strict, MaxLineBytes: opt.MaxLineBytes})
+			for {
+				select {
+				case c, ok := <-work:
+					if !ok {
+						return
+					}
+					parse(p, e, c, opt.Strict)
+					c.done <- struct{}{}
+				case <-quit:
+					return
+				}
+			}
+		}()
+	}
+	stop := func() {
+		close(quit)
+		wg.Wait()
+	}
+
+	var n Counts
+	done := ctx.Done()
+	for {
+		var c *chunk
+		var ok bool
+		select {
+		case c, ok = <-order:
+		case <-done:
+			stop()
+			return n, ctx.Err()
+		}
+		if !ok {
+			wg.Wait()
+			if readErr == nil {
+				n.Bytes = readBytes // with a skipped last line
+			}
+			return n, readErr
+		}
+		select {
+		case <-c.done:
+		case <-done:
+			stop()
+			return n, ctx.Err()
+		}
+		err := deliver(c, &opt, &n, yield)
+		c.rows, c.rejects, c.err = c.rows[:0], c.rejects[:0], nil
+		free <- c
+		if err != nil {
+			stop()
+			return n, err
+		}
+	}
+}
+
+// deliver hands on the rows and rejects of a parsed chunk, with line
+// numbers counted from the start of the input.
+func deliver(c *chunk, opt *Options, n *Counts, yield func(*Batch) error) error {
+	base := n.Lines
+	for _, se := range c.rejects {
+		se.Line += base
+		if opt.OnReject != nil {
+			opt.OnReject(se)
+		}
+	}
+	n.Lines += c.stats.Lines
+	n.Read += c.stats.Read
+	n.Rejected += len(c.rejects)
+	n.Accepted += len(c.rows)
+	n.Bytes = c.end
+	b := Batch{Rows: c.rows, Read: len(c.rows) + len(c.rejects), Rejected: len(c.rejects), End: c.end}
+	if len(b.Rows) > 0 || b.Read > 0 {
+		if err := yield(&b); err != nil {
+			return err
+		}
+	}
+	if se, ok := c.err.(*ntriples.SyntaxError); ok {
+		se.Line += base
+		n.Rejected++ // the parser counted it as read
+		return se
+	}
+	return c.err
+}
+
+// parse parses and encodes one chunk. The parser's statements are the
+// chunk's: those it accepts become rows, unless a term collides, and those
+// it rejects (or the one that stops it in strict mode) are rejects.
+func parse(p *ntriples.Parser, e *terms.Encoder, c *chunk, strict bool) {
+	p.Reset(c.data)
+	var row terms.Row
+	for p.Next() {
+		if err := e.Encode(p.Quad(), &row); err != nil {
+			// A collision: the statement is refused, never merged.
+			se := &ntriples.SyntaxError{Line: p.Stats().Lines, Col: 1, Msg: err.Error(), Text: []byte(p.Quad().String())}
+			if strict {
+				c.err = se
+				break
+			}
+			c.rejects = append(c.rejects, se)
+			continue
+		}
+		c.rows = append(c.rows, row)
+	}
+	c.stats = p.Stats()
+	if c.err == nil {
+		c.err = p.Err() // strict: the bad line's *SyntaxError
+	}
+	if rs := p.Rejects(); len(rs) > 0 {
+		// The parser's rejects and the collisions, in line order.
+		c.rejects = append(c.rejects, rs...)
+		sortByLine(c.rejects)
+	}
+}
+
+// sortByLine sorts rejects by line (insertion sort: they are few, and the
+// two sources are each in order already).
+func sortByLine(rs []*ntriples.SyntaxError) {
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0 && rs[j].Line < rs[j-1].Line; j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
+}
+
+// read cuts r into chunks at line ends and sends each to a worker (work)
+// and, in order, to Run (order). It reads straight into the chunks' buffers;
+// the unfinished line after a cut is copied to the front of the next chunk.
+// A line longer than MaxLineBytes gets a chunk of its first
+// MaxLineBytes+1 bytes, which the parser rejects as too long, and the rest
+// of it is skipped.
+func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk, quit <-chan struct{}) (int64, error) {
+	var (
+		rem    []byte // the unfinished line after the last cut
+		offset int64  // input offset of rem[0]
+		eof    bool
+		skip   skipper
+		stalls int
+	)
+	for !eof || len(rem) > 0 {
+		var c *chunk
+		select {
+		case c = <-free:
+		case <-quit:
+			return offset, nil
+		}
+		if cap(c.data) < opt.ChunkBytes || cap(c.data) > 4*opt.ChunkBytes {
+			c.data = make([]byte, opt.ChunkBytes) // new, or back from a long line
+		}
+		buf := c.data[:cap(c.data)]
+		n := copy(buf, rem)
+		// Read until the new bytes hold a line end (a streaming source
+		// sends its lines at once), the buffer is full, or the input ends.
+		for !eof {
+			if n == len(buf) {
+				if n > opt.MaxLineBytes || lastLineEnd(buf[:n], false) >= 0 {
+					break
+				}
+				buf = grow(buf, min(2*len(buf), opt.MaxLineBytes+1)) // a long line
+			}
+			m, err := r.Read(buf[n:])
+			if m > 0 {
+				stalls = 0
+			} else if err == nil {
+				if stalls++; stalls == 100 {
+					return offset, fmt.Errorf("ingest: read: %w", io.ErrNoProgress)
+				}
+			}
+			kept := skip.drop(buf[n : n+m])
+			offset += int64(m - kept) // skipped bytes come before buf[0]
+			m = kept
+			n += m
+			if err == io.EOF {
+				eof = true
+			} else if err != nil {
+				return offset, fmt.Errorf("ingest: read: %w", err)
+			}
+			if lineEnd(buf[n-m:n]) >= 0 {
+				break
+			}
+		}
+		cut := lastLineEnd(buf[:n], eof) + 1 // after the line end; 0 when there is none
+		switch {
+		case cut == 0 && eof:
+			cut = n // the last line, without a line end
+		case cut == 0 && n > opt.MaxLineBytes:
+			cut = opt.MaxLineBytes + 1
+			skip.line = true
+		case cut == 0:
+			cut = -1 // no whole line yet (a slow source): keep reading
+		}
+		if cut < 0 {
+			rem = buf[:n] // the chunk goes back unused, with the line so far
+			c.data = buf
+			select {
+			case <-quit:
+				return offset, nil
+			default:
+			}
+			freeBack(c, free)
+			continue
+		}
+		c.data = buf[:cut]
+		offset += int64(cut)
+		c.end = offset
+		if skip.line {
+			offset += int64(n - cut) // the rest of the over-long line
+			rem = nil
+		} else {
+			rem = buf[cut:n:n]
+		}
+		if cut == 0 {
+			freeBack(c, free)
+			return offset, nil
+		}
+		select {
+		case work <- c:
+		case <-quit:
+			return offset, nil
+		}
+		select {
+		case order <- c:
+		case <-quit:
+			return offset, nil
+		}
+	}
+	return offset, nil
+}
+
+// freeBack returns an unused chunk to the pool; there is always room, as
+// it came from there.
+func freeBack(c *chunk, free chan<- *chunk) { free <- c }
+
+// skipper drops the rest of an over-long line from the bytes read after it,
+// up to and including its line end (a CR, LF or CRLF split between two
+// reads included).
+type skipper struct {
+	line bool // inside the line
+	lf   bool // the line ended with a CR: drop an LF that follows
+}
+
+// drop removes the skipped bytes from the front of b, moving the rest to
+// the front, and returns how many bytes are left.
+func (s *skipper) drop(b []byte) int {
+	i := 0
+	if s.line {
+		e := lineEnd(b)
+		if e < 0 {
+			return 0
+		}
+		s.line, s.lf = false, b[e] == '\r'
+		i = e + 1
+	}
+	if s.lf && i < len(b) {
+		if b[i] == '\n' {
+			i++
+		}
+		s.lf = false
+	}
+	if i == 0 {
+		return len(b)
+	}
+	return copy(b, b[i:])
+}
+
+// grow returns buf in a new buffer of size n.
+func grow(buf []byte, n int) []byte {
+	nb := make([]byte, n)
+	copy(nb, buf)
+	return nb
+}
+
+// lineEnd returns the index of the first LF or CR in b, or -1.
+func lineEnd(b []byte) int {
+	for i, c := range b {
+		if c == '\n' || c == '\r' {
+			return i
+		}
+	}
+	return -1
+}
+
+// lastLineEnd returns the index of the last line end in b: its LF, or a CR
+// that is not followed by an LF; -1 when there is none. A CR as the last
+// byte ends a line only at the end of input: before it, an LF may follow in
+// the next read.
+func lastLineEnd(b []byte, eof bool) int {
+	lf := bytes.LastIndexByte(b, '\n')
+	cr := bytes.LastIndexByte(b[lf+1:], '\r')
+	if cr < 0 {
+		return lf
+	}
+	cr += lf + 1
+	if cr == len(b)-1 && !eof {
+		if prev := bytes.LastIndexByte(b[lf+1:cr], '\r'); prev >= 0 {
+			return lf + 1 + prev
+		}
+		return lf
+	}
+	return cr
+}

@@ -1,0 +1,233 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/terms"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// sequential is the reference: one parser and one encoder over the whole
+// input, as a single goroutine reads it.
+func sequential(t *testing.T, data []byte, opt Options) ([]terms.Row, []string, Counts, error) {
+	t.Helper()
+	d := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	e := d.NewDocument()
+	var rejects []string
+	p := ntriples.NewParser(bytes.NewReader(data), ntriples.Options{Quads: opt.Quads, Strict: opt.Strict, MaxLineBytes: opt.MaxLineBytes,
+		OnReject: func(se *ntriples.SyntaxError) { rejects = append(rejects, se.Error()) }})
+	var rows []terms.Row
+	var row terms.Row
+	for p.Next() {
+		require.NoError(t, e.Encode(p.Quad(), &row))
+		rows = append(rows, row)
+	}
+	st := p.Stats()
+	return rows, rejects, Counts{Read: st.Read, Accepted: st.Accepted, Rejected: st.Rejected, Lines: st.Lines, Bytes: int64(len(data))}, p.Err()
+}
+
+// parallel runs Run over data read through wrap.
+func parallel(t *testing.T, data []byte, opt Options, wrap func(io.Reader) io.Reader) ([]terms.Row, []string, Counts, error) {
+	t.Helper()
+	d := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	var rejects []string
+	opt.OnReject = func(se *ntriples.SyntaxError) { rejects = append(rejects, se.Error()) }
+	var rows []terms.Row
+	end := int64(0)
+	n, err := Run(context.Background(), wrap(bytes.NewReader(data)), d.NewDocument(), opt, func(b *Batch) error {
+		if b.End < end {
+			return fmt.Errorf("batch end %d before the previous one's %d", b.End, end)
+		}
+		end = b.End
+		rows = append(rows, b.Rows...)
+		return nil
+	})
+	return rows, rejects, n, err
+}
+
+// randomInput is a document of good and bad lines with every kind of line
+// end, blank and comment lines and long literals.
+func randomInput(rng *rand.Rand, lines int) []byte {
+	ends := []string{"\n", "\r\n", "\r"}
+	var b bytes.Buffer
+	for i := range lines {
+		switch rng.IntN(12) {
+		case 0:
+			b.WriteString("<http://ex/s> <http://ex/p> .") // bad: no object
+		case 1:
+			b.WriteString("# a comment")
+		case 2:
+			// blank
+		case 3:
+			fmt.Fprintf(&b, "_:b%d <http://ex/p> \"%s\" .", rng.IntN(5), strings.Repeat("x", rng.IntN(3000)))
+		default:
+			fmt.Fprintf(&b, "<http://ex/s%d> <http://ex/p%d> \"%d\"^^<http://www.w3.org/2001/XMLSchema#integer> .", rng.IntN(200), rng.IntN(7), i)
+		}
+		b.WriteString(ends[rng.IntN(len(ends))])
+	}
+	return b.Bytes()
+}
+
+func TestMatchesSequential(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	readers := map[string]func(io.Reader) io.Reader{
+		"whole":    func(r io.Reader) io.Reader { return r },
+		"one-byte": iotest.OneByteReader,
+		"half":     iotest.HalfReader,
+		"odd":      func(r io.Reader) io.Reader { return &oddReader{r: r, rng: rand.New(rand.NewPCG(3, 4))} },
+	}
+	for round := range 6 {
+		data := randomInput(rng, 300+rng.IntN(3000))
+		if round == 5 {
+			data = bytes.TrimRight(data, "\r\n") // the last line without a line end
+		}
+		wantRows, wantRejects, wantN, err := sequential(t, data, Options{})
+		require.NoError(t, err)
+		for name, wrap := range readers {
+			for _, workers := range []int{1, 2, 5} {
+				opt := Options{Workers: workers, ChunkBytes: MinChunkBytes}
+				rows, rejects, n, err := parallel(t, data, opt, wrap)
+				require.NoError(t, err, "%s, %d workers", name, workers)
+				require.Equal(t, wantRejects, rejects, "%s, %d workers: rejects", name, workers)
+				require.Equal(t, wantN, n, "%s, %d workers: counts", name, workers)
+				require.Equal(t, len(wantRows), len(rows), "%s, %d workers: rows", name, workers)
+				// Ids agree row by row, blank nodes included (one document).
+				require.Equal(t, wantRows, rows, "%s, %d workers", name, workers)
+			}
+		}
+	}
+}
+
+// oddReader returns reads of random small sizes.
+type oddReader struct {
+	r   io.Reader
+	rng *rand.Rand
+}
+
+func (o *oddReader) Read(p []byte) (int, error) {
+	return o.r.Read(p[:min(len(p), 1+o.rng.IntN(700))])
+}
+
+// A CR-only document far longer than a chunk keeps every line (the
+// original's lone-CR data loss), at every chunk boundary.
+func TestLoneCRLines(t *testing.T) {
+	var b bytes.Buffer
+	const lines = 20000
+	for i := range lines {
+		fmt.Fprintf(&b, "<http://ex/s%d> <http://ex/p> \"%d\" .\r", i, i)
+	}
+	_, _, n, err := parallel(t, b.Bytes(), Options{ChunkBytes: MinChunkBytes, Workers: 2}, iotest.HalfReader)
+	require.NoError(t, err)
+	assert.Equal(t, Counts{Read: lines, Accepted: lines, Lines: lines, Bytes: int64(b.Len())}, n)
+}
+
+func TestLongLines(t *testing.T) {
+	long := "<http://ex/s> <http://ex/p> \"" + strings.Repeat("y", 5000) + "\" ."
+	doc := func(end string) []byte {
+		return []byte("<http://ex/a> <http://ex/p> <http://ex/b> ." + end + long + end + "<http://ex/a> <http://ex/p> <http://ex/c> ." + end + long + end)
+	}
+	opt := Options{MaxLineBytes: 1000, ChunkBytes: MinChunkBytes}
+	// The reference reads the LF document: CR and CRLF ends give the same
+	// rows, rejects and counts, but for the bytes.
+	wantRows, wantRejects, wantN, err := sequential(t, doc("\n"), opt)
+	require.NoError(t, err)
+	require.Len(t, wantRejects, 2)
+	for _, end := range []string{"\n", "\r\n", "\r"} {
+		data := doc(end)
+		wantN.Bytes = int64(len(data))
+		for _, wrap := range []func(io.Reader) io.Reader{iotest.OneByteReader, iotest.HalfReader, func(r io.Reader) io.Reader { return r }} {
+			rows, rejects, n, err := parallel(t, data, opt, wrap)
+			require.NoError(t, err)
+			assert.Equal(t, wantRejects, rejects, "end %q", end)
+			assert.Equal(t, wantN, n, "end %q", end)
+			assert.Equal(t, wantRows, rows, "end %q", end)
+		}
+	}
+}
+
+func TestStrict(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	data := randomInput(rng, 2000)
+	_, _, _, wantErr := sequential(t, data, Options{Strict: true})
+	var want *ntriples.SyntaxError
+	require.ErrorAs(t, wantErr, &want)
+	rows, rejects, n, err := parallel(t, data, Options{Strict: true, ChunkBytes: MinChunkBytes, Workers: 3}, iotest.HalfReader)
+	var got *ntriples.SyntaxError
+	require.ErrorAs(t, err, &got)
+	assert.Equal(t, want.Error(), got.Error())
+	assert.Empty(t, rejects)
+	assert.Equal(t, n.Read, n.Accepted+n.Rejected)
+	assert.Equal(t, 1, n.Rejected)
+	assert.Len(t, rows, n.Accepted)
+}
+
+// A reader that never returns does not hold up cancellation.
+func TestCancelBlockedRead(t *testing.T) {
+	br := &blockingReader{release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	errc := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, br, d.NewDocument(), Options{}, func(*Batch) error { return nil })
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-errc:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancellation")
+	}
+	close(br.release) // let the abandoned read end, for the leak check
+}
+
+type blockingReader struct{ release chan struct{} }
+
+func (b *blockingReader) Read([]byte) (int, error) {
+	<-b.release
+	return 0, io.EOF
+}
+
+func TestYieldErrorStops(t *testing.T) {
+	data := randomInput(rand.New(rand.NewPCG(7, 8)), 3000)
+	d := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	stop := errors.New("stop")
+	calls := 0
+	_, err := Run(context.Background(), bytes.NewReader(data), d.NewDocument(), Options{ChunkBytes: MinChunkBytes}, func(*Batch) error {
+		calls++
+		return stop
+	})
+	assert.ErrorIs(t, err, stop)
+	assert.Equal(t, 1, calls)
+}
+
+func TestReadError(t *testing.T) {
+	d := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	boom := errors.New("disk on fire")
+	_, err := Run(context.Background(), iotest.ErrReader(boom), d.NewDocument(), Options{}, func(*Batch) error { return nil })
+	assert.ErrorIs(t, err, boom)
+}
+
+func TestOptionBounds(t *testing.T) {
+	d := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	for _, opt := range []Options{{Workers: -1}, {Workers: MaxWorkers + 1}, {ChunkBytes: 1}, {ChunkBytes: MaxChunkBytes + 1}, {MaxLineBytes: -1}} {
+		_, err := Run(context.Background(), strings.NewReader(""), d.NewDocument(), opt, func(*Batch) error { return nil })
+		assert.ErrorIs(t, err, ErrOptions, "%+v", opt)
+	}
+}
