@@ -40,7 +40,7 @@ const (
 	// call the pipeline makes, receipts written.
 	Batch
 	// Pipeline times the reflex stage's per-hook path as the pipeline runs
-	// it (pipeline.Reflexer): one pass of the beat's reflex over a prepared
+	// it (the beat's load and reflex stages): one pass of the reflex over a prepared
 	// tick of 8*Blocks rows of one predicate guarded by 8 hooks of the
 	// operation (admitted and loaded beforehand, as ingest and load do):
 	// the kernel batch call with its timer, receipts with ActualTicks in the
@@ -83,7 +83,7 @@ type Config struct {
 	Budget float64 // ticks per hook
 	CPU    string  // CPU model, copied into the report
 	Ring   bool    // measure the ring section
-	// Orders is the size of the demo dataset (pipeline.WriteDemo orders,
+	// Orders is the size of the demo dataset (demo.WriteShop orders,
 	// about 4 triples each) of the pipeline section; 0 skips the section.
 	Orders int
 }

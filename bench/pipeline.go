@@ -12,16 +12,19 @@ import (
 	"strings"
 
 	"github.com/knhk/knhk/asm"
+	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/pipeline"
+	"github.com/knhk/knhk/pipeline/load"
+	"github.com/knhk/knhk/pipeline/reflex"
 	"github.com/knhk/knhk/ring"
 	"github.com/knhk/knhk/terms"
 )
 
 // PipelineTicks is the number of prepared ticks pipeline mode rotates
-// through: one epoch, the beat's lane arena.
+// through: one epoch.
 const PipelineTicks = ring.Slots
 
 // The vocabulary of the pipeline mode's ticks.
@@ -34,13 +37,51 @@ const (
 )
 
 // pipelineFixture is the input of pipeline mode: PipelineTicks ticks of
-// rows of one predicate, encoded, and the reflexers' configuration.
+// rows of one predicate, encoded with dict.
 type pipelineFixture struct {
-	cfg   pipeline.Config
-	ticks [][]terms.Row
-	defs  []hooks.Def        // the current operation's hooks
-	ref   *pipeline.Reflexer // generic, over defs, for the check
-	sink  uint64
+	budget uint32
+	dict   *terms.Dictionary
+	ticks  [][]terms.Row
+	tab    *hooks.Table // the current operation's hooks
+	ref    *reflexer    // generic, over tab, for the check
+	sink   uint64
+}
+
+// reflexer is the reflex stage as the beat runs it, over ticks loaded in
+// advance by the beat's loader: one engine, its output (receipts kept, as
+// the beat keeps them for the pulse) and the kernels' context.
+type reflexer struct {
+	engine *reflex.Engine
+	ticks  []*load.Tick
+	out    reflex.Output
+	kctx   kernels.Context
+	cycle  uint64
+}
+
+// newReflexer loads ticks (a loader each: a tick is valid until its
+// loader's next Load) for the engine of tab on im.
+func newReflexer(tab *hooks.Table, im *kernels.Impl, ticks [][]terms.Row, budget uint32) *reflexer {
+	r := &reflexer{engine: reflex.NewEngine(tab, im), kctx: kernels.Context{Budget: budget}}
+	r.out.KeepReceipts = true
+	for _, rows := range ticks {
+		r.ticks = append(r.ticks, load.NewLoader(tab, len(rows)).Load(rows))
+	}
+	return r
+}
+
+// reset starts the cycles and span ids again from 0.
+func (r *reflexer) reset() { r.cycle, r.kctx.SpanBase = 0, 0 }
+
+// pass runs the reflex stage over prepared tick i as the beat of the next
+// cycle runs it and returns its evaluations. It allocates nothing once the
+// output has grown.
+func (r *reflexer) pass(i int) (int, error) {
+	r.out.Actions, r.out.Receipts = r.out.Actions[:0], r.out.Receipts[:0]
+	r.kctx.CycleID = r.cycle
+	r.cycle++
+	before := r.out.Stats.Evaluations
+	err := r.engine.Run(r.ticks[i], &r.kctx, &r.out)
+	return int(r.out.Stats.Evaluations - before), err
 }
 
 // newPipelineFixture makes PipelineTicks ticks of blocks*8 distinct rows
@@ -51,13 +92,9 @@ type pipelineFixture struct {
 // parked under COMPARE hooks).
 func newPipelineFixture(blocks int, budget float64) (*pipelineFixture, error) {
 	rows := blocks * kernels.BlockLanes
-	cfg := pipeline.DefaultConfig()
-	cfg.TickRows = rows
-	cfg.RingSize = max(64, 1<<bits.Len(uint(rows*ring.Slots-1)))
-	cfg.Budget = uint32(max(1, min(budget, math.MaxUint32)))
-	dict := terms.NewDictionary(terms.NewHasher(cfg.Key))
+	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
 	r := rand.New(rand.NewPCG(0x706970, 8))
-	fx := &pipelineFixture{cfg: cfg}
+	fx := &pipelineFixture{budget: uint32(max(1, min(budget, math.MaxUint32))), dict: dict}
 	for t := range PipelineTicks {
 		var nt strings.Builder
 		seen := map[[2]string]bool{}
@@ -185,19 +222,18 @@ func (fx *pipelineFixture) setOp(op kernels.Op) error {
 	if err != nil {
 		return err
 	}
-	fx.defs = defs
-	fx.ref, err = fx.reflexer(defs, gen)
-	return err
+	if fx.tab, err = hooks.Bind(defs, fx.dict); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	fx.ref = newReflexer(fx.tab, gen, fx.ticks, fx.budget)
+	return nil
 }
 
 // measure checks im against the generic implementation over the current
 // operation's hooks, then fills samples (see measurePipeline) and returns
 // the hook evaluations of one sample.
 func (fx *pipelineFixture) measure(im *kernels.Impl, op kernels.Op, warmup int, samples []uint64) (int, error) {
-	r, err := fx.reflexer(fx.defs, im)
-	if err != nil {
-		return 0, err
-	}
+	r := newReflexer(fx.tab, im, fx.ticks, fx.budget)
 	evals, err := fx.verifyPipeline(r, im, op)
 	if err != nil {
 		return 0, err
@@ -206,38 +242,21 @@ func (fx *pipelineFixture) measure(im *kernels.Impl, op kernels.Op, warmup int, 
 	return evals, fx.measurePipeline(r, warmup, samples)
 }
 
-// reflexer returns a Reflexer of defs on im with the fixture's ticks
-// prepared.
-func (fx *pipelineFixture) reflexer(defs []hooks.Def, im *kernels.Impl) (*pipeline.Reflexer, error) {
-	r, err := pipeline.NewReflexer(fx.cfg, defs, im)
-	if err != nil {
-		return nil, fmt.Errorf("bench: %w", err)
-	}
-	if err := r.Prepare(fx.ticks...); err != nil {
-		return nil, fmt.Errorf("bench: %w", err)
-	}
-	return r, nil
-}
-
-// verifyPipeline runs r (prepared afresh) and the generic reflexer (also
-// prepared afresh) in lockstep over two epochs of ticks and compares their
-// receipts and actions, ActualTicks aside. It returns the evaluations per
-// pass, which must be the same for every tick.
-func (fx *pipelineFixture) verifyPipeline(r *pipeline.Reflexer, im *kernels.Impl, op kernels.Op) (int, error) {
-	if err := r.Prepare(fx.ticks...); err != nil {
-		return 0, err
-	}
-	if err := fx.ref.Prepare(fx.ticks...); err != nil {
-		return 0, err
-	}
+// verifyPipeline runs r and the generic reflexer in lockstep over two
+// epochs of ticks and compares their receipts and actions, ActualTicks
+// aside. It returns the evaluations per pass, which must be the same for
+// every tick.
+func (fx *pipelineFixture) verifyPipeline(r *reflexer, im *kernels.Impl, op kernels.Op) (int, error) {
+	r.reset()
+	fx.ref.reset()
 	evals := -1
 	for pass := range 2 * PipelineTicks {
 		tick := pass % PipelineTicks
-		n, err := r.Reflex(tick)
+		n, err := r.pass(tick)
 		if err != nil {
 			return 0, fmt.Errorf("bench: %s %v pipeline: %w", im.Name(), op, err)
 		}
-		want, err := fx.ref.Reflex(tick)
+		want, err := fx.ref.pass(tick)
 		if err != nil {
 			return 0, fmt.Errorf("bench: generic %v pipeline: %w", op, err)
 		}
@@ -245,7 +264,7 @@ func (fx *pipelineFixture) verifyPipeline(r *pipeline.Reflexer, im *kernels.Impl
 			return 0, fmt.Errorf("bench: %s %v pipeline: tick %d: %d evaluations, generic %d, earlier ticks %d", im.Name(), op, tick, n, want, evals)
 		}
 		evals = n
-		got, ref := r.Receipts(), fx.ref.Receipts()
+		got, ref := r.out.Receipts, fx.ref.out.Receipts
 		if len(got) != len(ref) {
 			return 0, fmt.Errorf("bench: %s %v pipeline: tick %d: %d receipts, generic %d", im.Name(), op, tick, len(got), len(ref))
 		}
@@ -256,30 +275,22 @@ func (fx *pipelineFixture) verifyPipeline(r *pipeline.Reflexer, im *kernels.Impl
 				return 0, fmt.Errorf("bench: %s %v pipeline: tick %d: receipt %d differs from generic:\n got  %+v\n want %+v", im.Name(), op, tick, i, a, b)
 			}
 		}
-		ga, ra := r.Actions(), fx.ref.Actions()
-		if len(ga) != len(ra) {
-			return 0, fmt.Errorf("bench: %s %v pipeline: tick %d: %d actions, generic %d", im.Name(), op, tick, len(ga), len(ra))
-		}
-		for i := range ra {
-			a, b := ga[i], ra[i]
-			a.Receipt.ActualTicks, b.Receipt.ActualTicks = 0, 0
-			if a != b {
-				return 0, fmt.Errorf("bench: %s %v pipeline: tick %d: action %d differs from generic:\n got  %+v\n want %+v", im.Name(), op, tick, i, a, b)
-			}
+		if !slices.Equal(r.out.Actions, fx.ref.out.Actions) {
+			return 0, fmt.Errorf("bench: %s %v pipeline: tick %d: actions differ from generic:\n got  %+v\n want %+v", im.Name(), op, tick, r.out.Actions, fx.ref.out.Actions)
 		}
 	}
 	return evals, nil
 }
 
-// measurePipeline fills samples with the ticks of one Reflex pass each,
+// measurePipeline fills samples with the ticks of one reflex pass each,
 // rotating through the prepared ticks, after warmup untimed passes. The
 // timed region is the reflex stage as the beat runs it, the per-call timer
 // reads that fill ActualTicks included.
-func (fx *pipelineFixture) measurePipeline(r *pipeline.Reflexer, warmup int, samples []uint64) error {
+func (fx *pipelineFixture) measurePipeline(r *reflexer, warmup int, samples []uint64) error {
 	for i := -warmup; i < len(samples); i++ {
 		tick := (i + warmup) % PipelineTicks
 		t0 := asm.Ticks()
-		_, err := r.Reflex(tick)
+		_, err := r.pass(tick)
 		t1 := asm.Ticks()
 		if err != nil {
 			return fmt.Errorf("bench: pipeline: %w", err)
@@ -287,17 +298,17 @@ func (fx *pipelineFixture) measurePipeline(r *pipeline.Reflexer, warmup int, sam
 		if i >= 0 {
 			samples[i] = t1 - t0
 		}
-		for _, rc := range r.Receipts() {
+		for _, rc := range r.out.Receipts {
 			fx.sink = fx.sink*31 + uint64(rc.Mask) + rc.AHash
 		}
-		fx.sink += uint64(len(r.Actions()))
+		fx.sink += uint64(len(r.out.Actions))
 	}
 	return nil
 }
 
 // PipelineResult is the pipeline section: the whole pipeline on the
-// built-in demo (pipeline.WriteDemo orders, the 16 pipeline.DemoHooks),
-// actions counted and discarded.
+// built-in demo (demo.WriteShop orders, the 16 demo.ShopHooks), actions
+// counted and discarded.
 type PipelineResult struct {
 	Orders  int `json:"orders"`  // demo orders
 	Triples int `json:"triples"` // statements read per run
@@ -337,10 +348,10 @@ const pipelineRuns = 3
 // then four runs for the allocations.
 func measurePipelineSection(orders int) (*PipelineResult, error) {
 	var data bytes.Buffer
-	if err := pipeline.WriteDemo(&data, orders); err != nil {
+	if err := demo.WriteShop(&data, orders); err != nil {
 		return nil, err
 	}
-	defs, err := hooks.Parse(strings.NewReader(pipeline.DemoHooks))
+	defs, err := hooks.Parse(strings.NewReader(demo.ShopHooks))
 	if err != nil {
 		return nil, fmt.Errorf("bench: demo hooks: %w", err)
 	}

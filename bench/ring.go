@@ -5,6 +5,7 @@ import (
 
 	"github.com/knhk/knhk/asm"
 	"github.com/knhk/knhk/ring"
+	"github.com/knhk/knhk/terms"
 )
 
 // RingRows is the batch size of the ring section: one 8-row block.
@@ -14,24 +15,25 @@ const RingRows = 8
 // enqueue+dequeue pair below never finds a slot full.
 const ringSize = ring.Slots * RingRows * 8
 
-// measureRing times enqueue+dequeue of 8-row batches through a delta ring,
+// measureRing times enqueue+dequeue of 8-row batches of the pipeline's delta
+// rows through a ring,
 // producer and consumer on this goroutine, each sample on the next slot with
 // other rows. Every dequeued batch is compared with what went in, so a ring
 // that drops, reorders or invents rows fails the run.
 func (fx *fixture) measureRing(warmup int, samples []uint64, hz uint64) (*RingResult, error) {
-	r, err := ring.New[ring.Delta](ringSize)
+	r, err := ring.New[terms.Row](ringSize)
 	if err != nil {
 		return nil, err
 	}
-	batches := make([][RingRows]ring.Delta, fx.lanes.Len()/RingRows)
+	batches := make([][RingRows]terms.Row, fx.lanes.Len()/RingRows)
 	for b := range batches {
 		for i := range RingRows {
 			j := b*RingRows + i
 			l := &fx.lanes
-			batches[b][i] = ring.Delta{S: l.S[j], P: l.P[j], O: l.O[j], V: l.V[j], D: l.D[j], Cycle: uint64(b)}
+			batches[b][i] = terms.Row{S: l.S[j], P: l.P[j], O: l.O[j], V: l.V[j], D: l.D[j], G: uint64(b)}
 		}
 	}
-	var dst [RingRows]ring.Delta
+	var dst [RingRows]terms.Row
 	for i := -warmup; i < len(samples); i++ {
 		cycle := uint64(i + warmup)
 		in := &batches[(i+warmup)*7%len(batches)]

@@ -78,7 +78,7 @@ func Bind(defs []Def, r Resolver) (*Table, error) {
 		g := Group{Pred: p, Hooks: make([]kernels.Hook, len(ids))}
 		for j, id := range ids {
 			g.Hooks[j] = t.hooks[id].Kernel
-			g.Warm = g.Warm || isCompare(g.Hooks[j].Op())
+			g.Warm = g.Warm || IsCompare(g.Hooks[j].Op())
 		}
 		t.groups[gi] = g
 		t.byPred[p] = int32(gi)
@@ -86,7 +86,9 @@ func Bind(defs []Def, r Resolver) (*Table, error) {
 	return t, nil
 }
 
-func isCompare(op kernels.Op) bool { return op >= kernels.CompareOEQ && op <= kernels.CompareOLE }
+// IsCompare reports whether op compares values (COMPARE_O_*): a flagged
+// number, without an exact order key, needs the warm path's exact check.
+func IsCompare(op kernels.Op) bool { return op >= kernels.CompareOEQ && op <= kernels.CompareOLE }
 
 // Len returns the number of hooks.
 func (t *Table) Len() int { return len(t.hooks) }

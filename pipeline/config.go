@@ -4,68 +4,44 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/pipeline/emit"
+	"github.com/knhk/knhk/pipeline/ingest"
 	"github.com/knhk/knhk/ring"
 	"github.com/knhk/knhk/terms"
 )
 
-// Format is how the emit stage writes actions.
-type Format uint8
-
-// The output formats.
+// Defaults and bounds of a Config; see [DefaultConfig].
 const (
-	// NTriples writes CONSTRUCT triples as N-Triples lines and fired hooks
-	// and SELECT values as comment lines ("# fire ...", "# select ..."),
-	// so the output is a valid N-Triples document.
-	NTriples Format = iota
-	// JSON writes one JSON object per line: {"kind":"fire"|"triple"|"select", ...}.
-	JSON
-)
+	DefaultRingSize     = 8192 // rows of each ring, 1024 per slot
+	DefaultTickRows     = 256  // rows per beat
+	DefaultBudget       = 8    // ticks per hook: the Chatman constant
+	DefaultTickInterval = 10 * time.Millisecond
 
-// String returns the format's name as the command line spells it.
-func (f Format) String() string {
-	switch f {
-	case NTriples:
-		return "nt"
-	case JSON:
-		return "json"
-	}
-	return fmt.Sprintf("Format(%d)", uint8(f))
-}
-
-// ParseFormat returns the format called name ("nt" or "json").
-func ParseFormat(name string) (Format, error) {
-	switch name {
-	case "nt", "ntriples":
-		return NTriples, nil
-	case "json", "jsonl":
-		return JSON, nil
-	}
-	return 0, fmt.Errorf("pipeline: unknown output format %q (want nt or json)", name)
-}
-
-// Defaults of a Config; see [DefaultConfig].
-const (
-	DefaultRingSize = 8192 // rows of each ring, 1024 per slot
-	DefaultTickRows = 256  // rows per beat
-	DefaultBudget   = 8    // ticks per hook: the Chatman constant
-	// MaxHooksPerPredicate bounds the hooks guarding one predicate, so a
-	// batch's warm decisions fit in one 64-bit set.
-	MaxHooksPerPredicate = 64
+	MaxRingSize     = 1 << 24
+	MaxTickInterval = time.Minute
+	MinTickInterval = 100 * time.Microsecond
 )
 
 // Config configures a [Pipeline]. Start from [DefaultConfig]; [Config.Validate]
 // says what is wrong with a bad one.
 type Config struct {
-	// RingSize is the number of rows of the delta ring and of the assertion
-	// ring: a power of two >= 64, RingSize/8 rows per slot. Default 8192.
+	// RingSize is the number of rows of the delta ring and of the action
+	// ring: a power of two between 64 and MaxRingSize, RingSize/8 rows per
+	// slot. Default 8192.
 	RingSize int
-	// TickRows is the number of input triples carried by one beat: ingest
-	// cuts the stream into batches of TickRows rows, one per cycle. It must
-	// fit in a slot (<= RingSize/8). Default 256.
+	// TickRows is the most input triples one beat carries: ingest cuts the
+	// stream into beats of TickRows rows, one per cycle. It must fit in a
+	// slot (<= RingSize/8). Default 256.
 	TickRows int
+	// TickInterval bounds how long a beat waits for its rows: a beat with
+	// rows closes when TickInterval has passed since its first row, full or
+	// not, so a quiet stream still produces output. Between
+	// MinTickInterval and MaxTickInterval; default 10 ms.
+	TickInterval time.Duration
 	// ShardID is copied into every receipt. Default 0.
 	ShardID uint32
 	// Budget is the tick budget of one hook evaluation, copied into every
@@ -74,31 +50,37 @@ type Config struct {
 	Budget uint32
 	// Key is the key of term ids (see [terms.Key]). Default [terms.DefaultKey].
 	Key terms.Key
-	// Format is how actions are written to Out. Default [NTriples].
-	Format Format
+	// Ingest configures the parsers (N-Quads, workers); its OnReject and
+	// OnIdle are the pipeline's own.
+	Ingest ingest.Options
+	// Format is how actions are written to Out. Default [emit.NTriples].
+	Format emit.Format
 	// Out receives the actions: fired hooks, CONSTRUCT triples and SELECT
 	// values. Nil discards them (they are still counted).
 	Out io.Writer
-	// Receipts, when not nil, receives every receipt as a JSON line.
+	// Receipts, when not nil, receives every receipt as a JSON line, epoch
+	// by epoch.
 	Receipts io.Writer
-	// OnReject, when set, is called (from the ingest goroutine) with every
-	// rejected input line: a syntax error, or a term whose id collides.
+	// OnReject, when set, is called with every rejected input line in
+	// input order: a syntax error, or a term whose id collides.
 	OnReject func(*ntriples.SyntaxError)
-	// OnPulse, when set, is called by the beat at each pulse (and once at
-	// the end of a run for a partial epoch) with the epoch number and the
-	// epoch's receipts, before the arenas are reset: the place to build the
-	// epoch's Merkle root. The slice is only valid during the call.
-	OnPulse func(epoch uint64, receipts []kernels.Receipt)
+	// OnPulse, when set, is called at each pulse (and once at the end of a
+	// run for a partial epoch) with the epoch number and the epoch's
+	// receipts, in epoch order, on a goroutine of its own: the beat goes on
+	// meanwhile, and waits for it only when two epochs are waiting to be
+	// sealed. The slice is valid during the call. An error stops the run.
+	OnPulse func(epoch uint64, receipts []kernels.Receipt) error
 }
 
 // DefaultConfig returns the configuration with every documented default.
 func DefaultConfig() Config {
 	return Config{
-		RingSize: DefaultRingSize,
-		TickRows: DefaultTickRows,
-		Budget:   DefaultBudget,
-		Key:      terms.DefaultKey,
-		Format:   NTriples,
+		RingSize:     DefaultRingSize,
+		TickRows:     DefaultTickRows,
+		TickInterval: DefaultTickInterval,
+		Budget:       DefaultBudget,
+		Key:          terms.DefaultKey,
+		Format:       emit.NTriples,
 	}
 }
 
@@ -106,42 +88,48 @@ func DefaultConfig() Config {
 // and the limit it broke.
 type GuardError struct {
 	Guard string // what is bounded, such as "TickRows"
-	Value int
-	Limit int
+	Value int64
+	Limit int64
 	Cmp   string // how Value must relate to Limit, such as "<="
 }
 
 // Error names the guard, the value and the limit it breaks.
 func (e *GuardError) Error() string {
-	return fmt.Sprintf("pipeline: guard %s: %d breaks the limit %s %d", e.Guard, e.Value, e.Cmp, e.Limit)
+	return fmt.Sprintf("pipeline: %s %d breaks the limit %s %d", e.Guard, e.Value, e.Cmp, e.Limit)
 }
 
 // Validate reports the first setting that is out of range. The errors are
-// *GuardError values (with the value and the limit), or wrap [ring.ErrSize].
+// *GuardError values (with the value and the limit), or wrap [ring.ErrSize]
+// or [ingest.ErrOptions].
 func (c *Config) Validate() error {
 	switch {
 	case c.RingSize < 64:
-		return &GuardError{"RingSize", c.RingSize, 64, ">="}
+		return &GuardError{"RingSize", int64(c.RingSize), 64, ">="}
+	case c.RingSize > MaxRingSize:
+		return &GuardError{"RingSize", int64(c.RingSize), MaxRingSize, "<="}
 	case c.RingSize&(c.RingSize-1) != 0:
 		return fmt.Errorf("pipeline: RingSize %d: %w", c.RingSize, ring.ErrSize)
 	case c.TickRows < 1:
-		return &GuardError{"TickRows", c.TickRows, 1, ">="}
+		return &GuardError{"TickRows", int64(c.TickRows), 1, ">="}
 	case c.TickRows > c.RingSize/ring.Slots:
-		return &GuardError{"TickRows", c.TickRows, c.RingSize / ring.Slots, "<="}
+		return &GuardError{"TickRows", int64(c.TickRows), int64(c.RingSize / ring.Slots), "<="}
+	case c.TickInterval < MinTickInterval:
+		return &GuardError{"TickInterval (ns)", int64(c.TickInterval), int64(MinTickInterval), ">="}
+	case c.TickInterval > MaxTickInterval:
+		return &GuardError{"TickInterval (ns)", int64(c.TickInterval), int64(MaxTickInterval), "<="}
 	case c.Budget == 0:
 		return &GuardError{"Budget", 0, 1, ">="}
-	case c.Format != NTriples && c.Format != JSON:
+	case c.Format != emit.NTriples && c.Format != emit.JSON:
 		return fmt.Errorf("pipeline: unknown output format %d", c.Format)
 	}
-	return nil
+	probe := c.Ingest
+	probe.OnIdle, probe.Idle = nil, 0
+	return probe.Check()
 }
 
-// Sentinel errors of the pipeline. The beat returns them without allocating.
+// Sentinel errors of the pipeline.
 var (
 	// ErrRunning: Run was called while another run of the same pipeline
 	// is in progress.
 	ErrRunning = errors.New("pipeline: already running")
-	// ErrArena: a tick produced more rows than the arenas were sized for;
-	// it means a bug in the sizing, never bad input.
-	ErrArena = errors.New("pipeline: arena overflow")
 )

@@ -282,6 +282,21 @@ func (r *Ring[T]) Commit(cycle uint64) error {
 	return nil
 }
 
+// CommitN publishes the first n rows of the last [Ring.Reserve] on slot
+// cycle&7, as [Ring.Commit] publishes all of them: a producer that reserved
+// room for a whole batch and filled less (a beat closed early) commits what
+// it wrote. n must not exceed the rows reserved; CommitN panics otherwise,
+// because publishing rows never written would hand out stale ones.
+// Producer side.
+func (r *Ring[T]) CommitN(cycle uint64, n int) error {
+	p := &r.slots[cycle&(Slots-1)].p
+	if n < 0 || uint64(n) > p.reserved {
+		panic("ring: CommitN of more rows than Reserve returned")
+	}
+	p.reserved = uint64(n)
+	return r.Commit(cycle)
+}
+
 // Dequeue copies up to len(dst) of the oldest rows of slot cycle&7 into
 // dst, in FIFO order, consumes exactly those rows and returns their number.
 // An empty slot returns 0 and a nil error, or [ErrClosed] once the ring is

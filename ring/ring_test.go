@@ -415,3 +415,32 @@ func TestFramed(t *testing.T) {
 		t.Fatalf("peek cycle 8: %v %v %v", a, b, err)
 	}
 }
+
+// CommitN publishes what a producer wrote of a larger reservation.
+func TestCommitN(t *testing.T) {
+	r := mustNew[Delta](t, 64)
+	a, _, err := r.ReserveWait(context.Background(), 2, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a[0], a[1] = Delta{S: 1}, Delta{S: 2}
+	if err := r.CommitN(2, 2); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Len(2); n != 2 {
+		t.Fatalf("Len %d after CommitN(2), want 2", n)
+	}
+	var dst [8]Delta
+	if n, _ := r.Dequeue(2, dst[:]); n != 2 || dst[0].S != 1 || dst[1].S != 2 {
+		t.Fatalf("dequeued %d: %v", n, dst[:n])
+	}
+	if _, _, err := r.Reserve(2, 3); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("CommitN of more rows than reserved did not panic")
+		}
+	}()
+	_ = r.CommitN(2, 4)
+}

@@ -59,30 +59,44 @@ func (b Backoff) Wait(attempt int) bool {
 // ring is closed, the context's error when ctx is done first, or
 // [ErrBatchTooLarge]. Producer side.
 func (r *Ring[T]) EnqueueWait(ctx context.Context, cycle uint64, rows []T) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	a, b, err := r.ReserveWait(ctx, cycle, len(rows))
+	if err != nil {
+		return err
+	}
+	n := copy(a, rows)
+	copy(b, rows[n:])
+	return r.Commit(cycle)
+}
+
+// ReserveWait is [Ring.Reserve] that waits while the slot lacks room, as
+// [Ring.EnqueueWait] does. Producer side.
+func (r *Ring[T]) ReserveWait(ctx context.Context, cycle uint64, n int) (a, b []T, err error) {
 	bell := &r.slots[cycle&(Slots-1)].b.producer
 	var done <-chan struct{}
 	for attempt := 0; ; attempt++ {
-		err := r.Enqueue(cycle, rows)
-		if err != ErrFull {
-			return err
+		if a, b, err = r.Reserve(cycle, n); err != ErrFull {
+			return a, b, err
 		}
 		if attempt == 0 {
 			done = ctx.Done()
 		}
 		select {
 		case <-done:
-			return ctx.Err()
+			return nil, nil, ctx.Err()
 		default:
 		}
 		if r.waiter.Wait(attempt) {
 			continue
 		}
-		// Park: announce it, then poll once more so a Release that missed
+		// Park: announce it, then try once more so a Release that missed
 		// the announcement is not missed by us.
 		bell.waiting.Store(1)
-		if err := r.Enqueue(cycle, rows); err != ErrFull {
+		if a, b, err = r.Reserve(cycle, n); err != ErrFull {
 			bell.waiting.Store(0)
-			return err
+			return a, b, err
 		}
 		select {
 		case <-bell.ch:

@@ -1,19 +1,21 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"math/bits"
-	"os"
+	"io"
 	"slices"
-	"strings"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
-	"github.com/knhk/knhk/graph"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/kernels"
-	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/pipeline/ingest"
+	"github.com/knhk/knhk/pipeline/load"
+	"github.com/knhk/knhk/pipeline/reflex"
+	"github.com/knhk/knhk/pipeline/warm"
 	"github.com/knhk/knhk/terms"
 )
 
@@ -21,13 +23,18 @@ func init() { register(newEvalCmd) }
 
 func newEvalCmd(e *env) *cobra.Command {
 	var data, hooksFile string
-	var asJSON bool
+	var asJSON, quads bool
 	cmd := &cobra.Command{
 		Use:   "eval --data FILE.nt --hooks HOOKS.toml [--json]",
 		Short: "Evaluate every hook over a whole graph",
-		Long: `Load FILE.nt as one graph (a repeated triple counts once), evaluate every
-hook of HOOKS.toml over it with the kernels, and print one line per hook in
-file order. With --json each line is a JSON object:
+		Long: `Load FILE.nt (- for standard input; N-Quads with --quads or a .nq name, the
+graph terms ignored: the union graph) as one graph, a repeated triple counted
+once, evaluate every hook of HOOKS.toml over it with the same load, reflex and
+warm stages as knhk run, and print one line per hook in file order:
+  "NAME" OP true|false                 ASK
+  "NAME" OP N triples, then one N-Triples line each (sorted)
+  "NAME" OP N values, then one term line each (sorted)
+With --json each line is a JSON object:
   {"hook": NAME, "op": "ASK_SP", "result": true}            ASK
   {"hook": NAME, "op": "CONSTRUCT8", "triples": [...]}      CONSTRUCT (sorted N-Triples)
   {"hook": NAME, "op": "SELECT_SP", "values": [...]}        SELECT (sorted terms)
@@ -35,15 +42,16 @@ file order. With --json each line is a JSON object:
 Exit status: 0 on success, 2 for a bad file, query or argument.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := runEval(e, data, hooksFile, asJSON); err != nil {
+			if err := runEval(cmd.Context(), e, data, hooksFile, asJSON, quads); err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&data, "data", "", "the N-Triples graph")
+	cmd.Flags().StringVar(&data, "data", "", "the N-Triples graph (- for standard input)")
 	cmd.Flags().StringVar(&hooksFile, "hooks", "", "the hooks file (TOML)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per hook")
+	cmd.Flags().BoolVar(&quads, "quads", false, "read N-Quads (the default for a .nq file)")
 	_ = cmd.MarkFlagRequired("data")
 	_ = cmd.MarkFlagRequired("hooks")
 	return cmd
@@ -58,123 +66,151 @@ type answer struct {
 	Values  *[]string `json:"values,omitempty"`
 }
 
-func runEval(e *env, dataFile, hooksFile string, asJSON bool) error {
+func runEval(ctx context.Context, e *env, dataFile, hooksFile string, asJSON, quads bool) error {
 	if err := kernels.SelectError(); err != nil {
 		return err
 	}
-	hf, err := os.Open(hooksFile)
+	defs, err := readHooks(hooksFile)
 	if err != nil {
 		return err
 	}
-	defs, err := hooks.Parse(hf)
-	hf.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", hooksFile, err)
-	}
-	df, err := os.Open(dataFile)
+	in, name, closeIn, err := openData(e, dataFile)
 	if err != nil {
 		return err
 	}
-	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
-	g, err := graph.Load(df, dict)
-	df.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", dataFile, err)
+	defer closeIn()
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	answers, err := evalGraph(g, dict, defs)
+	answers, err := evalGraph(ctx, in, defs, quads || isQuads(dataFile))
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetEscapeHTML(false) // IRIs keep their < >
-	for _, a := range answers {
-		if asJSON {
+	w := e.stdout
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false) // IRIs keep their < >
+		for _, a := range answers {
 			if err := enc.Encode(a); err != nil {
 				return err
 			}
-			continue
 		}
+		return nil
+	}
+	var b []byte
+	for _, a := range answers {
+		b = strconv.AppendQuote(b[:0], a.Hook) // a name cannot inject lines
+		b = append(b, ' ')
+		b = append(b, a.Op...)
 		switch {
 		case a.Result != nil:
-			fmt.Fprintf(e.stdout, "%s %s %v\n", a.Hook, a.Op, *a.Result)
+			b = append(b, ' ')
+			b = strconv.AppendBool(b, *a.Result)
+			b = append(b, '\n')
 		case a.Triples != nil:
-			fmt.Fprintf(e.stdout, "%s %s %d triples: %s\n", a.Hook, a.Op, len(*a.Triples), strings.Join(*a.Triples, " "))
+			b = appendList(b, len(*a.Triples), "triples", *a.Triples)
 		default:
-			fmt.Fprintf(e.stdout, "%s %s %d values: %s\n", a.Hook, a.Op, len(*a.Values), strings.Join(*a.Values, " "))
+			b = appendList(b, len(*a.Values), "values", *a.Values)
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// evalGraph evaluates every hook over the whole graph: each predicate's run
-// cut into 8-row blocks, one kernel batch per run, the blocks combined
-// exactly. Rows of a COMPARE hook's predicate that carry no exact order key
-// are decided by the hook's exact condition.
-func evalGraph(g *graph.Graph, dict *terms.Dictionary, defs []hooks.Def) ([]answer, error) {
+// appendList appends " N what" and one item per line.
+func appendList(b []byte, n int, what string, items []string) []byte {
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, ' ')
+	b = append(b, what...)
+	b = append(b, '\n')
+	for _, it := range items {
+		b = append(b, "  "...)
+		b = append(b, it...)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// evalGraph evaluates every hook over the whole graph of r with the
+// pipeline's stages: ingest (strict: a bad line is an error), one load of
+// every row as one tick, one reflex pass (receipts not kept: memory is
+// bounded by the graph, not by hooks x blocks), the warm stage over its
+// actions. A hook whose predicate has no row is decided over nothing.
+func evalGraph(ctx context.Context, r io.Reader, defs []hooks.Def, quads bool) ([]answer, error) {
+	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
 	// Hook constants get their ids through the dictionary, so a constant
 	// whose id collides with a data term is an error, not a match.
-	reg, err := hooks.NewRegistry(defs, dict)
+	tab, err := hooks.Bind(defs, dict)
 	if err != nil {
 		return nil, err
 	}
-	type state struct {
-		seen   bool // the hook's predicate has a run
-		result bool // the kernels' combined answer over the run
-		set    map[string]bool
+	// Rows in chunks of their own, not one growing slice: the load copies
+	// them into lanes, and no chunk is ever copied to grow.
+	var chunks [][]terms.Row
+	n, err := ingest.Run(ctx, r, dict.NewDocument(), ingest.Options{Strict: true, Quads: quads}, func(b *ingest.Batch) error {
+		chunks = append(chunks, slices.Clone(b.Rows))
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	st := make([]state, len(defs))
-	var blocks []kernels.Run
-	var out []kernels.Receipt
-	for _, run := range g.Runs {
-		hs, ds := reg.ForPred(run.Pred)
-		if len(hs) == 0 {
-			continue
+	tick := load.NewLoader(tab, n.Accepted).Load(chunks...)
+	chunks = nil
+	var out reflex.Output
+	if err := reflex.NewEngine(tab, nil).Run(tick, &kernels.Context{}, &out); err != nil {
+		return nil, err
+	}
+	seen := make([]bool, len(tab.Groups())) // the group's predicate has rows
+	for _, run := range tick.Runs {
+		seen[run.Group] = true
+	}
+	w := warm.New(tab, dict)
+	result := make([]bool, len(defs))
+	sets := make([]map[string]bool, len(defs))
+	var fires []reflex.Action
+	var text []byte
+	for i := range out.Actions {
+		a := &out.Actions[i]
+		fires = w.Decide(a, fires[:0])
+		if a.Kind == reflex.Fire {
+			fires = append(fires, *a)
 		}
-		blocks = kernels.Blocks(blocks[:0], run)
-		out = slices.Grow(out[:0], len(blocks)*len(hs))[:len(blocks)*len(hs)]
-		if err := kernels.EvalBatch(&g.Lanes, blocks, hs, &kernels.Context{}, out); err != nil {
-			return nil, err
+		for _, f := range fires {
+			result[f.Hook] = true
 		}
-		for j := range hs {
-			s := &st[hs[j].ID()]
-			s.seen, s.result = true, kernels.Combine(hs, j, out)
-			for b, blk := range blocks {
-				m := out[b*len(hs)+j].Mask
-				if ds[j].Query.Form == hooks.Ask {
-					continue
-				}
-				for ; m != 0; m &= m - 1 {
-					row := int(blk.Off) + bits.TrailingZeros8(m)
-					if line, ok := emit(dict, &g.Lanes, row, ds[j].Query); ok {
-						if s.set == nil {
-							s.set = map[string]bool{}
-						}
-						s.set[line] = true
-					}
-				}
+		switch a.Kind {
+		case reflex.Triple, reflex.Value:
+			if sets[a.Hook] == nil {
+				sets[a.Hook] = map[string]bool{}
 			}
-			if op := hs[j].Op(); op >= kernels.CompareOEQ && op <= kernels.CompareOLE && !s.result {
-				s.result = warmCompare(dict, &g.Lanes, run, ds[j].Query.Cond)
+			text = text[:0]
+			if a.Kind == reflex.Value {
+				text, _ = dict.AppendText(text, a.O)
+			} else {
+				text = appendStatement(text, dict, a.S, a.P, a.O)
 			}
+			sets[a.Hook][string(text)] = true
 		}
 	}
 	answers := make([]answer, len(defs))
 	for i := range defs {
-		q := defs[i].Query
-		a := answer{Hook: defs[i].Name, Op: q.Op.String()}
-		switch q.Form {
+		b := tab.Hook(uint32(i))
+		a := answer{Hook: b.Name, Op: b.Kernel.Op().String()}
+		switch b.Query.Form {
 		case hooks.Ask:
-			r := st[i].result
-			if !st[i].seen { // no row has the predicate: the answer over nothing
-				h, _ := q.Hook(uint32(i), dict) // bound once above: cannot fail
-				r = kernels.Combine([]kernels.Hook{h}, 0, nil)
+			res := result[i]
+			if g, _ := tab.GroupOf(b.Kernel.Pred()); !seen[g] {
+				res = kernels.Decide(&b.Kernel, 0) // the answer over no rows
 			}
-			a.Result = &r
+			a.Result = &res
 		case hooks.Construct:
-			ts := sortedKeys(st[i].set)
+			ts := sortedKeys(sets[i])
 			a.Triples = &ts
 		case hooks.Select:
-			vs := sortedKeys(st[i].set)
+			vs := sortedKeys(sets[i])
 			a.Values = &vs
 		}
 		answers[i] = a
@@ -182,56 +218,14 @@ func evalGraph(g *graph.Graph, dict *terms.Dictionary, defs []hooks.Def) ([]answ
 	return answers, nil
 }
 
-// warmCompare decides the rows of run whose literal has no exact order key
-// (decimals like 1.5, large values, floats, doubles, NaN) with the exact
-// SPARQL comparison.
-func warmCompare(dict *terms.Dictionary, l *kernels.Lanes, run kernels.Run, c hooks.Condition) bool {
-	for i := run.Off; i < run.Off+run.Len; i++ {
-		if l.V[i] != 0 || l.D[i] == 0 {
-			continue
-		}
-		if t, ok := term(dict, l.O[i]); ok && t.Kind == ntriples.Literal && c.Match(t.Value, t.Datatype) {
-			return true
-		}
-	}
-	return false
-}
-
-func term(dict *terms.Dictionary, id uint64) (ntriples.Term, bool) {
-	e, ok := dict.Lookup(id)
-	if !ok {
-		return ntriples.Term{}, false
-	}
-	t, err := ntriples.ParseTerm([]byte(e.Text))
-	return t, err == nil
-}
-
-// emit returns the output of a matched row: the template triple of a
-// CONSTRUCT (false when it is not valid RDF, a literal subject, which SPARQL
-// leaves out) or the object of a SELECT.
-func emit(dict *terms.Dictionary, l *kernels.Lanes, row int, q *hooks.Query) (string, bool) {
-	text := func(id uint64) string {
-		e, _ := dict.Lookup(id)
-		return e.Text
-	}
-	if q.Form == hooks.Select {
-		return text(l.O[row]), true
-	}
-	var parts [3]string
-	for i, slot := range q.Template {
-		switch slot.From {
-		case hooks.FromS:
-			parts[i] = text(l.S[row])
-		case hooks.FromO:
-			parts[i] = text(l.O[row])
-		default:
-			parts[i] = slot.Term.String()
-		}
-	}
-	if strings.HasPrefix(parts[0], `"`) {
-		return "", false
-	}
-	return parts[0] + " " + parts[1] + " " + parts[2] + " .", true
+// appendStatement appends the N-Triples statement "s p o ." to dst.
+func appendStatement(dst []byte, dict *terms.Dictionary, s, p, o uint64) []byte {
+	dst, _ = dict.AppendText(dst, s)
+	dst = append(dst, ' ')
+	dst, _ = dict.AppendText(dst, p)
+	dst = append(dst, ' ')
+	dst, _ = dict.AppendText(dst, o)
+	return append(dst, " ."...)
 }
 
 func sortedKeys(set map[string]bool) []string {

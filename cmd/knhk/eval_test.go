@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,7 +27,7 @@ func TestEvalGolden(t *testing.T) {
 		t.Errorf("exit %d, stderr %q\ngot:\n%s\nwant:\n%s", code, errs, out, want)
 	}
 	code, out, _ = run(t, "", "eval", "--data", evalDir+"data.nt", "--hooks", evalDir+"hooks.toml")
-	if code != 0 || !strings.HasPrefix(out, "alice-email ASK_SP true\n") || !strings.Contains(out, "literal-subjects CONSTRUCT8 0 triples") {
+	if code != 0 || !strings.HasPrefix(out, "\"alice-email\" ASK_SP true\n") || !strings.Contains(out, "\"literal-subjects\" CONSTRUCT8 0 triples\n") {
 		t.Errorf("text output:\n%s", out)
 	}
 }
@@ -47,7 +48,7 @@ func TestEvalErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"eval", "--data", evalDir + "data.nt", "--hooks", bad}, `hook "loose": query 1:10: a variable predicate`},
-		{[]string{"eval", "--data", badData, "--hooks", evalDir + "hooks.toml"}, "bad.nt: graph: 2:29:"},
+		{[]string{"eval", "--data", badData, "--hooks", evalDir + "hooks.toml"}, "bad.nt: 2:29:"},
 		{[]string{"eval", "--hooks", evalDir + "hooks.toml"}, `"data" not set`},
 	}
 	for _, c := range cases {
@@ -98,21 +99,27 @@ func TestEvalOracle(t *testing.T) {
 		"any-status":     boolText(count("", ex("status"), "") > 0),
 		"a-p-values":     strings.Join(aValues, " "),
 	}
-	_, out, _ := run(t, "", "eval", "--data", evalDir+"data.nt", "--hooks", evalDir+"hooks.toml")
+	_, out, _ := run(t, "", "eval", "--data", evalDir+"data.nt", "--hooks", evalDir+"hooks.toml", "--json")
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		fields := strings.SplitN(line, " ", 3)
-		want, ok := oracle[fields[0]]
+		var a answer
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		want, ok := oracle[a.Hook]
 		if !ok {
 			continue
 		}
-		got := fields[2]
-		if _, vals, found := strings.Cut(got, "values: "); found {
-			got = vals
+		var got string
+		switch {
+		case a.Result != nil:
+			got = boolText(*a.Result)
+		case a.Values != nil:
+			got = strings.Join(*a.Values, " ")
 		}
 		if got != want {
-			t.Errorf("%s: kernels %q, oracle %q", fields[0], got, want)
+			t.Errorf("%s: kernels %q, oracle %q", a.Hook, got, want)
 		}
-		delete(oracle, fields[0])
+		delete(oracle, a.Hook)
 	}
 	if len(oracle) != 0 {
 		t.Errorf("hooks not evaluated: %v", oracle)

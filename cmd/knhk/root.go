@@ -13,6 +13,9 @@ const (
 	exitOK    = 0
 	exitFail  = 1 // the command ran and found a problem in its input (e.g. rejects)
 	exitUsage = 2 // bad arguments or an I/O error
+	// exitInterrupted follows the shell's 128+SIGINT: the command was
+	// interrupted and stopped early, after reporting what it had done.
+	exitInterrupted = 130
 )
 
 // exitError carries a subcommand's exit status; err, if any, is printed.

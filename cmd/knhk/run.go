@@ -8,13 +8,16 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/pipeline"
+	"github.com/knhk/knhk/pipeline/emit"
 )
 
 func init() { register(newRunCmd) }
@@ -24,6 +27,9 @@ type runFlags struct {
 	data, hooks, out, receipts, format string
 	shard                              uint32
 	ringSize, tickRows, demoOrders     int
+	workers                            int
+	tickInterval                       time.Duration
+	quads                              bool
 }
 
 func newRunCmd(e *env) *cobra.Command {
@@ -32,21 +38,25 @@ func newRunCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run [--data FILE.nt --hooks HOOKS.toml] [flags]",
 		Short: "Stream triples through the pipeline and write the hooks' actions",
-		Long: `Stream FILE.nt through the pipeline (ingest, transform, load, reflex, emit,
-beat by beat) with the hooks of HOOKS.toml, write the actions (fired hooks,
-CONSTRUCT triples, SELECT values) to standard output or --out, and end with a
-summary on standard error: triples read, admitted, rejected and parked, hooks
-evaluated and fired, p50/p99 ticks per hook, triples per second.
+		Long: `Stream FILE.nt through the pipeline (ingest, transform, load, reflex, warm,
+emit, beat by beat) with the hooks of HOOKS.toml, write the actions (fired
+hooks, CONSTRUCT triples, SELECT values) to standard output or --out, and end
+with a summary on standard error: triples read, admitted, rejected and parked,
+hooks evaluated and fired, ticks per hook, triples per second.
 
 With neither --data nor --hooks it runs the built-in demo: a generated shop
-dataset (with a few bad lines and decimal amounts) and sixteen hooks.
+dataset (with a few bad lines and decimal amounts) and sixteen hooks
+(knhk demo --write DIR writes both as files).
 
-Output (--format): nt writes CONSTRUCT triples as N-Triples and fires and
-SELECT values as "# ..." comment lines; json writes one object per line.
-Rejected lines go to standard error as FILE:LINE:COL: reason.
+Input: N-Triples, or N-Quads with --quads or for a .nq file (the graph term is
+read and checked; each beat's hooks see the union of its graphs); - is
+standard input. Output (--format): nt writes CONSTRUCT triples as N-Triples
+and fires and SELECT values as "# ..." comment lines; json writes one object
+per line. Rejected lines go to standard error as FILE:LINE:COL: reason.
 
 Exit status: 0 on success (rejected lines are reported, not fatal), 1 when
-the accounting does not add up, 2 for a bad file, flag or hooks file.`,
+the accounting does not add up or an output cannot be written, 2 for a bad
+file, flag or hooks file, 130 when interrupted (a second interrupt kills).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRun(cmd.Context(), e, &f)
@@ -55,13 +65,16 @@ the accounting does not add up, 2 for a bad file, flag or hooks file.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.data, "data", "", "the N-Triples input (- for standard input)")
 	fl.StringVar(&f.hooks, "hooks", "", "the hooks file (TOML)")
-	fl.StringVar(&f.out, "out", "", "write the actions to this file instead of standard output")
+	fl.StringVar(&f.out, "out", "-", "write the actions to this file (- for standard output)")
 	fl.StringVar(&f.receipts, "receipts", "", "write every receipt as a JSON line to this file (- for standard output)")
 	fl.StringVar(&f.format, "format", def.Format.String(), "action format: nt or json")
+	fl.BoolVar(&f.quads, "quads", false, "read N-Quads (the default for a .nq file)")
 	fl.Uint32Var(&f.shard, "shard", def.ShardID, "shard id written into receipts")
-	fl.IntVar(&f.ringSize, "ring", def.RingSize, "rows per ring (a power of two; ring/8 per tick slot)")
-	fl.IntVar(&f.tickRows, "tick-rows", def.TickRows, "input triples per beat")
-	fl.IntVar(&f.demoOrders, "demo-orders", 2000, "orders in the built-in demo dataset")
+	fl.IntVar(&f.ringSize, "ring", def.RingSize, fmt.Sprintf("rows per ring: a power of two, 64..%d (ring/8 per tick slot)", pipeline.MaxRingSize))
+	fl.IntVar(&f.tickRows, "tick-rows", def.TickRows, "the most input triples per beat (at most ring/8)")
+	fl.DurationVar(&f.tickInterval, "tick-interval", def.TickInterval, fmt.Sprintf("close a beat this long after its first triple, full or not (%v..%v)", pipeline.MinTickInterval, pipeline.MaxTickInterval))
+	fl.IntVar(&f.workers, "workers", 0, "goroutines that parse and encode (0: one per CPU)")
+	fl.IntVar(&f.demoOrders, "demo-orders", 2000, fmt.Sprintf("orders in the built-in demo dataset (0..%d)", demo.MaxOrders))
 	return cmd
 }
 
@@ -73,70 +86,61 @@ func runRun(ctx context.Context, e *env, f *runFlags) error {
 	if (f.data == "") != (f.hooks == "") {
 		return usage(errors.New("run: give both --data and --hooks, or neither for the demo"))
 	}
+	if f.demoOrders < 0 || f.demoOrders > demo.MaxOrders {
+		return usage(fmt.Errorf("run: --demo-orders %d: want 0..%d", f.demoOrders, demo.MaxOrders))
+	}
 	cfg := pipeline.DefaultConfig()
-	format, err := pipeline.ParseFormat(f.format)
+	format, err := emit.ParseFormat(f.format)
 	if err != nil {
 		return usage(err)
 	}
-	cfg.Format, cfg.ShardID, cfg.RingSize, cfg.TickRows = format, f.shard, f.ringSize, f.tickRows
+	cfg.Format, cfg.ShardID, cfg.RingSize, cfg.TickRows, cfg.TickInterval = format, f.shard, f.ringSize, f.tickRows, f.tickInterval
+	cfg.Ingest.Workers, cfg.Ingest.Quads = f.workers, f.quads || isQuads(f.data)
 	if err := cfg.Validate(); err != nil {
 		return usage(err)
 	}
 
-	var hooksText io.Reader = strings.NewReader(pipeline.DemoHooks)
-	hooksName, dataName := "demo hooks", "demo"
-	if f.hooks != "" {
-		hf, err := os.Open(f.hooks)
-		if err != nil {
+	var defs []hooks.Def
+	hooksName := f.hooks
+	if f.hooks == "" {
+		hooksName = "demo hooks"
+		defs, err = hooks.Parse(strings.NewReader(demo.ShopHooks))
+	} else {
+		defs, err = readHooks(f.hooks)
+	}
+	if err != nil {
+		return usage(err)
+	}
+
+	outs, err := newOutputs(e, f.data, f.hooks)
+	if err != nil {
+		return usage(err)
+	}
+	defer outs.close()
+	if cfg.Out, err = outs.create("out", f.out); err != nil {
+		return usage(err)
+	}
+	if f.receipts != "" {
+		if cfg.Receipts, err = outs.create("receipts", f.receipts); err != nil {
 			return usage(err)
 		}
-		defer hf.Close()
-		hooksText, hooksName = hf, f.hooks
-	}
-	defs, err := hooks.Parse(hooksText)
-	if err != nil {
-		return usage(fmt.Errorf("%s: %w", hooksName, err))
 	}
 
 	var data io.Reader
-	switch f.data {
-	case "":
+	dataName := "demo"
+	if f.data == "" {
 		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(pipeline.WriteDemo(pw, f.demoOrders)) }()
+		go func() { pw.CloseWithError(demo.WriteShop(pw, f.demoOrders)) }()
 		defer pr.Close()
 		data = pr
 		fmt.Fprintf(e.stderr, "knhk run: built-in demo, %d orders, %d hooks (knhk run --help for your own data)\n", f.demoOrders, len(defs))
-	case "-":
-		data, dataName = e.stdin, "-"
-	default:
-		df, err := os.Open(f.data)
+	} else {
+		in, name, closeIn, err := openData(e, f.data)
 		if err != nil {
 			return usage(err)
 		}
-		defer df.Close()
-		data, dataName = df, f.data
-	}
-
-	cfg.Out = e.stdout
-	if f.out != "" {
-		of, err := os.Create(f.out)
-		if err != nil {
-			return usage(err)
-		}
-		defer of.Close()
-		cfg.Out = of
-	}
-	switch f.receipts {
-	case "":
-	case "-":
-		cfg.Receipts = e.stdout
-	default:
-		rf, err := os.Create(f.receipts)
-		if err != nil {
-			return usage(err)
-		}
-		defer rf.Close()
-		cfg.Receipts = rf
+		defer closeIn()
+		data, dataName = in, name
 	}
 	cfg.OnReject = func(se *ntriples.SyntaxError) { fmt.Fprintf(e.stderr, "%s:%v\n", dataName, se) }
 
@@ -149,10 +153,26 @@ func runRun(ctx context.Context, e *env, f *runFlags) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // from the first interrupt on, a second one kills the process
+	}()
 	stats, err := p.Run(ctx, data)
+	interrupted := ctx.Err() != nil
 	stats.Summary(e.stderr)
+	if interrupted {
+		fmt.Fprintln(e.stderr, "knhk run: interrupted")
+		return &exitError{code: exitInterrupted}
+	}
 	if err != nil {
+		var we *emit.WriteError
+		if errors.As(err, &we) {
+			return &exitError{code: exitFail, err: err}
+		}
 		return usage(fmt.Errorf("%s: %w", dataName, err))
+	}
+	if err := outs.close(); err != nil {
+		return &exitError{code: exitFail, err: err}
 	}
 	if err := stats.Check(); err != nil {
 		return &exitError{code: exitFail, err: err}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/knhk/knhk/pipeline"
+	"github.com/knhk/knhk/demo"
 )
 
 func runKnhk(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -26,8 +26,8 @@ func TestRunFileKnownActions(t *testing.T) {
 	want := `<http://ex/o1> <http://ex/flag> "review" .
 # fire "big-order" cycle 0 warm: <http://ex/o2> <http://ex/amount> "1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
 <http://ex/o3> <http://ex/flag> "review" .
-# fire "big-order" cycle 1 hot: <http://ex/o4> <http://ex/amount> "5000"^^<http://www.w3.org/2001/XMLSchema#integer> .
 # select "alice-email" cycle 1: "alice@ex"
+# fire "big-order" cycle 1 hot: <http://ex/o4> <http://ex/amount> "5000"^^<http://www.w3.org/2001/XMLSchema#integer> .
 `
 	if out != want {
 		t.Errorf("actions:\n%s\nwant:\n%s", out, want)
@@ -103,7 +103,7 @@ func TestRunUsageErrors(t *testing.T) {
 // same graph (fires of ASK hooks, CONSTRUCT triples, SELECT values).
 func TestRunMatchesEval(t *testing.T) {
 	var buf bytes.Buffer
-	if err := pipeline.WriteDemo(&buf, 400); err != nil {
+	if err := demo.WriteShop(&buf, 400); err != nil {
 		t.Fatal(err)
 	}
 	data := strings.ReplaceAll(buf.String(), "<not an iri>", "<http://example.org/x>")
@@ -112,7 +112,7 @@ func TestRunMatchesEval(t *testing.T) {
 	if err := os.WriteFile(dataFile, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(hooksFile, []byte(pipeline.DemoHooks), 0o644); err != nil {
+	if err := os.WriteFile(hooksFile, []byte(demo.ShopHooks), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, evalOut, errs := runKnhk(t, "eval", "--data", dataFile, "--hooks", hooksFile, "--json")

@@ -19,6 +19,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/terms"
@@ -55,6 +56,11 @@ type Options struct {
 	// the goroutine that called Run: a syntax error, or a term whose id
 	// collides with another term's (Col 1).
 	OnReject func(*ntriples.SyntaxError)
+	// OnIdle, when set, is called on the goroutine that called Run every
+	// Idle while no chunk arrives (a quiet stream): the place to close a
+	// partial beat. An error stops Run.
+	OnIdle func() error
+	Idle   time.Duration
 }
 
 // Batch is the rows of one chunk of input.
@@ -80,7 +86,8 @@ type Counts struct {
 // ErrOptions wraps an option out of its bounds.
 var ErrOptions = errors.New("ingest: option out of bounds")
 
-func (o *Options) check() error {
+// Check reports the first option out of its bounds, wrapping ErrOptions.
+func (o *Options) Check() error {
 	switch {
 	case o.Workers < 0 || o.Workers > MaxWorkers:
 		return fmt.Errorf("%w: Workers %d (want 0..%d)", ErrOptions, o.Workers, MaxWorkers)
@@ -88,6 +95,8 @@ func (o *Options) check() error {
 		return fmt.Errorf("%w: ChunkBytes %d (want %d..%d)", ErrOptions, o.ChunkBytes, MinChunkBytes, MaxChunkBytes)
 	case o.MaxLineBytes < 0:
 		return fmt.Errorf("%w: MaxLineBytes %d", ErrOptions, o.MaxLineBytes)
+	case o.OnIdle != nil && o.Idle <= 0:
+		return fmt.Errorf("%w: Idle %v with OnIdle (want > 0)", ErrOptions, o.Idle)
 	}
 	return nil
 }
@@ -96,13 +105,13 @@ func (o *Options) check() error {
 // rows and rejects. Chunks are recycled, so a run allocates only while
 // chunks grow to their longest line and rows.
 type chunk struct {
-	data     []byte
-	end      int64 // input offset after data
-	rows     []terms.Row
-	rejects  []*ntriples.SyntaxError
-	stats    ntriples.Stats
-	err      error         // the strict error that stopped the chunk
-	done     chan struct{} // the worker is through (one token)
+	data    []byte
+	end     int64 // input offset after data
+	rows    []terms.Row
+	rejects []*ntriples.SyntaxError
+	stats   ntriples.Stats
+	err     error         // the strict error that stopped the chunk
+	done    chan struct{} // the worker is through (one token)
 }
 
 // Run reads r to its end, parses and encodes it with enc (which must not be
@@ -113,7 +122,7 @@ type chunk struct {
 // (its goroutine ends when the Read returns), so a blocked reader never
 // delays cancellation.
 func Run(ctx context.Context, r io.Reader, enc *terms.Encoder, opt Options, yield func(*Batch) error) (Counts, error) {
-	if err := opt.check(); err != nil {
+	if err := opt.Check(); err != nil {
 		return Counts{}, err
 	}
 	workers := opt.Workers
@@ -172,14 +181,29 @@ func Run(ctx context.Context, r io.Reader, enc *terms.Encoder, opt Options, yiel
 
 	var n Counts
 	done := ctx.Done()
+	var idle <-chan time.Time
+	if opt.OnIdle != nil {
+		tk := time.NewTicker(opt.Idle)
+		defer tk.Stop()
+		idle = tk.C
+	}
 	for {
 		var c *chunk
 		var ok bool
-		select {
-		case c, ok = <-order:
-		case <-done:
-			stop()
-			return n, ctx.Err()
+	next:
+		for {
+			select {
+			case c, ok = <-order:
+				break next
+			case <-idle:
+				if err := opt.OnIdle(); err != nil {
+					stop()
+					return n, err
+				}
+			case <-done:
+				stop()
+				return n, ctx.Err()
+			}
 		}
 		if !ok {
 			wg.Wait()

@@ -1,0 +1,112 @@
+package emit
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/pipeline/reflex"
+	"github.com/knhk/knhk/terms"
+)
+
+func fixture(t *testing.T) (*hooks.Table, *terms.Dictionary, func(string) uint64) {
+	t.Helper()
+	defs, err := hooks.Parse(strings.NewReader(`
+[[hook]]
+name = "big \"order\"\nnext"
+query = "ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }"
+`))
+	require.NoError(t, err)
+	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	tab, err := hooks.Bind(defs, dict)
+	require.NoError(t, err)
+	id := func(text string) uint64 {
+		v, err := dict.Add(text)
+		require.NoError(t, err)
+		return v
+	}
+	return tab, dict, id
+}
+
+func TestFormats(t *testing.T) {
+	tab, dict, id := fixture(t)
+	s, p, o := id("<http://ex/o1>"), id("<http://ex/amount>"), id(`"a \"quoted\"\nvalue"`)
+	acts := []reflex.Action{
+		{Kind: reflex.Fire, Cycle: 2, S: s, P: p, O: o},
+		{Kind: reflex.WarmFire, Cycle: 2, S: s, P: p, O: o},
+		{Kind: reflex.Fire, Cycle: 3}, // holds over no row
+		{Kind: reflex.Triple, Cycle: 3, S: s, P: p, O: o},
+		{Kind: reflex.Value, Cycle: 3, S: s, P: p, O: o},
+		{Kind: reflex.Park, Cycle: 3, S: s, P: p, O: o},
+		{Kind: reflex.End, Cycle: 3},
+	}
+	want := map[Format]string{
+		NTriples: `# fire "big \"order\"\nnext" cycle 2 hot: <http://ex/o1> <http://ex/amount> "a \"quoted\"\nvalue" .
+# fire "big \"order\"\nnext" cycle 2 warm: <http://ex/o1> <http://ex/amount> "a \"quoted\"\nvalue" .
+# fire "big \"order\"\nnext" cycle 3 hot
+<http://ex/o1> <http://ex/amount> "a \"quoted\"\nvalue" .
+# select "big \"order\"\nnext" cycle 3: "a \"quoted\"\nvalue"
+`,
+		JSON: `{"kind":"fire","hook":"big \"order\"\nnext","cycle":2,"path":"hot","s":"<http://ex/o1>","p":"<http://ex/amount>","o":"\"a \\\"quoted\\\"\\nvalue\""}
+{"kind":"fire","hook":"big \"order\"\nnext","cycle":2,"path":"warm","s":"<http://ex/o1>","p":"<http://ex/amount>","o":"\"a \\\"quoted\\\"\\nvalue\""}
+{"kind":"fire","hook":"big \"order\"\nnext","cycle":3,"path":"hot"}
+{"kind":"triple","hook":"big \"order\"\nnext","cycle":3,"triple":"<http://ex/o1> <http://ex/amount> \"a \\\"quoted\\\"\\nvalue\" ."}
+{"kind":"select","hook":"big \"order\"\nnext","cycle":3,"value":"\"a \\\"quoted\\\"\\nvalue\""}
+`,
+	}
+	for f, w := range want {
+		var buf bytes.Buffer
+		e := NewWriter(&buf, f, tab, dict)
+		for i := range acts {
+			require.NoError(t, e.Write(&acts[i]))
+		}
+		require.NoError(t, e.Flush())
+		assert.Equal(t, w, buf.String(), f.String())
+		// A name with a newline stays on its line: one line per action.
+		assert.Equal(t, 5, strings.Count(buf.String(), "\n"), f.String())
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteErrorsAreErrors(t *testing.T) {
+	tab, dict, id := fixture(t)
+	e := NewWriter(failWriter{}, NTriples, tab, dict)
+	a := reflex.Action{Kind: reflex.Fire, S: id("<http://ex/a>"), P: id("<http://ex/amount>"), O: id("<http://ex/b>")}
+	require.NoError(t, e.Write(&a), "buffered")
+	err := e.Flush()
+	var we *WriteError
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, "actions", we.What)
+	assert.ErrorIs(t, e.Write(&a), err, "the first error sticks")
+
+	rw := NewReceiptWriter(failWriter{}, tab)
+	require.ErrorAs(t, rw.Write([]kernels.Receipt{{HookID: 0}}), &we)
+	assert.Equal(t, "receipts", we.What)
+}
+
+func TestReceipts(t *testing.T) {
+	tab, _, _ := fixture(t)
+	var buf bytes.Buffer
+	rw := NewReceiptWriter(&buf, tab)
+	require.NoError(t, rw.Write([]kernels.Receipt{{CycleID: 7, ShardID: 2, HookID: 0, Ticks: 8, ActualTicks: 3, Lanes: 5, SpanID: 11, AHash: 0xfedcba9876543210, Mask: 0x11, Result: true}}))
+	assert.Equal(t, `{"kind":"receipt","cycle":7,"shard":2,"hook":"big \"order\"\nnext","hook_id":0,"ticks":8,"actual_ticks":3,"lanes":5,"span":11,"a_hash":"fedcba9876543210","mask":17,"result":true}`+"\n", buf.String())
+}
+
+func TestParseFormat(t *testing.T) {
+	for name, f := range map[string]Format{"nt": NTriples, "ntriples": NTriples, "json": JSON, "jsonl": JSON} {
+		got, err := ParseFormat(name)
+		require.NoError(t, err)
+		assert.Equal(t, f, got)
+	}
+	_, err := ParseFormat("xml")
+	assert.ErrorContains(t, err, "xml")
+}

@@ -1,0 +1,169 @@
+package load
+
+import (
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/terms"
+)
+
+// fixture is a hooks table over <p>, <q> and <amount> (with a COMPARE
+// hook), and rows encoded with the same key.
+type fixture struct {
+	tab  *hooks.Table
+	dict *terms.Dictionary
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	defs, err := hooks.Parse(strings.NewReader(`
+[[hook]]
+name = "p"
+query = "ASK { <http://ex/a> <http://ex/p> ?o }"
+[[hook]]
+name = "q"
+query = "ASK { ?s <http://ex/q> \"1\" }"
+[[hook]]
+name = "big"
+query = "ASK { ?s <http://ex/amount> ?o FILTER(?o > 10) }"
+[[hook]]
+name = "flag"
+query = "CONSTRUCT { ?s <http://ex/flag> \"x\" } WHERE { ?s <http://ex/note> ?o }"
+`))
+	require.NoError(t, err)
+	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	tab, err := hooks.Bind(defs, dict)
+	require.NoError(t, err)
+	return &fixture{tab, dict}
+}
+
+func (f *fixture) rows(t *testing.T, nt string) []terms.Row {
+	t.Helper()
+	p := ntriples.NewParser(strings.NewReader(nt), ntriples.Options{Strict: true})
+	enc := f.dict.NewDocument()
+	var rows []terms.Row
+	for p.Next() {
+		var r terms.Row
+		require.NoError(t, enc.Encode(p.Quad(), &r))
+		rows = append(rows, r)
+	}
+	require.NoError(t, p.Err())
+	return rows
+}
+
+func TestLoadGroupsDedupesAligns(t *testing.T) {
+	f := newFixture(t)
+	rows := f.rows(t, `
+<http://ex/a> <http://ex/p> <http://ex/x> .
+<http://ex/b> <http://ex/q> "1" .
+<http://ex/a> <http://ex/p> <http://ex/x> .
+<http://ex/c> <http://ex/p> <http://ex/y> .
+<http://ex/b> <http://ex/q> "1" .
+<http://ex/a> <http://ex/unguarded> <http://ex/x> .
+<http://ex/d> <http://ex/p> <http://ex/z> .
+`)
+	tk := NewLoader(f.tab, 4).Load(rows[:4], rows[4:]) // a wrapped slot: two segments
+	require.Len(t, tk.Runs, 2, "one run per guarded predicate")
+	assert.Equal(t, Counts{Admitted: 7, Unguarded: 1, Duplicates: 2}, tk.Counts)
+	total := 0
+	for _, r := range tk.Runs {
+		assert.Zero(t, r.Off%8, "run %v starts on an 8-row (64-byte) boundary", r)
+		seen := map[[2]uint64]bool{}
+		for i := r.Off; i < r.Off+r.Len; i++ {
+			assert.Equal(t, r.Pred, tk.Lanes.P[i], "row %d of run %v", i, r)
+			so := [2]uint64{tk.Lanes.S[i], tk.Lanes.O[i]}
+			assert.False(t, seen[so], "row %d repeats an earlier row of its run", i)
+			seen[so] = true
+		}
+		total += int(r.Len)
+		g := f.tab.Groups()[r.Group]
+		assert.Equal(t, r.Pred, g.Pred, "run's group")
+		assert.Equal(t, kernels.Blocks(nil, r.Run), tk.Blocks[r.Blocks:r.Blocks+r.NBlock])
+	}
+	assert.Equal(t, 4, total, "rows loaded: 6 guarded less 2 repeats")
+	for i, lane := range [][]uint64{tk.Lanes.S, tk.Lanes.P, tk.Lanes.O, tk.Lanes.V, tk.Lanes.D} {
+		addr := uintptr(unsafe.Pointer(unsafe.SliceData(lane)))
+		assert.Zero(t, addr%64, "lane %d base %#x is 64-byte aligned", i, addr)
+	}
+	assert.Zero(t, len(tk.Lanes.S)%kernels.BlockLanes, "lanes hold whole blocks")
+}
+
+func TestLoadKeepsFirstAppearanceOrder(t *testing.T) {
+	f := newFixture(t)
+	p := f.tab.Groups()[0]
+	q := f.tab.Groups()[1]
+	rows := []terms.Row{{S: 1, P: q.Pred, O: 1}, {S: 2, P: p.Pred, O: 1}, {S: 3, P: q.Pred, O: 1}, {S: 1, P: q.Pred, O: 1}}
+	tk := NewLoader(f.tab, 1).Load(rows)
+	require.Len(t, tk.Runs, 2)
+	assert.Equal(t, q.Pred, tk.Runs[0].Pred)
+	assert.Equal(t, uint32(2), tk.Runs[0].Len)
+	assert.Equal(t, p.Pred, tk.Runs[1].Pred)
+	assert.Equal(t, []uint64{1, 3}, tk.Lanes.S[tk.Runs[0].Off:tk.Runs[0].Off+2], "input order")
+}
+
+func TestLoadCutsLongRunsIntoBlocks(t *testing.T) {
+	f := newFixture(t)
+	pred := f.tab.Groups()[0].Pred
+	var rows []terms.Row
+	for i := range 20 {
+		rows = append(rows, terms.Row{S: uint64(100 + i), P: pred, O: 9})
+	}
+	l := NewLoader(f.tab, 4) // grows for the larger tick
+	tk := l.Load(rows)
+	require.Len(t, tk.Runs, 1)
+	assert.Equal(t, uint32(20), tk.Runs[0].Len)
+	require.Len(t, tk.Blocks, 3)
+	assert.Equal(t, []uint32{8, 8, 4}, []uint32{tk.Blocks[0].Len, tk.Blocks[1].Len, tk.Blocks[2].Len})
+	// The next tick starts afresh: the tables' stamps forget this one.
+	tk = l.Load(rows[:2])
+	assert.Equal(t, uint32(2), tk.Runs[0].Len)
+	assert.Zero(t, tk.Counts.Duplicates)
+}
+
+func TestLoadParksFlaggedNumbersOfCompareHooks(t *testing.T) {
+	f := newFixture(t)
+	rows := f.rows(t, `
+<http://ex/o1> <http://ex/amount> "1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/o2> <http://ex/amount> "7"^^<http://www.w3.org/2001/XMLSchema#integer> .
+<http://ex/o1> <http://ex/amount> "1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/o3> <http://ex/note> "1.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/o4> <http://ex/amount> "2.25"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+`)
+	require.True(t, rows[0].Flagged)
+	tk := NewLoader(f.tab, 8).Load(rows)
+	// The decimal under the COMPARE hook is parked once (its repeat is
+	// carried by it); the one of <note>, which has no COMPARE hook, is not.
+	assert.Equal(t, Counts{Admitted: 3, Parked: 2, Duplicates: 1}, tk.Counts)
+	require.Len(t, tk.Parked, 2)
+	for _, r := range tk.Runs {
+		ps := tk.Parked[r.Parked : r.Parked+r.NPark]
+		for _, row := range ps {
+			assert.True(t, row >= r.Off && row < r.Off+r.Len, "parked row %d inside its run %v", row, r)
+			assert.Zero(t, tk.Lanes.V[row], "a parked row has no order key")
+		}
+		if f.tab.Groups()[r.Group].Warm {
+			assert.Len(t, ps, 2)
+		} else {
+			assert.Empty(t, ps)
+		}
+	}
+}
+
+func TestLoadAllocatesNothingWhenSteady(t *testing.T) {
+	f := newFixture(t)
+	pred := f.tab.Groups()[0].Pred
+	rows := make([]terms.Row, 256)
+	for i := range rows {
+		rows[i] = terms.Row{S: uint64(i % 37), P: pred + uint64(i%3), O: uint64(i)}
+	}
+	l := NewLoader(f.tab, len(rows))
+	l.Load(rows)
+	assert.Zero(t, testing.AllocsPerRun(100, func() { l.Load(rows[:100], rows[100:]) }))
+}

@@ -1,0 +1,366 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/knhk/knhk/demo"
+	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/pipeline/emit"
+	"github.com/knhk/knhk/ring"
+	"github.com/knhk/knhk/terms"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// hooksFile builds a hooks file from name, query pairs.
+func hooksFile(pairs ...string) string {
+	var b strings.Builder
+	for i := 0; i < len(pairs); i += 2 {
+		b.WriteString("[[hook]]\nname = \"" + pairs[i] + "\"\nquery = '''" + pairs[i+1] + "'''\n")
+	}
+	return b.String()
+}
+
+var testHooks = hooksFile(
+	"alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`,
+	"big", `ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }`,
+	"review", `CONSTRUCT { ?s <http://ex/flag> "review" } WHERE { ?s <http://ex/amount> ?o }`,
+	"two-emails", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/alice> <http://ex/email> ?o } } FILTER(?n >= 2) }`,
+	"bob-emails", `SELECT ?o WHERE { <http://ex/bob> <http://ex/email> ?o }`,
+)
+
+func newTestPipeline(t testing.TB, cfg Config, file string) *Pipeline {
+	t.Helper()
+	defs, err := hooks.Parse(strings.NewReader(file))
+	require.NoError(t, err)
+	p, err := New(cfg, defs)
+	require.NoError(t, err)
+	return p
+}
+
+// encode turns N-Triples text into rows with the pipeline's dictionary.
+func encode(t testing.TB, p *Pipeline, nt string) []terms.Row {
+	t.Helper()
+	ps := ntriples.NewParser(strings.NewReader(nt), ntriples.Options{Strict: true})
+	enc := p.Dictionary().NewDocument()
+	var rows []terms.Row
+	for ps.Next() {
+		var r terms.Row
+		require.NoError(t, enc.Encode(ps.Quad(), &r))
+		rows = append(rows, r)
+	}
+	require.NoError(t, ps.Err())
+	return rows
+}
+
+func demoText(t testing.TB, orders int) string {
+	var b strings.Builder
+	require.NoError(t, demo.WriteShop(&b, orders))
+	return b.String()
+}
+
+const accountingData = `# a comment, not a statement
+<http://ex/o1> <http://ex/amount> "5"^^<http://www.w3.org/2001/XMLSchema#integer> .
+<http://ex/o2> <http://ex/amount> "1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/o3> <http://ex/amount> "2.5E3"^^<http://www.w3.org/2001/XMLSchema#double> .
+<http://ex/o4> <http://ex/amount> "999.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+this is not a triple .
+<http://ex/o5> <http://ex/amount> "1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/o5> <http://ex/amount> "1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/o6> <http://ex/other> "1.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/alice> <http://ex/email> "a@ex" .
+<http://ex/bob> <http://ex/email> <bad iri> .
+<http://ex/bob> <http://ex/email> "b@ex" .
+`
+
+func TestRunAccounting(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.TickRows = 4 // several beats, parked rows in more than one
+	var rejects []string
+	cfg.OnReject = func(se *ntriples.SyntaxError) { rejects = append(rejects, se.Error()) }
+	var out bytes.Buffer
+	cfg.Out = &out
+	p := newTestPipeline(t, cfg, testHooks)
+	s, err := p.Run(context.Background(), strings.NewReader(accountingData))
+	require.NoError(t, err)
+	require.NoError(t, s.Check())
+	// 11 statements, 2 bad. The flagged amounts o2 o4 o5 are parked (o5's
+	// repeat is in its beat, carried by its twin); 2.5E3 has the exact key
+	// of 2500, and o6's predicate has no hook, so both are admitted.
+	assert.Equal(t, 11, s.Read)
+	assert.Equal(t, 2, s.Rejected)
+	assert.Equal(t, 3, s.Parked)
+	assert.Equal(t, 3, s.Decided)
+	assert.Equal(t, 6, s.Admitted)
+	require.Len(t, rejects, 2)
+	assert.True(t, strings.HasPrefix(rejects[0], "6:") && strings.HasPrefix(rejects[1], "11:"), "rejects %q, want lines 6 and 11 with LINE:COL", rejects)
+	// "big" (> 1000) holds for 2500 (hot) and for 1000.5 (warm, exactly).
+	assert.Equal(t, uint64(1), s.WarmFired, out.String())
+	assert.Contains(t, out.String(), `# fire "big" cycle 1 warm: <http://ex/o5>`)
+	assert.Contains(t, out.String(), `# select "bob-emails"`)
+	assert.Equal(t, uint64(1), s.Values)
+}
+
+func TestRunDemoEndsByItself(t *testing.T) {
+	// Also the -race test: every stage on its goroutine, two rings, a
+	// shared dictionary, over a run that ends at EOF.
+	cfg := DefaultConfig()
+	cfg.TickRows = 64
+	cfg.Format = emit.JSON
+	var out, recs bytes.Buffer
+	cfg.Out, cfg.Receipts = &out, &recs
+	p := newTestPipeline(t, cfg, demo.ShopHooks)
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(demo.WriteShop(pw, 1500)) }()
+	s, err := p.Run(context.Background(), pr)
+	require.NoError(t, err)
+	require.NoError(t, s.Check())
+	assert.Equal(t, 6075, s.Read)
+	assert.Equal(t, 2, s.Rejected)
+	assert.NotZero(t, s.Fired)
+	assert.NotZero(t, s.Triples)
+	assert.Equal(t, uint64(1), s.Values)
+	assert.Equal(t, s.Evaluations, uint64(strings.Count(recs.String(), "\n")), "one receipt line per evaluation")
+	// A second run of the same pipeline gives the same answers.
+	first := out.String()
+	out.Reset()
+	s2, err := p.Run(context.Background(), strings.NewReader(demoText(t, 1500)))
+	require.NoError(t, err)
+	assert.Equal(t, s.Fired, s2.Fired)
+	assert.Equal(t, s.Triples, s2.Triples)
+	assert.Equal(t, first, out.String())
+}
+
+// The pulse hands every epoch's receipts to OnPulse in order, each epoch
+// holding exactly the receipts of its 8 cycles.
+func TestPulses(t *testing.T) {
+	var epochs []uint64
+	var counts []int
+	cfg := DefaultConfig()
+	cfg.TickRows = 1
+	cfg.OnPulse = func(e uint64, rs []kernels.Receipt) error {
+		epochs = append(epochs, e)
+		counts = append(counts, len(rs))
+		for _, r := range rs {
+			if r.CycleID>>3 != e {
+				return errors.New("a receipt of another epoch")
+			}
+		}
+		return nil
+	}
+	p := newTestPipeline(t, cfg, testHooks)
+	var nt strings.Builder
+	for range 17 {
+		nt.WriteString("<http://ex/carol> <http://ex/email> \"c@ex\" .\n")
+	}
+	s, err := p.Run(context.Background(), strings.NewReader(nt.String()))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(17), s.Cycles)
+	// 8 beats x 3 email hooks per epoch; the last, partial epoch at the end.
+	assert.Equal(t, []uint64{0, 1, 2}, epochs)
+	assert.Equal(t, []int{24, 24, 3}, counts)
+}
+
+// A pulse error stops the run and is returned.
+func TestPulseErrorStops(t *testing.T) {
+	cfg := DefaultConfig()
+	boom := errors.New("lockchain unavailable")
+	cfg.OnPulse = func(uint64, []kernels.Receipt) error { return boom }
+	p := newTestPipeline(t, cfg, testHooks)
+	_, err := p.Run(context.Background(), strings.NewReader(demoText(t, 300)))
+	assert.ErrorIs(t, err, boom)
+}
+
+// A quiet stream still produces output: a beat closes TickInterval after
+// its first row, full or not.
+func TestTickIntervalClosesQuietBeats(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.TickInterval = 5 * time.Millisecond
+	out := &syncBuffer{ch: make(chan struct{}, 1)}
+	cfg.Out = out
+	p := newTestPipeline(t, cfg, testHooks)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Run(context.Background(), pr)
+		done <- err
+	}()
+	_, err := io.WriteString(pw, "<http://ex/alice> <http://ex/email> \"a@ex\" .\n")
+	require.NoError(t, err)
+	select {
+	case <-out.ch:
+		assert.Contains(t, out.String(), `# fire "alice-email" cycle 0 hot`)
+	case <-time.After(5 * time.Second):
+		t.Fatal("one row on an open stream produced no output")
+	}
+	pw.Close()
+	require.NoError(t, <-done)
+}
+
+// syncBuffer is a writer, safe for concurrent use, that signals its writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	ch  chan struct{}
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	n, err := b.buf.Write(p)
+	b.mu.Unlock()
+	select {
+	case b.ch <- struct{}{}:
+	default:
+	}
+	return n, err
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// endless is an N-Triples stream that never ends.
+type endless struct{}
+
+func (endless) Read(b []byte) (int, error) {
+	line := "<http://ex/alice> <http://ex/email> \"a@ex\" .\n"
+	n := 0
+	for len(b)-n >= len(line) {
+		n += copy(b[n:], line)
+	}
+	return n, nil
+}
+
+func TestRunCancel(t *testing.T) {
+	p := newTestPipeline(t, DefaultConfig(), testHooks)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := p.Run(ctx, endless{})
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop after cancel")
+	}
+	_, err := p.Run(context.Background(), strings.NewReader(accountingData))
+	assert.NoError(t, err, "a run after a cancelled one")
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// A failed write of the actions stops the run with the write error.
+func TestWriteErrorStops(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Out = failWriter{}
+	p := newTestPipeline(t, cfg, demo.ShopHooks)
+	_, err := p.Run(context.Background(), strings.NewReader(demoText(t, 2000)))
+	var we *emit.WriteError
+	require.ErrorAs(t, err, &we)
+	assert.ErrorContains(t, err, "no space left")
+}
+
+func TestRunning(t *testing.T) {
+	p := newTestPipeline(t, DefaultConfig(), testHooks)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Run(context.Background(), pr)
+		done <- err
+	}()
+	for !p.running.Load() {
+		runtime.Gosched()
+	}
+	_, err := p.Run(context.Background(), strings.NewReader(""))
+	assert.ErrorIs(t, err, ErrRunning)
+	pw.Close()
+	assert.NoError(t, <-done)
+}
+
+func TestConfigValidate(t *testing.T) {
+	def := DefaultConfig()
+	require.NoError(t, def.Validate())
+	for _, tc := range []struct {
+		mod   func(*Config)
+		guard string
+		value int64
+	}{
+		{func(c *Config) { c.RingSize = 32 }, "RingSize", 32},
+		{func(c *Config) { c.RingSize = 1 << 30 }, "RingSize", 1 << 30},
+		{func(c *Config) { c.TickRows = 0 }, "TickRows", 0},
+		{func(c *Config) { c.TickRows = 2000 }, "TickRows", 2000},
+		{func(c *Config) { c.Budget = 0 }, "Budget", 0},
+		{func(c *Config) { c.TickInterval = time.Microsecond }, "TickInterval (ns)", 1000},
+		{func(c *Config) { c.TickInterval = time.Hour }, "TickInterval (ns)", int64(time.Hour)},
+	} {
+		c := DefaultConfig()
+		tc.mod(&c)
+		var ge *GuardError
+		if assert.ErrorAs(t, c.Validate(), &ge, tc.guard) {
+			assert.Equal(t, tc.guard, ge.Guard)
+			assert.Equal(t, tc.value, ge.Value)
+		}
+	}
+	c := DefaultConfig()
+	c.RingSize = 1000
+	assert.ErrorIs(t, c.Validate(), ring.ErrSize)
+}
+
+// TestRunAllocatesNothingPerBeat measures a whole run, every stage (ingest
+// from rows, beat, warm stage with its parked numbers, emit, sealer with
+// receipts): the extra beats of a run twice as long allocate nothing of the
+// pipeline's. The Go runtime allocates a handful of times in some runs and
+// none in others (sudogs when a select blocks with the per-P cache empty, a
+// goroutine's first timer), so each size takes the fewest of three runs and
+// the bound is one allocation per four extra beats: anything the pipeline
+// did per beat or per parked row would be far above it.
+func TestRunAllocatesNothingPerBeat(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates; go test without -race checks this")
+	}
+	cfg := DefaultConfig()
+	cfg.Out, cfg.Receipts = io.Discard, io.Discard
+	p := newTestPipeline(t, cfg, demo.ShopHooks)
+	rows := encode(t, p, strings.ReplaceAll(demoText(t, 20000), "<not an iri>", "<http://example.org/x>"))
+	run := func(rows []terms.Row) (mallocs, cycles, parked uint64) {
+		mallocs = ^uint64(0)
+		for range 3 {
+			var m0, m1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&m0)
+			s, err := p.RunRows(context.Background(), rows)
+			runtime.ReadMemStats(&m1)
+			require.NoError(t, err)
+			mallocs, cycles, parked = min(mallocs, m1.Mallocs-m0.Mallocs), s.Cycles, uint64(s.Parked)
+		}
+		return mallocs, cycles, parked
+	}
+	run(rows) // warm-up: arenas and buffers reach their size
+	halfA, halfC, _ := run(rows[:len(rows)/2])
+	fullA, fullC, parked := run(rows)
+	require.True(t, parked > 0 && fullC > halfC, "the run parks %d rows over %d beats: the test does not exercise the warm path", parked, fullC)
+	extra := int64(fullA) - int64(halfA)
+	assert.LessOrEqual(t, extra*4, int64(fullC-halfC), "%d allocations over %d extra beats (%.2f per beat), want none per beat", extra, fullC-halfC, float64(extra)/float64(fullC-halfC))
+}

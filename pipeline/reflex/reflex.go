@@ -1,0 +1,362 @@
+// Package reflex is the hot stage of the pipeline: it evaluates, with the
+// kernels, the hooks of every guarded run of a loaded tick, leaving a
+// receipt per evaluation, and turns their answers into actions.
+//
+// For each run, the hooks guarding its predicate are evaluated over all its
+// 8-row blocks in one kernel batch (groups of more than 64 hooks in several),
+// timed with the tick counter. Each hook's matches are summed over the
+// blocks and decided exactly ([kernels.Decide]); a hook that holds fires
+// (ASK, COUNT, COMPARE, ...), makes its template triple for every matched
+// row (CONSTRUCT) or gives the object of every matched row (SELECT). Parked
+// rows of a run whose COMPARE hooks do not all hold go to the warm path.
+package reflex
+
+import (
+	"math/bits"
+
+	"github.com/knhk/knhk/asm"
+	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/pipeline/load"
+)
+
+// Kind says what an [Action] is.
+type Kind uint8
+
+// The kinds of actions.
+const (
+	// Fire: hook Hook held; S, P, O is its first matching row (zero when it
+	// holds over no match, as COUNT_*_LE can).
+	Fire Kind = iota + 1
+	// WarmFire: hook Hook held by the warm path's exact check of row S, P, O.
+	WarmFire
+	// Triple: the CONSTRUCT hook Hook made the triple S, P, O.
+	Triple
+	// Value: the SELECT hook Hook matched the row S, P, O; O is the value.
+	Value
+	// Park: the row S, P, O, whose object has the datatype D, needs the
+	// warm path's exact check against the COMPARE hooks of group Hook that
+	// have not fired in this cycle.
+	Park
+	// End: the last action of cycle Cycle.
+	End
+)
+
+var kindNames = [...]string{Fire: "fire", WarmFire: "warm-fire", Triple: "triple", Value: "value", Park: "park", End: "end"}
+
+// String returns the kind's name.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return "Kind(?)"
+}
+
+// Action is one result of the reflex stage, a row of the ring from reflex
+// to emit. It is a plain value.
+type Action struct {
+	Kind    Kind
+	Hook    uint32 // the hook's id; for Park, its group in the hooks table
+	Cycle   uint64
+	S, P, O uint64
+	D       uint64 // Park: the object's datatype id
+}
+
+// Stats counts what the engine did.
+type Stats struct {
+	Evaluations uint64 // kernel evaluations: one per hook per 8-row block
+	HookEvals   uint64 // hook evaluations: one per hook per run
+	Calls       uint64 // kernel batch calls
+	Ticks       uint64 // ticks spent in the kernel calls, their timers included
+	Fired       uint64 // hooks that held: fires (not CONSTRUCT or SELECT)
+	Triples     uint64 // CONSTRUCT triples made
+	Values      uint64 // SELECT values given
+	Parked      uint64 // parked rows sent to the warm path
+	Decided     uint64 // parked rows decided here: every COMPARE hook of their run held
+}
+
+// Output is where [Engine.Run] writes. Actions and Receipts grow as needed
+// and are reused when the caller truncates them.
+type Output struct {
+	Actions []Action
+	// Receipts receives every receipt when KeepReceipts is set (the
+	// pipeline seals them); otherwise receipts live in the engine's own
+	// scratch and are dropped once their run is decided (knhk eval), so the
+	// memory stays bounded by the tick, not by hooks x blocks.
+	Receipts     []kernels.Receipt
+	KeepReceipts bool
+	Stats        Stats
+}
+
+// maxWindow is the most hooks decided together: one bit each in a uint64.
+const maxWindow = 64
+
+// scratchReceipts bounds the receipts of one kernel call when they are
+// not kept.
+const scratchReceipts = 1 << 14
+
+// Engine evaluates ticks. It is for one goroutine; its scratch is reused,
+// so a steady stream of ticks allocates nothing once the outputs have grown.
+type Engine struct {
+	tab   *hooks.Table
+	impl  *kernels.Impl
+	forms [][]window // per group of the table, its windows of hooks
+
+	scratch []kernels.Receipt
+	parks   []Action // the tick's Park actions, after all the others
+	kctx    kernels.Context
+	counts  [maxWindow]uint64
+	first   [maxWindow]uint32 // lane row+1 of each hook's first match, 0 for none
+}
+
+// window is up to 64 consecutive hooks of a group, decided together, with
+// their query forms as bit sets (bit j: hook lo+j).
+type window struct {
+	lo, hi    int
+	construct uint64
+	selects   uint64
+	compare   uint64
+	subjectO  uint64 // CONSTRUCT hooks whose template subject is the row's object
+}
+
+// NewEngine returns an engine for the hooks of tab whose kernel calls use
+// impl (nil: kernels.Active()).
+func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
+	if impl == nil {
+		impl = kernels.Active()
+	}
+	e := &Engine{tab: tab, impl: impl}
+	e.forms = make([][]window, len(tab.Groups()))
+	for gi, g := range tab.Groups() {
+		for lo := 0; lo < len(g.Hooks); lo += maxWindow {
+			w := window{lo: lo, hi: min(lo+maxWindow, len(g.Hooks))}
+			for j := range w.hi - w.lo {
+				b := tab.Hook(g.Hooks[lo+j].ID())
+				switch b.Query.Form {
+				case hooks.Construct:
+					w.construct |= 1 << j
+					if b.Query.Template[0].From == hooks.FromO {
+						w.subjectO |= 1 << j
+					}
+				case hooks.Select:
+					w.selects |= 1 << j
+				}
+				if hooks.IsCompare(b.Kernel.Op()) {
+					w.compare |= 1 << j
+				}
+			}
+			e.forms[gi] = append(e.forms[gi], w)
+		}
+	}
+	return e
+}
+
+// Table returns the hooks the engine evaluates.
+func (e *Engine) Table() *hooks.Table { return e.tab }
+
+// Impl returns the kernel implementation the engine calls.
+func (e *Engine) Impl() *kernels.Impl { return e.impl }
+
+// Run evaluates every guarded run of t and appends its actions (and, with
+// KeepReceipts, its receipts) to out. ctx gives the receipts' cycle, shard
+// and budget; ctx.SpanBase is the span id of the first evaluation and is
+// advanced past the last one, so span ids stay unique across calls.
+func (e *Engine) Run(t *load.Tick, ctx *kernels.Context, out *Output) error {
+	e.kctx = *ctx
+	e.parks = e.parks[:0]
+	groups := e.tab.Groups()
+	for ri := range t.Runs {
+		r := &t.Runs[ri]
+		g := &groups[r.Group]
+		blocks := t.Blocks[r.Blocks : r.Blocks+r.NBlock]
+		pending := false // a COMPARE hook of the run does not hold
+		for _, w := range e.forms[r.Group] {
+			yes, err := e.window(t, r, g, &w, blocks, out)
+			if err != nil {
+				return err
+			}
+			pending = pending || w.compare&^yes != 0
+		}
+		out.Stats.HookEvals += uint64(len(g.Hooks))
+		parked := t.Parked[r.Parked : r.Parked+r.NPark]
+		if !pending {
+			out.Stats.Decided += uint64(len(parked))
+			continue
+		}
+		// The kernels decided these rows false (V == 0): the COMPARE hooks
+		// still false need the exact check.
+		for _, row := range parked {
+			e.parks = append(e.parks, Action{Kind: Park, Hook: uint32(r.Group), Cycle: ctx.CycleID,
+				S: t.Lanes.S[row], P: r.Pred, O: t.Lanes.O[row], D: t.Lanes.D[row]})
+		}
+		out.Stats.Parked += uint64(len(parked))
+	}
+	// The warm path's work last: the warm stage then knows every hook that
+	// fired in the cycle before it checks a parked row.
+	out.Actions = append(out.Actions, e.parks...)
+	ctx.SpanBase = e.kctx.SpanBase
+	return nil
+}
+
+// window evaluates the hooks of w over the blocks of run r, in one kernel
+// call or, when receipts are not kept, in calls of bounded size, and
+// returns the hooks that hold (bit j: hook w.lo+j).
+func (e *Engine) window(t *load.Tick, r *load.Run, g *hooks.Group, w *window, blocks []kernels.Run, out *Output) (uint64, error) {
+	hs := g.Hooks[w.lo:w.hi]
+	nh := len(hs)
+	cnt, first := e.counts[:nh], e.first[:nh]
+	clear(cnt)
+	clear(first)
+	step := len(blocks)
+	if !out.KeepReceipts {
+		step = max(1, scratchReceipts/nh)
+	}
+	for b0 := 0; b0 < len(blocks); b0 += step {
+		blk := blocks[b0:min(b0+step, len(blocks))]
+		rec := e.receipts(out, len(blk)*nh)
+		t0 := asm.Ticks()
+		err := e.impl.EvalBatch(&t.Lanes, blk, hs, &e.kctx, rec)
+		ticks := asm.Ticks() - t0
+		if err != nil {
+			return 0, err
+		}
+		n := uint64(len(rec))
+		at := uint32(min((ticks+n-1)/n, 1<<32-1))
+		e.kctx.SpanBase += n
+		out.Stats.Calls++
+		out.Stats.Ticks += ticks
+		out.Stats.Evaluations += n
+		// One pass over the receipts: each gets the call's ActualTicks,
+		// each hook's matches are summed and its first match noted.
+		for bi := range blk {
+			off := blk[bi].Off
+			row := rec[bi*nh : bi*nh+nh]
+			for j := range row {
+				row[j].ActualTicks = at
+				m := row[j].Mask
+				cnt[j] += uint64(bits.OnesCount8(m))
+				if m != 0 && first[j] == 0 {
+					first[j] = off + uint32(bits.TrailingZeros8(m)) + 1
+				}
+			}
+		}
+		// CONSTRUCT and SELECT give every matched row, whatever the count.
+		for m := (w.construct | w.selects) & nonZero(cnt); m != 0; m &= m - 1 {
+			j := bits.TrailingZeros64(m)
+			e.rows(t, blk, rec, nh, j, hs[j].ID(), w, out)
+		}
+	}
+	// yes: bit j set when hook j holds over the whole run.
+	var yes uint64
+	for j, c := range cnt {
+		if kernels.Decide(&hs[j], c) {
+			yes |= 1 << j
+		}
+	}
+	for m := yes &^ (w.construct | w.selects); m != 0; m &= m - 1 {
+		j := bits.TrailingZeros64(m)
+		a := Action{Kind: Fire, Hook: hs[j].ID(), Cycle: e.kctx.CycleID, P: r.Pred}
+		if f := first[j]; f != 0 {
+			a.S, a.O = t.Lanes.S[f-1], t.Lanes.O[f-1]
+		}
+		out.Actions = append(out.Actions, a)
+		out.Stats.Fired++
+	}
+	return yes, nil
+}
+
+// nonZero returns the bit set of the non-zero counts.
+func nonZero(cnt []uint64) uint64 {
+	var m uint64
+	for j, c := range cnt {
+		m |= uint64(b2u(c != 0)) << j
+	}
+	return m
+}
+
+// receipts returns room for n receipts: at the end of out.Receipts when
+// they are kept, else in the engine's scratch.
+func (e *Engine) receipts(out *Output, n int) []kernels.Receipt {
+	if out.KeepReceipts {
+		k := len(out.Receipts)
+		out.Receipts = grow(out.Receipts, n)
+		return out.Receipts[k : k+n]
+	}
+	if cap(e.scratch) < n {
+		e.scratch = make([]kernels.Receipt, n)
+	}
+	return e.scratch[:n]
+}
+
+// grow extends s by n elements, reallocating (doubling) only when it lacks
+// the capacity.
+func grow[T any](s []T, n int) []T {
+	if len(s)+n > cap(s) {
+		ns := make([]T, len(s), max(2*cap(s), len(s)+n, 64))
+		copy(ns, s)
+		s = ns
+	}
+	return s[:len(s)+n]
+}
+
+// rows appends the actions of CONSTRUCT or SELECT hook j (id) for every row
+// it matched in blocks: its template triple, or the row as a value. Each
+// template term is (S & ms) | (O & mo) | c, with the masks all ones or zero
+// and c the constant's id, so the loop never branches on the template. A
+// template whose subject is the row's object makes no triple for a literal
+// object (D != 0): that would not be RDF, and SPARQL leaves it out.
+func (e *Engine) rows(t *load.Tick, blocks []kernels.Run, rec []kernels.Receipt, nh, j int, id uint32, w *window, out *Output) {
+	kind := Triple
+	var ms, mo [3]uint64
+	var c [3]uint64
+	if w.selects>>j&1 != 0 {
+		kind = Value
+		ms[0], mo[2] = ^uint64(0), ^uint64(0)
+		c[1] = blocks[0].Pred
+	} else {
+		b := e.tab.Hook(id)
+		for k, slot := range b.Query.Template {
+			ms[k] = -uint64(b2u(slot.From == hooks.FromS))
+			mo[k] = -uint64(b2u(slot.From == hooks.FromO))
+		}
+		c = b.Template
+	}
+	literalSubject := w.subjectO>>j&1 != 0
+	cycle := e.kctx.CycleID
+	L := &t.Lanes
+	for bi, blk := range blocks {
+		m := rec[bi*nh+j].Mask
+		if m == 0 {
+			continue
+		}
+		// Runs start on 8-row boundaries of lanes whose length is a
+		// multiple of 8: a block's 8 rows are in range.
+		S := (*[kernels.BlockLanes]uint64)(L.S[blk.Off:])
+		O := (*[kernels.BlockLanes]uint64)(L.O[blk.Off:])
+		D := (*[kernels.BlockLanes]uint64)(L.D[blk.Off:])
+		for ; m != 0; m &= m - 1 {
+			x := bits.TrailingZeros8(m) & 7
+			if literalSubject && D[x] != 0 {
+				continue
+			}
+			s, o := S[x], O[x]
+			out.Actions = append(out.Actions, Action{Kind: kind, Hook: id, Cycle: cycle,
+				S: s&ms[0] | o&mo[0] | c[0],
+				P: s&ms[1] | o&mo[1] | c[1],
+				O: s&ms[2] | o&mo[2] | c[2]})
+			if kind == Triple {
+				out.Stats.Triples++
+			} else {
+				out.Stats.Values++
+			}
+		}
+	}
+}
+
+// b2u returns 1 for true and 0 for false.
+func b2u(v bool) uint8 {
+	if v {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,214 @@
+package reflex
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/pipeline/load"
+	"github.com/knhk/knhk/terms"
+)
+
+// hooksFile builds a hooks file from name, query pairs.
+func hooksFile(pairs ...string) string {
+	var b strings.Builder
+	for i := 0; i < len(pairs); i += 2 {
+		b.WriteString("[[hook]]\nname = \"" + pairs[i] + "\"\nquery = '''" + pairs[i+1] + "'''\n")
+	}
+	return b.String()
+}
+
+var testHooks = hooksFile(
+	"alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`,
+	"big", `ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }`,
+	"review", `CONSTRUCT { ?s <http://ex/flag> "review" } WHERE { ?s <http://ex/amount> ?o }`,
+	"two-emails", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/alice> <http://ex/email> ?o } } FILTER(?n >= 2) }`,
+	"bob-emails", `SELECT ?o WHERE { <http://ex/bob> <http://ex/email> ?o }`,
+	"of-value", `CONSTRUCT { ?o <http://ex/of> ?s } WHERE { ?s <http://ex/email> ?o }`,
+)
+
+type fixture struct {
+	tab  *hooks.Table
+	dict *terms.Dictionary
+}
+
+func newFixture(t testing.TB, file string) *fixture {
+	t.Helper()
+	defs, err := hooks.Parse(strings.NewReader(file))
+	require.NoError(t, err)
+	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	tab, err := hooks.Bind(defs, dict)
+	require.NoError(t, err)
+	return &fixture{tab, dict}
+}
+
+func (f *fixture) tick(t testing.TB, nt string) *load.Tick {
+	t.Helper()
+	p := ntriples.NewParser(strings.NewReader(nt), ntriples.Options{Strict: true})
+	enc := f.dict.NewDocument()
+	var rows []terms.Row
+	for p.Next() {
+		var r terms.Row
+		require.NoError(t, enc.Encode(p.Quad(), &r))
+		rows = append(rows, r)
+	}
+	require.NoError(t, p.Err())
+	return load.NewLoader(f.tab, len(rows)).Load(rows)
+}
+
+func (f *fixture) text(id uint64) string {
+	tm, _ := f.dict.Lookup(id)
+	return tm.Text
+}
+
+func TestFiresConstructsSelectsAndWritesReceipts(t *testing.T) {
+	f := newFixture(t, testHooks)
+	tk := f.tick(t, `
+<http://ex/alice> <http://ex/email> "a@ex" .
+<http://ex/bob> <http://ex/email> "b@ex" .
+<http://ex/bob> <http://ex/email> <mailto:b2@ex> .
+<http://ex/o1> <http://ex/amount> "5"^^<http://www.w3.org/2001/XMLSchema#integer> .
+<http://ex/o2> <http://ex/amount> "5000"^^<http://www.w3.org/2001/XMLSchema#integer> .
+<http://ex/o2> <http://ex/amount> "5000"^^<http://www.w3.org/2001/XMLSchema#integer> .
+`)
+	out := Output{KeepReceipts: true}
+	ctx := kernels.Context{CycleID: 9, ShardID: 3, Budget: 8, SpanBase: 100}
+	require.NoError(t, NewEngine(f.tab, nil).Run(tk, &ctx, &out))
+
+	fired := map[string]int{}
+	var triples, values []string
+	for _, a := range out.Actions {
+		assert.Equal(t, uint64(9), a.Cycle)
+		name := f.tab.Hook(a.Hook).Name
+		switch a.Kind {
+		case Fire:
+			fired[name]++
+		case Triple:
+			triples = append(triples, name+": "+f.text(a.S)+" "+f.text(a.P)+" "+f.text(a.O))
+		case Value:
+			values = append(values, name+": "+f.text(a.O))
+		default:
+			t.Errorf("unexpected action %+v", a)
+		}
+	}
+	assert.Equal(t, map[string]int{"alice-email": 1, "big": 1}, fired)
+	// The repeated o2 row counts once (RDF set semantics); a literal
+	// object makes no subject (SPARQL leaves the triple out).
+	assert.ElementsMatch(t, []string{
+		`review: <http://ex/o1> <http://ex/flag> "review"`,
+		`review: <http://ex/o2> <http://ex/flag> "review"`,
+		`of-value: <mailto:b2@ex> <http://ex/of> <http://ex/bob>`,
+	}, triples)
+	assert.ElementsMatch(t, []string{`bob-emails: "b@ex"`, `bob-emails: <mailto:b2@ex>`}, values)
+
+	// A receipt per hook per block: email has 3 rows (1 block, 4 hooks),
+	// amount 2 rows (1 block, 2 hooks).
+	require.Len(t, out.Receipts, 6)
+	assert.Equal(t, Stats{Evaluations: 6, HookEvals: 6, Calls: 2, Ticks: out.Stats.Ticks, Fired: 2, Triples: 3, Values: 2}, out.Stats)
+	spans := map[uint64]bool{}
+	for _, r := range out.Receipts {
+		assert.Equal(t, uint64(9), r.CycleID)
+		assert.Equal(t, uint32(3), r.ShardID)
+		assert.Equal(t, uint32(8), r.Ticks)
+		assert.NotZero(t, r.ActualTicks, "measured ticks")
+		assert.False(t, spans[r.SpanID], "span %d repeated", r.SpanID)
+		spans[r.SpanID] = true
+		assert.True(t, r.SpanID >= 100 && r.SpanID < 106)
+		k := f.tab.Hook(r.HookID).Kernel
+		assert.Equal(t, kernels.ReceiptHash(k.Key(), r.Mask, r.Result, r.Lanes), r.AHash)
+	}
+	assert.Equal(t, uint64(106), ctx.SpanBase, "the span base moves past the evaluations")
+}
+
+func TestParksWhereCompareHooksDoNotHold(t *testing.T) {
+	f := newFixture(t, testHooks)
+	e := NewEngine(f.tab, nil)
+	// 1000.5 has no exact key: the kernels decide it false, and "big" does
+	// not hold over the rest of the run, so the row goes to the warm path.
+	tk := f.tick(t, `
+<http://ex/o1> <http://ex/amount> "1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/o2> <http://ex/amount> "7"^^<http://www.w3.org/2001/XMLSchema#integer> .
+<http://ex/alice> <http://ex/email> "a@ex" .
+`)
+	var out Output
+	require.NoError(t, e.Run(tk, &kernels.Context{}, &out))
+	last := out.Actions[len(out.Actions)-1]
+	assert.Equal(t, Park, last.Kind, "parks come last")
+	assert.Equal(t, "<http://ex/o1>", f.text(last.S))
+	assert.Equal(t, uint64(1), out.Stats.Parked)
+	// With 5000 in the run "big" holds: the parked row is decided here.
+	tk = f.tick(t, `
+<http://ex/o1> <http://ex/amount> "1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/o3> <http://ex/amount> "5000"^^<http://www.w3.org/2001/XMLSchema#integer> .
+`)
+	out = Output{}
+	require.NoError(t, e.Run(tk, &kernels.Context{}, &out))
+	for _, a := range out.Actions {
+		assert.NotEqual(t, Park, a.Kind)
+	}
+	assert.Equal(t, Stats{Evaluations: 2, HookEvals: 2, Calls: 1, Ticks: out.Stats.Ticks, Fired: 1, Triples: 2, Decided: 1}, out.Stats)
+}
+
+// Receipts dropped as soon as their run is decided (knhk eval) give the
+// same actions as receipts kept, with bounded scratch: over a run of many
+// blocks and more than 64 hooks on one predicate, both decide every hook
+// exactly.
+func TestManyHooksAndBlocksWithoutKeptReceipts(t *testing.T) {
+	var pairs []string
+	for i := range 150 {
+		pairs = append(pairs, fmt.Sprintf("gt-%d", i), fmt.Sprintf(`ASK { ?s <http://ex/v> ?o FILTER(?o > %d) }`, i*40))
+		pairs = append(pairs, fmt.Sprintf("s-%d", i), fmt.Sprintf(`ASK { <http://ex/s%d> <http://ex/v> ?o }`, i*7))
+	}
+	pairs = append(pairs, "count", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/s3> <http://ex/v> ?o } } FILTER(?n >= 3) }`)
+	f := newFixture(t, hooksFile(pairs...))
+	var nt strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&nt, "<http://ex/s%d> <http://ex/v> \"%d\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n", i%400, i)
+	}
+	tk := f.tick(t, nt.String())
+	e := NewEngine(f.tab, nil)
+	kept, dropped := Output{KeepReceipts: true}, Output{}
+	require.NoError(t, e.Run(tk, &kernels.Context{}, &kept))
+	require.NoError(t, e.Run(tk, &kernels.Context{}, &dropped))
+	assert.Equal(t, kept.Actions, dropped.Actions)
+	assert.Empty(t, dropped.Receipts)
+	assert.Greater(t, dropped.Stats.Calls, kept.Stats.Calls, "dropped receipts are evaluated in bounded calls")
+	fired := map[string]bool{}
+	for _, a := range kept.Actions {
+		fired[f.tab.Hook(a.Hook).Name] = true
+	}
+	// Values 0..2999: "gt-i" holds while i*40 < 2999; s(i*7) exists while i*7 < 400.
+	for i := range 150 {
+		assert.Equal(t, i*40 < 2999, fired[fmt.Sprintf("gt-%d", i)], "gt-%d", i)
+		assert.Equal(t, i*7 < 400, fired[fmt.Sprintf("s-%d", i)], "s-%d", i)
+	}
+	assert.True(t, fired["count"], "s3 has 8 rows")
+}
+
+func TestRunAllocatesNothingWhenSteady(t *testing.T) {
+	f := newFixture(t, testHooks)
+	tk := f.tick(t, `
+<http://ex/alice> <http://ex/email> "a@ex" .
+<http://ex/bob> <http://ex/email> "b@ex" .
+<http://ex/o1> <http://ex/amount> "1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/o2> <http://ex/amount> "5"^^<http://www.w3.org/2001/XMLSchema#integer> .
+`)
+	e := NewEngine(f.tab, nil)
+	out := Output{KeepReceipts: true}
+	ctx := kernels.Context{}
+	run := func() {
+		out.Actions, out.Receipts = out.Actions[:0], out.Receipts[:0]
+		if err := e.Run(tk, &ctx, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	assert.Zero(t, testing.AllocsPerRun(100, run))
+	assert.NotEmpty(t, out.Actions)
+}

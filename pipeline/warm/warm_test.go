@@ -1,0 +1,103 @@
+package warm
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/pipeline/reflex"
+	"github.com/knhk/knhk/terms"
+)
+
+func newDecider(t *testing.T) (*Decider, *hooks.Table, *terms.Dictionary) {
+	t.Helper()
+	defs, err := hooks.Parse(strings.NewReader(`
+[[hook]]
+name = "big"
+query = "ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }"
+[[hook]]
+name = "huge"
+query = "ASK { ?s <http://ex/amount> ?o FILTER(?o >= 1e300) }"
+[[hook]]
+name = "seen"
+query = "ASK { <http://ex/x> <http://ex/amount> ?o }"
+`))
+	require.NoError(t, err)
+	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	tab, err := hooks.Bind(defs, dict)
+	require.NoError(t, err)
+	return New(tab, dict), tab, dict
+}
+
+// park makes the Park action of <s> <amount> literal, as reflex does.
+func park(t *testing.T, dict *terms.Dictionary, tab *hooks.Table, s, literal string, cycle uint64) reflex.Action {
+	t.Helper()
+	sid, err := dict.Add(s)
+	require.NoError(t, err)
+	oid, err := dict.Add(literal)
+	require.NoError(t, err)
+	pid, err := dict.Add("<http://ex/amount>")
+	require.NoError(t, err)
+	g, ok := tab.GroupOf(pid)
+	require.True(t, ok)
+	return reflex.Action{Kind: reflex.Park, Hook: uint32(g), Cycle: cycle, S: sid, P: pid, O: oid, D: 1}
+}
+
+func names(tab *hooks.Table, acts []reflex.Action) []string {
+	var out []string
+	for _, a := range acts {
+		out = append(out, a.Kind.String()+" "+tab.Hook(a.Hook).Name)
+	}
+	return out
+}
+
+func TestDecidesParkedNumbersExactly(t *testing.T) {
+	d, tab, dict := newDecider(t)
+	for _, c := range []struct {
+		literal string
+		want    []string
+	}{
+		{`"1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal>`, []string{"warm-fire big"}},
+		{`"999.999999999999999999999"^^<http://www.w3.org/2001/XMLSchema#decimal>`, nil},
+		{`"1e400"^^<http://www.w3.org/2001/XMLSchema#double>`, []string{"warm-fire big", "warm-fire huge"}}, // +INF
+		{`"NaN"^^<http://www.w3.org/2001/XMLSchema#double>`, nil},
+		{`"123456789012345678901234567890"^^<http://www.w3.org/2001/XMLSchema#integer>`, []string{"warm-fire big"}},
+	} {
+		a := park(t, dict, tab, "<http://ex/o>", c.literal, 0)
+		a.Cycle = uint64(len(c.literal)) // each its own cycle
+		assert.Equal(t, c.want, names(tab, d.Decide(&a, nil)), c.literal)
+	}
+	assert.Equal(t, uint64(5), d.Stats.Decided)
+	assert.Equal(t, uint64(4), d.Stats.Fired)
+}
+
+// A hook fires at most once per cycle: a hot fire, or an earlier warm one,
+// of the cycle means it is not checked again.
+func TestOncePerCycle(t *testing.T) {
+	d, tab, dict := newDecider(t)
+	a := park(t, dict, tab, "<http://ex/o1>", `"1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal>`, 3)
+	big := tab.Hook(0)
+	require.Equal(t, "big", big.Name)
+	hot := reflex.Action{Kind: reflex.Fire, Hook: 0, Cycle: 3}
+	assert.Empty(t, d.Decide(&hot, nil), "a fire is only noted")
+	assert.Empty(t, d.Decide(&a, nil), "big fired hot in cycle 3")
+	a.Cycle = 4
+	assert.Len(t, d.Decide(&a, nil), 1)
+	assert.Empty(t, d.Decide(&a, nil), "big fired warm in cycle 4")
+	other := reflex.Action{Kind: reflex.Triple, Hook: 0, Cycle: 4}
+	assert.Empty(t, d.Decide(&other, nil), "other kinds pass")
+	assert.Equal(t, uint64(3), d.Stats.Decided, "every park is decided")
+}
+
+func TestDecideAllocatesNothing(t *testing.T) {
+	d, tab, dict := newDecider(t)
+	a := park(t, dict, tab, "<http://ex/o1>", `"1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal>`, 0)
+	dst := make([]reflex.Action, 0, 4)
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		a.Cycle++
+		dst = d.Decide(&a, dst[:0])
+	}))
+}
