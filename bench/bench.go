@@ -25,6 +25,7 @@ import (
 
 	"github.com/knhk/knhk/asm"
 	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/terms"
 )
 
 // Mode is how hooks are handed to the kernels.
@@ -129,7 +130,7 @@ func Run(cfg Config) (*Report, error) {
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	rep.TimerOverheadTicks = timerOverhead()
+	rep.TimerOverheadTicks = asm.TimerOverhead()
 	samples := make([]uint64, cfg.Samples)
 	for _, m := range cfg.Modes {
 		for _, op := range cfg.Ops {
@@ -178,18 +179,6 @@ func Run(cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// timerOverhead returns the median ticks between two back-to-back reads.
-func timerOverhead() uint64 {
-	d := make([]uint64, 10001)
-	for i := range d {
-		a := asm.Ticks()
-		b := asm.Ticks()
-		d[i] = b - a
-	}
-	slices.Sort(d)
-	return Percentile(d, 50)
-}
-
 // The fixture's shape: rows of one predicate, cut into 8-row blocks, and
 // rotating windows of blocks and groups of hooks.
 const (
@@ -214,7 +203,10 @@ type fixture struct {
 }
 
 // orderKey maps an integer to its order key (see kernels.Lanes).
-func orderKey(x int64) uint64 { return uint64(x) ^ 1<<63 }
+func orderKey(x int64) uint64 {
+	k, _ := terms.OrderKey(x)
+	return k
+}
 
 func newFixture(blocks int, budget uint32) *fixture {
 	r := rand.New(rand.NewPCG(0x4b4e484b, 8))

@@ -1,0 +1,92 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/knhk/knhk/demo"
+	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/pipeline/load"
+	"github.com/knhk/knhk/pipeline/reflex"
+)
+
+// The datasets of the benchmarks are the CLI's: the shop of `knhk run`
+// (knhk demo --write DIR) and the wide dataset of
+// `knhk demo --write DIR --predicates 40`, 500,000 triples, each with its
+// hooks; knhk run --data FILE --hooks FILE --out /dev/null runs the same
+// Pipeline.Run over the same bytes.
+type dataset struct {
+	name  string
+	data  func(*bytes.Buffer) error
+	hooks string
+}
+
+var datasets = []dataset{
+	{"shop", func(b *bytes.Buffer) error { return demo.WriteShop(b, 125000) }, demo.ShopHooks},
+	{"wide", func(b *bytes.Buffer) error { return demo.WriteWide(b, 40, 500000) }, demo.WideHooks(40)},
+}
+
+// BenchmarkPipelineBytes runs N-Triples bytes end to end: parse and ids on
+// every core, the delta ring, load, reflex, warm, emit to a discarding
+// sink. Its triples/s is what knhk run does with the file.
+func BenchmarkPipelineBytes(b *testing.B) {
+	for _, ds := range datasets {
+		b.Run(ds.name, func(b *testing.B) {
+			var data bytes.Buffer
+			if err := ds.data(&data); err != nil {
+				b.Fatal(err)
+			}
+			p := newTestPipeline(b, DefaultConfig(), ds.hooks)
+			var read int
+			b.SetBytes(int64(data.Len()))
+			b.ReportAllocs()
+			for b.Loop() {
+				s, err := p.Run(context.Background(), bytes.NewReader(data.Bytes()))
+				if err != nil {
+					b.Fatal(err)
+				}
+				read += s.Read
+			}
+			b.ReportMetric(float64(read)/b.Elapsed().Seconds(), "triples/s")
+		})
+	}
+}
+
+// BenchmarkPipelineIDs runs pre-encoded rows of the shop: the pipeline from
+// the delta ring on.
+func BenchmarkPipelineIDs(b *testing.B) {
+	p := newTestPipeline(b, DefaultConfig(), demo.ShopHooks)
+	rows := encode(b, p, strings.ReplaceAll(demoText(b, 25000), "<not an iri>", "<http://example.org/x>"))
+	var read int
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := p.RunRows(context.Background(), rows)
+		if err != nil {
+			b.Fatal(err)
+		}
+		read += s.Read
+	}
+	b.ReportMetric(float64(read)/b.Elapsed().Seconds(), "triples/s")
+}
+
+// BenchmarkBeat is one beat of the shop on one goroutine: DefaultTickRows
+// rows loaded and evaluated by the 16 shop hooks, receipts kept as the
+// pipeline keeps them for the pulse.
+func BenchmarkBeat(b *testing.B) {
+	p := newTestPipeline(b, DefaultConfig(), demo.ShopHooks)
+	rows := encode(b, p, strings.ReplaceAll(demoText(b, 200), "<not an iri>", "<http://example.org/x>"))[:DefaultTickRows]
+	l := load.NewLoader(p.Table(), len(rows))
+	e := reflex.NewEngine(p.Table(), nil)
+	out := reflex.Output{KeepReceipts: true}
+	var ctx kernels.Context
+	b.ReportAllocs()
+	for b.Loop() {
+		out.Actions, out.Receipts = out.Actions[:0], out.Receipts[:0]
+		if err := e.Run(l.Load(rows), &ctx, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(rows))*float64(b.N)/b.Elapsed().Seconds(), "triples/s")
+}
