@@ -71,7 +71,7 @@ func newParts[T any](n int) []part[T] {
 	parts := make([]part[T], n)
 	room := make([]T, n)
 	for i := range parts {
-		parts[i].out = room[i:i:i+1]
+		parts[i].out = room[i : i : i+1]
 	}
 	return parts
 }

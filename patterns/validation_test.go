@@ -121,7 +121,9 @@ func TestValidation(t *testing.T) {
 			patterns.KindTimeout, patterns.ErrNotPositive, "patterns: Timeout: must be positive: timeout 0s"},
 		{"timeout negative", func() (patterns.Pattern[int], error) { return patterns.Timeout(add(1), -time.Millisecond, add(2)) },
 			patterns.KindTimeout, patterns.ErrNotPositive, "patterns: Timeout: must be positive: timeout -1ms"},
-		{"cancellation nil branch", func() (patterns.Pattern[int], error) { return patterns.Cancellation[int](nil, func() bool { return false }) },
+		{"cancellation nil branch", func() (patterns.Pattern[int], error) {
+			return patterns.Cancellation[int](nil, func() bool { return false })
+		},
 			patterns.KindCancellation, patterns.ErrNilBranch, "patterns: Cancellation: nil branch: branch 0"},
 		{"cancellation nil check", func() (patterns.Pattern[int], error) { return patterns.Cancellation(add(1), nil) },
 			patterns.KindCancellation, patterns.ErrNilCondition, "patterns: Cancellation: nil condition: cancel check"},
@@ -207,8 +209,8 @@ func TestBuilder(t *testing.T) {
 	t.Run("first failure is reported, not dropped", func(t *testing.T) {
 		b := patterns.NewBuilder[int]().
 			Then(add(1)).
-			Parallel().                   // step 1: no branches
-			Timeout(add(1), 0, nil).      // step 2: ignored
+			Parallel().                    // step 1: no branches
+			Timeout(add(1), 0, nil).       // step 2: ignored
 			Choice(patterns.Choice[int]{}) // step 3: ignored
 		p, err := b.Build()
 		assert.Nil(t, p)
