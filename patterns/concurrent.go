@@ -29,34 +29,51 @@ const (
 // A panicking task is not recovered: as with errgroup, the panic ends the
 // program with the task's own stack.
 func fanOut(ctx context.Context, n int, mode fanMode, task func(ctx context.Context, i int) error) int {
-	decides := func(err error) bool {
-		return mode != runAll && (err != nil) == (mode == stopOnError)
-	}
 	if n == 1 {
-		if decides(task(ctx, 0)) {
+		if mode.decides(task(ctx, 0)) {
 			return 0
 		}
 		return -1
 	}
-	cancel := context.CancelFunc(func() {})
+	f := &fanOutRun{mode: mode, ctx: ctx, task: task}
 	if mode != runAll {
-		ctx, cancel = context.WithCancel(ctx)
-		defer cancel()
+		f.ctx, f.cancel = context.WithCancel(ctx)
+		defer f.cancel()
 	}
-	var decisive atomic.Int32
-	decisive.Store(-1)
-	run := func(i int) {
-		if decides(task(ctx, i)) && decisive.CompareAndSwap(-1, int32(i)) {
-			cancel()
-		}
-	}
-	var wg sync.WaitGroup
+	f.decisive.Store(-1)
+	f.wg.Add(n - 1)
 	for i := range n - 1 {
-		wg.Go(func() { run(i) })
+		go f.spawned(i)
 	}
-	run(n - 1)
-	wg.Wait()
-	return int(decisive.Load())
+	f.run(n - 1)
+	f.wg.Wait()
+	return int(f.decisive.Load())
+}
+
+// decides says whether a task's result ends the fan-out.
+func (m fanMode) decides(err error) bool {
+	return m != runAll && (err != nil) == (m == stopOnError)
+}
+
+// fanOutRun is the state of one fan-out, in one allocation.
+type fanOutRun struct {
+	wg       sync.WaitGroup
+	decisive atomic.Int32
+	mode     fanMode
+	ctx      context.Context
+	cancel   context.CancelFunc // nil under runAll
+	task     func(ctx context.Context, i int) error
+}
+
+func (f *fanOutRun) run(i int) {
+	if f.mode.decides(f.task(f.ctx, i)) && f.decisive.CompareAndSwap(-1, int32(i)) {
+		f.cancel()
+	}
+}
+
+func (f *fanOutRun) spawned(i int) {
+	defer f.wg.Done()
+	f.run(i)
 }
 
 // part is one branch's result in a fan-out.

@@ -129,11 +129,15 @@ func (a *atomicPattern[T]) Execute(ctx context.Context, in T) ([]T, error) {
 
 func (a *atomicPattern[T]) appendExecute(ctx context.Context, in T, dst []T) ([]T, error) {
 	select {
-	case a.turn <- struct{}{}:
-	case <-ctx.Done():
-		return dst, fmt.Errorf("patterns: %v: waiting for its turn: %w", KindAtomic, ctx.Err())
+	case a.turn <- struct{}{}: // free: no wait
+	default:
+		select {
+		case a.turn <- struct{}{}:
+		case <-ctx.Done():
+			return dst, fmt.Errorf("patterns: %v: waiting for its turn: %w", KindAtomic, ctx.Err())
+		}
 	}
-	defer func() { <-a.turn }()
+	defer func() { <-a.turn }() // also when the branch panics
 	out, err := a.branch(ctx, in, dst)
 	if err != nil {
 		return dst, &BranchError{Kind: KindAtomic, Index: 0, Err: err}

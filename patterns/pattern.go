@@ -11,7 +11,8 @@ import (
 //
 // Execute must return when ctx is done (with an error that wraps ctx's), and
 // on error its outputs are nil. The patterns of this package never return
-// while a goroutine they started is still running.
+// while a goroutine they started is still running, and are safe for
+// concurrent use when their branches are.
 type Pattern[T any] interface {
 	Execute(ctx context.Context, in T) ([]T, error)
 }
