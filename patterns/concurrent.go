@@ -76,19 +76,18 @@ func (f *fanOutRun) spawned(i int) {
 	f.run(i)
 }
 
-// part is one branch's result in a fan-out.
+// part is one branch's result in a fan-out, with room for one output so
+// that branches of one output each cost no slice of their own.
 type part[T any] struct {
 	out []T
 	err error
+	one [1]T
 }
 
-// newParts gives each of n branches room for one output in one shared
-// array, so that branches of one output each cost no slice of their own.
 func newParts[T any](n int) []part[T] {
 	parts := make([]part[T], n)
-	room := make([]T, n)
 	for i := range parts {
-		parts[i].out = room[i : i : i+1]
+		parts[i].out = parts[i].one[:0]
 	}
 	return parts
 }
