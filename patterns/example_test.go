@@ -84,7 +84,7 @@ func ExampleTimeout() {
 	if err != nil {
 		panic(err)
 	}
-	routing, err := patterns.Timeout(routes, time.Millisecond, route("queued"))
+	routing, err := patterns.Timeout(routes, 50*time.Millisecond, route("queued"))
 	if err != nil {
 		panic(err)
 	}
