@@ -32,6 +32,7 @@ type beat struct {
 
 	cycle      uint64
 	loaded     load.Counts // summed over the run
+	seen       []bool      // per group of the hooks table: its predicate had rows
 	callHist   histogram   // ticks per evaluation of each beat's kernel calls
 	stageHist  histogram   // ticks per evaluation of each beat's whole reflex stage
 	overBudget uint64
@@ -40,7 +41,7 @@ type beat struct {
 func newBeat(cfg *Config, tab *hooks.Table, delta *ring.Ring[terms.Row], acts *ring.Ring[reflex.Action], sl *sealer) *beat {
 	b := &beat{cfg: cfg, delta: delta, acts: acts, sealer: sl,
 		loader: load.NewLoader(tab, cfg.TickRows), engine: reflex.NewEngine(tab, nil),
-		kctx: kernels.Context{ShardID: cfg.ShardID, Budget: cfg.Budget}}
+		kctx: kernels.Context{ShardID: cfg.ShardID, Budget: cfg.Budget}, seen: make([]bool, len(tab.Groups()))}
 	b.out.KeepReceipts = sl.active()
 	return b
 }
@@ -81,6 +82,9 @@ func (b *beat) tick(ctx context.Context, a, z []terms.Row) error {
 	t := b.loader.Load(a, z)
 	b.loaded.Admitted += t.Counts.Admitted
 	b.loaded.Parked += t.Counts.Parked
+	for i := range t.Runs {
+		b.seen[t.Runs[i].Group] = true
+	}
 	b.out.Actions = b.out.Actions[:0]
 	b.kctx.CycleID = b.cycle
 	evals, kernelTicks := b.out.Stats.Evaluations, b.out.Stats.Ticks

@@ -138,6 +138,12 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 		ReflexP50: b.stageHist.quantile(0.50), ReflexP99: b.stageHist.quantile(0.99), ReflexMax: b.stageHist.max,
 		TickHz: hz, TimerOverhead: asm.TimerOverhead(), Elapsed: time.Since(start),
 	}
+	for id := range p.tab.Len() {
+		h := p.tab.Hook(uint32(id))
+		if g, _ := p.tab.GroupOf(h.Kernel.Pred()); !b.seen[g] {
+			s.NotEvaluated = append(s.NotEvaluated, h.Name)
+		}
+	}
 	return s, err
 }
 

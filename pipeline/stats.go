@@ -3,8 +3,19 @@ package pipeline
 import (
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 )
+
+// quoteList quotes names (so none can inject a line) and joins them.
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
 
 // Stats is what a run did. Every input triple is counted once:
 // Read == Admitted + Rejected + Parked, and every parked triple is decided:
@@ -40,6 +51,9 @@ type Stats struct {
 	// included in every tick figure above, not subtracted.
 	TimerOverhead uint64
 	Elapsed       time.Duration
+	// NotEvaluated names the hooks that never ran: no triple of their
+	// predicate came in (a typo in a predicate IRI, or the wrong data).
+	NotEvaluated []string
 }
 
 // Check verifies the accounting: every triple read was admitted, rejected,
@@ -78,6 +92,9 @@ func (s *Stats) Summary(w io.Writer) {
 	fmt.Fprintf(w, "  (per call: each predicate's kernel call timed alone, divided by its evaluations; per tick: the beat's whole reflex stage timed once, divided by its evaluations; timer overhead %d ticks per timing included)\n", s.TimerOverhead)
 	fmt.Fprintf(w, "beats %d, epochs %d, %.3f s, %.0f triples/s\n",
 		s.Cycles, s.Epochs, s.Elapsed.Seconds(), s.TriplesPerSecond())
+	if n := len(s.NotEvaluated); n > 0 {
+		fmt.Fprintf(w, "warning: %d hooks never evaluated, no triple of their predicate came in: %s\n", n, quoteList(s.NotEvaluated))
+	}
 }
 
 // histBuckets is the number of exact buckets: ticks 0..histBuckets-1 are

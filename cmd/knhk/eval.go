@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -74,6 +75,9 @@ func runEval(ctx context.Context, e *env, dataFile, hooksFile string, asJSON, qu
 	if err != nil {
 		return err
 	}
+	if len(defs) == 0 {
+		fmt.Fprintf(e.stderr, "knhk eval: warning: %s has no hooks: nothing will be evaluated\n", hooksFile)
+	}
 	in, name, closeIn, err := openData(e, dataFile)
 	if err != nil {
 		return err
@@ -82,9 +86,16 @@ func runEval(ctx context.Context, e *env, dataFile, hooksFile string, asJSON, qu
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	answers, err := evalGraph(ctx, in, defs, quads || isQuads(dataFile))
+	answers, unseen, err := evalGraph(ctx, in, defs, quads || isQuads(dataFile))
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
+	}
+	if len(unseen) > 0 {
+		q := make([]string, len(unseen))
+		for i, n := range unseen {
+			q[i] = strconv.Quote(n)
+		}
+		fmt.Fprintf(e.stderr, "knhk eval: warning: %d hooks have no triple of their predicate in %s (answered over no rows): %s\n", len(unseen), name, strings.Join(q, ", "))
 	}
 	w := e.stdout
 	if asJSON {
@@ -139,13 +150,13 @@ func appendList(b []byte, n int, what string, items []string) []byte {
 // every row as one tick, one reflex pass (receipts not kept: memory is
 // bounded by the graph, not by hooks x blocks), the warm stage over its
 // actions. A hook whose predicate has no row is decided over nothing.
-func evalGraph(ctx context.Context, r io.Reader, defs []hooks.Def, quads bool) ([]answer, error) {
+func evalGraph(ctx context.Context, r io.Reader, defs []hooks.Def, quads bool) (answers []answer, unseen []string, err error) {
 	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
 	// Hook constants get their ids through the dictionary, so a constant
 	// whose id collides with a data term is an error, not a match.
 	tab, err := hooks.Bind(defs, dict)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Rows in chunks of their own, not one growing slice: the load copies
 	// them into lanes, and no chunk is ever copied to grow.
@@ -155,13 +166,13 @@ func evalGraph(ctx context.Context, r io.Reader, defs []hooks.Def, quads bool) (
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tick := load.NewLoader(tab, n.Accepted).Load(chunks...)
 	chunks = nil
 	var out reflex.Output
 	if err := reflex.NewEngine(tab, nil).Run(tick, &kernels.Context{}, &out); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	seen := make([]bool, len(tab.Groups())) // the group's predicate has rows
 	for _, run := range tick.Runs {
@@ -195,14 +206,18 @@ func evalGraph(ctx context.Context, r io.Reader, defs []hooks.Def, quads bool) (
 			sets[a.Hook][string(text)] = true
 		}
 	}
-	answers := make([]answer, len(defs))
+	answers = make([]answer, len(defs))
 	for i := range defs {
 		b := tab.Hook(uint32(i))
 		a := answer{Hook: b.Name, Op: b.Kernel.Op().String()}
+		g, _ := tab.GroupOf(b.Kernel.Pred())
+		if !seen[g] {
+			unseen = append(unseen, b.Name)
+		}
 		switch b.Query.Form {
 		case hooks.Ask:
 			res := result[i]
-			if g, _ := tab.GroupOf(b.Kernel.Pred()); !seen[g] {
+			if !seen[g] {
 				res = kernels.Decide(&b.Kernel, 0) // the answer over no rows
 			}
 			a.Result = &res
@@ -215,7 +230,7 @@ func evalGraph(ctx context.Context, r io.Reader, defs []hooks.Def, quads bool) (
 		}
 		answers[i] = a
 	}
-	return answers, nil
+	return answers, unseen, nil
 }
 
 // appendStatement appends the N-Triples statement "s p o ." to dst.

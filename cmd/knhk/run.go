@@ -111,6 +111,9 @@ func runRun(ctx context.Context, e *env, f *runFlags) error {
 	if err != nil {
 		return usage(err)
 	}
+	if len(defs) == 0 {
+		fmt.Fprintf(e.stderr, "knhk run: warning: %s has no hooks: nothing will be evaluated\n", hooksName)
+	}
 
 	outs, err := newOutputs(e, f.data, f.hooks)
 	if err != nil {
