@@ -30,18 +30,17 @@ type beat struct {
 	out    reflex.Output
 	kctx   kernels.Context
 
-	cycle      uint64
-	loaded     load.Counts // summed over the run
-	seen       []bool      // per group of the hooks table: its predicate had rows
-	callHist   histogram   // ticks per evaluation of each beat's kernel calls
-	stageHist  histogram   // ticks per evaluation of each beat's whole reflex stage
-	overBudget uint64
+	cycle  uint64
+	loaded load.Counts // summed over the run
+	seen   []bool      // per group of the hooks table: its predicate had rows
+	meter  beatMeter
 }
 
 func newBeat(cfg *Config, tab *hooks.Table, delta *ring.Ring[terms.Row], acts *ring.Ring[reflex.Action], sl *sealer) *beat {
 	b := &beat{cfg: cfg, delta: delta, acts: acts, sealer: sl,
 		loader: load.NewLoader(tab, cfg.TickRows), engine: reflex.NewEngine(tab, nil),
-		kctx: kernels.Context{ShardID: cfg.ShardID, Budget: cfg.Budget}, seen: make([]bool, len(tab.Groups()))}
+		kctx: kernels.Context{ShardID: cfg.ShardID, Budget: cfg.Budget}, seen: make([]bool, len(tab.Groups())),
+		meter: beatMeter{budget: uint64(cfg.Budget), timer: asm.TimerOverhead()}}
 	b.out.KeepReceipts = sl.active()
 	return b
 }
@@ -79,6 +78,7 @@ func (b *beat) run(ctx context.Context) error {
 // segments when they wrap): load, reflex timed as a whole, the actions and
 // the cycle's end onto the action ring.
 func (b *beat) tick(ctx context.Context, a, z []terms.Row) error {
+	start := time.Now()
 	t := b.loader.Load(a, z)
 	b.loaded.Admitted += t.Counts.Admitted
 	b.loaded.Parked += t.Counts.Parked
@@ -94,14 +94,6 @@ func (b *beat) tick(ctx context.Context, a, z []terms.Row) error {
 	if err != nil {
 		return err
 	}
-	if n := b.out.Stats.Evaluations - evals; n > 0 {
-		b.stageHist.add((ticks+n-1)/n, n)
-		per := (b.out.Stats.Ticks - kernelTicks + n - 1) / n
-		b.callHist.add(per, n)
-		if per > uint64(b.cfg.Budget) {
-			b.overBudget += n
-		}
-	}
 	b.out.Actions = append(b.out.Actions, reflex.Action{Kind: reflex.End, Cycle: b.cycle})
 	for acts := b.out.Actions; len(acts) > 0; {
 		k := min(b.acts.Cap(), len(acts))
@@ -110,6 +102,7 @@ func (b *beat) tick(ctx context.Context, a, z []terms.Row) error {
 		}
 		acts = acts[k:]
 	}
+	b.meter.add(ticks, b.out.Stats.Ticks-kernelTicks, b.out.Stats.Evaluations-evals, time.Since(start))
 	return nil
 }
 

@@ -126,22 +126,25 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 		err = ctx.Err() // cancelled after the last stage ended: still cancelled
 	}
 	hz, _ := asm.Frequency()
+	elapsed := time.Since(start)
+	rs, ws := &b.out.Stats, &out.warm.Stats
 	s := Stats{
-		Read: counts.Read, Rejected: counts.Rejected,
-		Admitted: b.loaded.Admitted, Parked: b.loaded.Parked,
-		Decided: int(b.out.Stats.Decided + out.warm.Stats.Decided),
-		Cycles:  b.cycle, Epochs: (b.cycle + 7) / 8,
-		HookEvals: b.out.Stats.HookEvals, Evaluations: b.out.Stats.Evaluations, OverBudget: b.overBudget,
-		Fired: b.out.Stats.Fired + out.warm.Stats.Fired, WarmFired: out.warm.Stats.Fired,
-		Triples: b.out.Stats.Triples, Values: b.out.Stats.Values,
-		TicksP50: b.callHist.quantile(0.50), TicksP99: b.callHist.quantile(0.99), TicksMax: b.callHist.max,
-		ReflexP50: b.stageHist.quantile(0.50), ReflexP99: b.stageHist.quantile(0.99), ReflexMax: b.stageHist.max,
-		TickHz: hz, TimerOverhead: asm.TimerOverhead(), Elapsed: time.Since(start),
+		Triples: TripleStats{Read: counts.Read, Rejected: counts.Rejected,
+			Admitted: b.loaded.Admitted, Parked: b.loaded.Parked, Decided: int(rs.Decided + ws.Decided)},
+		Hooks: HookStats{Evaluations: rs.Evaluations, HookEvaluations: rs.HookEvals,
+			Fired: rs.Fired + ws.Fired, WarmFired: ws.Fired, Triples: rs.Triples, Values: rs.Values},
+		Beats: b.cycle, Epochs: (b.cycle + 7) / 8, Kernels: b.engine.Impl().Name(), TickHz: hz,
+		Seconds: elapsed.Seconds(),
 	}
+	if elapsed > 0 {
+		s.TriplesPerSecond = float64(counts.Read) / elapsed.Seconds()
+	}
+	b.meter.fill(&s)
+	s.Hooks.NotEvaluated = []string{}
 	for id := range p.tab.Len() {
 		h := p.tab.Hook(uint32(id))
 		if g, _ := p.tab.GroupOf(h.Kernel.Pred()); !b.seen[g] {
-			s.NotEvaluated = append(s.NotEvaluated, h.Name)
+			s.Hooks.NotEvaluated = append(s.Hooks.NotEvaluated, h.Name)
 		}
 	}
 	return s, err

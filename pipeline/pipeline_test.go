@@ -101,18 +101,18 @@ func TestRunAccounting(t *testing.T) {
 	// 11 statements, 2 bad. The flagged amounts o2 o4 o5 are parked (o5's
 	// repeat is in its beat, carried by its twin); 2.5E3 has the exact key
 	// of 2500, and o6's predicate has no hook, so both are admitted.
-	assert.Equal(t, 11, s.Read)
-	assert.Equal(t, 2, s.Rejected)
-	assert.Equal(t, 3, s.Parked)
-	assert.Equal(t, 3, s.Decided)
-	assert.Equal(t, 6, s.Admitted)
+	assert.Equal(t, 11, s.Triples.Read)
+	assert.Equal(t, 2, s.Triples.Rejected)
+	assert.Equal(t, 3, s.Triples.Parked)
+	assert.Equal(t, 3, s.Triples.Decided)
+	assert.Equal(t, 6, s.Triples.Admitted)
 	require.Len(t, rejects, 2)
 	assert.True(t, strings.HasPrefix(rejects[0], "6:") && strings.HasPrefix(rejects[1], "11:"), "rejects %q, want lines 6 and 11 with LINE:COL", rejects)
 	// "big" (> 1000) holds for 2500 (hot) and for 1000.5 (warm, exactly).
-	assert.Equal(t, uint64(1), s.WarmFired, out.String())
+	assert.Equal(t, uint64(1), s.Hooks.WarmFired, out.String())
 	assert.Contains(t, out.String(), `# fire "big" cycle 1 warm: <http://ex/o5>`)
 	assert.Contains(t, out.String(), `# select "bob-emails"`)
-	assert.Equal(t, uint64(1), s.Values)
+	assert.Equal(t, uint64(1), s.Hooks.Values)
 }
 
 func TestRunDemoEndsByItself(t *testing.T) {
@@ -129,19 +129,19 @@ func TestRunDemoEndsByItself(t *testing.T) {
 	s, err := p.Run(context.Background(), pr)
 	require.NoError(t, err)
 	require.NoError(t, s.Check())
-	assert.Equal(t, 6075, s.Read)
-	assert.Equal(t, 2, s.Rejected)
-	assert.NotZero(t, s.Fired)
-	assert.NotZero(t, s.Triples)
-	assert.Equal(t, uint64(1), s.Values)
-	assert.Equal(t, s.Evaluations, uint64(strings.Count(recs.String(), "\n")), "one receipt line per evaluation")
+	assert.Equal(t, 6075, s.Triples.Read)
+	assert.Equal(t, 2, s.Triples.Rejected)
+	assert.NotZero(t, s.Hooks.Fired)
+	assert.NotZero(t, s.Hooks.Triples)
+	assert.Equal(t, uint64(1), s.Hooks.Values)
+	assert.Equal(t, s.Hooks.Evaluations, uint64(strings.Count(recs.String(), "\n")), "one receipt line per evaluation")
 	// A second run of the same pipeline gives the same answers.
 	first := out.String()
 	out.Reset()
 	s2, err := p.Run(context.Background(), strings.NewReader(demoText(t, 1500)))
 	require.NoError(t, err)
-	assert.Equal(t, s.Fired, s2.Fired)
-	assert.Equal(t, s.Triples, s2.Triples)
+	assert.Equal(t, s.Hooks.Fired, s2.Hooks.Fired)
+	assert.Equal(t, s.Hooks.Triples, s2.Hooks.Triples)
 	assert.Equal(t, first, out.String())
 }
 
@@ -169,7 +169,7 @@ func TestPulses(t *testing.T) {
 	}
 	s, err := p.Run(context.Background(), strings.NewReader(nt.String()))
 	require.NoError(t, err)
-	assert.Equal(t, uint64(17), s.Cycles)
+	assert.Equal(t, uint64(17), s.Beats)
 	// 8 beats x 3 email hooks per epoch; the last, partial epoch at the end.
 	assert.Equal(t, []uint64{0, 1, 2}, epochs)
 	assert.Equal(t, []int{24, 24, 3}, counts)
@@ -353,7 +353,7 @@ func TestRunAllocatesNothingPerBeat(t *testing.T) {
 			s, err := p.RunRows(context.Background(), rows)
 			runtime.ReadMemStats(&m1)
 			require.NoError(t, err)
-			mallocs, cycles, parked = min(mallocs, m1.Mallocs-m0.Mallocs), s.Cycles, uint64(s.Parked)
+			mallocs, cycles, parked = min(mallocs, m1.Mallocs-m0.Mallocs), s.Beats, uint64(s.Triples.Parked)
 		}
 		return mallocs, cycles, parked
 	}

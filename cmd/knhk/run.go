@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ func init() { register(newRunCmd) }
 // runFlags are the flags of knhk run.
 type runFlags struct {
 	data, hooks, out, receipts, format string
+	stats                              string
 	shard                              uint32
 	ringSize, tickRows, demoOrders     int
 	workers                            int
@@ -67,6 +69,7 @@ file, flag or hooks file, 130 when interrupted (a second interrupt kills).`,
 	fl.StringVar(&f.hooks, "hooks", "", "the hooks file (TOML)")
 	fl.StringVar(&f.out, "out", "-", "write the actions to this file (- for standard output)")
 	fl.StringVar(&f.receipts, "receipts", "", "write every receipt as a JSON line to this file (- for standard output)")
+	fl.StringVar(&f.stats, "stats", "", "write the summary as one JSON object to this file (- for standard output)")
 	fl.StringVar(&f.format, "format", def.Format.String(), "action format: nt or json")
 	fl.BoolVar(&f.quads, "quads", false, "read N-Quads (the default for a .nq file)")
 	fl.Uint32Var(&f.shard, "shard", def.ShardID, "shard id written into receipts")
@@ -128,6 +131,12 @@ func runRun(ctx context.Context, e *env, f *runFlags) error {
 			return usage(err)
 		}
 	}
+	var statsOut io.Writer
+	if f.stats != "" {
+		if statsOut, err = outs.create("stats", f.stats); err != nil {
+			return usage(err)
+		}
+	}
 
 	var data io.Reader
 	dataName := "demo"
@@ -163,6 +172,12 @@ func runRun(ctx context.Context, e *env, f *runFlags) error {
 	stats, err := p.Run(ctx, data)
 	interrupted := ctx.Err() != nil
 	stats.Summary(e.stderr)
+	if statsOut != nil {
+		b, _ := json.Marshal(&stats) // plain numbers and strings: cannot fail
+		if _, werr := statsOut.Write(append(b, '\n')); werr != nil {
+			return &exitError{code: exitFail, err: fmt.Errorf("--stats: %w", werr)}
+		}
+	}
 	if interrupted {
 		fmt.Fprintln(e.stderr, "knhk run: interrupted")
 		return &exitError{code: exitInterrupted}
