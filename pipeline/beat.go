@@ -34,8 +34,8 @@ type beat struct {
 	through *[ring.Slots]int64 // per slot: the cycler's Through of the cycle in it
 	last    int64              // Through of the last cycle beaten
 	loaded  load.Counts        // summed over the run
-	seen   []bool      // per group of the hooks table: its predicate had rows
-	meter  beatMeter
+	seen    []bool             // per group of the hooks table: its predicate had rows
+	meter   beatMeter
 }
 
 func newBeat(cfg *Config, tab *hooks.Table, delta *ring.Ring[terms.Row], acts *ring.Ring[reflex.Action], sl *sealer, through *[ring.Slots]int64) *beat {
