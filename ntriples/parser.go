@@ -61,7 +61,7 @@ type Parser struct {
 	// pos when lfEnd > pos; buf[pos:noLF] holds no LF and buf[pos:noCR] no
 	// CR (zero values: nothing searched)
 	lfEnd, noLF, noCR int
-	afterCR        bool // the last line ended with a CR that was the buffer's last byte
+	afterCR           bool // the last line ended with a CR that was the buffer's last byte
 
 	scratch []byte // decoded escapes; capacity >= line length, so never moves mid-line
 	// valid IRIs read lately (see iri); nil in ParseTerm's parser
