@@ -373,27 +373,12 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 	canon = canon && !decoded
 	j++
 	if j < len(l) && l[j] == '@' {
-		k := j + 1
-		for k < len(l) && isAlpha(l[k]) {
-			canon = canon && l[k] >= 'a'
-			k++
-		}
-		if k == j+1 {
-			return k, p.fail(k, "expected a letter to start the language tag", true)
-		}
-		for k < len(l) && l[k] == '-' {
-			k++
-			s := k
-			for k < len(l) && (isAlpha(l[k]) || '0' <= l[k] && l[k] <= '9') {
-				canon = canon && !('A' <= l[k] && l[k] <= 'Z')
-				k++
-			}
-			if k == s {
-				return k, p.fail(k, "expected a letter or digit after '-' in the language tag", true)
-			}
+		k, lower, ok := p.langTag(l, j+1)
+		if !ok {
+			return k, false
 		}
 		t.Lang = l[j+1 : k]
-		if canon {
+		if canon && lower {
 			t.canon = l[i:k]
 		}
 		return k, true
@@ -420,6 +405,32 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 		t.canon = l[i:j]
 	}
 	return j, true
+}
+
+// langTag scans the language tag [a-zA-Z]+ ('-' [a-zA-Z0-9]+)* at l[k],
+// after its '@', and returns its end and whether it is in lower case.
+func (p *Parser) langTag(l []byte, k int) (end int, lower, ok bool) {
+	start := k
+	lower = true
+	for k < len(l) && isAlpha(l[k]) {
+		lower = lower && l[k] >= 'a'
+		k++
+	}
+	if k == start {
+		return k, false, p.fail(k, "expected a letter to start the language tag", true)
+	}
+	for k < len(l) && l[k] == '-' {
+		k++
+		s := k
+		for k < len(l) && (isAlpha(l[k]) || '0' <= l[k] && l[k] <= '9') {
+			lower = lower && !('A' <= l[k] && l[k] <= 'Z')
+			k++
+		}
+		if k == s {
+			return k, false, p.fail(k, "expected a letter or digit after '-' in the language tag", true)
+		}
+	}
+	return k, lower, true
 }
 
 func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
@@ -563,6 +574,19 @@ func ScanIRI(text []byte) (Term, int, error) {
 		return Term{}, 0, p.fragmentError(text)
 	}
 	return t, n, nil
+}
+
+// ScanLangTag reads the language tag at the start of text (after its '@')
+// with the grammar of N-Triples: [a-zA-Z]+ ('-' [a-zA-Z0-9]+)*. It returns
+// the tag's length, or a *SyntaxError on line 1 whose column is where the
+// tag goes wrong.
+func ScanLangTag(text []byte) (int, error) {
+	var p Parser
+	n, _, ok := p.langTag(text, 0)
+	if !ok {
+		return 0, p.fragmentError(text)
+	}
+	return n, nil
 }
 
 // DecodeUchar decodes the escape \uXXXX or \UXXXXXXXX at the start of text
