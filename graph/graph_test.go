@@ -32,7 +32,9 @@ func TestLoadSetSemanticsAndRuns(t *testing.T) {
 			}
 		}
 	}
-	if total != 11 || len(kernels.Blocks(nil, g.Runs[0]))+len(kernels.Blocks(nil, g.Runs[1])) != 3 {
+	b0, err0 := kernels.Blocks(nil, g.Runs[0])
+	b1, err1 := kernels.Blocks(nil, g.Runs[1])
+	if total != 11 || err0 != nil || err1 != nil || len(b0)+len(b1) != 3 {
 		t.Errorf("runs %v", g.Runs)
 	}
 	if _, err := Load(strings.NewReader("<http://ex/a> <http://ex/p> .\n"), d); err == nil || !strings.Contains(err.Error(), "1:") {

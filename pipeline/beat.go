@@ -262,7 +262,11 @@ func (b *beat) reflex() error {
 		ph := &b.tab.preds[pi]
 		hs := ph.hooks
 		nh := len(hs)
-		b.blocks = kernels.Blocks(b.blocks[:0], run)
+		blocks, err := kernels.Blocks(b.blocks[:0], run)
+		if err != nil {
+			return err
+		}
+		b.blocks = blocks
 		n := len(b.blocks) * nh
 		if b.nrec+n > len(b.receipts) {
 			return ErrArena
@@ -270,7 +274,7 @@ func (b *beat) reflex() error {
 		out := b.receipts[b.nrec : b.nrec+n]
 		b.kctx.CycleID, b.kctx.SpanBase = cycle, b.span
 		t0 := asm.Ticks()
-		err := b.impl.EvalBatch(&b.lanes, b.blocks, hs, &b.kctx, out)
+		err = b.impl.EvalBatch(&b.lanes, b.blocks, hs, &b.kctx, out)
 		t := asm.Ticks() - t0
 		if err != nil {
 			return err

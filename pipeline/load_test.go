@@ -86,9 +86,9 @@ func TestLoadCutsLongRunsIntoBlocks(t *testing.T) {
 	if len(b.runs) != 1 || b.runs[0].Len != 20 {
 		t.Fatalf("runs = %v", b.runs)
 	}
-	blocks := kernels.Blocks(nil, b.runs[0])
-	if len(blocks) != 3 || blocks[0].Len != 8 || blocks[2].Len != 4 {
-		t.Errorf("blocks = %v, want 8+8+4", blocks)
+	blocks, err := kernels.Blocks(nil, b.runs[0])
+	if err != nil || len(blocks) != 3 || blocks[0].Len != 8 || blocks[2].Len != 4 {
+		t.Errorf("blocks = %v, %v; want 8+8+4", blocks, err)
 	}
 }
 

@@ -130,14 +130,19 @@ func evalGraph(g *graph.Graph, dict *terms.Dictionary, defs []hooks.Def) ([]answ
 		if len(hs) == 0 {
 			continue
 		}
-		blocks = kernels.Blocks(blocks[:0], run)
+		if blocks, err = kernels.Blocks(blocks[:0], run); err != nil {
+			return nil, err
+		}
 		out = slices.Grow(out[:0], len(blocks)*len(hs))[:len(blocks)*len(hs)]
 		if err := kernels.EvalBatch(&g.Lanes, blocks, hs, &kernels.Context{}, out); err != nil {
 			return nil, err
 		}
 		for j := range hs {
 			s := &st[hs[j].ID()]
-			s.seen, s.result = true, kernels.Combine(hs, j, out)
+			s.seen = true
+			if s.result, err = kernels.Combine(hs, j, out); err != nil {
+				return nil, err
+			}
 			for b, blk := range blocks {
 				m := out[b*len(hs)+j].Mask
 				if ds[j].Query.Form == hooks.Ask {
@@ -167,7 +172,9 @@ func evalGraph(g *graph.Graph, dict *terms.Dictionary, defs []hooks.Def) ([]answ
 			r := st[i].result
 			if !st[i].seen { // no row has the predicate: the answer over nothing
 				h, _ := q.Hook(uint32(i), dict) // bound once above: cannot fail
-				r = kernels.Combine([]kernels.Hook{h}, 0, nil)
+				if r, err = kernels.Combine([]kernels.Hook{h}, 0, nil); err != nil {
+					return nil, err
+				}
 			}
 			a.Result = &r
 		case hooks.Construct:
