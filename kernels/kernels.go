@@ -77,7 +77,13 @@ func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error
 	case out == nil:
 		return ErrNilReceipt
 	}
-	return im.EvalBatch(l, []Run{r}, unsafe.Slice(h, 1), ctx, unsafe.Slice(out, 1))
+	// EvalBatch's body, not a call to it: Eval is too large to inline now.
+	blocks, hooks, outs := []Run{r}, unsafe.Slice(h, 1), unsafe.Slice(out, 1)
+	if err := checkBatch(l, blocks, hooks, ctx, outs); err != nil {
+		return err
+	}
+	im.batch(l, blocks, hooks, ctx, outs)
+	return nil
 }
 
 func checkBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) error {
