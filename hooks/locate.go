@@ -17,7 +17,9 @@ import (
 // reads differently loses its positions, never its meaning.
 
 // MaxTOMLNesting bounds how deeply a hooks file nests arrays and inline
-// tables (a hooks file needs two levels: [[hook]]).
+// tables, and the parts of a dotted key (a hooks file needs two levels,
+// [[hook]], and keys of one part). The TOML library's time grows faster
+// than linearly with a key's parts: 300000 of them took minutes.
 const MaxTOMLNesting = 32
 
 // tomlString is the string value of a key in the file: the key's last part
@@ -28,7 +30,8 @@ type tomlString struct {
 }
 
 // scanTOML returns the string values of the file's keys in file order, or
-// an error when arrays or inline tables nest deeper than MaxTOMLNesting.
+// an error when arrays or inline tables nest deeper than MaxTOMLNesting or a
+// key has more parts.
 // Text it cannot read (such as an unterminated string) ends the scan: the
 // TOML library reports it.
 func scanTOML(src []byte) ([]tomlString, error) {
@@ -37,6 +40,7 @@ func scanTOML(src []byte) ([]tomlString, error) {
 	// the last token, when it may be a key: src[keyAt:keyEnd]
 	keyAt, keyEnd, keyOK := 0, 0, false
 	pending, isPending := "", false
+	parts, afterDot := 0, false // the dotted name being read: its parts less one, a '.' last
 	i := 0
 	if len(src) >= 3 && string(src[:3]) == "\xef\xbb\xbf" {
 		i = 3
@@ -62,6 +66,10 @@ func scanTOML(src []byte) ([]tomlString, error) {
 			}
 			isPending = false
 			keyAt, keyEnd, keyOK = i, end, true
+			if !afterDot {
+				parts = 0
+			}
+			afterDot = false
 			i = end
 			continue
 		case c == '=':
@@ -80,7 +88,18 @@ func scanTOML(src []byte) ([]tomlString, error) {
 		case c == ']' || c == '}':
 			depth--
 			isPending = false
-		case c == ',' || c == '.':
+		case c == '.':
+			isPending = false
+			if keyOK {
+				if parts++; parts >= MaxTOMLNesting {
+					line, col := lineCol(src, i)
+					return nil, fmt.Errorf("hooks file: %d:%d: a key of more than %d dotted parts", line, col, MaxTOMLNesting)
+				}
+				keyOK, afterDot = false, true
+				i++
+				continue
+			}
+		case c == ',':
 			isPending = false
 		default: // a bare key or a value that is not a string
 			j := i
@@ -88,10 +107,14 @@ func scanTOML(src []byte) ([]tomlString, error) {
 				j++
 			}
 			keyAt, keyEnd, keyOK, isPending = i, j, true, false
+			if !afterDot {
+				parts = 0
+			}
+			afterDot = false
 			i = j
 			continue
 		}
-		keyOK = false
+		keyOK, afterDot, parts = false, false, 0
 		i++
 	}
 	return out, nil
