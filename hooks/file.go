@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -19,13 +20,24 @@ type Def struct {
 // HookError is a hook the file defines that cannot be compiled.
 type HookError struct {
 	Name string
-	Err  error // an *Error for a refused query
+	// Pos is where in the hooks file: for a refused query, the place in the
+	// file of the query's error. Zero when not known.
+	Pos Pos
+	Err error // an *Error for a refused query, with its place in the query
 }
 
-// Error names the hook, then the query position and reason.
+// Error names the hook and says where: "LINE:COL: hook "name": reason" at
+// the file's line and column, else "hook "name": query LINE:COL: reason"
+// with the query's own.
 func (e *HookError) Error() string {
 	var qe *Error
-	if errors.As(e.Err, &qe) {
+	isQuery := errors.As(e.Err, &qe)
+	switch {
+	case e.Pos.Line > 0 && isQuery:
+		return fmt.Sprintf("%d:%d: hook %q: %s", e.Pos.Line, e.Pos.Col, e.Name, qe.Msg)
+	case e.Pos.Line > 0:
+		return fmt.Sprintf("%d:%d: hook %q: %v", e.Pos.Line, e.Pos.Col, e.Name, e.Err)
+	case isQuery:
 		return fmt.Sprintf("hook %q: query %v", e.Name, qe)
 	}
 	return fmt.Sprintf("hook %q: %v", e.Name, e.Err)
@@ -33,6 +45,20 @@ func (e *HookError) Error() string {
 
 // Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *HookError) Unwrap() error { return e.Err }
+
+// Bounds of a hooks file. A file past them is refused with an error that
+// wraps ErrFileTooLarge or ErrTooManyHooks; a query's own bounds are
+// [MaxQueryBytes] and [MaxNesting].
+const (
+	MaxFileBytes = 1 << 20
+	MaxHooks     = 1 << 14
+)
+
+// Errors of a hooks file past its bounds.
+var (
+	ErrFileTooLarge = fmt.Errorf("hooks file larger than %d bytes", MaxFileBytes)
+	ErrTooManyHooks = fmt.Errorf("hooks file with more than %d hooks", MaxHooks)
+)
 
 type fileHook struct {
 	Name  *string `toml:"name"`
@@ -46,12 +72,27 @@ type fileHook struct {
 //	query = "ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }"
 //
 // and compiles every query. Names must be unique and non-empty; unknown
-// keys are refused. The hooks come back in file order; errors name the hook.
+// keys are refused. The hooks come back in file order. A hook that cannot
+// be compiled gives a *[HookError] that names it and says where in the file
+// its query went wrong (LINE:COL of the file, multi-line strings and
+// escapes accounted for). A file is at most [MaxFileBytes] with at most
+// [MaxHooks] hooks.
 func Parse(r io.Reader) ([]Def, error) {
+	src, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("hooks file: %w", err)
+	}
+	if len(src) > MaxFileBytes {
+		return nil, ErrFileTooLarge
+	}
+	strs, err := scanTOML(src)
+	if err != nil {
+		return nil, err
+	}
 	var file struct {
 		Hook []fileHook `toml:"hook"`
 	}
-	md, err := toml.NewDecoder(r).Decode(&file)
+	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&file)
 	if err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
@@ -62,23 +103,60 @@ func Parse(r io.Reader) ([]Def, error) {
 	if extra := md.Undecoded(); len(extra) != 0 {
 		return nil, fmt.Errorf("hooks file: unknown key %q", extra[0].String())
 	}
+	if len(file.Hook) > MaxHooks {
+		return nil, fmt.Errorf("%w: %d", ErrTooManyHooks, len(file.Hook))
+	}
+	loc := locator{src: src, strs: strs}
 	defs := make([]Def, 0, len(file.Hook))
 	seen := make(map[string]bool, len(file.Hook))
+	// Hooks before i all have a name and a query, so the file's i-th name
+	// and i-th query values are hook i's (locator checks their text).
 	for i, h := range file.Hook {
 		switch {
 		case h.Name == nil || strings.TrimSpace(*h.Name) == "":
 			return nil, fmt.Errorf("hooks file: hook %d has no name", i+1)
 		case seen[*h.Name]:
-			return nil, &HookError{*h.Name, errors.New("defined twice")}
+			return nil, &HookError{Name: *h.Name, Pos: loc.find("name", i, *h.Name, 0), Err: errors.New("defined twice")}
 		case h.Query == nil:
-			return nil, &HookError{*h.Name, errors.New("no query")}
+			return nil, &HookError{Name: *h.Name, Pos: loc.find("name", i, *h.Name, 0), Err: errors.New("no query")}
 		}
 		seen[*h.Name] = true
 		q, err := Compile(*h.Query)
 		if err != nil {
-			return nil, &HookError{*h.Name, err}
+			he := &HookError{Name: *h.Name, Err: err}
+			var qe *Error
+			if errors.As(err, &qe) {
+				he.Pos = loc.find("query", i, *h.Query, qe.Offset)
+			}
+			return nil, he
 		}
 		defs = append(defs, Def{Name: *h.Name, Text: *h.Query, Query: q})
 	}
 	return defs, nil
+}
+
+// locator finds where in a hooks file a value's byte is.
+type locator struct {
+	src  []byte
+	strs []tomlString
+}
+
+// find returns the file position of byte off of the n-th value of key,
+// which must decode to value; zero if the file does not read that way.
+func (l *locator) find(key string, n int, value string, off int) Pos {
+	for _, s := range l.strs {
+		if s.key != key {
+			continue
+		}
+		if n--; n >= 0 {
+			continue
+		}
+		v, offs := decodeTOMLString(l.src, s.start, s.end)
+		if v != value || off < 0 || off > len(v) {
+			return Pos{}
+		}
+		line, col := lineCol(l.src, offs[off])
+		return Pos{Line: line, Col: col, Offset: offs[off]}
+	}
+	return Pos{}
 }
