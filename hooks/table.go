@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/terms"
 )
 
 // Table is a hooks file bound to term ids, once: for every hook its kernel
@@ -98,6 +99,16 @@ func (t *Table) Hook(id uint32) *Bound { return &t.hooks[id] }
 
 // Groups returns the groups, one per predicate with hooks.
 func (t *Table) Groups() []Group { return t.groups }
+
+// Predicates returns the set of the predicates the hooks guard: what an
+// encoder needs to keep (terms.Encoder.Keep).
+func (t *Table) Predicates() *terms.IDSet {
+	ids := make([]uint64, len(t.groups))
+	for i := range t.groups {
+		ids[i] = t.groups[i].Pred
+	}
+	return terms.NewIDSet(ids)
+}
 
 // GroupOf returns the index in Groups of the hooks guarding predicate p,
 // and false when no hook guards it. It does not allocate.

@@ -26,6 +26,7 @@ type Pipeline struct {
 	cfg     Config
 	dict    *terms.Dictionary
 	tab     *hooks.Table
+	guarded *terms.IDSet // the predicates the hooks guard
 	running atomic.Bool
 }
 
@@ -41,6 +42,7 @@ func New(cfg Config, defs []hooks.Def) (*Pipeline, error) {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	p.tab = tab
+	p.guarded = tab.Predicates()
 	return p, nil
 }
 
@@ -59,6 +61,7 @@ func (p *Pipeline) Table() *hooks.Table { return p.tab }
 // counted and passed to Config.OnReject.
 func (p *Pipeline) Run(ctx context.Context, r io.Reader) (Stats, error) {
 	enc := p.dict.NewDocument()
+	enc.Keep(p.guarded) // the other statements are admitted and left out
 	return p.run(ctx, func(ctx context.Context, c *cycler) (ingest.Counts, error) {
 		opt := p.cfg.Ingest
 		opt.OnReject = p.cfg.OnReject

@@ -23,6 +23,10 @@ type Row struct {
 	// Flagged is set for a numeric object without an exact key: V is 0 and
 	// the value needs the exact slower check.
 	Flagged bool
+	// Skipped is set when the statement's predicate is not one the encoder
+	// keeps (see [Encoder.Keep]): only P is set, nothing else of the
+	// statement was hashed or stored.
+	Skipped bool
 }
 
 // Encoder turns the statements of one document into rows, interning their
@@ -46,6 +50,8 @@ type Encoder struct {
 	// indexed by the serial's low bits: an IRI the parser found in its memo
 	// gets its id here, without Canonical, hashing or a byte compare.
 	serials [256]serialID
+
+	keep *IDSet // the predicates of the statements encoded in full; nil: all
 
 	// recent is a direct-mapped cache of the terms met lately, indexed by
 	// a cheap hash of their bytes: the terms that repeat (predicates,
@@ -85,9 +91,19 @@ func recentHash(key []byte) uint64 {
 	return (a ^ bits.RotateLeft64(b, 29) ^ uint64(len(key))) * 0x9e3779b97f4a7c15
 }
 
-// Clone returns an encoder of the same document with empty caches, for
-// another goroutine: blank nodes get the same ids from both.
-func (e *Encoder) Clone() *Encoder { return &Encoder{d: e.d, doc: e.doc} }
+// Clone returns an encoder of the same document, keeping the same
+// predicates, with empty caches, for another goroutine: blank nodes get the
+// same ids from both.
+func (e *Encoder) Clone() *Encoder { return &Encoder{d: e.d, doc: e.doc, keep: e.keep} }
+
+// Keep makes later Encodes encode in full only the statements whose
+// predicate is in preds: of any other statement only the predicate is
+// encoded and the row is marked Skipped, so none of its other terms is
+// hashed or stored in the dictionary. A reflex engine needs nothing of a
+// statement no hook guards, and most terms of such statements (measured
+// values, names) are new terms, the dearest thing ingest does. nil keeps
+// every statement, the default.
+func (e *Encoder) Keep(preds *IDSet) { e.keep = preds }
 
 // intern returns the id of the term whose hashed form is key, from the
 // recent cache or the dictionary.
@@ -111,10 +127,15 @@ func (e *Encoder) Doc() uint64 { return e.doc }
 // of q has the id of a different term.
 func (e *Encoder) Encode(q *ntriples.Quad, r *Row) error {
 	var err error
-	if r.S, err = e.id(&q.Subject); err != nil {
+	if r.P, err = e.id(&q.Predicate); err != nil {
 		return err
 	}
-	if r.P, err = e.id(&q.Predicate); err != nil {
+	if e.keep != nil && !e.keep.Has(r.P) {
+		r.S, r.O, r.G, r.V, r.D, r.Num, r.Flagged, r.Skipped = 0, 0, 0, 0, 0, NotNumeric, false, true
+		return nil
+	}
+	r.Skipped = false
+	if r.S, err = e.id(&q.Subject); err != nil {
 		return err
 	}
 	if r.O, err = e.id(&q.Object); err != nil {

@@ -354,3 +354,45 @@ func TestEncodeSerial(t *testing.T) {
 		t.Fatalf("serial %#x, error %v", p.Quad().Subject.Serial(), err)
 	}
 }
+
+// An encoder that keeps some predicates encodes the other statements'
+// predicates only: nothing else of them reaches the dictionary.
+func TestEncoderKeep(t *testing.T) {
+	h := NewHasher(DefaultKey)
+	d := NewDictionary(h)
+	e := d.NewDocument()
+	keep, _ := h.TermID("<http://ex/kept>")
+	e.Keep(NewIDSet([]uint64{keep}))
+	c := e.Clone()
+	src := `<http://ex/a> <http://ex/kept> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .
+<http://ex/b> <http://ex/other> "new literal" .
+_:x <http://ex/other> <http://ex/c> .
+`
+	p := ntriples.NewParser(strings.NewReader(src), ntriples.Options{})
+	var rows []Row
+	for p.Next() {
+		var r Row
+		if err := c.Encode(p.Quad(), &r); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	other, _ := h.TermID("<http://ex/other>")
+	if rows[0].Skipped || rows[0].S == 0 || rows[0].V == 0 {
+		t.Errorf("kept statement %+v", rows[0])
+	}
+	for _, r := range rows[1:] {
+		if !r.Skipped || r.P != other || r.S != 0 || r.O != 0 || r.D != 0 {
+			t.Errorf("statement of an unkept predicate %+v", r)
+		}
+	}
+	for _, text := range []string{`"new literal"`, "<http://ex/b>", "<http://ex/c>"} {
+		id, _ := h.TermID(text)
+		if _, ok := d.Lookup(id); ok {
+			t.Errorf("%s of a skipped statement is in the dictionary", text)
+		}
+	}
+	if s := NewIDSet([]uint64{0, 5, 5, 9}); !s.Has(5) || !s.Has(9) || s.Has(0) || s.Has(7) {
+		t.Error("IDSet membership")
+	}
+}

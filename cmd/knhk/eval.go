@@ -159,10 +159,19 @@ func evalGraph(ctx context.Context, r io.Reader, defs []hooks.Def, quads bool) (
 		return nil, nil, err
 	}
 	// Rows in chunks of their own, not one growing slice: the load copies
-	// them into lanes, and no chunk is ever copied to grow.
+	// them into lanes, and no chunk is ever copied to grow. Statements no
+	// hook guards are read (a bad line is still an error) and left out.
 	var chunks [][]terms.Row
-	n, err := ingest.Run(ctx, r, dict.NewDocument(), ingest.Options{Strict: true, Quads: quads}, func(b *ingest.Batch) error {
-		chunks = append(chunks, slices.Clone(b.Rows))
+	enc := dict.NewDocument()
+	enc.Keep(tab.Predicates())
+	n, err := ingest.Run(ctx, r, enc, ingest.Options{Strict: true, Quads: quads}, func(b *ingest.Batch) error {
+		kept := make([]terms.Row, 0, len(b.Rows))
+		for i := range b.Rows {
+			if !b.Rows[i].Skipped {
+				kept = append(kept, b.Rows[i])
+			}
+		}
+		chunks = append(chunks, kept)
 		return nil
 	})
 	if err != nil {

@@ -185,6 +185,9 @@ func (l *Loader) group(segs [][]terms.Row) []int32 {
 				l.predGen[k], l.predKey[k], l.predRun[k] = gen, p, run
 			}
 			g := l.predRun[k]
+			if seg[i].Skipped {
+				g = -1 // encoded without its terms: nothing to evaluate
+			}
 			if g >= 0 {
 				t.Runs[g].Len++
 			}

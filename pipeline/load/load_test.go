@@ -169,3 +169,15 @@ func TestLoadAllocatesNothingWhenSteady(t *testing.T) {
 	l.Load(rows)
 	assert.Zero(t, testing.AllocsPerRun(100, func() { l.Load(rows[:100], rows[100:]) }))
 }
+
+// A row encoded without its terms (terms.Encoder.Keep) is admitted and left
+// out, even of a guarded predicate (hooks reloaded while it was in flight).
+func TestLoadLeavesSkippedRowsOut(t *testing.T) {
+	f := newFixture(t)
+	pred := f.tab.Groups()[0].Pred
+	rows := []terms.Row{{S: 1, P: pred, O: 2}, {P: pred, Skipped: true}, {S: 3, P: pred, O: 4}}
+	tk := NewLoader(f.tab, 4).Load(rows)
+	require.Len(t, tk.Runs, 1)
+	assert.Equal(t, uint32(2), tk.Runs[0].Len)
+	assert.Equal(t, Counts{Admitted: 3, Unguarded: 1}, tk.Counts)
+}

@@ -1,0 +1,42 @@
+package terms
+
+import "math/bits"
+
+// IDSet is a read-only set of term ids, built once and then read without
+// locks by any number of goroutines: a lookup is a multiply and a probe or
+// two of a table at most half full.
+type IDSet struct {
+	slots []uint64 // 0: free; ids are never 0
+	mask  uint64
+}
+
+// NewIDSet returns the set of ids (0, which is no id, is left out).
+func NewIDSet(ids []uint64) *IDSet {
+	n := 1 << bits.Len(uint(2*len(ids)+1)) // a power of two, more than twice the ids
+	s := &IDSet{slots: make([]uint64, n), mask: uint64(n - 1)}
+	for _, id := range ids {
+		if id == 0 || s.Has(id) {
+			continue
+		}
+		i := s.home(id)
+		for s.slots[i] != 0 {
+			i = (i + 1) & s.mask
+		}
+		s.slots[i] = id
+	}
+	return s
+}
+
+func (s *IDSet) home(id uint64) uint64 { return (id * 0x9E3779B97F4A7C15) >> 32 & s.mask }
+
+// Has reports whether id is in the set.
+func (s *IDSet) Has(id uint64) bool {
+	for i := s.home(id); ; i = (i + 1) & s.mask {
+		switch s.slots[i] {
+		case id:
+			return id != 0
+		case 0:
+			return false
+		}
+	}
+}
