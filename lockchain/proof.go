@@ -218,22 +218,20 @@ func decodeStrict(data []byte, v any) error {
 // needs, then builds the proof from them.
 type nodeCollector struct {
 	nodes proof.Nodes
-	want  map[compact.NodeID]int
 	got   [][]byte
 }
 
 func newNodeCollector(nodes proof.Nodes) *nodeCollector {
-	c := &nodeCollector{nodes: nodes, want: make(map[compact.NodeID]int, len(nodes.IDs)), got: make([][]byte, len(nodes.IDs))}
-	for i, id := range nodes.IDs {
-		c.want[id] = i
-	}
-	return c
+	return &nodeCollector{nodes: nodes, got: make([][]byte, len(nodes.IDs))}
 }
 
-// visit is a compact.VisitFn.
+// visit is a compact.VisitFn. A proof has at most 2*64 nodes, so a linear
+// search beats a map.
 func (c *nodeCollector) visit(id compact.NodeID, h []byte) {
-	if i, ok := c.want[id]; ok {
-		c.got[i] = bytes.Clone(h)
+	for i, want := range c.nodes.IDs {
+		if want == id {
+			c.got[i] = bytes.Clone(h)
+		}
 	}
 }
 
