@@ -20,6 +20,9 @@ import (
 // maxKeyFile bounds a key file; real ones are under 200 bytes.
 const maxKeyFile = 4 << 10
 
+// MaxKeyName bounds a key's name, which starts every origin line it signs.
+const MaxKeyName = 128
+
 // Key is an Ed25519 signing key in the signed-note format of
 // golang.org/x/mod/sumdb/note: the log's key that signs checkpoints, or a
 // witness's key that cosigns them. Its private half never leaves it: it is
@@ -43,7 +46,7 @@ func (k *Key) Verifier() note.Verifier { return k.verifier }
 
 // Format prints the public key for every verb, so the private key cannot
 // reach a log line by accident.
-func (k *Key) Format(f fmt.State, _ rune) { fmt.Fprintf(f, "lockchain key %s", k.public) }
+func (k Key) Format(f fmt.State, _ rune) { fmt.Fprintf(f, "lockchain key %s", k.public) }
 
 // GenerateKey returns a new Ed25519 key named name.
 func GenerateKey(name string) (*Key, error) {
@@ -70,8 +73,12 @@ func parsePrivateKey(skey string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: not a signed-note private key (PRIVATE+KEY+name+hash+key)", ErrKey)
 	}
-	parts := strings.Split(skey, "+")
-	data, err := base64.StdEncoding.DecodeString(parts[len(parts)-1])
+	if len(signer.Name()) > MaxKeyName {
+		return nil, fmt.Errorf("%w: key name of %d bytes, at most %d", ErrKey, len(signer.Name()), MaxKeyName)
+	}
+	// PRIVATE+KEY+name+hash+data: names have no '+', base64 data may.
+	parts := strings.SplitN(skey, "+", 5)
+	data, err := base64.StdEncoding.DecodeString(parts[4])
 	if err != nil || len(data) != 1+ed25519.SeedSize || data[0] != 1 {
 		return nil, fmt.Errorf("%w: not an Ed25519 signed-note private key", ErrKey)
 	}
@@ -100,7 +107,7 @@ func ParsePublicKey(vkey string) (note.Verifier, error) {
 func LoadPublicKey(path string) (note.Verifier, error) {
 	b, err := readSmall(path, maxKeyFile)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrKey, path, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrKey, path, err)
 	}
 	v, err := ParsePublicKey(string(b))
 	if err != nil {
@@ -115,7 +122,7 @@ func LoadPublicKey(path string) (note.Verifier, error) {
 func LoadKey(path string) (*Key, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrKey, err)
+		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()

@@ -102,7 +102,7 @@ type Log struct {
 }
 
 // maxWrite is how many bytes Seal buffers before writing.
-const maxWrite = 1 << 20
+const maxWrite = 256 << 10
 
 // Open opens (or creates) the log of opts.Shard in dir for sealing, after
 // checking it: every record's checksum, the chain of checkpoints, every
@@ -239,14 +239,14 @@ func publishedMatches(pub *Checkpoint, res *scanResult, atPub *Checkpoint, behin
 		if res.last != nil {
 			at = fmt.Sprintf("the checkpoint of epoch %d", res.last.Epoch)
 		}
-		err := fmt.Errorf("%w: the published checkpoint seals epoch %d and the log ends with %s", ErrRollback, pub.Epoch, at)
 		if res.tail != nil && res.tail.Cause != nil {
-			// The damaged record is the reason the log ends early: name it.
+			// The damaged record is why the log ends early: name it.
 			c := *res.tail.Cause
-			c.Err = fmt.Errorf("%w (so %w)", c.Err, err)
+			c.Err = fmt.Errorf("%w; the published checkpoint seals epoch %d, so sealed records are damaged or missing (%w)", c.Err, pub.Epoch, ErrRollback)
 			return &c
 		}
-		return err
+		return &RecordError{Path: pubPath, Record: -1, Epoch: pub.Epoch, EpochKnown: true,
+			Err: fmt.Errorf("%w: the published checkpoint seals epoch %d and the log ends with %s", ErrRollback, pub.Epoch, at)}
 	}
 	if atPub == nil {
 		return &RecordError{Path: pubPath, Record: -1, Epoch: pub.Epoch, EpochKnown: true, Err: fmt.Errorf("%w: the log holds no checkpoint of the published epoch %d", ErrFork, pub.Epoch)}

@@ -354,9 +354,9 @@ func (q *Quorum) Check(cosigned []byte, logKey note.Verifier) (*QuorumResult, er
 // [Quorum.Check] (q may be nil). inLog must say whether a checkpoint text is
 // one of the log's: a cosigned checkpoint the log does not hold is a fork
 // (or a log rolled back past what a witness saw), an error naming its
-// record. The result is in the order checkpoints were first cosigned; a
-// last record cut short by a crash is ignored (the next cosignature
-// overwrites it).
+// record. The result is in the order checkpoints were first cosigned. Any
+// damage is an error, a last record cut short included (a crash during a
+// cosignature leaves one; the next cosignature overwrites it).
 func readCosigned(dir string, shard uint32, logKey note.Verifier, q *Quorum, inLog func(text []byte) bool) ([]*QuorumResult, error) {
 	path := cosignedPath(dir, shard)
 	f, err := os.Open(path)
@@ -377,11 +377,14 @@ func readCosigned(dir string, shard uint32, logKey note.Verifier, q *Quorum, inL
 	for {
 		pos := recordPos{rr.index, rr.offset}
 		t, payload, err := rr.next()
-		if errors.Is(err, io.EOF) || errors.Is(err, ErrTruncated) {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		recErr := func(err error) error {
 			return &RecordError{Path: path, Record: pos.index, Offset: pos.offset, Err: err}
+		}
+		if errors.Is(err, ErrTruncated) {
+			return nil, recErr(fmt.Errorf("%w (a crash during a cosignature leaves this; the next cosignature repairs it)", err))
 		}
 		if err != nil {
 			return nil, recErr(err)

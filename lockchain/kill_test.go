@@ -1,0 +1,158 @@
+package lockchain
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+// childDirEnv makes the test binary a sealing child (see TestMain).
+const childDirEnv = "KNHK_LOCKCHAIN_SEAL_CHILD_DIR"
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(childDirEnv); dir != "" {
+		os.Exit(sealUntilKilled(dir))
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// childEpochSizes are the receipts of the epochs the child seals, in turn:
+// empty epochs, one leaf, a full leaf, several leaves, and an epoch over
+// maxWrite bytes, written in two pieces (a kill between them leaves a tail).
+var childEpochSizes = []int{0, 1, 5, LeafReceipts, LeafReceipts + 1, 400, 3, 30000}
+
+// sealUntilKilled opens the log of shard 0 in dir (recovering it) and seals
+// epochs until the process is killed, printing "sealed E" after each.
+func sealUntilKilled(dir string) int {
+	key, err := parsePrivateKey(testLogSkey)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	l, rec, err := Open(dir, Options{Shard: 0, Key: key})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	fmt.Println("open", rec.Cut != nil, rec.Republished)
+	next := uint64(0)
+	if rec.State.Sealed {
+		next = rec.State.Epoch + 1
+	}
+	for e := next; ; e++ {
+		if _, err := l.Seal(e, testReceipts(0, e, childEpochSizes[e%uint64(len(childEpochSizes))]), Extensions{{"run", "kill-loop"}}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		fmt.Println("sealed", e)
+	}
+}
+
+// TestSIGKILLWhileSealing kills a child that seals epochs in a loop at
+// random moments, 20 times: after every kill the store verifies (a tail is
+// allowed), every epoch the child reported sealed is still there, Open
+// recovers and reports what it cut, and every epoch's receipts prove.
+func TestSIGKILLWhileSealing(t *testing.T) {
+	runs := 20
+	if testing.Short() {
+		runs = 5
+	}
+	dir := t.TempDir()
+	key := mustKey(t, testLogSkey)
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("kill moments from seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	var sealed int64 = -1 // the last epoch a child reported sealed
+	cuts, republished := 0, 0
+	for run := range runs {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childDirEnv+"="+dir)
+		out, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		require.NoError(t, cmd.Start())
+		lines := make(chan string)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+			close(lines)
+		}()
+		// Kill at a random moment after the child opened the log: between
+		// 0 and 40 ms into its sealing.
+		first := <-lines
+		require.True(t, strings.HasPrefix(first, "open "), "run %d: child said %q; stderr: %s", run, first, stderr.String())
+		var cut, repub bool
+		_, err = fmt.Sscanf(first, "open %t %t", &cut, &repub)
+		require.NoError(t, err, first)
+		cuts += int(boolU64(cut))
+		republished += int(boolU64(repub))
+		timer := time.After(time.Duration(rng.IntN(40_000)) * time.Microsecond)
+	read:
+		for {
+			select {
+			case line, ok := <-lines:
+				if !ok {
+					break read
+				}
+				e, err := strconv.ParseInt(strings.TrimPrefix(line, "sealed "), 10, 64)
+				require.NoError(t, err, line)
+				sealed = e
+			case <-timer:
+				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+				timer = nil
+			}
+		}
+		<-done
+		err = cmd.Wait()
+		require.Error(t, err, "run %d: the child ended by itself; stderr: %s", run, stderr.String())
+		assert.Empty(t, stderr.String(), "run %d", run)
+
+		rep, err := Verify(dir, 0, ReadOptions{LogKey: key.Verifier()})
+		require.NoError(t, err, "run %d: verify after the kill", run)
+		if sealed >= 0 {
+			// Every epoch reported sealed is there; the child may have sealed
+			// one more before it could say so.
+			require.True(t, rep.State.Sealed, "run %d", run)
+			e := int64(rep.State.Epoch)
+			require.True(t, e == sealed || e == sealed+1, "run %d: the log is at epoch %d, the child sealed %d", run, e, sealed)
+			sealed = e
+			assert.Equal(t, rep.State.Epoch+1, rep.Epochs, "run %d: epochs from 0, none missing", run)
+		}
+	}
+	// The last recovery, and proofs of receipts of every epoch with any.
+	l, rec := openLog(t, dir, 0, key)
+	t.Logf("after %d kills (recoveries: %d cut a tail, %d published again): %s", runs, cuts+int(boolU64(rec.Cut != nil)), republished+int(boolU64(rec.Republished)), rec)
+	st := l.State()
+	require.NoError(t, l.Close())
+	for e := uint64(0); e <= st.Epoch; e++ {
+		if n := childEpochSizes[e%uint64(len(childEpochSizes))]; n > 0 {
+			p, err := ProveInclusion(dir, 0, e, uint32(rng.IntN(n)), ReadOptions{LogKey: key.Verifier()})
+			require.NoError(t, err, "epoch %d", e)
+			_, _, err = p.Verify(key.Verifier())
+			require.NoError(t, err, "epoch %d", e)
+		}
+	}
+}
+
+func boolU64(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
