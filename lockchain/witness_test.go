@@ -171,4 +171,6 @@ func TestQuorum(t *testing.T) {
 	assert.ErrorIs(t, err, ErrSignature)
 }
 
-func keyHashBytes(h uint32) []byte { return []byte{byte(h >> 24), byte(h >> 16), byte(h >> 8), byte(h)} }
+func keyHashBytes(h uint32) []byte {
+	return []byte{byte(h >> 24), byte(h >> 16), byte(h >> 8), byte(h)}
+}
