@@ -317,28 +317,16 @@ func (l *Log) Seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*C
 // seal writes, syncs and publishes; any error leaves the log to be reopened.
 func (l *Log) seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*Checkpoint, error) {
 	at := l.end
-	b := l.buf[:0]
-	flush := func() error {
+	flush := func(b []byte) ([]byte, error) {
 		if _, err := l.f.WriteAt(b, at); err != nil {
-			return err
-		}
-		at += int64(len(b))
-		b = b[:0]
-		return nil
-	}
-	for first := 0; first < len(receipts); first += LeafReceipts {
-		chunk := receipts[first:min(first+LeafReceipts, len(receipts))]
-		start := len(b)
-		b = appendRecord(b, recordLeaf, func(dst []byte) []byte { return appendLeaf(dst, epoch, uint32(first), chunk) })
-		h := l.lh.hash(b[start+frameHeaderSize : len(b)-4])
-		if err := l.tree.Append(h[:], nil); err != nil {
 			return nil, err
 		}
-		if len(b) >= maxWrite {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-		}
+		at += int64(len(b))
+		return b[:0], nil
+	}
+	b, err := appendLeaves(l.buf[:0], &l.lh, l.tree, epoch, receipts, flush)
+	if err != nil {
+		return nil, err
 	}
 	cp := &Checkpoint{
 		Origin:   l.origin,
@@ -358,10 +346,10 @@ func (l *Log) seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*C
 	}
 	cp.Note = msg
 	b = appendRecord(b, recordCheckpoint, func(dst []byte) []byte { return append(dst, msg...) })
-	if err := flush(); err != nil {
+	if b, err = flush(b); err != nil {
 		return nil, err
 	}
-	l.buf = b[:0]
+	l.buf = b
 	if err := l.f.Sync(); err != nil {
 		return nil, err
 	}
@@ -374,6 +362,28 @@ func (l *Log) seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*C
 		l.state.LastCycle = receipts[len(receipts)-1].CycleID
 	}
 	return cp, nil
+}
+
+// appendLeaves appends the leaf records of an epoch's receipts to b and
+// their hashes to tree; flush writes b out whenever it passes maxWrite, so
+// the buffer stays bounded however large the epoch.
+func appendLeaves(b []byte, lh *leafHasher, tree *compact.Range, epoch uint64, receipts []kernels.Receipt, flush func([]byte) ([]byte, error)) ([]byte, error) {
+	for first := 0; first < len(receipts); first += LeafReceipts {
+		chunk := receipts[first:min(first+LeafReceipts, len(receipts))]
+		start := len(b)
+		b = appendRecord(b, recordLeaf, func(dst []byte) []byte { return appendLeaf(dst, epoch, uint32(first), chunk) })
+		h := lh.hash(b[start+frameHeaderSize : len(b)-4])
+		if err := tree.Append(h[:], nil); err != nil {
+			return nil, err
+		}
+		if len(b) >= maxWrite {
+			var err error
+			if b, err = flush(b); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b, nil
 }
 
 // Close releases the log. Later calls to Seal return ErrClosed.
