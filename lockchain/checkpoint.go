@@ -156,6 +156,17 @@ func (c *Checkpoint) Text() []byte {
 	return b
 }
 
+// clone returns a copy of c that shares nothing with it (nil for nil).
+func (c *Checkpoint) clone() *Checkpoint {
+	if c == nil {
+		return nil
+	}
+	d := *c
+	d.Ext = append(Extensions(nil), c.Ext...)
+	d.Note = append([]byte(nil), c.Note...)
+	return &d
+}
+
 // Hash returns BLAKE3-256 of the checkpoint's text: what the next
 // checkpoint's prev line holds.
 func (c *Checkpoint) Hash() Hash { return blake3.Sum256(c.Text()) }

@@ -94,7 +94,8 @@ type Log struct {
 	f       *os.File
 	end     int64 // length of the log file
 	tree    *compact.Range
-	last    *Checkpoint
+	last    *Checkpoint // never handed out: callers get copies
+	prev    Hash        // last.Hash(), the next checkpoint's prev
 	state   State
 	buf     []byte
 	lh      leafHasher
@@ -117,8 +118,14 @@ func Open(dir string, opts Options) (*Log, *Recovery, error) {
 	if opts.Key == nil {
 		return nil, nil, inputError("Options.Key is nil: a log needs a signing key")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, err
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, nil, err
+		}
+		// A new directory's entry must survive a crash with its first seals.
+		if err := syncDir(filepath.Dir(filepath.Clean(dir))); err != nil {
+			return nil, nil, err
+		}
 	}
 	path := logPath(dir, opts.Shard)
 	_, statErr := os.Stat(path)
@@ -189,6 +196,7 @@ func (l *Log) recover() (*Recovery, error) {
 	}
 	l.end, l.tree, l.last = res.lastEnd, res.tree, res.last
 	if res.last != nil {
+		l.prev = res.last.Hash()
 		l.state = State{Sealed: true, Epoch: res.last.Epoch, Size: res.last.Size, Receipts: res.last.Receipts, LastCycle: res.lastCycle, Root: res.last.Root}
 		if pub == nil || pub.Epoch != res.last.Epoch {
 			if err := publishFile(checkpointPath(l.dir, l.shard), res.last.Note, 0o644); err != nil {
@@ -267,11 +275,12 @@ func (l *Log) State() State {
 	return l.state
 }
 
-// Checkpoint returns the last checkpoint, nil when no epoch was sealed.
+// Checkpoint returns (a copy of) the last checkpoint, nil when no epoch was
+// sealed.
 func (l *Log) Checkpoint() *Checkpoint {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.last
+	return l.last.clone()
 }
 
 // Seal seals an epoch: it appends the receipts to the log as leaves of at
@@ -311,7 +320,7 @@ func (l *Log) Seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*C
 		l.failure = err
 		return nil, err
 	}
-	return cp, nil
+	return cp.clone(), nil
 }
 
 // seal writes, syncs and publishes; any error leaves the log to be reopened.
@@ -336,9 +345,7 @@ func (l *Log) seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*C
 		Epoch:    epoch,
 		Receipts: l.state.Receipts + uint64(len(receipts)),
 		Ext:      append(Extensions(nil), ext...),
-	}
-	if l.last != nil {
-		cp.Prev = l.last.Hash()
+		Prev:     l.prev,
 	}
 	msg, err := note.Sign(&note.Note{Text: string(cp.Text())}, l.key.signer)
 	if err != nil {
@@ -356,7 +363,7 @@ func (l *Log) seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*C
 	if err := publishFile(checkpointPath(l.dir, l.shard), msg, 0o644); err != nil {
 		return nil, err
 	}
-	l.end, l.last = at, cp
+	l.end, l.last, l.prev = at, cp, cp.Hash()
 	l.state = State{Sealed: true, Epoch: epoch, Size: cp.Size, Receipts: cp.Receipts, LastCycle: l.state.LastCycle, Root: cp.Root}
 	if len(receipts) > 0 {
 		l.state.LastCycle = receipts[len(receipts)-1].CycleID
