@@ -18,9 +18,10 @@ func syncDir(dir string) error {
 }
 
 // publishFile replaces path with data atomically: it writes path.tmp, syncs
-// it, renames it over path and syncs the directory. A crash leaves either
-// the old file or the new one, never a mix.
-func publishFile(path string, data []byte, perm os.FileMode) error {
+// it, renames it over path and, if durable, syncs the directory. A crash
+// leaves either the old file or the new one, never a mix; without durable,
+// possibly the old one after the call returned.
+func publishFile(path string, data []byte, perm os.FileMode, durable bool) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
 	if err != nil {
@@ -39,6 +40,9 @@ func publishFile(path string, data []byte, perm os.FileMode) error {
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return err
+	}
+	if !durable {
+		return nil
 	}
 	return syncDir(filepath.Dir(path))
 }

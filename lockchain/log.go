@@ -199,7 +199,7 @@ func (l *Log) recover() (*Recovery, error) {
 		l.prev = res.last.Hash()
 		l.state = State{Sealed: true, Epoch: res.last.Epoch, Size: res.last.Size, Receipts: res.last.Receipts, LastCycle: res.lastCycle, Root: res.last.Root}
 		if pub == nil || pub.Epoch != res.last.Epoch {
-			if err := publishFile(checkpointPath(l.dir, l.shard), res.last.Note, 0o644); err != nil {
+			if err := publishFile(checkpointPath(l.dir, l.shard), res.last.Note, 0o644, true); err != nil {
 				return nil, err
 			}
 			rec.Republished = true
@@ -231,11 +231,13 @@ func (l *Log) create() error {
 }
 
 // publishedMatches checks the log against its published checkpoint pub: the
-// log must hold pub itself (atPub, same text) as its last checkpoint, or as
-// the one before its last (a crash between syncing the log and publishing).
-// Without a published checkpoint the log may hold at most one (a crash
-// during the first seal).
-func publishedMatches(pub *Checkpoint, res *scanResult, atPub *Checkpoint, behind int, pubPath string) error {
+// log must hold pub itself (atPub, same text). It may hold later ones too:
+// a crash after the log was synced and before (or while) the newer
+// checkpoint was renamed into place leaves the published one behind, and
+// Open publishes the log's last again. Without a published checkpoint the
+// log may hold at most one checkpoint (a crash during the first seal:
+// SealBatch commits a log's first epoch alone for this).
+func publishedMatches(pub *Checkpoint, res *scanResult, atPub *Checkpoint, pubPath string) error {
 	if pub == nil {
 		if res.epochs > 1 {
 			return &RecordError{Path: pubPath, Record: -1, Err: fmt.Errorf("%w: the published checkpoint is missing and the log holds %d checkpoints", ErrRollback, res.epochs)}
@@ -261,9 +263,6 @@ func publishedMatches(pub *Checkpoint, res *scanResult, atPub *Checkpoint, behin
 	}
 	if string(atPub.Text()) != string(pub.Text()) {
 		return &RecordError{Path: pubPath, Record: -1, Epoch: pub.Epoch, EpochKnown: true, Err: fmt.Errorf("%w: the published checkpoint of epoch %d (size %d, root %s) differs from the log's (size %d, root %s)", ErrFork, pub.Epoch, pub.Size, pub.Root, atPub.Size, atPub.Root)}
-	}
-	if behind > 1 {
-		return &RecordError{Path: pubPath, Record: -1, Epoch: pub.Epoch, EpochKnown: true, Err: fmt.Errorf("%w: the published checkpoint of epoch %d is %d checkpoints behind the log", ErrRollback, pub.Epoch, behind)}
 	}
 	return nil
 }
@@ -293,6 +292,31 @@ func (l *Log) Checkpoint() *Checkpoint {
 // failed write leaves the Log unusable (ErrClosed) and the epoch unsealed;
 // reopening the log cuts what was written of it.
 func (l *Log) Seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*Checkpoint, error) {
+	cps, err := l.SealBatch([]Epoch{{Epoch: epoch, Receipts: receipts, Ext: ext}})
+	if err != nil {
+		return nil, err
+	}
+	return cps[0], nil
+}
+
+// Epoch is one epoch for [Log.SealBatch].
+type Epoch struct {
+	Epoch    uint64
+	Receipts []kernels.Receipt
+	Ext      Extensions
+}
+
+// MaxBatchEpochs bounds the epochs of one SealBatch call.
+const MaxBatchEpochs = 1024
+
+// SealBatch seals several epochs, in order, as Seal does, with one sync and
+// one publication for all (group commit): each epoch still gets its own
+// checkpoint, and none is published before it is synced. A sealing
+// goroutine that finds several epochs waiting seals them in one call, so the
+// fixed cost of the syncs (most of a small epoch's seal, see the README) is
+// shared. The epochs must increase; all are checked before anything is
+// written. It returns the checkpoints, one per epoch.
+func (l *Log) SealBatch(epochs []Epoch) ([]*Checkpoint, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if errors.Is(l.failure, ErrClosed) {
@@ -301,30 +325,64 @@ func (l *Log) Seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*C
 	if l.failure != nil {
 		return nil, fmt.Errorf("%w: an earlier seal failed (reopen the log to recover): %v", ErrClosed, l.failure)
 	}
-	if l.state.Sealed && epoch <= l.state.Epoch {
-		return nil, inputError("shard %d: epoch %d does not follow the last sealed epoch %d", l.shard, epoch, l.state.Epoch)
+	if len(epochs) == 0 || len(epochs) > MaxBatchEpochs {
+		return nil, inputError("shard %d: a batch of %d epochs, want 1 to %d", l.shard, len(epochs), MaxBatchEpochs)
 	}
-	if len(receipts) > MaxEpochReceipts {
-		return nil, inputError("shard %d epoch %d: %d receipts, at most %d", l.shard, epoch, len(receipts), MaxEpochReceipts)
+	last, sealed := l.state.Epoch, l.state.Sealed
+	for i := range epochs {
+		if err := l.check(&epochs[i], last, sealed); err != nil {
+			return nil, err
+		}
+		last, sealed = epochs[i].Epoch, true
 	}
-	for i := range receipts {
-		if receipts[i].ShardID != l.shard {
-			return nil, inputError("shard %d epoch %d: receipt %d is shard %d's", l.shard, epoch, i, receipts[i].ShardID)
+	cps := make([]*Checkpoint, 0, len(epochs))
+	for i := range epochs {
+		// A log's first checkpoint is committed alone: a log without a
+		// published checkpoint may hold only one (see publishedMatches).
+		first := l.last == nil
+		cp, err := l.stage(&epochs[i])
+		if err != nil {
+			l.failure = err
+			return nil, err
+		}
+		cps = append(cps, cp)
+		if first || i == len(epochs)-1 {
+			if err := l.commit(cp); err != nil {
+				l.failure = err
+				return nil, err
+			}
 		}
 	}
-	if err := ext.Validate(); err != nil {
-		return nil, fmt.Errorf("shard %d epoch %d: %w", l.shard, epoch, err)
+	out := make([]*Checkpoint, len(cps))
+	for i, cp := range cps {
+		out[i] = cp.clone()
 	}
-	cp, err := l.seal(epoch, receipts, ext)
-	if err != nil {
-		l.failure = err
-		return nil, err
-	}
-	return cp.clone(), nil
+	return out, nil
 }
 
-// seal writes, syncs and publishes; any error leaves the log to be reopened.
-func (l *Log) seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*Checkpoint, error) {
+// check validates one epoch of a batch, which follows the epoch last.
+func (l *Log) check(e *Epoch, last uint64, sealed bool) error {
+	if sealed && e.Epoch <= last {
+		return inputError("shard %d: epoch %d does not follow epoch %d", l.shard, e.Epoch, last)
+	}
+	if len(e.Receipts) > MaxEpochReceipts {
+		return inputError("shard %d epoch %d: %d receipts, at most %d", l.shard, e.Epoch, len(e.Receipts), MaxEpochReceipts)
+	}
+	for i := range e.Receipts {
+		if e.Receipts[i].ShardID != l.shard {
+			return inputError("shard %d epoch %d: receipt %d is shard %d's", l.shard, e.Epoch, i, e.Receipts[i].ShardID)
+		}
+	}
+	if err := e.Ext.Validate(); err != nil {
+		return fmt.Errorf("shard %d epoch %d: %w", l.shard, e.Epoch, err)
+	}
+	return nil
+}
+
+// stage writes an epoch's leaves and signed checkpoint to the log, unsynced,
+// and advances the in-memory state past it. Any error leaves the log to be
+// reopened.
+func (l *Log) stage(e *Epoch) (*Checkpoint, error) {
 	at := l.end
 	flush := func(b []byte) ([]byte, error) {
 		if _, err := l.f.WriteAt(b, at); err != nil {
@@ -333,7 +391,7 @@ func (l *Log) seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*C
 		at += int64(len(b))
 		return b[:0], nil
 	}
-	b, err := appendLeaves(l.buf[:0], &l.lh, l.tree, epoch, receipts, flush)
+	b, err := appendLeaves(l.buf[:0], &l.lh, l.tree, e.Epoch, e.Receipts, flush)
 	if err != nil {
 		return nil, err
 	}
@@ -342,9 +400,9 @@ func (l *Log) seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*C
 		Size:     l.tree.End(),
 		Root:     rootOf(l.tree),
 		Shard:    l.shard,
-		Epoch:    epoch,
-		Receipts: l.state.Receipts + uint64(len(receipts)),
-		Ext:      append(Extensions(nil), ext...),
+		Epoch:    e.Epoch,
+		Receipts: l.state.Receipts + uint64(len(e.Receipts)),
+		Ext:      append(Extensions(nil), e.Ext...),
 		Prev:     l.prev,
 	}
 	msg, err := note.Sign(&note.Note{Text: string(cp.Text())}, l.key.signer)
@@ -357,18 +415,22 @@ func (l *Log) seal(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*C
 		return nil, err
 	}
 	l.buf = b
-	if err := l.f.Sync(); err != nil {
-		return nil, err
-	}
-	if err := publishFile(checkpointPath(l.dir, l.shard), msg, 0o644); err != nil {
-		return nil, err
-	}
 	l.end, l.last, l.prev = at, cp, cp.Hash()
-	l.state = State{Sealed: true, Epoch: epoch, Size: cp.Size, Receipts: cp.Receipts, LastCycle: l.state.LastCycle, Root: cp.Root}
-	if len(receipts) > 0 {
-		l.state.LastCycle = receipts[len(receipts)-1].CycleID
+	l.state = State{Sealed: true, Epoch: e.Epoch, Size: cp.Size, Receipts: cp.Receipts, LastCycle: l.state.LastCycle, Root: cp.Root}
+	if len(e.Receipts) > 0 {
+		l.state.LastCycle = e.Receipts[len(e.Receipts)-1].CycleID
 	}
 	return cp, nil
+}
+
+// commit syncs the log and publishes cp, its last checkpoint. The rename is
+// not followed by a sync of the directory: a crash that loses it leaves the
+// published checkpoint behind the synced log, which Open repairs.
+func (l *Log) commit(cp *Checkpoint) error {
+	if err := l.f.Sync(); err != nil {
+		return err
+	}
+	return publishFile(checkpointPath(l.dir, l.shard), cp.Note, 0o644, false)
 }
 
 // appendLeaves appends the leaf records of an epoch's receipts to b and

@@ -67,3 +67,43 @@ func TestSealReopenVerifyProve(t *testing.T) {
 	_, err = os.Stat(checkpointPath(dir, 3) + ".tmp")
 	assert.True(t, os.IsNotExist(err))
 }
+
+func TestSealBatch(t *testing.T) {
+	dir := t.TempDir()
+	key := mustKey(t, testLogSkey)
+	l, _ := openLog(t, dir, 0, key)
+	batch := []Epoch{
+		{Epoch: 0, Receipts: testReceipts(0, 0, 3)},
+		{Epoch: 1},
+		{Epoch: 5, Receipts: testReceipts(0, 5, 400), Ext: Extensions{{"src", "x"}}},
+	}
+	cps, err := l.SealBatch(batch)
+	require.NoError(t, err)
+	require.Len(t, cps, 3)
+	assert.Equal(t, cps[0].Hash(), cps[1].Prev)
+	assert.Equal(t, cps[1].Hash(), cps[2].Prev)
+	assert.Equal(t, uint64(403), cps[2].Receipts)
+
+	// A bad epoch anywhere refuses the whole batch, before any write.
+	for name, b := range map[string][]Epoch{
+		"not increasing":  {{Epoch: 6}, {Epoch: 6}},
+		"behind the log":  {{Epoch: 5}},
+		"bad extension":   {{Epoch: 6}, {Epoch: 7, Ext: Extensions{{"prev", "x"}}}},
+		"another shard":   {{Epoch: 6}, {Epoch: 7, Receipts: testReceipts(1, 7, 1)}},
+		"empty":           {},
+		"too many epochs": make([]Epoch, MaxBatchEpochs+1),
+	} {
+		_, err := l.SealBatch(b)
+		assert.ErrorIs(t, err, ErrInput, name)
+	}
+	assert.Equal(t, uint64(5), l.State().Epoch)
+	cps, err = l.SealBatch([]Epoch{{Epoch: 6, Receipts: testReceipts(0, 6, 1)}, {Epoch: 7}})
+	require.NoError(t, err)
+	require.NoError(t, l.Close())
+
+	rep, err := Verify(dir, 0, ReadOptions{LogKey: key.Verifier()})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(5), rep.Epochs)
+	assert.False(t, rep.Unpublished)
+	assert.Equal(t, cps[1].Root, rep.State.Root)
+}

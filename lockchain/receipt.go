@@ -46,19 +46,10 @@ const MaxEpochReceipts = 1 << 24
 
 // AppendReceipt appends the encoding of r (see [ReceiptSize]) to dst.
 func AppendReceipt(dst []byte, r *kernels.Receipt) []byte {
-	var result byte
-	if r.Result {
-		result = 1
-	}
-	dst = binary.LittleEndian.AppendUint64(dst, r.CycleID)
-	dst = binary.LittleEndian.AppendUint32(dst, r.ShardID)
-	dst = binary.LittleEndian.AppendUint32(dst, r.Ticks)
-	dst = binary.LittleEndian.AppendUint64(dst, r.SpanID)
-	dst = binary.LittleEndian.AppendUint64(dst, r.AHash)
-	dst = binary.LittleEndian.AppendUint32(dst, r.HookID)
-	dst = binary.LittleEndian.AppendUint32(dst, r.ActualTicks)
-	dst = binary.LittleEndian.AppendUint32(dst, r.Lanes)
-	return append(dst, r.Mask, result)
+	start := len(dst)
+	dst = append(dst, make([]byte, ReceiptSize)...)
+	putReceipt(dst[start:], r)
+	return dst
 }
 
 // DecodeReceipt decodes one receipt encoded by [AppendReceipt]. b must be
@@ -105,13 +96,36 @@ type Leaf struct {
 // appendLeaf appends the encoding of the leaf (epoch, first, receipts) to
 // dst; the caller keeps 1 <= len(receipts) <= LeafReceipts.
 func appendLeaf(dst []byte, epoch uint64, first uint32, receipts []kernels.Receipt) []byte {
-	dst = append(dst, leafVersion)
-	dst = binary.LittleEndian.AppendUint64(dst, epoch)
-	dst = binary.LittleEndian.AppendUint32(dst, first)
+	start := len(dst)
+	dst = append(dst, make([]byte, leafHeaderSize+len(receipts)*ReceiptSize)...)
+	b := dst[start:]
+	b[0] = leafVersion
+	binary.LittleEndian.PutUint64(b[1:], epoch)
+	binary.LittleEndian.PutUint32(b[9:], first)
+	b = b[leafHeaderSize:]
 	for i := range receipts {
-		dst = AppendReceipt(dst, &receipts[i])
+		putReceipt(b[i*ReceiptSize:(i+1)*ReceiptSize], &receipts[i])
 	}
 	return dst
+}
+
+// putReceipt writes the encoding of r into b, which has ReceiptSize bytes.
+func putReceipt(b []byte, r *kernels.Receipt) {
+	_ = b[ReceiptSize-1]
+	le := binary.LittleEndian
+	le.PutUint64(b[0:], r.CycleID)
+	le.PutUint32(b[8:], r.ShardID)
+	le.PutUint32(b[12:], r.Ticks)
+	le.PutUint64(b[16:], r.SpanID)
+	le.PutUint64(b[24:], r.AHash)
+	le.PutUint32(b[32:], r.HookID)
+	le.PutUint32(b[36:], r.ActualTicks)
+	le.PutUint32(b[40:], r.Lanes)
+	b[44] = r.Mask
+	b[45] = 0
+	if r.Result {
+		b[45] = 1
+	}
 }
 
 // MarshalBinary returns the leaf data, or an error when the leaf holds no

@@ -65,7 +65,6 @@ func scanShard(dir string, logFile fs.File, o *scanOptions) (*scanResult, *Check
 		return nil, nil, &RecordError{Path: pubPath, Record: -1, Err: fmt.Errorf("%w: %v", ErrFormat, err)}
 	}
 	var pub, atPub *Checkpoint
-	behind := 0
 	if pubMsg != nil {
 		// Its signature is checked once the log's header names the key.
 		if pub, err = parseSignedCheckpoint(pubMsg, nil, false); err != nil {
@@ -73,10 +72,7 @@ func scanShard(dir string, logFile fs.File, o *scanOptions) (*scanResult, *Check
 		}
 		inner := o.onEpoch
 		o.onEpoch = func(e *EpochInfo) error {
-			switch {
-			case atPub != nil:
-				behind++
-			case e.Checkpoint.Epoch == pub.Epoch:
+			if e.Checkpoint.Epoch == pub.Epoch {
 				atPub = e.Checkpoint
 			}
 			if inner != nil {
@@ -94,7 +90,7 @@ func scanShard(dir string, logFile fs.File, o *scanOptions) (*scanResult, *Check
 			return nil, nil, &RecordError{Path: pubPath, Record: -1, Err: err}
 		}
 	}
-	if err := publishedMatches(pub, res, atPub, behind, pubPath); err != nil {
+	if err := publishedMatches(pub, res, atPub, pubPath); err != nil {
 		return nil, nil, err
 	}
 	return res, pub, nil

@@ -165,7 +165,7 @@ func (w *Witness) Cosign(logKey note.Verifier, signed []byte, path [][]byte) ([]
 	if err != nil {
 		return nil, err
 	}
-	if err := publishFile(w.state, append(b, '\n'), 0o644); err != nil {
+	if err := publishFile(w.state, append(b, '\n'), 0o644, true); err != nil {
 		return nil, fmt.Errorf("witness state: %w", err)
 	}
 	return cosigned, nil
