@@ -96,6 +96,27 @@ func BenchmarkSeal(b *testing.B) {
 	}
 }
 
+// BenchmarkSealBatch: 8 epochs of 1024 receipts per call (group commit),
+// as a sealing goroutine that finds several epochs waiting would seal them.
+func BenchmarkSealBatch(b *testing.B) {
+	l, _ := openLog(b, b.TempDir(), 0, mustKey(b, testLogSkey))
+	batch := make([]Epoch, 8)
+	rs := testReceipts(0, 1, 1024)
+	e := uint64(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range batch {
+			batch[i] = Epoch{Epoch: e, Receipts: rs}
+			e++
+		}
+		if _, err := l.SealBatch(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	perReceipt(b, 8*1024)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/8, "ns/epoch")
+}
+
 // benchStore seals epochs of 1024 receipts until the store holds n.
 func benchStore(b *testing.B, n int) (string, *Key) {
 	b.Helper()

@@ -2,10 +2,13 @@ package lockchain
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -85,13 +88,7 @@ func TestSIGKILLWhileSealing(t *testing.T) {
 	var sealed int64 = -1 // the last epoch a child reported sealed
 	cuts, republished := 0, 0
 	for run := range runs {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childDirEnv+"="+dir)
-		out, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		require.NoError(t, cmd.Start())
+		cmd, out, stderr := startChild(t, dir)
 		lines := make(chan string)
 		done := make(chan struct{})
 		go func() {
@@ -107,7 +104,7 @@ func TestSIGKILLWhileSealing(t *testing.T) {
 		first := <-lines
 		require.True(t, strings.HasPrefix(first, "open "), "run %d: child said %q; stderr: %s", run, first, stderr.String())
 		var cut, repub bool
-		_, err = fmt.Sscanf(first, "open %t %t", &cut, &repub)
+		_, err := fmt.Sscanf(first, "open %t %t", &cut, &repub)
 		require.NoError(t, err, first)
 		cuts += int(boolU64(cut))
 		republished += int(boolU64(repub))
@@ -158,6 +155,38 @@ func TestSIGKILLWhileSealing(t *testing.T) {
 			require.NoError(t, err, "epoch %d", e)
 		}
 	}
+}
+
+// startChild starts the test binary as a sealing child. Under qemu-user
+// (the arm64 suite run with -exec qemu-aarch64-static) the binary cannot be
+// executed directly without binfmt_misc, so it is run through the same
+// emulator, found on PATH.
+func startChild(t *testing.T, dir string) (*exec.Cmd, io.Reader, *strings.Builder) {
+	t.Helper()
+	for _, argv := range [][]string{{os.Args[0]}, {"qemu-" + qemuArch() + "-static", os.Args[0]}} {
+		cmd := exec.Command(argv[0], append(argv[1:], "-test.run=^$")...)
+		cmd.Env = append(os.Environ(), childDirEnv+"="+dir)
+		out, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		stderr := &strings.Builder{}
+		cmd.Stderr = stderr
+		err = cmd.Start()
+		if errors.Is(err, syscall.ENOEXEC) {
+			continue
+		}
+		require.NoError(t, err)
+		return cmd, out, stderr
+	}
+	t.Fatalf("cannot execute %s, not even under qemu-%s-static", os.Args[0], qemuArch())
+	return nil, nil, nil
+}
+
+// qemuArch names runtime.GOARCH as qemu does.
+func qemuArch() string {
+	if runtime.GOARCH == "arm64" {
+		return "aarch64"
+	}
+	return runtime.GOARCH
 }
 
 func boolU64(b bool) uint64 {
