@@ -83,12 +83,14 @@ func BenchmarkSeal(b *testing.B) {
 			rs := testReceipts(0, 1, n)
 			e := uint64(0)
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				if _, err := l.Seal(e, rs, nil); err != nil {
 					b.Fatal(err)
 				}
 				e++
 			}
+			reportCPU(b, cpu, n, 1)
 			if n > 0 {
 				perReceipt(b, n)
 			}
@@ -104,6 +106,7 @@ func BenchmarkSealBatch(b *testing.B) {
 	rs := testReceipts(0, 1, 1024)
 	e := uint64(0)
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		for i := range batch {
 			batch[i] = Epoch{Epoch: e, Receipts: rs}
@@ -113,6 +116,7 @@ func BenchmarkSealBatch(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu, 8*1024, 8)
 	perReceipt(b, 8*1024)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/8, "ns/epoch")
 }
