@@ -9,11 +9,17 @@ import (
 	"syscall"
 )
 
-// lockFile takes an exclusive advisory lock on f, held until f is closed,
-// so that two writers never append to one log.
-func lockFile(f *os.File) error {
+// lockFile takes an exclusive advisory lock on f, held until f is closed:
+// with wait, it waits for the holder (short critical sections: cosignature
+// files, witness state); without, a held lock is ErrLocked (a log has one
+// writer).
+func lockFile(f *os.File, wait bool) error {
+	how := syscall.LOCK_EX
+	if !wait {
+		how |= syscall.LOCK_NB
+	}
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err := syscall.Flock(int(f.Fd()), how)
 		switch {
 		case err == nil:
 			return nil

@@ -139,7 +139,7 @@ func Open(dir string, opts Options) (*Log, *Recovery, error) {
 			return nil, nil, err
 		}
 	}
-	if err := lockFile(f); err != nil {
+	if err := lockFile(f, false); err != nil {
 		f.Close()
 		return nil, nil, err
 	}

@@ -85,6 +85,14 @@ func scanShard(dir string, logFile fs.File, o *scanOptions) (*scanResult, *Check
 	if err != nil {
 		return nil, nil, err
 	}
+	if pub == nil {
+		// A writer may have published its first checkpoint, and sealed
+		// more, while the log was read: only a checkpoint file still
+		// missing after the read is missing.
+		if _, err := os.Stat(pubPath); err == nil {
+			return res, nil, nil
+		}
+	}
 	if pub != nil && res.haveHeader {
 		if pub, err = OpenCheckpoint(pubMsg, res.key); err != nil {
 			return nil, nil, &RecordError{Path: pubPath, Record: -1, Err: err}
@@ -166,10 +174,18 @@ func Verify(dir string, shard uint32, opts ReadOptions) (*Report, error) {
 // nil, for every sealed epoch in order; it stops at fn's first error and
 // returns it.
 func Epochs(dir string, shard uint32, opts ReadOptions, fn func(*EpochInfo) error) (*Report, error) {
-	texts := map[Hash]bool{} // the log's checkpoints, for its cosignatures
+	// The cosignatures written so far, taken before the log is read (see
+	// readCosigned), and the hashes of the log's checkpoints to match them.
+	var texts map[Hash]bool
+	var cosSize int64
+	if fi, err := os.Stat(cosignedPath(dir, shard)); err == nil {
+		texts, cosSize = map[Hash]bool{}, fi.Size()
+	}
 	o := &scanOptions{path: logPath(dir, shard), shard: shard, logKey: opts.LogKey, verifyAll: true,
 		onEpoch: func(e *EpochInfo) error {
-			texts[e.Checkpoint.Hash()] = true
+			if texts != nil {
+				texts[e.Checkpoint.Hash()] = true
+			}
 			if fn != nil {
 				return fn(e)
 			}
@@ -180,9 +196,9 @@ func Epochs(dir string, shard uint32, opts ReadOptions, fn func(*EpochInfo) erro
 		return nil, err
 	}
 	var cosigned []*QuorumResult
-	if res.haveHeader {
+	if res.haveHeader && texts != nil {
 		inLog := func(text []byte) bool { return texts[blake3.Sum256(text)] }
-		if cosigned, err = readCosigned(dir, shard, res.key, opts.Quorum, inLog); err != nil {
+		if cosigned, err = readCosigned(dir, shard, cosSize, res.key, opts.Quorum, inLog, res.last); err != nil {
 			return nil, err
 		}
 	}

@@ -171,14 +171,14 @@ func (w *Witness) Cosign(logKey note.Verifier, signed []byte, path [][]byte) ([]
 	return cosigned, nil
 }
 
-// lockPath takes an exclusive lock on the file path (created if missing)
-// and returns its release.
+// lockPath waits for an exclusive lock on the file path (created if
+// missing) and returns its release.
 func lockPath(path string) (func(), error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	if err := lockFile(f); err != nil {
+	if err := lockFile(f, true); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -193,6 +193,9 @@ func lockPath(path string) (func(), error) {
 // returns the cosigned checkpoint.
 func CosignStore(dir string, shard uint32, w *Witness, logKey note.Verifier) ([]byte, error) {
 	msg, err := readSmall(checkpointPath(dir, shard), MaxRecordPayload)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: shard %d has no published checkpoint in %s", ErrNotFound, shard, dir)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -349,20 +352,21 @@ func (q *Quorum) Check(cosigned []byte, logKey note.Verifier) (*QuorumResult, er
 	return r, nil
 }
 
-// readCosigned reads a shard's cosignature file and merges the signatures
-// each checkpoint received into one note per checkpoint, checked with
-// [Quorum.Check] (q may be nil). inLog must say whether a checkpoint text is
-// one of the log's: a cosigned checkpoint the log does not hold is a fork
-// (or a log rolled back past what a witness saw), an error naming its
-// record. The result is in the order checkpoints were first cosigned. Any
-// damage is an error, a last record cut short included (a crash during a
-// cosignature leaves one; the next cosignature overwrites it).
-func readCosigned(dir string, shard uint32, logKey note.Verifier, q *Quorum, inLog func(text []byte) bool) ([]*QuorumResult, error) {
+// readCosigned reads the first size bytes of a shard's cosignature file
+// and merges the signatures each checkpoint received into one note per
+// checkpoint, checked with [Quorum.Check] (q may be nil). The caller took
+// size before it read the log, so every checkpoint in those bytes was
+// published before the log was read and must be in it: inLog says whether
+// a checkpoint text is one of the log's, and last is the last epoch the log
+// holds (nil if none). A cosigned checkpoint past the log's end is a
+// rollback, one within it that the log does not hold a fork; either is an
+// error naming its record. The result is in the order checkpoints were
+// first cosigned. Any damage is an error, a last record cut short included
+// (a crash during a cosignature leaves one; the next cosignature overwrites
+// it).
+func readCosigned(dir string, shard uint32, size int64, logKey note.Verifier, q *Quorum, inLog func(text []byte) bool, last *Checkpoint) ([]*QuorumResult, error) {
 	path := cosignedPath(dir, shard)
 	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +377,7 @@ func readCosigned(dir string, shard uint32, logKey note.Verifier, q *Quorum, inL
 	}
 	var order []*merged
 	byText := map[string]*merged{}
-	rr := newRecordReader(f)
+	rr := newRecordReader(io.LimitReader(f, size))
 	for {
 		pos := recordPos{rr.index, rr.offset}
 		t, payload, err := rr.next()
@@ -397,6 +401,9 @@ func readCosigned(dir string, shard uint32, logKey note.Verifier, q *Quorum, inL
 			return nil, recErr(err)
 		}
 		text := r.Checkpoint.Text()
+		if c := r.Checkpoint; last == nil || c.Epoch > last.Epoch {
+			return nil, recErr(fmt.Errorf("%w: a witness cosigned epoch %d (size %d), past the end of the log", ErrRollback, c.Epoch, c.Size))
+		}
 		if !inLog(text) {
 			return nil, recErr(fmt.Errorf("%w: cosigned checkpoint of epoch %d (size %d, root %s) is not in the log", ErrFork, r.Checkpoint.Epoch, r.Checkpoint.Size, r.Checkpoint.Root))
 		}

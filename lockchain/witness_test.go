@@ -102,16 +102,29 @@ func TestWitnessRefusesFork(t *testing.T) {
 	_, err = w.Cosign(key.Verifier(), []byte(old.Old), nil)
 	assert.ErrorIs(t, err, ErrRollback)
 
-	// A witness state file with a's history marks a cosigned b checkpoint
-	// in a's store as a fork.
-	forkNote, err := os.ReadFile(checkpointPath(b, 0))
+	// A cosignature of b's epoch 2 filed in a's store is evidence of a
+	// fork; one of b's epoch 4, past a's end, of a rollback.
+	b2, err := ProveConsistency(b, 0, 2, 2, ReadOptions{})
 	require.NoError(t, err)
-	w2, _ := newWitness(t, testWitnessBSkey)
-	cosignedB, err := w2.Cosign(key.Verifier(), forkNote, nil)
+	for _, c := range []struct {
+		note []byte
+		want error
+	}{{[]byte(b2.Old), ErrFork}, {mustRead(t, checkpointPath(b, 0)), ErrRollback}} {
+		store := copyStore(t, a)
+		w2, _ := newWitness(t, testWitnessBSkey)
+		cosignedB, err := w2.Cosign(key.Verifier(), c.note, nil)
+		require.NoError(t, err)
+		require.NoError(t, appendCosigned(store, 0, cosignedB))
+		_, err = Verify(store, 0, ReadOptions{LogKey: key.Verifier()})
+		assert.ErrorIs(t, err, c.want)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	require.NoError(t, appendCosigned(a, 0, cosignedB))
-	_, err = Verify(a, 0, ReadOptions{LogKey: key.Verifier()})
-	assert.ErrorIs(t, err, ErrFork)
+	return b
 }
 
 func TestQuorum(t *testing.T) {
