@@ -96,11 +96,11 @@ type readFlags struct {
 
 func (f *readFlags) add(cmd *cobra.Command, allShards bool) {
 	fl := cmd.Flags()
-	def, help := int64(0), "the shard"
+	help := "the shard (default: the only shard in DIR)"
 	if allShards {
-		def, help = -1, "check only this shard (default: every shard in DIR)"
+		help = "check only this shard (default: every shard in DIR)"
 	}
-	fl.Int64Var(&f.shard, "shard", def, help)
+	fl.Int64Var(&f.shard, "shard", -1, help)
 	fl.StringVar(&f.key, "key", "", "the log's public key file (FILE.pub); without it, the key the log records is used, which is no trust anchor")
 }
 
@@ -150,11 +150,20 @@ func (f *readFlags) options() (lockchain.ReadOptions, error) {
 // shards returns the shards to read: the one --shard names, or all of dir's.
 func (f *readFlags) shards(dir string) ([]uint32, error) {
 	if f.shard >= 0 {
-		if f.shard > 1<<32-1 {
-			return nil, fmt.Errorf("--shard %d is not a 32-bit shard id", f.shard)
-		}
-		return []uint32{uint32(f.shard)}, nil
+		return shardFlag(f.shard)
 	}
+	return storeShards(dir)
+}
+
+func shardFlag(n int64) ([]uint32, error) {
+	if n > 1<<32-1 {
+		return nil, fmt.Errorf("--shard %d is not a 32-bit shard id", n)
+	}
+	return []uint32{uint32(n)}, nil
+}
+
+// storeShards returns the shards of dir's logs, at least one.
+func storeShards(dir string) ([]uint32, error) {
 	shards, err := lockchain.Shards(dir)
 	if err != nil {
 		return nil, err
@@ -163,6 +172,21 @@ func (f *readFlags) shards(dir string) ([]uint32, error) {
 		return nil, fmt.Errorf("%s holds no lockchain log (shard-N.log)", dir)
 	}
 	return shards, nil
+}
+
+// oneShard returns the shard --shard names, or dir's only one.
+func oneShard(dir string, flag int64) (uint32, error) {
+	shards, err := shardFlag(flag)
+	if flag < 0 {
+		shards, err = storeShards(dir)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(shards) > 1 {
+		return 0, fmt.Errorf("%s holds the logs of shards %v: pick one with --shard", dir, shards)
+	}
+	return shards[0], nil
 }
 
 func (f *readFlags) prepare(dir string) ([]uint32, lockchain.ReadOptions, error) {
@@ -238,13 +262,17 @@ func printVerified(w io.Writer, r *lockchain.Report, q *lockchain.Quorum) {
 		fmt.Fprintf(w, "shard %d: tail: %s; opening the log cuts it\n", r.Shard, r.Tail)
 	}
 	if q != nil {
-		sealed := "none"
+		sealed, found := uint64(0), false
 		for _, c := range r.Cosigned {
-			if c.Sealed {
-				sealed = fmt.Sprintf("epoch %d", c.Checkpoint.Epoch)
+			if c.Sealed && (!found || c.Checkpoint.Epoch > sealed) {
+				sealed, found = c.Checkpoint.Epoch, true
 			}
 		}
-		fmt.Fprintf(w, "shard %d: %d checkpoints cosigned; the last quorum-sealed (%d of %d witnesses): %s\n", r.Shard, len(r.Cosigned), q.K(), q.N(), sealed)
+		last := "none"
+		if found {
+			last = fmt.Sprintf("epoch %d", sealed)
+		}
+		fmt.Fprintf(w, "shard %d: %d checkpoints cosigned; the last quorum-sealed (%d of %d witnesses): %s\n", r.Shard, len(r.Cosigned), q.K(), q.N(), last)
 	}
 }
 
@@ -353,15 +381,19 @@ error.`,
 			if index < 0 || index > 1<<32-1 || since < 0 {
 				return usageError(errors.New("lockchain prove: --index and --since must be non-negative (and --index a 32-bit index)"))
 			}
-			shards, opts, err := f.prepare(args[0])
+			opts, err := f.options()
 			if err != nil {
-				return err
+				return usageError(err)
+			}
+			shard, err := oneShard(args[0], f.shard)
+			if err != nil {
+				return usageError(err)
 			}
 			var p any
 			if cmd.Flags().Changed("index") {
-				p, err = lockchain.ProveInclusion(args[0], shards[0], uint64(epoch), uint32(index), opts)
+				p, err = lockchain.ProveInclusion(args[0], shard, uint64(epoch), uint32(index), opts)
 			} else {
-				p, err = lockchain.ProveConsistency(args[0], shards[0], uint64(since), uint64(epoch), opts)
+				p, err = lockchain.ProveConsistency(args[0], shard, uint64(since), uint64(epoch), opts)
 			}
 			if errors.Is(err, lockchain.ErrNotFound) || errors.Is(err, lockchain.ErrInput) {
 				return usageError(err)
@@ -441,7 +473,7 @@ or an I/O error.`,
 }
 
 func newLockchainCosignCmd(e *env) *cobra.Command {
-	var shard uint32
+	var shardFlag int64
 	var key, state, logKey string
 	cmd := &cobra.Command{
 		Use:   "cosign DIR --key WITNESS.key --state STATE.json --log-key LOG.pub [--shard N]",
@@ -475,6 +507,10 @@ error.`,
 			if err != nil {
 				return usageError(err)
 			}
+			shard, err := oneShard(args[0], shardFlag)
+			if err != nil {
+				return usageError(err)
+			}
 			cosigned, err := lockchain.CosignStore(args[0], shard, w, lk)
 			if err != nil {
 				return checkError(err)
@@ -484,7 +520,7 @@ error.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.Uint32Var(&shard, "shard", 0, "the shard")
+	fl.Int64Var(&shardFlag, "shard", -1, "the shard (default: the only shard in DIR)")
 	fl.StringVar(&key, "key", "", "the witness's private key file")
 	fl.StringVar(&state, "state", "", "the witness's state file (created by its first cosignature)")
 	fl.StringVar(&logKey, "log-key", "", "the log's public key file")

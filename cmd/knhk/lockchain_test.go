@@ -119,7 +119,7 @@ func TestLockchainProveAndCheck(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errs, "not the leaf's")
 
-	code, out, errs = runKnhk(t, "lockchain", "prove", dir, "--shard", "2", "--epoch", "2", "--since", "0")
+	code, out, errs = runKnhk(t, "lockchain", "prove", dir, "--epoch", "2", "--since", "0") // the only shard
 	require.Equal(t, 0, code, errs)
 	require.NoError(t, os.WriteFile(proof, []byte(out), 0o644))
 	code, out, errs = runKnhk(t, "lockchain", "check-proof", proof, "--key", pub)
@@ -133,10 +133,19 @@ func TestLockchainProveAndCheck(t *testing.T) {
 		{"prove", dir, "--shard", "2", "--epoch", "1", "--index", "0"},
 		{"check-proof", proof},
 		{"check-proof", filepath.Join(dir, "missing.json"), "--key", pub},
+		{"prove", t.TempDir(), "--epoch", "0", "--index", "0"},
 	} {
 		code, _, _ := runKnhk(t, append([]string{"lockchain"}, args...)...)
 		assert.Equal(t, 2, code, "%v", args)
 	}
+
+	// Two shards: prove needs --shard.
+	b, err = os.ReadFile(filepath.Join(dir, "shard-2.log"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "shard-5.log"), b, 0o644))
+	code, _, errs = runKnhk(t, "lockchain", "prove", dir, "--epoch", "2", "--index", "0")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "pick one with --shard")
 }
 
 func TestLockchainCosign(t *testing.T) {
