@@ -7,7 +7,10 @@ require (
 	github.com/klauspost/cpuid/v2 v2.4.2
 	github.com/spf13/cobra v1.10.2
 	github.com/stretchr/testify v1.12.1
+	github.com/transparency-dev/merkle v0.0.2
+	github.com/zeebo/blake3 v0.2.4
 	go.uber.org/goleak v1.3.0
+	golang.org/x/mod v0.29.0
 	golang.org/x/sync v0.25.0
 	pgregory.net/rapid v1.3.0
 )

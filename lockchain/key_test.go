@@ -1,0 +1,84 @@
+package lockchain
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestKeyFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.key")
+	k, err := WriteKey(path, "knhk.example/log")
+	require.NoError(t, err)
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	pub, err := os.ReadFile(path + ".pub")
+	require.NoError(t, err)
+	assert.Equal(t, k.PublicKey()+"\n", string(pub))
+
+	loaded, err := LoadKey(path)
+	require.NoError(t, err)
+	assert.Equal(t, k.PublicKey(), loaded.PublicKey())
+	v, err := LoadPublicKey(path + ".pub")
+	require.NoError(t, err)
+	assert.Equal(t, k.Verifier().KeyHash(), v.KeyHash())
+
+	_, err = WriteKey(path, "other")
+	assert.ErrorIs(t, err, ErrKey, "never overwrites")
+
+	// A key readable by others is refused, and the message says how to fix it.
+	require.NoError(t, os.Chmod(path, 0o640))
+	_, err = LoadKey(path)
+	assert.ErrorIs(t, err, ErrKey)
+	assert.Contains(t, err.Error(), "mode 0640")
+	assert.Contains(t, err.Error(), "chmod 600")
+	require.NoError(t, os.Chmod(path, 0o400))
+	_, err = LoadKey(path)
+	assert.NoError(t, err, "stricter than 0600 is fine")
+}
+
+func TestLoadOrCreateKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k")
+	k, created, err := LoadOrCreateKey(path, "n1")
+	require.NoError(t, err)
+	assert.True(t, created)
+	k2, created, err := LoadOrCreateKey(path, "n1")
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Equal(t, k.PublicKey(), k2.PublicKey())
+	_, _, err = LoadOrCreateKey(path, "n2")
+	assert.ErrorIs(t, err, ErrKey)
+	_, _, err = LoadOrCreateKey(filepath.Join(t.TempDir(), "k"), "bad name")
+	assert.ErrorIs(t, err, ErrKey)
+}
+
+// TestPrivateKeyNeverPrinted: fmt shows only the public key, and errors
+// about a key file never quote it.
+func TestPrivateKeyNeverPrinted(t *testing.T) {
+	k := mustKey(t, testLogSkey)
+	secret := testLogSkey[strings.LastIndex(testLogSkey, "+")+1:]
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		out := fmt.Sprintf(verb, k)
+		assert.NotContains(t, out, secret, verb)
+		assert.Contains(t, out, k.PublicKey(), verb)
+		out = fmt.Sprintf(verb, *k)
+		assert.NotContains(t, out, secret, verb+" of the value")
+	}
+
+	path := filepath.Join(t.TempDir(), "k")
+	bad := strings.Replace(testLogSkey, "PRIVATE+KEY", "PRIVATE+KEX", 1)
+	require.NoError(t, os.WriteFile(path, []byte(bad), 0o600))
+	_, err := LoadKey(path)
+	assert.ErrorIs(t, err, ErrKey)
+	assert.NotContains(t, err.Error(), secret)
+	require.NoError(t, os.WriteFile(path, []byte(testLogSkey[:len(testLogSkey)-2]), 0o600))
+	_, err = LoadKey(path)
+	assert.ErrorIs(t, err, ErrKey)
+	assert.NotContains(t, err.Error(), secret[:20])
+}

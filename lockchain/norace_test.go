@@ -1,0 +1,5 @@
+//go:build !race
+
+package lockchain
+
+const raceEnabled = false
