@@ -99,6 +99,7 @@ type Log struct {
 	state   State
 	buf     []byte
 	lh      leafHasher
+	pending bool  // an appended checkpoint is not synced and published yet
 	failure error // set by a failed or closing write: the log must be reopened
 }
 
@@ -311,19 +312,14 @@ const MaxBatchEpochs = 1024
 
 // SealBatch seals several epochs, in order, as Seal does, with one sync and
 // one publication for all (group commit): each epoch still gets its own
-// checkpoint, and none is published before it is synced. A sealing
-// goroutine that finds several epochs waiting seals them in one call, so the
-// fixed cost of the syncs (most of a small epoch's seal, see the README) is
-// shared. The epochs must increase; all are checked before anything is
-// written. It returns the checkpoints, one per epoch.
+// checkpoint, and none is published before it is synced. The epochs must
+// increase; all are checked before anything is written. It returns the
+// checkpoints, one per epoch.
 func (l *Log) SealBatch(epochs []Epoch) ([]*Checkpoint, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if errors.Is(l.failure, ErrClosed) {
-		return nil, ErrClosed
-	}
-	if l.failure != nil {
-		return nil, fmt.Errorf("%w: an earlier seal failed (reopen the log to recover): %v", ErrClosed, l.failure)
+	if err := l.usable(); err != nil {
+		return nil, err
 	}
 	if len(epochs) == 0 || len(epochs) > MaxBatchEpochs {
 		return nil, inputError("shard %d: a batch of %d epochs, want 1 to %d", l.shard, len(epochs), MaxBatchEpochs)
@@ -335,29 +331,97 @@ func (l *Log) SealBatch(epochs []Epoch) ([]*Checkpoint, error) {
 		}
 		last, sealed = epochs[i].Epoch, true
 	}
-	cps := make([]*Checkpoint, 0, len(epochs))
+	out := make([]*Checkpoint, 0, len(epochs))
 	for i := range epochs {
-		// A log's first checkpoint is committed alone: a log without a
-		// published checkpoint may hold only one (see publishedMatches).
-		first := l.last == nil
-		cp, err := l.stage(&epochs[i])
+		cp, err := l.append(&epochs[i])
 		if err != nil {
-			l.failure = err
 			return nil, err
 		}
-		cps = append(cps, cp)
-		if first || i == len(epochs)-1 {
-			if err := l.commit(cp); err != nil {
-				l.failure = err
-				return nil, err
-			}
-		}
+		out = append(out, cp.clone())
 	}
-	out := make([]*Checkpoint, len(cps))
-	for i, cp := range cps {
-		out[i] = cp.clone()
+	if err := l.sync(); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// Append seals an epoch as Seal does but does not make it durable: its
+// leaves and signed checkpoint are written to the log, not synced, and the
+// checkpoint is not published until [Log.Sync] (a crash before that loses
+// the epoch: Open cuts it and says so). A sealing loop appends each epoch as
+// it comes and syncs when none is waiting, so the fixed cost of the syncs is
+// shared by the epochs that came meanwhile (group commit). The first epoch
+// of a new log is synced at once: a log without a published checkpoint may
+// hold only one.
+func (l *Log) Append(epoch uint64, receipts []kernels.Receipt, ext Extensions) (*Checkpoint, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.usable(); err != nil {
+		return nil, err
+	}
+	e := Epoch{Epoch: epoch, Receipts: receipts, Ext: ext}
+	if err := l.check(&e, l.state.Epoch, l.state.Sealed); err != nil {
+		return nil, err
+	}
+	cp, err := l.append(&e)
+	if err != nil {
+		return nil, err
+	}
+	return cp.clone(), nil
+}
+
+// Sync makes every epoch appended so far durable: it syncs the log and
+// publishes its last checkpoint. Without appended epochs it does nothing.
+func (l *Log) Sync() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.usable(); err != nil {
+		return err
+	}
+	return l.sync()
+}
+
+// usable reports why the log cannot be written: closed, or an earlier
+// failed write.
+func (l *Log) usable() error {
+	if errors.Is(l.failure, ErrClosed) {
+		return ErrClosed
+	}
+	if l.failure != nil {
+		return fmt.Errorf("%w: an earlier seal failed (reopen the log to recover): %v", ErrClosed, l.failure)
+	}
+	return nil
+}
+
+// append stages a checked epoch, syncing at once the first one of a new
+// log. A failure leaves the log to be reopened.
+func (l *Log) append(e *Epoch) (*Checkpoint, error) {
+	first := l.last == nil
+	cp, err := l.stage(e)
+	if err != nil {
+		l.failure = err
+		return nil, err
+	}
+	l.pending = true
+	if first {
+		if err := l.sync(); err != nil {
+			return nil, err
+		}
+	}
+	return cp, nil
+}
+
+// sync commits the last staged checkpoint, if any.
+func (l *Log) sync() error {
+	if !l.pending {
+		return nil
+	}
+	if err := l.commit(l.last); err != nil {
+		l.failure = err
+		return err
+	}
+	l.pending = false
+	return nil
 }
 
 // check validates one epoch of a batch, which follows the epoch last.
@@ -455,13 +519,21 @@ func appendLeaves(b []byte, lh *leafHasher, tree *compact.Range, epoch uint64, r
 	return b, nil
 }
 
-// Close releases the log. Later calls to Seal return ErrClosed.
+// Close syncs what was appended and releases the log. Later calls to Seal
+// return ErrClosed.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if errors.Is(l.failure, ErrClosed) {
 		return nil
 	}
+	err := l.usable()
+	if err == nil {
+		err = l.sync()
+	}
 	l.failure = ErrClosed
-	return l.f.Close()
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

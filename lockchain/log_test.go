@@ -107,3 +107,38 @@ func TestSealBatch(t *testing.T) {
 	assert.False(t, rep.Unpublished)
 	assert.Equal(t, cps[1].Root, rep.State.Root)
 }
+
+// Appended epochs are sealed but neither synced nor published until Sync.
+// A process that dies after Append leaves whole records in the file (the
+// kernel writes them; only a machine crash can lose them, and Open cuts
+// whatever was lost then: see the truncation tests): Open finds the
+// checkpoint newer than the published one and publishes it again.
+func TestAppendSync(t *testing.T) {
+	dir := t.TempDir()
+	key := mustKey(t, testLogSkey)
+	l, _, err := Open(dir, Options{Key: key})
+	require.NoError(t, err)
+	_, err = l.Append(0, testReceipts(0, 0, 5), nil) // the first epoch of a new log: synced at once
+	require.NoError(t, err)
+	for e := uint64(1); e <= 3; e++ {
+		_, err = l.Append(e, testReceipts(0, e, 5), nil)
+		require.NoError(t, err)
+	}
+	require.NoError(t, l.Sync())
+	_, err = l.Append(4, testReceipts(0, 4, 5), nil)
+	require.NoError(t, err)
+	_, err = l.Append(3, nil, nil)
+	assert.ErrorIs(t, err, ErrInput, "epochs must increase")
+	// Drop the log as a crash would: its lock goes with the file.
+	require.NoError(t, l.f.Close())
+
+	pub, err := os.ReadFile(checkpointPath(dir, 0))
+	require.NoError(t, err)
+	assert.Contains(t, string(pub), "\nepoch 3\n", "the published checkpoint is epoch 3's until a Sync")
+	_, rec := openLog(t, dir, 0, key)
+	assert.Equal(t, uint64(4), rec.State.Epoch, "%s", rec)
+	assert.True(t, rec.Republished, "%s", rec)
+	rep, err := Verify(dir, 0, ReadOptions{LogKey: key.Verifier()})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(5), rep.Epochs)
+}

@@ -20,6 +20,8 @@ const (
 	DefaultTickRows     = 256  // rows per beat
 	DefaultBudget       = 8    // ticks per hook: the Chatman constant
 	DefaultTickInterval = 10 * time.Millisecond
+	DefaultSyncInterval = 10 * time.Millisecond
+	MaxSyncInterval     = time.Minute
 
 	MaxRingSize     = 1 << 24
 	MaxTickInterval = time.Minute
@@ -64,17 +66,43 @@ type Config struct {
 	// OnReject, when set, is called with every rejected input line in
 	// input order: a syntax error, or a term whose id collides.
 	OnReject func(*ntriples.SyntaxError)
-	// OnPulse, when set, is called at each pulse (and once at the end of a
-	// run for a partial epoch) with the epoch, in epoch order, on a
-	// goroutine of its own: the beat goes on meanwhile, and waits for it
-	// only when two epochs are waiting to be sealed. The epoch is valid
-	// during the call. An error stops the run.
-	OnPulse func(*Epoch) error
+	// Sealer, when set, takes every epoch at the pulse (and at the end of a
+	// run its last, partial one), in epoch order, on a goroutine of its own:
+	// the beat goes on meanwhile, and waits for it only when two epochs are
+	// waiting to be sealed. It is the lockchain's place. An error stops the
+	// run.
+	Sealer Sealer
+	// SyncInterval is how long sealed epochs may wait for Sealer.Sync: the
+	// sealer syncs when no epoch is waiting and SyncInterval has passed since
+	// the last sync, at the latest SyncInterval after an epoch was sealed,
+	// and after the last epoch (group commit: the epochs of an interval share
+	// one sync). 0 syncs after every epoch. At most MaxSyncInterval;
+	// default 10 ms.
+	SyncInterval time.Duration
 	// FirstCycle and FirstSpan are the first cycle and span id of a run
 	// (default 0): a shard that resumes a log continues its numbering.
 	// FirstCycle must start an epoch (a multiple of 8).
 	FirstCycle, FirstSpan uint64
 }
+
+// Sealer seals the epochs of a run (see Config.Sealer).
+type Sealer interface {
+	// Seal takes one epoch, valid during the call. It may leave it to be
+	// made durable by a later Sync.
+	Seal(*Epoch) error
+	// Sync makes every epoch sealed so far durable: after it a source may
+	// commit the epochs' Through.
+	Sync() error
+}
+
+// SealFunc is a Sealer of one function, whose Sync does nothing.
+type SealFunc func(*Epoch) error
+
+// Seal calls f.
+func (f SealFunc) Seal(e *Epoch) error { return f(e) }
+
+// Sync does nothing: f makes each epoch durable itself.
+func (SealFunc) Sync() error { return nil }
 
 // Epoch is one epoch as the pulse hands it over to be sealed.
 type Epoch struct {
@@ -97,6 +125,7 @@ func DefaultConfig() Config {
 		RingSize:     DefaultRingSize,
 		TickRows:     DefaultTickRows,
 		TickInterval: DefaultTickInterval,
+		SyncInterval: DefaultSyncInterval,
 		Budget:       DefaultBudget,
 		Key:          terms.DefaultKey,
 		Format:       emit.NTriples,
@@ -136,6 +165,10 @@ func (c *Config) Validate() error {
 		return &GuardError{"TickInterval (ns)", int64(c.TickInterval), int64(MinTickInterval), ">="}
 	case c.TickInterval > MaxTickInterval:
 		return &GuardError{"TickInterval (ns)", int64(c.TickInterval), int64(MaxTickInterval), "<="}
+	case c.SyncInterval < 0:
+		return &GuardError{"SyncInterval (ns)", int64(c.SyncInterval), 0, ">="}
+	case c.SyncInterval > MaxSyncInterval:
+		return &GuardError{"SyncInterval (ns)", int64(c.SyncInterval), int64(MaxSyncInterval), "<="}
 	case c.Budget == 0:
 		return &GuardError{"Budget", 0, 1, ">="}
 	case c.Format != emit.NTriples && c.Format != emit.JSON:

@@ -23,7 +23,8 @@
 //	    through pipeline/warm (the parked rows decided exactly, with SPARQL's numeric
 //	    comparison) and pipeline/emit (N-Triples or JSON lines).
 //	  - the sealer (one goroutine) takes each epoch's receipts at the pulse:
-//	    the receipts sink and [Config.OnPulse] (the lockchain's place).
+//	    the receipts sink and [Config.Sealer] (the lockchain's place), syncing
+//     the sealed epochs every [Config.SyncInterval] (group commit).
 //
 // Every stage waits on a ring or a channel and wakes when work arrives;
 // none polls with a sleep. After warm-up a steady beat allocates nothing:

@@ -154,9 +154,10 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 }
 
 // sealer is the stage that takes each epoch's receipts at the pulse: it
-// writes them to the receipts sink and hands them to Config.OnPulse, on its
+// writes them to the receipts sink and hands them to Config.Sealer, on its
 // own goroutine, so the beat never waits on it but through backpressure
-// (two epochs' receipts in rotation).
+// (two epochs' receipts in rotation), and it syncs the sealed epochs as
+// Config.SyncInterval says.
 type sealer struct {
 	cfg    *Config
 	epochs chan Epoch // sealed in order
@@ -175,7 +176,7 @@ func newSealer(cfg *Config, tab *hooks.Table) *sealer {
 
 // active reports whether anything takes the receipts: if not, the beat
 // does not keep them.
-func (s *sealer) active() bool { return s.cfg.Receipts != nil || s.cfg.OnPulse != nil }
+func (s *sealer) active() bool { return s.cfg.Receipts != nil || s.cfg.Sealer != nil }
 
 // close tells the sealer that no epoch follows. Beat side.
 func (s *sealer) close() { close(s.epochs) }
@@ -198,21 +199,81 @@ func (s *sealer) seal(ctx context.Context, e Epoch) ([]kernels.Receipt, error) {
 }
 
 func (s *sealer) run(ctx context.Context) error {
-	for e := range s.epochs {
-		if s.rw != nil {
-			if err := s.rw.Write(e.Receipts); err != nil {
+	var (
+		unsynced bool                   // an epoch was sealed since the last sync
+		synced   time.Time = time.Now() // the last sync (or the start)
+		due      <-chan time.Time
+		timer    *time.Timer
+	)
+	sync := func() error {
+		unsynced, synced, due = false, time.Now(), nil
+		if s.cfg.Sealer == nil {
+			return nil
+		}
+		if err := s.cfg.Sealer.Sync(); err != nil {
+			return fmt.Errorf("pipeline: sync: %w", err)
+		}
+		return nil
+	}
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		var e Epoch
+		var ok bool
+		select {
+		case e, ok = <-s.epochs:
+		case <-due: // sealed epochs waited SyncInterval
+			if err := sync(); err != nil {
 				return err
 			}
+			continue
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		if s.cfg.OnPulse != nil {
-			if err := s.cfg.OnPulse(&e); err != nil {
-				return fmt.Errorf("pipeline: pulse of epoch %d: %w", e.N, err)
+		if !ok {
+			if unsynced {
+				return sync()
 			}
+			return nil
+		}
+		if err := s.take(&e); err != nil {
+			return err
 		}
 		select {
 		case s.free <- e.Receipts:
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+		if !unsynced {
+			unsynced = true
+			if timer == nil {
+				timer = time.NewTimer(s.cfg.SyncInterval)
+			} else {
+				timer.Reset(s.cfg.SyncInterval)
+			}
+			due = timer.C
+		}
+		if e.Final || len(s.epochs) == 0 && time.Since(synced) >= s.cfg.SyncInterval {
+			if err := sync(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// take writes an epoch's receipts and seals it.
+func (s *sealer) take(e *Epoch) error {
+	if s.rw != nil {
+		if err := s.rw.Write(e.Receipts); err != nil {
+			return err
+		}
+	}
+	if s.cfg.Sealer != nil {
+		if err := s.cfg.Sealer.Seal(e); err != nil {
+			return fmt.Errorf("pipeline: sealing epoch %d: %w", e.N, err)
 		}
 	}
 	return nil

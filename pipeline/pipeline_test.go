@@ -153,7 +153,7 @@ func TestPulses(t *testing.T) {
 	var epochs []Epoch
 	cfg := DefaultConfig()
 	cfg.TickRows = 1
-	cfg.OnPulse = func(e *Epoch) error {
+	cfg.Sealer = SealFunc(func(e *Epoch) error {
 		for _, r := range e.Receipts {
 			if r.CycleID>>3 != e.N {
 				return errors.New("a receipt of another epoch")
@@ -162,7 +162,7 @@ func TestPulses(t *testing.T) {
 		e.Receipts = slices.Clone(e.Receipts)
 		epochs = append(epochs, *e)
 		return nil
-	}
+	})
 	p := newTestPipeline(t, cfg, testHooks)
 	var nt strings.Builder
 	for range 17 {
@@ -193,12 +193,12 @@ func TestEpochThroughFollowsInput(t *testing.T) {
 	cfg.TickRows = 16
 	cfg.Ingest.ChunkBytes = ingest.MinChunkBytes
 	rowsSeen := 0
-	cfg.OnPulse = func(e *Epoch) error {
+	cfg.Sealer = SealFunc(func(e *Epoch) error {
 		throughs = append(throughs, e.Through)
 		rowsSeen += int(e.Cycles) * 16
 		sealed = append(sealed, rowsSeen)
 		return nil
-	}
+	})
 	p := newTestPipeline(t, cfg, testHooks)
 	var nt strings.Builder
 	for i := range 4000 {
@@ -228,14 +228,14 @@ func TestFirstCycleAndSpan(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.FirstCycle, cfg.FirstSpan = 64, 1000
 	var first *Epoch
-	cfg.OnPulse = func(e *Epoch) error {
+	cfg.Sealer = SealFunc(func(e *Epoch) error {
 		if first == nil {
 			c := *e
 			c.Receipts = slices.Clone(e.Receipts)
 			first = &c
 		}
 		return nil
-	}
+	})
 	p := newTestPipeline(t, cfg, testHooks)
 	s, err := p.Run(context.Background(), strings.NewReader(accountingData))
 	require.NoError(t, err)
@@ -253,7 +253,7 @@ func TestFirstCycleAndSpan(t *testing.T) {
 func TestPulseErrorStops(t *testing.T) {
 	cfg := DefaultConfig()
 	boom := errors.New("lockchain unavailable")
-	cfg.OnPulse = func(*Epoch) error { return boom }
+	cfg.Sealer = SealFunc(func(*Epoch) error { return boom })
 	p := newTestPipeline(t, cfg, testHooks)
 	_, err := p.Run(context.Background(), strings.NewReader(demoText(t, 300)))
 	assert.ErrorIs(t, err, boom)
@@ -437,4 +437,41 @@ func TestRunAllocatesNothingPerBeat(t *testing.T) {
 	require.True(t, parked > 0 && fullC > halfC, "the run parks %d rows over %d beats: the test does not exercise the warm path", parked, fullC)
 	extra := int64(fullA) - int64(halfA)
 	assert.LessOrEqual(t, extra*4, int64(fullC-halfC), "%d allocations over %d extra beats (%.2f per beat), want none per beat", extra, fullC-halfC, float64(extra)/float64(fullC-halfC))
+}
+
+// countSealer counts seals and syncs, and notes the epochs sealed but not
+// yet synced when the run ended.
+type countSealer struct {
+	seals, syncs, unsynced int
+}
+
+func (c *countSealer) Seal(*Epoch) error { c.seals++; c.unsynced++; return nil }
+func (c *countSealer) Sync() error       { c.syncs++; c.unsynced = 0; return nil }
+
+// The sealed epochs of an interval share one sync (group commit); with a
+// zero interval each epoch has its own; the last epoch is always synced.
+func TestSyncInterval(t *testing.T) {
+	rows := func(p *Pipeline) []terms.Row { return encode(t, p, strings.Repeat("<http://ex/alice> <http://ex/email> \"a@ex\" .\n", 400)) }
+	for _, c := range []struct {
+		interval time.Duration
+		check    func(c *countSealer)
+	}{
+		{time.Minute, func(c *countSealer) { assert.Equal(t, 1, c.syncs, "one sync, after the last epoch") }},
+		{0, func(c *countSealer) { assert.Equal(t, c.seals, c.syncs, "a sync per epoch") }},
+	} {
+		cs := &countSealer{}
+		cfg := DefaultConfig()
+		cfg.TickRows = 4
+		cfg.Sealer, cfg.SyncInterval = cs, c.interval
+		p := newTestPipeline(t, cfg, testHooks)
+		_, err := p.RunRows(context.Background(), rows(p))
+		require.NoError(t, err)
+		assert.Equal(t, 13, cs.seals, "100 beats are 13 epochs")
+		assert.Zero(t, cs.unsynced, "every epoch synced by the end")
+		c.check(cs)
+	}
+	cfg := DefaultConfig()
+	cfg.SyncInterval = -1
+	_, err := New(cfg, nil)
+	assert.ErrorContains(t, err, "SyncInterval")
 }

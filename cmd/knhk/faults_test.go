@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/knhk/knhk/lockchain"
 )
 
 // TestMain lets a test run this binary as the knhk command, for the tests
@@ -260,4 +263,37 @@ func TestEvalMemoryBoundedByGraph(t *testing.T) {
 	// 2000 hooks x 5000 blocks are 10^7 evaluations: their receipts would
 	// be 480 MB. The graph and its dictionary take a few MB.
 	assert.Less(t, m1.TotalAlloc-m0.TotalAlloc, uint64(64<<20), "bytes allocated by the run")
+}
+
+// A knhk run --lockchain killed at random moments (SIGKILL: no chance to
+// clean up) leaves a log that opens and verifies every time: what was
+// sealed is kept, a torn tail is cut.
+func TestLockchainSurvivesKill(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(11, 12))
+	runs := 20
+	if testing.Short() {
+		runs = 5
+	}
+	key := filepath.Join(dir, "knhk.key")
+	var sealed uint64
+	for i := range runs {
+		cmd := knhkProcess(t, "run", "--demo-orders", "400000", "--out", os.DevNull, "--lockchain", dir, "--lockchain-key", key)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		require.NoError(t, cmd.Start())
+		time.Sleep(time.Duration(20+rng.IntN(400)) * time.Millisecond)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		k, err := lockchain.LoadKey(key)
+		require.NoError(t, err)
+		l, rec, err := lockchain.Open(dir, lockchain.Options{Key: k})
+		require.NoError(t, err, "run %d: %s", i, stderr.String())
+		require.NoError(t, l.Close())
+		_, err = lockchain.Verify(dir, 0, lockchain.ReadOptions{LogKey: k.Verifier()})
+		require.NoError(t, err, "run %d after %s", i, rec)
+		require.GreaterOrEqual(t, rec.State.Receipts, sealed, "run %d lost sealed receipts: %s", i, rec)
+		sealed = rec.State.Receipts
+	}
+	require.NotZero(t, sealed, "no run sealed anything before it was killed: the test kills too early")
 }

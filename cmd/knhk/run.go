@@ -26,7 +26,7 @@ func init() { register(newRunCmd) }
 // runFlags are the flags of knhk run.
 type runFlags struct {
 	data, hooks, out, receipts, format string
-	stats                              string
+	stats, lockchain, lockchainKey     string
 	shard                              uint32
 	ringSize, tickRows, demoOrders     int
 	workers                            int
@@ -71,6 +71,8 @@ file, flag or hooks file, 130 when interrupted (a second interrupt kills).`,
 	fl.StringVar(&f.receipts, "receipts", "", "write every receipt as a JSON line to this file (- for standard output)")
 	fl.StringVar(&f.stats, "stats", "", "write the summary as one JSON object to this file (- for standard output)")
 	fl.StringVar(&f.format, "format", def.Format.String(), "action format: nt or json")
+	fl.StringVar(&f.lockchain, "lockchain", "", "seal every epoch's receipts into the shard's lockchain log in this directory")
+	fl.StringVar(&f.lockchainKey, "lockchain-key", "", "the signing key file of --lockchain (mode 0600; default DIR/knhk.key, made on first use)")
 	fl.BoolVar(&f.quads, "quads", false, "read N-Quads (the default for a .nq file)")
 	fl.Uint32Var(&f.shard, "shard", def.ShardID, "shard id written into receipts")
 	fl.IntVar(&f.ringSize, "ring", def.RingSize, fmt.Sprintf("rows per ring: a power of two, 64..%d (ring/8 per tick slot)", pipeline.MaxRingSize))
@@ -155,6 +157,13 @@ func runRun(ctx context.Context, e *env, f *runFlags) error {
 		data, dataName = in, name
 	}
 	cfg.OnReject = func(se *ntriples.SyntaxError) { fmt.Fprintf(e.stderr, "%s:%v\n", dataName, se) }
+	if f.lockchain != "" {
+		log, err := openLockchain(e.stderr, f.lockchain, f.lockchainKey, dataName, defs, &cfg)
+		if err != nil {
+			return usage(fmt.Errorf("--lockchain %s: %w", f.lockchain, err))
+		}
+		defer log.Close()
+	}
 
 	p, err := pipeline.New(cfg, defs)
 	if err != nil {

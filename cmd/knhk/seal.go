@@ -1,0 +1,88 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/lockchain"
+	"github.com/knhk/knhk/pipeline"
+)
+
+// lockchainKeyName names the keys knhk run makes on first use; a log's
+// checkpoints carry it in their origin line.
+const lockchainKeyName = "knhk"
+
+// logSealer seals a run's epochs into a shard's lockchain log: each epoch
+// appended with extension lines that say what it covers, synced when the
+// pipeline says (group commit).
+type logSealer struct {
+	log *lockchain.Log
+	ext lockchain.Extensions // source, hooks; through is set per epoch
+}
+
+// Seal appends the epoch.
+func (s *logSealer) Seal(e *pipeline.Epoch) error {
+	s.ext[len(s.ext)-1].Value = strconv.FormatInt(e.Through, 10)
+	_, err := s.log.Append(e.N, e.Receipts, s.ext)
+	return err
+}
+
+// Sync makes the appended epochs durable.
+func (s *logSealer) Sync() error { return s.log.Sync() }
+
+// openLockchain opens the log of the run's shard in dir for cfg (key from
+// keyPath, or dir/knhk.key made on first use), reports on stderr what the
+// check on open found, and makes the run continue the log's numbering.
+func openLockchain(stderr io.Writer, dir, keyPath, source string, defs []hooks.Def, cfg *pipeline.Config) (*lockchain.Log, error) {
+	if keyPath == "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		keyPath = filepath.Join(dir, "knhk.key")
+	}
+	// A key of any name is taken as it is; a new one is named knhk.
+	key, err := lockchain.LoadKey(keyPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		if key, err = lockchain.WriteKey(keyPath, lockchainKeyName); err == nil {
+			fmt.Fprintf(stderr, "knhk run: made the lockchain key %s (mode 0600) and %s.pub\n", keyPath, keyPath)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	log, rec, err := lockchain.Open(dir, lockchain.Options{Shard: cfg.ShardID, Key: key})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "knhk run: %s\n", rec)
+	if st := rec.State; st.Sealed {
+		// Continue the log: the next epoch, and span ids after its receipts
+		// (one span id per evaluation, every evaluation sealed).
+		cfg.FirstCycle, cfg.FirstSpan = (st.Epoch+1)*8, st.Receipts
+	}
+	cfg.Sealer = &logSealer{log: log, ext: lockchain.Extensions{
+		{Key: "source", Value: source},
+		{Key: "hooks", Value: hooksVersion(defs)},
+		{Key: "through", Value: "0"},
+	}}
+	return log, nil
+}
+
+// hooksVersion is a short hash of the hooks as defined (names and query
+// texts in file order): receipts sealed under it name the hooks that made
+// them.
+func hooksVersion(defs []hooks.Def) string {
+	h := sha256.New()
+	for _, d := range defs {
+		fmt.Fprintf(h, "%d:%s%d:%s", len(d.Name), d.Name, len(d.Text), d.Text)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
