@@ -157,8 +157,8 @@ x = { y = 1 }
 func TestBadValues(t *testing.T) {
 	for _, tc := range []struct {
 		file, env string // one of them
-		key, msg      string
-		guard         string // the pipeline.GuardError, if any
+		key, msg  string
+		guard     string // the pipeline.GuardError, if any
 	}{
 		{file: "[pipeline]\ntick_rows = 5000\n", key: "pipeline.tick_rows", msg: ":2: pipeline.tick_rows = 5000: pipeline: TickRows 5000 breaks the limit <= 1024", guard: "TickRows"},
 		{file: "[pipeline]\nring = 32\n", key: "pipeline.ring", msg: "pipeline.ring = 32: pipeline: RingSize 32 breaks the limit >= 64", guard: "RingSize"},
