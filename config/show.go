@@ -75,15 +75,16 @@ func WriteDefault(w io.Writer) error {
 		for _, f := range fields {
 			fmt.Fprintln(bw)
 			comment(bw, f.Doc)
-			meta := []string{f.Type}
 			if f.Limit != "" {
-				meta = append(meta, f.Limit)
+				fmt.Fprintf(bw, "# %s: %s\n", f.Type, f.Limit)
+			} else {
+				fmt.Fprintf(bw, "# %s\n", f.Type)
 			}
-			meta = append(meta, "env "+f.Env)
 			if f.Flag != "" {
-				meta = append(meta, "flag --"+f.Flag)
+				fmt.Fprintf(bw, "# env %s, flag --%s\n", f.Env, f.Flag)
+			} else {
+				fmt.Fprintf(bw, "# env %s, no flag\n", f.Env)
 			}
-			comment(bw, strings.Join(meta, "; "))
 			fmt.Fprintf(bw, "%s = %s\n", f.Key[len(sectionPrefix(sec)):], f.Default)
 		}
 	})
