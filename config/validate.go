@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"reflect"
 
@@ -28,7 +29,8 @@ func limits() map[string]string {
 		"pipeline.tick_rows":     "1..ring/8",
 		"pipeline.tick_interval": fmt.Sprintf("%v..%v", pipeline.MinTickInterval, pipeline.MaxTickInterval),
 		"pipeline.workers":       fmt.Sprintf("0..%d", ingest.MaxWorkers),
-		"pipeline.budget":        ">= 1",
+		"pipeline.budget":        fmt.Sprintf("1..%d", uint32(math.MaxUint32)),
+		"pipeline.shard":         fmt.Sprintf("0..%d", uint32(math.MaxUint32)),
 		"terms.key_file":         "mode 0600 or 0400; 16 bytes or 32 hex digits",
 		"log.format":             "text or json",
 		"demo.orders":            fmt.Sprintf("0..%d", demo.MaxOrders),

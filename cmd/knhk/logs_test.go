@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -77,4 +78,33 @@ func TestJSONHandlerFields(t *testing.T) {
 	var b bytes.Buffer
 	logReject(newLogger(&b, true).With("cmd", "run"), "d.nt", &ntriples.SyntaxError{Line: 2, Col: 3, Msg: "bad"})
 	assert.Regexp(t, `^\{"time":"[^"]+","level":"WARN","msg":"rejected line","cmd":"run","file":"d.nt","line":2,"col":3,"reason":"bad"\}\n$`, b.String())
+}
+
+// The cost of the progress line's counting reader: bytes per second
+// through it, against the same reads without it.
+func BenchmarkProgressReader(b *testing.B) {
+	data := bytes.Repeat([]byte("<http://ex/s1> <http://ex/p> \"a literal of some length\" .\n"), 1<<20/60)
+	buf := make([]byte, 64<<10) // ingest's reads are of this order
+	for _, counted := range []bool{false, true} {
+		name := "plain"
+		if counted {
+			name = "counted"
+		}
+		b.Run(name, func(b *testing.B) {
+			p := &progress{start: time.Now()}
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var r io.Reader = bytes.NewReader(data)
+				if counted {
+					r = p.reader(r)
+				}
+				for {
+					if _, err := r.Read(buf); err != nil {
+						break
+					}
+				}
+			}
+		})
+	}
 }

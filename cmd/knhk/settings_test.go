@@ -253,3 +253,22 @@ func TestProgressOnTerminalOnly(t *testing.T) {
 	assert.Contains(t, errs, "\r"+evalDir+"data.nt ")
 	assert.NotContains(t, out, "\r")
 }
+
+// --stats writes the summary as one JSON object; --budget is the budget
+// evaluations are measured against.
+func TestRunStatsAndBudget(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stats.json")
+	code, _, errs := runEnv(t, nil, false, "run", "--data", orders, "--hooks", ordersHooks, "--stats", path, "--budget", "4294967295")
+	require.Equal(t, 0, code, errs)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var stats struct{ Read, Admitted, Rejected, Parked, OverBudget, Evaluations int }
+	require.NoError(t, json.Unmarshal(b, &stats))
+	assert.Equal(t, 9, stats.Read)
+	assert.Equal(t, stats.Read, stats.Admitted+stats.Rejected+stats.Parked)
+	assert.Positive(t, stats.Evaluations)
+	assert.Zero(t, stats.OverBudget, "no evaluation takes 2^32 ticks")
+	code, _, errs = runEnv(t, nil, false, "run", "--data", orders, "--hooks", ordersHooks, "--stats", "-", "--out", "-")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, "already an output")
+}
