@@ -370,7 +370,7 @@ func measurePipelineSection(orders int) (*PipelineResult, error) {
 		if err := s.Check(); err != nil {
 			return nil, fmt.Errorf("bench: %w", err)
 		}
-		res.Triples, rates[i] = s.Read, s.TriplesPerSecond()
+		res.Triples, rates[i] = s.Triples.Read, s.TriplesPerSecond
 	}
 	res.BytesTriplesPerSec = median(rates)
 
@@ -393,11 +393,11 @@ func measurePipelineSection(orders int) (*PipelineResult, error) {
 		if last, err = p.RunRows(ctx, rows); err != nil {
 			return nil, fmt.Errorf("bench: pipeline rows: %w", err)
 		}
-		rates[i] = last.TriplesPerSecond()
+		rates[i] = last.TriplesPerSecond
 	}
 	res.RowsTriplesPerSec = median(rates)
-	res.PerCallP50Ticks, res.PerCallP99Ticks = last.TicksP50, last.TicksP99
-	res.PerTickP50Ticks, res.PerTickP99Ticks = last.ReflexP50, last.ReflexP99
+	res.PerCallP50Ticks, res.PerCallP99Ticks = last.TicksPerEval.KernelP50, last.TicksPerEval.KernelP99
+	res.PerTickP50Ticks, res.PerTickP99Ticks = last.TicksPerEval.P50, last.TicksPerEval.P99
 
 	if res.AllocsPerTick, res.RunAllocsPerTick, err = allocsPerTick(p, rows); err != nil {
 		return nil, err
@@ -422,7 +422,7 @@ func allocsPerTick(p *pipeline.Pipeline, rows []terms.Row) (marginal, whole floa
 		if err != nil {
 			return 0, 0, fmt.Errorf("bench: pipeline rows: %w", err)
 		}
-		return m1.Mallocs - m0.Mallocs, s.Cycles, nil
+		return m1.Mallocs - m0.Mallocs, s.Beats, nil
 	}
 	halfA, halfC, err := allocs(rows[:len(rows)/2])
 	if err != nil {

@@ -7,10 +7,20 @@ import (
 	"github.com/knhk/knhk/ntriples"
 )
 
+// MaxQueryBytes bounds the length of a hook query; a longer one is refused
+// with an *[Error] before it is read. The hot subset's queries take a few
+// hundred bytes.
+const MaxQueryBytes = 64 << 10
+
 // Compile parses a hook query and maps it to one hot operation and its
 // constants. A query outside the hot subset is refused with an *[Error]
-// naming the construct and its position; it is never approximated.
+// naming the construct and its position; it is never approximated. A query
+// longer than [MaxQueryBytes] or nested deeper than [MaxNesting] is refused
+// too.
 func Compile(src string) (*Query, error) {
+	if len(src) > MaxQueryBytes {
+		return nil, errorf(Pos{Line: 1, Col: 1}, "query of %d bytes: a hook query has at most %d", len(src), MaxQueryBytes)
+	}
 	q, err := parse(src)
 	if err != nil {
 		return nil, err
@@ -223,7 +233,13 @@ func compileSelect(q *query) (*Query, error) {
 // compileConstruct maps CONSTRUCT { template } WHERE { pattern } to
 // CONSTRUCT8: the pattern's constants select the rows, the template's
 // variables take the row's subject or object.
+//
+// An empty template is refused: SPARQL answers it with the empty graph
+// whatever the data, so such a hook could never produce a triple.
 func compileConstruct(q *query) (*Query, error) {
+	if q.template != nil && len(q.template.triples) == 0 {
+		return nil, errorf(q.template.pos, "the CONSTRUCT template { } is empty: the hook would never produce a triple")
+	}
 	t, err := onePattern(q.where, "CONSTRUCT")
 	if err != nil {
 		return nil, err
@@ -231,17 +247,16 @@ func compileConstruct(q *query) (*Query, error) {
 	if len(q.where.filters) != 0 {
 		return nil, errorf(q.where.filters[0].pos, "FILTER is not supported in a CONSTRUCT hook")
 	}
-	tmpl := q.template
-	if tmpl == nil { // CONSTRUCT WHERE { pattern }: the pattern is the template
+	var tmpl []triple
+	if q.template == nil { // CONSTRUCT WHERE { pattern }: the pattern is the template
 		if isBlank(t.s) || isBlank(t.o) {
 			return nil, errorf(t.s.pos, "blank nodes are not allowed in CONSTRUCT WHERE")
 		}
 		tmpl = []triple{t}
+	} else {
+		tmpl = q.template.triples
 	}
-	switch {
-	case len(tmpl) == 0:
-		return nil, errorf(q.pos, "the CONSTRUCT template is empty")
-	case len(tmpl) > 1:
+	if len(tmpl) > 1 {
 		return nil, errorf(tmpl[1].s.pos, "a CONSTRUCT hook has one template triple; this is a second one")
 	}
 	out := &Query{Form: Construct, Op: kernels.Construct8, Pred: t.p.term, S: constant(t.s), O: constant(t.o)}

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -118,7 +119,38 @@ func TestCompileRefuses(t *testing.T) {
 		{"ASK { ?s <http://ex/p> ?o OPTIONAL { ?s <http://ex/q> ?x } }", 1, 27, "OPTIONAL"},
 		{"ASK { ?s <http://ex/p> ?o } LIMIT 1", 1, 29, "LIMIT"},
 		{"BASE <http://ex/> ASK { ?s <p> ?o }", 1, 1, "BASE"},
-		{"ASK { ?s <p> ?o }", 1, 10, "relative IRI"},
+		{"ASK { ?s <p> ?o }", 1, 11, `bad IRI "<p>": relative IRI`},
+		{"PREFIX ex: <ex/> ASK { ?s ex:p ?o }", 1, 13, `bad IRI "<ex/>": relative IRI`},
+		{`ASK { <http://ex/a\u0020b> <http://ex/p> ?o }`, 1, 19, `bad IRI "<http://ex/a\\u0020b>": escape encodes a character not allowed in an IRI`},
+		{`ASK { ?s <http://ex/p> "x"^^<http://ex/a{b> }`, 1, 41, `bad IRI "<http://ex/a{b>": character not allowed in an IRI, found '{'`},
+		{`ASK { <http://ex/a\u12> <http://ex/p> ?o }`, 1, 23, "expected a hex digit in escape"},
+		{"ASK { ?s <http://ex/p ?o }", 1, 22, `bad IRI "<http://ex/p": character not allowed in an IRI, found ' ' (no '>' ends it on its line)`},
+		{"ASK {\n ?s\n  <http://ex/p\n ?o }", 3, 15, `bad IRI "<http://ex/p": character not allowed in an IRI, found '\n' (no '>' ends it on its line)`},
+		{"ASK { ?s <http://ex/p> <http://ex/", 1, 35, `found end of line (no '>' ends it on its line)`},
+		{`ASK { ?s <http://ex/p> "a\uD800" }`, 1, 26, "not a Unicode scalar value"},
+		{`ASK { ?s <http://ex/p> "a\q" }`, 1, 26, `bad escape in a string`},
+		{"ASK { { ?s <http://ex/p> ?o } UNION { ?s <http://ex/q> ?o } }", 1, 31, "UNION is not supported"},
+		{"ASK { { ?s <http://ex/p> ?o } }", 1, 7, "a nested group { ... } is not supported in a hook; found ?s after '{'"},
+		{"ASK { ?s <http://ex/p>/<http://ex/q> ?o }", 1, 23, `property paths are not supported in a hook (found "/" after the predicate)`},
+		{"ASK { ?s <http://ex/p>|<http://ex/q> ?o }", 1, 23, `property paths are not supported in a hook (found "|" after the predicate)`},
+		{"ASK { ?s <http://ex/p>* ?o }", 1, 23, `found "*" after the predicate`},
+		{"ASK { ?s <http://ex/p>+ ?o }", 1, 23, `found "+" after the predicate`},
+		{"ASK { ?s <http://ex/p>? ?o }", 1, 23, `found "?" after the predicate`},
+		{"ASK { ?s ^<http://ex/p> ?o }", 1, 10, `found "^" before the predicate`},
+		{"ASK { ?s !<http://ex/p> ?o }", 1, 10, `found "!" before the predicate`},
+		{"ASK { ?s <http://ex/p> ?o", 1, 26, "expected '}' to close the group opened at 1:5, found end of query"},
+		{"CONSTRUCT { } WHERE { ?s <http://ex/p> ?o }", 1, 11, "the CONSTRUCT template { } is empty"},
+		{"CONSTRUCT {} WHERE { ?s ?p ?o }", 1, 11, "the CONSTRUCT template { } is empty"},
+		{"ASK { ?s <http://ex/p> ?o FILTER(" + strings.Repeat("(", 70) + "?o" + strings.Repeat(")", 70) + " > 1) }", 1, 96, "nesting deeper than 64 levels"},
+		{"ASK { ?s <http://ex/p> ?o FILTER(" + strings.Repeat("(", 60_000), 1, 96, "nesting deeper than 64 levels"},
+		{"ASK { ?s <http://ex/p> ?o FILTER(" + strings.Repeat("(", 500_000), 1, 1, "query of 500033 bytes: a hook query has at most 65536"},
+		{"ASK { " + strings.Repeat("{ SELECT (COUNT(*) AS ?n) WHERE { ", 1000), 1, len("ASK { ") + 31*len("{ SELECT (COUNT(*) AS ?n) WHERE { ") + len("{ SELECT (COUNT(*) AS ?n) WHERE {"), "nesting deeper than 64 levels"},
+		{"ASK { ?s <http://ex/p> ?o FILTER(" + strings.Repeat("str(", 70) + "?o" + strings.Repeat(")", 70) + " > 1) }", 1, 282, "nesting deeper than 64 levels"},
+		{"ASK {" + strings.Repeat(" ", MaxQueryBytes) + "}", 1, 1, "a hook query has at most 65536"},
+		{"ASK { ?s <http://ex/p> \"\xff\" }", 1, 25, "not valid UTF-8: byte 0xFF"},
+		{`ASK { ?s <http://ex/p> "x"@1 }`, 1, 28, "expected a letter to start the language tag, found '1'"},
+		{`ASK { ?s <http://ex/p> "x"@en- }`, 1, 31, "expected a letter or digit after '-' in the language tag, found ' '"},
+		{`ASK { ?s <http://ex/p> "x"@en--gb }`, 1, 31, "expected a letter or digit after '-' in the language tag, found '-'"},
 		{"ASK { ?s foo:p ?o }", 1, 10, "undeclared prefix"},
 		{"ASK { ?x <http://ex/p> ?x }", 1, 24, "same variable"},
 		{"ASK { ?s <http://ex/p> ?o FILTER(?o != 3) }", 1, 34, "!="},
@@ -162,9 +194,17 @@ func TestCompileRefuses(t *testing.T) {
 			continue
 		}
 		if qe.Line != c.line || qe.Col != c.col || !strings.Contains(qe.Msg, c.msg) {
-			t.Errorf("%q: got %v; want %d:%d ...%s...", c.q, err, c.line, c.col, c.msg)
+			t.Errorf("%q: got %v; want %d:%d ...%s...", excerpt(c.q), err, c.line, c.col, c.msg)
 		}
 	}
+}
+
+// excerpt shortens a long query for a test's message.
+func excerpt(q string) string {
+	if len(q) > 120 {
+		return q[:100] + fmt.Sprintf("... (%d bytes)", len(q))
+	}
+	return q
 }
 
 // keyMatch is the kernel's COMPARE_O_* rule over one order key.

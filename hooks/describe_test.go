@@ -89,8 +89,8 @@ func TestExcerpt(t *testing.T) {
 	var qe *Error
 	require.ErrorAs(t, err, &qe)
 	assert.Equal(t, "  \tOPTIONAL { ?s <http://ex/q> ?x } }\n  \t^\n", qe.Excerpt(src))
-	assert.Equal(t, "  ab\n    ^\n", (&Error{Pos: Pos{1, 3}}).Excerpt("ab"), "past the end of the line")
-	assert.Empty(t, (&Error{Pos: Pos{3, 1}}).Excerpt("one line"))
+	assert.Equal(t, "  ab\n    ^\n", (&Error{Pos: Pos{Line: 1, Col: 3}}).Excerpt("ab"), "past the end of the line")
+	assert.Empty(t, (&Error{Pos: Pos{Line: 3, Col: 1}}).Excerpt("one line"))
 }
 
 // ParseAll reports every hook: one bad hook hides none of the others.
@@ -112,24 +112,29 @@ name = "empty"
 [[hook]]
 name = "fine"
 query = "SELECT ?o WHERE { <http://ex/a> <http://ex/p> ?o }"
+[[hook]]
+name = "last"
+query = "ASK { ?s <http://ex/p> ?o OPTIONAL { ?s <http://ex/q> ?x } }"
 `))
 	require.NoError(t, err)
-	require.Len(t, entries, 6)
+	require.Len(t, entries, 7)
 	assert.NoError(t, entries[0].Err)
 	assert.Equal(t, "CONSTRUCT8 <http://ex/p>", entries[0].Def.Query.Describe())
-	assert.EqualError(t, entries[1].Err, `hook "loose": query 1:10: a variable predicate is not supported: a hook guards one predicate`)
+	assert.EqualError(t, entries[1].Err, `7:19: hook "loose": a variable predicate is not supported: a hook guards one predicate`)
 	assert.Equal(t, "ASK { ?s ?p ?o }", entries[1].Def.Text)
 	assert.Nil(t, entries[1].Def.Query)
 	assert.EqualError(t, entries[2].Err, "hooks file: hook 3 has no name")
-	assert.EqualError(t, entries[3].Err, `hook "good": defined twice`)
-	assert.EqualError(t, entries[4].Err, `hook "empty": no query`)
+	assert.EqualError(t, entries[3].Err, `11:9: hook "good": defined twice`)
+	assert.EqualError(t, entries[4].Err, `14:9: hook "empty": no query`)
 	assert.NoError(t, entries[5].Err)
+	// positions stay right past hooks without a name or a query
+	assert.EqualError(t, entries[6].Err, `20:36: hook "last": OPTIONAL is not supported in a hook`)
 	var he *HookError
 	require.ErrorAs(t, entries[1].Err, &he)
 	assert.Equal(t, "loose", he.Name)
 
 	_, err = Parse(strings.NewReader("[[hook]]\nname = \"a\"\nquery = \"ASK { ?s ?p ?o }\"\n[[hook]]\nname = \"b\"\n"))
-	assert.EqualError(t, err, `hook "a": query 1:10: a variable predicate is not supported: a hook guards one predicate`, "Parse: the first error")
+	assert.EqualError(t, err, `3:19: hook "a": a variable predicate is not supported: a hook guards one predicate`, "Parse: the first error")
 	_, err = ParseAll(strings.NewReader("[[hook]]\nname = \"x\"\nlimit = 3\n"))
 	assert.ErrorContains(t, err, `unknown key "hook.limit"`)
 }

@@ -1,6 +1,7 @@
 package hooks_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -45,4 +46,25 @@ query = "ASK { <http://ex/alice> <http://ex/email> ?o }"
 	k := tab.Groups()[g].Hooks[0]
 	fmt.Println(tab.Hook(k.ID()).Name, k.Op())
 	// Output: alice-email ASK_SP
+}
+
+// A refused query is reported at the hooks file's own line and column, with
+// the hook's name, also inside a multi-line string.
+func ExampleParse_error() {
+	_, err := hooks.Parse(strings.NewReader(`
+[[hook]]
+name = "loose"
+query = """
+PREFIX ex: <http://ex/>
+ASK { ?s ?p ?o }
+"""
+`))
+	fmt.Println(err)
+	var he *hooks.HookError
+	if errors.As(err, &he) {
+		fmt.Println(he.Name, he.Pos.Line, he.Pos.Col)
+	}
+	// Output:
+	// 6:10: hook "loose": a variable predicate is not supported: a hook guards one predicate
+	// loose 6 10
 }

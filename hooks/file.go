@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -19,13 +20,24 @@ type Def struct {
 // HookError is a hook the file defines that cannot be compiled.
 type HookError struct {
 	Name string
-	Err  error // an *Error for a refused query
+	// Pos is where in the hooks file: for a refused query, the place in the
+	// file of the query's error. Zero when not known.
+	Pos Pos
+	Err error // an *Error for a refused query, with its place in the query
 }
 
-// Error names the hook, then the query position and reason.
+// Error names the hook and says where: "LINE:COL: hook "name": reason" at
+// the file's line and column, else "hook "name": query LINE:COL: reason"
+// with the query's own.
 func (e *HookError) Error() string {
 	var qe *Error
-	if errors.As(e.Err, &qe) {
+	isQuery := errors.As(e.Err, &qe)
+	switch {
+	case e.Pos.Line > 0 && isQuery:
+		return fmt.Sprintf("%d:%d: hook %q: %s", e.Pos.Line, e.Pos.Col, e.Name, qe.Msg)
+	case e.Pos.Line > 0:
+		return fmt.Sprintf("%d:%d: hook %q: %v", e.Pos.Line, e.Pos.Col, e.Name, e.Err)
+	case isQuery:
 		return fmt.Sprintf("hook %q: query %v", e.Name, qe)
 	}
 	return fmt.Sprintf("hook %q: %v", e.Name, e.Err)
@@ -33,6 +45,20 @@ func (e *HookError) Error() string {
 
 // Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *HookError) Unwrap() error { return e.Err }
+
+// Bounds of a hooks file. A file past them is refused with an error that
+// wraps ErrFileTooLarge or ErrTooManyHooks; a query's own bounds are
+// [MaxQueryBytes] and [MaxNesting].
+const (
+	MaxFileBytes = 1 << 20
+	MaxHooks     = 1 << 14
+)
+
+// Errors of a hooks file past its bounds.
+var (
+	ErrFileTooLarge = fmt.Errorf("hooks file larger than %d bytes", MaxFileBytes)
+	ErrTooManyHooks = fmt.Errorf("hooks file with more than %d hooks", MaxHooks)
+)
 
 type fileHook struct {
 	Name  *string `toml:"name"`
@@ -46,8 +72,11 @@ type fileHook struct {
 //	query = "ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }"
 //
 // and compiles every query. Names must be unique and non-empty; unknown
-// keys are refused. The hooks come back in file order; the error is the
-// first of [ParseAll]'s, and names the hook.
+// keys are refused. The hooks come back in file order. A hook that cannot
+// be compiled gives a *[HookError] that names it and says where in the file
+// its query went wrong (LINE:COL of the file, multi-line strings and
+// escapes accounted for). A file is at most [MaxFileBytes] with at most
+// [MaxHooks] hooks. The error is the first of [ParseAll]'s.
 func Parse(r io.Reader) ([]Def, error) {
 	entries, err := ParseAll(r)
 	if err != nil {
@@ -69,20 +98,31 @@ type Entry struct {
 	// Def is the hook; Name and Text are set as far as the table has them
 	// even when Err is not nil, Query only when it is nil.
 	Def Def
-	// Err is a *HookError naming the hook, or an error saying which
-	// table has no name.
+	// Err is a *HookError naming the hook and where in the file, or an
+	// error saying which table has no name.
 	Err error
 }
 
 // ParseAll reads a hooks file as [Parse] does but compiles every hook on
 // its own, so that one bad hook does not hide the others: one Entry per
 // [[hook]] table, in file order. The error is about the file as a whole:
-// not TOML, or a key no hook has.
+// past its bounds, not TOML, or a key no hook has.
 func ParseAll(r io.Reader) ([]Entry, error) {
+	src, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("hooks file: %w", err)
+	}
+	if len(src) > MaxFileBytes {
+		return nil, ErrFileTooLarge
+	}
+	strs, err := scanTOML(src)
+	if err != nil {
+		return nil, err
+	}
 	var file struct {
 		Hook []fileHook `toml:"hook"`
 	}
-	md, err := toml.NewDecoder(r).Decode(&file)
+	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&file)
 	if err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
@@ -93,32 +133,76 @@ func ParseAll(r io.Reader) ([]Entry, error) {
 	if extra := md.Undecoded(); len(extra) != 0 {
 		return nil, fmt.Errorf("hooks file: unknown key %q", extra[0].String())
 	}
+	if len(file.Hook) > MaxHooks {
+		return nil, fmt.Errorf("%w: %d", ErrTooManyHooks, len(file.Hook))
+	}
+	loc := locator{src: src, strs: strs}
 	entries := make([]Entry, len(file.Hook))
 	seen := make(map[string]bool, len(file.Hook))
+	// The file's n-th name (query) value is that of the hook with n hooks
+	// with a name (a query) before it (locator checks their text).
+	names, queries := 0, 0
 	for i, h := range file.Hook {
 		e := &entries[i]
+		nameAt, queryAt := names, queries
 		if h.Name != nil {
 			e.Def.Name = *h.Name
+			names++
 		}
 		if h.Query != nil {
 			e.Def.Text = *h.Query
+			queries++
 		}
 		switch {
 		case h.Name == nil || strings.TrimSpace(*h.Name) == "":
 			e.Err = fmt.Errorf("hooks file: hook %d has no name", i+1)
 			continue
 		case seen[*h.Name]:
-			e.Err = &HookError{*h.Name, errors.New("defined twice")}
+			e.Err = &HookError{Name: *h.Name, Pos: loc.find("name", nameAt, *h.Name, 0), Err: errors.New("defined twice")}
 			continue
 		}
 		seen[*h.Name] = true
 		if h.Query == nil {
-			e.Err = &HookError{*h.Name, errors.New("no query")}
+			e.Err = &HookError{Name: *h.Name, Pos: loc.find("name", nameAt, *h.Name, 0), Err: errors.New("no query")}
 			continue
 		}
-		if e.Def.Query, err = Compile(*h.Query); err != nil {
-			e.Err = &HookError{*h.Name, err}
+		q, err := Compile(*h.Query)
+		if err != nil {
+			he := &HookError{Name: *h.Name, Err: err}
+			var qe *Error
+			if errors.As(err, &qe) {
+				he.Pos = loc.find("query", queryAt, *h.Query, qe.Offset)
+			}
+			e.Err = he
+			continue
 		}
+		e.Def.Query = q
 	}
 	return entries, nil
+}
+
+// locator finds where in a hooks file a value's byte is.
+type locator struct {
+	src  []byte
+	strs []tomlString
+}
+
+// find returns the file position of byte off of the n-th value of key,
+// which must decode to value; zero if the file does not read that way.
+func (l *locator) find(key string, n int, value string, off int) Pos {
+	for _, s := range l.strs {
+		if s.key != key {
+			continue
+		}
+		if n--; n >= 0 {
+			continue
+		}
+		v, offs := decodeTOMLString(l.src, s.start, s.end)
+		if v != value || off < 0 || off > len(v) {
+			return Pos{}
+		}
+		line, col := lineCol(l.src, offs[off])
+		return Pos{Line: line, Col: col, Offset: offs[off]}
+	}
+	return Pos{}
 }

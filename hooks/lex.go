@@ -1,16 +1,22 @@
 package hooks
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/knhk/knhk/ntriples"
 )
 
-// Pos is a position in a query: 1-based line and column (in characters).
+// Pos is a position in a query (or, in a [HookError], in a hooks file):
+// 1-based line and column (in characters), and the byte offset from the
+// start.
 type Pos struct {
 	Line, Col int
+	Offset    int
 }
 
 // Error is a query the compiler refuses: a syntax error, or a construct
@@ -50,6 +56,9 @@ type token struct {
 	pos   Pos
 	end   int // byte offset just past the token, to tell "-5" from "- 5"
 	start int
+	// notIRI is why a '<' token does not start an IRI (see iriError),
+	// reported where a term is expected
+	notIRI *ntriples.SyntaxError
 }
 
 // describe names the token for messages.
@@ -76,12 +85,13 @@ func (t token) describe() string {
 
 type lexer struct {
 	src  string
+	b    []byte // src, for the N-Triples IRI scanner
 	i    int
 	line int
 	col  int
 }
 
-func (l *lexer) pos() Pos { return Pos{l.line, l.col} }
+func (l *lexer) pos() Pos { return Pos{Line: l.line, Col: l.col, Offset: l.i} }
 
 func (l *lexer) peekByte(k int) byte {
 	if l.i+k < len(l.src) {
@@ -121,16 +131,36 @@ func (l *lexer) skipSpace() {
 // lex splits the whole query into tokens.
 func lex(src string) ([]token, error) {
 	if !utf8.ValidString(src) {
-		return nil, errorf(Pos{1, 1}, "query is not valid UTF-8")
+		at := 0
+		for at < len(src) {
+			r, n := utf8.DecodeRuneInString(src[at:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			at += n
+		}
+		l := &lexer{src: src, line: 1, col: 1}
+		l.advance(at)
+		return nil, errorf(l.pos(), "query is not valid UTF-8: byte 0x%02X", src[at])
 	}
-	l := &lexer{src: src, line: 1, col: 1}
+	l := &lexer{src: src, b: []byte(src), line: 1, col: 1}
 	var toks []token
+	lastLT := -1 // the last '<' that does not start an IRI
 	for {
 		l.skipSpace()
 		start, p := l.i, l.pos()
 		t, err := l.next()
 		if err != nil {
+			// A character the lexer refuses inside what was meant as an
+			// IRI (no space or '>' since its '<') is that IRI's fault.
+			var e *Error
+			if errors.As(err, &e) && lastLT >= 0 && !strings.ContainsAny(src[toks[lastLT].start:e.Offset], " \t\r\n>") {
+				return nil, iriError(src, toks[lastLT])
+			}
 			return nil, err
+		}
+		if t.notIRI != nil {
+			lastLT = len(toks)
 		}
 		t.pos, t.start, t.end = p, start, l.i
 		toks = append(toks, t)
@@ -151,21 +181,26 @@ func (l *lexer) next() (token, error) {
 	r, _ := utf8.DecodeRuneInString(l.src[l.i:])
 	switch {
 	case c == '<':
-		if iri, n, ok := scanIRIRef(l.src[l.i:]); ok {
+		// An IRI has the grammar of N-Triples, so that every IRI a hook
+		// names is one the data can hold; otherwise '<' is an operator.
+		iri, n, err := ntriples.ScanIRI(l.b[l.i:])
+		if err == nil {
 			l.advance(n)
-			return token{kind: tIRI, text: iri}, nil
+			return token{kind: tIRI, text: string(iri.Value)}, nil
 		}
 		if l.peekByte(1) == '=' {
 			l.advance(2)
 			return token{kind: tPunct, text: "<="}, nil
 		}
+		var se *ntriples.SyntaxError
+		errors.As(err, &se)
 		l.advance(1)
-		return token{kind: tPunct, text: "<"}, nil
+		return token{kind: tPunct, text: "<", notIRI: se}, nil
 	case c == '?' || c == '$':
 		l.advance(1)
 		name := l.scanWhile(func(r rune) bool { return isNameStart(r) || unicode.IsDigit(r) })
 		if name == "" {
-			return token{}, errorf(l.pos(), "variable without a name")
+			return token{kind: tPunct, text: string(c)}, nil // a path's '?', or a stray one
 		}
 		return token{kind: tVar, text: name}, nil
 	case c == '"' || c == '\'':
@@ -191,10 +226,15 @@ func (l *lexer) next() (token, error) {
 		return token{}, errorf(l.pos(), "blank node property list [ ... ] is not supported")
 	case c == '@':
 		l.advance(1)
-		tag := l.scanWhile(func(r rune) bool { return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-') })
-		if tag == "" {
-			return token{}, errorf(l.pos(), "empty language tag")
+		n, err := ntriples.ScanLangTag(l.b[l.i:])
+		if err != nil {
+			var se *ntriples.SyntaxError
+			errors.As(err, &se)
+			l.advance(se.Col - 1) // a tag is ASCII up to its fault
+			return token{}, errorf(l.pos(), "%s", se.Msg)
 		}
+		tag := l.src[l.i : l.i+n]
+		l.advance(n)
 		return token{kind: tPunct, text: "@" + tag}, nil
 	case isNameStart(r) || c == ':':
 		return l.scanName()
@@ -231,46 +271,42 @@ func (l *lexer) scanWhile(ok func(rune) bool) string {
 	return l.src[start:l.i]
 }
 
-// scanIRIRef matches an IRIREF at the start of s and returns the IRI with
-// its \u escapes decoded and the number of bytes consumed.
-func scanIRIRef(s string) (string, int, bool) {
-	var b strings.Builder
-	for i := 1; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == '>':
-			return b.String(), i + 1, true
-		case r == '\\':
-			d, n, ok := decodeUchar(s[i:])
-			if !ok {
-				return "", 0, false
-			}
-			b.WriteRune(d)
-			i += n
-			continue
-		case r <= ' ' || strings.ContainsRune("<\"{}|^`", r):
-			return "", 0, false
-		}
-		b.WriteRune(r)
-		i += size
-	}
-	return "", 0, false
-}
+// maxExcerpt is the most characters of a bad IRI an error quotes.
+const maxExcerpt = 40
 
-// decodeUchar decodes \uXXXX or \UXXXXXXXX at the start of s.
-func decodeUchar(s string) (rune, int, bool) {
-	if len(s) < 2 {
-		return 0, 0, false
+// iriError reports the '<' token t, which does not start an IRI, where a
+// term was expected: at the character the N-Triples grammar refused, with
+// the IRI as written. It is built only when reported, so lexing a '<'
+// costs no more than the scan.
+func iriError(src string, t token) *Error {
+	se := t.notIRI
+	text := src[t.start:]
+	at := lexer{src: src, i: t.start, line: t.pos.Line, col: t.pos.Col}
+	for k := 1; k < se.Col && at.i < len(src); k++ { // an IRI has no line break before its fault
+		_, n := utf8.DecodeRuneInString(src[at.i:])
+		at.advance(n)
 	}
-	n := map[byte]int{'u': 4, 'U': 8}[s[1]]
-	if n == 0 || len(s) < 2+n {
-		return 0, 0, false
+	end, closed := 0, false
+	for n := 0; end < len(text) && n < maxExcerpt; n++ {
+		r, size := utf8.DecodeRuneInString(text[end:])
+		if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
+			break
+		}
+		end += size
+		if r == '>' {
+			closed = true
+			break
+		}
 	}
-	v, err := strconv.ParseUint(s[2:2+n], 16, 32)
-	if err != nil || !utf8.ValidRune(rune(v)) {
-		return 0, 0, false
+	excerpt := text[:end]
+	if !closed && end < len(text) && !strings.ContainsRune(" \t\r\n", rune(text[end])) {
+		excerpt += "..."
 	}
-	return rune(v), 2 + n, true
+	msg := fmt.Sprintf("bad IRI %q: %s", excerpt, se.Msg)
+	if line, _, _ := strings.Cut(text, "\n"); !strings.Contains(line, ">") {
+		msg += " (no '>' ends it on its line)"
+	}
+	return errorf(at.pos(), "%s", msg)
 }
 
 func (l *lexer) scanString() (token, error) {
@@ -299,14 +335,22 @@ func (l *lexer) scanString() (token, error) {
 		case !long && (r == '\n' || r == '\r'):
 			return token{}, errorf(l.pos(), "line break in a short string")
 		case r == '\\':
-			if d, n, ok := decodeUchar(l.src[l.i:]); ok {
+			if u := l.peekByte(1); u == 'u' || u == 'U' {
+				d, n, err := ntriples.DecodeUchar(l.b[l.i:min(l.i+10, len(l.b))])
+				if err != nil {
+					var se *ntriples.SyntaxError
+					errors.As(err, &se)
+					at := *l
+					at.advance(se.Col - 1) // the escape is ASCII
+					return token{}, errorf(at.pos(), "%s", se.Msg)
+				}
 				b.WriteRune(d)
 				l.advance(n)
 				continue
 			}
 			e, ok := map[byte]byte{'t': '\t', 'b': '\b', 'n': '\n', 'r': '\r', 'f': '\f', '"': '"', '\'': '\'', '\\': '\\'}[l.peekByte(1)]
 			if !ok {
-				return token{}, errorf(l.pos(), "bad escape in a string")
+				return token{}, errorf(l.pos(), "bad escape in a string: expected one of \\t \\b \\n \\r \\f \\\" \\' \\\\ \\u \\U")
 			}
 			b.WriteByte(e)
 			l.advance(2)

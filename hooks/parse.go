@@ -79,16 +79,34 @@ type query struct {
 	form      Form
 	pos       Pos
 	selectVar node // SELECT: the projected variable; v == "*" for SELECT *
-	template  []triple
-	where     *group
+	// template is the CONSTRUCT template, nil for CONSTRUCT WHERE
+	template *group
+	where    *group
 }
 
+// MaxNesting bounds how deeply a query nests groups { }, parentheses and
+// calls; a deeper query is refused with an *Error before the parser
+// recurses further. The hot subset needs three levels.
+const MaxNesting = 64
+
 type parser struct {
+	src      string
 	toks     []token
 	i        int
 	prefixes map[string]string
 	anon     int
+	depth    int // groups, parentheses and calls open at the current token
 }
+
+// enter opens one more level of nesting at t, or refuses it past MaxNesting.
+func (p *parser) enter(t token) error {
+	if p.depth++; p.depth > MaxNesting {
+		return errorf(t.pos, "nesting deeper than %d levels of groups, parentheses and calls", MaxNesting)
+	}
+	return nil
+}
+
+func (p *parser) leave() { p.depth-- }
 
 func (p *parser) peek() token { return p.toks[p.i] }
 
@@ -123,6 +141,15 @@ var unsupported = map[string]bool{
 	"INSERT": true, "DELETE": true, "LOAD": true, "CLEAR": true, "WITH": true,
 }
 
+// termExpected reports t where a term was expected; a '<' that does not
+// start an IRI says why.
+func (p *parser) termExpected(t token, want string) *Error {
+	if t.notIRI != nil {
+		return iriError(p.src, t)
+	}
+	return unexpected(t, want)
+}
+
 func (p *parser) expectPunct(s string) (token, error) {
 	t := p.next()
 	if !isPunct(t, s) {
@@ -143,7 +170,7 @@ func parse(src string) (*query, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{toks: toks, prefixes: map[string]string{"xsd": XSD}}
+	p := &parser{src: src, toks: toks, prefixes: map[string]string{"xsd": XSD}}
 	for isWord(p.peek(), "PREFIX") {
 		p.next()
 		ns := p.next()
@@ -152,10 +179,7 @@ func parse(src string) (*query, error) {
 		}
 		iri := p.next()
 		if iri.kind != tIRI {
-			return nil, unexpected(iri, "the prefix IRI <...>")
-		}
-		if err := checkAbsolute(iri); err != nil {
-			return nil, err
+			return nil, p.termExpected(iri, "the prefix IRI <...>")
 		}
 		p.prefixes[ns.text] = iri.text
 	}
@@ -178,7 +202,7 @@ func parse(src string) (*query, error) {
 			if len(g.filters) != 0 || len(g.subs) != 0 {
 				return nil, errorf(g.pos, "a CONSTRUCT template holds triples only")
 			}
-			q.template = g.triples
+			q.template = g
 		}
 	default:
 		return nil, unexpected(t, "ASK, SELECT or CONSTRUCT")
@@ -224,6 +248,10 @@ func (p *parser) parseGroup() (*group, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := p.enter(open); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	g := &group{pos: open.pos}
 	for {
 		t := p.peek()
@@ -231,6 +259,8 @@ func (p *parser) parseGroup() (*group, error) {
 		case isPunct(t, "}"):
 			p.next()
 			return g, nil
+		case t.kind == tEOF:
+			return nil, errorf(t.pos, "expected '}' to close the group opened at %d:%d, found end of query", open.pos.Line, open.pos.Col)
 		case isWord(t, "FILTER"):
 			p.next()
 			if !isPunct(p.peek(), "(") {
@@ -264,10 +294,15 @@ func (p *parser) parseGroup() (*group, error) {
 
 func (p *parser) parseSubselect() (*subselect, error) {
 	open := p.next()
-	s := &subselect{pos: open.pos}
-	if err := p.expectWord("SELECT"); err != nil {
+	if err := p.enter(open); err != nil {
 		return nil, err
 	}
+	defer p.leave()
+	s := &subselect{pos: open.pos}
+	if !isWord(p.peek(), "SELECT") {
+		return nil, p.nestedGroup(open)
+	}
+	p.next()
 	if _, err := p.expectPunct("("); err != nil {
 		return nil, err
 	}
@@ -316,11 +351,34 @@ func (p *parser) parseSubselect() (*subselect, error) {
 	return s, nil
 }
 
+// nestedGroup reports the group at open, which is not a COUNT sub-select:
+// a UNION or MINUS after it is named; otherwise the group itself.
+func (p *parser) nestedGroup(open token) *Error {
+	depth := 0
+	for k := p.i - 1; k < len(p.toks); k++ {
+		switch t := p.toks[k]; {
+		case isPunct(t, "{"):
+			depth++
+		case isPunct(t, "}"):
+			if depth--; depth == 0 {
+				if next := p.toks[min(k+1, len(p.toks)-1)]; isWord(next, "UNION") || isWord(next, "MINUS") {
+					return unexpected(next, "")
+				}
+				k = len(p.toks)
+			}
+		}
+	}
+	return errorf(open.pos, "a nested group { ... } is not supported in a hook; found %s after '{' (the one nested form is the sub-select { SELECT (COUNT(*) AS ?n) WHERE { ... } })", p.peek().describe())
+}
+
 func (p *parser) parseTriple() (triple, error) {
 	var tr triple
 	var err error
 	if tr.s, err = p.parseNode("a subject"); err != nil {
 		return tr, err
+	}
+	if t := p.peek(); isPunct(t, "^") || isPunct(t, "!") || isPunct(t, "(") {
+		return tr, errPath(t, "before the predicate")
 	}
 	if t := p.peek(); isWord(t, "a") && t.text == "a" {
 		p.next()
@@ -331,8 +389,22 @@ func (p *parser) parseTriple() (triple, error) {
 	if !tr.p.isVar() && tr.p.term.Kind != ntriples.IRI {
 		return tr, errorf(tr.p.pos, "a predicate must be an IRI")
 	}
+	if t := p.peek(); t.kind == tPunct && (t.text == "/" || t.text == "|" || t.text == "*" || t.text == "?" || t.text == "+" && !p.signedNumber()) {
+		return tr, errPath(t, "after the predicate")
+	}
 	tr.o, err = p.parseNode("an object")
 	return tr, err
+}
+
+func errPath(t token, where string) *Error {
+	return errorf(t.pos, "property paths are not supported in a hook (found %q %s): a hook guards one predicate IRI", t.text, where)
+}
+
+// signedNumber reports whether the next tokens are a sign and the number
+// it is written against, as in "+5".
+func (p *parser) signedNumber() bool {
+	sign, num := p.toks[p.i], p.toks[min(p.i+1, len(p.toks)-1)]
+	return num.kind >= tInteger && num.kind <= tDouble && num.start == sign.end
 }
 
 func iriTerm(iri string) ntriples.Term {
@@ -373,7 +445,7 @@ func (p *parser) parseNode(what string) (node, error) {
 		n.term = literalTerm(t.text, numberDatatype(t.kind))
 	case tPunct:
 		if t.text != "+" && t.text != "-" {
-			return n, unexpected(t, what)
+			return n, p.termExpected(t, what)
 		}
 		num := p.next()
 		if num.kind < tInteger || num.kind > tDouble || num.start != t.end {
@@ -414,7 +486,7 @@ func (p *parser) literalSuffix(s token) (ntriples.Term, error) {
 		p.next()
 		dt := p.next()
 		if dt.kind != tIRI && dt.kind != tPName {
-			return lit, unexpected(dt, "a datatype IRI after ^^")
+			return lit, p.termExpected(dt, "a datatype IRI after ^^")
 		}
 		iri, err := p.iri(dt)
 		if err != nil {
@@ -425,33 +497,18 @@ func (p *parser) literalSuffix(s token) (ntriples.Term, error) {
 	return lit, nil
 }
 
-// iri returns the absolute IRI of an IRIREF or prefixed-name token.
+// iri returns the absolute IRI of an IRIREF or prefixed-name token. The
+// lexer took an IRIREF only if it was absolute (a hook has no BASE), and a
+// declared prefix is such an IRI.
 func (p *parser) iri(t token) (string, error) {
 	if t.kind == tIRI {
-		return t.text, checkAbsolute(t)
+		return t.text, nil
 	}
 	ns, ok := p.prefixes[t.text]
 	if !ok {
 		return "", errorf(t.pos, "undeclared prefix %q", t.text+":")
 	}
 	return ns + t.local, nil
-}
-
-// checkAbsolute refuses relative IRIs: a hook has no base IRI to resolve
-// them against.
-func checkAbsolute(t token) error {
-	scheme, _, ok := strings.Cut(t.text, ":")
-	valid := ok && scheme != ""
-	for i, c := range scheme {
-		alpha := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if !alpha && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
-			valid = false
-		}
-	}
-	if !valid {
-		return errorf(t.pos, "relative IRI <%s> is not supported (no BASE)", t.text)
-	}
-	return nil
 }
 
 // parseUnary parses a FILTER operand: a bracketed expression, a call, a
@@ -462,6 +519,10 @@ func (p *parser) parseUnary() (*expr, error) {
 	switch {
 	case isPunct(t, "("):
 		p.next()
+		if err := p.enter(t); err != nil {
+			return nil, err
+		}
+		defer p.leave()
 		inner, err := p.parseExpr()
 		if err != nil {
 			return nil, err
@@ -486,6 +547,10 @@ func (p *parser) parseUnary() (*expr, error) {
 		if _, err := p.expectPunct("("); err != nil {
 			return nil, err
 		}
+		if err := p.enter(t); err != nil {
+			return nil, err
+		}
+		defer p.leave()
 		for !isPunct(p.peek(), ")") {
 			if len(e.args) > 0 {
 				if _, err := p.expectPunct(","); err != nil {

@@ -53,14 +53,14 @@ func Bind(defs []Def, r Resolver) (*Table, error) {
 		d := &defs[i]
 		h, err := d.Query.Hook(uint32(i), r)
 		if err != nil {
-			return nil, &HookError{d.Name, err}
+			return nil, &HookError{Name: d.Name, Err: err}
 		}
 		b := Bound{Name: d.Name, Query: d.Query, Kernel: h}
 		if d.Query.Form == Construct {
 			for k := range d.Query.Template {
 				if slot := &d.Query.Template[k]; slot.From == Const {
 					if b.Template[k], err = r.ID(&slot.Term); err != nil {
-						return nil, &HookError{d.Name, err}
+						return nil, &HookError{Name: d.Name, Err: err}
 					}
 				}
 			}

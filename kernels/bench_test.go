@@ -17,7 +17,10 @@ var sink uint64
 func benchSetup(b *testing.B, op Op, nhooks, nblocks int) (*Lanes, []Run, []Hook, []Receipt) {
 	r := rand.New(rand.NewPCG(9, uint64(op)))
 	l := randomLanes(r, nblocks*BlockLanes)
-	blocks := Blocks(nil, Run{Pred: testPred, Off: 0, Len: uint32(nblocks * BlockLanes)})
+	blocks, err := Blocks(nil, Run{Pred: testPred, Off: 0, Len: uint32(nblocks * BlockLanes)})
+	if err != nil {
+		b.Fatal(err)
+	}
 	hooks := hooksFor(b, op, testPred, r, nhooks)
 	return l, blocks, hooks, make([]Receipt, nhooks*nblocks)
 }

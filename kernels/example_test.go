@@ -24,7 +24,11 @@ func Example() {
 	hooks := []kernels.Hook{ask, two, unique}
 
 	// A run of 3 rows is one block; longer runs are cut into blocks of 8.
-	blocks := kernels.Blocks(nil, kernels.Run{Pred: pred, Off: 0, Len: 3})
+	blocks, err := kernels.Blocks(nil, kernels.Run{Pred: pred, Off: 0, Len: 3})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	receipts := make([]kernels.Receipt, len(blocks)*len(hooks))
 	ctx := &kernels.Context{CycleID: 1, Budget: 8}
 	if err := kernels.EvalBatch(l, blocks, hooks, ctx, receipts); err != nil {
@@ -32,7 +36,12 @@ func Example() {
 		return
 	}
 	for i := range hooks {
-		fmt.Printf("%v: %v (rows %03b)\n", hooks[i].Op(), kernels.Combine(hooks, i, receipts), receipts[i].Mask)
+		answer, err := kernels.Combine(hooks, i, receipts)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%v: %v (rows %03b)\n", hooks[i].Op(), answer, receipts[i].Mask)
 	}
 	// Output:
 	// ASK_SP: true (rows 100)

@@ -2,6 +2,8 @@ package kernels
 
 import (
 	"encoding/binary"
+	"errors"
+	"math/bits"
 	"testing"
 )
 
@@ -55,6 +57,105 @@ func FuzzEvalBatch(f *testing.F) {
 		ctx := &Context{CycleID: next(), SpanBase: next(), ShardID: uint32(next()), Budget: uint32(next())}
 		for _, im := range Implementations() {
 			compare(t, im, l, blocks, hooks, ctx)
+		}
+	})
+}
+
+// FuzzBlocks checks Blocks over any run: the blocks are contiguous, of at
+// most 8 rows, cover exactly the run's rows and keep its predicate; a run
+// past the 2^32 rows a Run addresses is refused. (Runs of more than 2^20
+// rows are skipped once checked for the refusal: their blocks take memory.)
+func FuzzBlocks(f *testing.F) {
+	f.Add(uint64(1), uint32(0), uint32(20))
+	f.Add(uint64(1), uint32(0xFFFFFFF0), uint32(15))
+	f.Add(uint64(1), uint32(5), uint32(0xFFFFFFFF))
+	f.Fuzz(func(t *testing.T, pred uint64, off, n uint32) {
+		run := Run{Pred: pred, Off: off, Len: n}
+		end := uint64(off) + uint64(n)
+		if n > 1<<20 && end <= 1<<32 {
+			return
+		}
+		prefix := []Run{{Pred: 7, Off: 1, Len: 2}}
+		blocks, err := Blocks(prefix, run)
+		if end > 1<<32 {
+			if !errors.Is(err, ErrRunBounds) || len(blocks) != 1 {
+				t.Fatalf("Blocks(%+v) = %d blocks, %v; want ErrRunBounds", run, len(blocks), err)
+			}
+			return
+		}
+		if err != nil || len(blocks) == 0 || blocks[0] != prefix[0] {
+			t.Fatalf("Blocks(%+v): %v, prefix %v", run, err, blocks)
+		}
+		next := uint64(off)
+		for _, b := range blocks[1:] {
+			if b.Pred != pred || uint64(b.Off) != next || b.Len == 0 || b.Len > BlockLanes {
+				t.Fatalf("Blocks(%+v): block %+v after row %d", run, b, next)
+			}
+			next += uint64(b.Len)
+		}
+		if next != end || len(blocks)-1 != int((uint64(n)+BlockLanes-1)/BlockLanes) {
+			t.Fatalf("Blocks(%+v): %d blocks end at %d, want %d", run, len(blocks)-1, next, end)
+		}
+	})
+}
+
+// FuzzCombine checks Combine for any hooks, index and receipts: an error
+// for an index outside the hooks, an unsealed hook or a partial block of
+// receipts, else the decision over the summed matches of the hook's
+// receipts.
+func FuzzCombine(f *testing.F) {
+	f.Add([]byte{2, 0, 4, 0xFF, 0x01, 0x80, 0x00}, -1)
+	f.Add([]byte{0, 0, 6}, 0)
+	f.Add([]byte{3, 1, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 2)
+	f.Fuzz(func(t *testing.T, data []byte, i int) {
+		if len(data) < 3 {
+			return
+		}
+		nh, unsealed, nr := int(data[0]%6), data[1]%4 == 3, int(data[2]%40)
+		data = data[3:]
+		hooks := make([]Hook, nh)
+		for j := range hooks {
+			if unsealed && j == i {
+				continue
+			}
+			var k uint64
+			if len(data) > 0 {
+				k = uint64(data[0] % 12)
+			}
+			h, err := NewHook(uint32(j), Op(1+(j*7+int(k))%int(opCount-1)), testPred, 1, 2, 3, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hooks[j] = h
+		}
+		out := make([]Receipt, nr)
+		for j := range out {
+			if j < len(data) {
+				out[j].Mask = data[j]
+			}
+		}
+		got, err := Combine(hooks, i, out)
+		switch {
+		case i < 0 || i >= nh:
+			if !errors.Is(err, ErrHookIndex) {
+				t.Fatalf("index %d of %d hooks: %v", i, nh, err)
+			}
+		case unsealed:
+			if !errors.Is(err, ErrUnsealedHook) {
+				t.Fatalf("unsealed hook: %v", err)
+			}
+		case nr%nh != 0:
+			if !errors.Is(err, ErrShortReceipt) {
+				t.Fatalf("%d receipts for %d hooks: %v", nr, nh, err)
+			}
+		default:
+			var n uint64
+			for j := i; j < nr; j += nh {
+				n += uint64(bits.OnesCount8(out[j].Mask))
+			}
+			if err != nil || got != decideCount(&hooks[i], n) {
+				t.Fatalf("hook %d of %d over %d receipts: %v, %v; want %v", i, nh, nr, got, err, decideCount(&hooks[i], n))
+			}
 		}
 	})
 }

@@ -56,9 +56,10 @@ func (im *Impl) Name() string { return im.name }
 // Receipt out[b*len(hooks)+h] is hook h over blocks[b], with span id
 // ctx.SpanBase+b*len(hooks)+h. Each block must lie inside the lanes and hold
 // at most [BlockLanes] rows; out must have room for len(blocks)*len(hooks)
-// receipts. It allocates nothing, and its errors are sentinels.
+// receipts; l and ctx must not be nil. It allocates nothing, and its errors
+// are sentinels.
 func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) error {
-	if err := checkBatch(l, blocks, hooks, out); err != nil {
+	if err := checkBatch(l, blocks, hooks, ctx, out); err != nil {
 		return err
 	}
 	if len(blocks) != 0 && len(hooks) != 0 {
@@ -70,10 +71,28 @@ func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, ou
 // Eval evaluates one hook over one block with this implementation and writes
 // its receipt to out, with span id ctx.SpanBase.
 func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
-	return im.EvalBatch(l, []Run{r}, unsafe.Slice(h, 1), ctx, unsafe.Slice(out, 1))
+	switch {
+	case h == nil:
+		return ErrNilHook
+	case out == nil:
+		return ErrNilReceipt
+	}
+	// EvalBatch's body, not a call to it: Eval is too large to inline now.
+	blocks, hooks, outs := []Run{r}, unsafe.Slice(h, 1), unsafe.Slice(out, 1)
+	if err := checkBatch(l, blocks, hooks, ctx, outs); err != nil {
+		return err
+	}
+	im.batch(l, blocks, hooks, ctx, outs)
+	return nil
 }
 
-func checkBatch(l *Lanes, blocks []Run, hooks []Hook, out []Receipt) error {
+func checkBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) error {
+	switch {
+	case l == nil:
+		return ErrNilLanes
+	case ctx == nil:
+		return ErrNilContext
+	}
 	if err := l.check(); err != nil {
 		return err
 	}

@@ -335,7 +335,10 @@ func TestNoAllocs(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	l := randomLanes(r, 64)
 	hooks := hooksFor(t, CountSPGE, testPred, r, 8)
-	blocks := Blocks(nil, Run{Pred: testPred, Off: 0, Len: 64})
+	blocks, err := Blocks(nil, Run{Pred: testPred, Off: 0, Len: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := make([]Receipt, len(hooks)*len(blocks))
 	ctx := &Context{}
 	forEachImpl(t, func(t *testing.T, im *Impl) {
@@ -356,8 +359,8 @@ func TestBlocksAndCombine(t *testing.T) {
 		for _, h := range hooksFor(t, op, testPred, r, 20) {
 			for _, n := range []uint32{0, 1, 7, 8, 9, 16, 17, 63, 100} {
 				run := Run{Pred: testPred, Off: 0, Len: n}
-				blocks := Blocks(nil, run)
-				if want := (n + 7) / 8; uint32(len(blocks)) != want {
+				blocks, err := Blocks(nil, run)
+				if want := (n + 7) / 8; err != nil || uint32(len(blocks)) != want {
 					t.Fatalf("Blocks(%d) = %d blocks, want %d", n, len(blocks), want)
 				}
 				out := make([]Receipt, len(blocks))
@@ -369,8 +372,8 @@ func TestBlocksAndCombine(t *testing.T) {
 				for i := range n {
 					count += uint64(bits.OnesCount8(matchMask(&h, l.S[i:i+1], l.O[i:i+1], l.V[i:i+1], l.D[i:i+1])))
 				}
-				if got, want := Combine([]Hook{h}, 0, out), decideCount(&h, count); got != want {
-					t.Fatalf("%v over %d rows: Combine = %v, want %v", op, n, got, want)
+				if got, err := Combine([]Hook{h}, 0, out); err != nil || got != decideCount(&h, count) {
+					t.Fatalf("%v over %d rows: Combine = %v, %v; want %v", op, n, got, err, decideCount(&h, count))
 				}
 			}
 		}

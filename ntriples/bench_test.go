@@ -64,3 +64,29 @@ func BenchmarkParse(b *testing.B) {
 	b.ReportMetric(float64(triples)/b.Elapsed().Seconds(), "triples/s")
 	b.ReportMetric(float64(p.Stats().Accepted), "triples/op")
 }
+
+// BenchmarkParseLineEnds parses the same statements with LF, CRLF and lone
+// CR line ends: a line end is found as fast wherever it falls.
+func BenchmarkParseLineEnds(b *testing.B) {
+	lf := generate(8 << 20)
+	for _, eol := range []struct{ name, end string }{{"LF", "\n"}, {"CRLF", "\r\n"}, {"CR", "\r"}} {
+		b.Run(eol.name, func(b *testing.B) {
+			data := bytes.ReplaceAll(lf, []byte("\n"), []byte(eol.end))
+			r := bytes.NewReader(data)
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			triples := 0
+			for b.Loop() {
+				r.Reset(data)
+				p := NewParser(r, Options{})
+				for p.Next() {
+				}
+				if p.Err() != nil || len(p.Rejects()) != 0 {
+					b.Fatal(p.Err(), p.Rejects())
+				}
+				triples += p.Stats().Accepted
+			}
+			b.ReportMetric(float64(triples)/b.Elapsed().Seconds(), "triples/s")
+		})
+	}
+}

@@ -373,27 +373,12 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 	canon = canon && !decoded
 	j++
 	if j < len(l) && l[j] == '@' {
-		k := j + 1
-		for k < len(l) && isAlpha(l[k]) {
-			canon = canon && l[k] >= 'a'
-			k++
-		}
-		if k == j+1 {
-			return k, p.fail(k, "expected a letter to start the language tag", true)
-		}
-		for k < len(l) && l[k] == '-' {
-			k++
-			s := k
-			for k < len(l) && (isAlpha(l[k]) || '0' <= l[k] && l[k] <= '9') {
-				canon = canon && !('A' <= l[k] && l[k] <= 'Z')
-				k++
-			}
-			if k == s {
-				return k, p.fail(k, "expected a letter or digit after '-' in the language tag", true)
-			}
+		k, lower, ok := p.langTag(l, j+1)
+		if !ok {
+			return k, false
 		}
 		t.Lang = l[j+1 : k]
-		if canon {
+		if canon && lower {
 			t.canon = l[i:k]
 		}
 		return k, true
@@ -420,6 +405,32 @@ func (p *Parser) literal(l []byte, i int, t *Term) (int, bool) {
 		t.canon = l[i:j]
 	}
 	return j, true
+}
+
+// langTag scans the language tag [a-zA-Z]+ ('-' [a-zA-Z0-9]+)* at l[k],
+// after its '@', and returns its end and whether it is in lower case.
+func (p *Parser) langTag(l []byte, k int) (end int, lower, ok bool) {
+	start := k
+	lower = true
+	for k < len(l) && isAlpha(l[k]) {
+		lower = lower && l[k] >= 'a'
+		k++
+	}
+	if k == start {
+		return k, false, p.fail(k, "expected a letter to start the language tag", true)
+	}
+	for k < len(l) && l[k] == '-' {
+		k++
+		s := k
+		for k < len(l) && (isAlpha(l[k]) || '0' <= l[k] && l[k] <= '9') {
+			lower = lower && !('A' <= l[k] && l[k] <= 'Z')
+			k++
+		}
+		if k == s {
+			return k, false, p.fail(k, "expected a letter or digit after '-' in the language tag", true)
+		}
+	}
+	return k, lower, true
 }
 
 func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
@@ -541,4 +552,61 @@ func (tp *TermParser) Parse(text []byte) (Term, error) {
 		return Term{}, p.err
 	}
 	return t, nil
+}
+
+// ScanIRI reads the IRIREF at the start of text (text[0] is '<') with the
+// N-Triples grammar the parser uses: characters allowed in an IRI, \u and
+// \U escapes of such characters, an absolute IRI. It returns the IRI term
+// (escapes decoded; its Value may point into text), the number of bytes the
+// IRIREF takes (the closing '>' included), or a *SyntaxError on line 1 whose
+// column (in characters of text) is where the IRI goes wrong. Other
+// languages that write IRIs this way (such as the SPARQL of hooks) use it,
+// so that every IRI they accept is one the data can hold.
+func ScanIRI(text []byte) (Term, int, error) {
+	var p Parser
+	var t Term
+	if len(text) == 0 || text[0] != '<' {
+		p.fail(0, "expected '<' to start an IRI", true)
+		return Term{}, 0, p.fragmentError(text)
+	}
+	n, ok := p.iri(text, 0, &t)
+	if !ok {
+		return Term{}, 0, p.fragmentError(text)
+	}
+	return t, n, nil
+}
+
+// ScanLangTag reads the language tag at the start of text (after its '@')
+// with the grammar of N-Triples: [a-zA-Z]+ ('-' [a-zA-Z0-9]+)*. It returns
+// the tag's length, or a *SyntaxError on line 1 whose column is where the
+// tag goes wrong.
+func ScanLangTag(text []byte) (int, error) {
+	var p Parser
+	n, _, ok := p.langTag(text, 0)
+	if !ok {
+		return 0, p.fragmentError(text)
+	}
+	return n, nil
+}
+
+// DecodeUchar decodes the escape \uXXXX or \UXXXXXXXX at the start of text
+// as N-Triples does: a Unicode scalar value. It returns the rune and the
+// escape's length, or a *SyntaxError on line 1 whose column is where the
+// escape goes wrong.
+func DecodeUchar(text []byte) (rune, int, error) {
+	var p Parser
+	r, n, ok := p.uchar(text, 0)
+	if !ok {
+		return 0, 0, p.fragmentError(text)
+	}
+	return r, n, nil
+}
+
+// fragmentError is the failure recorded by p.fail in text, a fragment of
+// some other document, as a *SyntaxError on line 1. Its Text is the part of
+// text up to the fault, so that a caller scanning a long document pays for
+// no more than the scan.
+func (p *Parser) fragmentError(text []byte) *SyntaxError {
+	p.stats.Lines = 1
+	return p.syntaxError(text, bytes.Clone(text[:min(p.failAt+1, len(text))]))
 }

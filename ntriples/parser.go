@@ -57,6 +57,11 @@ type Parser struct {
 	buf      []byte // buf[pos:end] is unread input
 	pos, end int
 	eof      bool
+	// what nextLine has searched: buf[lfEnd-1] is the first LF at or after
+	// pos when lfEnd > pos; buf[pos:noLF] holds no LF and buf[pos:noCR] no
+	// CR (zero values: nothing searched)
+	lfEnd, noLF, noCR int
+	afterCR           bool // the last line ended with a CR that was the buffer's last byte
 
 	scratch []byte // decoded escapes; capacity >= line length, so never moves mid-line
 	// valid IRIs read lately (see iri); nil in ParseTerm's parser
@@ -93,6 +98,7 @@ func NewParser(r io.Reader, opt Options) *Parser {
 // into it) until the next Reset; it never writes to it.
 func (p *Parser) Reset(data []byte) {
 	p.r, p.buf, p.pos, p.end, p.eof = nil, data, 0, len(data), true
+	p.lfEnd, p.noLF, p.noCR, p.afterCR = 0, 0, 0, false
 	p.stats, p.err, p.rejects = Stats{}, nil, nil
 }
 
@@ -137,16 +143,7 @@ func (p *Parser) Rejects() []*SyntaxError { return p.rejects }
 func (p *Parser) Stats() Stats { return p.stats }
 
 func (p *Parser) reject(line []byte) {
-	msg := p.failMsg
-	if p.found {
-		msg += ", found " + describe(line, p.failAt)
-	}
-	e := &SyntaxError{
-		Line: p.stats.Lines,
-		Col:  utf8.RuneCount(line[:min(p.failAt, len(line))]) + 1,
-		Msg:  msg,
-		Text: bytes.Clone(line),
-	}
+	e := p.syntaxError(line, bytes.Clone(line))
 	p.stats.Rejected++
 	switch {
 	case p.opt.Strict:
@@ -155,6 +152,21 @@ func (p *Parser) reject(line []byte) {
 		p.opt.OnReject(e)
 	default:
 		p.rejects = append(p.rejects, e)
+	}
+}
+
+// syntaxError returns the failure of line (see p.fail) on the current line,
+// keeping text as its Text.
+func (p *Parser) syntaxError(line, text []byte) *SyntaxError {
+	msg := p.failMsg
+	if p.found {
+		msg += ", found " + describe(line, p.failAt)
+	}
+	return &SyntaxError{
+		Line: p.stats.Lines,
+		Col:  utf8.RuneCount(line[:min(p.failAt, len(line))]) + 1,
+		Msg:  msg,
+		Text: text,
 	}
 }
 
@@ -170,67 +182,133 @@ func describe(line []byte, i int) string {
 }
 
 // nextLine returns the next line without its ending. A line ends at LF, CR
-// or CRLF, so a file of lone CRs has as many lines as CRs.
+// or CRLF wherever it falls in the buffer, so a file of lone CRs has as
+// many lines as CRs.
 func (p *Parser) nextLine() ([]byte, bool) {
-	from := p.pos // buf[pos:from] holds no LF
-	i := -1       // index of the LF after pos
+	if !p.afterCR && max(p.lfEnd, p.noLF, p.noCR) <= p.pos {
+		// The usual line: nothing searched yet, an LF in the buffer, no CR
+		// but one right before the LF. Two searches, as before caching.
+		if k := bytes.IndexByte(p.buf[p.pos:p.end], '\n'); k >= 0 {
+			line := p.buf[p.pos : p.pos+k]
+			switch j := bytes.IndexByte(line, '\r'); j {
+			case -1:
+				p.pos += k + 1
+				return line, true
+			case k - 1: // CRLF
+				p.pos += k + 1
+				return line[:j], true
+			}
+			p.lfEnd = p.pos + k + 1 // a lone CR: the loop below ends the line there
+		}
+	}
 	for {
-		if k := bytes.IndexByte(p.buf[from:p.end], '\n'); k >= 0 {
-			i = from + k - p.pos
-			break
+		if p.afterCR {
+			// the last line ended with a CR at the end of the buffer: a LF
+			// after it belongs to that line end
+			if p.pos == p.end && !p.eof {
+				if !p.fill() {
+					return nil, false
+				}
+				continue
+			}
+			p.afterCR = false
+			if p.pos < p.end && p.buf[p.pos] == '\n' {
+				p.pos++
+			}
 		}
-		if p.end-p.pos > p.opt.MaxLineBytes {
-			return p.skipLongLine()
+		lf := p.nextLF()
+		stop := p.end // where the line ends at the latest
+		if lf >= 0 {
+			stop = lf
 		}
-		if p.eof {
+		if cr := p.nextCR(stop); cr >= 0 {
+			line := p.buf[p.pos:cr]
+			p.pos = cr + 1
+			switch {
+			case cr+1 < p.end:
+				if p.buf[cr+1] == '\n' {
+					p.pos++
+				}
+			case !p.eof:
+				p.afterCR = true
+			}
+			return line, true
+		}
+		if lf >= 0 {
+			line := p.buf[p.pos:lf]
+			p.pos = lf + 1
+			return line, true
+		}
+		switch {
+		case p.end-p.pos > p.opt.MaxLineBytes:
+			if !p.skipLongLine() {
+				return nil, false
+			}
+		case p.eof:
 			if p.pos == p.end {
 				return nil, false
 			}
-			break
-		}
-		seen := p.end - p.pos
-		if !p.fill() {
+			line := p.buf[p.pos:p.end]
+			p.pos = p.end
+			return line, true
+		case !p.fill():
 			return nil, false
 		}
-		from = p.pos + seen
 	}
-	start := p.pos
-	line := p.buf[start:p.end]
-	if i >= 0 {
-		line = line[:i]
-	}
-	if j := bytes.IndexByte(line, '\r'); j >= 0 && (j < len(line)-1 || i < 0) {
-		// a lone CR ends the line; what follows it is read again
-		p.pos = start + j + 1
-		return line[:j], true
-	} else if j >= 0 {
-		line = line[:j] // CRLF
-	}
-	p.pos = start + i + 1
-	if i < 0 {
-		p.pos = p.end
-	}
-	return line, true
 }
 
-// skipLongLine rejects a line longer than MaxLineBytes, discards input up to
-// its end, and returns the line after it.
-func (p *Parser) skipLongLine() ([]byte, bool) {
+// nextLF returns the index of the first LF in buf[pos:end], or -1. What it
+// has searched is remembered (p.lfEnd, p.noLF), so a line is never searched
+// twice however many reads it takes or CRs it holds.
+func (p *Parser) nextLF() int {
+	if p.lfEnd > p.pos {
+		return p.lfEnd - 1
+	}
+	from := max(p.pos, p.noLF)
+	if k := bytes.IndexByte(p.buf[from:p.end], '\n'); k >= 0 {
+		p.lfEnd = from + k + 1
+		return from + k
+	}
+	p.noLF = p.end
+	return -1
+}
+
+// nextCR returns the index of the first CR in buf[pos:stop], or -1, and
+// remembers how far it searched in vain (p.noCR).
+func (p *Parser) nextCR(stop int) int {
+	from := max(p.pos, p.noCR)
+	if from >= stop {
+		return -1
+	}
+	if k := bytes.IndexByte(p.buf[from:stop], '\r'); k >= 0 {
+		return from + k
+	}
+	p.noCR = stop
+	return -1
+}
+
+// skipLongLine rejects a line longer than MaxLineBytes and discards input
+// up to its end. It returns false at the end of input, on a read error, or
+// when strict mode stops at the reject.
+func (p *Parser) skipLongLine() bool {
 	p.stats.Lines++
 	p.stats.Read++
 	p.failAt, p.failMsg, p.found = p.opt.MaxLineBytes, fmt.Sprintf("line longer than %d bytes", p.opt.MaxLineBytes), false
 	p.reject(p.buf[p.pos : p.pos+p.opt.MaxLineBytes])
 	if p.err != nil {
-		return nil, false
+		return false
 	}
 	for {
-		if k := bytes.IndexByte(p.buf[p.pos:p.end], '\n'); k >= 0 {
+		if k := bytes.IndexAny(p.buf[p.pos:p.end], "\r\n"); k >= 0 {
 			p.pos += k + 1
-			return p.nextLine()
+			if p.buf[p.pos-1] == '\r' {
+				p.afterCR = true // nextLine takes a LF after it as part of the line end
+			}
+			return true
 		}
 		p.pos = p.end
 		if p.eof || !p.fill() {
-			return nil, false
+			return false
 		}
 	}
 }
@@ -261,6 +339,7 @@ func (p *Parser) newSerial(memo int) uint64 {
 // full, and reads more. It returns false on a read error (kept in p.err).
 func (p *Parser) fill() bool {
 	n := copy(p.buf, p.buf[p.pos:p.end])
+	p.lfEnd, p.noLF, p.noCR = p.lfEnd-p.pos, max(p.noLF-p.pos, 0), max(p.noCR-p.pos, 0)
 	p.pos, p.end = 0, n
 	if n == len(p.buf) {
 		nb := make([]byte, min(2*len(p.buf), p.opt.MaxLineBytes+1))

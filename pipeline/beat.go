@@ -30,18 +30,20 @@ type beat struct {
 	out    reflex.Output
 	kctx   kernels.Context
 
-	cycle      uint64
-	loaded     load.Counts // summed over the run
-	seen       []bool      // per group of the hooks table: its predicate had rows
-	callHist   histogram   // ticks per evaluation of each beat's kernel calls
-	stageHist  histogram   // ticks per evaluation of each beat's whole reflex stage
-	overBudget uint64
+	cycle   uint64
+	through *[ring.Slots]int64 // per slot: the cycler's Through of the cycle in it
+	last    int64              // Through of the last cycle beaten
+	loaded  load.Counts        // summed over the run
+	seen    []bool             // per group of the hooks table: its predicate had rows
+	meter   beatMeter
 }
 
-func newBeat(cfg *Config, tab *hooks.Table, delta *ring.Ring[terms.Row], acts *ring.Ring[reflex.Action], sl *sealer) *beat {
-	b := &beat{cfg: cfg, delta: delta, acts: acts, sealer: sl,
+func newBeat(cfg *Config, tab *hooks.Table, delta *ring.Ring[terms.Row], acts *ring.Ring[reflex.Action], sl *sealer, through *[ring.Slots]int64) *beat {
+	b := &beat{cfg: cfg, delta: delta, acts: acts, sealer: sl, cycle: cfg.FirstCycle, through: through,
 		loader: load.NewLoader(tab, cfg.TickRows), engine: reflex.NewEngine(tab, nil),
-		kctx: kernels.Context{ShardID: cfg.ShardID, Budget: cfg.Budget}, seen: make([]bool, len(tab.Groups()))}
+		kctx: kernels.Context{ShardID: cfg.ShardID, Budget: cfg.Budget}, seen: make([]bool, len(tab.Groups())),
+		meter: beatMeter{budget: uint64(cfg.Budget), timer: asm.TimerOverhead()}}
+	b.kctx.SpanBase = cfg.FirstSpan
 	b.out.KeepReceipts = sl.active()
 	return b
 }
@@ -55,7 +57,7 @@ func (b *beat) run(ctx context.Context) error {
 		a, z, err := b.delta.PeekWait(ctx, c, b.delta.Cap())
 		if errors.Is(err, ring.ErrClosed) {
 			if c&7 != 0 {
-				return b.pulse(ctx)
+				return b.pulse(ctx, c&7, true)
 			}
 			return nil
 		}
@@ -65,13 +67,14 @@ func (b *beat) run(ctx context.Context) error {
 		if err := b.tick(ctx, a, z); err != nil {
 			return err
 		}
+		b.last = b.through[c&7] // written before the cycle was committed
 		b.delta.Release(c, len(a)+len(z))
+		b.cycle++
 		if c&7 == 7 {
-			if err := b.pulse(ctx); err != nil {
+			if err := b.pulse(ctx, ring.Slots, false); err != nil {
 				return err
 			}
 		}
-		b.cycle++
 	}
 }
 
@@ -79,6 +82,7 @@ func (b *beat) run(ctx context.Context) error {
 // segments when they wrap): load, reflex timed as a whole, the actions and
 // the cycle's end onto the action ring.
 func (b *beat) tick(ctx context.Context, a, z []terms.Row) error {
+	start := time.Now()
 	t := b.loader.Load(a, z)
 	b.loaded.Admitted += t.Counts.Admitted
 	b.loaded.Parked += t.Counts.Parked
@@ -94,14 +98,6 @@ func (b *beat) tick(ctx context.Context, a, z []terms.Row) error {
 	if err != nil {
 		return err
 	}
-	if n := b.out.Stats.Evaluations - evals; n > 0 {
-		b.stageHist.add((ticks+n-1)/n, n)
-		per := (b.out.Stats.Ticks - kernelTicks + n - 1) / n
-		b.callHist.add(per, n)
-		if per > uint64(b.cfg.Budget) {
-			b.overBudget += n
-		}
-	}
 	b.out.Actions = append(b.out.Actions, reflex.Action{Kind: reflex.End, Cycle: b.cycle})
 	for acts := b.out.Actions; len(acts) > 0; {
 		k := min(b.acts.Cap(), len(acts))
@@ -110,16 +106,18 @@ func (b *beat) tick(ctx context.Context, a, z []terms.Row) error {
 		}
 		acts = acts[k:]
 	}
+	b.meter.add(ticks, b.out.Stats.Ticks-kernelTicks, b.out.Stats.Evaluations-evals, time.Since(start))
 	return nil
 }
 
-// pulse closes the epoch: its receipts go to the sealer (when anything
-// takes them) and the next epoch starts with an empty arena.
-func (b *beat) pulse(ctx context.Context) error {
+// pulse closes the epoch of the cycles before b.cycle, of which it holds
+// cycles: its receipts go to the sealer (when anything takes them) and the
+// next epoch starts with an empty arena.
+func (b *beat) pulse(ctx context.Context, cycles uint64, final bool) error {
 	if !b.out.KeepReceipts {
 		return nil
 	}
-	next, err := b.sealer.seal(ctx, b.cycle>>3, b.out.Receipts)
+	next, err := b.sealer.seal(ctx, Epoch{N: (b.cycle - 1) >> 3, Cycles: cycles, Receipts: b.out.Receipts, Through: b.last, Final: final})
 	b.out.Receipts = next
 	return err
 }
@@ -138,10 +136,15 @@ type cycler struct {
 	a, z   []terms.Row // the open cycle's room in its slot
 	k      int         // rows written to it
 	opened time.Time   // when its first row came
+	done   int64       // input offset after the last batch wholly in cycles
+	// through[c&7] is done when cycle c was committed: the beat reads it
+	// with the cycle's rows (see Epoch.Through).
+	through [ring.Slots]int64
 }
 
-// add appends rows to the open cycles, closing each that fills up.
-func (c *cycler) add(ctx context.Context, rows []terms.Row) error {
+// add appends a batch of rows, the input up to offset end, to the open
+// cycles, closing each that fills up.
+func (c *cycler) add(ctx context.Context, rows []terms.Row, end int64) error {
 	for len(rows) > 0 {
 		if c.a == nil {
 			a, z, err := c.delta.ReserveWait(ctx, c.cycle, c.rows)
@@ -156,12 +159,16 @@ func (c *cycler) add(ctx context.Context, rows []terms.Row) error {
 		n := copyAt(c.a, c.z, c.k, rows)
 		c.k += n
 		rows = rows[n:]
+		if len(rows) == 0 {
+			c.done = end // the batch is wholly in cycles
+		}
 		if c.k == c.rows {
 			if err := c.commit(); err != nil {
 				return err
 			}
 		}
 	}
+	c.done = end // an empty batch as well
 	if c.k > 0 && time.Since(c.opened) >= c.interval {
 		return c.commit()
 	}
@@ -200,6 +207,7 @@ func (c *cycler) close(context.Context) error {
 }
 
 func (c *cycler) commit() error {
+	c.through[c.cycle&7] = c.done
 	err := c.delta.CommitN(c.cycle, c.k)
 	c.a, c.z, c.k = nil, nil, 0
 	c.cycle++

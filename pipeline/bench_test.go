@@ -47,7 +47,7 @@ func BenchmarkPipelineBytes(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				read += s.Read
+				read += s.Triples.Read
 			}
 			b.ReportMetric(float64(read)/b.Elapsed().Seconds(), "triples/s")
 		})
@@ -66,7 +66,7 @@ func BenchmarkPipelineIDs(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		read += s.Read
+		read += s.Triples.Read
 	}
 	b.ReportMetric(float64(read)/b.Elapsed().Seconds(), "triples/s")
 }

@@ -65,11 +65,30 @@ type Config struct {
 	// input order: a syntax error, or a term whose id collides.
 	OnReject func(*ntriples.SyntaxError)
 	// OnPulse, when set, is called at each pulse (and once at the end of a
-	// run for a partial epoch) with the epoch number and the epoch's
-	// receipts, in epoch order, on a goroutine of its own: the beat goes on
-	// meanwhile, and waits for it only when two epochs are waiting to be
-	// sealed. The slice is valid during the call. An error stops the run.
-	OnPulse func(epoch uint64, receipts []kernels.Receipt) error
+	// run for a partial epoch) with the epoch, in epoch order, on a
+	// goroutine of its own: the beat goes on meanwhile, and waits for it
+	// only when two epochs are waiting to be sealed. The epoch is valid
+	// during the call. An error stops the run.
+	OnPulse func(*Epoch) error
+	// FirstCycle and FirstSpan are the first cycle and span id of a run
+	// (default 0): a shard that resumes a log continues its numbering.
+	// FirstCycle must start an epoch (a multiple of 8).
+	FirstCycle, FirstSpan uint64
+}
+
+// Epoch is one epoch as the pulse hands it over to be sealed.
+type Epoch struct {
+	N        uint64            // the epoch: its cycles are 8N..8N+7
+	Cycles   uint64            // cycles it holds: 8, or fewer for a run's last, partial epoch
+	Receipts []kernels.Receipt // every receipt of its cycles, in evaluation order
+	// Through is the input offset up to which every row is in this epoch
+	// or an earlier one (bytes of Run's reader, rows of RunRows): once the
+	// epoch is sealed, a source may commit it. Rows of a chunk of input are
+	// counted only once the whole chunk is in, so Through may lag the
+	// epoch's last row: a replay from it repeats some rows, never skips
+	// one.
+	Through int64
+	Final   bool // the run's last epoch
 }
 
 // DefaultConfig returns the configuration with every documented default.
@@ -121,6 +140,8 @@ func (c *Config) Validate() error {
 		return &GuardError{"Budget", 0, 1, ">="}
 	case c.Format != emit.NTriples && c.Format != emit.JSON:
 		return fmt.Errorf("pipeline: unknown output format %d", c.Format)
+	case c.FirstCycle%ring.Slots != 0:
+		return fmt.Errorf("pipeline: FirstCycle %d does not start an epoch (a multiple of %d)", c.FirstCycle, ring.Slots)
 	}
 	probe := c.Ingest
 	probe.OnIdle, probe.Idle = nil, 0

@@ -64,7 +64,7 @@ func (p *Pipeline) Run(ctx context.Context, r io.Reader) (Stats, error) {
 		opt.OnReject = p.cfg.OnReject
 		opt.Idle = p.cfg.TickInterval / 2
 		opt.OnIdle = func() error { return c.idle(ctx) }
-		n, err := ingest.Run(ctx, r, enc, opt, func(b *ingest.Batch) error { return c.add(ctx, b.Rows) })
+		n, err := ingest.Run(ctx, r, enc, opt, func(b *ingest.Batch) error { return c.add(ctx, b.Rows, b.End) })
 		if err != nil {
 			return n, fmt.Errorf("pipeline: ingest: %w", err)
 		}
@@ -77,7 +77,7 @@ func (p *Pipeline) Run(ctx context.Context, r io.Reader) (Stats, error) {
 func (p *Pipeline) RunRows(ctx context.Context, rows []terms.Row) (Stats, error) {
 	return p.run(ctx, func(ctx context.Context, c *cycler) (ingest.Counts, error) {
 		n := ingest.Counts{Read: len(rows), Accepted: len(rows)}
-		return n, c.add(ctx, rows)
+		return n, c.add(ctx, rows, int64(len(rows)))
 	})
 }
 
@@ -99,9 +99,9 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 		return Stats{}, fmt.Errorf("pipeline: %w", err)
 	}
 	sl := newSealer(&p.cfg, p.tab)
-	b := newBeat(&p.cfg, p.tab, delta, acts, sl)
+	cyc := &cycler{delta: delta, rows: p.cfg.TickRows, interval: p.cfg.TickInterval, cycle: p.cfg.FirstCycle}
+	b := newBeat(&p.cfg, p.tab, delta, acts, sl, &cyc.through)
 	out := newOutput(&p.cfg, p.tab, p.dict, acts)
-	cyc := &cycler{delta: delta, rows: p.cfg.TickRows, interval: p.cfg.TickInterval}
 
 	g, gctx := errgroup.WithContext(ctx)
 	var counts ingest.Counts
@@ -126,22 +126,25 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 		err = ctx.Err() // cancelled after the last stage ended: still cancelled
 	}
 	hz, _ := asm.Frequency()
+	elapsed := time.Since(start)
+	rs, ws := &b.out.Stats, &out.warm.Stats
 	s := Stats{
-		Read: counts.Read, Rejected: counts.Rejected,
-		Admitted: b.loaded.Admitted, Parked: b.loaded.Parked,
-		Decided: int(b.out.Stats.Decided + out.warm.Stats.Decided),
-		Cycles:  b.cycle, Epochs: (b.cycle + 7) / 8,
-		HookEvals: b.out.Stats.HookEvals, Evaluations: b.out.Stats.Evaluations, OverBudget: b.overBudget,
-		Fired: b.out.Stats.Fired + out.warm.Stats.Fired, WarmFired: out.warm.Stats.Fired,
-		Triples: b.out.Stats.Triples, Values: b.out.Stats.Values,
-		TicksP50: b.callHist.quantile(0.50), TicksP99: b.callHist.quantile(0.99), TicksMax: b.callHist.max,
-		ReflexP50: b.stageHist.quantile(0.50), ReflexP99: b.stageHist.quantile(0.99), ReflexMax: b.stageHist.max,
-		TickHz: hz, TimerOverhead: asm.TimerOverhead(), Elapsed: time.Since(start),
+		Triples: TripleStats{Read: counts.Read, Rejected: counts.Rejected,
+			Admitted: b.loaded.Admitted, Parked: b.loaded.Parked, Decided: int(rs.Decided + ws.Decided)},
+		Hooks: HookStats{Evaluations: rs.Evaluations, HookEvaluations: rs.HookEvals,
+			Fired: rs.Fired + ws.Fired, WarmFired: ws.Fired, Triples: rs.Triples, Values: rs.Values},
+		Beats: b.cycle - p.cfg.FirstCycle, Epochs: (b.cycle - p.cfg.FirstCycle + 7) / 8, Kernels: b.engine.Impl().Name(), TickHz: hz,
+		Seconds: elapsed.Seconds(),
 	}
+	if elapsed > 0 {
+		s.TriplesPerSecond = float64(counts.Read) / elapsed.Seconds()
+	}
+	b.meter.fill(&s)
+	s.Hooks.NotEvaluated = []string{}
 	for id := range p.tab.Len() {
 		h := p.tab.Hook(uint32(id))
 		if g, _ := p.tab.GroupOf(h.Kernel.Pred()); !b.seen[g] {
-			s.NotEvaluated = append(s.NotEvaluated, h.Name)
+			s.Hooks.NotEvaluated = append(s.Hooks.NotEvaluated, h.Name)
 		}
 	}
 	return s, err
@@ -153,19 +156,13 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 // (two epochs' receipts in rotation).
 type sealer struct {
 	cfg    *Config
-	epochs chan epoch // sealed in order
+	epochs chan Epoch // sealed in order
 	free   chan []kernels.Receipt
 	rw     *emit.ReceiptWriter // nil: no receipts sink
 }
 
-// epoch is one epoch's receipts on their way to the sealer.
-type epoch struct {
-	n        uint64
-	receipts []kernels.Receipt
-}
-
 func newSealer(cfg *Config, tab *hooks.Table) *sealer {
-	s := &sealer{cfg: cfg, epochs: make(chan epoch, 1), free: make(chan []kernels.Receipt, 2)}
+	s := &sealer{cfg: cfg, epochs: make(chan Epoch, 1), free: make(chan []kernels.Receipt, 2)}
 	s.free <- nil // the second arena; the beat starts with the first
 	if cfg.Receipts != nil {
 		s.rw = emit.NewReceiptWriter(cfg.Receipts, tab)
@@ -180,13 +177,14 @@ func (s *sealer) active() bool { return s.cfg.Receipts != nil || s.cfg.OnPulse !
 // close tells the sealer that no epoch follows. Beat side.
 func (s *sealer) close() { close(s.epochs) }
 
-// seal hands epoch n's receipts over and returns an empty buffer for the
-// next epoch, waiting while the sealer is two epochs behind. Beat side.
-func (s *sealer) seal(ctx context.Context, n uint64, rs []kernels.Receipt) ([]kernels.Receipt, error) {
+// seal hands the epoch over and returns an empty buffer for the next
+// epoch's receipts, waiting while the sealer is two epochs behind. Beat
+// side.
+func (s *sealer) seal(ctx context.Context, e Epoch) ([]kernels.Receipt, error) {
 	select {
-	case s.epochs <- epoch{n, rs}:
+	case s.epochs <- e:
 	case <-ctx.Done():
-		return rs[:0], ctx.Err()
+		return e.Receipts[:0], ctx.Err()
 	}
 	select {
 	case next := <-s.free:
@@ -199,17 +197,17 @@ func (s *sealer) seal(ctx context.Context, n uint64, rs []kernels.Receipt) ([]ke
 func (s *sealer) run(ctx context.Context) error {
 	for e := range s.epochs {
 		if s.rw != nil {
-			if err := s.rw.Write(e.receipts); err != nil {
+			if err := s.rw.Write(e.Receipts); err != nil {
 				return err
 			}
 		}
 		if s.cfg.OnPulse != nil {
-			if err := s.cfg.OnPulse(e.n, e.receipts); err != nil {
-				return fmt.Errorf("pipeline: pulse of epoch %d: %w", e.n, err)
+			if err := s.cfg.OnPulse(&e); err != nil {
+				return fmt.Errorf("pipeline: pulse of epoch %d: %w", e.N, err)
 			}
 		}
 		select {
-		case s.free <- e.receipts:
+		case s.free <- e.Receipts:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

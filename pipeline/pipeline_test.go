@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,9 +19,9 @@ import (
 
 	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
-	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/pipeline/emit"
+	"github.com/knhk/knhk/pipeline/ingest"
 	"github.com/knhk/knhk/ring"
 	"github.com/knhk/knhk/terms"
 )
@@ -101,18 +103,18 @@ func TestRunAccounting(t *testing.T) {
 	// 11 statements, 2 bad. The flagged amounts o2 o4 o5 are parked (o5's
 	// repeat is in its beat, carried by its twin); 2.5E3 has the exact key
 	// of 2500, and o6's predicate has no hook, so both are admitted.
-	assert.Equal(t, 11, s.Read)
-	assert.Equal(t, 2, s.Rejected)
-	assert.Equal(t, 3, s.Parked)
-	assert.Equal(t, 3, s.Decided)
-	assert.Equal(t, 6, s.Admitted)
+	assert.Equal(t, 11, s.Triples.Read)
+	assert.Equal(t, 2, s.Triples.Rejected)
+	assert.Equal(t, 3, s.Triples.Parked)
+	assert.Equal(t, 3, s.Triples.Decided)
+	assert.Equal(t, 6, s.Triples.Admitted)
 	require.Len(t, rejects, 2)
 	assert.True(t, strings.HasPrefix(rejects[0], "6:") && strings.HasPrefix(rejects[1], "11:"), "rejects %q, want lines 6 and 11 with LINE:COL", rejects)
 	// "big" (> 1000) holds for 2500 (hot) and for 1000.5 (warm, exactly).
-	assert.Equal(t, uint64(1), s.WarmFired, out.String())
+	assert.Equal(t, uint64(1), s.Hooks.WarmFired, out.String())
 	assert.Contains(t, out.String(), `# fire "big" cycle 1 warm: <http://ex/o5>`)
 	assert.Contains(t, out.String(), `# select "bob-emails"`)
-	assert.Equal(t, uint64(1), s.Values)
+	assert.Equal(t, uint64(1), s.Hooks.Values)
 }
 
 func TestRunDemoEndsByItself(t *testing.T) {
@@ -129,37 +131,36 @@ func TestRunDemoEndsByItself(t *testing.T) {
 	s, err := p.Run(context.Background(), pr)
 	require.NoError(t, err)
 	require.NoError(t, s.Check())
-	assert.Equal(t, 6075, s.Read)
-	assert.Equal(t, 2, s.Rejected)
-	assert.NotZero(t, s.Fired)
-	assert.NotZero(t, s.Triples)
-	assert.Equal(t, uint64(1), s.Values)
-	assert.Equal(t, s.Evaluations, uint64(strings.Count(recs.String(), "\n")), "one receipt line per evaluation")
+	assert.Equal(t, 6075, s.Triples.Read)
+	assert.Equal(t, 2, s.Triples.Rejected)
+	assert.NotZero(t, s.Hooks.Fired)
+	assert.NotZero(t, s.Hooks.Triples)
+	assert.Equal(t, uint64(1), s.Hooks.Values)
+	assert.Equal(t, s.Hooks.Evaluations, uint64(strings.Count(recs.String(), "\n")), "one receipt line per evaluation")
 	// A second run of the same pipeline gives the same answers.
 	first := out.String()
 	out.Reset()
 	s2, err := p.Run(context.Background(), strings.NewReader(demoText(t, 1500)))
 	require.NoError(t, err)
-	assert.Equal(t, s.Fired, s2.Fired)
-	assert.Equal(t, s.Triples, s2.Triples)
+	assert.Equal(t, s.Hooks.Fired, s2.Hooks.Fired)
+	assert.Equal(t, s.Hooks.Triples, s2.Hooks.Triples)
 	assert.Equal(t, first, out.String())
 }
 
 // The pulse hands every epoch's receipts to OnPulse in order, each epoch
 // holding exactly the receipts of its 8 cycles.
 func TestPulses(t *testing.T) {
-	var epochs []uint64
-	var counts []int
+	var epochs []Epoch
 	cfg := DefaultConfig()
 	cfg.TickRows = 1
-	cfg.OnPulse = func(e uint64, rs []kernels.Receipt) error {
-		epochs = append(epochs, e)
-		counts = append(counts, len(rs))
-		for _, r := range rs {
-			if r.CycleID>>3 != e {
+	cfg.OnPulse = func(e *Epoch) error {
+		for _, r := range e.Receipts {
+			if r.CycleID>>3 != e.N {
 				return errors.New("a receipt of another epoch")
 			}
 		}
+		e.Receipts = slices.Clone(e.Receipts)
+		epochs = append(epochs, *e)
 		return nil
 	}
 	p := newTestPipeline(t, cfg, testHooks)
@@ -167,19 +168,92 @@ func TestPulses(t *testing.T) {
 	for range 17 {
 		nt.WriteString("<http://ex/carol> <http://ex/email> \"c@ex\" .\n")
 	}
-	s, err := p.Run(context.Background(), strings.NewReader(nt.String()))
+	rows := encode(t, p, nt.String())
+	s, err := p.RunRows(context.Background(), rows)
 	require.NoError(t, err)
-	assert.Equal(t, uint64(17), s.Cycles)
+	assert.Equal(t, uint64(17), s.Beats)
 	// 8 beats x 3 email hooks per epoch; the last, partial epoch at the end.
-	assert.Equal(t, []uint64{0, 1, 2}, epochs)
-	assert.Equal(t, []int{24, 24, 3}, counts)
+	require.Len(t, epochs, 3)
+	for i, e := range epochs {
+		assert.Equal(t, uint64(i), e.N)
+		assert.Equal(t, []uint64{8, 8, 1}[i], e.Cycles)
+		assert.Len(t, e.Receipts, []int{24, 24, 3}[i])
+		assert.Equal(t, i == 2, e.Final)
+	}
+	// The rows came as one batch: only the last epoch holds all of it.
+	assert.Equal(t, []int64{0, 0, 17}, []int64{epochs[0].Through, epochs[1].Through, epochs[2].Through})
+}
+
+// Through follows the input: each epoch's is an input offset whose rows
+// are all sealed, never beyond its own rows, and the last is the input's end.
+func TestEpochThroughFollowsInput(t *testing.T) {
+	var throughs []int64
+	var sealed []int // rows sealed by the epoch's end
+	cfg := DefaultConfig()
+	cfg.TickRows = 16
+	cfg.Ingest.ChunkBytes = ingest.MinChunkBytes
+	rowsSeen := 0
+	cfg.OnPulse = func(e *Epoch) error {
+		throughs = append(throughs, e.Through)
+		rowsSeen += int(e.Cycles) * 16
+		sealed = append(sealed, rowsSeen)
+		return nil
+	}
+	p := newTestPipeline(t, cfg, testHooks)
+	var nt strings.Builder
+	for i := range 4000 {
+		fmt.Fprintf(&nt, "<http://ex/c%d> <http://ex/email> \"c@ex\" .\n", i)
+	}
+	data := nt.String()
+	_, err := p.Run(context.Background(), strings.NewReader(data))
+	require.NoError(t, err)
+	require.NotEmpty(t, throughs)
+	assert.True(t, slices.IsSorted(throughs))
+	assert.Equal(t, int64(len(data)), throughs[len(throughs)-1])
+	lines := map[int64]int{0: 0} // input offset after a line -> lines before it
+	for off, n := 0, 0; off < len(data); {
+		off += strings.IndexByte(data[off:], '\n') + 1
+		n++
+		lines[int64(off)] = n
+	}
+	for i, th := range throughs {
+		n, ok := lines[th]
+		assert.True(t, ok, "epoch %d: Through %d is not a line boundary", i, th)
+		assert.LessOrEqual(t, n, sealed[i], "epoch %d: Through beyond its rows", i)
+	}
+}
+
+// A run can resume the numbering of an earlier one.
+func TestFirstCycleAndSpan(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.FirstCycle, cfg.FirstSpan = 64, 1000
+	var first *Epoch
+	cfg.OnPulse = func(e *Epoch) error {
+		if first == nil {
+			c := *e
+			c.Receipts = slices.Clone(e.Receipts)
+			first = &c
+		}
+		return nil
+	}
+	p := newTestPipeline(t, cfg, testHooks)
+	s, err := p.Run(context.Background(), strings.NewReader(accountingData))
+	require.NoError(t, err)
+	require.NotNil(t, first)
+	assert.Equal(t, uint64(8), first.N)
+	assert.Equal(t, uint64(64), first.Receipts[0].CycleID)
+	assert.Equal(t, uint64(1000), first.Receipts[0].SpanID)
+	assert.Equal(t, uint64(1), s.Beats)
+	cfg.FirstCycle = 65
+	_, err = New(cfg, nil)
+	assert.ErrorContains(t, err, "does not start an epoch")
 }
 
 // A pulse error stops the run and is returned.
 func TestPulseErrorStops(t *testing.T) {
 	cfg := DefaultConfig()
 	boom := errors.New("lockchain unavailable")
-	cfg.OnPulse = func(uint64, []kernels.Receipt) error { return boom }
+	cfg.OnPulse = func(*Epoch) error { return boom }
 	p := newTestPipeline(t, cfg, testHooks)
 	_, err := p.Run(context.Background(), strings.NewReader(demoText(t, 300)))
 	assert.ErrorIs(t, err, boom)
@@ -353,7 +427,7 @@ func TestRunAllocatesNothingPerBeat(t *testing.T) {
 			s, err := p.RunRows(context.Background(), rows)
 			runtime.ReadMemStats(&m1)
 			require.NoError(t, err)
-			mallocs, cycles, parked = min(mallocs, m1.Mallocs-m0.Mallocs), s.Cycles, uint64(s.Parked)
+			mallocs, cycles, parked = min(mallocs, m1.Mallocs-m0.Mallocs), s.Beats, uint64(s.Triples.Parked)
 		}
 		return mallocs, cycles, parked
 	}

@@ -3,10 +3,138 @@ package pipeline
 import (
 	"fmt"
 	"io"
+	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// Stats is what a run did; it is also the JSON object of `knhk run --stats`.
+// Every input triple is counted once: Read == Admitted + Rejected + Parked,
+// and every parked triple is decided: Decided == Parked.
+type Stats struct {
+	Triples TripleStats `json:"triples"`
+	Hooks   HookStats   `json:"hooks"`
+	// TicksPerEval is the cost of the reflex stage per evaluation, beat by
+	// beat: see [TickStats].
+	TicksPerEval TickStats `json:"ticks_per_eval"`
+	// Fit splits the reflex stage's cost into a fixed part per beat and a
+	// part per evaluation: the least-squares line through every beat's
+	// (evaluations, ticks).
+	Fit Fit `json:"fit"`
+	// BeatNs is the wall time of whole beats (load, reflex, the actions onto
+	// their ring), in ns: median and 99th percentile over beats.
+	BeatNs  Quantiles `json:"beat_ns"`
+	Beats   uint64    `json:"beats"`
+	Epochs  uint64    `json:"epochs"` // pulses, the last one partial
+	Kernels string    `json:"kernels"`
+	TickHz  uint64    `json:"tick_hz"` // tick counter frequency
+	// Seconds and TriplesPerSecond: the run's wall time, and Read over it.
+	Seconds          float64 `json:"seconds"`
+	TriplesPerSecond float64 `json:"triples_per_second"`
+}
+
+// TripleStats counts the input triples.
+type TripleStats struct {
+	Read     int `json:"read"`     // statements read (the parser's count, or the rows given)
+	Admitted int `json:"admitted"` // sent to the hot path (repeats and rows no hook guards included)
+	Rejected int `json:"rejected"` // refused at ingest: syntax errors and id collisions
+	Parked   int `json:"parked"`   // flagged numbers of predicates with COMPARE hooks
+	Decided  int `json:"decided"`  // parked triples decided exactly (by the warm stage or their hot answer)
+}
+
+// HookStats counts what the hooks did.
+type HookStats struct {
+	Evaluations     uint64 `json:"evaluations"`      // kernel evaluations: one per hook per 8-row block
+	HookEvaluations uint64 `json:"hook_evaluations"` // one per hook per beat its predicate had rows
+	Fired           uint64 `json:"fired"`            // hooks fired (hot and warm)
+	WarmFired       uint64 `json:"warm_fired"`       // of them, COMPARE hooks decided by the warm stage
+	// OverBudget counts the evaluations of beats whose reflex stage cost
+	// more than Config.Budget ticks per evaluation, net of the timer.
+	OverBudget uint64 `json:"over_budget"`
+	Triples    uint64 `json:"construct_triples"` // CONSTRUCT triples made
+	Values     uint64 `json:"select_values"`     // SELECT values given
+	// NotEvaluated names the hooks that never ran: no triple of their
+	// predicate came in (a typo in a predicate IRI, or the wrong data).
+	NotEvaluated []string `json:"not_evaluated"`
+}
+
+// TickStats is the cost of the reflex stage per evaluation. Each beat's
+// stage (its kernel call or calls, deciding, the actions) is timed once
+// with the tick counter; its ticks divided by its evaluations (rounded up)
+// is the beat's figure, and the percentiles are over evaluations (a beat
+// weighs as much as it evaluates). Timer is the cost of the timing itself
+// (two back-to-back counter reads, median): the raw figures include it
+// once per beat; the Net ones have it subtracted, and over budget is
+// decided on those.
+type TickStats struct {
+	P50    uint64 `json:"p50"`
+	P99    uint64 `json:"p99"`
+	Max    uint64 `json:"max"`
+	Timer  uint64 `json:"timer"`
+	NetP50 uint64 `json:"net_p50"`
+	NetP99 uint64 `json:"net_p99"`
+	NetMax uint64 `json:"net_max"`
+	// KernelP50 and KernelP99 are the kernel calls' part alone.
+	KernelP50 uint64 `json:"kernel_p50"`
+	KernelP99 uint64 `json:"kernel_p99"`
+}
+
+// Fit is the reflex stage's cost as FixedTicks per beat plus
+// TicksPerEvaluation per evaluation, fitted over Beats beats; zero with
+// fewer than minFitBeats beats, or when every beat evaluated as much as the
+// others (nothing to fit).
+type Fit struct {
+	FixedTicks         float64 `json:"fixed_ticks_per_beat"`
+	TicksPerEvaluation float64 `json:"ticks_per_evaluation"`
+	Beats              uint64  `json:"beats"`
+}
+
+// Quantiles is a median and a 99th percentile.
+type Quantiles struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+}
+
+// Check verifies the accounting: every triple read was admitted, rejected,
+// or parked, and every parked triple was decided.
+func (s *Stats) Check() error {
+	t := &s.Triples
+	if t.Read != t.Admitted+t.Rejected+t.Parked || t.Parked != t.Decided {
+		return fmt.Errorf("pipeline: accounting: read %d != admitted %d + rejected %d + parked %d, or parked != decided %d",
+			t.Read, t.Admitted, t.Rejected, t.Parked, t.Decided)
+	}
+	return nil
+}
+
+// Summary writes the end-of-run summary for people.
+func (s *Stats) Summary(w io.Writer) {
+	ns := func(t uint64) float64 {
+		if s.TickHz == 0 {
+			return 0
+		}
+		return float64(t) * 1e9 / float64(s.TickHz)
+	}
+	t, h, k := &s.Triples, &s.Hooks, &s.TicksPerEval
+	fmt.Fprintf(w, "triples: read %d, admitted %d, rejected %d, parked %d (decided %d)\n",
+		t.Read, t.Admitted, t.Rejected, t.Parked, t.Decided)
+	fmt.Fprintf(w, "hooks: evaluated %d (%d kernel evaluations over 8-row blocks), fired %d (%d by the warm path); %d CONSTRUCT triples, %d SELECT values\n",
+		h.HookEvaluations, h.Evaluations, h.Fired, h.WarmFired, h.Triples, h.Values)
+	fmt.Fprintf(w, "ticks per evaluation (reflex stage, per beat): p50 %d (%.1f ns), p99 %d (%.1f ns), max %d; net of the timer (%d ticks) p50 %d, p99 %d; kernels alone p50 %d, p99 %d\n",
+		k.P50, ns(k.P50), k.P99, ns(k.P99), k.Max, k.Timer, k.NetP50, k.NetP99, k.KernelP50, k.KernelP99)
+	fit := "too few beats to fit"
+	if s.Fit.FixedTicks != 0 || s.Fit.TicksPerEvaluation != 0 {
+		fit = fmt.Sprintf("fit over %d beats: %.0f ticks per beat + %.2f per evaluation", s.Fit.Beats, s.Fit.FixedTicks, s.Fit.TicksPerEvaluation)
+	}
+	fmt.Fprintf(w, "%s; over budget %d of %d evaluations; %s kernels, counter %.3f GHz\n",
+		fit, h.OverBudget, h.Evaluations, s.Kernels, float64(s.TickHz)/1e9)
+	fmt.Fprintf(w, "beats %d (p50 %.1f µs, p99 %.1f µs), epochs %d, %.3f s, %.0f triples/s\n",
+		s.Beats, s.BeatNs.P50/1e3, s.BeatNs.P99/1e3, s.Epochs, s.Seconds, s.TriplesPerSecond)
+	if n := len(h.NotEvaluated); n > 0 {
+		fmt.Fprintf(w, "warning: %d hooks never evaluated, no triple of their predicate came in: %s\n", n, quoteList(h.NotEvaluated))
+	}
+}
 
 // quoteList quotes names (so none can inject a line) and joins them.
 func quoteList(names []string) string {
@@ -17,119 +145,123 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// Stats is what a run did. Every input triple is counted once:
-// Read == Admitted + Rejected + Parked, and every parked triple is decided:
-// Decided == Parked.
-type Stats struct {
-	Read     int // statements read (the parser's count, or the rows given)
-	Admitted int // sent to the hot path (repeats and rows no hook guards included)
-	Rejected int // refused at ingest: syntax errors and id collisions
-	Parked   int // flagged numeric objects of predicates with COMPARE hooks
-	Decided  int // parked triples decided exactly (by the warm stage or their hot answer)
+// minFitBeats is the fewest beats a fit is made from.
+const minFitBeats = 8
 
-	Cycles      uint64 // beats
-	Epochs      uint64 // pulses, the last one partial
-	HookEvals   uint64 // hook evaluations: one per hook per tick its predicate had rows
-	Evaluations uint64 // kernel evaluations: one per hook per 8-row block
-	OverBudget  uint64 // kernel evaluations measured above Config.Budget ticks
-	Fired       uint64 // hooks fired (hot and warm)
-	WarmFired   uint64 // of them, COMPARE hooks decided by the warm worker
-	Triples     uint64 // CONSTRUCT triples emitted
-	Values      uint64 // SELECT values emitted
-
-	// Ticks per kernel evaluation, per call: a beat's kernel calls' ticks
-	// divided by its evaluations, rounded up: median, 99th percentile and
-	// maximum over evaluations.
-	TicksP50, TicksP99, TicksMax uint64
-	// Ticks per kernel evaluation, per tick: a beat's whole reflex stage
-	// (kernel calls and their timers, receipts, actions) timed once and
-	// divided by the beat's evaluations, rounded up: median, 99th percentile
-	// and maximum over evaluations.
-	ReflexP50, ReflexP99, ReflexMax uint64
-	TickHz                          uint64 // tick counter frequency
-	// TimerOverhead is the median ticks of two back-to-back counter reads:
-	// included in every tick figure above, not subtracted.
-	TimerOverhead uint64
-	Elapsed       time.Duration
-	// NotEvaluated names the hooks that never ran: no triple of their
-	// predicate came in (a typo in a predicate IRI, or the wrong data).
-	NotEvaluated []string
+// beatMeter gathers the beat's measurements; the beat goroutine owns it.
+type beatMeter struct {
+	budget  uint64
+	timer   uint64
+	raw     histogram // ticks per evaluation of each beat's reflex stage
+	net     histogram // the same less the timer
+	kernel  histogram // the kernel calls' part
+	beatNs  histogram // ns of whole beats
+	over    uint64
+	n, sumE float64 // the fit's sums over beats: count, Σe, ΣT, Σe², ΣeT
+	sumT    float64
+	sumEE   float64
+	sumET   float64
 }
 
-// Check verifies the accounting: every triple read was admitted, rejected,
-// or parked, and every parked triple was decided.
-func (s *Stats) Check() error {
-	if s.Read != s.Admitted+s.Rejected+s.Parked || s.Parked != s.Decided {
-		return fmt.Errorf("pipeline: accounting: read %d != admitted %d + rejected %d + parked %d, or parked != decided %d",
-			s.Read, s.Admitted, s.Rejected, s.Parked, s.Decided)
+// add records one beat: its reflex stage's ticks, its kernel calls' ticks,
+// its evaluations, and the whole beat's ns.
+func (m *beatMeter) add(stage, kernel, evals uint64, beat time.Duration) {
+	m.beatNs.add(uint64(beat.Nanoseconds()), 1)
+	if evals == 0 {
+		return
 	}
-	return nil
+	per := (stage + evals - 1) / evals
+	net := (stage - min(stage, m.timer) + evals - 1) / evals
+	m.raw.add(per, evals)
+	m.net.add(net, evals)
+	m.kernel.add((kernel+evals-1)/evals, evals)
+	if net > m.budget {
+		m.over += evals
+	}
+	e, t := float64(evals), float64(stage)
+	m.n++
+	m.sumE += e
+	m.sumT += t
+	m.sumEE += e * e
+	m.sumET += e * t
 }
 
-// TriplesPerSecond is Read over Elapsed.
-func (s *Stats) TriplesPerSecond() float64 {
-	if s.Elapsed <= 0 {
-		return 0
+// fill writes the measurements into s.
+func (m *beatMeter) fill(s *Stats) {
+	k := &s.TicksPerEval
+	k.P50, k.P99, k.Max = m.raw.quantile(0.50), m.raw.quantile(0.99), m.raw.max
+	k.NetP50, k.NetP99, k.NetMax = m.net.quantile(0.50), m.net.quantile(0.99), m.net.max
+	k.KernelP50, k.KernelP99 = m.kernel.quantile(0.50), m.kernel.quantile(0.99)
+	k.Timer = m.timer
+	s.Hooks.OverBudget = m.over
+	s.BeatNs = Quantiles{float64(m.beatNs.quantile(0.50)), float64(m.beatNs.quantile(0.99))}
+	s.Fit.Beats = uint64(m.n)
+	if d := m.n*m.sumEE - m.sumE*m.sumE; d > 0 && m.n >= minFitBeats {
+		b := (m.n*m.sumET - m.sumE*m.sumT) / d
+		s.Fit.TicksPerEvaluation = b
+		s.Fit.FixedTicks = (m.sumT - b*m.sumE) / m.n
 	}
-	return float64(s.Read) / s.Elapsed.Seconds()
-}
-
-// Summary writes the end-of-run summary.
-func (s *Stats) Summary(w io.Writer) {
-	ns := func(t uint64) float64 {
-		if s.TickHz == 0 {
-			return 0
-		}
-		return float64(t) * 1e9 / float64(s.TickHz)
-	}
-	fmt.Fprintf(w, "triples: read %d, admitted %d, rejected %d, parked %d (decided %d)\n",
-		s.Read, s.Admitted, s.Rejected, s.Parked, s.Decided)
-	fmt.Fprintf(w, "hooks: evaluated %d (%d kernel evaluations over 8-row blocks), fired %d (%d by the warm path); %d CONSTRUCT triples, %d SELECT values\n",
-		s.HookEvals, s.Evaluations, s.Fired, s.WarmFired, s.Triples, s.Values)
-	fmt.Fprintf(w, "ticks per hook: p50 %d (%.1f ns), p99 %d (%.1f ns), max %d per call; p50 %d (%.1f ns), p99 %d (%.1f ns), max %d per tick; over budget %d; counter %.3f GHz\n",
-		s.TicksP50, ns(s.TicksP50), s.TicksP99, ns(s.TicksP99), s.TicksMax,
-		s.ReflexP50, ns(s.ReflexP50), s.ReflexP99, ns(s.ReflexP99), s.ReflexMax, s.OverBudget, float64(s.TickHz)/1e9)
-	fmt.Fprintf(w, "  (per call: each predicate's kernel call timed alone, divided by its evaluations; per tick: the beat's whole reflex stage timed once, divided by its evaluations; timer overhead %d ticks per timing included)\n", s.TimerOverhead)
-	fmt.Fprintf(w, "beats %d, epochs %d, %.3f s, %.0f triples/s\n",
-		s.Cycles, s.Epochs, s.Elapsed.Seconds(), s.TriplesPerSecond())
-	if n := len(s.NotEvaluated); n > 0 {
-		fmt.Fprintf(w, "warning: %d hooks never evaluated, no triple of their predicate came in: %s\n", n, quoteList(s.NotEvaluated))
+	if math.IsNaN(s.Fit.FixedTicks) || math.IsInf(s.Fit.FixedTicks, 0) {
+		s.Fit = Fit{Beats: uint64(m.n)}
 	}
 }
 
-// histBuckets is the number of exact buckets: ticks 0..histBuckets-1 are
-// counted exactly, larger values in one overflow bucket (with the maximum
-// kept aside), so adding a sample never allocates.
-const histBuckets = 4096
-
-// histogram counts ticks per hook evaluation.
+// histogram counts values without allocating: exactly below exact, and
+// above in sub buckets per power of two (at most 1/sub relative error), up
+// to 2^64.
 type histogram struct {
-	n     [histBuckets + 1]uint64
+	n     [exact + (64-exactBits)*sub]uint64
 	total uint64
 	max   uint64
 }
 
+const (
+	exactBits = 12
+	exact     = 1 << exactBits
+	subBits   = 7
+	sub       = 1 << subBits
+)
+
+// bucket returns the bucket of v.
+func bucket(v uint64) int {
+	if v < exact {
+		return int(v)
+	}
+	e := bits.Len64(v) - subBits - 1 // v>>e is in [sub, 2*sub)
+	return exact + (e-(exactBits-subBits))*sub + int(v>>e) - sub
+}
+
+// lower returns the smallest value of bucket i.
+func lower(i int) uint64 {
+	if i < exact {
+		return uint64(i)
+	}
+	i -= exact
+	e := i/sub + exactBits - subBits
+	return uint64(i%sub+sub) << e
+}
+
 func (h *histogram) add(v, count uint64) {
-	h.n[min(v, histBuckets)] += count
+	h.n[bucket(v)] += count
 	h.total += count
 	h.max = max(h.max, v)
 }
 
-// quantile returns the smallest value v with at least q of the samples <= v
-// (the overflow bucket answers with the maximum), 0 without samples.
+// quantile returns the nearest-rank q-quantile: the smallest value v (the
+// bucket's lower bound above exact) with at least ceil(q*n) of the n
+// samples <= v; the maximum for the last rank, 0 without samples.
 func (h *histogram) quantile(q float64) uint64 {
 	if h.total == 0 {
 		return 0
 	}
-	rank := uint64(q * float64(h.total))
-	if rank == 0 {
-		rank = 1
+	rank := max(uint64(math.Ceil(q*float64(h.total))), 1)
+	if rank >= h.total {
+		return h.max
 	}
 	var seen uint64
-	for v := range h.n[:histBuckets] {
-		seen += h.n[v]
-		if seen >= rank {
-			return uint64(v)
+	for i := range h.n {
+		if seen += h.n[i]; seen >= rank {
+			return min(lower(i), h.max)
 		}
 	}
 	return h.max

@@ -47,7 +47,7 @@ func TestEvalErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"eval", "--data", evalDir + "data.nt", "--hooks", bad}, `hook "loose": query 1:10: a variable predicate`},
+		{[]string{"eval", "--data", evalDir + "data.nt", "--hooks", bad}, `bad.toml:3:19: hook "loose": a variable predicate`},
 		{[]string{"eval", "--data", badData, "--hooks", evalDir + "hooks.toml"}, "bad.nt: 2:29:"},
 		{[]string{"eval", "--hooks", evalDir + "hooks.toml"}, `"data" not set`},
 	}

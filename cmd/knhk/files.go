@@ -11,7 +11,8 @@ import (
 	"github.com/knhk/knhk/hooks"
 )
 
-// readHooks reads and compiles a hooks file; errors name the file.
+// readHooks reads and compiles a hooks file; errors name the file, as
+// FILE:LINE:COL where they have a place in it.
 func readHooks(path string) ([]hooks.Def, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -20,9 +21,19 @@ func readHooks(path string) ([]hooks.Def, error) {
 	defer f.Close()
 	defs, err := hooks.Parse(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s%s%w", path, placeSep(err), err)
 	}
 	return defs, nil
+}
+
+// placeSep is what goes between a file name and an error about it: ":"
+// before the error's own LINE:COL, ": " before anything else.
+func placeSep(err error) string {
+	var he *hooks.HookError
+	if errors.As(err, &he) && he.Pos.Line > 0 {
+		return ":"
+	}
+	return ": "
 }
 
 // openData opens the data input: a file, or standard input for "-". It

@@ -32,8 +32,8 @@ predicate and constants, for example
   "big-order" COMPARE_O_GT <http://ex/amount> k=1000 (?o > 1000)
 (for a comparison, k is the integer bound the kernels compare and the
 parenthesis the exact condition). Each hook that does not compile is
-reported on standard error with its name, where it went wrong and the
-place in its query.
+reported on standard error as FILE:LINE:COL: hook "NAME": reason, with the
+line of its query and a caret.
 
 Exit status: 0 when every hook compiles, 1 when any does not (or the file
 is not a hooks file), 2 when FILE cannot be read or for usage errors.`,
@@ -80,15 +80,24 @@ func runHooksCheck(e *env, path string) error {
 		refused++
 		var qe *hooks.Error
 		isQuery := errors.As(en.Err, &qe)
+		var he *hooks.HookError
+		located := errors.As(en.Err, &he) && he.Pos.Line > 0
 		if e.logJSON {
 			attrs := []any{slog.String("file", path), slog.String("hook", en.Def.Name), slog.String("error", en.Err.Error())}
+			if located {
+				attrs = append(attrs, slog.Int("line", he.Pos.Line), slog.Int("col", he.Pos.Col))
+			}
 			if isQuery {
 				attrs = append(attrs, slog.Int("query_line", qe.Line), slog.Int("query_col", qe.Col), slog.String("reason", qe.Msg))
 			}
 			log.Error("hook refused", attrs...)
 			continue
 		}
-		msg := path + ": " + en.Err.Error() + "\n"
+		sep := ": "
+		if located {
+			sep = ":" // FILE:LINE:COL: ..., the form editors read
+		}
+		msg := path + sep + en.Err.Error() + "\n"
 		if isQuery {
 			msg += qe.Excerpt(en.Def.Text)
 		}

@@ -40,10 +40,10 @@ ASK { ?s ex:p ?o
 	code, out, errs = runKnhk(t, "hooks", "check", mixed)
 	assert.Equal(t, exitFail, code)
 	assert.Equal(t, `"fine" ASK_OP <http://ex/status> o="shipped"`+"\n", out)
-	assert.Equal(t, mixed+`: hook "loose": query 1:10: a variable predicate is not supported: a hook guards one predicate
+	assert.Equal(t, mixed+`:3:19: hook "loose": a variable predicate is not supported: a hook guards one predicate
   ASK { ?s ?p ?o }
            ^
-`+mixed+`: hook "optional": query 3:3: OPTIONAL is not supported in a hook
+`+mixed+`:12:3: hook "optional": OPTIONAL is not supported in a hook
     OPTIONAL { ?s ex:q ?x } }
     ^
 knhk: `+mixed+`: 2 of 3 hooks refused
@@ -55,6 +55,7 @@ knhk: `+mixed+`: 2 of 3 hooks refused
 	require.Len(t, recs, 3)
 	var rec struct {
 		Msg, File, Hook, Reason string
+		Line, Col               int
 		QueryLine               int `json:"query_line"`
 		QueryCol                int `json:"query_col"`
 	}
@@ -62,6 +63,8 @@ knhk: `+mixed+`: 2 of 3 hooks refused
 	assert.Equal(t, "hook refused", rec.Msg)
 	assert.Equal(t, "optional", rec.Hook)
 	assert.Equal(t, mixed, rec.File)
+	assert.Equal(t, 12, rec.Line, "the file's")
+	assert.Equal(t, 3, rec.Col)
 	assert.Equal(t, 3, rec.QueryLine)
 	assert.Equal(t, 3, rec.QueryCol)
 	assert.Equal(t, "OPTIONAL is not supported in a hook", rec.Reason)

@@ -18,12 +18,14 @@ func newParseCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "parse [--strict] [--quads] FILE...",
 		Short: "Parse N-Triples or N-Quads files and report every rejected line",
-		Long: `Parse N-Triples (or N-Quads: --quads, or a .nq file) and print each
-rejected line as FILE:LINE:COL: message, then the counts of statements read,
-accepted and rejected. FILE - is standard input.
+		Long: `Parse N-Triples (or N-Quads: --quads, or a .nq file), report each rejected
+line on standard error as FILE:LINE:COL: message, and write the counts of
+statements read, accepted and rejected to standard output. FILE - is
+standard input.
 
 Exit status: 0 when nothing was rejected, 1 otherwise, 2 for usage or I/O
-errors. With --strict parsing stops at the first rejected line.`,
+errors (a file that cannot be read, standard output that cannot be written
+or closed). With --strict parsing stops at the first rejected line.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runParse(e, args, strict, quads)
@@ -35,6 +37,7 @@ errors. With --strict parsing stops at the first rejected line.`,
 }
 
 func runParse(e *env, files []string, strict, quads bool) error {
+	out := &checkedWriter{w: e.stdout}
 	var total ntriples.Stats
 	ioFailed := false
 	for _, name := range files {
@@ -47,13 +50,16 @@ func runParse(e *env, files []string, strict, quads bool) error {
 			ioFailed = true
 			continue
 		}
-		fmt.Fprintf(e.stdout, "%s: read %d, accepted %d, rejected %d\n", name, s.Read, s.Accepted, s.Rejected)
+		fmt.Fprintf(out, "%s: read %d, accepted %d, rejected %d\n", name, s.Read, s.Accepted, s.Rejected)
 		if strict && s.Rejected > 0 {
 			break
 		}
 	}
 	if len(files) > 1 {
-		fmt.Fprintf(e.stdout, "total: read %d, accepted %d, rejected %d\n", total.Read, total.Accepted, total.Rejected)
+		fmt.Fprintf(out, "total: read %d, accepted %d, rejected %d\n", total.Read, total.Accepted, total.Rejected)
+	}
+	if err := out.close(); err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("parse: standard output: %w", err)}
 	}
 	switch {
 	case ioFailed:
@@ -64,8 +70,36 @@ func runParse(e *env, files []string, strict, quads bool) error {
 	return nil
 }
 
-// parseFile parses one file, printing its rejects as they are found. The
-// error is an I/O error; syntax errors are counted in the stats.
+// checkedWriter keeps the first error of its writes, so that a command
+// whose output fails (a full disk, a closed pipe) says so and exits
+// non-zero instead of reporting success.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+// Write writes p unless an earlier write failed.
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	c.err = err
+	return n, err
+}
+
+// close returns the first write error, else the error of closing the
+// writer when it is a file (a write may fail only then, as on NFS).
+func (c *checkedWriter) close() error {
+	if cl, ok := c.w.(io.Closer); ok && c.err == nil {
+		c.err = cl.Close()
+	}
+	return c.err
+}
+
+// parseFile parses one file, reporting its rejects on standard error as
+// they are found. The error is an I/O error; syntax errors are counted in
+// the stats.
 func parseFile(e *env, name string, strict, quads bool) (ntriples.Stats, error) {
 	var r io.Reader = e.stdin
 	if name != "-" {
@@ -76,7 +110,7 @@ func parseFile(e *env, name string, strict, quads bool) (ntriples.Stats, error) 
 		defer f.Close()
 		r = f
 	}
-	report := func(se *ntriples.SyntaxError) { fmt.Fprintf(e.stdout, "%s:%v\n", name, se) }
+	report := func(se *ntriples.SyntaxError) { fmt.Fprintf(e.stderr, "%s:%v\n", name, se) }
 	p := ntriples.NewParser(r, ntriples.Options{Quads: quads, Strict: strict, OnReject: report})
 	for p.Next() {
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -80,6 +81,7 @@ func newRoot(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "knhk",
 		Short:         "KNHK: a reflex engine for knowledge graphs",
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true, // execute prints errors and picks the exit status
 		// The log format of commands without settings of their own:
@@ -119,6 +121,40 @@ func newRoot(e *env) *cobra.Command {
 func (e *env) setLog(format string) {
 	e.logJSON = format == config.LogJSON
 	e.log = newLogger(e.console, e.logJSON)
+}
+
+// version returns the module version of the binary and the VCS revision it
+// was built from, as the build recorded them: "v1.2.0", or "(devel) rev
+// 9259c2c (modified) 2026-11-26T10:00:00Z" for a build from a checkout.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown (no build information)"
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, at, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = " (modified)"
+			}
+		}
+	}
+	if rev != "" {
+		v += " rev " + rev + modified
+	}
+	if at != "" {
+		v += " " + at
+	}
+	return v
 }
 
 // execute runs the command line args and returns the exit status: a

@@ -165,8 +165,8 @@ func runRun(ctx context.Context, e *env, s *config.Settings) error {
 	stopProgress()
 	if e.logJSON {
 		log.Info("summary", "stats", stats)
-		if len(stats.NotEvaluated) > 0 {
-			log.Warn("hooks never evaluated: no triple of their predicate came in", "hooks", stats.NotEvaluated)
+		if len(stats.Hooks.NotEvaluated) > 0 {
+			log.Warn("hooks never evaluated: no triple of their predicate came in", "hooks", stats.Hooks.NotEvaluated)
 		}
 	} else {
 		stats.Summary(e.console)

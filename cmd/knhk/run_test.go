@@ -36,7 +36,7 @@ func TestRunFileKnownActions(t *testing.T) {
 		"testdata/run/orders.nt:6:42: ",
 		"triples: read 9, admitted 7, rejected 1, parked 1 (decided 1)",
 		"evaluated 5 ", "fired 2 (1 by the warm path); 2 CONSTRUCT triples, 1 SELECT values",
-		"ticks per hook: p50 ", "triples/s",
+		"ticks per evaluation (reflex stage, per beat): p50 ", "triples/s",
 	} {
 		if !strings.Contains(errs, s) {
 			t.Errorf("stderr lacks %q:\n%s", s, errs)
@@ -121,7 +121,7 @@ func TestRunMatchesEval(t *testing.T) {
 	}
 	code, runOut, errs := runKnhk(t, "run", "--data", dataFile, "--hooks", hooksFile,
 		"--format", "json", "--ring", "16384", "--tick-rows", "2048")
-	if code != 0 || !strings.Contains(errs, "beats 1,") {
+	if code != 0 || !strings.Contains(errs, "beats 1 (") {
 		t.Fatalf("run: exit %d (want one beat)\n%s", code, errs)
 	}
 	fired := map[string]bool{}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/knhk/knhk/config"
+	"github.com/knhk/knhk/pipeline"
 )
 
 // runEnv runs knhk in-process with the environment environ and a terminal
@@ -43,18 +44,18 @@ tick_rows = 1
 	code, out, errs := runEnv(t, nil, false, "run", "--config", cfg)
 	require.Equal(t, 0, code, errs)
 	assert.True(t, strings.HasPrefix(out, `{"kind":`), "json from the file:\n%s", out)
-	assert.Contains(t, errs, "beats 8,", "one row per beat from the file")
+	assert.Contains(t, errs, "beats 8 (", "one row per beat from the file")
 
 	env := []string{"KNHK_OUTPUT_FORMAT=nt", "KNHK_PIPELINE_TICK_ROWS=4"}
 	code, out, errs = runEnv(t, env, false, "run", "--config", cfg)
 	require.Equal(t, 0, code, errs)
 	assert.True(t, strings.HasPrefix(out, "<http://ex/o1>"), "nt from the environment:\n%s", out)
-	assert.Contains(t, errs, "beats 2,")
+	assert.Contains(t, errs, "beats 2 (")
 
 	code, out, errs = runEnv(t, env, false, "run", "--config", cfg, "--format", "json", "--tick-rows", "2")
 	require.Equal(t, 0, code, errs)
 	assert.True(t, strings.HasPrefix(out, `{"kind":`), "json from the flag:\n%s", out)
-	assert.Contains(t, errs, "beats 4,")
+	assert.Contains(t, errs, "beats 4 (")
 }
 
 // Bad settings stop knhk run before it reads anything: exit 2 and an error
@@ -198,10 +199,10 @@ func TestJSONLogs(t *testing.T) {
 				assert.Equal(t, 42.0, rec["col"])
 				assert.NotEmpty(t, rec["reason"])
 			case "summary":
-				stats := rec["stats"].(map[string]any)
-				assert.Equal(t, 9.0, stats["Read"])
-				assert.Equal(t, 1.0, stats["Rejected"])
-				assert.Equal(t, 7.0, stats["Admitted"])
+				triples := rec["stats"].(map[string]any)["triples"].(map[string]any)
+				assert.Equal(t, 9.0, triples["read"])
+				assert.Equal(t, 1.0, triples["rejected"])
+				assert.Equal(t, 7.0, triples["admitted"])
 			}
 		}
 		assert.Equal(t, []string{msgRejected, "summary"}, kinds, tc.args)
@@ -262,12 +263,12 @@ func TestRunStatsAndBudget(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	var stats struct{ Read, Admitted, Rejected, Parked, OverBudget, Evaluations int }
+	var stats pipeline.Stats
 	require.NoError(t, json.Unmarshal(b, &stats))
-	assert.Equal(t, 9, stats.Read)
-	assert.Equal(t, stats.Read, stats.Admitted+stats.Rejected+stats.Parked)
-	assert.Positive(t, stats.Evaluations)
-	assert.Zero(t, stats.OverBudget, "no evaluation takes 2^32 ticks")
+	assert.Equal(t, 9, stats.Triples.Read)
+	assert.NoError(t, stats.Check())
+	assert.Positive(t, stats.Hooks.Evaluations)
+	assert.Zero(t, stats.Hooks.OverBudget, "no evaluation takes 2^32 ticks")
 	code, _, errs = runEnv(t, nil, false, "run", "--data", orders, "--hooks", ordersHooks, "--stats", "-", "--out", "-")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errs, "already an output")

@@ -7,24 +7,20 @@
 //
 // It exits with status 1 when the active implementation misses the budget at
 // p99 in batch or pipeline mode for any operation, and 2 on a usage or setup
-// error (including an invalid KNHK_KERNELS).
-//
-// Usage:
-//
-//	knhkbench [--json] [--thorough] [--samples N] [--warmup N] [--blocks N]
-//	          [--budget TICKS] [--impl a,b] [--op ASK_SP,...] [--mode single,batch,pipeline]
-//	          [--ring=false] [--orders N]
+// error (including an invalid KNHK_KERNELS). knhkbench --help lists the
+// flags and their bounds.
 package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
 	"github.com/klauspost/cpuid/v2"
+	"github.com/spf13/cobra"
 
 	"github.com/knhk/knhk/bench"
 	"github.com/knhk/knhk/kernels"
@@ -34,86 +30,221 @@ func main() {
 	code, err := run(os.Args[1:], os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "knhkbench:", err)
+		if code == exitUsage {
+			fmt.Fprintln(os.Stderr, "Run 'knhkbench --help' for usage.")
+		}
 	}
 	os.Exit(code)
 }
 
+// Exit statuses.
+const (
+	exitPass   = 0
+	exitBudget = 1 // the run completed and the active implementation missed the budget
+	exitUsage  = 2 // bad flags or arguments, or a setup error
+)
+
 // errBudget marks a completed run whose verdict is a failure.
 var errBudget = errors.New("budget missed")
+
+// Bounds of the size flags: past them a run needs more memory or time than
+// a benchmark has a use for (--blocks 100000000 ran out of memory).
+const (
+	maxSamples = 10_000_000     // 80 MB of samples per row
+	maxWarmup  = 10_000_000     // as many untimed
+	maxBlocks  = 1024           // 8192 rows per batch call and per pipeline tick
+	maxOrders  = 1_000_000      // about 4M triples in memory
+	maxBudget  = math.MaxUint32 // receipts carry the budget as a uint32
+)
+
+// Flag defaults, and what --thorough sets instead of them.
+const (
+	defaultSamples  = 20000
+	defaultWarmup   = 2000
+	thoroughSamples = 200000
+	thoroughWarmup  = 20000
+)
+
+type flags struct {
+	json, thorough, ring    bool
+	samples, warmup, blocks int
+	orders                  int
+	budget                  float64
+	impls, ops, modes       []string
+}
+
+// exitError carries an exit status and its error out of cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+// Error returns the message of the error.
+func (e *exitError) Error() string { return e.err.Error() }
+
+// Unwrap returns the error, for errors.Is and errors.As.
+func (e *exitError) Unwrap() error { return e.err }
 
 // run parses args, measures and writes the report to w. It returns the exit
 // status: 0 pass, 1 budget missed, 2 usage or setup error.
 func run(args []string, w io.Writer) (int, error) {
-	fs := flag.NewFlagSet("knhkbench", flag.ContinueOnError)
-	var (
-		asJSON   = fs.Bool("json", false, "write one JSON object instead of the table")
-		thorough = fs.Bool("thorough", false, "a long run: 200000 samples and 20000 warm-up per row")
-		samples  = fs.Int("samples", 20000, "timed samples per (implementation, operation, mode)")
-		warmup   = fs.Int("warmup", 2000, "untimed samples before the timed ones")
-		blocks   = fs.Int("blocks", 8, "8-row blocks per batch call and per pipeline-mode tick (8 hooks each)")
-		budget   = fs.Float64("budget", 8, "tick budget per hook")
-		implList = fs.String("impl", "", "comma-separated implementations (default: all this CPU runs)")
-		opList   = fs.String("op", "", "comma-separated operations (default: all)")
-		modeList = fs.String("mode", "single,batch,pipeline", "comma-separated modes")
-		withRing = fs.Bool("ring", true, "measure the ring section (enqueue+dequeue of 8-row batches)")
-		orders   = fs.Int("orders", 50000, "orders of the demo dataset of the pipeline section (about 4 triples each); 0 skips the section")
-	)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, nil
-		}
-		return 2, err
+	cmd := newCommand(w)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	var ee *exitError
+	switch {
+	case err == nil:
+		return exitPass, nil
+	case errors.As(err, &ee):
+		return ee.code, ee.err
+	}
+	return exitUsage, err // refused by cobra: an unknown flag, a stray argument
+}
+
+func newCommand(w io.Writer) *cobra.Command {
+	var f flags
+	cmd := &cobra.Command{
+		Use:   "knhkbench [flags]",
+		Short: "Prove the 8-tick budget of KNHK's hot operations",
+		Long: fmt.Sprintf(`Measure every hot operation on every kernel implementation this CPU runs,
+side by side: single (one Eval call per hook), batch (one EvalBatch call of 8
+hooks x --blocks blocks, the pipeline's call) and pipeline (the reflex stage's
+per-hook path on a prepared tick). Then the delta ring (ns per triple) and the
+whole pipeline on the built-in demo (triples/s, allocations per tick).
+
+Before timing, every implementation's receipts are checked bit for bit
+against the generic kernels. Figures are per hook: p50 and p99 ticks of the
+tick counter (its frequency and source are printed) and ns; the verdict is
+batch and pipeline at p99, single at p50, against --budget.
+
+KNHK_KERNELS=generic|avx2|avx512|neon sets the active implementation.
+
+Exit status: %d when the active implementation keeps the budget, %d when it
+misses it at p99 in batch or pipeline mode for any operation (the message
+names them), %d for a bad flag or argument or a setup error.`, exitPass, exitBudget, exitUsage),
+		Example: `  knhkbench
+  knhkbench --thorough
+  knhkbench --json > bench.json
+  knhkbench --impl avx2 --op ASK_SP,COUNT_SP_GE --mode batch --samples 50000`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true, // run returns them with the exit status
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return measure(cmd, &f, w)
+		},
+	}
+	cmd.SetOut(w)
+	cmd.SetErr(w)
+	fl := cmd.Flags()
+	fl.BoolVar(&f.json, "json", false, "write one JSON object instead of the table")
+	fl.BoolVar(&f.thorough, "thorough", false, fmt.Sprintf("a long run: %d samples and %d warm-up per row (not with --samples or --warmup)", thoroughSamples, thoroughWarmup))
+	fl.IntVar(&f.samples, "samples", defaultSamples, fmt.Sprintf("timed samples per (implementation, operation, mode), 1 to %d", maxSamples))
+	fl.IntVar(&f.warmup, "warmup", defaultWarmup, fmt.Sprintf("untimed samples before the timed ones, 0 to %d", maxWarmup))
+	fl.IntVar(&f.blocks, "blocks", 8, fmt.Sprintf("8-row blocks per batch call and per pipeline-mode tick (8 hooks each), 1 to %d", maxBlocks))
+	fl.Float64Var(&f.budget, "budget", 8, fmt.Sprintf("tick budget per hook, a number > 0 and at most %d", uint64(maxBudget)))
+	fl.StringSliceVar(&f.impls, "impl", nil, "implementations, comma-separated or repeated, each once (default: all this CPU runs)")
+	fl.StringSliceVar(&f.ops, "op", nil, "operations such as ASK_SP, comma-separated or repeated, each once (default: all)")
+	fl.StringSliceVar(&f.modes, "mode", nil, "modes: single, batch, pipeline, comma-separated or repeated, each once (default: all)")
+	fl.BoolVar(&f.ring, "ring", true, "measure the ring section (enqueue+dequeue of 8-row batches)")
+	fl.IntVar(&f.orders, "orders", 50000, fmt.Sprintf("orders of the demo dataset of the pipeline section (about 4 triples each), 0 to %d; 0 skips the section", maxOrders))
+	return cmd
+}
+
+// measure checks the flags, runs the benchmark and writes its report.
+func measure(cmd *cobra.Command, f *flags, w io.Writer) error {
+	usage := func(err error) error { return &exitError{exitUsage, err} }
+	cfg, err := config(cmd, f)
+	if err != nil {
+		return usage(err)
 	}
 	if err := kernels.SelectError(); err != nil {
-		return 2, err
-	}
-	cfg := bench.Config{Samples: *samples, Warmup: *warmup, Blocks: *blocks, Budget: *budget, CPU: cpuid.CPU.BrandName, Ring: *withRing, Orders: *orders}
-	if *thorough {
-		cfg.Samples, cfg.Warmup = 200000, 20000
-	}
-	var err error
-	if cfg.Impls, err = parseList(*implList, kernels.Implementations(), kernels.Lookup); err != nil {
-		return 2, err
-	}
-	if cfg.Ops, err = parseList(*opList, kernels.Ops(), kernels.ParseOp); err != nil {
-		return 2, err
-	}
-	if cfg.Modes, err = parseList(*modeList, bench.Modes(), bench.ParseMode); err != nil {
-		return 2, err
+		return usage(err)
 	}
 	rep, err := bench.Run(cfg)
 	if err != nil {
-		return 2, err
+		return usage(err)
 	}
-	if *asJSON {
+	if f.json {
 		err = rep.WriteJSON(w)
 	} else {
 		err = rep.WriteTable(w)
 	}
 	if err != nil {
-		return 2, err
+		return usage(fmt.Errorf("writing the report: %w", err))
 	}
-	if f := rep.Failures(); len(f) > 0 {
-		names := make([]string, len(f))
-		for i, r := range f {
+	if fails := rep.Failures(); len(fails) > 0 {
+		names := make([]string, len(fails))
+		for i, r := range fails {
 			names[i] = fmt.Sprintf("%s %s (p99 %.2f)", r.Mode, r.Op, r.P99Ticks)
 		}
-		return 1, fmt.Errorf("%w: %s misses %g ticks per hook at p99: %s", errBudget, rep.Active, rep.BudgetTicks, strings.Join(names, ", "))
+		return &exitError{exitBudget, fmt.Errorf("%w: %s misses %g ticks per hook at p99: %s", errBudget, rep.Active, rep.BudgetTicks, strings.Join(names, ", "))}
 	}
-	return 0, nil
+	return nil
 }
 
-// parseList returns all when s is empty, else the parsed comma-separated
-// items of s.
-func parseList[T any](s string, all []T, parse func(string) (T, error)) ([]T, error) {
-	if s == "" {
+// config checks the flags against their bounds and returns the benchmark's
+// configuration.
+func config(cmd *cobra.Command, f *flags) (bench.Config, error) {
+	cfg := bench.Config{Samples: f.samples, Warmup: f.warmup, Blocks: f.blocks, Budget: f.budget,
+		CPU: cpuid.CPU.BrandName, Ring: f.ring, Orders: f.orders}
+	if f.thorough {
+		for _, name := range []string{"samples", "warmup"} {
+			if cmd.Flags().Changed(name) {
+				return cfg, fmt.Errorf("--thorough sets --samples %d and --warmup %d: give --thorough or --%s, not both", thoroughSamples, thoroughWarmup, name)
+			}
+		}
+		cfg.Samples, cfg.Warmup = thoroughSamples, thoroughWarmup
+	}
+	for _, b := range []struct {
+		name      string
+		v, lo, hi int
+	}{
+		{"samples", cfg.Samples, 1, maxSamples},
+		{"warmup", cfg.Warmup, 0, maxWarmup},
+		{"blocks", cfg.Blocks, 1, maxBlocks},
+		{"orders", cfg.Orders, 0, maxOrders},
+	} {
+		if b.v < b.lo || b.v > b.hi {
+			return cfg, fmt.Errorf("--%s %d: must be from %d to %d", b.name, b.v, b.lo, b.hi)
+		}
+	}
+	if !(f.budget > 0 && f.budget <= maxBudget) { // NaN fails both
+		return cfg, fmt.Errorf("--budget %g: must be a number > 0 and at most %d", f.budget, uint64(maxBudget))
+	}
+	var err error
+	if cfg.Impls, err = parseList("impl", f.impls, kernels.Implementations(), kernels.Lookup); err != nil {
+		return cfg, err
+	}
+	if cfg.Ops, err = parseList("op", f.ops, kernels.Ops(), kernels.ParseOp); err != nil {
+		return cfg, err
+	}
+	if cfg.Modes, err = parseList("mode", f.modes, bench.Modes(), bench.ParseMode); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// parseList returns all when items is empty, else the parsed items. An
+// empty item or one given twice is an error (a repeated item would be
+// measured twice).
+func parseList[T any](flag string, items []string, all []T, parse func(string) (T, error)) ([]T, error) {
+	if len(items) == 0 {
 		return all, nil
 	}
-	var out []T
-	for _, name := range strings.Split(s, ",") {
-		v, err := parse(strings.TrimSpace(name))
+	seen := make(map[string]bool, len(items))
+	out := make([]T, 0, len(items))
+	for _, name := range items {
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "":
+			return nil, fmt.Errorf("--%s: empty item", flag)
+		case seen[name]:
+			return nil, fmt.Errorf("--%s: %s given twice", flag, name)
+		}
+		seen[name] = true
+		v, err := parse(name)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--%s: %w", flag, err)
 		}
 		out = append(out, v)
 	}

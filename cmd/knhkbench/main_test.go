@@ -67,17 +67,63 @@ func TestRunPipelineBudgetMissedExitsOne(t *testing.T) {
 }
 
 func TestRunUsageErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{"--impl", "sse9"},
-		{"--op", "ASK_XX"},
-		{"--mode", "fast"},
-		{"--samples", "0"},
-		{"--orders", "-1"},
-		{"--nosuchflag"},
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--impl", "sse9"}, `--impl: kernels: unknown implementation "sse9"`},
+		{[]string{"--op", "ASK_XX"}, `--op: kernels: unknown operation "ASK_XX"`},
+		{[]string{"--mode", "fast"}, `--mode: bench: unknown mode "fast"`},
+		{[]string{"--samples", "0"}, "--samples 0: must be from 1 to 10000000"},
+		{[]string{"--samples", "10000001"}, "--samples 10000001: must be from 1 to 10000000"},
+		{[]string{"--warmup", "-1"}, "--warmup -1: must be from 0 to 10000000"},
+		{[]string{"--blocks", "100000000"}, "--blocks 100000000: must be from 1 to 1024"},
+		{[]string{"--blocks", "0"}, "--blocks 0: must be from 1 to 1024"},
+		{[]string{"--orders", "-1"}, "--orders -1: must be from 0 to 1000000"},
+		{[]string{"--orders", "1000001"}, "--orders 1000001: must be from 0 to 1000000"},
+		{[]string{"--budget", "-1"}, "--budget -1: must be a number > 0"},
+		{[]string{"--budget", "0"}, "--budget 0: must be a number > 0"},
+		{[]string{"--budget", "NaN"}, "--budget NaN: must be a number > 0"},
+		{[]string{"--budget", "+Inf"}, "--budget +Inf: must be a number > 0"},
+		{[]string{"--budget", "5e9"}, "--budget 5e+09: must be a number > 0 and at most 4294967295"},
+		{[]string{"--thorough", "--samples", "100"}, "give --thorough or --samples, not both"},
+		{[]string{"--samples", "100", "--thorough"}, "give --thorough or --samples, not both"},
+		{[]string{"--thorough", "--warmup", "10"}, "give --thorough or --warmup, not both"},
+		{[]string{"--op", "ASK_SP,ASK_SP"}, "--op: ASK_SP given twice"},
+		{[]string{"--op", "ASK_SP", "--op", "ASK_SP"}, "--op: ASK_SP given twice"},
+		{[]string{"--op", "ASK_SP,"}, "--op: empty item"},
+		{[]string{"--mode", "batch,batch"}, "--mode: batch given twice"},
+		{[]string{"--impl", "generic,generic"}, "--impl: generic given twice"},
+		{[]string{"extra", "--orders", "0"}, `unknown command "extra"`},
+		{[]string{"--orders", "0", "extra"}, `unknown command "extra"`},
+		{[]string{"--nosuchflag"}, "unknown flag: --nosuchflag"},
 	} {
 		var out bytes.Buffer
-		if code, err := run(args, &out); code != 2 || err == nil {
-			t.Errorf("%v: exit %d, %v; want 2 with an error", args, code, err)
+		code, err := run(c.args, &out)
+		if code != 2 || err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: exit %d, %v; want 2 with ...%s...", c.args, code, err, c.want)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%v: measured anyway:\n%s", c.args, out.String())
+		}
+	}
+}
+
+// TestHelp checks that --help describes the command, shows every size
+// flag's bound and the exit statuses, and measures nothing.
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	code, err := run([]string{"--help"}, &out)
+	if code != 0 || err != nil {
+		t.Fatalf("exit %d, %v", code, err)
+	}
+	for _, want := range []string{
+		"Measure every hot operation", "Usage:", "knhkbench [flags]",
+		"1 to 10000000", "0 to 10000000", "1 to 1024", "0 to 1000000", "at most 4294967295",
+		"Exit status: 0 when", "1 when", "2 for a bad flag",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help lacks %q:\n%s", want, out.String())
 		}
 	}
 }

@@ -149,7 +149,7 @@ func (l *Loader) Load(segs ...[]terms.Row) *Tick {
 	for i := range t.Runs {
 		r := &t.Runs[i]
 		r.Blocks = uint32(len(t.Blocks))
-		t.Blocks = kernels.Blocks(t.Blocks, r.Run)
+		t.Blocks, _ = kernels.Blocks(t.Blocks, r.Run) // a run lies inside the lanes: no bounds error
 		r.NBlock = uint32(len(t.Blocks)) - r.Blocks
 		r.Parked = uint32(p)
 		for p < len(t.Parked) && t.Parked[p] < r.Off+r.Len {

@@ -85,7 +85,9 @@ func TestLoadGroupsDedupesAligns(t *testing.T) {
 		total += int(r.Len)
 		g := f.tab.Groups()[r.Group]
 		assert.Equal(t, r.Pred, g.Pred, "run's group")
-		assert.Equal(t, kernels.Blocks(nil, r.Run), tk.Blocks[r.Blocks:r.Blocks+r.NBlock])
+		want, err := kernels.Blocks(nil, r.Run)
+		require.NoError(t, err)
+		assert.Equal(t, want, tk.Blocks[r.Blocks:r.Blocks+r.NBlock])
 	}
 	assert.Equal(t, 4, total, "rows loaded: 6 guarded less 2 repeats")
 	for i, lane := range [][]uint64{tk.Lanes.S, tk.Lanes.P, tk.Lanes.O, tk.Lanes.V, tk.Lanes.D} {
