@@ -273,3 +273,22 @@ func TestRunStatsAndBudget(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errs, "already an output")
 }
+
+// knhk parse reports rejects as records too: the same line in text mode,
+// a JSON record with --log-format json.
+func TestParseRejectRecords(t *testing.T) {
+	code, out, errs := runEnv(t, nil, false, "parse", "testdata/mixed.nt")
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, out, "testdata/mixed.nt: read ")
+	assert.True(t, strings.HasPrefix(errs, "testdata/mixed.nt:2:29: expected an IRI, blank node or literal as object, found '4'\n"), errs)
+	code, out2, errs := runEnv(t, nil, false, "--log-format", "json", "parse", "testdata/mixed.nt")
+	assert.Equal(t, exitFail, code)
+	assert.Equal(t, out, out2)
+	for _, line := range strings.Split(strings.TrimSpace(errs), "\n") {
+		var rec struct{ Msg, Cmd, File, Reason string }
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), line)
+		assert.Equal(t, msgRejected, rec.Msg)
+		assert.Equal(t, "parse", rec.Cmd)
+		assert.Equal(t, "testdata/mixed.nt", rec.File)
+	}
+}
