@@ -16,7 +16,7 @@ func init() { register(newConfigCmd) }
 
 func newConfigCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "config show|init",
+		Use:   "config",
 		Short: "Show the settings in effect, or write a commented default knhk.toml",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },

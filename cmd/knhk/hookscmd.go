@@ -18,7 +18,7 @@ func init() { register(newHooksCmd) }
 
 func newHooksCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "hooks check|explain",
+		Use:   "hooks",
 		Short: "Check a hooks file, or explain what a query compiles to",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
