@@ -20,11 +20,10 @@ const (
 	kInt
 	kUint
 	kDuration
-	kList // []string
 )
 
 // typeNames are the Field.Type of each kind.
-var typeNames = [...]string{kString: "string", kBool: "bool", kInt: "integer", kUint: "integer", kDuration: "duration", kList: "list"}
+var typeNames = [...]string{kString: "string", kBool: "bool", kInt: "integer", kUint: "integer", kDuration: "duration"}
 
 // Field describes one key of the configuration, as the tags of [Config]'s
 // fields define it.
@@ -32,7 +31,7 @@ type Field struct {
 	Key     string // the dotted TOML path, such as "pipeline.tick_rows"
 	Env     string // its environment variable, such as "KNHK_PIPELINE_TICK_ROWS"
 	Flag    string // the flag of the commands that take it, without "--"; empty: none
-	Type    string // "string", "bool", "integer", "duration" or "list"
+	Type    string // "string", "bool", "integer" or "duration"
 	Doc     string
 	Limit   string // the bound a value must keep; empty: none beyond its type
 	Default string // the built-in default, as TOML writes it
@@ -125,10 +124,6 @@ func kindOf(t reflect.Type) (kind, int) {
 		return kInt, t.Bits()
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return kUint, t.Bits()
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.String {
-			return kList, 0
-		}
 	}
 	return 0, 0
 }
@@ -176,14 +171,8 @@ func format(v reflect.Value, k kind) string {
 		return strconv.FormatInt(v.Int(), 10)
 	case kUint:
 		return strconv.FormatUint(v.Uint(), 10)
-	case kDuration:
-		return quote(time.Duration(v.Int()).String())
 	}
-	items := make([]string, v.Len())
-	for i := range items {
-		items[i] = quote(v.Index(i).String())
-	}
-	return "[" + strings.Join(items, ", ") + "]"
+	return quote(time.Duration(v.Int()).String())
 }
 
 // quote writes s as a TOML basic string.

@@ -155,7 +155,7 @@ func (s *Settings) LoadEnv(environ []string) error {
 
 // Set sets key from its text form, as an environment variable or a flag
 // gives it: a string as it is; true or false; a decimal integer; a duration
-// such as 10ms or 1.5s; a list as comma-separated items. The error is a
+// such as 10ms or 1.5s. The error is a
 // *ValueError naming the key, the value and what its type wants.
 func (s *Settings) Set(key, text string, o Origin) error {
 	f := theSchema().byKey[key]
@@ -209,14 +209,6 @@ func (f *Field) setText(v reflect.Value, text string) error {
 			return errDuration
 		}
 		v.SetInt(int64(d))
-	case kList:
-		var items []string
-		for it := range strings.SplitSeq(text, ",") {
-			if it = strings.TrimSpace(it); it != "" {
-				items = append(items, it)
-			}
-		}
-		v.Set(reflect.ValueOf(items))
 	}
 	return nil
 }
@@ -267,18 +259,6 @@ func (f *Field) setTOML(v reflect.Value, val any) error {
 			return errDuration
 		}
 		v.SetInt(int64(d))
-	case kList:
-		arr, ok := val.([]any)
-		if !ok {
-			return want()
-		}
-		items := make([]string, len(arr))
-		for i, it := range arr {
-			if items[i], ok = it.(string); !ok {
-				return errors.New("want a list of strings")
-			}
-		}
-		v.Set(reflect.ValueOf(items))
 	}
 	return nil
 }
