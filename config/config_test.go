@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -370,4 +371,35 @@ func TestSchema(t *testing.T) {
 	assert.Empty(t, f.Flag, "the key file is never a flag")
 	assert.Error(t, CheckText("pipeline.ring", "x"))
 	assert.True(t, errors.Is(CheckText("nope", "x"), ErrUnknownKey))
+}
+
+// A section may hold sections: keys, variables and defaults follow the
+// path (the shape of a later [kafka.source] section).
+func TestNestedSections(t *testing.T) {
+	type source struct {
+		Topic string        `toml:"topic" flag:"kafka-topic" doc:"the topic"`
+		Poll  time.Duration `toml:"poll" doc:"how often"`
+	}
+	type kafka struct {
+		Enabled bool   `toml:"enabled" doc:"on"`
+		Source  source `toml:"source" doc:"what is read"`
+		Group   uint32 `toml:"group" doc:"the group"`
+	}
+	type cfg struct {
+		Kafka kafka `toml:"kafka" doc:"Kafka"`
+	}
+	s := newSchema(reflect.ValueOf(cfg{Kafka: kafka{Source: source{Topic: "triples", Poll: time.Second}}}), nil)
+	var keys []string
+	for _, f := range s.fields {
+		keys = append(keys, f.Key+" "+f.Env+" "+f.Default+" "+f.section.Key)
+	}
+	assert.Equal(t, []string{
+		"kafka.enabled KNHK_KAFKA_ENABLED false kafka",
+		"kafka.group KNHK_KAFKA_GROUP 0 kafka",
+		`kafka.source.topic KNHK_KAFKA_SOURCE_TOPIC "triples" kafka.source`,
+		`kafka.source.poll KNHK_KAFKA_SOURCE_POLL "1s" kafka.source`,
+	}, keys, "a section's own keys before its sections")
+	require.Len(t, s.sections, 2)
+	assert.Equal(t, "KNHK_KAFKA_SOURCE_", s.sections[1].Env)
+	assert.Equal(t, "kafka-topic", s.byKey["kafka.source.topic"].Flag)
 }

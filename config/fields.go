@@ -59,18 +59,19 @@ type schema struct {
 	tables   map[string]*Section
 }
 
-var theSchema = sync.OnceValue(func() *schema {
+var theSchema = sync.OnceValue(func() *schema { return newSchema(reflect.ValueOf(Default()), limits()) })
+
+// newSchema derives the schema of the struct def, which holds the defaults.
+func newSchema(def reflect.Value, lim map[string]string) *schema {
 	s := &schema{byKey: map[string]*Field{}, byEnv: map[string]*Field{}, tables: map[string]*Section{}}
-	def := reflect.ValueOf(Default())
-	lim := limits()
-	s.walk(reflect.TypeFor[Config](), nil, nil, def, lim)
+	s.walk(def.Type(), nil, nil, def, lim)
 	for i := range s.fields {
 		f := &s.fields[i]
 		s.byKey[f.Key] = f
 		s.byEnv[f.Env] = f
 	}
 	return s
-})
+}
 
 // walk adds the leaves of struct type t (at path, field index index) before
 // its sub-sections, so that written out as TOML every key lands in its own
