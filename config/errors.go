@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/knhk/knhk/hooks"
 )
 
 // Source is the layer a value came from.
@@ -71,10 +73,11 @@ var (
 	ErrKeyFileFormat = errors.New("want 16 raw bytes, or 32 hex digits and a line end")
 )
 
-// Bounds of a configuration file.
+// Bounds of a configuration file. The nesting bound is the hooks files'
+// (the same TOML library, the same reason).
 const (
 	MaxFileBytes = 1 << 20
-	MaxNesting   = 32
+	MaxNesting   = hooks.MaxTOMLNesting
 )
 
 // UnknownKeyError is a key the configuration does not have.
