@@ -76,8 +76,38 @@ type fileHook struct {
 // be compiled gives a *[HookError] that names it and says where in the file
 // its query went wrong (LINE:COL of the file, multi-line strings and
 // escapes accounted for). A file is at most [MaxFileBytes] with at most
-// [MaxHooks] hooks.
+// [MaxHooks] hooks. The error is the first of [ParseAll]'s.
 func Parse(r io.Reader) ([]Def, error) {
+	entries, err := ParseAll(r)
+	if err != nil {
+		return nil, err
+	}
+	defs := make([]Def, len(entries))
+	for i, e := range entries {
+		if e.Err != nil {
+			return nil, e.Err
+		}
+		defs[i] = e.Def
+	}
+	return defs, nil
+}
+
+// Entry is one [[hook]] table of a hooks file: its definition, or why it
+// is refused.
+type Entry struct {
+	// Def is the hook; Name and Text are set as far as the table has them
+	// even when Err is not nil, Query only when it is nil.
+	Def Def
+	// Err is a *HookError naming the hook and where in the file, or an
+	// error saying which table has no name.
+	Err error
+}
+
+// ParseAll reads a hooks file as [Parse] does but compiles every hook on
+// its own, so that one bad hook does not hide the others: one Entry per
+// [[hook]] table, in file order. The error is about the file as a whole:
+// past its bounds, not TOML, or a key no hook has.
+func ParseAll(r io.Reader) ([]Entry, error) {
 	src, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("hooks file: %w", err)
@@ -107,32 +137,48 @@ func Parse(r io.Reader) ([]Def, error) {
 		return nil, fmt.Errorf("%w: %d", ErrTooManyHooks, len(file.Hook))
 	}
 	loc := locator{src: src, strs: strs}
-	defs := make([]Def, 0, len(file.Hook))
+	entries := make([]Entry, len(file.Hook))
 	seen := make(map[string]bool, len(file.Hook))
-	// Hooks before i all have a name and a query, so the file's i-th name
-	// and i-th query values are hook i's (locator checks their text).
+	// The file's n-th name (query) value is that of the hook with n hooks
+	// with a name (a query) before it (locator checks their text).
+	names, queries := 0, 0
 	for i, h := range file.Hook {
+		e := &entries[i]
+		nameAt, queryAt := names, queries
+		if h.Name != nil {
+			e.Def.Name = *h.Name
+			names++
+		}
+		if h.Query != nil {
+			e.Def.Text = *h.Query
+			queries++
+		}
 		switch {
 		case h.Name == nil || strings.TrimSpace(*h.Name) == "":
-			return nil, fmt.Errorf("hooks file: hook %d has no name", i+1)
+			e.Err = fmt.Errorf("hooks file: hook %d has no name", i+1)
+			continue
 		case seen[*h.Name]:
-			return nil, &HookError{Name: *h.Name, Pos: loc.find("name", i, *h.Name, 0), Err: errors.New("defined twice")}
-		case h.Query == nil:
-			return nil, &HookError{Name: *h.Name, Pos: loc.find("name", i, *h.Name, 0), Err: errors.New("no query")}
+			e.Err = &HookError{Name: *h.Name, Pos: loc.find("name", nameAt, *h.Name, 0), Err: errors.New("defined twice")}
+			continue
 		}
 		seen[*h.Name] = true
+		if h.Query == nil {
+			e.Err = &HookError{Name: *h.Name, Pos: loc.find("name", nameAt, *h.Name, 0), Err: errors.New("no query")}
+			continue
+		}
 		q, err := Compile(*h.Query)
 		if err != nil {
 			he := &HookError{Name: *h.Name, Err: err}
 			var qe *Error
 			if errors.As(err, &qe) {
-				he.Pos = loc.find("query", i, *h.Query, qe.Offset)
+				he.Pos = loc.find("query", queryAt, *h.Query, qe.Offset)
 			}
-			return nil, he
+			e.Err = he
+			continue
 		}
-		defs = append(defs, Def{Name: *h.Name, Text: *h.Query, Query: q})
+		e.Def.Query = q
 	}
-	return defs, nil
+	return entries, nil
 }
 
 // locator finds where in a hooks file a value's byte is.

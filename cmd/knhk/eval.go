@@ -3,14 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/knhk/knhk/config"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/pipeline/ingest"
@@ -23,8 +24,8 @@ import (
 func init() { register(newEvalCmd) }
 
 func newEvalCmd(e *env) *cobra.Command {
-	var data, hooksFile string
-	var asJSON, quads bool
+	var asJSON bool
+	var sf *settingsFlags
 	cmd := &cobra.Command{
 		Use:   "eval --data FILE.nt --hooks HOOKS.toml [--json]",
 		Short: "Evaluate every hook over a whole graph",
@@ -40,21 +41,27 @@ With --json each line is a JSON object:
   {"hook": NAME, "op": "CONSTRUCT8", "triples": [...]}      CONSTRUCT (sorted N-Triples)
   {"hook": NAME, "op": "SELECT_SP", "values": [...]}        SELECT (sorted terms)
 
-Exit status: 0 on success, 2 for a bad file, query or argument.`,
+Settings: --data, --hooks and --quads are also the keys [input] data,
+[hooks] file and [input] quads of a --config file and the variables
+KNHK_INPUT_DATA, KNHK_HOOKS_FILE and KNHK_INPUT_QUADS; [terms] key_file and
+[log] format apply too. On a terminal, standard error shows the progress of
+the input.
+
+Exit status: 0 on success, 2 for a bad file, query, setting or argument.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := runEval(cmd.Context(), e, data, hooksFile, asJSON, quads); err != nil {
+			s, err := sf.load(e)
+			if err == nil {
+				err = runEval(cmd.Context(), e, s, asJSON)
+			}
+			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&data, "data", "", "the N-Triples graph (- for standard input)")
-	cmd.Flags().StringVar(&hooksFile, "hooks", "", "the hooks file (TOML)")
+	sf = addSettingsFlags(cmd, "input.data", "hooks.file", "input.quads")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per hook")
-	cmd.Flags().BoolVar(&quads, "quads", false, "read N-Quads (the default for a .nq file)")
-	_ = cmd.MarkFlagRequired("data")
-	_ = cmd.MarkFlagRequired("hooks")
 	return cmd
 }
 
@@ -67,8 +74,20 @@ type answer struct {
 	Values  *[]string `json:"values,omitempty"`
 }
 
-func runEval(ctx context.Context, e *env, dataFile, hooksFile string, asJSON, quads bool) error {
+func runEval(ctx context.Context, e *env, s *config.Settings, asJSON bool) error {
+	log := e.log.With("cmd", "eval")
+	dataFile, hooksFile := s.Input.Data, s.Hooks.File
+	switch {
+	case dataFile == "":
+		return errors.New(`eval: "data" not set: give --data FILE (or [input] data in the --config file)`)
+	case hooksFile == "":
+		return errors.New(`eval: "hooks" not set: give --hooks FILE (or [hooks] file in the --config file)`)
+	}
 	if err := kernels.SelectError(); err != nil {
+		return err
+	}
+	key, err := s.TermKey()
+	if err != nil {
 		return err
 	}
 	defs, err := readHooks(hooksFile)
@@ -76,7 +95,7 @@ func runEval(ctx context.Context, e *env, dataFile, hooksFile string, asJSON, qu
 		return err
 	}
 	if len(defs) == 0 {
-		fmt.Fprintf(e.stderr, "knhk eval: warning: %s has no hooks: nothing will be evaluated\n", hooksFile)
+		log.Warn("the hooks file has no hooks: nothing will be evaluated", "hooks", hooksFile)
 	}
 	in, name, closeIn, err := openData(e, dataFile)
 	if err != nil {
@@ -86,16 +105,14 @@ func runEval(ctx context.Context, e *env, dataFile, hooksFile string, asJSON, qu
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	answers, unseen, err := evalGraph(ctx, in, defs, quads || isQuads(dataFile))
+	in, stopProgress := e.watchInput(in, dataFile)
+	answers, unseen, err := evalGraph(ctx, in, key, defs, s.Input.Quads || isQuads(dataFile))
+	stopProgress()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if len(unseen) > 0 {
-		q := make([]string, len(unseen))
-		for i, n := range unseen {
-			q[i] = strconv.Quote(n)
-		}
-		fmt.Fprintf(e.stderr, "knhk eval: warning: %d hooks have no triple of their predicate in %s (answered over no rows): %s\n", len(unseen), name, strings.Join(q, ", "))
+		log.Warn("hooks have no triple of their predicate in the data: answered over no rows", "data", name, "hooks", unseen)
 	}
 	w := e.stdout
 	if asJSON {
@@ -150,8 +167,8 @@ func appendList(b []byte, n int, what string, items []string) []byte {
 // every row as one tick, one reflex pass (receipts not kept: memory is
 // bounded by the graph, not by hooks x blocks), the warm stage over its
 // actions. A hook whose predicate has no row is decided over nothing.
-func evalGraph(ctx context.Context, r io.Reader, defs []hooks.Def, quads bool) (answers []answer, unseen []string, err error) {
-	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+func evalGraph(ctx context.Context, r io.Reader, key terms.Key, defs []hooks.Def, quads bool) (answers []answer, unseen []string, err error) {
+	dict := terms.NewDictionary(terms.NewHasher(key))
 	// Hook constants get their ids through the dictionary, so a constant
 	// whose id collides with a data term is an error, not a match.
 	tab, err := hooks.Bind(defs, dict)

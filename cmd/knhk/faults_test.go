@@ -236,7 +236,7 @@ func TestSilentNoOpsWarn(t *testing.T) {
 	good := writeFile(t, dir, "good.nt", "<http://ex/a> <http://ex/amount> <http://ex/b> .\n")
 	code, _, errs = runKnhk(t, "eval", "--data", good, "--hooks", typo)
 	assert.Equal(t, 0, code)
-	assert.Contains(t, errs, `1 hooks have no triple of their predicate`)
+	assert.Contains(t, errs, `knhk eval: warning: hooks have no triple of their predicate in the data: answered over no rows data=`+good+` hooks="typo"`)
 }
 
 // knhk eval's memory is bounded by the graph, not by hooks x blocks: many

@@ -19,7 +19,8 @@ func newParseCmd(e *env) *cobra.Command {
 		Use:   "parse [--strict] [--quads] FILE...",
 		Short: "Parse N-Triples or N-Quads files and report every rejected line",
 		Long: `Parse N-Triples (or N-Quads: --quads, or a .nq file), report each rejected
-line on standard error as FILE:LINE:COL: message, and write the counts of
+line on standard error as FILE:LINE:COL: message (a JSON record with
+--log-format json), and write the counts of
 statements read, accepted and rejected to standard output. FILE - is
 standard input.
 
@@ -46,7 +47,7 @@ func runParse(e *env, files []string, strict, quads bool) error {
 		total.Accepted += s.Accepted
 		total.Rejected += s.Rejected
 		if err != nil {
-			fmt.Fprintf(e.stderr, "knhk: %s: %v\n", name, err)
+			e.log.Error(fmt.Sprintf("%s: %v", name, err), "cmd", "parse")
 			ioFailed = true
 			continue
 		}
@@ -97,8 +98,7 @@ func (c *checkedWriter) close() error {
 	return c.err
 }
 
-// parseFile parses one file, reporting its rejects on standard error as
-// they are found. The error is an I/O error; syntax errors are counted in
+// parseFile parses one file, logging its rejects as they are found. The error is an I/O error; syntax errors are counted in
 // the stats.
 func parseFile(e *env, name string, strict, quads bool) (ntriples.Stats, error) {
 	var r io.Reader = e.stdin
@@ -110,7 +110,8 @@ func parseFile(e *env, name string, strict, quads bool) (ntriples.Stats, error) 
 		defer f.Close()
 		r = f
 	}
-	report := func(se *ntriples.SyntaxError) { fmt.Fprintf(e.stderr, "%s:%v\n", name, se) }
+	log := e.log.With("cmd", "parse")
+	report := func(se *ntriples.SyntaxError) { logReject(log, name, se) }
 	p := ntriples.NewParser(r, ntriples.Options{Quads: quads, Strict: strict, OnReject: report})
 	for p.Next() {
 	}

@@ -9,10 +9,10 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/knhk/knhk/config"
 	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/kernels"
@@ -23,22 +23,18 @@ import (
 
 func init() { register(newRunCmd) }
 
-// runFlags are the flags of knhk run.
-type runFlags struct {
-	data, hooks, out, receipts, format string
-	stats, lockchain, lockchainKey     string
-	shard                              uint32
-	ringSize, tickRows, demoOrders     int
-	workers                            int
-	tickInterval                       time.Duration
-	quads                              bool
+// runKeys are the settings knhk run takes, each with its flag.
+var runKeys = []string{
+	"input.data", "hooks.file", "output.out", "output.receipts", "output.stats", "output.format", "input.quads",
+	"pipeline.shard", "pipeline.ring", "pipeline.tick_rows", "pipeline.tick_interval", "pipeline.workers", "pipeline.budget",
+	"lockchain.dir", "lockchain.key_file", "lockchain.sync_interval",
+	"demo.orders",
 }
 
 func newRunCmd(e *env) *cobra.Command {
-	var f runFlags
-	def := pipeline.DefaultConfig()
+	var sf *settingsFlags
 	cmd := &cobra.Command{
-		Use:   "run [--data FILE.nt --hooks HOOKS.toml] [flags]",
+		Use:   "run [--config knhk.toml] [--data FILE.nt --hooks HOOKS.toml] [flags]",
 		Short: "Stream triples through the pipeline and write the hooks' actions",
 		Long: `Stream FILE.nt through the pipeline (ingest, transform, load, reflex, warm,
 emit, beat by beat) with the hooks of HOOKS.toml, write the actions (fired
@@ -50,119 +46,113 @@ With neither --data nor --hooks it runs the built-in demo: a generated shop
 dataset (with a few bad lines and decimal amounts) and sixteen hooks
 (knhk demo --write DIR writes both as files).
 
+Settings: every flag is also a key of the --config file (knhk config init
+writes one with every key) and an environment variable KNHK_SECTION_KEY;
+built-in defaults < file < environment < flags. knhk config show prints
+what is in effect.
+
 Input: N-Triples, or N-Quads with --quads or for a .nq file (the graph term is
 read and checked; each beat's hooks see the union of its graphs); - is
 standard input. Output (--format): nt writes CONSTRUCT triples as N-Triples
 and fires and SELECT values as "# ..." comment lines; json writes one object
-per line. Rejected lines go to standard error as FILE:LINE:COL: reason.
+per line. Rejected lines go to standard error as FILE:LINE:COL: reason (or
+JSON records with --log-format json). On a terminal, standard error shows
+the progress of the input.
 
 Exit status: 0 on success (rejected lines are reported, not fatal), 1 when
 the accounting does not add up or an output cannot be written, 2 for a bad
-file, flag or hooks file, 130 when interrupted (a second interrupt kills).`,
+file, flag, setting or hooks file, 130 when interrupted (a second interrupt
+kills).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runRun(cmd.Context(), e, &f)
+			s, err := sf.load(e)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			return runRun(cmd.Context(), e, s)
 		},
 	}
-	fl := cmd.Flags()
-	fl.StringVar(&f.data, "data", "", "the N-Triples input (- for standard input)")
-	fl.StringVar(&f.hooks, "hooks", "", "the hooks file (TOML)")
-	fl.StringVar(&f.out, "out", "-", "write the actions to this file (- for standard output)")
-	fl.StringVar(&f.receipts, "receipts", "", "write every receipt as a JSON line to this file (- for standard output)")
-	fl.StringVar(&f.stats, "stats", "", "write the summary as one JSON object to this file (- for standard output)")
-	fl.StringVar(&f.format, "format", def.Format.String(), "action format: nt or json")
-	fl.StringVar(&f.lockchain, "lockchain", "", "seal every epoch's receipts into the shard's lockchain log in this directory")
-	fl.StringVar(&f.lockchainKey, "lockchain-key", "", "the signing key file of --lockchain (mode 0600; default DIR/knhk.key, made on first use)")
-	fl.BoolVar(&f.quads, "quads", false, "read N-Quads (the default for a .nq file)")
-	fl.Uint32Var(&f.shard, "shard", def.ShardID, "shard id written into receipts")
-	fl.IntVar(&f.ringSize, "ring", def.RingSize, fmt.Sprintf("rows per ring: a power of two, 64..%d (ring/8 per tick slot)", pipeline.MaxRingSize))
-	fl.IntVar(&f.tickRows, "tick-rows", def.TickRows, "the most input triples per beat (at most ring/8)")
-	fl.DurationVar(&f.tickInterval, "tick-interval", def.TickInterval, fmt.Sprintf("close a beat this long after its first triple, full or not (%v..%v)", pipeline.MinTickInterval, pipeline.MaxTickInterval))
-	fl.IntVar(&f.workers, "workers", 0, "goroutines that parse and encode (0: one per CPU)")
-	fl.IntVar(&f.demoOrders, "demo-orders", 2000, fmt.Sprintf("orders in the built-in demo dataset (0..%d)", demo.MaxOrders))
+	sf = addSettingsFlags(cmd, runKeys...)
 	return cmd
 }
 
-func runRun(ctx context.Context, e *env, f *runFlags) error {
+func runRun(ctx context.Context, e *env, s *config.Settings) error {
 	usage := func(err error) error { return &exitError{code: exitUsage, err: err} }
+	log := e.log.With("cmd", "run")
 	if err := kernels.SelectError(); err != nil {
 		return usage(err)
 	}
-	if (f.data == "") != (f.hooks == "") {
-		return usage(errors.New("run: give both --data and --hooks, or neither for the demo"))
+	c := &s.Config
+	if (c.Input.Data == "") != (c.Hooks.File == "") {
+		return usage(errors.New("run: give both --data and --hooks ([input] data and [hooks] file), or neither for the demo"))
 	}
-	if f.demoOrders < 0 || f.demoOrders > demo.MaxOrders {
-		return usage(fmt.Errorf("run: --demo-orders %d: want 0..%d", f.demoOrders, demo.MaxOrders))
-	}
-	cfg := pipeline.DefaultConfig()
-	format, err := emit.ParseFormat(f.format)
+	cfg, err := s.PipelineConfig()
 	if err != nil {
 		return usage(err)
 	}
-	cfg.Format, cfg.ShardID, cfg.RingSize, cfg.TickRows, cfg.TickInterval = format, f.shard, f.ringSize, f.tickRows, f.tickInterval
-	cfg.Ingest.Workers, cfg.Ingest.Quads = f.workers, f.quads || isQuads(f.data)
-	if err := cfg.Validate(); err != nil {
-		return usage(err)
-	}
+	cfg.Ingest.Quads = c.Input.Quads || isQuads(c.Input.Data)
 
 	var defs []hooks.Def
-	hooksName := f.hooks
-	if f.hooks == "" {
+	hooksName := c.Hooks.File
+	if c.Hooks.File == "" {
 		hooksName = "demo hooks"
 		defs, err = hooks.Parse(strings.NewReader(demo.ShopHooks))
 	} else {
-		defs, err = readHooks(f.hooks)
+		defs, err = readHooks(c.Hooks.File)
 	}
 	if err != nil {
 		return usage(err)
 	}
 	if len(defs) == 0 {
-		fmt.Fprintf(e.stderr, "knhk run: warning: %s has no hooks: nothing will be evaluated\n", hooksName)
+		log.Warn("the hooks file has no hooks: nothing will be evaluated", "hooks", hooksName)
 	}
 
-	outs, err := newOutputs(e, f.data, f.hooks)
+	outs, err := newOutputs(e, c.Input.Data, c.Hooks.File)
 	if err != nil {
 		return usage(err)
 	}
 	defer outs.close()
-	if cfg.Out, err = outs.create("out", f.out); err != nil {
+	if cfg.Out, err = outs.create("out", c.Output.Out); err != nil {
 		return usage(err)
 	}
-	if f.receipts != "" {
-		if cfg.Receipts, err = outs.create("receipts", f.receipts); err != nil {
+	if c.Output.Receipts != "" {
+		if cfg.Receipts, err = outs.create("receipts", c.Output.Receipts); err != nil {
 			return usage(err)
 		}
 	}
 	var statsOut io.Writer
-	if f.stats != "" {
-		if statsOut, err = outs.create("stats", f.stats); err != nil {
+	if c.Output.Stats != "" {
+		if statsOut, err = outs.create("stats", c.Output.Stats); err != nil {
 			return usage(err)
 		}
 	}
 
 	var data io.Reader
 	dataName := "demo"
-	if f.data == "" {
+	stopProgress := func() {}
+	if c.Input.Data == "" {
 		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(demo.WriteShop(pw, f.demoOrders)) }()
+		go func() { pw.CloseWithError(demo.WriteShop(pw, c.Demo.Orders)) }()
 		defer pr.Close()
 		data = pr
-		fmt.Fprintf(e.stderr, "knhk run: built-in demo, %d orders, %d hooks (knhk run --help for your own data)\n", f.demoOrders, len(defs))
+		log.Info("running the built-in demo (knhk run --help for your own data)", "orders", c.Demo.Orders, "hooks", len(defs))
 	} else {
-		in, name, closeIn, err := openData(e, f.data)
+		in, name, closeIn, err := openData(e, c.Input.Data)
 		if err != nil {
 			return usage(err)
 		}
 		defer closeIn()
-		data, dataName = in, name
+		data, stopProgress = e.watchInput(in, c.Input.Data)
+		defer stopProgress()
+		dataName = name
 	}
-	cfg.OnReject = func(se *ntriples.SyntaxError) { fmt.Fprintf(e.stderr, "%s:%v\n", dataName, se) }
-	if f.lockchain != "" {
-		log, err := openLockchain(e.stderr, f.lockchain, f.lockchainKey, dataName, defs, &cfg)
+	cfg.OnReject = func(se *ntriples.SyntaxError) { logReject(log, dataName, se) }
+	if dir := c.Lockchain.Dir; dir != "" {
+		lc, err := openLockchain(log, dir, c.Lockchain.KeyFile, dataName, defs, &cfg)
 		if err != nil {
-			return usage(fmt.Errorf("--lockchain %s: %w", f.lockchain, err))
+			return usage(fmt.Errorf("lockchain %s: %w", dir, err))
 		}
-		defer log.Close()
+		defer lc.Close()
 	}
 
 	p, err := pipeline.New(cfg, defs)
@@ -180,7 +170,15 @@ func runRun(ctx context.Context, e *env, f *runFlags) error {
 	}()
 	stats, err := p.Run(ctx, data)
 	interrupted := ctx.Err() != nil
-	stats.Summary(e.stderr)
+	stopProgress()
+	if e.logJSON {
+		log.Info("summary", "stats", stats)
+		if len(stats.Hooks.NotEvaluated) > 0 {
+			log.Warn("hooks never evaluated: no triple of their predicate came in", "hooks", stats.Hooks.NotEvaluated)
+		}
+	} else {
+		stats.Summary(e.console)
+	}
 	if statsOut != nil {
 		b, _ := json.Marshal(&stats) // plain numbers and strings: cannot fail
 		if _, werr := statsOut.Write(append(b, '\n')); werr != nil {
@@ -188,7 +186,7 @@ func runRun(ctx context.Context, e *env, f *runFlags) error {
 		}
 	}
 	if interrupted {
-		fmt.Fprintln(e.stderr, "knhk run: interrupted")
+		log.Info("interrupted")
 		return &exitError{code: exitInterrupted}
 	}
 	if err != nil {

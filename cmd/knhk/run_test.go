@@ -69,7 +69,7 @@ func TestRunDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	if !strings.Contains(out, "# fire ") || !strings.Contains(errs, "built-in demo, 300 orders, 16 hooks") ||
+	if !strings.Contains(out, "# fire ") || !strings.Contains(errs, "knhk run: running the built-in demo (knhk run --help for your own data) orders=300 hooks=16\n") ||
 		!strings.Contains(errs, "triples: read 1215, ") {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errs)
 	}

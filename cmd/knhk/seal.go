@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,7 +41,7 @@ func (s *logSealer) Sync() error { return s.log.Sync() }
 // openLockchain opens the log of the run's shard in dir for cfg (key from
 // keyPath, or dir/knhk.key made on first use), reports on stderr what the
 // check on open found, and makes the run continue the log's numbering.
-func openLockchain(stderr io.Writer, dir, keyPath, source string, defs []hooks.Def, cfg *pipeline.Config) (*lockchain.Log, error) {
+func openLockchain(log *slog.Logger, dir, keyPath, source string, defs []hooks.Def, cfg *pipeline.Config) (*lockchain.Log, error) {
 	if keyPath == "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
@@ -52,28 +52,32 @@ func openLockchain(stderr io.Writer, dir, keyPath, source string, defs []hooks.D
 	key, err := lockchain.LoadKey(keyPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		if key, err = lockchain.WriteKey(keyPath, lockchainKeyName); err == nil {
-			fmt.Fprintf(stderr, "knhk run: made the lockchain key %s (mode 0600) and %s.pub\n", keyPath, keyPath)
+			log.Info("made the lockchain key (mode 0600) and its public key", "key", keyPath, "public", keyPath+".pub")
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	log, rec, err := lockchain.Open(dir, lockchain.Options{Shard: cfg.ShardID, Key: key})
+	lc, rec, err := lockchain.Open(dir, lockchain.Options{Shard: cfg.ShardID, Key: key})
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(stderr, "knhk run: %s\n", rec)
+	if rec.Cut != nil {
+		log.Warn(rec.String()) // a torn tail cut back: never silent
+	} else {
+		log.Info(rec.String())
+	}
 	if st := rec.State; st.Sealed {
 		// Continue the log: the next epoch, and span ids after its receipts
 		// (one span id per evaluation, every evaluation sealed).
 		cfg.FirstCycle, cfg.FirstSpan = (st.Epoch+1)*8, st.Receipts
 	}
-	cfg.Sealer = &logSealer{log: log, ext: lockchain.Extensions{
+	cfg.Sealer = &logSealer{log: lc, ext: lockchain.Extensions{
 		{Key: "source", Value: source},
 		{Key: "hooks", Value: hooksVersion(defs)},
 		{Key: "through", Value: "0"},
 	}}
-	return log, nil
+	return lc, nil
 }
 
 // hooksVersion is a short hash of the hooks as defined (names and query
