@@ -2,6 +2,8 @@ package hooks
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 
@@ -15,9 +17,10 @@ import (
 // kernels. It is read-only once built, so every stage reads it without
 // locks.
 type Table struct {
-	hooks  []Bound // by hook id: the definition's index
-	groups []Group // in order of the predicates' first hooks
-	byPred map[uint64]int32
+	hooks   []Bound // by hook id: the definition's index
+	groups  []Group // in order of the predicates' first hooks
+	byPred  map[uint64]int32
+	version string
 }
 
 // Bound is one hook of a [Table].
@@ -47,7 +50,7 @@ type Group struct {
 // Bind binds every definition to term ids with r; hook i of defs gets id
 // i. Errors name the hook.
 func Bind(defs []Def, r Resolver) (*Table, error) {
-	t := &Table{hooks: make([]Bound, len(defs)), byPred: map[uint64]int32{}}
+	t := &Table{hooks: make([]Bound, len(defs)), byPred: map[uint64]int32{}, version: Version(defs)}
 	members := map[uint64][]int{}
 	var preds []uint64
 	for i := range defs {
@@ -90,6 +93,21 @@ func Bind(defs []Def, r Resolver) (*Table, error) {
 // IsCompare reports whether op compares values (COMPARE_O_*): a flagged
 // number, without an exact order key, needs the warm path's exact check.
 func IsCompare(op kernels.Op) bool { return op >= kernels.CompareOEQ && op <= kernels.CompareOLE }
+
+// Version returns the table's version: see [Version].
+func (t *Table) Version() string { return t.version }
+
+// Version returns the version of a hooks file's hooks: 16 hex digits of a
+// SHA-256 over every hook's name and query as written, in file order. The
+// same hooks give the same version in every process; receipts sealed under
+// it name the hooks that made them.
+func Version(defs []Def) string {
+	h := sha256.New()
+	for _, d := range defs {
+		fmt.Fprintf(h, "%d:%s%d:%s", len(d.Name), d.Name, len(d.Text), d.Text)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
 
 // Len returns the number of hooks.
 func (t *Table) Len() int { return len(t.hooks) }

@@ -21,12 +21,17 @@ import (
 // the actions on the action ring, and at the pulse (after tick 7) hands the
 // epoch's receipts to the sealer. One goroutine runs it.
 type beat struct {
+	p      *Pipeline
 	cfg    *Config
+	live   *Live
+	vs     *versions
 	delta  *ring.Ring[terms.Row]
 	acts   *ring.Ring[reflex.Action]
 	sealer *sealer
 	loader *load.Loader
 	engine *reflex.Engine
+	tab    *hooks.Table // the hooks of the epoch in progress
+	hooks  []*HookLive  // their live figures, by hook id
 	out    reflex.Output
 	kctx   kernels.Context
 
@@ -38,14 +43,43 @@ type beat struct {
 	meter   beatMeter
 }
 
-func newBeat(cfg *Config, tab *hooks.Table, delta *ring.Ring[terms.Row], acts *ring.Ring[reflex.Action], sl *sealer, through *[ring.Slots]int64) *beat {
-	b := &beat{cfg: cfg, delta: delta, acts: acts, sealer: sl, cycle: cfg.FirstCycle, through: through,
-		loader: load.NewLoader(tab, cfg.TickRows), engine: reflex.NewEngine(tab, nil),
-		kctx: kernels.Context{ShardID: cfg.ShardID, Budget: cfg.Budget}, seen: make([]bool, len(tab.Groups())),
-		meter: beatMeter{budget: uint64(cfg.Budget), timer: asm.TimerOverhead()}}
+func newBeat(p *Pipeline, vs *versions, delta *ring.Ring[terms.Row], acts *ring.Ring[reflex.Action], sl *sealer, through *[ring.Slots]int64) *beat {
+	cfg := &p.cfg
+	tab := vs.get(0)
+	b := &beat{p: p, cfg: cfg, live: &p.live, vs: vs, delta: delta, acts: acts, sealer: sl, cycle: cfg.FirstCycle, through: through,
+		loader: load.NewLoader(tab, cfg.TickRows),
+		kctx:   kernels.Context{ShardID: cfg.ShardID, Budget: cfg.Budget},
+		meter:  beatMeter{budget: uint64(cfg.Budget), timer: asm.TimerOverhead()}}
+	b.use(tab)
 	b.kctx.SpanBase = cfg.FirstSpan
 	b.out.KeepReceipts = sl.active()
 	return b
+}
+
+// use makes tab the hooks of the beats to come.
+func (b *beat) use(tab *hooks.Table) {
+	b.tab = tab
+	b.loader.SetTable(tab)
+	b.engine = reflex.NewEngine(tab, nil)
+	b.seen = make([]bool, len(tab.Groups()))
+	b.hooks = make([]*HookLive, tab.Len())
+	for id := range b.hooks {
+		b.hooks[id] = b.live.Hook(tab.Hook(uint32(id)).Name)
+	}
+}
+
+// reload takes over hooks reloaded since the last epoch, at the start of an
+// epoch, and tells the output stage with the cycle's first action.
+func (b *beat) reload() {
+	tab := b.p.pending.Swap(nil)
+	if tab == nil {
+		return
+	}
+	b.use(tab)
+	if enc := b.p.enc.Load(); enc != nil {
+		enc.Keep(tab.Predicates()) // the old hooks' predicates no longer needed
+	}
+	b.out.Actions = append(b.out.Actions, reflex.Action{Kind: reflex.Reload, Hook: b.vs.add(tab), Cycle: b.cycle})
 }
 
 // run drives the beat until the delta ring is closed and drained, then
@@ -83,21 +117,25 @@ func (b *beat) run(ctx context.Context) error {
 // the cycle's end onto the action ring.
 func (b *beat) tick(ctx context.Context, a, z []terms.Row) error {
 	start := time.Now()
+	b.out.Actions = b.out.Actions[:0]
+	if b.cycle&7 == 0 {
+		b.reload()
+	}
 	t := b.loader.Load(a, z)
 	b.loaded.Admitted += t.Counts.Admitted
 	b.loaded.Parked += t.Counts.Parked
 	for i := range t.Runs {
 		b.seen[t.Runs[i].Group] = true
 	}
-	b.out.Actions = b.out.Actions[:0]
 	b.kctx.CycleID = b.cycle
-	evals, kernelTicks := b.out.Stats.Evaluations, b.out.Stats.Ticks
+	before := b.out.Stats
 	t0 := asm.Ticks()
 	err := b.engine.Run(t, &b.kctx, &b.out)
 	ticks := asm.Ticks() - t0
 	if err != nil {
 		return err
 	}
+	b.count(t, ticks, &before, &b.out.Stats)
 	b.out.Actions = append(b.out.Actions, reflex.Action{Kind: reflex.End, Cycle: b.cycle})
 	for acts := b.out.Actions; len(acts) > 0; {
 		k := min(b.acts.Cap(), len(acts))
@@ -106,8 +144,43 @@ func (b *beat) tick(ctx context.Context, a, z []terms.Row) error {
 		}
 		acts = acts[k:]
 	}
-	b.meter.add(ticks, b.out.Stats.Ticks-kernelTicks, b.out.Stats.Evaluations-evals, time.Since(start))
+	beatTime := time.Since(start)
+	b.meter.add(ticks, b.out.Stats.Ticks-before.Ticks, b.out.Stats.Evaluations-before.Evaluations, beatTime)
+	b.live.BeatNs.Add(uint64(beatTime.Nanoseconds()), 1)
 	return nil
+}
+
+// count adds the beat's figures to the live ones: the run's, and each
+// hook's evaluations and ticks per evaluation (the beat's).
+func (b *beat) count(t *load.Tick, ticks uint64, was, now *reflex.Stats) {
+	l := b.live
+	evals := now.Evaluations - was.Evaluations
+	l.Beats.Add(1)
+	l.Admitted.Add(uint64(t.Counts.Admitted))
+	l.Parked.Add(uint64(t.Counts.Parked))
+	l.Decided.Add(now.Decided - was.Decided)
+	l.Evaluations.Add(evals)
+	l.HookEvaluations.Add(now.HookEvals - was.HookEvals)
+	l.Fired.Add(now.Fired - was.Fired)
+	l.Triples.Add(now.Triples - was.Triples)
+	l.Values.Add(now.Values - was.Values)
+	if evals == 0 {
+		return
+	}
+	per := (ticks + evals - 1) / evals
+	l.TicksPerEval.Add(per, evals)
+	if net := (ticks - min(ticks, b.meter.timer) + evals - 1) / evals; net > b.meter.budget {
+		l.OverBudget.Add(evals)
+	}
+	groups := b.tab.Groups()
+	for i := range t.Runs {
+		r := &t.Runs[i]
+		for j := range groups[r.Group].Hooks {
+			h := b.hooks[groups[r.Group].Hooks[j].ID()]
+			h.Evaluations.Add(uint64(r.NBlock))
+			h.TicksPerEval.Add(per, uint64(r.NBlock))
+		}
+	}
 }
 
 // pulse closes the epoch of the cycles before b.cycle, of which it holds
@@ -117,7 +190,7 @@ func (b *beat) pulse(ctx context.Context, cycles uint64, final bool) error {
 	if !b.out.KeepReceipts {
 		return nil
 	}
-	next, err := b.sealer.seal(ctx, Epoch{N: (b.cycle - 1) >> 3, Cycles: cycles, Receipts: b.out.Receipts, Through: b.last, Final: final})
+	next, err := b.sealer.seal(ctx, Epoch{N: (b.cycle - 1) >> 3, Cycles: cycles, Receipts: b.out.Receipts, Through: b.last, Final: final, Hooks: b.tab})
 	b.out.Receipts = next
 	return err
 }
@@ -219,14 +292,40 @@ func (c *cycler) commit() error {
 // and notes the fires) and is written by emit, so the output is in cycle
 // order and the same on every run.
 type output struct {
-	acts *ring.Ring[reflex.Action]
-	warm *warm.Decider
-	w    *emit.Writer
-	tmp  []reflex.Action
+	p     *Pipeline
+	vs    *versions
+	acts  *ring.Ring[reflex.Action]
+	warm  *warm.Decider
+	done  warm.Stats  // of the warm stages of earlier hooks versions
+	hooks []*HookLive // the live figures of the hooks in force, by id
+	w     *emit.Writer
+	tmp   []reflex.Action
 }
 
-func newOutput(cfg *Config, tab *hooks.Table, dict *terms.Dictionary, acts *ring.Ring[reflex.Action]) *output {
-	return &output{acts: acts, warm: warm.New(tab, dict), w: emit.NewWriter(cfg.Out, cfg.Format, tab, dict)}
+func newOutput(p *Pipeline, vs *versions, acts *ring.Ring[reflex.Action]) *output {
+	tab := vs.get(0)
+	o := &output{p: p, vs: vs, acts: acts, w: emit.NewWriter(p.cfg.Out, p.cfg.Format, tab, p.dict)}
+	o.use(tab)
+	return o
+}
+
+// use makes tab the hooks the actions to come are of.
+func (o *output) use(tab *hooks.Table) {
+	if o.warm != nil {
+		o.done.Decided += o.warm.Stats.Decided
+		o.done.Fired += o.warm.Stats.Fired
+	}
+	o.warm = warm.New(tab, o.p.dict)
+	o.w.SetTable(tab)
+	o.hooks = make([]*HookLive, tab.Len())
+	for id := range o.hooks {
+		o.hooks[id] = o.p.live.Hook(tab.Hook(uint32(id)).Name)
+	}
+}
+
+// warmStats returns what the warm stages of the run decided.
+func (o *output) warmStats() *warm.Stats {
+	return &warm.Stats{Decided: o.done.Decided + o.warm.Stats.Decided, Fired: o.done.Fired + o.warm.Stats.Fired}
 }
 
 // run writes actions until the action ring is closed and drained. It
@@ -267,16 +366,29 @@ func (o *output) run(ctx context.Context) error {
 // take passes actions up to and including the end of their cycle and
 // returns how many it took and whether it met the end.
 func (o *output) take(acts []reflex.Action) (int, bool, error) {
+	live := &o.p.live
 	for i := range acts {
 		a := &acts[i]
-		if a.Kind == reflex.End {
+		switch a.Kind {
+		case reflex.End:
 			return i + 1, true, nil
+		case reflex.Reload:
+			o.use(o.vs.get(a.Hook))
+			continue
+		case reflex.Fire, reflex.Triple, reflex.Value:
+			o.hooks[a.Hook].Fires.Add(1)
 		}
 		o.tmp = o.warm.Decide(a, o.tmp[:0])
+		if a.Kind == reflex.Park {
+			live.Decided.Add(1)
+		}
 		if err := o.w.Write(a); err != nil {
 			return i + 1, false, err
 		}
 		for j := range o.tmp {
+			o.hooks[o.tmp[j].Hook].Fires.Add(1)
+			live.Fired.Add(1)
+			live.WarmFired.Add(1)
 			if err := o.w.Write(&o.tmp[j]); err != nil {
 				return i + 1, false, err
 			}

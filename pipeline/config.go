@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/pipeline/emit"
@@ -116,7 +117,8 @@ type Epoch struct {
 	// epoch's last row: a replay from it repeats some rows, never skips
 	// one.
 	Through int64
-	Final   bool // the run's last epoch
+	Final   bool         // the run's last epoch
+	Hooks   *hooks.Table // the hooks that made the receipts (Hooks.Version names them)
 }
 
 // DefaultConfig returns the configuration with every documented default.

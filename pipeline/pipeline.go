@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,8 +26,10 @@ import (
 type Pipeline struct {
 	cfg     Config
 	dict    *terms.Dictionary
-	tab     *hooks.Table
-	guarded *terms.IDSet // the predicates the hooks guard
+	tab     atomic.Pointer[hooks.Table] // the hooks in force (the last run's last)
+	pending atomic.Pointer[hooks.Table] // hooks to take over at the next epoch
+	enc     atomic.Pointer[terms.Encoder]
+	live    Live
 	running atomic.Bool
 }
 
@@ -41,17 +44,46 @@ func New(cfg Config, defs []hooks.Def) (*Pipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	p.tab = tab
-	p.guarded = tab.Predicates()
+	p.tab.Store(tab)
 	return p, nil
+}
+
+// Live returns the pipeline's live figures, updated as it runs, across
+// runs.
+func (p *Pipeline) Live() *Live { return &p.live }
+
+// Reload binds defs and makes them the hooks of the next epoch of the run
+// in progress (or of the next run): the epoch in progress ends under the
+// old hooks, so every epoch is evaluated, and its receipts sealed, under one
+// version of the hooks (Epoch.Hooks). A file that does not bind is refused
+// with its error and changes nothing. Rows already read when Reload is
+// called are evaluated by the hooks of the epoch they fall in; rows of a
+// predicate only the new hooks guard that were read before the call were
+// read without their terms (see terms.Encoder.Keep) and are not
+// evaluated.
+func (p *Pipeline) Reload(defs []hooks.Def) error {
+	tab, err := hooks.Bind(defs, p.dict)
+	if err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	if enc := p.enc.Load(); enc != nil {
+		enc.Keep(terms.Union(p.tab.Load().Predicates(), tab.Predicates())) // until the new hooks take over
+	}
+	p.pending.Store(tab)
+	if !p.running.Load() {
+		if t := p.pending.Swap(nil); t != nil {
+			p.tab.Store(t)
+		}
+	}
+	return nil
 }
 
 // Dictionary returns the pipeline's dictionary, to encode rows for
 // [Pipeline.RunRows] or print ids.
 func (p *Pipeline) Dictionary() *terms.Dictionary { return p.dict }
 
-// Table returns the pipeline's hooks, bound to its dictionary.
-func (p *Pipeline) Table() *hooks.Table { return p.tab }
+// Table returns the pipeline's hooks in force, bound to its dictionary.
+func (p *Pipeline) Table() *hooks.Table { return p.tab.Load() }
 
 // Run streams the N-Triples (or, with Config.Ingest.Quads, N-Quads)
 // document r through the pipeline and returns when every triple is
@@ -60,14 +92,24 @@ func (p *Pipeline) Table() *hooks.Table { return p.tab }
 // progress is abandoned). Syntax errors are not errors of the run: they are
 // counted and passed to Config.OnReject.
 func (p *Pipeline) Run(ctx context.Context, r io.Reader) (Stats, error) {
-	enc := p.dict.NewDocument()
-	enc.Keep(p.guarded) // the other statements are admitted and left out
-	return p.run(ctx, func(ctx context.Context, c *cycler) (ingest.Counts, error) {
+	return p.run(ctx, func(ctx context.Context, c *cycler, tab *hooks.Table) (ingest.Counts, error) {
+		enc := p.dict.NewDocument()
+		enc.Keep(tab.Predicates()) // the other statements are admitted and left out
+		p.enc.Store(enc)
+		defer p.enc.Store(nil)
+		if t := p.pending.Load(); t != nil {
+			enc.Keep(terms.Union(tab.Predicates(), t.Predicates())) // a reload came first
+		}
 		opt := p.cfg.Ingest
 		opt.OnReject = p.cfg.OnReject
 		opt.Idle = p.cfg.TickInterval / 2
 		opt.OnIdle = func() error { return c.idle(ctx) }
-		n, err := ingest.Run(ctx, r, enc, opt, func(b *ingest.Batch) error { return c.add(ctx, b.Rows, b.End) })
+		n, err := ingest.Run(ctx, r, enc, opt, func(b *ingest.Batch) error {
+			p.live.Read.Add(uint64(b.Read))
+			p.live.Rejected.Add(uint64(b.Rejected))
+			p.live.Collisions.Add(uint64(b.Collisions))
+			return c.add(ctx, b.Rows, b.End)
+		})
 		if err != nil {
 			return n, fmt.Errorf("pipeline: ingest: %w", err)
 		}
@@ -78,8 +120,9 @@ func (p *Pipeline) Run(ctx context.Context, r io.Reader) (Stats, error) {
 // RunRows runs rows already encoded with [Pipeline.Dictionary] through the
 // pipeline, from the delta ring on.
 func (p *Pipeline) RunRows(ctx context.Context, rows []terms.Row) (Stats, error) {
-	return p.run(ctx, func(ctx context.Context, c *cycler) (ingest.Counts, error) {
+	return p.run(ctx, func(ctx context.Context, c *cycler, _ *hooks.Table) (ingest.Counts, error) {
 		n := ingest.Counts{Read: len(rows), Accepted: len(rows)}
+		p.live.Read.Add(uint64(len(rows)))
 		return n, c.add(ctx, rows, int64(len(rows)))
 	})
 }
@@ -88,7 +131,7 @@ func (p *Pipeline) RunRows(ctx context.Context, rows []terms.Row) (Stats, error)
 // the cycler) fills the delta ring; the beat loads and reflexes each cycle
 // and fills the action ring; the output stage (warm and emit) drains it;
 // the sealer takes each epoch's receipts at the pulse.
-func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycler) (ingest.Counts, error)) (Stats, error) {
+func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycler, *hooks.Table) (ingest.Counts, error)) (Stats, error) {
 	if !p.running.CompareAndSwap(false, true) {
 		return Stats{}, ErrRunning
 	}
@@ -101,36 +144,48 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 	if err != nil {
 		return Stats{}, fmt.Errorf("pipeline: %w", err)
 	}
-	sl := newSealer(&p.cfg, p.tab)
+	tab := p.tab.Load()
+	if t := p.pending.Swap(nil); t != nil {
+		tab = t // reloaded between runs
+	}
+	vs := &versions{list: []*hooks.Table{tab}}
+	sl := newSealer(&p.cfg, &p.live)
 	cyc := &cycler{delta: delta, rows: p.cfg.TickRows, interval: p.cfg.TickInterval, cycle: p.cfg.FirstCycle}
-	b := newBeat(&p.cfg, p.tab, delta, acts, sl, &cyc.through)
-	out := newOutput(&p.cfg, p.tab, p.dict, acts)
+	b := newBeat(p, vs, delta, acts, sl, &cyc.through)
+	out := newOutput(p, vs, acts)
 
 	g, gctx := errgroup.WithContext(ctx)
 	var counts ingest.Counts
 	start := time.Now()
+	failed := func(c *atomic.Uint64, err error) error {
+		if err != nil && ctx.Err() == nil && gctx.Err() == nil {
+			c.Add(1) // the first failure, not the stages it stopped
+		}
+		return err
+	}
 	g.Go(func() error {
 		defer delta.Close()
 		var err error
-		if counts, err = produce(gctx, cyc); err != nil {
-			return err
+		if counts, err = produce(gctx, cyc, tab); err != nil {
+			return failed(&p.live.Errors.Ingest, err)
 		}
 		return cyc.close(gctx)
 	})
 	g.Go(func() error {
 		defer acts.Close()
 		defer sl.close()
-		return b.run(gctx)
+		return failed(&p.live.Errors.Beat, b.run(gctx))
 	})
-	g.Go(func() error { return out.run(gctx) })
-	g.Go(func() error { return sl.run(gctx) })
+	g.Go(func() error { return failed(&p.live.Errors.Output, out.run(gctx)) })
+	g.Go(func() error { return failed(&p.live.Errors.Seal, sl.run(gctx)) })
 	err = g.Wait()
+	p.tab.Store(b.tab)
 	if err == nil {
 		err = ctx.Err() // cancelled after the last stage ended: still cancelled
 	}
 	hz, _ := asm.Frequency()
 	elapsed := time.Since(start)
-	rs, ws := &b.out.Stats, &out.warm.Stats
+	rs, ws := &b.out.Stats, out.warmStats()
 	s := Stats{
 		Triples: TripleStats{Read: counts.Read, Rejected: counts.Rejected,
 			Admitted: b.loaded.Admitted, Parked: b.loaded.Parked, Decided: int(rs.Decided + ws.Decided)},
@@ -144,9 +199,9 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 	}
 	b.meter.fill(&s)
 	s.Hooks.NotEvaluated = []string{}
-	for id := range p.tab.Len() {
-		h := p.tab.Hook(uint32(id))
-		if g, _ := p.tab.GroupOf(h.Kernel.Pred()); !b.seen[g] {
+	for id := range b.tab.Len() {
+		h := b.tab.Hook(uint32(id))
+		if g, _ := b.tab.GroupOf(h.Kernel.Pred()); !b.seen[g] {
 			s.Hooks.NotEvaluated = append(s.Hooks.NotEvaluated, h.Name)
 		}
 	}
@@ -160,16 +215,17 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 // Config.SyncInterval says.
 type sealer struct {
 	cfg    *Config
+	live   *Live
 	epochs chan Epoch // sealed in order
 	free   chan []kernels.Receipt
 	rw     *emit.ReceiptWriter // nil: no receipts sink
 }
 
-func newSealer(cfg *Config, tab *hooks.Table) *sealer {
-	s := &sealer{cfg: cfg, epochs: make(chan Epoch, 1), free: make(chan []kernels.Receipt, 2)}
+func newSealer(cfg *Config, live *Live) *sealer {
+	s := &sealer{cfg: cfg, live: live, epochs: make(chan Epoch, 1), free: make(chan []kernels.Receipt, 2)}
 	s.free <- nil // the second arena; the beat starts with the first
 	if cfg.Receipts != nil {
-		s.rw = emit.NewReceiptWriter(cfg.Receipts, tab)
+		s.rw = emit.NewReceiptWriter(cfg.Receipts)
 	}
 	return s
 }
@@ -205,14 +261,17 @@ func (s *sealer) run(ctx context.Context) error {
 		due      <-chan time.Time
 		timer    *time.Timer
 	)
+	sealed := uint64(0) // epochs sealed since the last sync
 	sync := func() error {
 		unsynced, synced, due = false, time.Now(), nil
-		if s.cfg.Sealer == nil {
-			return nil
+		if s.cfg.Sealer != nil {
+			if err := s.cfg.Sealer.Sync(); err != nil {
+				return fmt.Errorf("pipeline: sync: %w", err)
+			}
+			s.live.SyncNs.Add(uint64(time.Since(synced).Nanoseconds()), 1)
 		}
-		if err := s.cfg.Sealer.Sync(); err != nil {
-			return fmt.Errorf("pipeline: sync: %w", err)
-		}
+		s.live.Synced.Add(sealed)
+		sealed = 0
 		return nil
 	}
 	defer func() {
@@ -242,6 +301,8 @@ func (s *sealer) run(ctx context.Context) error {
 		if err := s.take(&e); err != nil {
 			return err
 		}
+		sealed++
+		s.live.Epochs.Add(1)
 		select {
 		case s.free <- e.Receipts:
 		case <-ctx.Done():
@@ -267,14 +328,38 @@ func (s *sealer) run(ctx context.Context) error {
 // take writes an epoch's receipts and seals it.
 func (s *sealer) take(e *Epoch) error {
 	if s.rw != nil {
-		if err := s.rw.Write(e.Receipts); err != nil {
+		if err := s.rw.Write(e.Receipts, e.Hooks); err != nil {
 			return err
 		}
 	}
 	if s.cfg.Sealer != nil {
+		t0 := time.Now()
 		if err := s.cfg.Sealer.Seal(e); err != nil {
 			return fmt.Errorf("pipeline: sealing epoch %d: %w", e.N, err)
 		}
+		s.live.SealNs.Add(uint64(time.Since(t0).Nanoseconds()), 1)
 	}
 	return nil
+}
+
+// versions are the hooks tables of a run, by version number (0 the first;
+// a reload adds one). The beat adds a table before it sends the Reload
+// action that names it; the output stage looks it up when it meets the
+// action.
+type versions struct {
+	mu   sync.Mutex
+	list []*hooks.Table
+}
+
+func (v *versions) add(t *hooks.Table) uint32 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.list = append(v.list, t)
+	return uint32(len(v.list) - 1)
+}
+
+func (v *versions) get(i uint32) *hooks.Table {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.list[i]
 }

@@ -475,3 +475,95 @@ func TestSyncInterval(t *testing.T) {
 	_, err := New(cfg, nil)
 	assert.ErrorContains(t, err, "SyncInterval")
 }
+
+// The live figures, read at the end of a run, are the run's.
+func TestLiveMatchesStats(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.TickRows = 64
+	cfg.Sealer = SealFunc(func(*Epoch) error { return nil })
+	p := newTestPipeline(t, cfg, demo.ShopHooks)
+	s, err := p.Run(context.Background(), strings.NewReader(demoText(t, 3000)))
+	require.NoError(t, err)
+	l := p.Live()
+	assert.Equal(t, uint64(s.Triples.Read), l.Read.Load())
+	assert.Equal(t, uint64(s.Triples.Rejected), l.Rejected.Load())
+	assert.Equal(t, uint64(s.Triples.Admitted), l.Admitted.Load())
+	assert.Equal(t, uint64(s.Triples.Parked), l.Parked.Load())
+	assert.Equal(t, uint64(s.Triples.Decided), l.Decided.Load())
+	assert.Equal(t, s.Beats, l.Beats.Load())
+	assert.Equal(t, s.Epochs, l.Epochs.Load())
+	assert.Equal(t, s.Epochs, l.Synced.Load())
+	assert.Equal(t, s.Hooks.Evaluations, l.Evaluations.Load())
+	assert.Equal(t, s.Hooks.HookEvaluations, l.HookEvaluations.Load())
+	assert.Equal(t, s.Hooks.Fired, l.Fired.Load())
+	assert.Equal(t, s.Hooks.WarmFired, l.WarmFired.Load())
+	assert.Equal(t, s.Hooks.Triples, l.Triples.Load())
+	assert.Equal(t, s.Hooks.Values, l.Values.Load())
+	assert.Equal(t, s.Hooks.OverBudget, l.OverBudget.Load())
+	assert.Equal(t, s.Hooks.Evaluations, l.TicksPerEval.Snapshot().Num)
+	var fires, evals uint64
+	l.Hooks(func(_ string, h *HookLive) {
+		fires += h.Fires.Load()
+		evals += h.Evaluations.Load()
+	})
+	assert.Equal(t, s.Hooks.Fired+s.Hooks.Triples+s.Hooks.Values, fires, "every fire, triple and value is a hook's")
+	assert.Equal(t, s.Hooks.Evaluations, evals)
+	assert.Equal(t, s.Epochs, l.SealNs.Snapshot().Num)
+}
+
+// A reload takes over at the next epoch: the epoch in progress ends under
+// the old hooks, and every epoch is sealed under the hooks that made it.
+// Hooks that do not bind are refused and change nothing.
+func TestReloadAtEpochBoundary(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.TickRows = 1 // a beat per row: an epoch is 8 rows
+	sealed := make(chan *Epoch, 16)
+	cfg.Sealer = SealFunc(func(e *Epoch) error { c := *e; c.Receipts = nil; sealed <- &c; return nil })
+	out := &syncBuffer{ch: make(chan struct{}, 64)}
+	cfg.Out = out
+	p := newTestPipeline(t, cfg, hooksFile("alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`))
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Run(context.Background(), pr)
+		done <- err
+	}()
+	row := "<http://ex/alice> <http://ex/email> \"a@ex\" .\n"
+	_, err := io.WriteString(pw, strings.Repeat(row, 9)) // epoch 0 and the first beat of epoch 1
+	require.NoError(t, err)
+	first := <-sealed
+	assert.Equal(t, uint64(0), first.N)
+	for !strings.Contains(out.String(), "cycle 8 ") { // epoch 1 has begun
+		select {
+		case <-out.ch:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no output for cycle 8:\n%s", out.String())
+		}
+	}
+
+	bad, err := hooks.Parse(strings.NewReader(hooksFile("x", `ASK { <http://ex/a> <http://ex/p> ?o }`)))
+	require.NoError(t, err)
+	forged := bad[0].Query.Pred // a blank node cannot be bound: refused at Bind
+	bad[0].Query.Pred.Kind = ntriples.Blank
+	assert.Error(t, p.Reload(bad))
+	bad[0].Query.Pred = forged
+
+	next, err := hooks.Parse(strings.NewReader(hooksFile("alice-email-2", `ASK { <http://ex/alice> <http://ex/email> ?o }`)))
+	require.NoError(t, err)
+	require.NoError(t, p.Reload(next))
+	_, err = io.WriteString(pw, strings.Repeat(row, 8)) // the rest of epoch 1, and epoch 2
+	require.NoError(t, err)
+	pw.Close()
+	require.NoError(t, <-done)
+	close(sealed)
+	var versions []string
+	for e := range sealed {
+		versions = append(versions, e.Hooks.Hook(0).Name)
+	}
+	// Epoch 1 began before the reload: it ends under the old hooks.
+	assert.Equal(t, []string{"alice-email", "alice-email-2"}, versions)
+	text := out.String()
+	assert.Equal(t, 16, strings.Count(text, `# fire "alice-email" `), text)
+	assert.Equal(t, 1, strings.Count(text, `# fire "alice-email-2" cycle 16 `), text)
+	assert.Equal(t, p.Table().Hook(0).Name, "alice-email-2")
+}

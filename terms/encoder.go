@@ -3,6 +3,7 @@ package terms
 import (
 	"encoding/binary"
 	"math/bits"
+	"sync/atomic"
 
 	"github.com/knhk/knhk/ntriples"
 )
@@ -51,7 +52,9 @@ type Encoder struct {
 	// gets its id here, without Canonical, hashing or a byte compare.
 	serials [256]serialID
 
-	keep *IDSet // the predicates of the statements encoded in full; nil: all
+	// keep holds the predicates of the statements encoded in full (nil:
+	// all), shared with the encoder's clones.
+	keep *atomic.Pointer[IDSet]
 
 	// recent is a direct-mapped cache of the terms met lately, indexed by
 	// a cheap hash of their bytes: the terms that repeat (predicates,
@@ -94,7 +97,12 @@ func recentHash(key []byte) uint64 {
 // Clone returns an encoder of the same document, keeping the same
 // predicates, with empty caches, for another goroutine: blank nodes get the
 // same ids from both.
-func (e *Encoder) Clone() *Encoder { return &Encoder{d: e.d, doc: e.doc, keep: e.keep} }
+func (e *Encoder) Clone() *Encoder {
+	if e.keep == nil {
+		e.keep = new(atomic.Pointer[IDSet])
+	}
+	return &Encoder{d: e.d, doc: e.doc, keep: e.keep}
+}
 
 // Keep makes later Encodes encode in full only the statements whose
 // predicate is in preds: of any other statement only the predicate is
@@ -102,8 +110,15 @@ func (e *Encoder) Clone() *Encoder { return &Encoder{d: e.d, doc: e.doc, keep: e
 // hashed or stored in the dictionary. A reflex engine needs nothing of a
 // statement no hook guards, and most terms of such statements (measured
 // values, names) are new terms, the dearest thing ingest does. nil keeps
-// every statement, the default.
-func (e *Encoder) Keep(preds *IDSet) { e.keep = preds }
+// every statement, the default. The set is the document's: it applies to
+// the encoder's clones too, from their next statement on, even while they
+// encode on other goroutines (a reload of the hooks).
+func (e *Encoder) Keep(preds *IDSet) {
+	if e.keep == nil {
+		e.keep = new(atomic.Pointer[IDSet])
+	}
+	e.keep.Store(preds)
+}
 
 // intern returns the id of the term whose hashed form is key, from the
 // recent cache or the dictionary.
@@ -130,7 +145,7 @@ func (e *Encoder) Encode(q *ntriples.Quad, r *Row) error {
 	if r.P, err = e.id(&q.Predicate); err != nil {
 		return err
 	}
-	if e.keep != nil && !e.keep.Has(r.P) {
+	if e.keep != nil && !e.keep.Load().Has(r.P) {
 		r.S, r.O, r.G, r.V, r.D, r.Num, r.Flagged, r.Skipped = 0, 0, 0, 0, 0, NotNumeric, false, true
 		return nil
 	}

@@ -148,7 +148,7 @@ func runRun(ctx context.Context, e *env, s *config.Settings) error {
 	}
 	cfg.OnReject = func(se *ntriples.SyntaxError) { logReject(log, dataName, se) }
 	if dir := c.Lockchain.Dir; dir != "" {
-		lc, err := openLockchain(log, dir, c.Lockchain.KeyFile, dataName, defs, &cfg)
+		lc, err := openLockchain(log, dir, c.Lockchain.KeyFile, dataName, &cfg)
 		if err != nil {
 			return usage(fmt.Errorf("lockchain %s: %w", dir, err))
 		}

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 
-	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/lockchain"
 	"github.com/knhk/knhk/pipeline"
 )
@@ -25,12 +21,13 @@ const lockchainKeyName = "knhk"
 // pipeline says (group commit).
 type logSealer struct {
 	log *lockchain.Log
-	ext lockchain.Extensions // source, hooks; through is set per epoch
+	ext lockchain.Extensions // source, then hooks and through, set per epoch
 }
 
 // Seal appends the epoch.
 func (s *logSealer) Seal(e *pipeline.Epoch) error {
-	s.ext[len(s.ext)-1].Value = strconv.FormatInt(e.Through, 10)
+	s.ext[1].Value = e.Hooks.Version()
+	s.ext[2].Value = strconv.FormatInt(e.Through, 10)
 	_, err := s.log.Append(e.N, e.Receipts, s.ext)
 	return err
 }
@@ -41,7 +38,7 @@ func (s *logSealer) Sync() error { return s.log.Sync() }
 // openLockchain opens the log of the run's shard in dir for cfg (key from
 // keyPath, or dir/knhk.key made on first use), reports on stderr what the
 // check on open found, and makes the run continue the log's numbering.
-func openLockchain(log *slog.Logger, dir, keyPath, source string, defs []hooks.Def, cfg *pipeline.Config) (*lockchain.Log, error) {
+func openLockchain(log *slog.Logger, dir, keyPath, source string, cfg *pipeline.Config) (*lockchain.Log, error) {
 	if keyPath == "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
@@ -74,19 +71,8 @@ func openLockchain(log *slog.Logger, dir, keyPath, source string, defs []hooks.D
 	}
 	cfg.Sealer = &logSealer{log: lc, ext: lockchain.Extensions{
 		{Key: "source", Value: source},
-		{Key: "hooks", Value: hooksVersion(defs)},
+		{Key: "hooks"},
 		{Key: "through", Value: "0"},
 	}}
 	return lc, nil
-}
-
-// hooksVersion is a short hash of the hooks as defined (names and query
-// texts in file order): receipts sealed under it name the hooks that made
-// them.
-func hooksVersion(defs []hooks.Def) string {
-	h := sha256.New()
-	for _, d := range defs {
-		fmt.Fprintf(h, "%d:%s%d:%s", len(d.Name), d.Name, len(d.Text), d.Text)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:8])
 }

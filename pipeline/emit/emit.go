@@ -90,11 +90,21 @@ type Writer struct {
 func NewWriter(w io.Writer, f Format, tab *hooks.Table, dict *terms.Dictionary) *Writer {
 	e := &Writer{w: w, format: f, dict: dict, buf: make([]byte, 0, 2*flushAt),
 		text: make([]byte, 0, termText), line: make([]byte, 0, 3*termText)}
-	e.names = make([][]byte, tab.Len())
-	for id := range e.names {
-		e.names[id] = appendJSONString(nil, tab.Hook(uint32(id)).Name)
-	}
+	e.SetTable(tab)
 	return e
+}
+
+// SetTable makes later actions name the hooks of tab (a reload: hook ids
+// are the table's).
+func (e *Writer) SetTable(tab *hooks.Table) { e.names = jsonNames(tab) }
+
+// jsonNames returns the hooks' names as JSON strings, by hook id.
+func jsonNames(tab *hooks.Table) [][]byte {
+	names := make([][]byte, tab.Len())
+	for id := range names {
+		names[id] = appendJSONString(nil, tab.Hook(uint32(id)).Name)
+	}
+	return names
 }
 
 // Write formats one action: Fire and WarmFire as a fire, Triple as a
@@ -231,26 +241,25 @@ func (e *Writer) value(a *reflex.Action) {
 // ReceiptWriter writes receipts as JSON lines, naming their hooks.
 type ReceiptWriter struct {
 	w     io.Writer
+	tab   *hooks.Table // whose names are in names
 	names [][]byte
 	buf   []byte
 }
 
-// NewReceiptWriter returns a writer of receipts to w, naming the hooks of
-// tab.
-func NewReceiptWriter(w io.Writer, tab *hooks.Table) *ReceiptWriter {
-	r := &ReceiptWriter{w: w, buf: make([]byte, 0, 2*flushAt)}
-	r.names = make([][]byte, tab.Len())
-	for id := range r.names {
-		r.names[id] = appendJSONString(nil, tab.Hook(uint32(id)).Name)
-	}
-	return r
+// NewReceiptWriter returns a writer of receipts to w.
+func NewReceiptWriter(w io.Writer) *ReceiptWriter {
+	return &ReceiptWriter{w: w, buf: make([]byte, 0, 2*flushAt)}
 }
 
-// Write writes every receipt of rs, one JSON line each: a_hash as a hex
-// string (JSON numbers lose integers above 2^53).
-func (r *ReceiptWriter) Write(rs []kernels.Receipt) error {
+// Write writes every receipt of rs, made by the hooks of tab, one JSON line
+// each: the hook's name and the hooks' version with the receipt's fields,
+// a_hash as a hex string (JSON numbers lose integers above 2^53).
+func (r *ReceiptWriter) Write(rs []kernels.Receipt, tab *hooks.Table) error {
+	if tab != r.tab {
+		r.tab, r.names = tab, jsonNames(tab)
+	}
 	for i := range rs {
-		r.buf = appendReceipt(r.buf, &rs[i], r.names[rs[i].HookID])
+		r.buf = appendReceipt(r.buf, &rs[i], r.names[rs[i].HookID], tab.Version())
 		if len(r.buf) >= flushAt {
 			if err := r.flush(); err != nil {
 				return err
@@ -269,13 +278,16 @@ func (r *ReceiptWriter) flush() error {
 	return nil
 }
 
-func appendReceipt(b []byte, r *kernels.Receipt, name []byte) []byte {
+func appendReceipt(b []byte, r *kernels.Receipt, name []byte, version string) []byte {
 	b = append(b, `{"kind":"receipt","cycle":`...)
 	b = strconv.AppendUint(b, r.CycleID, 10)
 	b = append(b, `,"shard":`...)
 	b = strconv.AppendUint(b, uint64(r.ShardID), 10)
 	b = append(b, `,"hook":`...)
 	b = append(b, name...)
+	b = append(b, `,"hooks_version":"`...)
+	b = append(b, version...)
+	b = append(b, '"')
 	b = append(b, `,"hook_id":`...)
 	b = strconv.AppendUint(b, uint64(r.HookID), 10)
 	b = append(b, `,"ticks":`...)

@@ -88,17 +88,17 @@ func TestWriteErrorsAreErrors(t *testing.T) {
 	assert.Equal(t, "actions", we.What)
 	assert.ErrorIs(t, e.Write(&a), err, "the first error sticks")
 
-	rw := NewReceiptWriter(failWriter{}, tab)
-	require.ErrorAs(t, rw.Write([]kernels.Receipt{{HookID: 0}}), &we)
+	rw := NewReceiptWriter(failWriter{})
+	require.ErrorAs(t, rw.Write([]kernels.Receipt{{HookID: 0}}, tab), &we)
 	assert.Equal(t, "receipts", we.What)
 }
 
 func TestReceipts(t *testing.T) {
 	tab, _, _ := fixture(t)
 	var buf bytes.Buffer
-	rw := NewReceiptWriter(&buf, tab)
-	require.NoError(t, rw.Write([]kernels.Receipt{{CycleID: 7, ShardID: 2, HookID: 0, Ticks: 8, ActualTicks: 3, Lanes: 5, SpanID: 11, AHash: 0xfedcba9876543210, Mask: 0x11, Result: true}}))
-	assert.Equal(t, `{"kind":"receipt","cycle":7,"shard":2,"hook":"big \"order\"\nnext","hook_id":0,"ticks":8,"actual_ticks":3,"lanes":5,"span":11,"a_hash":"fedcba9876543210","mask":17,"result":true}`+"\n", buf.String())
+	rw := NewReceiptWriter(&buf)
+	require.NoError(t, rw.Write([]kernels.Receipt{{CycleID: 7, ShardID: 2, HookID: 0, Ticks: 8, ActualTicks: 3, Lanes: 5, SpanID: 11, AHash: 0xfedcba9876543210, Mask: 0x11, Result: true}}, tab))
+	assert.Equal(t, `{"kind":"receipt","cycle":7,"shard":2,"hook":"big \"order\"\nnext","hooks_version":"`+tab.Version()+`","hook_id":0,"ticks":8,"actual_ticks":3,"lanes":5,"span":11,"a_hash":"fedcba9876543210","mask":17,"result":true}`+"\n", buf.String())
 }
 
 func TestParseFormat(t *testing.T) {

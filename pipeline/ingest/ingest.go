@@ -69,8 +69,9 @@ type Batch struct {
 	// valid during the call they are handed to.
 	Rows []terms.Row
 	// Read counts the chunk's statements (lines that are not blank or
-	// comments): len(Rows) + Rejected.
-	Read, Rejected int
+	// comments): len(Rows) + Rejected. Collisions counts the rejects whose
+	// term's id is another term's.
+	Read, Rejected, Collisions int
 	// End is the input offset just past the chunk: every byte before it
 	// has been handed on.
 	End int64
@@ -79,6 +80,7 @@ type Batch struct {
 // Counts is what [Run] read. Read == Accepted + Rejected.
 type Counts struct {
 	Read, Accepted, Rejected int
+	Collisions               int // of the rejects, terms whose id is another term's
 	Lines                    int
 	Bytes                    int64
 }
@@ -105,13 +107,14 @@ func (o *Options) Check() error {
 // rows and rejects. Chunks are recycled, so a run allocates only while
 // chunks grow to their longest line and rows.
 type chunk struct {
-	data    []byte
-	end     int64 // input offset after data
-	rows    []terms.Row
-	rejects []*ntriples.SyntaxError
-	stats   ntriples.Stats
-	err     error         // the strict error that stopped the chunk
-	done    chan struct{} // the worker is through (one token)
+	data     []byte
+	end      int64 // input offset after data
+	rows     []terms.Row
+	rejects  []*ntriples.SyntaxError
+	collided int // of the rejects, id collisions
+	stats    ntriples.Stats
+	err      error         // the strict error that stopped the chunk
+	done     chan struct{} // the worker is through (one token)
 }
 
 // Run reads r to its end, parses and encodes it with enc (which must not be
@@ -219,7 +222,7 @@ func Run(ctx context.Context, r io.Reader, enc *terms.Encoder, opt Options, yiel
 			return n, ctx.Err()
 		}
 		err := deliver(c, &opt, &n, yield)
-		c.rows, c.rejects, c.err = c.rows[:0], c.rejects[:0], nil
+		c.rows, c.rejects, c.collided, c.err = c.rows[:0], c.rejects[:0], 0, nil
 		free <- c
 		if err != nil {
 			stop()
@@ -241,9 +244,10 @@ func deliver(c *chunk, opt *Options, n *Counts, yield func(*Batch) error) error 
 	n.Lines += c.stats.Lines
 	n.Read += c.stats.Read
 	n.Rejected += len(c.rejects)
+	n.Collisions += c.collided
 	n.Accepted += len(c.rows)
 	n.Bytes = c.end
-	b := Batch{Rows: c.rows, Read: len(c.rows) + len(c.rejects), Rejected: len(c.rejects), End: c.end}
+	b := Batch{Rows: c.rows, Read: len(c.rows) + len(c.rejects), Rejected: len(c.rejects), Collisions: c.collided, End: c.end}
 	if len(b.Rows) > 0 || b.Read > 0 {
 		if err := yield(&b); err != nil {
 			return err
@@ -272,6 +276,7 @@ func parse(p *ntriples.Parser, e *terms.Encoder, c *chunk, strict bool) {
 				break
 			}
 			c.rejects = append(c.rejects, se)
+			c.collided++
 			continue
 		}
 		c.rows = append(c.rows, row)

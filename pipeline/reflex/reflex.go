@@ -40,9 +40,12 @@ const (
 	Park
 	// End: the last action of cycle Cycle.
 	End
+	// Reload: from this cycle on, hook ids are those of the hooks version
+	// Hook (the pipeline's numbering of its reloads).
+	Reload
 )
 
-var kindNames = [...]string{Fire: "fire", WarmFire: "warm-fire", Triple: "triple", Value: "value", Park: "park", End: "end"}
+var kindNames = [...]string{Fire: "fire", WarmFire: "warm-fire", Triple: "triple", Value: "value", Park: "park", End: "end", Reload: "reload"}
 
 // String returns the kind's name.
 func (k Kind) String() string {
