@@ -451,7 +451,9 @@ func (c *countSealer) Sync() error       { c.syncs++; c.unsynced = 0; return nil
 // The sealed epochs of an interval share one sync (group commit); with a
 // zero interval each epoch has its own; the last epoch is always synced.
 func TestSyncInterval(t *testing.T) {
-	rows := func(p *Pipeline) []terms.Row { return encode(t, p, strings.Repeat("<http://ex/alice> <http://ex/email> \"a@ex\" .\n", 400)) }
+	rows := func(p *Pipeline) []terms.Row {
+		return encode(t, p, strings.Repeat("<http://ex/alice> <http://ex/email> \"a@ex\" .\n", 400))
+	}
 	for _, c := range []struct {
 		interval time.Duration
 		check    func(c *countSealer)
