@@ -31,6 +31,22 @@ type Pipeline struct {
 	enc     atomic.Pointer[terms.Encoder]
 	live    Live
 	running atomic.Bool
+
+	stopMu sync.Mutex
+	stop   chan struct{} // closed by Stop; nil between runs
+}
+
+// Stop ends the run in progress as the end of its input would: reading
+// stops, what was read is evaluated, emitted and sealed (the last, partial
+// epoch too), and Run returns without error. A service stops this way on
+// SIGTERM. Stop does nothing between runs or after the first call of a run.
+func (p *Pipeline) Stop() {
+	p.stopMu.Lock()
+	defer p.stopMu.Unlock()
+	if p.stop != nil {
+		close(p.stop)
+		p.stop = nil
+	}
 }
 
 // New returns a pipeline running the hooks defs (as [hooks.Parse] returns
@@ -100,8 +116,14 @@ func (p *Pipeline) Run(ctx context.Context, r io.Reader) (Stats, error) {
 		if t := p.pending.Load(); t != nil {
 			enc.Keep(terms.Union(tab.Predicates(), t.Predicates())) // a reload came first
 		}
+		stop := make(chan struct{})
+		p.stopMu.Lock()
+		p.stop = stop
+		p.stopMu.Unlock()
+		defer p.Stop()
 		opt := p.cfg.Ingest
 		opt.OnReject = p.cfg.OnReject
+		opt.Stop = stop
 		opt.Idle = p.cfg.TickInterval / 2
 		opt.OnIdle = func() error { return c.idle(ctx) }
 		n, err := ingest.Run(ctx, r, enc, opt, func(b *ingest.Batch) error {

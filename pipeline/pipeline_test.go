@@ -569,3 +569,37 @@ func TestReloadAtEpochBoundary(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(text, `# fire "alice-email-2" cycle 16 `), text)
 	assert.Equal(t, p.Table().Hook(0).Name, "alice-email-2")
 }
+
+// Stop ends a run on an open input as its end would: everything read is
+// evaluated and sealed, and the accounting adds up.
+func TestStopEndsRunCleanly(t *testing.T) {
+	cfg := DefaultConfig()
+	var epochs []uint64
+	cfg.Sealer = SealFunc(func(e *Epoch) error { epochs = append(epochs, e.N); return nil })
+	out := &syncBuffer{ch: make(chan struct{}, 64)}
+	cfg.Out = out
+	p := newTestPipeline(t, cfg, testHooks)
+	p.Stop() // between runs: nothing
+	pr, pw := io.Pipe()
+	done := make(chan struct {
+		s   Stats
+		err error
+	}, 1)
+	go func() {
+		s, err := p.Run(context.Background(), pr)
+		done <- struct {
+			s   Stats
+			err error
+		}{s, err}
+	}()
+	_, err := io.WriteString(pw, "<http://ex/alice> <http://ex/email> \"a@ex\" .\n")
+	require.NoError(t, err)
+	<-out.ch // the row was beaten (a beat closes after the tick interval)
+	p.Stop()
+	r := <-done
+	require.NoError(t, r.err)
+	require.NoError(t, r.s.Check())
+	assert.Equal(t, 1, r.s.Triples.Read)
+	assert.Equal(t, []uint64{0}, epochs, "the partial epoch is sealed")
+	pw.Close()
+}

@@ -61,6 +61,11 @@ type Options struct {
 	// partial beat. An error stops Run.
 	OnIdle func() error
 	Idle   time.Duration
+	// Stop, when closed, ends Run as at the end of the input: the chunks
+	// already cut are handed on, reading stops, and Run returns nil (a read
+	// in progress is abandoned). Counts.Bytes and the last Batch.End say how
+	// far the input was read.
+	Stop <-chan struct{}
 }
 
 // Batch is the rows of one chunk of input.
@@ -203,6 +208,10 @@ func Run(ctx context.Context, r io.Reader, enc *terms.Encoder, opt Options, yiel
 					stop()
 					return n, err
 				}
+			case <-opt.Stop:
+				err := drain(ctx, order, len(order), &opt, &n, yield, free)
+				stop()
+				return n, err
 			case <-done:
 				stop()
 				return n, ctx.Err()
@@ -229,6 +238,29 @@ func Run(ctx context.Context, r io.Reader, enc *terms.Encoder, opt Options, yiel
 			return n, err
 		}
 	}
+}
+
+// drain hands on the next k chunks of order (those cut before a stop; the
+// workers parse them meanwhile), then stops.
+func drain(ctx context.Context, order <-chan *chunk, k int, opt *Options, n *Counts, yield func(*Batch) error, free chan<- *chunk) error {
+	for range k {
+		c, ok := <-order
+		if !ok {
+			return nil
+		}
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		err := deliver(c, opt, n, yield)
+		c.rows, c.rejects, c.collided, c.err = c.rows[:0], c.rejects[:0], 0, nil
+		free <- c
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deliver hands on the rows and rejects of a parsed chunk, with line

@@ -231,3 +231,31 @@ func TestOptionBounds(t *testing.T) {
 		assert.ErrorIs(t, err, ErrOptions, "%+v", opt)
 	}
 }
+
+// Stop ends a run as the end of input would, even while a read blocks:
+// what was delivered is counted, Run returns nil.
+func TestStop(t *testing.T) {
+	pr, pw := io.Pipe()
+	stop := make(chan struct{})
+	d := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	got := make(chan int, 100)
+	errc := make(chan error, 1)
+	var n Counts
+	go func() {
+		var err error
+		n, err = Run(context.Background(), pr, d.NewDocument(), Options{Stop: stop}, func(b *Batch) error { got <- len(b.Rows); return nil })
+		errc <- err
+	}()
+	_, err := io.WriteString(pw, "<http://ex/a> <http://ex/p> <http://ex/b> .\n")
+	require.NoError(t, err)
+	assert.Equal(t, 1, <-got)
+	close(stop) // the reader now waits for more input that never comes
+	select {
+	case err := <-errc:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Stop did not end the run")
+	}
+	assert.Equal(t, 1, n.Read)
+	pw.Close() // let the abandoned read end, for the leak check
+}
