@@ -19,7 +19,7 @@ func runKnhk(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func TestRunFileKnownActions(t *testing.T) {
-	code, out, errs := runKnhk(t, "run", "--data", "testdata/run/orders.nt", "--hooks", "testdata/run/hooks.toml", "--tick-rows", "4")
+	code, out, errs := runKnhk(t, "run", "--data", "testdata/run/orders.nt", "--hooks", "testdata/run/hooks.toml", "--tick-rows", "4", "--tick-interval", "1m")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
@@ -47,7 +47,7 @@ func TestRunFileKnownActions(t *testing.T) {
 func TestRunJSONAndReceipts(t *testing.T) {
 	rec := filepath.Join(t.TempDir(), "receipts.jsonl")
 	code, out, errs := runKnhk(t, "run", "--data", "testdata/run/orders.nt", "--hooks", "testdata/run/hooks.toml",
-		"--tick-rows", "4", "--format", "json", "--receipts", rec, "--shard", "5")
+		"--tick-rows", "4", "--tick-interval", "1m", "--format", "json", "--receipts", rec, "--shard", "5")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
@@ -120,7 +120,7 @@ func TestRunMatchesEval(t *testing.T) {
 		t.Fatalf("eval: exit %d\n%s", code, errs)
 	}
 	code, runOut, errs := runKnhk(t, "run", "--data", dataFile, "--hooks", hooksFile,
-		"--format", "json", "--ring", "16384", "--tick-rows", "2048")
+		"--format", "json", "--ring", "16384", "--tick-rows", "2048", "--tick-interval", "1m")
 	if code != 0 || !strings.Contains(errs, "beats 1 (") {
 		t.Fatalf("run: exit %d (want one beat)\n%s", code, errs)
 	}
