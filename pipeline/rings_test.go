@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
 )
 
@@ -28,7 +27,8 @@ func TestRingsWhileBlocked(t *testing.T) {
 	cfg.TickRows = 32
 	gate := gateWriter{open: make(chan struct{})}
 	cfg.Out = gate
-	p := newTestPipeline(t, cfg, demo.ShopHooks)
+	// An action per amount row: far more actions than the ring holds.
+	p := newTestPipeline(t, cfg, hooksFile("flag", `CONSTRUCT { ?s <http://ex/flag> "x" } WHERE { ?s <http://example.org/amount> ?o }`))
 	assert.Equal(t, RingUsage{}, p.Rings(), "no run")
 	rows := encode(t, p, strings.ReplaceAll(demoText(t, 2000), "<not an iri>", "<http://example.org/x>"))
 	done := make(chan error, 1)
