@@ -342,7 +342,7 @@ func (s *sealer) run(ctx context.Context) error {
 			}
 			due = timer.C
 		}
-		if e.Final || len(s.epochs) == 0 && time.Since(synced) >= s.cfg.SyncInterval {
+		if e.Final || s.cfg.SyncInterval == 0 || len(s.epochs) == 0 && time.Since(synced) >= s.cfg.SyncInterval {
 			if err := sync(); err != nil {
 				return err
 			}
