@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/knhk/knhk/pipeline"
+	"github.com/knhk/knhk/telemetry"
 )
 
 // Config is every setting of knhk, one field per section of knhk.toml.
@@ -37,6 +38,8 @@ type Config struct {
 	Pipeline  Pipeline  `toml:"pipeline" doc:"the beat, the rings and the workers"`
 	Terms     Terms     `toml:"terms" doc:"term ids"`
 	Lockchain Lockchain `toml:"lockchain" doc:"the receipts sealed into a Merkle log per shard, epoch by epoch"`
+	Serve     Serve     `toml:"serve" doc:"knhk serve: the HTTP endpoints, hooks reloads and shutdown"`
+	Telemetry Telemetry `toml:"telemetry" doc:"metrics (Prometheus at /metrics of knhk serve; OTLP when an endpoint is set) and epoch spans (OTLP)"`
 	Log       Log       `toml:"log" doc:"diagnostics on standard error"`
 	Demo      Demo      `toml:"demo" doc:"the built-in demo, run when neither [input] data nor [hooks] file is set"`
 }
@@ -77,6 +80,21 @@ type Lockchain struct {
 	SyncInterval time.Duration `toml:"sync_interval" flag:"sync-interval" doc:"how long sealed epochs may wait to be made durable together (one sync for all); 0: a sync per epoch"`
 }
 
+// Serve is how knhk serve runs as a service.
+type Serve struct {
+	Listen          string        `toml:"listen" flag:"listen" doc:"the address of the HTTP endpoints (/, /metrics, /healthz, /readyz), HOST:PORT; port 0 picks a free port (the address is logged)"`
+	WatchInterval   time.Duration `toml:"watch_interval" flag:"watch-interval" doc:"how often the hooks file is checked for a change, which reloads it as SIGHUP does; 0: on SIGHUP only"`
+	ShutdownTimeout time.Duration `toml:"shutdown_timeout" flag:"shutdown-timeout" doc:"after SIGTERM, how long the run may take to finish (evaluate, emit, seal and sync what was read) before it is cancelled"`
+}
+
+// Telemetry is where metrics and traces go besides /metrics.
+type Telemetry struct {
+	OTLPEndpoint   string        `toml:"otlp_endpoint" flag:"otlp-endpoint" doc:"base URL of an OTLP/HTTP receiver such as http://localhost:4318: metrics go to /v1/metrics, a span per epoch to /v1/traces; empty: neither is sent"`
+	ServiceName    string        `toml:"service_name" flag:"service-name" doc:"the service.name of the metrics and spans"`
+	ExportInterval time.Duration `toml:"export_interval" flag:"export-interval" doc:"how often metrics are sent over OTLP"`
+	TraceQueue     int           `toml:"trace_queue" flag:"trace-queue" doc:"epochs that may wait for their span; beyond it spans are dropped and counted (knhk_epoch_spans_dropped_total)"`
+}
+
 // Terms is the key of term ids.
 type Terms struct {
 	KeyFile string `toml:"key_file" doc:"a file holding the 16-byte key of term ids (16 raw bytes, or 32 hex digits and a line end), readable by its owner only (mode 0600 or 0400); empty: the built-in key. Processes that share a key give every term the same id. Never a flag; the key is never shown or logged"`
@@ -101,10 +119,23 @@ const (
 // DefaultDemoOrders is the size of the built-in demo of knhk run.
 const DefaultDemoOrders = 2000
 
+// Defaults and bounds of [Serve], the settings of the knhk command's
+// service (a main package, which no other can import).
+const (
+	DefaultListen          = "127.0.0.1:9464"
+	DefaultWatchInterval   = time.Second
+	MinWatchInterval       = 10 * time.Millisecond
+	MaxWatchInterval       = time.Hour
+	DefaultShutdownTimeout = 30 * time.Second
+	MinShutdownTimeout     = 100 * time.Millisecond
+	MaxShutdownTimeout     = time.Hour
+)
+
 // Default returns the configuration with every built-in default: those of
 // pipeline.DefaultConfig for the pipeline and the output format.
 func Default() Config {
 	p := pipeline.DefaultConfig()
+	t := telemetry.DefaultOptions()
 	return Config{
 		Output: Output{Out: "-", Format: p.Format.String()},
 		Pipeline: Pipeline{
@@ -112,6 +143,8 @@ func Default() Config {
 			TickInterval: p.TickInterval, Workers: p.Ingest.Workers, Budget: p.Budget,
 		},
 		Lockchain: Lockchain{SyncInterval: p.SyncInterval},
+		Serve:     Serve{Listen: DefaultListen, WatchInterval: DefaultWatchInterval, ShutdownTimeout: DefaultShutdownTimeout},
+		Telemetry: Telemetry{ServiceName: t.ServiceName, ExportInterval: t.ExportInterval, TraceQueue: t.TraceQueue},
 		Log:       Log{Format: LogText},
 		Demo:      Demo{Orders: DefaultDemoOrders},
 	}

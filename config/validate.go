@@ -8,14 +8,17 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"net"
 	"os"
 	"reflect"
+	"strconv"
 
 	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/pipeline"
 	"github.com/knhk/knhk/pipeline/emit"
 	"github.com/knhk/knhk/pipeline/ingest"
 	"github.com/knhk/knhk/ring"
+	"github.com/knhk/knhk/telemetry"
 	"github.com/knhk/knhk/terms"
 )
 
@@ -24,16 +27,23 @@ import (
 // ([Field].Limit, config init, the README).
 func limits() map[string]string {
 	return map[string]string{
-		"output.format":          "nt or json",
-		"pipeline.ring":          fmt.Sprintf("a power of two, 64..%d", pipeline.MaxRingSize),
-		"pipeline.tick_rows":     "1..ring/8",
-		"pipeline.tick_interval": fmt.Sprintf("%v..%v", pipeline.MinTickInterval, pipeline.MaxTickInterval),
-		"pipeline.workers":       fmt.Sprintf("0..%d", ingest.MaxWorkers),
-		"pipeline.budget":        fmt.Sprintf("1..%d", uint32(math.MaxUint32)),
-		"pipeline.shard":         fmt.Sprintf("0..%d", uint32(math.MaxUint32)),
-		"terms.key_file":         "mode 0600 or 0400; 16 bytes or 32 hex digits",
-		"log.format":             "text or json",
-		"demo.orders":            fmt.Sprintf("0..%d", demo.MaxOrders),
+		"output.format":             "nt or json",
+		"pipeline.ring":             fmt.Sprintf("a power of two, 64..%d", pipeline.MaxRingSize),
+		"pipeline.tick_rows":        "1..ring/8",
+		"pipeline.tick_interval":    fmt.Sprintf("%v..%v", pipeline.MinTickInterval, pipeline.MaxTickInterval),
+		"pipeline.workers":          fmt.Sprintf("0..%d", ingest.MaxWorkers),
+		"pipeline.budget":           fmt.Sprintf("1..%d", uint32(math.MaxUint32)),
+		"pipeline.shard":            fmt.Sprintf("0..%d", uint32(math.MaxUint32)),
+		"terms.key_file":            "mode 0600 or 0400; 16 bytes or 32 hex digits",
+		"log.format":                "text or json",
+		"demo.orders":               fmt.Sprintf("0..%d", demo.MaxOrders),
+		"serve.listen":              "HOST:PORT, port 0..65535",
+		"serve.watch_interval":      fmt.Sprintf("0, or %v..%v", MinWatchInterval, MaxWatchInterval),
+		"serve.shutdown_timeout":    fmt.Sprintf("%v..%v", MinShutdownTimeout, MaxShutdownTimeout),
+		"telemetry.otlp_endpoint":   "empty, or an http:// or https:// URL",
+		"telemetry.service_name":    fmt.Sprintf("1..%d bytes", telemetry.MaxServiceName),
+		"telemetry.export_interval": fmt.Sprintf("%v..%v", telemetry.MinExportInterval, telemetry.MaxExportInterval),
+		"telemetry.trace_queue":     fmt.Sprintf("1..%d", telemetry.MaxTraceQueue),
 	}
 }
 
@@ -62,7 +72,52 @@ func (s *Settings) Validate() error {
 	if s.Demo.Orders < 0 || s.Demo.Orders > demo.MaxOrders {
 		return s.valueError("demo.orders", fmt.Errorf("want 0..%d", demo.MaxOrders))
 	}
+	if err := s.validateServe(); err != nil {
+		return err
+	}
+	_, err := s.TelemetryOptions()
+	return err
+}
+
+// validateServe checks the [serve] section.
+func (s *Settings) validateServe() error {
+	v := &s.Serve
+	if _, port, err := net.SplitHostPort(v.Listen); err != nil {
+		return s.valueError("serve.listen", err)
+	} else if n, err := strconv.ParseUint(port, 10, 16); err != nil || port != strconv.FormatUint(n, 10) {
+		return s.valueError("serve.listen", fmt.Errorf("port %q: want 0..65535", port))
+	}
+	if w := v.WatchInterval; w != 0 && (w < MinWatchInterval || w > MaxWatchInterval) {
+		return s.valueError("serve.watch_interval", fmt.Errorf("want 0, or %v..%v", MinWatchInterval, MaxWatchInterval))
+	}
+	if d := v.ShutdownTimeout; d < MinShutdownTimeout || d > MaxShutdownTimeout {
+		return s.valueError("serve.shutdown_timeout", fmt.Errorf("want %v..%v", MinShutdownTimeout, MaxShutdownTimeout))
+	}
 	return nil
+}
+
+// telemetryKeys are the keys of telemetry.OptionError's options.
+var telemetryKeys = map[string]string{
+	"OTLPEndpoint":   "telemetry.otlp_endpoint",
+	"ServiceName":    "telemetry.service_name",
+	"ExportInterval": "telemetry.export_interval",
+	"TraceQueue":     "telemetry.trace_queue",
+}
+
+// TelemetryOptions returns the telemetry options of these settings (the
+// service version unset), validated by telemetry.Options.Validate.
+func (s *Settings) TelemetryOptions() (telemetry.Options, error) {
+	t := &s.Telemetry
+	o := telemetry.Options{ServiceName: t.ServiceName, Shard: s.Pipeline.Shard, OTLPEndpoint: t.OTLPEndpoint,
+		ExportInterval: t.ExportInterval, TraceQueue: t.TraceQueue}
+	if err := o.Validate(); err != nil {
+		var oe *telemetry.OptionError
+		if errors.As(err, &oe) && telemetryKeys[oe.Option] != "" {
+			return o, s.valueError(telemetryKeys[oe.Option], err)
+		}
+		return o, fmt.Errorf("config: [telemetry]: %w", err)
+	}
+	return o, nil
 }
 
 // PipelineConfig returns the pipeline configuration of these settings (its

@@ -56,9 +56,11 @@ func newBeat(p *Pipeline, vs *versions, delta *ring.Ring[terms.Row], acts *ring.
 	return b
 }
 
-// use makes tab the hooks of the beats to come.
+// use makes tab the hooks of the beats to come, and the pipeline's hooks
+// in force (Table; Reload keeps their predicates until its own take over).
 func (b *beat) use(tab *hooks.Table) {
 	b.tab = tab
+	b.p.tab.Store(tab)
 	b.loader.SetTable(tab)
 	b.engine = reflex.NewEngine(tab, nil)
 	b.seen = make([]bool, len(tab.Groups()))

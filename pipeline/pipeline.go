@@ -31,6 +31,7 @@ type Pipeline struct {
 	enc     atomic.Pointer[terms.Encoder]
 	live    Live
 	running atomic.Bool
+	rings   atomic.Pointer[runRings] // of the run in progress, for Rings
 
 	stopMu sync.Mutex
 	stop   chan struct{} // closed by Stop; nil between runs
@@ -98,7 +99,8 @@ func (p *Pipeline) Reload(defs []hooks.Def) error {
 // [Pipeline.RunRows] or print ids.
 func (p *Pipeline) Dictionary() *terms.Dictionary { return p.dict }
 
-// Table returns the pipeline's hooks in force, bound to its dictionary.
+// Table returns the pipeline's hooks in force, bound to its dictionary:
+// during a run, those of the epoch in progress.
 func (p *Pipeline) Table() *hooks.Table { return p.tab.Load() }
 
 // Run streams the N-Triples (or, with Config.Ingest.Quads, N-Quads)
@@ -166,6 +168,8 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 	if err != nil {
 		return Stats{}, fmt.Errorf("pipeline: %w", err)
 	}
+	p.rings.Store(&runRings{delta: delta, acts: acts})
+	defer p.rings.Store(nil)
 	tab := p.tab.Load()
 	if t := p.pending.Swap(nil); t != nil {
 		tab = t // reloaded between runs
@@ -201,7 +205,6 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 	g.Go(func() error { return failed(&p.live.Errors.Output, out.run(gctx)) })
 	g.Go(func() error { return failed(&p.live.Errors.Seal, sl.run(gctx)) })
 	err = g.Wait()
-	p.tab.Store(b.tab)
 	if err == nil {
 		err = ctx.Err() // cancelled after the last stage ended: still cancelled
 	}

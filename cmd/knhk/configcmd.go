@@ -51,7 +51,7 @@ the key, the value, where it came from and the limit).`,
 			return nil
 		},
 	}
-	sf = addSettingsFlags(cmd, runKeys...)
+	sf = addSettingsFlags(cmd, serveKeys...)
 	return cmd
 }
 

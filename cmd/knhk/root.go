@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -54,6 +55,10 @@ type env struct {
 	terminal func(io.Writer) bool
 	// progressEvery is how often the progress line is drawn again.
 	progressEvery time.Duration
+	// notify and stopNotify relay signals to a channel, as signal.Notify
+	// and signal.Stop do (tests send their own).
+	notify     func(c chan<- os.Signal, sig ...os.Signal)
+	stopNotify func(c chan<- os.Signal)
 
 	// console is standard error, shared by log records and the progress
 	// line.
@@ -69,7 +74,8 @@ type env struct {
 // newEnv is the environment of a process: its standard files and
 // variables.
 func newEnv(stdin io.Reader, stdout, stderr io.Writer) *env {
-	return &env{stdin: stdin, stdout: stdout, stderr: stderr, environ: os.Environ(), terminal: isTerminal, progressEvery: 200 * time.Millisecond}
+	return &env{stdin: stdin, stdout: stdout, stderr: stderr, environ: os.Environ(), terminal: isTerminal, progressEvery: 200 * time.Millisecond,
+		notify: signal.Notify, stopNotify: signal.Stop}
 }
 
 // subcommands are added by each subcommand's file, from init.

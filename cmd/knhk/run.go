@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/kernels"
+	"github.com/knhk/knhk/lockchain"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/pipeline"
 	"github.com/knhk/knhk/pipeline/emit"
@@ -77,88 +79,11 @@ kills).`,
 }
 
 func runRun(ctx context.Context, e *env, s *config.Settings) error {
-	usage := func(err error) error { return &exitError{code: exitUsage, err: err} }
-	log := e.log.With("cmd", "run")
-	if err := kernels.SelectError(); err != nil {
-		return usage(err)
-	}
-	c := &s.Config
-	if (c.Input.Data == "") != (c.Hooks.File == "") {
-		return usage(errors.New("run: give both --data and --hooks ([input] data and [hooks] file), or neither for the demo"))
-	}
-	cfg, err := s.PipelineConfig()
+	j, err := openJob(e, "run", s, nil)
 	if err != nil {
-		return usage(err)
+		return err
 	}
-	cfg.Ingest.Quads = c.Input.Quads || isQuads(c.Input.Data)
-
-	var defs []hooks.Def
-	hooksName := c.Hooks.File
-	if c.Hooks.File == "" {
-		hooksName = "demo hooks"
-		defs, err = hooks.Parse(strings.NewReader(demo.ShopHooks))
-	} else {
-		defs, err = readHooks(c.Hooks.File)
-	}
-	if err != nil {
-		return usage(err)
-	}
-	if len(defs) == 0 {
-		log.Warn("the hooks file has no hooks: nothing will be evaluated", "hooks", hooksName)
-	}
-
-	outs, err := newOutputs(e, c.Input.Data, c.Hooks.File)
-	if err != nil {
-		return usage(err)
-	}
-	defer outs.close()
-	if cfg.Out, err = outs.create("out", c.Output.Out); err != nil {
-		return usage(err)
-	}
-	if c.Output.Receipts != "" {
-		if cfg.Receipts, err = outs.create("receipts", c.Output.Receipts); err != nil {
-			return usage(err)
-		}
-	}
-	var statsOut io.Writer
-	if c.Output.Stats != "" {
-		if statsOut, err = outs.create("stats", c.Output.Stats); err != nil {
-			return usage(err)
-		}
-	}
-
-	var data io.Reader
-	dataName := "demo"
-	stopProgress := func() {}
-	if c.Input.Data == "" {
-		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(demo.WriteShop(pw, c.Demo.Orders)) }()
-		defer pr.Close()
-		data = pr
-		log.Info("running the built-in demo (knhk run --help for your own data)", "orders", c.Demo.Orders, "hooks", len(defs))
-	} else {
-		in, name, closeIn, err := openData(e, c.Input.Data)
-		if err != nil {
-			return usage(err)
-		}
-		defer closeIn()
-		data, stopProgress = e.watchInput(in, c.Input.Data)
-		defer stopProgress()
-		dataName = name
-	}
-	cfg.OnReject = func(se *ntriples.SyntaxError) { logReject(log, dataName, se) }
-	if dir := c.Lockchain.Dir; dir != "" {
-		lc, err := openLockchain(log, dir, c.Lockchain.KeyFile, dataName, &cfg)
-		if err != nil {
-			return usage(fmt.Errorf("lockchain %s: %w", dir, err))
-		}
-		defer lc.Close()
-	}
-
-	p, err := pipeline.New(cfg, defs)
-	if err != nil {
-		return usage(fmt.Errorf("%s: %w", hooksName, err))
-	}
+	defer j.close()
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -168,9 +93,133 @@ func runRun(ctx context.Context, e *env, s *config.Settings) error {
 		<-ctx.Done()
 		stop() // from the first interrupt on, a second one kills the process
 	}()
-	stats, err := p.Run(ctx, data)
-	interrupted := ctx.Err() != nil
-	stopProgress()
+	stats, err := j.p.Run(ctx, j.data)
+	return j.finish(stats, err, ctx.Err() != nil)
+}
+
+// job is a run of the pipeline as the settings describe it: the pipeline
+// with its hooks, input, outputs and lockchain, shared by knhk run and
+// knhk serve.
+type job struct {
+	e                   *env
+	log                 *slog.Logger
+	p                   *pipeline.Pipeline
+	data                io.Reader
+	dataName, hooksName string
+	lockchain           *lockchain.Log // nil without --lockchain
+	outs                *outputs
+	statsOut            io.Writer
+	stopProgress        func()
+	closers             []func()
+}
+
+// openJob sets up the run of the settings s for the command cmd. configure,
+// when not nil, may change the pipeline's configuration (add a sealer)
+// before the pipeline is made. Errors are *exitError values.
+func openJob(e *env, cmd string, s *config.Settings, configure func(*pipeline.Config)) (_ *job, err error) {
+	usage := func(err error) error { return &exitError{code: exitUsage, err: err} }
+	log := e.log.With("cmd", cmd)
+	if err := kernels.SelectError(); err != nil {
+		return nil, usage(err)
+	}
+	c := &s.Config
+	if (c.Input.Data == "") != (c.Hooks.File == "") {
+		return nil, usage(errors.New(cmd + ": give both --data and --hooks ([input] data and [hooks] file), or neither for the demo"))
+	}
+	cfg, err := s.PipelineConfig()
+	if err != nil {
+		return nil, usage(err)
+	}
+	cfg.Ingest.Quads = c.Input.Quads || isQuads(c.Input.Data)
+	j := &job{e: e, log: log, hooksName: c.Hooks.File, dataName: "demo", stopProgress: func() {}}
+	defer func() {
+		if err != nil {
+			j.close()
+		}
+	}()
+
+	var defs []hooks.Def
+	if c.Hooks.File == "" {
+		j.hooksName = "demo hooks"
+		defs, err = hooks.Parse(strings.NewReader(demo.ShopHooks))
+	} else {
+		defs, err = readHooks(c.Hooks.File)
+	}
+	if err != nil {
+		return nil, usage(err)
+	}
+	if len(defs) == 0 {
+		log.Warn("the hooks file has no hooks: nothing will be evaluated", "hooks", j.hooksName)
+	}
+
+	if j.outs, err = newOutputs(e, c.Input.Data, c.Hooks.File); err != nil {
+		return nil, usage(err)
+	}
+	j.closers = append(j.closers, func() { j.outs.close() })
+	if cfg.Out, err = j.outs.create("out", c.Output.Out); err != nil {
+		return nil, usage(err)
+	}
+	if c.Output.Receipts != "" {
+		if cfg.Receipts, err = j.outs.create("receipts", c.Output.Receipts); err != nil {
+			return nil, usage(err)
+		}
+	}
+	if c.Output.Stats != "" {
+		if j.statsOut, err = j.outs.create("stats", c.Output.Stats); err != nil {
+			return nil, usage(err)
+		}
+	}
+
+	if c.Input.Data == "" {
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(demo.WriteShop(pw, c.Demo.Orders)) }()
+		j.closers = append(j.closers, func() { pr.Close() })
+		j.data = pr
+		log.Info("running the built-in demo (knhk run --help for your own data)", "orders", c.Demo.Orders, "hooks", len(defs))
+	} else {
+		in, name, closeIn, err := openData(e, c.Input.Data)
+		if err != nil {
+			return nil, usage(err)
+		}
+		j.closers = append(j.closers, closeIn)
+		j.data, j.stopProgress = e.watchInput(in, c.Input.Data)
+		j.closers = append(j.closers, j.stopProgress)
+		j.dataName = name
+	}
+	cfg.OnReject = func(se *ntriples.SyntaxError) { logReject(log, j.dataName, se) }
+	if dir := c.Lockchain.Dir; dir != "" {
+		lc, err := openLockchain(log, dir, c.Lockchain.KeyFile, j.dataName, &cfg)
+		if err != nil {
+			return nil, usage(fmt.Errorf("lockchain %s: %w", dir, err))
+		}
+		j.lockchain = lc
+		j.closers = append(j.closers, func() { lc.Close() })
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+
+	if j.p, err = pipeline.New(cfg, defs); err != nil {
+		return nil, usage(fmt.Errorf("%s: %w", j.hooksName, err))
+	}
+	return j, nil
+}
+
+// close closes what openJob opened, the last first.
+func (j *job) close() {
+	for i := len(j.closers) - 1; i >= 0; i-- {
+		j.closers[i]()
+	}
+	j.closers = nil
+}
+
+// finish reports a run that returned stats and err (interrupted: by a
+// signal or a deadline) and returns the command's error: the summary on
+// standard error, the --stats object, then the exit status of the run.
+func (j *job) finish(stats pipeline.Stats, err error, interrupted bool) error {
+	usage := func(err error) error { return &exitError{code: exitUsage, err: err} }
+	log, e := j.log, j.e
+	j.stopProgress()
 	if e.logJSON {
 		log.Info("summary", "stats", stats)
 		if len(stats.Hooks.NotEvaluated) > 0 {
@@ -179,9 +228,9 @@ func runRun(ctx context.Context, e *env, s *config.Settings) error {
 	} else {
 		stats.Summary(e.console)
 	}
-	if statsOut != nil {
+	if j.statsOut != nil {
 		b, _ := json.Marshal(&stats) // plain numbers and strings: cannot fail
-		if _, werr := statsOut.Write(append(b, '\n')); werr != nil {
+		if _, werr := j.statsOut.Write(append(b, '\n')); werr != nil {
 			return &exitError{code: exitFail, err: fmt.Errorf("--stats: %w", werr)}
 		}
 	}
@@ -194,9 +243,9 @@ func runRun(ctx context.Context, e *env, s *config.Settings) error {
 		if errors.As(err, &we) {
 			return &exitError{code: exitFail, err: err}
 		}
-		return usage(fmt.Errorf("%s: %w", dataName, err))
+		return usage(fmt.Errorf("%s: %w", j.dataName, err))
 	}
-	if err := outs.close(); err != nil {
+	if err := j.outs.close(); err != nil {
 		return &exitError{code: exitFail, err: err}
 	}
 	if err := stats.Check(); err != nil {

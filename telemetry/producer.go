@@ -1,0 +1,223 @@
+package telemetry
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/knhk/knhk/lockchain"
+	"github.com/knhk/knhk/pipeline"
+)
+
+// ScopeName is the instrumentation scope of every metric and span.
+const ScopeName = "github.com/knhk/knhk/telemetry"
+
+// Attribute keys of the metrics and spans.
+const (
+	HookName      = attribute.Key("knhk.hook.name")      // a hook's name, as its hooks file gives it
+	RingName      = attribute.Key("knhk.ring.name")      // delta or actions
+	ReloadOutcome = attribute.Key("knhk.reload.outcome") // accepted or refused
+	ErrorType     = attribute.Key("error.type")          // the stage that failed: ingest, beat, output or seal
+)
+
+// Source is what a [Producer] reads at collection time.
+type Source struct {
+	Pipeline *pipeline.Pipeline
+	// Lockchain, when not nil, is the log the pipeline seals into: its head
+	// is exported as gauges.
+	Lockchain *lockchain.Log
+}
+
+// Service counts what a service around the pipeline does, for the
+// metrics: the callers add to it.
+type Service struct {
+	ReloadsAccepted, ReloadsRefused atomic.Uint64 // hooks files reloaded, and refused (the old hooks kept)
+}
+
+// Producer is an OpenTelemetry metric producer (sdk/metric.Producer) that
+// reads the pipeline's live counters and histograms when metrics are
+// collected, so the pipeline's hot path does no more than add to them. It
+// produces nothing until [Producer.Observe] gives it a source. It is safe
+// for concurrent use.
+type Producer struct {
+	src     atomic.Pointer[Source]
+	tracer  *EpochTracer // nil: no epoch spans
+	service *Service
+	start   time.Time
+}
+
+// NewProducer returns a producer of the metrics of the source given later
+// to Observe, of service and of tracer's spans (both may be nil).
+func NewProducer(service *Service, tracer *EpochTracer) *Producer {
+	if service == nil {
+		service = &Service{}
+	}
+	return &Producer{service: service, tracer: tracer, start: time.Now()}
+}
+
+// Observe makes src what the producer reads from now on.
+func (p *Producer) Observe(src Source) { p.src.Store(&src) }
+
+// counter is a monotonic sum read from the live figures.
+type counter struct {
+	name, unit, desc string
+	value            func(*pipeline.Live) uint64
+}
+
+// counters are the pipeline's plain counters. Names follow the
+// OpenTelemetry conventions (dots, units in braces); a Prometheus exporter
+// adds _total.
+var counters = []counter{
+	{"knhk.triples.read", "{triple}", "Statements read from the input.", func(l *pipeline.Live) uint64 { return l.Read.Load() }},
+	{"knhk.triples.rejected", "{triple}", "Statements refused at ingest: syntax errors and term-id collisions.", func(l *pipeline.Live) uint64 { return l.Rejected.Load() }},
+	{"knhk.triples.collisions", "{triple}", "Of the rejected statements, those with a term whose id collides with another term's.", func(l *pipeline.Live) uint64 { return l.Collisions.Load() }},
+	{"knhk.triples.admitted", "{triple}", "Statements sent to the hot path.", func(l *pipeline.Live) uint64 { return l.Admitted.Load() }},
+	{"knhk.triples.parked", "{triple}", "Numbers without an exact order key, parked for the warm path.", func(l *pipeline.Live) uint64 { return l.Parked.Load() }},
+	{"knhk.triples.decided", "{triple}", "Parked statements decided exactly.", func(l *pipeline.Live) uint64 { return l.Decided.Load() }},
+	{"knhk.beats", "{beat}", "Beats (cycles) run.", func(l *pipeline.Live) uint64 { return l.Beats.Load() }},
+	{"knhk.epochs.sealed", "{epoch}", "Epochs handed to the sealer (lockchain, receipts file, epoch spans); 0 when nothing takes the receipts.", func(l *pipeline.Live) uint64 { return l.Epochs.Load() }},
+	{"knhk.epochs.synced", "{epoch}", "Sealed epochs made durable.", func(l *pipeline.Live) uint64 { return l.Synced.Load() }},
+	{"knhk.kernel.evaluations", "{evaluation}", "Kernel evaluations: one per hook per 8-row block.", func(l *pipeline.Live) uint64 { return l.Evaluations.Load() }},
+	{"knhk.kernel.over_budget", "{evaluation}", "Kernel evaluations of beats whose reflex stage cost more ticks per evaluation than the budget.", func(l *pipeline.Live) uint64 { return l.OverBudget.Load() }},
+	{"knhk.hooks.evaluations", "{evaluation}", "Hook evaluations: one per hook per beat its predicate had rows in.", func(l *pipeline.Live) uint64 { return l.HookEvaluations.Load() }},
+	{"knhk.hooks.fired", "{fire}", "Hooks fired, by the hot path and the warm path.", func(l *pipeline.Live) uint64 { return l.Fired.Load() }},
+	{"knhk.hooks.warm_fired", "{fire}", "Of the fires, those decided by the warm path.", func(l *pipeline.Live) uint64 { return l.WarmFired.Load() }},
+	{"knhk.construct.triples", "{triple}", "Triples made by CONSTRUCT hooks.", func(l *pipeline.Live) uint64 { return l.Triples.Load() }},
+	{"knhk.select.values", "{value}", "Values given by SELECT hooks.", func(l *pipeline.Live) uint64 { return l.Values.Load() }},
+}
+
+// histogram is a power-of-two histogram of the live figures, exported with
+// fixed bounds Bound(lo)..Bound(hi) times scale, so that every collection
+// has the same buckets: the live buckets below lo count in the first, those
+// above hi in the overflow bucket.
+type histogram struct {
+	name, unit, desc string
+	lo, hi           int
+	scale            float64
+	of               func(*pipeline.Live) *pipeline.Histogram
+}
+
+// Bucket ranges of the exported histograms.
+const (
+	tickLo, tickHi = 0, 20  // 1 .. 2^20 ticks
+	nsLo, nsHi     = 10, 35 // 2^10 ns (1 µs) .. 2^35 ns (34 s)
+)
+
+var histograms = []histogram{
+	{"knhk.reflex.ticks", "{tick}", "Ticks per kernel evaluation of the reflex stage, per beat, weighted by evaluations.", tickLo, tickHi, 1, func(l *pipeline.Live) *pipeline.Histogram { return &l.TicksPerEval }},
+	{"knhk.beat.duration", "s", "Wall time of whole beats: load, reflex, the actions onto their ring.", nsLo, nsHi, 1e-9, func(l *pipeline.Live) *pipeline.Histogram { return &l.BeatNs }},
+	{"knhk.epoch.seal.duration", "s", "Time the sealer (the lockchain's append and signature, the epoch span's summary) took per epoch.", nsLo, nsHi, 1e-9, func(l *pipeline.Live) *pipeline.Histogram { return &l.SealNs }},
+	{"knhk.epoch.sync.duration", "s", "Time of each sync that made sealed epochs durable (the lockchain's fsync and checkpoint).", nsLo, nsHi, 1e-9, func(l *pipeline.Live) *pipeline.Histogram { return &l.SyncNs }},
+}
+
+// hookTicks is the histogram of a hook's ticks per evaluation.
+var hookTicks = histogram{"knhk.hook.ticks", "{tick}", "Ticks per kernel evaluation of the beats a hook ran in, weighted by its evaluations.", tickLo, tickHi, 1, nil}
+
+// Produce returns the metrics as of now. It implements
+// go.opentelemetry.io/otel/sdk/metric.Producer.
+func (p *Producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
+	src := p.src.Load()
+	if src == nil {
+		return nil, nil
+	}
+	now := time.Now()
+	l := src.Pipeline.Live()
+	ms := make([]metricdata.Metrics, 0, len(counters)+len(histograms)+16)
+	point := func(v uint64, kv ...attribute.KeyValue) metricdata.DataPoint[int64] {
+		return metricdata.DataPoint[int64]{Attributes: attribute.NewSet(kv...), StartTime: p.start, Time: now, Value: int64(v)}
+	}
+	sum := func(name, unit, desc string, pts ...metricdata.DataPoint[int64]) {
+		ms = append(ms, metricdata.Metrics{Name: name, Unit: unit, Description: desc,
+			Data: metricdata.Sum[int64]{DataPoints: pts, Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}})
+	}
+	gauge := func(name, unit, desc string, pts ...metricdata.DataPoint[int64]) {
+		ms = append(ms, metricdata.Metrics{Name: name, Unit: unit, Description: desc, Data: metricdata.Gauge[int64]{DataPoints: pts}})
+	}
+	hist := func(h *histogram, pts ...metricdata.HistogramDataPoint[float64]) {
+		for i := range pts {
+			pts[i].StartTime, pts[i].Time = p.start, now
+		}
+		ms = append(ms, metricdata.Metrics{Name: h.name, Unit: h.unit, Description: h.desc,
+			Data: metricdata.Histogram[float64]{DataPoints: pts, Temporality: metricdata.CumulativeTemporality}})
+	}
+
+	for i := range counters {
+		c := &counters[i]
+		sum(c.name, c.unit, c.desc, point(c.value(l)))
+	}
+	sum("knhk.errors", "{error}", "Runs that ended in an error, by the stage that failed.",
+		point(l.Errors.Ingest.Load(), ErrorType.String("ingest")), point(l.Errors.Beat.Load(), ErrorType.String("beat")),
+		point(l.Errors.Output.Load(), ErrorType.String("output")), point(l.Errors.Seal.Load(), ErrorType.String("seal")))
+	for i := range histograms {
+		h := &histograms[i]
+		hist(h, h.point(h.of(l).Snapshot()))
+	}
+
+	type hook struct {
+		name         string
+		evals, fires uint64
+		ticks        pipeline.Snapshot
+	}
+	var hooks []hook
+	l.Hooks(func(name string, h *pipeline.HookLive) {
+		hooks = append(hooks, hook{name, h.Evaluations.Load(), h.Fires.Load(), h.TicksPerEval.Snapshot()})
+	})
+	slices.SortFunc(hooks, func(a, b hook) int { return cmp.Compare(a.name, b.name) })
+	evals := make([]metricdata.DataPoint[int64], len(hooks))
+	fires := make([]metricdata.DataPoint[int64], len(hooks))
+	ticks := make([]metricdata.HistogramDataPoint[float64], len(hooks))
+	for i, h := range hooks {
+		name := HookName.String(h.name)
+		evals[i], fires[i] = point(h.evals, name), point(h.fires, name)
+		ticks[i] = hookTicks.point(h.ticks)
+		ticks[i].Attributes = attribute.NewSet(name)
+	}
+	if len(hooks) > 0 {
+		sum("knhk.hook.evaluations", "{evaluation}", "Kernel evaluations of a hook: one per 8-row block of its predicate.", evals...)
+		sum("knhk.hook.fires", "{fire}", "Fires, CONSTRUCT triples and SELECT values a hook gave.", fires...)
+		hist(&hookTicks, ticks...)
+	}
+
+	ru := src.Pipeline.Rings()
+	gauge("knhk.ring.occupancy", "{row}", "Rows waiting in a ring of the run in progress: the delta ring (input rows before their beat) and the action ring (actions before the output stage).",
+		point(uint64(ru.Delta), RingName.String("delta")), point(uint64(ru.Actions), RingName.String("actions")))
+	gauge("knhk.ring.capacity", "{row}", "Rows each ring of the run in progress holds; 0 between runs.", point(uint64(ru.Size)))
+
+	sum("knhk.hooks.reloads", "{reload}", "Hooks files reloaded: accepted (they take over at the next epoch) or refused (the old hooks keep running).",
+		point(p.service.ReloadsAccepted.Load(), ReloadOutcome.String("accepted")), point(p.service.ReloadsRefused.Load(), ReloadOutcome.String("refused")))
+	if p.tracer != nil {
+		sum("knhk.epoch_spans.exported", "{span}", "Epoch spans built and handed to the trace exporter.", point(p.tracer.Spans()))
+		sum("knhk.epoch_spans.dropped", "{span}", "Epoch spans dropped because the queue of epochs waiting for their span was full.", point(p.tracer.Dropped()))
+	}
+	if lc := src.Lockchain; lc != nil {
+		if st := lc.State(); st.Sealed {
+			gauge("knhk.lockchain.epoch", "{epoch}", "The last epoch sealed into the lockchain log.", point(st.Epoch))
+			gauge("knhk.lockchain.size", "{leaf}", "Leaves of the lockchain log's Merkle tree.", point(st.Size))
+			gauge("knhk.lockchain.receipts", "{receipt}", "Receipts sealed into the lockchain log.", point(st.Receipts))
+		}
+	}
+	return []metricdata.ScopeMetrics{{Scope: instrumentation.Scope{Name: ScopeName}, Metrics: ms}}, nil
+}
+
+// point converts a live snapshot to a data point with h's fixed bounds.
+// Its count is the sum of its buckets (a concurrent Add may be in the
+// snapshot's Num and not yet in a bucket).
+func (h *histogram) point(s pipeline.Snapshot) metricdata.HistogramDataPoint[float64] {
+	bounds := make([]float64, h.hi-h.lo+1)
+	for i := range bounds {
+		bounds[i] = pipeline.Bound(h.lo+i) * h.scale
+	}
+	counts := make([]uint64, len(bounds)+1)
+	var n uint64
+	for i, c := range s.Counts {
+		counts[min(max(i-h.lo, 0), len(bounds))] += c
+		n += c
+	}
+	return metricdata.HistogramDataPoint[float64]{Count: n, Bounds: bounds, BucketCounts: counts, Sum: float64(s.Sum) * h.scale}
+}
