@@ -67,13 +67,20 @@ type Config struct {
 	// OnPulse, when set, is called at each pulse (and once at the end of a
 	// run for a partial epoch) with the epoch, in epoch order, on a
 	// goroutine of its own: the beat goes on meanwhile, and waits for it
-	// only when two epochs are waiting to be sealed. The epoch is valid
-	// during the call. An error stops the run.
+	// only when two epochs are waiting to be sealed. The epoch's actions
+	// have all been written to Out (and flushed) by then, so a source may
+	// commit the epoch's input once OnPulse has sealed it. The epoch is
+	// valid during the call. An error stops the run.
 	OnPulse func(*Epoch) error
 	// FirstCycle and FirstSpan are the first cycle and span id of a run
 	// (default 0): a shard that resumes a log continues its numbering.
 	// FirstCycle must start an epoch (a multiple of 8).
 	FirstCycle, FirstSpan uint64
+	// SkipRows leaves out the first SkipRows rows of the input, counted as
+	// skipped: a run that resumes at an earlier run's Epoch.Through skips
+	// its Epoch.Ahead rows, which that run sealed already, so its beats are
+	// cut as that run's were. Default 0.
+	SkipRows int
 }
 
 // Epoch is one epoch as the pulse hands it over to be sealed.
@@ -88,7 +95,15 @@ type Epoch struct {
 	// epoch's last row: a replay from it repeats some rows, never skips
 	// one.
 	Through int64
-	Final   bool // the run's last epoch
+	// Ahead is the number of rows after Through that are in this epoch or
+	// an earlier one (the first rows of a chunk that was partly in when
+	// the epoch closed). A run resuming at Through with Config.SkipRows =
+	// Ahead repeats no row of this epoch.
+	Ahead int
+	// NextSpan is the span id of the first evaluation after this epoch: a
+	// run resuming after it starts with Config.FirstSpan = NextSpan.
+	NextSpan uint64
+	Final    bool // the run's last epoch
 }
 
 // DefaultConfig returns the configuration with every documented default.
@@ -140,6 +155,8 @@ func (c *Config) Validate() error {
 		return &GuardError{"Budget", 0, 1, ">="}
 	case c.Format != emit.NTriples && c.Format != emit.JSON:
 		return fmt.Errorf("pipeline: unknown output format %d", c.Format)
+	case c.SkipRows < 0:
+		return &GuardError{"SkipRows", int64(c.SkipRows), 0, ">="}
 	case c.FirstCycle%ring.Slots != 0:
 		return fmt.Errorf("pipeline: FirstCycle %d does not start an epoch (a multiple of %d)", c.FirstCycle, ring.Slots)
 	}

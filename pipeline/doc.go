@@ -30,6 +30,6 @@
 // lanes, runs, blocks, actions and receipts live in buffers reused beat
 // after beat and epoch after epoch.
 //
-// Every triple read is accounted for: Read == Admitted + Rejected + Parked,
-// and every Parked triple is Decided (see [Stats.Check]).
+// Every triple read is accounted for: Read == Admitted + Rejected + Parked
+// + Skipped, and every Parked triple is Decided (see [Stats.Check]).
 package pipeline

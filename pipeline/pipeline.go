@@ -98,10 +98,10 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 	if err != nil {
 		return Stats{}, fmt.Errorf("pipeline: %w", err)
 	}
-	sl := newSealer(&p.cfg, p.tab)
-	cyc := &cycler{delta: delta, rows: p.cfg.TickRows, interval: p.cfg.TickInterval, cycle: p.cfg.FirstCycle}
-	b := newBeat(&p.cfg, p.tab, delta, acts, sl, &cyc.through)
 	out := newOutput(&p.cfg, p.tab, p.dict, acts)
+	sl := newSealer(&p.cfg, p.tab, out)
+	cyc := &cycler{delta: delta, rows: p.cfg.TickRows, interval: p.cfg.TickInterval, cycle: p.cfg.FirstCycle, skip: p.cfg.SkipRows}
+	b := newBeat(&p.cfg, p.tab, delta, acts, sl, &cyc.through)
 
 	g, gctx := errgroup.WithContext(ctx)
 	var counts ingest.Counts
@@ -129,7 +129,7 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 	elapsed := time.Since(start)
 	rs, ws := &b.out.Stats, &out.warm.Stats
 	s := Stats{
-		Triples: TripleStats{Read: counts.Read, Rejected: counts.Rejected,
+		Triples: TripleStats{Read: counts.Read, Rejected: counts.Rejected, Skipped: cyc.skipped,
 			Admitted: b.loaded.Admitted, Parked: b.loaded.Parked, Decided: int(rs.Decided + ws.Decided)},
 		Hooks: HookStats{Evaluations: rs.Evaluations, HookEvaluations: rs.HookEvals,
 			Fired: rs.Fired + ws.Fired, WarmFired: ws.Fired, Triples: rs.Triples, Values: rs.Values},
@@ -150,19 +150,21 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 	return s, err
 }
 
-// sealer is the stage that takes each epoch's receipts at the pulse: it
-// writes them to the receipts sink and hands them to Config.OnPulse, on its
-// own goroutine, so the beat never waits on it but through backpressure
-// (two epochs' receipts in rotation).
+// sealer is the stage that takes each epoch's receipts at the pulse: once
+// the output stage has written the epoch's actions, it writes the receipts
+// to the receipts sink and hands them to Config.OnPulse, on its own
+// goroutine, so the beat never waits on it but through backpressure (two
+// epochs' receipts in rotation).
 type sealer struct {
 	cfg    *Config
+	out    *output
 	epochs chan Epoch // sealed in order
 	free   chan []kernels.Receipt
 	rw     *emit.ReceiptWriter // nil: no receipts sink
 }
 
-func newSealer(cfg *Config, tab *hooks.Table) *sealer {
-	s := &sealer{cfg: cfg, epochs: make(chan Epoch, 1), free: make(chan []kernels.Receipt, 2)}
+func newSealer(cfg *Config, tab *hooks.Table, out *output) *sealer {
+	s := &sealer{cfg: cfg, out: out, epochs: make(chan Epoch, 1), free: make(chan []kernels.Receipt, 2)}
 	s.free <- nil // the second arena; the beat starts with the first
 	if cfg.Receipts != nil {
 		s.rw = emit.NewReceiptWriter(cfg.Receipts, tab)
@@ -196,6 +198,9 @@ func (s *sealer) seal(ctx context.Context, e Epoch) ([]kernels.Receipt, error) {
 
 func (s *sealer) run(ctx context.Context) error {
 	for e := range s.epochs {
+		if err := s.await(ctx, e.N*ring.Slots+e.Cycles); err != nil {
+			return err
+		}
 		if s.rw != nil {
 			if err := s.rw.Write(e.Receipts); err != nil {
 				return err
@@ -208,6 +213,20 @@ func (s *sealer) run(ctx context.Context) error {
 		}
 		select {
 		case s.free <- e.Receipts:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// await waits until the output stage has written the actions of every
+// cycle before cycle end: an epoch is sealed only after its actions are
+// out, so a source that commits at the seal loses none of them.
+func (s *sealer) await(ctx context.Context, end uint64) error {
+	for s.out.written.Load() < end {
+		select {
+		case <-s.out.wake:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
