@@ -118,6 +118,13 @@ func TestRetry(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		err = r.Do(ctx, nil, "produce", func(context.Context) error { cancel(); return errDown })
 		assert.ErrorIs(t, err, context.Canceled)
+
+		calls = 0
+		tooLarge := errors.New("record too large")
+		err = r.Do(context.Background(), nil, "produce", func(context.Context) error { calls++; return Permanent(tooLarge) })
+		assert.Equal(t, 1, calls, "a permanent error is not tried again")
+		assert.ErrorIs(t, err, tooLarge)
+		assert.NotErrorIs(t, err, ErrExhausted)
 	})
 }
 

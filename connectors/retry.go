@@ -59,10 +59,20 @@ func (e *RetryError) Error() string {
 // Unwrap returns ErrExhausted and the last error.
 func (e *RetryError) Unwrap() []error { return []error{ErrExhausted, e.Err} }
 
+// permanent is an error that trying again cannot mend.
+type permanent struct{ err error }
+
+func (p *permanent) Error() string { return p.err.Error() }
+func (p *permanent) Unwrap() error { return p.err }
+
+// Permanent marks err as one that trying again cannot mend (a record too
+// large, a refused authorization): [Retry.Do] returns it at once.
+func Permanent(err error) error { return &permanent{err} }
+
 // Do runs f until it succeeds, at most r.Attempts times, waiting the
 // backoff between attempts and, with a breaker b (may be nil), while b is
-// open; each outcome is reported to b. It returns nil, ctx's error, or a
-// *RetryError for op.
+// open; each outcome is reported to b. It returns nil, ctx's error, the
+// error f marked [Permanent] (unmarked), or a *RetryError for op.
 func (r Retry) Do(ctx context.Context, b *Breaker, op string, f func(context.Context) error) error {
 	wait := r.Backoff
 	var err error
@@ -83,6 +93,9 @@ func (r Retry) Do(ctx context.Context, b *Breaker, op string, f func(context.Con
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if p, ok := err.(*permanent); ok {
+			return fmt.Errorf("connectors: %s: %w", op, p.err)
 		}
 		if attempt == r.Attempts {
 			return &RetryError{Op: op, Attempts: attempt, Err: err}
