@@ -161,6 +161,7 @@ type Consumer struct {
 	abort    context.CancelCauseFunc
 	stopOnce sync.Once
 	stopped  chan struct{}
+	ready    chan struct{} // closed once cl and adm are set
 
 	mu     sync.Mutex
 	parts  map[int32]*part
@@ -226,7 +227,7 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	if err := cfg.Pipeline.Validate(); err != nil {
 		return nil, fmt.Errorf("kafka: consumer: %w", err)
 	}
-	return &Consumer{cfg: cfg, retry: cfg.Retry, parts: map[int32]*part{}, stopped: make(chan struct{})}, nil
+	return &Consumer{cfg: cfg, retry: cfg.Retry, parts: map[int32]*part{}, stopped: make(chan struct{}), ready: make(chan struct{})}, nil
 }
 
 // connect makes the member's client: it joins the group at once.
@@ -247,6 +248,7 @@ func (c *Consumer) connect() error {
 		return fmt.Errorf("kafka: consumer: %w", err)
 	}
 	c.cl, c.adm = cl, kadm.NewClient(cl)
+	close(c.ready) // the group's callbacks may start: the client can join before NewClient returns
 	return nil
 }
 
@@ -416,6 +418,7 @@ func (c *Consumer) event(e Event) {
 // assigned starts a shard for each partition given to the member, resuming
 // at its committed position.
 func (c *Consumer) assigned(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+	<-c.ready
 	ps := m[c.cfg.Topic]
 	if len(ps) == 0 || c.runCtx.Err() != nil {
 		return
@@ -433,12 +436,14 @@ func (c *Consumer) assigned(_ context.Context, _ *kgo.Client, m map[string][]int
 // revoked ends the shards of the partitions taken away: each seals and
 // commits what it read before the partition goes.
 func (c *Consumer) revoked(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+	<-c.ready
 	c.wait(c.take(m[c.cfg.Topic]), func(p *part) { p.finish() }, Revoked)
 }
 
 // lost stops the shards of partitions the member lost, committing nothing:
 // it is no longer in the group's generation.
 func (c *Consumer) lost(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+	<-c.ready
 	c.wait(c.take(m[c.cfg.Topic]), func(p *part) { p.cancel() }, Lost)
 }
 

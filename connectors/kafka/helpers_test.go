@@ -111,6 +111,7 @@ type sealed struct {
 	epoch     uint64
 	from, to  connectors.Position
 	digest    string
+	final     bool // the shard's last: its input ended (a revoke or a stop)
 }
 
 // journal keeps what members sealed.
@@ -128,7 +129,7 @@ func (j *journal) step(member string, p int32) connectors.Step {
 	return func(_ context.Context, s *connectors.Sealed) error {
 		j.mu.Lock()
 		defer j.mu.Unlock()
-		j.epochs = append(j.epochs, sealed{member, p, s.Epoch.N, s.From, s.To, connectors.ReceiptsDigest(s.Epoch)})
+		j.epochs = append(j.epochs, sealed{member, p, s.Epoch.N, s.From, s.To, connectors.ReceiptsDigest(s.Epoch), s.Epoch.Final})
 		return nil
 	}
 }
@@ -305,28 +306,57 @@ func (m *memSource) Next(context.Context) ([]connectors.Record, error) {
 func (m *memSource) Commit(context.Context, connectors.Position) error { return nil }
 func (m *memSource) Health() connectors.Health                         { return connectors.Health{} }
 
-// reference runs each partition's input through one shard and returns
-// the actions one run gives, sorted, and the triples read by partition.
-func reference(t testing.TB, in input) ([]action, map[int32]int) {
+// reference runs each partition's input through shards in a row, one
+// from each position of cuts[p] to the next, as a group whose partitions
+// moved there would, and returns the actions they give, sorted, and the
+// triples read by partition.
+func reference(t testing.TB, in input, cuts map[int32][]connectors.Position) ([]action, map[int32]int) {
 	t.Helper()
 	var out []action
 	read := map[int32]int{}
 	for p, recs := range in {
-		var buf bytes.Buffer
-		sh, err := connectors.NewShard(connectors.ShardConfig{ID: uint32(p), Name: fmt.Sprint(p), Source: &memSource{recs: recs},
-			Pipeline: rowCut(), Hooks: shopDefs(t), Actions: connectors.NewWriterSink(&buf, false)})
-		require.NoError(t, err)
-		st, err := sh.Run(context.Background())
-		require.NoError(t, err)
-		read[p] = st.Pipeline.Triples.Read
-		for _, l := range strings.SplitAfter(buf.String(), "\n") {
-			if l != "" {
-				out = append(out, action{shard: p, line: l})
+		from := connectors.Position{}
+		for _, to := range append(cuts[p], connectors.Position{Offset: recs[len(recs)-1].Offset + 1}) {
+			var seg []connectors.Record
+			for _, r := range recs {
+				if r.Offset >= from.Offset && r.Offset < to.Offset {
+					seg = append(seg, r)
+				}
 			}
+			var buf bytes.Buffer
+			sh, err := connectors.NewShard(connectors.ShardConfig{ID: uint32(p), Name: fmt.Sprint(p), Source: &memSource{recs: seg},
+				Resume: from, Pipeline: rowCut(), Hooks: shopDefs(t), Actions: connectors.NewWriterSink(&buf, false)})
+			require.NoError(t, err)
+			st, err := sh.Run(context.Background())
+			require.NoError(t, err)
+			read[p] += st.Pipeline.Triples.Read - st.Pipeline.Triples.Skipped
+			for _, l := range strings.SplitAfter(buf.String(), "\n") {
+				if l != "" {
+					out = append(out, action{shard: p, line: l})
+				}
+			}
+			from = st.Committed
 		}
 	}
 	sortActions(out)
 	return out, read
+}
+
+// cuts returns, by partition, where the partition moved from one shard to
+// the next: the end of each last epoch but the partition's very last.
+func (j *journal) cuts() map[int32][]connectors.Position {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := map[int32][]connectors.Position{}
+	for _, e := range j.epochs {
+		if e.final {
+			out[e.partition] = append(out[e.partition], e.to)
+		}
+	}
+	for p, c := range out {
+		out[p] = c[:len(c)-1]
+	}
+	return out
 }
 
 func sortActions(as []action) {
@@ -370,4 +400,37 @@ func waitBalanced(t testing.TB, ms ...*member) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+func posAt(cycle, span uint64, skip int) connectors.Position {
+	return connectors.Position{Cycle: cycle, Span: span, Skip: skip}
+}
+
+// sameActions checks got against want (both sorted), naming a few of the
+// differences rather than printing thousands of lines.
+func sameActions(t testing.TB, want, got []action, what string) {
+	t.Helper()
+	missing, extra := diffActions(want, got), diffActions(got, want)
+	if len(missing) == 0 && len(extra) == 0 {
+		return
+	}
+	t.Errorf("%s: %d actions wanted, %d got; %d missing, e.g. %v; %d extra, e.g. %v",
+		what, len(want), len(got), len(missing), missing[:min(3, len(missing))], len(extra), extra[:min(3, len(extra))])
+}
+
+// diffActions returns the actions of a not in b, as a multiset.
+func diffActions(a, b []action) []action {
+	n := map[action]int{}
+	for _, x := range b {
+		n[x]++
+	}
+	var out []action
+	for _, x := range a {
+		if n[x] > 0 {
+			n[x]--
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
