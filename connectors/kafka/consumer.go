@@ -163,11 +163,13 @@ type Consumer struct {
 	stopped  chan struct{}
 	ready    chan struct{} // closed once cl and adm are set
 
-	mu     sync.Mutex
-	parts  map[int32]*part
-	ended  []PartitionStats
-	wg     sync.WaitGroup // the shards' goroutines
-	polls  int            // polls in a row with errors
+	mu    sync.Mutex
+	parts map[int32]*part
+	ended []PartitionStats
+	wg    sync.WaitGroup // the shards' goroutines
+
+	pollMu sync.Mutex
+	polls  int // polls in a row with errors
 	health connectors.Health
 }
 
@@ -349,8 +351,8 @@ func (c *Consumer) pollErrors(fs kgo.Fetches) bool {
 		}
 		first = &FetchError{Topic: t, Partition: p, Err: err}
 	})
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.pollMu.Lock()
+	defer c.pollMu.Unlock()
 	if first == nil {
 		c.polls, c.health = 0, connectors.Health{}
 		return false
@@ -606,16 +608,26 @@ func (c *Consumer) Stats() []PartitionStats {
 // Health is the worst of the polls' and the running shards'.
 func (c *Consumer) Health() connectors.Health {
 	c.mu.Lock()
-	hs := []connectors.Health{c.health}
+	var shards []*connectors.Shard
 	for _, p := range c.parts {
 		p.mu.Lock()
 		if p.shard != nil {
-			hs = append(hs, p.shard.Health())
+			shards = append(shards, p.shard)
 		}
 		p.mu.Unlock()
 	}
 	c.mu.Unlock()
+	hs := []connectors.Health{c.pollHealth()}
+	for _, sh := range shards {
+		hs = append(hs, sh.Health())
+	}
 	return connectors.Worst(hs...)
+}
+
+func (c *Consumer) pollHealth() connectors.Health {
+	c.pollMu.Lock()
+	defer c.pollMu.Unlock()
+	return c.health
 }
 
 // partSource is a partition as a connectors.Source: the batches the member
@@ -708,8 +720,4 @@ func (s *partSource) Commit(ctx context.Context, pos connectors.Position) error 
 }
 
 // Health is the member's poll health.
-func (s *partSource) Health() connectors.Health {
-	s.c.mu.Lock()
-	defer s.c.mu.Unlock()
-	return s.c.health
-}
+func (s *partSource) Health() connectors.Health { return s.c.pollHealth() }

@@ -434,3 +434,17 @@ func diffActions(a, b []action) []action {
 	}
 	return out
 }
+
+// waitOwned waits until every member owns a partition.
+func waitOwned(t testing.TB, ms ...*member) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, m := range ms {
+		for len(m.owned()) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("member %s owns nothing", m.name)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
