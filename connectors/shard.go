@@ -52,7 +52,8 @@ type ShardConfig struct {
 	// must then be nil.
 	Receipts Sink
 	// Steps run at every seal, in order, after the actions are flushed
-	// and before the receipts and the commit.
+	// and before the receipts and the commit. A failed flush or receipts
+	// write is an *emit.WriteError, as a failed write of the pipeline's.
 	Steps []Step
 	// OnReject, when set, is called with every refused line or record, in
 	// input order.
@@ -207,7 +208,7 @@ func (s *Shard) seal(e *pipeline.Epoch) error {
 	sealed := Sealed{Shard: s.cfg.ID, Source: s.cfg.Name, Epoch: e, From: s.from, To: to}
 	if s.cfg.Actions != nil {
 		if err := s.cfg.Actions.Flush(ctx); err != nil {
-			return fmt.Errorf("connectors: %v: flushing the actions: %w", &sealed, err)
+			return &emit.WriteError{What: "actions", Err: fmt.Errorf("%v: flushing: %w", &sealed, err)}
 		}
 	}
 	for _, step := range s.cfg.Steps {
@@ -217,7 +218,11 @@ func (s *Shard) seal(e *pipeline.Epoch) error {
 	}
 	if s.rw != nil {
 		if err := s.writeReceipts(ctx, &sealed); err != nil {
-			return fmt.Errorf("connectors: %v: writing the receipts: %w", &sealed, err)
+			var we *emit.WriteError
+			if !errors.As(err, &we) {
+				err = &emit.WriteError{What: "receipts", Err: fmt.Errorf("%v: %w", &sealed, err)}
+			}
+			return err
 		}
 	}
 	s.epochs.Add(1)

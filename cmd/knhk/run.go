@@ -13,10 +13,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/knhk/knhk/connectors"
 	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/kernels"
-	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/pipeline"
 	"github.com/knhk/knhk/pipeline/emit"
 )
@@ -32,6 +32,7 @@ type runFlags struct {
 	workers                            int
 	tickInterval                       time.Duration
 	quads                              bool
+	stream                             streamFlags
 }
 
 func newRunCmd(e *env) *cobra.Command {
@@ -57,11 +58,12 @@ and fires and SELECT values as "# ..." comment lines; json writes one object
 per line. Rejected lines go to standard error as FILE:LINE:COL: reason.
 
 Exit status: 0 on success (rejected lines are reported, not fatal), 1 when
-the accounting does not add up or an output cannot be written, 2 for a bad
-file, flag or hooks file, 130 when interrupted (a second interrupt kills).`,
+the accounting does not add up, an output cannot be written or a stream
+fails (brokers, retries run out), 2 for a bad file, flag, URL or hooks
+file, 130 when interrupted (a second interrupt kills).` + streamHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runRun(cmd.Context(), e, &f)
+			return runRun(cmd.Context(), e, &f, cmd.Flags().Changed("out"))
 		},
 	}
 	fl := cmd.Flags()
@@ -78,15 +80,19 @@ file, flag or hooks file, 130 when interrupted (a second interrupt kills).`,
 	fl.DurationVar(&f.tickInterval, "tick-interval", def.TickInterval, fmt.Sprintf("close a beat this long after its first triple, full or not (%v..%v)", pipeline.MinTickInterval, pipeline.MaxTickInterval))
 	fl.IntVar(&f.workers, "workers", 0, "goroutines that parse and encode (0: one per CPU)")
 	fl.IntVar(&f.demoOrders, "demo-orders", 2000, fmt.Sprintf("orders in the built-in demo dataset (0..%d)", demo.MaxOrders))
+	addStreamFlags(fl, &f.stream)
 	return cmd
 }
 
-func runRun(ctx context.Context, e *env, f *runFlags) error {
+func runRun(ctx context.Context, e *env, f *runFlags, outSet bool) error {
 	usage := func(err error) error { return &exitError{code: exitUsage, err: err} }
 	if err := kernels.SelectError(); err != nil {
 		return usage(err)
 	}
-	if (f.data == "") != (f.hooks == "") {
+	if err := f.stream.check(f, outSet); err != nil {
+		return usage(err)
+	}
+	if f.stream.source == "" && (f.data == "") != (f.hooks == "") {
 		return usage(errors.New("run: give both --data and --hooks, or neither for the demo"))
 	}
 	if f.demoOrders < 0 || f.demoOrders > demo.MaxOrders {
@@ -138,38 +144,73 @@ func runRun(ctx context.Context, e *env, f *runFlags) error {
 		}
 	}
 
-	var data io.Reader
-	dataName := "demo"
-	if f.data == "" {
-		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(demo.WriteShop(pw, f.demoOrders)) }()
-		defer pr.Close()
-		data = pr
-		fmt.Fprintf(e.stderr, "knhk run: built-in demo, %d orders, %d hooks (knhk run --help for your own data)\n", f.demoOrders, len(defs))
-	} else {
-		in, name, closeIn, err := openData(e, f.data)
-		if err != nil {
-			return usage(err)
+	if f.stream.source != "" {
+		if _, err := pipeline.New(cfg, defs); err != nil { // the shards bind the hooks later, one by one
+			return usage(fmt.Errorf("%s: %w", hooksName, err))
 		}
-		defer closeIn()
-		data, dataName = in, name
+		if err := runGroup(e, f, cfg, defs, statsOut); err != nil {
+			return err
+		}
+		if err := outs.close(); err != nil {
+			return &exitError{code: exitFail, err: err}
+		}
+		return nil
 	}
-	cfg.OnReject = func(se *ntriples.SyntaxError) { fmt.Fprintf(e.stderr, "%s:%v\n", dataName, se) }
 
-	p, err := pipeline.New(cfg, defs)
-	if err != nil {
-		return usage(fmt.Errorf("%s: %w", hooksName, err))
-	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // from the first interrupt on, a second one kills the process
-	}()
-	stats, err := p.Run(ctx, data)
+	if !f.stream.follow {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt)
+		defer stop()
+		go func() {
+			<-ctx.Done()
+			stop() // from the first interrupt on, a second one kills the process
+		}()
+	}
+	var src connectors.Source
+	dataName := "demo"
+	switch {
+	case f.data == "":
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(demo.WriteShop(pw, f.demoOrders)) }()
+		defer pr.Close()
+		src, err = connectors.NewReaderSource(dataName, pr, connectors.FileOptions{})
+		fmt.Fprintf(e.stderr, "knhk run: built-in demo, %d orders, %d hooks (knhk run --help for your own data)\n", f.demoOrders, len(defs))
+	case f.data == "-":
+		dataName = "-"
+		src, err = connectors.NewReaderSource(dataName, e.stdin, connectors.FileOptions{})
+	default:
+		dataName = f.data
+		if f.stream.follow {
+			if err := isFollowable(f.data); err != nil {
+				return usage(err)
+			}
+		}
+		var fs *connectors.FileSource
+		if fs, err = connectors.OpenFile(f.data, connectors.FileOptions{Follow: f.stream.follow,
+			OnRotate: func(path string) { fmt.Fprintf(e.stderr, "knhk run: %s was rotated: reading the new file\n", path) }}); err != nil {
+			return usage(err)
+		}
+		defer fs.Close()
+		src = fs
+		if f.stream.follow {
+			// An interrupt ends a followed file's input: the run seals its
+			// last epoch and ends as at the end of a file.
+			defer onInterrupt(func() {
+				fmt.Fprintln(e.stderr, "knhk run: interrupted: ending the input (interrupt again to kill)")
+				fs.Stop()
+			})()
+		}
+	}
+	if err != nil {
+		return usage(err)
+	}
+	stats, err := runShard(ctx, e, f, cfg, defs, src, dataName, hooksName)
+	if ee := (*exitError)(nil); errors.As(err, &ee) {
+		return err
+	}
 	interrupted := ctx.Err() != nil
 	stats.Summary(e.stderr)
 	if statsOut != nil {
