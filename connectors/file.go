@@ -134,7 +134,7 @@ func (s *FileSource) Next(ctx context.Context) ([]Record, error) {
 	for {
 		n, err := s.r.Read(s.buf)
 		if n > 0 {
-			s.rec[0] = Record{Offset: s.off, LeaderEpoch: -1, Value: s.buf[:n]}
+			s.rec[0] = Record{Offset: s.off, LeaderEpoch: -1, Width: int64(n), Value: s.buf[:n]}
 			s.off += int64(n)
 			s.at += int64(n)
 			return s.rec[:], nil

@@ -49,7 +49,7 @@ func (p *positions) add(r *Record, size int64, lines, stmts int) {
 	p.recs = append(p.recs, entry{offset: r.Offset, epoch: r.LeaderEpoch, start: p.end, end: p.end + size, line: p.lines + 1, stmts: stmts})
 	p.end += size
 	p.lines += lines
-	p.last = Position{Offset: r.Offset + 1, LeaderEpoch: r.LeaderEpoch}
+	p.last = Position{Offset: r.Offset + max(r.Width, 1), LeaderEpoch: r.LeaderEpoch}
 }
 
 // at returns the position of the input up to offset through and ahead

@@ -152,9 +152,6 @@ func NewShard(cfg ShardConfig) (*Shard, error) {
 	return s, nil
 }
 
-// Pipeline returns the shard's pipeline (its dictionary and hooks).
-func (s *Shard) Pipeline() *pipeline.Pipeline { return s.p }
-
 // Progress returns the shard's counts so far (Pipeline is filled by Run's
 // result only).
 func (s *Shard) Progress() ShardStats {

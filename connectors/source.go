@@ -17,7 +17,11 @@ type Record struct {
 	// LeaderEpoch is Kafka's leader epoch of the record, -1 for a source
 	// without one.
 	LeaderEpoch int32
-	Value       []byte
+	// Width is how many offsets the record takes: the next record's
+	// offset is at least Offset + Width. 0 counts as 1 (a Kafka record);
+	// a file's block takes its length.
+	Width int64
+	Value []byte
 }
 
 // Position is a place in a source's stream to commit, and to resume at:
