@@ -39,7 +39,7 @@ func newRunCmd(e *env) *cobra.Command {
 	var f runFlags
 	def := pipeline.DefaultConfig()
 	cmd := &cobra.Command{
-		Use:   "run [--data FILE.nt --hooks HOOKS.toml] [flags]",
+		Use:   "run [--data FILE.nt | --source kafka://BROKERS/TOPIC?group=G] [--hooks HOOKS.toml] [flags]",
 		Short: "Stream triples through the pipeline and write the hooks' actions",
 		Long: `Stream FILE.nt through the pipeline (ingest, transform, load, reflex, warm,
 emit, beat by beat) with the hooks of HOOKS.toml, write the actions (fired

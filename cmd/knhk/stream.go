@@ -27,10 +27,12 @@ type streamFlags struct {
 
 // streamHelp is the part of knhk run's help about streams.
 const streamHelp = `
+
 Streams: --source kafka://BROKERS/TOPIC?group=GROUP reads a topic as one
 member of a consumer group instead of --data: each partition assigned to
 this process is a shard of its own (its own pipeline; receipts carry the
-partition as shard id), and processes of one group share the partitions.
+partition as shard id, not --shard), and processes of one group share the
+partitions.
 Offsets are committed only after the epoch holding them is sealed (its
 actions written and flushed, its receipts written), with the numbering to
 resume with, so delivery is at least once and a replay after a crash
