@@ -309,9 +309,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	c.cl.AllowRebalance()
 	if ctx.Err() == nil {
-		c.endAll(func(p *part) { p.finish() }) // graceful: seal, commit, let go
+		c.endAll(func(p *part) { p.finish() }, Revoked) // graceful: seal, commit, let go
 	} else {
-		c.endAll(func(p *part) { p.cancel() }) // aborted: nothing more committed
+		c.endAll(func(p *part) { p.cancel() }, 0) // aborted: nothing more committed, nothing to report
 	}
 	c.cl.CloseAllowingRebalance() // leaves the group; the last revoke finds no shard
 	c.wg.Wait()
@@ -383,8 +383,9 @@ func (c *Consumer) feed(ctx context.Context, p int32, recs []*kgo.Record) {
 	}
 }
 
-// endAll ends every shard with end and waits for them.
-func (c *Consumer) endAll(end func(*part)) {
+// endAll ends every shard with end and waits for them, reporting each as
+// kind (0: not at all).
+func (c *Consumer) endAll(end func(*part), kind EventKind) {
 	c.mu.Lock()
 	var parts []*part
 	for _, p := range c.parts {
@@ -392,10 +393,11 @@ func (c *Consumer) endAll(end func(*part)) {
 	}
 	c.parts = map[int32]*part{}
 	c.mu.Unlock()
-	c.wait(parts, end, Revoked)
+	c.wait(parts, end, kind)
 }
 
-// wait ends the parts with end, waits for them, and reports each.
+// wait ends the parts with end, waits for them, and reports each as kind
+// (0: not at all; a shard that failed was reported then).
 func (c *Consumer) wait(parts []*part, end func(*part), kind EventKind) {
 	for _, p := range parts {
 		end(p)
@@ -405,7 +407,7 @@ func (c *Consumer) wait(parts []*part, end func(*part), kind EventKind) {
 		p.mu.Lock()
 		st := p.stats
 		p.mu.Unlock()
-		if st.Err == nil || kind == Lost {
+		if kind != 0 && (st.Err == nil || kind == Lost) {
 			c.event(Event{Kind: kind, Topic: c.cfg.Topic, Partition: p.p, Position: st.Shard.Committed})
 		}
 	}
@@ -547,7 +549,7 @@ func (c *Consumer) start(p int32, resume connectors.Position) {
 // runShard waits for the partition's first records, to check the resume
 // position against them, then runs its shard.
 func (c *Consumer) runShard(ctx context.Context, pt *part) (connectors.ShardStats, error) {
-	src := &partSource{c: c, pt: pt}
+	src := &partSource{c: c, pt: pt, from: pt.resume.Offset}
 	first, err := src.wait(ctx)
 	if err == io.EOF {
 		return connectors.ShardStats{Committed: pt.resume}, nil // nothing came: nothing to seal
@@ -561,7 +563,7 @@ func (c *Consumer) runShard(ctx context.Context, pt *part) (connectors.ShardStat
 		// it. What follows holds no sealed row.
 		resume.Skip = 0
 	}
-	src.first, src.from = first, resume.Offset
+	src.first = first
 	cfg := connectors.ShardConfig{ID: uint32(pt.p), Name: fmt.Sprintf("%s/%d", c.cfg.Topic, pt.p), Source: src, Resume: resume,
 		Pipeline: c.cfg.Pipeline, Hooks: c.cfg.Hooks, OnReject: c.cfg.OnReject, MaxRecordBytes: c.cfg.MaxRecordBytes}
 	if c.cfg.Sinks != nil {

@@ -234,7 +234,9 @@ func (w *TopicWriter) setErr(err error) {
 
 // Flush waits until every record produced so far is acknowledged, sending
 // again those the client gave up on, and returns nil, or the error that
-// stopped it (connectors.ErrExhausted when the retries ran out).
+// stopped it (connectors.ErrExhausted when the retries ran out). The
+// client is the producer's, so it waits for the other writers' records
+// too.
 func (w *TopicWriter) Flush(ctx context.Context) error {
 	if err := w.p.cl.Flush(ctx); err != nil {
 		return fmt.Errorf("kafka: flushing %s: %w", w.topic, err)
