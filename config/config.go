@@ -48,6 +48,9 @@ type Config struct {
 type Input struct {
 	Data  string `toml:"data" flag:"data" doc:"the N-Triples (or N-Quads) input, - for standard input; set with [hooks] file, or neither for the built-in demo"`
 	Quads bool   `toml:"quads" flag:"quads" doc:"read N-Quads (the default for a file named *.nq)"`
+	// Source and Follow are knhk run's streams.
+	Source string `toml:"source" flag:"source" doc:"read a Kafka topic as one member of a consumer group instead of [input] data: kafka://BROKERS/TOPIC?group=GROUP, each partition assigned a shard of its own; empty: no topic"`
+	Follow bool   `toml:"follow" flag:"follow" doc:"keep reading the data file as it grows (a rotated file is followed, a truncated one refused) until interrupted"`
 }
 
 // Hooks is the hooks file.
@@ -61,6 +64,7 @@ type Output struct {
 	Receipts string `toml:"receipts" flag:"receipts" doc:"write every receipt as a JSON line to this file (- for standard output); empty: not written"`
 	Stats    string `toml:"stats" flag:"stats" doc:"write the run's summary as one JSON object to this file (- for standard output); empty: not written"`
 	Format   string `toml:"format" flag:"format" doc:"action format: nt (CONSTRUCT triples as N-Triples, fires and SELECT values as # comments) or json (one object per line)"`
+	Sink     string `toml:"sink" flag:"sink" doc:"produce the actions to a Kafka topic instead of [output] out (one record each, key: its subject), and the epochs and receipts to the receipts= topic: kafka://BROKERS/TOPIC[?receipts=TOPIC]; empty: no topic"`
 }
 
 // Pipeline is the beat, the rings and the workers (see pipeline.Config).

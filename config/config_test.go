@@ -141,7 +141,7 @@ x = { y = 1 }
 	assert.Equal(t, FileOrigin(path, 3), uk.Origin)
 	lines := strings.Split(err.Error(), "\n")
 	require.Len(t, lines, 4, err)
-	assert.Equal(t, "config: "+path+":3: unknown key input.quadz (the keys of [input]: data, quads)", lines[0])
+	assert.Equal(t, "config: "+path+":3: unknown key input.quadz (the keys of [input]: data, quads, source, follow)", lines[0])
 	assert.Contains(t, lines[1], path+":7: unknown key pipeline.tickrows (the keys of [pipeline]: shard, ring, tick_rows,")
 	assert.Contains(t, lines[2], path+":8: unknown key pipeline.extra")
 	assert.Contains(t, lines[3], path+":9: unknown key nope (the sections: input, hooks,")
@@ -179,6 +179,10 @@ func TestBadValues(t *testing.T) {
 		{env: "KNHK_TELEMETRY_SERVICE_NAME=", key: "telemetry.service_name", msg: `telemetry.service_name = "": telemetry: ServiceName "": want 1..255 bytes`},
 		{file: "[telemetry]\nexport_interval = \"1ms\"\n", key: "telemetry.export_interval", msg: `telemetry.export_interval = "1ms": telemetry: ExportInterval 1ms: want 100ms..1h0m0s`},
 		{file: "[telemetry]\ntrace_queue = 0\n", key: "telemetry.trace_queue", msg: `telemetry.trace_queue = 0: telemetry: TraceQueue 0: want 1..65536`},
+		{file: "[input]\nsource = \"kafka://b/t?group=g\"\ndata = \"d.nt\"\n[hooks]\nfile = \"h.toml\"\n", key: "input.source", msg: "give [input] data or source, not both"},
+		{file: "[input]\nsource = \"kafka://b/t?group=g\"\n", key: "input.source", msg: "a topic needs [hooks] file"},
+		{env: "KNHK_INPUT_FOLLOW=true", key: "input.follow", msg: "input.follow = true: needs [input] data, a file"},
+		{file: "[output]\nsink = \"kafka://b/t\"\nout = \"a.nt\"\n", key: "output.sink", msg: "give [output] out or sink, not both"},
 		{file: "[pipeline]\nshard = -1\n", key: "pipeline.shard", msg: "pipeline.shard = -1: want an integer 0..4294967295"},
 		{env: "KNHK_PIPELINE_SHARD=4294967296", key: "pipeline.shard", msg: `pipeline.shard = "4294967296": want an integer 0..4294967295`},
 		{file: "[pipeline]\ntick_rows = \"abc\"\n", key: "pipeline.tick_rows", msg: `pipeline.tick_rows = "abc": want an integer, not a TOML string`},
@@ -277,7 +281,7 @@ func TestShowOrigins(t *testing.T) {
 	require.NoError(t, s.Show(&b))
 	out := b.String()
 	for _, want := range []string{
-		"[input]\ndata = \"d.nt\"  # flag --data\nquads = false  # default\n",
+		"[input]\ndata = \"d.nt\"   # flag --data\nquads = false   # default\n",
 		"ring = 4096             # env KNHK_PIPELINE_RING\n",
 		"tick_rows = 128         # " + path + ":4\n",
 		"receipts = \"r \\\"q\\\".jsonl\"  # " + path + ":6\n",

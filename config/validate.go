@@ -28,6 +28,8 @@ import (
 func limits() map[string]string {
 	return map[string]string{
 		"output.format":             "nt or json",
+		"input.source":              "empty, or kafka://BROKERS/TOPIC?group=GROUP",
+		"output.sink":               "empty, or kafka://BROKERS/TOPIC[?receipts=TOPIC]",
 		"pipeline.ring":             fmt.Sprintf("a power of two, 64..%d", pipeline.MaxRingSize),
 		"pipeline.tick_rows":        "1..ring/8",
 		"pipeline.tick_interval":    fmt.Sprintf("%v..%v", pipeline.MinTickInterval, pipeline.MaxTickInterval),
@@ -72,11 +74,32 @@ func (s *Settings) Validate() error {
 	if s.Demo.Orders < 0 || s.Demo.Orders > demo.MaxOrders {
 		return s.valueError("demo.orders", fmt.Errorf("want 0..%d", demo.MaxOrders))
 	}
+	if err := s.validateStreams(); err != nil {
+		return err
+	}
 	if err := s.validateServe(); err != nil {
 		return err
 	}
 	_, err := s.TelemetryOptions()
 	return err
+}
+
+// validateStreams checks that the streams go with the rest of the input
+// and output; their URLs are parsed by the command that opens them
+// (connectors/kafka.ParseURL).
+func (s *Settings) validateStreams() error {
+	in, out := &s.Input, &s.Output
+	switch {
+	case in.Source != "" && in.Data != "":
+		return s.valueError("input.source", errors.New("give [input] data or source, not both"))
+	case in.Source != "" && s.Hooks.File == "":
+		return s.valueError("input.source", errors.New("a topic needs [hooks] file"))
+	case in.Follow && (in.Data == "" || in.Data == "-"):
+		return s.valueError("input.follow", errors.New("needs [input] data, a file"))
+	case out.Sink != "" && s.origins["output.out"].Source != FromDefault:
+		return s.valueError("output.sink", errors.New("give [output] out or sink, not both"))
+	}
+	return nil
 }
 
 // validateServe checks the [serve] section.

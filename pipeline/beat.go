@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/knhk/knhk/asm"
@@ -36,14 +37,14 @@ type beat struct {
 	kctx   kernels.Context
 
 	cycle   uint64
-	through *[ring.Slots]int64 // per slot: the cycler's Through of the cycle in it
-	last    int64              // Through of the last cycle beaten
-	loaded  load.Counts        // summed over the run
-	seen    []bool             // per group of the hooks table: its predicate had rows
+	through *[ring.Slots]mark // per slot: the cycler's mark of the cycle in it
+	last    mark              // the mark of the last cycle beaten
+	loaded  load.Counts       // summed over the run
+	seen    []bool            // per group of the hooks table: its predicate had rows
 	meter   beatMeter
 }
 
-func newBeat(p *Pipeline, vs *versions, delta *ring.Ring[terms.Row], acts *ring.Ring[reflex.Action], sl *sealer, through *[ring.Slots]int64) *beat {
+func newBeat(p *Pipeline, vs *versions, delta *ring.Ring[terms.Row], acts *ring.Ring[reflex.Action], sl *sealer, through *[ring.Slots]mark) *beat {
 	cfg := &p.cfg
 	tab := vs.get(0)
 	b := &beat{p: p, cfg: cfg, live: &p.live, vs: vs, delta: delta, acts: acts, sealer: sl, cycle: cfg.FirstCycle, through: through,
@@ -192,7 +193,8 @@ func (b *beat) pulse(ctx context.Context, cycles uint64, final bool) error {
 	if !b.out.KeepReceipts {
 		return nil
 	}
-	next, err := b.sealer.seal(ctx, Epoch{N: (b.cycle - 1) >> 3, Cycles: cycles, Receipts: b.out.Receipts, Through: b.last, Final: final, Hooks: b.tab})
+	next, err := b.sealer.seal(ctx, Epoch{N: (b.cycle - 1) >> 3, Cycles: cycles, Receipts: b.out.Receipts,
+		Through: b.last.through, Ahead: b.last.ahead, NextSpan: b.kctx.SpanBase, Final: final, Hooks: b.tab})
 	b.out.Receipts = next
 	return err
 }
@@ -212,14 +214,34 @@ type cycler struct {
 	k      int         // rows written to it
 	opened time.Time   // when its first row came
 	done   int64       // input offset after the last batch wholly in cycles
-	// through[c&7] is done when cycle c was committed: the beat reads it
-	// with the cycle's rows (see Epoch.Through).
-	through [ring.Slots]int64
+	into   int         // rows of the batch being added that are in cycles (skipped ones too)
+	skip   int         // rows still to leave out (Config.SkipRows)
+	// skipped counts the rows left out.
+	skipped int
+	// through[c&7] is the mark when cycle c was committed: the beat reads
+	// it with the cycle's rows (see Epoch.Through).
+	through [ring.Slots]mark
+}
+
+// mark is how far the input is in cycles: every row before offset through,
+// and ahead rows after it.
+type mark struct {
+	through int64
+	ahead   int
 }
 
 // add appends a batch of rows, the input up to offset end, to the open
-// cycles, closing each that fills up.
+// cycles, closing each that fills up. The first rows still to skip are
+// left out.
 func (c *cycler) add(ctx context.Context, rows []terms.Row, end int64) error {
+	c.into = 0
+	if c.skip > 0 {
+		n := min(c.skip, len(rows))
+		rows = rows[n:]
+		c.skip -= n
+		c.skipped += n
+		c.into = n
+	}
 	for len(rows) > 0 {
 		if c.a == nil {
 			a, z, err := c.delta.ReserveWait(ctx, c.cycle, c.rows)
@@ -233,9 +255,10 @@ func (c *cycler) add(ctx context.Context, rows []terms.Row, end int64) error {
 		}
 		n := copyAt(c.a, c.z, c.k, rows)
 		c.k += n
+		c.into += n
 		rows = rows[n:]
 		if len(rows) == 0 {
-			c.done = end // the batch is wholly in cycles
+			c.done, c.into = end, 0 // the batch is wholly in cycles
 		}
 		if c.k == c.rows {
 			if err := c.commit(); err != nil {
@@ -243,7 +266,7 @@ func (c *cycler) add(ctx context.Context, rows []terms.Row, end int64) error {
 			}
 		}
 	}
-	c.done = end // an empty batch as well
+	c.done, c.into = end, 0 // an empty (or wholly skipped) batch as well
 	if c.k > 0 && time.Since(c.opened) >= c.interval {
 		return c.commit()
 	}
@@ -282,7 +305,7 @@ func (c *cycler) close(context.Context) error {
 }
 
 func (c *cycler) commit() error {
-	c.through[c.cycle&7] = c.done
+	c.through[c.cycle&7] = mark{c.done, c.into}
 	err := c.delta.CommitN(c.cycle, c.k)
 	c.a, c.z, c.k = nil, nil, 0
 	c.cycle++
@@ -302,11 +325,17 @@ type output struct {
 	hooks []*HookLive // the live figures of the hooks in force, by id
 	w     *emit.Writer
 	tmp   []reflex.Action
+	// written is the cycle after the last one whose actions are written
+	// and flushed; wake is signalled after it grows (see sealer.await).
+	written atomic.Uint64
+	wake    chan struct{}
+	seals   bool // epochs are sealed (see sealer.await)
 }
 
 func newOutput(p *Pipeline, vs *versions, acts *ring.Ring[reflex.Action]) *output {
 	tab := vs.get(0)
-	o := &output{p: p, vs: vs, acts: acts, w: emit.NewWriter(p.cfg.Out, p.cfg.Format, tab, p.dict)}
+	o := &output{p: p, vs: vs, acts: acts, w: emit.NewWriter(p.cfg.Out, p.cfg.Format, tab, p.dict), wake: make(chan struct{}, 1)}
+	o.written.Store(p.cfg.FirstCycle)
 	o.use(tab)
 	return o
 }
@@ -332,27 +361,30 @@ func (o *output) warmStats() *warm.Stats {
 
 // run writes actions until the action ring is closed and drained. It
 // flushes the writer whenever the ring runs dry, so output leaves while
-// the input is quiet, and parks on the ring rather than polling it.
+// the input is quiet, and, when epochs are sealed, after the last cycle of
+// every epoch, so the sealer never waits long for an epoch's actions. It parks on the ring
+// rather than polling it.
 func (o *output) run(ctx context.Context) error {
 	var cycle uint64
+	var done uint64 // the cycle after the last End taken
 	for {
 		a, z, err := o.acts.Peek(cycle, o.acts.Cap())
 		if len(a) == 0 && err == nil {
-			if err := o.w.Flush(); err != nil {
+			if err := o.flush(done); err != nil {
 				return err
 			}
 			a, z, err = o.acts.PeekWait(ctx, cycle, o.acts.Cap())
 		}
 		if errors.Is(err, ring.ErrClosed) {
-			return o.w.Flush()
+			return o.flush(done)
 		}
 		if err != nil {
 			return err
 		}
-		n, end, err := o.take(a)
+		n, end, err := o.take(a, &done)
 		if err == nil && !end {
 			var m int
-			m, end, err = o.take(z)
+			m, end, err = o.take(z, &done)
 			n += m
 		}
 		o.acts.Release(cycle, n)
@@ -361,18 +393,41 @@ func (o *output) run(ctx context.Context) error {
 		}
 		if end {
 			cycle++
+			if done&7 == 0 && o.seals { // an epoch's last cycle: the sealer waits for it
+				if err := o.flush(done); err != nil {
+					return err
+				}
+			}
 		}
 	}
 }
 
+// flush flushes the writer and notes that the cycles before done are
+// written.
+func (o *output) flush(done uint64) error {
+	if err := o.w.Flush(); err != nil {
+		return err
+	}
+	if done > o.written.Load() {
+		o.written.Store(done)
+		select {
+		case o.wake <- struct{}{}:
+		default: // a wake-up is pending already
+		}
+	}
+	return nil
+}
+
 // take passes actions up to and including the end of their cycle and
-// returns how many it took and whether it met the end.
-func (o *output) take(acts []reflex.Action) (int, bool, error) {
+// returns how many it took and whether it met the end; at the end, done
+// becomes the cycle after it.
+func (o *output) take(acts []reflex.Action, done *uint64) (int, bool, error) {
 	live := &o.p.live
 	for i := range acts {
 		a := &acts[i]
 		switch a.Kind {
 		case reflex.End:
+			*done = a.Cycle + 1
 			return i + 1, true, nil
 		case reflex.Reload:
 			o.use(o.vs.get(a.Hook))

@@ -70,8 +70,10 @@ type Config struct {
 	// Sealer, when set, takes every epoch at the pulse (and at the end of a
 	// run its last, partial one), in epoch order, on a goroutine of its own:
 	// the beat goes on meanwhile, and waits for it only when two epochs are
-	// waiting to be sealed. It is the lockchain's place. An error stops the
-	// run.
+	// waiting to be sealed. The epoch's actions have all been written to
+	// Out (and flushed) by then, so a source may commit the epoch's input
+	// once it is sealed and synced. It is the lockchain's place. An error
+	// stops the run.
 	Sealer Sealer
 	// SyncInterval is how long sealed epochs may wait for Sealer.Sync: the
 	// sealer syncs when no epoch is waiting and SyncInterval has passed since
@@ -84,6 +86,11 @@ type Config struct {
 	// (default 0): a shard that resumes a log continues its numbering.
 	// FirstCycle must start an epoch (a multiple of 8).
 	FirstCycle, FirstSpan uint64
+	// SkipRows leaves out the first SkipRows rows of the input, counted as
+	// skipped: a run that resumes at an earlier run's Epoch.Through skips
+	// its Epoch.Ahead rows, which that run sealed already, so its beats are
+	// cut as that run's were. Default 0.
+	SkipRows int
 }
 
 // Sealer seals the epochs of a run (see Config.Sealer).
@@ -117,8 +124,16 @@ type Epoch struct {
 	// epoch's last row: a replay from it repeats some rows, never skips
 	// one.
 	Through int64
-	Final   bool         // the run's last epoch
-	Hooks   *hooks.Table // the hooks that made the receipts (Hooks.Version names them)
+	// Ahead is the number of rows after Through that are in this epoch or
+	// an earlier one (the first rows of a chunk that was partly in when
+	// the epoch closed). A run resuming at Through with Config.SkipRows =
+	// Ahead repeats no row of this epoch.
+	Ahead int
+	// NextSpan is the span id of the first evaluation after this epoch: a
+	// run resuming after it starts with Config.FirstSpan = NextSpan.
+	NextSpan uint64
+	Final    bool         // the run's last epoch
+	Hooks    *hooks.Table // the hooks that made the receipts (Hooks.Version names them)
 }
 
 // DefaultConfig returns the configuration with every documented default.
@@ -175,6 +190,8 @@ func (c *Config) Validate() error {
 		return &GuardError{"Budget", 0, 1, ">="}
 	case c.Format != emit.NTriples && c.Format != emit.JSON:
 		return fmt.Errorf("pipeline: unknown output format %d", c.Format)
+	case c.SkipRows < 0:
+		return &GuardError{"SkipRows", int64(c.SkipRows), 0, ">="}
 	case c.FirstCycle%ring.Slots != 0:
 		return fmt.Errorf("pipeline: FirstCycle %d does not start an epoch (a multiple of %d)", c.FirstCycle, ring.Slots)
 	}

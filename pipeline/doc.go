@@ -35,6 +35,6 @@
 // after beat and epoch after epoch. [Pipeline.Live] gives the counters as
 // they go.
 //
-// Every triple read is accounted for: Read == Admitted + Rejected + Parked,
-// and every Parked triple is Decided (see [Stats.Check]).
+// Every triple read is accounted for: Read == Admitted + Rejected + Parked
+// + Skipped, and every Parked triple is Decided (see [Stats.Check]).
 package pipeline

@@ -175,10 +175,10 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 		tab = t // reloaded between runs
 	}
 	vs := &versions{list: []*hooks.Table{tab}}
-	sl := newSealer(&p.cfg, &p.live)
-	cyc := &cycler{delta: delta, rows: p.cfg.TickRows, interval: p.cfg.TickInterval, cycle: p.cfg.FirstCycle}
-	b := newBeat(p, vs, delta, acts, sl, &cyc.through)
 	out := newOutput(p, vs, acts)
+	sl := newSealer(&p.cfg, &p.live, out)
+	cyc := &cycler{delta: delta, rows: p.cfg.TickRows, interval: p.cfg.TickInterval, cycle: p.cfg.FirstCycle, skip: p.cfg.SkipRows}
+	b := newBeat(p, vs, delta, acts, sl, &cyc.through)
 
 	g, gctx := errgroup.WithContext(ctx)
 	var counts ingest.Counts
@@ -212,7 +212,7 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 	elapsed := time.Since(start)
 	rs, ws := &b.out.Stats, out.warmStats()
 	s := Stats{
-		Triples: TripleStats{Read: counts.Read, Rejected: counts.Rejected,
+		Triples: TripleStats{Read: counts.Read, Rejected: counts.Rejected, Skipped: cyc.skipped,
 			Admitted: b.loaded.Admitted, Parked: b.loaded.Parked, Decided: int(rs.Decided + ws.Decided)},
 		Hooks: HookStats{Evaluations: rs.Evaluations, HookEvaluations: rs.HookEvals,
 			Fired: rs.Fired + ws.Fired, WarmFired: ws.Fired, Triples: rs.Triples, Values: rs.Values},
@@ -233,21 +233,24 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 	return s, err
 }
 
-// sealer is the stage that takes each epoch's receipts at the pulse: it
-// writes them to the receipts sink and hands them to Config.Sealer, on its
-// own goroutine, so the beat never waits on it but through backpressure
-// (two epochs' receipts in rotation), and it syncs the sealed epochs as
+// sealer is the stage that takes each epoch's receipts at the pulse: once
+// the output stage has written the epoch's actions, it writes the receipts
+// to the receipts sink and hands them to Config.Sealer, on its own
+// goroutine, so the beat never waits on it but through backpressure (two
+// epochs' receipts in rotation), and it syncs the sealed epochs as
 // Config.SyncInterval says.
 type sealer struct {
 	cfg    *Config
 	live   *Live
+	out    *output
 	epochs chan Epoch // sealed in order
 	free   chan []kernels.Receipt
 	rw     *emit.ReceiptWriter // nil: no receipts sink
 }
 
-func newSealer(cfg *Config, live *Live) *sealer {
-	s := &sealer{cfg: cfg, live: live, epochs: make(chan Epoch, 1), free: make(chan []kernels.Receipt, 2)}
+func newSealer(cfg *Config, live *Live, out *output) *sealer {
+	s := &sealer{cfg: cfg, live: live, out: out, epochs: make(chan Epoch, 1), free: make(chan []kernels.Receipt, 2)}
+	out.seals = s.active()
 	s.free <- nil // the second arena; the beat starts with the first
 	if cfg.Receipts != nil {
 		s.rw = emit.NewReceiptWriter(cfg.Receipts)
@@ -323,7 +326,7 @@ func (s *sealer) run(ctx context.Context) error {
 			}
 			return nil
 		}
-		if err := s.take(&e); err != nil {
+		if err := s.take(ctx, &e); err != nil {
 			return err
 		}
 		sealed++
@@ -350,8 +353,11 @@ func (s *sealer) run(ctx context.Context) error {
 	}
 }
 
-// take writes an epoch's receipts and seals it.
-func (s *sealer) take(e *Epoch) error {
+// take writes an epoch's receipts and seals it, once its actions are out.
+func (s *sealer) take(ctx context.Context, e *Epoch) error {
+	if err := s.await(ctx, e.N*ring.Slots+e.Cycles); err != nil {
+		return err
+	}
 	if s.rw != nil {
 		if err := s.rw.Write(e.Receipts, e.Hooks); err != nil {
 			return err
@@ -387,4 +393,18 @@ func (v *versions) get(i uint32) *hooks.Table {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.list[i]
+}
+
+// await waits until the output stage has written the actions of every
+// cycle before cycle end: an epoch is sealed only after its actions are
+// out, so a source that commits at the seal loses none of them.
+func (s *sealer) await(ctx context.Context, end uint64) error {
+	for s.out.written.Load() < end {
+		select {
+		case <-s.out.wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }

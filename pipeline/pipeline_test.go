@@ -605,3 +605,112 @@ func TestStopEndsRunCleanly(t *testing.T) {
 	assert.Equal(t, []uint64{0}, epochs, "the partial epoch is sealed")
 	pw.Close()
 }
+
+// sealedEpoch is an epoch as a test keeps it: the receipts copied, their
+// measured ticks cleared (they differ from run to run).
+func sealedEpoch(e *Epoch) Epoch {
+	c := *e
+	c.Receipts = slices.Clone(e.Receipts)
+	c.Hooks = nil // a table of its own in every run
+	for i := range c.Receipts {
+		c.Receipts[i].ActualTicks = 0
+	}
+	return c
+}
+
+// actionsFrom returns the JSON action lines of out from cycle first on.
+func actionsFrom(t *testing.T, out string, first uint64) []string {
+	t.Helper()
+	var keep []string
+	for _, line := range strings.SplitAfter(out, "\n") {
+		if line == "" {
+			continue
+		}
+		i := strings.Index(line, `"cycle":`)
+		require.GreaterOrEqual(t, i, 0, line)
+		var c uint64
+		_, err := fmt.Sscanf(line[i+len(`"cycle":`):], "%d", &c)
+		require.NoError(t, err)
+		if c >= first {
+			keep = append(keep, line)
+		}
+	}
+	return keep
+}
+
+// A run resumed after any epoch, at its Through with its Ahead rows
+// skipped and its numbering continued, repeats the rest of the first run
+// exactly: the same epochs, receipts and actions. Beats are cut by row
+// count only (the tick interval never closes one early here).
+func TestResumeAfterEpochRepeatsTheRun(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.TickRows = 16
+	cfg.TickInterval = MaxTickInterval
+	cfg.Format = emit.JSON
+	cfg.Ingest.ChunkBytes = ingest.MinChunkBytes // chunks cut across epochs: Ahead > 0
+	cfg.Ingest.Workers = 2
+	data := demoText(t, 300)
+
+	run := func(cfg Config, in string) ([]Epoch, string, Stats) {
+		var epochs []Epoch
+		var out bytes.Buffer
+		cfg.Out = &out
+		cfg.Sealer = SealFunc(func(e *Epoch) error {
+			epochs = append(epochs, sealedEpoch(e))
+			return nil
+		})
+		p := newTestPipeline(t, cfg, demo.ShopHooks)
+		s, err := p.Run(context.Background(), strings.NewReader(in))
+		require.NoError(t, err)
+		require.NoError(t, s.Check())
+		return epochs, out.String(), s
+	}
+	epochs, out, _ := run(cfg, data)
+	require.Greater(t, len(epochs), 4)
+	ahead := 0
+	for k, e := range epochs[:len(epochs)-1] {
+		ahead += e.Ahead
+		resume := cfg
+		resume.FirstCycle, resume.FirstSpan, resume.SkipRows = (e.N+1)*ring.Slots, e.NextSpan, e.Ahead
+		got, gotOut, s := run(resume, data[e.Through:])
+		assert.Equal(t, e.Ahead, s.Triples.Skipped)
+		want := epochs[k+1:]
+		require.Len(t, got, len(want), "resumed after epoch %d", e.N)
+		for i := range want {
+			w := want[i]
+			w.Through -= e.Through
+			assert.Equal(t, w, got[i], "resumed after epoch %d: epoch %d", e.N, w.N)
+		}
+		assert.Equal(t, actionsFrom(t, out, (e.N+1)*ring.Slots), actionsFrom(t, gotOut, 0), "resumed after epoch %d: actions", e.N)
+	}
+	assert.NotZero(t, ahead, "no epoch ended inside a chunk: the test proves nothing about Ahead")
+}
+
+// The sealer sees an epoch only once every action of its cycles is written.
+func TestPulseAfterItsActions(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.TickRows = 8
+	cfg.Format = emit.JSON
+	out := &syncBuffer{ch: make(chan struct{}, 1)}
+	cfg.Out = out
+	type seen struct {
+		end   uint64 // the cycle after the epoch
+		lines int    // action lines of cycles before end, when sealed
+	}
+	var at []seen
+	cfg.Sealer = SealFunc(func(e *Epoch) error {
+		end := e.N*ring.Slots + e.Cycles
+		now := out.String()
+		at = append(at, seen{end, len(actionsFrom(t, now, 0)) - len(actionsFrom(t, now, end))})
+		return nil
+	})
+	p := newTestPipeline(t, cfg, demo.ShopHooks)
+	_, err := p.Run(context.Background(), strings.NewReader(demoText(t, 200)))
+	require.NoError(t, err)
+	require.NotEmpty(t, at)
+	all := out.String()
+	for _, s := range at {
+		want := len(actionsFrom(t, all, 0)) - len(actionsFrom(t, all, s.end))
+		assert.Equal(t, want, s.lines, "epoch ending at cycle %d sealed before its actions were out", s.end)
+	}
+}

@@ -11,8 +11,8 @@ import (
 )
 
 // Stats is what a run did; it is also the JSON object of `knhk run --stats`.
-// Every input triple is counted once: Read == Admitted + Rejected + Parked,
-// and every parked triple is decided: Decided == Parked.
+// Every input triple is counted once: Read == Admitted + Rejected + Parked
+// + Skipped, and every parked triple is decided: Decided == Parked.
 type Stats struct {
 	Triples TripleStats `json:"triples"`
 	Hooks   HookStats   `json:"hooks"`
@@ -42,6 +42,7 @@ type TripleStats struct {
 	Rejected int `json:"rejected"` // refused at ingest: syntax errors and id collisions
 	Parked   int `json:"parked"`   // flagged numbers of predicates with COMPARE hooks
 	Decided  int `json:"decided"`  // parked triples decided exactly (by the warm stage or their hot answer)
+	Skipped  int `json:"skipped"`  // left out by Config.SkipRows: sealed by an earlier run
 }
 
 // HookStats counts what the hooks did.
@@ -98,12 +99,12 @@ type Quantiles struct {
 }
 
 // Check verifies the accounting: every triple read was admitted, rejected,
-// or parked, and every parked triple was decided.
+// parked or skipped, and every parked triple was decided.
 func (s *Stats) Check() error {
 	t := &s.Triples
-	if t.Read != t.Admitted+t.Rejected+t.Parked || t.Parked != t.Decided {
-		return fmt.Errorf("pipeline: accounting: read %d != admitted %d + rejected %d + parked %d, or parked != decided %d",
-			t.Read, t.Admitted, t.Rejected, t.Parked, t.Decided)
+	if t.Read != t.Admitted+t.Rejected+t.Parked+t.Skipped || t.Parked != t.Decided {
+		return fmt.Errorf("pipeline: accounting: read %d != admitted %d + rejected %d + parked %d + skipped %d, or parked != decided %d",
+			t.Read, t.Admitted, t.Rejected, t.Parked, t.Skipped, t.Decided)
 	}
 	return nil
 }
@@ -117,8 +118,12 @@ func (s *Stats) Summary(w io.Writer) {
 		return float64(t) * 1e9 / float64(s.TickHz)
 	}
 	t, h, k := &s.Triples, &s.Hooks, &s.TicksPerEval
-	fmt.Fprintf(w, "triples: read %d, admitted %d, rejected %d, parked %d (decided %d)\n",
+	fmt.Fprintf(w, "triples: read %d, admitted %d, rejected %d, parked %d (decided %d)",
 		t.Read, t.Admitted, t.Rejected, t.Parked, t.Decided)
+	if t.Skipped > 0 {
+		fmt.Fprintf(w, ", skipped %d (sealed by an earlier run)", t.Skipped)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "hooks: evaluated %d (%d kernel evaluations over 8-row blocks), fired %d (%d by the warm path); %d CONSTRUCT triples, %d SELECT values\n",
 		h.HookEvaluations, h.Evaluations, h.Fired, h.WarmFired, h.Triples, h.Values)
 	fmt.Fprintf(w, "ticks per evaluation (reflex stage, per beat): p50 %d (%.1f ns), p99 %d (%.1f ns), max %d; net of the timer (%d ticks) p50 %d, p99 %d; kernels alone p50 %d, p99 %d\n",

@@ -28,6 +28,7 @@ func init() { register(newRunCmd) }
 // runKeys are the settings knhk run takes, each with its flag.
 var runKeys = []string{
 	"input.data", "hooks.file", "output.out", "output.receipts", "output.stats", "output.format", "input.quads",
+	"input.source", "input.follow", "output.sink",
 	"pipeline.shard", "pipeline.ring", "pipeline.tick_rows", "pipeline.tick_interval", "pipeline.workers", "pipeline.budget",
 	"lockchain.dir", "lockchain.key_file", "lockchain.sync_interval",
 	"demo.orders",
@@ -36,7 +37,7 @@ var runKeys = []string{
 func newRunCmd(e *env) *cobra.Command {
 	var sf *settingsFlags
 	cmd := &cobra.Command{
-		Use:   "run [--config knhk.toml] [--data FILE.nt --hooks HOOKS.toml] [flags]",
+		Use:   "run [--config knhk.toml] [--data FILE.nt | --source kafka://BROKERS/TOPIC?group=G] [--hooks HOOKS.toml] [flags]",
 		Short: "Stream triples through the pipeline and write the hooks' actions",
 		Long: `Stream FILE.nt through the pipeline (ingest, transform, load, reflex, warm,
 emit, beat by beat) with the hooks of HOOKS.toml, write the actions (fired
@@ -62,9 +63,9 @@ JSON records with --log-format json). On a terminal, standard error shows
 the progress of the input.
 
 Exit status: 0 on success (rejected lines are reported, not fatal), 1 when
-the accounting does not add up or an output cannot be written, 2 for a bad
-file, flag, setting or hooks file, 130 when interrupted (a second interrupt
-kills).`,
+the accounting does not add up, an output cannot be written or a stream
+fails (brokers, retries run out), 2 for a bad file, flag, setting, URL or
+hooks file, 130 when interrupted (a second interrupt kills).` + streamHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := sf.load(e)
@@ -87,6 +88,12 @@ func runRun(ctx context.Context, e *env, s *config.Settings) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	switch {
+	case j.source != "":
+		return runGroup(j)
+	case j.streams():
+		return runShard(ctx, j)
+	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	go func() {
@@ -106,7 +113,15 @@ type job struct {
 	p                   *pipeline.Pipeline
 	data                io.Reader
 	dataName, hooksName string
-	lockchain           *lockchain.Log // nil without --lockchain
+	lockchain           *lockchain.Log // nil without --lockchain, or with --source
+	sealer              *logSealer     // its sealer
+	partitions          *partitionLogs // --source with --lockchain: a log per partition
+	source              string         // --source
+	cfg                 pipeline.Config
+	defs                []hooks.Def
+	path                string // the data file; empty for the demo and standard input
+	sink                string // --sink
+	follow              bool   // --follow
 	outs                *outputs
 	statsOut            io.Writer
 	stopProgress        func()
@@ -123,7 +138,7 @@ func openJob(e *env, cmd string, s *config.Settings, configure func(*pipeline.Co
 		return nil, usage(err)
 	}
 	c := &s.Config
-	if (c.Input.Data == "") != (c.Hooks.File == "") {
+	if c.Input.Source == "" && (c.Input.Data == "") != (c.Hooks.File == "") {
 		return nil, usage(errors.New(cmd + ": give both --data and --hooks ([input] data and [hooks] file), or neither for the demo"))
 	}
 	cfg, err := s.PipelineConfig()
@@ -170,12 +185,16 @@ func openJob(e *env, cmd string, s *config.Settings, configure func(*pipeline.Co
 		}
 	}
 
-	if c.Input.Data == "" {
+	if c.Input.Source != "" {
+		j.source, j.dataName = c.Input.Source, c.Input.Source // the group reads it
+	} else if c.Input.Data == "" {
 		pr, pw := io.Pipe()
 		go func() { pw.CloseWithError(demo.WriteShop(pw, c.Demo.Orders)) }()
 		j.closers = append(j.closers, func() { pr.Close() })
 		j.data = pr
 		log.Info("running the built-in demo (knhk run --help for your own data)", "orders", c.Demo.Orders, "hooks", len(defs))
+	} else if c.Input.Follow {
+		j.dataName, j.path = c.Input.Data, c.Input.Data // the stream opens it
 	} else {
 		in, name, closeIn, err := openData(e, c.Input.Data)
 		if err != nil {
@@ -185,25 +204,45 @@ func openJob(e *env, cmd string, s *config.Settings, configure func(*pipeline.Co
 		j.data, j.stopProgress = e.watchInput(in, c.Input.Data)
 		j.closers = append(j.closers, j.stopProgress)
 		j.dataName = name
+		if c.Input.Data != "-" {
+			j.path = c.Input.Data
+		}
 	}
 	cfg.OnReject = func(se *ntriples.SyntaxError) { logReject(log, j.dataName, se) }
-	if dir := c.Lockchain.Dir; dir != "" {
-		lc, err := openLockchain(log, dir, c.Lockchain.KeyFile, j.dataName, &cfg)
+	if dir := c.Lockchain.Dir; dir != "" && c.Input.Source != "" {
+		key, err := lockchainKey(log, dir, c.Lockchain.KeyFile)
 		if err != nil {
 			return nil, usage(fmt.Errorf("lockchain %s: %w", dir, err))
 		}
-		j.lockchain = lc
-		j.closers = append(j.closers, func() { lc.Close() })
+		j.partitions = &partitionLogs{log: log, dir: dir, key: key, source: j.dataName, sealers: map[uint32]*logSealer{}}
+		j.closers = append(j.closers, j.partitions.close)
+	} else if dir != "" {
+		ls, err := openLockchain(log, dir, c.Lockchain.KeyFile, j.dataName, &cfg)
+		if err != nil {
+			return nil, usage(fmt.Errorf("lockchain %s: %w", dir, err))
+		}
+		j.sealer, j.lockchain = ls, ls.log
+		j.closers = append(j.closers, func() { ls.log.Close() })
 	}
 	if configure != nil {
 		configure(&cfg)
 	}
+	j.cfg, j.defs, j.sink = cfg, defs, c.Output.Sink
+	j.follow = c.Input.Follow
 
-	if j.p, err = pipeline.New(cfg, defs); err != nil {
+	p, err := pipeline.New(cfg, defs) // a stream's shard makes its own: this checks the hooks
+	if err != nil {
 		return nil, usage(fmt.Errorf("%s: %w", j.hooksName, err))
+	}
+	if !j.streams() {
+		j.p = p
 	}
 	return j, nil
 }
+
+// streams reports whether the job is a stream (--follow, --sink): it runs
+// as a shard of connectors, which commits the input it sealed.
+func (j *job) streams() bool { return j.source != "" || j.follow || j.sink != "" }
 
 // close closes what openJob opened, the last first.
 func (j *job) close() {

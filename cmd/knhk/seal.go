@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
+	"github.com/knhk/knhk/connectors"
 	"github.com/knhk/knhk/lockchain"
 	"github.com/knhk/knhk/pipeline"
 )
@@ -35,10 +38,27 @@ func (s *logSealer) Seal(e *pipeline.Epoch) error {
 // Sync makes the appended epochs durable.
 func (s *logSealer) Sync() error { return s.log.Sync() }
 
-// openLockchain opens the log of the run's shard in dir for cfg (key from
-// keyPath, or dir/knhk.key made on first use), reports on stderr what the
-// check on open found, and makes the run continue the log's numbering.
-func openLockchain(log *slog.Logger, dir, keyPath, source string, cfg *pipeline.Config) (*lockchain.Log, error) {
+// step is the sealer as a stream shard's seal step: each epoch sealed and
+// synced before its input is committed. An epoch the log sealed already is
+// a replay (a restart reads again from the last commit, and repeats the
+// epochs sealed after it with the same numbers): it is reported, not
+// sealed twice.
+func (s *logSealer) step(log *slog.Logger) connectors.Step {
+	return func(_ context.Context, sl *connectors.Sealed) error {
+		if st := s.log.State(); st.Sealed && sl.Epoch.N <= st.Epoch {
+			log.Info("replay: the epoch is in the lockchain already", "source", sl.Source, "shard", sl.Shard, "epoch", sl.Epoch.N, "sealed", st.Epoch)
+			return nil
+		}
+		if err := s.Seal(sl.Epoch); err != nil {
+			return err
+		}
+		return s.Sync()
+	}
+}
+
+// lockchainKey returns the checkpoints' signing key: from keyPath, or
+// dir/knhk.key made on first use (mode 0600).
+func lockchainKey(log *slog.Logger, dir, keyPath string) (*lockchain.Key, error) {
 	if keyPath == "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
@@ -52,10 +72,13 @@ func openLockchain(log *slog.Logger, dir, keyPath, source string, cfg *pipeline.
 			log.Info("made the lockchain key (mode 0600) and its public key", "key", keyPath, "public", keyPath+".pub")
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	lc, rec, err := lockchain.Open(dir, lockchain.Options{Shard: cfg.ShardID, Key: key})
+	return key, err
+}
+
+// openSealer opens the log of shard in dir and reports what the check on
+// open found.
+func openSealer(log *slog.Logger, dir string, key *lockchain.Key, shard uint32, source string) (*logSealer, error) {
+	lc, rec, err := lockchain.Open(dir, lockchain.Options{Shard: shard, Key: key})
 	if err != nil {
 		return nil, err
 	}
@@ -64,15 +87,68 @@ func openLockchain(log *slog.Logger, dir, keyPath, source string, cfg *pipeline.
 	} else {
 		log.Info(rec.String())
 	}
-	if st := rec.State; st.Sealed {
+	return &logSealer{log: lc, ext: lockchain.Extensions{
+		{Key: "source", Value: source},
+		{Key: "hooks"},
+		{Key: "through", Value: "0"},
+	}}, nil
+}
+
+// openLockchain opens the log of the run's shard in dir for cfg (key from
+// keyPath, or dir/knhk.key made on first use), makes the run continue the
+// log's numbering and seal into it.
+func openLockchain(log *slog.Logger, dir, keyPath, source string, cfg *pipeline.Config) (*logSealer, error) {
+	key, err := lockchainKey(log, dir, keyPath)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openSealer(log, dir, key, cfg.ShardID, source)
+	if err != nil {
+		return nil, err
+	}
+	if st := s.log.State(); st.Sealed {
 		// Continue the log: the next epoch, and span ids after its receipts
 		// (one span id per evaluation, every evaluation sealed).
 		cfg.FirstCycle, cfg.FirstSpan = (st.Epoch+1)*8, st.Receipts
 	}
-	cfg.Sealer = &logSealer{log: lc, ext: lockchain.Extensions{
-		{Key: "source", Value: source},
-		{Key: "hooks"},
-		{Key: "through", Value: "0"},
-	}}
-	return lc, nil
+	cfg.Sealer = s
+	return s, nil
+}
+
+// partitionLogs are the lockchain logs of a consumer group member's
+// shards, one per partition, opened when the partition is first assigned
+// and kept across reassignments until the run ends.
+type partitionLogs struct {
+	log     *slog.Logger
+	dir     string
+	key     *lockchain.Key
+	source  string // the topic
+	mu      sync.Mutex
+	sealers map[uint32]*logSealer
+}
+
+// step returns the seal step of partition's shard. A log that cannot be
+// opened fails every seal of the shard with the reason (its input is then
+// never committed).
+func (p *partitionLogs) step(partition uint32) connectors.Step {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.sealers[partition]
+	if !ok {
+		var err error
+		if s, err = openSealer(p.log, p.dir, p.key, partition, p.source+"/"+strconv.FormatUint(uint64(partition), 10)); err != nil {
+			return func(context.Context, *connectors.Sealed) error { return err }
+		}
+		p.sealers[partition] = s
+	}
+	return s.step(p.log)
+}
+
+// close closes every log.
+func (p *partitionLogs) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.sealers {
+		s.log.Close()
+	}
 }

@@ -70,13 +70,26 @@ const flushAt = 64 << 10
 // (once per run), shorter ones never allocate.
 const termText = 4 << 10
 
+// RecordWriter is an output that keeps every action a record of its own,
+// with a key, such as a message queue's topic. A [Writer] whose output
+// implements it hands it each action at once, as its line (in the
+// Writer's format, with the line end) and its key: the subject's text, or
+// the hook's name for a fire over no row. key and line are valid during
+// the call. The output makes its records durable itself: the Writer's
+// Flush has nothing to add.
+type RecordWriter interface {
+	WriteRecord(key, line []byte, a *reflex.Action) error
+}
+
 // Writer writes actions. It buffers up to 64 KiB; call Flush when the
 // input goes quiet and at the end. A Writer is for one goroutine; it
 // allocates nothing once its buffers have grown to the longest line.
 type Writer struct {
-	w      io.Writer // nil: actions are counted, not written
+	w      io.Writer    // nil: actions are counted, not written
+	rec    RecordWriter // w as a RecordWriter, or nil
 	format Format
 	dict   *terms.Dictionary
+	tab    *hooks.Table
 	names  [][]byte // by hook id: the name as a JSON string, quotes included
 
 	buf  []byte // formatted lines not yet written
@@ -86,17 +99,19 @@ type Writer struct {
 }
 
 // NewWriter returns a writer of actions to w in format f (w nil: nothing
-// is written), naming the hooks of tab and printing terms from dict.
+// is written), naming the hooks of tab and printing terms from dict. When
+// w is a [RecordWriter], each action goes to it as a record.
 func NewWriter(w io.Writer, f Format, tab *hooks.Table, dict *terms.Dictionary) *Writer {
 	e := &Writer{w: w, format: f, dict: dict, buf: make([]byte, 0, 2*flushAt),
 		text: make([]byte, 0, termText), line: make([]byte, 0, 3*termText)}
+	e.rec, _ = w.(RecordWriter)
 	e.SetTable(tab)
 	return e
 }
 
 // SetTable makes later actions name the hooks of tab (a reload: hook ids
 // are the table's).
-func (e *Writer) SetTable(tab *hooks.Table) { e.names = jsonNames(tab) }
+func (e *Writer) SetTable(tab *hooks.Table) { e.tab, e.names = tab, jsonNames(tab) }
 
 // jsonNames returns the hooks' names as JSON strings, by hook id.
 func jsonNames(tab *hooks.Table) [][]byte {
@@ -126,10 +141,26 @@ func (e *Writer) Write(a *reflex.Action) error {
 	default:
 		return nil
 	}
-	if len(e.buf) >= flushAt {
+	if e.rec != nil {
+		e.record(a)
+	} else if len(e.buf) >= flushAt {
 		e.write()
 	}
 	return e.err
+}
+
+// record hands the action just formatted in buf to the RecordWriter, keyed
+// by its subject, or by its hook for a fire over no row.
+func (e *Writer) record(a *reflex.Action) {
+	if a.S != 0 {
+		e.text = e.term(e.text[:0], a.S)
+	} else {
+		e.text = append(e.text[:0], e.tab.Hook(a.Hook).Name...)
+	}
+	if err := e.rec.WriteRecord(e.text, e.buf, a); err != nil {
+		e.err = &WriteError{"actions", err}
+	}
+	e.buf = e.buf[:0]
 }
 
 // Flush writes the buffered lines and returns the first write error.

@@ -110,3 +110,59 @@ func TestParseFormat(t *testing.T) {
 	_, err := ParseFormat("xml")
 	assert.ErrorContains(t, err, "xml")
 }
+
+// records is a RecordWriter that keeps what it is given.
+type records struct {
+	keys, lines []string
+	kinds       []reflex.Kind
+	fail        error
+}
+
+func (r *records) Write(p []byte) (int, error) {
+	return 0, errors.New("lines written to a record output")
+}
+
+func (r *records) WriteRecord(key, line []byte, a *reflex.Action) error {
+	if r.fail != nil {
+		return r.fail
+	}
+	r.keys, r.lines, r.kinds = append(r.keys, string(key)), append(r.lines, string(line)), append(r.kinds, a.Kind)
+	return nil
+}
+
+// An output that keeps records gets one per action, keyed by its subject
+// (the hook's name for a fire over no row), each line as the line writer
+// formats it.
+func TestRecordWriter(t *testing.T) {
+	tab, dict, id := fixture(t)
+	s, p, o := id("<http://ex/o1>"), id("<http://ex/amount>"), id(`"7"`)
+	acts := []reflex.Action{
+		{Kind: reflex.Fire, Cycle: 2, S: s, P: p, O: o},
+		{Kind: reflex.Fire, Cycle: 3},
+		{Kind: reflex.Triple, Cycle: 3, S: s, P: p, O: o},
+		{Kind: reflex.Park, Cycle: 3, S: s, P: p, O: o},
+		{Kind: reflex.Value, Cycle: 3, S: s, P: p, O: o},
+	}
+	for _, f := range []Format{NTriples, JSON} {
+		var lines bytes.Buffer
+		lw := NewWriter(&lines, f, tab, dict)
+		rec := &records{}
+		rw := NewWriter(rec, f, tab, dict)
+		for i := range acts {
+			require.NoError(t, lw.Write(&acts[i]))
+			require.NoError(t, rw.Write(&acts[i]))
+		}
+		require.NoError(t, lw.Flush())
+		require.NoError(t, rw.Flush())
+		assert.Equal(t, lines.String(), strings.Join(rec.lines, ""), f.String())
+		assert.Equal(t, []string{"<http://ex/o1>", "big \"order\"\nnext", "<http://ex/o1>", "<http://ex/o1>"}, rec.keys, f.String())
+		assert.Equal(t, []reflex.Kind{reflex.Fire, reflex.Fire, reflex.Triple, reflex.Value}, rec.kinds, f.String())
+	}
+	boom := errors.New("topic unavailable")
+	w := NewWriter(&records{fail: boom}, JSON, tab, dict)
+	err := w.Write(&acts[0])
+	var we *WriteError
+	require.ErrorAs(t, err, &we)
+	assert.ErrorIs(t, err, boom)
+	assert.ErrorIs(t, w.Write(&acts[2]), boom, "the first error sticks")
+}

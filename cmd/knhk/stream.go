@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+
+	"github.com/knhk/knhk/cmd/knhk/internal/stream"
+	"github.com/knhk/knhk/connectors"
+	"github.com/knhk/knhk/connectors/kafka"
+	"github.com/knhk/knhk/ntriples"
+)
+
+// streamHelp is the part of knhk run's help about streams.
+const streamHelp = `
+
+Streams: --source kafka://BROKERS/TOPIC?group=GROUP reads a topic as one
+member of a consumer group instead of --data: each partition assigned to
+this process is a shard of its own (its own pipeline and lockchain log;
+receipts carry the partition as shard id, not --shard), and processes of one
+group share the partitions. Offsets are committed only after the epoch
+holding them is sealed (its actions written and flushed, its receipts
+written, its lockchain checkpoint synced), with the numbering to resume
+with, so delivery is at least once and a replay after a crash repeats the
+same epochs (the lockchain reports them as replays and does not seal them
+twice). Bad lines are reported as TOPIC/PARTITION@OFFSET:LINE:COL. The first
+interrupt drains: every shard seals its last epoch, commits and leaves the
+group (exit 0); a second one kills at once.
+--sink kafka://BROKERS/TOPIC[?receipts=TOPIC] produces the actions to TOPIC
+(one record each, key: its subject) instead of --out, and the epochs and
+receipts to the receipts= topic. --follow keeps reading a --data file as it
+grows (a rotated file is followed, a truncated one refused); the first
+interrupt ends its input, the run seals its last epoch (exit 0). BROKERS is
+HOST[:PORT][,HOST[:PORT]...], port 9092 when none is given.`
+
+// sourceAddr parses --source.
+func sourceAddr(url string) (kafka.Address, error) {
+	a, err := kafka.ParseURL(url)
+	if err == nil && a.Group == "" {
+		err = &kafka.URLError{URL: url, Part: "group", Reason: "a source needs ?group=GROUP"}
+	}
+	if err == nil && a.Receipts != "" {
+		err = &kafka.URLError{URL: url, Part: "receipts", Value: a.Receipts, Reason: "receipts= belongs to --sink"}
+	}
+	return a, err
+}
+
+// sinkAddr parses --sink.
+func sinkAddr(url string) (kafka.Address, error) {
+	a, err := kafka.ParseURL(url)
+	if err == nil && a.Group != "" {
+		err = &kafka.URLError{URL: url, Part: "group", Value: a.Group, Reason: "group= belongs to --source"}
+	}
+	return a, err
+}
+
+// onInterrupt calls drain at the first interrupt and lets a second one
+// kill the process; the returned func stops listening.
+func onInterrupt(drain func()) func() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-sig:
+			signal.Stop(sig) // from now on an interrupt kills
+			drain()
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+		wg.Wait()
+	}
+}
+
+// runShard runs a --follow or --sink job: its file, standard input or demo
+// through one shard, the actions to --sink or --out, the receipts to the
+// sink's receipts topic or --receipts, each epoch sealed into the
+// lockchain (when there is one) before its input is committed.
+func runShard(ctx context.Context, j *job) error {
+	cfg := j.cfg
+	var src connectors.Source
+	var err error
+	if j.follow {
+		if err := isFollowable(j.path); err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		fs, err := connectors.OpenFile(j.path, connectors.FileOptions{Follow: true,
+			OnRotate: func(path string) { j.log.Info("the file was rotated: reading the new one", "file", path) }})
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		defer fs.Close()
+		src = fs
+		// An interrupt ends a followed file's input: the run seals its last
+		// epoch and ends as at the end of a file.
+		defer onInterrupt(func() {
+			j.log.Info("interrupted: ending the input (interrupt again to kill)")
+			fs.Stop()
+		})()
+	} else {
+		if src, err = connectors.NewReaderSource(j.dataName, j.data, connectors.FileOptions{}); err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt)
+		defer stop()
+		go func() {
+			<-ctx.Done()
+			stop() // from the first interrupt on, a second one kills the process
+		}()
+	}
+	sc := connectors.ShardConfig{ID: cfg.ShardID, Name: j.dataName, Source: src, Hooks: j.defs,
+		Resume: connectors.Position{Cycle: cfg.FirstCycle, Span: cfg.FirstSpan}, // a lockchain's numbering
+		OnReject: func(r *connectors.Reject) {
+			logReject(j.log, j.dataName, &ntriples.SyntaxError{Line: r.InputLine, Col: r.Col, Msg: r.Msg})
+		}}
+	if j.sealer != nil {
+		sc.Steps = append(sc.Steps, j.sealer.step(j.log))
+		cfg.Sealer = nil
+	}
+	if j.sink != "" {
+		addr, err := sinkAddr(j.sink)
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		pr, err := stream.NewProducer(addr, kafka.ProducerConfig{})
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		defer pr.Close()
+		sc.Actions, sc.Receipts = pr.Sinks(ctx, j.dataName, cfg.ShardID)
+		if sc.Receipts != nil {
+			cfg.Receipts = nil
+		}
+	} else if cfg.Out != nil {
+		sc.Actions = connectors.NewWriterSink(cfg.Out, false)
+	}
+	cfg.Out, cfg.OnReject = nil, nil
+	sc.Pipeline = cfg
+	sh, err := connectors.NewShard(sc)
+	if err != nil {
+		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", j.hooksName, err)}
+	}
+	st, err := sh.Run(ctx)
+	return j.finish(st.Pipeline, err, ctx.Err() != nil)
+}
+
+// runGroup runs knhk run --source: a member of a consumer group until the
+// first interrupt drains it. Each partition's shard seals into its own log
+// of the lockchain directory, when there is one.
+func runGroup(j *job) error {
+	usage := func(err error) error { return &exitError{code: exitUsage, err: err} }
+	src, err := sourceAddr(j.source)
+	if err != nil {
+		return usage(err)
+	}
+	cfg := j.cfg
+	gc := stream.GroupConfig{Source: src, Actions: cfg.Out, Receipts: cfg.Receipts, Pipeline: cfg, Hooks: j.defs, Log: j.e.console, Stats: j.statsOut}
+	if j.partitions != nil {
+		gc.Steps = func(partition int32) []connectors.Step {
+			return []connectors.Step{j.partitions.step(uint32(partition))}
+		}
+	}
+	if j.sink != "" {
+		sink, err := sinkAddr(j.sink)
+		if err != nil {
+			return usage(err)
+		}
+		if gc.Sink, err = stream.NewProducer(sink, kafka.ProducerConfig{}); err != nil {
+			return usage(err)
+		}
+		defer gc.Sink.Close()
+	}
+	m, err := stream.NewMember(gc)
+	if err != nil {
+		return usage(err)
+	}
+	defer onInterrupt(m.Stop)()
+	if err := m.Run(context.Background()); err != nil {
+		return &exitError{code: exitFail, err: err}
+	}
+	if err := j.outs.close(); err != nil {
+		return &exitError{code: exitFail, err: err}
+	}
+	return nil
+}
+
+// isFollowable reports whether path names something a follow can tail.
+func isFollowable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("--follow %s: not a regular file", path)
+	}
+	return nil
+}

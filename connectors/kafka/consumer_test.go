@@ -1,0 +1,198 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.uber.org/goleak"
+
+	"github.com/knhk/knhk/connectors"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Two members of one group share four partitions, and a third joins
+// mid-stream (the partitions it takes are revoked from the others, which
+// seal and commit first): every record is read once, each partition's
+// counts add up, every epoch's input follows the last, the group ends
+// committed at every partition's end, and the output topic holds exactly
+// the actions of one run.
+func TestGroupReadsEveryRecordOnce(t *testing.T) {
+	c := newCluster(t)
+	brokers := c.ListenAddrs()
+	var j journal
+	a := startMember(t, brokers, "a", "g1", &j, nil)
+	b := startMember(t, brokers, "b", "g1", &j, nil)
+	waitBalanced(t, a, b)
+	in := produceShop(t, brokers, 1500)
+	waitRead(t, in.total(), a, b)
+	m := startMember(t, brokers, "c", "g1", &j, nil)
+	waitBalanced(t, a, b, m)
+	for p, recs := range produceShop(t, brokers, 1500) {
+		in[p] = append(in[p], recs...)
+	}
+	waitRead(t, in.total(), a, b, m)
+	for _, x := range []*member{a, b, m} {
+		require.NoError(t, x.stop(t))
+		assert.NotZero(t, recordsRead(x), x.name)
+	}
+	assert.Equal(t, int64(in.total()), recordsRead(a, b, m), "every record read once")
+
+	cuts := j.cuts()
+	moved := 0
+	for _, c := range cuts {
+		moved += len(c)
+	}
+	assert.NotZero(t, moved, "no partition moved mid-stream: the test proves nothing about revokes")
+	want, wantRead := reference(t, in, cuts)
+	read := map[int32]int{}
+	for _, m := range []*member{a, b, m} {
+		for _, s := range m.c.Stats() {
+			require.NoError(t, s.Err)
+			require.NoError(t, s.Shard.Check(), "partition %d", s.Partition)
+			read[s.Partition] += s.Shard.Pipeline.Triples.Read - s.Shard.Pipeline.Triples.Skipped
+		}
+	}
+	assert.Equal(t, wantRead, read, "triples read per partition")
+
+	commits := committed(t, brokers, "g1")
+	for p := range int32(partitions) {
+		recs := in[p]
+		assert.Equal(t, recs[len(recs)-1].Offset+1, commits[p].Offset, "partition %d committed at its end", p)
+		epochs := j.of(p)
+		require.NotEmpty(t, epochs)
+		assert.Zero(t, epochs[0].from.Offset)
+		for i := 1; i < len(epochs); i++ {
+			assert.Equal(t, epochs[i-1].to, epochs[i].from, "partition %d: epoch %d follows the one before", p, epochs[i].epoch)
+			assert.Equal(t, epochs[i-1].epoch+1, epochs[i].epoch)
+		}
+	}
+	got := readActions(t, brokers)
+	for i := range got {
+		got[i].cycle = 0
+	}
+	sortActions(got)
+	sameActions(t, want, got, "the output topic")
+}
+
+// A member killed mid-stream, between a seal and its commit: the other
+// member takes its partitions and resumes at their last commits. Every
+// record is accounted for; what is read twice is after the last commit
+// only, and is recognisable as a replay: the epoch sealed twice has the
+// same input range and the same receipts, the actions produced twice are
+// the same lines with the same shard and cycle.
+func TestKilledMemberIsReplayed(t *testing.T) {
+	c := newCluster(t)
+	brokers := c.ListenAddrs()
+	var j journal
+	errKilled := errors.New("killed")
+	var a *member
+	var seals atomic.Int32
+	a = startMember(t, brokers, "a", "g2", &j, func(cc *ConsumerConfig, _ *ProducerConfig) {
+		cc.Steps = func(p int32) []connectors.Step {
+			return []connectors.Step{j.step("a", p), func(context.Context, *connectors.Sealed) error {
+				if seals.Add(1) == 9 { // a few epochs committed, the 9th sealed but not
+					a.kill()
+					return errKilled
+				}
+				return nil
+			}}
+		}
+	})
+	b := startMember(t, brokers, "b", "g2", &j, nil)
+	waitBalanced(t, a, b)
+	ownedByA := a.owned()
+	in := produceShop(t, brokers, 2000)
+	assert.ErrorIs(t, a.result(t), context.Canceled)
+	atKill := committed(t, brokers, "g2")
+
+	// b reads what a had not committed, and its own partitions.
+	left := 0
+	for p, recs := range in {
+		for _, r := range recs {
+			if !slices.Contains(ownedByA, p) || r.Offset >= atKill[p].Offset {
+				left++
+			}
+		}
+	}
+	waitRead(t, left, b)
+	require.NoError(t, b.stop(t))
+	assert.Equal(t, int64(left), recordsRead(b), "b read each uncommitted record once")
+
+	commits := committed(t, brokers, "g2")
+	replays := 0
+	for p := range int32(partitions) {
+		recs := in[p]
+		assert.Equal(t, recs[len(recs)-1].Offset+1, commits[p].Offset, "partition %d committed at its end", p)
+		// The epochs of a and then b cover the partition without a gap;
+		// an epoch sealed by both is the same epoch.
+		byEpoch := map[uint64]sealed{}
+		var chain []sealed
+		for _, e := range j.of(p) {
+			if prev, ok := byEpoch[e.epoch]; ok {
+				assert.NotEqual(t, prev.member, e.member)
+				assert.Equal(t, "b", e.member, "only b replays")
+				assert.Equal(t, []any{prev.from, prev.to, prev.digest}, []any{e.from, e.to, e.digest}, "partition %d epoch %d: the replay is the same epoch", p, e.epoch)
+				assert.GreaterOrEqual(t, e.from.Offset, atKill[p].Offset, "a replay starts after the last commit")
+				replays++
+				continue
+			}
+			byEpoch[e.epoch] = e
+			chain = append(chain, e)
+		}
+		require.NotEmpty(t, chain)
+		assert.Zero(t, chain[0].from.Offset)
+		for i := 1; i < len(chain); i++ {
+			assert.Equal(t, chain[i-1].to, chain[i].from, "partition %d: epoch %d follows the one before", p, chain[i].epoch)
+		}
+	}
+	// The epoch whose seal a's kill stopped is sealed again; so may be
+	// one of each other partition of a, sealed as the kill came.
+	assert.GreaterOrEqual(t, replays, 1, "the epoch sealed but not committed is sealed again")
+	assert.LessOrEqual(t, replays, len(ownedByA))
+
+	// The actions: each of one run, at least once; twice only from the
+	// cycle of a's last commit on.
+	want, _ := reference(t, in, nil)
+	count := map[action]int{}
+	for _, a := range readActions(t, brokers) {
+		count[a]++
+	}
+	var got []action
+	for a, n := range count {
+		assert.LessOrEqual(t, n, 2)
+		if n == 2 {
+			assert.GreaterOrEqual(t, a.cycle, atKill[a.shard].Cycle, "a repeat before the last commit: %+v", a)
+		}
+		a.cycle = 0
+		got = append(got, a)
+	}
+	sortActions(got)
+	sameActions(t, want, got, "every action of one run, none more")
+}
+
+// A group whose committed offsets another application made is refused:
+// their numbering is unknown, and guessing it would break the replays.
+func TestForeignCommitRefused(t *testing.T) {
+	c := newCluster(t)
+	brokers := c.ListenAddrs()
+	produceShop(t, brokers, 50)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	require.NoError(t, err)
+	os := kadm.Offsets{}
+	os.Add(kadm.Offset{Topic: inTopic, Partition: 1, At: 3, LeaderEpoch: -1, Metadata: "another app"})
+	err = kadm.NewClient(cl).CommitAllOffsets(context.Background(), "g7", os)
+	cl.Close()
+	require.NoError(t, err)
+	m := startMember(t, brokers, "a", "g7", nil, nil)
+	err = m.result(t)
+	assert.ErrorIs(t, err, ErrForeignCommit)
+	assert.ErrorContains(t, err, `in/1 offset 3: metadata "another app"`)
+}

@@ -1,0 +1,101 @@
+package kafka
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/knhk/knhk/connectors"
+)
+
+// quickRetry gives up in test time.
+var quickRetry = connectors.Retry{Attempts: 4, Backoff: 5 * time.Millisecond, MaxWait: 20 * time.Millisecond}
+
+// Produce requests that fail, more often than the client tries a record:
+// the producer sends the records again through its breaker, which opens
+// and, once the brokers take records again, closes; no action is lost.
+func TestProduceErrorsAreRetried(t *testing.T) {
+	c := newCluster(t)
+	brokers := c.ListenAddrs()
+	in := produceShop(t, brokers, 600)
+	faults := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: outTopic, Err: kerr.NotLeaderForPartition, Count: 40})
+	m := startMember(t, brokers, "a", "g3", nil, func(_ *ConsumerConfig, pc *ProducerConfig) {
+		pc.RecordRetries = 1
+		pc.BreakerThreshold, pc.BreakerCooldown = 2, 20*time.Millisecond
+		pc.Retry = connectors.Retry{Attempts: 50, Backoff: 5 * time.Millisecond, MaxWait: 20 * time.Millisecond}
+	})
+	waitRead(t, in.total(), m)
+	require.NoError(t, m.stop(t))
+	assert.Equal(t, 40, faults.Hits(), "every fault answered a produce")
+	assert.GreaterOrEqual(t, m.prod.Breaker().Opens(), 1, "the breaker opened")
+	assert.Equal(t, connectors.Closed, m.prod.Breaker().State(), "and closed again")
+	assert.Equal(t, connectors.Health{}, m.prod.Breaker().Health())
+
+	want, _ := reference(t, in, nil)
+	seen := map[action]bool{}
+	for _, a := range readActions(t, brokers) {
+		a.cycle = 0
+		seen[a] = true
+	}
+	for _, a := range want {
+		assert.True(t, seen[a], "lost: %+v", a)
+	}
+	assert.Len(t, seen, len(want))
+}
+
+// A sink that never takes a record: the re-sends run out, the member
+// fails with a clear error, and nothing is committed.
+func TestProduceErrorsRunOut(t *testing.T) {
+	c := newCluster(t)
+	brokers := c.ListenAddrs()
+	produceShop(t, brokers, 600)
+	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: outTopic, Err: kerr.NotLeaderForPartition, Count: -1})
+	m := startMember(t, brokers, "a", "g4", nil, func(_ *ConsumerConfig, pc *ProducerConfig) {
+		pc.RecordRetries = 1
+		pc.BreakerCooldown = 10 * time.Millisecond
+		pc.Retry = quickRetry
+	})
+	err := m.result(t)
+	require.ErrorIs(t, err, connectors.ErrExhausted)
+	assert.ErrorContains(t, err, "produce to topic out: gave up after 4 attempts")
+	assert.ErrorContains(t, err, "NOT_LEADER_FOR_PARTITION")
+	assert.Empty(t, committed(t, brokers, "g4"), "no epoch's actions were out: nothing committed")
+}
+
+// Fetches that fail for a while: the member polls again, and every record
+// is read once.
+func TestFetchErrorsAreRetried(t *testing.T) {
+	c := newCluster(t)
+	brokers := c.ListenAddrs()
+	in := produceShop(t, brokers, 600)
+	faults := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Topic: inTopic, Err: kerr.UnknownServerError, Count: 3})
+	m := startMember(t, brokers, "a", "g5", nil, nil)
+	waitRead(t, in.total(), m)
+	require.NoError(t, m.stop(t))
+	assert.Equal(t, 3, faults.Hits())
+	assert.Equal(t, int64(in.total()), recordsRead(m))
+	assert.Equal(t, connectors.Health{}, m.c.Health())
+	commits := committed(t, brokers, "g5")
+	for p, recs := range in {
+		assert.Equal(t, recs[len(recs)-1].Offset+1, commits[p].Offset)
+	}
+}
+
+// Fetches that keep failing: after Retry's attempts the member gives up
+// with an error that names the partition.
+func TestFetchErrorsRunOut(t *testing.T) {
+	c := newCluster(t)
+	brokers := c.ListenAddrs()
+	produceShop(t, brokers, 100)
+	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Fetch}, Topic: inTopic, Err: kerr.UnknownServerError, Count: -1})
+	m := startMember(t, brokers, "a", "g6", nil, func(cc *ConsumerConfig, _ *ProducerConfig) { cc.Retry = quickRetry })
+	err := m.result(t)
+	require.ErrorIs(t, err, connectors.ErrExhausted)
+	assert.ErrorContains(t, err, "poll in: gave up after 4 attempts: kafka: fetching in/")
+	assert.ErrorIs(t, err, kerr.UnknownServerError)
+}
