@@ -62,11 +62,11 @@ type GroupConfig struct {
 	Hooks             []hooks.Def
 	// Steps, when set, returns the seal steps of a partition's shard (its
 	// lockchain log), run before each commit.
-	Steps func(partition int32) []connectors.Step
-	Log               io.Writer // events, refused lines, the summary
-	Stats             io.Writer // the --stats object; nil for none
-	Options           []kgo.Opt // more client options
-	Retry             connectors.Retry
+	Steps   func(partition int32) []connectors.Step
+	Log     io.Writer // events, refused lines, the summary
+	Stats   io.Writer // the --stats object; nil for none
+	Options []kgo.Opt // more client options
+	Retry   connectors.Retry
 }
 
 // Member is a running knhk run --source.
