@@ -146,7 +146,11 @@ func TestGroupSealsEveryPartition(t *testing.T) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for committed() < int64(len(recs))/2 {
-		require.False(t, time.Now().After(deadline), "%d of %d records committed; stderr:\n%s", committed(), len(recs), stderr.String())
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait() // stderr is complete, and the test's alone, after it
+			t.Fatalf("%d of %d records committed; stderr:\n%s", committed(), len(recs), stderr.String())
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
