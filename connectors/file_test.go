@@ -1,38 +1,20 @@
 package connectors
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/knhk/knhk/internal/testkit"
 )
-
-// lockedBuffer is a writer safe for concurrent use.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // lines returns n lines from number from, each an email of customer 3:
 // one value of the shop's SELECT hook each.
@@ -44,12 +26,12 @@ func lines(from, n int) string {
 	return b.String()
 }
 
-func followShard(t *testing.T, path string, opt FileOptions) (*FileSource, *lockedBuffer, chan error, *ShardStats) {
+func followShard(t *testing.T, path string, opt FileOptions) (*FileSource, *testkit.Buffer, chan error, *ShardStats) {
 	t.Helper()
 	src, err := OpenFile(path, opt)
 	require.NoError(t, err)
 	t.Cleanup(func() { src.Close() })
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	cfg := testConfig()
 	cfg.TickInterval = 5 * time.Millisecond // a quiet stream still gives its output
 	sh, err := NewShard(ShardConfig{Name: path, Source: src, Pipeline: cfg, Hooks: shopHooks(t), Actions: NewWriterSink(out, false)})
@@ -65,7 +47,7 @@ func followShard(t *testing.T, path string, opt FileOptions) (*FileSource, *lock
 }
 
 // waitFor waits until out holds n lines.
-func waitFor(t *testing.T, out *lockedBuffer, n int) {
+func waitFor(t *testing.T, out *testkit.Buffer, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for strings.Count(out.String(), "\n") < n {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/knhk/knhk/demo"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/pipeline/load"
 	"github.com/knhk/knhk/pipeline/reflex"
@@ -58,7 +59,7 @@ func BenchmarkPipelineBytes(b *testing.B) {
 // the delta ring on.
 func BenchmarkPipelineIDs(b *testing.B) {
 	p := newTestPipeline(b, DefaultConfig(), demo.ShopHooks)
-	rows := encode(b, p, strings.ReplaceAll(demoText(b, 25000), "<not an iri>", "<http://example.org/x>"))
+	rows := testkit.Rows(b, p.Dictionary(), strings.ReplaceAll(demoText(b, 25000), "<not an iri>", "<http://example.org/x>"))
 	var read int
 	b.ReportAllocs()
 	for b.Loop() {
@@ -76,7 +77,7 @@ func BenchmarkPipelineIDs(b *testing.B) {
 // pipeline keeps them for the pulse.
 func BenchmarkBeat(b *testing.B) {
 	p := newTestPipeline(b, DefaultConfig(), demo.ShopHooks)
-	rows := encode(b, p, strings.ReplaceAll(demoText(b, 200), "<not an iri>", "<http://example.org/x>"))[:DefaultTickRows]
+	rows := testkit.Rows(b, p.Dictionary(), strings.ReplaceAll(demoText(b, 200), "<not an iri>", "<http://example.org/x>"))[:DefaultTickRows]
 	l := load.NewLoader(p.Table(), len(rows))
 	e := reflex.NewEngine(p.Table(), nil)
 	out := reflex.Output{KeepReceipts: true}

@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/pipeline/emit"
 	"github.com/knhk/knhk/pipeline/ingest"
@@ -28,16 +28,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// hooksFile builds a hooks file from name, query pairs.
-func hooksFile(pairs ...string) string {
-	var b strings.Builder
-	for i := 0; i < len(pairs); i += 2 {
-		b.WriteString("[[hook]]\nname = \"" + pairs[i] + "\"\nquery = '''" + pairs[i+1] + "'''\n")
-	}
-	return b.String()
-}
-
-var testHooks = hooksFile(
+var testHooks = testkit.HooksFile(
 	"alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`,
 	"big", `ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }`,
 	"review", `CONSTRUCT { ?s <http://ex/flag> "review" } WHERE { ?s <http://ex/amount> ?o }`,
@@ -52,21 +43,6 @@ func newTestPipeline(t testing.TB, cfg Config, file string) *Pipeline {
 	p, err := New(cfg, defs)
 	require.NoError(t, err)
 	return p
-}
-
-// encode turns N-Triples text into rows with the pipeline's dictionary.
-func encode(t testing.TB, p *Pipeline, nt string) []terms.Row {
-	t.Helper()
-	ps := ntriples.NewParser(strings.NewReader(nt), ntriples.Options{Strict: true})
-	enc := p.Dictionary().NewDocument()
-	var rows []terms.Row
-	for ps.Next() {
-		var r terms.Row
-		require.NoError(t, enc.Encode(ps.Quad(), &r))
-		rows = append(rows, r)
-	}
-	require.NoError(t, ps.Err())
-	return rows
 }
 
 func demoText(t testing.TB, orders int) string {
@@ -170,7 +146,7 @@ func TestPulses(t *testing.T) {
 	for range 17 {
 		nt.WriteString("<http://ex/carol> <http://ex/email> \"c@ex\" .\n")
 	}
-	rows := encode(t, p, nt.String())
+	rows := testkit.Rows(t, p.Dictionary(), nt.String())
 	s, err := p.RunRows(context.Background(), rows)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(17), s.Beats)
@@ -266,7 +242,7 @@ func TestPulseErrorStops(t *testing.T) {
 func TestTickIntervalClosesQuietBeats(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.TickInterval = 5 * time.Millisecond
-	out := &syncBuffer{ch: make(chan struct{}, 1)}
+	out := &testkit.Buffer{Wrote: make(chan struct{}, 1)}
 	cfg.Out = out
 	p := newTestPipeline(t, cfg, testHooks)
 	pr, pw := io.Pipe()
@@ -278,37 +254,13 @@ func TestTickIntervalClosesQuietBeats(t *testing.T) {
 	_, err := io.WriteString(pw, "<http://ex/alice> <http://ex/email> \"a@ex\" .\n")
 	require.NoError(t, err)
 	select {
-	case <-out.ch:
+	case <-out.Wrote:
 		assert.Contains(t, out.String(), `# fire "alice-email" cycle 0 hot`)
 	case <-time.After(5 * time.Second):
 		t.Fatal("one row on an open stream produced no output")
 	}
 	pw.Close()
 	require.NoError(t, <-done)
-}
-
-// syncBuffer is a writer, safe for concurrent use, that signals its writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	ch  chan struct{}
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	n, err := b.buf.Write(p)
-	b.mu.Unlock()
-	select {
-	case b.ch <- struct{}{}:
-	default:
-	}
-	return n, err
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // endless is an N-Triples stream that never ends.
@@ -419,7 +371,7 @@ func TestRunAllocatesNothingPerBeat(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Out, cfg.Receipts = io.Discard, io.Discard
 	p := newTestPipeline(t, cfg, demo.ShopHooks)
-	rows := encode(t, p, strings.ReplaceAll(demoText(t, 20000), "<not an iri>", "<http://example.org/x>"))
+	rows := testkit.Rows(t, p.Dictionary(), strings.ReplaceAll(demoText(t, 20000), "<not an iri>", "<http://example.org/x>"))
 	run := func(rows []terms.Row) (mallocs, cycles, parked uint64) {
 		mallocs = ^uint64(0)
 		for range 3 {
@@ -454,7 +406,7 @@ func (c *countSealer) Sync() error       { c.syncs++; c.unsynced = 0; return nil
 // zero interval each epoch has its own; the last epoch is always synced.
 func TestSyncInterval(t *testing.T) {
 	rows := func(p *Pipeline) []terms.Row {
-		return encode(t, p, strings.Repeat("<http://ex/alice> <http://ex/email> \"a@ex\" .\n", 400))
+		return testkit.Rows(t, p.Dictionary(), strings.Repeat("<http://ex/alice> <http://ex/email> \"a@ex\" .\n", 400))
 	}
 	for _, c := range []struct {
 		interval time.Duration
@@ -523,9 +475,9 @@ func TestReloadAtEpochBoundary(t *testing.T) {
 	cfg.TickRows = 1 // a beat per row: an epoch is 8 rows
 	sealed := make(chan *Epoch, 16)
 	cfg.Sealer = SealFunc(func(e *Epoch) error { c := *e; c.Receipts = nil; sealed <- &c; return nil })
-	out := &syncBuffer{ch: make(chan struct{}, 64)}
+	out := &testkit.Buffer{Wrote: make(chan struct{}, 64)}
 	cfg.Out = out
-	p := newTestPipeline(t, cfg, hooksFile("alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`))
+	p := newTestPipeline(t, cfg, testkit.HooksFile("alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`))
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
@@ -539,20 +491,20 @@ func TestReloadAtEpochBoundary(t *testing.T) {
 	assert.Equal(t, uint64(0), first.N)
 	for !strings.Contains(out.String(), "cycle 8 ") { // epoch 1 has begun
 		select {
-		case <-out.ch:
+		case <-out.Wrote:
 		case <-time.After(5 * time.Second):
 			t.Fatalf("no output for cycle 8:\n%s", out.String())
 		}
 	}
 
-	bad, err := hooks.Parse(strings.NewReader(hooksFile("x", `ASK { <http://ex/a> <http://ex/p> ?o }`)))
+	bad, err := hooks.Parse(strings.NewReader(testkit.HooksFile("x", `ASK { <http://ex/a> <http://ex/p> ?o }`)))
 	require.NoError(t, err)
 	forged := bad[0].Query.Pred // a blank node cannot be bound: refused at Bind
 	bad[0].Query.Pred.Kind = ntriples.Blank
 	assert.Error(t, p.Reload(bad))
 	bad[0].Query.Pred = forged
 
-	next, err := hooks.Parse(strings.NewReader(hooksFile("alice-email-2", `ASK { <http://ex/alice> <http://ex/email> ?o }`)))
+	next, err := hooks.Parse(strings.NewReader(testkit.HooksFile("alice-email-2", `ASK { <http://ex/alice> <http://ex/email> ?o }`)))
 	require.NoError(t, err)
 	require.NoError(t, p.Reload(next))
 	_, err = io.WriteString(pw, strings.Repeat(row, 8)) // the rest of epoch 1, and epoch 2
@@ -578,7 +530,7 @@ func TestStopEndsRunCleanly(t *testing.T) {
 	cfg := DefaultConfig()
 	var epochs []uint64
 	cfg.Sealer = SealFunc(func(e *Epoch) error { epochs = append(epochs, e.N); return nil })
-	out := &syncBuffer{ch: make(chan struct{}, 64)}
+	out := &testkit.Buffer{Wrote: make(chan struct{}, 64)}
 	cfg.Out = out
 	p := newTestPipeline(t, cfg, testHooks)
 	p.Stop() // between runs: nothing
@@ -596,7 +548,7 @@ func TestStopEndsRunCleanly(t *testing.T) {
 	}()
 	_, err := io.WriteString(pw, "<http://ex/alice> <http://ex/email> \"a@ex\" .\n")
 	require.NoError(t, err)
-	<-out.ch // the row was beaten (a beat closes after the tick interval)
+	<-out.Wrote // the row was beaten (a beat closes after the tick interval)
 	p.Stop()
 	r := <-done
 	require.NoError(t, r.err)
@@ -691,7 +643,7 @@ func TestPulseAfterItsActions(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.TickRows = 8
 	cfg.Format = emit.JSON
-	out := &syncBuffer{ch: make(chan struct{}, 1)}
+	out := &testkit.Buffer{Wrote: make(chan struct{}, 1)}
 	cfg.Out = out
 	type seen struct {
 		end   uint64 // the cycle after the epoch

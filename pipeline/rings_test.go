@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/internal/testkit"
 )
 
 // gateWriter blocks every write until open is closed.
@@ -28,9 +29,9 @@ func TestRingsWhileBlocked(t *testing.T) {
 	gate := gateWriter{open: make(chan struct{})}
 	cfg.Out = gate
 	// An action per amount row: far more actions than the ring holds.
-	p := newTestPipeline(t, cfg, hooksFile("flag", `CONSTRUCT { ?s <http://ex/flag> "x" } WHERE { ?s <http://example.org/amount> ?o }`))
+	p := newTestPipeline(t, cfg, testkit.HooksFile("flag", `CONSTRUCT { ?s <http://ex/flag> "x" } WHERE { ?s <http://example.org/amount> ?o }`))
 	assert.Equal(t, RingUsage{}, p.Rings(), "no run")
-	rows := encode(t, p, strings.ReplaceAll(demoText(t, 2000), "<not an iri>", "<http://example.org/x>"))
+	rows := testkit.Rows(t, p.Dictionary(), strings.ReplaceAll(demoText(t, 2000), "<not an iri>", "<http://example.org/x>"))
 	done := make(chan error, 1)
 	go func() {
 		_, err := p.RunRows(context.Background(), rows)
@@ -55,9 +56,9 @@ func TestRingsWhileBlocked(t *testing.T) {
 func TestTableDuringRun(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.TickRows = 1 // a beat per row: an epoch is 8 rows
-	out := &syncBuffer{ch: make(chan struct{}, 64)}
+	out := &testkit.Buffer{Wrote: make(chan struct{}, 64)}
 	cfg.Out = out
-	p := newTestPipeline(t, cfg, hooksFile("alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`))
+	p := newTestPipeline(t, cfg, testkit.HooksFile("alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`))
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
@@ -69,7 +70,7 @@ func TestTableDuringRun(t *testing.T) {
 		t.Helper()
 		for !strings.Contains(out.String(), s) {
 			select {
-			case <-out.ch:
+			case <-out.Wrote:
 			case <-time.After(5 * time.Second):
 				t.Fatalf("no %q in the output:\n%s", s, out.String())
 			}
@@ -78,7 +79,7 @@ func TestTableDuringRun(t *testing.T) {
 	_, err := io.WriteString(pw, strings.Repeat(row, 2))
 	require.NoError(t, err)
 	waitFor("cycle 1 ")
-	next, err := hooks.Parse(strings.NewReader(hooksFile("alice-email-2", `ASK { <http://ex/alice> <http://ex/email> ?o }`)))
+	next, err := hooks.Parse(strings.NewReader(testkit.HooksFile("alice-email-2", `ASK { <http://ex/alice> <http://ex/email> ?o }`)))
 	require.NoError(t, err)
 	require.NoError(t, p.Reload(next))
 	assert.Equal(t, "alice-email", p.Table().Hook(0).Name, "epoch 0 is still in progress")

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/pipeline"
 )
 
@@ -28,7 +29,7 @@ func BenchmarkBeatsWhileCollecting(b *testing.B) {
 			defer tel.Shutdown(context.Background())
 			p := newPipeline(b, pipeline.DefaultConfig())
 			tel.Producer.Observe(Source{Pipeline: p})
-			rows := encodeRows(b, p, strings.ReplaceAll(string(shop(b, 25000)), "<not an iri>", "<http://example.org/x>"))
+			rows := testkit.Rows(b, p.Dictionary(), strings.ReplaceAll(string(shop(b, 25000)), "<not an iri>", "<http://example.org/x>"))
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			collections := 0
@@ -92,7 +93,7 @@ func BenchmarkCollect(b *testing.B) {
 	defer tel.Shutdown(context.Background())
 	p := newPipeline(b, pipeline.DefaultConfig())
 	tel.Producer.Observe(Source{Pipeline: p})
-	if _, err := p.RunRows(context.Background(), encodeRows(b, p, strings.ReplaceAll(string(shop(b, 1000)), "<not an iri>", "<http://example.org/x>"))); err != nil {
+	if _, err := p.RunRows(context.Background(), testkit.Rows(b, p.Dictionary(), strings.ReplaceAll(string(shop(b, 1000)), "<not an iri>", "<http://example.org/x>"))); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -109,7 +110,7 @@ func BenchmarkProduce(b *testing.B) {
 	p := newPipeline(b, pipeline.DefaultConfig())
 	prod := NewProducer(nil, nil)
 	prod.Observe(Source{Pipeline: p})
-	if _, err := p.RunRows(context.Background(), encodeRows(b, p, strings.ReplaceAll(string(shop(b, 1000)), "<not an iri>", "<http://example.org/x>"))); err != nil {
+	if _, err := p.RunRows(context.Background(), testkit.Rows(b, p.Dictionary(), strings.ReplaceAll(string(shop(b, 1000)), "<not an iri>", "<http://example.org/x>"))); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()

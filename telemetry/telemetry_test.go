@@ -27,7 +27,7 @@ import (
 
 	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
-	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/pipeline"
 	"github.com/knhk/knhk/terms"
 )
@@ -281,7 +281,7 @@ func TestSteadyBeatAllocatesNothingWithTelemetry(t *testing.T) {
 	tel.Producer.Observe(Source{Pipeline: p})
 	// Rows encoded beforehand, as the pipeline's test does: new terms
 	// allocate in the dictionary, which is not the beat's doing.
-	rows := encodeRows(t, p, strings.ReplaceAll(string(shop(t, 20000)), "<not an iri>", "<http://example.org/x>"))
+	rows := testkit.Rows(t, p.Dictionary(), strings.ReplaceAll(string(shop(t, 20000)), "<not an iri>", "<http://example.org/x>"))
 	run := func(rows []terms.Row) (mallocs, beats uint64) {
 		mallocs = ^uint64(0)
 		for range 3 {
@@ -305,21 +305,6 @@ func TestSteadyBeatAllocatesNothingWithTelemetry(t *testing.T) {
 	tr.Close()
 	tr.Run()
 	assert.Equal(t, tr.Spans(), uint64(len(rec.Ended())))
-}
-
-// encodeRows turns N-Triples text into rows with the pipeline's dictionary.
-func encodeRows(t testing.TB, p *pipeline.Pipeline, nt string) []terms.Row {
-	t.Helper()
-	ps := ntriples.NewParser(strings.NewReader(nt), ntriples.Options{Strict: true})
-	enc := p.Dictionary().NewDocument()
-	var rows []terms.Row
-	for ps.Next() {
-		var r terms.Row
-		require.NoError(t, enc.Encode(ps.Quad(), &r))
-		rows = append(rows, r)
-	}
-	require.NoError(t, ps.Err())
-	return rows
 }
 
 // Collections while the pipeline runs (also under -race) see counters

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/kernels"
-	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/terms"
 )
 
@@ -46,16 +46,7 @@ query = "CONSTRUCT { ?s <http://ex/flag> \"x\" } WHERE { ?s <http://ex/note> ?o 
 
 func (f *fixture) rows(t *testing.T, nt string) []terms.Row {
 	t.Helper()
-	p := ntriples.NewParser(strings.NewReader(nt), ntriples.Options{Strict: true})
-	enc := f.dict.NewDocument()
-	var rows []terms.Row
-	for p.Next() {
-		var r terms.Row
-		require.NoError(t, enc.Encode(p.Quad(), &r))
-		rows = append(rows, r)
-	}
-	require.NoError(t, p.Err())
-	return rows
+	return testkit.Rows(t, f.dict, nt)
 }
 
 func TestLoadGroupsDedupesAligns(t *testing.T) {

@@ -9,22 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/kernels"
-	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/pipeline/load"
 	"github.com/knhk/knhk/terms"
 )
 
-// hooksFile builds a hooks file from name, query pairs.
-func hooksFile(pairs ...string) string {
-	var b strings.Builder
-	for i := 0; i < len(pairs); i += 2 {
-		b.WriteString("[[hook]]\nname = \"" + pairs[i] + "\"\nquery = '''" + pairs[i+1] + "'''\n")
-	}
-	return b.String()
-}
-
-var testHooks = hooksFile(
+var testHooks = testkit.HooksFile(
 	"alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`,
 	"big", `ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }`,
 	"review", `CONSTRUCT { ?s <http://ex/flag> "review" } WHERE { ?s <http://ex/amount> ?o }`,
@@ -50,15 +41,7 @@ func newFixture(t testing.TB, file string) *fixture {
 
 func (f *fixture) tick(t testing.TB, nt string) *load.Tick {
 	t.Helper()
-	p := ntriples.NewParser(strings.NewReader(nt), ntriples.Options{Strict: true})
-	enc := f.dict.NewDocument()
-	var rows []terms.Row
-	for p.Next() {
-		var r terms.Row
-		require.NoError(t, enc.Encode(p.Quad(), &r))
-		rows = append(rows, r)
-	}
-	require.NoError(t, p.Err())
+	rows := testkit.Rows(t, f.dict, nt)
 	return load.NewLoader(f.tab, len(rows)).Load(rows)
 }
 
@@ -166,7 +149,7 @@ func TestManyHooksAndBlocksWithoutKeptReceipts(t *testing.T) {
 		pairs = append(pairs, fmt.Sprintf("s-%d", i), fmt.Sprintf(`ASK { <http://ex/s%d> <http://ex/v> ?o }`, i*7))
 	}
 	pairs = append(pairs, "count", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/s3> <http://ex/v> ?o } } FILTER(?n >= 3) }`)
-	f := newFixture(t, hooksFile(pairs...))
+	f := newFixture(t, testkit.HooksFile(pairs...))
 	var nt strings.Builder
 	for i := range 3000 {
 		fmt.Fprintf(&nt, "<http://ex/s%d> <http://ex/v> \"%d\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n", i%400, i)

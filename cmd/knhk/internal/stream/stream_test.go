@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,28 +18,11 @@ import (
 	"github.com/knhk/knhk/connectors/kafka"
 	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/pipeline"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// buffer is a writer safe for concurrent use.
-type buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // setup starts a cluster whose topic "in" (two partitions) holds the demo
 // shop, one record per line, and returns the brokers and the records.
@@ -100,7 +82,7 @@ func TestMemberToFiles(t *testing.T) {
 	brokers, n := setup(t)
 	src, err := kafka.ParseURL("kafka://" + strings.Join(brokers, ",") + "/in?group=cli")
 	require.NoError(t, err)
-	var actions, receipts, log, stats buffer
+	var actions, receipts, log, stats testkit.Buffer
 	m, err := NewMember(GroupConfig{Source: src, Actions: &actions, Receipts: &receipts, Pipeline: pipeline.DefaultConfig(),
 		Hooks: defs(t), Log: &log, Stats: &stats, Options: fast})
 	require.NoError(t, err)
@@ -139,7 +121,7 @@ func TestMemberToKafka(t *testing.T) {
 	sink, err := NewProducer(sinkAddr, kafka.ProducerConfig{Options: fast})
 	require.NoError(t, err)
 	defer sink.Close()
-	var log buffer
+	var log testkit.Buffer
 	m, err := NewMember(GroupConfig{Source: src, Sink: sink, Pipeline: pipeline.DefaultConfig(), Hooks: defs(t), Log: &log, Options: fast})
 	require.NoError(t, err)
 	require.NoError(t, run(t, m, n))
@@ -164,6 +146,6 @@ func TestMemberToKafka(t *testing.T) {
 }
 
 func TestMemberConfigErrors(t *testing.T) {
-	_, err := NewMember(GroupConfig{Source: kafka.Address{Brokers: []string{"k:9092"}, Topic: "in"}, Pipeline: pipeline.DefaultConfig(), Log: &buffer{}})
+	_, err := NewMember(GroupConfig{Source: kafka.Address{Brokers: []string{"k:9092"}, Topic: "in"}, Pipeline: pipeline.DefaultConfig(), Log: &testkit.Buffer{}})
 	assert.ErrorContains(t, err, "group")
 }

@@ -1,0 +1,71 @@
+// Package testkit holds what the tests of several packages need to build
+// their inputs: hooks files from queries, rows from N-Triples text, and a
+// buffer that goroutines may share. It is imported by tests only.
+package testkit
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/terms"
+)
+
+// HooksFile returns a hooks file (TOML) of name, query pairs, in order.
+func HooksFile(pairs ...string) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(pairs); i += 2 {
+		b.WriteString("[[hook]]\nname = \"" + pairs[i] + "\"\nquery = '''" + pairs[i+1] + "'''\n")
+	}
+	return b.String()
+}
+
+// Rows parses N-Triples text strictly and encodes it, as one document,
+// with dict; a syntax or encoding error fails the test.
+func Rows(t testing.TB, dict *terms.Dictionary, nt string) []terms.Row {
+	t.Helper()
+	p := ntriples.NewParser(strings.NewReader(nt), ntriples.Options{Strict: true})
+	enc := dict.NewDocument()
+	var rows []terms.Row
+	for p.Next() {
+		var r terms.Row
+		require.NoError(t, enc.Encode(p.Quad(), &r))
+		rows = append(rows, r)
+	}
+	require.NoError(t, p.Err())
+	return rows
+}
+
+// Buffer is a writer that goroutines may share. When Wrote is not nil,
+// every write signals it (without blocking: one signal may stand for
+// several writes).
+type Buffer struct {
+	Wrote chan struct{}
+	mu    sync.Mutex
+	buf   bytes.Buffer
+}
+
+// Write appends p.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	n, err := b.buf.Write(p)
+	b.mu.Unlock()
+	if b.Wrote != nil {
+		select {
+		case b.Wrote <- struct{}{}:
+		default:
+		}
+	}
+	return n, err
+}
+
+// String returns what was written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
