@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -188,7 +189,7 @@ func TestJSONShape(t *testing.T) {
 		}
 	}
 	var back Report
-	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back.Results[0] != rep.Results[0] {
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || !reflect.DeepEqual(back.Results, rep.Results) {
 		t.Fatalf("round trip: %v, %+v", err, back.Results)
 	}
 }

@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 )
 
 func TestRunJSONPass(t *testing.T) {
 	var out bytes.Buffer
-	code, err := run([]string{"--json", "--samples", "100", "--warmup", "10", "--op", "ASK_SP,SELECT_SP", "--budget", "1e9", "--orders", "200"}, &out)
+	code, err := run([]string{"--json", "--samples", "100", "--warmup", "10", "--op", "ASK_SP,SELECT_SP", "--budget", "1e9", "--orders", "200"}, &out, io.Discard)
 	if code != 0 || err != nil {
 		t.Fatalf("exit %d, %v", code, err)
 	}
@@ -49,7 +50,7 @@ func TestRunJSONPass(t *testing.T) {
 
 func TestRunBudgetMissedExitsOne(t *testing.T) {
 	var out bytes.Buffer
-	code, err := run([]string{"--samples", "50", "--warmup", "0", "--op", "ASK_OP", "--mode", "batch", "--orders", "0", "--budget", "0.0001"}, &out)
+	code, err := run([]string{"--samples", "50", "--warmup", "0", "--op", "ASK_OP", "--mode", "batch", "--orders", "0", "--budget", "0.0001"}, &out, io.Discard)
 	if code != 1 || !errors.Is(err, errBudget) || !strings.Contains(err.Error(), "batch ASK_OP") {
 		t.Fatalf("exit %d, %v; want 1 naming batch ASK_OP", code, err)
 	}
@@ -60,7 +61,7 @@ func TestRunBudgetMissedExitsOne(t *testing.T) {
 
 func TestRunPipelineBudgetMissedExitsOne(t *testing.T) {
 	var out bytes.Buffer
-	code, err := run([]string{"--samples", "20", "--warmup", "0", "--op", "COUNT_SP_GE", "--mode", "pipeline", "--ring=false", "--orders", "0", "--budget", "0.0001"}, &out)
+	code, err := run([]string{"--samples", "20", "--warmup", "0", "--op", "COUNT_SP_GE", "--mode", "pipeline", "--ring=false", "--orders", "0", "--budget", "0.0001"}, &out, io.Discard)
 	if code != 1 || !errors.Is(err, errBudget) || !strings.Contains(err.Error(), "pipeline COUNT_SP_GE") {
 		t.Fatalf("exit %d, %v; want 1 naming pipeline COUNT_SP_GE", code, err)
 	}
@@ -99,7 +100,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"--nosuchflag"}, "unknown flag: --nosuchflag"},
 	} {
 		var out bytes.Buffer
-		code, err := run(c.args, &out)
+		code, err := run(c.args, &out, io.Discard)
 		if code != 2 || err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: exit %d, %v; want 2 with ...%s...", c.args, code, err, c.want)
 		}
@@ -113,7 +114,7 @@ func TestRunUsageErrors(t *testing.T) {
 // flag's bound and the exit statuses, and measures nothing.
 func TestHelp(t *testing.T) {
 	var out bytes.Buffer
-	code, err := run([]string{"--help"}, &out)
+	code, err := run([]string{"--help"}, &out, io.Discard)
 	if code != 0 || err != nil {
 		t.Fatalf("exit %d, %v", code, err)
 	}
