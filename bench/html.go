@@ -33,6 +33,8 @@ var (
 	spareColours = []string{"#56B4E9", "#8C564B", "#555555", "#7F3C8D"}
 )
 
+// budgetColour is the budget's alone (a verdict's red is darker), so a
+// screenshot can find the budget line.
 const budgetColour = "#D00000"
 
 // WriteHTML writes the report as one self-contained HTML page (inline CSS
@@ -304,10 +306,13 @@ func (s logScale) ticks() []htmlTick {
 	return out
 }
 
-// tickLabel writes a grid value short: 0.5, 20, 500, 2k, 10k.
+// tickLabel writes a grid value short: 0.5, 20, 500, 2k, 10k, 1M.
 func tickLabel(v float64) string {
-	if v >= 1000 {
-		return strconv.FormatFloat(v/1000, 'g', 3, 64) + "k"
+	switch {
+	case v >= 1e6:
+		return strconv.FormatFloat(v/1e6, 'g', 3, 64) + "M"
+	case v >= 1e3:
+		return strconv.FormatFloat(v/1e3, 'g', 3, 64) + "k"
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
@@ -316,16 +321,21 @@ func tickLabel(v float64) string {
 // step up at each percentile, from (min, 0) to (max, 1).
 func (s logScale) cdfPath(q []float64) string {
 	var b strings.Builder
-	x := s.x(q[0])
-	fmt.Fprintf(&b, "M%.1f %.1f", x, yPos(0))
+	x, y := s.x(q[0]), yPos(0)
+	fmt.Fprintf(&b, "M%.1f %.1f", x, y)
 	for p := 1; p < len(q); p++ {
 		nx := s.x(q[p])
-		if nx != x {
-			// Rise to the fraction reached at the previous value, then run
-			// flat to this one.
-			fmt.Fprintf(&b, "V%.1fH%.1f", yPos(float64(p-1)/100), nx)
-			x = nx
+		if nx == x {
+			continue
 		}
+		// Rise to the fraction reached at the previous value, then run flat
+		// to this one.
+		if ny := yPos(float64(p-1) / 100); ny != y {
+			fmt.Fprintf(&b, "V%.1f", ny)
+			y = ny
+		}
+		fmt.Fprintf(&b, "H%.1f", nx)
+		x = nx
 	}
 	fmt.Fprintf(&b, "V%.1f", yPos(1))
 	return b.String()
@@ -371,7 +381,7 @@ h1 { font-size: 24px; margin: 0 0 4px; display: flex; align-items: center; gap: 
 h2 { font-size: 19px; margin: 28px 0 2px; }
 .badge { display: inline-block; font-size: 13px; font-weight: 700; letter-spacing: .04em; padding: 2px 10px; border-radius: 999px; color: #fff; }
 .badge.pass, .badge.ok { background: #1a7f37; }
-.badge.fail, .badge.over { background: #D00000; }
+.badge.fail, .badge.over { background: #B42318; }
 .badge.small { font-size: 11px; padding: 1px 7px; }
 .verdict { font-size: 15px; margin: 4px 0 12px; }
 .verdict.fail { color: #9a0000; }
@@ -397,7 +407,7 @@ svg text.budget { fill: #D00000; font-weight: 700; }
 .legend { list-style: none; margin: 2px 0 0; padding: 0; font-size: 12.5px; }
 .legend .name { min-width: 7.5em; }
 .legend .num { font-variant-numeric: tabular-nums; color: #3a4352; }
-.legend .over { color: #D00000; font-weight: 700; }
+.legend .over { color: #B42318; font-weight: 700; }
 .legend .ok { color: #1a7f37; }
 .active { font-weight: 700; }
 table { border-collapse: collapse; background: #fff; border: 1px solid #dfe3ea; font-variant-numeric: tabular-nums; font-size: 13px; }
@@ -405,7 +415,7 @@ th, td { padding: 3px 12px; border-bottom: 1px solid #edf0f4; text-align: right;
 th { position: sticky; top: 0; background: #eef1f5; }
 td.text, th.text { text-align: left; }
 tr.first td { border-top: 2px solid #cfd5de; }
-td.over { color: #D00000; font-weight: 700; }
+td.over { color: #B42318; font-weight: 700; }
 td.ok { color: #1a7f37; }
 footer { color: #6b7686; font-size: 12px; padding: 24px; }
 </style>
@@ -466,7 +476,7 @@ footer { color: #6b7686; font-size: 12px; padding: 24px; }
 <text x="{{add $g.R 5}}" y="{{c (add .P50Y 4)}}">p50</text>
 <text x="{{add $g.R 5}}" y="{{c (add .P99Y 8)}}">p99</text>
 {{- if .BudgetLabel}}
-<line class="budget" x1="{{c .BudgetX}}" y1="{{$g.T}}" x2="{{c .BudgetX}}" y2="{{$g.B}}" stroke="{{budgetColour}}" stroke-width="2" stroke-dasharray="6 3"/>
+<line class="budget" x1="{{c .BudgetX}}" y1="{{$g.T}}" x2="{{c .BudgetX}}" y2="{{$g.B}}" stroke="{{budgetColour}}" stroke-width="2" stroke-dasharray="6 3" shape-rendering="crispEdges"/>
 <text class="budget" x="{{c .BudgetX}}" y="{{sub $g.T 7}}" text-anchor="{{.BudgetAnchor}}">{{.BudgetLabel}}</text>
 {{- end}}
 <g fill="none" stroke-width="2" stroke-linejoin="round">

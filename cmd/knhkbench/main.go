@@ -36,7 +36,7 @@ func main() {
 	code, err := run(os.Args[1:], os.Stdout, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "knhkbench:", err)
-		if code == exitUsage {
+		if code == exitUsage && !errors.As(err, new(*writeError)) {
 			fmt.Fprintln(os.Stderr, "Run 'knhkbench --help' for usage.")
 		}
 	}
@@ -94,6 +94,16 @@ type flags struct {
 // fasterPair is one --require-faster check: fast beats slow at p50 in batch
 // mode on every operation.
 type fasterPair struct{ fast, slow string }
+
+// writeError is a report or page that could not be written: exit status 2,
+// but no usage hint.
+type writeError struct{ err error }
+
+// Error returns the message of the error.
+func (e *writeError) Error() string { return e.err.Error() }
+
+// Unwrap returns the error, for errors.Is and errors.As.
+func (e *writeError) Unwrap() error { return e.err }
 
 // exitError carries an exit status and its error out of cobra.
 type exitError struct {
@@ -155,9 +165,9 @@ fail (a preemption moves a few samples, not the median), for CI.
 
 Exit status: %d when the active implementation keeps the budget, %d when it
 misses it at p99 in batch or pipeline mode for any operation (the message
-names them; --fail-on-budget=false reports it and exits %d), %d for a bad
-flag or argument, a setup error or a write error, %d when a --require-faster
-check fails.`, exitPass, exitBudget, exitPass, exitUsage, exitSlower),
+names them; --fail-on-budget=false reports it and exits %d),
+%d for a bad flag or argument, a setup error or a write error,
+%d when a --require-faster check fails.`, exitPass, exitBudget, exitPass, exitUsage, exitSlower),
 		Example: `  knhkbench
   knhkbench --thorough
   knhkbench --json > bench.json
@@ -232,7 +242,7 @@ func measure(cmd *cobra.Command, f *flags, w, notes io.Writer) error {
 		err = errors.Join(err, page.write(rep))
 	}
 	if err != nil {
-		return usage(err)
+		return usage(&writeError{err})
 	}
 	return verdicts(rep, f.failOnBudget, pairs, notes)
 }
