@@ -175,7 +175,7 @@ func TestJSONShape(t *testing.T) {
 			{Impl: "avx512", Op: "ASK_SP", Mode: "batch", P50Ticks: 2.5, P99Ticks: 3.25, NsPerHook: 1.04, Pass: true, Quantiles: fakeDistribution(2.5)},
 			{Impl: "generic", Op: "ASK_SP", Mode: "batch"}, // no distribution: no key
 		},
-		Pass:    true,
+		Pass: true,
 	}
 	var buf bytes.Buffer
 	if err := rep.WriteJSON(&buf); err != nil {
