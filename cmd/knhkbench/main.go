@@ -289,7 +289,7 @@ func verdicts(rep *bench.Report, failOnBudget bool, pairs []fasterPair, notes io
 }
 
 // fasterPairs parses the --require-faster items: two distinct
-// implementations that are measured, in batch mode.
+// implementations that are measured, in batch mode, each pair once.
 func fasterPairs(items []string, cfg bench.Config) ([]fasterPair, error) {
 	if len(items) == 0 {
 		return nil, nil
@@ -302,24 +302,32 @@ func fasterPairs(items []string, cfg bench.Config) ([]fasterPair, error) {
 		measured[im.Name()] = true
 	}
 	pairs := make([]fasterPair, 0, len(items))
+	seen := make(map[fasterPair]bool, len(items))
 	for _, item := range items {
 		names := strings.Split(item, ",")
 		if len(names) != 2 {
 			return nil, fmt.Errorf("--require-faster %q: want FAST,SLOW, two implementations", item)
 		}
 		p := fasterPair{strings.TrimSpace(names[0]), strings.TrimSpace(names[1])}
-		if p.fast == p.slow {
+		switch {
+		case p.fast == p.slow:
 			return nil, fmt.Errorf("--require-faster %q: an implementation against itself", item)
+		case seen[p]:
+			return nil, fmt.Errorf("--require-faster %q: given twice", item)
 		}
+		seen[p] = true
+		pairs = append(pairs, p)
+	}
+	// Then the names, so the shape of every item is checked on any CPU.
+	for i, p := range pairs {
 		for _, name := range []string{p.fast, p.slow} {
 			if _, err := kernels.Lookup(name); err != nil {
-				return nil, fmt.Errorf("--require-faster %q: %w", item, err)
+				return nil, fmt.Errorf("--require-faster %q: %w", items[i], err)
 			}
 			if !measured[name] {
-				return nil, fmt.Errorf("--require-faster %q: %s is not measured (see --impl)", item, name)
+				return nil, fmt.Errorf("--require-faster %q: %s is not measured (see --impl)", items[i], name)
 			}
 		}
-		pairs = append(pairs, p)
 	}
 	return pairs, nil
 }

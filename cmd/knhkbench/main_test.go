@@ -110,6 +110,8 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"--require-faster", "avx2"}, `--require-faster "avx2": want FAST,SLOW`},
 		{[]string{"--require-faster", "avx2,generic,neon"}, `--require-faster "avx2,generic,neon": want FAST,SLOW`},
 		{[]string{"--require-faster", "generic,generic"}, "an implementation against itself"},
+		{[]string{"--require-faster", "avx2,generic", "--require-faster", "avx2, generic"}, `--require-faster "avx2, generic": given twice`},
+		{[]string{"--require-faster", "sse9,generic", "--require-faster", "generic"}, `--require-faster "generic": want FAST,SLOW`},
 		{[]string{"--require-faster", "sse9,generic"}, `--require-faster "sse9,generic": kernels: unknown implementation "sse9"`},
 		{[]string{"--impl", "generic", "--require-faster", "generic,avx2"}, `--require-faster "generic,avx2": `},
 		{[]string{"--mode", "pipeline", "--require-faster", "avx2,generic"}, "--require-faster compares batch mode: --mode must include batch"},
