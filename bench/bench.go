@@ -159,6 +159,7 @@ func Run(cfg Config) (*Report, error) {
 					P50Ticks: per(s.P50), P99Ticks: per(s.P99), MaxTicks: per(s.Max),
 					NsPerHook:      per(s.P50) * 1e9 / float64(hz),
 					HooksPerSample: hooks,
+					Quantiles:      Distribution(samples, float64(hooks)),
 				}
 				res.Pass = verdict(m, res.P50Ticks, res.P99Ticks, cfg.Budget)
 				rep.Results = append(rep.Results, res)

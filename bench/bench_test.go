@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,6 +87,10 @@ func TestRunSmoke(t *testing.T) {
 		if r.P99Ticks <= 0 || r.P99Ticks < r.P50Ticks || r.MaxTicks < r.P99Ticks || r.NsPerHook < 0 || !r.Pass {
 			t.Errorf("implausible result %+v", r)
 		}
+		if len(r.Quantiles) != DistributionPoints || r.Quantiles[50] != r.P50Ticks || r.Quantiles[99] != r.P99Ticks || r.Quantiles[100] != r.MaxTicks ||
+			!slices.IsSorted(r.Quantiles) {
+			t.Errorf("%s %s %s: distribution %v does not match p50 %v, p99 %v, max %v", r.Mode, r.Op, r.Impl, r.Quantiles, r.P50Ticks, r.P99Ticks, r.MaxTicks)
+		}
 		wantHooks := map[string]int{"batch": 32, "single": 32, "pipeline": 32}[r.Mode]
 		if r.HooksPerSample != wantHooks {
 			t.Errorf("%s: %d hooks per sample, want %d", r.Mode, r.HooksPerSample, wantHooks)
@@ -165,8 +171,11 @@ func TestVerdict(t *testing.T) {
 func TestJSONShape(t *testing.T) {
 	rep := &Report{
 		TickHz: 2.4e9, TickSource: "cpuid leaf 0x15", CPU: "x", Active: "avx512", BudgetTicks: 8,
-		Results: []Result{{Impl: "avx512", Op: "ASK_SP", Mode: "batch", P50Ticks: 2.5, P99Ticks: 3.25, NsPerHook: 1.04, Pass: true}},
-		Pass:    true,
+		Results: []Result{
+			{Impl: "avx512", Op: "ASK_SP", Mode: "batch", P50Ticks: 2.5, P99Ticks: 3.25, NsPerHook: 1.04, Pass: true, Quantiles: fakeDistribution(2.5)},
+			{Impl: "generic", Op: "ASK_SP", Mode: "batch"}, // no distribution: no key
+		},
+		Pass: true,
 	}
 	var buf bytes.Buffer
 	if err := rep.WriteJSON(&buf); err != nil {
@@ -187,8 +196,14 @@ func TestJSONShape(t *testing.T) {
 			t.Errorf("results[0].%s = %#v, want %#v", key, res[key], want)
 		}
 	}
+	if q, ok := res["quantiles"].([]any); !ok || len(q) != DistributionPoints || q[50] != rep.Results[0].Quantiles[50] {
+		t.Errorf("results[0].quantiles = %#v, want the %d points", res["quantiles"], DistributionPoints)
+	}
+	if _, ok := m["results"].([]any)[1].(map[string]any)["quantiles"]; ok {
+		t.Error("a result without a distribution has a quantiles key")
+	}
 	var back Report
-	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back.Results[0] != rep.Results[0] {
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || !reflect.DeepEqual(back.Results, rep.Results) {
 		t.Fatalf("round trip: %v, %+v", err, back.Results)
 	}
 }

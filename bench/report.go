@@ -48,6 +48,10 @@ type Result struct {
 	NsPerHook float64 `json:"ns_per_hook"`
 	// HooksPerSample is the number of hook evaluations one sample timed.
 	HooksPerSample int `json:"hooks_per_sample"`
+	// Quantiles is the distribution of the samples: the nearest-rank
+	// percentiles 0, 1, ..., 100 in ticks per hook (see [Distribution]), so
+	// Quantiles[50] is P50Ticks, [99] P99Ticks and [100] MaxTicks.
+	Quantiles []float64 `json:"quantiles,omitempty"`
 	// Pass is the verdict against the budget: p99 for batch and pipeline (the
 	// paths the engine runs), p50 for single (one call pays its own overhead).
 	Pass bool `json:"pass"`

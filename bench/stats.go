@@ -43,3 +43,23 @@ func Summarize(samples []uint64) Summary {
 		P99: Percentile(samples, 99),
 	}
 }
+
+// DistributionPoints is the length of a distribution: the percentiles 0, 1,
+// ..., 100.
+const DistributionPoints = 101
+
+// Distribution returns the nearest-rank percentiles 0, 1, ..., 100 of
+// sorted (ascending, as [Summarize] leaves it), as [Percentile] defines
+// them, each divided by div (the hooks of one sample, for figures per
+// hook): element 0 is the minimum, 50 the median, 100 the maximum. An empty
+// slice gives nil.
+func Distribution(sorted []uint64, div float64) []float64 {
+	if len(sorted) == 0 {
+		return nil
+	}
+	d := make([]float64, DistributionPoints)
+	for p := range d {
+		d[p] = float64(Percentile(sorted, float64(p))) / div
+	}
+	return d
+}

@@ -65,3 +65,39 @@ func TestSummarizeUnsorted(t *testing.T) {
 		t.Errorf("Summarize(shuffled 1..200) = %+v, want min 1, p50 100, p99 198, max 200", s)
 	}
 }
+
+// TestDistribution checks the percentiles 0..100 against Percentile and
+// Summarize, divided per hook, on shuffled and on tied data.
+func TestDistribution(t *testing.T) {
+	data := make([]uint64, 200)
+	for i := range data {
+		data[i] = uint64(i + 1)
+	}
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(data), func(i, j int) { data[i], data[j] = data[j], data[i] })
+	s := Summarize(data) // sorts
+	d := Distribution(data, 4)
+	if len(d) != DistributionPoints {
+		t.Fatalf("%d points, want %d", len(d), DistributionPoints)
+	}
+	for p, v := range d {
+		if want := float64(Percentile(data, float64(p))) / 4; v != want {
+			t.Errorf("point %d = %v, want %v", p, v, want)
+		}
+	}
+	if d[0] != float64(s.Min)/4 || d[50] != float64(s.P50)/4 || d[99] != float64(s.P99)/4 || d[100] != float64(s.Max)/4 {
+		t.Errorf("min, p50, p99, max = %v %v %v %v; summary %+v", d[0], d[50], d[99], d[100], s)
+	}
+	// 1..200: percentile p is 2p by nearest rank.
+	if d[10] != 20.0/4 || d[75] != 150.0/4 {
+		t.Errorf("p10 %v, p75 %v; want 5 and 37.5", d[10], d[75])
+	}
+	if got := Distribution(nil, 1); got != nil {
+		t.Errorf("Distribution(nil) = %v, want nil", got)
+	}
+	one := Distribution([]uint64{7}, 1)
+	for p, v := range one {
+		if v != 7 {
+			t.Fatalf("one sample: point %d = %v, want 7", p, v)
+		}
+	}
+}

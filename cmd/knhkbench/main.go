@@ -5,10 +5,15 @@
 // built-in demo (triples/s, allocations per tick), and prints p50/p99 ticks
 // and ns per hook with a verdict.
 //
+// --html FILE also writes the figures as a page of charts: the distribution
+// of every operation and implementation, per mode (see bench.Report.WriteHTML).
+//
 // It exits with status 1 when the active implementation misses the budget at
-// p99 in batch or pipeline mode for any operation, and 2 on a usage or setup
-// error (including an invalid KNHK_KERNELS). knhkbench --help lists the
-// flags and their bounds.
+// p99 in batch or pipeline mode for any operation (unless
+// --fail-on-budget=false), 2 on a usage, setup or write error (including an
+// invalid KNHK_KERNELS), and 3 when an implementation named by
+// --require-faster is not faster than the other at p50 in batch mode.
+// knhkbench --help lists the flags and their bounds.
 package main
 
 import (
@@ -17,6 +22,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/klauspost/cpuid/v2"
@@ -27,10 +33,10 @@ import (
 )
 
 func main() {
-	code, err := run(os.Args[1:], os.Stdout)
+	code, err := run(os.Args[1:], os.Stdout, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "knhkbench:", err)
-		if code == exitUsage {
+		if code == exitUsage && !errors.As(err, new(*writeError)) {
 			fmt.Fprintln(os.Stderr, "Run 'knhkbench --help' for usage.")
 		}
 	}
@@ -41,11 +47,20 @@ func main() {
 const (
 	exitPass   = 0
 	exitBudget = 1 // the run completed and the active implementation missed the budget
-	exitUsage  = 2 // bad flags or arguments, or a setup error
+	exitUsage  = 2 // bad flags or arguments, a setup error, or a write error
+	exitSlower = 3 // the run completed and --require-faster found a gross regression
 )
 
 // errBudget marks a completed run whose verdict is a failure.
 var errBudget = errors.New("budget missed")
+
+// errSlower marks a completed run in which an implementation named by
+// --require-faster was not faster than the other.
+var errSlower = errors.New("not faster")
+
+// stdoutName is the --html argument that sends the page to standard output
+// in place of the table.
+const stdoutName = "-"
 
 // Bounds of the size flags: past them a run needs more memory or time than
 // a benchmark has a use for (--blocks 100000000 ran out of memory).
@@ -71,7 +86,24 @@ type flags struct {
 	orders                  int
 	budget                  float64
 	impls, ops, modes       []string
+	html                    string   // page path, "" for none, stdoutName for standard output
+	failOnBudget            bool     // a missed budget sets exit status 1
+	requireFaster           []string // "FAST,SLOW" pairs
 }
+
+// fasterPair is one --require-faster check: fast beats slow at p50 in batch
+// mode on every operation.
+type fasterPair struct{ fast, slow string }
+
+// writeError is a report or page that could not be written: exit status 2,
+// but no usage hint.
+type writeError struct{ err error }
+
+// Error returns the message of the error.
+func (e *writeError) Error() string { return e.err.Error() }
+
+// Unwrap returns the error, for errors.Is and errors.As.
+func (e *writeError) Unwrap() error { return e.err }
 
 // exitError carries an exit status and its error out of cobra.
 type exitError struct {
@@ -85,10 +117,12 @@ func (e *exitError) Error() string { return e.err.Error() }
 // Unwrap returns the error, for errors.Is and errors.As.
 func (e *exitError) Unwrap() error { return e.err }
 
-// run parses args, measures and writes the report to w. It returns the exit
-// status: 0 pass, 1 budget missed, 2 usage or setup error.
-func run(args []string, w io.Writer) (int, error) {
-	cmd := newCommand(w)
+// run parses args, measures and writes the report to w, notes (a check that
+// passed, a budget missed that does not fail) to notes. It returns the exit
+// status: 0 pass, 1 budget missed, 2 usage, setup or write error, 3 a
+// --require-faster check failed.
+func run(args []string, w, notes io.Writer) (int, error) {
+	cmd := newCommand(w, notes)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
 	var ee *exitError
@@ -101,7 +135,7 @@ func run(args []string, w io.Writer) (int, error) {
 	return exitUsage, err // refused by cobra: an unknown flag, a stray argument
 }
 
-func newCommand(w io.Writer) *cobra.Command {
+func newCommand(w, notes io.Writer) *cobra.Command {
 	var f flags
 	cmd := &cobra.Command{
 		Use:   "knhkbench [flags]",
@@ -119,18 +153,32 @@ batch and pipeline at p99, single at p50, against --budget.
 
 KNHK_KERNELS=generic|avx2|avx512|neon sets the active implementation.
 
+--html FILE also writes the figures as one self-contained page (inline SVG
+and CSS, no script): per mode, a chart per operation with the distribution
+of ticks per hook of every implementation, the budget and p50/p99 marked,
+and the table. FILE is created or truncated before measuring; --html -
+writes the page to standard output in place of the table.
+
+--require-faster FAST,SLOW checks, after measuring, that FAST's p50 is below
+SLOW's in batch mode for every operation: a check that timing noise cannot
+fail (a preemption moves a few samples, not the median), for CI.
+
 Exit status: %d when the active implementation keeps the budget, %d when it
 misses it at p99 in batch or pipeline mode for any operation (the message
-names them), %d for a bad flag or argument or a setup error.`, exitPass, exitBudget, exitUsage),
+names them; --fail-on-budget=false reports it and exits %d),
+%d for a bad flag or argument, a setup error or a write error,
+%d when a --require-faster check fails.`, exitPass, exitBudget, exitPass, exitUsage, exitSlower),
 		Example: `  knhkbench
   knhkbench --thorough
   knhkbench --json > bench.json
-  knhkbench --impl avx2 --op ASK_SP,COUNT_SP_GE --mode batch --samples 50000`,
+  knhkbench --html bench.html
+  knhkbench --impl avx2 --op ASK_SP,COUNT_SP_GE --mode batch --samples 50000
+  knhkbench --mode batch,pipeline --samples 2000 --fail-on-budget=false --require-faster avx2,generic`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true, // run returns them with the exit status
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return measure(cmd, &f, w)
+			return measure(cmd, &f, w, notes)
 		},
 	}
 	cmd.SetOut(w)
@@ -147,39 +195,141 @@ names them), %d for a bad flag or argument or a setup error.`, exitPass, exitBud
 	fl.StringSliceVar(&f.modes, "mode", nil, "modes: single, batch, pipeline, comma-separated or repeated, each once (default: all)")
 	fl.BoolVar(&f.ring, "ring", true, "measure the ring section (enqueue+dequeue of 8-row batches)")
 	fl.IntVar(&f.orders, "orders", 50000, fmt.Sprintf("orders of the demo dataset of the pipeline section (about 4 triples each), 0 to %d; 0 skips the section", maxOrders))
+	fl.StringVar(&f.html, "html", "", "also write the figures as an HTML page of charts to this file (- for standard output, in place of the table)")
+	fl.BoolVar(&f.failOnBudget, "fail-on-budget", true, fmt.Sprintf("exit %d when the active implementation misses the budget (false: report it, exit %d)", exitBudget, exitPass))
+	fl.StringArrayVar(&f.requireFaster, "require-faster", nil, fmt.Sprintf("FAST,SLOW: exit %d unless implementation FAST has a lower p50 than SLOW in batch mode for every operation; repeatable", exitSlower))
 	return cmd
 }
 
-// measure checks the flags, runs the benchmark and writes its report.
-func measure(cmd *cobra.Command, f *flags, w io.Writer) error {
+// measure checks the flags, runs the benchmark, writes its report and the
+// page, and applies the checks.
+func measure(cmd *cobra.Command, f *flags, w, notes io.Writer) error {
 	usage := func(err error) error { return &exitError{exitUsage, err} }
 	cfg, err := config(cmd, f)
+	if err != nil {
+		return usage(err)
+	}
+	pairs, err := fasterPairs(f.requireFaster, cfg)
 	if err != nil {
 		return usage(err)
 	}
 	if err := kernels.SelectError(); err != nil {
 		return usage(err)
 	}
+	var page *pageFile
+	if f.html != "" && f.html != stdoutName {
+		// Before measuring, so a path that cannot be written costs no run.
+		if page, err = createPage(f.html); err != nil {
+			return usage(err)
+		}
+	}
 	rep, err := bench.Run(cfg)
 	if err != nil {
-		return usage(err)
+		return usage(errors.Join(err, page.discard()))
 	}
-	if f.json {
+	switch {
+	case f.html == stdoutName:
+		err = rep.WriteHTML(w)
+	case f.json:
 		err = rep.WriteJSON(w)
-	} else {
+	default:
 		err = rep.WriteTable(w)
 	}
 	if err != nil {
-		return usage(fmt.Errorf("writing the report: %w", err))
+		err = fmt.Errorf("writing the report: %w", err)
 	}
+	if page != nil {
+		err = errors.Join(err, page.write(rep))
+	}
+	if err != nil {
+		return usage(&writeError{err})
+	}
+	return verdicts(rep, f.failOnBudget, pairs, notes)
+}
+
+// verdicts applies the checks to a completed run: the --require-faster
+// pairs (exit 3), then the budget (exit 1, or a note with
+// --fail-on-budget=false). Checks that pass and budgets missed without
+// failing are written to notes.
+func verdicts(rep *bench.Report, failOnBudget bool, pairs []fasterPair, notes io.Writer) error {
+	var budget, slower error
 	if fails := rep.Failures(); len(fails) > 0 {
 		names := make([]string, len(fails))
 		for i, r := range fails {
 			names[i] = fmt.Sprintf("%s %s (p99 %.2f)", r.Mode, r.Op, r.P99Ticks)
 		}
-		return &exitError{exitBudget, fmt.Errorf("%w: %s misses %g ticks per hook at p99: %s", errBudget, rep.Active, rep.BudgetTicks, strings.Join(names, ", "))}
+		budget = fmt.Errorf("%w: %s misses %g ticks per hook at p99: %s", errBudget, rep.Active, rep.BudgetTicks, strings.Join(names, ", "))
+		if !failOnBudget {
+			fmt.Fprintf(notes, "knhkbench: %v (reported, not failed: --fail-on-budget=false)\n", budget)
+			budget = nil
+		}
+	}
+	for _, p := range pairs {
+		regs, err := rep.NotFaster(bench.Batch, p.fast, p.slow)
+		if err != nil {
+			return &exitError{exitUsage, err}
+		}
+		if len(regs) == 0 {
+			fmt.Fprintf(notes, "knhkbench: %s is faster than %s at p50 in batch mode on every operation\n", p.fast, p.slow)
+			continue
+		}
+		names := make([]string, len(regs))
+		for i, g := range regs {
+			names[i] = g.String()
+		}
+		slower = errors.Join(slower, fmt.Errorf("%w: %s is not faster than %s at p50 in batch mode: %s", errSlower, p.fast, p.slow, strings.Join(names, ", ")))
+	}
+	switch {
+	case slower != nil:
+		return &exitError{exitSlower, errors.Join(slower, budget)}
+	case budget != nil:
+		return &exitError{exitBudget, budget}
 	}
 	return nil
+}
+
+// fasterPairs parses the --require-faster items: two distinct
+// implementations that are measured, in batch mode, each pair once.
+func fasterPairs(items []string, cfg bench.Config) ([]fasterPair, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	if !slices.Contains(cfg.Modes, bench.Batch) {
+		return nil, errors.New("--require-faster compares batch mode: --mode must include batch")
+	}
+	measured := make(map[string]bool, len(cfg.Impls))
+	for _, im := range cfg.Impls {
+		measured[im.Name()] = true
+	}
+	pairs := make([]fasterPair, 0, len(items))
+	seen := make(map[fasterPair]bool, len(items))
+	for _, item := range items {
+		names := strings.Split(item, ",")
+		if len(names) != 2 {
+			return nil, fmt.Errorf("--require-faster %q: want FAST,SLOW, two implementations", item)
+		}
+		p := fasterPair{strings.TrimSpace(names[0]), strings.TrimSpace(names[1])}
+		switch {
+		case p.fast == p.slow:
+			return nil, fmt.Errorf("--require-faster %q: an implementation against itself", item)
+		case seen[p]:
+			return nil, fmt.Errorf("--require-faster %q: given twice", item)
+		}
+		seen[p] = true
+		pairs = append(pairs, p)
+	}
+	// Then the names, so the shape of every item is checked on any CPU.
+	for i, p := range pairs {
+		for _, name := range []string{p.fast, p.slow} {
+			if _, err := kernels.Lookup(name); err != nil {
+				return nil, fmt.Errorf("--require-faster %q: %w", items[i], err)
+			}
+			if !measured[name] {
+				return nil, fmt.Errorf("--require-faster %q: %s is not measured (see --impl)", items[i], name)
+			}
+		}
+	}
+	return pairs, nil
 }
 
 // config checks the flags against their bounds and returns the benchmark's
@@ -220,6 +370,9 @@ func config(cmd *cobra.Command, f *flags) (bench.Config, error) {
 	}
 	if cfg.Modes, err = parseList("mode", f.modes, bench.Modes(), bench.ParseMode); err != nil {
 		return cfg, err
+	}
+	if f.html == stdoutName && f.json {
+		return cfg, errors.New("--html - and --json both write standard output: give the page a file name")
 	}
 	return cfg, nil
 }
