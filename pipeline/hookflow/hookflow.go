@@ -88,6 +88,7 @@ type Evaluator struct {
 // worker is an engine and the scratch of one step execution.
 type worker struct {
 	eng    *reflex.Engine
+	out    reflex.Output   // the engine's output, copied into the state
 	view   load.Tick       // the tick with Runs = one
 	one    [1]load.Run     // the run evaluated
 	runOf  []int32         // per group: its run in the tick, +1; 0 for none
@@ -112,9 +113,6 @@ func NewEvaluator(tab *hooks.Table, impl *kernels.Impl) *Evaluator {
 	}
 	return e
 }
-
-// Table returns the hooks the evaluator evaluates.
-func (e *Evaluator) Table() *hooks.Table { return e.tab }
 
 // Hooks returns a step that evaluates, over its input's tick, the hooks of
 // the predicates preds (IRIs, without angle brackets), in that order, each
@@ -174,9 +172,10 @@ func (s *hookStep) run(ctx context.Context, in State) (State, error) {
 	if err := s.ev.checkNew(w, in.Evaluated, s); err != nil {
 		return in, err
 	}
-	out := in
-	out.Evaluated = appendFull(in.Evaluated, s.iris)
-	ro := reflex.Output{Actions: full(in.Actions), Receipts: full(in.Receipts), KeepReceipts: true}
+	// The engine writes into the worker's scratch; the state gets one new
+	// array of each, of the exact size.
+	ro := &w.out
+	ro.Actions, ro.Receipts, ro.KeepReceipts, ro.Stats = ro.Actions[:0], ro.Receipts[:0], true, reflex.Stats{}
 	w.view = *in.Tick
 	w.view.Runs = w.one[:]
 	w.parks = w.parks[:0]
@@ -194,7 +193,7 @@ func (s *hookStep) run(ctx context.Context, in State) (State, error) {
 		kctx := in.Context
 		kctx.SpanBase += w.spanAt[at]
 		n0 := len(ro.Actions)
-		if err := w.eng.Run(&w.view, &kctx, &ro); err != nil {
+		if err := w.eng.Run(&w.view, &kctx, ro); err != nil {
 			return in, fmt.Errorf("hookflow: predicate <%s>: %w", s.iris[j], err)
 		}
 		// The engine puts a run's Park actions after the others; the
@@ -208,7 +207,12 @@ func (s *hookStep) run(ctx context.Context, in State) (State, error) {
 		ro.Actions = ro.Actions[:k]
 	}
 	ro.Actions = append(ro.Actions, w.parks...)
-	out.Receipts, out.Actions = full(ro.Receipts), full(ro.Actions)
+	out := in
+	out.Evaluated = s.iris // shared by every state that starts with this step
+	if len(in.Evaluated) > 0 {
+		out.Evaluated = appendCopy(in.Evaluated, s.iris)
+	}
+	out.Receipts, out.Actions = appendCopy(in.Receipts, ro.Receipts), appendCopy(in.Actions, ro.Actions)
 	return out, nil
 }
 
@@ -315,17 +319,10 @@ func (e *Evaluator) Fired(name string) (func(State) bool, error) {
 // full returns s with no room to grow, so that an append copies it.
 func full[T any](s []T) []T { return s[:len(s):len(s)] }
 
-// appendFull returns s followed by more in a new full array (s itself when
-// more is empty, more itself when s is: both are full and never written).
-func appendFull[T any](s, more []T) []T {
-	switch {
-	case len(more) == 0:
-		return full(s)
-	case len(s) == 0:
-		return full(more)
-	}
-	out := make([]T, len(s)+len(more))
-	copy(out, s)
-	copy(out[len(s):], more)
-	return out
+// appendCopy returns s followed by more in a new full array, or s itself,
+// full, when more is empty.
+func appendCopy[T any](s, more []T) []T {
+	// Appending to a full slice always copies it, into memory that is not
+	// cleared first.
+	return full(append(full(s), more...))
 }
