@@ -87,14 +87,14 @@ type Evaluator struct {
 
 // worker is an engine and the scratch of one step execution.
 type worker struct {
-	eng    *reflex.Engine
-	out    reflex.Output   // the engine's output, copied into the state
-	view   load.Tick       // the tick with Runs = one
-	one    [1]load.Run     // the run evaluated
-	runOf  []int32         // per group: its run in the tick, +1; 0 for none
-	seen   []bool          // per group: evaluated in the input state
-	spanAt []uint64        // per run of the tick: its first span id, less SpanBase
-	parks  []reflex.Action // the step's Park actions, put last
+	eng     *reflex.Engine
+	actions []reflex.Action // the engine's actions, copied into the state
+	view    load.Tick       // the tick with Runs = one
+	one     [1]load.Run     // the run evaluated
+	runOf   []int32         // per group: its run in the tick, +1; 0 for none
+	seen    []bool          // per group: evaluated in the input state
+	spanAt  []uint64        // per run of the tick: its first span id, less SpanBase
+	parks   []reflex.Action // the step's Park actions, put last
 }
 
 // NewEvaluator returns an evaluator of the hooks of tab whose kernel calls
@@ -172,10 +172,20 @@ func (s *hookStep) run(ctx context.Context, in State) (State, error) {
 	if err := s.ev.checkNew(w, in.Evaluated, s); err != nil {
 		return in, err
 	}
-	// The engine writes into the worker's scratch; the state gets one new
-	// array of each, of the exact size.
-	ro := &w.out
-	ro.Actions, ro.Receipts, ro.KeepReceipts, ro.Stats = ro.Actions[:0], ro.Receipts[:0], true, reflex.Stats{}
+	// The receipts go straight into the state's new array, of the exact
+	// size; the actions, whose number is known only at the end, into the
+	// worker's scratch first.
+	n := 0
+	for _, g := range s.groups {
+		if at := w.runOf[g] - 1; at >= 0 {
+			n += int(in.Tick.Runs[at].NBlock) * len(s.ev.tab.Groups()[g].Hooks)
+		}
+	}
+	ro := reflex.Output{Actions: w.actions[:0], Receipts: full(in.Receipts), KeepReceipts: true}
+	if n > 0 {
+		ro.Receipts = make([]kernels.Receipt, len(in.Receipts), len(in.Receipts)+n)
+		copy(ro.Receipts, in.Receipts)
+	}
 	w.view = *in.Tick
 	w.view.Runs = w.one[:]
 	w.parks = w.parks[:0]
@@ -193,7 +203,7 @@ func (s *hookStep) run(ctx context.Context, in State) (State, error) {
 		kctx := in.Context
 		kctx.SpanBase += w.spanAt[at]
 		n0 := len(ro.Actions)
-		if err := w.eng.Run(&w.view, &kctx, ro); err != nil {
+		if err := w.eng.Run(&w.view, &kctx, &ro); err != nil {
 			return in, fmt.Errorf("hookflow: predicate <%s>: %w", s.iris[j], err)
 		}
 		// The engine puts a run's Park actions after the others; the
@@ -207,12 +217,13 @@ func (s *hookStep) run(ctx context.Context, in State) (State, error) {
 		ro.Actions = ro.Actions[:k]
 	}
 	ro.Actions = append(ro.Actions, w.parks...)
+	w.actions = ro.Actions // grown, kept for the next step
 	out := in
 	out.Evaluated = s.iris // shared by every state that starts with this step
 	if len(in.Evaluated) > 0 {
 		out.Evaluated = appendCopy(in.Evaluated, s.iris)
 	}
-	out.Receipts, out.Actions = appendCopy(in.Receipts, ro.Receipts), appendCopy(in.Actions, ro.Actions)
+	out.Receipts, out.Actions = full(ro.Receipts), appendCopy(in.Actions, ro.Actions)
 	return out, nil
 }
 
@@ -322,7 +333,12 @@ func full[T any](s []T) []T { return s[:len(s):len(s)] }
 // appendCopy returns s followed by more in a new full array, or s itself,
 // full, when more is empty.
 func appendCopy[T any](s, more []T) []T {
-	// Appending to a full slice always copies it, into memory that is not
-	// cleared first.
-	return full(append(full(s), more...))
+	if len(more) == 0 {
+		return full(s)
+	}
+	// Not append: it would double the capacity of a full slice.
+	out := make([]T, len(s)+len(more))
+	copy(out, s)
+	copy(out[len(s):], more)
+	return out
 }
