@@ -52,8 +52,10 @@ func shopTick(b *testing.B, n int) (*fixture, *load.Tick) {
 	return f, tk
 }
 
-// perReceipt reports the time per receipt made, beside ns/op.
+// perReceipt reports the receipts made and the time per receipt, beside
+// ns/op.
 func perReceipt(b *testing.B, receipts int) {
+	b.ReportMetric(float64(receipts), "receipts/op")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(receipts), "ns/receipt")
 }
 

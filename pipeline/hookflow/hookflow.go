@@ -80,7 +80,6 @@ func (s State) Merged() kernels.Receipt { return kernels.Merge(s.Receipts) }
 // branches run in parallel, and a steady flow allocates no engines.
 type Evaluator struct {
 	tab     *hooks.Table
-	impl    *kernels.Impl
 	groupOf map[string]int32 // predicate IRI -> its group in tab
 	workers sync.Pool        // of *worker
 }
@@ -100,7 +99,7 @@ type worker struct {
 // NewEvaluator returns an evaluator of the hooks of tab whose kernel calls
 // use impl (nil: kernels.Active(), as reflex.NewEngine).
 func NewEvaluator(tab *hooks.Table, impl *kernels.Impl) *Evaluator {
-	e := &Evaluator{tab: tab, impl: impl, groupOf: make(map[string]int32, len(tab.Groups()))}
+	e := &Evaluator{tab: tab, groupOf: make(map[string]int32, len(tab.Groups()))}
 	for id := range tab.Len() {
 		b := tab.Hook(uint32(id))
 		if g, ok := tab.GroupOf(b.Kernel.Pred()); ok {
@@ -134,16 +133,16 @@ func (e *Evaluator) Hooks(preds ...string) (patterns.Pattern[State], error) {
 	// A copy: the caller may reuse preds; the states share this one.
 	s := &hookStep{ev: e, iris: append([]string(nil), preds...), groups: make([]int32, len(preds))}
 	s.iris = full(s.iris)
+	listed := make([]bool, len(e.tab.Groups()))
 	for i, p := range s.iris {
 		g, ok := e.groupOf[p]
-		if !ok {
+		switch {
+		case !ok:
 			return nil, fmt.Errorf("hookflow: predicate <%s>: %w", p, ErrUnguarded)
+		case listed[g]:
+			return nil, fmt.Errorf("hookflow: predicate <%s> listed twice: %w", p, ErrRepeated)
 		}
-		for j := range i {
-			if s.groups[j] == g {
-				return nil, fmt.Errorf("hookflow: predicate <%s> listed twice: %w", p, ErrRepeated)
-			}
-		}
+		listed[g] = true
 		s.groups[i] = g
 	}
 	return patterns.Step(s.run), nil
