@@ -11,8 +11,8 @@ import (
 // Join is the join of a [patterns.Synchronization] over hook steps: it
 // continues once, with in extended by what every output added to it, in
 // output order (for a ParallelSplit, branch order): the predicates, the
-// receipts and the actions. Its [State.Merged] is then the ⊕ of every
-// branch's receipts. The result is the same on every run, however the
+// receipts and the actions. Its [State.Merged] is then the ⊕ of the
+// input's and every branch's receipts. The result is the same on every run, however the
 // branches were scheduled.
 //
 // Each output must extend in, as every hook step does: the same tick and
