@@ -1,0 +1,120 @@
+package tomlpos
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sample has every kind of definition: headers with blanks and quoted
+// parts, dotted and quoted keys, strings of the four kinds, arrays over
+// lines, inline tables, comments that look like keys, a date with a space.
+const sample = "\xef\xbb\xbf# comment = not a key\n" + // 1
+	"top = 1 # x = 2\n" + // 2
+	"[a]\n" + // 3
+	"s = \"\"\"\n" + // 4
+	"fake = 1\n" + // 5
+	"\"\"\"\"\n" + // 6
+	"l = '''\n" + // 7
+	"[b]'''\n" + // 8
+	"arr = [\n" + // 9
+	"  1, # c\n" + // 10
+	"  { k = 2 },\n" + // 11
+	"]\n" + // 12
+	"\"quoted key\".x = 'é'\n" + // 13
+	"  [ a . 'c d' ]  \n" + // 14
+	"it = { p = 1, q = { r = \"}\" } }\n" + // 15
+	"[[arr2]]\n" + // 16
+	"e = 1979-05-27 07:32:00Z\n" + // 17
+	"[[arr2]]\n" + // 18
+	"f = \"é\\\"\"\n" // 19
+
+func TestScan(t *testing.T) {
+	keys, err := Scan([]byte(sample))
+	require.NoError(t, err)
+	type def struct {
+		path        string
+		parts       int
+		kind        Kind
+		line, col   int
+		value       string // of a string
+		isStringVal bool
+	}
+	var got []def
+	for _, k := range keys {
+		d := def{strings.Join(k.Path, "/"), k.Parts, k.Kind, k.Line, k.Col, "", false}
+		if v, _, ok := k.Decode([]byte(sample)); ok {
+			d.value, d.isStringVal = v, true
+		}
+		got = append(got, d)
+	}
+	assert.Equal(t, []def{
+		{"top", 1, KeyValue, 2, 1, "", false},
+		{"a", 1, Table, 3, 1, "", false},
+		{"a/s", 1, KeyValue, 4, 1, "fake = 1\n\"", true},
+		{"a/l", 1, KeyValue, 7, 1, "[b]", true},
+		{"a/arr", 1, KeyValue, 9, 1, "", false},
+		{"a/arr/k", 1, KeyValue, 11, 5, "", false},
+		{"a/quoted key/x", 2, KeyValue, 13, 1, "é", true},
+		{"a/c d", 2, Table, 14, 3, "", false},
+		{"a/c d/it", 1, KeyValue, 15, 1, "", false},
+		{"a/c d/it/p", 1, KeyValue, 15, 8, "", false},
+		{"a/c d/it/q", 1, KeyValue, 15, 15, "", false},
+		{"a/c d/it/q/r", 1, KeyValue, 15, 21, "}", true},
+		{"arr2", 1, ArrayTable, 16, 1, "", false},
+		{"arr2/e", 1, KeyValue, 17, 1, "", false},
+		{"arr2", 1, ArrayTable, 18, 1, "", false},
+		{"arr2/f", 1, KeyValue, 19, 1, "é\"", true},
+	}, got)
+}
+
+// Text Scan cannot read ends it without an error, with the keys before.
+func TestScanStops(t *testing.T) {
+	for doc, want := range map[string]int{
+		"a = 1\nb = \"x\nc = 2\n":     2, // a string without its end
+		"a = 1\nb = 2 c = 3\nd = 4\n": 2, // two statements on a line
+		"a = 1\n[b\nc = 2\n":          1, // a header without its end
+		"a = 1\n= 2\n":                1, // no key
+		"a = 1\nb = [1 2]\nc = 1\n":   2, // no comma
+		"a = 1\nb = '''x'''''''\n":    2, // six quotes at the end
+		"a = 1\nb\n= 2\n":             1, // a line end before =
+		"a = 1\n\"\"\"b\"\"\" = 2\n":  1, // a multi-line key
+	} {
+		keys, err := Scan([]byte(doc))
+		require.NoError(t, err, doc)
+		assert.Len(t, keys, want, doc)
+	}
+}
+
+// Nesting past MaxNesting is refused at the first bracket too deep or at
+// the dot before the first key part too many; MaxNesting itself is not.
+func TestNesting(t *testing.T) {
+	deep := strings.Repeat("[", MaxNesting)
+	for doc, want := range map[string]string{
+		"x = " + deep + "[" + "1":                                     "1:37: arrays and tables nested deeper than 32 levels",
+		"x = " + strings.Repeat("{a=", MaxNesting+8):                  "1:101: arrays and tables nested deeper than 32 levels",
+		"x = 1\n  y = [" + strings.Repeat("[{a=", MaxNesting/2) + "[": "2:69: arrays and tables nested deeper than 32 levels",
+		"a" + strings.Repeat(".a", 300_000) + " = 1":                  "1:64: a key of more than 32 dotted parts",
+		"[a" + strings.Repeat(" . \"a\"", 100_000) + "]":              "1:190: a key of more than 32 dotted parts",
+		"x = {" + strings.Repeat(`"é".`, MaxNesting) + `"é" = 1}`:     "1:133: a key of more than 32 dotted parts",
+	} {
+		keys, err := Scan([]byte(doc))
+		var ne *NestingError
+		require.True(t, errors.As(err, &ne), "%.40q: %v", doc, err)
+		assert.EqualError(t, err, want, "%.40q", doc)
+		assert.Equal(t, place([]byte(doc), ne.Offset), ne.Pos, "%.40q", doc)
+		assert.Nil(t, keys, "%.40q", doc)
+	}
+	for _, doc := range []string{
+		"x = " + deep + "1" + strings.Repeat("]", MaxNesting),
+		"x = " + strings.Repeat("{a=", MaxNesting-1) + "{}" + strings.Repeat("}", MaxNesting-1),
+		strings.Repeat("a.", MaxNesting-1) + "a = 1",
+		"[" + strings.Repeat("a.", MaxNesting-1) + "a]\n" + strings.Repeat("b.", MaxNesting-1) + "b = 1",
+	} {
+		_, err := Scan([]byte(doc))
+		assert.NoError(t, err, "%.40q", doc)
+	}
+}
