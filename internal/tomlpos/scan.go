@@ -9,17 +9,22 @@
 // it reads differently loses places, never values.
 package tomlpos
 
-import (
-	"fmt"
-	"slices"
-)
+import "fmt"
 
-// MaxNesting bounds how deeply a document nests arrays and inline tables,
-// and how many parts a dotted key has. The TOML library recurses into each
-// level, and its time grows faster than linearly with a key's parts
-// (300,000 of them took minutes); configuration and hooks files need a
-// few levels.
-const MaxNesting = 32
+// Bounds of a document. The TOML library recurses into each level of
+// nesting, and its time and memory grow with a key's parts: 300,000 parts
+// of one key took minutes, and a 1 MiB file of keys 1,000 parts deep
+// (dotted keys in nested inline tables) 21 s and 6 GB. Configuration and
+// hooks files need a few levels.
+const (
+	// MaxNesting bounds how deeply arrays and inline tables nest, and how
+	// many parts a dotted key has.
+	MaxNesting = 32
+	// MaxKeyPath bounds how many parts a key's whole path has, those of
+	// the tables and inline tables it is in included: a header of
+	// MaxNesting parts may hold a dotted key of MaxNesting parts.
+	MaxKeyPath = 2 * MaxNesting
+)
 
 // Kind is what a key definition is.
 type Kind uint8
@@ -56,27 +61,43 @@ type Key struct {
 	Start, End int
 }
 
-// NestingError is a document nested past [MaxNesting], at the first
-// place past it.
+// Bound is the bound of a document a NestingError is past.
+type Bound uint8
+
+// The bounds of a document.
+const (
+	// Depth: arrays and inline tables nested deeper than MaxNesting; the
+	// error is at the first bracket too deep.
+	Depth Bound = iota
+	// KeyParts: a dotted key of more than MaxNesting parts; the error is
+	// at the dot before the first part too many.
+	KeyParts
+	// PathParts: a key whose whole path has more than MaxKeyPath parts;
+	// the error is at the first part too many, or at the dot before it.
+	PathParts
+)
+
+// NestingError is a document past one of its bounds, at the first place
+// past it.
 type NestingError struct {
 	Pos
-	// KeyParts: a key of more than MaxNesting dotted parts, at the dot
-	// before the first part too many; else arrays and inline tables
-	// nested deeper, at the first bracket too deep.
-	KeyParts bool
+	Bound Bound
 }
 
 // Error says where (LINE:COL) and what.
 func (e *NestingError) Error() string {
-	if e.KeyParts {
+	switch e.Bound {
+	case KeyParts:
 		return fmt.Sprintf("%d:%d: a key of more than %d dotted parts", e.Line, e.Col, MaxNesting)
+	case PathParts:
+		return fmt.Sprintf("%d:%d: a key path of more than %d parts, its tables' included", e.Line, e.Col, MaxKeyPath)
 	}
 	return fmt.Sprintf("%d:%d: arrays and tables nested deeper than %d levels", e.Line, e.Col, MaxNesting)
 }
 
 // Scan returns the key definitions of the TOML document src in document
 // order, each with its place and, for a string value, its literal. The
-// error, a *NestingError, is a document nested past MaxNesting. Text Scan
+// error, a *NestingError, is a document past MaxNesting or MaxKeyPath. Text Scan
 // cannot read, which the library refuses, ends the scan: the keys before
 // it are returned with a nil error.
 func Scan(src []byte) ([]Key, error) {
@@ -175,7 +196,7 @@ func (s *scanner) value(path []string, n int) (bool, error) {
 // line ends and comments around them.
 func (s *scanner) nested(close byte, item func() (bool, error)) (bool, error) {
 	if s.depth == MaxNesting {
-		return false, s.nestingError(s.i, false)
+		return false, s.nestingError(s.i, Depth)
 	}
 	s.depth++
 	defer func() { s.depth-- }()
@@ -235,9 +256,16 @@ func isDelim(c byte) bool {
 // key reads a dotted key (bare, "basic" or 'literal' parts, blanks around
 // the dots) and returns prefix followed by its parts.
 func (s *scanner) key(prefix []string) ([]string, bool, error) {
-	path := slices.Clip(prefix) // appending copies: keys never share a Path
+	path := append(make([]string, 0, len(prefix)+1), prefix...) // keys never share a Path
+	at := -1                                                    // where a part too many is refused: the key's start, then the dot before it
 	for {
 		s.blanks()
+		if at < 0 {
+			at = s.i
+		}
+		if len(path) == MaxKeyPath {
+			return nil, false, s.nestingError(at, PathParts)
+		}
 		start := s.i
 		switch s.peek() {
 		case '"', '\'':
@@ -259,8 +287,9 @@ func (s *scanner) key(prefix []string) ([]string, bool, error) {
 			return path, true, nil
 		}
 		if len(path)-len(prefix) == MaxNesting {
-			return nil, false, s.nestingError(s.i, true)
+			return nil, false, s.nestingError(s.i, KeyParts)
 		}
+		at = s.i
 		s.i++
 	}
 }
@@ -372,6 +401,6 @@ func (s *scanner) add(k Key, at int) int {
 	return len(s.keys) - 1
 }
 
-func (s *scanner) nestingError(at int, keyParts bool) error {
-	return &NestingError{Pos: s.at.Advance(s.src, at), KeyParts: keyParts}
+func (s *scanner) nestingError(at int, b Bound) error {
+	return &NestingError{Pos: s.at.Advance(s.src, at), Bound: b}
 }

@@ -89,30 +89,40 @@ func TestScanStops(t *testing.T) {
 	}
 }
 
-// Nesting past MaxNesting is refused at the first bracket too deep or at
-// the dot before the first key part too many; MaxNesting itself is not.
+// Nesting past MaxNesting or MaxKeyPath is refused at the first bracket
+// too deep, or at the first key part too many (at the dot before it when
+// it has one); the bounds themselves are not.
 func TestNesting(t *testing.T) {
 	deep := strings.Repeat("[", MaxNesting)
-	for doc, want := range map[string]string{
-		"x = " + deep + "[" + "1":                                     "1:37: arrays and tables nested deeper than 32 levels",
-		"x = " + strings.Repeat("{a=", MaxNesting+8):                  "1:101: arrays and tables nested deeper than 32 levels",
-		"x = 1\n  y = [" + strings.Repeat("[{a=", MaxNesting/2) + "[": "2:69: arrays and tables nested deeper than 32 levels",
-		"a" + strings.Repeat(".a", 300_000) + " = 1":                  "1:64: a key of more than 32 dotted parts",
-		"[a" + strings.Repeat(" . \"a\"", 100_000) + "]":              "1:190: a key of more than 32 dotted parts",
-		"x = {" + strings.Repeat(`"é".`, MaxNesting) + `"é" = 1}`:     "1:133: a key of more than 32 dotted parts",
+	dotted := strings.TrimSuffix(strings.Repeat("a.", MaxNesting), ".") // of MaxNesting parts
+	for _, c := range []struct {
+		doc, want string
+		bound     Bound
+	}{
+		{"x = " + deep + "[1", "1:37: arrays and tables nested deeper than 32 levels", Depth},
+		{"x = " + strings.Repeat("{a=", MaxNesting+8), "1:101: arrays and tables nested deeper than 32 levels", Depth},
+		{"x = 1\n  y = [" + strings.Repeat("[{a=", MaxNesting/2) + "[", "2:69: arrays and tables nested deeper than 32 levels", Depth},
+		{"a" + strings.Repeat(".a", 300_000) + " = 1", "1:64: a key of more than 32 dotted parts", KeyParts},
+		{"[a" + strings.Repeat(" . \"a\"", 100_000) + "]", "1:190: a key of more than 32 dotted parts", KeyParts},
+		{"x = {" + strings.Repeat(`"é".`, MaxNesting) + `"é" = 1}`, "1:133: a key of more than 32 dotted parts", KeyParts},
+		{"[" + dotted + "]\nx = {" + dotted + " = 1}", "2:67: a key path of more than 64 parts, its tables' included", PathParts},
+		{"[" + dotted + "]\n" + dotted + " = { y = 1 }", "2:69: a key path of more than 64 parts, its tables' included", PathParts},
+		{"x = {" + dotted + " = {" + dotted + " = 1}}", "1:134: a key path of more than 64 parts, its tables' included", PathParts},
 	} {
-		keys, err := Scan([]byte(doc))
+		keys, err := Scan([]byte(c.doc))
 		var ne *NestingError
-		require.True(t, errors.As(err, &ne), "%.40q: %v", doc, err)
-		assert.EqualError(t, err, want, "%.40q", doc)
-		assert.Equal(t, place([]byte(doc), ne.Offset), ne.Pos, "%.40q", doc)
-		assert.Nil(t, keys, "%.40q", doc)
+		require.True(t, errors.As(err, &ne), "%.40q: %v", c.doc, err)
+		assert.EqualError(t, err, c.want, "%.40q", c.doc)
+		assert.Equal(t, c.bound, ne.Bound, "%.40q", c.doc)
+		assert.Equal(t, place([]byte(c.doc), ne.Offset), ne.Pos, "%.40q", c.doc)
+		assert.Nil(t, keys, "%.40q", c.doc)
 	}
 	for _, doc := range []string{
 		"x = " + deep + "1" + strings.Repeat("]", MaxNesting),
 		"x = " + strings.Repeat("{a=", MaxNesting-1) + "{}" + strings.Repeat("}", MaxNesting-1),
-		strings.Repeat("a.", MaxNesting-1) + "a = 1",
-		"[" + strings.Repeat("a.", MaxNesting-1) + "a]\n" + strings.Repeat("b.", MaxNesting-1) + "b = 1",
+		dotted + " = 1",
+		"[" + dotted + "]\n" + dotted + " = 1",
+		"[" + dotted + "]\nx = {" + dotted[2:] + " = 1}",
 	} {
 		_, err := Scan([]byte(doc))
 		assert.NoError(t, err, "%.40q", doc)
