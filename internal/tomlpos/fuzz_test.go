@@ -58,12 +58,8 @@ func FuzzScan(f *testing.F) {
 		for _, k := range keys {
 			paths = append(paths, toml.Key(k.Path).String())
 		}
-		var want []string
-		for _, k := range md.Keys() {
-			want = append(want, k.String())
-		}
-		if !slices.Equal(paths, want) {
-			t.Fatalf("%q: keys\n%q, the library's\n%q", doc, paths, want)
+		if !slices.EqualFunc(keys, md.Keys(), func(k Key, want toml.Key) bool { return slices.Equal(k.Path, want) }) {
+			t.Fatalf("%q: keys\n%q, the library's\n%q", doc, paths, md.Keys())
 		}
 		// The library sets the type of a key "" on its table instead.
 		emptyKey := slices.ContainsFunc(keys, func(k Key) bool { return k.Path[len(k.Path)-1] == "" })

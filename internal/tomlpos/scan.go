@@ -97,9 +97,9 @@ func (e *NestingError) Error() string {
 
 // Scan returns the key definitions of the TOML document src in document
 // order, each with its place and, for a string value, its literal. The
-// error, a *NestingError, is a document past MaxNesting or MaxKeyPath. Text Scan
-// cannot read, which the library refuses, ends the scan: the keys before
-// it are returned with a nil error.
+// error, a *NestingError, is a document past MaxNesting or MaxKeyPath.
+// Text Scan cannot read, which the library refuses, ends the scan: the
+// keys before it are returned with a nil error.
 func Scan(src []byte) ([]Key, error) {
 	s := scanner{src: src}
 	s.at = s.at.Advance(src, 0)
@@ -192,9 +192,9 @@ func (s *scanner) value(path []string, n int) (bool, error) {
 }
 
 // nested reads an array or an inline table from its opening bracket to
-// close: items separated by commas (a last one allowed), with blanks,
-// line ends and comments around them.
-func (s *scanner) nested(close byte, item func() (bool, error)) (bool, error) {
+// its closing one, end: items separated by commas (a last one allowed),
+// with blanks, line ends and comments around them.
+func (s *scanner) nested(end byte, item func() (bool, error)) (bool, error) {
 	if s.depth == MaxNesting {
 		return false, s.nestingError(s.i, Depth)
 	}
@@ -203,7 +203,7 @@ func (s *scanner) nested(close byte, item func() (bool, error)) (bool, error) {
 	s.i++
 	for {
 		s.space(true)
-		if s.take(close) {
+		if s.take(end) {
 			return true, nil
 		}
 		if ok, err := item(); !ok || err != nil {
@@ -211,7 +211,7 @@ func (s *scanner) nested(close byte, item func() (bool, error)) (bool, error) {
 		}
 		s.space(true)
 		if !s.take(',') {
-			return s.take(close), nil
+			return s.take(end), nil
 		}
 	}
 }
@@ -257,7 +257,8 @@ func isDelim(c byte) bool {
 // the dots) and returns prefix followed by its parts.
 func (s *scanner) key(prefix []string) ([]string, bool, error) {
 	path := append(make([]string, 0, len(prefix)+1), prefix...) // keys never share a Path
-	at := -1                                                    // where a part too many is refused: the key's start, then the dot before it
+	// where a part too many is refused: the key's start, then the dot before the part
+	at := -1
 	for {
 		s.blanks()
 		if at < 0 {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -127,4 +128,78 @@ func TestNesting(t *testing.T) {
 		_, err := Scan([]byte(doc))
 		assert.NoError(t, err, "%.40q", doc)
 	}
+}
+
+// Decode gives the library's value of each kind of string and maps each
+// byte back to the document: the marker X to its own place, an escape's
+// bytes to its backslash, the end to the closing delimiter.
+func TestDecode(t *testing.T) {
+	for _, c := range []struct {
+		lit, want string
+		refused   bool // by the library: Decode still gives a value
+	}{
+		{`""`, "", false},
+		{`"a\tX"`, "a\tX", false},
+		{`'a\tX'`, `a\tX`, false},
+		{"\"\"\"\nX\"\"\"", "X", false},
+		{"\"\"\"\r\nX\"\"\"", "X", false},
+		{"\"\"\"\n\nX\"\"\"", "\nX", false},
+		{"\"\"\"a \\   \n \r\n  X\"\"\"", "a X", false},
+		{"\"\"\"a\\\\\nX\"\"\"", "a\\\nX", false},
+		{"\"\"\"X\\\n\"\"\"", "X", false},
+		{`"\u00e9\U0001F600\x41\e\"\\X"`, "é😀A\x1b\"\\X", false},
+		{"'''\nX'''''", "X''", false},
+		{`"""X"""""`, `X""`, false},
+		{`"\qX"`, "\uFFFDX", true},
+		{`"\uD800X"`, "\uFFFDX", true},
+		{`"\x4X"`, "\uFFFD", true}, // 4X are the two digits
+	} {
+		doc := "k = " + c.lit + "\n"
+		keys, err := Scan([]byte(doc))
+		require.NoError(t, err, c.lit)
+		require.Len(t, keys, 1, c.lit)
+		k := keys[0]
+		require.Equal(t, c.lit, doc[k.Start:k.End], c.lit)
+		v, offs, ok := k.Decode([]byte(doc))
+		require.True(t, ok, c.lit)
+		assert.Equal(t, c.want, v, c.lit)
+		require.Len(t, offs, len(v)+1, c.lit)
+		assert.Equal(t, k.End-map[bool]int{false: 1, true: 3}[len(c.lit) >= 6 && c.lit[1] == c.lit[0]], offs[len(v)], "%s: the end", c.lit)
+		if x := strings.IndexByte(v, 'X'); x >= 0 {
+			assert.Equal(t, strings.LastIndexByte(doc, 'X'), offs[x], "%s: the place of X", c.lit)
+		}
+		for i := range v { // in order; a byte not from an escape is its own
+			assert.LessOrEqual(t, offs[i], offs[i+1], "%s: byte %d", c.lit, i)
+			if doc[offs[i]] != '\\' {
+				assert.Equal(t, v[i], doc[offs[i]], "%s: byte %d from %d", c.lit, i, offs[i])
+			}
+		}
+		var lib map[string]any
+		_, err = toml.Decode(doc, &lib)
+		if c.refused {
+			assert.Error(t, err, c.lit)
+		} else if assert.NoError(t, err, c.lit) {
+			assert.Equal(t, lib["k"], v, "%s: the library's value", c.lit)
+		}
+	}
+	_, _, ok := Key{}.Decode([]byte(`k = 1`))
+	assert.False(t, ok, "a key without a string")
+	_, _, ok = Key{Start: 4, End: 9}.Decode([]byte(`k = "x"`))
+	assert.False(t, ok, "a string past the document")
+}
+
+// Advance counts lines and characters on from a place, from the start
+// when the place is after the offset, without the byte order mark.
+func TestAdvance(t *testing.T) {
+	src := []byte("\xef\xbb\xbfé\nab\r\ncd")
+	start := Pos{}.Advance(src, 0)
+	assert.Equal(t, Pos{Offset: 3, Line: 1, Col: 1}, start)
+	p := start.Advance(src, 5)
+	assert.Equal(t, Pos{Offset: 5, Line: 1, Col: 2}, p)
+	p = p.Advance(src, 9)
+	assert.Equal(t, Pos{Offset: 9, Line: 2, Col: 4}, p)
+	assert.Equal(t, Pos{Offset: 12, Line: 3, Col: 3}, p.Advance(src, 100))
+	assert.Equal(t, Pos{Offset: 7, Line: 2, Col: 2}, p.Advance(src, 7), "back: from the start")
+	assert.Equal(t, Pos{Offset: 2, Line: 1, Col: 1}, Pos{}.Advance([]byte("\xff\xfea"), 1), "inside a UTF-16 mark: the start")
+	assert.Equal(t, Pos{Offset: 1, Line: 1, Col: 2}, Pos{Offset: -1, Line: 1}.Advance([]byte("ab"), 1), "a bad place: from the start")
 }
