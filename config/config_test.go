@@ -350,6 +350,9 @@ func TestLocate(t *testing.T) {
 		assert.NotContains(t, keys, key)
 	}
 	assert.Equal(t, 15, keys[`a."c d".it.q`].col, "the column of q")
+	keys, err = locate([]byte("top = 1\n[x.y]\n"))
+	require.NoError(t, err)
+	assert.Equal(t, pos{2, 1}, keys["x"], "a header's parents are where it is")
 }
 
 // Every key is documented and has a variable; every limit and guard names

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/knhk/knhk/internal/tomlpos"
 )
 
 // Def is one compiled hook of a hooks file.
@@ -47,11 +49,18 @@ func (e *HookError) Error() string {
 func (e *HookError) Unwrap() error { return e.Err }
 
 // Bounds of a hooks file. A file past them is refused with an error that
-// wraps ErrFileTooLarge or ErrTooManyHooks; a query's own bounds are
-// [MaxQueryBytes] and [MaxNesting].
+// wraps ErrFileTooLarge or ErrTooManyHooks, or one that says where it
+// nests too deeply; a query's own bounds are [MaxQueryBytes] and
+// [MaxNesting].
 const (
 	MaxFileBytes = 1 << 20
 	MaxHooks     = 1 << 14
+	// MaxTOMLNesting bounds how deeply a hooks file nests arrays and
+	// inline tables, and the parts of a dotted key, and a key's whole
+	// path to twice as many parts (a hooks file needs two levels,
+	// [[hook]], and keys of one part); checked before the TOML library,
+	// whose time grows faster than linearly with them.
+	MaxTOMLNesting = tomlpos.MaxNesting
 )
 
 // Errors of a hooks file past its bounds.
@@ -115,9 +124,9 @@ func ParseAll(r io.Reader) ([]Entry, error) {
 	if len(src) > MaxFileBytes {
 		return nil, ErrFileTooLarge
 	}
-	strs, err := scanTOML(src)
+	keys, err := tomlpos.Scan(src)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("hooks file: %w", err)
 	}
 	var file struct {
 		Hook []fileHook `toml:"hook"`
@@ -136,7 +145,7 @@ func ParseAll(r io.Reader) ([]Entry, error) {
 	if len(file.Hook) > MaxHooks {
 		return nil, fmt.Errorf("%w: %d", ErrTooManyHooks, len(file.Hook))
 	}
-	loc := locator{src: src, strs: strs}
+	loc := newLocator(src, keys)
 	entries := make([]Entry, len(file.Hook))
 	seen := make(map[string]bool, len(file.Hook))
 	// The file's n-th name (query) value is that of the hook with n hooks
@@ -183,26 +192,31 @@ func ParseAll(r io.Reader) ([]Entry, error) {
 
 // locator finds where in a hooks file a value's byte is.
 type locator struct {
-	src  []byte
-	strs []tomlString
+	src    []byte
+	values map[string][]tomlpos.Key // the string values of the hooks' keys, by key, in file order
+}
+
+func newLocator(src []byte, keys []tomlpos.Key) *locator {
+	l := &locator{src: src, values: map[string][]tomlpos.Key{}}
+	for _, k := range keys {
+		if k.End > 0 && len(k.Path) == 2 && k.Path[0] == "hook" {
+			l.values[k.Path[1]] = append(l.values[k.Path[1]], k)
+		}
+	}
+	return l
 }
 
 // find returns the file position of byte off of the n-th value of key,
 // which must decode to value; zero if the file does not read that way.
 func (l *locator) find(key string, n int, value string, off int) Pos {
-	for _, s := range l.strs {
-		if s.key != key {
-			continue
-		}
-		if n--; n >= 0 {
-			continue
-		}
-		v, offs := decodeTOMLString(l.src, s.start, s.end)
-		if v != value || off < 0 || off > len(v) {
-			return Pos{}
-		}
-		line, col := lineCol(l.src, offs[off])
-		return Pos{Line: line, Col: col, Offset: offs[off]}
+	if n < 0 || n >= len(l.values[key]) {
+		return Pos{}
 	}
-	return Pos{}
+	k := l.values[key][n]
+	v, offs, ok := k.Decode(l.src)
+	if !ok || v != value || off < 0 || off > len(v) {
+		return Pos{}
+	}
+	at := k.Advance(l.src, offs[off])
+	return Pos{Line: at.Line, Col: at.Col, Offset: at.Offset}
 }
