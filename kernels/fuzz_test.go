@@ -46,7 +46,8 @@ func FuzzEvalBatch(f *testing.F) {
 		hooks := make([]Hook, nh)
 		for i := range hooks {
 			op := Op(1 + next()%uint64(opCount-1))
-			h, err := NewHook(uint32(i), op, testPred+next()%2, next(), next(), next(), next())
+			c := Consts{Pred: testPred + next()%2, S: next(), O: next(), DT: next(), K: next(), Lo: next(), Hi: next()}
+			h, err := NewHookOf(uint32(i), op, c)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -52,16 +52,21 @@ func randomLanes(r *rand.Rand, n int) *Lanes {
 	return l
 }
 
-// hooksFor returns hooks of op over constants drawn from the edge values.
+// hooksFor returns hooks of op over constants drawn from the edge values:
+// count thresholds from the edge counts, ranges that are empty, one key wide
+// or wide.
 func hooksFor(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook {
 	hs := make([]Hook, n)
 	pick := func() uint64 { return edgeValues[r.IntN(len(edgeValues))] }
 	for i := range hs {
-		k := pick()
-		if uses(op)&useK != 0 && op < CompareOEQ {
-			k = edgeCounts[r.IntN(len(edgeCounts))]
+		c := Consts{Pred: pred, S: pick(), O: pick(), DT: pick(), K: pick(), Lo: pick(), Hi: pick()}
+		if op.Counts() {
+			c.K = edgeCounts[r.IntN(len(edgeCounts))]
 		}
-		h, err := NewHook(uint32(i+1), op, pred, pick(), pick(), pick(), k)
+		if r.IntN(4) == 0 {
+			c.Hi = c.Lo
+		}
+		h, err := NewHookOf(uint32(i+1), op, c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,44 +172,80 @@ func TestSemantics(t *testing.T) {
 	}
 	run := Run{Pred: testPred, Off: 0, Len: 5} // row 5 is outside the run
 	cases := []struct {
-		op          Op
-		s, o, dt, k uint64
-		want        bool
-		mask        uint8
+		op                  Op
+		s, o, dt, k, lo, hi uint64
+		want                bool
+		mask                uint8
 	}{
-		{AskSP, a, 0, 0, 0, true, 0b01011},
-		{AskSP, 99, 0, 0, 0, false, 0}, // only outside the run
-		{AskOP, 0, 2, 0, 0, true, 0b10110},
-		{AskSPO, a, 2, 0, 0, true, 0b00010},
-		{AskSPO, b, 3, 0, 0, false, 0},
-		{CountSPGE, a, 0, 0, 3, true, 0b01011},
-		{CountSPGE, a, 0, 0, 4, false, 0b01011},
-		{CountSPLE, a, 0, 0, 2, false, 0b01011},
-		{CountSPEQ, a, 0, 0, 3, true, 0b01011},
-		{CountSPGE, a, 0, 0, 1<<64 - 1, false, 0b01011}, // the original said true (signed trick)
-		{CountSPLE, a, 0, 0, 1 << 63, true, 0b01011},
-		{CountOPEQ, 0, 2, 0, 3, true, 0b10110},
-		{UniqueSP, b, 0, 0, 0, true, 0b00100},
-		{UniqueSP, a, 0, 0, 0, false, 0b01011},
-		{CompareOGT, 0, 0, 0, key(7), true, 0b01000},
-		{CompareOGT, 0, 0, 0, key(1 << 40), false, 0},
-		{CompareOLT, 0, 0, 0, key(0), true, 0b00001}, // V == 0 (row 1) is no number
-		{CompareOEQ, 0, 0, 0, key(7), true, 0b10100},
-		{CompareOGE, 0, 0, 0, key(7), true, 0b11100},
-		{CompareOLE, 0, 0, 0, key(-5), true, 0b00001},
-		{CompareOLE, 0, 0, 0, key(-6), false, 0},
-		{ValidateDatatypeSP, a, 0, 200, 0, true, 0b00010},
-		{ValidateDatatypeSP, b, 0, 200, 0, false, 0},
-		{ValidateDatatypeSPO, a, 3, 100, 0, true, 0b01000},
-		{ValidateDatatypeSPO, a, 2, 100, 0, false, 0},
-		{Construct8, 0, 0, 0, 0, true, 0b11111},
-		{Construct8, a, 0, 0, 0, true, 0b01011},
-		{Construct8, 0, 2, 0, 0, true, 0b10110},
-		{SelectSP, a, 0, 0, 0, true, 0b01011},
+		{AskSP, a, 0, 0, 0, 0, 0, true, 0b01011},
+		{AskSP, 99, 0, 0, 0, 0, 0, false, 0}, // only outside the run
+		{AskOP, 0, 2, 0, 0, 0, 0, true, 0b10110},
+		{AskSPO, a, 2, 0, 0, 0, 0, true, 0b00010},
+		{AskSPO, b, 3, 0, 0, 0, 0, false, 0},
+		{CountSPGE, a, 0, 0, 3, 0, 0, true, 0b01011},
+		{CountSPGE, a, 0, 0, 4, 0, 0, false, 0b01011},
+		{CountSPLE, a, 0, 0, 2, 0, 0, false, 0b01011},
+		{CountSPEQ, a, 0, 0, 3, 0, 0, true, 0b01011},
+		{CountSPGE, a, 0, 0, 1<<64 - 1, 0, 0, false, 0b01011}, // the original said true (signed trick)
+		{CountSPLE, a, 0, 0, 1 << 63, 0, 0, true, 0b01011},
+		{CountOPEQ, 0, 2, 0, 3, 0, 0, true, 0b10110},
+		{CountOPGE, 0, 2, 0, 4, 0, 0, false, 0b10110},
+		{CountOPLE, 0, 3, 0, 1, 0, 0, true, 0b01000},
+		{UniqueSP, b, 0, 0, 0, 0, 0, true, 0b00100},
+		{UniqueSP, a, 0, 0, 0, 0, 0, false, 0b01011},
+		{CompareOGT, 0, 0, 0, key(7), 0, 0, true, 0b01000},
+		{CompareOGT, 0, 0, 0, key(1 << 40), 0, 0, false, 0},
+		{CompareOLT, 0, 0, 0, key(0), 0, 0, true, 0b00001}, // V == 0 (row 1) is no number
+		{CompareOEQ, 0, 0, 0, key(7), 0, 0, true, 0b10100},
+		{CompareOGE, 0, 0, 0, key(7), 0, 0, true, 0b11100},
+		{CompareOLE, 0, 0, 0, key(-5), 0, 0, true, 0b00001},
+		{CompareOLE, 0, 0, 0, key(-6), 0, 0, false, 0},
+		{ValidateDatatypeSP, a, 0, 200, 0, 0, 0, true, 0b00010},
+		{ValidateDatatypeSP, b, 0, 200, 0, 0, 0, false, 0},
+		{ValidateDatatypeSPO, a, 3, 100, 0, 0, 0, true, 0b01000},
+		{ValidateDatatypeSPO, a, 2, 100, 0, 0, 0, false, 0},
+		{Construct8, 0, 0, 0, 0, 0, 0, true, 0b11111},
+		{Construct8, a, 0, 0, 0, 0, 0, true, 0b01011},
+		{Construct8, 0, 2, 0, 0, 0, 0, true, 0b10110},
+		{SelectSP, a, 0, 0, 0, 0, 0, true, 0b01011},
+		// rows: S a a b a c | O 1 2 2 3 2 | V -5 none 7 2^40 7 | D 100 200 100 100 300
+		{RangeP, 0, 0, 0, 0, key(0), key(7), true, 0b10100},
+		{RangeP, 0, 0, 0, 0, key(-5), key(-5), true, 0b00001},
+		{RangeP, 0, 0, 0, 0, 0, key(-6), false, 0},     // lo 0 is 1: V == 0 (row 1) never matches
+		{RangeP, 0, 0, 0, 0, key(8), key(7), false, 0}, // empty
+		{RangeP, 0, 0, 0, 0, 1, 1<<64 - 1, true, 0b11101},
+		{RangeSP, a, 0, 0, 0, key(0), 1<<64 - 1, true, 0b01000},
+		{RangeSP, b, 0, 0, 0, key(8), 1<<64 - 1, false, 0},
+		{RangeDTP, 0, 0, 100, 0, key(-10), key(10), true, 0b00101},
+		{RangeDTP, 0, 0, 300, 0, key(-10), key(6), false, 0},
+		{RangeDTSP, a, 0, 100, 0, key(-10), 1<<64 - 1, true, 0b01001},
+		{RangeDTSP, a, 0, 200, 0, 1, 1<<64 - 1, false, 0}, // row 1 has no key
+		{ValidateDatatypeP, 0, 0, 100, 0, 0, 0, true, 0b01101},
+		{ValidateDatatypeP, 0, 0, 999, 0, 0, 0, false, 0},
+		{CountRangeSPGE, a, 0, 0, 2, 1, 1<<64 - 1, true, 0b01001},
+		{CountRangeSPGE, a, 0, 0, 3, 1, 1<<64 - 1, false, 0b01001},
+		{CountRangeSPLE, a, 0, 0, 1, key(0), 1<<64 - 1, true, 0b01000},
+		{CountRangeSPEQ, c, 0, 0, 1, key(7), key(7), true, 0b10000},
+		{CountRangeSPEQ, c, 0, 0, 0, key(8), key(9), true, 0},
+		{CountDatatypeSPGE, a, 0, 100, 2, 0, 0, true, 0b01001},
+		{CountDatatypeSPLE, a, 0, 100, 1, 0, 0, false, 0b01001},
+		{CountDatatypeSPEQ, a, 0, 200, 1, 0, 0, true, 0b00010},
+		{CountRangeDTSPGE, a, 0, 100, 1, key(0), 1<<64 - 1, true, 0b01000},
+		{CountRangeDTSPLE, a, 0, 100, 0, key(0), 1<<64 - 1, false, 0b01000},
+		{CountRangeDTSPEQ, a, 0, 100, 2, key(-5), key(1 << 40), true, 0b01001},
 	}
 	ctx := &Context{}
+	covered := map[Op]bool{}
 	for _, tc := range cases {
-		h, err := NewHook(1, tc.op, testPred, tc.s, tc.o, tc.dt, tc.k)
+		covered[tc.op] = true
+	}
+	for _, op := range Ops() {
+		if !covered[op] {
+			t.Errorf("%v has no hand-computed case", op)
+		}
+	}
+	for _, tc := range cases {
+		h, err := NewHookOf(1, tc.op, Consts{Pred: testPred, S: tc.s, O: tc.o, DT: tc.dt, K: tc.k, Lo: tc.lo, Hi: tc.hi})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,8 +255,8 @@ func TestSemantics(t *testing.T) {
 				t.Fatal(err)
 			}
 			if rc.Result != tc.want || rc.Mask != tc.mask || rc.Lanes != 5 {
-				t.Errorf("%v s=%d o=%d dt=%d k=%#x: result %v mask %05b lanes %d, want %v %05b 5",
-					tc.op, tc.s, tc.o, tc.dt, tc.k, rc.Result, rc.Mask, rc.Lanes, tc.want, tc.mask)
+				t.Errorf("%v s=%d o=%d dt=%d k=%#x range [%#x, %#x]: result %v mask %05b lanes %d, want %v %05b 5",
+					tc.op, tc.s, tc.o, tc.dt, tc.k, tc.lo, tc.hi, rc.Result, rc.Mask, rc.Lanes, tc.want, tc.mask)
 			}
 			// Another predicate: false, nothing examined, whatever the op.
 			if err := im.Eval(l, Run{Pred: otherPred, Len: 5}, &h, ctx, &rc); err != nil {
@@ -369,7 +410,7 @@ func TestBlocksAndCombine(t *testing.T) {
 				for i := range n {
 					count += uint64(bits.OnesCount8(matchMask(&h, l.S[i:i+1], l.O[i:i+1], l.V[i:i+1], l.D[i:i+1])))
 				}
-				if got, want := Combine([]Hook{h}, 0, out), decideCount(&h, count); got != want {
+				if got, want := Combine([]Hook{h}, 0, out), refDecide(&h, count); got != want {
 					t.Fatalf("%v over %d rows: Combine = %v, want %v", op, n, got, want)
 				}
 			}

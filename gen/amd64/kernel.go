@@ -21,9 +21,6 @@ type isa interface {
 	match(k *kernel, plan int, m GPVirtual)
 }
 
-// planBits is the part of Hook.plan that decides the code: the lanes compared.
-const planBits = layout.PlanS | layout.PlanO | layout.PlanD | layout.PlanV
-
 // The lanes in the order of kernel.bases.
 const (
 	laneS = iota
@@ -57,7 +54,8 @@ type kernel struct {
 func (k *kernel) label(s string) string { return k.name + "_" + s }
 
 // generate emits one kernel: the groups of same-plan hooks, each with a
-// block loop and a hook loop specialised to its plan.
+// block loop and a hook loop specialised to its plan (layout.Plans: the
+// plans the op table reaches, and no others).
 func generate(name string, x isa) {
 	TEXT(name, NOSPLIT, asmSignature)
 	k := &kernel{name: name}
@@ -72,7 +70,7 @@ func generate(name string, x isa) {
 	plan, t := GP32(), GP32()
 	e, cnt := GP64(), GP64()
 	MOVL(Mem{Base: g, Disp: layout.HookPlan}, plan)
-	ANDL(U32(planBits), plan)
+	ANDL(U32(layout.PlanLanes), plan)
 	MOVQ(g, k.groupStart)
 	LEAQ(Mem{Base: g, Disp: layout.HookSize}, e)
 	MOVL(U32(1), cnt.As32())
@@ -81,7 +79,7 @@ func generate(name string, x isa) {
 	JAE(LabelRef(k.label("scanned")))
 	MOVL(Mem{Base: e, Disp: layout.HookPlan}, t)
 	XORL(plan, t)
-	TESTL(U32(planBits), t)
+	TESTL(U32(layout.PlanLanes), t)
 	JNZ(LabelRef(k.label("scanned")))
 	ADDQ(U32(layout.HookSize), e)
 	INCQ(cnt)
@@ -90,12 +88,16 @@ func generate(name string, x isa) {
 	MOVQ(e, k.groupEnd)
 	MOVQ(cnt, k.groupCount)
 
-	// Dispatch once per group on the plan.
-	for p := 0; p <= planBits; p++ {
+	// Dispatch once per group on the plan, to one loop for each plan the
+	// operations reach. NewHookOf writes no other plan; the trap makes an
+	// impossible one crash rather than write wrong receipts.
+	plans := layout.Plans()
+	for _, p := range plans {
 		CMPL(plan, U32(p))
 		JE(LabelRef(k.label(fmt.Sprintf("plan%d", p))))
 	}
-	for p := 0; p <= planBits; p++ {
+	UD2()
+	for _, p := range plans {
 		k.planLoop(x, p)
 	}
 
