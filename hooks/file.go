@@ -88,9 +88,9 @@ func Parse(r io.Reader) ([]Def, error) {
 
 // Registry holds bound hooks grouped by predicate, so that the hooks of a
 // run's predicate are one contiguous slice ready for [kernels.EvalBatch].
-// Within a predicate the hooks are ordered by operation (stably): the
-// assembly kernels evaluate each run of hooks that compare the same lanes
-// with one loop, so fewer, longer runs are faster.
+// Within a predicate the hooks are ordered by compare plan, then operation
+// (stably): the assembly kernels evaluate each run of hooks that compare
+// the same lanes with one loop, so fewer, longer runs are faster.
 type Registry struct {
 	hooks []kernels.Hook
 	defs  []*Def
@@ -118,7 +118,9 @@ func NewRegistry(defs []Def, r Resolver) (*Registry, error) {
 	}
 	reg := &Registry{span: make(map[uint64][2]int, len(preds))}
 	for _, p := range preds {
-		slices.SortStableFunc(byPred[p], func(a, b bound) int { return cmp.Compare(a.h.Op(), b.h.Op()) })
+		slices.SortStableFunc(byPred[p], func(a, b bound) int {
+			return cmp.Or(cmp.Compare(a.h.ComparePlan(), b.h.ComparePlan()), cmp.Compare(a.h.Op(), b.h.Op()))
+		})
 		start := len(reg.hooks)
 		for _, b := range byPred[p] {
 			reg.hooks = append(reg.hooks, b.h)
@@ -130,7 +132,8 @@ func NewRegistry(defs []Def, r Resolver) (*Registry, error) {
 }
 
 // ForPred returns the hooks that guard predicate p and their definitions,
-// in file order, without allocating. Both are nil when no hook guards p.
+// in the registry's order (compare plan, then operation, then file order),
+// without allocating. Both are nil when no hook guards p.
 func (reg *Registry) ForPred(p uint64) ([]kernels.Hook, []*Def) {
 	s, ok := reg.span[p]
 	if !ok {

@@ -43,7 +43,8 @@ func TestParseFile(t *testing.T) {
 	}
 	amount := h.Sum([]byte("<http://ex/amount>"))
 	hs, ds := reg.ForPred(amount)
-	if len(hs) != 2 || ds[0].Name != "big-amount" || ds[1].Name != "alice-amount" || hs[0].ID() != 1 || hs[1].ID() != 2 {
+	// By compare plan: SELECT_SP compares S, COMPARE_O_GT compares V.
+	if len(hs) != 2 || ds[0].Name != "alice-amount" || ds[1].Name != "big-amount" || hs[0].ID() != 2 || hs[1].ID() != 1 {
 		t.Fatalf("ForPred(amount) = %v %v", hs, ds)
 	}
 	if hs, ds := reg.ForPred(42); hs != nil || ds != nil {
