@@ -3,7 +3,6 @@ package hooks
 import (
 	"testing"
 
-	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/terms"
 )
 
@@ -17,6 +16,9 @@ func FuzzCompile(f *testing.F) {
 		`ASK { <http://ex/a> <http://ex/p> ?o FILTER(datatype(?o) = xsd:integer) }`,
 		`CONSTRUCT { ?o <http://ex/f> ?s } WHERE { ?s <http://ex/p> ?o }`,
 		`SELECT DISTINCT ?o { <http://ex/a> <http://ex/p> ?o } # c`,
+		`ASK { <http://ex/a> <http://ex/p> ?o FILTER(?o > 5 && ?o <= "1e3"^^xsd:double) }`,
+		`ASK { ?s <http://ex/p> ?o FILTER(datatype(?o) = xsd:float && (?o < 1.5)) }`,
+		`ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/a> <http://ex/p> ?o FILTER(datatype(?o) = xsd:int && ?o >= 0) } } FILTER(?n = 2) }`,
 		"ASK { ?s <http://ex/p> \"\"\"a\nb\"\"\" }",
 	} {
 		f.Add(s)
@@ -37,8 +39,11 @@ func FuzzCompile(f *testing.F) {
 		if err != nil || hk.Op() != q.Op || hk.Pred() == 0 {
 			t.Fatalf("%q: hook %v, %v", src, hk.Op(), err)
 		}
-		if q.Op >= kernels.CompareOEQ && q.Op <= kernels.CompareOLE && q.Cond.Op == 0 {
-			t.Fatalf("%q: COMPARE without its exact condition", src)
+		if q.Op.NeedsExactCheck() && q.Cond.Op == 0 {
+			t.Fatalf("%q: %v without its exact condition", src, q.Op)
+		}
+		if lo, hi := hk.KeyRange(); q.Never && q.Op.NeedsExactCheck() && lo <= hi {
+			t.Fatalf("%q: decided empty, but keys [%#x, %#x] match", src, lo, hi)
 		}
 	})
 }
