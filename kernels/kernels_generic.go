@@ -7,7 +7,7 @@ import "math/bits"
 // does: a row matches when every lane the plan compares matches, and the
 // count of matching rows is decided by [Decide]. Every assembly
 // implementation must write the same receipts, bit for bit. Branches depend
-// on the run length only, never on the data.
+// on the hook's plan and the run length, never on the data.
 
 // evalBatchGeneric evaluates every hook over every block: receipt
 // out[b*len(hooks)+h] is hook h over block b. Inputs are already checked.
@@ -46,16 +46,39 @@ func evalGeneric(h *Hook, b Run, s, o, v, d []uint64, ctx *Context, span uint64)
 	}
 }
 
-// matchMask returns the rows of the block that match the hook's plan. A
-// lane the plan does not compare matches every row; V always lies in
-// [vlo, vhi] then, as that is the full range.
+// matchMask returns the rows of the block that match the hook's plan: the
+// rows of the block, narrowed by each lane the plan compares.
 func matchMask(h *Hook, s, o, v, d []uint64) uint8 {
-	anyS, anyO, anyD := b2u8(h.plan&planS == 0), b2u8(h.plan&planO == 0), b2u8(h.plan&planD == 0)
+	m := uint8(0xff >> (BlockLanes - len(s)))
+	if h.plan&planS != 0 {
+		m &= equal(s, h.s)
+	}
+	if h.plan&planO != 0 {
+		m &= equal(o, h.o)
+	}
+	if h.plan&planD != 0 {
+		m &= equal(d, h.dt)
+	}
+	if h.plan&planV != 0 {
+		m &= within(v, h.vlo, h.vhi)
+	}
+	return m
+}
+
+// equal returns the rows i with x[i] == c.
+func equal(x []uint64, c uint64) uint8 {
 	var m uint8
-	for i := range s {
-		row := (anyS | b2u8(s[i] == h.s)) & (anyO | b2u8(o[i] == h.o)) & (anyD | b2u8(d[i] == h.dt)) &
-			b2u8(h.vlo <= v[i]) & b2u8(v[i] <= h.vhi)
-		m |= row << i
+	for i := range x {
+		m |= b2u8(x[i] == c) << i
+	}
+	return m
+}
+
+// within returns the rows i with lo <= x[i] <= hi.
+func within(x []uint64, lo, hi uint64) uint8 {
+	var m uint8
+	for i := range x {
+		m |= b2u8(lo <= x[i]) & b2u8(x[i] <= hi) << i
 	}
 	return m
 }
