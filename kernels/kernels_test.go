@@ -66,6 +66,13 @@ func hooksFor(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook {
 		if r.IntN(4) == 0 {
 			c.Hi = c.Lo
 		}
+		// No subject or object: CONSTRUCT8 then compares fewer lanes.
+		if r.IntN(3) == 0 {
+			c.S = 0
+		}
+		if r.IntN(3) == 0 {
+			c.O = 0
+		}
 		h, err := NewHookOf(uint32(i+1), op, c)
 		if err != nil {
 			t.Fatal(err)
@@ -92,6 +99,51 @@ func TestDifferential(t *testing.T) {
 						compare(t, im, l, blocks, hooks, ctx)
 					}
 				}
+			}
+		}
+	})
+}
+
+// TestPlanGroups evaluates, for every operation and every plan it reaches,
+// a run of several hooks of that plan (of the block's predicate and of
+// another, alternately) between hooks of other plans, over blocks of every
+// length: the kernels' grouping, the dispatch to each plan's loop, its hook
+// loop and its path for another predicate.
+func TestPlanGroups(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	const rows = 40
+	l := randomLanes(r, rows)
+	ctx := &Context{CycleID: 5, SpanBase: 7, ShardID: 9, Budget: 8}
+	var blocks []Run
+	for n := uint32(0); n <= BlockLanes; n++ {
+		blocks = append(blocks, Run{Pred: testPred, Off: uint32(r.IntN(rows - int(n) + 1)), Len: n})
+	}
+	before, _ := NewHookOf(90, AskOP, Consts{Pred: testPred, O: l.O[3]})
+	after, _ := NewHookOf(91, RangeP, Consts{Pred: testPred, Lo: 1, Hi: 1<<64 - 1})
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for _, op := range Ops() {
+			for _, so := range [][2]bool{{true, true}, {true, false}, {false, true}, {false, false}} {
+				hooks := []Hook{before}
+				for i := range 5 {
+					pick := func() uint64 { return edgeValues[r.IntN(len(edgeValues))] }
+					c := Consts{Pred: []uint64{testPred, otherPred}[i%2], S: pick(), O: pick(), DT: pick(), K: uint64(r.IntN(4)), Lo: pick(), Hi: pick()}
+					if i%3 == 0 { // values of the lanes, so that rows match
+						row := r.IntN(rows)
+						c.S, c.O, c.DT, c.Lo, c.Hi = l.S[row], l.O[row], l.D[row], 1, l.V[row]
+					}
+					if !so[0] {
+						c.S = 0
+					}
+					if !so[1] {
+						c.O = 0
+					}
+					h, err := NewHookOf(uint32(i), op, c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					hooks = append(hooks, h)
+				}
+				compare(t, im, l, blocks, append(hooks, after), ctx)
 			}
 		}
 	})
