@@ -178,7 +178,6 @@ evalBatchAVX2_plan0:
 	MOVQ   32(SP), AX
 
 evalBatchAVX2_plan0_block:
-	MOVL  8(AX), CX
 	MOVL  12(AX), CX
 	MOVQ  (AX), SI
 	MOVL  $0x000000ff, DX
@@ -1432,7 +1431,6 @@ evalBatchAVX512_plan0:
 	MOVQ   32(SP), AX
 
 evalBatchAVX512_plan0_block:
-	MOVL  8(AX), CX
 	MOVL  12(AX), CX
 	MOVQ  (AX), SI
 	MOVL  $0x000000ff, DX

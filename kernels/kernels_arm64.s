@@ -91,7 +91,6 @@ plan0:
 plan0_block:
 	// block header and run masks
 	MOVD (R12), R15
-	MOVWU 8(R12), R23
 	MOVWU 12(R12), R16
 	ADD $16, R12
 	LSL $2, R16, R24

@@ -189,7 +189,9 @@ func (k *kernel) planLoop(x isa, plan int) {
 	MOVQ(k.blocksBase, k.blk)
 	Label(name("_block"))
 	k.off, k.n, k.runmask, k.pred = GP64(), GP64(), GP64(), GP64()
-	MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, k.off.As32())
+	if len(planLanes(plan)) != 0 { // plan 0 reads no row
+		MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, k.off.As32())
+	}
 	MOVL(Mem{Base: k.blk, Disp: layout.RunLen}, k.n.As32())
 	MOVQ(Mem{Base: k.blk, Disp: layout.RunPred}, k.pred)
 	MOVL(U32(0xff), k.runmask.As32())

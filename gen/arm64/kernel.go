@@ -237,10 +237,12 @@ func planLoop(a *asm, p int) {
 // loadBlock reads the run header, computes the run's byte masks and loads
 // the rows of the lanes p compares into vData.
 func loadBlock(a *asm, p int, name func(string) string) {
-	off := t[0]
+	off, ls := t[0], planLanes(p)
 	a.comment("block header and run masks")
 	a.op("MOVD", Mem{rBlock, layout.RunPred}, rPred)
-	a.op("MOVWU", Mem{rBlock, layout.RunOff}, off)
+	if len(ls) != 0 { // plan 0 reads no row
+		a.op("MOVWU", Mem{rBlock, layout.RunOff}, off)
+	}
 	a.op("MOVWU", Mem{rBlock, layout.RunLen}, rN)
 	a.op("ADD", Imm(layout.RunSize), rBlock)
 	// One byte per row: (1<<4n)<<4n - 1 also works for n = 8, where a
@@ -254,7 +256,6 @@ func loadBlock(a *asm, p int, name func(string) string) {
 	a.op("AND", m, rOnes, rRunOne)
 	a.op("MOVD", fmt.Sprintf("$0x%x", uint64(bitWeights)), sh)
 	a.op("AND", m, sh, rRunW)
-	ls := planLanes(p)
 	if len(ls) == 0 {
 		return
 	}

@@ -27,13 +27,14 @@ import (
 )
 
 var (
-	arch    = flag.String("arch", "amd64", "amd64 or arm64 (arm64 runs under qemu-aarch64-static)")
-	kernel  = flag.String("kernel", "", "only this kernel (evalBatchAVX2, evalBatchAVX512, evalBatchNEON); default all of arch")
-	perPlan = flag.Int("n", 6, "changes per plan loop, drawn at random (0: every instruction)")
-	seed    = flag.Uint64("seed", 1, "seed of the draw")
-	timeout = flag.Duration("timeout", 3*time.Minute, "limit per test run (a hang counts as caught)")
-	repo    = flag.String("repo", "..", "the module root of github.com/knhk/knhk")
-	tests   = flag.String("run", "TestDifferential|TestPlanGroups|TestBatchMixed|TestSemantics|TestReceiptFields|TestGuardPages|TestBlocksAndCombine", "the kernel tests to run")
+	arch     = flag.String("arch", "amd64", "amd64 or arm64 (arm64 runs under qemu-aarch64-static)")
+	kernel   = flag.String("kernel", "", "only this kernel (evalBatchAVX2, evalBatchAVX512, evalBatchNEON); default all of arch")
+	onlyPlan = flag.String("plan", "", "only this plan loop, such as plan9; default all")
+	perPlan  = flag.Int("n", 6, "changes per plan loop, drawn at random (0: every instruction)")
+	seed     = flag.Uint64("seed", 1, "seed of the draw")
+	timeout  = flag.Duration("timeout", 3*time.Minute, "limit per test run (a hang counts as caught)")
+	repo     = flag.String("repo", "..", "the module root of github.com/knhk/knhk")
+	tests    = flag.String("run", "TestDifferential|TestPlanGroups|TestBatchMixed|TestSemantics|TestReceiptFields|TestGuardPages|TestBlocksAndCombine", "the kernel tests to run")
 )
 
 // mutant is one changed instruction.
@@ -143,7 +144,8 @@ func mutants(lines []string) []mutant {
 			continue
 		}
 		ins := strings.TrimSpace(l)
-		if plan == "" || (*kernel != "" && cur != *kernel) || labelRE.MatchString(l) || ins == "" || strings.HasPrefix(ins, "//") {
+		if plan == "" || (*kernel != "" && cur != *kernel) || (*onlyPlan != "" && plan != *onlyPlan) ||
+			labelRE.MatchString(l) || ins == "" || strings.HasPrefix(ins, "//") {
 			continue
 		}
 		loop = append(loop, changes(cur, plan, i, l)...)
