@@ -1501,51 +1501,50 @@ evalBatchAVX512_plan1_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan1_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan1_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	XORL          R11, R11
+	SUBQ          80(R8), R10
+	CMPQ          R10, 88(R8)
+	SETLS         R11
+	SHLQ          $0x08, R11
+	ORQ           R9, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
 
 evalBatchAVX512_plan1_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R11, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan1_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -1553,7 +1552,7 @@ evalBatchAVX512_plan1_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan1_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan1_write
 
 evalBatchAVX512_plan2:
@@ -1573,51 +1572,50 @@ evalBatchAVX512_plan2_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        120(SP), R8
+	MOVQ        8(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan2_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan2_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 24(R9), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 24(R8), Z1, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	XORL          R11, R11
+	SUBQ          80(R8), R10
+	CMPQ          R10, 88(R8)
+	SETLS         R11
+	SHLQ          $0x08, R11
+	ORQ           R9, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
 
 evalBatchAVX512_plan2_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R11, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan2_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -1625,7 +1623,7 @@ evalBatchAVX512_plan2_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan2_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan2_write
 
 evalBatchAVX512_plan3:
@@ -1645,55 +1643,54 @@ evalBatchAVX512_plan3_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        8(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan3_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan3_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	XORL          R11, R11
+	SUBQ          80(R8), R10
+	CMPQ          R10, 88(R8)
+	SETLS         R11
+	SHLQ          $0x08, R11
+	ORQ           R9, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
 
 evalBatchAVX512_plan3_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R11, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan3_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -1701,7 +1698,7 @@ evalBatchAVX512_plan3_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan3_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan3_write
 
 evalBatchAVX512_plan4:
@@ -1721,51 +1718,50 @@ evalBatchAVX512_plan4_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        120(SP), R8
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan4_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan4_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(R9), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 32(R8), Z1, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	XORL          R11, R11
+	SUBQ          80(R8), R10
+	CMPQ          R10, 88(R8)
+	SETLS         R11
+	SHLQ          $0x08, R11
+	ORQ           R9, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
 
 evalBatchAVX512_plan4_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R11, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan4_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -1773,7 +1769,7 @@ evalBatchAVX512_plan4_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan4_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan4_write
 
 evalBatchAVX512_plan5:
@@ -1793,55 +1789,54 @@ evalBatchAVX512_plan5_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan5_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan5_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	XORL          R11, R11
+	SUBQ          80(R8), R10
+	CMPQ          R10, 88(R8)
+	SETLS         R11
+	SHLQ          $0x08, R11
+	ORQ           R9, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
 
 evalBatchAVX512_plan5_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R11, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan5_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -1849,7 +1844,7 @@ evalBatchAVX512_plan5_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan5_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan5_write
 
 evalBatchAVX512_plan7:
@@ -1869,59 +1864,58 @@ evalBatchAVX512_plan7_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z3
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        8(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z3
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan7_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan7_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
-	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
+	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	XORL          R11, R11
+	SUBQ          80(R8), R10
+	CMPQ          R10, 88(R8)
+	SETLS         R11
+	SHLQ          $0x08, R11
+	ORQ           R9, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
 
 evalBatchAVX512_plan7_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R11, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan7_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -1929,7 +1923,7 @@ evalBatchAVX512_plan7_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan7_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan7_write
 
 evalBatchAVX512_plan8:
@@ -1949,52 +1943,51 @@ evalBatchAVX512_plan8_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        120(SP), R8
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan8_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalBatchAVX512_plan8_miss
-	MOVQ         SI, R10
 	KMOVW        K1, K2
-	VPCMPUQ.BCST $0x05, 56(R9), Z1, K2, K2
-	VPCMPUQ.BCST $0x02, 64(R9), Z1, K2, K2
-	KMOVW        K2, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VPCMPUQ.BCST $0x05, 56(R8), Z1, K2, K2
+	VPCMPUQ.BCST $0x02, 64(R8), Z1, K2, K2
+	KMOVW        K2, R9
+	POPCNTQ      R9, R10
+	XORL         R11, R11
+	SUBQ         80(R8), R10
+	CMPQ         R10, 88(R8)
+	SETLS        R11
+	SHLQ         $0x08, R11
+	ORQ          R9, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX512_plan8_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R11, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan8_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2002,7 +1995,7 @@ evalBatchAVX512_plan8_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan8_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan8_write
 
 evalBatchAVX512_plan9:
@@ -2022,56 +2015,55 @@ evalBatchAVX512_plan9_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan9_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan9_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	XORL          R11, R11
+	SUBQ          80(R8), R10
+	CMPQ          R10, 88(R8)
+	SETLS         R11
+	SHLQ          $0x08, R11
+	ORQ           R9, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
 
 evalBatchAVX512_plan9_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R11, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan9_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2079,7 +2071,7 @@ evalBatchAVX512_plan9_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan9_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan9_write
 
 evalBatchAVX512_plan12:
@@ -2099,56 +2091,55 @@ evalBatchAVX512_plan12_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        120(SP), R8
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan12_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan12_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z1, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R8), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R8), Z1, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	XORL          R11, R11
+	SUBQ          80(R8), R10
+	CMPQ          R10, 88(R8)
+	SETLS         R11
+	SHLQ          $0x08, R11
+	ORQ           R9, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
 
 evalBatchAVX512_plan12_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R11, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan12_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2156,7 +2147,7 @@ evalBatchAVX512_plan12_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan12_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan12_write
 
 evalBatchAVX512_plan13:
@@ -2176,60 +2167,59 @@ evalBatchAVX512_plan13_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z3
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z3
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan13_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan13_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	XORL          R11, R11
+	SUBQ          80(R8), R10
+	CMPQ          R10, 88(R8)
+	SETLS         R11
+	SHLQ          $0x08, R11
+	ORQ           R9, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
 
 evalBatchAVX512_plan13_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R11, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan13_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2237,7 +2227,7 @@ evalBatchAVX512_plan13_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan13_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan13_write
 
 evalBatchAVX512_next:

@@ -17,7 +17,8 @@ type isa interface {
 	// load emits the loads of the lanes that plan compares, for the block of
 	// k.n rows at row k.off.
 	load(k *kernel, plan int)
-	// match emits m &= the rows whose lanes match the hook at k.h, per plan.
+	// match emits m = the rows of the block (k.runmask) whose lanes match
+	// the hook at k.h, per plan.
 	match(k *kernel, plan int, m GPVirtual)
 }
 
@@ -214,7 +215,6 @@ func (k *kernel) planLoop(x isa, plan int) {
 	CMPQ(k.pred, Mem{Base: k.h, Disp: layout.HookPred})
 	JNE(LabelRef(name("_miss")))
 	m := GP64()
-	MOVQ(k.runmask, m)
 	x.match(k, plan, m)
 	k.finish(name, m)
 
