@@ -110,15 +110,10 @@ plan0_hook:
 	LDP 8(R20), (R23, R24)
 	CMP R23, R15
 	BNE plan0_miss
-	// no constants: every row of the run matches
-	MOVD $-1, R23
-	// mask and count: the bytes' sum lands in the top byte, without carries
-	AND R17, R23, R24
-	AND R19, R23, R25
-	MUL R7, R24, R24
-	MUL R7, R25, R25
+	// no constants: every row of the run matches; the bit weights' sum lands in the top byte
+	MUL R7, R17, R24
 	LSR $56, R24, R24
-	LSR $56, R25, R25
+	MOVD R16, R25
 	// the decision is a range of match counts: c-clo <= cspan
 	LDP 80(R20), (R23, R26)
 	SUB R23, R25, R25

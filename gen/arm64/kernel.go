@@ -311,8 +311,10 @@ func hook(a *asm, p int, name func(string) string) {
 	a.op("CMP", t[0], rPred)
 	a.op("BNE", name("_miss"))
 	if p == 0 {
-		a.comment("no constants: every row of the run matches")
-		a.op("MOVD", Imm(-1), x)
+		a.comment("no constants: every row of the run matches; the bit weights' sum lands in the top byte")
+		a.op("MUL", rOnes, rRunW, mask)
+		a.op("LSR", Imm(56), mask, mask)
+		a.op("MOVD", rN, cnt)
 	} else {
 		compares(a, p)
 		a.comment("2 rows per register -> 1 byte per row")
@@ -321,15 +323,14 @@ func hook(a *asm, p int, name func(string) string) {
 		a.op("VUZP1", vTmp(1).H8(), vTmp(0).H8(), vTmp(0).H8())
 		a.op("VUZP1", vTmp(0).B16(), vTmp(0).B16(), vTmp(0).B16())
 		a.op("VMOV", vTmp(0).DLane(0), x)
+		a.comment("mask and count: the bytes' sum lands in the top byte, without carries")
+		a.op("AND", rRunW, x, mask)
+		a.op("AND", rRunOne, x, cnt)
+		a.op("MUL", rOnes, mask, mask)
+		a.op("MUL", rOnes, cnt, cnt)
+		a.op("LSR", Imm(56), mask, mask)
+		a.op("LSR", Imm(56), cnt, cnt)
 	}
-
-	a.comment("mask and count: the bytes' sum lands in the top byte, without carries")
-	a.op("AND", rRunW, x, mask)
-	a.op("AND", rRunOne, x, cnt)
-	a.op("MUL", rOnes, mask, mask)
-	a.op("MUL", rOnes, cnt, cnt)
-	a.op("LSR", Imm(56), mask, mask)
-	a.op("LSR", Imm(56), cnt, cnt)
 
 	clo, cspan, res := t[0], t[3], t[0]
 	a.comment("the decision is a range of match counts: c-clo <= cspan")

@@ -143,6 +143,11 @@ func mutants(lines []string) []mutant {
 			plan = m[2]
 			continue
 		}
+		if labelRE.MatchString(l) && !strings.Contains(l, plan+"_") {
+			flush() // the code after the loops (amd64: the epilogue)
+			plan = ""
+			continue
+		}
 		ins := strings.TrimSpace(l)
 		if plan == "" || (*kernel != "" && cur != *kernel) || (*onlyPlan != "" && plan != *onlyPlan) ||
 			labelRE.MatchString(l) || ins == "" || strings.HasPrefix(ins, "//") {
