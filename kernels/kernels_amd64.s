@@ -191,23 +191,21 @@ evalBatchAVX2_plan0_block:
 	MOVQ  96(SP), R9
 
 evalBatchAVX2_plan0_hook:
-	CMPQ    SI, 8(R9)
-	JNE     evalBatchAVX2_plan0_miss
-	MOVQ    DX, R10
-	POPCNTQ R10, R11
-	XORL    R12, R12
-	SUBQ    80(R9), R11
-	CMPQ    R11, 88(R9)
-	SETLS   R12
-	SHLQ    $0x08, R12
-	ORQ     R10, R12
-	SHLQ    $0x20, R12
-	ORQ     CX, R12
+	CMPQ SI, 8(R9)
+	JNE  evalBatchAVX2_plan0_miss
+	MOVQ DX, R10
+	CMPQ R10, $0x01
+	SBBQ R11, R11
+	INCQ R11
+	SHLQ $0x08, R11
+	ORQ  R10, R11
+	SHLQ $0x20, R11
+	ORQ  CX, R11
 
 evalBatchAVX2_plan0_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -228,7 +226,7 @@ evalBatchAVX2_plan0_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan0_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan0_write
 
 evalBatchAVX2_plan1:
@@ -288,19 +286,19 @@ evalBatchAVX2_plan1_hook:
 	VMOVMSKPS    Y3, R11
 	ANDQ         R11, R10
 	POPCNTQ      R10, R11
-	XORL         R12, R12
 	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan1_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -321,7 +319,7 @@ evalBatchAVX2_plan1_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan1_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan1_write
 
 evalBatchAVX2_plan2:
@@ -381,19 +379,19 @@ evalBatchAVX2_plan2_hook:
 	VMOVMSKPS    Y3, R11
 	ANDQ         R11, R10
 	POPCNTQ      R10, R11
-	XORL         R12, R12
 	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan2_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -414,7 +412,7 @@ evalBatchAVX2_plan2_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan2_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan2_write
 
 evalBatchAVX2_plan3:
@@ -489,20 +487,18 @@ evalBatchAVX2_plan3_hook:
 	VPACKSSDW    Y5, Y7, Y5
 	VMOVMSKPS    Y5, R11
 	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan3_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -523,7 +519,7 @@ evalBatchAVX2_plan3_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan3_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan3_write
 
 evalBatchAVX2_plan4:
@@ -582,20 +578,18 @@ evalBatchAVX2_plan4_hook:
 	VPACKSSDW    Y3, Y5, Y3
 	VMOVMSKPS    Y3, R11
 	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan4_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -616,7 +610,7 @@ evalBatchAVX2_plan4_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan4_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan4_write
 
 evalBatchAVX2_plan5:
@@ -692,19 +686,19 @@ evalBatchAVX2_plan5_hook:
 	VMOVMSKPS    Y5, R11
 	ANDQ         R11, R10
 	POPCNTQ      R10, R11
-	XORL         R12, R12
 	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan5_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -725,7 +719,7 @@ evalBatchAVX2_plan5_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan5_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan5_write
 
 evalBatchAVX2_plan7:
@@ -816,20 +810,18 @@ evalBatchAVX2_plan7_hook:
 	VPACKSSDW    Y7, Y9, Y7
 	VMOVMSKPS    Y7, R11
 	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan7_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -850,7 +842,7 @@ evalBatchAVX2_plan7_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan7_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan7_write
 
 evalBatchAVX2_plan8:
@@ -918,20 +910,18 @@ evalBatchAVX2_plan8_hook:
 	VPACKSSDW    Y7, Y6, Y3
 	VMOVMSKPS    Y3, R11
 	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan8_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -952,7 +942,7 @@ evalBatchAVX2_plan8_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan8_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan8_write
 
 evalBatchAVX2_plan9:
@@ -1037,19 +1027,19 @@ evalBatchAVX2_plan9_hook:
 	VMOVMSKPS    Y5, R11
 	ANDNQ        R10, R11, R10
 	POPCNTQ      R10, R11
-	XORL         R12, R12
 	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan9_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -1070,7 +1060,7 @@ evalBatchAVX2_plan9_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan9_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan9_write
 
 evalBatchAVX2_plan12:
@@ -1154,20 +1144,18 @@ evalBatchAVX2_plan12_hook:
 	VPACKSSDW    Y9, Y8, Y5
 	VMOVMSKPS    Y5, R11
 	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan12_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -1188,7 +1176,7 @@ evalBatchAVX2_plan12_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan12_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan12_write
 
 evalBatchAVX2_plan13:
@@ -1289,19 +1277,19 @@ evalBatchAVX2_plan13_hook:
 	VMOVMSKPS    Y7, R11
 	ANDNQ        R10, R11, R10
 	POPCNTQ      R10, R11
-	XORL         R12, R12
 	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan13_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -1322,7 +1310,7 @@ evalBatchAVX2_plan13_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan13_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan13_write
 
 evalBatchAVX2_next:
@@ -1444,23 +1432,21 @@ evalBatchAVX512_plan0_block:
 	MOVQ  96(SP), R9
 
 evalBatchAVX512_plan0_hook:
-	CMPQ    SI, 8(R9)
-	JNE     evalBatchAVX512_plan0_miss
-	MOVQ    DX, R10
-	POPCNTQ R10, R11
-	XORL    R12, R12
-	SUBQ    80(R9), R11
-	CMPQ    R11, 88(R9)
-	SETLS   R12
-	SHLQ    $0x08, R12
-	ORQ     R10, R12
-	SHLQ    $0x20, R12
-	ORQ     CX, R12
+	CMPQ SI, 8(R9)
+	JNE  evalBatchAVX512_plan0_miss
+	MOVQ DX, R10
+	CMPQ R10, $0x01
+	SBBQ R11, R11
+	INCQ R11
+	SHLQ $0x08, R11
+	ORQ  R10, R11
+	SHLQ $0x20, R11
+	ORQ  CX, R11
 
 evalBatchAVX512_plan0_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -1481,7 +1467,7 @@ evalBatchAVX512_plan0_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan0_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan0_write
 
 evalBatchAVX512_plan1:
@@ -1519,19 +1505,19 @@ evalBatchAVX512_plan1_hook:
 	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
 	KMOVW         K2, R9
 	POPCNTQ       R9, R10
-	XORL          R11, R11
 	SUBQ          80(R8), R10
-	CMPQ          R10, 88(R8)
-	SETLS         R11
-	SHLQ          $0x08, R11
-	ORQ           R9, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	CMPQ          88(R8), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan1_write:
-	MOVQ    R11, 40(SI)
+	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
-	XORQ    R11, R9
+	XORQ    R10, R9
 	IMULQ   BX, R9
 	MOVQ    R9, R10
 	SHRQ    $0x20, R10
@@ -1552,7 +1538,7 @@ evalBatchAVX512_plan1_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan1_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan1_write
 
 evalBatchAVX512_plan2:
@@ -1590,19 +1576,19 @@ evalBatchAVX512_plan2_hook:
 	VPCMPEQQ.BCST 24(R8), Z1, K2, K2
 	KMOVW         K2, R9
 	POPCNTQ       R9, R10
-	XORL          R11, R11
 	SUBQ          80(R8), R10
-	CMPQ          R10, 88(R8)
-	SETLS         R11
-	SHLQ          $0x08, R11
-	ORQ           R9, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	CMPQ          88(R8), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan2_write:
-	MOVQ    R11, 40(SI)
+	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
-	XORQ    R11, R9
+	XORQ    R10, R9
 	IMULQ   BX, R9
 	MOVQ    R9, R10
 	SHRQ    $0x20, R10
@@ -1623,7 +1609,7 @@ evalBatchAVX512_plan2_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan2_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan2_write
 
 evalBatchAVX512_plan3:
@@ -1664,20 +1650,18 @@ evalBatchAVX512_plan3_hook:
 	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
 	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
 	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	XORL          R11, R11
-	SUBQ          80(R8), R10
-	CMPQ          R10, 88(R8)
-	SETLS         R11
-	SHLQ          $0x08, R11
-	ORQ           R9, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan3_write:
-	MOVQ    R11, 40(SI)
+	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
-	XORQ    R11, R9
+	XORQ    R10, R9
 	IMULQ   BX, R9
 	MOVQ    R9, R10
 	SHRQ    $0x20, R10
@@ -1698,7 +1682,7 @@ evalBatchAVX512_plan3_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan3_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan3_write
 
 evalBatchAVX512_plan4:
@@ -1735,20 +1719,18 @@ evalBatchAVX512_plan4_hook:
 	KMOVW         K1, K2
 	VPCMPEQQ.BCST 32(R8), Z1, K2, K2
 	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	XORL          R11, R11
-	SUBQ          80(R8), R10
-	CMPQ          R10, 88(R8)
-	SETLS         R11
-	SHLQ          $0x08, R11
-	ORQ           R9, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan4_write:
-	MOVQ    R11, 40(SI)
+	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
-	XORQ    R11, R9
+	XORQ    R10, R9
 	IMULQ   BX, R9
 	MOVQ    R9, R10
 	SHRQ    $0x20, R10
@@ -1769,7 +1751,7 @@ evalBatchAVX512_plan4_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan4_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan4_write
 
 evalBatchAVX512_plan5:
@@ -1811,19 +1793,19 @@ evalBatchAVX512_plan5_hook:
 	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
 	KMOVW         K2, R9
 	POPCNTQ       R9, R10
-	XORL          R11, R11
 	SUBQ          80(R8), R10
-	CMPQ          R10, 88(R8)
-	SETLS         R11
-	SHLQ          $0x08, R11
-	ORQ           R9, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	CMPQ          88(R8), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan5_write:
-	MOVQ    R11, 40(SI)
+	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
-	XORQ    R11, R9
+	XORQ    R10, R9
 	IMULQ   BX, R9
 	MOVQ    R9, R10
 	SHRQ    $0x20, R10
@@ -1844,7 +1826,7 @@ evalBatchAVX512_plan5_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan5_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan5_write
 
 evalBatchAVX512_plan7:
@@ -1889,20 +1871,18 @@ evalBatchAVX512_plan7_hook:
 	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
 	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
 	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	XORL          R11, R11
-	SUBQ          80(R8), R10
-	CMPQ          R10, 88(R8)
-	SETLS         R11
-	SHLQ          $0x08, R11
-	ORQ           R9, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan7_write:
-	MOVQ    R11, 40(SI)
+	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
-	XORQ    R11, R9
+	XORQ    R10, R9
 	IMULQ   BX, R9
 	MOVQ    R9, R10
 	SHRQ    $0x20, R10
@@ -1923,7 +1903,7 @@ evalBatchAVX512_plan7_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan7_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan7_write
 
 evalBatchAVX512_plan8:
@@ -1961,20 +1941,18 @@ evalBatchAVX512_plan8_hook:
 	VPCMPUQ.BCST $0x05, 56(R8), Z1, K2, K2
 	VPCMPUQ.BCST $0x02, 64(R8), Z1, K2, K2
 	KMOVW        K2, R9
-	POPCNTQ      R9, R10
-	XORL         R11, R11
-	SUBQ         80(R8), R10
-	CMPQ         R10, 88(R8)
-	SETLS        R11
-	SHLQ         $0x08, R11
-	ORQ          R9, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalBatchAVX512_plan8_write:
-	MOVQ    R11, 40(SI)
+	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
-	XORQ    R11, R9
+	XORQ    R10, R9
 	IMULQ   BX, R9
 	MOVQ    R9, R10
 	SHRQ    $0x20, R10
@@ -1995,7 +1973,7 @@ evalBatchAVX512_plan8_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan8_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan8_write
 
 evalBatchAVX512_plan9:
@@ -2038,19 +2016,19 @@ evalBatchAVX512_plan9_hook:
 	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
 	KMOVW         K2, R9
 	POPCNTQ       R9, R10
-	XORL          R11, R11
 	SUBQ          80(R8), R10
-	CMPQ          R10, 88(R8)
-	SETLS         R11
-	SHLQ          $0x08, R11
-	ORQ           R9, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	CMPQ          88(R8), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan9_write:
-	MOVQ    R11, 40(SI)
+	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
-	XORQ    R11, R9
+	XORQ    R10, R9
 	IMULQ   BX, R9
 	MOVQ    R9, R10
 	SHRQ    $0x20, R10
@@ -2071,7 +2049,7 @@ evalBatchAVX512_plan9_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan9_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan9_write
 
 evalBatchAVX512_plan12:
@@ -2113,20 +2091,18 @@ evalBatchAVX512_plan12_hook:
 	VPCMPUQ.BCST  $0x05, 56(R8), Z1, K2, K2
 	VPCMPUQ.BCST  $0x02, 64(R8), Z1, K2, K2
 	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	XORL          R11, R11
-	SUBQ          80(R8), R10
-	CMPQ          R10, 88(R8)
-	SETLS         R11
-	SHLQ          $0x08, R11
-	ORQ           R9, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan12_write:
-	MOVQ    R11, 40(SI)
+	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
-	XORQ    R11, R9
+	XORQ    R10, R9
 	IMULQ   BX, R9
 	MOVQ    R9, R10
 	SHRQ    $0x20, R10
@@ -2147,7 +2123,7 @@ evalBatchAVX512_plan12_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan12_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan12_write
 
 evalBatchAVX512_plan13:
@@ -2194,19 +2170,19 @@ evalBatchAVX512_plan13_hook:
 	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
 	KMOVW         K2, R9
 	POPCNTQ       R9, R10
-	XORL          R11, R11
 	SUBQ          80(R8), R10
-	CMPQ          R10, 88(R8)
-	SETLS         R11
-	SHLQ          $0x08, R11
-	ORQ           R9, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	CMPQ          88(R8), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan13_write:
-	MOVQ    R11, 40(SI)
+	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
-	XORQ    R11, R9
+	XORQ    R10, R9
 	IMULQ   BX, R9
 	MOVQ    R9, R10
 	SHRQ    $0x20, R10
@@ -2227,7 +2203,7 @@ evalBatchAVX512_plan13_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan13_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan13_write
 
 evalBatchAVX512_next:

@@ -113,12 +113,9 @@ plan0_hook:
 	// no constants: every row of the run matches; the bit weights' sum lands in the top byte
 	MUL R7, R17, R24
 	LSR $56, R24, R24
-	MOVD R16, R25
-	// the decision is a range of match counts: c-clo <= cspan
-	LDP 80(R20), (R23, R26)
-	SUB R23, R25, R25
-	CMP R26, R25
-	CSET LS, R23
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
 	// word = lanes | mask<<32 | result<<40
 	ORR R24<<32, R16, R26
 	ORR R23<<40, R26, R26
@@ -217,12 +214,12 @@ plan1_hook:
 	VUZP1 V26.H8, V25.H8, V25.H8
 	VUZP1 V25.B16, V25.B16, V25.B16
 	VMOV V25.D[0], R23
-	// mask and count: the bytes' sum lands in the top byte, without carries
+	// mask (and count): the bytes' sum lands in the top byte, without carries
 	AND R17, R23, R24
-	AND R19, R23, R25
 	MUL R7, R24, R24
-	MUL R7, R25, R25
 	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
 	LSR $56, R25, R25
 	// the decision is a range of match counts: c-clo <= cspan
 	LDP 80(R20), (R23, R26)
@@ -328,12 +325,12 @@ plan2_hook:
 	VUZP1 V26.H8, V25.H8, V25.H8
 	VUZP1 V25.B16, V25.B16, V25.B16
 	VMOV V25.D[0], R23
-	// mask and count: the bytes' sum lands in the top byte, without carries
+	// mask (and count): the bytes' sum lands in the top byte, without carries
 	AND R17, R23, R24
-	AND R19, R23, R25
 	MUL R7, R24, R24
-	MUL R7, R25, R25
 	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
 	LSR $56, R25, R25
 	// the decision is a range of match counts: c-clo <= cspan
 	LDP 80(R20), (R23, R26)
@@ -458,18 +455,13 @@ plan3_hook:
 	VUZP1 V26.H8, V25.H8, V25.H8
 	VUZP1 V25.B16, V25.B16, V25.B16
 	VMOV V25.D[0], R23
-	// mask and count: the bytes' sum lands in the top byte, without carries
+	// mask (and count): the bytes' sum lands in the top byte, without carries
 	AND R17, R23, R24
-	AND R19, R23, R25
 	MUL R7, R24, R24
-	MUL R7, R25, R25
 	LSR $56, R24, R24
-	LSR $56, R25, R25
-	// the decision is a range of match counts: c-clo <= cspan
-	LDP 80(R20), (R23, R26)
-	SUB R23, R25, R25
-	CMP R26, R25
-	CSET LS, R23
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
 	// word = lanes | mask<<32 | result<<40
 	ORR R24<<32, R16, R26
 	ORR R23<<40, R26, R26
@@ -569,18 +561,13 @@ plan4_hook:
 	VUZP1 V26.H8, V25.H8, V25.H8
 	VUZP1 V25.B16, V25.B16, V25.B16
 	VMOV V25.D[0], R23
-	// mask and count: the bytes' sum lands in the top byte, without carries
+	// mask (and count): the bytes' sum lands in the top byte, without carries
 	AND R17, R23, R24
-	AND R19, R23, R25
 	MUL R7, R24, R24
-	MUL R7, R25, R25
 	LSR $56, R24, R24
-	LSR $56, R25, R25
-	// the decision is a range of match counts: c-clo <= cspan
-	LDP 80(R20), (R23, R26)
-	SUB R23, R25, R25
-	CMP R26, R25
-	CSET LS, R23
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
 	// word = lanes | mask<<32 | result<<40
 	ORR R24<<32, R16, R26
 	ORR R23<<40, R26, R26
@@ -699,12 +686,12 @@ plan5_hook:
 	VUZP1 V26.H8, V25.H8, V25.H8
 	VUZP1 V25.B16, V25.B16, V25.B16
 	VMOV V25.D[0], R23
-	// mask and count: the bytes' sum lands in the top byte, without carries
+	// mask (and count): the bytes' sum lands in the top byte, without carries
 	AND R17, R23, R24
-	AND R19, R23, R25
 	MUL R7, R24, R24
-	MUL R7, R25, R25
 	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
 	LSR $56, R25, R25
 	// the decision is a range of match counts: c-clo <= cspan
 	LDP 80(R20), (R23, R26)
@@ -848,18 +835,13 @@ plan7_hook:
 	VUZP1 V26.H8, V25.H8, V25.H8
 	VUZP1 V25.B16, V25.B16, V25.B16
 	VMOV V25.D[0], R23
-	// mask and count: the bytes' sum lands in the top byte, without carries
+	// mask (and count): the bytes' sum lands in the top byte, without carries
 	AND R17, R23, R24
-	AND R19, R23, R25
 	MUL R7, R24, R24
-	MUL R7, R25, R25
 	LSR $56, R24, R24
-	LSR $56, R25, R25
-	// the decision is a range of match counts: c-clo <= cspan
-	LDP 80(R20), (R23, R26)
-	SUB R23, R25, R25
-	CMP R26, R25
-	CSET LS, R23
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
 	// word = lanes | mask<<32 | result<<40
 	ORR R24<<32, R16, R26
 	ORR R23<<40, R26, R26
@@ -968,18 +950,13 @@ plan8_hook:
 	VUZP1 V26.H8, V25.H8, V25.H8
 	VUZP1 V25.B16, V25.B16, V25.B16
 	VMOV V25.D[0], R23
-	// mask and count: the bytes' sum lands in the top byte, without carries
+	// mask (and count): the bytes' sum lands in the top byte, without carries
 	AND R17, R23, R24
-	AND R19, R23, R25
 	MUL R7, R24, R24
-	MUL R7, R25, R25
 	LSR $56, R24, R24
-	LSR $56, R25, R25
-	// the decision is a range of match counts: c-clo <= cspan
-	LDP 80(R20), (R23, R26)
-	SUB R23, R25, R25
-	CMP R26, R25
-	CSET LS, R23
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
 	// word = lanes | mask<<32 | result<<40
 	ORR R24<<32, R16, R26
 	ORR R23<<40, R26, R26
@@ -1107,12 +1084,12 @@ plan9_hook:
 	VUZP1 V26.H8, V25.H8, V25.H8
 	VUZP1 V25.B16, V25.B16, V25.B16
 	VMOV V25.D[0], R23
-	// mask and count: the bytes' sum lands in the top byte, without carries
+	// mask (and count): the bytes' sum lands in the top byte, without carries
 	AND R17, R23, R24
-	AND R19, R23, R25
 	MUL R7, R24, R24
-	MUL R7, R25, R25
 	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
 	LSR $56, R25, R25
 	// the decision is a range of match counts: c-clo <= cspan
 	LDP 80(R20), (R23, R26)
@@ -1247,18 +1224,13 @@ plan12_hook:
 	VUZP1 V26.H8, V25.H8, V25.H8
 	VUZP1 V25.B16, V25.B16, V25.B16
 	VMOV V25.D[0], R23
-	// mask and count: the bytes' sum lands in the top byte, without carries
+	// mask (and count): the bytes' sum lands in the top byte, without carries
 	AND R17, R23, R24
-	AND R19, R23, R25
 	MUL R7, R24, R24
-	MUL R7, R25, R25
 	LSR $56, R24, R24
-	LSR $56, R25, R25
-	// the decision is a range of match counts: c-clo <= cspan
-	LDP 80(R20), (R23, R26)
-	SUB R23, R25, R25
-	CMP R26, R25
-	CSET LS, R23
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
 	// word = lanes | mask<<32 | result<<40
 	ORR R24<<32, R16, R26
 	ORR R23<<40, R26, R26
@@ -1406,12 +1378,12 @@ plan13_hook:
 	VUZP1 V26.H8, V25.H8, V25.H8
 	VUZP1 V25.B16, V25.B16, V25.B16
 	VMOV V25.D[0], R23
-	// mask and count: the bytes' sum lands in the top byte, without carries
+	// mask (and count): the bytes' sum lands in the top byte, without carries
 	AND R17, R23, R24
-	AND R19, R23, R25
 	MUL R7, R24, R24
-	MUL R7, R25, R25
 	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
 	LSR $56, R25, R25
 	// the decision is a range of match counts: c-clo <= cspan
 	LDP 80(R20), (R23, R26)

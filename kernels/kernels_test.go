@@ -52,6 +52,57 @@ func randomLanes(r *rand.Rand, n int) *Lanes {
 	return l
 }
 
+// Dense inputs: two values per compared lane and four order keys (0, "no
+// key", among them), so that a row matches each lane of a hook half the
+// time and every compare of a three-lane plan decides some rows.
+var (
+	denseIDs  = []uint64{5, 6}
+	denseKeys = []uint64{0, 1<<63 - 1, 1 << 63, 1<<63 + 1}
+)
+
+func denseLanes(r *rand.Rand, n int) *Lanes {
+	l := &Lanes{S: make([]uint64, n), P: make([]uint64, n), O: make([]uint64, n), V: make([]uint64, n), D: make([]uint64, n)}
+	id := func() uint64 { return denseIDs[r.IntN(2)] }
+	for i := range n {
+		l.S[i], l.P[i], l.O[i], l.V[i], l.D[i] = id(), testPred, id(), denseKeys[r.IntN(4)], id()
+	}
+	return l
+}
+
+// denseHooks returns hooks of op over the dense values: small thresholds,
+// ranges of one or two keys or none.
+func denseHooks(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook {
+	hs := make([]Hook, n)
+	for i := range hs {
+		lo := denseKeys[1+r.IntN(3)]
+		c := Consts{Pred: pred, S: denseIDs[r.IntN(2)], O: denseIDs[r.IntN(2)], DT: denseIDs[r.IntN(2)],
+			K: uint64(r.IntN(4)), Lo: lo, Hi: lo + uint64(r.IntN(3)) - 1}
+		if op >= CompareOEQ && op <= CompareOLE {
+			c.K = denseKeys[r.IntN(4)]
+		}
+		if r.IntN(3) == 0 {
+			c.S = 0
+		}
+		if r.IntN(3) == 0 {
+			c.O = 0
+		}
+		h, err := NewHookOf(uint32(i+1), op, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs[i] = h
+	}
+	return hs
+}
+
+// inputs are the lanes and hook constructors the differential tests run:
+// edge values, and dense values.
+var inputs = []struct {
+	name  string
+	lanes func(r *rand.Rand, n int) *Lanes
+	hooks func(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook
+}{{"edge", randomLanes, hooksFor}, {"dense", denseLanes, denseHooks}}
+
 // hooksFor returns hooks of op over constants drawn from the edge values:
 // count thresholds from the edge counts, ranges that are empty, one key wide
 // or wide.
@@ -87,21 +138,23 @@ func hooksFor(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook {
 func TestDifferential(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const rows = 24
-	l := randomLanes(r, rows)
 	ctx := &Context{CycleID: 77, SpanBase: 1000, ShardID: 3, Budget: 8}
-	forEachImpl(t, func(t *testing.T, im *Impl) {
-		for _, op := range Ops() {
-			for _, pred := range []uint64{testPred, otherPred} {
-				hooks := hooksFor(t, op, pred, r, 16)
-				for n := uint32(0); n <= BlockLanes; n++ {
-					for off := uint32(0); off+n <= rows; off++ {
-						blocks := []Run{{Pred: testPred, Off: off, Len: n}}
-						compare(t, im, l, blocks, hooks, ctx)
+	for _, in := range inputs {
+		l := in.lanes(r, rows)
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			for _, op := range Ops() {
+				for _, pred := range []uint64{testPred, otherPred} {
+					hooks := in.hooks(t, op, pred, r, 16)
+					for n := uint32(0); n <= BlockLanes; n++ {
+						for off := uint32(0); off+n <= rows; off++ {
+							blocks := []Run{{Pred: testPred, Off: off, Len: n}}
+							compare(t, im, l, blocks, hooks, ctx)
+						}
 					}
 				}
 			}
-		}
-	})
+		})
+	}
 }
 
 // TestPlanGroups evaluates, for every operation and every plan it reaches,
@@ -112,69 +165,80 @@ func TestDifferential(t *testing.T) {
 func TestPlanGroups(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	const rows = 40
-	l := randomLanes(r, rows)
 	ctx := &Context{CycleID: 5, SpanBase: 7, ShardID: 9, Budget: 8}
 	var blocks []Run
 	for n := uint32(0); n <= BlockLanes; n++ {
 		blocks = append(blocks, Run{Pred: testPred, Off: uint32(r.IntN(rows - int(n) + 1)), Len: n})
 	}
-	before, _ := NewHookOf(90, AskOP, Consts{Pred: testPred, O: l.O[3]})
-	after, _ := NewHookOf(91, RangeP, Consts{Pred: testPred, Lo: 1, Hi: 1<<64 - 1})
-	forEachImpl(t, func(t *testing.T, im *Impl) {
-		for _, op := range Ops() {
-			for _, so := range [][2]bool{{true, true}, {true, false}, {false, true}, {false, false}} {
-				hooks := []Hook{before}
-				for i := range 5 {
-					pick := func() uint64 { return edgeValues[r.IntN(len(edgeValues))] }
-					c := Consts{Pred: []uint64{testPred, otherPred}[i%2], S: pick(), O: pick(), DT: pick(), K: uint64(r.IntN(4)), Lo: pick(), Hi: pick()}
-					if i%3 == 0 { // values of the lanes, so that rows match
+	for _, in := range inputs {
+		l := in.lanes(r, rows)
+		before, _ := NewHookOf(90, AskOP, Consts{Pred: testPred, O: l.O[3]})
+		after, _ := NewHookOf(91, RangeP, Consts{Pred: testPred, Lo: 1, Hi: 1<<64 - 1})
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			for _, op := range Ops() {
+				for _, so := range [][2]bool{{true, true}, {true, false}, {false, true}, {false, false}} {
+					hooks := []Hook{before}
+					for i := range 5 {
+						h := in.hooks(t, op, []uint64{testPred, otherPred}[i%2], r, 1)[0]
+						c := Consts{Pred: h.pred, S: h.s, O: h.o, DT: h.dt, K: h.k, Lo: h.vlo, Hi: h.vhi}
 						row := r.IntN(rows)
-						c.S, c.O, c.DT, c.Lo, c.Hi = l.S[row], l.O[row], l.D[row], 1, l.V[row]
+						if i%3 == 0 { // the values of a row, so that it matches
+							c.S, c.O, c.DT, c.Lo, c.Hi = l.S[row], l.O[row], l.D[row], 1, l.V[row]
+						}
+						// One plan for the whole run: CONSTRUCT8's depends on s and o.
+						switch {
+						case !so[0]:
+							c.S = 0
+						case c.S == 0:
+							c.S = max(l.S[row], 1)
+						}
+						switch {
+						case !so[1]:
+							c.O = 0
+						case c.O == 0:
+							c.O = max(l.O[row], 1)
+						}
+						h, err := NewHookOf(uint32(i), op, c)
+						if err != nil {
+							t.Fatal(err)
+						}
+						hooks = append(hooks, h)
 					}
-					if !so[0] {
-						c.S = 0
-					}
-					if !so[1] {
-						c.O = 0
-					}
-					h, err := NewHookOf(uint32(i), op, c)
-					if err != nil {
-						t.Fatal(err)
-					}
-					hooks = append(hooks, h)
+					compare(t, im, l, blocks, append(hooks, after), ctx)
 				}
-				compare(t, im, l, blocks, append(hooks, after), ctx)
 			}
-		}
-	})
+		})
+	}
 }
 
 // TestBatchMixed evaluates many different hooks over many blocks of random
 // lengths and offsets in one call.
 func TestBatchMixed(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	l := randomLanes(r, 200)
 	ctx := &Context{CycleID: 1<<64 - 1, SpanBase: 1<<64 - 10, ShardID: 1<<32 - 1, Budget: 1<<32 - 1}
-	forEachImpl(t, func(t *testing.T, im *Impl) {
-		for range 50 {
-			var hooks []Hook
-			for range 1 + r.IntN(20) {
-				op := Op(1 + r.IntN(int(opCount)-1))
-				pred := uint64(testPred)
-				if r.IntN(5) == 0 {
-					pred = otherPred
+	for _, in := range inputs {
+		l := in.lanes(r, 200)
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			for range 50 {
+				var hooks []Hook
+				for range 1 + r.IntN(20) {
+					op := Op(1 + r.IntN(int(opCount)-1))
+					pred := uint64(testPred)
+					if r.IntN(5) == 0 {
+						pred = otherPred
+					}
+					hooks = append(hooks, in.hooks(t, op, pred, r, 1)...)
 				}
-				hooks = append(hooks, hooksFor(t, op, pred, r, 1)...)
+				var blocks []Run
+				for range 1 + r.IntN(12) {
+					n := uint32(r.IntN(9))
+					off := uint32(r.IntN(200 - int(n) + 1))
+					blocks = append(blocks, Run{Pred: testPred, Off: off, Len: n})
+				}
+				compare(t, im, l, blocks, hooks, ctx)
 			}
-			var blocks []Run
-			for range 1 + r.IntN(12) {
-				n := uint32(r.IntN(9))
-				off := uint32(r.IntN(200 - int(n) + 1))
-				blocks = append(blocks, Run{Pred: testPred, Off: off, Len: n})
-			}
-			compare(t, im, l, blocks, hooks, ctx)
-		}
-	})
+		})
+	}
 }
 
 func receiptBytes(r *Receipt) [unsafe.Sizeof(Receipt{})]byte {

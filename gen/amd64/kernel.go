@@ -216,7 +216,7 @@ func (k *kernel) planLoop(x isa, plan int) {
 	JNE(LabelRef(name("_miss")))
 	m := GP64()
 	x.match(k, plan, m)
-	k.finish(name, m)
+	k.finish(plan, name, m)
 
 	ADDQ(Imm(layout.RunSize), k.blk)
 	CMPQ(k.blk, k.blocksEnd)
@@ -232,15 +232,21 @@ func (k *kernel) planLoop(x isa, plan int) {
 
 // finish decides the hook from the mask m, writes its receipt and advances
 // to the next hook of the group.
-func (k *kernel) finish(name func(string) string, m GPVirtual) {
-	// The decision is a range of match counts: c-clo <= cspan.
-	c := GP64()
+func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
+	// The decision is a range of match counts, c-clo <= cspan, or where no
+	// hook of the plan counts, m != 0. The borrow of the compare is the
+	// answer's complement: SBB makes it 0 or -1, INC 1 or 0.
 	k.w = GP64()
-	POPCNTQ(m, c)
-	XORL(k.w.As32(), k.w.As32())
-	SUBQ(Mem{Base: k.h, Disp: layout.HookCLo}, c)
-	CMPQ(c, Mem{Base: k.h, Disp: layout.HookCSpan})
-	SETLS(k.w.As8())
+	if layout.PlanCounts(plan) {
+		c := GP64()
+		POPCNTQ(m, c)
+		SUBQ(Mem{Base: k.h, Disp: layout.HookCLo}, c)
+		CMPQ(Mem{Base: k.h, Disp: layout.HookCSpan}, c) // borrow: cspan < c
+	} else {
+		CMPQ(m, Imm(1)) // borrow: m == 0
+	}
+	SBBQ(k.w, k.w)
+	INCQ(k.w)
 	// The word at RcptLanes: lanes | mask<<32 | result<<40.
 	SHLQ(Imm(layout.RcptResultShift-layout.RcptMaskShift), k.w)
 	ORQ(m, k.w)

@@ -310,11 +310,14 @@ func hook(a *asm, p int, name func(string) string) {
 	a.op("LDP", Mem{rHook, layout.HookPred}, fmt.Sprintf("(%v, %v)", t[0], t[1])) // pred, s
 	a.op("CMP", t[0], rPred)
 	a.op("BNE", name("_miss"))
+	counts := layout.PlanCounts(p)
 	if p == 0 {
 		a.comment("no constants: every row of the run matches; the bit weights' sum lands in the top byte")
 		a.op("MUL", rOnes, rRunW, mask)
 		a.op("LSR", Imm(56), mask, mask)
-		a.op("MOVD", rN, cnt)
+		if counts {
+			a.op("MOVD", rN, cnt)
+		}
 	} else {
 		compares(a, p)
 		a.comment("2 rows per register -> 1 byte per row")
@@ -323,21 +326,29 @@ func hook(a *asm, p int, name func(string) string) {
 		a.op("VUZP1", vTmp(1).H8(), vTmp(0).H8(), vTmp(0).H8())
 		a.op("VUZP1", vTmp(0).B16(), vTmp(0).B16(), vTmp(0).B16())
 		a.op("VMOV", vTmp(0).DLane(0), x)
-		a.comment("mask and count: the bytes' sum lands in the top byte, without carries")
+		a.comment("mask (and count): the bytes' sum lands in the top byte, without carries")
 		a.op("AND", rRunW, x, mask)
-		a.op("AND", rRunOne, x, cnt)
 		a.op("MUL", rOnes, mask, mask)
-		a.op("MUL", rOnes, cnt, cnt)
 		a.op("LSR", Imm(56), mask, mask)
-		a.op("LSR", Imm(56), cnt, cnt)
+		if counts {
+			a.op("AND", rRunOne, x, cnt)
+			a.op("MUL", rOnes, cnt, cnt)
+			a.op("LSR", Imm(56), cnt, cnt)
+		}
 	}
 
 	clo, cspan, res := t[0], t[3], t[0]
-	a.comment("the decision is a range of match counts: c-clo <= cspan")
-	a.op("LDP", Mem{rHook, layout.HookCLo}, fmt.Sprintf("(%v, %v)", clo, cspan))
-	a.op("SUB", clo, cnt, cnt)
-	a.op("CMP", cspan, cnt)
-	a.op("CSET", "LS", res)
+	if counts {
+		a.comment("the decision is a range of match counts: c-clo <= cspan")
+		a.op("LDP", Mem{rHook, layout.HookCLo}, fmt.Sprintf("(%v, %v)", clo, cspan))
+		a.op("SUB", clo, cnt, cnt)
+		a.op("CMP", cspan, cnt)
+		a.op("CSET", "LS", res)
+	} else {
+		a.comment("no hook of the plan counts: the decision is some row matched")
+		a.op("CMP", Imm(0), mask)
+		a.op("CSET", "NE", res)
+	}
 	a.comment("word = lanes | mask<<32 | result<<40")
 	a.op("ORR", fmt.Sprintf("%v<<%d", mask, layout.RcptMaskShift), rN, word)
 	a.op("ORR", fmt.Sprintf("%v<<%d", res, layout.RcptResultShift), word, word)

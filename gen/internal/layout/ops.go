@@ -138,6 +138,20 @@ func Plans() []int {
 	return ps
 }
 
+// PlanCounts reports whether an operation that reaches plan p decides on
+// its count of matching rows (>= k, <= k, == k). Where none does, every
+// hook of the plan decides "some row matches", so the kernels decide from
+// the row mask alone and never count.
+func PlanCounts(p int) bool {
+	for _, op := range Ops {
+		reaches := op.Lanes&^p&^op.Optional == 0 && p&^op.Lanes == 0
+		if reaches && op.Decide != DecideAny {
+			return true
+		}
+	}
+	return false
+}
+
 // The names and meanings of the constants above in package kernels.
 var (
 	laneNames = []struct {

@@ -36,6 +36,29 @@ func TestPlans(t *testing.T) {
 	}
 }
 
+func TestPlanCounts(t *testing.T) {
+	for _, p := range Plans() {
+		want := false
+		for _, op := range Ops {
+			for drop := op.Optional; ; drop = (drop - 1) & op.Optional {
+				if op.Lanes&^drop == p && op.Decide != DecideAny {
+					want = true
+				}
+				if drop == 0 {
+					break
+				}
+			}
+		}
+		if got := PlanCounts(p); got != want {
+			t.Errorf("PlanCounts(%d) = %v, want %v", p, got, want)
+		}
+	}
+	// ASK_SP shares S with the COUNT_SP_* ops; only CONSTRUCT8 and ASK_SPO reach SO.
+	if !PlanCounts(PlanS) || PlanCounts(PlanS|PlanO) || PlanCounts(PlanV) {
+		t.Error("PlanCounts disagrees with the table")
+	}
+}
+
 // TestCheckOps checks that the table is consistent and that each kind of
 // inconsistency is caught.
 func TestCheckOps(t *testing.T) {
