@@ -98,7 +98,6 @@ plan0_block:
 	LSL R24, R25, R25
 	LSL R24, R25, R25
 	SUB $1, R25, R25
-	AND R25, R7, R19
 	MOVD $0x8040201008040201, R24
 	AND R25, R24, R17
 	MOVD R13, R21
@@ -378,7 +377,6 @@ plan3_block:
 	LSL R24, R25, R25
 	LSL R24, R25, R25
 	SUB $1, R25, R25
-	AND R25, R7, R19
 	MOVD $0x8040201008040201, R24
 	AND R25, R24, R17
 	// pointers to the block's rows of the lanes the plan compares
@@ -503,7 +501,6 @@ plan4_block:
 	LSL R24, R25, R25
 	LSL R24, R25, R25
 	SUB $1, R25, R25
-	AND R25, R7, R19
 	MOVD $0x8040201008040201, R24
 	AND R25, R24, R17
 	// pointers to the block's rows of the lanes the plan compares
@@ -739,7 +736,6 @@ plan7_block:
 	LSL R24, R25, R25
 	LSL R24, R25, R25
 	SUB $1, R25, R25
-	AND R25, R7, R19
 	MOVD $0x8040201008040201, R24
 	AND R25, R24, R17
 	// pointers to the block's rows of the lanes the plan compares
@@ -883,7 +879,6 @@ plan8_block:
 	LSL R24, R25, R25
 	LSL R24, R25, R25
 	SUB $1, R25, R25
-	AND R25, R7, R19
 	MOVD $0x8040201008040201, R24
 	AND R25, R24, R17
 	// pointers to the block's rows of the lanes the plan compares
@@ -1137,7 +1132,6 @@ plan12_block:
 	LSL R24, R25, R25
 	LSL R24, R25, R25
 	SUB $1, R25, R25
-	AND R25, R7, R19
 	MOVD $0x8040201008040201, R24
 	AND R25, R24, R17
 	// pointers to the block's rows of the lanes the plan compares

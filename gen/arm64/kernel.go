@@ -253,7 +253,9 @@ func loadBlock(a *asm, p int, name func(string) string) {
 	a.op("LSL", sh, m, m)
 	a.op("LSL", sh, m, m)
 	a.op("SUB", Imm(1), m, m)
-	a.op("AND", m, rOnes, rRunOne)
+	if layout.PlanCounts(p) && p != 0 { // the count of plan 0 is the run's length
+		a.op("AND", m, rOnes, rRunOne)
+	}
 	a.op("MOVD", fmt.Sprintf("$0x%x", uint64(bitWeights)), sh)
 	a.op("AND", m, sh, rRunW)
 	if len(ls) == 0 {
