@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -249,14 +250,17 @@ func copyFile(from, to string) error {
 func test(dir string) (caught bool, out string) {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	args := []string{"test", "-count=1", "-run", *tests, "./kernels"}
+	args := []string{"test", "-count=1", "-timeout", timeout.String(), "-run", *tests, "./kernels"}
 	env := append(os.Environ(), "KNHK_KERNELS=")
 	if *arch == "arm64" {
-		args = []string{"test", "-count=1", "-exec", "qemu-aarch64-static", "-run", *tests, "./kernels"}
+		args = []string{"test", "-count=1", "-timeout", timeout.String(), "-exec", "qemu-aarch64-static", "-run", *tests, "./kernels"}
 		env = append(env, "GOARCH=arm64")
 	}
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir, cmd.Env = dir, env
+	// A hang is killed with the test binary go test runs, not only go.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	b, err := cmd.CombinedOutput()
 	return err != nil, string(b)
 }
