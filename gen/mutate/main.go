@@ -10,7 +10,11 @@
 //	go run ./mutate -arch amd64 -kernel evalBatchAVX2 -n 6   # 6 changes per plan loop
 //	go run ./mutate -arch arm64 -n 0                         # every instruction, NEON under qemu
 //
-// It exits with status 1 when a change survives (no test failed).
+// It exits with status 1 when a change survives (no test failed). It runs
+// on Unix (it kills a hung test run's process group).
+//
+//go:build unix
+
 package main
 
 import (
