@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command mutate checks that the kernel tests notice a broken instruction:
 // it changes one instruction inside one plan loop of the generated
 // assembly (deletes it, inverts a branch or condition, or turns an
@@ -12,9 +14,6 @@
 //
 // It exits with status 1 when a change survives (no test failed). It runs
 // on Unix (it kills a hung test run's process group).
-//
-//go:build unix
-
 package main
 
 import (
