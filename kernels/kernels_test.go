@@ -211,6 +211,37 @@ func TestPlanGroups(t *testing.T) {
 	}
 }
 
+// TestZeroConstants evaluates every operation with all constants 0 over
+// lanes holding zeros, every length and offset: rows past a short run must
+// not match, though a masked load reads them as zeros, which equal the
+// constants.
+func TestZeroConstants(t *testing.T) {
+	const rows = 12
+	l := &Lanes{S: make([]uint64, rows), P: make([]uint64, rows), O: make([]uint64, rows), V: make([]uint64, rows), D: make([]uint64, rows)}
+	for i := range rows {
+		l.P[i] = testPred
+		if i%3 == 1 {
+			l.S[i], l.O[i], l.D[i], l.V[i] = 1, 2, 3, 1<<63
+		}
+	}
+	var hooks []Hook
+	for _, op := range Ops() {
+		h, err := NewHookOf(uint32(op), op, Consts{Pred: testPred})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hooks = append(hooks, h)
+	}
+	ctx := &Context{}
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		for n := uint32(0); n <= BlockLanes; n++ {
+			for off := uint32(0); off+n <= rows; off++ {
+				compare(t, im, l, []Run{{Pred: testPred, Off: off, Len: n}}, hooks, ctx)
+			}
+		}
+	})
+}
+
 // TestBatchMixed evaluates many different hooks over many blocks of random
 // lengths and offsets in one call.
 func TestBatchMixed(t *testing.T) {
