@@ -211,35 +211,52 @@ func TestPlanGroups(t *testing.T) {
 	}
 }
 
-// TestZeroConstants evaluates every operation with all constants 0 over
-// lanes holding zeros, every length and offset: rows past a short run must
-// not match, though a masked load reads them as zeros, which equal the
-// constants.
-func TestZeroConstants(t *testing.T) {
+// TestTailRows checks that rows past a short run never match, where the
+// kernels' registers hold values that would: all-zero constants over lanes
+// holding zeros (a masked load reads the rows past the run as zeros), and
+// constants equal to every row, with full blocks before and after short
+// ones in one call (registers keep the rows of the block before).
+func TestTailRows(t *testing.T) {
 	const rows = 12
-	l := &Lanes{S: make([]uint64, rows), P: make([]uint64, rows), O: make([]uint64, rows), V: make([]uint64, rows), D: make([]uint64, rows)}
-	for i := range rows {
-		l.P[i] = testPred
-		if i%3 == 1 {
-			l.S[i], l.O[i], l.D[i], l.V[i] = 1, 2, 3, 1<<63
+	uniform := func(s, o, v, d uint64) *Lanes {
+		l := &Lanes{S: make([]uint64, rows), P: make([]uint64, rows), O: make([]uint64, rows), V: make([]uint64, rows), D: make([]uint64, rows)}
+		for i := range rows {
+			l.S[i], l.P[i], l.O[i], l.V[i], l.D[i] = s, testPred, o, v, d
 		}
+		return l
 	}
-	var hooks []Hook
-	for _, op := range Ops() {
-		h, err := NewHookOf(uint32(op), op, Consts{Pred: testPred})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hooks = append(hooks, h)
+	zeros := uniform(0, 0, 0, 0)
+	for i := 1; i < rows; i += 3 {
+		zeros.S[i], zeros.O[i], zeros.D[i], zeros.V[i] = 1, 2, 3, 1<<63
+	}
+	same := uniform(5, 6, 1<<63+1, 7)
+	var blocks []Run
+	for n := uint32(BlockLanes); n <= BlockLanes; n-- { // 8 down to 0, then up again
+		blocks = append(blocks, Run{Pred: testPred, Off: n % 4, Len: n})
+	}
+	for n := uint32(0); n <= BlockLanes; n++ {
+		blocks = append(blocks, Run{Pred: testPred, Off: 4 - n%4, Len: n})
 	}
 	ctx := &Context{}
-	forEachImpl(t, func(t *testing.T, im *Impl) {
-		for n := uint32(0); n <= BlockLanes; n++ {
-			for off := uint32(0); off+n <= rows; off++ {
-				compare(t, im, l, []Run{{Pred: testPred, Off: off, Len: n}}, hooks, ctx)
+	for _, in := range []struct {
+		l *Lanes
+		c Consts
+	}{{zeros, Consts{Pred: testPred}}, {same, Consts{Pred: testPred, S: 5, O: 6, DT: 7, K: 1<<63 + 1, Lo: 1<<63 + 1, Hi: 1<<63 + 1}}} {
+		var hooks []Hook
+		for _, op := range Ops() {
+			h, err := NewHookOf(uint32(op), op, in.c)
+			if err != nil {
+				t.Fatal(err)
 			}
+			hooks = append(hooks, h)
 		}
-	})
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			compare(t, im, in.l, blocks, hooks, ctx)
+			for _, b := range blocks { // one block per call as well
+				compare(t, im, in.l, []Run{b}, hooks, ctx)
+			}
+		})
+	}
 }
 
 // TestBatchMixed evaluates many different hooks over many blocks of random
