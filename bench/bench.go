@@ -243,23 +243,23 @@ func newFixture(blocks int, budget uint32) *fixture {
 
 // setOp builds the hook groups for op with varied constants: subjects and
 // objects that occur and that do not, thresholds 0-4, comparison constants
-// inside and outside the values' range, both datatypes.
+// and ranges inside and outside the values' range, both datatypes.
 func (fx *fixture) setOp(op kernels.Op) error {
 	r := rand.New(rand.NewPCG(uint64(op), 0x686f6f6b))
 	for g, grp := range fx.groups {
 		for j := range grp {
-			s, o := 1+r.Uint64N(7), 100+r.Uint64N(7)
-			dt := uint64(dtInteger + r.IntN(2))
-			k := r.Uint64N(5)
+			lo := r.Int64N(121) - 60
+			c := kernels.Consts{Pred: predID, S: 1 + r.Uint64N(7), O: 100 + r.Uint64N(7), DT: uint64(dtInteger + r.IntN(2)),
+				K: r.Uint64N(5), Lo: orderKey(lo), Hi: orderKey(lo + r.Int64N(41))}
 			if op >= kernels.CompareOEQ && op <= kernels.CompareOLE {
-				k = orderKey(r.Int64N(121) - 60)
+				c.K = orderKey(r.Int64N(121) - 60)
 			}
 			if op == kernels.Construct8 {
 				// Patterns with and without constants.
-				s &= -(r.Uint64N(2))
-				o &= -(r.Uint64N(2))
+				c.S &= -(r.Uint64N(2))
+				c.O &= -(r.Uint64N(2))
 			}
-			h, err := kernels.NewHook(uint32(g*HooksPerCall+j), op, predID, s, o, dt, k)
+			h, err := kernels.NewHookOf(uint32(g*HooksPerCall+j), op, c)
 			if err != nil {
 				return err
 			}

@@ -156,6 +156,9 @@ func pipelineHooks(op kernels.Op) ([]hooks.Def, error) {
 		kernels.CompareOEQ: "=", kernels.CompareOGT: ">", kernels.CompareOLT: "<", kernels.CompareOGE: ">=", kernels.CompareOLE: "<=",
 		kernels.CountSPGE: ">=", kernels.CountSPLE: "<=", kernels.CountSPEQ: "=",
 		kernels.CountOPGE: ">=", kernels.CountOPLE: "<=", kernels.CountOPEQ: "=",
+		kernels.CountRangeSPGE: ">=", kernels.CountRangeSPLE: "<=", kernels.CountRangeSPEQ: "=",
+		kernels.CountDatatypeSPGE: ">=", kernels.CountDatatypeSPLE: "<=", kernels.CountDatatypeSPEQ: "=",
+		kernels.CountRangeDTSPGE: ">=", kernels.CountRangeDTSPLE: "<=", kernels.CountRangeDTSPEQ: "=",
 	}[op]
 	defs := make([]hooks.Def, HooksPerCall)
 	for j := range defs {
@@ -169,6 +172,14 @@ func pipelineHooks(op kernels.Op) ([]hooks.Def, error) {
 			k = 2 // COUNT = 1 over a subject is UNIQUE_SP
 		}
 		dt := []string{xsdInt, xsdStr}[r.IntN(2)]
+		lo := r.IntN(25) - 12
+		// a range, or one bound
+		rng := []string{fmt.Sprintf("?o > %d && ?o <= %d", lo, lo+r.IntN(12)), fmt.Sprintf("?o >= %d", lo), fmt.Sprintf("?o < %d", lo)}[r.IntN(3)]
+		numDT := []string{xsdInt, xsdDec}[r.IntN(2)]
+		// a count over a FILTER: fewer rows match, so smaller thresholds
+		count := func(filter string) string {
+			return fmt.Sprintf("ASK { { SELECT (COUNT(*) AS ?n) WHERE { %s %s ?o FILTER(%s) } } FILTER(?n %s %d) }", s, exPred, filter, cmp, k%3)
+		}
 		var q string
 		switch op {
 		case kernels.AskSP:
@@ -197,6 +208,22 @@ func pipelineHooks(op kernels.Op) ([]hooks.Def, error) {
 			}[r.IntN(3)]
 		case kernels.SelectSP:
 			q = fmt.Sprintf("SELECT ?o WHERE { %s %s ?o }", s, exPred)
+		case kernels.RangeP:
+			q = fmt.Sprintf("ASK { ?s %s ?o FILTER(?o > %d && ?o <= %d) }", exPred, lo, lo+r.IntN(12))
+		case kernels.RangeSP:
+			q = fmt.Sprintf("ASK { %s %s ?o FILTER(%s) }", s, exPred, rng)
+		case kernels.RangeDTP:
+			q = fmt.Sprintf("ASK { ?s %s ?o FILTER(datatype(?o) = %s && %s) }", exPred, numDT, rng)
+		case kernels.RangeDTSP:
+			q = fmt.Sprintf("ASK { %s %s ?o FILTER(datatype(?o) = %s && %s) }", s, exPred, numDT, rng)
+		case kernels.ValidateDatatypeP:
+			q = fmt.Sprintf("ASK { ?s %s ?o FILTER(datatype(?o) = %s) }", exPred, []string{xsdInt, xsdStr, xsdDec}[r.IntN(3)])
+		case kernels.CountRangeSPGE, kernels.CountRangeSPLE, kernels.CountRangeSPEQ:
+			q = count(rng)
+		case kernels.CountDatatypeSPGE, kernels.CountDatatypeSPLE, kernels.CountDatatypeSPEQ:
+			q = count("datatype(?o) = " + dt)
+		case kernels.CountRangeDTSPGE, kernels.CountRangeDTSPLE, kernels.CountRangeDTSPEQ:
+			q = count("datatype(?o) = " + numDT + " && " + rng)
 		default:
 			return nil, fmt.Errorf("bench: pipeline mode has no query for %v", op)
 		}

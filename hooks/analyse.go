@@ -1,10 +1,13 @@
 package hooks
 
 import (
+	"errors"
+	"math"
 	"strings"
 
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/terms"
 )
 
 // MaxQueryBytes bounds the length of a hook query; a longer one is refused
@@ -98,62 +101,240 @@ func compileAsk(q *query) (*Query, error) {
 	return nil, errorf(g.filters[1].pos, "a hook has at most one FILTER")
 }
 
+// filter is a hook FILTER read as a conjunction (&&) of at most one
+// datatype test, datatype(X) = <iri>, and one comparison of the object
+// variable with a number or two that make a range (a lower and an upper
+// bound).
+type filter struct {
+	datatype *expr // the IRI of the datatype test; nil without one
+	dtArg    node  // the argument of datatype()
+	conds    []Condition
+	pos      []Pos // where each comparison's constant is
+}
+
+// conjuncts appends the operands of the && tree e to out.
+func conjuncts(e *expr, out []*expr) []*expr {
+	if e.op == "&&" {
+		for _, a := range e.args {
+			out = conjuncts(a, out)
+		}
+		return out
+	}
+	return append(out, e)
+}
+
+// readFilter reads f, the FILTER of the pattern t.
+func readFilter(t triple, f *expr) (*filter, error) {
+	fl := &filter{}
+	for _, c := range conjuncts(f, nil) {
+		if c.op == "" {
+			return nil, errorf(c.pos, "a hook FILTER is a comparison or datatype(?o) = <iri>")
+		}
+		if c.op == "!=" {
+			return nil, errorf(c.pos, "!= is not supported in a hook FILTER")
+		}
+		op := cmpNames[c.op]
+		l, r := c.args[0], c.args[1]
+		if r.call != "" || (l.call == "" && r.leaf.isVar()) {
+			l, r, op = r, l, op.flip()
+		}
+		switch {
+		case l.call == "datatype":
+			switch {
+			case fl.datatype != nil:
+				return nil, errorf(c.pos, "a hook FILTER has one datatype() test")
+			case c.op != "=":
+				return nil, errorf(c.pos, "datatype() is compared with = only")
+			case len(l.args) != 1 || l.args[0].call != "" || l.args[0].op != "":
+				return nil, errorf(l.pos, "datatype() takes the object of the pattern")
+			case r.call != "" || r.leaf.isVar() || r.leaf.term.Kind != ntriples.IRI:
+				return nil, errorf(r.pos, "datatype() is compared with an IRI")
+			}
+			fl.datatype, fl.dtArg = r, l.args[0].leaf
+		case l.call != "":
+			return nil, errorf(l.pos, "function %s() is not supported in a hook FILTER", l.call)
+		case !l.leaf.isVar() || l.leaf.v != t.o.v:
+			return nil, errorf(l.pos, "a hook FILTER compares the pattern's object variable")
+		case r.call != "" || r.num == nil:
+			return nil, errorf(r.pos, "a hook FILTER compares ?%s with a numeric literal", t.o.v)
+		case len(fl.conds) == 2:
+			return nil, errorf(c.pos, "a hook FILTER has at most two comparisons (a lower and an upper bound)")
+		default:
+			fl.conds = append(fl.conds, Condition{Op: op, Const: *r.num})
+			fl.pos = append(fl.pos, r.pos)
+		}
+	}
+	if len(fl.conds) == 2 {
+		lower := func(c Condition) bool { return c.Op == GT || c.Op == GE }
+		upper := func(c Condition) bool { return c.Op == LT || c.Op == LE }
+		switch a, b := fl.conds[0], fl.conds[1]; {
+		case upper(a) && lower(b):
+			fl.conds[0], fl.conds[1], fl.pos[0], fl.pos[1] = b, a, fl.pos[1], fl.pos[0]
+		case !lower(a) || !upper(b):
+			return nil, errorf(fl.pos[1], "two comparisons make a range: one lower bound (> or >=) and one upper bound (< or <=)")
+		}
+	}
+	return fl, nil
+}
+
+// The operations of a FILTER on the object variable, by whether the
+// pattern has a constant subject and the FILTER a datatype test; the count
+// forms by decision (countGE, countLE, countEQ).
+var (
+	rangeOps = [2][2]kernels.Op{{kernels.RangeP, kernels.RangeDTP}, {kernels.RangeSP, kernels.RangeDTSP}}
+
+	countRangeOps    = [3]kernels.Op{kernels.CountRangeSPGE, kernels.CountRangeSPLE, kernels.CountRangeSPEQ}
+	countRangeDTOps  = [3]kernels.Op{kernels.CountRangeDTSPGE, kernels.CountRangeDTSPLE, kernels.CountRangeDTSPEQ}
+	countDatatypeOps = [3]kernels.Op{kernels.CountDatatypeSPGE, kernels.CountDatatypeSPLE, kernels.CountDatatypeSPEQ}
+	countSPOps       = [3]kernels.Op{kernels.CountSPGE, kernels.CountSPLE, kernels.CountSPEQ}
+	countOPOps       = [3]kernels.Op{kernels.CountOPGE, kernels.CountOPLE, kernels.CountOPEQ}
+)
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // compileFilter maps the single-pattern ASK with one FILTER to
-// VALIDATE_DATATYPE_* or COMPARE_O_*.
+// VALIDATE_DATATYPE_* (a datatype test alone), COMPARE_O_* (one
+// comparison, no subject constant, no datatype test) or RANGE_* (the
+// others: a subject constant, a datatype test, or a range).
 func compileFilter(out *Query, t triple, f *expr) (*Query, error) {
-	if f.op == "" {
-		return nil, errorf(f.pos, "a hook FILTER is a comparison or datatype(?o) = <iri>")
+	fl, err := readFilter(t, f)
+	if err != nil {
+		return nil, err
 	}
-	if f.op == "!=" {
-		return nil, errorf(f.pos, "!= is not supported in a hook FILTER")
+	if len(fl.conds) == 0 {
+		return compileDatatype(out, t, fl)
 	}
-	op := cmpNames[f.op]
-	l, r := f.args[0], f.args[1]
-	if r.call != "" || (l.call == "" && r.leaf.isVar()) {
-		l, r, op = r, l, op.flip()
+	if err := fl.objectDatatype(t); err != nil {
+		return nil, err
 	}
+	out.O = ntriples.Term{}
+	subject := !t.s.isVar()
+	if !subject && fl.datatype == nil && len(fl.conds) == 1 {
+		out.Cond = fl.conds[0]
+		out.Never = !satisfiable(fl.conds, exactTypes(nil))
+		switch out.Op, out.K, err = compareOp(out.Cond); {
+		case err == nil:
+			return out, nil
+		case !errors.Is(err, errSeveral):
+			return nil, errorf(fl.pos[0], "%v", err)
+		}
+	}
+	out.Op = rangeOps[b2i(subject)][b2i(fl.datatype != nil)]
+	return out, fl.compileRange(out)
+}
+
+// objectDatatype checks that the datatype test, if any, is of the object
+// variable, as the comparisons are.
+func (fl *filter) objectDatatype(t triple) error {
+	if fl.datatype != nil && (!fl.dtArg.isVar() || fl.dtArg.v != t.o.v) {
+		return errorf(fl.dtArg.pos, "datatype() takes the object variable ?%s that the FILTER compares", t.o.v)
+	}
+	return nil
+}
+
+// compileRange sets the conditions, datatype, key range and Never of out
+// for the comparisons of fl (and its datatype test): the order keys that
+// satisfy them whatever the numeric type, or with a datatype test, of that
+// datatype's values only.
+func (fl *filter) compileRange(out *Query) error {
+	out.Cond = fl.conds[0]
+	if len(fl.conds) == 2 {
+		out.Upper = fl.conds[1]
+	}
+	var dt *string
+	kinds := anyKind
+	if fl.datatype != nil {
+		out.Datatype = fl.datatype.leaf.term
+		iri := string(out.Datatype.Value)
+		dt = &iri
+		kinds = datatypeKind(iri)
+	}
+	out.Never = !satisfiable(fl.conds, exactTypes(dt))
+	out.Lo, out.Hi = 1, 0
+	if len(kinds) == 0 || out.Never {
+		return nil
+	}
+	a, b, empty, ok := keyInterval(fl.conds, kinds)
 	switch {
-	case l.call == "datatype":
-		return compileDatatype(out, t, f, l, r)
-	case l.call != "":
-		return nil, errorf(l.pos, "function %s() is not supported in a hook FILTER", l.call)
-	case !l.leaf.isVar() || l.leaf.v != t.o.v:
-		return nil, errorf(l.pos, "a hook FILTER compares the pattern's object variable")
-	case r.call != "" || r.num == nil:
-		return nil, errorf(r.pos, "a hook FILTER compares ?%s with a numeric literal", t.o.v)
-	case !t.s.isVar():
-		return nil, errorf(t.s.pos, "a numeric FILTER needs a variable subject: COMPARE_O_* has no subject constant")
+	case !ok:
+		return errorf(fl.pos[0], "%v", errAmbiguous)
+	case empty:
+		return nil
 	}
-	out.S, out.O = ntriples.Term{}, ntriples.Term{}
-	out.Cond = Condition{Op: op, Const: *r.num}
-	var err error
-	if out.Op, out.K, err = compareOp(out.Cond); err != nil {
-		return nil, errorf(r.pos, "%v", err)
+	if len(kinds) == 1 {
+		// Values of the datatype have no key beyond its kind's limit, so
+		// an interval up to the limit may as well go on (the range reads
+		// simpler).
+		if a == -kinds[0].limit {
+			a = -math.MaxInt64
+		}
+		if b == kinds[0].limit {
+			b = math.MaxInt64
+		}
 	}
-	return out, nil
+	out.Lo, out.Hi = bound(a), bound(b)
+	return nil
+}
+
+// numericType returns the numeric type of the datatype IRI dt, or
+// NotNumeric. terms.ParseValue is the one definition of the numeric
+// datatypes, so it is asked with lexical forms every numeric type's
+// lexical space holds one of (0 is not a positiveInteger, -1 no unsigned).
+func numericType(dt string) terms.NumType {
+	for _, lex := range []string{"0", "1", "-1"} {
+		if v := terms.ParseValue([]byte(lex), []byte(dt)); v.Type != terms.NotNumeric {
+			return v.Type
+		}
+	}
+	return terms.NotNumeric
+}
+
+// datatypeKind returns the key kind of the values of datatype dt, none for
+// a datatype that is not numeric.
+func datatypeKind(dt string) []keyKind {
+	switch numericType(dt) {
+	case terms.Integer, terms.Decimal:
+		return []keyKind{integerKind}
+	case terms.Float:
+		return []keyKind{floatKind}
+	case terms.Double:
+		return []keyKind{doubleKind}
+	}
+	return nil
+}
+
+// exactTypes returns the numeric types a row's value may have: those of
+// the datatype *dt, or without one, any (decimals stand for integers).
+func exactTypes(dt *string) []terms.NumType {
+	if dt == nil {
+		return []terms.NumType{terms.Decimal, terms.Float, terms.Double}
+	}
+	if t := numericType(*dt); t != terms.NotNumeric {
+		return []terms.NumType{t}
+	}
+	return nil
 }
 
 // compileDatatype maps FILTER(datatype(X) = <dt>): X the object variable of
-// <s> <p> ?o gives VALIDATE_DATATYPE_SP; X the constant object of
-// <s> <p> O gives VALIDATE_DATATYPE_SPO.
-func compileDatatype(out *Query, t triple, f, call, dt *expr) (*Query, error) {
+// <s> <p> ?o gives VALIDATE_DATATYPE_SP, of ?s <p> ?o VALIDATE_DATATYPE_P;
+// X the constant object of <s> <p> O gives VALIDATE_DATATYPE_SPO.
+func compileDatatype(out *Query, t triple, fl *filter) (*Query, error) {
+	arg := fl.dtArg
+	out.Datatype = fl.datatype.leaf.term
 	switch {
-	case f.op != "=":
-		return nil, errorf(f.pos, "datatype() is compared with = only")
-	case len(call.args) != 1 || call.args[0].call != "" || call.args[0].op != "":
-		return nil, errorf(call.pos, "datatype() takes the object of the pattern")
-	case dt.call != "" || dt.leaf.isVar() || dt.leaf.term.Kind != ntriples.IRI:
-		return nil, errorf(dt.pos, "datatype() is compared with an IRI")
-	case t.s.isVar():
-		return nil, errorf(t.s.pos, "a datatype FILTER needs a constant subject (VALIDATE_DATATYPE_SP)")
-	}
-	arg := call.args[0].leaf
-	out.Datatype = dt.leaf.term
-	switch {
+	case arg.isVar() && arg.v == t.o.v && t.s.isVar():
+		out.Op = kernels.ValidateDatatypeP
 	case arg.isVar() && arg.v == t.o.v:
 		out.Op = kernels.ValidateDatatypeSP
-	case !arg.isVar() && !t.o.isVar() && arg.term.Equal(&t.o.term):
+	case !arg.isVar() && !t.o.isVar() && arg.term.Equal(&t.o.term) && !t.s.isVar():
 		out.Op = kernels.ValidateDatatypeSPO
+	case !arg.isVar() && !t.o.isVar() && arg.term.Equal(&t.o.term):
+		return nil, errorf(t.s.pos, "the datatype of a constant object is known: with a variable subject this is ASK { ?s <p> O } or never true")
 	default:
 		return nil, errorf(arg.pos, "datatype() takes the object of the pattern")
 	}
@@ -162,15 +343,14 @@ func compileDatatype(out *Query, t triple, f, call, dt *expr) (*Query, error) {
 
 // compileCount maps ASK { { SELECT (COUNT(*) AS ?n) WHERE { pattern } }
 // FILTER(?n op c) } to COUNT_SP_* (constant subject) or COUNT_OP_*
-// (constant object).
+// (constant object); with a FILTER on the object inside the sub-select,
+// <s> <p> ?o FILTER(...), to COUNT_RANGE_SP_*, COUNT_DATATYPE_SP_* or
+// COUNT_RANGE_DT_SP_*.
 func compileCount(g *group) (*Query, error) {
 	sub := g.subs[0]
 	t, err := onePattern(sub.where, "the COUNT sub-select")
 	if err != nil {
 		return nil, err
-	}
-	if len(sub.where.filters) != 0 {
-		return nil, errorf(sub.where.filters[0].pos, "a FILTER inside the COUNT sub-select is not supported")
 	}
 	var v node
 	switch {
@@ -184,11 +364,43 @@ func compileCount(g *group) (*Query, error) {
 	if sub.countVar.isVar() && sub.countVar.v != v.v {
 		return nil, errorf(sub.countVar.pos, "COUNT(?%s) counts a variable that is not the pattern's", sub.countVar.v)
 	}
+	out := &Query{Form: Ask, Pred: t.p.term, S: constant(t.s), O: constant(t.o)}
+	ops := countOPOps
+	if !t.s.isVar() {
+		ops = countSPOps
+	}
+	switch fs := sub.where.filters; {
+	case len(fs) > 1:
+		return nil, errorf(fs[1].pos, "the COUNT sub-select has at most one FILTER")
+	case len(fs) == 1 && t.s.isVar():
+		return nil, errorf(fs[0].pos, "a FILTER inside the COUNT sub-select needs the pattern <s> <p> ?o")
+	case len(fs) == 1:
+		fl, err := readFilter(t, fs[0])
+		if err != nil {
+			return nil, err
+		}
+		if err := fl.objectDatatype(t); err != nil {
+			return nil, err
+		}
+		switch {
+		case len(fl.conds) == 0:
+			ops, out.Datatype = countDatatypeOps, fl.datatype.leaf.term
+		case fl.datatype == nil:
+			ops = countRangeOps
+		default:
+			ops = countRangeDTOps
+		}
+		if len(fl.conds) != 0 {
+			if err := fl.compileRange(out); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if len(g.filters) != 1 {
 		return nil, errorf(sub.pos, "the COUNT sub-select needs one FILTER(?%s ...) after it", sub.as)
 	}
 	f := g.filters[0]
-	if f.op == "" || f.op == "!=" {
+	if f.op == "" || f.op == "!=" || f.op == "&&" {
 		return nil, errorf(f.pos, "the COUNT FILTER is ?%s >=, <=, =, > or < a number", sub.as)
 	}
 	op := cmpNames[f.op]
@@ -199,10 +411,13 @@ func compileCount(g *group) (*Query, error) {
 	if l.call != "" || l.leaf.v != sub.as || r.call != "" || r.num == nil {
 		return nil, errorf(f.pos, "the COUNT FILTER compares ?%s with a numeric literal", sub.as)
 	}
-	out := &Query{Form: Ask, Pred: t.p.term, S: constant(t.s), O: constant(t.o)}
-	var ok bool
-	if out.Op, out.K, ok = countOp(Condition{Op: op, Const: *r.num}, !t.s.isVar()); !ok {
+	decision, k, ok := countDecision(Condition{Op: op, Const: *r.num})
+	if !ok {
 		return nil, errorf(r.pos, "= with this constant holds for several counts: not supported")
+	}
+	out.Op, out.K = ops[decision], k
+	if out.Op == kernels.CountSPEQ && k == 1 {
+		out.Op = kernels.UniqueSP
 	}
 	return out, nil
 }

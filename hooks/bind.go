@@ -24,5 +24,5 @@ func (q *Query) Hook(id uint32, r Resolver) (kernels.Hook, error) {
 			return kernels.Hook{}, err
 		}
 	}
-	return kernels.NewHook(id, q.Op, ids[0], ids[1], ids[2], ids[3], q.K)
+	return kernels.NewHookOf(id, q.Op, kernels.Consts{Pred: ids[0], S: ids[1], O: ids[2], DT: ids[3], K: q.K, Lo: q.Lo, Hi: q.Hi})
 }

@@ -36,16 +36,46 @@ type Query struct {
 	// S and O are the pattern's constant subject and object; Kind is
 	// ntriples.None where the operation has no such constant.
 	S, O ntriples.Term
-	// Datatype is the datatype IRI of VALIDATE_DATATYPE_*.
+	// Datatype is the datatype IRI the FILTER's datatype(?o) = <iri> test
+	// names (VALIDATE_DATATYPE_*, RANGE_DT_*, COUNT_DATATYPE_SP_*,
+	// COUNT_RANGE_DT_SP_*); Kind is ntriples.None without one.
 	Datatype ntriples.Term
 	// K is the count of COUNT_* (1 for UNIQUE_SP), or the order key of
 	// COMPARE_O_*: the integer comparison over exact keys equivalent to Cond.
 	K uint64
-	// Cond is the FILTER of COMPARE_O_* with its exact constant. The kernel
-	// decides rows with an order key; Cond decides the others exactly.
-	Cond Condition
+	// Lo and Hi are the inclusive order-key range of RANGE_* and
+	// COUNT_RANGE_*: the integer comparisons over exact keys equivalent to
+	// Cond and Upper together (Lo > Hi when no key satisfies them).
+	Lo, Hi uint64
+	// Cond is the FILTER's comparison of the object with a number, with its
+	// exact constant (for a range, the lower bound); Upper is a range's
+	// upper bound. Op is 0 where there is none. The kernel decides rows
+	// with an order key; [Query.MatchLiteral] decides the others exactly.
+	Cond, Upper Condition
+	// Never is set when the FILTER holds for no value at all (?o > 10 &&
+	// ?o < 5, a NaN constant, a datatype that is not numeric): decided at
+	// compile time, the pattern matches no row of any graph. The operation
+	// is kept, with a range no key lies in, so every evaluation agrees.
+	Never bool
 	// Template is the CONSTRUCT template triple.
 	Template [3]Slot
+}
+
+// MatchLiteral reports whether an object literal with the lexical form and
+// datatype IRI satisfies the query's FILTER exactly: its datatype test, if
+// any, and its comparisons, under SPARQL's numeric promotion. It is the
+// warm path's check of the rows the kernels cannot decide, numeric
+// literals without an order key, for an operation that
+// [kernels.Op.NeedsExactCheck]; the pattern's subject constant, if any, is
+// the caller's id compare. It is false for a query without a numeric
+// comparison, and allocates only for an integer or decimal of more than 19
+// significant digits.
+func (q *Query) MatchLiteral(lexical, datatype []byte) bool {
+	if q.Cond.Op == 0 || q.Datatype.Kind != ntriples.None && string(datatype) != string(q.Datatype.Value) {
+		return false
+	}
+	v := Number{terms.ParseValue(lexical, datatype)}
+	return q.Cond.Holds(v) && (q.Upper.Op == 0 || q.Upper.Holds(v))
 }
 
 // CmpOp is a comparison operator of a FILTER.
@@ -146,34 +176,49 @@ func (c Condition) interval(lo, hi int64, num func(int64) Number) (a, b int64, o
 	return a, b, true
 }
 
-// keyKinds are the literals that may carry an exact order key besides
-// integers and integral decimals (which compare as integers): floats below
-// 2^24 and doubles below 2^53 in magnitude (see terms.ParseNumber). The
-// kernel cannot tell them apart, so a constant must give every one of them
-// the same answer as the integer of the same value.
-var keyKinds = []struct {
+// keyKind is a numeric type whose values may carry an exact order key:
+// those of the integers x with |x| <= limit (see terms.ParseNumber), whose
+// value of the type is num(x). Integers and integral decimals compare as
+// integers, so one kind stands for both.
+type keyKind struct {
 	limit int64
 	num   func(int64) Number
-}{
-	{1<<24 - 1, func(x int64) Number { return floatNumber(terms.Float, float64(x)) }},
-	{1<<53 - 1, func(x int64) Number { return floatNumber(terms.Double, float64(x)) }},
 }
 
-// keyInterval returns the order-key interval of the condition: the integers
-// x whose key satisfies it, whatever numeric type carries the key. ok is
-// false when the types disagree, as a decimal constant that rounds onto an
+var (
+	integerKind = keyKind{math.MaxInt64, intNumber} // -2^63 has no key
+	floatKind   = keyKind{1<<24 - 1, func(x int64) Number { return floatNumber(terms.Float, float64(x)) }}
+	doubleKind  = keyKind{1<<53 - 1, func(x int64) Number { return floatNumber(terms.Double, float64(x)) }}
+	// anyKind is every kind, the integer one first: a row of any numeric
+	// type may carry a key.
+	anyKind = []keyKind{integerKind, floatKind, doubleKind}
+)
+
+// keyInterval returns the order-key interval of the conditions together:
+// the integers x whose key satisfies all of them, whatever numeric type of
+// kinds carries the key (an interval, as promotion is monotonic). ok is
+// false when the kinds disagree, as a decimal constant that rounds onto an
 // integer in double does (?o > 4.99999999999999999999 holds for the integer
-// 5, not for the double 5e0).
-func (c Condition) keyInterval() (a, b int64, empty, ok bool) {
-	a, b, found := c.interval(math.MinInt64+1, math.MaxInt64, intNumber)
-	for _, k := range keyKinds {
-		ka, kb, kfound := c.interval(-k.limit, k.limit, k.num)
+// 5, not for the double 5e0): the kernel cannot tell the types apart.
+func keyInterval(conds []Condition, kinds []keyKind) (a, b int64, empty, ok bool) {
+	for i, k := range kinds {
+		ka, kb, found := -k.limit, k.limit, true
+		for _, c := range conds {
+			ca, cb, cfound := c.interval(-k.limit, k.limit, k.num)
+			ka, kb, found = max(ka, ca), min(kb, cb), found && cfound
+		}
+		found = found && ka <= kb
+		if i == 0 {
+			a, b, empty = ka, kb, !found
+			continue
+		}
+		// the first kind's interval, within this kind's keys
 		ia, ib := max(a, -k.limit), min(b, k.limit)
-		if kfound != (found && ia <= ib) || kfound && (ka != ia || kb != ib) {
+		if found != (!empty && ia <= ib) || found && (ka != ia || kb != ib) {
 			return 0, 0, false, false
 		}
 	}
-	return a, b, !found, true
+	return a, b, empty, true
 }
 
 // firstTrue returns the smallest x in [lo, hi] with f(x), f being false then
@@ -209,7 +254,7 @@ func bound(x int64) uint64 {
 // key satisfies, and a full one to an operation every key satisfies.
 func compareOp(c Condition) (kernels.Op, uint64, error) {
 	const top = math.MaxUint64
-	a, b, empty, ok := c.keyInterval()
+	a, b, empty, ok := keyInterval([]Condition{c}, anyKind)
 	if !ok {
 		return kernels.OpInvalid, 0, errAmbiguous
 	}
@@ -244,30 +289,34 @@ func compareOp(c Condition) (kernels.Op, uint64, error) {
 
 var (
 	errAmbiguous = errors.New("this constant rounds onto an integer in float or double, so the answer depends on the row's numeric type, which the order key does not carry: not supported")
-	errSeveral   = errors.New("= with this constant holds for several integers (it is beyond the float's exact range): not supported")
+	// errSeveral: = holds for several integers, which one key cannot say
+	// (the constant is beyond the float's exact range); a range can.
+	errSeveral = errors.New("= holds for several integers")
 )
 
 // never is a count no run reaches: COUNT_*_EQ with it is always false.
 const never = math.MaxUint64
 
-// countOp compiles FILTER(?n op c) over a COUNT to COUNT_{SP,OP}_* and k.
-func countOp(c Condition, subject bool) (kernels.Op, uint64, bool) {
-	ge, le, eq := kernels.CountOPGE, kernels.CountOPLE, kernels.CountOPEQ
-	if subject {
-		ge, le, eq = kernels.CountSPGE, kernels.CountSPLE, kernels.CountSPEQ
-	}
-	a, b, ok := c.interval(0, math.MaxInt64, intNumber)
+// The decisions of a COUNT: n >= k, n <= k, n == k.
+const (
+	countGE = iota
+	countLE
+	countEQ
+)
+
+// countDecision compiles FILTER(?n op c) over a count to n >= k, n <= k or
+// n == k; ok is false when = holds for several counts.
+func countDecision(c Condition) (decision int, k uint64, ok bool) {
+	a, b, found := c.interval(0, math.MaxInt64, intNumber)
 	switch {
-	case !ok:
-		return eq, never, true
+	case !found:
+		return countEQ, never, true
 	case c.Op == GT || c.Op == GE:
-		return ge, uint64(a), true
+		return countGE, uint64(a), true
 	case c.Op == LT || c.Op == LE:
-		return le, uint64(b), true
+		return countLE, uint64(b), true
 	case a != b:
-		return kernels.OpInvalid, 0, false
-	case subject && a == 1:
-		return kernels.UniqueSP, 1, true
+		return 0, 0, false
 	}
-	return eq, uint64(a), true
+	return countEQ, uint64(a), true
 }

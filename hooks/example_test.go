@@ -68,3 +68,26 @@ ASK { ?s ?p ?o }
 	// 6:10: hook "loose": a variable predicate is not supported: a hook guards one predicate
 	// loose 6 10
 }
+
+// A subject-bound range with a datatype test compiles to one plan: S, D and
+// an inclusive order-key range. Rows whose number has no order key are
+// decided by MatchLiteral; an empty FILTER is decided at compile time.
+func ExampleQuery_MatchLiteral() {
+	q, err := hooks.Compile(`PREFIX ex: <http://ex/>
+ASK { ex:alice ex:score ?o FILTER(datatype(?o) = xsd:decimal && ?o > 5 && ?o <= 10) }`)
+	if err != nil {
+		panic(err)
+	}
+	lo, _ := terms.OrderKey(6)
+	hi, _ := terms.OrderKey(10)
+	fmt.Println(q.Op, q.Lo == lo, q.Hi == hi, q.Op.NeedsExactCheck())
+	dec := []byte(hooks.XSD + "decimal")
+	fmt.Println(q.MatchLiteral([]byte("5.5"), dec), q.MatchLiteral([]byte("10.5"), dec), q.MatchLiteral([]byte("5.5"), []byte(hooks.XSD+"double")))
+
+	never, _ := hooks.Compile(`ASK { ?s <http://ex/score> ?o FILTER(?o > 10 && ?o < 5) }`)
+	fmt.Println(never.Op, never.Never)
+	// Output:
+	// RANGE_DT_SP true true true
+	// true false false
+	// RANGE_P true
+}

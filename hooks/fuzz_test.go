@@ -7,7 +7,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/terms"
 )
@@ -24,6 +23,9 @@ func FuzzCompile(f *testing.F) {
 		`ASK { <http://ex/a> <http://ex/p> ?o FILTER(datatype(?o) = xsd:integer) }`,
 		`CONSTRUCT { ?o <http://ex/f> ?s } WHERE { ?s <http://ex/p> ?o }`,
 		`SELECT DISTINCT ?o { <http://ex/a> <http://ex/p> ?o } # c`,
+		`ASK { <http://ex/a> <http://ex/p> ?o FILTER(?o > 5 && ?o <= "1e3"^^xsd:double) }`,
+		`ASK { ?s <http://ex/p> ?o FILTER(datatype(?o) = xsd:float && (?o < 1.5)) }`,
+		`ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/a> <http://ex/p> ?o FILTER(datatype(?o) = xsd:int && ?o >= 0) } } FILTER(?n = 2) }`,
 		"ASK { ?s <http://ex/p> \"\"\"a\nb\"\"\" }",
 		`ASK { <http://ex/a\u0041> <http://ex/p> "\U0001F600\t" }`,
 		`ASK { ?s <http://ex/p>/<http://ex/q> ?o }`,
@@ -54,8 +56,11 @@ func FuzzCompile(f *testing.F) {
 		if err != nil || hk.Op() != q.Op || hk.Pred() == 0 {
 			t.Fatalf("%q: hook %v, %v", src, hk.Op(), err)
 		}
-		if q.Op >= kernels.CompareOEQ && q.Op <= kernels.CompareOLE && q.Cond.Op == 0 {
-			t.Fatalf("%q: COMPARE without its exact condition", src)
+		if q.Op.NeedsExactCheck() && q.Cond.Op == 0 {
+			t.Fatalf("%q: %v without its exact condition", src, q.Op)
+		}
+		if lo, hi := hk.KeyRange(); q.Never && q.Op.NeedsExactCheck() && lo <= hi {
+			t.Fatalf("%q: decided empty, but keys [%#x, %#x] match", src, lo, hi)
 		}
 		for _, term := range []*ntriples.Term{&q.Pred, &q.S, &q.O, &q.Datatype, &q.Template[0].Term, &q.Template[1].Term, &q.Template[2].Term} {
 			if term.Kind == ntriples.None {

@@ -523,7 +523,7 @@ func (p *parser) parseUnary() (*expr, error) {
 			return nil, err
 		}
 		defer p.leave()
-		inner, err := p.parseExpr()
+		inner, err := p.parseAnd()
 		if err != nil {
 			return nil, err
 		}
@@ -583,8 +583,26 @@ func (p *parser) parseUnary() (*expr, error) {
 
 var comparisons = map[string]bool{"=": true, "!=": true, "<": true, ">": true, "<=": true, ">=": true}
 
-// parseExpr parses operand [comparison operand]; the logical and arithmetic
-// operators are refused where they appear.
+// parseAnd parses expr (&& expr)*: a conjunction, op "&&" with its
+// operands as args, or the one expr.
+func (p *parser) parseAnd() (*expr, error) {
+	e, err := p.parseExpr()
+	if err != nil || !isPunct(p.peek(), "&&") {
+		return e, err
+	}
+	and := &expr{pos: e.pos, op: "&&", args: []*expr{e}}
+	for isPunct(p.peek(), "&&") {
+		p.next()
+		if e, err = p.parseExpr(); err != nil {
+			return nil, err
+		}
+		and.args = append(and.args, e)
+	}
+	return and, nil
+}
+
+// parseExpr parses operand [comparison operand]; the other logical and the
+// arithmetic operators are refused where they appear (parseAnd takes &&).
 func (p *parser) parseExpr() (*expr, error) {
 	l, err := p.parseUnary()
 	if err != nil {
@@ -592,7 +610,7 @@ func (p *parser) parseExpr() (*expr, error) {
 	}
 	t := p.peek()
 	if t.kind != tPunct || !comparisons[t.text] {
-		if t.kind == tPunct && strings.Contains("&& || + - * / !", t.text) {
+		if t.kind == tPunct && strings.Contains("|| + - * / !", t.text) {
 			return nil, errorf(t.pos, "operator %s is not supported in a hook FILTER", t.text)
 		}
 		return l, nil
@@ -602,7 +620,7 @@ func (p *parser) parseExpr() (*expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t := p.peek(); t.kind == tPunct && (comparisons[t.text] || strings.Contains("&& || + - * / !", t.text)) {
+	if t := p.peek(); t.kind == tPunct && (comparisons[t.text] || strings.Contains("|| + - * / !", t.text)) {
 		return nil, errorf(t.pos, "operator %s is not supported in a hook FILTER", t.text)
 	}
 	return &expr{pos: l.pos, op: t.text, args: []*expr{l, r}}, nil

@@ -49,22 +49,10 @@ func Combine(hooks []Hook, i int, out []Receipt) (bool, error) {
 // matched its pattern (the summed popcounts of its receipts' masks): what
 // [Combine] returns once it has summed them. It is branch-free, so a caller
 // that sums every hook's matches in one pass over the receipts decides all
-// its hooks with no per-operation switch.
+// its hooks with no per-operation switch. For an operation that
+// [Op.NeedsExactCheck], n counts the flagged rows that pass the exact check
+// as well.
 func Decide(h *Hook, n uint64) bool { return n-h.clo <= h.cspan }
-
-func decideCount(h *Hook, c uint64) bool {
-	switch h.op {
-	case CountSPGE, CountOPGE:
-		return c >= h.k
-	case CountSPLE, CountOPLE:
-		return c <= h.k
-	case CountSPEQ, CountOPEQ:
-		return c == h.k
-	case UniqueSP:
-		return c == 1
-	}
-	return c != 0
-}
 
 // Merge folds receipts with the ⊕ of DESIGN.md: the ids of the first, the
 // maximum of the ticks, the sum of the lanes, the xor of span ids and hashes.

@@ -48,3 +48,29 @@ func Example() {
 	// COUNT_SP_GE: true (rows 011)
 	// UNIQUE_SP: false (rows 011)
 }
+
+// A hook with an order-key range: the rows of subject alice whose number
+// lies in [10, 20]. Order keys are uint64(x) ^ 1<<63 (see Lanes).
+func ExampleNewHookOf() {
+	const pred, alice, bob = 100, 1, 2
+	key := func(x int64) uint64 { return uint64(x) ^ 1<<63 }
+	l := &kernels.Lanes{
+		S: []uint64{alice, alice, bob, alice},
+		P: []uint64{pred, pred, pred, pred},
+		O: []uint64{7, 8, 9, 10},
+		V: []uint64{key(5), key(15), key(15), 0}, // row 3: no exact key (1.5, 1e400, ...)
+		D: make([]uint64, 4),
+	}
+	h, err := kernels.NewHookOf(1, kernels.RangeSP, kernels.Consts{Pred: pred, S: alice, Lo: key(10), Hi: key(20)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var rc kernels.Receipt
+	if err := kernels.Eval(l, kernels.Run{Pred: pred, Len: 4}, &h, &kernels.Context{}, &rc); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%v: %v (rows %04b); row 3 needs the exact check: %v\n", h.Op(), rc.Result, rc.Mask, h.Op().NeedsExactCheck())
+	// Output: RANGE_SP: true (rows 0010); row 3 needs the exact check: true
+}

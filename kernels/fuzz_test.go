@@ -48,7 +48,8 @@ func FuzzEvalBatch(f *testing.F) {
 		hooks := make([]Hook, nh)
 		for i := range hooks {
 			op := Op(1 + next()%uint64(opCount-1))
-			h, err := NewHook(uint32(i), op, testPred+next()%2, next(), next(), next(), next())
+			c := Consts{Pred: testPred + next()%2, S: next(), O: next(), DT: next(), K: next(), Lo: next(), Hi: next()}
+			h, err := NewHookOf(uint32(i), op, c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,8 +154,8 @@ func FuzzCombine(f *testing.F) {
 			for j := i; j < nr; j += nh {
 				n += uint64(bits.OnesCount8(out[j].Mask))
 			}
-			if err != nil || got != decideCount(&hooks[i], n) {
-				t.Fatalf("hook %d of %d over %d receipts: %v, %v; want %v", i, nh, nr, got, err, decideCount(&hooks[i], n))
+			if err != nil || got != refDecide(&hooks[i], n) {
+				t.Fatalf("hook %d of %d over %d receipts: %v, %v; want %v", i, nh, nr, got, err, refDecide(&hooks[i], n))
 			}
 		}
 	})

@@ -1,3 +1,3 @@
 package kernels
 
-//go:generate sh -c "cd ../gen && go run ./amd64 -out ../kernels/kernels_amd64.s && go run ./arm64"
+//go:generate sh -c "cd ../gen && go run ./ops && go run ./amd64 -out ../kernels/kernels_amd64.s && go run ./arm64"

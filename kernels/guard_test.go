@@ -42,7 +42,7 @@ func TestGuardPages(t *testing.T) {
 			l := &Lanes{S: g(), P: g(), O: g(), V: g(), D: g()}
 			var hooks []Hook
 			for _, op := range Ops() {
-				h, err := NewHook(uint32(op), op, testPred, 1, 1, 1, 1)
+				h, err := NewHookOf(uint32(op), op, Consts{Pred: testPred, S: 1, O: 1, DT: 1, K: 1, Lo: 1, Hi: 1})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -4,7 +4,7 @@ package kernels
 // original XORed its inputs, so the predicate cancelled and swapping s and o
 // collided). It is built in two halves so the hot path pays for one mix:
 //
-//	key   = fold(mix64(key ^ w)) over op, pred, s, o, dt, k, from keySeed   (once, in NewHook)
+//	key   = fold(mix64(key ^ w)) over op, pred, s, o, dt, k (then vlo, vhi for RANGE ops), from keySeed   (once, in NewHookOf)
 //	aHash = fold((key ^ word) * mixMul), word = lanes | mask<<32 | result<<40 (per evaluation)
 //
 // fold(x) = x ^ x>>32 (its own inverse); mix64(x) = fold(fold(fold(x)*M)*M),
@@ -23,10 +23,16 @@ func fold(x uint64) uint64 { return x ^ x>>32 }
 
 func mix64(x uint64) uint64 { return fold(fold(fold(x)*mixMul) * mixMul) }
 
+// hookKey mixes the hook's constants: op, pred, s, o, dt, k, and for an
+// operation with its own order-key range, the range (vlo, vhi) after them,
+// so the keys of the operations that have none stay what they were.
 func hookKey(h *Hook) uint64 {
 	k := uint64(keySeed)
 	for _, w := range [...]uint64{uint64(h.op), h.pred, h.s, h.o, h.dt, h.k} {
 		k = mix64(k ^ w)
+	}
+	if h.op.UsesRange() {
+		k = mix64(mix64(k^h.vlo) ^ h.vhi)
 	}
 	return k
 }

@@ -155,26 +155,17 @@ evalBatchAVX2_scanned:
 	JE   evalBatchAVX2_plan4
 	CMPL CX, $0x00000005
 	JE   evalBatchAVX2_plan5
-	CMPL CX, $0x00000006
-	JE   evalBatchAVX2_plan6
 	CMPL CX, $0x00000007
 	JE   evalBatchAVX2_plan7
 	CMPL CX, $0x00000008
 	JE   evalBatchAVX2_plan8
 	CMPL CX, $0x00000009
 	JE   evalBatchAVX2_plan9
-	CMPL CX, $0x0000000a
-	JE   evalBatchAVX2_plan10
-	CMPL CX, $0x0000000b
-	JE   evalBatchAVX2_plan11
 	CMPL CX, $0x0000000c
 	JE   evalBatchAVX2_plan12
 	CMPL CX, $0x0000000d
 	JE   evalBatchAVX2_plan13
-	CMPL CX, $0x0000000e
-	JE   evalBatchAVX2_plan14
-	CMPL CX, $0x0000000f
-	JE   evalBatchAVX2_plan15
+	UD2
 
 evalBatchAVX2_plan0:
 	MOVQ   88(SP), AX
@@ -187,7 +178,6 @@ evalBatchAVX2_plan0:
 	MOVQ   32(SP), AX
 
 evalBatchAVX2_plan0_block:
-	MOVL  8(AX), CX
 	MOVL  12(AX), CX
 	MOVQ  (AX), SI
 	MOVL  $0x000000ff, DX
@@ -201,23 +191,21 @@ evalBatchAVX2_plan0_block:
 	MOVQ  96(SP), R9
 
 evalBatchAVX2_plan0_hook:
-	CMPQ    SI, 8(R9)
-	JNE     evalBatchAVX2_plan0_miss
-	MOVQ    DX, R10
-	POPCNTQ R10, R11
-	XORL    R12, R12
-	SUBQ    80(R9), R11
-	CMPQ    R11, 88(R9)
-	SETLS   R12
-	SHLQ    $0x08, R12
-	ORQ     R10, R12
-	SHLQ    $0x20, R12
-	ORQ     CX, R12
+	CMPQ SI, 8(R9)
+	JNE  evalBatchAVX2_plan0_miss
+	MOVQ DX, R10
+	CMPQ R10, $0x01
+	SBBQ R11, R11
+	INCQ R11
+	SHLQ $0x08, R11
+	ORQ  R10, R11
+	SHLQ $0x20, R11
+	ORQ  CX, R11
 
 evalBatchAVX2_plan0_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -238,7 +226,7 @@ evalBatchAVX2_plan0_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan0_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan0_write
 
 evalBatchAVX2_plan1:
@@ -298,19 +286,19 @@ evalBatchAVX2_plan1_hook:
 	VMOVMSKPS    Y3, R11
 	ANDQ         R11, R10
 	POPCNTQ      R10, R11
-	XORL         R12, R12
 	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan1_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -331,7 +319,7 @@ evalBatchAVX2_plan1_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan1_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan1_write
 
 evalBatchAVX2_plan2:
@@ -391,19 +379,19 @@ evalBatchAVX2_plan2_hook:
 	VMOVMSKPS    Y3, R11
 	ANDQ         R11, R10
 	POPCNTQ      R10, R11
-	XORL         R12, R12
 	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan2_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -424,7 +412,7 @@ evalBatchAVX2_plan2_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan2_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan2_write
 
 evalBatchAVX2_plan3:
@@ -499,20 +487,18 @@ evalBatchAVX2_plan3_hook:
 	VPACKSSDW    Y5, Y7, Y5
 	VMOVMSKPS    Y5, R11
 	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan3_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -533,7 +519,7 @@ evalBatchAVX2_plan3_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan3_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan3_write
 
 evalBatchAVX2_plan4:
@@ -592,20 +578,18 @@ evalBatchAVX2_plan4_hook:
 	VPACKSSDW    Y3, Y5, Y3
 	VMOVMSKPS    Y3, R11
 	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan4_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -626,7 +610,7 @@ evalBatchAVX2_plan4_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan4_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan4_write
 
 evalBatchAVX2_plan5:
@@ -702,19 +686,19 @@ evalBatchAVX2_plan5_hook:
 	VMOVMSKPS    Y5, R11
 	ANDQ         R11, R10
 	POPCNTQ      R10, R11
-	XORL         R12, R12
 	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan5_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -735,117 +719,8 @@ evalBatchAVX2_plan5_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan5_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan5_write
-
-evalBatchAVX2_plan6:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
-	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
-
-evalBatchAVX2_plan6_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan6_partial
-	MOVQ    8(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
-	JMP     evalBatchAVX2_plan6_loaded
-
-evalBatchAVX2_plan6_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y4
-	VMOVDQU    32(R8)(R9*1), Y5
-	MOVQ       8(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y2
-	VPMASKMOVQ 32(R8), Y5, Y3
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y4
-	VPMASKMOVQ 32(R8), Y5, Y5
-
-evalBatchAVX2_plan6_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y6
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
-
-evalBatchAVX2_plan6_hook:
-	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan6_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 24(R9), Y5
-	VPCMPEQQ     Y6, Y5, Y7
-	VPCMPEQQ     Y2, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 32(R9), Y5
-	VPCMPEQQ     Y3, Y5, Y7
-	VPCMPEQQ     Y4, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
-
-evalBatchAVX2_plan6_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan6_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan6_block
-	JMP     evalBatchAVX2_next
-
-evalBatchAVX2_plan6_miss:
-	XORL R12, R12
-	JMP  evalBatchAVX2_plan6_write
 
 evalBatchAVX2_plan7:
 	MOVQ   88(SP), AX
@@ -935,20 +810,18 @@ evalBatchAVX2_plan7_hook:
 	VPACKSSDW    Y7, Y9, Y7
 	VMOVMSKPS    Y7, R11
 	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan7_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -969,7 +842,7 @@ evalBatchAVX2_plan7_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan7_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan7_write
 
 evalBatchAVX2_plan8:
@@ -1037,20 +910,18 @@ evalBatchAVX2_plan8_hook:
 	VPACKSSDW    Y7, Y6, Y3
 	VMOVMSKPS    Y3, R11
 	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan8_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -1071,7 +942,7 @@ evalBatchAVX2_plan8_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan8_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan8_write
 
 evalBatchAVX2_plan9:
@@ -1156,19 +1027,19 @@ evalBatchAVX2_plan9_hook:
 	VMOVMSKPS    Y5, R11
 	ANDNQ        R10, R11, R10
 	POPCNTQ      R10, R11
-	XORL         R12, R12
 	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan9_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -1189,260 +1060,8 @@ evalBatchAVX2_plan9_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan9_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan9_write
-
-evalBatchAVX2_plan10:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
-	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
-
-evalBatchAVX2_plan10_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan10_partial
-	MOVQ    8(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
-	JMP     evalBatchAVX2_plan10_loaded
-
-evalBatchAVX2_plan10_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y4
-	VMOVDQU    32(R8)(R9*1), Y5
-	MOVQ       8(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y2
-	VPMASKMOVQ 32(R8), Y5, Y3
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y4
-	VPMASKMOVQ 32(R8), Y5, Y5
-
-evalBatchAVX2_plan10_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y6
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPXOR      Y1, Y3, Y3
-	VPXOR      Y1, Y4, Y4
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
-
-evalBatchAVX2_plan10_hook:
-	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan10_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 24(R9), Y5
-	VPCMPEQQ     Y6, Y5, Y7
-	VPCMPEQQ     Y2, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 56(R9), Y5
-	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(R9), Y7
-	VPXOR        Y1, Y7, Y7
-	VPCMPGTQ     Y3, Y5, Y8
-	VPCMPGTQ     Y7, Y3, Y9
-	VPOR         Y9, Y8, Y8
-	VPCMPGTQ     Y4, Y5, Y5
-	VPCMPGTQ     Y7, Y4, Y7
-	VPOR         Y7, Y5, Y9
-	VPACKSSDW    Y9, Y8, Y5
-	VMOVMSKPS    Y5, R11
-	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
-
-evalBatchAVX2_plan10_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan10_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan10_block
-	JMP     evalBatchAVX2_next
-
-evalBatchAVX2_plan10_miss:
-	XORL R12, R12
-	JMP  evalBatchAVX2_plan10_write
-
-evalBatchAVX2_plan11:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
-	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
-
-evalBatchAVX2_plan11_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan11_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    8(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y6
-	VMOVDQU 32(R8), Y7
-	JMP     evalBatchAVX2_plan11_loaded
-
-evalBatchAVX2_plan11_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y6
-	VMOVDQU    32(R8)(R9*1), Y7
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y2
-	VPMASKMOVQ 32(R8), Y7, Y3
-	MOVQ       8(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y4
-	VPMASKMOVQ 32(R8), Y7, Y5
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y6
-	VPMASKMOVQ 32(R8), Y7, Y7
-
-evalBatchAVX2_plan11_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y8
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPERM2I128 $0x20, Y7, Y6, Y5
-	VPERM2I128 $0x31, Y7, Y6, Y6
-	VPXOR      Y1, Y5, Y5
-	VPXOR      Y1, Y6, Y6
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
-
-evalBatchAVX2_plan11_hook:
-	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan11_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 16(R9), Y7
-	VPCMPEQQ     Y8, Y7, Y9
-	VPCMPEQQ     Y2, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 24(R9), Y7
-	VPCMPEQQ     Y3, Y7, Y9
-	VPCMPEQQ     Y4, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 56(R9), Y7
-	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(R9), Y9
-	VPXOR        Y1, Y9, Y9
-	VPCMPGTQ     Y5, Y7, Y10
-	VPCMPGTQ     Y9, Y5, Y11
-	VPOR         Y11, Y10, Y10
-	VPCMPGTQ     Y6, Y7, Y7
-	VPCMPGTQ     Y9, Y6, Y9
-	VPOR         Y9, Y7, Y11
-	VPACKSSDW    Y11, Y10, Y7
-	VMOVMSKPS    Y7, R11
-	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
-
-evalBatchAVX2_plan11_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan11_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan11_block
-	JMP     evalBatchAVX2_next
-
-evalBatchAVX2_plan11_miss:
-	XORL R12, R12
-	JMP  evalBatchAVX2_plan11_write
 
 evalBatchAVX2_plan12:
 	MOVQ   88(SP), AX
@@ -1525,20 +1144,18 @@ evalBatchAVX2_plan12_hook:
 	VPACKSSDW    Y9, Y8, Y5
 	VMOVMSKPS    Y5, R11
 	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan12_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -1559,7 +1176,7 @@ evalBatchAVX2_plan12_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan12_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan12_write
 
 evalBatchAVX2_plan13:
@@ -1660,19 +1277,19 @@ evalBatchAVX2_plan13_hook:
 	VMOVMSKPS    Y7, R11
 	ANDNQ        R10, R11, R10
 	POPCNTQ      R10, R11
-	XORL         R12, R12
 	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalBatchAVX2_plan13_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -1693,292 +1310,8 @@ evalBatchAVX2_plan13_write:
 	JMP     evalBatchAVX2_next
 
 evalBatchAVX2_plan13_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX2_plan13_write
-
-evalBatchAVX2_plan14:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
-	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
-
-evalBatchAVX2_plan14_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan14_partial
-	MOVQ    8(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y6
-	VMOVDQU 32(R8), Y7
-	JMP     evalBatchAVX2_plan14_loaded
-
-evalBatchAVX2_plan14_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y6
-	VMOVDQU    32(R8)(R9*1), Y7
-	MOVQ       8(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y2
-	VPMASKMOVQ 32(R8), Y7, Y3
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y4
-	VPMASKMOVQ 32(R8), Y7, Y5
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y6
-	VPMASKMOVQ 32(R8), Y7, Y7
-
-evalBatchAVX2_plan14_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y8
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPERM2I128 $0x20, Y7, Y6, Y5
-	VPERM2I128 $0x31, Y7, Y6, Y6
-	VPXOR      Y1, Y3, Y3
-	VPXOR      Y1, Y4, Y4
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
-
-evalBatchAVX2_plan14_hook:
-	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan14_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 24(R9), Y7
-	VPCMPEQQ     Y8, Y7, Y9
-	VPCMPEQQ     Y2, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 32(R9), Y7
-	VPCMPEQQ     Y5, Y7, Y9
-	VPCMPEQQ     Y6, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 56(R9), Y7
-	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(R9), Y9
-	VPXOR        Y1, Y9, Y9
-	VPCMPGTQ     Y3, Y7, Y10
-	VPCMPGTQ     Y9, Y3, Y11
-	VPOR         Y11, Y10, Y10
-	VPCMPGTQ     Y4, Y7, Y7
-	VPCMPGTQ     Y9, Y4, Y9
-	VPOR         Y9, Y7, Y11
-	VPACKSSDW    Y11, Y10, Y7
-	VMOVMSKPS    Y7, R11
-	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
-
-evalBatchAVX2_plan14_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan14_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan14_block
-	JMP     evalBatchAVX2_next
-
-evalBatchAVX2_plan14_miss:
-	XORL R12, R12
-	JMP  evalBatchAVX2_plan14_write
-
-evalBatchAVX2_plan15:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
-	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
-
-evalBatchAVX2_plan15_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan15_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    8(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y6
-	VMOVDQU 32(R8), Y7
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y8
-	VMOVDQU 32(R8), Y9
-	JMP     evalBatchAVX2_plan15_loaded
-
-evalBatchAVX2_plan15_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y8
-	VMOVDQU    32(R8)(R9*1), Y9
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y8, Y2
-	VPMASKMOVQ 32(R8), Y9, Y3
-	MOVQ       8(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y8, Y4
-	VPMASKMOVQ 32(R8), Y9, Y5
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y8, Y6
-	VPMASKMOVQ 32(R8), Y9, Y7
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y8, Y8
-	VPMASKMOVQ 32(R8), Y9, Y9
-
-evalBatchAVX2_plan15_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y10
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPERM2I128 $0x20, Y7, Y6, Y5
-	VPERM2I128 $0x31, Y7, Y6, Y6
-	VPERM2I128 $0x20, Y9, Y8, Y7
-	VPERM2I128 $0x31, Y9, Y8, Y8
-	VPXOR      Y1, Y5, Y5
-	VPXOR      Y1, Y6, Y6
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
-
-evalBatchAVX2_plan15_hook:
-	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan15_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 16(R9), Y9
-	VPCMPEQQ     Y10, Y9, Y11
-	VPCMPEQQ     Y2, Y9, Y9
-	VPACKSSDW    Y9, Y11, Y9
-	VMOVMSKPS    Y9, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 24(R9), Y9
-	VPCMPEQQ     Y3, Y9, Y11
-	VPCMPEQQ     Y4, Y9, Y9
-	VPACKSSDW    Y9, Y11, Y9
-	VMOVMSKPS    Y9, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 32(R9), Y9
-	VPCMPEQQ     Y7, Y9, Y11
-	VPCMPEQQ     Y8, Y9, Y9
-	VPACKSSDW    Y9, Y11, Y9
-	VMOVMSKPS    Y9, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 56(R9), Y9
-	VPXOR        Y1, Y9, Y9
-	VPBROADCASTQ 64(R9), Y11
-	VPXOR        Y1, Y11, Y11
-	VPCMPGTQ     Y5, Y9, Y12
-	VPCMPGTQ     Y11, Y5, Y13
-	VPOR         Y13, Y12, Y12
-	VPCMPGTQ     Y6, Y9, Y9
-	VPCMPGTQ     Y11, Y6, Y11
-	VPOR         Y11, Y9, Y13
-	VPACKSSDW    Y13, Y12, Y9
-	VMOVMSKPS    Y9, R11
-	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
-
-evalBatchAVX2_plan15_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan15_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan15_block
-	JMP     evalBatchAVX2_next
-
-evalBatchAVX2_plan15_miss:
-	XORL R12, R12
-	JMP  evalBatchAVX2_plan15_write
 
 evalBatchAVX2_next:
 	MOVQ 104(SP), SI
@@ -2063,26 +1396,17 @@ evalBatchAVX512_scanned:
 	JE   evalBatchAVX512_plan4
 	CMPL CX, $0x00000005
 	JE   evalBatchAVX512_plan5
-	CMPL CX, $0x00000006
-	JE   evalBatchAVX512_plan6
 	CMPL CX, $0x00000007
 	JE   evalBatchAVX512_plan7
 	CMPL CX, $0x00000008
 	JE   evalBatchAVX512_plan8
 	CMPL CX, $0x00000009
 	JE   evalBatchAVX512_plan9
-	CMPL CX, $0x0000000a
-	JE   evalBatchAVX512_plan10
-	CMPL CX, $0x0000000b
-	JE   evalBatchAVX512_plan11
 	CMPL CX, $0x0000000c
 	JE   evalBatchAVX512_plan12
 	CMPL CX, $0x0000000d
 	JE   evalBatchAVX512_plan13
-	CMPL CX, $0x0000000e
-	JE   evalBatchAVX512_plan14
-	CMPL CX, $0x0000000f
-	JE   evalBatchAVX512_plan15
+	UD2
 
 evalBatchAVX512_plan0:
 	MOVQ   88(SP), AX
@@ -2095,7 +1419,6 @@ evalBatchAVX512_plan0:
 	MOVQ   32(SP), AX
 
 evalBatchAVX512_plan0_block:
-	MOVL  8(AX), CX
 	MOVL  12(AX), CX
 	MOVQ  (AX), SI
 	MOVL  $0x000000ff, DX
@@ -2109,23 +1432,21 @@ evalBatchAVX512_plan0_block:
 	MOVQ  96(SP), R9
 
 evalBatchAVX512_plan0_hook:
-	CMPQ    SI, 8(R9)
-	JNE     evalBatchAVX512_plan0_miss
-	MOVQ    DX, R10
-	POPCNTQ R10, R11
-	XORL    R12, R12
-	SUBQ    80(R9), R11
-	CMPQ    R11, 88(R9)
-	SETLS   R12
-	SHLQ    $0x08, R12
-	ORQ     R10, R12
-	SHLQ    $0x20, R12
-	ORQ     CX, R12
+	CMPQ SI, 8(R9)
+	JNE  evalBatchAVX512_plan0_miss
+	MOVQ DX, R10
+	CMPQ R10, $0x01
+	SBBQ R11, R11
+	INCQ R11
+	SHLQ $0x08, R11
+	ORQ  R10, R11
+	SHLQ $0x20, R11
+	ORQ  CX, R11
 
 evalBatchAVX512_plan0_write:
-	MOVQ    R12, 40(R8)
+	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
-	XORQ    R12, R10
+	XORQ    R11, R10
 	IMULQ   BX, R10
 	MOVQ    R10, R11
 	SHRQ    $0x20, R11
@@ -2146,7 +1467,7 @@ evalBatchAVX512_plan0_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan0_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalBatchAVX512_plan0_write
 
 evalBatchAVX512_plan1:
@@ -2166,51 +1487,50 @@ evalBatchAVX512_plan1_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan1_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan1_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	SUBQ          80(R8), R10
+	CMPQ          88(R8), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan1_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R10, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan1_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2218,7 +1538,7 @@ evalBatchAVX512_plan1_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan1_miss:
-	XORL R12, R12
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan1_write
 
 evalBatchAVX512_plan2:
@@ -2238,51 +1558,50 @@ evalBatchAVX512_plan2_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        120(SP), R8
+	MOVQ        8(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan2_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan2_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 24(R9), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 24(R8), Z1, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	SUBQ          80(R8), R10
+	CMPQ          88(R8), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan2_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R10, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan2_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2290,7 +1609,7 @@ evalBatchAVX512_plan2_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan2_miss:
-	XORL R12, R12
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan2_write
 
 evalBatchAVX512_plan3:
@@ -2310,55 +1629,52 @@ evalBatchAVX512_plan3_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        8(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan3_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan3_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
+	KMOVW         K2, R9
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan3_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R10, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan3_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2366,7 +1682,7 @@ evalBatchAVX512_plan3_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan3_miss:
-	XORL R12, R12
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan3_write
 
 evalBatchAVX512_plan4:
@@ -2386,51 +1702,48 @@ evalBatchAVX512_plan4_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        120(SP), R8
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan4_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan4_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(R9), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 32(R8), Z1, K2, K2
+	KMOVW         K2, R9
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan4_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R10, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan4_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2438,7 +1751,7 @@ evalBatchAVX512_plan4_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan4_miss:
-	XORL R12, R12
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan4_write
 
 evalBatchAVX512_plan5:
@@ -2458,55 +1771,54 @@ evalBatchAVX512_plan5_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan5_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan5_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	SUBQ          80(R8), R10
+	CMPQ          88(R8), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan5_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R10, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan5_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2514,84 +1826,8 @@ evalBatchAVX512_plan5_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan5_miss:
-	XORL R12, R12
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan5_write
-
-evalBatchAVX512_plan6:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
-	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
-
-evalBatchAVX512_plan6_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        120(SP), R8
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
-
-evalBatchAVX512_plan6_hook:
-	CMPQ          DI, 8(R9)
-	JNE           evalBatchAVX512_plan6_miss
-	MOVQ          SI, R10
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 24(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
-
-evalBatchAVX512_plan6_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX512_plan6_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan6_block
-	JMP     evalBatchAVX512_next
-
-evalBatchAVX512_plan6_miss:
-	XORL R12, R12
-	JMP  evalBatchAVX512_plan6_write
 
 evalBatchAVX512_plan7:
 	MOVQ   88(SP), AX
@@ -2610,59 +1846,56 @@ evalBatchAVX512_plan7_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z3
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        8(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z3
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan7_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan7_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
-	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
+	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
+	KMOVW         K2, R9
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan7_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R10, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan7_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2670,7 +1903,7 @@ evalBatchAVX512_plan7_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan7_miss:
-	XORL R12, R12
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan7_write
 
 evalBatchAVX512_plan8:
@@ -2690,52 +1923,49 @@ evalBatchAVX512_plan8_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        120(SP), R8
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan8_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalBatchAVX512_plan8_miss
-	MOVQ         SI, R10
 	KMOVW        K1, K2
-	VPCMPUQ.BCST $0x05, 56(R9), Z1, K2, K2
-	VPCMPUQ.BCST $0x02, 64(R9), Z1, K2, K2
-	KMOVW        K2, R10
-	POPCNTQ      R10, R11
-	XORL         R12, R12
-	SUBQ         80(R9), R11
-	CMPQ         R11, 88(R9)
-	SETLS        R12
-	SHLQ         $0x08, R12
-	ORQ          R10, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VPCMPUQ.BCST $0x05, 56(R8), Z1, K2, K2
+	VPCMPUQ.BCST $0x02, 64(R8), Z1, K2, K2
+	KMOVW        K2, R9
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalBatchAVX512_plan8_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R10, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan8_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2743,7 +1973,7 @@ evalBatchAVX512_plan8_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan8_miss:
-	XORL R12, R12
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan8_write
 
 evalBatchAVX512_plan9:
@@ -2763,56 +1993,55 @@ evalBatchAVX512_plan9_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan9_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan9_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	SUBQ          80(R8), R10
+	CMPQ          88(R8), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan9_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R10, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan9_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -2820,166 +2049,8 @@ evalBatchAVX512_plan9_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan9_miss:
-	XORL R12, R12
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan9_write
-
-evalBatchAVX512_plan10:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
-	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
-
-evalBatchAVX512_plan10_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        120(SP), R8
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
-
-evalBatchAVX512_plan10_hook:
-	CMPQ          DI, 8(R9)
-	JNE           evalBatchAVX512_plan10_miss
-	MOVQ          SI, R10
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 24(R9), Z1, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
-
-evalBatchAVX512_plan10_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX512_plan10_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan10_block
-	JMP     evalBatchAVX512_next
-
-evalBatchAVX512_plan10_miss:
-	XORL R12, R12
-	JMP  evalBatchAVX512_plan10_write
-
-evalBatchAVX512_plan11:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
-	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
-
-evalBatchAVX512_plan11_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z3
-	MOVQ        120(SP), R8
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
-
-evalBatchAVX512_plan11_hook:
-	CMPQ          DI, 8(R9)
-	JNE           evalBatchAVX512_plan11_miss
-	MOVQ          SI, R10
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z3, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
-
-evalBatchAVX512_plan11_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX512_plan11_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan11_block
-	JMP     evalBatchAVX512_next
-
-evalBatchAVX512_plan11_miss:
-	XORL R12, R12
-	JMP  evalBatchAVX512_plan11_write
 
 evalBatchAVX512_plan12:
 	MOVQ   88(SP), AX
@@ -2998,56 +2069,53 @@ evalBatchAVX512_plan12_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        120(SP), R8
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan12_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan12_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z1, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R8), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R8), Z1, K2, K2
+	KMOVW         K2, R9
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan12_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R10, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan12_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -3055,7 +2123,7 @@ evalBatchAVX512_plan12_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan12_miss:
-	XORL R12, R12
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan12_write
 
 evalBatchAVX512_plan13:
@@ -3075,60 +2143,59 @@ evalBatchAVX512_plan13_block:
 	MOVL        $0x000000ff, SI
 	BZHIQ       DX, SI, SI
 	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z3
-	MOVQ        120(SP), R8
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z3
+	MOVQ        120(SP), SI
 	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
+	MOVQ        112(SP), R8
+	ADDQ        R8, 120(SP)
+	MOVQ        72(SP), R8
+	ADDQ        R8, 128(SP)
+	MOVQ        96(SP), R8
 
 evalBatchAVX512_plan13_hook:
-	CMPQ          DI, 8(R9)
+	CMPQ          DI, 8(R8)
 	JNE           evalBatchAVX512_plan13_miss
-	MOVQ          SI, R10
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	SUBQ          80(R8), R10
+	CMPQ          88(R8), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalBatchAVX512_plan13_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R10, 40(SI)
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
 	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 80(SP)
 	JB      evalBatchAVX512_plan13_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 40(SP)
@@ -3136,174 +2203,8 @@ evalBatchAVX512_plan13_write:
 	JMP     evalBatchAVX512_next
 
 evalBatchAVX512_plan13_miss:
-	XORL R12, R12
+	XORL R10, R10
 	JMP  evalBatchAVX512_plan13_write
-
-evalBatchAVX512_plan14:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
-	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
-
-evalBatchAVX512_plan14_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z3
-	MOVQ        120(SP), R8
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
-
-evalBatchAVX512_plan14_hook:
-	CMPQ          DI, 8(R9)
-	JNE           evalBatchAVX512_plan14_miss
-	MOVQ          SI, R10
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 24(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
-
-evalBatchAVX512_plan14_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX512_plan14_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan14_block
-	JMP     evalBatchAVX512_next
-
-evalBatchAVX512_plan14_miss:
-	XORL R12, R12
-	JMP  evalBatchAVX512_plan14_write
-
-evalBatchAVX512_plan15:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
-	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
-
-evalBatchAVX512_plan15_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z1
-	MOVQ        8(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z2
-	MOVQ        16(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z3
-	MOVQ        24(SP), R8
-	LEAQ        (R8)(CX*8), R8
-	VMOVDQU64.Z (R8), K1, Z4
-	MOVQ        120(SP), R8
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R9
-	ADDQ        R9, 120(SP)
-	MOVQ        72(SP), R9
-	ADDQ        R9, 128(SP)
-	MOVQ        96(SP), R9
-
-evalBatchAVX512_plan15_hook:
-	CMPQ          DI, 8(R9)
-	JNE           evalBatchAVX512_plan15_miss
-	MOVQ          SI, R10
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R9), Z1, K2, K2
-	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
-	VPCMPEQQ.BCST 32(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z3, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	XORL          R12, R12
-	SUBQ          80(R9), R11
-	CMPQ          R11, 88(R9)
-	SETLS         R12
-	SHLQ          $0x08, R12
-	ORQ           R10, R12
-	SHLQ          $0x20, R12
-	ORQ           DX, R12
-
-evalBatchAVX512_plan15_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R12, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX512_plan15_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan15_block
-	JMP     evalBatchAVX512_next
-
-evalBatchAVX512_plan15_miss:
-	XORL R12, R12
-	JMP  evalBatchAVX512_plan15_write
 
 evalBatchAVX512_next:
 	MOVQ 104(SP), SI

@@ -6,124 +6,927 @@
 
 // func evalBatchNEON(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt)
 //
-// Registers: R0 lanes, R1/R2 next block/end, R3/R4 hooks/end, R5 cycle,
-// R6 span, R7 shard, R8 budget, R9 out, R10/R11 mix/byte-ones constants;
-// per block R12 pred, R13 len, R14/R15 run byte masks; R16 hook; the rest scratch.
+// Registers: R2/R3 blocks/hooks end, R4 hooks, R5 receipt stride, R6/R7 mix/byte-ones,
+// R8/R9 the group's first receipt and span, R10/R11/R1 group start/end/count;
+// per block R12 next block, R13/R14 next block's receipt and span, R15 pred, R16 len,
+// R17/R19 run byte masks; R20/R21/R22 hook, receipt, span; R23 R24 R25 R26 R0 scratch.
 // V0-V15 the block's S, O, V, D rows (two per register), V16-V20 the hook's
-// constants, V21-V24 row matches, V25-V28 partial compares.
+// constants, V21-V24 row matches, V25-V28 partial compares, V30 the
+// receipts' first 16 bytes.
 TEXT ·evalBatchNEON(SB), NOSPLIT, $0-88
-	MOVD l+0(FP), R0
-	MOVD blocks_base+8(FP), R1
+	MOVD blocks_base+8(FP), R23
 	MOVD blocks_len+16(FP), R2
-	ADD R2<<4, R1, R2
-	MOVD hooks_base+32(FP), R3
+	ADD R2<<4, R23, R2
+	MOVD hooks_base+32(FP), R10
 	MOVD hooks_len+40(FP), R4
-	MOVD $96, R17
-	MUL R17, R4, R4
-	ADD R3, R4, R4
-	MOVD ctx+56(FP), R17
-	LDP (R17), (R5, R6)
-	MOVWU 16(R17), R7
-	MOVWU 20(R17), R8
-	ORR R8<<32, R7, R7
-	MOVD out_base+64(FP), R9
-	MOVD $0xd6e8feb86659fd93, R10
-	MOVD $0x101010101010101, R11
-block:
-	// block header, run masks and lane pointers
-	MOVD (R1), R12
-	MOVWU 8(R1), R17
-	MOVWU 12(R1), R13
-	ADD $16, R1
-	MOVD (R0), R19
-	ADD R17<<3, R19, R19
-	MOVD 48(R0), R20
-	ADD R17<<3, R20, R20
-	MOVD 72(R0), R21
-	ADD R17<<3, R21, R21
-	MOVD 96(R0), R22
-	ADD R17<<3, R22, R22
-	LSL $2, R13, R23
-	MOVD $1, R24
-	LSL R23, R24, R24
-	LSL R23, R24, R24
-	SUB $1, R24, R24
-	AND R24, R11, R15
-	MOVD $0x8040201008040201, R23
-	AND R24, R23, R14
-	// full block: four registers per lane in one load
-	CMP $8, R13
-	BNE partial
-	VLD1 (R19), [V0.D2, V1.D2, V2.D2, V3.D2]
-	VLD1 (R20), [V4.D2, V5.D2, V6.D2, V7.D2]
-	VLD1 (R21), [V8.D2, V9.D2, V10.D2, V11.D2]
-	VLD1 (R22), [V12.D2, V13.D2, V14.D2, V15.D2]
-	B loaded
-partial:
-	CMP $2, R13
-	BLO odd0
-	VLD1.P 16(R19), [V0.D2]
-	VLD1.P 16(R20), [V4.D2]
-	VLD1.P 16(R21), [V8.D2]
-	VLD1.P 16(R22), [V12.D2]
-	CMP $4, R13
-	BLO odd1
-	VLD1.P 16(R19), [V1.D2]
-	VLD1.P 16(R20), [V5.D2]
-	VLD1.P 16(R21), [V9.D2]
-	VLD1.P 16(R22), [V13.D2]
-	CMP $6, R13
-	BLO odd2
-	VLD1.P 16(R19), [V2.D2]
-	VLD1.P 16(R20), [V6.D2]
-	VLD1.P 16(R21), [V10.D2]
-	VLD1.P 16(R22), [V14.D2]
-	TBZ $0, R13, loaded
-	VLD1 (R19), V3.D[0]
-	VLD1 (R20), V7.D[0]
-	VLD1 (R21), V11.D[0]
-	VLD1 (R22), V15.D[0]
-	B loaded
-odd2:
-	TBZ $0, R13, loaded
-	VLD1 (R19), V2.D[0]
-	VLD1 (R20), V6.D[0]
-	VLD1 (R21), V10.D[0]
-	VLD1 (R22), V14.D[0]
-	B loaded
-odd1:
-	TBZ $0, R13, loaded
-	VLD1 (R19), V1.D[0]
-	VLD1 (R20), V5.D[0]
-	VLD1 (R21), V9.D[0]
-	VLD1 (R22), V13.D[0]
-	B loaded
-odd0:
-	TBZ $0, R13, loaded
-	VLD1 (R19), V0.D[0]
-	VLD1 (R20), V4.D[0]
-	VLD1 (R21), V8.D[0]
-	VLD1 (R22), V12.D[0]
-loaded:
-	MOVD R3, R16
-hook:
-	LDP 8(R16), (R17, R19)
-	MOVWU 72(R16), R20
-	CMP R17, R12
-	BNE mismatch
-	TBNZ $0, R20, plan1_0
-	TBNZ $1, R20, plan2_1
-	TBNZ $2, R20, plan4_2
-	TBNZ $3, R20, plan8_3
+	MOVD $96, R23
+	MUL R4, R23, R3
+	ADD R10, R3, R3
+	MOVD $48, R23
+	MUL R4, R23, R5
+	MOVD ctx+56(FP), R23
+	LDP (R23), (R24, R9)
+	MOVWU 16(R23), R25
+	MOVWU 20(R23), R26
+	ORR R26<<32, R25, R25
+	VMOV R24, V30.D[0]
+	VMOV R25, V30.D[1]
+	MOVD out_base+64(FP), R8
+	MOVD $0xd6e8feb86659fd93, R6
+	MOVD $0x101010101010101, R7
+group:
+	// the group: the hooks from R10 on whose compare plans equal its plan
+	MOVWU 72(R10), R23
+	AND $15, R23, R23
+	ADD $96, R10, R11
+	MOVD $1, R1
+scan:
+	CMP R3, R11
+	BEQ scanned
+	MOVWU 72(R11), R24
+	EOR R23, R24, R24
+	TST $15, R24
+	BNE scanned
+	ADD $96, R11
+	ADD $1, R1
+	B scan
+scanned:
+	// one loop for each plan the operations reach; NewHookOf writes no other
+	CMP $0, R23
+	BEQ plan0
+	CMP $1, R23
+	BEQ plan1
+	CMP $2, R23
+	BEQ plan2
+	CMP $3, R23
+	BEQ plan3
+	CMP $4, R23
+	BEQ plan4
+	CMP $5, R23
+	BEQ plan5
+	CMP $7, R23
+	BEQ plan7
+	CMP $8, R23
+	BEQ plan8
+	CMP $9, R23
+	BEQ plan9
+	CMP $12, R23
+	BEQ plan12
+	CMP $13, R23
+	BEQ plan13
+	UNDEF
+next:
+	MOVD $48, R23
+	MUL R1, R23, R23
+	ADD R23, R8
+	ADD R1, R9
+	MOVD R11, R10
+	CMP R3, R10
+	BNE group
+	RET
 plan0:
-	// no constants: every row of the run matches
-	MOVD $-1, R17
-	B masks
-plan8_3:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+	MOVD R9, R14
+plan0_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R14, R22
+	ADD R4, R14
+	MOVD R10, R20
+plan0_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE plan0_miss
+	// no constants: every row of the run matches; the bit weights' sum lands in the top byte
+	MUL R7, R17, R24
+	LSR $56, R24, R24
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
+	// word = lanes | mask<<32 | result<<40
+	ORR R24<<32, R16, R26
+	ORR R23<<40, R26, R26
+plan0_hash:
+	// a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
+	MOVD 48(R20), R23
+	EOR R26, R23, R23
+	MUL R6, R23, R23
+	EOR R23>>32, R23, R23
+	// receipt: 48 bytes in three stores
+	MOVWU 4(R20), R24
+	VST1 [V30.D2], (R21)
+	STP (R22, R23), 16(R21)
+	STP (R24, R26), 32(R21)
+	ADD $48, R21
+	ADD $1, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE plan0_hook
+	CMP R2, R12
+	BNE plan0_block
+	B next
+	// a hook of another predicate examines nothing and is false: its receipt word is 0
+plan0_miss:
+	MOVD ZR, R26
+	B plan0_hash
+plan1:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+	MOVD R9, R14
+plan1_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE plan1_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	B plan1_loaded
+plan1_partial:
+	CMP $2, R16
+	BLO plan1_odd0
+	VLD1.P 16(R25), [V0.D2]
+	CMP $4, R16
+	BLO plan1_odd1
+	VLD1.P 16(R25), [V1.D2]
+	CMP $6, R16
+	BLO plan1_odd2
+	VLD1.P 16(R25), [V2.D2]
+	TBZ $0, R16, plan1_loaded
+	VLD1 (R25), V3.D[0]
+	B plan1_loaded
+plan1_odd2:
+	TBZ $0, R16, plan1_loaded
+	VLD1 (R25), V2.D[0]
+	B plan1_loaded
+plan1_odd1:
+	TBZ $0, R16, plan1_loaded
+	VLD1 (R25), V1.D[0]
+	B plan1_loaded
+plan1_odd0:
+	TBZ $0, R16, plan1_loaded
+	VLD1 (R25), V0.D[0]
+plan1_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R14, R22
+	ADD R4, R14
+	MOVD R10, R20
+plan1_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE plan1_miss
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the decision is a range of match counts: c-clo <= cspan
+	LDP 80(R20), (R23, R26)
+	SUB R23, R25, R25
+	CMP R26, R25
+	CSET LS, R23
+	// word = lanes | mask<<32 | result<<40
+	ORR R24<<32, R16, R26
+	ORR R23<<40, R26, R26
+plan1_hash:
+	// a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
+	MOVD 48(R20), R23
+	EOR R26, R23, R23
+	MUL R6, R23, R23
+	EOR R23>>32, R23, R23
+	// receipt: 48 bytes in three stores
+	MOVWU 4(R20), R24
+	VST1 [V30.D2], (R21)
+	STP (R22, R23), 16(R21)
+	STP (R24, R26), 32(R21)
+	ADD $48, R21
+	ADD $1, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE plan1_hook
+	CMP R2, R12
+	BNE plan1_block
+	B next
+	// a hook of another predicate examines nothing and is false: its receipt word is 0
+plan1_miss:
+	MOVD ZR, R26
+	B plan1_hash
+plan2:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+	MOVD R9, R14
+plan2_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD 48(R24), R25
+	ADD R23<<3, R25, R25
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE plan2_partial
+	VLD1 (R25), [V4.D2, V5.D2, V6.D2, V7.D2]
+	B plan2_loaded
+plan2_partial:
+	CMP $2, R16
+	BLO plan2_odd0
+	VLD1.P 16(R25), [V4.D2]
+	CMP $4, R16
+	BLO plan2_odd1
+	VLD1.P 16(R25), [V5.D2]
+	CMP $6, R16
+	BLO plan2_odd2
+	VLD1.P 16(R25), [V6.D2]
+	TBZ $0, R16, plan2_loaded
+	VLD1 (R25), V7.D[0]
+	B plan2_loaded
+plan2_odd2:
+	TBZ $0, R16, plan2_loaded
+	VLD1 (R25), V6.D[0]
+	B plan2_loaded
+plan2_odd1:
+	TBZ $0, R16, plan2_loaded
+	VLD1 (R25), V5.D[0]
+	B plan2_loaded
+plan2_odd0:
+	TBZ $0, R16, plan2_loaded
+	VLD1 (R25), V4.D[0]
+plan2_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R14, R22
+	ADD R4, R14
+	MOVD R10, R20
+plan2_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE plan2_miss
+	MOVD 24(R20), R25
+	VDUP R25, V17.D2
+	VCMEQ V17.D2, V4.D2, V21.D2
+	VCMEQ V17.D2, V5.D2, V22.D2
+	VCMEQ V17.D2, V6.D2, V23.D2
+	VCMEQ V17.D2, V7.D2, V24.D2
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the decision is a range of match counts: c-clo <= cspan
+	LDP 80(R20), (R23, R26)
+	SUB R23, R25, R25
+	CMP R26, R25
+	CSET LS, R23
+	// word = lanes | mask<<32 | result<<40
+	ORR R24<<32, R16, R26
+	ORR R23<<40, R26, R26
+plan2_hash:
+	// a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
+	MOVD 48(R20), R23
+	EOR R26, R23, R23
+	MUL R6, R23, R23
+	EOR R23>>32, R23, R23
+	// receipt: 48 bytes in three stores
+	MOVWU 4(R20), R24
+	VST1 [V30.D2], (R21)
+	STP (R22, R23), 16(R21)
+	STP (R24, R26), 32(R21)
+	ADD $48, R21
+	ADD $1, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE plan2_hook
+	CMP R2, R12
+	BNE plan2_block
+	B next
+	// a hook of another predicate examines nothing and is false: its receipt word is 0
+plan2_miss:
+	MOVD ZR, R26
+	B plan2_hash
+plan3:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+	MOVD R9, R14
+plan3_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 48(R24), R26
+	ADD R23<<3, R26, R26
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE plan3_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R26), [V4.D2, V5.D2, V6.D2, V7.D2]
+	B plan3_loaded
+plan3_partial:
+	CMP $2, R16
+	BLO plan3_odd0
+	VLD1.P 16(R25), [V0.D2]
+	VLD1.P 16(R26), [V4.D2]
+	CMP $4, R16
+	BLO plan3_odd1
+	VLD1.P 16(R25), [V1.D2]
+	VLD1.P 16(R26), [V5.D2]
+	CMP $6, R16
+	BLO plan3_odd2
+	VLD1.P 16(R25), [V2.D2]
+	VLD1.P 16(R26), [V6.D2]
+	TBZ $0, R16, plan3_loaded
+	VLD1 (R25), V3.D[0]
+	VLD1 (R26), V7.D[0]
+	B plan3_loaded
+plan3_odd2:
+	TBZ $0, R16, plan3_loaded
+	VLD1 (R25), V2.D[0]
+	VLD1 (R26), V6.D[0]
+	B plan3_loaded
+plan3_odd1:
+	TBZ $0, R16, plan3_loaded
+	VLD1 (R25), V1.D[0]
+	VLD1 (R26), V5.D[0]
+	B plan3_loaded
+plan3_odd0:
+	TBZ $0, R16, plan3_loaded
+	VLD1 (R25), V0.D[0]
+	VLD1 (R26), V4.D[0]
+plan3_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R14, R22
+	ADD R4, R14
+	MOVD R10, R20
+plan3_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE plan3_miss
+	MOVD 24(R20), R25
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	VDUP R25, V17.D2
+	VCMEQ V17.D2, V4.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	VCMEQ V17.D2, V5.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	VCMEQ V17.D2, V6.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	VCMEQ V17.D2, V7.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
+	// word = lanes | mask<<32 | result<<40
+	ORR R24<<32, R16, R26
+	ORR R23<<40, R26, R26
+plan3_hash:
+	// a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
+	MOVD 48(R20), R23
+	EOR R26, R23, R23
+	MUL R6, R23, R23
+	EOR R23>>32, R23, R23
+	// receipt: 48 bytes in three stores
+	MOVWU 4(R20), R24
+	VST1 [V30.D2], (R21)
+	STP (R22, R23), 16(R21)
+	STP (R24, R26), 32(R21)
+	ADD $48, R21
+	ADD $1, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE plan3_hook
+	CMP R2, R12
+	BNE plan3_block
+	B next
+	// a hook of another predicate examines nothing and is false: its receipt word is 0
+plan3_miss:
+	MOVD ZR, R26
+	B plan3_hash
+plan4:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+	MOVD R9, R14
+plan4_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD 96(R24), R25
+	ADD R23<<3, R25, R25
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE plan4_partial
+	VLD1 (R25), [V12.D2, V13.D2, V14.D2, V15.D2]
+	B plan4_loaded
+plan4_partial:
+	CMP $2, R16
+	BLO plan4_odd0
+	VLD1.P 16(R25), [V12.D2]
+	CMP $4, R16
+	BLO plan4_odd1
+	VLD1.P 16(R25), [V13.D2]
+	CMP $6, R16
+	BLO plan4_odd2
+	VLD1.P 16(R25), [V14.D2]
+	TBZ $0, R16, plan4_loaded
+	VLD1 (R25), V15.D[0]
+	B plan4_loaded
+plan4_odd2:
+	TBZ $0, R16, plan4_loaded
+	VLD1 (R25), V14.D[0]
+	B plan4_loaded
+plan4_odd1:
+	TBZ $0, R16, plan4_loaded
+	VLD1 (R25), V13.D[0]
+	B plan4_loaded
+plan4_odd0:
+	TBZ $0, R16, plan4_loaded
+	VLD1 (R25), V12.D[0]
+plan4_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R14, R22
+	ADD R4, R14
+	MOVD R10, R20
+plan4_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE plan4_miss
+	MOVD 32(R20), R26
+	VDUP R26, V18.D2
+	VCMEQ V18.D2, V12.D2, V21.D2
+	VCMEQ V18.D2, V13.D2, V22.D2
+	VCMEQ V18.D2, V14.D2, V23.D2
+	VCMEQ V18.D2, V15.D2, V24.D2
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
+	// word = lanes | mask<<32 | result<<40
+	ORR R24<<32, R16, R26
+	ORR R23<<40, R26, R26
+plan4_hash:
+	// a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
+	MOVD 48(R20), R23
+	EOR R26, R23, R23
+	MUL R6, R23, R23
+	EOR R23>>32, R23, R23
+	// receipt: 48 bytes in three stores
+	MOVWU 4(R20), R24
+	VST1 [V30.D2], (R21)
+	STP (R22, R23), 16(R21)
+	STP (R24, R26), 32(R21)
+	ADD $48, R21
+	ADD $1, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE plan4_hook
+	CMP R2, R12
+	BNE plan4_block
+	B next
+	// a hook of another predicate examines nothing and is false: its receipt word is 0
+plan4_miss:
+	MOVD ZR, R26
+	B plan4_hash
+plan5:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+	MOVD R9, R14
+plan5_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 96(R24), R26
+	ADD R23<<3, R26, R26
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE plan5_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R26), [V12.D2, V13.D2, V14.D2, V15.D2]
+	B plan5_loaded
+plan5_partial:
+	CMP $2, R16
+	BLO plan5_odd0
+	VLD1.P 16(R25), [V0.D2]
+	VLD1.P 16(R26), [V12.D2]
+	CMP $4, R16
+	BLO plan5_odd1
+	VLD1.P 16(R25), [V1.D2]
+	VLD1.P 16(R26), [V13.D2]
+	CMP $6, R16
+	BLO plan5_odd2
+	VLD1.P 16(R25), [V2.D2]
+	VLD1.P 16(R26), [V14.D2]
+	TBZ $0, R16, plan5_loaded
+	VLD1 (R25), V3.D[0]
+	VLD1 (R26), V15.D[0]
+	B plan5_loaded
+plan5_odd2:
+	TBZ $0, R16, plan5_loaded
+	VLD1 (R25), V2.D[0]
+	VLD1 (R26), V14.D[0]
+	B plan5_loaded
+plan5_odd1:
+	TBZ $0, R16, plan5_loaded
+	VLD1 (R25), V1.D[0]
+	VLD1 (R26), V13.D[0]
+	B plan5_loaded
+plan5_odd0:
+	TBZ $0, R16, plan5_loaded
+	VLD1 (R25), V0.D[0]
+	VLD1 (R26), V12.D[0]
+plan5_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R14, R22
+	ADD R4, R14
+	MOVD R10, R20
+plan5_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE plan5_miss
+	MOVD 32(R20), R26
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	VDUP R26, V18.D2
+	VCMEQ V18.D2, V12.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	VCMEQ V18.D2, V13.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	VCMEQ V18.D2, V14.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	VCMEQ V18.D2, V15.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the decision is a range of match counts: c-clo <= cspan
+	LDP 80(R20), (R23, R26)
+	SUB R23, R25, R25
+	CMP R26, R25
+	CSET LS, R23
+	// word = lanes | mask<<32 | result<<40
+	ORR R24<<32, R16, R26
+	ORR R23<<40, R26, R26
+plan5_hash:
+	// a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
+	MOVD 48(R20), R23
+	EOR R26, R23, R23
+	MUL R6, R23, R23
+	EOR R23>>32, R23, R23
+	// receipt: 48 bytes in three stores
+	MOVWU 4(R20), R24
+	VST1 [V30.D2], (R21)
+	STP (R22, R23), 16(R21)
+	STP (R24, R26), 32(R21)
+	ADD $48, R21
+	ADD $1, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE plan5_hook
+	CMP R2, R12
+	BNE plan5_block
+	B next
+	// a hook of another predicate examines nothing and is false: its receipt word is 0
+plan5_miss:
+	MOVD ZR, R26
+	B plan5_hash
+plan7:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+	MOVD R9, R14
+plan7_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 48(R24), R26
+	ADD R23<<3, R26, R26
+	MOVD 96(R24), R0
+	ADD R23<<3, R0, R0
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE plan7_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R26), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1 (R0), [V12.D2, V13.D2, V14.D2, V15.D2]
+	B plan7_loaded
+plan7_partial:
+	CMP $2, R16
+	BLO plan7_odd0
+	VLD1.P 16(R25), [V0.D2]
+	VLD1.P 16(R26), [V4.D2]
+	VLD1.P 16(R0), [V12.D2]
+	CMP $4, R16
+	BLO plan7_odd1
+	VLD1.P 16(R25), [V1.D2]
+	VLD1.P 16(R26), [V5.D2]
+	VLD1.P 16(R0), [V13.D2]
+	CMP $6, R16
+	BLO plan7_odd2
+	VLD1.P 16(R25), [V2.D2]
+	VLD1.P 16(R26), [V6.D2]
+	VLD1.P 16(R0), [V14.D2]
+	TBZ $0, R16, plan7_loaded
+	VLD1 (R25), V3.D[0]
+	VLD1 (R26), V7.D[0]
+	VLD1 (R0), V15.D[0]
+	B plan7_loaded
+plan7_odd2:
+	TBZ $0, R16, plan7_loaded
+	VLD1 (R25), V2.D[0]
+	VLD1 (R26), V6.D[0]
+	VLD1 (R0), V14.D[0]
+	B plan7_loaded
+plan7_odd1:
+	TBZ $0, R16, plan7_loaded
+	VLD1 (R25), V1.D[0]
+	VLD1 (R26), V5.D[0]
+	VLD1 (R0), V13.D[0]
+	B plan7_loaded
+plan7_odd0:
+	TBZ $0, R16, plan7_loaded
+	VLD1 (R25), V0.D[0]
+	VLD1 (R26), V4.D[0]
+	VLD1 (R0), V12.D[0]
+plan7_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R14, R22
+	ADD R4, R14
+	MOVD R10, R20
+plan7_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE plan7_miss
+	LDP 24(R20), (R25, R26)
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	VDUP R25, V17.D2
+	VCMEQ V17.D2, V4.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	VCMEQ V17.D2, V5.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	VCMEQ V17.D2, V6.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	VCMEQ V17.D2, V7.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	VDUP R26, V18.D2
+	VCMEQ V18.D2, V12.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	VCMEQ V18.D2, V13.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	VCMEQ V18.D2, V14.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	VCMEQ V18.D2, V15.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
+	// word = lanes | mask<<32 | result<<40
+	ORR R24<<32, R16, R26
+	ORR R23<<40, R26, R26
+plan7_hash:
+	// a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
+	MOVD 48(R20), R23
+	EOR R26, R23, R23
+	MUL R6, R23, R23
+	EOR R23>>32, R23, R23
+	// receipt: 48 bytes in three stores
+	MOVWU 4(R20), R24
+	VST1 [V30.D2], (R21)
+	STP (R22, R23), 16(R21)
+	STP (R24, R26), 32(R21)
+	ADD $48, R21
+	ADD $1, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE plan7_hook
+	CMP R2, R12
+	BNE plan7_block
+	B next
+	// a hook of another predicate examines nothing and is false: its receipt word is 0
+plan7_miss:
+	MOVD ZR, R26
+	B plan7_hash
 plan8:
-	LDP 56(R16), (R23, R24)
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+	MOVD R9, R14
+plan8_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD 72(R24), R25
+	ADD R23<<3, R25, R25
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE plan8_partial
+	VLD1 (R25), [V8.D2, V9.D2, V10.D2, V11.D2]
+	B plan8_loaded
+plan8_partial:
+	CMP $2, R16
+	BLO plan8_odd0
+	VLD1.P 16(R25), [V8.D2]
+	CMP $4, R16
+	BLO plan8_odd1
+	VLD1.P 16(R25), [V9.D2]
+	CMP $6, R16
+	BLO plan8_odd2
+	VLD1.P 16(R25), [V10.D2]
+	TBZ $0, R16, plan8_loaded
+	VLD1 (R25), V11.D[0]
+	B plan8_loaded
+plan8_odd2:
+	TBZ $0, R16, plan8_loaded
+	VLD1 (R25), V10.D[0]
+	B plan8_loaded
+plan8_odd1:
+	TBZ $0, R16, plan8_loaded
+	VLD1 (R25), V9.D[0]
+	B plan8_loaded
+plan8_odd0:
+	TBZ $0, R16, plan8_loaded
+	VLD1 (R25), V8.D[0]
+plan8_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R14, R22
+	ADD R4, R14
+	MOVD R10, R20
+plan8_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE plan8_miss
+	LDP 56(R20), (R23, R0)
 	VDUP R23, V19.D2
-	VDUP R24, V20.D2
+	VDUP R0, V20.D2
 	WORD $0x6ef33d15 // VCMHS V19.D2, V8.D2, V21.D2
 	WORD $0x6ef33d36 // VCMHS V19.D2, V9.D2, V22.D2
 	WORD $0x6ef33d57 // VCMHS V19.D2, V10.D2, V23.D2
@@ -136,417 +939,474 @@ plan8:
 	VAND V27.B16, V23.B16, V23.B16
 	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
 	VAND V28.B16, V24.B16, V24.B16
-	B narrow
-plan4_2:
-	TBNZ $3, R20, plan12_3
-plan4:
-	MOVD 32(R16), R22
-	VDUP R22, V18.D2
-	VCMEQ V18.D2, V12.D2, V21.D2
-	VCMEQ V18.D2, V13.D2, V22.D2
-	VCMEQ V18.D2, V14.D2, V23.D2
-	VCMEQ V18.D2, V15.D2, V24.D2
-	B narrow
-plan12_3:
-plan12:
-	MOVD 32(R16), R22
-	VDUP R22, V18.D2
-	VCMEQ V18.D2, V12.D2, V21.D2
-	VCMEQ V18.D2, V13.D2, V22.D2
-	VCMEQ V18.D2, V14.D2, V23.D2
-	VCMEQ V18.D2, V15.D2, V24.D2
-	LDP 56(R16), (R23, R24)
-	VDUP R23, V19.D2
-	VDUP R24, V20.D2
-	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	B narrow
-plan2_1:
-	TBNZ $2, R20, plan6_2
-	TBNZ $3, R20, plan10_3
-plan2:
-	MOVD 24(R16), R21
-	VDUP R21, V17.D2
-	VCMEQ V17.D2, V4.D2, V21.D2
-	VCMEQ V17.D2, V5.D2, V22.D2
-	VCMEQ V17.D2, V6.D2, V23.D2
-	VCMEQ V17.D2, V7.D2, V24.D2
-	B narrow
-plan10_3:
-plan10:
-	MOVD 24(R16), R21
-	VDUP R21, V17.D2
-	VCMEQ V17.D2, V4.D2, V21.D2
-	VCMEQ V17.D2, V5.D2, V22.D2
-	VCMEQ V17.D2, V6.D2, V23.D2
-	VCMEQ V17.D2, V7.D2, V24.D2
-	LDP 56(R16), (R23, R24)
-	VDUP R23, V19.D2
-	VDUP R24, V20.D2
-	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	B narrow
-plan6_2:
-	TBNZ $3, R20, plan14_3
-plan6:
-	LDP 24(R16), (R21, R22)
-	VDUP R21, V17.D2
-	VCMEQ V17.D2, V4.D2, V21.D2
-	VCMEQ V17.D2, V5.D2, V22.D2
-	VCMEQ V17.D2, V6.D2, V23.D2
-	VCMEQ V17.D2, V7.D2, V24.D2
-	VDUP R22, V18.D2
-	VCMEQ V18.D2, V12.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	VCMEQ V18.D2, V13.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	VCMEQ V18.D2, V14.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	VCMEQ V18.D2, V15.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	B narrow
-plan14_3:
-plan14:
-	LDP 24(R16), (R21, R22)
-	VDUP R21, V17.D2
-	VCMEQ V17.D2, V4.D2, V21.D2
-	VCMEQ V17.D2, V5.D2, V22.D2
-	VCMEQ V17.D2, V6.D2, V23.D2
-	VCMEQ V17.D2, V7.D2, V24.D2
-	VDUP R22, V18.D2
-	VCMEQ V18.D2, V12.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	VCMEQ V18.D2, V13.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	VCMEQ V18.D2, V14.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	VCMEQ V18.D2, V15.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	LDP 56(R16), (R23, R24)
-	VDUP R23, V19.D2
-	VDUP R24, V20.D2
-	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	B narrow
-plan1_0:
-	TBNZ $1, R20, plan3_1
-	TBNZ $2, R20, plan5_2
-	TBNZ $3, R20, plan9_3
-plan1:
-	VDUP R19, V16.D2
-	VCMEQ V16.D2, V0.D2, V21.D2
-	VCMEQ V16.D2, V1.D2, V22.D2
-	VCMEQ V16.D2, V2.D2, V23.D2
-	VCMEQ V16.D2, V3.D2, V24.D2
-	B narrow
-plan9_3:
-plan9:
-	VDUP R19, V16.D2
-	VCMEQ V16.D2, V0.D2, V21.D2
-	VCMEQ V16.D2, V1.D2, V22.D2
-	VCMEQ V16.D2, V2.D2, V23.D2
-	VCMEQ V16.D2, V3.D2, V24.D2
-	LDP 56(R16), (R23, R24)
-	VDUP R23, V19.D2
-	VDUP R24, V20.D2
-	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	B narrow
-plan5_2:
-	TBNZ $3, R20, plan13_3
-plan5:
-	MOVD 32(R16), R22
-	VDUP R19, V16.D2
-	VCMEQ V16.D2, V0.D2, V21.D2
-	VCMEQ V16.D2, V1.D2, V22.D2
-	VCMEQ V16.D2, V2.D2, V23.D2
-	VCMEQ V16.D2, V3.D2, V24.D2
-	VDUP R22, V18.D2
-	VCMEQ V18.D2, V12.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	VCMEQ V18.D2, V13.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	VCMEQ V18.D2, V14.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	VCMEQ V18.D2, V15.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	B narrow
-plan13_3:
-plan13:
-	MOVD 32(R16), R22
-	VDUP R19, V16.D2
-	VCMEQ V16.D2, V0.D2, V21.D2
-	VCMEQ V16.D2, V1.D2, V22.D2
-	VCMEQ V16.D2, V2.D2, V23.D2
-	VCMEQ V16.D2, V3.D2, V24.D2
-	VDUP R22, V18.D2
-	VCMEQ V18.D2, V12.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	VCMEQ V18.D2, V13.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	VCMEQ V18.D2, V14.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	VCMEQ V18.D2, V15.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	LDP 56(R16), (R23, R24)
-	VDUP R23, V19.D2
-	VDUP R24, V20.D2
-	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	B narrow
-plan3_1:
-	TBNZ $2, R20, plan7_2
-	TBNZ $3, R20, plan11_3
-plan3:
-	MOVD 24(R16), R21
-	VDUP R19, V16.D2
-	VCMEQ V16.D2, V0.D2, V21.D2
-	VCMEQ V16.D2, V1.D2, V22.D2
-	VCMEQ V16.D2, V2.D2, V23.D2
-	VCMEQ V16.D2, V3.D2, V24.D2
-	VDUP R21, V17.D2
-	VCMEQ V17.D2, V4.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	VCMEQ V17.D2, V5.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	VCMEQ V17.D2, V6.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	VCMEQ V17.D2, V7.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	B narrow
-plan11_3:
-plan11:
-	MOVD 24(R16), R21
-	VDUP R19, V16.D2
-	VCMEQ V16.D2, V0.D2, V21.D2
-	VCMEQ V16.D2, V1.D2, V22.D2
-	VCMEQ V16.D2, V2.D2, V23.D2
-	VCMEQ V16.D2, V3.D2, V24.D2
-	VDUP R21, V17.D2
-	VCMEQ V17.D2, V4.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	VCMEQ V17.D2, V5.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	VCMEQ V17.D2, V6.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	VCMEQ V17.D2, V7.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	LDP 56(R16), (R23, R24)
-	VDUP R23, V19.D2
-	VDUP R24, V20.D2
-	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	B narrow
-plan7_2:
-	TBNZ $3, R20, plan15_3
-plan7:
-	LDP 24(R16), (R21, R22)
-	VDUP R19, V16.D2
-	VCMEQ V16.D2, V0.D2, V21.D2
-	VCMEQ V16.D2, V1.D2, V22.D2
-	VCMEQ V16.D2, V2.D2, V23.D2
-	VCMEQ V16.D2, V3.D2, V24.D2
-	VDUP R21, V17.D2
-	VCMEQ V17.D2, V4.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	VCMEQ V17.D2, V5.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	VCMEQ V17.D2, V6.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	VCMEQ V17.D2, V7.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	VDUP R22, V18.D2
-	VCMEQ V18.D2, V12.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	VCMEQ V18.D2, V13.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	VCMEQ V18.D2, V14.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	VCMEQ V18.D2, V15.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	B narrow
-plan15_3:
-plan15:
-	LDP 24(R16), (R21, R22)
-	VDUP R19, V16.D2
-	VCMEQ V16.D2, V0.D2, V21.D2
-	VCMEQ V16.D2, V1.D2, V22.D2
-	VCMEQ V16.D2, V2.D2, V23.D2
-	VCMEQ V16.D2, V3.D2, V24.D2
-	VDUP R21, V17.D2
-	VCMEQ V17.D2, V4.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	VCMEQ V17.D2, V5.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	VCMEQ V17.D2, V6.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	VCMEQ V17.D2, V7.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	VDUP R22, V18.D2
-	VCMEQ V18.D2, V12.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	VCMEQ V18.D2, V13.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	VCMEQ V18.D2, V14.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	VCMEQ V18.D2, V15.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	LDP 56(R16), (R23, R24)
-	VDUP R23, V19.D2
-	VDUP R24, V20.D2
-	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
-	VAND V25.B16, V21.B16, V21.B16
-	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
-	VAND V26.B16, V22.B16, V22.B16
-	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
-	VAND V27.B16, V23.B16, V23.B16
-	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
-	VAND V28.B16, V24.B16, V24.B16
-narrow:
 	// 2 rows per register -> 1 byte per row
 	VUZP1 V22.S4, V21.S4, V25.S4
 	VUZP1 V24.S4, V23.S4, V26.S4
 	VUZP1 V26.H8, V25.H8, V25.H8
 	VUZP1 V25.B16, V25.B16, V25.B16
-	VMOV V25.D[0], R17
-masks:
-	// mask and count: the bytes' sum lands in the top byte, without carries
-	AND R14, R17, R21
-	AND R15, R17, R22
-	MUL R11, R21, R21
-	MUL R11, R22, R22
-	LSR $56, R21, R21
-	LSR $56, R22, R22
-	MOVD R13, R23
-decide:
-	// decision (plan>>4)&3: 0 c != 0, 1 c >= k, 2 c <= k, 3 c == k
-	LDP 40(R16), (R17, R19)
-	CMP R17, R22
-	CSET HS, R24
-	CSET LS, R25
-	CSET EQ, R26
-	CMP $0, R22
-	CSET NE, R17
-	TST $16, R20
-	CSEL NE, R24, R17, R17
-	CSEL NE, R26, R25, R25
-	TST $32, R20
-	CSEL NE, R25, R17, R17
-hash:
-	// word = lanes | mask<<32 | result<<40; a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
-	ORR R21<<32, R23, R24
-	ORR R17<<40, R24, R24
-	EOR R19, R24, R26
-	MUL R10, R26, R26
-	EOR R26>>32, R26, R26
-	// receipt: 48 bytes in three pairs
-	MOVWU 4(R16), R25
-	STP (R5, R7), (R9)
-	STP (R6, R26), 16(R9)
-	STP (R25, R24), 32(R9)
-	ADD $48, R9
-	ADD $1, R6
-	ADD $96, R16
-	CMP R4, R16
-	BNE hook
-	CMP R2, R1
-	BNE block
-	RET
-mismatch:
-	MOVD ZR, R21
-	MOVD ZR, R23
-	MOVD ZR, R17
-	MOVD 48(R16), R19
-	B hash
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
+	// word = lanes | mask<<32 | result<<40
+	ORR R24<<32, R16, R26
+	ORR R23<<40, R26, R26
+plan8_hash:
+	// a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
+	MOVD 48(R20), R23
+	EOR R26, R23, R23
+	MUL R6, R23, R23
+	EOR R23>>32, R23, R23
+	// receipt: 48 bytes in three stores
+	MOVWU 4(R20), R24
+	VST1 [V30.D2], (R21)
+	STP (R22, R23), 16(R21)
+	STP (R24, R26), 32(R21)
+	ADD $48, R21
+	ADD $1, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE plan8_hook
+	CMP R2, R12
+	BNE plan8_block
+	B next
+	// a hook of another predicate examines nothing and is false: its receipt word is 0
+plan8_miss:
+	MOVD ZR, R26
+	B plan8_hash
+plan9:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+	MOVD R9, R14
+plan9_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 72(R24), R26
+	ADD R23<<3, R26, R26
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE plan9_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R26), [V8.D2, V9.D2, V10.D2, V11.D2]
+	B plan9_loaded
+plan9_partial:
+	CMP $2, R16
+	BLO plan9_odd0
+	VLD1.P 16(R25), [V0.D2]
+	VLD1.P 16(R26), [V8.D2]
+	CMP $4, R16
+	BLO plan9_odd1
+	VLD1.P 16(R25), [V1.D2]
+	VLD1.P 16(R26), [V9.D2]
+	CMP $6, R16
+	BLO plan9_odd2
+	VLD1.P 16(R25), [V2.D2]
+	VLD1.P 16(R26), [V10.D2]
+	TBZ $0, R16, plan9_loaded
+	VLD1 (R25), V3.D[0]
+	VLD1 (R26), V11.D[0]
+	B plan9_loaded
+plan9_odd2:
+	TBZ $0, R16, plan9_loaded
+	VLD1 (R25), V2.D[0]
+	VLD1 (R26), V10.D[0]
+	B plan9_loaded
+plan9_odd1:
+	TBZ $0, R16, plan9_loaded
+	VLD1 (R25), V1.D[0]
+	VLD1 (R26), V9.D[0]
+	B plan9_loaded
+plan9_odd0:
+	TBZ $0, R16, plan9_loaded
+	VLD1 (R25), V0.D[0]
+	VLD1 (R26), V8.D[0]
+plan9_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R14, R22
+	ADD R4, R14
+	MOVD R10, R20
+plan9_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE plan9_miss
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	LDP 56(R20), (R23, R0)
+	VDUP R23, V19.D2
+	VDUP R0, V20.D2
+	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the decision is a range of match counts: c-clo <= cspan
+	LDP 80(R20), (R23, R26)
+	SUB R23, R25, R25
+	CMP R26, R25
+	CSET LS, R23
+	// word = lanes | mask<<32 | result<<40
+	ORR R24<<32, R16, R26
+	ORR R23<<40, R26, R26
+plan9_hash:
+	// a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
+	MOVD 48(R20), R23
+	EOR R26, R23, R23
+	MUL R6, R23, R23
+	EOR R23>>32, R23, R23
+	// receipt: 48 bytes in three stores
+	MOVWU 4(R20), R24
+	VST1 [V30.D2], (R21)
+	STP (R22, R23), 16(R21)
+	STP (R24, R26), 32(R21)
+	ADD $48, R21
+	ADD $1, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE plan9_hook
+	CMP R2, R12
+	BNE plan9_block
+	B next
+	// a hook of another predicate examines nothing and is false: its receipt word is 0
+plan9_miss:
+	MOVD ZR, R26
+	B plan9_hash
+plan12:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+	MOVD R9, R14
+plan12_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD 72(R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 96(R24), R26
+	ADD R23<<3, R26, R26
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE plan12_partial
+	VLD1 (R25), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1 (R26), [V12.D2, V13.D2, V14.D2, V15.D2]
+	B plan12_loaded
+plan12_partial:
+	CMP $2, R16
+	BLO plan12_odd0
+	VLD1.P 16(R25), [V8.D2]
+	VLD1.P 16(R26), [V12.D2]
+	CMP $4, R16
+	BLO plan12_odd1
+	VLD1.P 16(R25), [V9.D2]
+	VLD1.P 16(R26), [V13.D2]
+	CMP $6, R16
+	BLO plan12_odd2
+	VLD1.P 16(R25), [V10.D2]
+	VLD1.P 16(R26), [V14.D2]
+	TBZ $0, R16, plan12_loaded
+	VLD1 (R25), V11.D[0]
+	VLD1 (R26), V15.D[0]
+	B plan12_loaded
+plan12_odd2:
+	TBZ $0, R16, plan12_loaded
+	VLD1 (R25), V10.D[0]
+	VLD1 (R26), V14.D[0]
+	B plan12_loaded
+plan12_odd1:
+	TBZ $0, R16, plan12_loaded
+	VLD1 (R25), V9.D[0]
+	VLD1 (R26), V13.D[0]
+	B plan12_loaded
+plan12_odd0:
+	TBZ $0, R16, plan12_loaded
+	VLD1 (R25), V8.D[0]
+	VLD1 (R26), V12.D[0]
+plan12_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R14, R22
+	ADD R4, R14
+	MOVD R10, R20
+plan12_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE plan12_miss
+	MOVD 32(R20), R26
+	VDUP R26, V18.D2
+	VCMEQ V18.D2, V12.D2, V21.D2
+	VCMEQ V18.D2, V13.D2, V22.D2
+	VCMEQ V18.D2, V14.D2, V23.D2
+	VCMEQ V18.D2, V15.D2, V24.D2
+	LDP 56(R20), (R23, R0)
+	VDUP R23, V19.D2
+	VDUP R0, V20.D2
+	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	// no hook of the plan counts: the decision is some row matched
+	CMP $0, R24
+	CSET NE, R23
+	// word = lanes | mask<<32 | result<<40
+	ORR R24<<32, R16, R26
+	ORR R23<<40, R26, R26
+plan12_hash:
+	// a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
+	MOVD 48(R20), R23
+	EOR R26, R23, R23
+	MUL R6, R23, R23
+	EOR R23>>32, R23, R23
+	// receipt: 48 bytes in three stores
+	MOVWU 4(R20), R24
+	VST1 [V30.D2], (R21)
+	STP (R22, R23), 16(R21)
+	STP (R24, R26), 32(R21)
+	ADD $48, R21
+	ADD $1, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE plan12_hook
+	CMP R2, R12
+	BNE plan12_block
+	B next
+	// a hook of another predicate examines nothing and is false: its receipt word is 0
+plan12_miss:
+	MOVD ZR, R26
+	B plan12_hash
+plan13:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+	MOVD R9, R14
+plan13_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 72(R24), R26
+	ADD R23<<3, R26, R26
+	MOVD 96(R24), R0
+	ADD R23<<3, R0, R0
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE plan13_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R26), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1 (R0), [V12.D2, V13.D2, V14.D2, V15.D2]
+	B plan13_loaded
+plan13_partial:
+	CMP $2, R16
+	BLO plan13_odd0
+	VLD1.P 16(R25), [V0.D2]
+	VLD1.P 16(R26), [V8.D2]
+	VLD1.P 16(R0), [V12.D2]
+	CMP $4, R16
+	BLO plan13_odd1
+	VLD1.P 16(R25), [V1.D2]
+	VLD1.P 16(R26), [V9.D2]
+	VLD1.P 16(R0), [V13.D2]
+	CMP $6, R16
+	BLO plan13_odd2
+	VLD1.P 16(R25), [V2.D2]
+	VLD1.P 16(R26), [V10.D2]
+	VLD1.P 16(R0), [V14.D2]
+	TBZ $0, R16, plan13_loaded
+	VLD1 (R25), V3.D[0]
+	VLD1 (R26), V11.D[0]
+	VLD1 (R0), V15.D[0]
+	B plan13_loaded
+plan13_odd2:
+	TBZ $0, R16, plan13_loaded
+	VLD1 (R25), V2.D[0]
+	VLD1 (R26), V10.D[0]
+	VLD1 (R0), V14.D[0]
+	B plan13_loaded
+plan13_odd1:
+	TBZ $0, R16, plan13_loaded
+	VLD1 (R25), V1.D[0]
+	VLD1 (R26), V9.D[0]
+	VLD1 (R0), V13.D[0]
+	B plan13_loaded
+plan13_odd0:
+	TBZ $0, R16, plan13_loaded
+	VLD1 (R25), V0.D[0]
+	VLD1 (R26), V8.D[0]
+	VLD1 (R0), V12.D[0]
+plan13_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R14, R22
+	ADD R4, R14
+	MOVD R10, R20
+plan13_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE plan13_miss
+	MOVD 32(R20), R26
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	VDUP R26, V18.D2
+	VCMEQ V18.D2, V12.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	VCMEQ V18.D2, V13.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	VCMEQ V18.D2, V14.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	VCMEQ V18.D2, V15.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	LDP 56(R20), (R23, R0)
+	VDUP R23, V19.D2
+	VDUP R0, V20.D2
+	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the decision is a range of match counts: c-clo <= cspan
+	LDP 80(R20), (R23, R26)
+	SUB R23, R25, R25
+	CMP R26, R25
+	CSET LS, R23
+	// word = lanes | mask<<32 | result<<40
+	ORR R24<<32, R16, R26
+	ORR R23<<40, R26, R26
+plan13_hash:
+	// a_hash = fold((key ^ word) * mix), fold(x) = x ^ x>>32
+	MOVD 48(R20), R23
+	EOR R26, R23, R23
+	MUL R6, R23, R23
+	EOR R23>>32, R23, R23
+	// receipt: 48 bytes in three stores
+	MOVWU 4(R20), R24
+	VST1 [V30.D2], (R21)
+	STP (R22, R23), 16(R21)
+	STP (R24, R26), 32(R21)
+	ADD $48, R21
+	ADD $1, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE plan13_hook
+	CMP R2, R12
+	BNE plan13_block
+	B next
+	// a hook of another predicate examines nothing and is false: its receipt word is 0
+plan13_miss:
+	MOVD ZR, R26
+	B plan13_hash

@@ -3,9 +3,11 @@ package kernels
 import "math/bits"
 
 // This file is the executable specification of the hot operations and the
-// fallback on CPUs without SIMD. Every assembly implementation must write the
-// same receipts, bit for bit. Branches depend on the operation and the run
-// length only, never on the data.
+// fallback on CPUs without SIMD. It follows the hook's plan, as the assembly
+// does: a row matches when every lane the plan compares matches, and the
+// count of matching rows is decided by [Decide]. Every assembly
+// implementation must write the same receipts, bit for bit. Branches depend
+// on the hook's plan and the run length, never on the data.
 
 // evalBatchGeneric evaluates every hook over every block: receipt
 // out[b*len(hooks)+h] is hook h over block b. Inputs are already checked.
@@ -29,7 +31,7 @@ func evalGeneric(h *Hook, b Run, s, o, v, d []uint64, ctx *Context, span uint64)
 	if h.pred == b.Pred {
 		mask = matchMask(h, s, o, v, d)
 		lanes = uint32(len(s))
-		result = decideCount(h, uint64(bits.OnesCount8(mask)))
+		result = Decide(h, uint64(bits.OnesCount8(mask)))
 	}
 	return Receipt{
 		CycleID: ctx.CycleID,
@@ -44,55 +46,39 @@ func evalGeneric(h *Hook, b Run, s, o, v, d []uint64, ctx *Context, span uint64)
 	}
 }
 
-// matchMask returns the rows of the block that match the hook's pattern.
+// matchMask returns the rows of the block that match the hook's plan: the
+// rows of the block, narrowed by each lane the plan compares.
 func matchMask(h *Hook, s, o, v, d []uint64) uint8 {
+	m := uint8(0xff >> (BlockLanes - len(s)))
+	if h.plan&planS != 0 {
+		m &= equal(s, h.s)
+	}
+	if h.plan&planO != 0 {
+		m &= equal(o, h.o)
+	}
+	if h.plan&planD != 0 {
+		m &= equal(d, h.dt)
+	}
+	if h.plan&planV != 0 {
+		m &= within(v, h.vlo, h.vhi)
+	}
+	return m
+}
+
+// equal returns the rows i with x[i] == c.
+func equal(x []uint64, c uint64) uint8 {
 	var m uint8
-	switch h.op {
-	case AskSP, CountSPGE, CountSPLE, CountSPEQ, UniqueSP, SelectSP:
-		for i := range s {
-			m |= b2u8(s[i] == h.s) << i
-		}
-	case AskOP, CountOPGE, CountOPLE, CountOPEQ:
-		for i := range o {
-			m |= b2u8(o[i] == h.o) << i
-		}
-	case AskSPO:
-		for i := range s {
-			m |= b2u8(s[i] == h.s) & b2u8(o[i] == h.o) << i
-		}
-	case CompareOEQ:
-		for i := range v {
-			m |= b2u8(v[i] != 0) & b2u8(v[i] == h.k) << i
-		}
-	case CompareOGT:
-		for i := range v {
-			m |= b2u8(v[i] != 0) & b2u8(v[i] > h.k) << i
-		}
-	case CompareOLT:
-		for i := range v {
-			m |= b2u8(v[i] != 0) & b2u8(v[i] < h.k) << i
-		}
-	case CompareOGE:
-		for i := range v {
-			m |= b2u8(v[i] != 0) & b2u8(v[i] >= h.k) << i
-		}
-	case CompareOLE:
-		for i := range v {
-			m |= b2u8(v[i] != 0) & b2u8(v[i] <= h.k) << i
-		}
-	case ValidateDatatypeSP:
-		for i := range s {
-			m |= b2u8(s[i] == h.s) & b2u8(d[i] == h.dt) << i
-		}
-	case ValidateDatatypeSPO:
-		for i := range s {
-			m |= b2u8(s[i] == h.s) & b2u8(o[i] == h.o) & b2u8(d[i] == h.dt) << i
-		}
-	case Construct8:
-		anyS, anyO := b2u8(h.s == 0), b2u8(h.o == 0)
-		for i := range s {
-			m |= (anyS | b2u8(s[i] == h.s)) & (anyO | b2u8(o[i] == h.o)) << i
-		}
+	for i := range x {
+		m |= b2u8(x[i] == c) << i
+	}
+	return m
+}
+
+// within returns the rows i with lo <= x[i] <= hi.
+func within(x []uint64, lo, hi uint64) uint8 {
+	var m uint8
+	for i := range x {
+		m |= b2u8(lo <= x[i]) & b2u8(x[i] <= hi) << i
 	}
 	return m
 }

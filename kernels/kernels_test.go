@@ -52,16 +52,79 @@ func randomLanes(r *rand.Rand, n int) *Lanes {
 	return l
 }
 
-// hooksFor returns hooks of op over constants drawn from the edge values.
+// Dense inputs: two values per compared lane and four order keys (0, "no
+// key", among them), so that a row matches each lane of a hook half the
+// time and every compare of a three-lane plan decides some rows.
+var (
+	denseIDs  = []uint64{5, 6}
+	denseKeys = []uint64{0, 1<<63 - 1, 1 << 63, 1<<63 + 1}
+)
+
+func denseLanes(r *rand.Rand, n int) *Lanes {
+	l := &Lanes{S: make([]uint64, n), P: make([]uint64, n), O: make([]uint64, n), V: make([]uint64, n), D: make([]uint64, n)}
+	id := func() uint64 { return denseIDs[r.IntN(2)] }
+	for i := range n {
+		l.S[i], l.P[i], l.O[i], l.V[i], l.D[i] = id(), testPred, id(), denseKeys[r.IntN(4)], id()
+	}
+	return l
+}
+
+// denseHooks returns hooks of op over the dense values: small thresholds,
+// ranges of one or two keys or none.
+func denseHooks(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook {
+	hs := make([]Hook, n)
+	for i := range hs {
+		lo := denseKeys[1+r.IntN(3)]
+		c := Consts{Pred: pred, S: denseIDs[r.IntN(2)], O: denseIDs[r.IntN(2)], DT: denseIDs[r.IntN(2)],
+			K: uint64(r.IntN(4)), Lo: lo, Hi: lo + uint64(r.IntN(3)) - 1}
+		if op >= CompareOEQ && op <= CompareOLE {
+			c.K = denseKeys[r.IntN(4)]
+		}
+		if r.IntN(3) == 0 {
+			c.S = 0
+		}
+		if r.IntN(3) == 0 {
+			c.O = 0
+		}
+		h, err := NewHookOf(uint32(i+1), op, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs[i] = h
+	}
+	return hs
+}
+
+// inputs are the lanes and hook constructors the differential tests run:
+// edge values, and dense values.
+var inputs = []struct {
+	name  string
+	lanes func(r *rand.Rand, n int) *Lanes
+	hooks func(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook
+}{{"edge", randomLanes, hooksFor}, {"dense", denseLanes, denseHooks}}
+
+// hooksFor returns hooks of op over constants drawn from the edge values:
+// count thresholds from the edge counts, ranges that are empty, one key wide
+// or wide.
 func hooksFor(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook {
 	hs := make([]Hook, n)
 	pick := func() uint64 { return edgeValues[r.IntN(len(edgeValues))] }
 	for i := range hs {
-		k := pick()
-		if uses(op)&useK != 0 && op < CompareOEQ {
-			k = edgeCounts[r.IntN(len(edgeCounts))]
+		c := Consts{Pred: pred, S: pick(), O: pick(), DT: pick(), K: pick(), Lo: pick(), Hi: pick()}
+		if op.Counts() {
+			c.K = edgeCounts[r.IntN(len(edgeCounts))]
 		}
-		h, err := NewHook(uint32(i+1), op, pred, pick(), pick(), pick(), k)
+		if r.IntN(4) == 0 {
+			c.Hi = c.Lo
+		}
+		// No subject or object: CONSTRUCT8 then compares fewer lanes.
+		if r.IntN(3) == 0 {
+			c.S = 0
+		}
+		if r.IntN(3) == 0 {
+			c.O = 0
+		}
+		h, err := NewHookOf(uint32(i+1), op, c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,49 +138,155 @@ func hooksFor(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook {
 func TestDifferential(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const rows = 24
-	l := randomLanes(r, rows)
 	ctx := &Context{CycleID: 77, SpanBase: 1000, ShardID: 3, Budget: 8}
-	forEachImpl(t, func(t *testing.T, im *Impl) {
-		for _, op := range Ops() {
-			for _, pred := range []uint64{testPred, otherPred} {
-				hooks := hooksFor(t, op, pred, r, 16)
-				for n := uint32(0); n <= BlockLanes; n++ {
-					for off := uint32(0); off+n <= rows; off++ {
-						blocks := []Run{{Pred: testPred, Off: off, Len: n}}
-						compare(t, im, l, blocks, hooks, ctx)
+	for _, in := range inputs {
+		l := in.lanes(r, rows)
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			for _, op := range Ops() {
+				for _, pred := range []uint64{testPred, otherPred} {
+					hooks := in.hooks(t, op, pred, r, 16)
+					for n := uint32(0); n <= BlockLanes; n++ {
+						for off := uint32(0); off+n <= rows; off++ {
+							blocks := []Run{{Pred: testPred, Off: off, Len: n}}
+							compare(t, im, l, blocks, hooks, ctx)
+						}
 					}
 				}
 			}
+		})
+	}
+}
+
+// TestPlanGroups evaluates, for every operation and every plan it reaches,
+// a run of several hooks of that plan (of the block's predicate and of
+// another, alternately) between hooks of other plans, over blocks of every
+// length: the kernels' grouping, the dispatch to each plan's loop, its hook
+// loop and its path for another predicate.
+func TestPlanGroups(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	const rows = 40
+	ctx := &Context{CycleID: 5, SpanBase: 7, ShardID: 9, Budget: 8}
+	var blocks []Run
+	for n := uint32(0); n <= BlockLanes; n++ {
+		blocks = append(blocks, Run{Pred: testPred, Off: uint32(r.IntN(rows - int(n) + 1)), Len: n})
+	}
+	for _, in := range inputs {
+		l := in.lanes(r, rows)
+		before, _ := NewHookOf(90, AskOP, Consts{Pred: testPred, O: l.O[3]})
+		after, _ := NewHookOf(91, RangeP, Consts{Pred: testPred, Lo: 1, Hi: 1<<64 - 1})
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			for _, op := range Ops() {
+				for _, so := range [][2]bool{{true, true}, {true, false}, {false, true}, {false, false}} {
+					hooks := []Hook{before}
+					for i := range 5 {
+						h := in.hooks(t, op, []uint64{testPred, otherPred}[i%2], r, 1)[0]
+						c := Consts{Pred: h.pred, S: h.s, O: h.o, DT: h.dt, K: h.k, Lo: h.vlo, Hi: h.vhi}
+						row := r.IntN(rows)
+						if i%3 == 0 { // the values of a row, so that it matches
+							c.S, c.O, c.DT, c.Lo, c.Hi = l.S[row], l.O[row], l.D[row], 1, l.V[row]
+						}
+						// One plan for the whole run: CONSTRUCT8's depends on s and o.
+						switch {
+						case !so[0]:
+							c.S = 0
+						case c.S == 0:
+							c.S = max(l.S[row], 1)
+						}
+						switch {
+						case !so[1]:
+							c.O = 0
+						case c.O == 0:
+							c.O = max(l.O[row], 1)
+						}
+						h, err := NewHookOf(uint32(i), op, c)
+						if err != nil {
+							t.Fatal(err)
+						}
+						hooks = append(hooks, h)
+					}
+					compare(t, im, l, blocks, append(hooks, after), ctx)
+				}
+			}
+		})
+	}
+}
+
+// TestTailRows checks that rows past a short run never match, where the
+// kernels' registers hold values that would: all-zero constants over lanes
+// holding zeros (a masked load reads the rows past the run as zeros), and
+// constants equal to every row, with full blocks before and after short
+// ones in one call (registers keep the rows of the block before).
+func TestTailRows(t *testing.T) {
+	const rows = 12
+	uniform := func(s, o, v, d uint64) *Lanes {
+		l := &Lanes{S: make([]uint64, rows), P: make([]uint64, rows), O: make([]uint64, rows), V: make([]uint64, rows), D: make([]uint64, rows)}
+		for i := range rows {
+			l.S[i], l.P[i], l.O[i], l.V[i], l.D[i] = s, testPred, o, v, d
 		}
-	})
+		return l
+	}
+	zeros := uniform(0, 0, 0, 0)
+	for i := 1; i < rows; i += 3 {
+		zeros.S[i], zeros.O[i], zeros.D[i], zeros.V[i] = 1, 2, 3, 1<<63
+	}
+	same := uniform(5, 6, 1<<63+1, 7)
+	var blocks []Run
+	for n := uint32(BlockLanes); n <= BlockLanes; n-- { // 8 down to 0, then up again
+		blocks = append(blocks, Run{Pred: testPred, Off: n % 4, Len: n})
+	}
+	for n := uint32(0); n <= BlockLanes; n++ {
+		blocks = append(blocks, Run{Pred: testPred, Off: 4 - n%4, Len: n})
+	}
+	ctx := &Context{}
+	for _, in := range []struct {
+		l *Lanes
+		c Consts
+	}{{zeros, Consts{Pred: testPred}}, {same, Consts{Pred: testPred, S: 5, O: 6, DT: 7, K: 1<<63 + 1, Lo: 1<<63 + 1, Hi: 1<<63 + 1}}} {
+		var hooks []Hook
+		for _, op := range Ops() {
+			h, err := NewHookOf(uint32(op), op, in.c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hooks = append(hooks, h)
+		}
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			compare(t, im, in.l, blocks, hooks, ctx)
+			for _, b := range blocks { // one block per call as well
+				compare(t, im, in.l, []Run{b}, hooks, ctx)
+			}
+		})
+	}
 }
 
 // TestBatchMixed evaluates many different hooks over many blocks of random
 // lengths and offsets in one call.
 func TestBatchMixed(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	l := randomLanes(r, 200)
 	ctx := &Context{CycleID: 1<<64 - 1, SpanBase: 1<<64 - 10, ShardID: 1<<32 - 1, Budget: 1<<32 - 1}
-	forEachImpl(t, func(t *testing.T, im *Impl) {
-		for range 50 {
-			var hooks []Hook
-			for range 1 + r.IntN(20) {
-				op := Op(1 + r.IntN(int(opCount)-1))
-				pred := uint64(testPred)
-				if r.IntN(5) == 0 {
-					pred = otherPred
+	for _, in := range inputs {
+		l := in.lanes(r, 200)
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			for range 50 {
+				var hooks []Hook
+				for range 1 + r.IntN(20) {
+					op := Op(1 + r.IntN(int(opCount)-1))
+					pred := uint64(testPred)
+					if r.IntN(5) == 0 {
+						pred = otherPred
+					}
+					hooks = append(hooks, in.hooks(t, op, pred, r, 1)...)
 				}
-				hooks = append(hooks, hooksFor(t, op, pred, r, 1)...)
+				var blocks []Run
+				for range 1 + r.IntN(12) {
+					n := uint32(r.IntN(9))
+					off := uint32(r.IntN(200 - int(n) + 1))
+					blocks = append(blocks, Run{Pred: testPred, Off: off, Len: n})
+				}
+				compare(t, im, l, blocks, hooks, ctx)
 			}
-			var blocks []Run
-			for range 1 + r.IntN(12) {
-				n := uint32(r.IntN(9))
-				off := uint32(r.IntN(200 - int(n) + 1))
-				blocks = append(blocks, Run{Pred: testPred, Off: off, Len: n})
-			}
-			compare(t, im, l, blocks, hooks, ctx)
-		}
-	})
+		})
+	}
 }
 
 func receiptBytes(r *Receipt) [unsafe.Sizeof(Receipt{})]byte {
@@ -167,44 +336,80 @@ func TestSemantics(t *testing.T) {
 	}
 	run := Run{Pred: testPred, Off: 0, Len: 5} // row 5 is outside the run
 	cases := []struct {
-		op          Op
-		s, o, dt, k uint64
-		want        bool
-		mask        uint8
+		op                  Op
+		s, o, dt, k, lo, hi uint64
+		want                bool
+		mask                uint8
 	}{
-		{AskSP, a, 0, 0, 0, true, 0b01011},
-		{AskSP, 99, 0, 0, 0, false, 0}, // only outside the run
-		{AskOP, 0, 2, 0, 0, true, 0b10110},
-		{AskSPO, a, 2, 0, 0, true, 0b00010},
-		{AskSPO, b, 3, 0, 0, false, 0},
-		{CountSPGE, a, 0, 0, 3, true, 0b01011},
-		{CountSPGE, a, 0, 0, 4, false, 0b01011},
-		{CountSPLE, a, 0, 0, 2, false, 0b01011},
-		{CountSPEQ, a, 0, 0, 3, true, 0b01011},
-		{CountSPGE, a, 0, 0, 1<<64 - 1, false, 0b01011}, // the original said true (signed trick)
-		{CountSPLE, a, 0, 0, 1 << 63, true, 0b01011},
-		{CountOPEQ, 0, 2, 0, 3, true, 0b10110},
-		{UniqueSP, b, 0, 0, 0, true, 0b00100},
-		{UniqueSP, a, 0, 0, 0, false, 0b01011},
-		{CompareOGT, 0, 0, 0, key(7), true, 0b01000},
-		{CompareOGT, 0, 0, 0, key(1 << 40), false, 0},
-		{CompareOLT, 0, 0, 0, key(0), true, 0b00001}, // V == 0 (row 1) is no number
-		{CompareOEQ, 0, 0, 0, key(7), true, 0b10100},
-		{CompareOGE, 0, 0, 0, key(7), true, 0b11100},
-		{CompareOLE, 0, 0, 0, key(-5), true, 0b00001},
-		{CompareOLE, 0, 0, 0, key(-6), false, 0},
-		{ValidateDatatypeSP, a, 0, 200, 0, true, 0b00010},
-		{ValidateDatatypeSP, b, 0, 200, 0, false, 0},
-		{ValidateDatatypeSPO, a, 3, 100, 0, true, 0b01000},
-		{ValidateDatatypeSPO, a, 2, 100, 0, false, 0},
-		{Construct8, 0, 0, 0, 0, true, 0b11111},
-		{Construct8, a, 0, 0, 0, true, 0b01011},
-		{Construct8, 0, 2, 0, 0, true, 0b10110},
-		{SelectSP, a, 0, 0, 0, true, 0b01011},
+		{AskSP, a, 0, 0, 0, 0, 0, true, 0b01011},
+		{AskSP, 99, 0, 0, 0, 0, 0, false, 0}, // only outside the run
+		{AskOP, 0, 2, 0, 0, 0, 0, true, 0b10110},
+		{AskSPO, a, 2, 0, 0, 0, 0, true, 0b00010},
+		{AskSPO, b, 3, 0, 0, 0, 0, false, 0},
+		{CountSPGE, a, 0, 0, 3, 0, 0, true, 0b01011},
+		{CountSPGE, a, 0, 0, 4, 0, 0, false, 0b01011},
+		{CountSPLE, a, 0, 0, 2, 0, 0, false, 0b01011},
+		{CountSPEQ, a, 0, 0, 3, 0, 0, true, 0b01011},
+		{CountSPGE, a, 0, 0, 1<<64 - 1, 0, 0, false, 0b01011}, // the original said true (signed trick)
+		{CountSPLE, a, 0, 0, 1 << 63, 0, 0, true, 0b01011},
+		{CountOPEQ, 0, 2, 0, 3, 0, 0, true, 0b10110},
+		{CountOPGE, 0, 2, 0, 4, 0, 0, false, 0b10110},
+		{CountOPLE, 0, 3, 0, 1, 0, 0, true, 0b01000},
+		{UniqueSP, b, 0, 0, 0, 0, 0, true, 0b00100},
+		{UniqueSP, a, 0, 0, 0, 0, 0, false, 0b01011},
+		{CompareOGT, 0, 0, 0, key(7), 0, 0, true, 0b01000},
+		{CompareOGT, 0, 0, 0, key(1 << 40), 0, 0, false, 0},
+		{CompareOLT, 0, 0, 0, key(0), 0, 0, true, 0b00001}, // V == 0 (row 1) is no number
+		{CompareOEQ, 0, 0, 0, key(7), 0, 0, true, 0b10100},
+		{CompareOGE, 0, 0, 0, key(7), 0, 0, true, 0b11100},
+		{CompareOLE, 0, 0, 0, key(-5), 0, 0, true, 0b00001},
+		{CompareOLE, 0, 0, 0, key(-6), 0, 0, false, 0},
+		{ValidateDatatypeSP, a, 0, 200, 0, 0, 0, true, 0b00010},
+		{ValidateDatatypeSP, b, 0, 200, 0, 0, 0, false, 0},
+		{ValidateDatatypeSPO, a, 3, 100, 0, 0, 0, true, 0b01000},
+		{ValidateDatatypeSPO, a, 2, 100, 0, 0, 0, false, 0},
+		{Construct8, 0, 0, 0, 0, 0, 0, true, 0b11111},
+		{Construct8, a, 0, 0, 0, 0, 0, true, 0b01011},
+		{Construct8, 0, 2, 0, 0, 0, 0, true, 0b10110},
+		{SelectSP, a, 0, 0, 0, 0, 0, true, 0b01011},
+		// rows: S a a b a c | O 1 2 2 3 2 | V -5 none 7 2^40 7 | D 100 200 100 100 300
+		{RangeP, 0, 0, 0, 0, key(0), key(7), true, 0b10100},
+		{RangeP, 0, 0, 0, 0, key(-5), key(-5), true, 0b00001},
+		{RangeP, 0, 0, 0, 0, 0, key(-6), false, 0},     // lo 0 is 1: V == 0 (row 1) never matches
+		{RangeP, 0, 0, 0, 0, key(8), key(7), false, 0}, // empty
+		{RangeP, 0, 0, 0, 0, 1, 1<<64 - 1, true, 0b11101},
+		{RangeSP, a, 0, 0, 0, key(0), 1<<64 - 1, true, 0b01000},
+		{RangeSP, b, 0, 0, 0, key(8), 1<<64 - 1, false, 0},
+		{RangeDTP, 0, 0, 100, 0, key(-10), key(10), true, 0b00101},
+		{RangeDTP, 0, 0, 300, 0, key(-10), key(6), false, 0},
+		{RangeDTSP, a, 0, 100, 0, key(-10), 1<<64 - 1, true, 0b01001},
+		{RangeDTSP, a, 0, 200, 0, 1, 1<<64 - 1, false, 0}, // row 1 has no key
+		{ValidateDatatypeP, 0, 0, 100, 0, 0, 0, true, 0b01101},
+		{ValidateDatatypeP, 0, 0, 999, 0, 0, 0, false, 0},
+		{CountRangeSPGE, a, 0, 0, 2, 1, 1<<64 - 1, true, 0b01001},
+		{CountRangeSPGE, a, 0, 0, 3, 1, 1<<64 - 1, false, 0b01001},
+		{CountRangeSPLE, a, 0, 0, 1, key(0), 1<<64 - 1, true, 0b01000},
+		{CountRangeSPEQ, c, 0, 0, 1, key(7), key(7), true, 0b10000},
+		{CountRangeSPEQ, c, 0, 0, 0, key(8), key(9), true, 0},
+		{CountDatatypeSPGE, a, 0, 100, 2, 0, 0, true, 0b01001},
+		{CountDatatypeSPLE, a, 0, 100, 1, 0, 0, false, 0b01001},
+		{CountDatatypeSPEQ, a, 0, 200, 1, 0, 0, true, 0b00010},
+		{CountRangeDTSPGE, a, 0, 100, 1, key(0), 1<<64 - 1, true, 0b01000},
+		{CountRangeDTSPLE, a, 0, 100, 0, key(0), 1<<64 - 1, false, 0b01000},
+		{CountRangeDTSPEQ, a, 0, 100, 2, key(-5), key(1 << 40), true, 0b01001},
 	}
 	ctx := &Context{}
+	covered := map[Op]bool{}
 	for _, tc := range cases {
-		h, err := NewHook(1, tc.op, testPred, tc.s, tc.o, tc.dt, tc.k)
+		covered[tc.op] = true
+	}
+	for _, op := range Ops() {
+		if !covered[op] {
+			t.Errorf("%v has no hand-computed case", op)
+		}
+	}
+	for _, tc := range cases {
+		h, err := NewHookOf(1, tc.op, Consts{Pred: testPred, S: tc.s, O: tc.o, DT: tc.dt, K: tc.k, Lo: tc.lo, Hi: tc.hi})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,8 +419,8 @@ func TestSemantics(t *testing.T) {
 				t.Fatal(err)
 			}
 			if rc.Result != tc.want || rc.Mask != tc.mask || rc.Lanes != 5 {
-				t.Errorf("%v s=%d o=%d dt=%d k=%#x: result %v mask %05b lanes %d, want %v %05b 5",
-					tc.op, tc.s, tc.o, tc.dt, tc.k, rc.Result, rc.Mask, rc.Lanes, tc.want, tc.mask)
+				t.Errorf("%v s=%d o=%d dt=%d k=%#x range [%#x, %#x]: result %v mask %05b lanes %d, want %v %05b 5",
+					tc.op, tc.s, tc.o, tc.dt, tc.k, tc.lo, tc.hi, rc.Result, rc.Mask, rc.Lanes, tc.want, tc.mask)
 			}
 			// Another predicate: false, nothing examined, whatever the op.
 			if err := im.Eval(l, Run{Pred: otherPred, Len: 5}, &h, ctx, &rc); err != nil {
@@ -372,8 +577,8 @@ func TestBlocksAndCombine(t *testing.T) {
 				for i := range n {
 					count += uint64(bits.OnesCount8(matchMask(&h, l.S[i:i+1], l.O[i:i+1], l.V[i:i+1], l.D[i:i+1])))
 				}
-				if got, err := Combine([]Hook{h}, 0, out); err != nil || got != decideCount(&h, count) {
-					t.Fatalf("%v over %d rows: Combine = %v, %v; want %v", op, n, got, err, decideCount(&h, count))
+				if got, err := Combine([]Hook{h}, 0, out); err != nil || got != refDecide(&h, count) {
+					t.Fatalf("%v over %d rows: Combine = %v, %v; want %v", op, n, got, err, refDecide(&h, count))
 				}
 			}
 		}

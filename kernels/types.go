@@ -10,49 +10,26 @@ import (
 // their per-block receipts combined with [Combine].
 const BlockLanes = 8
 
-// Op is a hot operation. The zero value is invalid.
+// Op is a hot operation. The zero value is invalid. The operations, their
+// numbers and what they compare are generated from one table
+// (gen/internal/layout/ops.go) into ops_gen.go.
 type Op uint32
 
-// The hot operations of DESIGN.md. Their numeric values are part of the
-// receipt hash and of the generated assembly: append, never renumber.
-const (
-	OpInvalid           Op = iota
-	AskSP                  // some S == s
-	AskOP                  // some O == o
-	AskSPO                 // some S == s and O == o
-	CountSPGE              // #{S == s} >= k
-	CountSPLE              // #{S == s} <= k
-	CountSPEQ              // #{S == s} == k
-	CountOPGE              // #{O == o} >= k
-	CountOPLE              // #{O == o} <= k
-	CountOPEQ              // #{O == o} == k
-	UniqueSP               // #{S == s} == 1
-	CompareOEQ             // some numeric V == k
-	CompareOGT             // some numeric V > k
-	CompareOLT             // some numeric V < k
-	CompareOGE             // some numeric V >= k
-	CompareOLE             // some numeric V <= k
-	ValidateDatatypeSP     // some S == s and D == dt
-	ValidateDatatypeSPO    // some S == s, O == o and D == dt
-	Construct8             // mask of rows matching the pattern (S == s if s != 0, O == o if o != 0)
-	SelectSP               // mask of rows with S == s; the caller gathers their O
-	opCount
-)
-
-var opNames = [opCount]string{
-	"INVALID", "ASK_SP", "ASK_OP", "ASK_SPO",
-	"COUNT_SP_GE", "COUNT_SP_LE", "COUNT_SP_EQ",
-	"COUNT_OP_GE", "COUNT_OP_LE", "COUNT_OP_EQ",
-	"UNIQUE_SP",
-	"COMPARE_O_EQ", "COMPARE_O_GT", "COMPARE_O_LT", "COMPARE_O_GE", "COMPARE_O_LE",
-	"VALIDATE_DATATYPE_SP", "VALIDATE_DATATYPE_SPO",
-	"CONSTRUCT8", "SELECT_SP",
+// opInfo is one operation: everything the kernels derive from it.
+type opInfo struct {
+	name string
+	// lanes a row must match (plan* bits); optional: those of them
+	// compared only where the hook's constant is non-zero (CONSTRUCT8).
+	lanes, optional uint32
+	decide          uint32 // decide*: how the count of matching rows becomes the answer
+	bound           uint8  // bound*: where V's range comes from (boundNone without planV)
+	uniqueK         bool   // the count threshold is always 1 (UNIQUE_SP)
 }
 
 // String returns the name DESIGN.md uses for the operation, such as "ASK_SP".
 func (op Op) String() string {
 	if op < opCount {
-		return opNames[op]
+		return opTable[op].name
 	}
 	return fmt.Sprintf("Op(%d)", uint32(op))
 }
@@ -72,12 +49,28 @@ func Ops() []Op {
 // ParseOp returns the operation named name (as printed by [Op.String]).
 func ParseOp(name string) (Op, error) {
 	for op := AskSP; op < opCount; op++ {
-		if opNames[op] == name {
+		if opTable[op].name == name {
 			return op, nil
 		}
 	}
 	return OpInvalid, fmt.Errorf("kernels: unknown operation %q", name)
 }
+
+// NeedsExactCheck reports whether a row whose object is a numeric literal
+// without an exact order key (V == 0, "flagged") may satisfy op although
+// the kernels never match it: op compares V. Such rows must be decided by
+// the exact check (hooks.Query.MatchLiteral), and the hook's answer is
+// [Decide] over the kernels' matches plus the flagged rows that pass it.
+func (op Op) NeedsExactCheck() bool { return op.Valid() && opTable[op].lanes&planV != 0 }
+
+// Counts reports whether op's answer is a comparison of its count of
+// matching rows with the threshold k (COUNT_*, UNIQUE_SP), rather than "some
+// row matches".
+func (op Op) Counts() bool { return op.Valid() && opTable[op].decide != decideAny }
+
+// UsesRange reports whether op takes its order-key range from the hook's
+// constants ([Consts.Lo], [Consts.Hi]): RANGE_* and COUNT_RANGE_*.
+func (op Op) UsesRange() bool { return op.Valid() && opTable[op].bound == boundRange }
 
 // Lanes is the structure-of-arrays store of a shard's rows: row i is the
 // triple (S[i], P[i], O[i]) with the order key V[i] and datatype id D[i] of
@@ -111,10 +104,10 @@ type Run struct {
 }
 
 // Hook is a compiled hook: one operation and its constants. Build it with
-// [NewHook]; the zero value is rejected by the kernels. Its fields are
-// unexported so that the derived plan and key can never go stale; its layout
-// is read by the generated assembly (gen/internal/layout, checked by
-// TestLayout).
+// [NewHook] or [NewHookOf]; the zero value is rejected by the kernels. Its
+// fields are unexported so that the derived plan and key can never go
+// stale; its layout is read by the generated assembly (gen/internal/layout,
+// checked by TestLayout).
 type Hook struct {
 	op    Op
 	id    uint32
@@ -124,7 +117,7 @@ type Hook struct {
 	dt    uint64
 	k     uint64
 	key   uint64 // hookKey: the constant half of a_hash
-	vlo   uint64 // COMPARE_O_*: rows match when vlo <= V <= vhi (vlo >= 1)
+	vlo   uint64 // rows match when vlo <= V <= vhi: vlo >= 1 for a V compare, else the full range
 	vhi   uint64
 	plan  uint32 // plan* bits: what the kernel compares and how it decides
 	_     uint32
@@ -132,124 +125,103 @@ type Hook struct {
 	cspan uint64
 }
 
-// Plan bits: which lanes a kernel compares (a row matches when every compared
-// lane matches) and how the number c of matching rows becomes the answer.
-// The assembly kernels follow the plan, so they never branch on the op.
-const (
-	planS      = 1 << 0 // S == s
-	planO      = 1 << 1 // O == o
-	planD      = 1 << 2 // D == dt
-	planV      = 1 << 3 // vlo <= V <= vhi
-	planDecide = 4      // shift of the decision: 0 c != 0, 1 c >= k, 2 c <= k, 3 c == k
-	planSealed = 1 << 31
-)
+// planSealed marks a plan written by NewHookOf.
+const planSealed = 1 << 31
 
-const (
-	decideAny = iota
-	decideGE
-	decideLE
-	decideEQ
-)
+// Consts are the constants of a hook; an operation uses those its plan
+// compares and ignores the others.
+type Consts struct {
+	Pred uint64 // the predicate the hook guards
+	S, O uint64 // the constant subject and object (term ids)
+	DT   uint64 // the datatype id of VALIDATE_DATATYPE_*, RANGE_DT_* and COUNT_*DATATYPE*/COUNT_RANGE_DT_*
+	// K is the count threshold of COUNT_* (UNIQUE_SP's is 1), or the order
+	// key (see [Lanes]) that COMPARE_O_* compares V with.
+	K uint64
+	// Lo and Hi are the inclusive range of order keys of RANGE_* and
+	// COUNT_RANGE_*. Lo 0 is read as 1 (V == 0 is "no exact key"); Lo > Hi
+	// is the empty range.
+	Lo, Hi uint64
+}
 
-// NewHook returns the hook (op, pred, s, o, dt, k) with the given id, or an
-// error when op is not a hot operation. s, o and dt are term ids; k is the
-// count threshold of COUNT_* or the order key (see [Lanes]) of COMPARE_O_*.
-// Constants an operation does not use are zeroed, so two hooks that decide
-// the same thing have the same [Hook.Key]; UNIQUE_SP is COUNT_SP_EQ with k = 1.
-// CONSTRUCT8 matches rows on s and o when they are non-zero.
+// NewHook returns the hook (op, pred, s, o, dt, k) with the given id; it is
+// [NewHookOf] for an operation without an order-key range, and an error
+// wrapping [ErrInvalidOp] for RANGE_* and COUNT_RANGE_*, which need one.
 func NewHook(id uint32, op Op, pred, s, o, dt, k uint64) (Hook, error) {
+	if op.UsesRange() {
+		return Hook{}, fmt.Errorf("kernels: hook %d: %w: %v takes an order-key range: use NewHookOf", id, ErrInvalidOp, op)
+	}
+	return NewHookOf(id, op, Consts{Pred: pred, S: s, O: o, DT: dt, K: k})
+}
+
+// NewHookOf returns the hook of op with constants c and the given id, or an
+// error wrapping [ErrInvalidOp] when op is not a hot operation. Constants
+// the operation does not use are zeroed (UNIQUE_SP's k is 1, an empty range
+// is [1, 0]), so two hooks that decide the same thing have the same
+// [Hook.Key]. CONSTRUCT8 matches rows on s and o where they are non-zero.
+func NewHookOf(id uint32, op Op, c Consts) (Hook, error) {
 	if !op.Valid() {
 		return Hook{}, fmt.Errorf("kernels: hook %d: %w: %v", id, ErrInvalidOp, op)
 	}
-	u := uses(op)
-	if u&useS == 0 {
-		s = 0
+	info := &opTable[op]
+	h := Hook{op: op, id: id, pred: c.Pred}
+	if info.lanes&planS != 0 {
+		h.s = c.S
 	}
-	if u&useO == 0 {
-		o = 0
+	if info.lanes&planO != 0 {
+		h.o = c.O
 	}
-	if u&useDT == 0 {
-		dt = 0
+	if info.lanes&planD != 0 {
+		h.dt = c.DT
 	}
-	if u&useK == 0 {
-		k = 0
+	switch {
+	case info.uniqueK:
+		h.k = 1
+	case info.decide != decideAny || info.bound != boundNone && info.bound != boundRange:
+		h.k = c.K
 	}
-	if op == UniqueSP {
-		k = 1
-	}
-	h := Hook{op: op, id: id, pred: pred, s: s, o: o, dt: dt, k: k}
+	h.vlo, h.vhi = keyRange(info.bound, h.k, c.Lo, c.Hi)
 	h.key = hookKey(&h)
-	h.plan = planSealed | planFor(op, s, o)
-	h.vlo, h.vhi = compareRange(op, k)
-	h.clo, h.cspan = countRange(h.plan>>planDecide&3, k)
+	lanes := info.lanes
+	if h.s == 0 {
+		lanes &^= info.optional & planS
+	}
+	if h.o == 0 {
+		lanes &^= info.optional & planO
+	}
+	h.plan = planSealed | info.decide<<planDecide | lanes
+	h.clo, h.cspan = countRange(info.decide, h.k)
 	return h, nil
 }
 
-func planFor(op Op, s, o uint64) uint32 {
-	switch op {
-	case AskSP, SelectSP:
-		return planS
-	case AskOP:
-		return planO
-	case AskSPO:
-		return planS | planO
-	case CountSPGE:
-		return planS | decideGE<<planDecide
-	case CountSPLE:
-		return planS | decideLE<<planDecide
-	case CountSPEQ, UniqueSP:
-		return planS | decideEQ<<planDecide
-	case CountOPGE:
-		return planO | decideGE<<planDecide
-	case CountOPLE:
-		return planO | decideLE<<planDecide
-	case CountOPEQ:
-		return planO | decideEQ<<planDecide
-	case CompareOEQ, CompareOGT, CompareOLT, CompareOGE, CompareOLE:
-		return planV
-	case ValidateDatatypeSP:
-		return planS | planD
-	case ValidateDatatypeSPO:
-		return planS | planO | planD
-	case Construct8:
-		var p uint32
-		if s != 0 {
-			p |= planS
-		}
-		if o != 0 {
-			p |= planO
-		}
-		return p
-	}
-	return 0
-}
-
-// compareRange turns "V op k" into the inclusive range [lo, hi] of order
-// keys that satisfy it. lo >= 1 because V == 0 means "no exact key"; an empty
-// range has lo > hi. Other operations get the full range.
-func compareRange(op Op, k uint64) (lo, hi uint64) {
+// keyRange returns the inclusive range [lo, hi] of order keys a row's V must
+// lie in. A V compare has lo >= 1 because V == 0 means "no exact key"; an
+// empty range is [1, 0]. Without a V compare it is the full range.
+func keyRange(bound uint8, k, lo, hi uint64) (uint64, uint64) {
 	const top = ^uint64(0)
-	switch op {
-	case CompareOEQ:
+	switch bound {
+	case boundNone:
+		return 0, top
+	case boundEQ:
 		lo, hi = k, k
-	case CompareOGT:
+	case boundGT:
 		if k == top {
 			return 1, 0
 		}
 		lo, hi = k+1, top
-	case CompareOLT:
+	case boundLT:
 		if k == 0 {
 			return 1, 0
 		}
 		lo, hi = 0, k-1
-	case CompareOGE:
+	case boundGE:
 		lo, hi = k, top
-	case CompareOLE:
+	case boundLE:
 		lo, hi = 0, k
-	default:
-		return 0, top
 	}
-	return max(lo, 1), hi
+	if lo = max(lo, 1); lo > hi {
+		return 1, 0
+	}
+	return lo, hi
 }
 
 // countRange turns a decision into the range of match counts c that make
@@ -283,45 +255,27 @@ func (h *Hook) S() uint64 { return h.s }
 // O returns the constant object, 0 if the operation has none.
 func (h *Hook) O() uint64 { return h.o }
 
-// DT returns the datatype id of VALIDATE_DATATYPE_*, 0 otherwise.
+// DT returns the datatype id the operation compares D with, 0 if none.
 func (h *Hook) DT() uint64 { return h.dt }
 
 // K returns the count threshold (COUNT_*, 1 for UNIQUE_SP) or the order key
 // (COMPARE_O_*), 0 otherwise.
 func (h *Hook) K() uint64 { return h.k }
 
+// KeyRange returns the inclusive range of order keys a row's V must lie in:
+// lo >= 1 for an operation that compares V (lo > hi when no key does), the
+// full range [0, 2^64-1] for the others.
+func (h *Hook) KeyRange() (lo, hi uint64) { return h.vlo, h.vhi }
+
+// ComparePlan returns the lanes the hook compares, as a bit set: 1 S, 2 O,
+// 4 D, 8 V. The assembly kernels evaluate each run of consecutive hooks with
+// one compare plan in one loop, so callers that order a predicate's hooks
+// by it get fewer, longer runs.
+func (h *Hook) ComparePlan() uint32 { return h.plan & (planS | planO | planD | planV) }
+
 // Key returns the hash of the hook's operation and constants, the constant
 // half of every receipt's a_hash.
 func (h *Hook) Key() uint64 { return h.key }
-
-const (
-	useS = 1 << iota
-	useO
-	useDT
-	useK
-)
-
-func uses(op Op) int {
-	switch op {
-	case AskSP, UniqueSP, SelectSP:
-		return useS
-	case AskOP:
-		return useO
-	case AskSPO, Construct8:
-		return useS | useO
-	case CountSPGE, CountSPLE, CountSPEQ:
-		return useS | useK
-	case CountOPGE, CountOPLE, CountOPEQ:
-		return useO | useK
-	case CompareOEQ, CompareOGT, CompareOLT, CompareOGE, CompareOLE:
-		return useK
-	case ValidateDatatypeSP:
-		return useS | useDT
-	case ValidateDatatypeSPO:
-		return useS | useO | useDT
-	}
-	return 0
-}
 
 // Context is what a batch call copies into every receipt it writes.
 type Context struct {

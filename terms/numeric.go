@@ -245,6 +245,19 @@ func digits(x uint64) int {
 	return n
 }
 
+// Rat returns the exact value as a big.Rat (it allocates): that of an
+// integer or decimal, or of a finite float or double; nil for ±Inf, NaN
+// and a value that is not numeric.
+func (v Value) Rat() *big.Rat {
+	switch {
+	case v.Type == NotNumeric || (v.Type == Float || v.Type == Double) && (math.IsInf(v.F, 0) || math.IsNaN(v.F)):
+		return nil
+	case v.Type == Float || v.Type == Double:
+		return new(big.Rat).SetFloat64(v.F)
+	}
+	return v.rat()
+}
+
 // rat returns the value of an integer or decimal as a big.Rat.
 func (v Value) rat() *big.Rat {
 	if v.long != nil {

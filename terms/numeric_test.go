@@ -122,3 +122,23 @@ func exactRat(lex string) *big.Rat {
 	}
 	return new(big.Rat).SetFrac(num, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(frac))), nil))
 }
+
+func TestValueRat(t *testing.T) {
+	for _, tc := range []struct{ lex, dt, want string }{
+		{"-0012.500", "decimal", "-25/2"},
+		{"123456789012345678901234567890.5", "decimal", "246913578024691357802469135781/2"},
+		{"7", "byte", "7"},
+		{"0.1", "float", "13421773/134217728"}, // the float32 nearest 0.1, exactly
+		{"1e-1", "double", "3602879701896397/36028797018963968"},
+	} {
+		r := ParseValue([]byte(tc.lex), []byte(XSD+tc.dt)).Rat()
+		if want, _ := new(big.Rat).SetString(tc.want); r == nil || r.Cmp(want) != 0 {
+			t.Errorf("%q^^xsd:%s: Rat = %v, want %s", tc.lex, tc.dt, r, tc.want)
+		}
+	}
+	for _, tc := range [][2]string{{"INF", "double"}, {"NaN", "float"}, {"abc", "integer"}, {"1", "string"}} {
+		if r := ParseValue([]byte(tc[0]), []byte(XSD+tc[1])).Rat(); r != nil {
+			t.Errorf("%q^^xsd:%s: Rat = %v, want nil", tc[0], tc[1], r)
+		}
+	}
+}

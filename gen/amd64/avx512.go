@@ -33,6 +33,7 @@ func (a *avx512) load(k *kernel, plan int) {
 
 func (a *avx512) match(k *kernel, plan int, m GPVirtual) {
 	if plan == 0 {
+		MOVQ(k.runmask, m)
 		return
 	}
 	cur := K()

@@ -17,12 +17,10 @@ type isa interface {
 	// load emits the loads of the lanes that plan compares, for the block of
 	// k.n rows at row k.off.
 	load(k *kernel, plan int)
-	// match emits m &= the rows whose lanes match the hook at k.h, per plan.
+	// match emits m = the rows of the block (k.runmask) whose lanes match
+	// the hook at k.h, per plan.
 	match(k *kernel, plan int, m GPVirtual)
 }
-
-// planBits is the part of Hook.plan that decides the code: the lanes compared.
-const planBits = layout.PlanS | layout.PlanO | layout.PlanD | layout.PlanV
 
 // The lanes in the order of kernel.bases.
 const (
@@ -57,7 +55,8 @@ type kernel struct {
 func (k *kernel) label(s string) string { return k.name + "_" + s }
 
 // generate emits one kernel: the groups of same-plan hooks, each with a
-// block loop and a hook loop specialised to its plan.
+// block loop and a hook loop specialised to its plan (layout.Plans: the
+// plans the op table reaches, and no others).
 func generate(name string, x isa) {
 	TEXT(name, NOSPLIT, asmSignature)
 	k := &kernel{name: name}
@@ -72,7 +71,7 @@ func generate(name string, x isa) {
 	plan, t := GP32(), GP32()
 	e, cnt := GP64(), GP64()
 	MOVL(Mem{Base: g, Disp: layout.HookPlan}, plan)
-	ANDL(U32(planBits), plan)
+	ANDL(U32(layout.PlanLanes), plan)
 	MOVQ(g, k.groupStart)
 	LEAQ(Mem{Base: g, Disp: layout.HookSize}, e)
 	MOVL(U32(1), cnt.As32())
@@ -81,7 +80,7 @@ func generate(name string, x isa) {
 	JAE(LabelRef(k.label("scanned")))
 	MOVL(Mem{Base: e, Disp: layout.HookPlan}, t)
 	XORL(plan, t)
-	TESTL(U32(planBits), t)
+	TESTL(U32(layout.PlanLanes), t)
 	JNZ(LabelRef(k.label("scanned")))
 	ADDQ(U32(layout.HookSize), e)
 	INCQ(cnt)
@@ -90,12 +89,16 @@ func generate(name string, x isa) {
 	MOVQ(e, k.groupEnd)
 	MOVQ(cnt, k.groupCount)
 
-	// Dispatch once per group on the plan.
-	for p := 0; p <= planBits; p++ {
+	// Dispatch once per group on the plan, to one loop for each plan the
+	// operations reach. NewHookOf writes no other plan; the trap makes an
+	// impossible one crash rather than write wrong receipts.
+	plans := layout.Plans()
+	for _, p := range plans {
 		CMPL(plan, U32(p))
 		JE(LabelRef(k.label(fmt.Sprintf("plan%d", p))))
 	}
-	for p := 0; p <= planBits; p++ {
+	UD2()
+	for _, p := range plans {
 		k.planLoop(x, p)
 	}
 
@@ -187,7 +190,9 @@ func (k *kernel) planLoop(x isa, plan int) {
 	MOVQ(k.blocksBase, k.blk)
 	Label(name("_block"))
 	k.off, k.n, k.runmask, k.pred = GP64(), GP64(), GP64(), GP64()
-	MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, k.off.As32())
+	if len(planLanes(plan)) != 0 { // plan 0 reads no row
+		MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, k.off.As32())
+	}
 	MOVL(Mem{Base: k.blk, Disp: layout.RunLen}, k.n.As32())
 	MOVQ(Mem{Base: k.blk, Disp: layout.RunPred}, k.pred)
 	MOVL(U32(0xff), k.runmask.As32())
@@ -210,9 +215,8 @@ func (k *kernel) planLoop(x isa, plan int) {
 	CMPQ(k.pred, Mem{Base: k.h, Disp: layout.HookPred})
 	JNE(LabelRef(name("_miss")))
 	m := GP64()
-	MOVQ(k.runmask, m)
 	x.match(k, plan, m)
-	k.finish(name, m)
+	k.finish(plan, name, m)
 
 	ADDQ(Imm(layout.RunSize), k.blk)
 	CMPQ(k.blk, k.blocksEnd)
@@ -228,15 +232,21 @@ func (k *kernel) planLoop(x isa, plan int) {
 
 // finish decides the hook from the mask m, writes its receipt and advances
 // to the next hook of the group.
-func (k *kernel) finish(name func(string) string, m GPVirtual) {
-	// The decision is a range of match counts: c-clo <= cspan.
-	c := GP64()
+func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
+	// The decision is a range of match counts, c-clo <= cspan, or where no
+	// hook of the plan counts, m != 0. The borrow of the compare is the
+	// answer's complement: SBB makes it 0 or -1, INC 1 or 0.
 	k.w = GP64()
-	POPCNTQ(m, c)
-	XORL(k.w.As32(), k.w.As32())
-	SUBQ(Mem{Base: k.h, Disp: layout.HookCLo}, c)
-	CMPQ(c, Mem{Base: k.h, Disp: layout.HookCSpan})
-	SETLS(k.w.As8())
+	if layout.PlanCounts(plan) {
+		c := GP64()
+		POPCNTQ(m, c)
+		SUBQ(Mem{Base: k.h, Disp: layout.HookCLo}, c)
+		CMPQ(Mem{Base: k.h, Disp: layout.HookCSpan}, c) // borrow: cspan < c
+	} else {
+		CMPQ(m, Imm(1)) // borrow: m == 0
+	}
+	SBBQ(k.w, k.w)
+	INCQ(k.w)
 	// The word at RcptLanes: lanes | mask<<32 | result<<40.
 	SHLQ(Imm(layout.RcptResultShift-layout.RcptMaskShift), k.w)
 	ORQ(m, k.w)

@@ -45,6 +45,9 @@ var kernels = []struct{ name, doc string }{
 }
 
 func main() {
+	if err := layout.CheckOps(); err != nil {
+		log.Fatal(err)
+	}
 	ConstraintExpr("!purego")
 
 	generate(kernels[0].name, newAVX2())

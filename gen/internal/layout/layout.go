@@ -60,13 +60,15 @@ const (
 	RcptResultShift = 40 // Result's bit position in the uint64 at RcptLanes
 )
 
-// Plan bits of Hook.plan (see kernels/types.go).
+// Plan bits of Hook.plan: the lanes a row must match (S == s, O == o,
+// D == dt, vlo <= V <= vhi), and the shift of the two bits of the decision
+// (DecideAny ...). Package kernels gets them from here (kernels/ops_gen.go).
 const (
 	PlanS      = 1 << 0
 	PlanO      = 1 << 1
 	PlanD      = 1 << 2
 	PlanV      = 1 << 3
-	PlanDecide = 4 // shift; 2 bits: 0 any, 1 >= k, 2 <= k, 3 == k
+	PlanDecide = 4
 )
 
 // Receipt hash constants (kernels/hash.go).
