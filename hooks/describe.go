@@ -19,7 +19,9 @@ import (
 //	CONSTRUCT8 <http://ex/amount> template=(?s <http://ex/flag> "review")
 //
 // For COMPARE_O_* k is the integer bound the kernels compare order keys
-// with, and the parenthesis holds the exact condition.
+// with, for RANGE_* and COUNT_RANGE_* range is the integers whose order
+// keys they accept, and the parenthesis holds the exact condition; for a
+// COUNT k is the count.
 func (q *Query) Describe() string {
 	parts := []string{q.Op.String(), q.Pred.String()}
 	if q.S.Kind != ntriples.None {
@@ -32,11 +34,17 @@ func (q *Query) Describe() string {
 		parts = append(parts, "dt="+q.Datatype.String())
 	}
 	switch {
-	case IsCompare(q.Op):
-		parts = append(parts, "k="+strconv.FormatInt(terms.KeyValue(q.K), 10), "("+q.Cond.String()+")")
-	case q.Op == kernels.UniqueSP:
-	case q.K != 0:
+	case q.Op.UsesRange():
+		lo, hi, _ := q.keyRange()
+		parts = append(parts, fmt.Sprintf("range=%d..%d", lo, hi))
+	case q.Op.NeedsExactCheck():
+		parts = append(parts, "k="+strconv.FormatInt(terms.KeyValue(q.K), 10))
+	}
+	if q.Op.Counts() && q.Op != kernels.UniqueSP {
 		parts = append(parts, "k="+strconv.FormatUint(q.K, 10))
+	}
+	if q.Op.NeedsExactCheck() {
+		parts = append(parts, "("+q.condText(false)+")")
 	}
 	if q.Form == Construct {
 		parts = append(parts, "template=("+q.templateText()+")")
@@ -68,24 +76,31 @@ func (q *Query) Explain() string {
 		consts = append(consts, "dt = "+q.Datatype.String())
 	}
 	switch {
-	case IsCompare(q.Op):
+	case q.Op.UsesRange():
+		consts = append(consts, fmt.Sprintf("range = order keys %#x..%#x", q.Lo, q.Hi))
+	case q.Op.NeedsExactCheck():
 		consts = append(consts, fmt.Sprintf("k = %d (order key %#x)", terms.KeyValue(q.K), q.K))
-	case q.K != 0:
+	}
+	if q.Op.Counts() {
 		consts = append(consts, fmt.Sprintf("k = %d", q.K))
 	}
 	if len(consts) == 0 {
 		consts = append(consts, "none")
 	}
 	line("constants", "%s", strings.Join(consts, ", "))
-	if IsCompare(q.Op) {
-		line("condition", "%s (xsd:%s), SPARQL's numeric comparison (type promotion; NaN and non-numbers never hold)", q.Cond.String(), numTypeNames[q.Cond.Const.Kind()])
+	if q.Op.NeedsExactCheck() {
+		line("condition", "%s, SPARQL's numeric comparison (type promotion; NaN and non-numbers never hold)", q.condText(true))
 	}
 	if q.Form == Construct {
 		line("template", "%s (?s and ?o taken from each matching row)", q.templateText())
 	}
 	line("plan", "%s", q.planText())
-	if IsCompare(q.Op) {
-		line("warm path", "a numeric object without an exact order key (a decimal with a fraction, a float or double that is not a small integer, an integer past 64 bits) is parked and decided by the condition")
+	if q.Op.NeedsExactCheck() {
+		how := "decided by the condition"
+		if q.Op.Counts() {
+			how = "counted by the condition with the kernels' matches"
+		}
+		line("warm path", "a numeric object without an exact order key (a decimal with a fraction, a float or double that is not a small integer, an integer past 64 bits) is parked and %s", how)
 	}
 	return b.String()
 }
@@ -93,35 +108,34 @@ func (q *Query) Explain() string {
 // planText says which rows match and how the matches decide.
 func (q *Query) planText() string {
 	match := q.matchText()
-	switch q.Op {
-	case kernels.AskSP, kernels.AskOP, kernels.AskSPO, kernels.ValidateDatatypeSP, kernels.ValidateDatatypeSPO:
-		return match + "; true when some row of the run matches"
-	case kernels.CountSPGE, kernels.CountOPGE:
-		return match + fmt.Sprintf("; the matches counted over the run's blocks (a repeated triple once); true when the count >= %d", q.K)
-	case kernels.CountSPLE, kernels.CountOPLE:
-		return match + fmt.Sprintf("; the matches counted over the run's blocks (a repeated triple once); true when the count <= %d (a run without a match counts 0)", q.K)
-	case kernels.CountSPEQ, kernels.CountOPEQ:
+	switch {
+	case q.Op == kernels.SelectSP:
+		return match + "; the object of every match is a value (distinct values)"
+	case q.Op == kernels.Construct8 && q.Form == Ask:
+		return match + "; true when the predicate has a row"
+	case q.Op == kernels.Construct8:
+		return match + "; every match gives the template triple (never one with a literal subject)"
+	case q.Never:
+		return match + "; never true (the FILTER holds for no value)"
+	case q.Op == kernels.UniqueSP:
+		return match + "; true when exactly one row matches over the run's blocks"
+	case q.Op.Counts():
+		const counted = "; the matches counted over the run's blocks (a repeated triple once)"
+		switch q.Op {
+		case kernels.CountSPGE, kernels.CountOPGE, kernels.CountRangeSPGE, kernels.CountDatatypeSPGE, kernels.CountRangeDTSPGE:
+			return match + fmt.Sprintf("%s; true when the count >= %d", counted, q.K)
+		case kernels.CountSPLE, kernels.CountOPLE, kernels.CountRangeSPLE, kernels.CountDatatypeSPLE, kernels.CountRangeDTSPLE:
+			return match + fmt.Sprintf("%s; true when the count <= %d (a run without a match counts 0)", counted, q.K)
+		}
 		if q.K == math.MaxUint64 {
 			return match + "; never true (no count can be as the FILTER asks)"
 		}
-		return match + fmt.Sprintf("; the matches counted over the run's blocks (a repeated triple once); true when the count == %d", q.K)
-	case kernels.UniqueSP:
-		return match + "; true when exactly one row matches over the run's blocks"
-	case kernels.SelectSP:
-		return match + "; the object of every match is a value (distinct values)"
-	case kernels.Construct8:
-		if q.Form == Ask {
-			return match + "; true when the predicate has a row"
-		}
-		return match + "; every match gives the template triple (never one with a literal subject)"
+		return match + fmt.Sprintf("%s; true when the count == %d", counted, q.K)
 	}
-	if IsCompare(q.Op) {
-		if _, _, empty := q.keyRange(); empty {
-			return match + "; only a parked row (the warm path) can make it true"
-		}
-		return match + "; true when some row of the run matches"
+	if _, _, empty := q.keyRange(); empty && q.Op.NeedsExactCheck() {
+		return match + "; only a parked row (the warm path) can make it true"
 	}
-	return match
+	return match + "; true when some row of the run matches"
 }
 
 // matchText says when one row matches, as the kernel compares its lanes.
@@ -136,15 +150,16 @@ func (q *Query) matchText() string {
 	if q.Datatype.Kind != ntriples.None {
 		conds = append(conds, "its datatype D = dt")
 	}
-	if IsCompare(q.Op) {
+	if q.Op.NeedsExactCheck() {
 		lo, hi, empty := q.keyRange()
 		switch {
 		case empty:
 			return "per 8-row block: no row with an exact order key satisfies the condition, so no row matches here"
 		case lo == math.MinInt64+1 && hi == math.MaxInt64:
-			return "per 8-row block: a row matches when its object has an exact order key (an integer value in int64 range)"
+			conds = append(conds, "its object has an exact order key (an integer value in int64 range)")
+		default:
+			conds = append(conds, fmt.Sprintf("its object's exact order key V (an integer value in int64 range) is within key(%d)..key(%d)", lo, hi))
 		}
-		return fmt.Sprintf("per 8-row block: a row matches when its object's exact order key V (an integer value in int64 range) is within key(%d)..key(%d)", lo, hi)
 	}
 	if len(conds) == 0 {
 		return "per 8-row block: every row of the predicate matches"
@@ -152,37 +167,15 @@ func (q *Query) matchText() string {
 	return "per 8-row block: a row matches when " + strings.Join(conds, " and ")
 }
 
-// keyRange is the integers whose order keys satisfy a COMPARE_O_* hook, as
-// the kernels decide them: V op key(k), keys being 1..MaxUint64.
+// keyRange is the integers whose order keys satisfy the hook's V compare,
+// as the kernels decide them (one definition: [kernels.Hook.KeyRange]).
 func (q *Query) keyRange() (lo, hi int64, empty bool) {
-	const minKeyed, maxKeyed = math.MinInt64 + 1, math.MaxInt64 // key 0 means "no key"
-	k := q.K
-	switch q.Op {
-	case kernels.CompareOEQ:
-		if k == 0 {
-			return 0, 0, true
-		}
-		return terms.KeyValue(k), terms.KeyValue(k), false
-	case kernels.CompareOGT:
-		if k == math.MaxUint64 {
-			return 0, 0, true
-		}
-		return terms.KeyValue(k + 1), maxKeyed, false
-	case kernels.CompareOGE:
-		if k == 0 {
-			return minKeyed, maxKeyed, false
-		}
-		return terms.KeyValue(k), maxKeyed, false
-	case kernels.CompareOLT:
-		if k <= 1 {
-			return 0, 0, true
-		}
-		return minKeyed, terms.KeyValue(k - 1), false
-	}
-	if k == 0 { // CompareOLE
+	h, err := kernels.NewHookOf(0, q.Op, kernels.Consts{K: q.K, Lo: q.Lo, Hi: q.Hi})
+	klo, khi := h.KeyRange()
+	if err != nil || klo > khi {
 		return 0, 0, true
 	}
-	return minKeyed, terms.KeyValue(k), false
+	return terms.KeyValue(klo), terms.KeyValue(khi), false
 }
 
 // patternText writes the triple pattern with ?s and ?o for its variables.
@@ -195,8 +188,7 @@ func (q *Query) patternText() string {
 		o = q.O.String()
 	}
 	p := s + " " + q.Pred.String() + " " + o
-	switch q.Op {
-	case kernels.CountSPGE, kernels.CountSPLE, kernels.CountSPEQ, kernels.UniqueSP, kernels.CountOPGE, kernels.CountOPLE, kernels.CountOPEQ:
+	if q.Op.Counts() {
 		return p + ", its solutions counted (COUNT sub-select)"
 	}
 	return p
@@ -220,6 +212,26 @@ func (q *Query) templateText() string {
 
 // numTypeNames are the XSD names of the numeric types.
 var numTypeNames = [...]string{terms.NotNumeric: "none", terms.Integer: "integer", terms.Decimal: "decimal", terms.Float: "float", terms.Double: "double"}
+
+// condText writes the FILTER's exact condition: the datatype test and the
+// comparisons, as "datatype(?o) = <...#decimal> && ?o > 5 && ?o <= 10";
+// typed adds each constant's type: "?o > 5 (xsd:integer)".
+func (q *Query) condText(typed bool) string {
+	var parts []string
+	if q.Datatype.Kind != ntriples.None {
+		parts = append(parts, "datatype(?o) = "+q.Datatype.String())
+	}
+	for _, c := range []Condition{q.Cond, q.Upper} {
+		if c.Op != 0 {
+			text := c.String()
+			if typed {
+				text += " (xsd:" + numTypeNames[c.Const.Kind()] + ")"
+			}
+			parts = append(parts, text)
+		}
+	}
+	return strings.Join(parts, " && ")
+}
 
 // String writes the condition as a FILTER does: "?o > 1000.5".
 func (c Condition) String() string { return "?o " + c.Op.String() + " " + c.Const.String() }

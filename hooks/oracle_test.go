@@ -169,6 +169,66 @@ func randomQuery(r *rand.Rand, values []oracleObject) oracleQuery {
 	return q
 }
 
+// oracleRow is a triple of <http://ex/p> in an oracle graph.
+type oracleRow struct {
+	s string
+	o oracleObject
+}
+
+// randomGraph returns a set of up to n triples of <http://ex/p> with the
+// subjects <http://ex/a> and <http://ex/b> and objects from values, and the
+// graph as N-Triples.
+func randomGraph(r *rand.Rand, values []oracleObject, n int) ([]oracleRow, string) {
+	subjects := []string{"<http://ex/a>", "<http://ex/b>"}
+	var nt strings.Builder
+	var rows []oracleRow
+	seen := map[string]bool{}
+	for range r.IntN(n) {
+		rw := oracleRow{subjects[r.IntN(2)], values[r.IntN(len(values))]}
+		line := fmt.Sprintf("%s <http://ex/p> %s .\n", rw.s, rw.o.nt())
+		if !seen[line] {
+			seen[line] = true
+			rows = append(rows, rw)
+			nt.WriteString(line)
+		}
+	}
+	return rows, nt.String()
+}
+
+// OracleCase is a random graph and random queries of the forms the value
+// plans serve, with the big.Rat oracle's answers, for the tests of the
+// engine (package hooks_test) that must agree with it.
+type OracleCase struct {
+	Graph   string // N-Triples of <http://ex/p>
+	Queries []string
+	Want    []bool
+}
+
+// OracleCases returns n cases of up to perGraph queries each (the ones
+// that compile) over graphs of up to 40 triples, from seed.
+func OracleCases(n, perGraph int, seed uint64) []OracleCase {
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	values := oracleValues()
+	cases := make([]OracleCase, n)
+	for i := range cases {
+		rows, nt := randomGraph(r, values, 40)
+		c := OracleCase{Graph: nt}
+		for range perGraph {
+			q := randomQuery(r, values)
+			if _, err := Compile(q.text); err != nil {
+				continue
+			}
+			want := 0
+			for _, rw := range rows {
+				want += b2i(q.oracleMatch(rw.s, rw.o))
+			}
+			c.Queries, c.Want = append(c.Queries, q.text), append(c.Want, q.oracleAnswer(want))
+		}
+		cases[i] = c
+	}
+	return cases
+}
+
 // TestOracleRanges evaluates random queries of the new forms over random
 // graphs as the engine does (the kernels over the lanes, every
 // implementation, then the exact check of the flagged rows with
@@ -179,7 +239,6 @@ func TestOracleRanges(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	values := oracleValues()
 	hasher := terms.NewHasher(terms.DefaultKey)
-	subjects := []string{"<http://ex/a>", "<http://ex/b>"}
 	compiled, refused := 0, map[string]int{}
 	var answers [2]int
 	hotRows, warmRows, never := 0, 0, 0
@@ -197,25 +256,9 @@ func TestOracleRanges(t *testing.T) {
 		h, err := cq.Hook(1, hasher)
 		require.NoError(t, err, q.text)
 
-		// A graph: a set of triples of <http://ex/p>.
-		var nt strings.Builder
-		type row struct {
-			s string
-			o oracleObject
-		}
-		var rows []row
-		seen := map[string]bool{}
-		for range r.IntN(30) {
-			rw := row{subjects[r.IntN(2)], values[r.IntN(len(values))]}
-			line := fmt.Sprintf("%s <http://ex/p> %s .\n", rw.s, rw.o.nt())
-			if !seen[line] {
-				seen[line] = true
-				rows = append(rows, rw)
-				nt.WriteString(line)
-			}
-		}
+		rows, nt := randomGraph(r, values, 30)
 		enc := terms.NewDictionary(hasher).NewDocument()
-		p := ntriples.NewParser(strings.NewReader(nt.String()), ntriples.Options{Strict: true})
+		p := ntriples.NewParser(strings.NewReader(nt), ntriples.Options{Strict: true})
 		var l kernels.Lanes
 		var lits [][2][]byte // lexical form, datatype
 		var flagged []bool
@@ -263,7 +306,7 @@ func TestOracleRanges(t *testing.T) {
 			}
 			if got := kernels.Decide(&h, uint64(hot+warm)); got != q.oracleAnswer(want) || hot+warm != want {
 				t.Fatalf("trial %d, %s: %s %v: %d rows in the kernels + %d exact = %v; the oracle counts %d: %v\n%s",
-					trial, im.Name(), q.text, cq.Op, hot, warm, got, want, q.oracleAnswer(want), nt.String())
+					trial, im.Name(), q.text, cq.Op, hot, warm, got, want, q.oracleAnswer(want), nt)
 			}
 		}
 	}

@@ -35,15 +35,15 @@ type Bound struct {
 }
 
 // Group is the hooks guarding one predicate. Within it the hooks are
-// ordered by operation (stably, so by id within an operation): the assembly
-// kernels evaluate each run of hooks that compare the same lanes with one
-// loop, so fewer, longer runs are faster.
+// ordered by compare plan, then operation (stably, so by id within an
+// operation): the assembly kernels evaluate each run of hooks that compare
+// the same lanes with one loop, so fewer, longer runs are faster.
 type Group struct {
 	Pred  uint64
 	Hooks []kernels.Hook
-	// Warm reports that a hook of the group compares values (COMPARE_O_*):
-	// a flagged number of the predicate (no exact order key) is parked for
-	// the warm path's exact check.
+	// Warm reports that a hook of the group compares values (its operation
+	// [kernels.Op.NeedsExactCheck]): a flagged number of the predicate (no
+	// exact order key) is parked for the warm path's exact check.
 	Warm bool
 }
 
@@ -78,21 +78,20 @@ func Bind(defs []Def, r Resolver) (*Table, error) {
 	t.groups = make([]Group, len(preds))
 	for gi, p := range preds {
 		ids := members[p]
-		slices.SortStableFunc(ids, func(a, b int) int { return cmp.Compare(t.hooks[a].Kernel.Op(), t.hooks[b].Kernel.Op()) })
+		slices.SortStableFunc(ids, func(a, b int) int {
+			ha, hb := &t.hooks[a].Kernel, &t.hooks[b].Kernel
+			return cmp.Or(cmp.Compare(ha.ComparePlan(), hb.ComparePlan()), cmp.Compare(ha.Op(), hb.Op()))
+		})
 		g := Group{Pred: p, Hooks: make([]kernels.Hook, len(ids))}
 		for j, id := range ids {
 			g.Hooks[j] = t.hooks[id].Kernel
-			g.Warm = g.Warm || IsCompare(g.Hooks[j].Op())
+			g.Warm = g.Warm || g.Hooks[j].Op().NeedsExactCheck()
 		}
 		t.groups[gi] = g
 		t.byPred[p] = int32(gi)
 	}
 	return t, nil
 }
-
-// IsCompare reports whether op compares values (COMPARE_O_*): a flagged
-// number, without an exact order key, needs the warm path's exact check.
-func IsCompare(op kernels.Op) bool { return op >= kernels.CompareOEQ && op <= kernels.CompareOLE }
 
 // Version returns the table's version: see [Version].
 func (t *Table) Version() string { return t.version }

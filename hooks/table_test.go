@@ -24,7 +24,8 @@ func TestBind(t *testing.T) {
 		t.Fatal("no group for <http://ex/amount>")
 	}
 	g := tab.Groups()[gi]
-	if len(g.Hooks) != 2 || g.Hooks[0].ID() != 1 || g.Hooks[1].ID() != 2 || !g.Warm || g.Pred != amount {
+	// By compare plan: SELECT_SP compares S, COMPARE_O_GT compares V.
+	if len(g.Hooks) != 2 || g.Hooks[0].ID() != 2 || g.Hooks[1].ID() != 1 || !g.Warm || g.Pred != amount {
 		t.Fatalf("group of amount = %+v", g)
 	}
 	if tab.Hook(1).Name != "big-amount" || tab.Hook(2).Name != "alice-amount" || tab.Len() != 3 {
@@ -70,14 +71,22 @@ func TestBindResolverError(t *testing.T) {
 	}
 }
 
-func TestBindOrdersByOperation(t *testing.T) {
+// A group's hooks are ordered by compare plan (S before V before SV), then
+// operation, then id.
+func TestBindOrdersByPlan(t *testing.T) {
 	defs, err := Parse(strings.NewReader(`
+[[hook]]
+name = "in"
+query = "ASK { <http://ex/a> <http://ex/p> ?o FILTER(?o > 1 && ?o < 9) }"
 [[hook]]
 name = "a"
 query = "ASK { <http://ex/a> <http://ex/p> ?o }"
 [[hook]]
 name = "big"
 query = "ASK { ?s <http://ex/p> ?o FILTER(?o > 3) }"
+[[hook]]
+name = "sel"
+query = "SELECT ?o WHERE { <http://ex/a> <http://ex/p> ?o }"
 [[hook]]
 name = "b"
 query = "ASK { <http://ex/b> <http://ex/p> ?o }"
@@ -95,7 +104,7 @@ query = "ASK { <http://ex/b> <http://ex/p> ?o }"
 	for _, k := range tab.Groups()[gi].Hooks {
 		got = append(got, fmt.Sprintf("%s:%d:%v", tab.Hook(k.ID()).Name, k.ID(), k.Op()))
 	}
-	if want := "a:0:ASK_SP b:2:ASK_SP big:1:COMPARE_O_GT"; strings.Join(got, " ") != want {
+	if want := "a:1:ASK_SP b:4:ASK_SP sel:3:SELECT_SP big:2:COMPARE_O_GT in:0:RANGE_SP"; strings.Join(got, " ") != want {
 		t.Errorf("group = %s, want %s", strings.Join(got, " "), want)
 	}
 }

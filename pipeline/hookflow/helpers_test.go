@@ -172,7 +172,7 @@ func newReference(t testing.TB, f *fixture, impl *kernels.Impl, tk *load.Tick, c
 		var seg segment
 		seg.receipts = out.Receipts
 		for _, a := range out.Actions {
-			if a.Kind == reflex.Park {
+			if a.Kind.Warm() {
 				seg.parks = append(seg.parks, a)
 			} else {
 				seg.actions = append(seg.actions, a)

@@ -60,8 +60,8 @@ type State struct {
 	// order of Evaluated, as reflex.Engine.Run writes them for its run.
 	Receipts []kernels.Receipt
 	// Actions is their actions: per step, the actions of its predicates in
-	// order, then its Park actions (the warm path's work, which this
-	// package does not do), as reflex.Engine.Run orders them.
+	// order, then its Park and Count actions (the warm path's work, which
+	// this package does not do), as reflex.Engine.Run orders them.
 	Actions []reflex.Action
 }
 
@@ -93,7 +93,7 @@ type worker struct {
 	runOf   []int32         // per group: its run in the tick, +1; 0 for none
 	seen    []bool          // per group: evaluated in the input state
 	spanAt  []uint64        // per run of the tick: its first span id, less SpanBase
-	parks   []reflex.Action // the step's Park actions, put last
+	parks   []reflex.Action // the step's Park and Count actions, put last
 }
 
 // NewEvaluator returns an evaluator of the hooks of tab whose kernel calls
@@ -205,11 +205,11 @@ func (s *hookStep) run(ctx context.Context, in State) (State, error) {
 		if err := w.eng.Run(&w.view, &kctx, &ro); err != nil {
 			return in, fmt.Errorf("hookflow: predicate <%s>: %w", s.iris[j], err)
 		}
-		// The engine puts a run's Park actions after the others; the
-		// step's go after all of its predicates' others, as Run over all
-		// of them would put them.
+		// The engine puts a run's Park and Count actions after the others;
+		// the step's go after all of its predicates' others, as Run over
+		// all of them would put them.
 		k := len(ro.Actions)
-		for k > n0 && ro.Actions[k-1].Kind == reflex.Park {
+		for k > n0 && ro.Actions[k-1].Kind.Warm() {
 			k--
 		}
 		w.parks = append(w.parks, ro.Actions[k:]...)
@@ -301,8 +301,9 @@ func (e *Evaluator) Spans(t *load.Tick) (uint64, error) {
 
 // Fired returns a condition for [patterns.Choice]: whether the hook named
 // name has fired in the state (a Fire action of it). It is the hot path's
-// answer: a COMPARE hook may still fire on the warm path for a parked row
-// (a Park action). CONSTRUCT and SELECT hooks never fire ([ErrNotFiring]);
+// answer: a hook that compares values may still fire on the warm path for
+// a parked row (a Park action), and a COUNT over values whose run has
+// parked rows is decided there (a Count action). CONSTRUCT and SELECT hooks never fire ([ErrNotFiring]);
 // a name the table lacks is [ErrNoHook].
 func (e *Evaluator) Fired(name string) (func(State) bool, error) {
 	for id := range e.tab.Len() {

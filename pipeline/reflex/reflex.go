@@ -8,7 +8,10 @@
 // blocks and decided exactly ([kernels.Decide]); a hook that holds fires
 // (ASK, COUNT, COMPARE, ...), makes its template triple for every matched
 // row (CONSTRUCT) or gives the object of every matched row (SELECT). Parked
-// rows of a run whose COMPARE hooks do not all hold go to the warm path.
+// rows (numbers without an exact order key) of a run whose value-comparing
+// hooks ([kernels.Op.NeedsExactCheck]) do not all hold go to the warm path;
+// a COUNT over a value range with parked rows in its run is decided there,
+// from the kernels' count and the parked rows it accepts.
 package reflex
 
 import (
@@ -35,9 +38,14 @@ const (
 	// Value: the SELECT hook Hook matched the row S, P, O; O is the value.
 	Value
 	// Park: the row S, P, O, whose object has the datatype D, needs the
-	// warm path's exact check against the COMPARE hooks of group Hook that
-	// have not fired in this cycle.
+	// warm path's exact check against the value-comparing hooks of group
+	// Hook that have not fired in this cycle.
 	Park
+	// Count: the COUNT hook Hook, which compares values, matched D rows of
+	// its run in the kernels (the first at S, P, O, zero for none); the
+	// warm path adds the run's parked rows it accepts, which come before,
+	// and decides.
+	Count
 	// End: the last action of cycle Cycle.
 	End
 	// Reload: from this cycle on, hook ids are those of the hooks version
@@ -45,7 +53,7 @@ const (
 	Reload
 )
 
-var kindNames = [...]string{Fire: "fire", WarmFire: "warm-fire", Triple: "triple", Value: "value", Park: "park", End: "end", Reload: "reload"}
+var kindNames = [...]string{Fire: "fire", WarmFire: "warm-fire", Triple: "triple", Value: "value", Park: "park", Count: "count", End: "end", Reload: "reload"}
 
 // String returns the kind's name.
 func (k Kind) String() string {
@@ -55,6 +63,10 @@ func (k Kind) String() string {
 	return "Kind(?)"
 }
 
+// Warm reports whether k is the warm path's work (Park or Count), which
+// the engine puts after a tick's other actions.
+func (k Kind) Warm() bool { return k == Park || k == Count }
+
 // Action is one result of the reflex stage, a row of the ring from reflex
 // to emit. It is a plain value.
 type Action struct {
@@ -62,7 +74,7 @@ type Action struct {
 	Hook    uint32 // the hook's id; for Park, its group in the hooks table
 	Cycle   uint64
 	S, P, O uint64
-	D       uint64 // Park: the object's datatype id
+	D       uint64 // Park: the object's datatype id; Count: the kernels' matches
 }
 
 // Stats counts what the engine did.
@@ -75,7 +87,8 @@ type Stats struct {
 	Triples     uint64 // CONSTRUCT triples made
 	Values      uint64 // SELECT values given
 	Parked      uint64 // parked rows sent to the warm path
-	Decided     uint64 // parked rows decided here: every COMPARE hook of their run held
+	Decided     uint64 // parked rows decided here: every value-comparing hook of their run held
+	Counted     uint64 // COUNT hooks left to the warm path to decide (Count actions)
 }
 
 // Output is where [Engine.Run] writes. Actions and Receipts grow as needed
@@ -105,11 +118,12 @@ type Engine struct {
 	impl  *kernels.Impl
 	forms [][]window // per group of the table, its windows of hooks
 
-	scratch []kernels.Receipt
-	parks   []Action // the tick's Park actions, after all the others
-	kctx    kernels.Context
-	counts  [maxWindow]uint64
-	first   [maxWindow]uint32 // lane row+1 of each hook's first match, 0 for none
+	scratch   []kernels.Receipt
+	parks     []Action // the tick's Park and Count actions, after all the others
+	runCounts []Action // the run's Count actions, after its Park actions
+	kctx      kernels.Context
+	counts    [maxWindow]uint64
+	first     [maxWindow]uint32 // lane row+1 of each hook's first match, 0 for none
 }
 
 // window is up to 64 consecutive hooks of a group, decided together, with
@@ -118,7 +132,8 @@ type window struct {
 	lo, hi    int
 	construct uint64
 	selects   uint64
-	compare   uint64
+	compare   uint64 // hooks that compare values and hold on any match
+	countV    uint64 // COUNT hooks that compare values: parked rows count too
 	subjectO  uint64 // CONSTRUCT hooks whose template subject is the row's object
 }
 
@@ -144,7 +159,10 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 				case hooks.Select:
 					w.selects |= 1 << j
 				}
-				if hooks.IsCompare(b.Kernel.Op()) {
+				switch op := b.Kernel.Op(); {
+				case op.NeedsExactCheck() && op.Counts():
+					w.countV |= 1 << j
+				case op.NeedsExactCheck():
 					w.compare |= 1 << j
 				}
 			}
@@ -172,27 +190,30 @@ func (e *Engine) Run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 		r := &t.Runs[ri]
 		g := &groups[r.Group]
 		blocks := t.Blocks[r.Blocks : r.Blocks+r.NBlock]
-		pending := false // a COMPARE hook of the run does not hold
+		parked := t.Parked[r.Parked : r.Parked+r.NPark]
+		e.runCounts = e.runCounts[:0]
+		pending := false // a value-comparing hook of the run does not hold
 		for _, w := range e.forms[r.Group] {
-			yes, err := e.window(t, r, g, &w, blocks, out)
+			yes, err := e.window(t, r, g, &w, blocks, len(parked) > 0, out)
 			if err != nil {
 				return err
 			}
 			pending = pending || w.compare&^yes != 0
 		}
 		out.Stats.HookEvals += uint64(len(g.Hooks))
-		parked := t.Parked[r.Parked : r.Parked+r.NPark]
-		if !pending {
+		if !pending && len(e.runCounts) == 0 {
 			out.Stats.Decided += uint64(len(parked))
 			continue
 		}
-		// The kernels decided these rows false (V == 0): the COMPARE hooks
-		// still false need the exact check.
+		// The kernels decided these rows false (V == 0): the hooks still
+		// false, and the COUNTs, need the exact check.
 		for _, row := range parked {
 			e.parks = append(e.parks, Action{Kind: Park, Hook: uint32(r.Group), Cycle: ctx.CycleID,
 				S: t.Lanes.S[row], P: r.Pred, O: t.Lanes.O[row], D: t.Lanes.D[row]})
 		}
+		e.parks = append(e.parks, e.runCounts...)
 		out.Stats.Parked += uint64(len(parked))
+		out.Stats.Counted += uint64(len(e.runCounts))
 	}
 	// The warm path's work last: the warm stage then knows every hook that
 	// fired in the cycle before it checks a parked row.
@@ -203,8 +224,10 @@ func (e *Engine) Run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 
 // window evaluates the hooks of w over the blocks of run r, in one kernel
 // call or, when receipts are not kept, in calls of bounded size, and
-// returns the hooks that hold (bit j: hook w.lo+j).
-func (e *Engine) window(t *load.Tick, r *load.Run, g *hooks.Group, w *window, blocks []kernels.Run, out *Output) (uint64, error) {
+// returns the hooks that hold (bit j: hook w.lo+j). With parked rows in
+// the run, its value-comparing COUNT hooks are not decided: their counts
+// go to e.runCounts as Count actions.
+func (e *Engine) window(t *load.Tick, r *load.Run, g *hooks.Group, w *window, blocks []kernels.Run, parked bool, out *Output) (uint64, error) {
 	hs := g.Hooks[w.lo:w.hi]
 	nh := len(hs)
 	cnt, first := e.counts[:nh], e.first[:nh]
@@ -250,22 +273,30 @@ func (e *Engine) window(t *load.Tick, r *load.Run, g *hooks.Group, w *window, bl
 		}
 	}
 	// yes: bit j set when hook j holds over the whole run.
-	var yes uint64
+	var yes, deferred uint64
+	if parked {
+		deferred = w.countV
+	}
 	for j, c := range cnt {
 		if kernels.Decide(&hs[j], c) {
 			yes |= 1 << j
 		}
 	}
-	for m := yes &^ (w.construct | w.selects); m != 0; m &= m - 1 {
+	for m := yes&^(w.construct|w.selects|deferred) | deferred; m != 0; m &= m - 1 {
 		j := bits.TrailingZeros64(m)
 		a := Action{Kind: Fire, Hook: hs[j].ID(), Cycle: e.kctx.CycleID, P: r.Pred}
 		if f := first[j]; f != 0 {
 			a.S, a.O = t.Lanes.S[f-1], t.Lanes.O[f-1]
 		}
+		if deferred&(1<<j) != 0 {
+			a.Kind, a.D = Count, cnt[j]
+			e.runCounts = append(e.runCounts, a)
+			continue
+		}
 		out.Actions = append(out.Actions, a)
 		out.Stats.Fired++
 	}
-	return yes, nil
+	return yes &^ deferred, nil
 }
 
 // nonZero returns the bit set of the non-zero counts.
