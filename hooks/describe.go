@@ -35,8 +35,11 @@ func (q *Query) Describe() string {
 	}
 	switch {
 	case q.Op.UsesRange():
-		lo, hi, _ := q.keyRange()
-		parts = append(parts, fmt.Sprintf("range=%d..%d", lo, hi))
+		if lo, hi, empty := q.keyRange(); empty {
+			parts = append(parts, "range=none")
+		} else {
+			parts = append(parts, fmt.Sprintf("range=%d..%d", lo, hi))
+		}
 	case q.Op.NeedsExactCheck():
 		parts = append(parts, "k="+strconv.FormatInt(terms.KeyValue(q.K), 10))
 	}

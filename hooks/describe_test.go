@@ -27,6 +27,12 @@ func TestDescribe(t *testing.T) {
 		{`CONSTRUCT { ?o <http://ex/of> ?s } WHERE { ?s <http://ex/item> ?o }`, `CONSTRUCT8 <http://ex/item> template=(?o <http://ex/of> ?s)`},
 		{`SELECT ?o WHERE { <http://ex/a> <http://ex/p> ?o }`, `SELECT_SP <http://ex/p> s=<http://ex/a>`},
 		{`ASK { ?s <http://ex/p> ?o }`, `CONSTRUCT8 <http://ex/p>`},
+		{`ASK { ?s <http://ex/p> ?o FILTER(?o > 5 && ?o <= 10.5) }`, `RANGE_P <http://ex/p> range=6..10 (?o > 5 && ?o <= 10.5)`},
+		{`ASK { <http://ex/a> <http://ex/p> ?o FILTER(?o > 30) }`, `RANGE_SP <http://ex/p> s=<http://ex/a> range=31..9223372036854775807 (?o > 30)`},
+		{`ASK { ?s <http://ex/p> ?o FILTER(datatype(?o) = <http://www.w3.org/2001/XMLSchema#integer>) }`, `VALIDATE_DATATYPE_P <http://ex/p> dt=<http://www.w3.org/2001/XMLSchema#integer>`},
+		{`ASK { ?s <http://ex/p> ?o FILTER(?o > 10 && ?o < 5) }`, `RANGE_P <http://ex/p> range=none (?o > 10 && ?o < 5)`},
+		{`ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/a> <http://ex/p> ?o FILTER(datatype(?o) = <http://www.w3.org/2001/XMLSchema#int> && ?o >= 0) } } FILTER(?n < 2) }`,
+			`COUNT_RANGE_DT_SP_LE <http://ex/p> s=<http://ex/a> dt=<http://www.w3.org/2001/XMLSchema#int> range=0..9223372036854775807 k=1 (datatype(?o) = <http://www.w3.org/2001/XMLSchema#int> && ?o >= 0)`},
 	} {
 		q, err := Compile(tc.query)
 		require.NoError(t, err, tc.query)
@@ -59,6 +65,11 @@ warm path: a numeric object without an exact order key (a decimal with a fractio
 		{`CONSTRUCT { ?s <http://ex/flag> "review" } WHERE { ?s <http://ex/amount> ?o }`, "template:  ?s <http://ex/flag> \"review\" (?s and ?o taken from each matching row)\n"},
 		{`SELECT ?o WHERE { <http://ex/a> <http://ex/p> ?o }`, "the object of every match is a value"},
 		{`ASK { ?s <http://ex/p> ?o }`, "every row of the predicate matches; true when the predicate has a row"},
+		{`ASK { <http://ex/a> <http://ex/p> ?o FILTER(?o > 5 && ?o <= 10) }`, "a row matches when S = s and its object's exact order key V (an integer value in int64 range) is within key(6)..key(10); true when some row"},
+		{`ASK { ?s <http://ex/p> ?o FILTER(?o > 5 && ?o < 6) }`, "only a parked row (the warm path) can make it true"},
+		{`ASK { ?s <http://ex/p> ?o FILTER(?o > 10 && ?o < 5) }`, "never true (the FILTER holds for no value)"},
+		{`ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/a> <http://ex/p> ?o FILTER(?o > 5) } } FILTER(?n = 2) }`, "true when the count == 2\nwarm path: a numeric object without an exact order key (a decimal with a fraction, a float or double that is not a small integer, an integer past 64 bits) is parked and counted by the condition with the kernels' matches"},
+		{`ASK { ?s <http://ex/p> ?o FILTER(datatype(?o) = <http://www.w3.org/2001/XMLSchema#decimal> && ?o > 1.5) }`, "condition: datatype(?o) = <http://www.w3.org/2001/XMLSchema#decimal> && ?o > 1.5 (xsd:decimal)"},
 	} {
 		q, err := Compile(tc.query)
 		require.NoError(t, err, tc.query)

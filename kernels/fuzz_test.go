@@ -123,7 +123,7 @@ func FuzzCombine(f *testing.F) {
 			if len(data) > 0 {
 				k = uint64(data[0] % 12)
 			}
-			h, err := NewHook(uint32(j), Op(1+(j*7+int(k))%int(opCount-1)), testPred, 1, 2, 3, k)
+			h, err := NewHookOf(uint32(j), Op(1+(j*7+int(k))%int(opCount-1)), Consts{Pred: testPred, S: 1, O: 2, DT: 3, K: k, Lo: k, Hi: k + 5})
 			if err != nil {
 				t.Fatal(err)
 			}
