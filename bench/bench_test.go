@@ -105,7 +105,7 @@ func TestRunSmoke(t *testing.T) {
 		t.Errorf("ring section %+v", rep.Ring)
 	}
 	if p := rep.Pipeline; p == nil || p.Orders != 300 || p.Triples < 4*300 || p.BytesTriplesPerSec <= 0 || p.RowsTriplesPerSec <= 0 ||
-		p.AllocsPerTick < 0 || p.RunAllocsPerTick < 0 || p.PerCallP50Ticks == 0 || p.PerTickP50Ticks == 0 {
+		p.AllocsPerTick < 0 || p.RunAllocsPerTick < 0 || p.NetP50Ticks == 0 || p.PerTickP50Ticks == 0 {
 		t.Errorf("pipeline section %+v", rep.Pipeline)
 	}
 	var tab bytes.Buffer

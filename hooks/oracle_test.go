@@ -11,9 +11,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"encoding/json"
+	"flag"
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/terms"
+	"os"
 )
 
 // An object of the oracle's graphs: a literal (lexical form and datatype,
@@ -323,4 +326,27 @@ func TestOracleRanges(t *testing.T) {
 			t.Errorf("%v compiled %d times", op, ops[op])
 		}
 	}
+}
+
+var updateOracle = flag.Bool("update-oracle", false, "rewrite "+oracleFile)
+
+// oracleFile holds OracleCases for the tests of knhk eval, which cannot
+// import this package's tests.
+const oracleFile = "../cmd/knhk/testdata/value-oracle.json"
+
+// The file of oracle cases is what OracleCases makes (go test ./hooks
+// -run TestOracleFile -update-oracle rewrites it).
+func TestOracleFile(t *testing.T) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", " ")
+	require.NoError(t, enc.Encode(OracleCases(40, 8, 41)))
+	want := buf.Bytes()
+	if *updateOracle {
+		require.NoError(t, os.WriteFile(oracleFile, want, 0o644))
+	}
+	got, err := os.ReadFile(oracleFile)
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(got), "%s is stale: go test ./hooks -run TestOracleFile -update-oracle", oracleFile)
 }

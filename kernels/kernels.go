@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"unsafe"
 )
 
 // Impl is one implementation of the kernels.
@@ -68,21 +67,35 @@ func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, ou
 	return nil
 }
 
-// Eval evaluates one hook over one block with this implementation and writes
-// its receipt to out, with span id ctx.SpanBase.
+// Eval evaluates one hook over one block and writes its receipt to out,
+// with span id ctx.SpanBase; the checks and errors are EvalBatch's. Every
+// implementation runs the generic code for it, which is the cheapest exact
+// path for one evaluation: the call into the assembly and its setup cost
+// more than comparing 8 rows (BenchmarkSingle shows both side by side).
 func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
 	switch {
 	case h == nil:
 		return ErrNilHook
 	case out == nil:
 		return ErrNilReceipt
+	case l == nil:
+		return ErrNilLanes
+	case ctx == nil:
+		return ErrNilContext
 	}
-	// EvalBatch's body, not a call to it: Eval is too large to inline now.
-	blocks, hooks, outs := []Run{r}, unsafe.Slice(h, 1), unsafe.Slice(out, 1)
-	if err := checkBatch(l, blocks, hooks, ctx, outs); err != nil {
+	if err := l.check(); err != nil {
 		return err
 	}
-	im.batch(l, blocks, hooks, ctx, outs)
+	switch {
+	case h.plan&planSealed == 0:
+		return ErrUnsealedHook
+	case r.Len > BlockLanes:
+		return ErrRunTooLong
+	case uint64(r.Off)+uint64(r.Len) > uint64(len(l.S)):
+		return ErrRunBounds
+	}
+	rows := blockRows(l, r)
+	evalGeneric(h, r, &rows, ctx, ctx.SpanBase, out)
 	return nil
 }
 

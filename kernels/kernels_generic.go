@@ -14,26 +14,36 @@ import "math/bits"
 func evalBatchGeneric(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) {
 	i := 0
 	for _, b := range blocks {
-		lo, hi := int(b.Off), int(b.Off)+int(b.Len)
-		s, o, v, d := l.S[lo:hi], l.O[lo:hi], l.V[lo:hi], l.D[lo:hi]
+		rows := blockRows(l, b)
 		for h := range hooks {
-			out[i] = evalGeneric(&hooks[h], b, s, o, v, d, ctx, ctx.SpanBase+uint64(i))
+			evalGeneric(&hooks[h], b, &rows, ctx, ctx.SpanBase+uint64(i), &out[i])
 			i++
 		}
 	}
 }
 
-func evalGeneric(h *Hook, b Run, s, o, v, d []uint64, ctx *Context, span uint64) Receipt {
+// rows is a block's lanes that the plans compare.
+type rows struct{ s, o, v, d []uint64 }
+
+// blockRows returns the lanes of block b of l (checked to lie inside).
+func blockRows(l *Lanes, b Run) rows {
+	lo, hi := b.Off, b.Off+b.Len
+	return rows{l.S[lo:hi], l.O[lo:hi], l.V[lo:hi], l.D[lo:hi]}
+}
+
+// evalGeneric writes to out the receipt of hook h over block b, whose lanes
+// are r, with span id span.
+func evalGeneric(h *Hook, b Run, r *rows, ctx *Context, span uint64, out *Receipt) {
 	// A hook of another predicate examines nothing and is false.
 	var mask uint8
 	var lanes uint32
 	result := false
 	if h.pred == b.Pred {
-		mask = matchMask(h, s, o, v, d)
-		lanes = uint32(len(s))
+		mask = matchMask(h, r.s, r.o, r.v, r.d)
+		lanes = b.Len
 		result = Decide(h, uint64(bits.OnesCount8(mask)))
 	}
-	return Receipt{
+	*out = Receipt{
 		CycleID: ctx.CycleID,
 		SpanID:  span,
 		AHash:   ReceiptHash(h.key, mask, result, lanes),
@@ -65,8 +75,14 @@ func matchMask(h *Hook, s, o, v, d []uint64) uint8 {
 	return m
 }
 
-// equal returns the rows i with x[i] == c.
+// equal returns the rows i with x[i] == c. A full block is compared
+// unrolled, without bounds checks (most blocks are full).
 func equal(x []uint64, c uint64) uint8 {
+	if len(x) == BlockLanes {
+		b := (*[BlockLanes]uint64)(x)
+		return b2u8(b[0] == c) | b2u8(b[1] == c)<<1 | b2u8(b[2] == c)<<2 | b2u8(b[3] == c)<<3 |
+			b2u8(b[4] == c)<<4 | b2u8(b[5] == c)<<5 | b2u8(b[6] == c)<<6 | b2u8(b[7] == c)<<7
+	}
 	var m uint8
 	for i := range x {
 		m |= b2u8(x[i] == c) << i
@@ -74,11 +90,21 @@ func equal(x []uint64, c uint64) uint8 {
 	return m
 }
 
-// within returns the rows i with lo <= x[i] <= hi.
+// within returns the rows i with lo <= x[i] <= hi: x[i]-lo <= hi-lo in
+// wrapping arithmetic (none when lo > hi).
 func within(x []uint64, lo, hi uint64) uint8 {
+	if lo > hi {
+		return 0
+	}
+	span := hi - lo
+	if len(x) == BlockLanes {
+		b := (*[BlockLanes]uint64)(x)
+		return b2u8(b[0]-lo <= span) | b2u8(b[1]-lo <= span)<<1 | b2u8(b[2]-lo <= span)<<2 | b2u8(b[3]-lo <= span)<<3 |
+			b2u8(b[4]-lo <= span)<<4 | b2u8(b[5]-lo <= span)<<5 | b2u8(b[6]-lo <= span)<<6 | b2u8(b[7]-lo <= span)<<7
+	}
 	var m uint8
 	for i := range x {
-		m |= b2u8(lo <= x[i]) & b2u8(x[i] <= hi) << i
+		m |= b2u8(x[i]-lo <= span) << i
 	}
 	return m
 }

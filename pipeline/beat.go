@@ -132,12 +132,10 @@ func (b *beat) tick(ctx context.Context, a, z []terms.Row) error {
 	}
 	b.kctx.CycleID = b.cycle
 	before := b.out.Stats
-	t0 := asm.Ticks()
-	err := b.engine.Run(t, &b.kctx, &b.out)
-	ticks := asm.Ticks() - t0
-	if err != nil {
+	if err := b.engine.Run(t, &b.kctx, &b.out); err != nil {
 		return err
 	}
+	ticks := b.out.Stats.Ticks - before.Ticks // the stage, timed once by the engine
 	b.count(t, ticks, &before, &b.out.Stats)
 	b.out.Actions = append(b.out.Actions, reflex.Action{Kind: reflex.End, Cycle: b.cycle})
 	for acts := b.out.Actions; len(acts) > 0; {
@@ -148,7 +146,7 @@ func (b *beat) tick(ctx context.Context, a, z []terms.Row) error {
 		acts = acts[k:]
 	}
 	beatTime := time.Since(start)
-	b.meter.add(ticks, b.out.Stats.Ticks-before.Ticks, b.out.Stats.Evaluations-before.Evaluations, beatTime)
+	b.meter.add(ticks, b.out.Stats.Evaluations-before.Evaluations, beatTime)
 	b.live.BeatNs.Add(uint64(beatTime.Nanoseconds()), 1)
 	return nil
 }

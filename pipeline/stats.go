@@ -77,9 +77,6 @@ type TickStats struct {
 	NetP50 uint64 `json:"net_p50"`
 	NetP99 uint64 `json:"net_p99"`
 	NetMax uint64 `json:"net_max"`
-	// KernelP50 and KernelP99 are the kernel calls' part alone.
-	KernelP50 uint64 `json:"kernel_p50"`
-	KernelP99 uint64 `json:"kernel_p99"`
 }
 
 // Fit is the reflex stage's cost as FixedTicks per beat plus
@@ -126,8 +123,8 @@ func (s *Stats) Summary(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "hooks: evaluated %d (%d kernel evaluations over 8-row blocks), fired %d (%d by the warm path); %d CONSTRUCT triples, %d SELECT values\n",
 		h.HookEvaluations, h.Evaluations, h.Fired, h.WarmFired, h.Triples, h.Values)
-	fmt.Fprintf(w, "ticks per evaluation (reflex stage, per beat): p50 %d (%.1f ns), p99 %d (%.1f ns), max %d; net of the timer (%d ticks) p50 %d, p99 %d; kernels alone p50 %d, p99 %d\n",
-		k.P50, ns(k.P50), k.P99, ns(k.P99), k.Max, k.Timer, k.NetP50, k.NetP99, k.KernelP50, k.KernelP99)
+	fmt.Fprintf(w, "ticks per evaluation (reflex stage, per beat): p50 %d (%.1f ns), p99 %d (%.1f ns), max %d; net of the timer (%d ticks) p50 %d, p99 %d\n",
+		k.P50, ns(k.P50), k.P99, ns(k.P99), k.Max, k.Timer, k.NetP50, k.NetP99)
 	fit := "too few beats to fit"
 	if s.Fit.FixedTicks != 0 || s.Fit.TicksPerEvaluation != 0 {
 		fit = fmt.Sprintf("fit over %d beats: %.0f ticks per beat + %.2f per evaluation", s.Fit.Beats, s.Fit.FixedTicks, s.Fit.TicksPerEvaluation)
@@ -159,7 +156,6 @@ type beatMeter struct {
 	timer   uint64
 	raw     histogram // ticks per evaluation of each beat's reflex stage
 	net     histogram // the same less the timer
-	kernel  histogram // the kernel calls' part
 	beatNs  histogram // ns of whole beats
 	over    uint64
 	n, sumE float64 // the fit's sums over beats: count, Σe, ΣT, Σe², ΣeT
@@ -168,9 +164,9 @@ type beatMeter struct {
 	sumET   float64
 }
 
-// add records one beat: its reflex stage's ticks, its kernel calls' ticks,
-// its evaluations, and the whole beat's ns.
-func (m *beatMeter) add(stage, kernel, evals uint64, beat time.Duration) {
+// add records one beat: its reflex stage's ticks, its evaluations, and the
+// whole beat's ns.
+func (m *beatMeter) add(stage, evals uint64, beat time.Duration) {
 	m.beatNs.add(uint64(beat.Nanoseconds()), 1)
 	if evals == 0 {
 		return
@@ -179,7 +175,6 @@ func (m *beatMeter) add(stage, kernel, evals uint64, beat time.Duration) {
 	net := (stage - min(stage, m.timer) + evals - 1) / evals
 	m.raw.add(per, evals)
 	m.net.add(net, evals)
-	m.kernel.add((kernel+evals-1)/evals, evals)
 	if net > m.budget {
 		m.over += evals
 	}
@@ -196,7 +191,6 @@ func (m *beatMeter) fill(s *Stats) {
 	k := &s.TicksPerEval
 	k.P50, k.P99, k.Max = m.raw.quantile(0.50), m.raw.quantile(0.99), m.raw.max
 	k.NetP50, k.NetP99, k.NetMax = m.net.quantile(0.50), m.net.quantile(0.99), m.net.max
-	k.KernelP50, k.KernelP99 = m.kernel.quantile(0.50), m.kernel.quantile(0.99)
 	k.Timer = m.timer
 	s.Hooks.OverBudget = m.over
 	s.BeatNs = Quantiles{float64(m.beatNs.quantile(0.50)), float64(m.beatNs.quantile(0.99))}

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"fmt"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/ntriples"
+	"github.com/stretchr/testify/require"
 )
 
 const evalDir = "testdata/eval/"
@@ -131,4 +134,49 @@ func boolText(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// TestEvalValueOracle runs knhk eval over the value plans' oracle cases
+// (testdata/value-oracle.json, written by the hooks tests from a big.Rat
+// SPARQL oracle: subject-bound compares, ranges, datatype tests and COUNTs
+// over them, numbers of every type, flagged ones decided by the warm path)
+// with the active kernels (hooks' TestEngineOracle runs the same engine on
+// every implementation).
+func TestEvalValueOracle(t *testing.T) {
+	data, err := os.ReadFile("testdata/value-oracle.json")
+	require.NoError(t, err)
+	var cases []struct {
+		Graph   string
+		Queries []string
+		Want    []bool
+	}
+	require.NoError(t, json.Unmarshal(data, &cases))
+	dir := t.TempDir()
+	checked := 0
+	for ci, c := range cases {
+		if len(c.Queries) == 0 {
+			continue
+		}
+		var pairs []string
+		for i, q := range c.Queries {
+			pairs = append(pairs, fmt.Sprintf("h%d", i), q)
+		}
+		nt, hk := filepath.Join(dir, "data.nt"), filepath.Join(dir, "hooks.toml")
+		require.NoError(t, os.WriteFile(nt, []byte(c.Graph), 0o644))
+		require.NoError(t, os.WriteFile(hk, []byte(testkit.HooksFile(pairs...)), 0o644))
+		code, out, errs := run(t, "", "eval", "--data", nt, "--hooks", hk, "--json")
+		require.Zero(t, code, errs)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		require.Len(t, lines, len(c.Queries), out)
+		for i, line := range lines {
+			var a answer
+			require.NoError(t, json.Unmarshal([]byte(line), &a), line)
+			require.NotNil(t, a.Result, line)
+			if *a.Result != c.Want[i] {
+				t.Fatalf("case %d: %s (%s) = %v, the oracle %v\n%s", ci, c.Queries[i], a.Op, *a.Result, c.Want[i], c.Graph)
+			}
+			checked++
+		}
+	}
+	t.Logf("%d answers checked", checked)
 }

@@ -3,8 +3,10 @@
 // receipt per evaluation, and turns their answers into actions.
 //
 // For each run, the hooks guarding its predicate are evaluated over all its
-// 8-row blocks in one kernel batch (groups of more than 64 hooks in several),
-// timed with the tick counter. Each hook's matches are summed over the
+// 8-row blocks in one kernel batch (groups of more than 64 hooks in several).
+// The whole stage is timed once per Run with the tick counter, and every
+// receipt of the Run gets its ticks per evaluation as ActualTicks, written
+// after the clock stops. Each hook's matches are summed over the
 // blocks and decided exactly ([kernels.Decide]); a hook that holds fires
 // (ASK, COUNT, COMPARE, ...), makes its template triple for every matched
 // row (CONSTRUCT) or gives the object of every matched row (SELECT). Parked
@@ -82,7 +84,9 @@ type Stats struct {
 	Evaluations uint64 // kernel evaluations: one per hook per 8-row block
 	HookEvals   uint64 // hook evaluations: one per hook per run
 	Calls       uint64 // kernel batch calls
-	Ticks       uint64 // ticks spent in the kernel calls, their timers included
+	// Ticks is the ticks of the whole stage, Run's first line to its last
+	// (kernel calls, deciding, actions), with the one timer pair per Run.
+	Ticks uint64
 	Fired       uint64 // hooks that held: fires (not CONSTRUCT or SELECT)
 	Triples     uint64 // CONSTRUCT triples made
 	Values      uint64 // SELECT values given
@@ -183,6 +187,22 @@ func (e *Engine) Impl() *kernels.Impl { return e.impl }
 // and budget; ctx.SpanBase is the span id of the first evaluation and is
 // advanced past the last one, so span ids stay unique across calls.
 func (e *Engine) Run(t *load.Tick, ctx *kernels.Context, out *Output) error {
+	t0 := asm.Ticks()
+	r0, n0 := len(out.Receipts), out.Stats.Evaluations
+	err := e.run(t, ctx, out)
+	ticks := asm.Ticks() - t0
+	out.Stats.Ticks += ticks
+	if n := out.Stats.Evaluations - n0; out.KeepReceipts && n > 0 {
+		at := uint32(min((ticks+n-1)/n, 1<<32-1))
+		for i := range out.Receipts[r0:] {
+			out.Receipts[r0+i].ActualTicks = at
+		}
+	}
+	return err
+}
+
+// run is Run without its clock.
+func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 	e.kctx = *ctx
 	e.parks = e.parks[:0]
 	groups := e.tab.Groups()
@@ -193,8 +213,9 @@ func (e *Engine) Run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 		parked := t.Parked[r.Parked : r.Parked+r.NPark]
 		e.runCounts = e.runCounts[:0]
 		pending := false // a value-comparing hook of the run does not hold
-		for _, w := range e.forms[r.Group] {
-			yes, err := e.window(t, r, g, &w, blocks, len(parked) > 0, out)
+		for wi := range e.forms[r.Group] {
+			w := &e.forms[r.Group][wi]
+			yes, err := e.window(t, r, g, w, blocks, len(parked) > 0, out)
 			if err != nil {
 				return err
 			}
@@ -240,25 +261,19 @@ func (e *Engine) window(t *load.Tick, r *load.Run, g *hooks.Group, w *window, bl
 	for b0 := 0; b0 < len(blocks); b0 += step {
 		blk := blocks[b0:min(b0+step, len(blocks))]
 		rec := e.receipts(out, len(blk)*nh)
-		t0 := asm.Ticks()
-		err := e.impl.EvalBatch(&t.Lanes, blk, hs, &e.kctx, rec)
-		ticks := asm.Ticks() - t0
-		if err != nil {
+		if err := e.impl.EvalBatch(&t.Lanes, blk, hs, &e.kctx, rec); err != nil {
 			return 0, err
 		}
 		n := uint64(len(rec))
-		at := uint32(min((ticks+n-1)/n, 1<<32-1))
 		e.kctx.SpanBase += n
 		out.Stats.Calls++
-		out.Stats.Ticks += ticks
 		out.Stats.Evaluations += n
-		// One pass over the receipts: each gets the call's ActualTicks,
-		// each hook's matches are summed and its first match noted.
+		// One pass over the receipts: each hook's matches are summed and
+		// its first match noted.
 		for bi := range blk {
 			off := blk[bi].Off
 			row := rec[bi*nh : bi*nh+nh]
 			for j := range row {
-				row[j].ActualTicks = at
 				m := row[j].Mask
 				cnt[j] += uint64(bits.OnesCount8(m))
 				if m != 0 && first[j] == 0 {
