@@ -54,10 +54,9 @@ func BenchmarkBatch(b *testing.B) {
 	}
 }
 
-// BenchmarkSingle: one hook over one block per call, with Eval (the same
-// Go code on every implementation) and, beside it, with an EvalBatch call
-// of one hook and one block on each implementation (batch1): the cost of
-// one call into the assembly.
+// BenchmarkSingle: one hook over one block per call, with Eval and,
+// beside it, with an EvalBatch call of one hook and one block (batch1),
+// whose checks are written for many.
 func BenchmarkSingle(b *testing.B) {
 	for _, im := range Implementations() {
 		for _, op := range Ops() {

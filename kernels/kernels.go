@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"unsafe"
 )
 
 // Impl is one implementation of the kernels.
@@ -67,11 +69,9 @@ func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, ou
 	return nil
 }
 
-// Eval evaluates one hook over one block and writes its receipt to out,
-// with span id ctx.SpanBase; the checks and errors are EvalBatch's. Every
-// implementation runs the generic code for it, which is the cheapest exact
-// path for one evaluation: the call into the assembly and its setup cost
-// more than comparing 8 rows (BenchmarkSingle shows both side by side).
+// Eval evaluates one hook over one block with this implementation and
+// writes its receipt to out, with span id ctx.SpanBase; the checks and
+// errors are EvalBatch's, for one block and one hook.
 func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
 	switch {
 	case h == nil:
@@ -94,8 +94,7 @@ func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error
 	case uint64(r.Off)+uint64(r.Len) > uint64(len(l.S)):
 		return ErrRunBounds
 	}
-	rows := blockRows(l, r)
-	evalGeneric(h, r, &rows, ctx, ctx.SpanBase, out)
+	im.batch(l, []Run{r}, unsafe.Slice(h, 1), ctx, unsafe.Slice(out, 1))
 	return nil
 }
 
