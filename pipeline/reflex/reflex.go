@@ -86,13 +86,13 @@ type Stats struct {
 	Calls       uint64 // kernel batch calls
 	// Ticks is the ticks of the whole stage, Run's first line to its last
 	// (kernel calls, deciding, actions), with the one timer pair per Run.
-	Ticks uint64
-	Fired       uint64 // hooks that held: fires (not CONSTRUCT or SELECT)
-	Triples     uint64 // CONSTRUCT triples made
-	Values      uint64 // SELECT values given
-	Parked      uint64 // parked rows sent to the warm path
-	Decided     uint64 // parked rows decided here: every value-comparing hook of their run held
-	Counted     uint64 // COUNT hooks left to the warm path to decide (Count actions)
+	Ticks   uint64
+	Fired   uint64 // hooks that held: fires (not CONSTRUCT or SELECT)
+	Triples uint64 // CONSTRUCT triples made
+	Values  uint64 // SELECT values given
+	Parked  uint64 // parked rows sent to the warm path
+	Decided uint64 // parked rows decided here: every value-comparing hook of their run held
+	Counted uint64 // COUNT hooks left to the warm path to decide (Count actions)
 }
 
 // Output is where [Engine.Run] writes. Actions and Receipts grow as needed
