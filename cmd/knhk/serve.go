@@ -147,6 +147,12 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 		return err
 	}
 	defer j.close()
+	if j.streams() {
+		// A stream runs as connectors' shards, each with a pipeline of its
+		// own, which the service's metrics, status page and reloads do not
+		// follow yet.
+		return usage(errors.New("serve: input.source, input.follow and output.sink (--source, --follow, --sink) are for knhk run; knhk serve reads a file, standard input or the demo"))
+	}
 	log := j.log
 	sv := &service{j: j, s: s, tel: tel, started: time.Now()}
 	if s.Hooks.File != "" {

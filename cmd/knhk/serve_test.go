@@ -397,6 +397,8 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"serve", "--otlp-endpoint", "ftp://x"}, "telemetry.otlp_endpoint"},
 		{[]string{"serve", "--data", orders}, "serve: give both --data and --hooks"},
 		{[]string{"serve", "--data", orders, "--hooks", "missing.toml", "--listen", "127.0.0.1:0"}, "missing.toml"},
+		{[]string{"serve", "--data", orders, "--hooks", ordersHooks, "--follow", "--listen", "127.0.0.1:0"}, "are for knhk run"},
+		{[]string{"serve", "--data", orders, "--hooks", ordersHooks, "--sink", "kafka://127.0.0.1:1/t", "--listen", "127.0.0.1:0"}, "are for knhk run"},
 	} {
 		code, _, stderr := runKnhk(t, c.args...)
 		assert.Equal(t, exitUsage, code, c.args)
