@@ -1,6 +1,6 @@
 // Package testkit holds what the tests of several packages need to build
-// their inputs: hooks files from queries, rows from N-Triples text, and a
-// buffer that goroutines may share. It is imported by tests only.
+// their inputs: hooks files from queries and their tables, rows from
+// N-Triples text, and a buffer that goroutines may share. It is imported by tests only.
 package testkit
 
 import (
@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/terms"
 )
@@ -22,6 +23,18 @@ func HooksFile(pairs ...string) string {
 		b.WriteString("[[hook]]\nname = \"" + pairs[i] + "\"\nquery = '''" + pairs[i+1] + "'''\n")
 	}
 	return b.String()
+}
+
+// Table parses the hooks file and binds it with a new dictionary of the
+// default key; an error fails the test.
+func Table(t testing.TB, file string) (*hooks.Table, *terms.Dictionary) {
+	t.Helper()
+	defs, err := hooks.Parse(strings.NewReader(file))
+	require.NoError(t, err)
+	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	tab, err := hooks.Bind(defs, dict)
+	require.NoError(t, err)
+	return tab, dict
 }
 
 // Rows parses N-Triples text strictly and encodes it, as one document,

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/pipeline/reflex"
 	"github.com/knhk/knhk/terms"
@@ -17,15 +18,11 @@ import (
 
 func fixture(t *testing.T) (*hooks.Table, *terms.Dictionary, func(string) uint64) {
 	t.Helper()
-	defs, err := hooks.Parse(strings.NewReader(`
+	tab, dict := testkit.Table(t, `
 [[hook]]
 name = "big \"order\"\nnext"
 query = "ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }"
-`))
-	require.NoError(t, err)
-	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
-	tab, err := hooks.Bind(defs, dict)
-	require.NoError(t, err)
+`)
 	id := func(text string) uint64 {
 		v, err := dict.Add(text)
 		require.NoError(t, err)

@@ -11,8 +11,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/kernels"
-	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/pipeline/load"
 	"github.com/knhk/knhk/pipeline/reflex"
 	"github.com/knhk/knhk/terms"
@@ -95,26 +95,13 @@ type fixture struct {
 
 func newFixture(t testing.TB, file string) *fixture {
 	t.Helper()
-	defs, err := hooks.Parse(strings.NewReader(file))
-	require.NoError(t, err)
-	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
-	tab, err := hooks.Bind(defs, dict)
-	require.NoError(t, err)
+	tab, dict := testkit.Table(t, file)
 	return &fixture{tab, dict}
 }
 
 func (f *fixture) rows(t testing.TB, nt string) []terms.Row {
 	t.Helper()
-	p := ntriples.NewParser(strings.NewReader(nt), ntriples.Options{Strict: true})
-	enc := f.dict.NewDocument()
-	var rows []terms.Row
-	for p.Next() {
-		var r terms.Row
-		require.NoError(t, enc.Encode(p.Quad(), &r))
-		rows = append(rows, r)
-	}
-	require.NoError(t, p.Err())
-	return rows
+	return testkit.Rows(t, f.dict, nt)
 }
 
 // tick loads nt with a loader of its own, so the tick stays valid.

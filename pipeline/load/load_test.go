@@ -1,7 +1,6 @@
 package load
 
 import (
-	"strings"
 	"testing"
 	"unsafe"
 
@@ -23,7 +22,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	defs, err := hooks.Parse(strings.NewReader(`
+	tab, dict := testkit.Table(t, `
 [[hook]]
 name = "p"
 query = "ASK { <http://ex/a> <http://ex/p> ?o }"
@@ -36,11 +35,7 @@ query = "ASK { ?s <http://ex/amount> ?o FILTER(?o > 10) }"
 [[hook]]
 name = "flag"
 query = "CONSTRUCT { ?s <http://ex/flag> \"x\" } WHERE { ?s <http://ex/note> ?o }"
-`))
-	require.NoError(t, err)
-	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
-	tab, err := hooks.Bind(defs, dict)
-	require.NoError(t, err)
+`)
 	return &fixture{tab, dict}
 }
 

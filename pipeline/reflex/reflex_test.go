@@ -31,11 +31,7 @@ type fixture struct {
 
 func newFixture(t testing.TB, file string) *fixture {
 	t.Helper()
-	defs, err := hooks.Parse(strings.NewReader(file))
-	require.NoError(t, err)
-	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
-	tab, err := hooks.Bind(defs, dict)
-	require.NoError(t, err)
+	tab, dict := testkit.Table(t, file)
 	return &fixture{tab, dict}
 }
 

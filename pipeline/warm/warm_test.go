@@ -1,20 +1,20 @@
 package warm
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/pipeline/reflex"
 	"github.com/knhk/knhk/terms"
 )
 
 func newDecider(t *testing.T) (*Decider, *hooks.Table, *terms.Dictionary) {
 	t.Helper()
-	defs, err := hooks.Parse(strings.NewReader(`
+	tab, dict := testkit.Table(t, `
 [[hook]]
 name = "big"
 query = "ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }"
@@ -24,11 +24,7 @@ query = "ASK { ?s <http://ex/amount> ?o FILTER(?o >= 1e300) }"
 [[hook]]
 name = "seen"
 query = "ASK { <http://ex/x> <http://ex/amount> ?o }"
-`))
-	require.NoError(t, err)
-	dict := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
-	tab, err := hooks.Bind(defs, dict)
-	require.NoError(t, err)
+`)
 	return New(tab, dict), tab, dict
 }
 
