@@ -80,9 +80,10 @@ type TickStats struct {
 }
 
 // Fit is the reflex stage's cost as FixedTicks per beat plus
-// TicksPerEvaluation per evaluation, fitted over Beats beats; zero with
-// fewer than minFitBeats beats, or when every beat evaluated as much as the
-// others (nothing to fit).
+// TicksPerEvaluation per evaluation, fitted over Beats beats (least
+// squares); zero with fewer than minFitBeats beats, when every beat
+// evaluated as much as the others (nothing to fit), or when a cost comes
+// out negative (beats too alike in size for the two to be told apart).
 type Fit struct {
 	FixedTicks         float64 `json:"fixed_ticks_per_beat"`
 	TicksPerEvaluation float64 `json:"ticks_per_evaluation"`
@@ -125,7 +126,7 @@ func (s *Stats) Summary(w io.Writer) {
 		h.HookEvaluations, h.Evaluations, h.Fired, h.WarmFired, h.Triples, h.Values)
 	fmt.Fprintf(w, "ticks per evaluation (reflex stage, per beat): p50 %d (%.1f ns), p99 %d (%.1f ns), max %d; net of the timer (%d ticks) p50 %d, p99 %d\n",
 		k.P50, ns(k.P50), k.P99, ns(k.P99), k.Max, k.Timer, k.NetP50, k.NetP99)
-	fit := "too few beats to fit"
+	fit := "no fit (too few beats, or beats too alike in size)"
 	if s.Fit.FixedTicks != 0 || s.Fit.TicksPerEvaluation != 0 {
 		fit = fmt.Sprintf("fit over %d beats: %.0f ticks per beat + %.2f per evaluation", s.Fit.Beats, s.Fit.FixedTicks, s.Fit.TicksPerEvaluation)
 	}
@@ -200,7 +201,9 @@ func (m *beatMeter) fill(s *Stats) {
 		s.Fit.TicksPerEvaluation = b
 		s.Fit.FixedTicks = (m.sumT - b*m.sumE) / m.n
 	}
-	if math.IsNaN(s.Fit.FixedTicks) || math.IsInf(s.Fit.FixedTicks, 0) {
+	// A negative cost is noise over beats too alike in size to separate
+	// the two costs: no fit rather than a figure that means nothing.
+	if f := s.Fit; math.IsNaN(f.FixedTicks) || math.IsInf(f.FixedTicks, 0) || f.TicksPerEvaluation < 0 || f.FixedTicks < 0 {
 		s.Fit = Fit{Beats: uint64(m.n)}
 	}
 }

@@ -48,3 +48,14 @@ func TestBeatMeter(t *testing.T) {
 	assert.Equal(t, uint64(60), s.TicksPerEval.Timer)
 	assert.Equal(t, 1000.0, s.BeatNs.P50)
 }
+
+// Beats of about one size give no fit rather than a negative cost.
+func TestBeatMeterNoFit(t *testing.T) {
+	m := beatMeter{budget: 8, timer: 60}
+	for i := range uint64(20) {
+		m.add(5000-10*i, 120+i%2, time.Microsecond) // more evaluations, fewer ticks: noise
+	}
+	var s Stats
+	m.fill(&s)
+	assert.Equal(t, Fit{Beats: 20}, s.Fit)
+}
