@@ -152,6 +152,10 @@ func NewShard(cfg ShardConfig) (*Shard, error) {
 	return s, nil
 }
 
+// Pipeline returns the shard's pipeline: its live counters, Reload and
+// Stop, for a service that watches and steers it while Run runs.
+func (s *Shard) Pipeline() *pipeline.Pipeline { return s.p }
+
 // Progress returns the shard's counts so far (Pipeline is filled by Run's
 // result only).
 func (s *Shard) Progress() ShardStats {

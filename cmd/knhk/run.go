@@ -126,6 +126,9 @@ type job struct {
 	statsOut            io.Writer
 	stopProgress        func()
 	closers             []func()
+	// epochSteps are sealers of a stream's epochs besides the lockchain
+	// (knhk serve's epoch tracer), run as steps of the shard's seal.
+	epochSteps []pipeline.Sealer
 }
 
 // openJob sets up the run of the settings s for the command cmd. configure,

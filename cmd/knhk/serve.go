@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/knhk/knhk/config"
+	"github.com/knhk/knhk/connectors"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/pipeline"
 	"github.com/knhk/knhk/telemetry"
@@ -147,11 +148,32 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 		return err
 	}
 	defer j.close()
+	if j.source != "" {
+		// A consumer group runs a shard, with a pipeline of its own, per
+		// partition it is assigned, which the service's metrics, status
+		// page and reloads do not follow yet.
+		return usage(errors.New("serve: input.source (--source) is for knhk run; knhk serve reads a file (followed or not), standard input or the demo"))
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// A stream (--follow, --sink) runs as one shard: the service watches
+	// and steers its pipeline, and ends its input on SIGTERM.
+	var sh *connectors.Shard
+	stop := func() { j.p.Stop() }
 	if j.streams() {
-		// A stream runs as connectors' shards, each with a pipeline of its
-		// own, which the service's metrics, status page and reloads do not
-		// follow yet.
-		return usage(errors.New("serve: input.source, input.follow and output.sink (--source, --follow, --sink) are for knhk run; knhk serve reads a file, standard input or the demo"))
+		if tel.Tracer != nil {
+			j.epochSteps = append(j.epochSteps, tel.Tracer)
+		}
+		var src *connectors.FileSource
+		var closeShard func()
+		if sh, src, closeShard, err = openShard(runCtx, j); err != nil {
+			return err
+		}
+		defer closeShard()
+		j.p, stop = sh.Pipeline(), src.Stop
 	}
 	log := j.log
 	sv := &service{j: j, s: s, tel: tel, started: time.Now()}
@@ -176,14 +198,14 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 	e.notify(sigs, syscall.SIGTERM, os.Interrupt, syscall.SIGHUP)
 	defer e.stopNotify(sigs)
 
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	done := make(chan runResult, 1)
 	sv.setState(stateRunning)
 	go func() {
+		if sh != nil {
+			st, err := sh.Run(runCtx)
+			done <- runResult{st.Pipeline, err}
+			return
+		}
 		stats, err := j.p.Run(runCtx, j.data)
 		done <- runResult{stats, err}
 	}()
@@ -216,7 +238,7 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 			}
 			log.Info("stopping: the run finishes what it has read", "signal", sig.String())
 			sv.setState(stateStopping)
-			j.p.Stop()
+			stop()
 			t := time.NewTimer(s.Serve.ShutdownTimeout)
 			defer t.Stop()
 			deadline = t.C
@@ -241,7 +263,7 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 		case err := <-served:
 			log.Error("the HTTP server stopped", "error", err.Error())
 			sv.setState(stateStopping)
-			j.p.Stop()
+			stop()
 		}
 	}
 

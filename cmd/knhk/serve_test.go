@@ -397,8 +397,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"serve", "--otlp-endpoint", "ftp://x"}, "telemetry.otlp_endpoint"},
 		{[]string{"serve", "--data", orders}, "serve: give both --data and --hooks"},
 		{[]string{"serve", "--data", orders, "--hooks", "missing.toml", "--listen", "127.0.0.1:0"}, "missing.toml"},
-		{[]string{"serve", "--data", orders, "--hooks", ordersHooks, "--follow", "--listen", "127.0.0.1:0"}, "are for knhk run"},
-		{[]string{"serve", "--data", orders, "--hooks", ordersHooks, "--sink", "kafka://127.0.0.1:1/t", "--listen", "127.0.0.1:0"}, "are for knhk run"},
+		{[]string{"serve", "--source", "kafka://127.0.0.1:1/t?group=g", "--hooks", ordersHooks, "--listen", "127.0.0.1:0"}, "input.source (--source) is for knhk run"},
 	} {
 		code, _, stderr := runKnhk(t, c.args...)
 		assert.Equal(t, exitUsage, code, c.args)
@@ -456,4 +455,46 @@ func TestServeSIGTERMLosesNothing(t *testing.T) {
 	assert.Nil(t, rec.Cut, "nothing to cut: %s (%v)", rec, sum)
 	assert.Equal(t, written, rec.State.Receipts, "every receipt written is sealed")
 	assert.Equal(t, st.Hooks.Evaluations, rec.State.Receipts)
+}
+
+// knhk serve --follow tails a file as it grows: its metrics follow the
+// rows appended, a reload takes over at an epoch boundary, and SIGTERM
+// ends the input as at its end: the last epoch sealed into the lockchain
+// and committed, exit 0, the counters adding up.
+func TestServeFollowsAFile(t *testing.T) {
+	dir := t.TempDir()
+	data := writeFile(t, dir, "data.nt", amountRows(0, 100))
+	hooksFile := writeFile(t, dir, "hooks.toml", hooksText("big-order", 1000))
+	lc := filepath.Join(dir, "chain")
+	statsFile := filepath.Join(dir, "stats.json")
+	s := startServe(t, strings.NewReader(""), "--data", data, "--hooks", hooksFile, "--follow", "--lockchain", lc,
+		"--tick-rows", "8", "--tick-interval", "1ms", "--watch-interval", "0", "--stats", statsFile, "--out", filepath.Join(dir, "out.nt"))
+	s.waitMetric("knhk_triples_read_total", 100)
+	code, _ := s.get("/readyz")
+	assert.Equal(t, http.StatusOK, code)
+	f, err := os.OpenFile(data, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(amountRows(100, 150))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	s.waitMetric("knhk_triples_read_total", 250)
+	_, page := s.get("/")
+	assert.Contains(t, page, "big-order")
+
+	require.NoError(t, os.WriteFile(hooksFile, []byte(hooksText("huge-order", 100000)), 0o644))
+	s.sigs <- syscall.SIGHUP
+	waitRecord(t, s.stderr, "hooks reloaded: they take over at the next epoch", 1)
+	require.Zero(t, s.stop(), s.stderr.String())
+
+	st := readStats(t, statsFile)
+	require.NoError(t, st.Check())
+	assert.Equal(t, 250, st.Triples.Read)
+	key, err := lockchain.LoadKey(filepath.Join(lc, "knhk.key"))
+	require.NoError(t, err)
+	_, err = lockchain.Verify(lc, 0, lockchain.ReadOptions{LogKey: key.Verifier()})
+	require.NoError(t, err)
+	l, rec, err := lockchain.Open(lc, lockchain.Options{Key: key})
+	require.NoError(t, err)
+	require.NoError(t, l.Close())
+	assert.Equal(t, st.Hooks.Evaluations, rec.State.Receipts, "every evaluation is sealed")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/knhk/knhk/connectors"
 	"github.com/knhk/knhk/connectors/kafka"
 	"github.com/knhk/knhk/ntriples"
+	"github.com/knhk/knhk/pipeline"
 )
 
 // streamHelp is the part of knhk run's help about streams.
@@ -84,31 +85,21 @@ func onInterrupt(drain func()) func() {
 // through one shard, the actions to --sink or --out, the receipts to the
 // sink's receipts topic or --receipts, each epoch sealed into the
 // lockchain (when there is one) before its input is committed.
+// An interrupt ends a followed file's input (the run seals its last epoch
+// and ends as at the end of a file) and cancels any other run (a second
+// one kills the process).
 func runShard(ctx context.Context, j *job) error {
-	cfg := j.cfg
-	var src connectors.Source
-	var err error
+	sh, src, closeShard, err := openShard(ctx, j)
+	if err != nil {
+		return err
+	}
+	defer closeShard()
 	if j.follow {
-		if err := isFollowable(j.path); err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
-		fs, err := connectors.OpenFile(j.path, connectors.FileOptions{Follow: true,
-			OnRotate: func(path string) { j.log.Info("the file was rotated: reading the new one", "file", path) }})
-		if err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
-		defer fs.Close()
-		src = fs
-		// An interrupt ends a followed file's input: the run seals its last
-		// epoch and ends as at the end of a file.
 		defer onInterrupt(func() {
 			j.log.Info("interrupted: ending the input (interrupt again to kill)")
-			fs.Stop()
+			src.Stop()
 		})()
 	} else {
-		if src, err = connectors.NewReaderSource(j.dataName, j.data, connectors.FileOptions{}); err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
 		var stop context.CancelFunc
 		ctx, stop = signal.NotifyContext(ctx, os.Interrupt)
 		defer stop()
@@ -117,6 +108,37 @@ func runShard(ctx context.Context, j *job) error {
 			stop() // from the first interrupt on, a second one kills the process
 		}()
 	}
+	st, err := sh.Run(ctx)
+	return j.finish(st.Pipeline, err, ctx.Err() != nil)
+}
+
+// openShard builds the shard of a stream job (--follow, --sink) and
+// returns it with its source, whose Stop ends the input as at its end, and
+// what closes them. The lockchain and j.epochSteps are steps of its seal.
+func openShard(ctx context.Context, j *job) (*connectors.Shard, *connectors.FileSource, func(), error) {
+	usage := func(err error) error { return &exitError{code: exitUsage, err: err} }
+	cfg := j.cfg
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	var src *connectors.FileSource
+	var err error
+	if j.follow {
+		if err := isFollowable(j.path); err != nil {
+			return nil, nil, nil, usage(err)
+		}
+		src, err = connectors.OpenFile(j.path, connectors.FileOptions{Follow: true,
+			OnRotate: func(path string) { j.log.Info("the file was rotated: reading the new one", "file", path) }})
+		if err != nil {
+			return nil, nil, nil, usage(err)
+		}
+		closers = append(closers, func() { src.Close() })
+	} else if src, err = connectors.NewReaderSource(j.dataName, j.data, connectors.FileOptions{}); err != nil {
+		return nil, nil, nil, usage(err)
+	}
 	sc := connectors.ShardConfig{ID: cfg.ShardID, Name: j.dataName, Source: src, Hooks: j.defs,
 		Resume: connectors.Position{Cycle: cfg.FirstCycle, Span: cfg.FirstSpan}, // a lockchain's numbering
 		OnReject: func(r *connectors.Reject) {
@@ -124,18 +146,23 @@ func runShard(ctx context.Context, j *job) error {
 		}}
 	if j.sealer != nil {
 		sc.Steps = append(sc.Steps, j.sealer.step(j.log))
-		cfg.Sealer = nil
 	}
+	for _, s := range j.epochSteps {
+		sc.Steps = append(sc.Steps, sealerStep(s))
+	}
+	cfg.Sealer = nil // the shard's seal runs the steps
 	if j.sink != "" {
 		addr, err := sinkAddr(j.sink)
 		if err != nil {
-			return &exitError{code: exitUsage, err: err}
+			closeAll()
+			return nil, nil, nil, usage(err)
 		}
 		pr, err := stream.NewProducer(addr, kafka.ProducerConfig{})
 		if err != nil {
-			return &exitError{code: exitUsage, err: err}
+			closeAll()
+			return nil, nil, nil, usage(err)
 		}
-		defer pr.Close()
+		closers = append(closers, func() { pr.Close() })
 		sc.Actions, sc.Receipts = pr.Sinks(ctx, j.dataName, cfg.ShardID)
 		if sc.Receipts != nil {
 			cfg.Receipts = nil
@@ -147,10 +174,21 @@ func runShard(ctx context.Context, j *job) error {
 	sc.Pipeline = cfg
 	sh, err := connectors.NewShard(sc)
 	if err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("%s: %w", j.hooksName, err)}
+		closeAll()
+		return nil, nil, nil, usage(fmt.Errorf("%s: %w", j.hooksName, err))
 	}
-	st, err := sh.Run(ctx)
-	return j.finish(st.Pipeline, err, ctx.Err() != nil)
+	return sh, src, closeAll, nil
+}
+
+// sealerStep runs a pipeline sealer as a step of a shard's seal: the epoch
+// sealed, then synced.
+func sealerStep(s pipeline.Sealer) connectors.Step {
+	return func(_ context.Context, sl *connectors.Sealed) error {
+		if err := s.Seal(sl.Epoch); err != nil {
+			return err
+		}
+		return s.Sync()
+	}
 }
 
 // runGroup runs knhk run --source: a member of a consumer group until the
