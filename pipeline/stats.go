@@ -40,7 +40,7 @@ type TripleStats struct {
 	Read     int `json:"read"`     // statements read (the parser's count, or the rows given)
 	Admitted int `json:"admitted"` // sent to the hot path (repeats and rows no hook guards included)
 	Rejected int `json:"rejected"` // refused at ingest: syntax errors and id collisions
-	Parked   int `json:"parked"`   // flagged numbers of predicates with COMPARE hooks
+	Parked   int `json:"parked"`   // flagged numbers of predicates with value-comparing hooks
 	Decided  int `json:"decided"`  // parked triples decided exactly (by the warm stage or their hot answer)
 	Skipped  int `json:"skipped"`  // left out by Config.SkipRows: sealed by an earlier run
 }
@@ -50,7 +50,7 @@ type HookStats struct {
 	Evaluations     uint64 `json:"evaluations"`      // kernel evaluations: one per hook per 8-row block
 	HookEvaluations uint64 `json:"hook_evaluations"` // one per hook per beat its predicate had rows
 	Fired           uint64 `json:"fired"`            // hooks fired (hot and warm)
-	WarmFired       uint64 `json:"warm_fired"`       // of them, COMPARE hooks decided by the warm stage
+	WarmFired       uint64 `json:"warm_fired"`       // of them, value-comparing hooks decided by the warm stage
 	// OverBudget counts the evaluations of beats whose reflex stage cost
 	// more than Config.Budget ticks per evaluation, net of the timer.
 	OverBudget uint64 `json:"over_budget"`

@@ -6,7 +6,7 @@
 // 8-row boundary and cut into 8-row blocks; a repeated triple is kept once
 // (RDF set semantics). Rows of predicates no hook guards are counted and
 // left out: nothing would read them. A flagged number (no exact order key)
-// of a predicate with a COMPARE hook is parked: it stays in its run, where
+// of a predicate with a hook that compares values is parked: it stays in its run, where
 // the kernels decide it false, and is listed for the warm path's exact
 // check.
 package load
@@ -199,7 +199,7 @@ func (l *Loader) group(segs [][]terms.Row) []int32 {
 }
 
 // place copies each row of a guarded predicate to its run unless the tick
-// has it already, and parks flagged numbers under COMPARE hooks.
+// has it already, and parks flagged numbers under value-comparing hooks.
 func (l *Loader) place(segs [][]terms.Row, grp []int32) {
 	t := &l.t
 	gen := l.gen
