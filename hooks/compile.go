@@ -137,15 +137,6 @@ func (c Condition) Holds(v Number) bool {
 	return ok && c.Op.holds(r)
 }
 
-// Match reports whether the literal with the lexical form and datatype IRI
-// satisfies the condition. A literal that is not numeric, or ill-typed
-// (such as "abc"^^xsd:integer), makes the FILTER an error: no match. It is
-// the warm path's check and allocates only for an integer or decimal of more
-// than 19 significant digits.
-func (c Condition) Match(lexical, datatype []byte) bool {
-	return c.Holds(Number{terms.ParseValue(lexical, datatype)})
-}
-
 // interval returns the integers x in [lo, hi] for which the condition holds
 // of the value num(x), as [a, b], or ok false when there are none. Promotion
 // is monotonic in x, so the set is an interval: binary searches with the

@@ -15,10 +15,10 @@ func ExampleCompile() {
 		panic(err)
 	}
 	// Over integers, > 1000.5 is > 1000; Cond keeps the exact constant for
-	// values without an order key.
+	// values without an order key, which MatchLiteral decides.
 	key, _ := terms.OrderKey(1000)
 	fmt.Println(q.Op, q.K == key)
-	fmt.Println(q.Cond.Match([]byte("1000.75"), []byte(hooks.XSD+"decimal")), q.Cond.Match([]byte("1000.25"), []byte(hooks.XSD+"decimal")))
+	fmt.Println(q.MatchLiteral([]byte("1000.75"), []byte(hooks.XSD+"decimal")), q.MatchLiteral([]byte("1000.25"), []byte(hooks.XSD+"decimal")))
 
 	_, err = hooks.Compile("ASK { ?s <http://ex/p> ?o\n  OPTIONAL { ?s <http://ex/q> ?x } }")
 	fmt.Println(err)

@@ -22,7 +22,7 @@ func BenchmarkConditionMatch(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
 				r := rows[i%len(rows)]
-				c.Match(r[0], r[1])
+				condMatch(c, r[0], r[1])
 			}
 		})
 	}

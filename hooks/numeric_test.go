@@ -3,6 +3,8 @@ package hooks
 import (
 	"math"
 	"testing"
+
+	"github.com/knhk/knhk/terms"
 )
 
 func num(t testing.TB, lexical, datatype string) Number {
@@ -96,8 +98,14 @@ func TestConditionMatch(t *testing.T) {
 		{"2000", "string", false}, {"99999999999999999999", "integer", true},
 	}
 	for _, c := range cases {
-		if got := gt.Match([]byte(c.lex), []byte(XSD+c.dt)); got != c.want {
+		if got := condMatch(gt, []byte(c.lex), []byte(XSD+c.dt)); got != c.want {
 			t.Errorf("%q^^xsd:%s > 1000.5 = %v, want %v", c.lex, c.dt, got, c.want)
 		}
 	}
+}
+
+// condMatch is the check MatchLiteral makes of one condition: the literal
+// read as a number and compared.
+func condMatch(c Condition, lexical, datatype []byte) bool {
+	return c.Holds(Number{terms.ParseValue(lexical, datatype)})
 }
