@@ -54,9 +54,7 @@ func BenchmarkBatch(b *testing.B) {
 	}
 }
 
-// BenchmarkSingle: one hook over one block per call, with Eval and,
-// beside it, with an EvalBatch call of one hook and one block (batch1),
-// whose checks are written for many.
+// BenchmarkSingle: one hook over one block per call.
 func BenchmarkSingle(b *testing.B) {
 	for _, im := range Implementations() {
 		for _, op := range Ops() {
@@ -69,21 +67,6 @@ func BenchmarkSingle(b *testing.B) {
 				for b.Loop() {
 					i = (i + 1) & 7 // vary the block and the hook
 					if err := im.Eval(l, blocks[i], &hooks[i], ctx, &out[0]); err != nil {
-						b.Fatal(err)
-					}
-					sink += out[0].AHash
-				}
-				reportPerHook(b, 1, t0)
-			})
-			b.Run(im.Name()+"/batch1/"+op.String(), func(b *testing.B) {
-				l, blocks, hooks, out := benchSetup(b, op, 8, 8)
-				ctx := &Context{Budget: 8}
-				b.ReportAllocs()
-				i := 0
-				t0 := asm.Ticks()
-				for b.Loop() {
-					i = (i + 1) & 7
-					if err := im.EvalBatch(l, blocks[i:i+1], hooks[i:i+1], ctx, out[:1]); err != nil {
 						b.Fatal(err)
 					}
 					sink += out[0].AHash

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-
 	"unsafe"
 )
 
@@ -69,32 +68,21 @@ func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, ou
 	return nil
 }
 
-// Eval evaluates one hook over one block with this implementation and
-// writes its receipt to out, with span id ctx.SpanBase; the checks and
-// errors are EvalBatch's, for one block and one hook.
+// Eval evaluates one hook over one block with this implementation and writes
+// its receipt to out, with span id ctx.SpanBase.
 func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
 	switch {
 	case h == nil:
 		return ErrNilHook
 	case out == nil:
 		return ErrNilReceipt
-	case l == nil:
-		return ErrNilLanes
-	case ctx == nil:
-		return ErrNilContext
 	}
-	if err := l.check(); err != nil {
+	// EvalBatch's body, not a call to it: Eval is too large to inline now.
+	blocks, hooks, outs := []Run{r}, unsafe.Slice(h, 1), unsafe.Slice(out, 1)
+	if err := checkBatch(l, blocks, hooks, ctx, outs); err != nil {
 		return err
 	}
-	switch {
-	case h.plan&planSealed == 0:
-		return ErrUnsealedHook
-	case r.Len > BlockLanes:
-		return ErrRunTooLong
-	case uint64(r.Off)+uint64(r.Len) > uint64(len(l.S)):
-		return ErrRunBounds
-	}
-	im.batch(l, []Run{r}, unsafe.Slice(h, 1), ctx, unsafe.Slice(out, 1))
+	im.batch(l, blocks, hooks, ctx, outs)
 	return nil
 }
 

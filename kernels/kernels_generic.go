@@ -14,36 +14,26 @@ import "math/bits"
 func evalBatchGeneric(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) {
 	i := 0
 	for _, b := range blocks {
-		rows := blockRows(l, b)
+		lo, hi := int(b.Off), int(b.Off)+int(b.Len)
+		s, o, v, d := l.S[lo:hi], l.O[lo:hi], l.V[lo:hi], l.D[lo:hi]
 		for h := range hooks {
-			evalGeneric(&hooks[h], b, &rows, ctx, ctx.SpanBase+uint64(i), &out[i])
+			out[i] = evalGeneric(&hooks[h], b, s, o, v, d, ctx, ctx.SpanBase+uint64(i))
 			i++
 		}
 	}
 }
 
-// rows is a block's lanes that the plans compare.
-type rows struct{ s, o, v, d []uint64 }
-
-// blockRows returns the lanes of block b of l (checked to lie inside).
-func blockRows(l *Lanes, b Run) rows {
-	lo, hi := b.Off, b.Off+b.Len
-	return rows{l.S[lo:hi], l.O[lo:hi], l.V[lo:hi], l.D[lo:hi]}
-}
-
-// evalGeneric writes to out the receipt of hook h over block b, whose lanes
-// are r, with span id span.
-func evalGeneric(h *Hook, b Run, r *rows, ctx *Context, span uint64, out *Receipt) {
+func evalGeneric(h *Hook, b Run, s, o, v, d []uint64, ctx *Context, span uint64) Receipt {
 	// A hook of another predicate examines nothing and is false.
 	var mask uint8
 	var lanes uint32
 	result := false
 	if h.pred == b.Pred {
-		mask = matchMask(h, r.s, r.o, r.v, r.d)
-		lanes = b.Len
+		mask = matchMask(h, s, o, v, d)
+		lanes = uint32(len(s))
 		result = Decide(h, uint64(bits.OnesCount8(mask)))
 	}
-	*out = Receipt{
+	return Receipt{
 		CycleID: ctx.CycleID,
 		SpanID:  span,
 		AHash:   ReceiptHash(h.key, mask, result, lanes),
