@@ -258,7 +258,6 @@ func (e *Engine) window(t *load.Tick, r *load.Run, g *hooks.Group, w *window, bl
 	if !out.KeepReceipts {
 		step = max(1, scratchReceipts/nh)
 	}
-	var found uint64 // hooks whose first match is in first
 	for b0 := 0; b0 < len(blocks); b0 += step {
 		blk := blocks[b0:min(b0+step, len(blocks))]
 		rec := e.receipts(out, len(blk)*nh)
@@ -269,27 +268,19 @@ func (e *Engine) window(t *load.Tick, r *load.Run, g *hooks.Group, w *window, bl
 		e.kctx.SpanBase += n
 		out.Stats.Calls++
 		out.Stats.Evaluations += n
-		// One pass over the receipts sums each hook's matches; the first
-		// match is looked for only in the hooks that matched for the first
-		// time in this call, from their first receipt on.
+		// One pass over the receipts: each hook's matches are summed and
+		// its first match noted.
 		for bi := range blk {
+			off := blk[bi].Off
 			row := rec[bi*nh : bi*nh+nh]
-			c := cnt[:len(row)]
 			for j := range row {
-				c[j] += uint64(bits.OnesCount8(row[j].Mask))
-			}
-		}
-		matched := nonZero(cnt)
-		for m := matched &^ found; m != 0; m &= m - 1 {
-			j := bits.TrailingZeros64(m)
-			for bi, ri := 0, j; ri < len(rec); bi, ri = bi+1, ri+nh {
-				if mk := rec[ri].Mask; mk != 0 {
-					first[j] = blk[bi].Off + uint32(bits.TrailingZeros8(mk)) + 1
-					break
+				m := row[j].Mask
+				cnt[j] += uint64(bits.OnesCount8(m))
+				if m != 0 && first[j] == 0 {
+					first[j] = off + uint32(bits.TrailingZeros8(m)) + 1
 				}
 			}
 		}
-		found = matched
 		// CONSTRUCT and SELECT give every matched row, whatever the count.
 		for m := (w.construct | w.selects) & nonZero(cnt); m != 0; m &= m - 1 {
 			j := bits.TrailingZeros64(m)
