@@ -33,7 +33,7 @@ func Combine(hooks []Hook, i int, out []Receipt) (bool, error) {
 	switch {
 	case i < 0 || i >= len(hooks):
 		return false, ErrHookIndex
-	case hooks[i].plan&planSealed == 0:
+	case !hooks[i].sealed():
 		return false, ErrUnsealedHook
 	case len(out)%len(hooks) != 0:
 		return false, ErrShortReceipt

@@ -69,7 +69,8 @@ func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, ou
 }
 
 // Eval evaluates one hook over one block with this implementation and writes
-// its receipt to out, with span id ctx.SpanBase.
+// its receipt to out, with span id ctx.SpanBase. Its checks are
+// EvalBatch's, made for the one block and hook.
 func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
 	switch {
 	case h == nil:
@@ -77,41 +78,58 @@ func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error
 	case out == nil:
 		return ErrNilReceipt
 	}
-	// EvalBatch's body, not a call to it: Eval is too large to inline now.
-	blocks, hooks, outs := []Run{r}, unsafe.Slice(h, 1), unsafe.Slice(out, 1)
-	if err := checkBatch(l, blocks, hooks, ctx, outs); err != nil {
+	if err := checkLanes(l, ctx); err != nil {
 		return err
 	}
-	im.batch(l, blocks, hooks, ctx, outs)
+	if !h.sealed() {
+		return ErrUnsealedHook
+	}
+	if err := checkRun(r, uint64(len(l.S))); err != nil {
+		return err
+	}
+	im.batch(l, []Run{r}, unsafe.Slice(h, 1), ctx, unsafe.Slice(out, 1))
 	return nil
 }
 
 func checkBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) error {
-	switch {
-	case l == nil:
-		return ErrNilLanes
-	case ctx == nil:
-		return ErrNilContext
-	}
-	if err := l.check(); err != nil {
+	if err := checkLanes(l, ctx); err != nil {
 		return err
 	}
 	if len(out) < len(blocks)*len(hooks) {
 		return ErrShortReceipt
 	}
 	for i := range hooks {
-		if hooks[i].plan&planSealed == 0 {
+		if !hooks[i].sealed() {
 			return ErrUnsealedHook
 		}
 	}
 	n := uint64(len(l.S))
 	for _, b := range blocks {
-		if b.Len > BlockLanes {
-			return ErrRunTooLong
+		if err := checkRun(b, n); err != nil {
+			return err
 		}
-		if uint64(b.Off)+uint64(b.Len) > n {
-			return ErrRunBounds
-		}
+	}
+	return nil
+}
+
+// checkLanes checks the lanes and the context of a call.
+func checkLanes(l *Lanes, ctx *Context) error {
+	switch {
+	case l == nil:
+		return ErrNilLanes
+	case ctx == nil:
+		return ErrNilContext
+	}
+	return l.check()
+}
+
+// checkRun checks that block b lies inside lanes of n rows.
+func checkRun(b Run, n uint64) error {
+	switch {
+	case b.Len > BlockLanes:
+		return ErrRunTooLong
+	case uint64(b.Off)+uint64(b.Len) > n:
+		return ErrRunBounds
 	}
 	return nil
 }

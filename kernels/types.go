@@ -128,6 +128,9 @@ type Hook struct {
 // planSealed marks a plan written by NewHookOf.
 const planSealed = 1 << 31
 
+// sealed reports whether NewHookOf built h (the kernels trust only its plans).
+func (h *Hook) sealed() bool { return h.plan&planSealed != 0 }
+
 // Consts are the constants of a hook; an operation uses those its plan
 // compares and ignores the others.
 type Consts struct {
