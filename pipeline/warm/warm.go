@@ -33,7 +33,7 @@ type Stats struct {
 type Decider struct {
 	tab       *hooks.Table
 	dict      *terms.Dictionary
-	any       [][]uint32  // per group of the table, its value-comparing hooks that hold on any match
+	onAny     [][]uint32  // per group of the table, its value-comparing hooks that hold on any match
 	counts    [][]uint32  // per group, its value-comparing COUNT hooks
 	lastFired []uint64    // per hook id: cycle+1 of its last fire
 	accepted  []uint64    // per COUNT hook id: parked rows accepted since its last Count
@@ -47,7 +47,7 @@ type Decider struct {
 // dict (which holds every term of the rows parked).
 func New(tab *hooks.Table, dict *terms.Dictionary) *Decider {
 	d := &Decider{tab: tab, dict: dict, lastFired: make([]uint64, tab.Len()),
-		any: make([][]uint32, len(tab.Groups())), counts: make([][]uint32, len(tab.Groups())),
+		onAny: make([][]uint32, len(tab.Groups())), counts: make([][]uint32, len(tab.Groups())),
 		accepted: make([]uint64, tab.Len()), firstRow: make([][2]uint64, tab.Len())}
 	for gi, g := range tab.Groups() {
 		for i := range g.Hooks {
@@ -55,7 +55,7 @@ func New(tab *hooks.Table, dict *terms.Dictionary) *Decider {
 			case op.NeedsExactCheck() && op.Counts():
 				d.counts[gi] = append(d.counts[gi], g.Hooks[i].ID())
 			case op.NeedsExactCheck():
-				d.any[gi] = append(d.any[gi], g.Hooks[i].ID())
+				d.onAny[gi] = append(d.onAny[gi], g.Hooks[i].ID())
 			}
 		}
 	}
@@ -93,7 +93,7 @@ func (d *Decider) Decide(a *reflex.Action, dst []reflex.Action) []reflex.Action 
 			d.accepted[id]++
 		}
 	}
-	for _, id := range d.any[a.Hook] {
+	for _, id := range d.onAny[a.Hook] {
 		if d.lastFired[id] == a.Cycle+1 || !d.accepts(id, a, lexical, datatype) {
 			continue
 		}
