@@ -69,7 +69,7 @@ func BenchmarkPipelineBytes(b *testing.B) {
 // the delta ring on.
 func BenchmarkPipelineIDs(b *testing.B) {
 	p := newTestPipeline(b, DefaultConfig(), demo.ShopHooks)
-	rows := testkit.Rows(b, p.Dictionary(), strings.ReplaceAll(demoText(b, 25000), "<not an iri>", "<http://example.org/x>"))
+	rows := testkit.Rows(b, p.Dictionary(), testkit.Shop(b, 25000))
 	var read int
 	b.ReportAllocs()
 	for b.Loop() {
@@ -87,7 +87,7 @@ func BenchmarkPipelineIDs(b *testing.B) {
 // pipeline keeps them for the pulse.
 func BenchmarkBeat(b *testing.B) {
 	p := newTestPipeline(b, DefaultConfig(), demo.ShopHooks)
-	rows := testkit.Rows(b, p.Dictionary(), strings.ReplaceAll(demoText(b, 200), "<not an iri>", "<http://example.org/x>"))[:DefaultTickRows]
+	rows := testkit.Rows(b, p.Dictionary(), testkit.Shop(b, 200))[:DefaultTickRows]
 	l := load.NewLoader(p.Table(), len(rows))
 	e := reflex.NewEngine(p.Table(), nil)
 	out := reflex.Output{KeepReceipts: true}

@@ -371,7 +371,7 @@ func TestRunAllocatesNothingPerBeat(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Out, cfg.Receipts = io.Discard, io.Discard
 	p := newTestPipeline(t, cfg, demo.ShopHooks)
-	rows := testkit.Rows(t, p.Dictionary(), strings.ReplaceAll(demoText(t, 20000), "<not an iri>", "<http://example.org/x>"))
+	rows := testkit.Rows(t, p.Dictionary(), testkit.Shop(t, 20000))
 	run := func(rows []terms.Row) (mallocs, cycles, parked uint64) {
 		mallocs = ^uint64(0)
 		for range 3 {

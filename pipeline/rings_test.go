@@ -31,7 +31,7 @@ func TestRingsWhileBlocked(t *testing.T) {
 	// An action per amount row: far more actions than the ring holds.
 	p := newTestPipeline(t, cfg, testkit.HooksFile("flag", `CONSTRUCT { ?s <http://ex/flag> "x" } WHERE { ?s <http://example.org/amount> ?o }`))
 	assert.Equal(t, RingUsage{}, p.Rings(), "no run")
-	rows := testkit.Rows(t, p.Dictionary(), strings.ReplaceAll(demoText(t, 2000), "<not an iri>", "<http://example.org/x>"))
+	rows := testkit.Rows(t, p.Dictionary(), testkit.Shop(t, 2000))
 	done := make(chan error, 1)
 	go func() {
 		_, err := p.RunRows(context.Background(), rows)

@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,7 +28,7 @@ func BenchmarkBeatsWhileCollecting(b *testing.B) {
 			defer tel.Shutdown(context.Background())
 			p := newPipeline(b, pipeline.DefaultConfig())
 			tel.Producer.Observe(Source{Pipeline: p})
-			rows := testkit.Rows(b, p.Dictionary(), strings.ReplaceAll(string(shop(b, 25000)), "<not an iri>", "<http://example.org/x>"))
+			rows := testkit.Rows(b, p.Dictionary(), testkit.Shop(b, 25000))
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			collections := 0
@@ -93,7 +92,7 @@ func BenchmarkCollect(b *testing.B) {
 	defer tel.Shutdown(context.Background())
 	p := newPipeline(b, pipeline.DefaultConfig())
 	tel.Producer.Observe(Source{Pipeline: p})
-	if _, err := p.RunRows(context.Background(), testkit.Rows(b, p.Dictionary(), strings.ReplaceAll(string(shop(b, 1000)), "<not an iri>", "<http://example.org/x>"))); err != nil {
+	if _, err := p.RunRows(context.Background(), testkit.Rows(b, p.Dictionary(), testkit.Shop(b, 1000))); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -110,7 +109,7 @@ func BenchmarkProduce(b *testing.B) {
 	p := newPipeline(b, pipeline.DefaultConfig())
 	prod := NewProducer(nil, nil)
 	prod.Observe(Source{Pipeline: p})
-	if _, err := p.RunRows(context.Background(), testkit.Rows(b, p.Dictionary(), strings.ReplaceAll(string(shop(b, 1000)), "<not an iri>", "<http://example.org/x>"))); err != nil {
+	if _, err := p.RunRows(context.Background(), testkit.Rows(b, p.Dictionary(), testkit.Shop(b, 1000))); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()

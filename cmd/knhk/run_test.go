@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/knhk/knhk/demo"
+	"github.com/knhk/knhk/internal/testkit"
 )
 
 func runKnhk(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -102,11 +103,7 @@ func TestRunUsageErrors(t *testing.T) {
 // whole input, the pipeline's answers must be those of knhk eval over the
 // same graph (fires of ASK hooks, CONSTRUCT triples, SELECT values).
 func TestRunMatchesEval(t *testing.T) {
-	var buf bytes.Buffer
-	if err := demo.WriteShop(&buf, 400); err != nil {
-		t.Fatal(err)
-	}
-	data := strings.ReplaceAll(buf.String(), "<not an iri>", "<http://example.org/x>")
+	data := testkit.Shop(t, 400)
 	dir := t.TempDir()
 	dataFile, hooksFile := filepath.Join(dir, "d.nt"), filepath.Join(dir, "h.toml")
 	if err := os.WriteFile(dataFile, []byte(data), 0o644); err != nil {

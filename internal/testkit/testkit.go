@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/terms"
@@ -35,6 +36,16 @@ func Table(t testing.TB, file string) (*hooks.Table, *terms.Dictionary) {
 	tab, err := hooks.Bind(defs, dict)
 	require.NoError(t, err)
 	return tab, dict
+}
+
+// Shop returns the built-in shop dataset of orders orders (demo.WriteShop)
+// with its two deliberately bad IRIs made good, so that every line is a
+// triple: the input of tests that need a clean run of the demo.
+func Shop(t testing.TB, orders int) string {
+	t.Helper()
+	var b strings.Builder
+	require.NoError(t, demo.WriteShop(&b, orders))
+	return strings.ReplaceAll(b.String(), "<not an iri>", "<http://example.org/x>")
 }
 
 // Rows parses N-Triples text strictly and encodes it, as one document,

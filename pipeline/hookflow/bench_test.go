@@ -3,12 +3,12 @@ package hookflow_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/knhk/knhk/demo"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/patterns"
 	"github.com/knhk/knhk/pipeline/hookflow"
@@ -35,11 +35,7 @@ var shopPreds = []string{"http://example.org/email", "http://example.org/amount"
 // one tick, and the shop's hooks.
 func shopTick(b *testing.B, n int) (*fixture, *load.Tick) {
 	f := newFixture(b, demo.ShopHooks)
-	var text strings.Builder
-	if err := demo.WriteShop(&text, n/4+n/16); err != nil {
-		b.Fatal(err)
-	}
-	rows := f.rows(b, strings.ReplaceAll(text.String(), "<not an iri>", "<http://example.org/x>"))[:n]
+	rows := f.rows(b, testkit.Shop(b, n/4+n/16))[:n]
 	tk := load.NewLoader(f.tab, n).Load(rows)
 	if len(tk.Runs) != len(shopPreds) {
 		b.Fatalf("%d runs, want %d", len(tk.Runs), len(shopPreds))

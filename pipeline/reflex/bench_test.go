@@ -19,19 +19,18 @@ import (
 // ticks (one timer pair around each Run, included) per evaluation, the
 // figure knhk run reports per beat.
 func BenchmarkRun(b *testing.B) {
+	var wide strings.Builder
+	require.NoError(b, demo.WriteWide(&wide, 40, 1000))
 	for _, c := range []struct {
 		name, hooks string
-		data        func(*strings.Builder) error
+		data        func() string
 	}{
-		{"shop", demo.ShopHooks, func(w *strings.Builder) error { return demo.WriteShop(w, 200) }},
-		{"wide40", demo.WideHooks(40), func(w *strings.Builder) error { return demo.WriteWide(w, 40, 1000) }},
+		{"shop", demo.ShopHooks, func() string { return testkit.Shop(b, 200) }},
+		{"wide40", demo.WideHooks(40), wide.String},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			f := newFixture(b, c.hooks)
-			var text strings.Builder
-			require.NoError(b, c.data(&text))
-			nt := strings.ReplaceAll(text.String(), "<not an iri>", "<http://example.org/x>")
-			rows := testkit.Rows(b, f.dict, nt)[:256]
+			rows := testkit.Rows(b, f.dict, c.data())[:256]
 			tick := load.NewLoader(f.tab, len(rows)).Load(rows)
 			e := NewEngine(f.tab, nil)
 			out := Output{KeepReceipts: true}
