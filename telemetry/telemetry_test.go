@@ -499,3 +499,76 @@ func TestOptionsValidate(t *testing.T) {
 	o.OTLPEndpoint = "https://collector.example:4318"
 	assert.NoError(t, o.Validate())
 }
+
+// ObserveShards: every source's series carry its shard and start when it
+// started; the service's metrics come once; a shard that is gone is no
+// longer produced; shards' tracers queue spans that name their shard.
+func TestObserveShards(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	defer func() { require.NoError(t, tp.Shutdown(context.Background())) }()
+	tr, err := NewEpochTracer(tp.Tracer(ScopeName), 0, MaxTraceQueue)
+	require.NoError(t, err)
+	ran := make(chan struct{})
+	go func() { tr.Run(); close(ran) }()
+
+	var srcs []Source
+	var stats []pipeline.Stats
+	for i, orders := range []int{300, 700} {
+		cfg := pipeline.DefaultConfig()
+		cfg.ShardID = uint32(5 + i)
+		cfg.Sealer = tr.Shard(cfg.ShardID)
+		p := newPipeline(t, cfg)
+		st, err := p.Run(context.Background(), bytes.NewReader(shop(t, orders)))
+		require.NoError(t, err)
+		srcs = append(srcs, Source{Pipeline: p, Shard: cfg.ShardID, Started: time.Unix(int64(1000+i), 0)})
+		stats = append(stats, st)
+	}
+	tr.Close()
+	<-ran
+	prod := NewProducer(nil, tr)
+	live := srcs
+	prod.ObserveShards(func() []Source { return live })
+	m := produced(t, prod)
+	for i, src := range srcs {
+		shard := ShardID.Int64(int64(src.Shard))
+		assert.Equal(t, int64(stats[i].Triples.Read), sumOf(t, m["knhk.triples.read"], shard))
+		assert.Equal(t, int64(stats[i].Hooks.Fired), sumOf(t, m["knhk.hooks.fired"], shard))
+		assert.Equal(t, int64(stats[i].Hooks.Evaluations), sumOf(t, m["knhk.kernel.evaluations"], shard))
+		for _, pt := range m["knhk.triples.read"].Data.(metricdata.Sum[int64]).DataPoints {
+			if v, _ := pt.Attributes.Value(ShardID); v.AsInt64() == int64(src.Shard) {
+				assert.Equal(t, src.Started, pt.StartTime, "the series start with the shard")
+			}
+		}
+		var evals uint64
+		for _, pt := range m["knhk.hook.ticks"].Data.(metricdata.Histogram[float64]).DataPoints {
+			if v, _ := pt.Attributes.Value(ShardID); v.AsInt64() == int64(src.Shard) {
+				evals += pt.Count
+				_, named := pt.Attributes.Value(HookName)
+				assert.True(t, named)
+			}
+		}
+		assert.Equal(t, stats[i].Hooks.Evaluations, evals, "the hooks' ticks of shard %d", src.Shard)
+	}
+	assert.Len(t, m["knhk.triples.read"].Data.(metricdata.Sum[int64]).DataPoints, 2)
+	assert.Len(t, m["knhk.hooks.reloads"].Data.(metricdata.Sum[int64]).DataPoints, 2, "accepted and refused, once")
+	assert.Equal(t, int64(stats[0].Epochs+stats[1].Epochs), sumOf(t, m["knhk.epoch_spans.exported"]))
+
+	spans := map[int64]int{}
+	for _, s := range rec.Ended() {
+		for _, kv := range s.Attributes() {
+			if kv.Key == ShardID {
+				spans[kv.Value.AsInt64()]++
+			}
+		}
+	}
+	assert.Equal(t, map[int64]int{5: int(stats[0].Epochs), 6: int(stats[1].Epochs)}, spans, "spans per shard")
+
+	live = srcs[1:]
+	m = produced(t, prod)
+	assert.Len(t, m["knhk.triples.read"].Data.(metricdata.Sum[int64]).DataPoints, 1, "shard 5 is gone")
+	live = nil
+	m = produced(t, prod)
+	assert.NotContains(t, m, "knhk.triples.read")
+	assert.Contains(t, m, "knhk.hooks.reloads")
+}

@@ -44,6 +44,7 @@ const (
 // epochSummary is what an epoch span says, taken from the epoch's receipts
 // while they are valid (during Seal).
 type epochSummary struct {
+	shard                          uint32
 	n, cycles                      uint64
 	through                        int64
 	first, last                    uint64 // cycles
@@ -66,11 +67,10 @@ type epochSummary struct {
 // for the first) to its own.
 type EpochTracer struct {
 	tracer trace.Tracer
-	shard  uint32
+	own    *shardTracer // Seal's: the shard of NewEpochTracer
 	queue  chan epochSummary
 	done   chan struct{}
 	close  sync.Once
-	last   time.Time // the previous Seal; sealer goroutine only
 
 	dropped, spans atomic.Uint64
 }
@@ -82,15 +82,37 @@ func NewEpochTracer(tr trace.Tracer, shard uint32, queue int) (*EpochTracer, err
 	if queue < 1 || queue > MaxTraceQueue {
 		return nil, &OptionError{Option: "TraceQueue", Value: fmt.Sprint(queue), Limit: fmt.Sprintf("1..%d", MaxTraceQueue)}
 	}
-	return &EpochTracer{tracer: tr, shard: shard, queue: make(chan epochSummary, queue), done: make(chan struct{}), last: time.Now()}, nil
+	t := &EpochTracer{tracer: tr, queue: make(chan epochSummary, queue), done: make(chan struct{})}
+	t.own = t.shardTracer(shard)
+	return t, nil
 }
 
 // Seal queues the epoch's span, or drops it when the queue is full. It
 // never fails and allocates nothing.
-func (t *EpochTracer) Seal(e *pipeline.Epoch) error {
+func (t *EpochTracer) Seal(e *pipeline.Epoch) error { return t.own.Seal(e) }
+
+// Shard returns a sealer that makes the spans of shard id's epochs into
+// t's queue: one per shard of a consumer group member, each called from
+// its shard's seal, any number at once.
+func (t *EpochTracer) Shard(id uint32) pipeline.Sealer { return t.shardTracer(id) }
+
+func (t *EpochTracer) shardTracer(id uint32) *shardTracer {
+	return &shardTracer{t: t, shard: id, last: time.Now()}
+}
+
+// shardTracer is the sealer of one shard's epoch spans.
+type shardTracer struct {
+	t     *EpochTracer
+	shard uint32
+	last  time.Time // the previous Seal; the shard's sealer goroutine only
+}
+
+// Seal queues the epoch's span, or drops it when the queue is full.
+func (st *shardTracer) Seal(e *pipeline.Epoch) error {
+	t := st.t
 	now := time.Now()
-	s := epochSummary{n: e.N, cycles: e.Cycles, through: e.Through, final: e.Final, start: t.last, end: now}
-	t.last = now
+	s := epochSummary{shard: st.shard, n: e.N, cycles: e.Cycles, through: e.Through, final: e.Final, start: st.last, end: now}
+	st.last = now
 	if e.Hooks != nil {
 		s.version = e.Hooks.Version()
 	}
@@ -123,6 +145,9 @@ func (t *EpochTracer) Seal(e *pipeline.Epoch) error {
 	}
 	return nil
 }
+
+// Sync does nothing: spans are not durable.
+func (*shardTracer) Sync() error { return nil }
 
 // Sync does nothing: spans are not durable.
 func (*EpochTracer) Sync() error { return nil }
@@ -160,7 +185,7 @@ func (t *EpochTracer) Spans() uint64 { return t.spans.Load() }
 
 func (t *EpochTracer) span(s *epochSummary) {
 	attrs := []attribute.KeyValue{
-		ShardID.Int64(int64(t.shard)),
+		ShardID.Int64(int64(s.shard)),
 		Epoch.Int64(int64(s.n)),
 		EpochCycles.Int64(int64(s.cycles)),
 		EpochFinal.Bool(s.final),

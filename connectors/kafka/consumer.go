@@ -37,7 +37,7 @@ type ConsumerConfig struct {
 	// connectors.ShardConfig.Pipeline). Ingest.Workers 0 means one
 	// worker per shard: the partitions give the parallelism.
 	Pipeline pipeline.Config
-	Hooks    []hooks.Def
+	Hooks    []hooks.Def // the shards' hooks until a Reload
 	// Sinks, when set, returns the sinks of a newly assigned partition's
 	// shard, either of which may be nil; they are used until ctx is done.
 	Sinks func(ctx context.Context, partition int32) (actions, receipts connectors.Sink)
@@ -165,6 +165,7 @@ type Consumer struct {
 
 	mu    sync.Mutex
 	parts map[int32]*part
+	hooks []hooks.Def // of the shards started from now on
 	ended []PartitionStats
 	wg    sync.WaitGroup // the shards' goroutines
 
@@ -183,9 +184,10 @@ type part struct {
 	cancel context.CancelFunc
 	once   sync.Once
 
-	mu    sync.Mutex
-	shard *connectors.Shard
-	stats PartitionStats
+	mu      sync.Mutex
+	shard   *connectors.Shard
+	started time.Time
+	stats   PartitionStats
 }
 
 func (p *part) finish() { p.once.Do(func() { close(p.ending) }) }
@@ -229,7 +231,7 @@ func NewConsumer(cfg ConsumerConfig) (*Consumer, error) {
 	if err := cfg.Pipeline.Validate(); err != nil {
 		return nil, fmt.Errorf("kafka: consumer: %w", err)
 	}
-	return &Consumer{cfg: cfg, retry: cfg.Retry, parts: map[int32]*part{}, stopped: make(chan struct{}), ready: make(chan struct{})}, nil
+	return &Consumer{cfg: cfg, retry: cfg.Retry, parts: map[int32]*part{}, hooks: cfg.Hooks, stopped: make(chan struct{}), ready: make(chan struct{})}, nil
 }
 
 // connect makes the member's client: it joins the group at once.
@@ -565,21 +567,80 @@ func (c *Consumer) runShard(ctx context.Context, pt *part) (connectors.ShardStat
 	}
 	src.first = first
 	cfg := connectors.ShardConfig{ID: uint32(pt.p), Name: fmt.Sprintf("%s/%d", c.cfg.Topic, pt.p), Source: src, Resume: resume,
-		Pipeline: c.cfg.Pipeline, Hooks: c.cfg.Hooks, OnReject: c.cfg.OnReject, MaxRecordBytes: c.cfg.MaxRecordBytes}
+		Pipeline: c.cfg.Pipeline, OnReject: c.cfg.OnReject, MaxRecordBytes: c.cfg.MaxRecordBytes}
 	if c.cfg.Sinks != nil {
 		cfg.Actions, cfg.Receipts = c.cfg.Sinks(ctx, pt.p)
 	}
 	if c.cfg.Steps != nil {
 		cfg.Steps = c.cfg.Steps(pt.p)
 	}
+	// The hooks and the shard under c.mu: a Reload reaches either the
+	// running shard or the hooks it starts with.
+	c.mu.Lock()
+	cfg.Hooks = c.hooks
 	sh, err := connectors.NewShard(cfg)
+	if err == nil {
+		pt.mu.Lock()
+		pt.shard, pt.started = sh, time.Now()
+		pt.mu.Unlock()
+	}
+	c.mu.Unlock()
 	if err != nil {
 		return connectors.ShardStats{Committed: pt.resume}, err
 	}
-	pt.mu.Lock()
-	pt.shard = sh
-	pt.mu.Unlock()
 	return sh.Run(ctx)
+}
+
+// Reload makes defs the hooks of every shard: each running shard's
+// pipeline takes them at its next epoch (pipeline.Pipeline.Reload), and
+// the shards of partitions assigned later start with them. When a shard
+// cannot bind them, none takes them (those that had are given the hooks
+// in force again) and the error names its partition.
+func (c *Consumer) Reload(defs []hooks.Def) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var done []*pipeline.Pipeline
+	for _, rs := range c.running() {
+		p := rs.Shard.Pipeline()
+		if err := p.Reload(defs); err != nil {
+			for _, q := range done {
+				_ = q.Reload(c.hooks) // bound before, in the same dictionary
+			}
+			return fmt.Errorf("%s/%d: %w", c.cfg.Topic, rs.Partition, err)
+		}
+		done = append(done, p)
+	}
+	c.hooks = defs
+	return nil
+}
+
+// RunningShard is the shard of a partition the member owns now.
+type RunningShard struct {
+	Partition int32
+	Shard     *connectors.Shard
+	Started   time.Time // when the member took the partition's shard
+}
+
+// Shards returns the shards running now, by partition: a partition
+// assigned and waiting for its first records has none yet.
+func (c *Consumer) Shards() []RunningShard {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.running()
+}
+
+// running is Shards with c.mu held.
+func (c *Consumer) running() []RunningShard {
+	out := make([]RunningShard, 0, len(c.parts))
+	for _, p := range c.parts {
+		p.mu.Lock()
+		if p.shard != nil && !p.stats.Done {
+			out = append(out, RunningShard{Partition: p.p, Shard: p.shard, Started: p.started})
+		}
+		p.mu.Unlock()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Partition < out[j].Partition })
+	return out
 }
 
 // Stats returns what every shard of the member did: those ended, then the

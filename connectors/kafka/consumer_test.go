@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/knhk/knhk/connectors"
+	"github.com/knhk/knhk/hooks"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -195,4 +197,48 @@ func TestForeignCommitRefused(t *testing.T) {
 	err = m.result(t)
 	assert.ErrorIs(t, err, ErrForeignCommit)
 	assert.ErrorContains(t, err, `in/1 offset 3: metadata "another app"`)
+}
+
+// Reload reaches every shard: those waiting for their first records start
+// with the new hooks, running ones take them at their next epoch, and
+// Shards lists the running shards.
+func TestReloadReachesEveryShard(t *testing.T) {
+	c := newCluster(t)
+	brokers := c.ListenAddrs()
+	var j journal
+	m := startMember(t, brokers, "a", "g", &j, nil)
+	waitBalanced(t, m)
+	assert.Empty(t, m.c.Shards(), "no records yet: no shard")
+	all := shopDefs(t)
+	first, second := all[:2], all[2:5]
+	require.NoError(t, m.c.Reload(first))
+	in := produceShop(t, brokers, 300)
+	waitRead(t, in.total(), m)
+	shards := m.c.Shards()
+	require.Len(t, shards, partitions)
+	for i, s := range shards {
+		assert.Equal(t, int32(i), s.Partition)
+		assert.Equal(t, hooks.Version(first), s.Shard.Pipeline().Table().Version(), "partition %d", i)
+		assert.False(t, s.Started.IsZero())
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for p := range int32(partitions) {
+		for len(j.of(p)) == 0 { // an epoch sealed: the next reload is not at the start of its first
+			require.True(t, time.Now().Before(deadline), "partition %d sealed no epoch", p)
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	require.NoError(t, m.c.Reload(second))
+	for p, recs := range produceShop(t, brokers, 300) {
+		in[p] = append(in[p], recs...)
+	}
+	waitRead(t, in.total(), m)
+	require.NoError(t, m.stop(t))
+	assert.Empty(t, m.c.Shards(), "stopped: no shard runs")
+	for p := range int32(partitions) {
+		epochs := j.of(p)
+		require.NotEmpty(t, epochs)
+		assert.Equal(t, hooks.Version(first), epochs[0].hooks, "partition %d's first epoch", p)
+		assert.Equal(t, hooks.Version(second), epochs[len(epochs)-1].hooks, "partition %d's last epoch", p)
+	}
 }

@@ -111,7 +111,8 @@ type sealed struct {
 	epoch     uint64
 	from, to  connectors.Position
 	digest    string
-	final     bool // the shard's last: its input ended (a revoke or a stop)
+	final     bool   // the shard's last: its input ended (a revoke or a stop)
+	hooks     string // the version of the hooks that made its receipts
 }
 
 // journal keeps what members sealed.
@@ -129,7 +130,7 @@ func (j *journal) step(member string, p int32) connectors.Step {
 	return func(_ context.Context, s *connectors.Sealed) error {
 		j.mu.Lock()
 		defer j.mu.Unlock()
-		j.epochs = append(j.epochs, sealed{member, p, s.Epoch.N, s.From, s.To, connectors.ReceiptsDigest(s.Epoch), s.Epoch.Final})
+		j.epochs = append(j.epochs, sealed{member, p, s.Epoch.N, s.From, s.To, connectors.ReceiptsDigest(s.Epoch), s.Epoch.Final, s.Epoch.Hooks.Version()})
 		return nil
 	}
 }
