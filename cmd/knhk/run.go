@@ -127,8 +127,10 @@ type job struct {
 	stopProgress        func()
 	closers             []func()
 	// epochSteps are sealers of a stream's epochs besides the lockchain
-	// (knhk serve's epoch tracer), run as steps of the shard's seal.
+	// (knhk serve's epoch tracer), run as steps of the shard's seal;
+	// groupSteps returns those of a consumer group's partition.
 	epochSteps []pipeline.Sealer
+	groupSteps func(partition uint32) []pipeline.Sealer
 }
 
 // openJob sets up the run of the settings s for the command cmd. configure,

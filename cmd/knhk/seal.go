@@ -144,6 +144,16 @@ func (p *partitionLogs) step(partition uint32) connectors.Step {
 	return s.step(p.log)
 }
 
+// logOf returns the log of partition, nil when none is open.
+func (p *partitionLogs) logOf(partition uint32) *lockchain.Log {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s := p.sealers[partition]; s != nil {
+		return s.log
+	}
+	return nil
+}
+
 // close closes every log.
 func (p *partitionLogs) close() {
 	p.mu.Lock()

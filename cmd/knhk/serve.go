@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/knhk/knhk/config"
-	"github.com/knhk/knhk/connectors"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/pipeline"
 	"github.com/knhk/knhk/telemetry"
@@ -59,6 +58,12 @@ hooks file (checked every --watch-interval), reloads the hooks: they take
 over at the next epoch boundary; a file that does not compile is refused
 with its FILE:LINE:COL and the old hooks keep running.
 
+With --source kafka://BROKERS/TOPIC?group=GROUP the service is a member of
+the consumer group, as knhk run --source is: a shard per partition it is
+assigned. The metrics carry knhk_shard_id (the partition), the status page
+lists the partitions, a reload reaches every shard, and SIGTERM drains the
+member (every shard seals and commits) before it leaves the group.
+
 With --otlp-endpoint URL, metrics (every --export-interval) and a span per
 epoch go to an OTLP/HTTP receiver.
 
@@ -98,6 +103,7 @@ func (s serveState) ready() bool { return s == stateRunning || s == stateDone }
 // service is a running knhk serve.
 type service struct {
 	j       *job
+	eng     engine
 	s       *config.Settings
 	tel     *telemetry.Telemetry
 	state   atomic.Int32
@@ -107,12 +113,6 @@ type service struct {
 
 func (sv *service) setState(s serveState) { sv.state.Store(int32(s)) }
 func (sv *service) getState() serveState  { return serveState(sv.state.Load()) }
-
-// runResult is what the pipeline's Run returned.
-type runResult struct {
-	stats pipeline.Stats
-	err   error
-}
 
 func runServe(ctx context.Context, e *env, s *config.Settings) error {
 	usage := func(err error) error { return &exitError{code: exitUsage, err: err} }
@@ -148,42 +148,50 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 		return err
 	}
 	defer j.close()
-	if j.source != "" {
-		// A consumer group runs a shard, with a pipeline of its own, per
-		// partition it is assigned, which the service's metrics, status
-		// page and reloads do not follow yet.
-		return usage(errors.New("serve: input.source (--source) is for knhk run; knhk serve reads a file (followed or not), standard input or the demo"))
-	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// A stream (--follow, --sink) runs as one shard: the service watches
-	// and steers its pipeline, and ends its input on SIGTERM.
-	var sh *connectors.Shard
-	stop := func() { j.p.Stop() }
-	if j.streams() {
+	var eng engine
+	switch {
+	case j.source != "":
+		// A consumer group: a shard per partition, each with its epoch
+		// spans; the metrics, the page and reloads follow the shards.
+		if tel.Tracer != nil {
+			j.groupSteps = func(p uint32) []pipeline.Sealer { return []pipeline.Sealer{tel.Tracer.Shard(p)} }
+		}
+		m, closeMember, err := openGroup(j)
+		if err != nil {
+			return err
+		}
+		defer closeMember()
+		eng = &groupEngine{j: j, m: m}
+	case j.streams():
+		// A stream (--follow, --sink) runs as one shard: the service
+		// watches and steers its pipeline, and ends its input on SIGTERM.
 		if tel.Tracer != nil {
 			j.epochSteps = append(j.epochSteps, tel.Tracer)
 		}
-		var src *connectors.FileSource
-		var closeShard func()
-		if sh, src, closeShard, err = openShard(runCtx, j); err != nil {
+		sh, src, closeShard, err := openShard(runCtx, j)
+		if err != nil {
 			return err
 		}
 		defer closeShard()
-		j.p, stop = sh.Pipeline(), src.Stop
+		j.p = sh.Pipeline()
+		eng = &oneEngine{j: j, sh: sh, end: src.Stop}
+	default:
+		eng = &oneEngine{j: j, end: j.p.Stop}
 	}
 	log := j.log
-	sv := &service{j: j, s: s, tel: tel, started: time.Now()}
+	sv := &service{j: j, s: s, eng: eng, tel: tel, started: time.Now()}
 	if s.Hooks.File != "" {
 		sv.watched, _ = stampFile(s.Hooks.File)
 	}
 	if key, _ := s.TermKey(); key == terms.DefaultKey {
 		log.Warn("the term-id key is the public built-in one: anyone can precompute terms whose ids collide and have them rejected; set [terms] key_file")
 	}
-	tel.Producer.Observe(telemetry.Source{Pipeline: j.p, Lockchain: j.lockchain})
+	eng.observe(tel.Producer)
 
 	ln, err := net.Listen("tcp", s.Serve.Listen)
 	if err != nil {
@@ -198,17 +206,9 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 	e.notify(sigs, syscall.SIGTERM, os.Interrupt, syscall.SIGHUP)
 	defer e.stopNotify(sigs)
 
-	done := make(chan runResult, 1)
+	done := make(chan error, 1)
 	sv.setState(stateRunning)
-	go func() {
-		if sh != nil {
-			st, err := sh.Run(runCtx)
-			done <- runResult{st.Pipeline, err}
-			return
-		}
-		stats, err := j.p.Run(runCtx, j.data)
-		done <- runResult{stats, err}
-	}()
+	go func() { done <- eng.run(runCtx) }()
 
 	var watch <-chan time.Time
 	if s.Hooks.File != "" && s.Serve.WatchInterval > 0 {
@@ -217,13 +217,14 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 		watch = t.C
 	}
 	var (
-		result    *runResult
+		ended     bool
+		runErr    error
 		deadline  <-chan time.Time
 		cancelled bool
 	)
 	// Serve until the run has ended and either the service is stopping or
 	// the run failed.
-	for result == nil || sv.getState() != stateStopping && result.err == nil {
+	for !ended || sv.getState() != stateStopping && runErr == nil {
 		select {
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
@@ -238,7 +239,7 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 			}
 			log.Info("stopping: the run finishes what it has read", "signal", sig.String())
 			sv.setState(stateStopping)
-			stop()
+			eng.stop()
 			t := time.NewTimer(s.Serve.ShutdownTimeout)
 			defer t.Stop()
 			deadline = t.C
@@ -250,9 +251,9 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 			log.Error("the run did not finish within the shutdown timeout: cancelling it", "timeout", s.Serve.ShutdownTimeout.String())
 			cancelled = true
 			cancel()
-		case r := <-done:
-			result = &r
-			if r.err != nil {
+		case err := <-done:
+			ended, runErr = true, err
+			if err != nil {
 				sv.setState(stateFailed) // exit with the run's error
 				continue
 			}
@@ -263,7 +264,7 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 		case err := <-served:
 			log.Error("the HTTP server stopped", "error", err.Error())
 			sv.setState(stateStopping)
-			stop()
+			eng.stop()
 		}
 	}
 
@@ -273,7 +274,7 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 		log.Warn("the HTTP server did not shut down cleanly", "error", err.Error())
 	}
 	shutdownTelemetry()
-	return j.finish(result.stats, result.err, cancelled)
+	return eng.finish(runErr, cancelled)
 }
 
 // reload reads the hooks file again and hands it to the pipeline, which
@@ -288,7 +289,7 @@ func (sv *service) reload(trigger string) {
 	sv.watched, _ = stampFile(file) // this version is handled, whatever it holds
 	defs, err := readHooks(file)
 	if err == nil {
-		err = sv.j.p.Reload(defs)
+		err = sv.eng.reload(defs)
 	}
 	if err != nil {
 		sv.tel.Service.ReloadsRefused.Add(1)

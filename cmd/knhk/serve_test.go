@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,8 +19,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/goleak"
 
+	"github.com/knhk/knhk/cmd/knhk/internal/stream"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/lockchain"
 	"github.com/knhk/knhk/pipeline"
@@ -296,6 +300,21 @@ func (s *served) waitMetric(name string, want float64, labels ...string) {
 	}
 }
 
+// waitPositive polls /metrics until the samples of name with labels add
+// up to more than 0.
+func (s *served) waitPositive(name string, labels ...string) {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, text := s.get("/metrics")
+		if v, _ := parseMetrics(s.t, text).sum(name, labels...); v > 0 {
+			return
+		}
+		require.True(s.t, time.Now().Before(deadline), "%s %v stays 0", name, labels)
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // SIGHUP reloads the hooks file at the next epoch boundary: a file that
 // does not compile is refused with its FILE:LINE:COL and changes nothing,
 // a good one takes over at the start of the next epoch, and the receipts
@@ -397,7 +416,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"serve", "--otlp-endpoint", "ftp://x"}, "telemetry.otlp_endpoint"},
 		{[]string{"serve", "--data", orders}, "serve: give both --data and --hooks"},
 		{[]string{"serve", "--data", orders, "--hooks", "missing.toml", "--listen", "127.0.0.1:0"}, "missing.toml"},
-		{[]string{"serve", "--source", "kafka://127.0.0.1:1/t?group=g", "--hooks", ordersHooks, "--listen", "127.0.0.1:0"}, "input.source (--source) is for knhk run"},
+		{[]string{"serve", "--source", "kafka://127.0.0.1:1/t", "--hooks", ordersHooks, "--listen", "127.0.0.1:0"}, "a source needs ?group=GROUP"},
 	} {
 		code, _, stderr := runKnhk(t, c.args...)
 		assert.Equal(t, exitUsage, code, c.args)
@@ -497,4 +516,80 @@ func TestServeFollowsAFile(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, l.Close())
 	assert.Equal(t, st.Hooks.Evaluations, rec.State.Receipts, "every evaluation is sealed")
+}
+
+// knhk serve --source: a member of a consumer group serves the metrics of
+// each partition's shard (labelled knhk_shard_id), its status page lists
+// the partitions, a reload reaches every shard, and SIGTERM drains: every
+// shard seals and commits, the stats add up and each partition's log
+// verifies.
+func TestServeConsumerGroup(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "in"))
+	require.NoError(t, err)
+	defer c.Close()
+	brokers := c.ListenAddrs()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	require.NoError(t, err)
+	defer cl.Close()
+	produce := func(first, n int) {
+		var recs []*kgo.Record
+		for i, l := range strings.SplitAfter(amountRows(first, n), "\n") {
+			if l != "" {
+				recs = append(recs, &kgo.Record{Topic: "in", Partition: int32(i % 2), Value: []byte(l)})
+			}
+		}
+		require.NoError(t, cl.ProduceSync(context.Background(), recs...).FirstErr())
+	}
+	produce(0, 100)
+
+	dir := t.TempDir()
+	hooksFile := writeFile(t, dir, "hooks.toml", hooksText("big-order", 1000))
+	lc := filepath.Join(dir, "chain")
+	statsFile := filepath.Join(dir, "stats.json")
+	s := startServe(t, strings.NewReader(""), "--source", "kafka://"+strings.Join(brokers, ",")+"/in?group=g", "--hooks", hooksFile,
+		"--lockchain", lc, "--tick-rows", "4", "--tick-interval", "1ms", "--watch-interval", "0", "--stats", statsFile,
+		"--out", filepath.Join(dir, "out.nt"))
+	s.waitMetric("knhk_triples_read_total", 100)
+	s.waitMetric("knhk_triples_read_total", 50, `knhk_shard_id="0"`)
+	s.waitMetric("knhk_triples_read_total", 50, `knhk_shard_id="1"`)
+	s.waitPositive("knhk_hook_fires_total", `knhk_hook_name="big-order"`, `knhk_shard_id="0"`)
+	s.waitPositive("knhk_hook_fires_total", `knhk_hook_name="big-order"`, `knhk_shard_id="1"`)
+	code, _ := s.get("/readyz")
+	assert.Equal(t, http.StatusOK, code)
+	_, page := s.get("/")
+	assert.Contains(t, page, `<table id="partitions">`)
+	assert.Regexp(t, `<td class="n">0</td><td>running</td><td class="n">50</td><td class="n">50</td>`, page, "partition 0's row")
+	assert.Regexp(t, `<td class="n">1</td><td>running</td><td class="n">50</td><td class="n">50</td>`, page, "partition 1's row")
+	assert.Contains(t, page, "big-order")
+
+	require.NoError(t, os.WriteFile(hooksFile, []byte(hooksText("huge-order", 100000)), 0o644))
+	s.sigs <- syscall.SIGHUP
+	waitRecord(t, s.stderr, "hooks reloaded: they take over at the next epoch", 1)
+	produce(100, 200)
+	s.waitMetric("knhk_triples_read_total", 300)
+	// The new hooks run on both shards from their next epoch.
+	s.waitPositive("knhk_hook_evaluations_total", `knhk_hook_name="huge-order"`, `knhk_shard_id="0"`)
+	s.waitPositive("knhk_hook_evaluations_total", `knhk_hook_name="huge-order"`, `knhk_shard_id="1"`)
+	require.Zero(t, s.stop(), s.stderr.String())
+
+	b, err := os.ReadFile(statsFile)
+	require.NoError(t, err)
+	var st struct {
+		Shards []stream.ShardJSON `json:"shards"`
+	}
+	require.NoError(t, json.Unmarshal(b, &st))
+	require.Len(t, st.Shards, 2)
+	key, err := lockchain.LoadKey(filepath.Join(lc, "knhk.key"))
+	require.NoError(t, err)
+	read := 0
+	for _, sh := range st.Shards {
+		assert.Empty(t, sh.Error)
+		assert.Equal(t, sh.Triples.Read, sh.Triples.Admitted+sh.Triples.Rejected+sh.Triples.Parked+sh.Triples.Skipped)
+		assert.Equal(t, int64(150), sh.Records, "partition %d", sh.Partition)
+		read += sh.Triples.Read
+		_, err = lockchain.Verify(lc, uint32(sh.Partition), lockchain.ReadOptions{LogKey: key.Verifier()})
+		assert.NoError(t, err, "partition %d's log", sh.Partition)
+	}
+	assert.Equal(t, 300, read)
+	assert.Contains(t, s.stderr.String(), `"msg":"summary"`)
 }

@@ -10,9 +10,13 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/knhk/knhk/hooks"
+	"github.com/knhk/knhk/lockchain"
 	"github.com/knhk/knhk/pipeline"
+	"github.com/knhk/knhk/telemetry"
 )
 
 // statusTemplate is the status page at / of knhk serve: rendered on the
@@ -33,7 +37,9 @@ type statusView struct {
 	Ticks, BeatTime        [2]string // p50, p99
 	Rings                  pipeline.RingUsage
 	Hooks                  []hookRow
-	Lockchain              *lockchainView
+	Lockchain              *lockchainView // one pipeline's
+	Partitions             []partitionRow // a consumer group member's shards
+	Health                 string         // a consumer group member's input
 	OTLP                   string
 	SpansExported          uint64
 	SpansDropped           uint64
@@ -75,44 +81,69 @@ func (sv *service) statusPage(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (sv *service) view() *statusView {
-	p, l := sv.j.p, sv.j.p.Live()
+	srcs := sv.eng.sources()
 	st := sv.getState()
-	tab := p.Table()
 	v := &statusView{
 		Version: version(), State: st.String(), Ready: st.ready(), Uptime: time.Since(sv.started).Round(time.Second).String(),
-		Input: sv.j.dataName, HooksFile: sv.j.hooksName, HooksVersion: tab.Version(),
-		Rings: p.Rings(), OTLP: sv.s.Telemetry.OTLPEndpoint,
+		Input: sv.j.dataName, HooksFile: sv.j.hooksName, OTLP: sv.s.Telemetry.OTLPEndpoint,
 		ReloadsAccepted: sv.tel.Service.ReloadsAccepted.Load(), ReloadsRefused: sv.tel.Service.ReloadsRefused.Load(),
 	}
 	if tr := sv.tel.Tracer; tr != nil {
 		v.SpansExported, v.SpansDropped = tr.Spans(), tr.Dropped()
 	}
-	v.Counters = []statusCount{
-		{"triples read", l.Read.Load()}, {"admitted", l.Admitted.Load()}, {"rejected", l.Rejected.Load()},
-		{"of them id collisions", l.Collisions.Load()}, {"parked", l.Parked.Load()}, {"decided", l.Decided.Load()},
-		{"beats", l.Beats.Load()}, {"epochs sealed", l.Epochs.Load()}, {"epochs synced", l.Synced.Load()},
-		{"hook evaluations", l.HookEvaluations.Load()}, {"kernel evaluations", l.Evaluations.Load()},
-		{"over budget", l.OverBudget.Load()}, {"fired", l.Fired.Load()}, {"of them warm", l.WarmFired.Load()},
-		{"CONSTRUCT triples", l.Triples.Load()}, {"SELECT values", l.Values.Load()},
-		{"errors", l.Errors.Ingest.Load() + l.Errors.Beat.Load() + l.Errors.Output.Load() + l.Errors.Seal.Load()},
+
+	// The figures of every pipeline running now, added up.
+	counts := make([]uint64, len(statusCounters))
+	var ticks, beat pipeline.Snapshot
+	live := map[string]*hookSum{}
+	var inForce []hooks.Bound
+	seen := map[string]bool{}
+	var versions []string
+	for _, src := range srcs {
+		l := src.Pipeline.Live()
+		for i, c := range statusCounters {
+			counts[i] += c.value(l)
+		}
+		addSnapshot(&ticks, l.TicksPerEval.Snapshot())
+		addSnapshot(&beat, l.BeatNs.Snapshot())
+		ru := src.Pipeline.Rings()
+		v.Rings.Delta, v.Rings.Actions, v.Rings.Size = v.Rings.Delta+ru.Delta, v.Rings.Actions+ru.Actions, v.Rings.Size+ru.Size
+		l.Hooks(func(name string, h *pipeline.HookLive) {
+			hs := live[name]
+			if hs == nil {
+				hs = &hookSum{}
+				live[name] = hs
+			}
+			hs.evals += h.Evaluations.Load()
+			hs.fires += h.Fires.Load()
+			addSnapshot(&hs.ticks, h.TicksPerEval.Snapshot())
+		})
+		tab := src.Pipeline.Table()
+		if !slices.Contains(versions, tab.Version()) {
+			versions = append(versions, tab.Version())
+		}
+		for id := range tab.Len() {
+			if b := tab.Hook(uint32(id)); !seen[b.Name] {
+				seen[b.Name] = true
+				inForce = append(inForce, *b)
+			}
+		}
 	}
-	ticks := l.TicksPerEval.Snapshot()
+	v.HooksVersion = strings.Join(versions, ", ")
+	for i, c := range statusCounters {
+		v.Counters = append(v.Counters, statusCount{c.name, counts[i]})
+	}
 	v.Ticks = [2]string{tickBound(ticks, 0.5), tickBound(ticks, 0.99)}
-	beat := l.BeatNs.Snapshot()
 	v.BeatTime = [2]string{nsBound(beat, 0.5), nsBound(beat, 0.99)}
 
-	live := map[string]*pipeline.HookLive{}
-	l.Hooks(func(name string, h *pipeline.HookLive) { live[name] = h })
-	row := func(name string, h *pipeline.HookLive) hookRow {
+	row := func(name string, h *hookSum) hookRow {
 		r := hookRow{Name: name, P50: "-", P99: "-"}
 		if h != nil {
-			s := h.TicksPerEval.Snapshot()
-			r.Evaluations, r.Fires, r.P50, r.P99 = h.Evaluations.Load(), h.Fires.Load(), tickBound(s, 0.5), tickBound(s, 0.99)
+			r.Evaluations, r.Fires, r.P50, r.P99 = h.evals, h.fires, tickBound(h.ticks, 0.5), tickBound(h.ticks, 0.99)
 		}
 		return r
 	}
-	for id := range tab.Len() {
-		b := tab.Hook(uint32(id))
+	for _, b := range inForce {
 		r := row(b.Name, live[b.Name])
 		r.InForce, r.Describe = true, b.Query.Describe()
 		v.Hooks = append(v.Hooks, r)
@@ -125,12 +156,108 @@ func (sv *service) view() *statusView {
 	slices.SortFunc(retired, func(a, b hookRow) int { return cmp.Compare(a.Name, b.Name) })
 	v.Hooks = append(v.Hooks, retired...)
 
-	if lc := sv.j.lockchain; lc != nil {
-		st := lc.State()
-		v.Lockchain = &lockchainView{Shard: sv.s.Pipeline.Shard, Sealed: st.Sealed, Epoch: st.Epoch, Size: st.Size, Receipts: st.Receipts,
-			Root: base64.StdEncoding.EncodeToString(st.Root[:])}
+	if g, ok := sv.eng.(*groupEngine); ok {
+		v.Partitions = partitionRows(g, srcs)
+		v.Health = g.m.Health().String()
+	} else if lc := sv.j.lockchain; lc != nil {
+		v.Lockchain = lockchainOf(lc, sv.s.Pipeline.Shard)
 	}
 	return v
+}
+
+// statusCounters are the counters of the page, in its order.
+var statusCounters = []struct {
+	name  string
+	value func(*pipeline.Live) uint64
+}{
+	{"triples read", func(l *pipeline.Live) uint64 { return l.Read.Load() }},
+	{"admitted", func(l *pipeline.Live) uint64 { return l.Admitted.Load() }},
+	{"rejected", func(l *pipeline.Live) uint64 { return l.Rejected.Load() }},
+	{"of them id collisions", func(l *pipeline.Live) uint64 { return l.Collisions.Load() }},
+	{"parked", func(l *pipeline.Live) uint64 { return l.Parked.Load() }},
+	{"decided", func(l *pipeline.Live) uint64 { return l.Decided.Load() }},
+	{"beats", func(l *pipeline.Live) uint64 { return l.Beats.Load() }},
+	{"epochs sealed", func(l *pipeline.Live) uint64 { return l.Epochs.Load() }},
+	{"epochs synced", func(l *pipeline.Live) uint64 { return l.Synced.Load() }},
+	{"hook evaluations", func(l *pipeline.Live) uint64 { return l.HookEvaluations.Load() }},
+	{"kernel evaluations", func(l *pipeline.Live) uint64 { return l.Evaluations.Load() }},
+	{"over budget", func(l *pipeline.Live) uint64 { return l.OverBudget.Load() }},
+	{"fired", func(l *pipeline.Live) uint64 { return l.Fired.Load() }},
+	{"of them warm", func(l *pipeline.Live) uint64 { return l.WarmFired.Load() }},
+	{"CONSTRUCT triples", func(l *pipeline.Live) uint64 { return l.Triples.Load() }},
+	{"SELECT values", func(l *pipeline.Live) uint64 { return l.Values.Load() }},
+	{"errors", func(l *pipeline.Live) uint64 {
+		return l.Errors.Ingest.Load() + l.Errors.Beat.Load() + l.Errors.Output.Load() + l.Errors.Seal.Load()
+	}},
+}
+
+// hookSum is a hook's figures added up over the pipelines.
+type hookSum struct {
+	evals, fires uint64
+	ticks        pipeline.Snapshot
+}
+
+// addSnapshot adds the buckets of s to sum.
+func addSnapshot(sum *pipeline.Snapshot, s pipeline.Snapshot) {
+	if len(sum.Counts) < len(s.Counts) {
+		sum.Counts = append(sum.Counts, make([]uint64, len(s.Counts)-len(sum.Counts))...)
+	}
+	for i, c := range s.Counts {
+		sum.Counts[i] += c
+	}
+	sum.Sum += s.Sum
+	sum.Num += s.Num
+}
+
+func lockchainOf(lc *lockchain.Log, shard uint32) *lockchainView {
+	st := lc.State()
+	return &lockchainView{Shard: shard, Sealed: st.Sealed, Epoch: st.Epoch, Size: st.Size, Receipts: st.Receipts,
+		Root: base64.StdEncoding.EncodeToString(st.Root[:])}
+}
+
+// partitionRow is one ownership of a partition by a consumer group
+// member: running now, or ended (revoked, lost, failed).
+type partitionRow struct {
+	Partition                        int32
+	State                            string
+	Records                          int64
+	Read, Admitted, Rejected, Parked uint64
+	Epochs                           int64
+	Committed                        string
+	Lockchain                        *lockchainView
+}
+
+// partitionRows are the rows of the member's shards: the running ones'
+// triples from their live figures.
+func partitionRows(g *groupEngine, running []telemetry.Source) []partitionRow {
+	live := map[uint32]*pipeline.Live{}
+	for _, s := range running {
+		live[s.Shard] = s.Pipeline.Live()
+	}
+	var rows []partitionRow
+	for _, ps := range g.m.Stats() {
+		r := partitionRow{Partition: ps.Partition, State: "running", Records: ps.Shard.Records, Epochs: ps.Shard.Epochs,
+			Committed: ps.Shard.Committed.String()}
+		t := &ps.Shard.Pipeline.Triples
+		r.Read, r.Admitted, r.Rejected, r.Parked = uint64(t.Read), uint64(t.Admitted), uint64(t.Rejected), uint64(t.Parked)
+		switch l := live[uint32(ps.Partition)]; {
+		case ps.Err != nil:
+			r.State = "failed: " + ps.Err.Error()
+		case ps.Done:
+			r.State = "ended"
+		case l != nil:
+			r.Read, r.Admitted, r.Rejected, r.Parked = l.Read.Load(), l.Admitted.Load(), l.Rejected.Load(), l.Parked.Load()
+		default:
+			r.State = "waiting for records"
+		}
+		if g.j.partitions != nil {
+			if lc := g.j.partitions.logOf(uint32(ps.Partition)); lc != nil {
+				r.Lockchain = lockchainOf(lc, uint32(ps.Partition))
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows
 }
 
 // bucketQuantile returns the upper bound of the power-of-two bucket that

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync"
 
 	"github.com/knhk/knhk/cmd/knhk/internal/stream"
@@ -195,40 +198,106 @@ func sealerStep(s pipeline.Sealer) connectors.Step {
 // first interrupt drains it. Each partition's shard seals into its own log
 // of the lockchain directory, when there is one.
 func runGroup(j *job) error {
+	m, closeMember, err := openGroup(j)
+	if err != nil {
+		return err
+	}
+	defer closeMember()
+	defer onInterrupt(m.Stop)()
+	return j.finishGroup(m, m.Run(context.Background()), false)
+}
+
+// openGroup makes the consumer group member of a --source job, and what
+// closes its sink. A partition's shard seals into its lockchain log (when
+// there is one), then into j.epochSteps' sealers of the partition.
+func openGroup(j *job) (*stream.Member, func(), error) {
 	usage := func(err error) error { return &exitError{code: exitUsage, err: err} }
 	src, err := sourceAddr(j.source)
 	if err != nil {
-		return usage(err)
+		return nil, nil, usage(err)
 	}
 	cfg := j.cfg
-	gc := stream.GroupConfig{Source: src, Actions: cfg.Out, Receipts: cfg.Receipts, Pipeline: cfg, Hooks: j.defs, Log: j.e.console, Stats: j.statsOut}
-	if j.partitions != nil {
+	log := j.log
+	gc := stream.GroupConfig{Source: src, Actions: cfg.Out, Receipts: cfg.Receipts, Pipeline: cfg, Hooks: j.defs,
+		OnReject: func(r *connectors.Reject) { logRecordReject(log, r) },
+		OnEvent:  func(ev kafka.Event) { log.Info(ev.String(), "partition", ev.Partition, "event", ev.Kind.String()) }}
+	if j.partitions != nil || j.groupSteps != nil {
 		gc.Steps = func(partition int32) []connectors.Step {
-			return []connectors.Step{j.partitions.step(uint32(partition))}
+			var steps []connectors.Step
+			if j.partitions != nil {
+				steps = append(steps, j.partitions.step(uint32(partition)))
+			}
+			if j.groupSteps != nil {
+				for _, s := range j.groupSteps(uint32(partition)) {
+					steps = append(steps, sealerStep(s))
+				}
+			}
+			return steps
 		}
 	}
+	closeSink := func() {}
 	if j.sink != "" {
 		sink, err := sinkAddr(j.sink)
 		if err != nil {
-			return usage(err)
+			return nil, nil, usage(err)
 		}
 		if gc.Sink, err = stream.NewProducer(sink, kafka.ProducerConfig{}); err != nil {
-			return usage(err)
+			return nil, nil, usage(err)
 		}
-		defer gc.Sink.Close()
+		closeSink = gc.Sink.Close
 	}
 	m, err := stream.NewMember(gc)
 	if err != nil {
-		return usage(err)
+		closeSink()
+		return nil, nil, usage(err)
 	}
-	defer onInterrupt(m.Stop)()
-	if err := m.Run(context.Background()); err != nil {
-		return &exitError{code: exitFail, err: err}
+	log.Info("joining the consumer group (interrupt to drain and leave)", "group", src.Group, "source", src.String())
+	return m, closeSink, nil
+}
+
+// finishGroup reports what the member's shards did (a line each and the
+// totals, or a JSON record; the --stats object) once its Run returned err,
+// and returns the exit error: a cancelled run's, a failure, or a shard
+// whose accounting does not add up.
+func (j *job) finishGroup(m *stream.Member, err error, cancelled bool) error {
+	stats := m.Stats()
+	topic := j.dataName
+	if j.e.logJSON {
+		j.log.Info("summary", "stats", stream.StatsJSON(stats))
+	} else {
+		stream.Summary(j.e.console, topic, stats)
 	}
-	if err := j.outs.close(); err != nil {
+	if j.statsOut != nil {
+		b, _ := json.Marshal(stream.StatsJSON(stats)) // plain numbers and strings: cannot fail
+		if _, werr := j.statsOut.Write(append(b, '\n')); werr != nil && err == nil {
+			err = fmt.Errorf("--stats: %w", werr)
+		}
+	}
+	if cancelled {
+		j.log.Info("interrupted")
+		return &exitError{code: exitInterrupted}
+	}
+	if err == nil {
+		err = stream.Check(topic, stats)
+	}
+	if err == nil {
+		err = j.outs.close()
+	}
+	if err != nil {
 		return &exitError{code: exitFail, err: err}
 	}
 	return nil
+}
+
+// logRecordReject logs a refused line of a record, placed as
+// TOPIC/PARTITION@OFFSET:LINE:COL, or a record refused whole.
+func logRecordReject(log *slog.Logger, r *connectors.Reject) {
+	where := r.Source + "@" + strconv.FormatInt(r.Offset, 10)
+	if r.Line == 0 {
+		log.Warn("refused record", "record", where, "reason", r.Msg)
+		return
+	}
+	logReject(log, where, &ntriples.SyntaxError{Line: r.Line, Col: r.Col, Msg: r.Msg})
 }
 
 // isFollowable reports whether path names something a follow can tail.

@@ -1,11 +1,11 @@
-// Package stream is knhk run's streaming part, apart from its flags and
-// signals: a consumer group member over a Kafka topic with its sinks, its
-// summary and its --stats object, and the Kafka sinks of a file run.
+// Package stream is the streaming part of knhk run and knhk serve, apart
+// from their flags, signals and logs: a consumer group member over a Kafka
+// topic with its sinks, its summary and its --stats object, and the Kafka
+// sinks of a file run.
 package stream
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -61,26 +61,27 @@ type GroupConfig struct {
 	Pipeline          pipeline.Config
 	Hooks             []hooks.Def
 	// Steps, when set, returns the seal steps of a partition's shard (its
-	// lockchain log), run before each commit.
-	Steps   func(partition int32) []connectors.Step
-	Log     io.Writer // events, refused lines, the summary
-	Stats   io.Writer // the --stats object; nil for none
-	Options []kgo.Opt // more client options
-	Retry   connectors.Retry
+	// lockchain log, its epoch spans), run before each commit.
+	Steps func(partition int32) []connectors.Step
+	// OnReject receives every refused line or record; OnEvent every
+	// assignment, revocation, loss and failure. Either may be nil.
+	OnReject func(*connectors.Reject)
+	OnEvent  func(kafka.Event)
+	Options  []kgo.Opt // more client options
+	Retry    connectors.Retry
 }
 
-// Member is a running knhk run --source.
+// Member is a running knhk run --source or knhk serve --source.
 type Member struct {
+	*kafka.Consumer
 	cfg GroupConfig
-	c   *kafka.Consumer
 }
 
-// NewMember validates cfg and makes the member; it joins the group in Run.
+// NewMember validates cfg and makes the member; it joins the group in
+// Run. Its Stats, Shards, Reload and Stop are the consumer's.
 func NewMember(cfg GroupConfig) (*Member, error) {
 	cc := kafka.ConsumerConfig{Brokers: cfg.Source.Brokers, Topic: cfg.Source.Topic, Group: cfg.Source.Group,
-		Hooks: cfg.Hooks, Steps: cfg.Steps, Options: cfg.Options, Retry: cfg.Retry,
-		OnReject: func(r *connectors.Reject) { fmt.Fprintln(cfg.Log, r.Error()) },
-		OnEvent:  func(ev kafka.Event) { fmt.Fprintf(cfg.Log, "knhk run: %v\n", ev) }}
+		Hooks: cfg.Hooks, Steps: cfg.Steps, Options: cfg.Options, Retry: cfg.Retry, OnReject: cfg.OnReject, OnEvent: cfg.OnEvent}
 	if cfg.Sink != nil {
 		cc.Sinks = func(ctx context.Context, p int32) (connectors.Sink, connectors.Sink) {
 			return cfg.Sink.Sinks(ctx, fmt.Sprintf("%s/%d", cfg.Source.Topic, p), uint32(p))
@@ -102,52 +103,28 @@ func NewMember(cfg GroupConfig) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Member{cfg: cfg, c: c}, nil
+	return &Member{Consumer: c, cfg: cfg}, nil
 }
 
-// Stop drains the member: its shards seal and commit, and it leaves the
-// group.
-func (m *Member) Stop() { m.c.Stop() }
-
-// Progress returns what the member's shards did so far.
-func (m *Member) Progress() []kafka.PartitionStats { return m.c.Stats() }
-
-// Run runs the member until Stop, a failure or ctx (an abort), then writes
-// the summary and the stats. It returns the member's error, or the first
-// shard whose accounting does not add up.
-func (m *Member) Run(ctx context.Context) error {
-	fmt.Fprintf(m.cfg.Log, "knhk run: joining group %q on %s (interrupt to drain and leave)\n", m.cfg.Source.Group, m.cfg.Source)
-	err := m.c.Run(ctx)
-	stats := m.c.Stats()
-	bad := Summary(m.cfg.Log, m.cfg.Source.Topic, stats)
-	if m.cfg.Stats != nil {
-		b, jerr := json.Marshal(StatsJSON(stats))
-		if jerr == nil {
-			_, jerr = m.cfg.Stats.Write(append(b, '\n'))
-		}
-		if jerr != nil && err == nil {
-			err = fmt.Errorf("--stats: %w", jerr)
+// Check returns the first shard of stats whose accounting does not add
+// up, naming its partition.
+func Check(topic string, stats []kafka.PartitionStats) error {
+	for _, s := range stats {
+		if err := s.Shard.Check(); err != nil && s.Err == nil {
+			return fmt.Errorf("%s/%d: %w", topic, s.Partition, err)
 		}
 	}
-	if err != nil {
-		return err
-	}
-	return bad
+	return nil
 }
 
-// Summary writes a line per shard and the totals, and returns the first
-// accounting that does not add up.
-func Summary(w io.Writer, topic string, stats []kafka.PartitionStats) error {
+// Summary writes a line per shard and the totals.
+func Summary(w io.Writer, topic string, stats []kafka.PartitionStats) {
 	var total pipeline.TripleStats
 	var records, refused, epochs int64
-	var bad error
 	for _, s := range stats {
 		t := &s.Shard.Pipeline.Triples
 		fmt.Fprintf(w, "%s/%d: %d records (%d refused whole), triples read %d, admitted %d, rejected %d, parked %d, skipped %d; %d epochs, committed at %v\n",
 			topic, s.Partition, s.Shard.Records, s.Shard.RecordsRejected, t.Read, t.Admitted, t.Rejected, t.Parked, t.Skipped, s.Shard.Epochs, s.Shard.Committed)
-		if err := s.Shard.Check(); err != nil && s.Err == nil && bad == nil {
-			bad = fmt.Errorf("%s/%d: %w", topic, s.Partition, err)
-		}
 		total.Read += t.Read
 		total.Admitted += t.Admitted
 		total.Rejected += t.Rejected
@@ -159,7 +136,6 @@ func Summary(w io.Writer, topic string, stats []kafka.PartitionStats) error {
 	}
 	fmt.Fprintf(w, "total: %d shards, %d records (%d refused whole), triples read %d, admitted %d, rejected %d, parked %d, skipped %d; %d epochs\n",
 		len(stats), records, refused, total.Read, total.Admitted, total.Rejected, total.Parked, total.Skipped, epochs)
-	return bad
 }
 
 // ShardJSON is one shard in the --stats object of a group member.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/goleak"
 
+	"github.com/knhk/knhk/connectors"
 	"github.com/knhk/knhk/connectors/kafka"
 	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
@@ -63,7 +65,7 @@ func run(t *testing.T, m *Member, n int) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var read int64
-		for _, s := range m.Progress() {
+		for _, s := range m.Stats() {
 			read += s.Shard.Records
 		}
 		if read == int64(n) {
@@ -82,15 +84,20 @@ func TestMemberToFiles(t *testing.T) {
 	brokers, n := setup(t)
 	src, err := kafka.ParseURL("kafka://" + strings.Join(brokers, ",") + "/in?group=cli")
 	require.NoError(t, err)
-	var actions, receipts, log, stats testkit.Buffer
+	var actions, receipts, log testkit.Buffer
 	m, err := NewMember(GroupConfig{Source: src, Actions: &actions, Receipts: &receipts, Pipeline: pipeline.DefaultConfig(),
-		Hooks: defs(t), Log: &log, Stats: &stats, Options: fast})
+		Hooks: defs(t), Options: fast,
+		OnReject: func(r *connectors.Reject) { fmt.Fprintln(&log, r.Error()) },
+		OnEvent:  func(ev kafka.Event) { fmt.Fprintln(&log, ev) }})
 	require.NoError(t, err)
 	require.NoError(t, run(t, m, n))
+	require.NoError(t, Check("in", m.Stats()))
+	Summary(&log, "in", m.Stats())
+	stats, err := json.Marshal(StatsJSON(m.Stats()))
+	require.NoError(t, err)
 
-	assert.Contains(t, log.String(), `knhk run: joining group "cli" on kafka://`)
-	assert.Contains(t, log.String(), "knhk run: in/0 assigned, resuming at offset 0")
-	assert.Contains(t, log.String(), "knhk run: in/1 revoked, committed through offset")
+	assert.Contains(t, log.String(), "in/0 assigned, resuming at offset 0")
+	assert.Contains(t, log.String(), "in/1 revoked, committed through offset")
 	assert.Regexp(t, `in/\d@\d+:1:\d+: `, log.String(), "a bad line, placed in its record")
 	assert.Regexp(t, `total: 2 shards, \d+ records \(0 refused whole\), triples read \d+`, log.String())
 	assert.Contains(t, actions.String(), "# fire ")
@@ -99,7 +106,7 @@ func TestMemberToFiles(t *testing.T) {
 	var st struct {
 		Shards []ShardJSON `json:"shards"`
 	}
-	require.NoError(t, json.Unmarshal([]byte(stats.String()), &st))
+	require.NoError(t, json.Unmarshal(stats, &st))
 	require.Len(t, st.Shards, 2)
 	var records int64
 	for _, s := range st.Shards {
@@ -121,8 +128,7 @@ func TestMemberToKafka(t *testing.T) {
 	sink, err := NewProducer(sinkAddr, kafka.ProducerConfig{Options: fast})
 	require.NoError(t, err)
 	defer sink.Close()
-	var log testkit.Buffer
-	m, err := NewMember(GroupConfig{Source: src, Sink: sink, Pipeline: pipeline.DefaultConfig(), Hooks: defs(t), Log: &log, Options: fast})
+	m, err := NewMember(GroupConfig{Source: src, Sink: sink, Pipeline: pipeline.DefaultConfig(), Hooks: defs(t), Options: fast})
 	require.NoError(t, err)
 	require.NoError(t, run(t, m, n))
 
@@ -146,6 +152,6 @@ func TestMemberToKafka(t *testing.T) {
 }
 
 func TestMemberConfigErrors(t *testing.T) {
-	_, err := NewMember(GroupConfig{Source: kafka.Address{Brokers: []string{"k:9092"}, Topic: "in"}, Pipeline: pipeline.DefaultConfig(), Log: &testkit.Buffer{}})
+	_, err := NewMember(GroupConfig{Source: kafka.Address{Brokers: []string{"k:9092"}, Topic: "in"}, Pipeline: pipeline.DefaultConfig()})
 	assert.ErrorContains(t, err, "group")
 }
