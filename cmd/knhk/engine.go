@@ -61,7 +61,9 @@ func (e *oneEngine) sources() []telemetry.Source {
 
 func (e *oneEngine) reload(defs []hooks.Def) error { return e.j.p.Reload(defs) }
 
-func (e *oneEngine) finish(err error, cancelled bool) error { return e.j.finish(e.stats, err, cancelled) }
+func (e *oneEngine) finish(err error, cancelled bool) error {
+	return e.j.finish(e.stats, err, cancelled)
+}
 
 // groupEngine is a consumer group member: a shard per partition it owns.
 type groupEngine struct {
