@@ -38,23 +38,53 @@ const (
 // not report the counter frequency.
 const calibrationWindow = 80 * time.Millisecond
 
-var freq struct {
+// frequency is the counter's frequency, found once per process.
+type frequency struct {
 	once sync.Once
 	hz   uint64
 	src  string
 }
 
+var freq frequency
+
 // Frequency returns the tick counter's frequency in Hz and how it was
 // obtained: one of the Source constants, or "calibrated against the monotonic
-// clock over N ms". The first call may take up to 100 ms (calibration).
-func Frequency() (hz uint64, source string) {
+// clock over N ms". The first call may take up to 100 ms (calibration); a
+// [Span] over work done anyway spares that wait.
+func Frequency() (hz uint64, source string) { return StartSpan().Frequency() }
+
+// Span is a stretch of work that stands for the calibration's sleep: where
+// the counter's frequency is not reported by the hardware, the first
+// Frequency of a span that began before it measures the frequency over the
+// span instead of sleeping (it waits only for what is left of the window,
+// nothing after a span of calibrationWindow or more, such as a pipeline's
+// run).
+type Span struct {
+	c uint64
+	t time.Time
+}
+
+// StartSpan starts a span now.
+func StartSpan() Span {
+	c, t := pair()
+	return Span{c, t}
+}
+
+// Frequency returns the tick counter's frequency as [Frequency] does,
+// calibrated over the span when it must be calibrated and has not been
+// yet. Every later call, of any span or of Frequency, returns the same.
+func (s Span) Frequency() (hz uint64, source string) {
 	freq.once.Do(func() {
 		if hz, src, ok := nominalFrequency(); ok {
 			freq.hz, freq.src = hz, src
 			return
 		}
-		freq.hz = Calibrate(calibrationWindow)
-		freq.src = fmt.Sprintf("calibrated against the monotonic clock over %d ms", calibrationWindow.Milliseconds())
+		if left := calibrationWindow - time.Since(s.t); left > 0 {
+			time.Sleep(left)
+		}
+		c1, t1 := pair()
+		freq.hz = rate(s.c, s.t, c1, t1)
+		freq.src = fmt.Sprintf("calibrated against the monotonic clock over %d ms", t1.Sub(s.t).Milliseconds())
 	})
 	return freq.hz, freq.src
 }
@@ -65,6 +95,12 @@ func Calibrate(d time.Duration) uint64 {
 	c0, t0 := pair()
 	time.Sleep(d)
 	c1, t1 := pair()
+	return rate(c0, t0, c1, t1)
+}
+
+// rate is the counter's frequency between two (ticks, time) pairs; 0 when
+// no time passed.
+func rate(c0 uint64, t0 time.Time, c1 uint64, t1 time.Time) uint64 {
 	ns := t1.Sub(t0).Nanoseconds()
 	if ns <= 0 {
 		return 0

@@ -3,6 +3,7 @@ package asm
 import (
 	"math"
 	"strings"
+
 	"testing"
 	"time"
 )
@@ -74,5 +75,41 @@ func BenchmarkTicks(b *testing.B) {
 	}
 	if sink == 0 {
 		b.Fatal("no ticks")
+	}
+}
+
+// A span that lasted the calibration window or longer is the calibration:
+// its Frequency does not sleep and agrees with an independent calibration;
+// a shorter one waits out the rest of the window. Later calls return the
+// span's figure.
+func TestSpanCalibrates(t *testing.T) {
+	if _, _, ok := nominalFrequency(); ok {
+		t.Skip("the hardware reports the counter's frequency: spans calibrate nothing")
+	}
+	defer func() {
+		freq = frequency{}
+	}() // the other tests calibrate again
+	for _, work := range []time.Duration{2 * calibrationWindow, calibrationWindow / 4} {
+		freq = frequency{}
+		s := StartSpan()
+		time.Sleep(work) // the work the span stands for
+		before := time.Now()
+		hz, src := s.Frequency()
+		waited := time.Since(before)
+		if work >= calibrationWindow && waited > calibrationWindow/2 {
+			t.Errorf("a span of %v waited %v more", work, waited)
+		}
+		if total := time.Since(s.t); total < calibrationWindow {
+			t.Errorf("a span of %v measured over %v, under the %v window", work, total, calibrationWindow)
+		}
+		if !strings.HasPrefix(src, "calibrated against the monotonic clock over ") {
+			t.Errorf("source %q", src)
+		}
+		if ref := Calibrate(60 * time.Millisecond); math.Abs(float64(hz)-float64(ref))/float64(ref) > 0.01 {
+			t.Errorf("span %d Hz, calibration %d Hz", hz, ref)
+		}
+		if hz2, src2 := Frequency(); hz2 != hz || src2 != src {
+			t.Errorf("Frequency after the span: %d (%s), the span's %d (%s)", hz2, src2, hz, src)
+		}
 	}
 }

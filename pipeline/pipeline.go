@@ -182,7 +182,7 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 
 	g, gctx := errgroup.WithContext(ctx)
 	var counts ingest.Counts
-	start := time.Now()
+	start, span := time.Now(), asm.StartSpan()
 	failed := func(c *atomic.Uint64, err error) error {
 		if err != nil && ctx.Err() == nil && gctx.Err() == nil {
 			c.Add(1) // the first failure, not the stages it stopped
@@ -208,8 +208,8 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 	if err == nil {
 		err = ctx.Err() // cancelled after the last stage ended: still cancelled
 	}
-	hz, _ := asm.Frequency()
 	elapsed := time.Since(start)
+	hz, _ := span.Frequency() // where it must be calibrated, over the run
 	rs, ws := &b.out.Stats, out.warmStats()
 	s := Stats{
 		Triples: TripleStats{Read: counts.Read, Rejected: counts.Rejected, Skipped: cyc.skipped,
