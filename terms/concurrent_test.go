@@ -25,7 +25,7 @@ func TestConcurrentIntern(t *testing.T) {
 			defer wg.Done()
 			for k := range n {
 				i := (k*7 + w*n/workers) % n // every worker meets every term, in its own order
-				id, err := e.intern([]byte(text(i)))
+				id, _, err := e.intern([]byte(text(i)))
 				if want, _ := h.TermID(text(i)); err != nil || id != want {
 					errs <- fmt.Errorf("worker %d: %s: id %#x err %v, want %#x", w, text(i), id, err, want)
 					return
@@ -63,7 +63,7 @@ func TestCloneSharesDocument(t *testing.T) {
 	b := a.Clone()
 	other := d.NewDocument()
 	idOf := func(e *Encoder) uint64 {
-		id, err := e.intern(appendBlankKey(nil, []byte("b1"), e.Doc()))
+		id, _, err := e.intern(appendBlankKey(nil, []byte("b1"), e.Doc()))
 		if err != nil {
 			t.Fatal(err)
 		}

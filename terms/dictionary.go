@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -53,7 +54,9 @@ var ErrFull = errors.New("terms: dictionary full")
 // growing arena copies nothing. A term is found by its id: the table is the
 // only index, so a new term costs one probe of one table, and a known term
 // one probe and one compare of its bytes. Encoders cache the records of the
-// terms they met lately (see [Encoder]), so repeated terms skip even that.
+// terms they met lately (see [Encoder]), so repeated terms skip even that,
+// and may put the rest off to intern a chunk's terms together, a shard at a
+// time under one lock (see [Encoder.Defer]).
 type Dictionary struct {
 	h      Hasher
 	shards [1 << shardBits]shard
@@ -175,26 +178,66 @@ func (d *Dictionary) intern(key []byte) (uint64, []byte, error) {
 	s := &d.shards[id>>shardShift]
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	rec, err := s.intern(id, key)
+	return id, rec, err
+}
+
+// internBatch interns the terms of b (their ids computed), a shard at a
+// time under one lock, each shard's terms in their order, and sets each
+// term's record or error.
+func (d *Dictionary) internBatch(b *batch) {
+	var start [1<<shardBits + 1]int32 // b.order[start[s]:start[s+1]] are shard s's terms
+	for i := range b.terms {
+		start[b.terms[i].id>>shardShift+1]++
+	}
+	for s := 1; s < len(start); s++ {
+		start[s] += start[s-1]
+	}
+	next := start
+	b.order = slices.Grow(b.order[:0], len(b.terms))[:len(b.terms)]
+	for i := range b.terms {
+		s := b.terms[i].id >> shardShift
+		b.order[next[s]] = int32(i)
+		next[s]++
+	}
+	for si := range d.shards {
+		lo, hi := start[si], start[si+1]
+		if lo == hi {
+			continue
+		}
+		s := &d.shards[si]
+		s.mu.Lock()
+		for _, i := range b.order[lo:hi] {
+			t := &b.terms[i]
+			t.rec, t.err = s.intern(t.id, b.keys[t.off:t.off+t.n])
+		}
+		s.mu.Unlock()
+	}
+}
+
+// intern returns the record of the term with id whose hashed form is key,
+// adding it if new. The caller holds the lock.
+func (s *shard) intern(id uint64, key []byte) ([]byte, error) {
 	mask := uint64(len(s.slots) - 1)
 	i := id & mask
 	for ; s.slots[i].id != 0; i = (i + 1) & mask {
 		if s.slots[i].id == id {
 			rec := s.record(s.slots[i].ref)
 			if !bytes.Equal(rec, key) {
-				return 0, nil, &CollisionError{ID: id, Old: termOf(rec), New: termOf(key)}
+				return nil, &CollisionError{ID: id, Old: termOf(rec), New: termOf(key)}
 			}
-			return id, rec, nil
+			return rec, nil
 		}
 	}
 	ref, rec, err := s.store(key)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	s.slots[i] = slot{id, ref}
 	if s.n++; 2*s.n > len(s.slots) {
 		s.grow()
 	}
-	return id, rec, nil
+	return rec, nil
 }
 
 // store appends key's record to the arena and returns where it is.

@@ -61,6 +61,10 @@ type Encoder struct {
 	// datatypes, the subject of the previous line) are found without the
 	// SipHash id, the dictionary's lock or its table.
 	recent [1 << recentBits]recentTerm
+
+	// batch, when not nil, holds the dictionary work put off until
+	// Resolve (see Defer).
+	batch *batch
 }
 
 // serialID is an IRI's id under its parser serial (0: a free entry).
@@ -72,6 +76,7 @@ type serialID struct{ serial, id uint64 }
 type recentTerm struct {
 	tag, id uint64
 	rec     []byte
+	pend    int32 // the term's number in the encoder's batch while it waits for Resolve, else 0
 }
 
 const recentBits = 10
@@ -121,18 +126,29 @@ func (e *Encoder) Keep(preds *IDSet) {
 }
 
 // intern returns the id of the term whose hashed form is key, from the
-// recent cache or the dictionary.
-func (e *Encoder) intern(key []byte) (uint64, error) {
+// recent cache or the dictionary, or put off until Resolve (pending: the
+// caller must not keep the id in a cache of its own, whose hits Resolve
+// would not see).
+func (e *Encoder) intern(key []byte) (id uint64, pending bool, err error) {
 	rh := recentHash(key)
-	c := &e.recent[rh>>(64-recentBits)]
+	slot := uint16(rh >> (64 - recentBits))
+	c := &e.recent[slot]
 	if c.tag == rh && c.rec != nil && string(c.rec) == string(key) {
-		return c.id, nil
+		if c.pend != 0 {
+			e.batch.uses = append(e.batch.uses, pendingUse{e.batch.stmt, c.pend - 1})
+		}
+		return c.id, c.pend != 0, nil
+	}
+	if e.batch != nil {
+		id, rec, n := e.batch.add(e.d.h, key, slot)
+		*c = recentTerm{rh, id, rec, n}
+		return id, true, nil
 	}
 	id, rec, err := e.d.intern(key)
 	if err == nil {
-		*c = recentTerm{rh, id, rec}
+		*c = recentTerm{rh, id, rec, 0}
 	}
-	return id, err
+	return id, false, err
 }
 
 // Doc returns the encoder's document number.
@@ -141,6 +157,14 @@ func (e *Encoder) Doc() uint64 { return e.doc }
 // Encode sets r to the lanes of q. It returns a *CollisionError if a term
 // of q has the id of a different term.
 func (e *Encoder) Encode(q *ntriples.Quad, r *Row) error {
+	err := e.encode(q, r)
+	if e.batch != nil {
+		e.batch.stmt++
+	}
+	return err
+}
+
+func (e *Encoder) encode(q *ntriples.Quad, r *Row) error {
 	var err error
 	if r.P, err = e.id(&q.Predicate); err != nil {
 		return err
@@ -180,7 +204,8 @@ func (e *Encoder) Encode(q *ntriples.Quad, r *Row) error {
 			break
 		}
 		e.buf = append(append(append(e.buf[:0], '<'), o.Datatype...), '>')
-		if r.D, err = e.intern(e.buf); err == nil {
+		var pending bool
+		if r.D, pending, err = e.intern(e.buf); err == nil && !pending {
 			e.lastDT, e.lastDTID = append(e.lastDT[:0], o.Datatype...), r.D
 		}
 	}
@@ -194,8 +219,10 @@ func (e *Encoder) fixedID(id *uint64, iri string) (uint64, error) {
 		return *id, nil
 	}
 	e.buf = append(append(append(e.buf[:0], '<'), iri...), '>')
-	v, err := e.intern(e.buf)
-	*id = v
+	v, pending, err := e.intern(e.buf)
+	if err == nil && !pending {
+		*id = v
+	}
 	return v, err
 }
 
@@ -205,19 +232,20 @@ func (e *Encoder) id(t *ntriples.Term) (uint64, error) {
 		if c.serial == s {
 			return c.id, nil
 		}
-		id, err := e.intern(t.Canonical()) // an IRI with a serial was read canonical
-		if err == nil {
+		id, pending, err := e.intern(t.Canonical()) // an IRI with a serial was read canonical
+		if err == nil && !pending {
 			*c = serialID{s, id}
 		}
 		return id, err
 	}
+	var key []byte
 	if t.Kind == ntriples.Blank {
 		e.buf = appendBlankKey(e.buf[:0], t.Value, e.doc)
-		return e.intern(e.buf)
+		key = e.buf
+	} else if key = t.Canonical(); key == nil {
+		e.buf = ntriples.AppendTerm(e.buf[:0], t)
+		key = e.buf
 	}
-	if c := t.Canonical(); c != nil {
-		return e.intern(c)
-	}
-	e.buf = ntriples.AppendTerm(e.buf[:0], t)
-	return e.intern(e.buf)
+	id, _, err := e.intern(key)
+	return id, err
 }

@@ -289,7 +289,7 @@ func TestRecentConflict(t *testing.T) {
 	}
 	for range 3 {
 		for _, s := range []string{a, b} {
-			id, err := e.intern([]byte(s))
+			id, _, err := e.intern([]byte(s))
 			if want, _ := h.TermID(s); err != nil || id != want {
 				t.Fatalf("%s: id %#x, %v; want %#x", s, id, err, want)
 			}

@@ -4,7 +4,9 @@
 //
 // A reader cuts the input into chunks at line ends (LF, CR or CRLF: a lone
 // CR ends a line wherever it falls); workers parse and encode chunks at the
-// same time, each with its own parser and encoder of the one document; the
+// same time, each with its own parser and encoder of the one document (which
+// interns a chunk's new terms together at its end, a dictionary shard at a
+// time: terms.Encoder.Defer, except in strict mode); the
 // goroutine that called [Run] receives the chunks' rows in input order, with
 // every rejected line reported on the way as FILE:LINE:COL, in order. Every
 // statement read is accepted into a row or rejected with a reason, and the
@@ -18,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -115,6 +118,7 @@ type chunk struct {
 	data     []byte
 	end      int64 // input offset after data
 	rows     []terms.Row
+	lines    []int32 // the line of each row, in the chunk
 	rejects  []*ntriples.SyntaxError
 	collided int // of the rejects, id collisions
 	stats    ntriples.Stats
@@ -165,6 +169,7 @@ func Run(ctx context.Context, r io.Reader, enc *terms.Encoder, opt Options, yiel
 	for range workers {
 		wg.Add(1)
 		e := enc.Clone()
+		e.Defer(!opt.Strict) // strict mode stops at the first collision, in place
 		go func() {
 			defer wg.Done()
 			p := ntriples.NewParser(nil, ntriples.Options{Quads: opt.Quads, Strict: opt.Strict, MaxLineBytes: opt.MaxLineBytes})
@@ -299,6 +304,7 @@ func deliver(c *chunk, opt *Options, n *Counts, yield func(*Batch) error) error 
 func parse(p *ntriples.Parser, e *terms.Encoder, c *chunk, strict bool) {
 	p.Reset(c.data)
 	var row terms.Row
+	c.lines = c.lines[:0]
 	for p.Next() {
 		if err := e.Encode(p.Quad(), &row); err != nil {
 			// A collision: the statement is refused, never merged.
@@ -312,16 +318,59 @@ func parse(p *ntriples.Parser, e *terms.Encoder, c *chunk, strict bool) {
 			continue
 		}
 		c.rows = append(c.rows, row)
+		c.lines = append(c.lines, int32(p.Stats().Lines))
 	}
+	refuse(c, e.Resolve()) // the terms the encoder deferred, each shard's at once
 	c.stats = p.Stats()
 	if c.err == nil {
 		c.err = p.Err() // strict: the bad line's *SyntaxError
 	}
 	if rs := p.Rejects(); len(rs) > 0 {
-		// The parser's rejects and the collisions, in line order.
 		c.rejects = append(c.rejects, rs...)
-		sortByLine(c.rejects)
 	}
+	if len(c.rejects) > 0 {
+		sortByLine(c.rejects) // the parser's rejects and the collisions, in line order
+	}
+}
+
+// refuse takes the rows the encoder's Resolve refused (their numbers are
+// the rows' indexes: every statement encoded made a row) out of c.rows and
+// makes each a reject at its line, with the line as its text.
+func refuse(c *chunk, bad []terms.Rejected) {
+	if len(bad) == 0 {
+		return
+	}
+	kept, next := c.rows[:0], 0
+	for i, r := range c.rows {
+		if next < len(bad) && bad[next].Stmt == i {
+			line := int(c.lines[i])
+			c.rejects = append(c.rejects, &ntriples.SyntaxError{Line: line, Col: 1, Msg: bad[next].Err.Error(), Text: lineText(c.data, line)})
+			c.collided++
+			next++
+			continue
+		}
+		kept = append(kept, r)
+	}
+	c.rows = kept
+}
+
+// lineText returns line n (from 1) of data without its line end (LF, CR
+// or CRLF end a line, as for the parser).
+func lineText(data []byte, n int) []byte {
+	for ; n > 1; n-- {
+		i := bytes.IndexAny(data, "\r\n")
+		if i < 0 {
+			return nil
+		}
+		if data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n' {
+			i++
+		}
+		data = data[i+1:]
+	}
+	if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+		data = data[:i]
+	}
+	return slices.Clone(data)
 }
 
 // sortByLine sorts rejects by line (insertion sort: they are few, and the

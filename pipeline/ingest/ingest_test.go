@@ -259,3 +259,30 @@ func TestStop(t *testing.T) {
 	assert.Equal(t, 1, n.Read)
 	pw.Close() // let the abandoned read end, for the leak check
 }
+
+// The statements the encoder's Resolve refuses leave the chunk's rows and
+// become rejects at their lines, with the line's text, counted as
+// collisions; line ends are LF, CR or CRLF.
+func TestRefuse(t *testing.T) {
+	c := &chunk{
+		data:  []byte("<a> <p> \"1\" .\r\n# a comment\n<b> <p> \"2\" .\r<c> <p> \"3\" .\n<d> <p> \"4\" ."),
+		rows:  []terms.Row{{S: 1}, {S: 2}, {S: 3}, {S: 4}},
+		lines: []int32{1, 3, 4, 5},
+	}
+	ce := &terms.CollisionError{ID: 7}
+	refuse(c, []terms.Rejected{{Stmt: 1, Err: ce}, {Stmt: 3, Err: ce}})
+	assert.Equal(t, []terms.Row{{S: 1}, {S: 3}}, c.rows)
+	require.Len(t, c.rejects, 2)
+	assert.Equal(t, 3, c.rejects[0].Line)
+	assert.Equal(t, `<b> <p> "2" .`, string(c.rejects[0].Text))
+	assert.Equal(t, 5, c.rejects[1].Line)
+	assert.Equal(t, `<d> <p> "4" .`, string(c.rejects[1].Text))
+	assert.Equal(t, 1, c.rejects[0].Col)
+	assert.Equal(t, ce.Error(), c.rejects[0].Msg)
+	assert.Equal(t, 2, c.collided)
+	refuse(c, nil)
+	assert.Len(t, c.rows, 2, "nothing refused, nothing changed")
+	assert.Equal(t, `<a> <p> "1" .`, string(lineText(c.data, 1)))
+	assert.Equal(t, `# a comment`, string(lineText(c.data, 2)))
+	assert.Nil(t, lineText(c.data, 9))
+}
