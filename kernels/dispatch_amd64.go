@@ -19,11 +19,11 @@ func archImpls() []*Impl {
 	return ims
 }
 
-func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) {
+func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt) {
 	switch id {
 	case implAVX2:
-		evalBatchAVX2(l, blocks, hooks, ctx, out)
+		evalSegmentsAVX2(l, blocks, hooks, segs, ctx, out)
 	case implAVX512:
-		evalBatchAVX512(l, blocks, hooks, ctx, out)
+		evalSegmentsAVX512(l, blocks, hooks, segs, ctx, out)
 	}
 }

@@ -5,8 +5,18 @@ package kernels
 // ASIMD (NEON) is part of the arm64 baseline: no feature check is needed.
 func archImpls() []*Impl { return []*Impl{{name: "neon", id: implNEON}} }
 
-func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) {
-	if id == implNEON {
-		evalBatchNEON(l, blocks, hooks, ctx, out)
+// archBatch runs the NEON kernel once per segment: its segment loop is in
+// Go (the AVX kernels have theirs in the assembly).
+func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt) {
+	if id != implNEON {
+		return
+	}
+	for _, sg := range segs {
+		if sg.BlockLo == sg.BlockHi || sg.HookLo == sg.HookHi {
+			continue
+		}
+		c := *ctx
+		c.SpanBase += uint64(sg.Out)
+		evalBatchNEON(l, blocks[sg.BlockLo:sg.BlockHi], hooks[sg.HookLo:sg.HookHi], &c, out[sg.Out:])
 	}
 }

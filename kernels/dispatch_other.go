@@ -5,4 +5,4 @@ package kernels
 // Without assembly only the generic implementation exists.
 func archImpls() []*Impl { return nil }
 
-func archBatch(implID, *Lanes, []Run, []Hook, *Context, []Receipt) {}
+func archBatch(implID, *Lanes, []Run, []Hook, []Segment, *Context, []Receipt) {}

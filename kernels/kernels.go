@@ -41,12 +41,12 @@ const (
 // batch calls the implementation on checked inputs. It switches on the id
 // rather than calling through a function value so that nothing the caller
 // passes escapes to the heap (the assembly stubs are go:noescape).
-func (im *Impl) batch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) {
+func (im *Impl) batch(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt) {
 	if im.id == implGeneric {
-		evalBatchGeneric(l, blocks, hooks, ctx, out)
+		evalSegmentsGeneric(l, blocks, hooks, segs, ctx, out)
 		return
 	}
-	archBatch(im.id, l, blocks, hooks, ctx, out)
+	archBatch(im.id, l, blocks, hooks, segs, ctx, out)
 }
 
 // Name returns the implementation's name: generic, avx2, avx512 or neon.
@@ -59,11 +59,40 @@ func (im *Impl) Name() string { return im.name }
 // receipts; l and ctx must not be nil. It allocates nothing, and its errors
 // are sentinels.
 func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) error {
-	if err := checkBatch(l, blocks, hooks, ctx, out); err != nil {
+	if err := checkBatch(l, blocks, hooks, ctx); err != nil {
 		return err
 	}
+	if len(out) < len(blocks)*len(hooks) {
+		return ErrShortReceipt
+	}
 	if len(blocks) != 0 && len(hooks) != 0 {
-		im.batch(l, blocks, hooks, ctx, out)
+		seg := [1]Segment{{BlockHi: uint32(len(blocks)), HookHi: uint32(len(hooks))}}
+		im.batch(l, blocks, hooks, seg[:], ctx, out)
+	}
+	return nil
+}
+
+// EvalSegments evaluates each segment as one EvalBatch of its blocks and
+// hooks would, in one call: seg's receipts are out[seg.Out:] in
+// EvalBatch's order, with span ids ctx.SpanBase+seg.Out on. It checks the
+// lanes, every block and hook, and that every segment lies inside blocks,
+// hooks and out, once for all, so a caller with many small batches (the
+// pipeline's beat: one per predicate) pays the call and its checks once.
+// It allocates nothing, and its errors are sentinels.
+func (im *Impl) EvalSegments(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt) error {
+	if err := checkBatch(l, blocks, hooks, ctx); err != nil {
+		return err
+	}
+	for _, sg := range segs {
+		switch {
+		case sg.BlockLo > sg.BlockHi || uint64(sg.BlockHi) > uint64(len(blocks)),
+			sg.HookLo > sg.HookHi || uint64(sg.HookHi) > uint64(len(hooks)),
+			uint64(sg.Out)+uint64(sg.BlockHi-sg.BlockLo)*uint64(sg.HookHi-sg.HookLo) > uint64(len(out)):
+			return ErrSegment
+		}
+	}
+	if len(segs) != 0 {
+		im.batch(l, blocks, hooks, segs, ctx, out)
 	}
 	return nil
 }
@@ -87,16 +116,16 @@ func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error
 	if err := checkRun(r, uint64(len(l.S))); err != nil {
 		return err
 	}
-	im.batch(l, []Run{r}, unsafe.Slice(h, 1), ctx, unsafe.Slice(out, 1))
+	seg := [1]Segment{{BlockHi: 1, HookHi: 1}}
+	im.batch(l, []Run{r}, unsafe.Slice(h, 1), seg[:], ctx, unsafe.Slice(out, 1))
 	return nil
 }
 
-func checkBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) error {
+// checkBatch checks the lanes, the context, every hook and every block of
+// a call.
+func checkBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context) error {
 	if err := checkLanes(l, ctx); err != nil {
 		return err
-	}
-	if len(out) < len(blocks)*len(hooks) {
-		return ErrShortReceipt
 	}
 	for i := range hooks {
 		if !hooks[i].sealed() {

@@ -4,12 +4,12 @@
 
 package kernels
 
-// evalBatchAVX2 is the AVX2 batch kernel (needs AVX2, BMI2, POPCNT).
+// evalSegmentsAVX2 is the AVX2 kernel (needs AVX2, BMI2, POPCNT).
 //
 //go:noescape
-func evalBatchAVX2(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt)
+func evalSegmentsAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt)
 
-// evalBatchAVX512 is the AVX-512 batch kernel (needs AVX-512 F, BW, VL, BMI2, POPCNT).
+// evalSegmentsAVX512 is the AVX-512 kernel (needs AVX-512 F, BW, VL, BMI2, POPCNT).
 //
 //go:noescape
-func evalBatchAVX512(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt)
+func evalSegmentsAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt)

@@ -78,9 +78,9 @@ DATA tailmask<>+560(SB)/8, $0xffffffffffffffff
 DATA tailmask<>+568(SB)/8, $0xffffffffffffffff
 GLOBL tailmask<>(SB), RODATA|NOPTR, $576
 
-// func evalBatchAVX2(l *uint64, blocks []uint64, hooks []uint64, ctx *uint64, out []uint64)
+// func evalSegmentsAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
-TEXT ·evalBatchAVX2(SB), NOSPLIT, $136-88
+TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $192-112
 	MOVQ         l+0(FP), AX
 	MOVQ         (AX), CX
 	MOVQ         CX, (SP)
@@ -90,25 +90,21 @@ TEXT ·evalBatchAVX2(SB), NOSPLIT, $136-88
 	MOVQ         CX, 16(SP)
 	MOVQ         96(AX), CX
 	MOVQ         CX, 24(SP)
-	MOVQ         blocks_base+8(FP), AX
-	MOVQ         AX, 32(SP)
-	MOVQ         blocks_len+16(FP), CX
-	SHLQ         $0x04, CX
-	ADDQ         AX, CX
+	MOVQ         blocks_base+8(FP), CX
+	MOVQ         CX, 32(SP)
+	MOVQ         hooks_base+32(FP), CX
 	MOVQ         CX, 40(SP)
-	MOVQ         hooks_base+32(FP), AX
-	MOVQ         hooks_len+40(FP), CX
-	MOVQ         CX, 72(SP)
-	IMUL3Q       $0x30, CX, DX
-	MOVQ         DX, 112(SP)
-	IMUL3Q       $0x60, CX, CX
-	ADDQ         AX, CX
+	MOVQ         out_base+88(FP), CX
 	MOVQ         CX, 48(SP)
-	MOVQ         out_base+64(FP), AX
-	MOVQ         AX, 56(SP)
-	MOVQ         ctx+56(FP), AX
-	MOVQ         8(AX), CX
+	MOVQ         segs_base+56(FP), CX
 	MOVQ         CX, 64(SP)
+	MOVQ         segs_len+64(FP), AX
+	IMUL3Q       $0x14, AX, AX
+	ADDQ         64(SP), AX
+	MOVQ         AX, 72(SP)
+	MOVQ         ctx+80(FP), AX
+	MOVQ         8(AX), CX
+	MOVQ         CX, 56(SP)
 	MOVQ         $0xd6e8feb86659fd93, BX
 	MOVL         16(AX), DX
 	MOVL         20(AX), CX
@@ -119,80 +115,117 @@ TEXT ·evalBatchAVX2(SB), NOSPLIT, $136-88
 	MOVQ         $0x8000000000000000, AX
 	MOVQ         AX, X1
 	VPBROADCASTQ X1, Y1
-	MOVQ         hooks_base+32(FP), AX
-	MOVQ         $0x00000000, 88(SP)
 
-evalBatchAVX2_group:
+evalSegmentsAVX2_segment:
+	MOVQ   64(SP), AX
+	CMPQ   AX, 72(SP)
+	JAE    evalSegmentsAVX2_done
+	MOVL   (AX), CX
+	MOVL   4(AX), DX
+	CMPQ   CX, DX
+	JAE    evalSegmentsAVX2_nextsegment
+	SHLQ   $0x04, CX
+	SHLQ   $0x04, DX
+	ADDQ   32(SP), CX
+	ADDQ   32(SP), DX
+	MOVQ   CX, 80(SP)
+	MOVQ   DX, 88(SP)
+	MOVL   8(AX), CX
+	MOVL   12(AX), DX
+	CMPQ   CX, DX
+	JAE    evalSegmentsAVX2_nextsegment
+	MOVQ   DX, SI
+	SUBQ   CX, SI
+	MOVQ   SI, 128(SP)
+	IMUL3Q $0x30, SI, SI
+	MOVQ   SI, 168(SP)
+	IMUL3Q $0x60, CX, CX
+	IMUL3Q $0x60, DX, DX
+	ADDQ   40(SP), CX
+	ADDQ   40(SP), DX
+	MOVQ   CX, 96(SP)
+	MOVQ   DX, 104(SP)
+	MOVL   16(AX), AX
+	MOVQ   56(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 120(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   48(SP), AX
+	MOVQ   AX, 112(SP)
+	MOVQ   96(SP), AX
+	MOVQ   $0x00000000, 144(SP)
+
+evalSegmentsAVX2_group:
 	MOVL 72(AX), CX
 	ANDL $0x0000000f, CX
-	MOVQ AX, 96(SP)
+	MOVQ AX, 152(SP)
 	LEAQ 96(AX), DX
 	MOVL $0x00000001, SI
 
-evalBatchAVX2_scan:
-	CMPQ  DX, 48(SP)
-	JAE   evalBatchAVX2_scanned
+evalSegmentsAVX2_scan:
+	CMPQ  DX, 104(SP)
+	JAE   evalSegmentsAVX2_scanned
 	MOVL  72(DX), AX
 	XORL  CX, AX
 	TESTL $0x0000000f, AX
-	JNZ   evalBatchAVX2_scanned
+	JNZ   evalSegmentsAVX2_scanned
 	ADDQ  $0x00000060, DX
 	INCQ  SI
-	JMP   evalBatchAVX2_scan
+	JMP   evalSegmentsAVX2_scan
 
-evalBatchAVX2_scanned:
-	MOVQ DX, 80(SP)
-	MOVQ SI, 104(SP)
+evalSegmentsAVX2_scanned:
+	MOVQ DX, 136(SP)
+	MOVQ SI, 160(SP)
 	CMPL CX, $0x00000000
-	JE   evalBatchAVX2_plan0
+	JE   evalSegmentsAVX2_plan0
 	CMPL CX, $0x00000001
-	JE   evalBatchAVX2_plan1
+	JE   evalSegmentsAVX2_plan1
 	CMPL CX, $0x00000002
-	JE   evalBatchAVX2_plan2
+	JE   evalSegmentsAVX2_plan2
 	CMPL CX, $0x00000003
-	JE   evalBatchAVX2_plan3
+	JE   evalSegmentsAVX2_plan3
 	CMPL CX, $0x00000004
-	JE   evalBatchAVX2_plan4
+	JE   evalSegmentsAVX2_plan4
 	CMPL CX, $0x00000005
-	JE   evalBatchAVX2_plan5
+	JE   evalSegmentsAVX2_plan5
 	CMPL CX, $0x00000007
-	JE   evalBatchAVX2_plan7
+	JE   evalSegmentsAVX2_plan7
 	CMPL CX, $0x00000008
-	JE   evalBatchAVX2_plan8
+	JE   evalSegmentsAVX2_plan8
 	CMPL CX, $0x00000009
-	JE   evalBatchAVX2_plan9
+	JE   evalSegmentsAVX2_plan9
 	CMPL CX, $0x0000000c
-	JE   evalBatchAVX2_plan12
+	JE   evalSegmentsAVX2_plan12
 	CMPL CX, $0x0000000d
-	JE   evalBatchAVX2_plan13
+	JE   evalSegmentsAVX2_plan13
 	UD2
 
-evalBatchAVX2_plan0:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX2_plan0:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX2_plan0_block:
+evalSegmentsAVX2_plan0_block:
 	MOVL  12(AX), CX
 	MOVQ  (AX), SI
 	MOVL  $0x000000ff, DX
 	BZHIQ CX, DX, DX
-	MOVQ  120(SP), R8
-	MOVQ  128(SP), DI
-	MOVQ  112(SP), R9
-	ADDQ  R9, 120(SP)
-	MOVQ  72(SP), R9
-	ADDQ  R9, 128(SP)
-	MOVQ  96(SP), R9
+	MOVQ  176(SP), R8
+	MOVQ  184(SP), DI
+	MOVQ  168(SP), R9
+	ADDQ  R9, 176(SP)
+	MOVQ  128(SP), R9
+	ADDQ  R9, 184(SP)
+	MOVQ  152(SP), R9
 
-evalBatchAVX2_plan0_hook:
+evalSegmentsAVX2_plan0_hook:
 	CMPQ SI, 8(R9)
-	JNE  evalBatchAVX2_plan0_miss
+	JNE  evalSegmentsAVX2_plan0_miss
 	MOVQ DX, R10
 	CMPQ R10, $0x01
 	SBBQ R11, R11
@@ -202,7 +235,7 @@ evalBatchAVX2_plan0_hook:
 	SHLQ $0x20, R11
 	ORQ  CX, R11
 
-evalBatchAVX2_plan0_write:
+evalSegmentsAVX2_plan0_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -218,42 +251,42 @@ evalBatchAVX2_plan0_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan0_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX2_plan0_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan0_block
-	JMP     evalBatchAVX2_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan0_block
+	JMP     evalSegmentsAVX2_next
 
-evalBatchAVX2_plan0_miss:
+evalSegmentsAVX2_plan0_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX2_plan0_write
+	JMP  evalSegmentsAVX2_plan0_write
 
-evalBatchAVX2_plan1:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX2_plan1:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX2_plan1_block:
+evalSegmentsAVX2_plan1_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
 	MOVQ    (AX), DI
 	MOVL    $0x000000ff, SI
 	BZHIQ   DX, SI, SI
 	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan1_partial
+	JNE     evalSegmentsAVX2_plan1_partial
 	MOVQ    (SP), R8
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y2
 	VMOVDQU 32(R8), Y3
-	JMP     evalBatchAVX2_plan1_loaded
+	JMP     evalSegmentsAVX2_plan1_loaded
 
-evalBatchAVX2_plan1_partial:
+evalSegmentsAVX2_plan1_partial:
 	LEAQ       tailmask<>+0(SB), R8
 	MOVQ       DX, R9
 	SHLQ       $0x06, R9
@@ -264,20 +297,20 @@ evalBatchAVX2_plan1_partial:
 	VPMASKMOVQ (R8), Y2, Y2
 	VPMASKMOVQ 32(R8), Y3, Y3
 
-evalBatchAVX2_plan1_loaded:
+evalSegmentsAVX2_plan1_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y4
 	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
 
-evalBatchAVX2_plan1_hook:
+evalSegmentsAVX2_plan1_hook:
 	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan1_miss
+	JNE          evalSegmentsAVX2_plan1_miss
 	MOVQ         SI, R10
 	VPBROADCASTQ 16(R9), Y3
 	VPCMPEQQ     Y4, Y3, Y5
@@ -295,7 +328,7 @@ evalBatchAVX2_plan1_hook:
 	SHLQ         $0x20, R11
 	ORQ          DX, R11
 
-evalBatchAVX2_plan1_write:
+evalSegmentsAVX2_plan1_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -311,42 +344,42 @@ evalBatchAVX2_plan1_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan1_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX2_plan1_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan1_block
-	JMP     evalBatchAVX2_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan1_block
+	JMP     evalSegmentsAVX2_next
 
-evalBatchAVX2_plan1_miss:
+evalSegmentsAVX2_plan1_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX2_plan1_write
+	JMP  evalSegmentsAVX2_plan1_write
 
-evalBatchAVX2_plan2:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX2_plan2:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX2_plan2_block:
+evalSegmentsAVX2_plan2_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
 	MOVQ    (AX), DI
 	MOVL    $0x000000ff, SI
 	BZHIQ   DX, SI, SI
 	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan2_partial
+	JNE     evalSegmentsAVX2_plan2_partial
 	MOVQ    8(SP), R8
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y2
 	VMOVDQU 32(R8), Y3
-	JMP     evalBatchAVX2_plan2_loaded
+	JMP     evalSegmentsAVX2_plan2_loaded
 
-evalBatchAVX2_plan2_partial:
+evalSegmentsAVX2_plan2_partial:
 	LEAQ       tailmask<>+0(SB), R8
 	MOVQ       DX, R9
 	SHLQ       $0x06, R9
@@ -357,20 +390,20 @@ evalBatchAVX2_plan2_partial:
 	VPMASKMOVQ (R8), Y2, Y2
 	VPMASKMOVQ 32(R8), Y3, Y3
 
-evalBatchAVX2_plan2_loaded:
+evalSegmentsAVX2_plan2_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y4
 	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
 
-evalBatchAVX2_plan2_hook:
+evalSegmentsAVX2_plan2_hook:
 	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan2_miss
+	JNE          evalSegmentsAVX2_plan2_miss
 	MOVQ         SI, R10
 	VPBROADCASTQ 24(R9), Y3
 	VPCMPEQQ     Y4, Y3, Y5
@@ -388,7 +421,7 @@ evalBatchAVX2_plan2_hook:
 	SHLQ         $0x20, R11
 	ORQ          DX, R11
 
-evalBatchAVX2_plan2_write:
+evalSegmentsAVX2_plan2_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -404,35 +437,35 @@ evalBatchAVX2_plan2_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan2_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX2_plan2_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan2_block
-	JMP     evalBatchAVX2_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan2_block
+	JMP     evalSegmentsAVX2_next
 
-evalBatchAVX2_plan2_miss:
+evalSegmentsAVX2_plan2_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX2_plan2_write
+	JMP  evalSegmentsAVX2_plan2_write
 
-evalBatchAVX2_plan3:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX2_plan3:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX2_plan3_block:
+evalSegmentsAVX2_plan3_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
 	MOVQ    (AX), DI
 	MOVL    $0x000000ff, SI
 	BZHIQ   DX, SI, SI
 	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan3_partial
+	JNE     evalSegmentsAVX2_plan3_partial
 	MOVQ    (SP), R8
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y2
@@ -441,9 +474,9 @@ evalBatchAVX2_plan3_block:
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y4
 	VMOVDQU 32(R8), Y5
-	JMP     evalBatchAVX2_plan3_loaded
+	JMP     evalSegmentsAVX2_plan3_loaded
 
-evalBatchAVX2_plan3_partial:
+evalSegmentsAVX2_plan3_partial:
 	LEAQ       tailmask<>+0(SB), R8
 	MOVQ       DX, R9
 	SHLQ       $0x06, R9
@@ -458,22 +491,22 @@ evalBatchAVX2_plan3_partial:
 	VPMASKMOVQ (R8), Y4, Y4
 	VPMASKMOVQ 32(R8), Y5, Y5
 
-evalBatchAVX2_plan3_loaded:
+evalSegmentsAVX2_plan3_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y6
 	VPERM2I128 $0x31, Y3, Y2, Y2
 	VPERM2I128 $0x20, Y5, Y4, Y3
 	VPERM2I128 $0x31, Y5, Y4, Y4
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
 
-evalBatchAVX2_plan3_hook:
+evalSegmentsAVX2_plan3_hook:
 	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan3_miss
+	JNE          evalSegmentsAVX2_plan3_miss
 	MOVQ         SI, R10
 	VPBROADCASTQ 16(R9), Y5
 	VPCMPEQQ     Y6, Y5, Y7
@@ -495,7 +528,7 @@ evalBatchAVX2_plan3_hook:
 	SHLQ         $0x20, R11
 	ORQ          DX, R11
 
-evalBatchAVX2_plan3_write:
+evalSegmentsAVX2_plan3_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -511,42 +544,42 @@ evalBatchAVX2_plan3_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan3_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX2_plan3_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan3_block
-	JMP     evalBatchAVX2_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan3_block
+	JMP     evalSegmentsAVX2_next
 
-evalBatchAVX2_plan3_miss:
+evalSegmentsAVX2_plan3_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX2_plan3_write
+	JMP  evalSegmentsAVX2_plan3_write
 
-evalBatchAVX2_plan4:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX2_plan4:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX2_plan4_block:
+evalSegmentsAVX2_plan4_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
 	MOVQ    (AX), DI
 	MOVL    $0x000000ff, SI
 	BZHIQ   DX, SI, SI
 	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan4_partial
+	JNE     evalSegmentsAVX2_plan4_partial
 	MOVQ    24(SP), R8
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y2
 	VMOVDQU 32(R8), Y3
-	JMP     evalBatchAVX2_plan4_loaded
+	JMP     evalSegmentsAVX2_plan4_loaded
 
-evalBatchAVX2_plan4_partial:
+evalSegmentsAVX2_plan4_partial:
 	LEAQ       tailmask<>+0(SB), R8
 	MOVQ       DX, R9
 	SHLQ       $0x06, R9
@@ -557,20 +590,20 @@ evalBatchAVX2_plan4_partial:
 	VPMASKMOVQ (R8), Y2, Y2
 	VPMASKMOVQ 32(R8), Y3, Y3
 
-evalBatchAVX2_plan4_loaded:
+evalSegmentsAVX2_plan4_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y4
 	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
 
-evalBatchAVX2_plan4_hook:
+evalSegmentsAVX2_plan4_hook:
 	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan4_miss
+	JNE          evalSegmentsAVX2_plan4_miss
 	MOVQ         SI, R10
 	VPBROADCASTQ 32(R9), Y3
 	VPCMPEQQ     Y4, Y3, Y5
@@ -586,7 +619,7 @@ evalBatchAVX2_plan4_hook:
 	SHLQ         $0x20, R11
 	ORQ          DX, R11
 
-evalBatchAVX2_plan4_write:
+evalSegmentsAVX2_plan4_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -602,35 +635,35 @@ evalBatchAVX2_plan4_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan4_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX2_plan4_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan4_block
-	JMP     evalBatchAVX2_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan4_block
+	JMP     evalSegmentsAVX2_next
 
-evalBatchAVX2_plan4_miss:
+evalSegmentsAVX2_plan4_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX2_plan4_write
+	JMP  evalSegmentsAVX2_plan4_write
 
-evalBatchAVX2_plan5:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX2_plan5:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX2_plan5_block:
+evalSegmentsAVX2_plan5_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
 	MOVQ    (AX), DI
 	MOVL    $0x000000ff, SI
 	BZHIQ   DX, SI, SI
 	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan5_partial
+	JNE     evalSegmentsAVX2_plan5_partial
 	MOVQ    (SP), R8
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y2
@@ -639,9 +672,9 @@ evalBatchAVX2_plan5_block:
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y4
 	VMOVDQU 32(R8), Y5
-	JMP     evalBatchAVX2_plan5_loaded
+	JMP     evalSegmentsAVX2_plan5_loaded
 
-evalBatchAVX2_plan5_partial:
+evalSegmentsAVX2_plan5_partial:
 	LEAQ       tailmask<>+0(SB), R8
 	MOVQ       DX, R9
 	SHLQ       $0x06, R9
@@ -656,22 +689,22 @@ evalBatchAVX2_plan5_partial:
 	VPMASKMOVQ (R8), Y4, Y4
 	VPMASKMOVQ 32(R8), Y5, Y5
 
-evalBatchAVX2_plan5_loaded:
+evalSegmentsAVX2_plan5_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y6
 	VPERM2I128 $0x31, Y3, Y2, Y2
 	VPERM2I128 $0x20, Y5, Y4, Y3
 	VPERM2I128 $0x31, Y5, Y4, Y4
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
 
-evalBatchAVX2_plan5_hook:
+evalSegmentsAVX2_plan5_hook:
 	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan5_miss
+	JNE          evalSegmentsAVX2_plan5_miss
 	MOVQ         SI, R10
 	VPBROADCASTQ 16(R9), Y5
 	VPCMPEQQ     Y6, Y5, Y7
@@ -695,7 +728,7 @@ evalBatchAVX2_plan5_hook:
 	SHLQ         $0x20, R11
 	ORQ          DX, R11
 
-evalBatchAVX2_plan5_write:
+evalSegmentsAVX2_plan5_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -711,35 +744,35 @@ evalBatchAVX2_plan5_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan5_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX2_plan5_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan5_block
-	JMP     evalBatchAVX2_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan5_block
+	JMP     evalSegmentsAVX2_next
 
-evalBatchAVX2_plan5_miss:
+evalSegmentsAVX2_plan5_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX2_plan5_write
+	JMP  evalSegmentsAVX2_plan5_write
 
-evalBatchAVX2_plan7:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX2_plan7:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX2_plan7_block:
+evalSegmentsAVX2_plan7_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
 	MOVQ    (AX), DI
 	MOVL    $0x000000ff, SI
 	BZHIQ   DX, SI, SI
 	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan7_partial
+	JNE     evalSegmentsAVX2_plan7_partial
 	MOVQ    (SP), R8
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y2
@@ -752,9 +785,9 @@ evalBatchAVX2_plan7_block:
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y6
 	VMOVDQU 32(R8), Y7
-	JMP     evalBatchAVX2_plan7_loaded
+	JMP     evalSegmentsAVX2_plan7_loaded
 
-evalBatchAVX2_plan7_partial:
+evalSegmentsAVX2_plan7_partial:
 	LEAQ       tailmask<>+0(SB), R8
 	MOVQ       DX, R9
 	SHLQ       $0x06, R9
@@ -773,24 +806,24 @@ evalBatchAVX2_plan7_partial:
 	VPMASKMOVQ (R8), Y6, Y6
 	VPMASKMOVQ 32(R8), Y7, Y7
 
-evalBatchAVX2_plan7_loaded:
+evalSegmentsAVX2_plan7_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y8
 	VPERM2I128 $0x31, Y3, Y2, Y2
 	VPERM2I128 $0x20, Y5, Y4, Y3
 	VPERM2I128 $0x31, Y5, Y4, Y4
 	VPERM2I128 $0x20, Y7, Y6, Y5
 	VPERM2I128 $0x31, Y7, Y6, Y6
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
 
-evalBatchAVX2_plan7_hook:
+evalSegmentsAVX2_plan7_hook:
 	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan7_miss
+	JNE          evalSegmentsAVX2_plan7_miss
 	MOVQ         SI, R10
 	VPBROADCASTQ 16(R9), Y7
 	VPCMPEQQ     Y8, Y7, Y9
@@ -818,7 +851,7 @@ evalBatchAVX2_plan7_hook:
 	SHLQ         $0x20, R11
 	ORQ          DX, R11
 
-evalBatchAVX2_plan7_write:
+evalSegmentsAVX2_plan7_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -834,42 +867,42 @@ evalBatchAVX2_plan7_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan7_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX2_plan7_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan7_block
-	JMP     evalBatchAVX2_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan7_block
+	JMP     evalSegmentsAVX2_next
 
-evalBatchAVX2_plan7_miss:
+evalSegmentsAVX2_plan7_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX2_plan7_write
+	JMP  evalSegmentsAVX2_plan7_write
 
-evalBatchAVX2_plan8:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX2_plan8:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX2_plan8_block:
+evalSegmentsAVX2_plan8_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
 	MOVQ    (AX), DI
 	MOVL    $0x000000ff, SI
 	BZHIQ   DX, SI, SI
 	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan8_partial
+	JNE     evalSegmentsAVX2_plan8_partial
 	MOVQ    16(SP), R8
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y2
 	VMOVDQU 32(R8), Y3
-	JMP     evalBatchAVX2_plan8_loaded
+	JMP     evalSegmentsAVX2_plan8_loaded
 
-evalBatchAVX2_plan8_partial:
+evalSegmentsAVX2_plan8_partial:
 	LEAQ       tailmask<>+0(SB), R8
 	MOVQ       DX, R9
 	SHLQ       $0x06, R9
@@ -880,22 +913,22 @@ evalBatchAVX2_plan8_partial:
 	VPMASKMOVQ (R8), Y2, Y2
 	VPMASKMOVQ 32(R8), Y3, Y3
 
-evalBatchAVX2_plan8_loaded:
+evalSegmentsAVX2_plan8_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y4
 	VPERM2I128 $0x31, Y3, Y2, Y2
 	VPXOR      Y1, Y4, Y4
 	VPXOR      Y1, Y2, Y2
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
 
-evalBatchAVX2_plan8_hook:
+evalSegmentsAVX2_plan8_hook:
 	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan8_miss
+	JNE          evalSegmentsAVX2_plan8_miss
 	MOVQ         SI, R10
 	VPBROADCASTQ 56(R9), Y3
 	VPXOR        Y1, Y3, Y3
@@ -918,7 +951,7 @@ evalBatchAVX2_plan8_hook:
 	SHLQ         $0x20, R11
 	ORQ          DX, R11
 
-evalBatchAVX2_plan8_write:
+evalSegmentsAVX2_plan8_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -934,35 +967,35 @@ evalBatchAVX2_plan8_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan8_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX2_plan8_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan8_block
-	JMP     evalBatchAVX2_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan8_block
+	JMP     evalSegmentsAVX2_next
 
-evalBatchAVX2_plan8_miss:
+evalSegmentsAVX2_plan8_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX2_plan8_write
+	JMP  evalSegmentsAVX2_plan8_write
 
-evalBatchAVX2_plan9:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX2_plan9:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX2_plan9_block:
+evalSegmentsAVX2_plan9_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
 	MOVQ    (AX), DI
 	MOVL    $0x000000ff, SI
 	BZHIQ   DX, SI, SI
 	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan9_partial
+	JNE     evalSegmentsAVX2_plan9_partial
 	MOVQ    (SP), R8
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y2
@@ -971,9 +1004,9 @@ evalBatchAVX2_plan9_block:
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y4
 	VMOVDQU 32(R8), Y5
-	JMP     evalBatchAVX2_plan9_loaded
+	JMP     evalSegmentsAVX2_plan9_loaded
 
-evalBatchAVX2_plan9_partial:
+evalSegmentsAVX2_plan9_partial:
 	LEAQ       tailmask<>+0(SB), R8
 	MOVQ       DX, R9
 	SHLQ       $0x06, R9
@@ -988,24 +1021,24 @@ evalBatchAVX2_plan9_partial:
 	VPMASKMOVQ (R8), Y4, Y4
 	VPMASKMOVQ 32(R8), Y5, Y5
 
-evalBatchAVX2_plan9_loaded:
+evalSegmentsAVX2_plan9_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y6
 	VPERM2I128 $0x31, Y3, Y2, Y2
 	VPERM2I128 $0x20, Y5, Y4, Y3
 	VPERM2I128 $0x31, Y5, Y4, Y4
 	VPXOR      Y1, Y3, Y3
 	VPXOR      Y1, Y4, Y4
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
 
-evalBatchAVX2_plan9_hook:
+evalSegmentsAVX2_plan9_hook:
 	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan9_miss
+	JNE          evalSegmentsAVX2_plan9_miss
 	MOVQ         SI, R10
 	VPBROADCASTQ 16(R9), Y5
 	VPCMPEQQ     Y6, Y5, Y7
@@ -1036,7 +1069,7 @@ evalBatchAVX2_plan9_hook:
 	SHLQ         $0x20, R11
 	ORQ          DX, R11
 
-evalBatchAVX2_plan9_write:
+evalSegmentsAVX2_plan9_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -1052,35 +1085,35 @@ evalBatchAVX2_plan9_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan9_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX2_plan9_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan9_block
-	JMP     evalBatchAVX2_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan9_block
+	JMP     evalSegmentsAVX2_next
 
-evalBatchAVX2_plan9_miss:
+evalSegmentsAVX2_plan9_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX2_plan9_write
+	JMP  evalSegmentsAVX2_plan9_write
 
-evalBatchAVX2_plan12:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX2_plan12:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX2_plan12_block:
+evalSegmentsAVX2_plan12_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
 	MOVQ    (AX), DI
 	MOVL    $0x000000ff, SI
 	BZHIQ   DX, SI, SI
 	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan12_partial
+	JNE     evalSegmentsAVX2_plan12_partial
 	MOVQ    16(SP), R8
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y2
@@ -1089,9 +1122,9 @@ evalBatchAVX2_plan12_block:
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y4
 	VMOVDQU 32(R8), Y5
-	JMP     evalBatchAVX2_plan12_loaded
+	JMP     evalSegmentsAVX2_plan12_loaded
 
-evalBatchAVX2_plan12_partial:
+evalSegmentsAVX2_plan12_partial:
 	LEAQ       tailmask<>+0(SB), R8
 	MOVQ       DX, R9
 	SHLQ       $0x06, R9
@@ -1106,24 +1139,24 @@ evalBatchAVX2_plan12_partial:
 	VPMASKMOVQ (R8), Y4, Y4
 	VPMASKMOVQ 32(R8), Y5, Y5
 
-evalBatchAVX2_plan12_loaded:
+evalSegmentsAVX2_plan12_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y6
 	VPERM2I128 $0x31, Y3, Y2, Y2
 	VPERM2I128 $0x20, Y5, Y4, Y3
 	VPERM2I128 $0x31, Y5, Y4, Y4
 	VPXOR      Y1, Y6, Y6
 	VPXOR      Y1, Y2, Y2
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
 
-evalBatchAVX2_plan12_hook:
+evalSegmentsAVX2_plan12_hook:
 	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan12_miss
+	JNE          evalSegmentsAVX2_plan12_miss
 	MOVQ         SI, R10
 	VPBROADCASTQ 32(R9), Y5
 	VPCMPEQQ     Y3, Y5, Y7
@@ -1152,7 +1185,7 @@ evalBatchAVX2_plan12_hook:
 	SHLQ         $0x20, R11
 	ORQ          DX, R11
 
-evalBatchAVX2_plan12_write:
+evalSegmentsAVX2_plan12_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -1168,35 +1201,35 @@ evalBatchAVX2_plan12_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan12_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX2_plan12_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan12_block
-	JMP     evalBatchAVX2_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan12_block
+	JMP     evalSegmentsAVX2_next
 
-evalBatchAVX2_plan12_miss:
+evalSegmentsAVX2_plan12_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX2_plan12_write
+	JMP  evalSegmentsAVX2_plan12_write
 
-evalBatchAVX2_plan13:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX2_plan13:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX2_plan13_block:
+evalSegmentsAVX2_plan13_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
 	MOVQ    (AX), DI
 	MOVL    $0x000000ff, SI
 	BZHIQ   DX, SI, SI
 	CMPL    DX, $0x08
-	JNE     evalBatchAVX2_plan13_partial
+	JNE     evalSegmentsAVX2_plan13_partial
 	MOVQ    (SP), R8
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y2
@@ -1209,9 +1242,9 @@ evalBatchAVX2_plan13_block:
 	LEAQ    (R8)(CX*8), R8
 	VMOVDQU (R8), Y6
 	VMOVDQU 32(R8), Y7
-	JMP     evalBatchAVX2_plan13_loaded
+	JMP     evalSegmentsAVX2_plan13_loaded
 
-evalBatchAVX2_plan13_partial:
+evalSegmentsAVX2_plan13_partial:
 	LEAQ       tailmask<>+0(SB), R8
 	MOVQ       DX, R9
 	SHLQ       $0x06, R9
@@ -1230,7 +1263,7 @@ evalBatchAVX2_plan13_partial:
 	VPMASKMOVQ (R8), Y6, Y6
 	VPMASKMOVQ 32(R8), Y7, Y7
 
-evalBatchAVX2_plan13_loaded:
+evalSegmentsAVX2_plan13_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y8
 	VPERM2I128 $0x31, Y3, Y2, Y2
 	VPERM2I128 $0x20, Y5, Y4, Y3
@@ -1239,17 +1272,17 @@ evalBatchAVX2_plan13_loaded:
 	VPERM2I128 $0x31, Y7, Y6, Y6
 	VPXOR      Y1, Y3, Y3
 	VPXOR      Y1, Y4, Y4
-	MOVQ       120(SP), R8
-	MOVQ       128(SP), CX
-	MOVQ       112(SP), R9
-	ADDQ       R9, 120(SP)
-	MOVQ       72(SP), R9
-	ADDQ       R9, 128(SP)
-	MOVQ       96(SP), R9
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
 
-evalBatchAVX2_plan13_hook:
+evalSegmentsAVX2_plan13_hook:
 	CMPQ         DI, 8(R9)
-	JNE          evalBatchAVX2_plan13_miss
+	JNE          evalSegmentsAVX2_plan13_miss
 	MOVQ         SI, R10
 	VPBROADCASTQ 16(R9), Y7
 	VPCMPEQQ     Y8, Y7, Y9
@@ -1286,7 +1319,7 @@ evalBatchAVX2_plan13_hook:
 	SHLQ         $0x20, R11
 	ORQ          DX, R11
 
-evalBatchAVX2_plan13_write:
+evalSegmentsAVX2_plan13_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -1302,29 +1335,35 @@ evalBatchAVX2_plan13_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX2_plan13_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX2_plan13_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX2_plan13_block
-	JMP     evalBatchAVX2_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan13_block
+	JMP     evalSegmentsAVX2_next
 
-evalBatchAVX2_plan13_miss:
+evalSegmentsAVX2_plan13_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX2_plan13_write
+	JMP  evalSegmentsAVX2_plan13_write
 
-evalBatchAVX2_next:
-	MOVQ 104(SP), SI
-	ADDQ SI, 88(SP)
-	MOVQ 80(SP), AX
-	CMPQ AX, 48(SP)
-	JB   evalBatchAVX2_group
+evalSegmentsAVX2_next:
+	MOVQ 160(SP), SI
+	ADDQ SI, 144(SP)
+	MOVQ 136(SP), AX
+	CMPQ AX, 104(SP)
+	JB   evalSegmentsAVX2_group
+
+evalSegmentsAVX2_nextsegment:
+	ADDQ $0x14, 64(SP)
+	JMP  evalSegmentsAVX2_segment
+
+evalSegmentsAVX2_done:
 	VZEROUPPER
 	RET
 
-// func evalBatchAVX512(l *uint64, blocks []uint64, hooks []uint64, ctx *uint64, out []uint64)
+// func evalSegmentsAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·evalBatchAVX512(SB), NOSPLIT, $136-88
+TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $192-112
 	MOVQ    l+0(FP), AX
 	MOVQ    (AX), CX
 	MOVQ    CX, (SP)
@@ -1334,25 +1373,21 @@ TEXT ·evalBatchAVX512(SB), NOSPLIT, $136-88
 	MOVQ    CX, 16(SP)
 	MOVQ    96(AX), CX
 	MOVQ    CX, 24(SP)
-	MOVQ    blocks_base+8(FP), AX
-	MOVQ    AX, 32(SP)
-	MOVQ    blocks_len+16(FP), CX
-	SHLQ    $0x04, CX
-	ADDQ    AX, CX
+	MOVQ    blocks_base+8(FP), CX
+	MOVQ    CX, 32(SP)
+	MOVQ    hooks_base+32(FP), CX
 	MOVQ    CX, 40(SP)
-	MOVQ    hooks_base+32(FP), AX
-	MOVQ    hooks_len+40(FP), CX
-	MOVQ    CX, 72(SP)
-	IMUL3Q  $0x30, CX, DX
-	MOVQ    DX, 112(SP)
-	IMUL3Q  $0x60, CX, CX
-	ADDQ    AX, CX
+	MOVQ    out_base+88(FP), CX
 	MOVQ    CX, 48(SP)
-	MOVQ    out_base+64(FP), AX
-	MOVQ    AX, 56(SP)
-	MOVQ    ctx+56(FP), AX
-	MOVQ    8(AX), CX
+	MOVQ    segs_base+56(FP), CX
 	MOVQ    CX, 64(SP)
+	MOVQ    segs_len+64(FP), AX
+	IMUL3Q  $0x14, AX, AX
+	ADDQ    64(SP), AX
+	MOVQ    AX, 72(SP)
+	MOVQ    ctx+80(FP), AX
+	MOVQ    8(AX), CX
+	MOVQ    CX, 56(SP)
 	MOVQ    $0xd6e8feb86659fd93, BX
 	MOVL    16(AX), DX
 	MOVL    20(AX), CX
@@ -1360,80 +1395,117 @@ TEXT ·evalBatchAVX512(SB), NOSPLIT, $136-88
 	ORQ     CX, DX
 	VMOVQ   (AX), X0
 	VPINSRQ $0x01, DX, X0, X0
-	MOVQ    hooks_base+32(FP), AX
-	MOVQ    $0x00000000, 88(SP)
 
-evalBatchAVX512_group:
+evalSegmentsAVX512_segment:
+	MOVQ   64(SP), AX
+	CMPQ   AX, 72(SP)
+	JAE    evalSegmentsAVX512_done
+	MOVL   (AX), CX
+	MOVL   4(AX), DX
+	CMPQ   CX, DX
+	JAE    evalSegmentsAVX512_nextsegment
+	SHLQ   $0x04, CX
+	SHLQ   $0x04, DX
+	ADDQ   32(SP), CX
+	ADDQ   32(SP), DX
+	MOVQ   CX, 80(SP)
+	MOVQ   DX, 88(SP)
+	MOVL   8(AX), CX
+	MOVL   12(AX), DX
+	CMPQ   CX, DX
+	JAE    evalSegmentsAVX512_nextsegment
+	MOVQ   DX, SI
+	SUBQ   CX, SI
+	MOVQ   SI, 128(SP)
+	IMUL3Q $0x30, SI, SI
+	MOVQ   SI, 168(SP)
+	IMUL3Q $0x60, CX, CX
+	IMUL3Q $0x60, DX, DX
+	ADDQ   40(SP), CX
+	ADDQ   40(SP), DX
+	MOVQ   CX, 96(SP)
+	MOVQ   DX, 104(SP)
+	MOVL   16(AX), AX
+	MOVQ   56(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 120(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   48(SP), AX
+	MOVQ   AX, 112(SP)
+	MOVQ   96(SP), AX
+	MOVQ   $0x00000000, 144(SP)
+
+evalSegmentsAVX512_group:
 	MOVL 72(AX), CX
 	ANDL $0x0000000f, CX
-	MOVQ AX, 96(SP)
+	MOVQ AX, 152(SP)
 	LEAQ 96(AX), DX
 	MOVL $0x00000001, SI
 
-evalBatchAVX512_scan:
-	CMPQ  DX, 48(SP)
-	JAE   evalBatchAVX512_scanned
+evalSegmentsAVX512_scan:
+	CMPQ  DX, 104(SP)
+	JAE   evalSegmentsAVX512_scanned
 	MOVL  72(DX), AX
 	XORL  CX, AX
 	TESTL $0x0000000f, AX
-	JNZ   evalBatchAVX512_scanned
+	JNZ   evalSegmentsAVX512_scanned
 	ADDQ  $0x00000060, DX
 	INCQ  SI
-	JMP   evalBatchAVX512_scan
+	JMP   evalSegmentsAVX512_scan
 
-evalBatchAVX512_scanned:
-	MOVQ DX, 80(SP)
-	MOVQ SI, 104(SP)
+evalSegmentsAVX512_scanned:
+	MOVQ DX, 136(SP)
+	MOVQ SI, 160(SP)
 	CMPL CX, $0x00000000
-	JE   evalBatchAVX512_plan0
+	JE   evalSegmentsAVX512_plan0
 	CMPL CX, $0x00000001
-	JE   evalBatchAVX512_plan1
+	JE   evalSegmentsAVX512_plan1
 	CMPL CX, $0x00000002
-	JE   evalBatchAVX512_plan2
+	JE   evalSegmentsAVX512_plan2
 	CMPL CX, $0x00000003
-	JE   evalBatchAVX512_plan3
+	JE   evalSegmentsAVX512_plan3
 	CMPL CX, $0x00000004
-	JE   evalBatchAVX512_plan4
+	JE   evalSegmentsAVX512_plan4
 	CMPL CX, $0x00000005
-	JE   evalBatchAVX512_plan5
+	JE   evalSegmentsAVX512_plan5
 	CMPL CX, $0x00000007
-	JE   evalBatchAVX512_plan7
+	JE   evalSegmentsAVX512_plan7
 	CMPL CX, $0x00000008
-	JE   evalBatchAVX512_plan8
+	JE   evalSegmentsAVX512_plan8
 	CMPL CX, $0x00000009
-	JE   evalBatchAVX512_plan9
+	JE   evalSegmentsAVX512_plan9
 	CMPL CX, $0x0000000c
-	JE   evalBatchAVX512_plan12
+	JE   evalSegmentsAVX512_plan12
 	CMPL CX, $0x0000000d
-	JE   evalBatchAVX512_plan13
+	JE   evalSegmentsAVX512_plan13
 	UD2
 
-evalBatchAVX512_plan0:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX512_plan0:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX512_plan0_block:
+evalSegmentsAVX512_plan0_block:
 	MOVL  12(AX), CX
 	MOVQ  (AX), SI
 	MOVL  $0x000000ff, DX
 	BZHIQ CX, DX, DX
-	MOVQ  120(SP), R8
-	MOVQ  128(SP), DI
-	MOVQ  112(SP), R9
-	ADDQ  R9, 120(SP)
-	MOVQ  72(SP), R9
-	ADDQ  R9, 128(SP)
-	MOVQ  96(SP), R9
+	MOVQ  176(SP), R8
+	MOVQ  184(SP), DI
+	MOVQ  168(SP), R9
+	ADDQ  R9, 176(SP)
+	MOVQ  128(SP), R9
+	ADDQ  R9, 184(SP)
+	MOVQ  152(SP), R9
 
-evalBatchAVX512_plan0_hook:
+evalSegmentsAVX512_plan0_hook:
 	CMPQ SI, 8(R9)
-	JNE  evalBatchAVX512_plan0_miss
+	JNE  evalSegmentsAVX512_plan0_miss
 	MOVQ DX, R10
 	CMPQ R10, $0x01
 	SBBQ R11, R11
@@ -1443,7 +1515,7 @@ evalBatchAVX512_plan0_hook:
 	SHLQ $0x20, R11
 	ORQ  CX, R11
 
-evalBatchAVX512_plan0_write:
+evalSegmentsAVX512_plan0_write:
 	MOVQ    R11, 40(R8)
 	MOVQ    48(R9), R10
 	XORQ    R11, R10
@@ -1459,28 +1531,28 @@ evalBatchAVX512_plan0_write:
 	MOVQ    R11, 32(R8)
 	ADDQ    $0x30, R8
 	ADDQ    $0x60, R9
-	CMPQ    R9, 80(SP)
-	JB      evalBatchAVX512_plan0_hook
+	CMPQ    R9, 136(SP)
+	JB      evalSegmentsAVX512_plan0_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan0_block
-	JMP     evalBatchAVX512_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX512_plan0_block
+	JMP     evalSegmentsAVX512_next
 
-evalBatchAVX512_plan0_miss:
+evalSegmentsAVX512_plan0_miss:
 	XORL R11, R11
-	JMP  evalBatchAVX512_plan0_write
+	JMP  evalSegmentsAVX512_plan0_write
 
-evalBatchAVX512_plan1:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX512_plan1:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX512_plan1_block:
+evalSegmentsAVX512_plan1_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	MOVQ        (AX), DI
@@ -1490,17 +1562,17 @@ evalBatchAVX512_plan1_block:
 	MOVQ        (SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        120(SP), SI
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R8
-	ADDQ        R8, 120(SP)
-	MOVQ        72(SP), R8
-	ADDQ        R8, 128(SP)
-	MOVQ        96(SP), R8
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
-evalBatchAVX512_plan1_hook:
+evalSegmentsAVX512_plan1_hook:
 	CMPQ          DI, 8(R8)
-	JNE           evalBatchAVX512_plan1_miss
+	JNE           evalSegmentsAVX512_plan1_miss
 	KMOVW         K1, K2
 	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
 	KMOVW         K2, R9
@@ -1514,7 +1586,7 @@ evalBatchAVX512_plan1_hook:
 	SHLQ          $0x20, R10
 	ORQ           DX, R10
 
-evalBatchAVX512_plan1_write:
+evalSegmentsAVX512_plan1_write:
 	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
 	XORQ    R10, R9
@@ -1530,28 +1602,28 @@ evalBatchAVX512_plan1_write:
 	MOVQ    R10, 32(SI)
 	ADDQ    $0x30, SI
 	ADDQ    $0x60, R8
-	CMPQ    R8, 80(SP)
-	JB      evalBatchAVX512_plan1_hook
+	CMPQ    R8, 136(SP)
+	JB      evalSegmentsAVX512_plan1_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan1_block
-	JMP     evalBatchAVX512_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX512_plan1_block
+	JMP     evalSegmentsAVX512_next
 
-evalBatchAVX512_plan1_miss:
+evalSegmentsAVX512_plan1_miss:
 	XORL R10, R10
-	JMP  evalBatchAVX512_plan1_write
+	JMP  evalSegmentsAVX512_plan1_write
 
-evalBatchAVX512_plan2:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX512_plan2:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX512_plan2_block:
+evalSegmentsAVX512_plan2_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	MOVQ        (AX), DI
@@ -1561,17 +1633,17 @@ evalBatchAVX512_plan2_block:
 	MOVQ        8(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        120(SP), SI
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R8
-	ADDQ        R8, 120(SP)
-	MOVQ        72(SP), R8
-	ADDQ        R8, 128(SP)
-	MOVQ        96(SP), R8
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
-evalBatchAVX512_plan2_hook:
+evalSegmentsAVX512_plan2_hook:
 	CMPQ          DI, 8(R8)
-	JNE           evalBatchAVX512_plan2_miss
+	JNE           evalSegmentsAVX512_plan2_miss
 	KMOVW         K1, K2
 	VPCMPEQQ.BCST 24(R8), Z1, K2, K2
 	KMOVW         K2, R9
@@ -1585,7 +1657,7 @@ evalBatchAVX512_plan2_hook:
 	SHLQ          $0x20, R10
 	ORQ           DX, R10
 
-evalBatchAVX512_plan2_write:
+evalSegmentsAVX512_plan2_write:
 	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
 	XORQ    R10, R9
@@ -1601,28 +1673,28 @@ evalBatchAVX512_plan2_write:
 	MOVQ    R10, 32(SI)
 	ADDQ    $0x30, SI
 	ADDQ    $0x60, R8
-	CMPQ    R8, 80(SP)
-	JB      evalBatchAVX512_plan2_hook
+	CMPQ    R8, 136(SP)
+	JB      evalSegmentsAVX512_plan2_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan2_block
-	JMP     evalBatchAVX512_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX512_plan2_block
+	JMP     evalSegmentsAVX512_next
 
-evalBatchAVX512_plan2_miss:
+evalSegmentsAVX512_plan2_miss:
 	XORL R10, R10
-	JMP  evalBatchAVX512_plan2_write
+	JMP  evalSegmentsAVX512_plan2_write
 
-evalBatchAVX512_plan3:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX512_plan3:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX512_plan3_block:
+evalSegmentsAVX512_plan3_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	MOVQ        (AX), DI
@@ -1635,17 +1707,17 @@ evalBatchAVX512_plan3_block:
 	MOVQ        8(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        120(SP), SI
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R8
-	ADDQ        R8, 120(SP)
-	MOVQ        72(SP), R8
-	ADDQ        R8, 128(SP)
-	MOVQ        96(SP), R8
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
-evalBatchAVX512_plan3_hook:
+evalSegmentsAVX512_plan3_hook:
 	CMPQ          DI, 8(R8)
-	JNE           evalBatchAVX512_plan3_miss
+	JNE           evalSegmentsAVX512_plan3_miss
 	KMOVW         K1, K2
 	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
 	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
@@ -1658,7 +1730,7 @@ evalBatchAVX512_plan3_hook:
 	SHLQ          $0x20, R10
 	ORQ           DX, R10
 
-evalBatchAVX512_plan3_write:
+evalSegmentsAVX512_plan3_write:
 	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
 	XORQ    R10, R9
@@ -1674,28 +1746,28 @@ evalBatchAVX512_plan3_write:
 	MOVQ    R10, 32(SI)
 	ADDQ    $0x30, SI
 	ADDQ    $0x60, R8
-	CMPQ    R8, 80(SP)
-	JB      evalBatchAVX512_plan3_hook
+	CMPQ    R8, 136(SP)
+	JB      evalSegmentsAVX512_plan3_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan3_block
-	JMP     evalBatchAVX512_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX512_plan3_block
+	JMP     evalSegmentsAVX512_next
 
-evalBatchAVX512_plan3_miss:
+evalSegmentsAVX512_plan3_miss:
 	XORL R10, R10
-	JMP  evalBatchAVX512_plan3_write
+	JMP  evalSegmentsAVX512_plan3_write
 
-evalBatchAVX512_plan4:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX512_plan4:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX512_plan4_block:
+evalSegmentsAVX512_plan4_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	MOVQ        (AX), DI
@@ -1705,17 +1777,17 @@ evalBatchAVX512_plan4_block:
 	MOVQ        24(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        120(SP), SI
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R8
-	ADDQ        R8, 120(SP)
-	MOVQ        72(SP), R8
-	ADDQ        R8, 128(SP)
-	MOVQ        96(SP), R8
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
-evalBatchAVX512_plan4_hook:
+evalSegmentsAVX512_plan4_hook:
 	CMPQ          DI, 8(R8)
-	JNE           evalBatchAVX512_plan4_miss
+	JNE           evalSegmentsAVX512_plan4_miss
 	KMOVW         K1, K2
 	VPCMPEQQ.BCST 32(R8), Z1, K2, K2
 	KMOVW         K2, R9
@@ -1727,7 +1799,7 @@ evalBatchAVX512_plan4_hook:
 	SHLQ          $0x20, R10
 	ORQ           DX, R10
 
-evalBatchAVX512_plan4_write:
+evalSegmentsAVX512_plan4_write:
 	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
 	XORQ    R10, R9
@@ -1743,28 +1815,28 @@ evalBatchAVX512_plan4_write:
 	MOVQ    R10, 32(SI)
 	ADDQ    $0x30, SI
 	ADDQ    $0x60, R8
-	CMPQ    R8, 80(SP)
-	JB      evalBatchAVX512_plan4_hook
+	CMPQ    R8, 136(SP)
+	JB      evalSegmentsAVX512_plan4_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan4_block
-	JMP     evalBatchAVX512_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX512_plan4_block
+	JMP     evalSegmentsAVX512_next
 
-evalBatchAVX512_plan4_miss:
+evalSegmentsAVX512_plan4_miss:
 	XORL R10, R10
-	JMP  evalBatchAVX512_plan4_write
+	JMP  evalSegmentsAVX512_plan4_write
 
-evalBatchAVX512_plan5:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX512_plan5:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX512_plan5_block:
+evalSegmentsAVX512_plan5_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	MOVQ        (AX), DI
@@ -1777,17 +1849,17 @@ evalBatchAVX512_plan5_block:
 	MOVQ        24(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        120(SP), SI
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R8
-	ADDQ        R8, 120(SP)
-	MOVQ        72(SP), R8
-	ADDQ        R8, 128(SP)
-	MOVQ        96(SP), R8
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
-evalBatchAVX512_plan5_hook:
+evalSegmentsAVX512_plan5_hook:
 	CMPQ          DI, 8(R8)
-	JNE           evalBatchAVX512_plan5_miss
+	JNE           evalSegmentsAVX512_plan5_miss
 	KMOVW         K1, K2
 	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
 	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
@@ -1802,7 +1874,7 @@ evalBatchAVX512_plan5_hook:
 	SHLQ          $0x20, R10
 	ORQ           DX, R10
 
-evalBatchAVX512_plan5_write:
+evalSegmentsAVX512_plan5_write:
 	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
 	XORQ    R10, R9
@@ -1818,28 +1890,28 @@ evalBatchAVX512_plan5_write:
 	MOVQ    R10, 32(SI)
 	ADDQ    $0x30, SI
 	ADDQ    $0x60, R8
-	CMPQ    R8, 80(SP)
-	JB      evalBatchAVX512_plan5_hook
+	CMPQ    R8, 136(SP)
+	JB      evalSegmentsAVX512_plan5_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan5_block
-	JMP     evalBatchAVX512_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX512_plan5_block
+	JMP     evalSegmentsAVX512_next
 
-evalBatchAVX512_plan5_miss:
+evalSegmentsAVX512_plan5_miss:
 	XORL R10, R10
-	JMP  evalBatchAVX512_plan5_write
+	JMP  evalSegmentsAVX512_plan5_write
 
-evalBatchAVX512_plan7:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX512_plan7:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX512_plan7_block:
+evalSegmentsAVX512_plan7_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	MOVQ        (AX), DI
@@ -1855,17 +1927,17 @@ evalBatchAVX512_plan7_block:
 	MOVQ        24(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z3
-	MOVQ        120(SP), SI
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R8
-	ADDQ        R8, 120(SP)
-	MOVQ        72(SP), R8
-	ADDQ        R8, 128(SP)
-	MOVQ        96(SP), R8
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
-evalBatchAVX512_plan7_hook:
+evalSegmentsAVX512_plan7_hook:
 	CMPQ          DI, 8(R8)
-	JNE           evalBatchAVX512_plan7_miss
+	JNE           evalSegmentsAVX512_plan7_miss
 	KMOVW         K1, K2
 	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
 	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
@@ -1879,7 +1951,7 @@ evalBatchAVX512_plan7_hook:
 	SHLQ          $0x20, R10
 	ORQ           DX, R10
 
-evalBatchAVX512_plan7_write:
+evalSegmentsAVX512_plan7_write:
 	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
 	XORQ    R10, R9
@@ -1895,28 +1967,28 @@ evalBatchAVX512_plan7_write:
 	MOVQ    R10, 32(SI)
 	ADDQ    $0x30, SI
 	ADDQ    $0x60, R8
-	CMPQ    R8, 80(SP)
-	JB      evalBatchAVX512_plan7_hook
+	CMPQ    R8, 136(SP)
+	JB      evalSegmentsAVX512_plan7_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan7_block
-	JMP     evalBatchAVX512_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX512_plan7_block
+	JMP     evalSegmentsAVX512_next
 
-evalBatchAVX512_plan7_miss:
+evalSegmentsAVX512_plan7_miss:
 	XORL R10, R10
-	JMP  evalBatchAVX512_plan7_write
+	JMP  evalSegmentsAVX512_plan7_write
 
-evalBatchAVX512_plan8:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX512_plan8:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX512_plan8_block:
+evalSegmentsAVX512_plan8_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	MOVQ        (AX), DI
@@ -1926,17 +1998,17 @@ evalBatchAVX512_plan8_block:
 	MOVQ        16(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        120(SP), SI
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R8
-	ADDQ        R8, 120(SP)
-	MOVQ        72(SP), R8
-	ADDQ        R8, 128(SP)
-	MOVQ        96(SP), R8
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
-evalBatchAVX512_plan8_hook:
+evalSegmentsAVX512_plan8_hook:
 	CMPQ         DI, 8(R8)
-	JNE          evalBatchAVX512_plan8_miss
+	JNE          evalSegmentsAVX512_plan8_miss
 	KMOVW        K1, K2
 	VPCMPUQ.BCST $0x05, 56(R8), Z1, K2, K2
 	VPCMPUQ.BCST $0x02, 64(R8), Z1, K2, K2
@@ -1949,7 +2021,7 @@ evalBatchAVX512_plan8_hook:
 	SHLQ         $0x20, R10
 	ORQ          DX, R10
 
-evalBatchAVX512_plan8_write:
+evalSegmentsAVX512_plan8_write:
 	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
 	XORQ    R10, R9
@@ -1965,28 +2037,28 @@ evalBatchAVX512_plan8_write:
 	MOVQ    R10, 32(SI)
 	ADDQ    $0x30, SI
 	ADDQ    $0x60, R8
-	CMPQ    R8, 80(SP)
-	JB      evalBatchAVX512_plan8_hook
+	CMPQ    R8, 136(SP)
+	JB      evalSegmentsAVX512_plan8_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan8_block
-	JMP     evalBatchAVX512_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX512_plan8_block
+	JMP     evalSegmentsAVX512_next
 
-evalBatchAVX512_plan8_miss:
+evalSegmentsAVX512_plan8_miss:
 	XORL R10, R10
-	JMP  evalBatchAVX512_plan8_write
+	JMP  evalSegmentsAVX512_plan8_write
 
-evalBatchAVX512_plan9:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX512_plan9:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX512_plan9_block:
+evalSegmentsAVX512_plan9_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	MOVQ        (AX), DI
@@ -1999,17 +2071,17 @@ evalBatchAVX512_plan9_block:
 	MOVQ        16(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        120(SP), SI
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R8
-	ADDQ        R8, 120(SP)
-	MOVQ        72(SP), R8
-	ADDQ        R8, 128(SP)
-	MOVQ        96(SP), R8
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
-evalBatchAVX512_plan9_hook:
+evalSegmentsAVX512_plan9_hook:
 	CMPQ          DI, 8(R8)
-	JNE           evalBatchAVX512_plan9_miss
+	JNE           evalSegmentsAVX512_plan9_miss
 	KMOVW         K1, K2
 	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
 	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K2, K2
@@ -2025,7 +2097,7 @@ evalBatchAVX512_plan9_hook:
 	SHLQ          $0x20, R10
 	ORQ           DX, R10
 
-evalBatchAVX512_plan9_write:
+evalSegmentsAVX512_plan9_write:
 	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
 	XORQ    R10, R9
@@ -2041,28 +2113,28 @@ evalBatchAVX512_plan9_write:
 	MOVQ    R10, 32(SI)
 	ADDQ    $0x30, SI
 	ADDQ    $0x60, R8
-	CMPQ    R8, 80(SP)
-	JB      evalBatchAVX512_plan9_hook
+	CMPQ    R8, 136(SP)
+	JB      evalSegmentsAVX512_plan9_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan9_block
-	JMP     evalBatchAVX512_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX512_plan9_block
+	JMP     evalSegmentsAVX512_next
 
-evalBatchAVX512_plan9_miss:
+evalSegmentsAVX512_plan9_miss:
 	XORL R10, R10
-	JMP  evalBatchAVX512_plan9_write
+	JMP  evalSegmentsAVX512_plan9_write
 
-evalBatchAVX512_plan12:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX512_plan12:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX512_plan12_block:
+evalSegmentsAVX512_plan12_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	MOVQ        (AX), DI
@@ -2075,17 +2147,17 @@ evalBatchAVX512_plan12_block:
 	MOVQ        24(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        120(SP), SI
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R8
-	ADDQ        R8, 120(SP)
-	MOVQ        72(SP), R8
-	ADDQ        R8, 128(SP)
-	MOVQ        96(SP), R8
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
-evalBatchAVX512_plan12_hook:
+evalSegmentsAVX512_plan12_hook:
 	CMPQ          DI, 8(R8)
-	JNE           evalBatchAVX512_plan12_miss
+	JNE           evalSegmentsAVX512_plan12_miss
 	KMOVW         K1, K2
 	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
 	VPCMPUQ.BCST  $0x05, 56(R8), Z1, K2, K2
@@ -2099,7 +2171,7 @@ evalBatchAVX512_plan12_hook:
 	SHLQ          $0x20, R10
 	ORQ           DX, R10
 
-evalBatchAVX512_plan12_write:
+evalSegmentsAVX512_plan12_write:
 	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
 	XORQ    R10, R9
@@ -2115,28 +2187,28 @@ evalBatchAVX512_plan12_write:
 	MOVQ    R10, 32(SI)
 	ADDQ    $0x30, SI
 	ADDQ    $0x60, R8
-	CMPQ    R8, 80(SP)
-	JB      evalBatchAVX512_plan12_hook
+	CMPQ    R8, 136(SP)
+	JB      evalSegmentsAVX512_plan12_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan12_block
-	JMP     evalBatchAVX512_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX512_plan12_block
+	JMP     evalSegmentsAVX512_next
 
-evalBatchAVX512_plan12_miss:
+evalSegmentsAVX512_plan12_miss:
 	XORL R10, R10
-	JMP  evalBatchAVX512_plan12_write
+	JMP  evalSegmentsAVX512_plan12_write
 
-evalBatchAVX512_plan13:
-	MOVQ   88(SP), AX
-	MOVQ   64(SP), CX
+evalSegmentsAVX512_plan13:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 128(SP)
+	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
-	ADDQ   56(SP), AX
-	MOVQ   AX, 120(SP)
-	MOVQ   32(SP), AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
 
-evalBatchAVX512_plan13_block:
+evalSegmentsAVX512_plan13_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	MOVQ        (AX), DI
@@ -2152,17 +2224,17 @@ evalBatchAVX512_plan13_block:
 	MOVQ        24(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z3
-	MOVQ        120(SP), SI
-	MOVQ        128(SP), CX
-	MOVQ        112(SP), R8
-	ADDQ        R8, 120(SP)
-	MOVQ        72(SP), R8
-	ADDQ        R8, 128(SP)
-	MOVQ        96(SP), R8
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
-evalBatchAVX512_plan13_hook:
+evalSegmentsAVX512_plan13_hook:
 	CMPQ          DI, 8(R8)
-	JNE           evalBatchAVX512_plan13_miss
+	JNE           evalSegmentsAVX512_plan13_miss
 	KMOVW         K1, K2
 	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
 	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
@@ -2179,7 +2251,7 @@ evalBatchAVX512_plan13_hook:
 	SHLQ          $0x20, R10
 	ORQ           DX, R10
 
-evalBatchAVX512_plan13_write:
+evalSegmentsAVX512_plan13_write:
 	MOVQ    R10, 40(SI)
 	MOVQ    48(R8), R9
 	XORQ    R10, R9
@@ -2195,22 +2267,28 @@ evalBatchAVX512_plan13_write:
 	MOVQ    R10, 32(SI)
 	ADDQ    $0x30, SI
 	ADDQ    $0x60, R8
-	CMPQ    R8, 80(SP)
-	JB      evalBatchAVX512_plan13_hook
+	CMPQ    R8, 136(SP)
+	JB      evalSegmentsAVX512_plan13_hook
 	ADDQ    $0x10, AX
-	CMPQ    AX, 40(SP)
-	JB      evalBatchAVX512_plan13_block
-	JMP     evalBatchAVX512_next
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX512_plan13_block
+	JMP     evalSegmentsAVX512_next
 
-evalBatchAVX512_plan13_miss:
+evalSegmentsAVX512_plan13_miss:
 	XORL R10, R10
-	JMP  evalBatchAVX512_plan13_write
+	JMP  evalSegmentsAVX512_plan13_write
 
-evalBatchAVX512_next:
-	MOVQ 104(SP), SI
-	ADDQ SI, 88(SP)
-	MOVQ 80(SP), AX
-	CMPQ AX, 48(SP)
-	JB   evalBatchAVX512_group
+evalSegmentsAVX512_next:
+	MOVQ 160(SP), SI
+	ADDQ SI, 144(SP)
+	MOVQ 136(SP), AX
+	CMPQ AX, 104(SP)
+	JB   evalSegmentsAVX512_group
+
+evalSegmentsAVX512_nextsegment:
+	ADDQ $0x14, 64(SP)
+	JMP  evalSegmentsAVX512_segment
+
+evalSegmentsAVX512_done:
 	VZEROUPPER
 	RET

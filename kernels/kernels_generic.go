@@ -9,6 +9,17 @@ import "math/bits"
 // implementation must write the same receipts, bit for bit. Branches depend
 // on the hook's plan and the run length, never on the data.
 
+// evalSegmentsGeneric evaluates each segment as evalBatchGeneric does, its
+// receipts at out[Out:] from span id ctx.SpanBase+Out. Inputs are already
+// checked.
+func evalSegmentsGeneric(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt) {
+	for _, sg := range segs {
+		c := *ctx
+		c.SpanBase += uint64(sg.Out)
+		evalBatchGeneric(l, blocks[sg.BlockLo:sg.BlockHi], hooks[sg.HookLo:sg.HookHi], &c, out[sg.Out:])
+	}
+}
+
 // evalBatchGeneric evaluates every hook over every block: receipt
 // out[b*len(hooks)+h] is hook h over block b. Inputs are already checked.
 func evalBatchGeneric(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt) {

@@ -13,6 +13,7 @@ func TestLayout(t *testing.T) {
 		l  Lanes
 		r  Run
 		h  Hook
+		sg Segment
 		c  Context
 		rc Receipt
 	)
@@ -39,6 +40,11 @@ func TestLayout(t *testing.T) {
 		{"Hook.plan", unsafe.Offsetof(h.plan), 72},
 		{"Hook.clo", unsafe.Offsetof(h.clo), 80},
 		{"Hook.cspan", unsafe.Offsetof(h.cspan), 88},
+		{"Segment.BlockLo", unsafe.Offsetof(sg.BlockLo), 0},
+		{"Segment.BlockHi", unsafe.Offsetof(sg.BlockHi), 4},
+		{"Segment.HookLo", unsafe.Offsetof(sg.HookLo), 8},
+		{"Segment.HookHi", unsafe.Offsetof(sg.HookHi), 12},
+		{"Segment.Out", unsafe.Offsetof(sg.Out), 16},
 		{"Context.CycleID", unsafe.Offsetof(c.CycleID), 0},
 		{"Context.SpanBase", unsafe.Offsetof(c.SpanBase), 8},
 		{"Context.ShardID", unsafe.Offsetof(c.ShardID), 16},
@@ -55,6 +61,7 @@ func TestLayout(t *testing.T) {
 		{"Receipt.Result", unsafe.Offsetof(rc.Result), 45},
 		{"sizeof Run", unsafe.Sizeof(r), 16},
 		{"sizeof Hook", unsafe.Sizeof(h), 96},
+		{"sizeof Segment", unsafe.Sizeof(sg), 20},
 		{"sizeof Receipt", unsafe.Sizeof(rc), 48},
 	} {
 		if f.got != f.want {

@@ -103,6 +103,16 @@ type Run struct {
 	Len  uint32
 }
 
+// Segment is one part of an [Impl.EvalSegments] call: the hooks
+// hooks[HookLo:HookHi] over the blocks blocks[BlockLo:BlockHi], as one
+// EvalBatch of them would evaluate them, their receipts at out[Out:] and
+// their span ids from ctx.SpanBase+Out on.
+type Segment struct {
+	BlockLo, BlockHi uint32
+	HookLo, HookHi   uint32
+	Out              uint32
+}
+
 // Hook is a compiled hook: one operation and its constants. Build it with
 // [NewHook] or [NewHookOf]; the zero value is rejected by the kernels. Its
 // fields are unexported so that the derived plan and key can never go
@@ -321,4 +331,5 @@ var (
 	ErrNilHook      = errors.New("kernels: nil hook")
 	ErrNilReceipt   = errors.New("kernels: nil receipt")
 	ErrHookIndex    = errors.New("kernels: hook index outside the hooks")
+	ErrSegment      = errors.New("kernels: segment outside the blocks, hooks or receipts")
 )

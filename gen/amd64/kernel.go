@@ -36,10 +36,13 @@ type kernel struct {
 
 	// On the stack, set once per call or per group: the hook loop needs the
 	// registers.
-	bases                  Mem // the S, O, V, D data pointers
-	blocksBase, blocksEnd  Mem
-	hooksEnd               Mem
-	outBase, spanBase, nh  Mem
+	bases                     Mem // the S, O, V, D data pointers
+	blocks, hooks, outs       Mem // the arguments' data pointers
+	span0                     Mem // ctx.SpanBase
+	segPtr, segEnd            Mem // the segment in progress, the end of segs
+	blocksBase, blocksEnd     Mem // the segment's blocks,
+	hooksStart, hooksEnd      Mem // hooks,
+	outBase, spanBase, nh     Mem // first receipt and its span id, and hook count
 	groupEnd, groupIndex   Mem // the group's end and the index of its first hook
 	groupStart, groupCount Mem
 	outStride              Mem // nh * RcptSize: from one block's receipts to the next's
@@ -54,17 +57,25 @@ type kernel struct {
 
 func (k *kernel) label(s string) string { return k.name + "_" + s }
 
-// generate emits one kernel: the groups of same-plan hooks, each with a
-// block loop and a hook loop specialised to its plan (layout.Plans: the
-// plans the op table reaches, and no others).
+// generate emits one kernel: for every segment, the groups of same-plan
+// hooks of its hook range, each with a block loop over its block range and
+// a hook loop specialised to its plan (layout.Plans: the plans the op table
+// reaches, and no others).
 func generate(name string, x isa) {
 	TEXT(name, NOSPLIT, asmSignature)
 	k := &kernel{name: name}
 	k.prologue()
 	x.setup()
 
+	Label(k.label("segment"))
+	sg := GP64()
+	MOVQ(k.segPtr, sg)
+	CMPQ(sg, k.segEnd)
+	JAE(LabelRef(k.label("done")))
+	k.segment(sg)
+
 	g := GP64()
-	Load(Param("hooks").Base(), g)
+	MOVQ(k.hooksStart, g)
 	MOVQ(U32(0), k.groupIndex)
 	Label(k.label("group"))
 	// The group: the hooks from g on whose compare plans equal g's.
@@ -108,6 +119,11 @@ func generate(name string, x isa) {
 	MOVQ(k.groupEnd, g)
 	CMPQ(g, k.hooksEnd)
 	JB(LabelRef(k.label("group")))
+	Label(k.label("nextsegment"))
+	ADDQ(Imm(layout.SegSize), k.segPtr)
+	JMP(LabelRef(k.label("segment")))
+
+	Label(k.label("done"))
 	VZEROUPPER()
 	RET()
 }
@@ -115,7 +131,9 @@ func generate(name string, x isa) {
 // prologue loads the arguments into registers and stack slots.
 func (k *kernel) prologue() {
 	k.bases = AllocLocal(32)
-	k.blocksBase, k.blocksEnd, k.hooksEnd = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	k.blocks, k.hooks, k.outs, k.span0 = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	k.segPtr, k.segEnd = AllocLocal(8), AllocLocal(8)
+	k.blocksBase, k.blocksEnd, k.hooksStart, k.hooksEnd = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	k.outBase, k.spanBase, k.nh = AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	k.groupEnd, k.groupIndex, k.groupStart, k.groupCount = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	k.outStride, k.blockOut, k.blockSpan = AllocLocal(8), AllocLocal(8), AllocLocal(8)
@@ -128,31 +146,23 @@ func (k *kernel) prologue() {
 		MOVQ(Mem{Base: l, Disp: lane}, p)
 		MOVQ(p, k.bases.Offset(8*i))
 	}
-	b, n := GP64(), GP64()
-	Load(Param("blocks").Base(), b)
-	MOVQ(b, k.blocksBase)
-	Load(Param("blocks").Len(), n)
-	SHLQ(Imm(4), n) // * RunSize
-	ADDQ(b, n)
-	MOVQ(n, k.blocksEnd)
-	h, nh := GP64(), GP64()
-	Load(Param("hooks").Base(), h)
-	Load(Param("hooks").Len(), nh)
-	MOVQ(nh, k.nh)
-	st := GP64()
-	IMUL3Q(Imm(layout.RcptSize), nh, st)
-	MOVQ(st, k.outStride)
-	IMUL3Q(Imm(layout.HookSize), nh, nh)
-	ADDQ(h, nh)
-	MOVQ(nh, k.hooksEnd)
-	o := GP64()
-	Load(Param("out").Base(), o)
-	MOVQ(o, k.outBase)
+	for _, a := range []struct {
+		param string
+		slot  Mem
+	}{{"blocks", k.blocks}, {"hooks", k.hooks}, {"out", k.outs}, {"segs", k.segPtr}} {
+		Load(Param(a.param).Base(), p)
+		MOVQ(p, a.slot)
+	}
+	n := GP64()
+	Load(Param("segs").Len(), n)
+	IMUL3Q(Imm(layout.SegSize), n, n)
+	ADDQ(k.segPtr, n)
+	MOVQ(n, k.segEnd)
 
 	ctx, s, sb := GP64(), GP64(), GP64()
 	Load(Param("ctx"), ctx)
 	MOVQ(Mem{Base: ctx, Disp: layout.CtxSpanBase}, s)
-	MOVQ(s, k.spanBase)
+	MOVQ(s, k.span0)
 	k.mul = GP64()
 	MOVQ(U64(layout.MixMul), k.mul)
 	k.fixed = XMM()
@@ -162,6 +172,50 @@ func (k *kernel) prologue() {
 	ORQ(s, sb)
 	VMOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, k.fixed)
 	VPINSRQ(Imm(1), sb, k.fixed, k.fixed)
+}
+
+// segment sets the stack slots of the segment at sg (its blocks, hooks,
+// receipts and first span id), and skips to the next segment when it has
+// no block or no hook.
+func (k *kernel) segment(sg GPVirtual) {
+	lo, hi := GP64(), GP64()
+	MOVL(Mem{Base: sg, Disp: layout.SegBlockLo}, lo.As32())
+	MOVL(Mem{Base: sg, Disp: layout.SegBlockHi}, hi.As32())
+	CMPQ(lo, hi)
+	JAE(LabelRef(k.label("nextsegment")))
+	SHLQ(Imm(4), lo) // * RunSize
+	SHLQ(Imm(4), hi)
+	ADDQ(k.blocks, lo)
+	ADDQ(k.blocks, hi)
+	MOVQ(lo, k.blocksBase)
+	MOVQ(hi, k.blocksEnd)
+
+	hlo, hhi := GP64(), GP64()
+	MOVL(Mem{Base: sg, Disp: layout.SegHookLo}, hlo.As32())
+	MOVL(Mem{Base: sg, Disp: layout.SegHookHi}, hhi.As32())
+	CMPQ(hlo, hhi)
+	JAE(LabelRef(k.label("nextsegment")))
+	nh := GP64()
+	MOVQ(hhi, nh)
+	SUBQ(hlo, nh)
+	MOVQ(nh, k.nh)
+	IMUL3Q(Imm(layout.RcptSize), nh, nh)
+	MOVQ(nh, k.outStride)
+	IMUL3Q(Imm(layout.HookSize), hlo, hlo)
+	IMUL3Q(Imm(layout.HookSize), hhi, hhi)
+	ADDQ(k.hooks, hlo)
+	ADDQ(k.hooks, hhi)
+	MOVQ(hlo, k.hooksStart)
+	MOVQ(hhi, k.hooksEnd)
+
+	o, sp := GP64(), GP64()
+	MOVL(Mem{Base: sg, Disp: layout.SegOut}, o.As32())
+	MOVQ(k.span0, sp)
+	ADDQ(o, sp)
+	MOVQ(sp, k.spanBase)
+	IMUL3Q(Imm(layout.RcptSize), o, o)
+	ADDQ(k.outs, o)
+	MOVQ(o, k.outBase)
 }
 
 // laneBase returns the address of row k.off of lane i (laneS...).

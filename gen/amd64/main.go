@@ -5,7 +5,8 @@
 // Run from gen/: go run ./amd64 (go generate ./... at the module root does).
 //
 // Both kernels follow the hooks' precomputed plans (kernels/types.go). They
-// take the hooks in groups of consecutive hooks with the same compare plan
+// evaluate a list of segments (a block range and a hook range each, the
+// call's setup paid once for all), and take each segment's hooks in groups of consecutive hooks with the same compare plan
 // and run a loop specialised to that plan over every block: it loads the
 // lanes the plan compares once per block (masked, so no byte outside the run
 // is read), then for every hook of the group compares them, counts the
@@ -30,8 +31,8 @@ import (
 // not compile without the files generated here); the stubs are written from
 // goSignature below.
 const (
-	goSignature  = "(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt)"
-	asmSignature = "func(l *uint64, blocks []uint64, hooks []uint64, ctx *uint64, out []uint64)"
+	goSignature  = "(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt)"
+	asmSignature = "func(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)"
 )
 
 var (
@@ -40,8 +41,8 @@ var (
 )
 
 var kernels = []struct{ name, doc string }{
-	{"evalBatchAVX2", "evalBatchAVX2 is the AVX2 batch kernel (needs AVX2, BMI2, POPCNT)."},
-	{"evalBatchAVX512", "evalBatchAVX512 is the AVX-512 batch kernel (needs AVX-512 F, BW, VL, BMI2, POPCNT)."},
+	{"evalSegmentsAVX2", "evalSegmentsAVX2 is the AVX2 kernel (needs AVX2, BMI2, POPCNT)."},
+	{"evalSegmentsAVX512", "evalSegmentsAVX512 is the AVX-512 kernel (needs AVX-512 F, BW, VL, BMI2, POPCNT)."},
 }
 
 func main() {

@@ -9,7 +9,7 @@
 //
 // Run from gen/:
 //
-//	go run ./mutate -arch amd64 -kernel evalBatchAVX2 -n 6   # 6 changes per plan loop
+//	go run ./mutate -arch amd64 -kernel evalSegmentsAVX2 -n 6   # 6 changes per plan loop
 //	go run ./mutate -arch arm64 -n 0                         # every instruction, NEON under qemu
 //
 // It exits with status 1 when a change survives (no test failed). It runs
@@ -32,7 +32,7 @@ import (
 
 var (
 	arch     = flag.String("arch", "amd64", "amd64 or arm64 (arm64 runs under qemu-aarch64-static)")
-	kernel   = flag.String("kernel", "", "only this kernel (evalBatchAVX2, evalBatchAVX512, evalBatchNEON); default all of arch")
+	kernel   = flag.String("kernel", "", "only this kernel (evalSegmentsAVX2, evalSegmentsAVX512, evalBatchNEON); default all of arch")
 	onlyPlan = flag.String("plan", "", "only this plan loop, such as plan9; default all")
 	perPlan  = flag.Int("n", 6, "changes per plan loop, drawn at random (0: every instruction)")
 	seed     = flag.Uint64("seed", 1, "seed of the draw")

@@ -43,6 +43,13 @@ const (
 	HookCSpan = 88
 	HookSize  = 96
 
+	SegBlockLo = 0 // uint32s
+	SegBlockHi = 4
+	SegHookLo  = 8
+	SegHookHi  = 12
+	SegOut     = 16
+	SegSize    = 20
+
 	CtxCycleID  = 0
 	CtxSpanBase = 8
 	CtxShardID  = 16 // uint32
@@ -84,6 +91,8 @@ var Fields = []Field{
 	{"Hook", "dt", HookDT}, {"Hook", "k", HookK}, {"Hook", "key", HookKey},
 	{"Hook", "vlo", HookVLo}, {"Hook", "vhi", HookVHi}, {"Hook", "plan", HookPlan},
 	{"Hook", "clo", HookCLo}, {"Hook", "cspan", HookCSpan},
+	{"Segment", "BlockLo", SegBlockLo}, {"Segment", "BlockHi", SegBlockHi},
+	{"Segment", "HookLo", SegHookLo}, {"Segment", "HookHi", SegHookHi}, {"Segment", "Out", SegOut},
 	{"Context", "CycleID", CtxCycleID}, {"Context", "SpanBase", CtxSpanBase},
 	{"Context", "ShardID", CtxShardID}, {"Context", "Budget", CtxBudget},
 	{"Receipt", "CycleID", RcptCycleID}, {"Receipt", "SpanID", RcptSpanID}, {"Receipt", "AHash", RcptAHash},
@@ -94,7 +103,7 @@ var Fields = []Field{
 }
 
 // Sizes lists the sizes of the arrays' element types.
-var Sizes = map[string]int{"Run": RunSize, "Hook": HookSize, "Receipt": RcptSize}
+var Sizes = map[string]int{"Run": RunSize, "Hook": HookSize, "Segment": SegSize, "Receipt": RcptSize}
 
 // GoTest returns the gofmt-ed source of kernels/layout_gen_test.go.
 func GoTest(generator string) ([]byte, error) {
@@ -103,13 +112,13 @@ func GoTest(generator string) ([]byte, error) {
 	b.WriteString("import (\n\t\"testing\"\n\t\"unsafe\"\n)\n\n")
 	b.WriteString("// TestLayout checks the offsets the generated assembly uses (gen/internal/layout).\n")
 	b.WriteString("func TestLayout(t *testing.T) {\n")
-	b.WriteString("\tvar (\n\t\tl Lanes\n\t\tr Run\n\t\th Hook\n\t\tc Context\n\t\trc Receipt\n\t)\n")
+	b.WriteString("\tvar (\n\t\tl Lanes\n\t\tr Run\n\t\th Hook\n\t\tsg Segment\n\t\tc Context\n\t\trc Receipt\n\t)\n")
 	b.WriteString("\tfor _, f := range []struct {\n\t\tname      string\n\t\tgot, want uintptr\n\t}{\n")
-	vars := map[string]string{"Lanes": "l", "Run": "r", "Hook": "h", "Context": "c", "Receipt": "rc"}
+	vars := map[string]string{"Lanes": "l", "Run": "r", "Hook": "h", "Segment": "sg", "Context": "c", "Receipt": "rc"}
 	for _, f := range Fields {
 		fmt.Fprintf(&b, "\t\t{%q, unsafe.Offsetof(%s.%s), %d},\n", f.Type+"."+f.Name, vars[f.Type], f.Name, f.Offset)
 	}
-	for _, name := range []string{"Run", "Hook", "Receipt"} {
+	for _, name := range []string{"Run", "Hook", "Segment", "Receipt"} {
 		fmt.Fprintf(&b, "\t\t{%q, unsafe.Sizeof(%s), %d},\n", "sizeof "+name, vars[name], Sizes[name])
 	}
 	b.WriteString("\t} {\n\t\tif f.got != f.want {\n\t\t\tt.Errorf(\"%s = %d, the assembly assumes %d: regenerate with go generate ./...\", f.name, f.got, f.want)\n\t\t}\n\t}\n}\n")
