@@ -17,8 +17,9 @@ import (
 // kernels. It is read-only once built, so every stage reads it without
 // locks.
 type Table struct {
-	hooks   []Bound // by hook id: the definition's index
-	groups  []Group // in order of the predicates' first hooks
+	hooks   []Bound        // by hook id: the definition's index
+	groups  []Group        // in order of the predicates' first hooks
+	kernels []kernels.Hook // every group's hooks, one group after another
 	byPred  map[uint64]int32
 	version string
 }
@@ -40,7 +41,8 @@ type Bound struct {
 // the same lanes with one loop, so fewer, longer runs are faster.
 type Group struct {
 	Pred  uint64
-	Hooks []kernels.Hook
+	Hooks []kernels.Hook // Table.Kernels()[First : First+len(Hooks)]
+	First int
 	// Warm reports that a hook of the group compares values (its operation
 	// [kernels.Op.NeedsExactCheck]): a flagged number of the predicate (no
 	// exact order key) is parked for the warm path's exact check.
@@ -76,17 +78,19 @@ func Bind(defs []Def, r Resolver) (*Table, error) {
 		members[h.Pred()] = append(members[h.Pred()], i)
 	}
 	t.groups = make([]Group, len(preds))
+	t.kernels = make([]kernels.Hook, 0, len(defs))
 	for gi, p := range preds {
 		ids := members[p]
 		slices.SortStableFunc(ids, func(a, b int) int {
 			ha, hb := &t.hooks[a].Kernel, &t.hooks[b].Kernel
 			return cmp.Or(cmp.Compare(ha.ComparePlan(), hb.ComparePlan()), cmp.Compare(ha.Op(), hb.Op()))
 		})
-		g := Group{Pred: p, Hooks: make([]kernels.Hook, len(ids))}
-		for j, id := range ids {
-			g.Hooks[j] = t.hooks[id].Kernel
-			g.Warm = g.Warm || g.Hooks[j].Op().NeedsExactCheck()
+		g := Group{Pred: p, First: len(t.kernels)}
+		for _, id := range ids {
+			t.kernels = append(t.kernels, t.hooks[id].Kernel)
+			g.Warm = g.Warm || t.hooks[id].Kernel.Op().NeedsExactCheck()
 		}
+		g.Hooks = t.kernels[g.First:len(t.kernels):len(t.kernels)]
 		t.groups[gi] = g
 		t.byPred[p] = int32(gi)
 	}
@@ -116,6 +120,11 @@ func (t *Table) Hook(id uint32) *Bound { return &t.hooks[id] }
 
 // Groups returns the groups, one per predicate with hooks.
 func (t *Table) Groups() []Group { return t.groups }
+
+// Kernels returns the hooks of every group, one group after another: a
+// group's are Kernels()[g.First:][:len(g.Hooks)], so one kernel call
+// (kernels.Impl.EvalSegments) can take the hooks of every predicate.
+func (t *Table) Kernels() []kernels.Hook { return t.kernels }
 
 // Predicates returns the set of the predicates the hooks guard: what an
 // encoder needs to keep (terms.Encoder.Keep).

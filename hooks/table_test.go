@@ -108,3 +108,40 @@ query = "ASK { <http://ex/b> <http://ex/p> ?o }"
 		t.Errorf("group = %s, want %s", strings.Join(got, " "), want)
 	}
 }
+
+// Kernels holds every group's hooks, one group after another, and each
+// group's Hooks are its part of it (one kernel call can take them all).
+func TestKernelsHoldTheGroups(t *testing.T) {
+	defs, err := Parse(strings.NewReader(`[[hook]]
+name = "a"
+query = "ASK { ?s <http://ex/p> ?o }"
+[[hook]]
+name = "b"
+query = "ASK { ?s <http://ex/q> ?o }"
+[[hook]]
+name = "c"
+query = "ASK { ?s <http://ex/p> ?o FILTER(?o > 3) }"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := Bind(defs, terms.NewDictionary(terms.NewHasher(terms.DefaultKey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range tab.Groups() {
+		if g.First != n {
+			t.Fatalf("group of %#x starts at %d, want %d", g.Pred, g.First, n)
+		}
+		for j := range g.Hooks {
+			if &g.Hooks[j] != &tab.Kernels()[g.First+j] {
+				t.Fatalf("group of %#x: hook %d is not Kernels()[%d]", g.Pred, j, g.First+j)
+			}
+		}
+		n += len(g.Hooks)
+	}
+	if n != len(tab.Kernels()) || n != tab.Len() {
+		t.Fatalf("%d hooks in groups, %d in Kernels, %d in the table", n, len(tab.Kernels()), tab.Len())
+	}
+}

@@ -123,8 +123,11 @@ type Engine struct {
 	forms [][]window // per group of the table, its windows of hooks
 
 	scratch   []kernels.Receipt
-	parks     []Action // the tick's Park and Count actions, after all the others
-	runCounts []Action // the run's Count actions, after its Park actions
+	segs      []kernels.Segment // a kernel call's segments
+	parts     []part            // where each segment lies
+	parks     []Action          // the tick's Park and Count actions, after all the others
+	runCounts []Action          // the run's Count actions, after its Park actions
+	pending   bool              // a value-comparing hook of the run does not hold
 	kctx      kernels.Context
 	counts    [maxWindow]uint64
 	first     [maxWindow]uint32 // lane row+1 of each hook's first match, 0 for none
@@ -134,6 +137,10 @@ type Engine struct {
 // their query forms as bit sets (bit j: hook lo+j).
 type window struct {
 	lo, hi    int
+	hooks     []kernels.Hook // the group's hooks lo:hi
+	first     uint32         // the index of hook lo in the table's Kernels
+	last      bool           // the group's last window
+	groupLen  int            // the group's hooks
 	construct uint64
 	selects   uint64
 	compare   uint64 // hooks that compare values and hold on any match
@@ -151,7 +158,8 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 	e.forms = make([][]window, len(tab.Groups()))
 	for gi, g := range tab.Groups() {
 		for lo := 0; lo < len(g.Hooks); lo += maxWindow {
-			w := window{lo: lo, hi: min(lo+maxWindow, len(g.Hooks))}
+			hi := min(lo+maxWindow, len(g.Hooks))
+			w := window{lo: lo, hi: hi, hooks: g.Hooks[lo:hi], first: uint32(g.First + lo), last: hi == len(g.Hooks), groupLen: len(g.Hooks)}
 			for j := range w.hi - w.lo {
 				b := tab.Hook(g.Hooks[lo+j].ID())
 				switch b.Query.Form {
@@ -201,40 +209,48 @@ func (e *Engine) Run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 	return err
 }
 
-// run is Run without its clock.
+// run is Run without its clock. Every window of hooks of every run of t is
+// a segment of one kernel call (kernels.Impl.EvalSegments): the call, its
+// checks and its setup are paid once per tick, not once per predicate.
+// When receipts are not kept, a call takes at most scratchReceipts of them,
+// and a window too large for that is cut into segments of whole blocks.
 func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 	e.kctx = *ctx
 	e.parks = e.parks[:0]
-	groups := e.tab.Groups()
-	for ri := range t.Runs {
-		r := &t.Runs[ri]
-		g := &groups[r.Group]
-		blocks := t.Blocks[r.Blocks : r.Blocks+r.NBlock]
-		parked := t.Parked[r.Parked : r.Parked+r.NPark]
-		e.runCounts = e.runCounts[:0]
-		pending := false // a value-comparing hook of the run does not hold
-		for wi := range e.forms[r.Group] {
-			w := &e.forms[r.Group][wi]
-			yes, err := e.window(t, r, g, w, blocks, len(parked) > 0, out)
-			if err != nil {
-				return err
+	var at cursor // the next blocks to evaluate
+	for at.run < len(t.Runs) {
+		// The segments of the call: windows (and parts of windows) from at.
+		e.segs, e.parts = e.segs[:0], e.parts[:0]
+		n := 0
+		for at.run < len(t.Runs) {
+			r := &t.Runs[at.run]
+			ws := e.forms[r.Group]
+			w := &ws[at.win]
+			nh, nb := len(w.hooks), int(r.NBlock-at.block)
+			if !out.KeepReceipts {
+				room := scratchReceipts - n
+				if room < nh && n > 0 {
+					break
+				}
+				nb = min(nb, max(1, room/nh))
 			}
-			pending = pending || w.compare&^yes != 0
+			lo := r.Blocks + at.block
+			e.segs = append(e.segs, kernels.Segment{BlockLo: lo, BlockHi: lo + uint32(nb),
+				HookLo: w.first, HookHi: w.first + uint32(nh), Out: uint32(n)})
+			e.parts = append(e.parts, part{r, w, at.block})
+			n += nb * nh
+			at.next(r, nb, len(ws))
 		}
-		out.Stats.HookEvals += uint64(len(g.Hooks))
-		if !pending && len(e.runCounts) == 0 {
-			out.Stats.Decided += uint64(len(parked))
-			continue
+		rec := e.receipts(out, n)
+		if err := e.impl.EvalSegments(&t.Lanes, t.Blocks, e.tab.Kernels(), e.segs, &e.kctx, rec); err != nil {
+			return err
 		}
-		// The kernels decided these rows false (V == 0): the hooks still
-		// false, and the COUNTs, need the exact check.
-		for _, row := range parked {
-			e.parks = append(e.parks, Action{Kind: Park, Hook: uint32(r.Group), Cycle: ctx.CycleID,
-				S: t.Lanes.S[row], P: r.Pred, O: t.Lanes.O[row], D: t.Lanes.D[row]})
+		out.Stats.Calls++
+		out.Stats.Evaluations += uint64(n)
+		for i := range e.segs {
+			e.decide(t, &e.parts[i], &e.segs[i], rec, out)
 		}
-		e.parks = append(e.parks, e.runCounts...)
-		out.Stats.Parked += uint64(len(parked))
-		out.Stats.Counted += uint64(len(e.runCounts))
+		e.kctx.SpanBase += uint64(n)
 	}
 	// The warm path's work last: the warm stage then knows every hook that
 	// fired in the cycle before it checks a parked row.
@@ -243,53 +259,82 @@ func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 	return nil
 }
 
-// window evaluates the hooks of w over the blocks of run r, in one kernel
-// call or, when receipts are not kept, in calls of bounded size, and
-// returns the hooks that hold (bit j: hook w.lo+j). With parked rows in
-// the run, its value-comparing COUNT hooks are not decided: their counts
-// go to e.runCounts as Count actions.
-func (e *Engine) window(t *load.Tick, r *load.Run, g *hooks.Group, w *window, blocks []kernels.Run, parked bool, out *Output) (uint64, error) {
-	hs := g.Hooks[w.lo:w.hi]
+// cursor is a place in a tick's evaluation: run, window of its group, and
+// block of the run.
+type cursor struct {
+	run, win int
+	block    uint32
+}
+
+// next moves c past nb blocks of run r, whose group has windows windows.
+func (c *cursor) next(r *load.Run, nb, windows int) {
+	if c.block += uint32(nb); c.block < r.NBlock {
+		return
+	}
+	c.block = 0
+	if c.win++; c.win == windows {
+		c.win = 0
+		c.run++
+	}
+}
+
+// part is where a segment of a kernel call lies: in window w of run r,
+// from the run's block block.
+type part struct {
+	r     *load.Run
+	w     *window
+	block uint32
+}
+
+// decide takes the receipts of segment sg in rec: it counts each hook's
+// matches and notes its first, makes the rows of CONSTRUCT and SELECT
+// hooks, and, at the window's last segment, decides it; at the group's
+// last window, the run's parked rows go to the warm path unless every
+// value-comparing hook of the run held.
+func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernels.Receipt, out *Output) {
+	r, w := p.r, p.w
+	hs := w.hooks
 	nh := len(hs)
 	cnt, first := e.counts[:nh], e.first[:nh]
-	clear(cnt)
-	clear(first)
-	step := len(blocks)
-	if !out.KeepReceipts {
-		step = max(1, scratchReceipts/nh)
-	}
-	for b0 := 0; b0 < len(blocks); b0 += step {
-		blk := blocks[b0:min(b0+step, len(blocks))]
-		rec := e.receipts(out, len(blk)*nh)
-		if err := e.impl.EvalBatch(&t.Lanes, blk, hs, &e.kctx, rec); err != nil {
-			return 0, err
+	if p.block == 0 {
+		for j := range cnt {
+			cnt[j], first[j] = 0, 0
 		}
-		n := uint64(len(rec))
-		e.kctx.SpanBase += n
-		out.Stats.Calls++
-		out.Stats.Evaluations += n
-		// One pass over the receipts: each hook's matches are summed and
-		// its first match noted.
-		for bi := range blk {
-			off := blk[bi].Off
-			row := rec[bi*nh : bi*nh+nh]
-			for j := range row {
-				m := row[j].Mask
-				cnt[j] += uint64(bits.OnesCount8(m))
-				if m != 0 && first[j] == 0 {
-					first[j] = off + uint32(bits.TrailingZeros8(m)) + 1
-				}
+		if w.lo == 0 {
+			e.runCounts, e.pending = e.runCounts[:0], false
+		}
+	}
+	blk := t.Blocks[sg.BlockLo:sg.BlockHi]
+	rec = rec[sg.Out:][:len(blk)*nh]
+	// One pass over the receipts: each hook's matches are summed and its
+	// first match noted.
+	for bi := range blk {
+		off := blk[bi].Off
+		row := rec[bi*nh:][:nh]
+		for j := range row {
+			m := row[j].Mask
+			cnt[j] += uint64(bits.OnesCount8(m))
+			if m != 0 && first[j] == 0 {
+				first[j] = off + uint32(bits.TrailingZeros8(m)) + 1
 			}
 		}
-		// CONSTRUCT and SELECT give every matched row, whatever the count.
+	}
+	// CONSTRUCT and SELECT give every matched row, whatever the count.
+	if w.construct|w.selects != 0 {
 		for m := (w.construct | w.selects) & nonZero(cnt); m != 0; m &= m - 1 {
 			j := bits.TrailingZeros64(m)
 			e.rows(t, blk, rec, nh, j, hs[j].ID(), w, out)
 		}
 	}
-	// yes: bit j set when hook j holds over the whole run.
+	if sg.BlockHi < r.Blocks+r.NBlock {
+		return // more of the window in the next call
+	}
+
+	// yes: bit j set when hook j holds over the whole run. With parked rows
+	// in the run, its value-comparing COUNT hooks are not decided: their
+	// counts go to e.runCounts as Count actions.
 	var yes, deferred uint64
-	if parked {
+	if r.NPark > 0 {
 		deferred = w.countV
 	}
 	for j, c := range cnt {
@@ -311,7 +356,26 @@ func (e *Engine) window(t *load.Tick, r *load.Run, g *hooks.Group, w *window, bl
 		out.Actions = append(out.Actions, a)
 		out.Stats.Fired++
 	}
-	return yes &^ deferred, nil
+	// A value-comparing hook of the run does not hold.
+	e.pending = e.pending || w.compare&^(yes&^deferred) != 0
+	if !w.last {
+		return
+	}
+
+	out.Stats.HookEvals += uint64(w.groupLen)
+	if !e.pending && len(e.runCounts) == 0 {
+		out.Stats.Decided += uint64(r.NPark)
+		return
+	}
+	// The kernels decided these rows false (V == 0): the hooks still
+	// false, and the COUNTs, need the exact check.
+	for _, row := range t.Parked[r.Parked : r.Parked+r.NPark] {
+		e.parks = append(e.parks, Action{Kind: Park, Hook: uint32(r.Group), Cycle: e.kctx.CycleID,
+			S: t.Lanes.S[row], P: r.Pred, O: t.Lanes.O[row], D: t.Lanes.D[row]})
+	}
+	e.parks = append(e.parks, e.runCounts...)
+	out.Stats.Parked += uint64(r.NPark)
+	out.Stats.Counted += uint64(len(e.runCounts))
 }
 
 // nonZero returns the bit set of the non-zero counts.
