@@ -124,8 +124,8 @@ evalSegmentsAVX2_segment:
 	MOVL   4(AX), DX
 	CMPQ   CX, DX
 	JAE    evalSegmentsAVX2_nextsegment
-	SHLQ   $0x04, CX
-	SHLQ   $0x04, DX
+	IMUL3Q $0x10, CX, CX
+	IMUL3Q $0x10, DX, DX
 	ADDQ   32(SP), CX
 	ADDQ   32(SP), DX
 	MOVQ   CX, 80(SP)
@@ -1404,8 +1404,8 @@ evalSegmentsAVX512_segment:
 	MOVL   4(AX), DX
 	CMPQ   CX, DX
 	JAE    evalSegmentsAVX512_nextsegment
-	SHLQ   $0x04, CX
-	SHLQ   $0x04, DX
+	IMUL3Q $0x10, CX, CX
+	IMUL3Q $0x10, DX, DX
 	ADDQ   32(SP), CX
 	ADDQ   32(SP), DX
 	MOVQ   CX, 80(SP)

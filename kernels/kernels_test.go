@@ -97,11 +97,14 @@ func denseHooks(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook {
 
 // inputs are the lanes and hook constructors the differential tests run:
 // edge values, and dense values.
-var inputs = []struct {
+var inputs = []input{{"edge", randomLanes, hooksFor}, {"dense", denseLanes, denseHooks}}
+
+// input is a kind of lanes and the hooks made for them.
+type input struct {
 	name  string
 	lanes func(r *rand.Rand, n int) *Lanes
 	hooks func(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook
-}{{"edge", randomLanes, hooksFor}, {"dense", denseLanes, denseHooks}}
+}
 
 // hooksFor returns hooks of op over constants drawn from the edge values:
 // count thresholds from the edge counts, ranges that are empty, one key wide
@@ -268,15 +271,7 @@ func TestBatchMixed(t *testing.T) {
 		l := in.lanes(r, 200)
 		forEachImpl(t, func(t *testing.T, im *Impl) {
 			for range 50 {
-				var hooks []Hook
-				for range 1 + r.IntN(20) {
-					op := Op(1 + r.IntN(int(opCount)-1))
-					pred := uint64(testPred)
-					if r.IntN(5) == 0 {
-						pred = otherPred
-					}
-					hooks = append(hooks, in.hooks(t, op, pred, r, 1)...)
-				}
+				hooks := mixedHooks(t, in, r, 20, 5)
 				var blocks []Run
 				for range 1 + r.IntN(12) {
 					n := uint32(r.IntN(9))
@@ -287,6 +282,21 @@ func TestBatchMixed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mixedHooks returns 1 to n hooks of random operations, about one in
+// other of them for otherPred instead of testPred.
+func mixedHooks(t *testing.T, in input, r *rand.Rand, n, other int) []Hook {
+	var hooks []Hook
+	for range 1 + r.IntN(n) {
+		op := Op(1 + r.IntN(int(opCount)-1))
+		pred := uint64(testPred)
+		if r.IntN(other) == 0 {
+			pred = otherPred
+		}
+		hooks = append(hooks, in.hooks(t, op, pred, r, 1)...)
+	}
+	return hooks
 }
 
 func receiptBytes(r *Receipt) [unsafe.Sizeof(Receipt{})]byte {

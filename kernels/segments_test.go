@@ -19,15 +19,7 @@ func TestSegments(t *testing.T) {
 		l := in.lanes(r, 300)
 		forEachImpl(t, func(t *testing.T, im *Impl) {
 			for range 40 {
-				var hooks []Hook
-				for range 1 + r.IntN(16) {
-					op := Op(1 + r.IntN(int(opCount)-1))
-					pred := uint64(testPred)
-					if r.IntN(4) == 0 {
-						pred = otherPred
-					}
-					hooks = append(hooks, in.hooks(t, op, pred, r, 1)...)
-				}
+				hooks := mixedHooks(t, in, r, 16, 4)
 				var blocks []Run
 				for range 1 + r.IntN(20) {
 					n := uint32(r.IntN(9))

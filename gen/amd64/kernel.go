@@ -178,35 +178,12 @@ func (k *kernel) prologue() {
 // receipts and first span id), and skips to the next segment when it has
 // no block or no hook.
 func (k *kernel) segment(sg GPVirtual) {
-	lo, hi := GP64(), GP64()
-	MOVL(Mem{Base: sg, Disp: layout.SegBlockLo}, lo.As32())
-	MOVL(Mem{Base: sg, Disp: layout.SegBlockHi}, hi.As32())
-	CMPQ(lo, hi)
-	JAE(LabelRef(k.label("nextsegment")))
-	SHLQ(Imm(4), lo) // * RunSize
-	SHLQ(Imm(4), hi)
-	ADDQ(k.blocks, lo)
-	ADDQ(k.blocks, hi)
-	MOVQ(lo, k.blocksBase)
-	MOVQ(hi, k.blocksEnd)
-
-	hlo, hhi := GP64(), GP64()
-	MOVL(Mem{Base: sg, Disp: layout.SegHookLo}, hlo.As32())
-	MOVL(Mem{Base: sg, Disp: layout.SegHookHi}, hhi.As32())
-	CMPQ(hlo, hhi)
-	JAE(LabelRef(k.label("nextsegment")))
-	nh := GP64()
-	MOVQ(hhi, nh)
-	SUBQ(hlo, nh)
-	MOVQ(nh, k.nh)
-	IMUL3Q(Imm(layout.RcptSize), nh, nh)
-	MOVQ(nh, k.outStride)
-	IMUL3Q(Imm(layout.HookSize), hlo, hlo)
-	IMUL3Q(Imm(layout.HookSize), hhi, hhi)
-	ADDQ(k.hooks, hlo)
-	ADDQ(k.hooks, hhi)
-	MOVQ(hlo, k.hooksStart)
-	MOVQ(hhi, k.hooksEnd)
+	k.bounds(sg, layout.SegBlockLo, layout.SegBlockHi, layout.RunSize, k.blocks, k.blocksBase, k.blocksEnd, nil)
+	k.bounds(sg, layout.SegHookLo, layout.SegHookHi, layout.HookSize, k.hooks, k.hooksStart, k.hooksEnd, func(n GPVirtual) {
+		MOVQ(n, k.nh)
+		IMUL3Q(Imm(layout.RcptSize), n, n)
+		MOVQ(n, k.outStride)
+	})
 
 	o, sp := GP64(), GP64()
 	MOVL(Mem{Base: sg, Disp: layout.SegOut}, o.As32())
@@ -216,6 +193,30 @@ func (k *kernel) segment(sg GPVirtual) {
 	IMUL3Q(Imm(layout.RcptSize), o, o)
 	ADDQ(k.outs, o)
 	MOVQ(o, k.outBase)
+}
+
+// bounds turns the segment's index range at sg+loDisp, sg+hiDisp into
+// addresses of elements of size bytes from base, stored at start and end,
+// and skips to the next segment when the range is empty; count, when not
+// nil, is given the range's length first.
+func (k *kernel) bounds(sg GPVirtual, loDisp, hiDisp, size int, base, start, end Mem, count func(GPVirtual)) {
+	lo, hi := GP64(), GP64()
+	MOVL(Mem{Base: sg, Disp: loDisp}, lo.As32())
+	MOVL(Mem{Base: sg, Disp: hiDisp}, hi.As32())
+	CMPQ(lo, hi)
+	JAE(LabelRef(k.label("nextsegment")))
+	if count != nil {
+		n := GP64()
+		MOVQ(hi, n)
+		SUBQ(lo, n)
+		count(n)
+	}
+	IMUL3Q(Imm(uint64(size)), lo, lo)
+	IMUL3Q(Imm(uint64(size)), hi, hi)
+	ADDQ(base, lo)
+	ADDQ(base, hi)
+	MOVQ(lo, start)
+	MOVQ(hi, end)
 }
 
 // laneBase returns the address of row k.off of lane i (laneS...).
