@@ -36,13 +36,13 @@ type kernel struct {
 
 	// On the stack, set once per call or per group: the hook loop needs the
 	// registers.
-	bases                     Mem // the S, O, V, D data pointers
-	blocks, hooks, outs       Mem // the arguments' data pointers
-	span0                     Mem // ctx.SpanBase
-	segPtr, segEnd            Mem // the segment in progress, the end of segs
-	blocksBase, blocksEnd     Mem // the segment's blocks,
-	hooksStart, hooksEnd      Mem // hooks,
-	outBase, spanBase, nh     Mem // first receipt and its span id, and hook count
+	bases                  Mem // the S, O, V, D data pointers
+	blocks, hooks, outs    Mem // the arguments' data pointers
+	span0                  Mem // ctx.SpanBase
+	segPtr, segEnd         Mem // the segment in progress, the end of segs
+	blocksBase, blocksEnd  Mem // the segment's blocks,
+	hooksStart, hooksEnd   Mem // hooks,
+	outBase, spanBase, nh  Mem // first receipt and its span id, and hook count
 	groupEnd, groupIndex   Mem // the group's end and the index of its first hook
 	groupStart, groupCount Mem
 	outStride              Mem // nh * RcptSize: from one block's receipts to the next's
