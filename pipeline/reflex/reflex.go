@@ -202,8 +202,9 @@ func (e *Engine) Run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 	out.Stats.Ticks += ticks
 	if n := out.Stats.Evaluations - n0; out.KeepReceipts && n > 0 {
 		at := uint32(min((ticks+n-1)/n, 1<<32-1))
-		for i := range out.Receipts[r0:] {
-			out.Receipts[r0+i].ActualTicks = at
+		rs := out.Receipts[r0:]
+		for i := range rs {
+			rs[i].ActualTicks = at
 		}
 	}
 	return err
