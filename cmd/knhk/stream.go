@@ -260,8 +260,7 @@ func openGroup(j *job) (*stream.Member, func(), error) {
 // and returns the exit error: a cancelled run's, a failure, or a shard
 // whose accounting does not add up.
 func (j *job) finishGroup(m *stream.Member, err error, cancelled bool) error {
-	stats := m.Stats()
-	topic := j.dataName
+	stats, topic := m.Stats(), m.Topic()
 	if j.e.logJSON {
 		j.log.Info("summary", "stats", stream.StatsJSON(stats))
 	} else {

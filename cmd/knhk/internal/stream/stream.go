@@ -106,6 +106,9 @@ func NewMember(cfg GroupConfig) (*Member, error) {
 	return &Member{Consumer: c, cfg: cfg}, nil
 }
 
+// Topic returns the topic the member reads.
+func (m *Member) Topic() string { return m.cfg.Source.Topic }
+
 // Check returns the first shard of stats whose accounting does not add
 // up, naming its partition.
 func Check(topic string, stats []kafka.PartitionStats) error {
