@@ -29,6 +29,8 @@ type engine interface {
 	// finish reports the run that ended with err (the summary, --stats)
 	// and returns its exit error.
 	finish(err error, cancelled bool) error
+	// health is the input's and the sinks': healthy for a plain reader.
+	health() connectors.Health
 }
 
 // oneEngine is one pipeline: run on the job's reader, or a stream's shard.
@@ -61,6 +63,13 @@ func (e *oneEngine) sources() []telemetry.Source {
 
 func (e *oneEngine) reload(defs []hooks.Def) error { return e.j.p.Reload(defs) }
 
+func (e *oneEngine) health() connectors.Health {
+	if e.sh == nil {
+		return connectors.Health{}
+	}
+	return e.sh.Health()
+}
+
 func (e *oneEngine) finish(err error, cancelled bool) error {
 	return e.j.finish(e.stats, err, cancelled)
 }
@@ -90,6 +99,8 @@ func (e *groupEngine) sources() []telemetry.Source {
 }
 
 func (e *groupEngine) reload(defs []hooks.Def) error { return e.m.Reload(defs) }
+
+func (e *groupEngine) health() connectors.Health { return e.m.Health() }
 
 func (e *groupEngine) finish(err error, cancelled bool) error {
 	return e.j.finishGroup(e.m, err, cancelled)

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/knhk/knhk/config"
+	"github.com/knhk/knhk/connectors"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/pipeline"
 	"github.com/knhk/knhk/telemetry"
@@ -48,7 +49,8 @@ long-running process that serves, at --listen (default 127.0.0.1:9464):
   /metrics   Prometheus metrics (OpenTelemetry names: knhk_triples_read_total, ...)
   /healthz   200 while the process runs
   /readyz    200 while the run is in progress or has ended well; 503 before,
-             after a failure and once stopping
+             after a failure, once stopping, and while the input (a
+             followed file, Kafka) is unhealthy; a degraded input is named
 
 After a finite input it keeps serving until it is stopped. SIGTERM (or
 SIGINT) stops reading, lets the run finish (everything read is evaluated,
@@ -324,12 +326,16 @@ func (sv *service) handler() http.Handler {
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		st := sv.getState()
+		st, h := sv.getState(), sv.eng.health()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if !st.ready() {
+		if !st.ready() || h.State == connectors.Unhealthy {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
-		_, _ = io.WriteString(w, st.String()+"\n")
+		body := st.String()
+		if h.State != connectors.Healthy {
+			body += "; input " + h.String()
+		}
+		_, _ = io.WriteString(w, body+"\n")
 	})
 	mux.HandleFunc("GET /{$}", sv.statusPage)
 	return mux

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,9 +25,11 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/knhk/knhk/cmd/knhk/internal/stream"
+	"github.com/knhk/knhk/connectors"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/lockchain"
 	"github.com/knhk/knhk/pipeline"
+	"github.com/knhk/knhk/telemetry"
 )
 
 // lockedBuffer is a buffer that a command writes while a test reads it.
@@ -592,4 +595,37 @@ func TestServeConsumerGroup(t *testing.T) {
 	}
 	assert.Equal(t, 300, read)
 	assert.Contains(t, s.stderr.String(), `"msg":"summary"`)
+}
+
+// healthEngine is an engine whose input has health h; the rest of it is
+// never called.
+type healthEngine struct {
+	engine
+	h connectors.Health
+}
+
+func (e healthEngine) health() connectors.Health { return e.h }
+
+// /readyz names an input that is not healthy, and answers 503 while it is
+// unhealthy.
+func TestReadyzFollowsTheInputsHealth(t *testing.T) {
+	for _, c := range []struct {
+		h    connectors.Health
+		code int
+		body string
+	}{
+		{connectors.Health{}, http.StatusOK, "running\n"},
+		{connectors.Health{State: connectors.Degraded, Reason: "3 polls in a row failed"}, http.StatusOK, "running; input degraded: 3 polls in a row failed\n"},
+		{connectors.Health{State: connectors.Unhealthy, Reason: "retries ran out"}, http.StatusServiceUnavailable, "running; input unhealthy: retries ran out\n"},
+	} {
+		tel, err := telemetry.New(telemetry.DefaultOptions())
+		require.NoError(t, err)
+		sv := &service{eng: healthEngine{h: c.h}, tel: tel}
+		sv.setState(stateRunning)
+		rec := httptest.NewRecorder()
+		sv.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		assert.Equal(t, c.code, rec.Code, c.h.String())
+		assert.Equal(t, c.body, rec.Body.String())
+		require.NoError(t, tel.Shutdown(context.Background()))
+	}
 }

@@ -158,7 +158,7 @@ func (sv *service) view() *statusView {
 
 	if g, ok := sv.eng.(*groupEngine); ok {
 		v.Partitions = partitionRows(g, srcs)
-		v.Health = g.m.Health().String()
+		v.Health = sv.eng.health().String()
 	} else if lc := sv.j.lockchain; lc != nil {
 		v.Lockchain = lockchainOf(lc, sv.s.Pipeline.Shard)
 	}
