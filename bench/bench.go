@@ -37,8 +37,9 @@ const (
 	// each hook and block of a batch sample (the same work, so the two modes
 	// compare directly), which also spreads the timer's cost over many hooks.
 	Single Mode = iota
-	// Batch times EvalBatch calls of 8 hooks over several 8-row blocks, the
-	// call the pipeline makes, receipts written.
+	// Batch times EvalBatch calls of 8 hooks over several 8-row blocks (one
+	// segment of the beat's kernel call, for one predicate), receipts
+	// written.
 	Batch
 	// Pipeline times the reflex stage's per-hook path as the pipeline runs
 	// it (the beat's load and reflex stages): one pass of the reflex over a prepared

@@ -192,7 +192,7 @@ func (r *Report) modeAbout(mode string) string {
 	case Single.String():
 		return "The same hooks as batch, one Eval call per hook. Verdict at p50 (each call pays its own overhead); it does not decide the run."
 	case Batch.String():
-		return fmt.Sprintf("One EvalBatch call of %d hooks × %d blocks, the call the pipeline makes. Verdict at p99.", HooksPerCall, r.BlocksPerCall)
+		return fmt.Sprintf("One EvalBatch call of %d hooks × %d blocks: one predicate's part of the beat's kernel call. Verdict at p99.", HooksPerCall, r.BlocksPerCall)
 	case Pipeline.String():
 		return fmt.Sprintf("One pass of the beat's reflex stage over a loaded tick of %d rows guarded by %d hooks of the operation: the kernel call and its timer, receipts, actions. Verdict at p99.", r.BlocksPerCall*HooksPerCall, HooksPerCall)
 	}

@@ -142,7 +142,7 @@ func newCommand(w, notes io.Writer) *cobra.Command {
 		Short: "Prove the 8-tick budget of KNHK's hot operations",
 		Long: fmt.Sprintf(`Measure every hot operation on every kernel implementation this CPU runs,
 side by side: single (one Eval call per hook), batch (one EvalBatch call of 8
-hooks x --blocks blocks, the pipeline's call) and pipeline (the reflex stage's
+hooks x --blocks blocks, one predicate's part of the beat's kernel call) and pipeline (the reflex stage's
 per-hook path on a prepared tick). Then the delta ring (ns per triple) and the
 whole pipeline on the built-in demo (triples/s, allocations per tick).
 
