@@ -42,7 +42,7 @@ type Bound struct {
 type Group struct {
 	Pred  uint64
 	Hooks []kernels.Hook // Table.Kernels()[First : First+len(Hooks)]
-	First int
+	First int            // the index of the group's first hook in Table.Kernels()
 	// Warm reports that a hook of the group compares values (its operation
 	// [kernels.Op.NeedsExactCheck]): a flagged number of the predicate (no
 	// exact order key) is parked for the warm path's exact check.
