@@ -126,11 +126,11 @@ type job struct {
 	statsOut            io.Writer
 	stopProgress        func()
 	closers             []func()
-	// epochSteps are sealers of a stream's epochs besides the lockchain
-	// (knhk serve's epoch tracer), run as steps of the shard's seal;
-	// groupSteps returns those of a consumer group's partition.
-	epochSteps []pipeline.Sealer
-	groupSteps func(partition uint32) []pipeline.Sealer
+	// epochSealers, when set, returns the sealers of a stream shard's
+	// epochs besides the lockchain (knhk serve's epoch tracer), run as
+	// steps of its seal: of the one shard of --follow and --sink, or of
+	// each partition's under --source.
+	epochSealers func(shard uint32) []pipeline.Sealer
 }
 
 // openJob sets up the run of the settings s for the command cmd. configure,

@@ -155,14 +155,15 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if tel.Tracer != nil {
+		// A stream's shards seal their epochs as steps: each its own spans.
+		j.epochSealers = func(shard uint32) []pipeline.Sealer { return []pipeline.Sealer{tel.Tracer.Shard(shard)} }
+	}
 	var eng engine
 	switch {
 	case j.source != "":
-		// A consumer group: a shard per partition, each with its epoch
-		// spans; the metrics, the page and reloads follow the shards.
-		if tel.Tracer != nil {
-			j.groupSteps = func(p uint32) []pipeline.Sealer { return []pipeline.Sealer{tel.Tracer.Shard(p)} }
-		}
+		// A consumer group: a shard per partition; the metrics, the page
+		// and reloads follow the shards.
 		m, closeMember, err := openGroup(j)
 		if err != nil {
 			return err
@@ -172,9 +173,6 @@ func runServe(ctx context.Context, e *env, s *config.Settings) error {
 	case j.streams():
 		// A stream (--follow, --sink) runs as one shard: the service
 		// watches and steers its pipeline, and ends its input on SIGTERM.
-		if tel.Tracer != nil {
-			j.epochSteps = append(j.epochSteps, tel.Tracer)
-		}
 		sh, src, closeShard, err := openShard(runCtx, j)
 		if err != nil {
 			return err

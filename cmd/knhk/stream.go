@@ -117,7 +117,7 @@ func runShard(ctx context.Context, j *job) error {
 
 // openShard builds the shard of a stream job (--follow, --sink) and
 // returns it with its source, whose Stop ends the input as at its end, and
-// what closes them. The lockchain and j.epochSteps are steps of its seal.
+// what closes them. The lockchain and j.epochSealers are steps of its seal.
 func openShard(ctx context.Context, j *job) (*connectors.Shard, *connectors.FileSource, func(), error) {
 	usage := func(err error) error { return &exitError{code: exitUsage, err: err} }
 	cfg := j.cfg
@@ -150,8 +150,10 @@ func openShard(ctx context.Context, j *job) (*connectors.Shard, *connectors.File
 	if j.sealer != nil {
 		sc.Steps = append(sc.Steps, j.sealer.step(j.log))
 	}
-	for _, s := range j.epochSteps {
-		sc.Steps = append(sc.Steps, sealerStep(s))
+	if j.epochSealers != nil {
+		for _, s := range j.epochSealers(cfg.ShardID) {
+			sc.Steps = append(sc.Steps, sealerStep(s))
+		}
 	}
 	cfg.Sealer = nil // the shard's seal runs the steps
 	if j.sink != "" {
@@ -209,7 +211,7 @@ func runGroup(j *job) error {
 
 // openGroup makes the consumer group member of a --source job, and what
 // closes its sink. A partition's shard seals into its lockchain log (when
-// there is one), then into j.epochSteps' sealers of the partition.
+// there is one), then into j.epochSealers of the partition.
 func openGroup(j *job) (*stream.Member, func(), error) {
 	usage := func(err error) error { return &exitError{code: exitUsage, err: err} }
 	src, err := sourceAddr(j.source)
@@ -221,14 +223,14 @@ func openGroup(j *job) (*stream.Member, func(), error) {
 	gc := stream.GroupConfig{Source: src, Actions: cfg.Out, Receipts: cfg.Receipts, Pipeline: cfg, Hooks: j.defs,
 		OnReject: func(r *connectors.Reject) { logRecordReject(log, r) },
 		OnEvent:  func(ev kafka.Event) { log.Info(ev.String(), "partition", ev.Partition, "event", ev.Kind.String()) }}
-	if j.partitions != nil || j.groupSteps != nil {
+	if j.partitions != nil || j.epochSealers != nil {
 		gc.Steps = func(partition int32) []connectors.Step {
 			var steps []connectors.Step
 			if j.partitions != nil {
 				steps = append(steps, j.partitions.step(uint32(partition)))
 			}
-			if j.groupSteps != nil {
-				for _, s := range j.groupSteps(uint32(partition)) {
+			if j.epochSealers != nil {
+				for _, s := range j.epochSealers(uint32(partition)) {
 					steps = append(steps, sealerStep(s))
 				}
 			}

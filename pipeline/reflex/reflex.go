@@ -139,8 +139,7 @@ type window struct {
 	lo, hi    int
 	hooks     []kernels.Hook // the group's hooks lo:hi
 	first     uint32         // the index of hook lo in the table's Kernels
-	last      bool           // the group's last window
-	groupLen  int            // the group's hooks
+	groupLen  int            // the group's hooks: hi == groupLen in its last window
 	construct uint64
 	selects   uint64
 	compare   uint64 // hooks that compare values and hold on any match
@@ -159,7 +158,7 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 	for gi, g := range tab.Groups() {
 		for lo := 0; lo < len(g.Hooks); lo += maxWindow {
 			hi := min(lo+maxWindow, len(g.Hooks))
-			w := window{lo: lo, hi: hi, hooks: g.Hooks[lo:hi], first: uint32(g.First + lo), last: hi == len(g.Hooks), groupLen: len(g.Hooks)}
+			w := window{lo: lo, hi: hi, hooks: g.Hooks[lo:hi], first: uint32(g.First + lo), groupLen: len(g.Hooks)}
 			for j := range w.hi - w.lo {
 				b := tab.Hook(g.Hooks[lo+j].ID())
 				switch b.Query.Form {
@@ -359,7 +358,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	}
 	// A value-comparing hook of the run does not hold.
 	e.pending = e.pending || w.compare&^(yes&^deferred) != 0
-	if !w.last {
+	if w.hi < w.groupLen { // not the group's last window
 		return
 	}
 

@@ -74,7 +74,7 @@ type GroupConfig struct {
 // Member is a running knhk run --source or knhk serve --source.
 type Member struct {
 	*kafka.Consumer
-	cfg GroupConfig
+	topic string
 }
 
 // NewMember validates cfg and makes the member; it joins the group in
@@ -103,11 +103,11 @@ func NewMember(cfg GroupConfig) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Member{Consumer: c, cfg: cfg}, nil
+	return &Member{Consumer: c, topic: cfg.Source.Topic}, nil
 }
 
 // Topic returns the topic the member reads.
-func (m *Member) Topic() string { return m.cfg.Source.Topic }
+func (m *Member) Topic() string { return m.topic }
 
 // Check returns the first shard of stats whose accounting does not add
 // up, naming its partition.
