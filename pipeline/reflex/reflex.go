@@ -306,18 +306,18 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	}
 	blk := t.Blocks[sg.BlockLo:sg.BlockHi]
 	rec = rec[sg.Out:][:len(blk)*nh]
-	// One pass over the receipts: each hook's matches are summed and its
-	// first match noted.
-	for bi := range blk {
-		off := blk[bi].Off
-		row := rec[bi*nh:][:nh]
-		for j := range row {
-			m := row[j].Mask
-			cnt[j] += uint64(bits.OnesCount8(m))
-			if m != 0 && first[j] == 0 {
-				first[j] = off + uint32(bits.TrailingZeros8(m)) + 1
-			}
+	// Each hook's matches summed, a hook at a time down its column of the
+	// block-major receipts; its first match is looked for only where it has
+	// one and the window has none yet.
+	for j := range cnt {
+		var c uint64
+		for i := j; i < len(rec); i += nh {
+			c += uint64(bits.OnesCount8(rec[i].Mask))
 		}
+		if c != 0 && first[j] == 0 {
+			first[j] = firstMatch(blk, rec[j:], nh)
+		}
+		cnt[j] += c
 	}
 	// CONSTRUCT and SELECT give every matched row, whatever the count.
 	if w.construct|w.selects != 0 {
@@ -376,6 +376,17 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	e.parks = append(e.parks, e.runCounts...)
 	out.Stats.Parked += uint64(r.NPark)
 	out.Stats.Counted += uint64(len(e.runCounts))
+}
+
+// firstMatch returns the lane row+1 of the first row that col[0],
+// col[nh], ... (one hook's receipts for blocks) matched; the hook has a match.
+func firstMatch(blocks []kernels.Run, col []kernels.Receipt, nh int) uint32 {
+	for b := range blocks {
+		if m := col[b*nh].Mask; m != 0 {
+			return blocks[b].Off + uint32(bits.TrailingZeros8(m)) + 1
+		}
+	}
+	return 0
 }
 
 // nonZero returns the bit set of the non-zero counts.
