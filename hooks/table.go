@@ -17,9 +17,9 @@ import (
 // kernels. It is read-only once built, so every stage reads it without
 // locks.
 type Table struct {
-	hooks   []Bound        // by hook id: the definition's index
-	groups  []Group        // in order of the predicates' first hooks
-	kernels []kernels.Hook // every group's hooks, one group after another
+	hooks   []Bound          // by hook id: the definition's index
+	groups  []Group          // in order of the predicates' first hooks
+	kernels *kernels.HookSet // every group's hooks, one group after another
 	byPred  map[uint64]int32
 	version string
 }
@@ -41,7 +41,7 @@ type Bound struct {
 // the same lanes with one loop, so fewer, longer runs are faster.
 type Group struct {
 	Pred  uint64
-	Hooks []kernels.Hook // Table.Kernels()[First : First+len(Hooks)]
+	Hooks []kernels.Hook // Table.Kernels()'s hooks First to First+len(Hooks)
 	First int            // the index of the group's first hook in Table.Kernels()
 	// Warm reports that a hook of the group compares values (its operation
 	// [kernels.Op.NeedsExactCheck]): a flagged number of the predicate (no
@@ -78,21 +78,25 @@ func Bind(defs []Def, r Resolver) (*Table, error) {
 		members[h.Pred()] = append(members[h.Pred()], i)
 	}
 	t.groups = make([]Group, len(preds))
-	t.kernels = make([]kernels.Hook, 0, len(defs))
+	all := make([]kernels.Hook, 0, len(defs))
 	for gi, p := range preds {
 		ids := members[p]
 		slices.SortStableFunc(ids, func(a, b int) int {
 			ha, hb := &t.hooks[a].Kernel, &t.hooks[b].Kernel
 			return cmp.Or(cmp.Compare(ha.ComparePlan(), hb.ComparePlan()), cmp.Compare(ha.Op(), hb.Op()))
 		})
-		g := Group{Pred: p, First: len(t.kernels)}
+		g := Group{Pred: p, First: len(all)}
 		for _, id := range ids {
-			t.kernels = append(t.kernels, t.hooks[id].Kernel)
+			all = append(all, t.hooks[id].Kernel)
 			g.Warm = g.Warm || t.hooks[id].Kernel.Op().NeedsExactCheck()
 		}
-		g.Hooks = t.kernels[g.First:len(t.kernels):len(t.kernels)]
+		g.Hooks = all[g.First:len(all):len(all)]
 		t.groups[gi] = g
 		t.byPred[p] = int32(gi)
+	}
+	var err error
+	if t.kernels, err = kernels.NewHookSet(all); err != nil {
+		return nil, err // compiled hooks are sealed: not reached
 	}
 	return t, nil
 }
@@ -121,10 +125,11 @@ func (t *Table) Hook(id uint32) *Bound { return &t.hooks[id] }
 // Groups returns the groups, one per predicate with hooks.
 func (t *Table) Groups() []Group { return t.groups }
 
-// Kernels returns the hooks of every group, one group after another: a
-// group's are Kernels()[g.First:][:len(g.Hooks)], so one kernel call
-// (kernels.Impl.EvalSegments) can take the hooks of every predicate.
-func (t *Table) Kernels() []kernels.Hook { return t.kernels }
+// Kernels returns the hooks of every group, one group after another,
+// checked once: a group's are hooks g.First to g.First+len(g.Hooks), so
+// one kernel call (kernels.Impl.EvalFrame) takes the hooks of every
+// predicate.
+func (t *Table) Kernels() *kernels.HookSet { return t.kernels }
 
 // Predicates returns the set of the predicates the hooks guard: what an
 // encoder needs to keep (terms.Encoder.Keep).

@@ -135,13 +135,13 @@ query = "ASK { ?s <http://ex/p> ?o FILTER(?o > 3) }"
 			t.Fatalf("group of %#x starts at %d, want %d", g.Pred, g.First, n)
 		}
 		for j := range g.Hooks {
-			if &g.Hooks[j] != &tab.Kernels()[g.First+j] {
+			if g.Hooks[j] != tab.Kernels().Hook(g.First+j) {
 				t.Fatalf("group of %#x: hook %d is not Kernels()[%d]", g.Pred, j, g.First+j)
 			}
 		}
 		n += len(g.Hooks)
 	}
-	if n != len(tab.Kernels()) || n != tab.Len() {
-		t.Fatalf("%d hooks in groups, %d in Kernels, %d in the table", n, len(tab.Kernels()), tab.Len())
+	if n != tab.Kernels().Len() || n != tab.Len() {
+		t.Fatalf("%d hooks in groups, %d in Kernels, %d in the table", n, tab.Kernels().Len(), tab.Len())
 	}
 }

@@ -72,31 +72,6 @@ func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, ou
 	return nil
 }
 
-// EvalSegments evaluates each segment as one EvalBatch of its blocks and
-// hooks would, in one call: seg's receipts are out[seg.Out:] in
-// EvalBatch's order, with span ids ctx.SpanBase+seg.Out on. It checks the
-// lanes, every block and hook, and that every segment lies inside blocks,
-// hooks and out, once for all, so a caller with many small batches (the
-// pipeline's beat: one per predicate) pays the call and its checks once.
-// It allocates nothing, and its errors are sentinels.
-func (im *Impl) EvalSegments(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt) error {
-	if err := checkBatch(l, blocks, hooks, ctx); err != nil {
-		return err
-	}
-	for _, sg := range segs {
-		switch {
-		case sg.BlockLo > sg.BlockHi || uint64(sg.BlockHi) > uint64(len(blocks)),
-			sg.HookLo > sg.HookHi || uint64(sg.HookHi) > uint64(len(hooks)),
-			uint64(sg.Out)+uint64(sg.BlockHi-sg.BlockLo)*uint64(sg.HookHi-sg.HookLo) > uint64(len(out)):
-			return ErrSegment
-		}
-	}
-	if len(segs) != 0 {
-		im.batch(l, blocks, hooks, segs, ctx, out)
-	}
-	return nil
-}
-
 // Eval evaluates one hook over one block with this implementation and writes
 // its receipt to out, with span id ctx.SpanBase. Its checks are
 // EvalBatch's, made for the one block and hook.

@@ -7,7 +7,7 @@ import (
 	"unsafe"
 )
 
-// EvalSegments on every implementation writes, for each segment, what an
+// EvalFrame on every implementation writes, for each segment, what an
 // EvalBatch of its blocks and hooks writes at out[Out:] with span ids from
 // SpanBase+Out (the generic batch of each segment is the reference), and
 // nothing between or after the segments: segments of any order, empty ones,
@@ -22,7 +22,7 @@ func TestSegments(t *testing.T) {
 				hooks := mixedHooks(t, in, r, 16, 4)
 				var blocks []Run
 				for range 1 + r.IntN(20) {
-					n := uint32(r.IntN(9))
+					n := uint32(1 + r.IntN(8)) // a frame holds no empty block
 					pred := uint64(testPred)
 					if r.IntN(4) == 0 {
 						pred = otherPred
@@ -67,7 +67,8 @@ func compareSegments(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hoo
 	}
 	got := make([]Receipt, n+1)
 	poison(got)
-	if err := im.EvalSegments(l, blocks, hooks, segs, ctx, got[:n]); err != nil {
+	f, set := frameOf(t, l, blocks), hookSetOf(t, hooks)
+	if err := im.EvalFrame(f, set, segs, ctx, got[:n]); err != nil {
 		t.Fatal(err)
 	}
 	for i := range want {
@@ -77,42 +78,119 @@ func compareSegments(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hoo
 	}
 }
 
+// frameOf returns a frame of lanes l holding blocks, one run each.
+func frameOf(t testing.TB, l *Lanes, blocks []Run) *Frame {
+	t.Helper()
+	var f Frame
+	if err := f.Reset(*l); err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range blocks {
+		if j, err := f.AddRun(b); err != nil || j != i {
+			t.Fatalf("block %d (%+v): index %d, %v", i, b, j, err)
+		}
+	}
+	return &f
+}
+
+func hookSetOf(t testing.TB, hooks []Hook) *HookSet {
+	t.Helper()
+	s, err := NewHookSet(hooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // A segment outside the blocks, the hooks or the receipts is refused
-// before anything is written; the blocks and hooks are checked as
-// EvalBatch checks them; EvalSegments allocates nothing.
+// before anything is written, and so are nil inputs; EvalFrame allocates
+// nothing.
 func TestSegmentErrors(t *testing.T) {
 	l := &Lanes{S: make([]uint64, 10), P: make([]uint64, 10), O: make([]uint64, 10), V: make([]uint64, 10), D: make([]uint64, 10)}
 	h, _ := NewHook(1, AskSP, 1, 1, 0, 0, 0)
-	blocks := []Run{{Len: 1}, {Off: 1, Len: 8}}
-	hooks := []Hook{h, h}
+	f := frameOf(t, l, []Run{{Len: 1}, {Off: 1, Len: 8}})
+	set := hookSetOf(t, []Hook{h, h})
 	out := make([]Receipt, 4)
 	ctx := &Context{}
 	for _, tc := range []struct {
-		name   string
-		blocks []Run
-		hooks  []Hook
-		seg    Segment
-		want   error
+		name string
+		f    *Frame
+		set  *HookSet
+		ctx  *Context
+		seg  Segment
+		want error
 	}{
-		{"blocks past the end", blocks, hooks, Segment{BlockHi: 3, HookHi: 1}, ErrSegment},
-		{"blocks reversed", blocks, hooks, Segment{BlockLo: 2, BlockHi: 1, HookHi: 1}, ErrSegment},
-		{"hooks past the end", blocks, hooks, Segment{BlockHi: 1, HookHi: 3}, ErrSegment},
-		{"hooks reversed", blocks, hooks, Segment{BlockHi: 1, HookLo: 2, HookHi: 1}, ErrSegment},
-		{"receipts past the end", blocks, hooks, Segment{BlockHi: 2, HookHi: 2, Out: 1}, ErrSegment},
-		{"out overflow", blocks, hooks, Segment{BlockHi: 1, HookHi: 1, Out: 1<<32 - 1}, ErrSegment},
-		{"a bad block", []Run{{Len: 9}}, hooks, Segment{}, ErrRunTooLong},
-		{"a zero hook", blocks, []Hook{{}}, Segment{}, ErrUnsealedHook},
+		{"blocks past the end", f, set, ctx, Segment{BlockHi: 3, HookHi: 1}, ErrSegment},
+		{"blocks reversed", f, set, ctx, Segment{BlockLo: 2, BlockHi: 1, HookHi: 1}, ErrSegment},
+		{"hooks past the end", f, set, ctx, Segment{BlockHi: 1, HookHi: 3}, ErrSegment},
+		{"hooks reversed", f, set, ctx, Segment{BlockHi: 1, HookLo: 2, HookHi: 1}, ErrSegment},
+		{"receipts past the end", f, set, ctx, Segment{BlockHi: 2, HookHi: 2, Out: 1}, ErrSegment},
+		{"out overflow", f, set, ctx, Segment{BlockHi: 1, HookHi: 1, Out: 1<<32 - 1}, ErrSegment},
+		{"an empty frame", &Frame{}, set, ctx, Segment{BlockHi: 1, HookHi: 1}, ErrSegment},
+		{"an empty hook set", f, &HookSet{}, ctx, Segment{BlockHi: 1, HookHi: 1}, ErrSegment},
+		{"no frame", nil, set, ctx, Segment{}, ErrNilLanes},
+		{"no hooks", f, nil, ctx, Segment{}, ErrNilHook},
+		{"no context", f, set, nil, Segment{}, ErrNilContext},
 	} {
 		forEachImpl(t, func(t *testing.T, im *Impl) {
-			if err := im.EvalSegments(l, tc.blocks, tc.hooks, []Segment{tc.seg}, ctx, out); !errors.Is(err, tc.want) {
+			if err := im.EvalFrame(tc.f, tc.set, []Segment{tc.seg}, tc.ctx, out); !errors.Is(err, tc.want) {
 				t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 			}
 		})
 	}
 	segs := []Segment{{BlockHi: 2, HookHi: 1}, {BlockLo: 1, BlockHi: 2, HookLo: 1, HookHi: 2, Out: 2}}
 	forEachImpl(t, func(t *testing.T, im *Impl) {
-		if n := testing.AllocsPerRun(100, func() { _ = im.EvalSegments(l, blocks, hooks, segs, ctx, out) }); n != 0 {
+		if n := testing.AllocsPerRun(100, func() { _ = im.EvalFrame(f, set, segs, ctx, out) }); n != 0 {
 			t.Errorf("%v allocations per call", n)
 		}
 	})
+}
+
+// A frame and a hook set are checked as they are built, with EvalBatch's
+// checks: the lanes' lengths, each run inside them, each hook sealed; and
+// neither changes when the caller's slices do.
+func TestFrameChecks(t *testing.T) {
+	lanes := func(n, m int) Lanes {
+		return Lanes{S: make([]uint64, n), P: make([]uint64, n), O: make([]uint64, n), V: make([]uint64, n), D: make([]uint64, m)}
+	}
+	var f Frame
+	if err := f.Reset(lanes(16, 15)); !errors.Is(err, ErrLaneLengths) {
+		t.Errorf("lanes of different lengths: %v", err)
+	}
+	if f.Len() != 0 || len(f.Lanes().S) != 0 {
+		t.Errorf("a refused Reset left %d blocks, %d rows", f.Len(), len(f.Lanes().S))
+	}
+	l := lanes(16, 16)
+	if err := f.Reset(l); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []Run{{Off: 9, Len: 8}, {Off: 16, Len: 1}, {Off: 1<<32 - 1, Len: 8}} {
+		if _, err := f.AddRun(r); !errors.Is(err, ErrRunBounds) {
+			t.Errorf("run %+v: %v", r, err)
+		}
+	}
+	if i, err := f.AddRun(Run{Pred: 5, Off: 0, Len: 11}); err != nil || i != 0 || f.Len() != 2 {
+		t.Fatalf("11 rows: index %d, %d blocks, %v", i, f.Len(), err)
+	}
+	if b := f.Block(1); b != (Run{Pred: 5, Off: 8, Len: 3}) {
+		t.Errorf("second block %+v", b)
+	}
+	l.S = l.S[:0]
+	if len(f.Lanes().S) != 16 {
+		t.Error("shortening the caller's lanes shortened the frame's")
+	}
+	if err := f.Reset(lanes(8, 8)); err != nil || f.Len() != 0 {
+		t.Errorf("Reset: %d blocks, %v", f.Len(), err)
+	}
+
+	h, _ := NewHook(1, AskSP, 1, 1, 0, 0, 0)
+	if _, err := NewHookSet([]Hook{h, {}}); !errors.Is(err, ErrUnsealedHook) {
+		t.Errorf("a zero hook: %v", err)
+	}
+	hs := []Hook{h}
+	set := hookSetOf(t, hs)
+	hs[0] = Hook{}
+	if got := set.Hook(0); got != h || set.Len() != 1 {
+		t.Error("changing the caller's hooks changed the set's")
+	}
 }

@@ -103,10 +103,10 @@ type Run struct {
 	Len  uint32
 }
 
-// Segment is one part of an [Impl.EvalSegments] call: the hooks
-// hooks[HookLo:HookHi] over the blocks blocks[BlockLo:BlockHi], as one
-// EvalBatch of them would evaluate them, their receipts at out[Out:] and
-// their span ids from ctx.SpanBase+Out on.
+// Segment is one part of an [Impl.EvalFrame] call: the hooks
+// HookLo:HookHi of its hook set over the blocks BlockLo:BlockHi of its
+// frame, as one EvalBatch of them would evaluate them, their receipts at
+// out[Out:] and their span ids from ctx.SpanBase+Out on.
 type Segment struct {
 	BlockLo, BlockHi uint32
 	HookLo, HookHi   uint32

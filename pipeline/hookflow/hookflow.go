@@ -239,7 +239,7 @@ func (w *worker) scan(tab *hooks.Table, t *load.Tick) (uint64, error) {
 		switch {
 		case g < 0 || int(g) >= len(groups) || groups[g].Pred != r.Pred || w.runOf[g] != 0:
 			return 0, fmt.Errorf("hookflow: run %d (predicate id %#x, group %d): %w", i, r.Pred, g, ErrOtherTable)
-		case uint64(r.Blocks)+uint64(r.NBlock) > uint64(len(t.Blocks)) || uint64(r.Parked)+uint64(r.NPark) > uint64(len(t.Parked)):
+		case uint64(r.Blocks)+uint64(r.NBlock) > uint64(t.Frame.Len()) || uint64(r.Parked)+uint64(r.NPark) > uint64(len(t.Parked)):
 			return 0, fmt.Errorf("hookflow: run %d (predicate id %#x): blocks or parked rows outside the tick: %w", i, r.Pred, ErrOtherTable)
 		}
 		w.runOf[g] = int32(i) + 1

@@ -408,7 +408,7 @@ func TestExecutionErrors(t *testing.T) {
 	// A run whose blocks lie outside its tick.
 	broken := *tk
 	broken.Runs = slices.Clone(tk.Runs)
-	broken.Runs[1].NBlock += uint32(len(tk.Blocks))
+	broken.Runs[1].NBlock += uint32(tk.Frame.Len())
 	err = run(must(t)(ev.Hooks(exAmount)), hookflow.State{Tick: &broken, Context: testCtx})
 	assert.ErrorIs(t, err, hookflow.ErrOtherTable)
 	assert.ErrorContains(t, err, "blocks or parked rows outside the tick")

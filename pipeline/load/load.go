@@ -24,14 +24,13 @@ import (
 // Tick is one beat's rows laid out for the kernels. It is valid until the
 // next [Loader.Load] of the loader that made it.
 type Tick struct {
-	// Lanes holds the runs' rows; each run starts on an 8-row boundary,
-	// so the 8 rows of every block lie inside the lanes (the ones past a
-	// run's end are masked off by the kernels).
-	Lanes kernels.Lanes
+	// Frame holds the runs' rows in its lanes and every run's 8-row
+	// blocks, run after run, checked as the loader adds them: the kernels
+	// take it as it is. Each run starts on an 8-row boundary, so block b
+	// of run r has the rows from r.Off+8*b.
+	Frame kernels.Frame
 	// Runs has one run per guarded predicate, in order of first appearance.
 	Runs []Run
-	// Blocks is every run's 8-row blocks, run after run.
-	Blocks []kernels.Run
 	// Parked is the lane rows parked for the warm path, ascending.
 	Parked []uint32
 	Counts Counts
@@ -42,7 +41,7 @@ type Tick struct {
 type Run struct {
 	kernels.Run
 	Group  int32  // the predicate's group in the hooks table
-	Blocks uint32 // index of the run's first block in Tick.Blocks
+	Blocks uint32 // index of the run's first block in Tick.Frame
 	NBlock uint32 // number of its blocks
 	Parked uint32 // index of its first parked row in Tick.Parked
 	NPark  uint32 // number of its parked rows
@@ -126,7 +125,7 @@ func (l *Loader) Load(segs ...[]terms.Row) *Tick {
 		l.gen = 1
 	}
 	t := &l.t
-	t.Runs, t.Blocks, t.Parked, t.Counts = t.Runs[:0], t.Blocks[:0], t.Parked[:0], Counts{}
+	t.Runs, t.Parked, t.Counts = t.Runs[:0], t.Parked[:0], Counts{}
 	grp := l.group(segs)
 	l.reserve(n, len(t.Runs)) // room for the runs' padding
 	// Each run gets room for all its rows, from an 8-row boundary.
@@ -142,15 +141,14 @@ func (l *Loader) Load(segs ...[]terms.Row) *Tick {
 	l.place(segs, grp)
 	end := int(off)
 	S, P, O, V, D := l.mem[0][:end], l.mem[1][:end], l.mem[2][:end], l.mem[3][:end], l.mem[4][:end]
-	t.Lanes = kernels.Lanes{S: S, P: P, O: O, V: V, D: D}
+	_ = t.Frame.Reset(kernels.Lanes{S: S, P: P, O: O, V: V, D: D}) // lanes of one length
 	// Blocks, and each run's parked rows (t.Parked is in input order).
 	sortRows(t.Parked)
 	p := 0
 	for i := range t.Runs {
 		r := &t.Runs[i]
-		r.Blocks = uint32(len(t.Blocks))
-		t.Blocks, _ = kernels.Blocks(t.Blocks, r.Run) // a run lies inside the lanes: no bounds error
-		r.NBlock = uint32(len(t.Blocks)) - r.Blocks
+		first, _ := t.Frame.AddRun(r.Run) // a run lies inside the lanes
+		r.Blocks, r.NBlock = uint32(first), uint32(t.Frame.Len()-first)
 		r.Parked = uint32(p)
 		for p < len(t.Parked) && t.Parked[p] < r.Off+r.Len {
 			p++

@@ -59,12 +59,13 @@ func TestLoadGroupsDedupesAligns(t *testing.T) {
 	require.Len(t, tk.Runs, 2, "one run per guarded predicate")
 	assert.Equal(t, Counts{Admitted: 7, Unguarded: 1, Duplicates: 2}, tk.Counts)
 	total := 0
+	L := tk.Frame.Lanes()
 	for _, r := range tk.Runs {
 		assert.Zero(t, r.Off%8, "run %v starts on an 8-row (64-byte) boundary", r)
 		seen := map[[2]uint64]bool{}
 		for i := r.Off; i < r.Off+r.Len; i++ {
-			assert.Equal(t, r.Pred, tk.Lanes.P[i], "row %d of run %v", i, r)
-			so := [2]uint64{tk.Lanes.S[i], tk.Lanes.O[i]}
+			assert.Equal(t, r.Pred, L.P[i], "row %d of run %v", i, r)
+			so := [2]uint64{L.S[i], L.O[i]}
 			assert.False(t, seen[so], "row %d repeats an earlier row of its run", i)
 			seen[so] = true
 		}
@@ -73,14 +74,18 @@ func TestLoadGroupsDedupesAligns(t *testing.T) {
 		assert.Equal(t, r.Pred, g.Pred, "run's group")
 		want, err := kernels.Blocks(nil, r.Run)
 		require.NoError(t, err)
-		assert.Equal(t, want, tk.Blocks[r.Blocks:r.Blocks+r.NBlock])
+		var got []kernels.Run
+		for b := r.Blocks; b < r.Blocks+r.NBlock; b++ {
+			got = append(got, tk.Frame.Block(int(b)))
+		}
+		assert.Equal(t, want, got)
 	}
 	assert.Equal(t, 4, total, "rows loaded: 6 guarded less 2 repeats")
-	for i, lane := range [][]uint64{tk.Lanes.S, tk.Lanes.P, tk.Lanes.O, tk.Lanes.V, tk.Lanes.D} {
+	for i, lane := range [][]uint64{L.S, L.P, L.O, L.V, L.D} {
 		addr := uintptr(unsafe.Pointer(unsafe.SliceData(lane)))
 		assert.Zero(t, addr%64, "lane %d base %#x is 64-byte aligned", i, addr)
 	}
-	assert.Zero(t, len(tk.Lanes.S)%kernels.BlockLanes, "lanes hold whole blocks")
+	assert.Zero(t, len(L.S)%kernels.BlockLanes, "lanes hold whole blocks")
 }
 
 func TestLoadKeepsFirstAppearanceOrder(t *testing.T) {
@@ -93,7 +98,7 @@ func TestLoadKeepsFirstAppearanceOrder(t *testing.T) {
 	assert.Equal(t, q.Pred, tk.Runs[0].Pred)
 	assert.Equal(t, uint32(2), tk.Runs[0].Len)
 	assert.Equal(t, p.Pred, tk.Runs[1].Pred)
-	assert.Equal(t, []uint64{1, 3}, tk.Lanes.S[tk.Runs[0].Off:tk.Runs[0].Off+2], "input order")
+	assert.Equal(t, []uint64{1, 3}, tk.Frame.Lanes().S[tk.Runs[0].Off:tk.Runs[0].Off+2], "input order")
 }
 
 func TestLoadCutsLongRunsIntoBlocks(t *testing.T) {
@@ -107,8 +112,8 @@ func TestLoadCutsLongRunsIntoBlocks(t *testing.T) {
 	tk := l.Load(rows)
 	require.Len(t, tk.Runs, 1)
 	assert.Equal(t, uint32(20), tk.Runs[0].Len)
-	require.Len(t, tk.Blocks, 3)
-	assert.Equal(t, []uint32{8, 8, 4}, []uint32{tk.Blocks[0].Len, tk.Blocks[1].Len, tk.Blocks[2].Len})
+	require.Equal(t, 3, tk.Frame.Len())
+	assert.Equal(t, []uint32{8, 8, 4}, []uint32{tk.Frame.Block(0).Len, tk.Frame.Block(1).Len, tk.Frame.Block(2).Len})
 	// The next tick starts afresh: the tables' stamps forget this one.
 	tk = l.Load(rows[:2])
 	assert.Equal(t, uint32(2), tk.Runs[0].Len)
@@ -134,7 +139,7 @@ func TestLoadParksFlaggedNumbersOfCompareHooks(t *testing.T) {
 		ps := tk.Parked[r.Parked : r.Parked+r.NPark]
 		for _, row := range ps {
 			assert.True(t, row >= r.Off && row < r.Off+r.Len, "parked row %d inside its run %v", row, r)
-			assert.Zero(t, tk.Lanes.V[row], "a parked row has no order key")
+			assert.Zero(t, tk.Frame.Lanes().V[row], "a parked row has no order key")
 		}
 		if f.tab.Groups()[r.Group].Warm {
 			assert.Len(t, ps, 2)

@@ -129,6 +129,7 @@ type Engine struct {
 	runCounts []Action          // the run's Count actions, after its Park actions
 	pending   bool              // a value-comparing hook of the run does not hold
 	kctx      kernels.Context
+	lanes     kernels.Lanes // the tick's
 	counts    [maxWindow]uint64
 	first     [maxWindow]uint32 // lane row+1 of each hook's first match, 0 for none
 }
@@ -210,12 +211,13 @@ func (e *Engine) Run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 }
 
 // run is Run without its clock. Every window of hooks of every run of t is
-// a segment of one kernel call (kernels.Impl.EvalSegments): the call, its
-// checks and its setup are paid once per tick, not once per predicate.
+// a segment of one kernel call (kernels.Impl.EvalFrame): the call and its
+// setup are paid once per tick, not once per predicate, and the blocks and
+// hooks were checked when the tick was loaded and the table built.
 // When receipts are not kept, a call takes at most scratchReceipts of them,
 // and a window too large for that is cut into segments of whole blocks.
 func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
-	e.kctx = *ctx
+	e.kctx, e.lanes = *ctx, t.Frame.Lanes()
 	e.parks = e.parks[:0]
 	var at cursor // the next blocks to evaluate
 	for at.run < len(t.Runs) {
@@ -242,7 +244,7 @@ func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 			at.next(r, nb, len(ws))
 		}
 		rec := e.receipts(out, n)
-		if err := e.impl.EvalSegments(&t.Lanes, t.Blocks, e.tab.Kernels(), e.segs, &e.kctx, rec); err != nil {
+		if err := e.impl.EvalFrame(&t.Frame, e.tab.Kernels(), e.segs, &e.kctx, rec); err != nil {
 			return err
 		}
 		out.Stats.Calls++
@@ -304,8 +306,10 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 			e.runCounts, e.pending = e.runCounts[:0], false
 		}
 	}
-	blk := t.Blocks[sg.BlockLo:sg.BlockHi]
-	rec = rec[sg.Out:][:len(blk)*nh]
+	// The segment's blocks: nb of them, from the run's row off on.
+	nb := int(sg.BlockHi - sg.BlockLo)
+	off := r.Off + (sg.BlockLo-r.Blocks)*kernels.BlockLanes
+	rec = rec[sg.Out:][:nb*nh]
 	// Each hook's matches summed, a hook at a time down its column of the
 	// block-major receipts; its first match is looked for only where it has
 	// one and the window has none yet.
@@ -315,7 +319,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 			c += uint64(bits.OnesCount8(rec[i].Mask))
 		}
 		if c != 0 && first[j] == 0 {
-			first[j] = firstMatch(blk, rec[j:], nh)
+			first[j] = firstMatch(off, rec[j:], nh)
 		}
 		cnt[j] += c
 	}
@@ -323,7 +327,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	if w.construct|w.selects != 0 {
 		for m := (w.construct | w.selects) & nonZero(cnt); m != 0; m &= m - 1 {
 			j := bits.TrailingZeros64(m)
-			e.rows(t, blk, rec, nh, j, hs[j].ID(), w, out)
+			e.rows(r.Pred, off, nb, rec, nh, j, hs[j].ID(), w, out)
 		}
 	}
 	if sg.BlockHi < r.Blocks+r.NBlock {
@@ -346,7 +350,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 		j := bits.TrailingZeros64(m)
 		a := Action{Kind: Fire, Hook: hs[j].ID(), Cycle: e.kctx.CycleID, P: r.Pred}
 		if f := first[j]; f != 0 {
-			a.S, a.O = t.Lanes.S[f-1], t.Lanes.O[f-1]
+			a.S, a.O = e.lanes.S[f-1], e.lanes.O[f-1]
 		}
 		if deferred&(1<<j) != 0 {
 			a.Kind, a.D = Count, cnt[j]
@@ -371,7 +375,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	// false, and the COUNTs, need the exact check.
 	for _, row := range t.Parked[r.Parked : r.Parked+r.NPark] {
 		e.parks = append(e.parks, Action{Kind: Park, Hook: uint32(r.Group), Cycle: e.kctx.CycleID,
-			S: t.Lanes.S[row], P: r.Pred, O: t.Lanes.O[row], D: t.Lanes.D[row]})
+			S: e.lanes.S[row], P: r.Pred, O: e.lanes.O[row], D: e.lanes.D[row]})
 	}
 	e.parks = append(e.parks, e.runCounts...)
 	out.Stats.Parked += uint64(r.NPark)
@@ -379,11 +383,12 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 }
 
 // firstMatch returns the lane row+1 of the first row that col[0],
-// col[nh], ... (one hook's receipts for blocks) matched; the hook has a match.
-func firstMatch(blocks []kernels.Run, col []kernels.Receipt, nh int) uint32 {
-	for b := range blocks {
-		if m := col[b*nh].Mask; m != 0 {
-			return blocks[b].Off + uint32(bits.TrailingZeros8(m)) + 1
+// col[nh], ... (one hook's receipts for consecutive blocks from row off)
+// matched; the hook has a match.
+func firstMatch(off uint32, col []kernels.Receipt, nh int) uint32 {
+	for b := 0; b < len(col); b += nh {
+		if m := col[b].Mask; m != 0 {
+			return off + uint32(b/nh*kernels.BlockLanes+bits.TrailingZeros8(m)) + 1
 		}
 	}
 	return 0
@@ -424,19 +429,20 @@ func grow[T any](s []T, n int) []T {
 }
 
 // rows appends the actions of CONSTRUCT or SELECT hook j (id) for every row
-// it matched in blocks: its template triple, or the row as a value. Each
+// it matched in the nb blocks of predicate pred from row off: its template
+// triple, or the row as a value. Each
 // template term is (S & ms) | (O & mo) | c, with the masks all ones or zero
 // and c the constant's id, so the loop never branches on the template. A
 // template whose subject is the row's object makes no triple for a literal
 // object (D != 0): that would not be RDF, and SPARQL leaves it out.
-func (e *Engine) rows(t *load.Tick, blocks []kernels.Run, rec []kernels.Receipt, nh, j int, id uint32, w *window, out *Output) {
+func (e *Engine) rows(pred uint64, off uint32, nb int, rec []kernels.Receipt, nh, j int, id uint32, w *window, out *Output) {
 	kind := Triple
 	var ms, mo [3]uint64
 	var c [3]uint64
 	if w.selects>>j&1 != 0 {
 		kind = Value
 		ms[0], mo[2] = ^uint64(0), ^uint64(0)
-		c[1] = blocks[0].Pred
+		c[1] = pred
 	} else {
 		b := e.tab.Hook(id)
 		for k, slot := range b.Query.Template {
@@ -447,17 +453,18 @@ func (e *Engine) rows(t *load.Tick, blocks []kernels.Run, rec []kernels.Receipt,
 	}
 	literalSubject := w.subjectO>>j&1 != 0
 	cycle := e.kctx.CycleID
-	L := &t.Lanes
-	for bi, blk := range blocks {
+	L := &e.lanes
+	for bi := range nb {
 		m := rec[bi*nh+j].Mask
 		if m == 0 {
 			continue
 		}
 		// Runs start on 8-row boundaries of lanes whose length is a
 		// multiple of 8: a block's 8 rows are in range.
-		S := (*[kernels.BlockLanes]uint64)(L.S[blk.Off:])
-		O := (*[kernels.BlockLanes]uint64)(L.O[blk.Off:])
-		D := (*[kernels.BlockLanes]uint64)(L.D[blk.Off:])
+		at := off + uint32(bi)*kernels.BlockLanes
+		S := (*[kernels.BlockLanes]uint64)(L.S[at:])
+		O := (*[kernels.BlockLanes]uint64)(L.O[at:])
+		D := (*[kernels.BlockLanes]uint64)(L.D[at:])
 		for ; m != 0; m &= m - 1 {
 			x := bits.TrailingZeros8(m) & 7
 			if literalSubject && D[x] != 0 {
