@@ -27,3 +27,14 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 		evalSegmentsAVX512(l, blocks, hooks, segs, ctx, out)
 	}
 }
+
+// archFrame is archBatch that adds each hook's matches to counts, which
+// holds one count per hook.
+func archFrame(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts []uint64) {
+	switch id {
+	case implAVX2:
+		evalFrameAVX2(l, blocks, hooks, segs, ctx, out, &counts[0])
+	case implAVX512:
+		evalFrameAVX512(l, blocks, hooks, segs, ctx, out, &counts[0])
+	}
+}

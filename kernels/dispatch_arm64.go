@@ -20,3 +20,9 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 		evalBatchNEON(l, blocks[sg.BlockLo:sg.BlockHi], hooks[sg.HookLo:sg.HookHi], &c, out[sg.Out:])
 	}
 }
+
+// archFrame is archBatch, the counts added from the receipts in Go.
+func archFrame(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts []uint64) {
+	archBatch(id, l, blocks, hooks, segs, ctx, out)
+	addCounts(segs, out, counts)
+}

@@ -6,3 +6,5 @@ package kernels
 func archImpls() []*Impl { return nil }
 
 func archBatch(implID, *Lanes, []Run, []Hook, []Segment, *Context, []Receipt) {}
+
+func archFrame(implID, *Lanes, []Run, []Hook, []Segment, *Context, []Receipt, []uint64) {}

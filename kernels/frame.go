@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // Frame is the input of [Impl.EvalFrame]: lanes and the 8-row blocks of
 // runs over them, checked as they are set and added, so that the call
@@ -75,13 +78,19 @@ func (s *HookSet) Hook(i int) Hook { return s.hooks[i] }
 // EvalFrame evaluates each segment, over f's blocks and s's hooks, as one
 // EvalBatch of its blocks and hooks would, in one call: a segment's
 // receipts are out[seg.Out:] in EvalBatch's order, with span ids
-// ctx.SpanBase+seg.Out on. Its inputs were checked when they were built,
-// so it checks only ctx (ErrNilContext), f and s (ErrNilLanes,
-// ErrNilHook) and that every segment lies inside f, s and out
-// (ErrSegment): a caller with many small batches (the pipeline's beat,
-// one per predicate) pays one call and no check per block or hook. It
-// allocates nothing, and its errors are sentinels.
-func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, out []Receipt) error {
+// ctx.SpanBase+seg.Out on. It also adds to counts[i], for each hook i of s
+// a segment evaluates, the rows it matched over the segment's blocks (the
+// popcounts of its receipts' masks): the sums a caller deciding a hook
+// over many blocks needs, made while the masks are in registers. counts
+// must hold s.Len() of them (ErrShortCounts).
+//
+// Its inputs were checked when they were built, so it checks only ctx
+// (ErrNilContext), f and s (ErrNilLanes, ErrNilHook), counts, and that
+// every segment lies inside f, s and out (ErrSegment): a caller with many
+// small batches (the pipeline's beat, one per predicate) pays one call and
+// no check per block or hook. It allocates nothing, and its errors are
+// sentinels.
+func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, out []Receipt, counts []uint64) error {
 	switch {
 	case f == nil:
 		return ErrNilLanes
@@ -89,6 +98,8 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, ou
 		return ErrNilHook
 	case ctx == nil:
 		return ErrNilContext
+	case len(counts) < len(s.hooks):
+		return ErrShortCounts
 	}
 	for _, sg := range segs {
 		switch {
@@ -98,8 +109,30 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, ou
 			return ErrSegment
 		}
 	}
-	if len(segs) != 0 {
-		im.batch(&f.lanes, f.blocks, s.hooks, segs, ctx, out)
+	if len(segs) == 0 || len(s.hooks) == 0 {
+		return nil
 	}
+	if im.id == implGeneric {
+		evalSegmentsGeneric(&f.lanes, f.blocks, s.hooks, segs, ctx, out)
+		addCounts(segs, out, counts)
+		return nil
+	}
+	archFrame(im.id, &f.lanes, f.blocks, s.hooks, segs, ctx, out, counts)
 	return nil
+}
+
+// addCounts adds each segment's matches, hook by hook, from its receipts
+// to counts: what the frame kernels add as they go.
+func addCounts(segs []Segment, out []Receipt, counts []uint64) {
+	for _, sg := range segs {
+		nh := int(sg.HookHi - sg.HookLo)
+		if nh == 0 {
+			continue
+		}
+		rec := out[sg.Out:][:int(sg.BlockHi-sg.BlockLo)*nh]
+		c := counts[sg.HookLo:sg.HookHi]
+		for i := range rec {
+			c[i%nh] += uint64(bits.OnesCount8(rec[i].Mask))
+		}
+	}
 }

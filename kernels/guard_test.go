@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"math/bits"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -51,6 +52,24 @@ func TestGuardPages(t *testing.T) {
 			blocks := []Run{{Pred: testPred, Off: 0, Len: uint32(n)}}
 			forEachImpl(t, func(t *testing.T, im *Impl) {
 				compare(t, im, l, blocks, hooks, ctx)
+			})
+			if n == 0 {
+				continue // a frame holds no empty block
+			}
+			// The frame kernels read what the batch kernels read.
+			f, set := frameOf(t, l, blocks), hookSetOf(t, hooks)
+			want := make([]Receipt, len(hooks))
+			evalBatchGeneric(l, blocks, hooks, ctx, want)
+			forEachImpl(t, func(t *testing.T, im *Impl) {
+				got, counts := make([]Receipt, len(hooks)), make([]uint64, len(hooks))
+				if err := im.EvalFrame(f, set, []Segment{{BlockHi: 1, HookHi: uint32(len(hooks))}}, ctx, got, counts); err != nil {
+					t.Fatal(err)
+				}
+				for i := range want {
+					if receiptBytes(&got[i]) != receiptBytes(&want[i]) || counts[i] != uint64(bits.OnesCount8(want[i].Mask)) {
+						t.Fatalf("%s, %d rows, hook %d: got %+v (count %d), want %+v", im.Name(), n, i, got[i], counts[i], want[i])
+					}
+				}
 			})
 		}
 	}

@@ -13,3 +13,13 @@ func evalSegmentsAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx 
 //
 //go:noescape
 func evalSegmentsAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt)
+
+// evalFrameAVX2 is evalSegmentsAVX2 that also adds each hook's matching rows to counts[i], i its index in hooks.
+//
+//go:noescape
+func evalFrameAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64)
+
+// evalFrameAVX512 is evalSegmentsAVX512 that also adds each hook's matching rows to counts[i], i its index in hooks.
+//
+//go:noescape
+func evalFrameAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64)

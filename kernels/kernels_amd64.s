@@ -2292,3 +2292,2396 @@ evalSegmentsAVX512_nextsegment:
 evalSegmentsAVX512_done:
 	VZEROUPPER
 	RET
+
+// func evalFrameAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64)
+// Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
+TEXT ·evalFrameAVX2(SB), NOSPLIT, $216-120
+	MOVQ         l+0(FP), AX
+	MOVQ         (AX), CX
+	MOVQ         CX, (SP)
+	MOVQ         48(AX), CX
+	MOVQ         CX, 8(SP)
+	MOVQ         72(AX), CX
+	MOVQ         CX, 16(SP)
+	MOVQ         96(AX), CX
+	MOVQ         CX, 24(SP)
+	MOVQ         blocks_base+8(FP), CX
+	MOVQ         CX, 32(SP)
+	MOVQ         hooks_base+32(FP), CX
+	MOVQ         CX, 40(SP)
+	MOVQ         out_base+88(FP), CX
+	MOVQ         CX, 48(SP)
+	MOVQ         segs_base+56(FP), CX
+	MOVQ         CX, 64(SP)
+	MOVQ         counts+112(FP), CX
+	MOVQ         CX, 192(SP)
+	MOVQ         segs_len+64(FP), AX
+	IMUL3Q       $0x14, AX, AX
+	ADDQ         64(SP), AX
+	MOVQ         AX, 72(SP)
+	MOVQ         ctx+80(FP), AX
+	MOVQ         8(AX), CX
+	MOVQ         CX, 56(SP)
+	MOVQ         $0xd6e8feb86659fd93, BX
+	MOVL         16(AX), DX
+	MOVL         20(AX), CX
+	SHLQ         $0x20, CX
+	ORQ          CX, DX
+	VMOVQ        (AX), X0
+	VPINSRQ      $0x01, DX, X0, X0
+	MOVQ         $0x8000000000000000, AX
+	MOVQ         AX, X1
+	VPBROADCASTQ X1, Y1
+
+evalFrameAVX2_segment:
+	MOVQ   64(SP), AX
+	CMPQ   AX, 72(SP)
+	JAE    evalFrameAVX2_done
+	MOVL   (AX), CX
+	MOVL   4(AX), DX
+	CMPQ   CX, DX
+	JAE    evalFrameAVX2_nextsegment
+	IMUL3Q $0x10, CX, CX
+	IMUL3Q $0x10, DX, DX
+	ADDQ   32(SP), CX
+	ADDQ   32(SP), DX
+	MOVQ   CX, 80(SP)
+	MOVQ   DX, 88(SP)
+	MOVL   8(AX), CX
+	MOVL   12(AX), DX
+	CMPQ   CX, DX
+	JAE    evalFrameAVX2_nextsegment
+	MOVQ   DX, SI
+	SUBQ   CX, SI
+	MOVQ   SI, 128(SP)
+	IMUL3Q $0x30, SI, SI
+	MOVQ   SI, 168(SP)
+	IMUL3Q $0x60, CX, CX
+	IMUL3Q $0x60, DX, DX
+	ADDQ   40(SP), CX
+	ADDQ   40(SP), DX
+	MOVQ   CX, 96(SP)
+	MOVQ   DX, 104(SP)
+	MOVL   8(AX), CX
+	SHLQ   $0x03, CX
+	ADDQ   192(SP), CX
+	MOVQ   CX, 200(SP)
+	MOVL   16(AX), AX
+	MOVQ   56(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 120(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   48(SP), AX
+	MOVQ   AX, 112(SP)
+	MOVQ   96(SP), AX
+	MOVQ   $0x00000000, 144(SP)
+
+evalFrameAVX2_group:
+	MOVL 72(AX), CX
+	ANDL $0x0000000f, CX
+	MOVQ AX, 152(SP)
+	LEAQ 96(AX), DX
+	MOVL $0x00000001, SI
+
+evalFrameAVX2_scan:
+	CMPQ  DX, 104(SP)
+	JAE   evalFrameAVX2_scanned
+	MOVL  72(DX), AX
+	XORL  CX, AX
+	TESTL $0x0000000f, AX
+	JNZ   evalFrameAVX2_scanned
+	ADDQ  $0x00000060, DX
+	INCQ  SI
+	JMP   evalFrameAVX2_scan
+
+evalFrameAVX2_scanned:
+	MOVQ DX, 136(SP)
+	MOVQ SI, 160(SP)
+	CMPL CX, $0x00000000
+	JE   evalFrameAVX2_plan0
+	CMPL CX, $0x00000001
+	JE   evalFrameAVX2_plan1
+	CMPL CX, $0x00000002
+	JE   evalFrameAVX2_plan2
+	CMPL CX, $0x00000003
+	JE   evalFrameAVX2_plan3
+	CMPL CX, $0x00000004
+	JE   evalFrameAVX2_plan4
+	CMPL CX, $0x00000005
+	JE   evalFrameAVX2_plan5
+	CMPL CX, $0x00000007
+	JE   evalFrameAVX2_plan7
+	CMPL CX, $0x00000008
+	JE   evalFrameAVX2_plan8
+	CMPL CX, $0x00000009
+	JE   evalFrameAVX2_plan9
+	CMPL CX, $0x0000000c
+	JE   evalFrameAVX2_plan12
+	CMPL CX, $0x0000000d
+	JE   evalFrameAVX2_plan13
+	UD2
+
+evalFrameAVX2_plan0:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX2_plan0_block:
+	MOVL  12(AX), CX
+	MOVQ  (AX), SI
+	MOVL  $0x000000ff, DX
+	BZHIQ CX, DX, DX
+	MOVQ  176(SP), R8
+	MOVQ  184(SP), DI
+	MOVQ  168(SP), R9
+	ADDQ  R9, 176(SP)
+	MOVQ  128(SP), R9
+	ADDQ  R9, 184(SP)
+	MOVQ  152(SP), R9
+	MOVQ  208(SP), R10
+
+evalFrameAVX2_plan0_hook:
+	CMPQ    SI, 8(R9)
+	JNE     evalFrameAVX2_plan0_miss
+	MOVQ    DX, R11
+	POPCNTQ R11, R12
+	ADDQ    R12, (R10)
+	CMPQ    R11, $0x01
+	SBBQ    R12, R12
+	INCQ    R12
+	SHLQ    $0x08, R12
+	ORQ     R11, R12
+	SHLQ    $0x20, R12
+	ORQ     CX, R12
+
+evalFrameAVX2_plan0_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    DI, 16(R8)
+	INCQ    DI
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX2_plan0_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX2_plan0_block
+	JMP     evalFrameAVX2_next
+
+evalFrameAVX2_plan0_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX2_plan0_write
+
+evalFrameAVX2_plan1:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX2_plan1_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalFrameAVX2_plan1_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	JMP     evalFrameAVX2_plan1_loaded
+
+evalFrameAVX2_plan1_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y2
+	VMOVDQU    32(R8)(R9*1), Y3
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y2, Y2
+	VPMASKMOVQ 32(R8), Y3, Y3
+
+evalFrameAVX2_plan1_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
+	MOVQ       208(SP), R10
+
+evalFrameAVX2_plan1_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan1_miss
+	MOVQ         SI, R11
+	VPBROADCASTQ 16(R9), Y3
+	VPCMPEQQ     Y4, Y3, Y5
+	VPCMPEQQ     Y2, Y3, Y3
+	VPACKSSDW    Y3, Y5, Y3
+	VMOVMSKPS    Y3, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	SUBQ         80(R9), R12
+	CMPQ         88(R9), R12
+	SBBQ         R12, R12
+	INCQ         R12
+	SHLQ         $0x08, R12
+	ORQ          R11, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalFrameAVX2_plan1_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX2_plan1_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX2_plan1_block
+	JMP     evalFrameAVX2_next
+
+evalFrameAVX2_plan1_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX2_plan1_write
+
+evalFrameAVX2_plan2:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX2_plan2_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalFrameAVX2_plan2_partial
+	MOVQ    8(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	JMP     evalFrameAVX2_plan2_loaded
+
+evalFrameAVX2_plan2_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y2
+	VMOVDQU    32(R8)(R9*1), Y3
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y2, Y2
+	VPMASKMOVQ 32(R8), Y3, Y3
+
+evalFrameAVX2_plan2_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
+	MOVQ       208(SP), R10
+
+evalFrameAVX2_plan2_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan2_miss
+	MOVQ         SI, R11
+	VPBROADCASTQ 24(R9), Y3
+	VPCMPEQQ     Y4, Y3, Y5
+	VPCMPEQQ     Y2, Y3, Y3
+	VPACKSSDW    Y3, Y5, Y3
+	VMOVMSKPS    Y3, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	SUBQ         80(R9), R12
+	CMPQ         88(R9), R12
+	SBBQ         R12, R12
+	INCQ         R12
+	SHLQ         $0x08, R12
+	ORQ          R11, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalFrameAVX2_plan2_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX2_plan2_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX2_plan2_block
+	JMP     evalFrameAVX2_next
+
+evalFrameAVX2_plan2_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX2_plan2_write
+
+evalFrameAVX2_plan3:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX2_plan3_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalFrameAVX2_plan3_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    8(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	JMP     evalFrameAVX2_plan3_loaded
+
+evalFrameAVX2_plan3_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y4
+	VMOVDQU    32(R8)(R9*1), Y5
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y2
+	VPMASKMOVQ 32(R8), Y5, Y3
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y4
+	VPMASKMOVQ 32(R8), Y5, Y5
+
+evalFrameAVX2_plan3_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y6
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
+	MOVQ       208(SP), R10
+
+evalFrameAVX2_plan3_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan3_miss
+	MOVQ         SI, R11
+	VPBROADCASTQ 16(R9), Y5
+	VPCMPEQQ     Y6, Y5, Y7
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 24(R9), Y5
+	VPCMPEQQ     Y3, Y5, Y7
+	VPCMPEQQ     Y4, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	CMPQ         R11, $0x01
+	SBBQ         R12, R12
+	INCQ         R12
+	SHLQ         $0x08, R12
+	ORQ          R11, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalFrameAVX2_plan3_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX2_plan3_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX2_plan3_block
+	JMP     evalFrameAVX2_next
+
+evalFrameAVX2_plan3_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX2_plan3_write
+
+evalFrameAVX2_plan4:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX2_plan4_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalFrameAVX2_plan4_partial
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	JMP     evalFrameAVX2_plan4_loaded
+
+evalFrameAVX2_plan4_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y2
+	VMOVDQU    32(R8)(R9*1), Y3
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y2, Y2
+	VPMASKMOVQ 32(R8), Y3, Y3
+
+evalFrameAVX2_plan4_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
+	MOVQ       208(SP), R10
+
+evalFrameAVX2_plan4_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan4_miss
+	MOVQ         SI, R11
+	VPBROADCASTQ 32(R9), Y3
+	VPCMPEQQ     Y4, Y3, Y5
+	VPCMPEQQ     Y2, Y3, Y3
+	VPACKSSDW    Y3, Y5, Y3
+	VMOVMSKPS    Y3, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	CMPQ         R11, $0x01
+	SBBQ         R12, R12
+	INCQ         R12
+	SHLQ         $0x08, R12
+	ORQ          R11, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalFrameAVX2_plan4_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX2_plan4_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX2_plan4_block
+	JMP     evalFrameAVX2_next
+
+evalFrameAVX2_plan4_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX2_plan4_write
+
+evalFrameAVX2_plan5:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX2_plan5_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalFrameAVX2_plan5_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	JMP     evalFrameAVX2_plan5_loaded
+
+evalFrameAVX2_plan5_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y4
+	VMOVDQU    32(R8)(R9*1), Y5
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y2
+	VPMASKMOVQ 32(R8), Y5, Y3
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y4
+	VPMASKMOVQ 32(R8), Y5, Y5
+
+evalFrameAVX2_plan5_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y6
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
+	MOVQ       208(SP), R10
+
+evalFrameAVX2_plan5_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan5_miss
+	MOVQ         SI, R11
+	VPBROADCASTQ 16(R9), Y5
+	VPCMPEQQ     Y6, Y5, Y7
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 32(R9), Y5
+	VPCMPEQQ     Y3, Y5, Y7
+	VPCMPEQQ     Y4, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	SUBQ         80(R9), R12
+	CMPQ         88(R9), R12
+	SBBQ         R12, R12
+	INCQ         R12
+	SHLQ         $0x08, R12
+	ORQ          R11, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalFrameAVX2_plan5_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX2_plan5_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX2_plan5_block
+	JMP     evalFrameAVX2_next
+
+evalFrameAVX2_plan5_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX2_plan5_write
+
+evalFrameAVX2_plan7:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX2_plan7_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalFrameAVX2_plan7_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    8(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y6
+	VMOVDQU 32(R8), Y7
+	JMP     evalFrameAVX2_plan7_loaded
+
+evalFrameAVX2_plan7_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y6
+	VMOVDQU    32(R8)(R9*1), Y7
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y2
+	VPMASKMOVQ 32(R8), Y7, Y3
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y4
+	VPMASKMOVQ 32(R8), Y7, Y5
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y6
+	VPMASKMOVQ 32(R8), Y7, Y7
+
+evalFrameAVX2_plan7_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y8
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPERM2I128 $0x20, Y7, Y6, Y5
+	VPERM2I128 $0x31, Y7, Y6, Y6
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
+	MOVQ       208(SP), R10
+
+evalFrameAVX2_plan7_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan7_miss
+	MOVQ         SI, R11
+	VPBROADCASTQ 16(R9), Y7
+	VPCMPEQQ     Y8, Y7, Y9
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 24(R9), Y7
+	VPCMPEQQ     Y3, Y7, Y9
+	VPCMPEQQ     Y4, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 32(R9), Y7
+	VPCMPEQQ     Y5, Y7, Y9
+	VPCMPEQQ     Y6, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	CMPQ         R11, $0x01
+	SBBQ         R12, R12
+	INCQ         R12
+	SHLQ         $0x08, R12
+	ORQ          R11, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalFrameAVX2_plan7_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX2_plan7_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX2_plan7_block
+	JMP     evalFrameAVX2_next
+
+evalFrameAVX2_plan7_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX2_plan7_write
+
+evalFrameAVX2_plan8:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX2_plan8_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalFrameAVX2_plan8_partial
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	JMP     evalFrameAVX2_plan8_loaded
+
+evalFrameAVX2_plan8_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y2
+	VMOVDQU    32(R8)(R9*1), Y3
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y2, Y2
+	VPMASKMOVQ 32(R8), Y3, Y3
+
+evalFrameAVX2_plan8_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y4
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPXOR      Y1, Y4, Y4
+	VPXOR      Y1, Y2, Y2
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
+	MOVQ       208(SP), R10
+
+evalFrameAVX2_plan8_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan8_miss
+	MOVQ         SI, R11
+	VPBROADCASTQ 56(R9), Y3
+	VPXOR        Y1, Y3, Y3
+	VPBROADCASTQ 64(R9), Y5
+	VPXOR        Y1, Y5, Y5
+	VPCMPGTQ     Y4, Y3, Y6
+	VPCMPGTQ     Y5, Y4, Y7
+	VPOR         Y7, Y6, Y6
+	VPCMPGTQ     Y2, Y3, Y3
+	VPCMPGTQ     Y5, Y2, Y5
+	VPOR         Y5, Y3, Y7
+	VPACKSSDW    Y7, Y6, Y3
+	VMOVMSKPS    Y3, R12
+	ANDNQ        R11, R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	CMPQ         R11, $0x01
+	SBBQ         R12, R12
+	INCQ         R12
+	SHLQ         $0x08, R12
+	ORQ          R11, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalFrameAVX2_plan8_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX2_plan8_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX2_plan8_block
+	JMP     evalFrameAVX2_next
+
+evalFrameAVX2_plan8_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX2_plan8_write
+
+evalFrameAVX2_plan9:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX2_plan9_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalFrameAVX2_plan9_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	JMP     evalFrameAVX2_plan9_loaded
+
+evalFrameAVX2_plan9_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y4
+	VMOVDQU    32(R8)(R9*1), Y5
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y2
+	VPMASKMOVQ 32(R8), Y5, Y3
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y4
+	VPMASKMOVQ 32(R8), Y5, Y5
+
+evalFrameAVX2_plan9_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y6
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPXOR      Y1, Y3, Y3
+	VPXOR      Y1, Y4, Y4
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
+	MOVQ       208(SP), R10
+
+evalFrameAVX2_plan9_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan9_miss
+	MOVQ         SI, R11
+	VPBROADCASTQ 16(R9), Y5
+	VPCMPEQQ     Y6, Y5, Y7
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 56(R9), Y5
+	VPXOR        Y1, Y5, Y5
+	VPBROADCASTQ 64(R9), Y7
+	VPXOR        Y1, Y7, Y7
+	VPCMPGTQ     Y3, Y5, Y8
+	VPCMPGTQ     Y7, Y3, Y9
+	VPOR         Y9, Y8, Y8
+	VPCMPGTQ     Y4, Y5, Y5
+	VPCMPGTQ     Y7, Y4, Y7
+	VPOR         Y7, Y5, Y9
+	VPACKSSDW    Y9, Y8, Y5
+	VMOVMSKPS    Y5, R12
+	ANDNQ        R11, R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	SUBQ         80(R9), R12
+	CMPQ         88(R9), R12
+	SBBQ         R12, R12
+	INCQ         R12
+	SHLQ         $0x08, R12
+	ORQ          R11, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalFrameAVX2_plan9_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX2_plan9_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX2_plan9_block
+	JMP     evalFrameAVX2_next
+
+evalFrameAVX2_plan9_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX2_plan9_write
+
+evalFrameAVX2_plan12:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX2_plan12_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalFrameAVX2_plan12_partial
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	JMP     evalFrameAVX2_plan12_loaded
+
+evalFrameAVX2_plan12_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y4
+	VMOVDQU    32(R8)(R9*1), Y5
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y2
+	VPMASKMOVQ 32(R8), Y5, Y3
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y4, Y4
+	VPMASKMOVQ 32(R8), Y5, Y5
+
+evalFrameAVX2_plan12_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y6
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPXOR      Y1, Y6, Y6
+	VPXOR      Y1, Y2, Y2
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
+	MOVQ       208(SP), R10
+
+evalFrameAVX2_plan12_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan12_miss
+	MOVQ         SI, R11
+	VPBROADCASTQ 32(R9), Y5
+	VPCMPEQQ     Y3, Y5, Y7
+	VPCMPEQQ     Y4, Y5, Y5
+	VPACKSSDW    Y5, Y7, Y5
+	VMOVMSKPS    Y5, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 56(R9), Y5
+	VPXOR        Y1, Y5, Y5
+	VPBROADCASTQ 64(R9), Y7
+	VPXOR        Y1, Y7, Y7
+	VPCMPGTQ     Y6, Y5, Y8
+	VPCMPGTQ     Y7, Y6, Y9
+	VPOR         Y9, Y8, Y8
+	VPCMPGTQ     Y2, Y5, Y5
+	VPCMPGTQ     Y7, Y2, Y7
+	VPOR         Y7, Y5, Y9
+	VPACKSSDW    Y9, Y8, Y5
+	VMOVMSKPS    Y5, R12
+	ANDNQ        R11, R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	CMPQ         R11, $0x01
+	SBBQ         R12, R12
+	INCQ         R12
+	SHLQ         $0x08, R12
+	ORQ          R11, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalFrameAVX2_plan12_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX2_plan12_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX2_plan12_block
+	JMP     evalFrameAVX2_next
+
+evalFrameAVX2_plan12_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX2_plan12_write
+
+evalFrameAVX2_plan13:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX2_plan13_block:
+	MOVL    8(AX), CX
+	MOVL    12(AX), DX
+	MOVQ    (AX), DI
+	MOVL    $0x000000ff, SI
+	BZHIQ   DX, SI, SI
+	CMPL    DX, $0x08
+	JNE     evalFrameAVX2_plan13_partial
+	MOVQ    (SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y2
+	VMOVDQU 32(R8), Y3
+	MOVQ    16(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y4
+	VMOVDQU 32(R8), Y5
+	MOVQ    24(SP), R8
+	LEAQ    (R8)(CX*8), R8
+	VMOVDQU (R8), Y6
+	VMOVDQU 32(R8), Y7
+	JMP     evalFrameAVX2_plan13_loaded
+
+evalFrameAVX2_plan13_partial:
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       DX, R9
+	SHLQ       $0x06, R9
+	VMOVDQU    (R8)(R9*1), Y6
+	VMOVDQU    32(R8)(R9*1), Y7
+	MOVQ       (SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y2
+	VPMASKMOVQ 32(R8), Y7, Y3
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y4
+	VPMASKMOVQ 32(R8), Y7, Y5
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(CX*8), R8
+	VPMASKMOVQ (R8), Y6, Y6
+	VPMASKMOVQ 32(R8), Y7, Y7
+
+evalFrameAVX2_plan13_loaded:
+	VPERM2I128 $0x20, Y3, Y2, Y8
+	VPERM2I128 $0x31, Y3, Y2, Y2
+	VPERM2I128 $0x20, Y5, Y4, Y3
+	VPERM2I128 $0x31, Y5, Y4, Y4
+	VPERM2I128 $0x20, Y7, Y6, Y5
+	VPERM2I128 $0x31, Y7, Y6, Y6
+	VPXOR      Y1, Y3, Y3
+	VPXOR      Y1, Y4, Y4
+	MOVQ       176(SP), R8
+	MOVQ       184(SP), CX
+	MOVQ       168(SP), R9
+	ADDQ       R9, 176(SP)
+	MOVQ       128(SP), R9
+	ADDQ       R9, 184(SP)
+	MOVQ       152(SP), R9
+	MOVQ       208(SP), R10
+
+evalFrameAVX2_plan13_hook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan13_miss
+	MOVQ         SI, R11
+	VPBROADCASTQ 16(R9), Y7
+	VPCMPEQQ     Y8, Y7, Y9
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 32(R9), Y7
+	VPCMPEQQ     Y5, Y7, Y9
+	VPCMPEQQ     Y6, Y7, Y7
+	VPACKSSDW    Y7, Y9, Y7
+	VMOVMSKPS    Y7, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 56(R9), Y7
+	VPXOR        Y1, Y7, Y7
+	VPBROADCASTQ 64(R9), Y9
+	VPXOR        Y1, Y9, Y9
+	VPCMPGTQ     Y3, Y7, Y10
+	VPCMPGTQ     Y9, Y3, Y11
+	VPOR         Y11, Y10, Y10
+	VPCMPGTQ     Y4, Y7, Y7
+	VPCMPGTQ     Y9, Y4, Y9
+	VPOR         Y9, Y7, Y11
+	VPACKSSDW    Y11, Y10, Y7
+	VMOVMSKPS    Y7, R12
+	ANDNQ        R11, R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	SUBQ         80(R9), R12
+	CMPQ         88(R9), R12
+	SBBQ         R12, R12
+	INCQ         R12
+	SHLQ         $0x08, R12
+	ORQ          R11, R12
+	SHLQ         $0x20, R12
+	ORQ          DX, R12
+
+evalFrameAVX2_plan13_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    CX, 16(R8)
+	INCQ    CX
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX2_plan13_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX2_plan13_block
+	JMP     evalFrameAVX2_next
+
+evalFrameAVX2_plan13_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX2_plan13_write
+
+evalFrameAVX2_next:
+	MOVQ 160(SP), SI
+	ADDQ SI, 144(SP)
+	MOVQ 136(SP), AX
+	CMPQ AX, 104(SP)
+	JB   evalFrameAVX2_group
+
+evalFrameAVX2_nextsegment:
+	ADDQ $0x14, 64(SP)
+	JMP  evalFrameAVX2_segment
+
+evalFrameAVX2_done:
+	VZEROUPPER
+	RET
+
+// func evalFrameAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64)
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·evalFrameAVX512(SB), NOSPLIT, $216-120
+	MOVQ    l+0(FP), AX
+	MOVQ    (AX), CX
+	MOVQ    CX, (SP)
+	MOVQ    48(AX), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    72(AX), CX
+	MOVQ    CX, 16(SP)
+	MOVQ    96(AX), CX
+	MOVQ    CX, 24(SP)
+	MOVQ    blocks_base+8(FP), CX
+	MOVQ    CX, 32(SP)
+	MOVQ    hooks_base+32(FP), CX
+	MOVQ    CX, 40(SP)
+	MOVQ    out_base+88(FP), CX
+	MOVQ    CX, 48(SP)
+	MOVQ    segs_base+56(FP), CX
+	MOVQ    CX, 64(SP)
+	MOVQ    counts+112(FP), CX
+	MOVQ    CX, 192(SP)
+	MOVQ    segs_len+64(FP), AX
+	IMUL3Q  $0x14, AX, AX
+	ADDQ    64(SP), AX
+	MOVQ    AX, 72(SP)
+	MOVQ    ctx+80(FP), AX
+	MOVQ    8(AX), CX
+	MOVQ    CX, 56(SP)
+	MOVQ    $0xd6e8feb86659fd93, BX
+	MOVL    16(AX), DX
+	MOVL    20(AX), CX
+	SHLQ    $0x20, CX
+	ORQ     CX, DX
+	VMOVQ   (AX), X0
+	VPINSRQ $0x01, DX, X0, X0
+
+evalFrameAVX512_segment:
+	MOVQ   64(SP), AX
+	CMPQ   AX, 72(SP)
+	JAE    evalFrameAVX512_done
+	MOVL   (AX), CX
+	MOVL   4(AX), DX
+	CMPQ   CX, DX
+	JAE    evalFrameAVX512_nextsegment
+	IMUL3Q $0x10, CX, CX
+	IMUL3Q $0x10, DX, DX
+	ADDQ   32(SP), CX
+	ADDQ   32(SP), DX
+	MOVQ   CX, 80(SP)
+	MOVQ   DX, 88(SP)
+	MOVL   8(AX), CX
+	MOVL   12(AX), DX
+	CMPQ   CX, DX
+	JAE    evalFrameAVX512_nextsegment
+	MOVQ   DX, SI
+	SUBQ   CX, SI
+	MOVQ   SI, 128(SP)
+	IMUL3Q $0x30, SI, SI
+	MOVQ   SI, 168(SP)
+	IMUL3Q $0x60, CX, CX
+	IMUL3Q $0x60, DX, DX
+	ADDQ   40(SP), CX
+	ADDQ   40(SP), DX
+	MOVQ   CX, 96(SP)
+	MOVQ   DX, 104(SP)
+	MOVL   8(AX), CX
+	SHLQ   $0x03, CX
+	ADDQ   192(SP), CX
+	MOVQ   CX, 200(SP)
+	MOVL   16(AX), AX
+	MOVQ   56(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 120(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   48(SP), AX
+	MOVQ   AX, 112(SP)
+	MOVQ   96(SP), AX
+	MOVQ   $0x00000000, 144(SP)
+
+evalFrameAVX512_group:
+	MOVL 72(AX), CX
+	ANDL $0x0000000f, CX
+	MOVQ AX, 152(SP)
+	LEAQ 96(AX), DX
+	MOVL $0x00000001, SI
+
+evalFrameAVX512_scan:
+	CMPQ  DX, 104(SP)
+	JAE   evalFrameAVX512_scanned
+	MOVL  72(DX), AX
+	XORL  CX, AX
+	TESTL $0x0000000f, AX
+	JNZ   evalFrameAVX512_scanned
+	ADDQ  $0x00000060, DX
+	INCQ  SI
+	JMP   evalFrameAVX512_scan
+
+evalFrameAVX512_scanned:
+	MOVQ DX, 136(SP)
+	MOVQ SI, 160(SP)
+	CMPL CX, $0x00000000
+	JE   evalFrameAVX512_plan0
+	CMPL CX, $0x00000001
+	JE   evalFrameAVX512_plan1
+	CMPL CX, $0x00000002
+	JE   evalFrameAVX512_plan2
+	CMPL CX, $0x00000003
+	JE   evalFrameAVX512_plan3
+	CMPL CX, $0x00000004
+	JE   evalFrameAVX512_plan4
+	CMPL CX, $0x00000005
+	JE   evalFrameAVX512_plan5
+	CMPL CX, $0x00000007
+	JE   evalFrameAVX512_plan7
+	CMPL CX, $0x00000008
+	JE   evalFrameAVX512_plan8
+	CMPL CX, $0x00000009
+	JE   evalFrameAVX512_plan9
+	CMPL CX, $0x0000000c
+	JE   evalFrameAVX512_plan12
+	CMPL CX, $0x0000000d
+	JE   evalFrameAVX512_plan13
+	UD2
+
+evalFrameAVX512_plan0:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX512_plan0_block:
+	MOVL  12(AX), CX
+	MOVQ  (AX), SI
+	MOVL  $0x000000ff, DX
+	BZHIQ CX, DX, DX
+	MOVQ  176(SP), R8
+	MOVQ  184(SP), DI
+	MOVQ  168(SP), R9
+	ADDQ  R9, 176(SP)
+	MOVQ  128(SP), R9
+	ADDQ  R9, 184(SP)
+	MOVQ  152(SP), R9
+	MOVQ  208(SP), R10
+
+evalFrameAVX512_plan0_hook:
+	CMPQ    SI, 8(R9)
+	JNE     evalFrameAVX512_plan0_miss
+	MOVQ    DX, R11
+	POPCNTQ R11, R12
+	ADDQ    R12, (R10)
+	CMPQ    R11, $0x01
+	SBBQ    R12, R12
+	INCQ    R12
+	SHLQ    $0x08, R12
+	ORQ     R11, R12
+	SHLQ    $0x20, R12
+	ORQ     CX, R12
+
+evalFrameAVX512_plan0_write:
+	MOVQ    R12, 40(R8)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(R8)
+	VMOVDQU X0, (R8)
+	MOVQ    DI, 16(R8)
+	INCQ    DI
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(R8)
+	ADDQ    $0x30, R8
+	ADDQ    $0x08, R10
+	ADDQ    $0x60, R9
+	CMPQ    R9, 136(SP)
+	JB      evalFrameAVX512_plan0_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX512_plan0_block
+	JMP     evalFrameAVX512_next
+
+evalFrameAVX512_plan0_miss:
+	XORL R12, R12
+	JMP  evalFrameAVX512_plan0_write
+
+evalFrameAVX512_plan1:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX512_plan1_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
+	MOVQ        208(SP), R9
+
+evalFrameAVX512_plan1_hook:
+	CMPQ          DI, 8(R8)
+	JNE           evalFrameAVX512_plan1_miss
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R9)
+	SUBQ          80(R8), R11
+	CMPQ          88(R8), R11
+	SBBQ          R11, R11
+	INCQ          R11
+	SHLQ          $0x08, R11
+	ORQ           R10, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
+
+evalFrameAVX512_plan1_write:
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R10
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
+	INCQ    CX
+	MOVL    4(R8), R11
+	MOVQ    R11, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
+	JB      evalFrameAVX512_plan1_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX512_plan1_block
+	JMP     evalFrameAVX512_next
+
+evalFrameAVX512_plan1_miss:
+	XORL R11, R11
+	JMP  evalFrameAVX512_plan1_write
+
+evalFrameAVX512_plan2:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX512_plan2_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        8(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
+	MOVQ        208(SP), R9
+
+evalFrameAVX512_plan2_hook:
+	CMPQ          DI, 8(R8)
+	JNE           evalFrameAVX512_plan2_miss
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 24(R8), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R9)
+	SUBQ          80(R8), R11
+	CMPQ          88(R8), R11
+	SBBQ          R11, R11
+	INCQ          R11
+	SHLQ          $0x08, R11
+	ORQ           R10, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
+
+evalFrameAVX512_plan2_write:
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R10
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
+	INCQ    CX
+	MOVL    4(R8), R11
+	MOVQ    R11, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
+	JB      evalFrameAVX512_plan2_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX512_plan2_block
+	JMP     evalFrameAVX512_next
+
+evalFrameAVX512_plan2_miss:
+	XORL R11, R11
+	JMP  evalFrameAVX512_plan2_write
+
+evalFrameAVX512_plan3:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX512_plan3_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        8(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
+	MOVQ        208(SP), R9
+
+evalFrameAVX512_plan3_hook:
+	CMPQ          DI, 8(R8)
+	JNE           evalFrameAVX512_plan3_miss
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R9)
+	CMPQ          R10, $0x01
+	SBBQ          R11, R11
+	INCQ          R11
+	SHLQ          $0x08, R11
+	ORQ           R10, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
+
+evalFrameAVX512_plan3_write:
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R10
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
+	INCQ    CX
+	MOVL    4(R8), R11
+	MOVQ    R11, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
+	JB      evalFrameAVX512_plan3_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX512_plan3_block
+	JMP     evalFrameAVX512_next
+
+evalFrameAVX512_plan3_miss:
+	XORL R11, R11
+	JMP  evalFrameAVX512_plan3_write
+
+evalFrameAVX512_plan4:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX512_plan4_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
+	MOVQ        208(SP), R9
+
+evalFrameAVX512_plan4_hook:
+	CMPQ          DI, 8(R8)
+	JNE           evalFrameAVX512_plan4_miss
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 32(R8), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R9)
+	CMPQ          R10, $0x01
+	SBBQ          R11, R11
+	INCQ          R11
+	SHLQ          $0x08, R11
+	ORQ           R10, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
+
+evalFrameAVX512_plan4_write:
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R10
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
+	INCQ    CX
+	MOVL    4(R8), R11
+	MOVQ    R11, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
+	JB      evalFrameAVX512_plan4_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX512_plan4_block
+	JMP     evalFrameAVX512_next
+
+evalFrameAVX512_plan4_miss:
+	XORL R11, R11
+	JMP  evalFrameAVX512_plan4_write
+
+evalFrameAVX512_plan5:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX512_plan5_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
+	MOVQ        208(SP), R9
+
+evalFrameAVX512_plan5_hook:
+	CMPQ          DI, 8(R8)
+	JNE           evalFrameAVX512_plan5_miss
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R9)
+	SUBQ          80(R8), R11
+	CMPQ          88(R8), R11
+	SBBQ          R11, R11
+	INCQ          R11
+	SHLQ          $0x08, R11
+	ORQ           R10, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
+
+evalFrameAVX512_plan5_write:
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R10
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
+	INCQ    CX
+	MOVL    4(R8), R11
+	MOVQ    R11, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
+	JB      evalFrameAVX512_plan5_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX512_plan5_block
+	JMP     evalFrameAVX512_next
+
+evalFrameAVX512_plan5_miss:
+	XORL R11, R11
+	JMP  evalFrameAVX512_plan5_write
+
+evalFrameAVX512_plan7:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX512_plan7_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        8(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z3
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
+	MOVQ        208(SP), R9
+
+evalFrameAVX512_plan7_hook:
+	CMPQ          DI, 8(R8)
+	JNE           evalFrameAVX512_plan7_miss
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
+	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R9)
+	CMPQ          R10, $0x01
+	SBBQ          R11, R11
+	INCQ          R11
+	SHLQ          $0x08, R11
+	ORQ           R10, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
+
+evalFrameAVX512_plan7_write:
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R10
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
+	INCQ    CX
+	MOVL    4(R8), R11
+	MOVQ    R11, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
+	JB      evalFrameAVX512_plan7_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX512_plan7_block
+	JMP     evalFrameAVX512_next
+
+evalFrameAVX512_plan7_miss:
+	XORL R11, R11
+	JMP  evalFrameAVX512_plan7_write
+
+evalFrameAVX512_plan8:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX512_plan8_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
+	MOVQ        208(SP), R9
+
+evalFrameAVX512_plan8_hook:
+	CMPQ         DI, 8(R8)
+	JNE          evalFrameAVX512_plan8_miss
+	KMOVW        K1, K2
+	VPCMPUQ.BCST $0x05, 56(R8), Z1, K2, K2
+	VPCMPUQ.BCST $0x02, 64(R8), Z1, K2, K2
+	KMOVW        K2, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R9)
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
+
+evalFrameAVX512_plan8_write:
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R10
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
+	INCQ    CX
+	MOVL    4(R8), R11
+	MOVQ    R11, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
+	JB      evalFrameAVX512_plan8_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX512_plan8_block
+	JMP     evalFrameAVX512_next
+
+evalFrameAVX512_plan8_miss:
+	XORL R11, R11
+	JMP  evalFrameAVX512_plan8_write
+
+evalFrameAVX512_plan9:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX512_plan9_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
+	MOVQ        208(SP), R9
+
+evalFrameAVX512_plan9_hook:
+	CMPQ          DI, 8(R8)
+	JNE           evalFrameAVX512_plan9_miss
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R9)
+	SUBQ          80(R8), R11
+	CMPQ          88(R8), R11
+	SBBQ          R11, R11
+	INCQ          R11
+	SHLQ          $0x08, R11
+	ORQ           R10, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
+
+evalFrameAVX512_plan9_write:
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R10
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
+	INCQ    CX
+	MOVL    4(R8), R11
+	MOVQ    R11, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
+	JB      evalFrameAVX512_plan9_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX512_plan9_block
+	JMP     evalFrameAVX512_next
+
+evalFrameAVX512_plan9_miss:
+	XORL R11, R11
+	JMP  evalFrameAVX512_plan9_write
+
+evalFrameAVX512_plan12:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX512_plan12_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
+	MOVQ        208(SP), R9
+
+evalFrameAVX512_plan12_hook:
+	CMPQ          DI, 8(R8)
+	JNE           evalFrameAVX512_plan12_miss
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R8), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R8), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R9)
+	CMPQ          R10, $0x01
+	SBBQ          R11, R11
+	INCQ          R11
+	SHLQ          $0x08, R11
+	ORQ           R10, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
+
+evalFrameAVX512_plan12_write:
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R10
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
+	INCQ    CX
+	MOVL    4(R8), R11
+	MOVQ    R11, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
+	JB      evalFrameAVX512_plan12_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX512_plan12_block
+	JMP     evalFrameAVX512_next
+
+evalFrameAVX512_plan12_miss:
+	XORL R11, R11
+	JMP  evalFrameAVX512_plan12_write
+
+evalFrameAVX512_plan13:
+	MOVQ   144(SP), AX
+	MOVQ   120(SP), CX
+	ADDQ   AX, CX
+	MOVQ   CX, 184(SP)
+	MOVQ   144(SP), CX
+	SHLQ   $0x03, CX
+	ADDQ   200(SP), CX
+	MOVQ   CX, 208(SP)
+	IMUL3Q $0x30, AX, AX
+	ADDQ   112(SP), AX
+	MOVQ   AX, 176(SP)
+	MOVQ   80(SP), AX
+
+evalFrameAVX512_plan13_block:
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	MOVQ        (AX), DI
+	MOVL        $0x000000ff, SI
+	BZHIQ       DX, SI, SI
+	KMOVW       SI, K1
+	MOVQ        (SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z1
+	MOVQ        16(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z2
+	MOVQ        24(SP), SI
+	LEAQ        (SI)(CX*8), SI
+	VMOVDQU64.Z (SI), K1, Z3
+	MOVQ        176(SP), SI
+	MOVQ        184(SP), CX
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
+	MOVQ        208(SP), R9
+
+evalFrameAVX512_plan13_hook:
+	CMPQ          DI, 8(R8)
+	JNE           evalFrameAVX512_plan13_miss
+	KMOVW         K1, K2
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R9)
+	SUBQ          80(R8), R11
+	CMPQ          88(R8), R11
+	SBBQ          R11, R11
+	INCQ          R11
+	SHLQ          $0x08, R11
+	ORQ           R10, R11
+	SHLQ          $0x20, R11
+	ORQ           DX, R11
+
+evalFrameAVX512_plan13_write:
+	MOVQ    R11, 40(SI)
+	MOVQ    48(R8), R10
+	XORQ    R11, R10
+	IMULQ   BX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(SI)
+	VMOVDQU X0, (SI)
+	MOVQ    CX, 16(SI)
+	INCQ    CX
+	MOVL    4(R8), R11
+	MOVQ    R11, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
+	JB      evalFrameAVX512_plan13_hook
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
+	JB      evalFrameAVX512_plan13_block
+	JMP     evalFrameAVX512_next
+
+evalFrameAVX512_plan13_miss:
+	XORL R11, R11
+	JMP  evalFrameAVX512_plan13_write
+
+evalFrameAVX512_next:
+	MOVQ 160(SP), SI
+	ADDQ SI, 144(SP)
+	MOVQ 136(SP), AX
+	CMPQ AX, 104(SP)
+	JB   evalFrameAVX512_group
+
+evalFrameAVX512_nextsegment:
+	ADDQ $0x14, 64(SP)
+	JMP  evalFrameAVX512_segment
+
+evalFrameAVX512_done:
+	VZEROUPPER
+	RET

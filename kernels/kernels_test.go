@@ -207,7 +207,12 @@ func TestPlanGroups(t *testing.T) {
 						}
 						hooks = append(hooks, h)
 					}
-					compare(t, im, l, blocks, append(hooks, after), ctx)
+					hooks = append(hooks, after)
+					compare(t, im, l, blocks, hooks, ctx)
+					// The frame kernels, over the blocks a frame can hold
+					// (all but the empty one).
+					nb := len(blocks) - 1
+					compareSegments(t, im, l, blocks[1:], hooks, []Segment{{BlockHi: uint32(nb), HookHi: uint32(len(hooks))}}, ctx, nb*len(hooks))
 				}
 			}
 		})

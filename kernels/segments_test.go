@@ -2,7 +2,9 @@ package kernels
 
 import (
 	"errors"
+	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -68,13 +70,31 @@ func compareSegments(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hoo
 	got := make([]Receipt, n+1)
 	poison(got)
 	f, set := frameOf(t, l, blocks), hookSetOf(t, hooks)
-	if err := im.EvalFrame(f, set, segs, ctx, got[:n]); err != nil {
+	// The counts are added to what is there: some hooks' matches summed
+	// by hand, the others' zero.
+	wantCounts := make([]uint64, len(hooks))
+	for i := range wantCounts {
+		wantCounts[i] = uint64(i) * 1000
+	}
+	gotCounts := append([]uint64(nil), wantCounts...)
+	for _, sg := range segs {
+		nh := int(sg.HookHi - sg.HookLo)
+		for b := range int(sg.BlockHi - sg.BlockLo) {
+			for j := range nh {
+				wantCounts[int(sg.HookLo)+j] += uint64(bits.OnesCount8(want[int(sg.Out)+b*nh+j].Mask))
+			}
+		}
+	}
+	if err := im.EvalFrame(f, set, segs, ctx, got[:n], gotCounts); err != nil {
 		t.Fatal(err)
 	}
 	for i := range want {
 		if receiptBytes(&got[i]) != receiptBytes(&want[i]) {
 			t.Fatalf("%s: receipt %d of %d (segments %+v):\n got %+v\nwant %+v", im.Name(), i, n, segs, got[i], want[i])
 		}
+	}
+	if !slices.Equal(gotCounts, wantCounts) {
+		t.Fatalf("%s: counts (segments %+v):\n got %v\nwant %v", im.Name(), segs, gotCounts, wantCounts)
 	}
 }
 
@@ -111,36 +131,42 @@ func TestSegmentErrors(t *testing.T) {
 	f := frameOf(t, l, []Run{{Len: 1}, {Off: 1, Len: 8}})
 	set := hookSetOf(t, []Hook{h, h})
 	out := make([]Receipt, 4)
+	counts := make([]uint64, 2)
 	ctx := &Context{}
 	for _, tc := range []struct {
-		name string
-		f    *Frame
-		set  *HookSet
-		ctx  *Context
-		seg  Segment
-		want error
+		name   string
+		f      *Frame
+		set    *HookSet
+		ctx    *Context
+		seg    Segment
+		counts []uint64
+		want   error
 	}{
-		{"blocks past the end", f, set, ctx, Segment{BlockHi: 3, HookHi: 1}, ErrSegment},
-		{"blocks reversed", f, set, ctx, Segment{BlockLo: 2, BlockHi: 1, HookHi: 1}, ErrSegment},
-		{"hooks past the end", f, set, ctx, Segment{BlockHi: 1, HookHi: 3}, ErrSegment},
-		{"hooks reversed", f, set, ctx, Segment{BlockHi: 1, HookLo: 2, HookHi: 1}, ErrSegment},
-		{"receipts past the end", f, set, ctx, Segment{BlockHi: 2, HookHi: 2, Out: 1}, ErrSegment},
-		{"out overflow", f, set, ctx, Segment{BlockHi: 1, HookHi: 1, Out: 1<<32 - 1}, ErrSegment},
-		{"an empty frame", &Frame{}, set, ctx, Segment{BlockHi: 1, HookHi: 1}, ErrSegment},
-		{"an empty hook set", f, &HookSet{}, ctx, Segment{BlockHi: 1, HookHi: 1}, ErrSegment},
-		{"no frame", nil, set, ctx, Segment{}, ErrNilLanes},
-		{"no hooks", f, nil, ctx, Segment{}, ErrNilHook},
-		{"no context", f, set, nil, Segment{}, ErrNilContext},
+		{"blocks past the end", f, set, ctx, Segment{BlockHi: 3, HookHi: 1}, nil, ErrSegment},
+		{"blocks reversed", f, set, ctx, Segment{BlockLo: 2, BlockHi: 1, HookHi: 1}, nil, ErrSegment},
+		{"hooks past the end", f, set, ctx, Segment{BlockHi: 1, HookHi: 3}, nil, ErrSegment},
+		{"hooks reversed", f, set, ctx, Segment{BlockHi: 1, HookLo: 2, HookHi: 1}, nil, ErrSegment},
+		{"receipts past the end", f, set, ctx, Segment{BlockHi: 2, HookHi: 2, Out: 1}, nil, ErrSegment},
+		{"out overflow", f, set, ctx, Segment{BlockHi: 1, HookHi: 1, Out: 1<<32 - 1}, nil, ErrSegment},
+		{"an empty frame", &Frame{}, set, ctx, Segment{BlockHi: 1, HookHi: 1}, nil, ErrSegment},
+		{"an empty hook set", f, &HookSet{}, ctx, Segment{BlockHi: 1, HookHi: 1}, nil, ErrSegment},
+		{"no frame", nil, set, ctx, Segment{}, nil, ErrNilLanes},
+		{"no hooks", f, nil, ctx, Segment{}, nil, ErrNilHook},
+		{"no context", f, set, nil, Segment{}, nil, ErrNilContext},
+		{"short counts", f, set, ctx, Segment{BlockHi: 1, HookHi: 1}, counts[:1], ErrShortCounts},
 	} {
+		if tc.counts == nil {
+			tc.counts = counts
+		}
 		forEachImpl(t, func(t *testing.T, im *Impl) {
-			if err := im.EvalFrame(tc.f, tc.set, []Segment{tc.seg}, tc.ctx, out); !errors.Is(err, tc.want) {
+			if err := im.EvalFrame(tc.f, tc.set, []Segment{tc.seg}, tc.ctx, out, tc.counts); !errors.Is(err, tc.want) {
 				t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 			}
 		})
 	}
 	segs := []Segment{{BlockHi: 2, HookHi: 1}, {BlockLo: 1, BlockHi: 2, HookLo: 1, HookHi: 2, Out: 2}}
 	forEachImpl(t, func(t *testing.T, im *Impl) {
-		if n := testing.AllocsPerRun(100, func() { _ = im.EvalFrame(f, set, segs, ctx, out) }); n != 0 {
+		if n := testing.AllocsPerRun(100, func() { _ = im.EvalFrame(f, set, segs, ctx, out, counts) }); n != 0 {
 			t.Errorf("%v allocations per call", n)
 		}
 	})

@@ -332,4 +332,5 @@ var (
 	ErrNilReceipt   = errors.New("kernels: nil receipt")
 	ErrHookIndex    = errors.New("kernels: hook index outside the hooks")
 	ErrSegment      = errors.New("kernels: segment outside the blocks, hooks or receipts")
+	ErrShortCounts  = errors.New("kernels: counts shorter than the hooks")
 )

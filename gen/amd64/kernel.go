@@ -33,6 +33,9 @@ const (
 // kernel holds the registers and stack slots of one generated kernel.
 type kernel struct {
 	name string
+	// counts: the kernel adds each hook's matching rows to its count,
+	// counts[i] for hook i of the call (the frame kernels).
+	counts bool
 
 	// On the stack, set once per call or per group: the hook loop needs the
 	// registers.
@@ -47,12 +50,15 @@ type kernel struct {
 	groupStart, groupCount Mem
 	outStride              Mem // nh * RcptSize: from one block's receipts to the next's
 	blockOut, blockSpan    Mem // the group's first receipt (and its span) of the next block
+	countBase, segCount    Mem // with counts: &counts[0], and the segment's first hook's count
+	groupCount0            Mem // with counts: the group's first hook's count
 
 	mul                  GPVirtual  // the hash multiplier
 	fixed                VecVirtual // the receipt's first 16 bytes: CycleID, ShardID, Ticks
 	h, out, span, pred   GPVirtual
 	blk, n, runmask, off GPVirtual // the block, its length, row mask and offset
 	w                    GPVirtual // the receipt word at RcptLanes
+	count                GPVirtual // with counts: the hook's count
 }
 
 func (k *kernel) label(s string) string { return k.name + "_" + s }
@@ -60,10 +66,15 @@ func (k *kernel) label(s string) string { return k.name + "_" + s }
 // generate emits one kernel: for every segment, the groups of same-plan
 // hooks of its hook range, each with a block loop over its block range and
 // a hook loop specialised to its plan (layout.Plans: the plans the op table
-// reaches, and no others).
-func generate(name string, x isa) {
-	TEXT(name, NOSPLIT, asmSignature)
-	k := &kernel{name: name}
+// reaches, and no others). With counts, it also adds every hook's matching
+// rows to its count.
+func generate(name string, x isa, counts bool) {
+	sig := asmSignature
+	if counts {
+		sig = asmFrameSignature
+	}
+	TEXT(name, NOSPLIT, sig)
+	k := &kernel{name: name, counts: counts}
 	k.prologue()
 	x.setup()
 
@@ -137,6 +148,9 @@ func (k *kernel) prologue() {
 	k.outBase, k.spanBase, k.nh = AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	k.groupEnd, k.groupIndex, k.groupStart, k.groupCount = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	k.outStride, k.blockOut, k.blockSpan = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	if k.counts {
+		k.countBase, k.segCount, k.groupCount0 = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	}
 
 	// The lanes' data pointers, once: reloading them through l for every
 	// block would put two dependent loads in front of each block's rows.
@@ -152,6 +166,10 @@ func (k *kernel) prologue() {
 	}{{"blocks", k.blocks}, {"hooks", k.hooks}, {"out", k.outs}, {"segs", k.segPtr}} {
 		Load(Param(a.param).Base(), p)
 		MOVQ(p, a.slot)
+	}
+	if k.counts {
+		Load(Param("counts"), p)
+		MOVQ(p, k.countBase)
 	}
 	n := GP64()
 	Load(Param("segs").Len(), n)
@@ -185,6 +203,13 @@ func (k *kernel) segment(sg GPVirtual) {
 		MOVQ(n, k.outStride)
 	})
 
+	if k.counts {
+		c := GP64()
+		MOVL(Mem{Base: sg, Disp: layout.SegHookLo}, c.As32())
+		SHLQ(Imm(3), c)
+		ADDQ(k.countBase, c)
+		MOVQ(c, k.segCount)
+	}
 	o, sp := GP64(), GP64()
 	MOVL(Mem{Base: sg, Disp: layout.SegOut}, o.As32())
 	MOVQ(k.span0, sp)
@@ -238,6 +263,13 @@ func (k *kernel) planLoop(x isa, plan int) {
 	MOVQ(k.spanBase, t)
 	ADDQ(gi, t)
 	MOVQ(t, k.blockSpan)
+	if k.counts {
+		c := GP64()
+		MOVQ(k.groupIndex, c)
+		SHLQ(Imm(3), c)
+		ADDQ(k.segCount, c)
+		MOVQ(c, k.groupCount0)
+	}
 	IMUL3Q(Imm(layout.RcptSize), gi, gi)
 	ADDQ(k.outBase, gi)
 	MOVQ(gi, k.blockOut)
@@ -265,6 +297,10 @@ func (k *kernel) planLoop(x isa, plan int) {
 	ADDQ(s, k.blockSpan)
 	k.h = GP64()
 	MOVQ(k.groupStart, k.h)
+	if k.counts {
+		k.count = GP64()
+		MOVQ(k.groupCount0, k.count)
+	}
 
 	Label(name("_hook"))
 	CMPQ(k.pred, Mem{Base: k.h, Disp: layout.HookPred})
@@ -292,9 +328,15 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 	// hook of the plan counts, m != 0. The borrow of the compare is the
 	// answer's complement: SBB makes it 0 or -1, INC 1 or 0.
 	k.w = GP64()
-	if layout.PlanCounts(plan) {
-		c := GP64()
+	var c GPVirtual
+	if k.counts || layout.PlanCounts(plan) {
+		c = GP64()
 		POPCNTQ(m, c)
+	}
+	if k.counts {
+		ADDQ(c, Mem{Base: k.count})
+	}
+	if layout.PlanCounts(plan) {
 		SUBQ(Mem{Base: k.h, Disp: layout.HookCLo}, c)
 		CMPQ(Mem{Base: k.h, Disp: layout.HookCSpan}, c) // borrow: cspan < c
 	} else {
@@ -327,6 +369,9 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 	MOVQ(t, Mem{Base: k.out, Disp: layout.RcptHookID})
 
 	ADDQ(Imm(layout.RcptSize), k.out)
+	if k.counts {
+		ADDQ(Imm(8), k.count)
+	}
 	ADDQ(Imm(layout.HookSize), k.h)
 	CMPQ(k.h, k.groupEnd)
 	JB(LabelRef(name("_hook")))

@@ -129,8 +129,8 @@ type Engine struct {
 	runCounts []Action          // the run's Count actions, after its Park actions
 	pending   bool              // a value-comparing hook of the run does not hold
 	kctx      kernels.Context
-	lanes     kernels.Lanes // the tick's
-	counts    [maxWindow]uint64
+	lanes     kernels.Lanes     // the tick's
+	counts    []uint64          // per hook of the table, its matches in its run (the kernels add them)
 	first     [maxWindow]uint32 // lane row+1 of each hook's first match, 0 for none
 }
 
@@ -154,7 +154,7 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 	if impl == nil {
 		impl = kernels.Active()
 	}
-	e := &Engine{tab: tab, impl: impl}
+	e := &Engine{tab: tab, impl: impl, counts: make([]uint64, tab.Kernels().Len())}
 	e.forms = make([][]window, len(tab.Groups()))
 	for gi, g := range tab.Groups() {
 		for lo := 0; lo < len(g.Hooks); lo += maxWindow {
@@ -236,6 +236,11 @@ func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 				}
 				nb = min(nb, max(1, room/nh))
 			}
+			if at.block == 0 { // the window's first segment: its counts start at 0
+				for i := range nh { // a call to memclr would cost more for a few hooks
+					e.counts[int(w.first)+i] = 0
+				}
+			}
 			lo := r.Blocks + at.block
 			e.segs = append(e.segs, kernels.Segment{BlockLo: lo, BlockHi: lo + uint32(nb),
 				HookLo: w.first, HookHi: w.first + uint32(nh), Out: uint32(n)})
@@ -244,7 +249,7 @@ func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 			at.next(r, nb, len(ws))
 		}
 		rec := e.receipts(out, n)
-		if err := e.impl.EvalFrame(&t.Frame, e.tab.Kernels(), e.segs, &e.kctx, rec); err != nil {
+		if err := e.impl.EvalFrame(&t.Frame, e.tab.Kernels(), e.segs, &e.kctx, rec, e.counts); err != nil {
 			return err
 		}
 		out.Stats.Calls++
@@ -288,19 +293,19 @@ type part struct {
 	block uint32
 }
 
-// decide takes the receipts of segment sg in rec: it counts each hook's
-// matches and notes its first, makes the rows of CONSTRUCT and SELECT
-// hooks, and, at the window's last segment, decides it; at the group's
-// last window, the run's parked rows go to the warm path unless every
-// value-comparing hook of the run held.
+// decide takes the receipts of segment sg in rec, whose matches the kernels
+// have added to each hook's count: it notes each hook's first match, makes
+// the rows of CONSTRUCT and SELECT hooks, and, at the window's last
+// segment, decides it; at the group's last window, the run's parked rows
+// go to the warm path unless every value-comparing hook of the run held.
 func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernels.Receipt, out *Output) {
 	r, w := p.r, p.w
 	hs := w.hooks
 	nh := len(hs)
-	cnt, first := e.counts[:nh], e.first[:nh]
+	cnt, first := e.counts[w.first:][:nh], e.first[:nh]
 	if p.block == 0 {
-		for j := range cnt {
-			cnt[j], first[j] = 0, 0
+		for j := range nh { // not clear: a call to memclr costs more for a few hooks
+			first[j] = 0
 		}
 		if w.lo == 0 {
 			e.runCounts, e.pending = e.runCounts[:0], false
@@ -310,22 +315,18 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	nb := int(sg.BlockHi - sg.BlockLo)
 	off := r.Off + (sg.BlockLo-r.Blocks)*kernels.BlockLanes
 	rec = rec[sg.Out:][:nb*nh]
-	// Each hook's matches summed, a hook at a time down its column of the
-	// block-major receipts; its first match is looked for only where it has
-	// one and the window has none yet.
-	for j := range cnt {
-		var c uint64
-		for i := j; i < len(rec); i += nh {
-			c += uint64(bits.OnesCount8(rec[i].Mask))
-		}
-		if c != 0 && first[j] == 0 {
+	// A hook's first match, where its action needs one (not CONSTRUCT or
+	// SELECT) and the window had none before this segment although it has
+	// matches now: they are in this segment.
+	matched := nonZero(cnt)
+	for m := matched &^ (w.construct | w.selects); m != 0; m &= m - 1 {
+		if j := bits.TrailingZeros64(m); first[j] == 0 {
 			first[j] = firstMatch(off, rec[j:], nh)
 		}
-		cnt[j] += c
 	}
 	// CONSTRUCT and SELECT give every matched row, whatever the count.
 	if w.construct|w.selects != 0 {
-		for m := (w.construct | w.selects) & nonZero(cnt); m != 0; m &= m - 1 {
+		for m := (w.construct | w.selects) & matched; m != 0; m &= m - 1 {
 			j := bits.TrailingZeros64(m)
 			e.rows(r.Pred, off, nb, rec, nh, j, hs[j].ID(), w, out)
 		}
