@@ -357,10 +357,14 @@ func (fx *fixture) measureSingle(im *kernels.Impl, warmup int, samples []uint64)
 		c := ctx(i+warmup, fx.budget)
 		var err error
 		t0 := asm.Ticks()
-		for j := range fx.out {
-			c.SpanBase++
-			if e := im.Eval(&fx.lanes, blocks[j/len(hooks)], &hooks[j%len(hooks)], &c, &fx.out[j]); e != nil {
-				err = e
+		j := 0
+		for _, b := range blocks { // nested, not j/len(hooks): no division per call
+			for k := range hooks {
+				c.SpanBase++
+				if e := im.Eval(&fx.lanes, b, &hooks[k], &c, &fx.out[j]); e != nil {
+					err = e
+				}
+				j++
 			}
 		}
 		t1 := asm.Ticks()

@@ -38,3 +38,16 @@ func archFrame(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 		evalFrameAVX512(l, blocks, hooks, segs, ctx, out, &counts[0])
 	}
 }
+
+// archOne evaluates one hook over one block with the single kernels, or
+// the generic evaluation.
+func archOne(id implID, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
+	switch id {
+	case implAVX2:
+		evalOneAVX2(l, r, h, ctx, out)
+	case implAVX512:
+		evalOneAVX512(l, r, h, ctx, out)
+	default:
+		evalOneGeneric(l, r, h, ctx, out)
+	}
+}

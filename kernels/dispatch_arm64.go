@@ -2,6 +2,8 @@
 
 package kernels
 
+import "unsafe"
+
 // ASIMD (NEON) is part of the arm64 baseline: no feature check is needed.
 func archImpls() []*Impl { return []*Impl{{name: "neon", id: implNEON}} }
 
@@ -25,4 +27,14 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 func archFrame(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts []uint64) {
 	archBatch(id, l, blocks, hooks, segs, ctx, out)
 	addCounts(segs, out, counts)
+}
+
+// archOne is a NEON batch of one block and one hook (NEON has no single
+// kernel), or the generic evaluation.
+func archOne(id implID, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
+	if id != implNEON {
+		evalOneGeneric(l, r, h, ctx, out)
+		return
+	}
+	evalBatchNEON(l, unsafe.Slice(r, 1), unsafe.Slice(h, 1), ctx, unsafe.Slice(out, 1))
 }

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"unsafe"
 )
 
 // Impl is one implementation of the kernels.
@@ -74,7 +73,9 @@ func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, ou
 
 // Eval evaluates one hook over one block with this implementation and writes
 // its receipt to out, with span id ctx.SpanBase. Its checks are
-// EvalBatch's, made for the one block and hook.
+// EvalBatch's, made for the one block and hook, and its kernels have no
+// segment or group to set up: the AVX2 and AVX-512 single kernels, the
+// generic evaluation called directly.
 func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
 	switch {
 	case h == nil:
@@ -91,8 +92,7 @@ func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error
 	if err := checkRun(r, uint64(len(l.S))); err != nil {
 		return err
 	}
-	seg := [1]Segment{{BlockHi: 1, HookHi: 1}}
-	im.batch(l, []Run{r}, unsafe.Slice(h, 1), seg[:], ctx, unsafe.Slice(out, 1))
+	archOne(im.id, l, &r, h, ctx, out)
 	return nil
 }
 

@@ -23,3 +23,13 @@ func evalFrameAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Co
 //
 //go:noescape
 func evalFrameAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64)
+
+// evalOneAVX2 is the AVX2 kernel for one hook over one block.
+//
+//go:noescape
+func evalOneAVX2(l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt)
+
+// evalOneAVX512 is the AVX-512 kernel for one hook over one block.
+//
+//go:noescape
+func evalOneAVX512(l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt)

@@ -176,26 +176,76 @@ evalSegmentsAVX2_scan:
 evalSegmentsAVX2_scanned:
 	MOVQ DX, 136(SP)
 	MOVQ SI, 160(SP)
+	CMPL CX, $0x00000005
+	JAE  evalSegmentsAVX2_from5_6
+	CMPL CX, $0x00000002
+	JAE  evalSegmentsAVX2_from2_3
+	CMPL CX, $0x00000001
+	JAE  evalSegmentsAVX2_from1_1
 	CMPL CX, $0x00000000
 	JE   evalSegmentsAVX2_plan0
+	UD2
+
+evalSegmentsAVX2_from1_1:
 	CMPL CX, $0x00000001
 	JE   evalSegmentsAVX2_plan1
+	UD2
+
+evalSegmentsAVX2_from2_3:
+	CMPL CX, $0x00000003
+	JAE  evalSegmentsAVX2_from3_2
 	CMPL CX, $0x00000002
 	JE   evalSegmentsAVX2_plan2
+	UD2
+
+evalSegmentsAVX2_from3_2:
+	CMPL CX, $0x00000004
+	JAE  evalSegmentsAVX2_from4_1
 	CMPL CX, $0x00000003
 	JE   evalSegmentsAVX2_plan3
+	UD2
+
+evalSegmentsAVX2_from4_1:
 	CMPL CX, $0x00000004
 	JE   evalSegmentsAVX2_plan4
+	UD2
+
+evalSegmentsAVX2_from5_6:
+	CMPL CX, $0x00000009
+	JAE  evalSegmentsAVX2_from9_3
+	CMPL CX, $0x00000007
+	JAE  evalSegmentsAVX2_from7_2
 	CMPL CX, $0x00000005
 	JE   evalSegmentsAVX2_plan5
+	UD2
+
+evalSegmentsAVX2_from7_2:
+	CMPL CX, $0x00000008
+	JAE  evalSegmentsAVX2_from8_1
 	CMPL CX, $0x00000007
 	JE   evalSegmentsAVX2_plan7
+	UD2
+
+evalSegmentsAVX2_from8_1:
 	CMPL CX, $0x00000008
 	JE   evalSegmentsAVX2_plan8
+	UD2
+
+evalSegmentsAVX2_from9_3:
+	CMPL CX, $0x0000000c
+	JAE  evalSegmentsAVX2_from12_2
 	CMPL CX, $0x00000009
 	JE   evalSegmentsAVX2_plan9
+	UD2
+
+evalSegmentsAVX2_from12_2:
+	CMPL CX, $0x0000000d
+	JAE  evalSegmentsAVX2_from13_1
 	CMPL CX, $0x0000000c
 	JE   evalSegmentsAVX2_plan12
+	UD2
+
+evalSegmentsAVX2_from13_1:
 	CMPL CX, $0x0000000d
 	JE   evalSegmentsAVX2_plan13
 	UD2
@@ -1456,26 +1506,76 @@ evalSegmentsAVX512_scan:
 evalSegmentsAVX512_scanned:
 	MOVQ DX, 136(SP)
 	MOVQ SI, 160(SP)
+	CMPL CX, $0x00000005
+	JAE  evalSegmentsAVX512_from5_6
+	CMPL CX, $0x00000002
+	JAE  evalSegmentsAVX512_from2_3
+	CMPL CX, $0x00000001
+	JAE  evalSegmentsAVX512_from1_1
 	CMPL CX, $0x00000000
 	JE   evalSegmentsAVX512_plan0
+	UD2
+
+evalSegmentsAVX512_from1_1:
 	CMPL CX, $0x00000001
 	JE   evalSegmentsAVX512_plan1
+	UD2
+
+evalSegmentsAVX512_from2_3:
+	CMPL CX, $0x00000003
+	JAE  evalSegmentsAVX512_from3_2
 	CMPL CX, $0x00000002
 	JE   evalSegmentsAVX512_plan2
+	UD2
+
+evalSegmentsAVX512_from3_2:
+	CMPL CX, $0x00000004
+	JAE  evalSegmentsAVX512_from4_1
 	CMPL CX, $0x00000003
 	JE   evalSegmentsAVX512_plan3
+	UD2
+
+evalSegmentsAVX512_from4_1:
 	CMPL CX, $0x00000004
 	JE   evalSegmentsAVX512_plan4
+	UD2
+
+evalSegmentsAVX512_from5_6:
+	CMPL CX, $0x00000009
+	JAE  evalSegmentsAVX512_from9_3
+	CMPL CX, $0x00000007
+	JAE  evalSegmentsAVX512_from7_2
 	CMPL CX, $0x00000005
 	JE   evalSegmentsAVX512_plan5
+	UD2
+
+evalSegmentsAVX512_from7_2:
+	CMPL CX, $0x00000008
+	JAE  evalSegmentsAVX512_from8_1
 	CMPL CX, $0x00000007
 	JE   evalSegmentsAVX512_plan7
+	UD2
+
+evalSegmentsAVX512_from8_1:
 	CMPL CX, $0x00000008
 	JE   evalSegmentsAVX512_plan8
+	UD2
+
+evalSegmentsAVX512_from9_3:
+	CMPL CX, $0x0000000c
+	JAE  evalSegmentsAVX512_from12_2
 	CMPL CX, $0x00000009
 	JE   evalSegmentsAVX512_plan9
+	UD2
+
+evalSegmentsAVX512_from12_2:
+	CMPL CX, $0x0000000d
+	JAE  evalSegmentsAVX512_from13_1
 	CMPL CX, $0x0000000c
 	JE   evalSegmentsAVX512_plan12
+	UD2
+
+evalSegmentsAVX512_from13_1:
 	CMPL CX, $0x0000000d
 	JE   evalSegmentsAVX512_plan13
 	UD2
@@ -2397,26 +2497,76 @@ evalFrameAVX2_scan:
 evalFrameAVX2_scanned:
 	MOVQ DX, 136(SP)
 	MOVQ SI, 160(SP)
+	CMPL CX, $0x00000005
+	JAE  evalFrameAVX2_from5_6
+	CMPL CX, $0x00000002
+	JAE  evalFrameAVX2_from2_3
+	CMPL CX, $0x00000001
+	JAE  evalFrameAVX2_from1_1
 	CMPL CX, $0x00000000
 	JE   evalFrameAVX2_plan0
+	UD2
+
+evalFrameAVX2_from1_1:
 	CMPL CX, $0x00000001
 	JE   evalFrameAVX2_plan1
+	UD2
+
+evalFrameAVX2_from2_3:
+	CMPL CX, $0x00000003
+	JAE  evalFrameAVX2_from3_2
 	CMPL CX, $0x00000002
 	JE   evalFrameAVX2_plan2
+	UD2
+
+evalFrameAVX2_from3_2:
+	CMPL CX, $0x00000004
+	JAE  evalFrameAVX2_from4_1
 	CMPL CX, $0x00000003
 	JE   evalFrameAVX2_plan3
+	UD2
+
+evalFrameAVX2_from4_1:
 	CMPL CX, $0x00000004
 	JE   evalFrameAVX2_plan4
+	UD2
+
+evalFrameAVX2_from5_6:
+	CMPL CX, $0x00000009
+	JAE  evalFrameAVX2_from9_3
+	CMPL CX, $0x00000007
+	JAE  evalFrameAVX2_from7_2
 	CMPL CX, $0x00000005
 	JE   evalFrameAVX2_plan5
+	UD2
+
+evalFrameAVX2_from7_2:
+	CMPL CX, $0x00000008
+	JAE  evalFrameAVX2_from8_1
 	CMPL CX, $0x00000007
 	JE   evalFrameAVX2_plan7
+	UD2
+
+evalFrameAVX2_from8_1:
 	CMPL CX, $0x00000008
 	JE   evalFrameAVX2_plan8
+	UD2
+
+evalFrameAVX2_from9_3:
+	CMPL CX, $0x0000000c
+	JAE  evalFrameAVX2_from12_2
 	CMPL CX, $0x00000009
 	JE   evalFrameAVX2_plan9
+	UD2
+
+evalFrameAVX2_from12_2:
+	CMPL CX, $0x0000000d
+	JAE  evalFrameAVX2_from13_1
 	CMPL CX, $0x0000000c
 	JE   evalFrameAVX2_plan12
+	UD2
+
+evalFrameAVX2_from13_1:
 	CMPL CX, $0x0000000d
 	JE   evalFrameAVX2_plan13
 	UD2
@@ -3766,26 +3916,76 @@ evalFrameAVX512_scan:
 evalFrameAVX512_scanned:
 	MOVQ DX, 136(SP)
 	MOVQ SI, 160(SP)
+	CMPL CX, $0x00000005
+	JAE  evalFrameAVX512_from5_6
+	CMPL CX, $0x00000002
+	JAE  evalFrameAVX512_from2_3
+	CMPL CX, $0x00000001
+	JAE  evalFrameAVX512_from1_1
 	CMPL CX, $0x00000000
 	JE   evalFrameAVX512_plan0
+	UD2
+
+evalFrameAVX512_from1_1:
 	CMPL CX, $0x00000001
 	JE   evalFrameAVX512_plan1
+	UD2
+
+evalFrameAVX512_from2_3:
+	CMPL CX, $0x00000003
+	JAE  evalFrameAVX512_from3_2
 	CMPL CX, $0x00000002
 	JE   evalFrameAVX512_plan2
+	UD2
+
+evalFrameAVX512_from3_2:
+	CMPL CX, $0x00000004
+	JAE  evalFrameAVX512_from4_1
 	CMPL CX, $0x00000003
 	JE   evalFrameAVX512_plan3
+	UD2
+
+evalFrameAVX512_from4_1:
 	CMPL CX, $0x00000004
 	JE   evalFrameAVX512_plan4
+	UD2
+
+evalFrameAVX512_from5_6:
+	CMPL CX, $0x00000009
+	JAE  evalFrameAVX512_from9_3
+	CMPL CX, $0x00000007
+	JAE  evalFrameAVX512_from7_2
 	CMPL CX, $0x00000005
 	JE   evalFrameAVX512_plan5
+	UD2
+
+evalFrameAVX512_from7_2:
+	CMPL CX, $0x00000008
+	JAE  evalFrameAVX512_from8_1
 	CMPL CX, $0x00000007
 	JE   evalFrameAVX512_plan7
+	UD2
+
+evalFrameAVX512_from8_1:
 	CMPL CX, $0x00000008
 	JE   evalFrameAVX512_plan8
+	UD2
+
+evalFrameAVX512_from9_3:
+	CMPL CX, $0x0000000c
+	JAE  evalFrameAVX512_from12_2
 	CMPL CX, $0x00000009
 	JE   evalFrameAVX512_plan9
+	UD2
+
+evalFrameAVX512_from12_2:
+	CMPL CX, $0x0000000d
+	JAE  evalFrameAVX512_from13_1
 	CMPL CX, $0x0000000c
 	JE   evalFrameAVX512_plan12
+	UD2
+
+evalFrameAVX512_from13_1:
 	CMPL CX, $0x0000000d
 	JE   evalFrameAVX512_plan13
 	UD2
@@ -4683,5 +4883,894 @@ evalFrameAVX512_nextsegment:
 	JMP  evalFrameAVX512_segment
 
 evalFrameAVX512_done:
+	VZEROUPPER
+	RET
+
+// func evalOneAVX2(l *uint64, r *uint64, h *uint64, ctx *uint64, out *uint64)
+// Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
+TEXT ·evalOneAVX2(SB), NOSPLIT, $0-40
+	MOVQ         l+0(FP), AX
+	MOVQ         $0x8000000000000000, CX
+	MOVQ         CX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         r+8(FP), CX
+	MOVQ         h+16(FP), DX
+	MOVL         8(CX), BX
+	MOVL         12(CX), SI
+	MOVL         $0x000000ff, DI
+	BZHIQ        SI, DI, DI
+	MOVQ         (CX), CX
+	CMPQ         CX, 8(DX)
+	JNE          evalOneAVX2_miss
+	MOVL         72(DX), CX
+	ANDL         $0x0000000f, CX
+	CMPL         CX, $0x00000005
+	JAE          evalOneAVX2_from5_6
+	CMPL         CX, $0x00000002
+	JAE          evalOneAVX2_from2_3
+	CMPL         CX, $0x00000001
+	JAE          evalOneAVX2_from1_1
+	CMPL         CX, $0x00000000
+	JE           evalOneAVX2_plan0
+	UD2
+
+evalOneAVX2_from1_1:
+	CMPL CX, $0x00000001
+	JE   evalOneAVX2_plan1
+	UD2
+
+evalOneAVX2_from2_3:
+	CMPL CX, $0x00000003
+	JAE  evalOneAVX2_from3_2
+	CMPL CX, $0x00000002
+	JE   evalOneAVX2_plan2
+	UD2
+
+evalOneAVX2_from3_2:
+	CMPL CX, $0x00000004
+	JAE  evalOneAVX2_from4_1
+	CMPL CX, $0x00000003
+	JE   evalOneAVX2_plan3
+	UD2
+
+evalOneAVX2_from4_1:
+	CMPL CX, $0x00000004
+	JE   evalOneAVX2_plan4
+	UD2
+
+evalOneAVX2_from5_6:
+	CMPL CX, $0x00000009
+	JAE  evalOneAVX2_from9_3
+	CMPL CX, $0x00000007
+	JAE  evalOneAVX2_from7_2
+	CMPL CX, $0x00000005
+	JE   evalOneAVX2_plan5
+	UD2
+
+evalOneAVX2_from7_2:
+	CMPL CX, $0x00000008
+	JAE  evalOneAVX2_from8_1
+	CMPL CX, $0x00000007
+	JE   evalOneAVX2_plan7
+	UD2
+
+evalOneAVX2_from8_1:
+	CMPL CX, $0x00000008
+	JE   evalOneAVX2_plan8
+	UD2
+
+evalOneAVX2_from9_3:
+	CMPL CX, $0x0000000c
+	JAE  evalOneAVX2_from12_2
+	CMPL CX, $0x00000009
+	JE   evalOneAVX2_plan9
+	UD2
+
+evalOneAVX2_from12_2:
+	CMPL CX, $0x0000000d
+	JAE  evalOneAVX2_from13_1
+	CMPL CX, $0x0000000c
+	JE   evalOneAVX2_plan12
+	UD2
+
+evalOneAVX2_from13_1:
+	CMPL CX, $0x0000000d
+	JE   evalOneAVX2_plan13
+	UD2
+
+evalOneAVX2_plan0:
+	MOVQ DI, CX
+	JMP  evalOneAVX2_matched
+
+evalOneAVX2_plan1:
+	CMPL    SI, $0x08
+	JNE     evalOneAVX2_plan1_partial
+	MOVQ    (AX), AX
+	LEAQ    (AX)(BX*8), AX
+	VMOVDQU (AX), Y0
+	VMOVDQU 32(AX), Y1
+	JMP     evalOneAVX2_plan1_loaded
+
+evalOneAVX2_plan1_partial:
+	LEAQ       tailmask<>+0(SB), CX
+	MOVQ       SI, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (CX)(R8*1), Y0
+	VMOVDQU    32(CX)(R8*1), Y1
+	MOVQ       (AX), AX
+	LEAQ       (AX)(BX*8), AX
+	VPMASKMOVQ (AX), Y0, Y0
+	VPMASKMOVQ 32(AX), Y1, Y1
+
+evalOneAVX2_plan1_loaded:
+	VPERM2I128   $0x20, Y1, Y0, Y2
+	VPERM2I128   $0x31, Y1, Y0, Y0
+	MOVQ         DI, CX
+	VPBROADCASTQ 16(DX), Y1
+	VPCMPEQQ     Y2, Y1, Y2
+	VPCMPEQQ     Y0, Y1, Y0
+	VPACKSSDW    Y0, Y2, Y0
+	VMOVMSKPS    Y0, AX
+	ANDQ         AX, CX
+	JMP          evalOneAVX2_matched
+
+evalOneAVX2_plan2:
+	CMPL    SI, $0x08
+	JNE     evalOneAVX2_plan2_partial
+	MOVQ    48(AX), AX
+	LEAQ    (AX)(BX*8), AX
+	VMOVDQU (AX), Y0
+	VMOVDQU 32(AX), Y1
+	JMP     evalOneAVX2_plan2_loaded
+
+evalOneAVX2_plan2_partial:
+	LEAQ       tailmask<>+0(SB), CX
+	MOVQ       SI, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (CX)(R8*1), Y0
+	VMOVDQU    32(CX)(R8*1), Y1
+	MOVQ       48(AX), AX
+	LEAQ       (AX)(BX*8), AX
+	VPMASKMOVQ (AX), Y0, Y0
+	VPMASKMOVQ 32(AX), Y1, Y1
+
+evalOneAVX2_plan2_loaded:
+	VPERM2I128   $0x20, Y1, Y0, Y2
+	VPERM2I128   $0x31, Y1, Y0, Y0
+	MOVQ         DI, CX
+	VPBROADCASTQ 24(DX), Y1
+	VPCMPEQQ     Y2, Y1, Y2
+	VPCMPEQQ     Y0, Y1, Y0
+	VPACKSSDW    Y0, Y2, Y0
+	VMOVMSKPS    Y0, AX
+	ANDQ         AX, CX
+	JMP          evalOneAVX2_matched
+
+evalOneAVX2_plan3:
+	CMPL    SI, $0x08
+	JNE     evalOneAVX2_plan3_partial
+	MOVQ    (AX), CX
+	LEAQ    (CX)(BX*8), CX
+	VMOVDQU (CX), Y0
+	VMOVDQU 32(CX), Y1
+	MOVQ    48(AX), AX
+	LEAQ    (AX)(BX*8), AX
+	VMOVDQU (AX), Y2
+	VMOVDQU 32(AX), Y3
+	JMP     evalOneAVX2_plan3_loaded
+
+evalOneAVX2_plan3_partial:
+	LEAQ       tailmask<>+0(SB), CX
+	MOVQ       SI, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (CX)(R8*1), Y2
+	VMOVDQU    32(CX)(R8*1), Y3
+	MOVQ       (AX), CX
+	LEAQ       (CX)(BX*8), CX
+	VPMASKMOVQ (CX), Y2, Y0
+	VPMASKMOVQ 32(CX), Y3, Y1
+	MOVQ       48(AX), AX
+	LEAQ       (AX)(BX*8), AX
+	VPMASKMOVQ (AX), Y2, Y2
+	VPMASKMOVQ 32(AX), Y3, Y3
+
+evalOneAVX2_plan3_loaded:
+	VPERM2I128   $0x20, Y1, Y0, Y4
+	VPERM2I128   $0x31, Y1, Y0, Y0
+	VPERM2I128   $0x20, Y3, Y2, Y1
+	VPERM2I128   $0x31, Y3, Y2, Y2
+	MOVQ         DI, CX
+	VPBROADCASTQ 16(DX), Y3
+	VPCMPEQQ     Y4, Y3, Y4
+	VPCMPEQQ     Y0, Y3, Y0
+	VPACKSSDW    Y0, Y4, Y0
+	VMOVMSKPS    Y0, AX
+	ANDQ         AX, CX
+	VPBROADCASTQ 24(DX), Y0
+	VPCMPEQQ     Y1, Y0, Y1
+	VPCMPEQQ     Y2, Y0, Y0
+	VPACKSSDW    Y0, Y1, Y0
+	VMOVMSKPS    Y0, AX
+	ANDQ         AX, CX
+	JMP          evalOneAVX2_matched
+
+evalOneAVX2_plan4:
+	CMPL    SI, $0x08
+	JNE     evalOneAVX2_plan4_partial
+	MOVQ    96(AX), AX
+	LEAQ    (AX)(BX*8), AX
+	VMOVDQU (AX), Y0
+	VMOVDQU 32(AX), Y1
+	JMP     evalOneAVX2_plan4_loaded
+
+evalOneAVX2_plan4_partial:
+	LEAQ       tailmask<>+0(SB), CX
+	MOVQ       SI, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (CX)(R8*1), Y0
+	VMOVDQU    32(CX)(R8*1), Y1
+	MOVQ       96(AX), AX
+	LEAQ       (AX)(BX*8), AX
+	VPMASKMOVQ (AX), Y0, Y0
+	VPMASKMOVQ 32(AX), Y1, Y1
+
+evalOneAVX2_plan4_loaded:
+	VPERM2I128   $0x20, Y1, Y0, Y2
+	VPERM2I128   $0x31, Y1, Y0, Y0
+	MOVQ         DI, CX
+	VPBROADCASTQ 32(DX), Y1
+	VPCMPEQQ     Y2, Y1, Y2
+	VPCMPEQQ     Y0, Y1, Y0
+	VPACKSSDW    Y0, Y2, Y0
+	VMOVMSKPS    Y0, AX
+	ANDQ         AX, CX
+	JMP          evalOneAVX2_matched
+
+evalOneAVX2_plan5:
+	CMPL    SI, $0x08
+	JNE     evalOneAVX2_plan5_partial
+	MOVQ    (AX), CX
+	LEAQ    (CX)(BX*8), CX
+	VMOVDQU (CX), Y0
+	VMOVDQU 32(CX), Y1
+	MOVQ    96(AX), AX
+	LEAQ    (AX)(BX*8), AX
+	VMOVDQU (AX), Y2
+	VMOVDQU 32(AX), Y3
+	JMP     evalOneAVX2_plan5_loaded
+
+evalOneAVX2_plan5_partial:
+	LEAQ       tailmask<>+0(SB), CX
+	MOVQ       SI, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (CX)(R8*1), Y2
+	VMOVDQU    32(CX)(R8*1), Y3
+	MOVQ       (AX), CX
+	LEAQ       (CX)(BX*8), CX
+	VPMASKMOVQ (CX), Y2, Y0
+	VPMASKMOVQ 32(CX), Y3, Y1
+	MOVQ       96(AX), AX
+	LEAQ       (AX)(BX*8), AX
+	VPMASKMOVQ (AX), Y2, Y2
+	VPMASKMOVQ 32(AX), Y3, Y3
+
+evalOneAVX2_plan5_loaded:
+	VPERM2I128   $0x20, Y1, Y0, Y4
+	VPERM2I128   $0x31, Y1, Y0, Y0
+	VPERM2I128   $0x20, Y3, Y2, Y1
+	VPERM2I128   $0x31, Y3, Y2, Y2
+	MOVQ         DI, CX
+	VPBROADCASTQ 16(DX), Y3
+	VPCMPEQQ     Y4, Y3, Y4
+	VPCMPEQQ     Y0, Y3, Y0
+	VPACKSSDW    Y0, Y4, Y0
+	VMOVMSKPS    Y0, AX
+	ANDQ         AX, CX
+	VPBROADCASTQ 32(DX), Y0
+	VPCMPEQQ     Y1, Y0, Y1
+	VPCMPEQQ     Y2, Y0, Y0
+	VPACKSSDW    Y0, Y1, Y0
+	VMOVMSKPS    Y0, AX
+	ANDQ         AX, CX
+	JMP          evalOneAVX2_matched
+
+evalOneAVX2_plan7:
+	CMPL    SI, $0x08
+	JNE     evalOneAVX2_plan7_partial
+	MOVQ    (AX), CX
+	LEAQ    (CX)(BX*8), CX
+	VMOVDQU (CX), Y0
+	VMOVDQU 32(CX), Y1
+	MOVQ    48(AX), CX
+	LEAQ    (CX)(BX*8), CX
+	VMOVDQU (CX), Y2
+	VMOVDQU 32(CX), Y3
+	MOVQ    96(AX), AX
+	LEAQ    (AX)(BX*8), AX
+	VMOVDQU (AX), Y4
+	VMOVDQU 32(AX), Y5
+	JMP     evalOneAVX2_plan7_loaded
+
+evalOneAVX2_plan7_partial:
+	LEAQ       tailmask<>+0(SB), CX
+	MOVQ       SI, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (CX)(R8*1), Y4
+	VMOVDQU    32(CX)(R8*1), Y5
+	MOVQ       (AX), CX
+	LEAQ       (CX)(BX*8), CX
+	VPMASKMOVQ (CX), Y4, Y0
+	VPMASKMOVQ 32(CX), Y5, Y1
+	MOVQ       48(AX), CX
+	LEAQ       (CX)(BX*8), CX
+	VPMASKMOVQ (CX), Y4, Y2
+	VPMASKMOVQ 32(CX), Y5, Y3
+	MOVQ       96(AX), AX
+	LEAQ       (AX)(BX*8), AX
+	VPMASKMOVQ (AX), Y4, Y4
+	VPMASKMOVQ 32(AX), Y5, Y5
+
+evalOneAVX2_plan7_loaded:
+	VPERM2I128   $0x20, Y1, Y0, Y6
+	VPERM2I128   $0x31, Y1, Y0, Y0
+	VPERM2I128   $0x20, Y3, Y2, Y1
+	VPERM2I128   $0x31, Y3, Y2, Y2
+	VPERM2I128   $0x20, Y5, Y4, Y3
+	VPERM2I128   $0x31, Y5, Y4, Y4
+	MOVQ         DI, CX
+	VPBROADCASTQ 16(DX), Y5
+	VPCMPEQQ     Y6, Y5, Y6
+	VPCMPEQQ     Y0, Y5, Y0
+	VPACKSSDW    Y0, Y6, Y0
+	VMOVMSKPS    Y0, AX
+	ANDQ         AX, CX
+	VPBROADCASTQ 24(DX), Y0
+	VPCMPEQQ     Y1, Y0, Y1
+	VPCMPEQQ     Y2, Y0, Y0
+	VPACKSSDW    Y0, Y1, Y0
+	VMOVMSKPS    Y0, AX
+	ANDQ         AX, CX
+	VPBROADCASTQ 32(DX), Y0
+	VPCMPEQQ     Y3, Y0, Y1
+	VPCMPEQQ     Y4, Y0, Y0
+	VPACKSSDW    Y0, Y1, Y0
+	VMOVMSKPS    Y0, AX
+	ANDQ         AX, CX
+	JMP          evalOneAVX2_matched
+
+evalOneAVX2_plan8:
+	CMPL    SI, $0x08
+	JNE     evalOneAVX2_plan8_partial
+	MOVQ    72(AX), AX
+	LEAQ    (AX)(BX*8), AX
+	VMOVDQU (AX), Y1
+	VMOVDQU 32(AX), Y2
+	JMP     evalOneAVX2_plan8_loaded
+
+evalOneAVX2_plan8_partial:
+	LEAQ       tailmask<>+0(SB), CX
+	MOVQ       SI, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (CX)(R8*1), Y1
+	VMOVDQU    32(CX)(R8*1), Y2
+	MOVQ       72(AX), AX
+	LEAQ       (AX)(BX*8), AX
+	VPMASKMOVQ (AX), Y1, Y1
+	VPMASKMOVQ 32(AX), Y2, Y2
+
+evalOneAVX2_plan8_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y3
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	VPXOR        Y0, Y3, Y3
+	VPXOR        Y0, Y1, Y1
+	MOVQ         DI, CX
+	VPBROADCASTQ 56(DX), Y2
+	VPXOR        Y0, Y2, Y2
+	VPBROADCASTQ 64(DX), Y4
+	VPXOR        Y0, Y4, Y4
+	VPCMPGTQ     Y3, Y2, Y0
+	VPCMPGTQ     Y4, Y3, Y3
+	VPOR         Y3, Y0, Y0
+	VPCMPGTQ     Y1, Y2, Y2
+	VPCMPGTQ     Y4, Y1, Y1
+	VPOR         Y1, Y2, Y3
+	VPACKSSDW    Y3, Y0, Y0
+	VMOVMSKPS    Y0, AX
+	ANDNQ        CX, AX, CX
+	JMP          evalOneAVX2_matched
+
+evalOneAVX2_plan9:
+	CMPL    SI, $0x08
+	JNE     evalOneAVX2_plan9_partial
+	MOVQ    (AX), CX
+	LEAQ    (CX)(BX*8), CX
+	VMOVDQU (CX), Y1
+	VMOVDQU 32(CX), Y2
+	MOVQ    72(AX), AX
+	LEAQ    (AX)(BX*8), AX
+	VMOVDQU (AX), Y3
+	VMOVDQU 32(AX), Y4
+	JMP     evalOneAVX2_plan9_loaded
+
+evalOneAVX2_plan9_partial:
+	LEAQ       tailmask<>+0(SB), CX
+	MOVQ       SI, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (CX)(R8*1), Y3
+	VMOVDQU    32(CX)(R8*1), Y4
+	MOVQ       (AX), CX
+	LEAQ       (CX)(BX*8), CX
+	VPMASKMOVQ (CX), Y3, Y1
+	VPMASKMOVQ 32(CX), Y4, Y2
+	MOVQ       72(AX), AX
+	LEAQ       (AX)(BX*8), AX
+	VPMASKMOVQ (AX), Y3, Y3
+	VPMASKMOVQ 32(AX), Y4, Y4
+
+evalOneAVX2_plan9_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y5
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	VPERM2I128   $0x20, Y4, Y3, Y2
+	VPERM2I128   $0x31, Y4, Y3, Y3
+	VPXOR        Y0, Y2, Y2
+	VPXOR        Y0, Y3, Y3
+	MOVQ         DI, CX
+	VPBROADCASTQ 16(DX), Y4
+	VPCMPEQQ     Y5, Y4, Y5
+	VPCMPEQQ     Y1, Y4, Y1
+	VPACKSSDW    Y1, Y5, Y1
+	VMOVMSKPS    Y1, AX
+	ANDQ         AX, CX
+	VPBROADCASTQ 56(DX), Y1
+	VPXOR        Y0, Y1, Y1
+	VPBROADCASTQ 64(DX), Y4
+	VPXOR        Y0, Y4, Y4
+	VPCMPGTQ     Y2, Y1, Y0
+	VPCMPGTQ     Y4, Y2, Y2
+	VPOR         Y2, Y0, Y0
+	VPCMPGTQ     Y3, Y1, Y1
+	VPCMPGTQ     Y4, Y3, Y2
+	VPOR         Y2, Y1, Y2
+	VPACKSSDW    Y2, Y0, Y0
+	VMOVMSKPS    Y0, AX
+	ANDNQ        CX, AX, CX
+	JMP          evalOneAVX2_matched
+
+evalOneAVX2_plan12:
+	CMPL    SI, $0x08
+	JNE     evalOneAVX2_plan12_partial
+	MOVQ    72(AX), CX
+	LEAQ    (CX)(BX*8), CX
+	VMOVDQU (CX), Y1
+	VMOVDQU 32(CX), Y2
+	MOVQ    96(AX), AX
+	LEAQ    (AX)(BX*8), AX
+	VMOVDQU (AX), Y3
+	VMOVDQU 32(AX), Y4
+	JMP     evalOneAVX2_plan12_loaded
+
+evalOneAVX2_plan12_partial:
+	LEAQ       tailmask<>+0(SB), CX
+	MOVQ       SI, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (CX)(R8*1), Y3
+	VMOVDQU    32(CX)(R8*1), Y4
+	MOVQ       72(AX), CX
+	LEAQ       (CX)(BX*8), CX
+	VPMASKMOVQ (CX), Y3, Y1
+	VPMASKMOVQ 32(CX), Y4, Y2
+	MOVQ       96(AX), AX
+	LEAQ       (AX)(BX*8), AX
+	VPMASKMOVQ (AX), Y3, Y3
+	VPMASKMOVQ 32(AX), Y4, Y4
+
+evalOneAVX2_plan12_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y5
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	VPERM2I128   $0x20, Y4, Y3, Y2
+	VPERM2I128   $0x31, Y4, Y3, Y3
+	VPXOR        Y0, Y5, Y5
+	VPXOR        Y0, Y1, Y1
+	MOVQ         DI, CX
+	VPBROADCASTQ 32(DX), Y4
+	VPCMPEQQ     Y2, Y4, Y2
+	VPCMPEQQ     Y3, Y4, Y3
+	VPACKSSDW    Y3, Y2, Y2
+	VMOVMSKPS    Y2, AX
+	ANDQ         AX, CX
+	VPBROADCASTQ 56(DX), Y2
+	VPXOR        Y0, Y2, Y2
+	VPBROADCASTQ 64(DX), Y3
+	VPXOR        Y0, Y3, Y3
+	VPCMPGTQ     Y5, Y2, Y0
+	VPCMPGTQ     Y3, Y5, Y4
+	VPOR         Y4, Y0, Y0
+	VPCMPGTQ     Y1, Y2, Y2
+	VPCMPGTQ     Y3, Y1, Y1
+	VPOR         Y1, Y2, Y4
+	VPACKSSDW    Y4, Y0, Y0
+	VMOVMSKPS    Y0, AX
+	ANDNQ        CX, AX, CX
+	JMP          evalOneAVX2_matched
+
+evalOneAVX2_plan13:
+	CMPL    SI, $0x08
+	JNE     evalOneAVX2_plan13_partial
+	MOVQ    (AX), CX
+	LEAQ    (CX)(BX*8), CX
+	VMOVDQU (CX), Y1
+	VMOVDQU 32(CX), Y2
+	MOVQ    72(AX), CX
+	LEAQ    (CX)(BX*8), CX
+	VMOVDQU (CX), Y3
+	VMOVDQU 32(CX), Y4
+	MOVQ    96(AX), AX
+	LEAQ    (AX)(BX*8), AX
+	VMOVDQU (AX), Y5
+	VMOVDQU 32(AX), Y6
+	JMP     evalOneAVX2_plan13_loaded
+
+evalOneAVX2_plan13_partial:
+	LEAQ       tailmask<>+0(SB), CX
+	MOVQ       SI, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (CX)(R8*1), Y5
+	VMOVDQU    32(CX)(R8*1), Y6
+	MOVQ       (AX), CX
+	LEAQ       (CX)(BX*8), CX
+	VPMASKMOVQ (CX), Y5, Y1
+	VPMASKMOVQ 32(CX), Y6, Y2
+	MOVQ       72(AX), CX
+	LEAQ       (CX)(BX*8), CX
+	VPMASKMOVQ (CX), Y5, Y3
+	VPMASKMOVQ 32(CX), Y6, Y4
+	MOVQ       96(AX), AX
+	LEAQ       (AX)(BX*8), AX
+	VPMASKMOVQ (AX), Y5, Y5
+	VPMASKMOVQ 32(AX), Y6, Y6
+
+evalOneAVX2_plan13_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y7
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	VPERM2I128   $0x20, Y4, Y3, Y2
+	VPERM2I128   $0x31, Y4, Y3, Y3
+	VPERM2I128   $0x20, Y6, Y5, Y4
+	VPERM2I128   $0x31, Y6, Y5, Y5
+	VPXOR        Y0, Y2, Y2
+	VPXOR        Y0, Y3, Y3
+	MOVQ         DI, CX
+	VPBROADCASTQ 16(DX), Y6
+	VPCMPEQQ     Y7, Y6, Y7
+	VPCMPEQQ     Y1, Y6, Y1
+	VPACKSSDW    Y1, Y7, Y1
+	VMOVMSKPS    Y1, AX
+	ANDQ         AX, CX
+	VPBROADCASTQ 32(DX), Y1
+	VPCMPEQQ     Y4, Y1, Y4
+	VPCMPEQQ     Y5, Y1, Y1
+	VPACKSSDW    Y1, Y4, Y1
+	VMOVMSKPS    Y1, AX
+	ANDQ         AX, CX
+	VPBROADCASTQ 56(DX), Y1
+	VPXOR        Y0, Y1, Y1
+	VPBROADCASTQ 64(DX), Y4
+	VPXOR        Y0, Y4, Y4
+	VPCMPGTQ     Y2, Y1, Y0
+	VPCMPGTQ     Y4, Y2, Y2
+	VPOR         Y2, Y0, Y0
+	VPCMPGTQ     Y3, Y1, Y1
+	VPCMPGTQ     Y4, Y3, Y2
+	VPOR         Y2, Y1, Y2
+	VPACKSSDW    Y2, Y0, Y0
+	VMOVMSKPS    Y0, AX
+	ANDNQ        CX, AX, CX
+
+evalOneAVX2_matched:
+	POPCNTQ CX, AX
+	SUBQ    80(DX), AX
+	CMPQ    88(DX), AX
+	SBBQ    AX, AX
+	INCQ    AX
+	SHLQ    $0x08, AX
+	ORQ     CX, AX
+	SHLQ    $0x20, AX
+	ORQ     SI, AX
+	JMP     evalOneAVX2_write
+
+evalOneAVX2_miss:
+	XORL AX, AX
+
+evalOneAVX2_write:
+	MOVQ  out+32(FP), CX
+	MOVQ  ctx+24(FP), BX
+	MOVQ  AX, 40(CX)
+	MOVQ  48(DX), SI
+	XORQ  AX, SI
+	MOVQ  $0xd6e8feb86659fd93, AX
+	IMULQ AX, SI
+	MOVQ  SI, AX
+	SHRQ  $0x20, AX
+	XORQ  AX, SI
+	MOVQ  SI, 24(CX)
+	MOVQ  (BX), AX
+	MOVQ  AX, (CX)
+	MOVL  16(BX), AX
+	MOVL  20(BX), SI
+	SHLQ  $0x20, SI
+	ORQ   SI, AX
+	MOVQ  AX, 8(CX)
+	MOVQ  8(BX), AX
+	MOVQ  AX, 16(CX)
+	MOVL  4(DX), AX
+	MOVQ  AX, 32(CX)
+	VZEROUPPER
+	RET
+
+// func evalOneAVX512(l *uint64, r *uint64, h *uint64, ctx *uint64, out *uint64)
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·evalOneAVX512(SB), NOSPLIT, $0-40
+	MOVQ  l+0(FP), AX
+	MOVQ  r+8(FP), CX
+	MOVQ  h+16(FP), DX
+	MOVL  8(CX), BX
+	MOVL  12(CX), SI
+	MOVL  $0x000000ff, DI
+	BZHIQ SI, DI, DI
+	MOVQ  (CX), CX
+	CMPQ  CX, 8(DX)
+	JNE   evalOneAVX512_miss
+	MOVL  72(DX), CX
+	ANDL  $0x0000000f, CX
+	CMPL  CX, $0x00000005
+	JAE   evalOneAVX512_from5_6
+	CMPL  CX, $0x00000002
+	JAE   evalOneAVX512_from2_3
+	CMPL  CX, $0x00000001
+	JAE   evalOneAVX512_from1_1
+	CMPL  CX, $0x00000000
+	JE    evalOneAVX512_plan0
+	UD2
+
+evalOneAVX512_from1_1:
+	CMPL CX, $0x00000001
+	JE   evalOneAVX512_plan1
+	UD2
+
+evalOneAVX512_from2_3:
+	CMPL CX, $0x00000003
+	JAE  evalOneAVX512_from3_2
+	CMPL CX, $0x00000002
+	JE   evalOneAVX512_plan2
+	UD2
+
+evalOneAVX512_from3_2:
+	CMPL CX, $0x00000004
+	JAE  evalOneAVX512_from4_1
+	CMPL CX, $0x00000003
+	JE   evalOneAVX512_plan3
+	UD2
+
+evalOneAVX512_from4_1:
+	CMPL CX, $0x00000004
+	JE   evalOneAVX512_plan4
+	UD2
+
+evalOneAVX512_from5_6:
+	CMPL CX, $0x00000009
+	JAE  evalOneAVX512_from9_3
+	CMPL CX, $0x00000007
+	JAE  evalOneAVX512_from7_2
+	CMPL CX, $0x00000005
+	JE   evalOneAVX512_plan5
+	UD2
+
+evalOneAVX512_from7_2:
+	CMPL CX, $0x00000008
+	JAE  evalOneAVX512_from8_1
+	CMPL CX, $0x00000007
+	JE   evalOneAVX512_plan7
+	UD2
+
+evalOneAVX512_from8_1:
+	CMPL CX, $0x00000008
+	JE   evalOneAVX512_plan8
+	UD2
+
+evalOneAVX512_from9_3:
+	CMPL CX, $0x0000000c
+	JAE  evalOneAVX512_from12_2
+	CMPL CX, $0x00000009
+	JE   evalOneAVX512_plan9
+	UD2
+
+evalOneAVX512_from12_2:
+	CMPL CX, $0x0000000d
+	JAE  evalOneAVX512_from13_1
+	CMPL CX, $0x0000000c
+	JE   evalOneAVX512_plan12
+	UD2
+
+evalOneAVX512_from13_1:
+	CMPL CX, $0x0000000d
+	JE   evalOneAVX512_plan13
+	UD2
+
+evalOneAVX512_plan0:
+	MOVQ DI, CX
+	JMP  evalOneAVX512_matched
+
+evalOneAVX512_plan1:
+	KMOVW         DI, K1
+	MOVQ          (AX), AX
+	LEAQ          (AX)(BX*8), AX
+	VMOVDQU64.Z   (AX), K1, Z0
+	KMOVW         K1, K1
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	KMOVW         K1, CX
+	JMP           evalOneAVX512_matched
+
+evalOneAVX512_plan2:
+	KMOVW         DI, K1
+	MOVQ          48(AX), AX
+	LEAQ          (AX)(BX*8), AX
+	VMOVDQU64.Z   (AX), K1, Z0
+	KMOVW         K1, K1
+	VPCMPEQQ.BCST 24(DX), Z0, K1, K1
+	KMOVW         K1, CX
+	JMP           evalOneAVX512_matched
+
+evalOneAVX512_plan3:
+	KMOVW         DI, K1
+	MOVQ          (AX), CX
+	LEAQ          (CX)(BX*8), CX
+	VMOVDQU64.Z   (CX), K1, Z0
+	MOVQ          48(AX), AX
+	LEAQ          (AX)(BX*8), AX
+	VMOVDQU64.Z   (AX), K1, Z1
+	KMOVW         K1, K1
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	VPCMPEQQ.BCST 24(DX), Z1, K1, K1
+	KMOVW         K1, CX
+	JMP           evalOneAVX512_matched
+
+evalOneAVX512_plan4:
+	KMOVW         DI, K1
+	MOVQ          96(AX), AX
+	LEAQ          (AX)(BX*8), AX
+	VMOVDQU64.Z   (AX), K1, Z0
+	KMOVW         K1, K1
+	VPCMPEQQ.BCST 32(DX), Z0, K1, K1
+	KMOVW         K1, CX
+	JMP           evalOneAVX512_matched
+
+evalOneAVX512_plan5:
+	KMOVW         DI, K1
+	MOVQ          (AX), CX
+	LEAQ          (CX)(BX*8), CX
+	VMOVDQU64.Z   (CX), K1, Z0
+	MOVQ          96(AX), AX
+	LEAQ          (AX)(BX*8), AX
+	VMOVDQU64.Z   (AX), K1, Z1
+	KMOVW         K1, K1
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	VPCMPEQQ.BCST 32(DX), Z1, K1, K1
+	KMOVW         K1, CX
+	JMP           evalOneAVX512_matched
+
+evalOneAVX512_plan7:
+	KMOVW         DI, K1
+	MOVQ          (AX), CX
+	LEAQ          (CX)(BX*8), CX
+	VMOVDQU64.Z   (CX), K1, Z0
+	MOVQ          48(AX), CX
+	LEAQ          (CX)(BX*8), CX
+	VMOVDQU64.Z   (CX), K1, Z1
+	MOVQ          96(AX), AX
+	LEAQ          (AX)(BX*8), AX
+	VMOVDQU64.Z   (AX), K1, Z2
+	KMOVW         K1, K1
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	VPCMPEQQ.BCST 24(DX), Z1, K1, K1
+	VPCMPEQQ.BCST 32(DX), Z2, K1, K1
+	KMOVW         K1, CX
+	JMP           evalOneAVX512_matched
+
+evalOneAVX512_plan8:
+	KMOVW        DI, K1
+	MOVQ         72(AX), AX
+	LEAQ         (AX)(BX*8), AX
+	VMOVDQU64.Z  (AX), K1, Z0
+	KMOVW        K1, K1
+	VPCMPUQ.BCST $0x05, 56(DX), Z0, K1, K1
+	VPCMPUQ.BCST $0x02, 64(DX), Z0, K1, K1
+	KMOVW        K1, CX
+	JMP          evalOneAVX512_matched
+
+evalOneAVX512_plan9:
+	KMOVW         DI, K1
+	MOVQ          (AX), CX
+	LEAQ          (CX)(BX*8), CX
+	VMOVDQU64.Z   (CX), K1, Z0
+	MOVQ          72(AX), AX
+	LEAQ          (AX)(BX*8), AX
+	VMOVDQU64.Z   (AX), K1, Z1
+	KMOVW         K1, K1
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	VPCMPUQ.BCST  $0x05, 56(DX), Z1, K1, K1
+	VPCMPUQ.BCST  $0x02, 64(DX), Z1, K1, K1
+	KMOVW         K1, CX
+	JMP           evalOneAVX512_matched
+
+evalOneAVX512_plan12:
+	KMOVW         DI, K1
+	MOVQ          72(AX), CX
+	LEAQ          (CX)(BX*8), CX
+	VMOVDQU64.Z   (CX), K1, Z0
+	MOVQ          96(AX), AX
+	LEAQ          (AX)(BX*8), AX
+	VMOVDQU64.Z   (AX), K1, Z1
+	KMOVW         K1, K1
+	VPCMPEQQ.BCST 32(DX), Z1, K1, K1
+	VPCMPUQ.BCST  $0x05, 56(DX), Z0, K1, K1
+	VPCMPUQ.BCST  $0x02, 64(DX), Z0, K1, K1
+	KMOVW         K1, CX
+	JMP           evalOneAVX512_matched
+
+evalOneAVX512_plan13:
+	KMOVW         DI, K1
+	MOVQ          (AX), CX
+	LEAQ          (CX)(BX*8), CX
+	VMOVDQU64.Z   (CX), K1, Z0
+	MOVQ          72(AX), CX
+	LEAQ          (CX)(BX*8), CX
+	VMOVDQU64.Z   (CX), K1, Z1
+	MOVQ          96(AX), AX
+	LEAQ          (AX)(BX*8), AX
+	VMOVDQU64.Z   (AX), K1, Z2
+	KMOVW         K1, K1
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	VPCMPEQQ.BCST 32(DX), Z2, K1, K1
+	VPCMPUQ.BCST  $0x05, 56(DX), Z1, K1, K1
+	VPCMPUQ.BCST  $0x02, 64(DX), Z1, K1, K1
+	KMOVW         K1, CX
+
+evalOneAVX512_matched:
+	POPCNTQ CX, AX
+	SUBQ    80(DX), AX
+	CMPQ    88(DX), AX
+	SBBQ    AX, AX
+	INCQ    AX
+	SHLQ    $0x08, AX
+	ORQ     CX, AX
+	SHLQ    $0x20, AX
+	ORQ     SI, AX
+	JMP     evalOneAVX512_write
+
+evalOneAVX512_miss:
+	XORL AX, AX
+
+evalOneAVX512_write:
+	MOVQ  out+32(FP), CX
+	MOVQ  ctx+24(FP), BX
+	MOVQ  AX, 40(CX)
+	MOVQ  48(DX), SI
+	XORQ  AX, SI
+	MOVQ  $0xd6e8feb86659fd93, AX
+	IMULQ AX, SI
+	MOVQ  SI, AX
+	SHRQ  $0x20, AX
+	XORQ  AX, SI
+	MOVQ  SI, 24(CX)
+	MOVQ  (BX), AX
+	MOVQ  AX, (CX)
+	MOVL  16(BX), AX
+	MOVL  20(BX), SI
+	SHLQ  $0x20, SI
+	ORQ   SI, AX
+	MOVQ  AX, 8(CX)
+	MOVQ  8(BX), AX
+	MOVQ  AX, 16(CX)
+	MOVL  4(DX), AX
+	MOVQ  AX, 32(CX)
 	VZEROUPPER
 	RET

@@ -34,6 +34,13 @@ func evalBatchGeneric(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []
 	}
 }
 
+// evalOneGeneric evaluates hook h over block r into out. Inputs are
+// already checked.
+func evalOneGeneric(l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
+	lo, hi := r.Off, r.Off+r.Len
+	*out = evalGeneric(h, *r, l.S[lo:hi], l.O[lo:hi], l.V[lo:hi], l.D[lo:hi], ctx, ctx.SpanBase)
+}
+
 func evalGeneric(h *Hook, b Run, s, o, v, d []uint64, ctx *Context, span uint64) Receipt {
 	// A hook of another predicate examines nothing and is false.
 	var mask uint8

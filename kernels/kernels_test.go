@@ -335,6 +335,20 @@ func compare(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hook, ctx *
 				im.Name(), h.op, h.s, h.o, h.dt, h.k, h.pred, b, got[i], want[i])
 		}
 	}
+	// Eval (the single kernels) writes each of these receipts alone.
+	for i := range want {
+		h, b := &hooks[i%len(hooks)], blocks[i/len(hooks)]
+		one := *ctx
+		one.SpanBase += uint64(i)
+		rc := guard // poisoned
+		if err := im.Eval(l, b, h, &one, &rc); err != nil {
+			t.Fatal(err)
+		}
+		if receiptBytes(&rc) != receiptBytes(&want[i]) {
+			t.Fatalf("%s Eval %v (s=%#x o=%#x dt=%#x k=%#x pred=%#x) over %+v:\n got %+v\nwant %+v",
+				im.Name(), h.op, h.s, h.o, h.dt, h.k, h.pred, b, rc, want[i])
+		}
+	}
 }
 
 // TestSemantics checks the generic code, the specification, against

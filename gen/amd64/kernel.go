@@ -59,6 +59,7 @@ type kernel struct {
 	blk, n, runmask, off GPVirtual // the block, its length, row mask and offset
 	w                    GPVirtual // the receipt word at RcptLanes
 	count                GPVirtual // with counts: the hook's count
+	lanesPtr             GPVirtual // a single kernel's *Lanes (nil in the batch kernels)
 }
 
 func (k *kernel) label(s string) string { return k.name + "_" + s }
@@ -112,14 +113,9 @@ func generate(name string, x isa, counts bool) {
 	MOVQ(cnt, k.groupCount)
 
 	// Dispatch once per group on the plan, to one loop for each plan the
-	// operations reach. NewHookOf writes no other plan; the trap makes an
-	// impossible one crash rather than write wrong receipts.
+	// operations reach.
 	plans := layout.Plans()
-	for _, p := range plans {
-		CMPL(plan, U32(p))
-		JE(LabelRef(k.label(fmt.Sprintf("plan%d", p))))
-	}
-	UD2()
+	k.dispatch(plan, plans)
 	for _, p := range plans {
 		k.planLoop(x, p)
 	}
@@ -137,6 +133,27 @@ func generate(name string, x isa, counts bool) {
 	Label(k.label("done"))
 	VZEROUPPER()
 	RET()
+}
+
+// dispatch jumps to the label planN of the plan in reg, one of plans
+// (ascending), by halves: about log2(len(plans)) compares instead of one
+// per plan. The leaves compare for equality, so a plan NewHookOf never
+// writes reaches the trap rather than a loop that would write wrong
+// receipts.
+func (k *kernel) dispatch(reg GPVirtual, plans []int) {
+	if len(plans) == 1 {
+		CMPL(reg, U32(plans[0]))
+		JE(LabelRef(k.label(fmt.Sprintf("plan%d", plans[0]))))
+		UD2()
+		return
+	}
+	mid := len(plans) / 2
+	upper := k.label(fmt.Sprintf("from%d_%d", plans[mid], len(plans)-mid))
+	CMPL(reg, U32(plans[mid]))
+	JAE(LabelRef(upper))
+	k.dispatch(reg, plans[:mid])
+	Label(upper)
+	k.dispatch(reg, plans[mid:])
 }
 
 // prologue loads the arguments into registers and stack slots.
@@ -244,10 +261,17 @@ func (k *kernel) bounds(sg GPVirtual, loDisp, hiDisp, size int, base, start, end
 	MOVQ(hi, end)
 }
 
-// laneBase returns the address of row k.off of lane i (laneS...).
+// laneBase returns the address of row k.off of lane i (laneS...): from
+// the lanes themselves in a single kernel, else from the bases on the
+// stack.
 func (k *kernel) laneBase(i int) GPVirtual {
 	p := GP64()
-	MOVQ(k.bases.Offset(8*i), p)
+	if k.lanesPtr != nil {
+		disp := [...]int{laneS: layout.LanesS, laneO: layout.LanesO, laneV: layout.LanesV, laneD: layout.LanesD}[i]
+		MOVQ(Mem{Base: k.lanesPtr, Disp: disp}, p)
+	} else {
+		MOVQ(k.bases.Offset(8*i), p)
+	}
 	LEAQ(Mem{Base: p, Index: k.off, Scale: 8}, p)
 	return p
 }

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+
+	"github.com/knhk/knhk/gen/internal/layout"
+)
+
+// The single kernels' signature: one hook over one block, no segment, no
+// group, nothing on the stack.
+const (
+	goOneSignature  = "(l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt)"
+	asmOneSignature = "func(l *uint64, r *uint64, h *uint64, ctx *uint64, out *uint64)"
+)
+
+// generateOne emits the single kernel: what the batch kernel does for one
+// hook over one block, without its segment and group setup. It dispatches
+// on the hook's plan to the same lane loads and compares as the batch
+// kernel's plan loops, then decides, for every plan, by the range of
+// match counts (c-clo <= cspan).
+func generateOne(name string, x isa) {
+	TEXT(name, NOSPLIT, asmOneSignature)
+	k := &kernel{name: name}
+	k.lanesPtr = GP64()
+	Load(Param("l"), k.lanesPtr)
+	x.setup()
+	r := GP64()
+	Load(Param("r"), r)
+	k.h = GP64()
+	Load(Param("h"), k.h)
+	k.off, k.n, k.runmask = GP64(), GP64(), GP64()
+	MOVL(Mem{Base: r, Disp: layout.RunOff}, k.off.As32())
+	MOVL(Mem{Base: r, Disp: layout.RunLen}, k.n.As32())
+	MOVL(U32(0xff), k.runmask.As32())
+	BZHIQ(k.n, k.runmask, k.runmask)
+	w := GP64()
+	pred := GP64()
+	MOVQ(Mem{Base: r, Disp: layout.RunPred}, pred)
+	CMPQ(pred, Mem{Base: k.h, Disp: layout.HookPred})
+	JNE(LabelRef(k.label("miss"))) // another predicate: examines nothing, false
+
+	plan := GP32()
+	MOVL(Mem{Base: k.h, Disp: layout.HookPlan}, plan)
+	ANDL(U32(layout.PlanLanes), plan)
+	m := GP64()
+	plans := layout.Plans()
+	k.dispatch(plan, plans)
+	for _, p := range plans {
+		Label(k.label(fmt.Sprintf("plan%d", p)))
+		x.load(k, p)
+		x.match(k, p, m)
+		JMP(LabelRef(k.label("matched")))
+	}
+
+	Label(k.label("matched"))
+	// The decision, c-clo <= cspan for every plan; its borrow is the
+	// answer's complement. Then the receipt word: lanes | mask<<32 |
+	// result<<40.
+	c := GP64()
+	POPCNTQ(m, c)
+	SUBQ(Mem{Base: k.h, Disp: layout.HookCLo}, c)
+	CMPQ(Mem{Base: k.h, Disp: layout.HookCSpan}, c)
+	SBBQ(w, w)
+	INCQ(w)
+	SHLQ(Imm(layout.RcptResultShift-layout.RcptMaskShift), w)
+	ORQ(m, w)
+	SHLQ(Imm(layout.RcptMaskShift), w)
+	ORQ(k.n, w)
+	JMP(LabelRef(k.label("write")))
+
+	Label(k.label("miss"))
+	XORL(w.As32(), w.As32())
+
+	Label(k.label("write"))
+	out, ctx := GP64(), GP64()
+	Load(Param("out"), out)
+	Load(Param("ctx"), ctx)
+	MOVQ(w, Mem{Base: out, Disp: layout.RcptLanes})
+	// a_hash = fold((key ^ word) * MixMul), as the batch kernels.
+	hsh, t, mul := GP64(), GP64(), GP64()
+	MOVQ(Mem{Base: k.h, Disp: layout.HookKey}, hsh)
+	XORQ(w, hsh)
+	MOVQ(U64(layout.MixMul), mul)
+	IMULQ(mul, hsh)
+	MOVQ(hsh, t)
+	SHRQ(Imm(32), t)
+	XORQ(t, hsh)
+	MOVQ(hsh, Mem{Base: out, Disp: layout.RcptAHash})
+	MOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, t)
+	MOVQ(t, Mem{Base: out, Disp: layout.RcptCycleID})
+	sb, b := GP64(), GP64()
+	MOVL(Mem{Base: ctx, Disp: layout.CtxShardID}, sb.As32())
+	MOVL(Mem{Base: ctx, Disp: layout.CtxBudget}, b.As32())
+	SHLQ(Imm(layout.RcptTicksShift), b)
+	ORQ(b, sb)
+	MOVQ(sb, Mem{Base: out, Disp: layout.RcptShardID})
+	MOVQ(Mem{Base: ctx, Disp: layout.CtxSpanBase}, t)
+	MOVQ(t, Mem{Base: out, Disp: layout.RcptSpanID})
+	MOVL(Mem{Base: k.h, Disp: layout.HookID}, t.As32()) // ActualTicks = 0
+	MOVQ(t, Mem{Base: out, Disp: layout.RcptHookID})
+	VZEROUPPER()
+	RET()
+}
