@@ -12,6 +12,11 @@
 // is read), then for every hook of the group compares them, counts the
 // matching rows, decides, and writes the receipt. The branches are on the
 // plan (once per group), the run length and the predicate, never on the data.
+//
+// Each ISA has three kernels: the batch kernel (EvalBatch), the frame kernel
+// (EvalFrame: the batch kernel that also adds each hook's matching rows to
+// its count) and the single kernel (Eval: one hook over one block, the same
+// plan code without the segment and group setup).
 package main
 
 import (
