@@ -5604,7 +5604,6 @@ evalOneAVX512_plan1:
 	MOVQ          (AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z0
-	KMOVW         K1, K1
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	KMOVW         K1, CX
 	JMP           evalOneAVX512_matched
@@ -5614,7 +5613,6 @@ evalOneAVX512_plan2:
 	MOVQ          48(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z0
-	KMOVW         K1, K1
 	VPCMPEQQ.BCST 24(DX), Z0, K1, K1
 	KMOVW         K1, CX
 	JMP           evalOneAVX512_matched
@@ -5627,7 +5625,6 @@ evalOneAVX512_plan3:
 	MOVQ          48(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z1
-	KMOVW         K1, K1
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPEQQ.BCST 24(DX), Z1, K1, K1
 	KMOVW         K1, CX
@@ -5638,7 +5635,6 @@ evalOneAVX512_plan4:
 	MOVQ          96(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z0
-	KMOVW         K1, K1
 	VPCMPEQQ.BCST 32(DX), Z0, K1, K1
 	KMOVW         K1, CX
 	JMP           evalOneAVX512_matched
@@ -5651,7 +5647,6 @@ evalOneAVX512_plan5:
 	MOVQ          96(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z1
-	KMOVW         K1, K1
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPEQQ.BCST 32(DX), Z1, K1, K1
 	KMOVW         K1, CX
@@ -5668,7 +5663,6 @@ evalOneAVX512_plan7:
 	MOVQ          96(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z2
-	KMOVW         K1, K1
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPEQQ.BCST 24(DX), Z1, K1, K1
 	VPCMPEQQ.BCST 32(DX), Z2, K1, K1
@@ -5680,7 +5674,6 @@ evalOneAVX512_plan8:
 	MOVQ         72(AX), AX
 	LEAQ         (AX)(BX*8), AX
 	VMOVDQU64.Z  (AX), K1, Z0
-	KMOVW        K1, K1
 	VPCMPUQ.BCST $0x05, 56(DX), Z0, K1, K1
 	VPCMPUQ.BCST $0x02, 64(DX), Z0, K1, K1
 	KMOVW        K1, CX
@@ -5694,7 +5687,6 @@ evalOneAVX512_plan9:
 	MOVQ          72(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z1
-	KMOVW         K1, K1
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPUQ.BCST  $0x05, 56(DX), Z1, K1, K1
 	VPCMPUQ.BCST  $0x02, 64(DX), Z1, K1, K1
@@ -5709,7 +5701,6 @@ evalOneAVX512_plan12:
 	MOVQ          96(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z1
-	KMOVW         K1, K1
 	VPCMPEQQ.BCST 32(DX), Z1, K1, K1
 	VPCMPUQ.BCST  $0x05, 56(DX), Z0, K1, K1
 	VPCMPUQ.BCST  $0x02, 64(DX), Z0, K1, K1
@@ -5727,7 +5718,6 @@ evalOneAVX512_plan13:
 	MOVQ          96(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z2
-	KMOVW         K1, K1
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPEQQ.BCST 32(DX), Z2, K1, K1
 	VPCMPUQ.BCST  $0x05, 56(DX), Z1, K1, K1

@@ -36,8 +36,13 @@ func (a *avx512) match(k *kernel, plan int, m GPVirtual) {
 		MOVQ(k.runmask, m)
 		return
 	}
-	cur := K()
-	KMOVW(a.run, cur)
+	// The compares narrow a copy of the run's rows, which the next hook of
+	// the block needs again; the single kernel has no next hook.
+	cur := a.run
+	if !k.single() {
+		cur = K()
+		KMOVW(a.run, cur)
+	}
 	for _, f := range []struct{ bit, lane, disp int }{
 		{layout.PlanS, laneS, layout.HookS}, {layout.PlanO, laneO, layout.HookO}, {layout.PlanD, laneD, layout.HookDT},
 	} {

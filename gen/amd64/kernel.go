@@ -64,6 +64,9 @@ type kernel struct {
 
 func (k *kernel) label(s string) string { return k.name + "_" + s }
 
+// single reports whether k is a single kernel (one hook over one block).
+func (k *kernel) single() bool { return k.lanesPtr != nil }
+
 // generate emits one kernel: for every segment, the groups of same-plan
 // hooks of its hook range, each with a block loop over its block range and
 // a hook loop specialised to its plan (layout.Plans: the plans the op table
