@@ -23,10 +23,11 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 	}
 }
 
-// archFrame is archBatch, the counts added from the receipts in Go.
+// archFrame is archBatch, its receipts then made what the amd64 frame
+// kernels write (the counts added, AHash 0) in Go.
 func archFrame(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts []uint64) {
 	archBatch(id, l, blocks, hooks, segs, ctx, out)
-	addCounts(segs, out, counts)
+	finishFrame(segs, out, counts)
 }
 
 // archOne is a NEON batch of one block and one hook (NEON has no single

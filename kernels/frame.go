@@ -84,6 +84,11 @@ func (s *HookSet) Hook(i int) Hook { return s.hooks[i] }
 // over many blocks needs, made while the masks are in registers. counts
 // must hold s.Len() of them (ErrShortCounts).
 //
+// It leaves every receipt's AHash 0: the hash depends on nothing but the
+// hook's key and the receipt's other fields ([ReceiptHash]), so a caller
+// that needs it computes it off its hot path, or never when it drops the
+// receipts (the pipeline hashes an epoch's receipts as it seals them).
+//
 // Its inputs were checked when they were built, so it checks only ctx
 // (ErrNilContext), f and s (ErrNilLanes, ErrNilHook), counts, and that
 // every segment lies inside f, s and out (ErrSegment): a caller with many
@@ -114,16 +119,16 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, ou
 	}
 	if im.id == implGeneric {
 		evalSegmentsGeneric(&f.lanes, f.blocks, s.hooks, segs, ctx, out)
-		addCounts(segs, out, counts)
+		finishFrame(segs, out, counts)
 		return nil
 	}
 	archFrame(im.id, &f.lanes, f.blocks, s.hooks, segs, ctx, out, counts)
 	return nil
 }
 
-// addCounts adds each segment's matches, hook by hook, from its receipts
-// to counts: what the frame kernels add as they go.
-func addCounts(segs []Segment, out []Receipt, counts []uint64) {
+// finishFrame makes batch receipts what the frame kernels write: each
+// segment's matches added, hook by hook, to counts, and AHash 0.
+func finishFrame(segs []Segment, out []Receipt, counts []uint64) {
 	for _, sg := range segs {
 		nh := int(sg.HookHi - sg.HookLo)
 		if nh == 0 {
@@ -133,6 +138,7 @@ func addCounts(segs []Segment, out []Receipt, counts []uint64) {
 		c := counts[sg.HookLo:sg.HookHi]
 		for i := range rec {
 			c[i%nh] += uint64(bits.OnesCount8(rec[i].Mask))
+			rec[i].AHash = 0
 		}
 	}
 }

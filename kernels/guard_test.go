@@ -60,6 +60,9 @@ func TestGuardPages(t *testing.T) {
 			f, set := frameOf(t, l, blocks), hookSetOf(t, hooks)
 			want := make([]Receipt, len(hooks))
 			evalBatchGeneric(l, blocks, hooks, ctx, want)
+			for i := range want {
+				want[i].AHash = 0 // left to the caller
+			}
 			forEachImpl(t, func(t *testing.T, im *Impl) {
 				got, counts := make([]Receipt, len(hooks)), make([]uint64, len(hooks))
 				if err := im.EvalFrame(f, set, []Segment{{BlockHi: 1, HookHi: uint32(len(hooks))}}, ctx, got, counts); err != nil {

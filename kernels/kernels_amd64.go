@@ -14,12 +14,12 @@ func evalSegmentsAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx 
 //go:noescape
 func evalSegmentsAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt)
 
-// evalFrameAVX2 is evalSegmentsAVX2 that also adds each hook's matching rows to counts[i], i its index in hooks.
+// evalFrameAVX2 is evalSegmentsAVX2 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0.
 //
 //go:noescape
 func evalFrameAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64)
 
-// evalFrameAVX512 is evalSegmentsAVX512 that also adds each hook's matching rows to counts[i], i its index in hooks.
+// evalFrameAVX512 is evalSegmentsAVX512 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0.
 //
 //go:noescape
 func evalFrameAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64)

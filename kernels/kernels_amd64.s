@@ -2422,7 +2422,6 @@ TEXT ·evalFrameAVX2(SB), NOSPLIT, $216-120
 	MOVQ         ctx+80(FP), AX
 	MOVQ         8(AX), CX
 	MOVQ         CX, 56(SP)
-	MOVQ         $0xd6e8feb86659fd93, BX
 	MOVL         16(AX), DX
 	MOVL         20(AX), CX
 	SHLQ         $0x20, CX
@@ -2451,11 +2450,11 @@ evalFrameAVX2_segment:
 	MOVL   12(AX), DX
 	CMPQ   CX, DX
 	JAE    evalFrameAVX2_nextsegment
-	MOVQ   DX, SI
-	SUBQ   CX, SI
-	MOVQ   SI, 128(SP)
-	IMUL3Q $0x30, SI, SI
-	MOVQ   SI, 168(SP)
+	MOVQ   DX, BX
+	SUBQ   CX, BX
+	MOVQ   BX, 128(SP)
+	IMUL3Q $0x30, BX, BX
+	MOVQ   BX, 168(SP)
 	IMUL3Q $0x60, CX, CX
 	IMUL3Q $0x60, DX, DX
 	ADDQ   40(SP), CX
@@ -2481,7 +2480,7 @@ evalFrameAVX2_group:
 	ANDL $0x0000000f, CX
 	MOVQ AX, 152(SP)
 	LEAQ 96(AX), DX
-	MOVL $0x00000001, SI
+	MOVL $0x00000001, BX
 
 evalFrameAVX2_scan:
 	CMPQ  DX, 104(SP)
@@ -2491,12 +2490,12 @@ evalFrameAVX2_scan:
 	TESTL $0x0000000f, AX
 	JNZ   evalFrameAVX2_scanned
 	ADDQ  $0x00000060, DX
-	INCQ  SI
+	INCQ  BX
 	JMP   evalFrameAVX2_scan
 
 evalFrameAVX2_scanned:
 	MOVQ DX, 136(SP)
-	MOVQ SI, 160(SP)
+	MOVQ BX, 160(SP)
 	CMPL CX, $0x00000005
 	JAE  evalFrameAVX2_from5_6
 	CMPL CX, $0x00000002
@@ -2587,50 +2586,44 @@ evalFrameAVX2_plan0:
 
 evalFrameAVX2_plan0_block:
 	MOVL  12(AX), CX
-	MOVQ  (AX), SI
+	MOVQ  (AX), BX
 	MOVL  $0x000000ff, DX
 	BZHIQ CX, DX, DX
-	MOVQ  176(SP), R8
-	MOVQ  184(SP), DI
-	MOVQ  168(SP), R9
-	ADDQ  R9, 176(SP)
-	MOVQ  128(SP), R9
-	ADDQ  R9, 184(SP)
-	MOVQ  152(SP), R9
-	MOVQ  208(SP), R10
+	MOVQ  176(SP), DI
+	MOVQ  184(SP), SI
+	MOVQ  168(SP), R8
+	ADDQ  R8, 176(SP)
+	MOVQ  128(SP), R8
+	ADDQ  R8, 184(SP)
+	MOVQ  152(SP), R8
+	MOVQ  208(SP), R9
 
 evalFrameAVX2_plan0_hook:
-	CMPQ    SI, 8(R9)
+	CMPQ    BX, 8(R8)
 	JNE     evalFrameAVX2_plan0_miss
-	MOVQ    DX, R11
-	POPCNTQ R11, R12
-	ADDQ    R12, (R10)
-	CMPQ    R11, $0x01
-	SBBQ    R12, R12
-	INCQ    R12
-	SHLQ    $0x08, R12
-	ORQ     R11, R12
-	SHLQ    $0x20, R12
-	ORQ     CX, R12
+	MOVQ    DX, R10
+	POPCNTQ R10, R11
+	ADDQ    R11, (R9)
+	CMPQ    R10, $0x01
+	SBBQ    R11, R11
+	INCQ    R11
+	SHLQ    $0x08, R11
+	ORQ     R10, R11
+	SHLQ    $0x20, R11
+	ORQ     CX, R11
 
 evalFrameAVX2_plan0_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    DI, 16(R8)
-	INCQ    DI
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    SI, 16(DI)
+	INCQ    SI
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX2_plan0_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2638,7 +2631,7 @@ evalFrameAVX2_plan0_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan0_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX2_plan0_write
 
 evalFrameAVX2_plan1:
@@ -2658,79 +2651,73 @@ evalFrameAVX2_plan1:
 evalFrameAVX2_plan1_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
+	MOVQ    (AX), SI
+	MOVL    $0x000000ff, BX
+	BZHIQ   DX, BX, BX
 	CMPL    DX, $0x08
 	JNE     evalFrameAVX2_plan1_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
+	MOVQ    (SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y2
+	VMOVDQU 32(DI), Y3
 	JMP     evalFrameAVX2_plan1_loaded
 
 evalFrameAVX2_plan1_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y2
-	VMOVDQU    32(R8)(R9*1), Y3
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y2, Y2
-	VPMASKMOVQ 32(R8), Y3, Y3
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       DX, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (DI)(R8*1), Y2
+	VMOVDQU    32(DI)(R8*1), Y3
+	MOVQ       (SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y2, Y2
+	VPMASKMOVQ 32(DI), Y3, Y3
 
 evalFrameAVX2_plan1_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y4
 	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       176(SP), R8
+	MOVQ       176(SP), DI
 	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
-	MOVQ       208(SP), R10
+	MOVQ       168(SP), R8
+	ADDQ       R8, 176(SP)
+	MOVQ       128(SP), R8
+	ADDQ       R8, 184(SP)
+	MOVQ       152(SP), R8
+	MOVQ       208(SP), R9
 
 evalFrameAVX2_plan1_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         SI, 8(R8)
 	JNE          evalFrameAVX2_plan1_miss
-	MOVQ         SI, R11
-	VPBROADCASTQ 16(R9), Y3
+	MOVQ         BX, R10
+	VPBROADCASTQ 16(R8), Y3
 	VPCMPEQQ     Y4, Y3, Y5
 	VPCMPEQQ     Y2, Y3, Y3
 	VPACKSSDW    Y3, Y5, Y3
-	VMOVMSKPS    Y3, R12
-	ANDQ         R12, R11
-	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	SUBQ         80(R9), R12
-	CMPQ         88(R9), R12
-	SBBQ         R12, R12
-	INCQ         R12
-	SHLQ         $0x08, R12
-	ORQ          R11, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VMOVMSKPS    Y3, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R9)
+	SUBQ         80(R8), R11
+	CMPQ         88(R8), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalFrameAVX2_plan1_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    CX, 16(DI)
 	INCQ    CX
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX2_plan1_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2738,7 +2725,7 @@ evalFrameAVX2_plan1_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan1_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX2_plan1_write
 
 evalFrameAVX2_plan2:
@@ -2758,79 +2745,73 @@ evalFrameAVX2_plan2:
 evalFrameAVX2_plan2_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
+	MOVQ    (AX), SI
+	MOVL    $0x000000ff, BX
+	BZHIQ   DX, BX, BX
 	CMPL    DX, $0x08
 	JNE     evalFrameAVX2_plan2_partial
-	MOVQ    8(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
+	MOVQ    8(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y2
+	VMOVDQU 32(DI), Y3
 	JMP     evalFrameAVX2_plan2_loaded
 
 evalFrameAVX2_plan2_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y2
-	VMOVDQU    32(R8)(R9*1), Y3
-	MOVQ       8(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y2, Y2
-	VPMASKMOVQ 32(R8), Y3, Y3
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       DX, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (DI)(R8*1), Y2
+	VMOVDQU    32(DI)(R8*1), Y3
+	MOVQ       8(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y2, Y2
+	VPMASKMOVQ 32(DI), Y3, Y3
 
 evalFrameAVX2_plan2_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y4
 	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       176(SP), R8
+	MOVQ       176(SP), DI
 	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
-	MOVQ       208(SP), R10
+	MOVQ       168(SP), R8
+	ADDQ       R8, 176(SP)
+	MOVQ       128(SP), R8
+	ADDQ       R8, 184(SP)
+	MOVQ       152(SP), R8
+	MOVQ       208(SP), R9
 
 evalFrameAVX2_plan2_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         SI, 8(R8)
 	JNE          evalFrameAVX2_plan2_miss
-	MOVQ         SI, R11
-	VPBROADCASTQ 24(R9), Y3
+	MOVQ         BX, R10
+	VPBROADCASTQ 24(R8), Y3
 	VPCMPEQQ     Y4, Y3, Y5
 	VPCMPEQQ     Y2, Y3, Y3
 	VPACKSSDW    Y3, Y5, Y3
-	VMOVMSKPS    Y3, R12
-	ANDQ         R12, R11
-	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	SUBQ         80(R9), R12
-	CMPQ         88(R9), R12
-	SBBQ         R12, R12
-	INCQ         R12
-	SHLQ         $0x08, R12
-	ORQ          R11, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VMOVMSKPS    Y3, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R9)
+	SUBQ         80(R8), R11
+	CMPQ         88(R8), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalFrameAVX2_plan2_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    CX, 16(DI)
 	INCQ    CX
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX2_plan2_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2838,7 +2819,7 @@ evalFrameAVX2_plan2_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan2_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX2_plan2_write
 
 evalFrameAVX2_plan3:
@@ -2858,94 +2839,88 @@ evalFrameAVX2_plan3:
 evalFrameAVX2_plan3_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
+	MOVQ    (AX), SI
+	MOVL    $0x000000ff, BX
+	BZHIQ   DX, BX, BX
 	CMPL    DX, $0x08
 	JNE     evalFrameAVX2_plan3_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    8(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
+	MOVQ    (SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y2
+	VMOVDQU 32(DI), Y3
+	MOVQ    8(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y4
+	VMOVDQU 32(DI), Y5
 	JMP     evalFrameAVX2_plan3_loaded
 
 evalFrameAVX2_plan3_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y4
-	VMOVDQU    32(R8)(R9*1), Y5
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y2
-	VPMASKMOVQ 32(R8), Y5, Y3
-	MOVQ       8(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y4
-	VPMASKMOVQ 32(R8), Y5, Y5
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       DX, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (DI)(R8*1), Y4
+	VMOVDQU    32(DI)(R8*1), Y5
+	MOVQ       (SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y4, Y2
+	VPMASKMOVQ 32(DI), Y5, Y3
+	MOVQ       8(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y4, Y4
+	VPMASKMOVQ 32(DI), Y5, Y5
 
 evalFrameAVX2_plan3_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y6
 	VPERM2I128 $0x31, Y3, Y2, Y2
 	VPERM2I128 $0x20, Y5, Y4, Y3
 	VPERM2I128 $0x31, Y5, Y4, Y4
-	MOVQ       176(SP), R8
+	MOVQ       176(SP), DI
 	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
-	MOVQ       208(SP), R10
+	MOVQ       168(SP), R8
+	ADDQ       R8, 176(SP)
+	MOVQ       128(SP), R8
+	ADDQ       R8, 184(SP)
+	MOVQ       152(SP), R8
+	MOVQ       208(SP), R9
 
 evalFrameAVX2_plan3_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         SI, 8(R8)
 	JNE          evalFrameAVX2_plan3_miss
-	MOVQ         SI, R11
-	VPBROADCASTQ 16(R9), Y5
+	MOVQ         BX, R10
+	VPBROADCASTQ 16(R8), Y5
 	VPCMPEQQ     Y6, Y5, Y7
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R12
-	ANDQ         R12, R11
-	VPBROADCASTQ 24(R9), Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 24(R8), Y5
 	VPCMPEQQ     Y3, Y5, Y7
 	VPCMPEQQ     Y4, Y5, Y5
 	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R12
-	ANDQ         R12, R11
-	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	CMPQ         R11, $0x01
-	SBBQ         R12, R12
-	INCQ         R12
-	SHLQ         $0x08, R12
-	ORQ          R11, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R9)
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalFrameAVX2_plan3_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    CX, 16(DI)
 	INCQ    CX
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX2_plan3_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2953,7 +2928,7 @@ evalFrameAVX2_plan3_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan3_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX2_plan3_write
 
 evalFrameAVX2_plan4:
@@ -2973,78 +2948,72 @@ evalFrameAVX2_plan4:
 evalFrameAVX2_plan4_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
+	MOVQ    (AX), SI
+	MOVL    $0x000000ff, BX
+	BZHIQ   DX, BX, BX
 	CMPL    DX, $0x08
 	JNE     evalFrameAVX2_plan4_partial
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
+	MOVQ    24(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y2
+	VMOVDQU 32(DI), Y3
 	JMP     evalFrameAVX2_plan4_loaded
 
 evalFrameAVX2_plan4_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y2
-	VMOVDQU    32(R8)(R9*1), Y3
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y2, Y2
-	VPMASKMOVQ 32(R8), Y3, Y3
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       DX, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (DI)(R8*1), Y2
+	VMOVDQU    32(DI)(R8*1), Y3
+	MOVQ       24(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y2, Y2
+	VPMASKMOVQ 32(DI), Y3, Y3
 
 evalFrameAVX2_plan4_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y4
 	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       176(SP), R8
+	MOVQ       176(SP), DI
 	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
-	MOVQ       208(SP), R10
+	MOVQ       168(SP), R8
+	ADDQ       R8, 176(SP)
+	MOVQ       128(SP), R8
+	ADDQ       R8, 184(SP)
+	MOVQ       152(SP), R8
+	MOVQ       208(SP), R9
 
 evalFrameAVX2_plan4_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         SI, 8(R8)
 	JNE          evalFrameAVX2_plan4_miss
-	MOVQ         SI, R11
-	VPBROADCASTQ 32(R9), Y3
+	MOVQ         BX, R10
+	VPBROADCASTQ 32(R8), Y3
 	VPCMPEQQ     Y4, Y3, Y5
 	VPCMPEQQ     Y2, Y3, Y3
 	VPACKSSDW    Y3, Y5, Y3
-	VMOVMSKPS    Y3, R12
-	ANDQ         R12, R11
-	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	CMPQ         R11, $0x01
-	SBBQ         R12, R12
-	INCQ         R12
-	SHLQ         $0x08, R12
-	ORQ          R11, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VMOVMSKPS    Y3, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R9)
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalFrameAVX2_plan4_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    CX, 16(DI)
 	INCQ    CX
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX2_plan4_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3052,7 +3021,7 @@ evalFrameAVX2_plan4_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan4_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX2_plan4_write
 
 evalFrameAVX2_plan5:
@@ -3072,95 +3041,89 @@ evalFrameAVX2_plan5:
 evalFrameAVX2_plan5_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
+	MOVQ    (AX), SI
+	MOVL    $0x000000ff, BX
+	BZHIQ   DX, BX, BX
 	CMPL    DX, $0x08
 	JNE     evalFrameAVX2_plan5_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
+	MOVQ    (SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y2
+	VMOVDQU 32(DI), Y3
+	MOVQ    24(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y4
+	VMOVDQU 32(DI), Y5
 	JMP     evalFrameAVX2_plan5_loaded
 
 evalFrameAVX2_plan5_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y4
-	VMOVDQU    32(R8)(R9*1), Y5
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y2
-	VPMASKMOVQ 32(R8), Y5, Y3
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y4
-	VPMASKMOVQ 32(R8), Y5, Y5
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       DX, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (DI)(R8*1), Y4
+	VMOVDQU    32(DI)(R8*1), Y5
+	MOVQ       (SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y4, Y2
+	VPMASKMOVQ 32(DI), Y5, Y3
+	MOVQ       24(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y4, Y4
+	VPMASKMOVQ 32(DI), Y5, Y5
 
 evalFrameAVX2_plan5_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y6
 	VPERM2I128 $0x31, Y3, Y2, Y2
 	VPERM2I128 $0x20, Y5, Y4, Y3
 	VPERM2I128 $0x31, Y5, Y4, Y4
-	MOVQ       176(SP), R8
+	MOVQ       176(SP), DI
 	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
-	MOVQ       208(SP), R10
+	MOVQ       168(SP), R8
+	ADDQ       R8, 176(SP)
+	MOVQ       128(SP), R8
+	ADDQ       R8, 184(SP)
+	MOVQ       152(SP), R8
+	MOVQ       208(SP), R9
 
 evalFrameAVX2_plan5_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         SI, 8(R8)
 	JNE          evalFrameAVX2_plan5_miss
-	MOVQ         SI, R11
-	VPBROADCASTQ 16(R9), Y5
+	MOVQ         BX, R10
+	VPBROADCASTQ 16(R8), Y5
 	VPCMPEQQ     Y6, Y5, Y7
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R12
-	ANDQ         R12, R11
-	VPBROADCASTQ 32(R9), Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(R8), Y5
 	VPCMPEQQ     Y3, Y5, Y7
 	VPCMPEQQ     Y4, Y5, Y5
 	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R12
-	ANDQ         R12, R11
-	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	SUBQ         80(R9), R12
-	CMPQ         88(R9), R12
-	SBBQ         R12, R12
-	INCQ         R12
-	SHLQ         $0x08, R12
-	ORQ          R11, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R9)
+	SUBQ         80(R8), R11
+	CMPQ         88(R8), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalFrameAVX2_plan5_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    CX, 16(DI)
 	INCQ    CX
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX2_plan5_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3168,7 +3131,7 @@ evalFrameAVX2_plan5_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan5_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX2_plan5_write
 
 evalFrameAVX2_plan7:
@@ -3188,43 +3151,43 @@ evalFrameAVX2_plan7:
 evalFrameAVX2_plan7_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
+	MOVQ    (AX), SI
+	MOVL    $0x000000ff, BX
+	BZHIQ   DX, BX, BX
 	CMPL    DX, $0x08
 	JNE     evalFrameAVX2_plan7_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    8(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y6
-	VMOVDQU 32(R8), Y7
+	MOVQ    (SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y2
+	VMOVDQU 32(DI), Y3
+	MOVQ    8(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y4
+	VMOVDQU 32(DI), Y5
+	MOVQ    24(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y6
+	VMOVDQU 32(DI), Y7
 	JMP     evalFrameAVX2_plan7_loaded
 
 evalFrameAVX2_plan7_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y6
-	VMOVDQU    32(R8)(R9*1), Y7
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y2
-	VPMASKMOVQ 32(R8), Y7, Y3
-	MOVQ       8(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y4
-	VPMASKMOVQ 32(R8), Y7, Y5
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y6
-	VPMASKMOVQ 32(R8), Y7, Y7
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       DX, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (DI)(R8*1), Y6
+	VMOVDQU    32(DI)(R8*1), Y7
+	MOVQ       (SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y6, Y2
+	VPMASKMOVQ 32(DI), Y7, Y3
+	MOVQ       8(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y6, Y4
+	VPMASKMOVQ 32(DI), Y7, Y5
+	MOVQ       24(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y6, Y6
+	VPMASKMOVQ 32(DI), Y7, Y7
 
 evalFrameAVX2_plan7_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y8
@@ -3233,65 +3196,59 @@ evalFrameAVX2_plan7_loaded:
 	VPERM2I128 $0x31, Y5, Y4, Y4
 	VPERM2I128 $0x20, Y7, Y6, Y5
 	VPERM2I128 $0x31, Y7, Y6, Y6
-	MOVQ       176(SP), R8
+	MOVQ       176(SP), DI
 	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
-	MOVQ       208(SP), R10
+	MOVQ       168(SP), R8
+	ADDQ       R8, 176(SP)
+	MOVQ       128(SP), R8
+	ADDQ       R8, 184(SP)
+	MOVQ       152(SP), R8
+	MOVQ       208(SP), R9
 
 evalFrameAVX2_plan7_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         SI, 8(R8)
 	JNE          evalFrameAVX2_plan7_miss
-	MOVQ         SI, R11
-	VPBROADCASTQ 16(R9), Y7
+	MOVQ         BX, R10
+	VPBROADCASTQ 16(R8), Y7
 	VPCMPEQQ     Y8, Y7, Y9
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R12
-	ANDQ         R12, R11
-	VPBROADCASTQ 24(R9), Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 24(R8), Y7
 	VPCMPEQQ     Y3, Y7, Y9
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R12
-	ANDQ         R12, R11
-	VPBROADCASTQ 32(R9), Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(R8), Y7
 	VPCMPEQQ     Y5, Y7, Y9
 	VPCMPEQQ     Y6, Y7, Y7
 	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R12
-	ANDQ         R12, R11
-	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	CMPQ         R11, $0x01
-	SBBQ         R12, R12
-	INCQ         R12
-	SHLQ         $0x08, R12
-	ORQ          R11, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R9)
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalFrameAVX2_plan7_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    CX, 16(DI)
 	INCQ    CX
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX2_plan7_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3299,7 +3256,7 @@ evalFrameAVX2_plan7_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan7_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX2_plan7_write
 
 evalFrameAVX2_plan8:
@@ -3319,49 +3276,49 @@ evalFrameAVX2_plan8:
 evalFrameAVX2_plan8_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
+	MOVQ    (AX), SI
+	MOVL    $0x000000ff, BX
+	BZHIQ   DX, BX, BX
 	CMPL    DX, $0x08
 	JNE     evalFrameAVX2_plan8_partial
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
+	MOVQ    16(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y2
+	VMOVDQU 32(DI), Y3
 	JMP     evalFrameAVX2_plan8_loaded
 
 evalFrameAVX2_plan8_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y2
-	VMOVDQU    32(R8)(R9*1), Y3
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y2, Y2
-	VPMASKMOVQ 32(R8), Y3, Y3
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       DX, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (DI)(R8*1), Y2
+	VMOVDQU    32(DI)(R8*1), Y3
+	MOVQ       16(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y2, Y2
+	VPMASKMOVQ 32(DI), Y3, Y3
 
 evalFrameAVX2_plan8_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y4
 	VPERM2I128 $0x31, Y3, Y2, Y2
 	VPXOR      Y1, Y4, Y4
 	VPXOR      Y1, Y2, Y2
-	MOVQ       176(SP), R8
+	MOVQ       176(SP), DI
 	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
-	MOVQ       208(SP), R10
+	MOVQ       168(SP), R8
+	ADDQ       R8, 176(SP)
+	MOVQ       128(SP), R8
+	ADDQ       R8, 184(SP)
+	MOVQ       152(SP), R8
+	MOVQ       208(SP), R9
 
 evalFrameAVX2_plan8_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         SI, 8(R8)
 	JNE          evalFrameAVX2_plan8_miss
-	MOVQ         SI, R11
-	VPBROADCASTQ 56(R9), Y3
+	MOVQ         BX, R10
+	VPBROADCASTQ 56(R8), Y3
 	VPXOR        Y1, Y3, Y3
-	VPBROADCASTQ 64(R9), Y5
+	VPBROADCASTQ 64(R8), Y5
 	VPXOR        Y1, Y5, Y5
 	VPCMPGTQ     Y4, Y3, Y6
 	VPCMPGTQ     Y5, Y4, Y7
@@ -3370,36 +3327,30 @@ evalFrameAVX2_plan8_hook:
 	VPCMPGTQ     Y5, Y2, Y5
 	VPOR         Y5, Y3, Y7
 	VPACKSSDW    Y7, Y6, Y3
-	VMOVMSKPS    Y3, R12
-	ANDNQ        R11, R12, R11
-	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	CMPQ         R11, $0x01
-	SBBQ         R12, R12
-	INCQ         R12
-	SHLQ         $0x08, R12
-	ORQ          R11, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VMOVMSKPS    Y3, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R9)
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalFrameAVX2_plan8_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    CX, 16(DI)
 	INCQ    CX
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX2_plan8_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3407,7 +3358,7 @@ evalFrameAVX2_plan8_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan8_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX2_plan8_write
 
 evalFrameAVX2_plan9:
@@ -3427,35 +3378,35 @@ evalFrameAVX2_plan9:
 evalFrameAVX2_plan9_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
+	MOVQ    (AX), SI
+	MOVL    $0x000000ff, BX
+	BZHIQ   DX, BX, BX
 	CMPL    DX, $0x08
 	JNE     evalFrameAVX2_plan9_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
+	MOVQ    (SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y2
+	VMOVDQU 32(DI), Y3
+	MOVQ    16(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y4
+	VMOVDQU 32(DI), Y5
 	JMP     evalFrameAVX2_plan9_loaded
 
 evalFrameAVX2_plan9_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y4
-	VMOVDQU    32(R8)(R9*1), Y5
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y2
-	VPMASKMOVQ 32(R8), Y5, Y3
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y4
-	VPMASKMOVQ 32(R8), Y5, Y5
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       DX, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (DI)(R8*1), Y4
+	VMOVDQU    32(DI)(R8*1), Y5
+	MOVQ       (SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y4, Y2
+	VPMASKMOVQ 32(DI), Y5, Y3
+	MOVQ       16(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y4, Y4
+	VPMASKMOVQ 32(DI), Y5, Y5
 
 evalFrameAVX2_plan9_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y6
@@ -3464,28 +3415,28 @@ evalFrameAVX2_plan9_loaded:
 	VPERM2I128 $0x31, Y5, Y4, Y4
 	VPXOR      Y1, Y3, Y3
 	VPXOR      Y1, Y4, Y4
-	MOVQ       176(SP), R8
+	MOVQ       176(SP), DI
 	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
-	MOVQ       208(SP), R10
+	MOVQ       168(SP), R8
+	ADDQ       R8, 176(SP)
+	MOVQ       128(SP), R8
+	ADDQ       R8, 184(SP)
+	MOVQ       152(SP), R8
+	MOVQ       208(SP), R9
 
 evalFrameAVX2_plan9_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         SI, 8(R8)
 	JNE          evalFrameAVX2_plan9_miss
-	MOVQ         SI, R11
-	VPBROADCASTQ 16(R9), Y5
+	MOVQ         BX, R10
+	VPBROADCASTQ 16(R8), Y5
 	VPCMPEQQ     Y6, Y5, Y7
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R12
-	ANDQ         R12, R11
-	VPBROADCASTQ 56(R9), Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(R8), Y5
 	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(R9), Y7
+	VPBROADCASTQ 64(R8), Y7
 	VPXOR        Y1, Y7, Y7
 	VPCMPGTQ     Y3, Y5, Y8
 	VPCMPGTQ     Y7, Y3, Y9
@@ -3494,37 +3445,31 @@ evalFrameAVX2_plan9_hook:
 	VPCMPGTQ     Y7, Y4, Y7
 	VPOR         Y7, Y5, Y9
 	VPACKSSDW    Y9, Y8, Y5
-	VMOVMSKPS    Y5, R12
-	ANDNQ        R11, R12, R11
-	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	SUBQ         80(R9), R12
-	CMPQ         88(R9), R12
-	SBBQ         R12, R12
-	INCQ         R12
-	SHLQ         $0x08, R12
-	ORQ          R11, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VMOVMSKPS    Y5, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R9)
+	SUBQ         80(R8), R11
+	CMPQ         88(R8), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalFrameAVX2_plan9_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    CX, 16(DI)
 	INCQ    CX
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX2_plan9_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3532,7 +3477,7 @@ evalFrameAVX2_plan9_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan9_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX2_plan9_write
 
 evalFrameAVX2_plan12:
@@ -3552,35 +3497,35 @@ evalFrameAVX2_plan12:
 evalFrameAVX2_plan12_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
+	MOVQ    (AX), SI
+	MOVL    $0x000000ff, BX
+	BZHIQ   DX, BX, BX
 	CMPL    DX, $0x08
 	JNE     evalFrameAVX2_plan12_partial
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
+	MOVQ    16(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y2
+	VMOVDQU 32(DI), Y3
+	MOVQ    24(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y4
+	VMOVDQU 32(DI), Y5
 	JMP     evalFrameAVX2_plan12_loaded
 
 evalFrameAVX2_plan12_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y4
-	VMOVDQU    32(R8)(R9*1), Y5
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y2
-	VPMASKMOVQ 32(R8), Y5, Y3
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y4
-	VPMASKMOVQ 32(R8), Y5, Y5
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       DX, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (DI)(R8*1), Y4
+	VMOVDQU    32(DI)(R8*1), Y5
+	MOVQ       16(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y4, Y2
+	VPMASKMOVQ 32(DI), Y5, Y3
+	MOVQ       24(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y4, Y4
+	VPMASKMOVQ 32(DI), Y5, Y5
 
 evalFrameAVX2_plan12_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y6
@@ -3589,28 +3534,28 @@ evalFrameAVX2_plan12_loaded:
 	VPERM2I128 $0x31, Y5, Y4, Y4
 	VPXOR      Y1, Y6, Y6
 	VPXOR      Y1, Y2, Y2
-	MOVQ       176(SP), R8
+	MOVQ       176(SP), DI
 	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
-	MOVQ       208(SP), R10
+	MOVQ       168(SP), R8
+	ADDQ       R8, 176(SP)
+	MOVQ       128(SP), R8
+	ADDQ       R8, 184(SP)
+	MOVQ       152(SP), R8
+	MOVQ       208(SP), R9
 
 evalFrameAVX2_plan12_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         SI, 8(R8)
 	JNE          evalFrameAVX2_plan12_miss
-	MOVQ         SI, R11
-	VPBROADCASTQ 32(R9), Y5
+	MOVQ         BX, R10
+	VPBROADCASTQ 32(R8), Y5
 	VPCMPEQQ     Y3, Y5, Y7
 	VPCMPEQQ     Y4, Y5, Y5
 	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R12
-	ANDQ         R12, R11
-	VPBROADCASTQ 56(R9), Y5
+	VMOVMSKPS    Y5, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(R8), Y5
 	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(R9), Y7
+	VPBROADCASTQ 64(R8), Y7
 	VPXOR        Y1, Y7, Y7
 	VPCMPGTQ     Y6, Y5, Y8
 	VPCMPGTQ     Y7, Y6, Y9
@@ -3619,36 +3564,30 @@ evalFrameAVX2_plan12_hook:
 	VPCMPGTQ     Y7, Y2, Y7
 	VPOR         Y7, Y5, Y9
 	VPACKSSDW    Y9, Y8, Y5
-	VMOVMSKPS    Y5, R12
-	ANDNQ        R11, R12, R11
-	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	CMPQ         R11, $0x01
-	SBBQ         R12, R12
-	INCQ         R12
-	SHLQ         $0x08, R12
-	ORQ          R11, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VMOVMSKPS    Y5, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R9)
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalFrameAVX2_plan12_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    CX, 16(DI)
 	INCQ    CX
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX2_plan12_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3656,7 +3595,7 @@ evalFrameAVX2_plan12_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan12_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX2_plan12_write
 
 evalFrameAVX2_plan13:
@@ -3676,43 +3615,43 @@ evalFrameAVX2_plan13:
 evalFrameAVX2_plan13_block:
 	MOVL    8(AX), CX
 	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
+	MOVQ    (AX), SI
+	MOVL    $0x000000ff, BX
+	BZHIQ   DX, BX, BX
 	CMPL    DX, $0x08
 	JNE     evalFrameAVX2_plan13_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y6
-	VMOVDQU 32(R8), Y7
+	MOVQ    (SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y2
+	VMOVDQU 32(DI), Y3
+	MOVQ    16(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y4
+	VMOVDQU 32(DI), Y5
+	MOVQ    24(SP), DI
+	LEAQ    (DI)(CX*8), DI
+	VMOVDQU (DI), Y6
+	VMOVDQU 32(DI), Y7
 	JMP     evalFrameAVX2_plan13_loaded
 
 evalFrameAVX2_plan13_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y6
-	VMOVDQU    32(R8)(R9*1), Y7
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y2
-	VPMASKMOVQ 32(R8), Y7, Y3
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y4
-	VPMASKMOVQ 32(R8), Y7, Y5
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y6
-	VPMASKMOVQ 32(R8), Y7, Y7
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       DX, R8
+	SHLQ       $0x06, R8
+	VMOVDQU    (DI)(R8*1), Y6
+	VMOVDQU    32(DI)(R8*1), Y7
+	MOVQ       (SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y6, Y2
+	VPMASKMOVQ 32(DI), Y7, Y3
+	MOVQ       16(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y6, Y4
+	VPMASKMOVQ 32(DI), Y7, Y5
+	MOVQ       24(SP), DI
+	LEAQ       (DI)(CX*8), DI
+	VPMASKMOVQ (DI), Y6, Y6
+	VPMASKMOVQ 32(DI), Y7, Y7
 
 evalFrameAVX2_plan13_loaded:
 	VPERM2I128 $0x20, Y3, Y2, Y8
@@ -3723,34 +3662,34 @@ evalFrameAVX2_plan13_loaded:
 	VPERM2I128 $0x31, Y7, Y6, Y6
 	VPXOR      Y1, Y3, Y3
 	VPXOR      Y1, Y4, Y4
-	MOVQ       176(SP), R8
+	MOVQ       176(SP), DI
 	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
-	MOVQ       208(SP), R10
+	MOVQ       168(SP), R8
+	ADDQ       R8, 176(SP)
+	MOVQ       128(SP), R8
+	ADDQ       R8, 184(SP)
+	MOVQ       152(SP), R8
+	MOVQ       208(SP), R9
 
 evalFrameAVX2_plan13_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         SI, 8(R8)
 	JNE          evalFrameAVX2_plan13_miss
-	MOVQ         SI, R11
-	VPBROADCASTQ 16(R9), Y7
+	MOVQ         BX, R10
+	VPBROADCASTQ 16(R8), Y7
 	VPCMPEQQ     Y8, Y7, Y9
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R12
-	ANDQ         R12, R11
-	VPBROADCASTQ 32(R9), Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(R8), Y7
 	VPCMPEQQ     Y5, Y7, Y9
 	VPCMPEQQ     Y6, Y7, Y7
 	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R12
-	ANDQ         R12, R11
-	VPBROADCASTQ 56(R9), Y7
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(R8), Y7
 	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(R9), Y9
+	VPBROADCASTQ 64(R8), Y9
 	VPXOR        Y1, Y9, Y9
 	VPCMPGTQ     Y3, Y7, Y10
 	VPCMPGTQ     Y9, Y3, Y11
@@ -3759,37 +3698,31 @@ evalFrameAVX2_plan13_hook:
 	VPCMPGTQ     Y9, Y4, Y9
 	VPOR         Y9, Y7, Y11
 	VPACKSSDW    Y11, Y10, Y7
-	VMOVMSKPS    Y7, R12
-	ANDNQ        R11, R12, R11
-	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	SUBQ         80(R9), R12
-	CMPQ         88(R9), R12
-	SBBQ         R12, R12
-	INCQ         R12
-	SHLQ         $0x08, R12
-	ORQ          R11, R12
-	SHLQ         $0x20, R12
-	ORQ          DX, R12
+	VMOVMSKPS    Y7, R11
+	ANDNQ        R10, R11, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R9)
+	SUBQ         80(R8), R11
+	CMPQ         88(R8), R11
+	SBBQ         R11, R11
+	INCQ         R11
+	SHLQ         $0x08, R11
+	ORQ          R10, R11
+	SHLQ         $0x20, R11
+	ORQ          DX, R11
 
 evalFrameAVX2_plan13_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    CX, 16(DI)
 	INCQ    CX
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX2_plan13_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3797,12 +3730,12 @@ evalFrameAVX2_plan13_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan13_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX2_plan13_write
 
 evalFrameAVX2_next:
-	MOVQ 160(SP), SI
-	ADDQ SI, 144(SP)
+	MOVQ 160(SP), BX
+	ADDQ BX, 144(SP)
 	MOVQ 136(SP), AX
 	CMPQ AX, 104(SP)
 	JB   evalFrameAVX2_group
@@ -3844,7 +3777,6 @@ TEXT ·evalFrameAVX512(SB), NOSPLIT, $216-120
 	MOVQ    ctx+80(FP), AX
 	MOVQ    8(AX), CX
 	MOVQ    CX, 56(SP)
-	MOVQ    $0xd6e8feb86659fd93, BX
 	MOVL    16(AX), DX
 	MOVL    20(AX), CX
 	SHLQ    $0x20, CX
@@ -3870,11 +3802,11 @@ evalFrameAVX512_segment:
 	MOVL   12(AX), DX
 	CMPQ   CX, DX
 	JAE    evalFrameAVX512_nextsegment
-	MOVQ   DX, SI
-	SUBQ   CX, SI
-	MOVQ   SI, 128(SP)
-	IMUL3Q $0x30, SI, SI
-	MOVQ   SI, 168(SP)
+	MOVQ   DX, BX
+	SUBQ   CX, BX
+	MOVQ   BX, 128(SP)
+	IMUL3Q $0x30, BX, BX
+	MOVQ   BX, 168(SP)
 	IMUL3Q $0x60, CX, CX
 	IMUL3Q $0x60, DX, DX
 	ADDQ   40(SP), CX
@@ -3900,7 +3832,7 @@ evalFrameAVX512_group:
 	ANDL $0x0000000f, CX
 	MOVQ AX, 152(SP)
 	LEAQ 96(AX), DX
-	MOVL $0x00000001, SI
+	MOVL $0x00000001, BX
 
 evalFrameAVX512_scan:
 	CMPQ  DX, 104(SP)
@@ -3910,12 +3842,12 @@ evalFrameAVX512_scan:
 	TESTL $0x0000000f, AX
 	JNZ   evalFrameAVX512_scanned
 	ADDQ  $0x00000060, DX
-	INCQ  SI
+	INCQ  BX
 	JMP   evalFrameAVX512_scan
 
 evalFrameAVX512_scanned:
 	MOVQ DX, 136(SP)
-	MOVQ SI, 160(SP)
+	MOVQ BX, 160(SP)
 	CMPL CX, $0x00000005
 	JAE  evalFrameAVX512_from5_6
 	CMPL CX, $0x00000002
@@ -4006,50 +3938,44 @@ evalFrameAVX512_plan0:
 
 evalFrameAVX512_plan0_block:
 	MOVL  12(AX), CX
-	MOVQ  (AX), SI
+	MOVQ  (AX), BX
 	MOVL  $0x000000ff, DX
 	BZHIQ CX, DX, DX
-	MOVQ  176(SP), R8
-	MOVQ  184(SP), DI
-	MOVQ  168(SP), R9
-	ADDQ  R9, 176(SP)
-	MOVQ  128(SP), R9
-	ADDQ  R9, 184(SP)
-	MOVQ  152(SP), R9
-	MOVQ  208(SP), R10
+	MOVQ  176(SP), DI
+	MOVQ  184(SP), SI
+	MOVQ  168(SP), R8
+	ADDQ  R8, 176(SP)
+	MOVQ  128(SP), R8
+	ADDQ  R8, 184(SP)
+	MOVQ  152(SP), R8
+	MOVQ  208(SP), R9
 
 evalFrameAVX512_plan0_hook:
-	CMPQ    SI, 8(R9)
+	CMPQ    BX, 8(R8)
 	JNE     evalFrameAVX512_plan0_miss
-	MOVQ    DX, R11
-	POPCNTQ R11, R12
-	ADDQ    R12, (R10)
-	CMPQ    R11, $0x01
-	SBBQ    R12, R12
-	INCQ    R12
-	SHLQ    $0x08, R12
-	ORQ     R11, R12
-	SHLQ    $0x20, R12
-	ORQ     CX, R12
+	MOVQ    DX, R10
+	POPCNTQ R10, R11
+	ADDQ    R11, (R9)
+	CMPQ    R10, $0x01
+	SBBQ    R11, R11
+	INCQ    R11
+	SHLQ    $0x08, R11
+	ORQ     R10, R11
+	SHLQ    $0x20, R11
+	ORQ     CX, R11
 
 evalFrameAVX512_plan0_write:
-	MOVQ    R12, 40(R8)
-	MOVQ    48(R9), R11
-	XORQ    R12, R11
-	IMULQ   BX, R11
-	MOVQ    R11, R12
-	SHRQ    $0x20, R12
-	XORQ    R12, R11
-	MOVQ    R11, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    DI, 16(R8)
-	INCQ    DI
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x08, R10
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R11, 40(DI)
+	MOVQ    $0x00000000, 24(DI)
+	VMOVDQU X0, (DI)
+	MOVQ    SI, 16(DI)
+	INCQ    SI
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R9
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalFrameAVX512_plan0_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4057,7 +3983,7 @@ evalFrameAVX512_plan0_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan0_miss:
-	XORL R12, R12
+	XORL R11, R11
 	JMP  evalFrameAVX512_plan0_write
 
 evalFrameAVX512_plan1:
@@ -4077,57 +4003,51 @@ evalFrameAVX512_plan1:
 evalFrameAVX512_plan1_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), SI
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, BX
+	BZHIQ       DX, BX, BX
+	KMOVW       BX, K1
+	MOVQ        (SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z1
+	MOVQ        176(SP), BX
 	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
-	MOVQ        208(SP), R9
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX512_plan1_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          SI, 8(DI)
 	JNE           evalFrameAVX512_plan1_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	ADDQ          R11, (R9)
-	SUBQ          80(R8), R11
-	CMPQ          88(R8), R11
-	SBBQ          R11, R11
-	INCQ          R11
-	SHLQ          $0x08, R11
-	ORQ           R10, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	ADDQ          R10, (R8)
+	SUBQ          80(DI), R10
+	CMPQ          88(DI), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalFrameAVX512_plan1_write:
-	MOVQ    R11, 40(SI)
-	MOVQ    48(R8), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
+	MOVQ    R10, 40(BX)
+	MOVQ    $0x00000000, 24(BX)
+	VMOVDQU X0, (BX)
+	MOVQ    CX, 16(BX)
 	INCQ    CX
-	MOVL    4(R8), R11
-	MOVQ    R11, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(BX)
+	ADDQ    $0x30, BX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX512_plan1_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4135,7 +4055,7 @@ evalFrameAVX512_plan1_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan1_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX512_plan1_write
 
 evalFrameAVX512_plan2:
@@ -4155,57 +4075,51 @@ evalFrameAVX512_plan2:
 evalFrameAVX512_plan2_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        8(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), SI
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, BX
+	BZHIQ       DX, BX, BX
+	KMOVW       BX, K1
+	MOVQ        8(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z1
+	MOVQ        176(SP), BX
 	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
-	MOVQ        208(SP), R9
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX512_plan2_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          SI, 8(DI)
 	JNE           evalFrameAVX512_plan2_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 24(R8), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	ADDQ          R11, (R9)
-	SUBQ          80(R8), R11
-	CMPQ          88(R8), R11
-	SBBQ          R11, R11
-	INCQ          R11
-	SHLQ          $0x08, R11
-	ORQ           R10, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	VPCMPEQQ.BCST 24(DI), Z1, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	ADDQ          R10, (R8)
+	SUBQ          80(DI), R10
+	CMPQ          88(DI), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalFrameAVX512_plan2_write:
-	MOVQ    R11, 40(SI)
-	MOVQ    48(R8), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
+	MOVQ    R10, 40(BX)
+	MOVQ    $0x00000000, 24(BX)
+	VMOVDQU X0, (BX)
+	MOVQ    CX, 16(BX)
 	INCQ    CX
-	MOVL    4(R8), R11
-	MOVQ    R11, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(BX)
+	ADDQ    $0x30, BX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX512_plan2_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4213,7 +4127,7 @@ evalFrameAVX512_plan2_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan2_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX512_plan2_write
 
 evalFrameAVX512_plan3:
@@ -4233,60 +4147,54 @@ evalFrameAVX512_plan3:
 evalFrameAVX512_plan3_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        8(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), SI
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, BX
+	BZHIQ       DX, BX, BX
+	KMOVW       BX, K1
+	MOVQ        (SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z1
+	MOVQ        8(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z2
+	MOVQ        176(SP), BX
 	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
-	MOVQ        208(SP), R9
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX512_plan3_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          SI, 8(DI)
 	JNE           evalFrameAVX512_plan3_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	ADDQ          R11, (R9)
-	CMPQ          R10, $0x01
-	SBBQ          R11, R11
-	INCQ          R11
-	SHLQ          $0x08, R11
-	ORQ           R10, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
+	VPCMPEQQ.BCST 24(DI), Z2, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	ADDQ          R10, (R8)
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalFrameAVX512_plan3_write:
-	MOVQ    R11, 40(SI)
-	MOVQ    48(R8), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
+	MOVQ    R10, 40(BX)
+	MOVQ    $0x00000000, 24(BX)
+	VMOVDQU X0, (BX)
+	MOVQ    CX, 16(BX)
 	INCQ    CX
-	MOVL    4(R8), R11
-	MOVQ    R11, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(BX)
+	ADDQ    $0x30, BX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX512_plan3_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4294,7 +4202,7 @@ evalFrameAVX512_plan3_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan3_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX512_plan3_write
 
 evalFrameAVX512_plan4:
@@ -4314,56 +4222,50 @@ evalFrameAVX512_plan4:
 evalFrameAVX512_plan4_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        24(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), SI
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, BX
+	BZHIQ       DX, BX, BX
+	KMOVW       BX, K1
+	MOVQ        24(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z1
+	MOVQ        176(SP), BX
 	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
-	MOVQ        208(SP), R9
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX512_plan4_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          SI, 8(DI)
 	JNE           evalFrameAVX512_plan4_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(R8), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	ADDQ          R11, (R9)
-	CMPQ          R10, $0x01
-	SBBQ          R11, R11
-	INCQ          R11
-	SHLQ          $0x08, R11
-	ORQ           R10, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	VPCMPEQQ.BCST 32(DI), Z1, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	ADDQ          R10, (R8)
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalFrameAVX512_plan4_write:
-	MOVQ    R11, 40(SI)
-	MOVQ    48(R8), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
+	MOVQ    R10, 40(BX)
+	MOVQ    $0x00000000, 24(BX)
+	VMOVDQU X0, (BX)
+	MOVQ    CX, 16(BX)
 	INCQ    CX
-	MOVL    4(R8), R11
-	MOVQ    R11, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(BX)
+	ADDQ    $0x30, BX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX512_plan4_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4371,7 +4273,7 @@ evalFrameAVX512_plan4_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan4_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX512_plan4_write
 
 evalFrameAVX512_plan5:
@@ -4391,61 +4293,55 @@ evalFrameAVX512_plan5:
 evalFrameAVX512_plan5_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        24(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), SI
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, BX
+	BZHIQ       DX, BX, BX
+	KMOVW       BX, K1
+	MOVQ        (SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z1
+	MOVQ        24(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z2
+	MOVQ        176(SP), BX
 	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
-	MOVQ        208(SP), R9
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX512_plan5_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          SI, 8(DI)
 	JNE           evalFrameAVX512_plan5_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	ADDQ          R11, (R9)
-	SUBQ          80(R8), R11
-	CMPQ          88(R8), R11
-	SBBQ          R11, R11
-	INCQ          R11
-	SHLQ          $0x08, R11
-	ORQ           R10, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
+	VPCMPEQQ.BCST 32(DI), Z2, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	ADDQ          R10, (R8)
+	SUBQ          80(DI), R10
+	CMPQ          88(DI), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalFrameAVX512_plan5_write:
-	MOVQ    R11, 40(SI)
-	MOVQ    48(R8), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
+	MOVQ    R10, 40(BX)
+	MOVQ    $0x00000000, 24(BX)
+	VMOVDQU X0, (BX)
+	MOVQ    CX, 16(BX)
 	INCQ    CX
-	MOVL    4(R8), R11
-	MOVQ    R11, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(BX)
+	ADDQ    $0x30, BX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX512_plan5_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4453,7 +4349,7 @@ evalFrameAVX512_plan5_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan5_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX512_plan5_write
 
 evalFrameAVX512_plan7:
@@ -4473,64 +4369,58 @@ evalFrameAVX512_plan7:
 evalFrameAVX512_plan7_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        8(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        24(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z3
-	MOVQ        176(SP), SI
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, BX
+	BZHIQ       DX, BX, BX
+	KMOVW       BX, K1
+	MOVQ        (SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z1
+	MOVQ        8(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z2
+	MOVQ        24(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z3
+	MOVQ        176(SP), BX
 	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
-	MOVQ        208(SP), R9
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX512_plan7_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          SI, 8(DI)
 	JNE           evalFrameAVX512_plan7_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
-	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	ADDQ          R11, (R9)
-	CMPQ          R10, $0x01
-	SBBQ          R11, R11
-	INCQ          R11
-	SHLQ          $0x08, R11
-	ORQ           R10, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
+	VPCMPEQQ.BCST 24(DI), Z2, K2, K2
+	VPCMPEQQ.BCST 32(DI), Z3, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	ADDQ          R10, (R8)
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalFrameAVX512_plan7_write:
-	MOVQ    R11, 40(SI)
-	MOVQ    48(R8), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
+	MOVQ    R10, 40(BX)
+	MOVQ    $0x00000000, 24(BX)
+	VMOVDQU X0, (BX)
+	MOVQ    CX, 16(BX)
 	INCQ    CX
-	MOVL    4(R8), R11
-	MOVQ    R11, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(BX)
+	ADDQ    $0x30, BX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX512_plan7_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4538,7 +4428,7 @@ evalFrameAVX512_plan7_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan7_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX512_plan7_write
 
 evalFrameAVX512_plan8:
@@ -4558,57 +4448,51 @@ evalFrameAVX512_plan8:
 evalFrameAVX512_plan8_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        16(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), SI
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, BX
+	BZHIQ       DX, BX, BX
+	KMOVW       BX, K1
+	MOVQ        16(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z1
+	MOVQ        176(SP), BX
 	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
-	MOVQ        208(SP), R9
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX512_plan8_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         SI, 8(DI)
 	JNE          evalFrameAVX512_plan8_miss
 	KMOVW        K1, K2
-	VPCMPUQ.BCST $0x05, 56(R8), Z1, K2, K2
-	VPCMPUQ.BCST $0x02, 64(R8), Z1, K2, K2
-	KMOVW        K2, R10
-	POPCNTQ      R10, R11
-	ADDQ         R11, (R9)
-	CMPQ         R10, $0x01
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	VPCMPUQ.BCST $0x05, 56(DI), Z1, K2, K2
+	VPCMPUQ.BCST $0x02, 64(DI), Z1, K2, K2
+	KMOVW        K2, R9
+	POPCNTQ      R9, R10
+	ADDQ         R10, (R8)
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalFrameAVX512_plan8_write:
-	MOVQ    R11, 40(SI)
-	MOVQ    48(R8), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
+	MOVQ    R10, 40(BX)
+	MOVQ    $0x00000000, 24(BX)
+	VMOVDQU X0, (BX)
+	MOVQ    CX, 16(BX)
 	INCQ    CX
-	MOVL    4(R8), R11
-	MOVQ    R11, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(BX)
+	ADDQ    $0x30, BX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX512_plan8_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4616,7 +4500,7 @@ evalFrameAVX512_plan8_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan8_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX512_plan8_write
 
 evalFrameAVX512_plan9:
@@ -4636,62 +4520,56 @@ evalFrameAVX512_plan9:
 evalFrameAVX512_plan9_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        16(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), SI
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, BX
+	BZHIQ       DX, BX, BX
+	KMOVW       BX, K1
+	MOVQ        (SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z1
+	MOVQ        16(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z2
+	MOVQ        176(SP), BX
 	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
-	MOVQ        208(SP), R9
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX512_plan9_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          SI, 8(DI)
 	JNE           evalFrameAVX512_plan9_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	ADDQ          R11, (R9)
-	SUBQ          80(R8), R11
-	CMPQ          88(R8), R11
-	SBBQ          R11, R11
-	INCQ          R11
-	SHLQ          $0x08, R11
-	ORQ           R10, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(DI), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(DI), Z2, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	ADDQ          R10, (R8)
+	SUBQ          80(DI), R10
+	CMPQ          88(DI), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalFrameAVX512_plan9_write:
-	MOVQ    R11, 40(SI)
-	MOVQ    48(R8), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
+	MOVQ    R10, 40(BX)
+	MOVQ    $0x00000000, 24(BX)
+	VMOVDQU X0, (BX)
+	MOVQ    CX, 16(BX)
 	INCQ    CX
-	MOVL    4(R8), R11
-	MOVQ    R11, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(BX)
+	ADDQ    $0x30, BX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX512_plan9_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4699,7 +4577,7 @@ evalFrameAVX512_plan9_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan9_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX512_plan9_write
 
 evalFrameAVX512_plan12:
@@ -4719,61 +4597,55 @@ evalFrameAVX512_plan12:
 evalFrameAVX512_plan12_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        16(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        24(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), SI
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, BX
+	BZHIQ       DX, BX, BX
+	KMOVW       BX, K1
+	MOVQ        16(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z1
+	MOVQ        24(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z2
+	MOVQ        176(SP), BX
 	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
-	MOVQ        208(SP), R9
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX512_plan12_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          SI, 8(DI)
 	JNE           evalFrameAVX512_plan12_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R8), Z1, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R8), Z1, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	ADDQ          R11, (R9)
-	CMPQ          R10, $0x01
-	SBBQ          R11, R11
-	INCQ          R11
-	SHLQ          $0x08, R11
-	ORQ           R10, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	VPCMPEQQ.BCST 32(DI), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(DI), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(DI), Z1, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	ADDQ          R10, (R8)
+	CMPQ          R9, $0x01
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalFrameAVX512_plan12_write:
-	MOVQ    R11, 40(SI)
-	MOVQ    48(R8), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
+	MOVQ    R10, 40(BX)
+	MOVQ    $0x00000000, 24(BX)
+	VMOVDQU X0, (BX)
+	MOVQ    CX, 16(BX)
 	INCQ    CX
-	MOVL    4(R8), R11
-	MOVQ    R11, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(BX)
+	ADDQ    $0x30, BX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX512_plan12_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4781,7 +4653,7 @@ evalFrameAVX512_plan12_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan12_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX512_plan12_write
 
 evalFrameAVX512_plan13:
@@ -4801,66 +4673,60 @@ evalFrameAVX512_plan13:
 evalFrameAVX512_plan13_block:
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        16(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        24(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z3
-	MOVQ        176(SP), SI
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, BX
+	BZHIQ       DX, BX, BX
+	KMOVW       BX, K1
+	MOVQ        (SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z1
+	MOVQ        16(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z2
+	MOVQ        24(SP), BX
+	LEAQ        (BX)(CX*8), BX
+	VMOVDQU64.Z (BX), K1, Z3
+	MOVQ        176(SP), BX
 	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
-	MOVQ        208(SP), R9
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX512_plan13_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          SI, 8(DI)
 	JNE           evalFrameAVX512_plan13_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
-	KMOVW         K2, R10
-	POPCNTQ       R10, R11
-	ADDQ          R11, (R9)
-	SUBQ          80(R8), R11
-	CMPQ          88(R8), R11
-	SBBQ          R11, R11
-	INCQ          R11
-	SHLQ          $0x08, R11
-	ORQ           R10, R11
-	SHLQ          $0x20, R11
-	ORQ           DX, R11
+	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
+	VPCMPEQQ.BCST 32(DI), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(DI), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(DI), Z2, K2, K2
+	KMOVW         K2, R9
+	POPCNTQ       R9, R10
+	ADDQ          R10, (R8)
+	SUBQ          80(DI), R10
+	CMPQ          88(DI), R10
+	SBBQ          R10, R10
+	INCQ          R10
+	SHLQ          $0x08, R10
+	ORQ           R9, R10
+	SHLQ          $0x20, R10
+	ORQ           DX, R10
 
 evalFrameAVX512_plan13_write:
-	MOVQ    R11, 40(SI)
-	MOVQ    48(R8), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
+	MOVQ    R10, 40(BX)
+	MOVQ    $0x00000000, 24(BX)
+	VMOVDQU X0, (BX)
+	MOVQ    CX, 16(BX)
 	INCQ    CX
-	MOVL    4(R8), R11
-	MOVQ    R11, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(BX)
+	ADDQ    $0x30, BX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX512_plan13_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4868,12 +4734,12 @@ evalFrameAVX512_plan13_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan13_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX512_plan13_write
 
 evalFrameAVX512_next:
-	MOVQ 160(SP), SI
-	ADDQ SI, 144(SP)
+	MOVQ 160(SP), BX
+	ADDQ BX, 144(SP)
 	MOVQ 136(SP), AX
 	CMPQ AX, 104(SP)
 	JB   evalFrameAVX512_group

@@ -66,6 +66,9 @@ func compareSegments(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hoo
 		c := *ctx
 		c.SpanBase += uint64(sg.Out)
 		evalBatchGeneric(l, blocks[sg.BlockLo:sg.BlockHi], hooks[sg.HookLo:sg.HookHi], &c, want[sg.Out:])
+		for i := range int(sg.BlockHi-sg.BlockLo) * int(sg.HookHi-sg.HookLo) {
+			want[int(sg.Out)+i].AHash = 0 // left to the caller
+		}
 	}
 	got := make([]Receipt, n+1)
 	poison(got)

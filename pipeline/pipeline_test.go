@@ -19,6 +19,7 @@ import (
 	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/hooks"
 	"github.com/knhk/knhk/internal/testkit"
+	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/pipeline/emit"
 	"github.com/knhk/knhk/pipeline/ingest"
@@ -126,7 +127,8 @@ func TestRunDemoEndsByItself(t *testing.T) {
 }
 
 // The pulse hands every epoch's receipts to OnPulse in order, each epoch
-// holding exactly the receipts of its 8 cycles.
+// holding exactly the receipts of its 8 cycles, each receipt complete: its
+// a_hash, which the beat's kernels leave out, computed by the sealer.
 func TestPulses(t *testing.T) {
 	var epochs []Epoch
 	cfg := DefaultConfig()
@@ -135,6 +137,9 @@ func TestPulses(t *testing.T) {
 		for _, r := range e.Receipts {
 			if r.CycleID>>3 != e.N {
 				return errors.New("a receipt of another epoch")
+			}
+			if k := e.Hooks.Hook(r.HookID).Kernel; r.AHash != kernels.ReceiptHash(k.Key(), r.Mask, r.Result, r.Lanes) {
+				return fmt.Errorf("receipt of cycle %d, span %d: a_hash %#x", r.CycleID, r.SpanID, r.AHash)
 			}
 		}
 		e.Receipts = slices.Clone(e.Receipts)

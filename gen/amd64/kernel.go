@@ -33,9 +33,10 @@ const (
 // kernel holds the registers and stack slots of one generated kernel.
 type kernel struct {
 	name string
-	// counts: the kernel adds each hook's matching rows to its count,
-	// counts[i] for hook i of the call (the frame kernels).
-	counts bool
+	// frame: the kernel adds each hook's matching rows to its count,
+	// counts[i] for hook i of the call, and leaves a_hash 0 for the
+	// caller to compute off the hot path (the frame kernels).
+	frame bool
 
 	// On the stack, set once per call or per group: the hook loop needs the
 	// registers.
@@ -50,15 +51,15 @@ type kernel struct {
 	groupStart, groupCount Mem
 	outStride              Mem // nh * RcptSize: from one block's receipts to the next's
 	blockOut, blockSpan    Mem // the group's first receipt (and its span) of the next block
-	countBase, segCount    Mem // with counts: &counts[0], and the segment's first hook's count
-	groupCount0            Mem // with counts: the group's first hook's count
+	countBase, segCount    Mem // in a frame kernel: &counts[0], and the segment's first hook's count
+	groupCount0            Mem // in a frame kernel: the group's first hook's count
 
-	mul                  GPVirtual  // the hash multiplier
+	mul                  GPVirtual  // the hash multiplier (not in a frame kernel)
 	fixed                VecVirtual // the receipt's first 16 bytes: CycleID, ShardID, Ticks
 	h, out, span, pred   GPVirtual
 	blk, n, runmask, off GPVirtual // the block, its length, row mask and offset
 	w                    GPVirtual // the receipt word at RcptLanes
-	count                GPVirtual // with counts: the hook's count
+	count                GPVirtual // in a frame kernel: the hook's count
 	lanesPtr             GPVirtual // a single kernel's *Lanes (nil in the batch kernels)
 }
 
@@ -70,15 +71,15 @@ func (k *kernel) single() bool { return k.lanesPtr != nil }
 // generate emits one kernel: for every segment, the groups of same-plan
 // hooks of its hook range, each with a block loop over its block range and
 // a hook loop specialised to its plan (layout.Plans: the plans the op table
-// reaches, and no others). With counts, it also adds every hook's matching
-// rows to its count.
-func generate(name string, x isa, counts bool) {
+// reaches, and no others). A frame kernel also adds every hook's matching
+// rows to its count, and writes no a_hash.
+func generate(name string, x isa, frame bool) {
 	sig := asmSignature
-	if counts {
+	if frame {
 		sig = asmFrameSignature
 	}
 	TEXT(name, NOSPLIT, sig)
-	k := &kernel{name: name, counts: counts}
+	k := &kernel{name: name, frame: frame}
 	k.prologue()
 	x.setup()
 
@@ -168,7 +169,7 @@ func (k *kernel) prologue() {
 	k.outBase, k.spanBase, k.nh = AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	k.groupEnd, k.groupIndex, k.groupStart, k.groupCount = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	k.outStride, k.blockOut, k.blockSpan = AllocLocal(8), AllocLocal(8), AllocLocal(8)
-	if k.counts {
+	if k.frame {
 		k.countBase, k.segCount, k.groupCount0 = AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	}
 
@@ -187,7 +188,7 @@ func (k *kernel) prologue() {
 		Load(Param(a.param).Base(), p)
 		MOVQ(p, a.slot)
 	}
-	if k.counts {
+	if k.frame {
 		Load(Param("counts"), p)
 		MOVQ(p, k.countBase)
 	}
@@ -201,8 +202,10 @@ func (k *kernel) prologue() {
 	Load(Param("ctx"), ctx)
 	MOVQ(Mem{Base: ctx, Disp: layout.CtxSpanBase}, s)
 	MOVQ(s, k.span0)
-	k.mul = GP64()
-	MOVQ(U64(layout.MixMul), k.mul)
+	if !k.frame {
+		k.mul = GP64()
+		MOVQ(U64(layout.MixMul), k.mul)
+	}
 	k.fixed = XMM()
 	MOVL(Mem{Base: ctx, Disp: layout.CtxShardID}, sb.As32())
 	MOVL(Mem{Base: ctx, Disp: layout.CtxBudget}, s.As32())
@@ -223,7 +226,7 @@ func (k *kernel) segment(sg GPVirtual) {
 		MOVQ(n, k.outStride)
 	})
 
-	if k.counts {
+	if k.frame {
 		c := GP64()
 		MOVL(Mem{Base: sg, Disp: layout.SegHookLo}, c.As32())
 		SHLQ(Imm(3), c)
@@ -290,7 +293,7 @@ func (k *kernel) planLoop(x isa, plan int) {
 	MOVQ(k.spanBase, t)
 	ADDQ(gi, t)
 	MOVQ(t, k.blockSpan)
-	if k.counts {
+	if k.frame {
 		c := GP64()
 		MOVQ(k.groupIndex, c)
 		SHLQ(Imm(3), c)
@@ -324,7 +327,7 @@ func (k *kernel) planLoop(x isa, plan int) {
 	ADDQ(s, k.blockSpan)
 	k.h = GP64()
 	MOVQ(k.groupStart, k.h)
-	if k.counts {
+	if k.frame {
 		k.count = GP64()
 		MOVQ(k.groupCount0, k.count)
 	}
@@ -356,11 +359,11 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 	// answer's complement: SBB makes it 0 or -1, INC 1 or 0.
 	k.w = GP64()
 	var c GPVirtual
-	if k.counts || layout.PlanCounts(plan) {
+	if k.frame || layout.PlanCounts(plan) {
 		c = GP64()
 		POPCNTQ(m, c)
 	}
-	if k.counts {
+	if k.frame {
 		ADDQ(c, Mem{Base: k.count})
 	}
 	if layout.PlanCounts(plan) {
@@ -379,15 +382,20 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 
 	Label(name("_write"))
 	MOVQ(k.w, Mem{Base: k.out, Disp: layout.RcptLanes})
-	// a_hash = fold((key ^ word) * MixMul), fold(x) = x ^ x>>32.
-	x, t := GP64(), GP64()
-	MOVQ(Mem{Base: k.h, Disp: layout.HookKey}, x)
-	XORQ(k.w, x)
-	IMULQ(k.mul, x)
-	MOVQ(x, t)
-	SHRQ(Imm(32), t)
-	XORQ(t, x)
-	MOVQ(x, Mem{Base: k.out, Disp: layout.RcptAHash})
+	t := GP64()
+	if k.frame {
+		MOVQ(U32(0), Mem{Base: k.out, Disp: layout.RcptAHash}) // the caller's, later
+	} else {
+		// a_hash = fold((key ^ word) * MixMul), fold(x) = x ^ x>>32.
+		x := GP64()
+		MOVQ(Mem{Base: k.h, Disp: layout.HookKey}, x)
+		XORQ(k.w, x)
+		IMULQ(k.mul, x)
+		MOVQ(x, t)
+		SHRQ(Imm(32), t)
+		XORQ(t, x)
+		MOVQ(x, Mem{Base: k.out, Disp: layout.RcptAHash})
+	}
 
 	VMOVDQU(k.fixed, Mem{Base: k.out, Disp: layout.RcptCycleID})
 	MOVQ(k.span, Mem{Base: k.out, Disp: layout.RcptSpanID})
@@ -396,7 +404,7 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 	MOVQ(t, Mem{Base: k.out, Disp: layout.RcptHookID})
 
 	ADDQ(Imm(layout.RcptSize), k.out)
-	if k.counts {
+	if k.frame {
 		ADDQ(Imm(8), k.count)
 	}
 	ADDQ(Imm(layout.HookSize), k.h)

@@ -15,7 +15,7 @@
 //
 // Each ISA has three kernels: the batch kernel (EvalBatch), the frame kernel
 // (EvalFrame: the batch kernel that also adds each hook's matching rows to
-// its count) and the single kernel (Eval: one hook over one block, the same
+// its count and leaves a_hash to the caller) and the single kernel (Eval: one hook over one block, the same
 // plan code without the segment and group setup).
 package main
 
@@ -51,13 +51,13 @@ var (
 var kernels = []struct {
 	name, doc string
 	avx512    bool
-	counts    bool // adds each hook's matches to counts (the frame kernels)
+	frame     bool // adds each hook's matches to counts and leaves a_hash 0 (the frame kernels)
 	single    bool // one hook over one block (the single kernels)
 }{
 	{"evalSegmentsAVX2", "evalSegmentsAVX2 is the AVX2 kernel (needs AVX2, BMI2, POPCNT).", false, false, false},
 	{"evalSegmentsAVX512", "evalSegmentsAVX512 is the AVX-512 kernel (needs AVX-512 F, BW, VL, BMI2, POPCNT).", true, false, false},
-	{"evalFrameAVX2", "evalFrameAVX2 is evalSegmentsAVX2 that also adds each hook's matching rows to counts[i], i its index in hooks.", false, true, false},
-	{"evalFrameAVX512", "evalFrameAVX512 is evalSegmentsAVX512 that also adds each hook's matching rows to counts[i], i its index in hooks.", true, true, false},
+	{"evalFrameAVX2", "evalFrameAVX2 is evalSegmentsAVX2 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0.", false, true, false},
+	{"evalFrameAVX512", "evalFrameAVX512 is evalSegmentsAVX512 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0.", true, true, false},
 	{"evalOneAVX2", "evalOneAVX2 is the AVX2 kernel for one hook over one block.", false, false, true},
 	{"evalOneAVX512", "evalOneAVX512 is the AVX-512 kernel for one hook over one block.", true, false, true},
 }
@@ -78,7 +78,7 @@ func main() {
 			generateOne(k.name, x)
 			continue
 		}
-		generate(k.name, x, k.counts)
+		generate(k.name, x, k.frame)
 	}
 
 	Generate()
@@ -102,7 +102,7 @@ func goStubs() string {
 	for _, k := range kernels {
 		sig := goSignature
 		switch {
-		case k.counts:
+		case k.frame:
 			sig = goFrameSignature
 		case k.single:
 			sig = goOneSignature

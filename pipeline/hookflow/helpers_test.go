@@ -143,6 +143,7 @@ func newReference(t testing.TB, f *fixture, impl *kernels.Impl, tk *load.Tick, c
 	ref := &reference{whole: reflex.Output{KeepReceipts: true}, per: map[string]segment{}}
 	whole := ctx
 	require.NoError(t, e.Run(tk, &whole, &ref.whole))
+	require.NoError(t, reflex.HashReceipts(f.tab, ref.whole.Receipts))
 	ref.spans = whole.SpanBase - ctx.SpanBase
 	zeroTicks(ref.whole.Receipts)
 	base := ctx.SpanBase
@@ -153,6 +154,7 @@ func newReference(t testing.TB, f *fixture, impl *kernels.Impl, tk *load.Tick, c
 		kctx := ctx
 		kctx.SpanBase = base
 		require.NoError(t, e.Run(&view, &kctx, &out))
+		require.NoError(t, reflex.HashReceipts(f.tab, out.Receipts))
 		base += uint64(r.NBlock) * uint64(len(f.tab.Groups()[r.Group].Hooks))
 		require.Equal(t, base, kctx.SpanBase)
 		zeroTicks(out.Receipts)

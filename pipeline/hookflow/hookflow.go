@@ -222,6 +222,10 @@ func (s *hookStep) run(ctx context.Context, in State) (State, error) {
 	if len(in.Evaluated) > 0 {
 		out.Evaluated = appendCopy(in.Evaluated, s.iris)
 	}
+	// The engine leaves a_hash 0; a state's receipts are complete.
+	if err := reflex.HashReceipts(s.ev.tab, ro.Receipts[len(in.Receipts):]); err != nil {
+		return in, fmt.Errorf("hookflow: %w", err)
+	}
 	out.Receipts, out.Actions = full(ro.Receipts), appendCopy(in.Actions, ro.Actions)
 	return out, nil
 }

@@ -17,6 +17,7 @@
 package reflex
 
 import (
+	"fmt"
 	"math/bits"
 
 	"github.com/knhk/knhk/asm"
@@ -102,7 +103,9 @@ type Output struct {
 	// Receipts receives every receipt when KeepReceipts is set (the
 	// pipeline seals them); otherwise receipts live in the engine's own
 	// scratch and are dropped once their run is decided (knhk eval), so the
-	// memory stays bounded by the tick, not by hooks x blocks.
+	// memory stays bounded by the tick, not by hooks x blocks. Their AHash
+	// is 0 until [HashReceipts] fills it: the stage leaves the hash, which
+	// no decision needs, to whoever keeps the receipts.
 	Receipts     []kernels.Receipt
 	KeepReceipts bool
 	Stats        Stats
@@ -483,6 +486,23 @@ func (e *Engine) rows(pred uint64, off uint32, nb int, rec []kernels.Receipt, nh
 			}
 		}
 	}
+}
+
+// HashReceipts fills the AHash of receipts an engine for tab wrote
+// (kernels.ReceiptHash of their hook's key and decision), which the engine
+// leaves 0: the pipeline does it as it seals an epoch, on the sealer's
+// goroutine rather than the beat's. A receipt whose hook id tab does not
+// have is an error, and the receipts from it on are left as they are.
+func HashReceipts(tab *hooks.Table, rs []kernels.Receipt) error {
+	n := uint32(tab.Len())
+	for i := range rs {
+		r := &rs[i]
+		if r.HookID >= n {
+			return fmt.Errorf("reflex: receipt %d (cycle %d, span %d): hook id %d is not one of the table's %d", i, r.CycleID, r.SpanID, r.HookID, n)
+		}
+		r.AHash = kernels.ReceiptHash(tab.Hook(r.HookID).Kernel.Key(), r.Mask, r.Result, r.Lanes)
+	}
+	return nil
 }
 
 // b2u returns 1 for true and 0 for false.

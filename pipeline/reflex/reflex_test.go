@@ -92,6 +92,10 @@ func TestFiresConstructsSelectsAndWritesReceipts(t *testing.T) {
 	assert.Equal(t, Stats{Evaluations: 6, HookEvals: 6, Calls: 1, Ticks: out.Stats.Ticks, Fired: 2, Triples: 3, Values: 2}, out.Stats)
 	spans := map[uint64]bool{}
 	for _, r := range out.Receipts {
+		assert.Zero(t, r.AHash, "the stage leaves the hash to HashReceipts")
+	}
+	require.NoError(t, HashReceipts(f.tab, out.Receipts))
+	for _, r := range out.Receipts {
 		assert.Equal(t, uint64(9), r.CycleID)
 		assert.Equal(t, uint32(3), r.ShardID)
 		assert.Equal(t, uint32(8), r.Ticks)
@@ -103,6 +107,11 @@ func TestFiresConstructsSelectsAndWritesReceipts(t *testing.T) {
 		assert.Equal(t, kernels.ReceiptHash(k.Key(), r.Mask, r.Result, r.Lanes), r.AHash)
 	}
 	assert.Equal(t, uint64(106), ctx.SpanBase, "the span base moves past the evaluations")
+
+	// A receipt of another table's hook is refused, not hashed.
+	bad := append([]kernels.Receipt(nil), out.Receipts...)
+	bad[2].HookID = uint32(f.tab.Len())
+	assert.ErrorContains(t, HashReceipts(f.tab, bad), "receipt 2 (cycle 9, span ")
 }
 
 func TestParksWhereCompareHooksDoNotHold(t *testing.T) {
