@@ -106,11 +106,11 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, ou
 	case len(counts) < len(s.hooks):
 		return ErrShortCounts
 	}
-	for _, sg := range segs {
-		switch {
-		case sg.BlockLo > sg.BlockHi || uint64(sg.BlockHi) > uint64(len(f.blocks)),
-			sg.HookLo > sg.HookHi || uint64(sg.HookHi) > uint64(len(s.hooks)),
-			uint64(sg.Out)+uint64(sg.BlockHi-sg.BlockLo)*uint64(sg.HookHi-sg.HookLo) > uint64(len(out)):
+	nb, nh, no := uint64(len(f.blocks)), uint64(len(s.hooks)), uint64(len(out))
+	for i := range segs {
+		sg := &segs[i] // not a copy: one check per field, a few instructions a segment
+		if sg.BlockLo > sg.BlockHi || uint64(sg.BlockHi) > nb || sg.HookLo > sg.HookHi || uint64(sg.HookHi) > nh ||
+			uint64(sg.Out)+uint64(sg.BlockHi-sg.BlockLo)*uint64(sg.HookHi-sg.HookLo) > no {
 			return ErrSegment
 		}
 	}
