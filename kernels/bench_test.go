@@ -37,21 +37,27 @@ func BenchmarkBatch(b *testing.B) {
 	for _, im := range Implementations() {
 		for _, op := range Ops() {
 			b.Run(im.Name()+"/"+op.String(), func(b *testing.B) {
-				l, blocks, hooks, out := benchSetup(b, op, 8, 8)
-				ctx := &Context{Budget: 8}
-				b.ReportAllocs()
-				t0 := asm.Ticks()
-				for b.Loop() {
-					ctx.SpanBase++
-					if err := im.EvalBatch(l, blocks, hooks, ctx, out); err != nil {
-						b.Fatal(err)
-					}
-					sink += out[len(out)-1].AHash
-				}
-				reportPerHook(b, len(hooks)*len(blocks), t0)
+				benchBatch(b, im, op, 8, 8)
 			})
 		}
 	}
+}
+
+// benchBatch times EvalBatch calls of nhooks hooks of op over nblocks
+// blocks and reports per hook.
+func benchBatch(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
+	l, blocks, hooks, out := benchSetup(b, op, nhooks, nblocks)
+	ctx := &Context{Budget: 8}
+	b.ReportAllocs()
+	t0 := asm.Ticks()
+	for b.Loop() {
+		ctx.SpanBase++
+		if err := im.EvalBatch(l, blocks, hooks, ctx, out); err != nil {
+			b.Fatal(err)
+		}
+		sink += out[len(out)-1].AHash
+	}
+	reportPerHook(b, len(hooks)*len(blocks), t0)
 }
 
 // BenchmarkSingle: one hook over one block per call.

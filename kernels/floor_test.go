@@ -57,18 +57,7 @@ func BenchmarkFloor(b *testing.B) {
 		})
 		for _, im := range Implementations() {
 			b.Run(fmt.Sprintf("kernel/%d/%s", n, im.Name()), func(b *testing.B) {
-				l, blocks, hooks, out := benchSetup(b, AskSP, 8, n/8)
-				ctx := &Context{Budget: 8}
-				b.ReportAllocs()
-				t0 := asm.Ticks()
-				for b.Loop() {
-					ctx.SpanBase++
-					if err := im.EvalBatch(l, blocks, hooks, ctx, out); err != nil {
-						b.Fatal(err)
-					}
-					sink += out[len(out)-1].AHash
-				}
-				reportPerHook(b, len(hooks)*len(blocks), t0)
+				benchBatch(b, im, AskSP, 8, n/8)
 			})
 		}
 	}
