@@ -2,12 +2,14 @@
 // kernels, the hooks of every guarded run of a loaded tick, leaving a
 // receipt per evaluation, and turns their answers into actions.
 //
-// For each run, the hooks guarding its predicate are evaluated over all its
-// 8-row blocks in one kernel batch (groups of more than 64 hooks in several).
-// The whole stage is timed once per Run with the tick counter, and every
-// receipt of the Run gets its ticks per evaluation as ActualTicks, written
-// after the clock stops. Each hook's matches are summed over the
-// blocks and decided exactly ([kernels.Decide]); a hook that holds fires
+// The hooks guarding each run's predicate are evaluated over all its 8-row
+// blocks, every run a segment (windows of at most 64 hooks) of one kernel
+// call for the whole tick ([kernels.Impl.EvalFrame]), which also sums each
+// hook's matches. The whole stage is timed once per Run with the tick
+// counter, and every receipt of the Run gets its ticks per evaluation as
+// ActualTicks, written after the clock stops; the receipts' a_hash is left
+// to [HashReceipts]. Each hook is decided exactly from its count
+// ([kernels.Decide]); a hook that holds fires
 // (ASK, COUNT, COMPARE, ...), makes its template triple for every matched
 // row (CONSTRUCT) or gives the object of every matched row (SELECT). Parked
 // rows (numbers without an exact order key) of a run whose value-comparing
