@@ -74,3 +74,61 @@ func ExampleNewHookOf() {
 	fmt.Printf("%v: %v (rows %04b); row 3 needs the exact check: %v\n", h.Op(), rc.Result, rc.Mask, h.Op().NeedsExactCheck())
 	// Output: RANGE_SP: true (rows 0010); row 3 needs the exact check: true
 }
+
+// Two predicates' runs in one call: a frame holds the lanes and the runs'
+// blocks, checked as they are added; a hook set holds the hooks, checked
+// once; each segment pairs blocks with hooks. The call sums every hook's
+// matches, which decide it over its whole run, and leaves the receipts'
+// a_hash to ReceiptHash.
+func ExampleEvalFrame() {
+	const email, amount, alice, bob = 100, 200, 1, 2
+	key := func(x int64) uint64 { return uint64(x) ^ 1<<63 }
+	var f kernels.Frame
+	err := f.Reset(kernels.Lanes{ // rows 0-1: email; rows 8-9: amount (runs start on 8-row boundaries)
+		S: []uint64{alice, bob, 0, 0, 0, 0, 0, 0, alice, bob},
+		P: []uint64{email, email, 0, 0, 0, 0, 0, 0, amount, amount},
+		O: []uint64{7, 8, 0, 0, 0, 0, 0, 0, 9, 10},
+		V: []uint64{0, 0, 0, 0, 0, 0, 0, 0, key(50), key(5000)},
+		D: make([]uint64, 10),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	first := make([]int, 2)
+	for i, r := range []kernels.Run{{Pred: email, Off: 0, Len: 2}, {Pred: amount, Off: 8, Len: 2}} {
+		if first[i], err = f.AddRun(r); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	hasEmail, _ := kernels.NewHook(0, kernels.AskSP, email, bob, 0, 0, 0)
+	two, _ := kernels.NewHook(1, kernels.CountSPGE, email, alice, 0, 0, 2)
+	big, _ := kernels.NewHook(2, kernels.CompareOGT, amount, 0, 0, 0, key(1000))
+	set, err := kernels.NewHookSet([]kernels.Hook{hasEmail, two, big})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	segs := []kernels.Segment{
+		{BlockLo: uint32(first[0]), BlockHi: uint32(first[0] + 1), HookLo: 0, HookHi: 2, Out: 0}, // email's block, hooks 0 and 1
+		{BlockLo: uint32(first[1]), BlockHi: uint32(first[1] + 1), HookLo: 2, HookHi: 3, Out: 2}, // amount's block, hook 2
+	}
+	receipts := make([]kernels.Receipt, 3)
+	counts := make([]uint64, set.Len())
+	if err := kernels.EvalFrame(&f, set, segs, &kernels.Context{CycleID: 1, Budget: 8}, receipts, counts); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i := range set.Len() {
+		h := set.Hook(i)
+		fmt.Printf("%v: %v (%d rows)\n", h.Op(), kernels.Decide(&h, counts[i]), counts[i])
+	}
+	rc := &receipts[2]
+	fmt.Println("a_hash left to the caller:", rc.AHash == 0, rc.AHash != kernels.ReceiptHash(big.Key(), rc.Mask, rc.Result, rc.Lanes))
+	// Output:
+	// ASK_SP: true (1 rows)
+	// COUNT_SP_GE: false (1 rows)
+	// COMPARE_O_GT: true (1 rows)
+	// a_hash left to the caller: true true
+}

@@ -215,6 +215,12 @@ func EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt
 	return active.EvalBatch(l, blocks, hooks, ctx, out)
 }
 
+// EvalFrame evaluates segments of a frame's blocks and a hook set's hooks
+// with the active implementation; see [Impl.EvalFrame].
+func EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, out []Receipt, counts []uint64) error {
+	return active.EvalFrame(f, s, segs, ctx, out, counts)
+}
+
 // Eval evaluates one hook over one block with the active implementation; see
 // [Impl.Eval].
 func Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
