@@ -34,6 +34,39 @@ type Live struct {
 	hooks map[string]*HookLive // by hook name, across reloads
 }
 
+// Counter is one of Live's plain counters, named for every place that shows
+// it: the service's metrics and status page read the same list.
+type Counter struct {
+	Metric string // the OpenTelemetry name, such as knhk.triples.read
+	Unit   string // in braces: {triple}
+	Help   string // a sentence saying what it counts
+	Label  string // a short name for people, such as "triples read"
+	Value  func(*Live) uint64
+}
+
+// Counters returns Live's plain counters, in the order a summary shows
+// them: statements, beats and epochs, evaluations, answers.
+func Counters() []Counter { return append([]Counter(nil), counters...) }
+
+var counters = []Counter{
+	{"knhk.triples.read", "{triple}", "Statements read from the input.", "triples read", func(l *Live) uint64 { return l.Read.Load() }},
+	{"knhk.triples.admitted", "{triple}", "Statements sent to the hot path.", "admitted", func(l *Live) uint64 { return l.Admitted.Load() }},
+	{"knhk.triples.rejected", "{triple}", "Statements refused at ingest: syntax errors and term-id collisions.", "rejected", func(l *Live) uint64 { return l.Rejected.Load() }},
+	{"knhk.triples.collisions", "{triple}", "Of the rejected statements, those with a term whose id collides with another term's.", "of them id collisions", func(l *Live) uint64 { return l.Collisions.Load() }},
+	{"knhk.triples.parked", "{triple}", "Numbers without an exact order key, parked for the warm path.", "parked", func(l *Live) uint64 { return l.Parked.Load() }},
+	{"knhk.triples.decided", "{triple}", "Parked statements decided exactly.", "decided", func(l *Live) uint64 { return l.Decided.Load() }},
+	{"knhk.beats", "{beat}", "Beats (cycles) run.", "beats", func(l *Live) uint64 { return l.Beats.Load() }},
+	{"knhk.epochs.sealed", "{epoch}", "Epochs handed to the sealer (lockchain, receipts file, epoch spans); 0 when nothing takes the receipts.", "epochs sealed", func(l *Live) uint64 { return l.Epochs.Load() }},
+	{"knhk.epochs.synced", "{epoch}", "Sealed epochs made durable.", "epochs synced", func(l *Live) uint64 { return l.Synced.Load() }},
+	{"knhk.hooks.evaluations", "{evaluation}", "Hook evaluations: one per hook per beat its predicate had rows in.", "hook evaluations", func(l *Live) uint64 { return l.HookEvaluations.Load() }},
+	{"knhk.kernel.evaluations", "{evaluation}", "Kernel evaluations: one per hook per 8-row block.", "kernel evaluations", func(l *Live) uint64 { return l.Evaluations.Load() }},
+	{"knhk.kernel.over_budget", "{evaluation}", "Kernel evaluations of beats whose reflex stage cost more ticks per evaluation than the budget.", "over budget", func(l *Live) uint64 { return l.OverBudget.Load() }},
+	{"knhk.hooks.fired", "{fire}", "Hooks fired, by the hot path and the warm path.", "fired", func(l *Live) uint64 { return l.Fired.Load() }},
+	{"knhk.hooks.warm_fired", "{fire}", "Of the fires, those decided by the warm path.", "of them warm", func(l *Live) uint64 { return l.WarmFired.Load() }},
+	{"knhk.construct.triples", "{triple}", "Triples made by CONSTRUCT hooks.", "CONSTRUCT triples", func(l *Live) uint64 { return l.Triples.Load() }},
+	{"knhk.select.values", "{value}", "Values given by SELECT hooks.", "SELECT values", func(l *Live) uint64 { return l.Values.Load() }},
+}
+
 // HookLive is what one hook (by name) has done.
 type HookLive struct {
 	Evaluations  atomic.Uint64 // kernel evaluations

@@ -89,32 +89,10 @@ func (p *Producer) ObserveShards(list func() []Source) {
 }
 
 // counter is a monotonic sum read from the live figures.
-type counter struct {
-	name, unit, desc string
-	value            func(*pipeline.Live) uint64
-}
-
-// counters are the pipeline's plain counters. Names follow the
-// OpenTelemetry conventions (dots, units in braces); a Prometheus exporter
-// adds _total.
-var counters = []counter{
-	{"knhk.triples.read", "{triple}", "Statements read from the input.", func(l *pipeline.Live) uint64 { return l.Read.Load() }},
-	{"knhk.triples.rejected", "{triple}", "Statements refused at ingest: syntax errors and term-id collisions.", func(l *pipeline.Live) uint64 { return l.Rejected.Load() }},
-	{"knhk.triples.collisions", "{triple}", "Of the rejected statements, those with a term whose id collides with another term's.", func(l *pipeline.Live) uint64 { return l.Collisions.Load() }},
-	{"knhk.triples.admitted", "{triple}", "Statements sent to the hot path.", func(l *pipeline.Live) uint64 { return l.Admitted.Load() }},
-	{"knhk.triples.parked", "{triple}", "Numbers without an exact order key, parked for the warm path.", func(l *pipeline.Live) uint64 { return l.Parked.Load() }},
-	{"knhk.triples.decided", "{triple}", "Parked statements decided exactly.", func(l *pipeline.Live) uint64 { return l.Decided.Load() }},
-	{"knhk.beats", "{beat}", "Beats (cycles) run.", func(l *pipeline.Live) uint64 { return l.Beats.Load() }},
-	{"knhk.epochs.sealed", "{epoch}", "Epochs handed to the sealer (lockchain, receipts file, epoch spans); 0 when nothing takes the receipts.", func(l *pipeline.Live) uint64 { return l.Epochs.Load() }},
-	{"knhk.epochs.synced", "{epoch}", "Sealed epochs made durable.", func(l *pipeline.Live) uint64 { return l.Synced.Load() }},
-	{"knhk.kernel.evaluations", "{evaluation}", "Kernel evaluations: one per hook per 8-row block.", func(l *pipeline.Live) uint64 { return l.Evaluations.Load() }},
-	{"knhk.kernel.over_budget", "{evaluation}", "Kernel evaluations of beats whose reflex stage cost more ticks per evaluation than the budget.", func(l *pipeline.Live) uint64 { return l.OverBudget.Load() }},
-	{"knhk.hooks.evaluations", "{evaluation}", "Hook evaluations: one per hook per beat its predicate had rows in.", func(l *pipeline.Live) uint64 { return l.HookEvaluations.Load() }},
-	{"knhk.hooks.fired", "{fire}", "Hooks fired, by the hot path and the warm path.", func(l *pipeline.Live) uint64 { return l.Fired.Load() }},
-	{"knhk.hooks.warm_fired", "{fire}", "Of the fires, those decided by the warm path.", func(l *pipeline.Live) uint64 { return l.WarmFired.Load() }},
-	{"knhk.construct.triples", "{triple}", "Triples made by CONSTRUCT hooks.", func(l *pipeline.Live) uint64 { return l.Triples.Load() }},
-	{"knhk.select.values", "{value}", "Values given by SELECT hooks.", func(l *pipeline.Live) uint64 { return l.Values.Load() }},
-}
+// counters are the pipeline's plain counters (pipeline.Counters). Names
+// follow the OpenTelemetry conventions (dots, units in braces); a
+// Prometheus exporter adds _total.
+var counters = pipeline.Counters()
 
 // histogram is a power-of-two histogram of the live figures, exported with
 // fixed bounds Bound(lo)..Bound(hi) times scale, so that every collection
@@ -186,7 +164,7 @@ func (b *batch) source(src *Source, start time.Time, attrs []attribute.KeyValue)
 	l := src.Pipeline.Live()
 	for i := range counters {
 		c := &counters[i]
-		b.sum(c.name, c.unit, c.desc, b.point(c.value(l)))
+		b.sum(c.Metric, c.Unit, c.Help, b.point(c.Value(l)))
 	}
 	b.sum("knhk.errors", "{error}", "Runs that ended in an error, by the stage that failed.",
 		b.point(l.Errors.Ingest.Load(), ErrorType.String("ingest")), b.point(l.Errors.Beat.Load(), ErrorType.String("beat")),

@@ -102,7 +102,7 @@ func (sv *service) view() *statusView {
 	for _, src := range srcs {
 		l := src.Pipeline.Live()
 		for i, c := range statusCounters {
-			counts[i] += c.value(l)
+			counts[i] += c.Value(l)
 		}
 		addSnapshot(&ticks, l.TicksPerEval.Snapshot())
 		addSnapshot(&beat, l.BeatNs.Snapshot())
@@ -131,7 +131,7 @@ func (sv *service) view() *statusView {
 	}
 	v.HooksVersion = strings.Join(versions, ", ")
 	for i, c := range statusCounters {
-		v.Counters = append(v.Counters, statusCount{c.name, counts[i]})
+		v.Counters = append(v.Counters, statusCount{c.Label, counts[i]})
 	}
 	v.Ticks = [2]string{tickBound(ticks, 0.5), tickBound(ticks, 0.99)}
 	v.BeatTime = [2]string{nsBound(beat, 0.5), nsBound(beat, 0.99)}
@@ -165,31 +165,11 @@ func (sv *service) view() *statusView {
 	return v
 }
 
-// statusCounters are the counters of the page, in its order.
-var statusCounters = []struct {
-	name  string
-	value func(*pipeline.Live) uint64
-}{
-	{"triples read", func(l *pipeline.Live) uint64 { return l.Read.Load() }},
-	{"admitted", func(l *pipeline.Live) uint64 { return l.Admitted.Load() }},
-	{"rejected", func(l *pipeline.Live) uint64 { return l.Rejected.Load() }},
-	{"of them id collisions", func(l *pipeline.Live) uint64 { return l.Collisions.Load() }},
-	{"parked", func(l *pipeline.Live) uint64 { return l.Parked.Load() }},
-	{"decided", func(l *pipeline.Live) uint64 { return l.Decided.Load() }},
-	{"beats", func(l *pipeline.Live) uint64 { return l.Beats.Load() }},
-	{"epochs sealed", func(l *pipeline.Live) uint64 { return l.Epochs.Load() }},
-	{"epochs synced", func(l *pipeline.Live) uint64 { return l.Synced.Load() }},
-	{"hook evaluations", func(l *pipeline.Live) uint64 { return l.HookEvaluations.Load() }},
-	{"kernel evaluations", func(l *pipeline.Live) uint64 { return l.Evaluations.Load() }},
-	{"over budget", func(l *pipeline.Live) uint64 { return l.OverBudget.Load() }},
-	{"fired", func(l *pipeline.Live) uint64 { return l.Fired.Load() }},
-	{"of them warm", func(l *pipeline.Live) uint64 { return l.WarmFired.Load() }},
-	{"CONSTRUCT triples", func(l *pipeline.Live) uint64 { return l.Triples.Load() }},
-	{"SELECT values", func(l *pipeline.Live) uint64 { return l.Values.Load() }},
-	{"errors", func(l *pipeline.Live) uint64 {
-		return l.Errors.Ingest.Load() + l.Errors.Beat.Load() + l.Errors.Output.Load() + l.Errors.Seal.Load()
-	}},
-}
+// statusCounters are the counters of the page, in its order: the
+// pipeline's (the metrics' too), then the runs that ended in an error.
+var statusCounters = append(pipeline.Counters(), pipeline.Counter{Label: "errors", Value: func(l *pipeline.Live) uint64 {
+	return l.Errors.Ingest.Load() + l.Errors.Beat.Load() + l.Errors.Output.Load() + l.Errors.Seal.Load()
+}})
 
 // hookSum is a hook's figures added up over the pipelines.
 type hookSum struct {
