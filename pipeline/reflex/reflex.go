@@ -135,7 +135,7 @@ type Engine struct {
 	pending   bool              // a value-comparing hook of the run does not hold
 	kctx      kernels.Context
 	lanes     kernels.Lanes     // the tick's
-	counts    []uint64          // per hook of the table, its matches in its run (the kernels add them)
+	counts    []uint64          // per hook of the table, its matches in its run: the kernels add them, decide zeroes them
 	first     [maxWindow]uint32 // lane row+1 of each hook's first match, 0 for none
 }
 
@@ -241,11 +241,6 @@ func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 				}
 				nb = min(nb, max(1, room/nh))
 			}
-			if at.block == 0 { // the window's first segment: its counts start at 0
-				for i := range nh { // a call to memclr would cost more for a few hooks
-					e.counts[int(w.first)+i] = 0
-				}
-			}
 			lo := r.Blocks + at.block
 			e.segs = append(e.segs, kernels.Segment{BlockLo: lo, BlockHi: lo + uint32(nb),
 				HookLo: w.first, HookHi: w.first + uint32(nh), Out: uint32(n)})
@@ -255,6 +250,7 @@ func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 		}
 		rec := e.receipts(out, n)
 		if err := e.impl.EvalFrame(&t.Frame, e.tab.Kernels(), e.segs, &e.kctx, rec, e.counts); err != nil {
+			clear(e.counts) // the next Run's windows start from 0
 			return err
 		}
 		out.Stats.Calls++
@@ -365,6 +361,11 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 		}
 		out.Actions = append(out.Actions, a)
 		out.Stats.Fired++
+	}
+	// The window is decided: its counts go back to 0 for the next tick,
+	// only those that are not (most hooks match nothing in most ticks).
+	for m := matched; m != 0; m &= m - 1 {
+		cnt[bits.TrailingZeros64(m)] = 0
 	}
 	// A value-comparing hook of the run does not hold.
 	e.pending = e.pending || w.compare&^(yes&^deferred) != 0

@@ -200,3 +200,37 @@ func TestRunAllocatesNothingWhenSteady(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(100, run))
 	assert.NotEmpty(t, out.Actions)
 }
+
+// The kernels add each hook's matches to its count and the engine zeroes
+// them once it has decided a window: a tick run again, with receipts kept
+// or dropped, and one with other rows in between, decide the same, so no
+// count carries over from one Run to the next (a COUNT = 2 and a COUNT <= 2
+// would not hold on a count of 4).
+func TestCountsStartAfreshEachRun(t *testing.T) {
+	f := newFixture(t, testkit.HooksFile(
+		"two", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/alice> <http://ex/email> ?o } } FILTER(?n = 2) }`,
+		"few", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/alice> <http://ex/email> ?o } } FILTER(?n <= 2) }`,
+	))
+	tk := f.tick(t, `
+<http://ex/alice> <http://ex/email> "a@ex" .
+<http://ex/alice> <http://ex/email> "b@ex" .
+<http://ex/bob> <http://ex/email> "c@ex" .
+`)
+	other := f.tick(t, `<http://ex/bob> <http://ex/email> "d@ex" .`)
+	e := NewEngine(f.tab, nil)
+	fired := func(tk *load.Tick, keep bool) []string {
+		out := Output{KeepReceipts: keep}
+		require.NoError(t, e.Run(tk, &kernels.Context{}, &out))
+		var names []string
+		for _, a := range out.Actions {
+			if a.Kind == Fire {
+				names = append(names, f.tab.Hook(a.Hook).Name)
+			}
+		}
+		return names
+	}
+	assert.ElementsMatch(t, []string{"two", "few"}, fired(tk, true))
+	assert.ElementsMatch(t, []string{"two", "few"}, fired(tk, false))
+	assert.ElementsMatch(t, []string{"few"}, fired(other, true), "no alice row: COUNT <= 2 holds over 0")
+	assert.ElementsMatch(t, []string{"two", "few"}, fired(tk, true))
+}
