@@ -12,8 +12,10 @@
 //
 // The batch call [EvalBatch] evaluates many hooks over many blocks in one call
 // into assembly: the blocks' lanes are loaded once and every hook is evaluated
-// against them. That is how the 8-tick budget per hook is met; a single
-// [Eval] pays the cost of a call on its own.
+// against them, so the call's cost is spread over its evaluations; a single
+// [Eval] pays it on its own. [EvalFrame] is many batches in one call over a
+// [Frame] and a [HookSet], inputs checked when they were built, with each
+// hook's matches summed: the pipeline's beat makes one such call.
 package kernels
 
 import (
