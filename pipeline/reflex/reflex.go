@@ -148,9 +148,17 @@ type window struct {
 	groupLen  int            // the group's hooks: hi == groupLen in its last window
 	construct uint64
 	selects   uint64
-	compare   uint64 // hooks that compare values and hold on any match
-	countV    uint64 // COUNT hooks that compare values: parked rows count too
-	subjectO  uint64 // CONSTRUCT hooks whose template subject is the row's object
+	compare   uint64        // hooks that compare values and hold on any match
+	countV    uint64        // COUNT hooks that compare values: parked rows count too
+	subjectO  uint64        // CONSTRUCT hooks whose template subject is the row's object
+	rows      []rowTemplate // per hook: the row a CONSTRUCT or SELECT hook makes of a match
+}
+
+// rowTemplate is what a CONSTRUCT or SELECT hook makes of a matching row
+// (S, P, O): each term (S & ms) | (O & mo) | c, the masks all ones or zero
+// and c a constant's id, so making it never branches on the template.
+type rowTemplate struct {
+	ms, mo, c [3]uint64
 }
 
 // NewEngine returns an engine for the hooks of tab whose kernel calls use
@@ -165,16 +173,24 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 		for lo := 0; lo < len(g.Hooks); lo += maxWindow {
 			hi := min(lo+maxWindow, len(g.Hooks))
 			w := window{lo: lo, hi: hi, hooks: g.Hooks[lo:hi], first: uint32(g.First + lo), groupLen: len(g.Hooks)}
+			w.rows = make([]rowTemplate, w.hi-w.lo)
 			for j := range w.hi - w.lo {
 				b := tab.Hook(g.Hooks[lo+j].ID())
+				rt := &w.rows[j]
 				switch b.Query.Form {
 				case hooks.Construct:
 					w.construct |= 1 << j
 					if b.Query.Template[0].From == hooks.FromO {
 						w.subjectO |= 1 << j
 					}
-				case hooks.Select:
+					for k, slot := range b.Query.Template {
+						rt.ms[k] = -uint64(b2u(slot.From == hooks.FromS))
+						rt.mo[k] = -uint64(b2u(slot.From == hooks.FromO))
+					}
+					rt.c = b.Template
+				case hooks.Select: // the row as a value: S, the predicate, O
 					w.selects |= 1 << j
+					rt.ms[0], rt.mo[2], rt.c[1] = ^uint64(0), ^uint64(0), g.Pred
 				}
 				switch op := b.Kernel.Op(); {
 				case op.NeedsExactCheck() && op.Counts():
@@ -329,7 +345,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	if w.construct|w.selects != 0 {
 		for m := (w.construct | w.selects) & matched; m != 0; m &= m - 1 {
 			j := bits.TrailingZeros64(m)
-			e.rows(r.Pred, off, nb, rec, nh, j, hs[j].ID(), w, out)
+			e.rows(off, nb, rec, nh, j, hs[j].ID(), w, out)
 		}
 	}
 	if sg.BlockHi < r.Blocks+r.NBlock {
@@ -436,28 +452,17 @@ func grow[T any](s []T, n int) []T {
 }
 
 // rows appends the actions of CONSTRUCT or SELECT hook j (id) for every row
-// it matched in the nb blocks of predicate pred from row off: its template
-// triple, or the row as a value. Each
-// template term is (S & ms) | (O & mo) | c, with the masks all ones or zero
-// and c the constant's id, so the loop never branches on the template. A
-// template whose subject is the row's object makes no triple for a literal
-// object (D != 0): that would not be RDF, and SPARQL leaves it out.
-func (e *Engine) rows(pred uint64, off uint32, nb int, rec []kernels.Receipt, nh, j int, id uint32, w *window, out *Output) {
+// it matched in the nb blocks from row off: its template triple, or the row
+// as a value (its rowTemplate, made once by NewEngine). A template whose
+// subject is the row's object makes no triple for a literal object
+// (D != 0): that would not be RDF, and SPARQL leaves it out.
+func (e *Engine) rows(off uint32, nb int, rec []kernels.Receipt, nh, j int, id uint32, w *window, out *Output) {
 	kind := Triple
-	var ms, mo [3]uint64
-	var c [3]uint64
 	if w.selects>>j&1 != 0 {
 		kind = Value
-		ms[0], mo[2] = ^uint64(0), ^uint64(0)
-		c[1] = pred
-	} else {
-		b := e.tab.Hook(id)
-		for k, slot := range b.Query.Template {
-			ms[k] = -uint64(b2u(slot.From == hooks.FromS))
-			mo[k] = -uint64(b2u(slot.From == hooks.FromO))
-		}
-		c = b.Template
 	}
+	rt := &w.rows[j]
+	ms, mo, c := &rt.ms, &rt.mo, &rt.c
 	literalSubject := w.subjectO>>j&1 != 0
 	cycle := e.kctx.CycleID
 	L := &e.lanes
