@@ -87,17 +87,12 @@ type Lanes struct {
 // Len returns the number of rows.
 func (l *Lanes) Len() int { return len(l.S) }
 
-// check is small enough to be inlined into every call's checks; the
-// error is made out of line.
 func (l *Lanes) check() error {
-	if n := len(l.S); len(l.P) != n || len(l.O) != n || len(l.V) != n || len(l.D) != n {
-		return l.lengthError()
+	n := len(l.S)
+	if len(l.P) != n || len(l.O) != n || len(l.V) != n || len(l.D) != n {
+		return fmt.Errorf("%w: S=%d P=%d O=%d V=%d D=%d", ErrLaneLengths, n, len(l.P), len(l.O), len(l.V), len(l.D))
 	}
 	return nil
-}
-
-func (l *Lanes) lengthError() error {
-	return fmt.Errorf("%w: S=%d P=%d O=%d V=%d D=%d", ErrLaneLengths, len(l.S), len(l.P), len(l.O), len(l.V), len(l.D))
 }
 
 // Run is a run of rows [Off, Off+Len) that share the predicate Pred.

@@ -207,12 +207,53 @@ func (k *kernel) prologue() {
 		MOVQ(U64(layout.MixMul), k.mul)
 	}
 	k.fixed = XMM()
-	MOVL(Mem{Base: ctx, Disp: layout.CtxShardID}, sb.As32())
-	MOVL(Mem{Base: ctx, Disp: layout.CtxBudget}, s.As32())
-	SHLQ(Imm(layout.RcptTicksShift), s)
-	ORQ(s, sb)
+	shardTicks(ctx, sb, s)
 	VMOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, k.fixed)
 	VPINSRQ(Imm(1), sb, k.fixed, k.fixed)
+}
+
+// shardTicks sets r to the receipt's second word from ctx, ShardID |
+// Budget<<RcptTicksShift (the budget copied into Ticks); t is a scratch
+// register.
+func shardTicks(ctx, r, t GPVirtual) {
+	MOVL(Mem{Base: ctx, Disp: layout.CtxShardID}, r.As32())
+	MOVL(Mem{Base: ctx, Disp: layout.CtxBudget}, t.As32())
+	SHLQ(Imm(layout.RcptTicksShift), t)
+	ORQ(t, r)
+}
+
+// countDecision compares the c matching rows with hook h's range of
+// counts, c-clo <= cspan (c is spent): the borrow is set when h does not
+// hold.
+func countDecision(h, c GPVirtual) {
+	SUBQ(Mem{Base: h, Disp: layout.HookCLo}, c)
+	CMPQ(Mem{Base: h, Disp: layout.HookCSpan}, c) // borrow: cspan < c
+}
+
+// receiptWord sets w to the receipt's word at RcptLanes, lanes | mask<<32
+// | result<<40, for mask m over n rows, from the borrow of the decision
+// just compared (the answer's complement: SBB makes it 0 or -1, INC 1 or
+// 0).
+func receiptWord(w, m, n GPVirtual) {
+	SBBQ(w, w)
+	INCQ(w)
+	SHLQ(Imm(layout.RcptResultShift-layout.RcptMaskShift), w)
+	ORQ(m, w)
+	SHLQ(Imm(layout.RcptMaskShift), w)
+	ORQ(n, w)
+}
+
+// storeAHash stores at out the a_hash of hook h and receipt word w,
+// fold((key ^ word) * MixMul) with fold(x) = x ^ x>>32 (mul holds
+// MixMul); x and t are scratch registers.
+func storeAHash(h, w, mul, out, x, t GPVirtual) {
+	MOVQ(Mem{Base: h, Disp: layout.HookKey}, x)
+	XORQ(w, x)
+	IMULQ(mul, x)
+	MOVQ(x, t)
+	SHRQ(Imm(32), t)
+	XORQ(t, x)
+	MOVQ(x, Mem{Base: out, Disp: layout.RcptAHash})
 }
 
 // segment sets the stack slots of the segment at sg (its blocks, hooks,
@@ -355,8 +396,7 @@ func (k *kernel) planLoop(x isa, plan int) {
 // to the next hook of the group.
 func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 	// The decision is a range of match counts, c-clo <= cspan, or where no
-	// hook of the plan counts, m != 0. The borrow of the compare is the
-	// answer's complement: SBB makes it 0 or -1, INC 1 or 0.
+	// hook of the plan counts, m != 0.
 	k.w = GP64()
 	var c GPVirtual
 	if k.frame || layout.PlanCounts(plan) {
@@ -367,18 +407,11 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 		ADDQ(c, Mem{Base: k.count})
 	}
 	if layout.PlanCounts(plan) {
-		SUBQ(Mem{Base: k.h, Disp: layout.HookCLo}, c)
-		CMPQ(Mem{Base: k.h, Disp: layout.HookCSpan}, c) // borrow: cspan < c
+		countDecision(k.h, c)
 	} else {
 		CMPQ(m, Imm(1)) // borrow: m == 0
 	}
-	SBBQ(k.w, k.w)
-	INCQ(k.w)
-	// The word at RcptLanes: lanes | mask<<32 | result<<40.
-	SHLQ(Imm(layout.RcptResultShift-layout.RcptMaskShift), k.w)
-	ORQ(m, k.w)
-	SHLQ(Imm(layout.RcptMaskShift), k.w)
-	ORQ(k.n, k.w)
+	receiptWord(k.w, m, k.n)
 
 	Label(name("_write"))
 	MOVQ(k.w, Mem{Base: k.out, Disp: layout.RcptLanes})
@@ -386,15 +419,7 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 	if k.frame {
 		MOVQ(U32(0), Mem{Base: k.out, Disp: layout.RcptAHash}) // the caller's, later
 	} else {
-		// a_hash = fold((key ^ word) * MixMul), fold(x) = x ^ x>>32.
-		x := GP64()
-		MOVQ(Mem{Base: k.h, Disp: layout.HookKey}, x)
-		XORQ(k.w, x)
-		IMULQ(k.mul, x)
-		MOVQ(x, t)
-		SHRQ(Imm(32), t)
-		XORQ(t, x)
-		MOVQ(x, Mem{Base: k.out, Disp: layout.RcptAHash})
+		storeAHash(k.h, k.w, k.mul, k.out, GP64(), t)
 	}
 
 	VMOVDQU(k.fixed, Mem{Base: k.out, Disp: layout.RcptCycleID})

@@ -56,19 +56,11 @@ func generateOne(name string, x isa) {
 	}
 
 	Label(k.label("matched"))
-	// The decision, c-clo <= cspan for every plan; its borrow is the
-	// answer's complement. Then the receipt word: lanes | mask<<32 |
-	// result<<40.
+	// The decision, c-clo <= cspan for every plan, and the receipt word.
 	c := GP64()
 	POPCNTQ(m, c)
-	SUBQ(Mem{Base: k.h, Disp: layout.HookCLo}, c)
-	CMPQ(Mem{Base: k.h, Disp: layout.HookCSpan}, c)
-	SBBQ(w, w)
-	INCQ(w)
-	SHLQ(Imm(layout.RcptResultShift-layout.RcptMaskShift), w)
-	ORQ(m, w)
-	SHLQ(Imm(layout.RcptMaskShift), w)
-	ORQ(k.n, w)
+	countDecision(k.h, c)
+	receiptWord(w, m, k.n)
 	JMP(LabelRef(k.label("write")))
 
 	Label(k.label("miss"))
@@ -79,23 +71,13 @@ func generateOne(name string, x isa) {
 	Load(Param("out"), out)
 	Load(Param("ctx"), ctx)
 	MOVQ(w, Mem{Base: out, Disp: layout.RcptLanes})
-	// a_hash = fold((key ^ word) * MixMul), as the batch kernels.
-	hsh, t, mul := GP64(), GP64(), GP64()
-	MOVQ(Mem{Base: k.h, Disp: layout.HookKey}, hsh)
-	XORQ(w, hsh)
+	t, mul := GP64(), GP64()
 	MOVQ(U64(layout.MixMul), mul)
-	IMULQ(mul, hsh)
-	MOVQ(hsh, t)
-	SHRQ(Imm(32), t)
-	XORQ(t, hsh)
-	MOVQ(hsh, Mem{Base: out, Disp: layout.RcptAHash})
+	storeAHash(k.h, w, mul, out, GP64(), t)
 	MOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, t)
 	MOVQ(t, Mem{Base: out, Disp: layout.RcptCycleID})
-	sb, b := GP64(), GP64()
-	MOVL(Mem{Base: ctx, Disp: layout.CtxShardID}, sb.As32())
-	MOVL(Mem{Base: ctx, Disp: layout.CtxBudget}, b.As32())
-	SHLQ(Imm(layout.RcptTicksShift), b)
-	ORQ(b, sb)
+	sb := GP64()
+	shardTicks(ctx, sb, GP64())
 	MOVQ(sb, Mem{Base: out, Disp: layout.RcptShardID})
 	MOVQ(Mem{Base: ctx, Disp: layout.CtxSpanBase}, t)
 	MOVQ(t, Mem{Base: out, Disp: layout.RcptSpanID})
