@@ -260,7 +260,7 @@ func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 			lo := r.Blocks + at.block
 			e.segs = append(e.segs, kernels.Segment{BlockLo: lo, BlockHi: lo + uint32(nb),
 				HookLo: w.first, HookHi: w.first + uint32(nh), Out: uint32(n)})
-			e.parts = append(e.parts, part{r, w, at.block})
+			e.parts = append(e.parts, part{r, w})
 			n += nb * nh
 			at.next(r, nb, len(ws))
 		}
@@ -302,12 +302,11 @@ func (c *cursor) next(r *load.Run, nb, windows int) {
 	}
 }
 
-// part is where a segment of a kernel call lies: in window w of run r,
-// from the run's block block.
+// part is where a segment of a kernel call lies: in window w of run r
+// (from the run's block sg.BlockLo-r.Blocks on).
 type part struct {
-	r     *load.Run
-	w     *window
-	block uint32
+	r *load.Run
+	w *window
 }
 
 // decide takes the receipts of segment sg in rec, whose matches the kernels
@@ -320,7 +319,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	hs := w.hooks
 	nh := len(hs)
 	cnt, first := e.counts[w.first:][:nh], e.first[:nh]
-	if p.block == 0 {
+	if sg.BlockLo == r.Blocks { // the window's first segment
 		for j := range nh { // not clear: a call to memclr costs more for a few hooks
 			first[j] = 0
 		}
@@ -345,7 +344,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	if w.construct|w.selects != 0 {
 		for m := (w.construct | w.selects) & matched; m != 0; m &= m - 1 {
 			j := bits.TrailingZeros64(m)
-			e.rows(off, nb, rec, nh, j, hs[j].ID(), w, out)
+			e.rows(off, nb, rec, nh, j, w, out)
 		}
 	}
 	if sg.BlockHi < r.Blocks+r.NBlock {
@@ -451,12 +450,13 @@ func grow[T any](s []T, n int) []T {
 	return s[:len(s)+n]
 }
 
-// rows appends the actions of CONSTRUCT or SELECT hook j (id) for every row
+// rows appends the actions of CONSTRUCT or SELECT hook j of w for every row
 // it matched in the nb blocks from row off: its template triple, or the row
 // as a value (its rowTemplate, made once by NewEngine). A template whose
 // subject is the row's object makes no triple for a literal object
 // (D != 0): that would not be RDF, and SPARQL leaves it out.
-func (e *Engine) rows(off uint32, nb int, rec []kernels.Receipt, nh, j int, id uint32, w *window, out *Output) {
+func (e *Engine) rows(off uint32, nb int, rec []kernels.Receipt, nh, j int, w *window, out *Output) {
+	id := w.hooks[j].ID()
 	kind := Triple
 	if w.selects>>j&1 != 0 {
 		kind = Value
