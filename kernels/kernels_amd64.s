@@ -4763,90 +4763,89 @@ TEXT ·evalOneAVX2(SB), NOSPLIT, $0-40
 	MOVQ         h+16(FP), DX
 	MOVL         8(CX), BX
 	MOVL         12(CX), SI
-	MOVL         $0x000000ff, DI
-	BZHIQ        SI, DI, DI
-	MOVQ         (CX), CX
-	CMPQ         CX, 8(DX)
+	MOVQ         (CX), DI
+	MOVL         $0x000000ff, CX
+	BZHIQ        SI, CX, CX
+	CMPQ         DI, 8(DX)
 	JNE          evalOneAVX2_miss
-	MOVL         72(DX), CX
-	ANDL         $0x0000000f, CX
-	CMPL         CX, $0x00000005
+	MOVL         72(DX), DI
+	ANDL         $0x0000000f, DI
+	CMPL         DI, $0x00000005
 	JAE          evalOneAVX2_from5_6
-	CMPL         CX, $0x00000002
+	CMPL         DI, $0x00000002
 	JAE          evalOneAVX2_from2_3
-	CMPL         CX, $0x00000001
+	CMPL         DI, $0x00000001
 	JAE          evalOneAVX2_from1_1
-	CMPL         CX, $0x00000000
+	CMPL         DI, $0x00000000
 	JE           evalOneAVX2_plan0
 	UD2
 
 evalOneAVX2_from1_1:
-	CMPL CX, $0x00000001
+	CMPL DI, $0x00000001
 	JE   evalOneAVX2_plan1
 	UD2
 
 evalOneAVX2_from2_3:
-	CMPL CX, $0x00000003
+	CMPL DI, $0x00000003
 	JAE  evalOneAVX2_from3_2
-	CMPL CX, $0x00000002
+	CMPL DI, $0x00000002
 	JE   evalOneAVX2_plan2
 	UD2
 
 evalOneAVX2_from3_2:
-	CMPL CX, $0x00000004
+	CMPL DI, $0x00000004
 	JAE  evalOneAVX2_from4_1
-	CMPL CX, $0x00000003
+	CMPL DI, $0x00000003
 	JE   evalOneAVX2_plan3
 	UD2
 
 evalOneAVX2_from4_1:
-	CMPL CX, $0x00000004
+	CMPL DI, $0x00000004
 	JE   evalOneAVX2_plan4
 	UD2
 
 evalOneAVX2_from5_6:
-	CMPL CX, $0x00000009
+	CMPL DI, $0x00000009
 	JAE  evalOneAVX2_from9_3
-	CMPL CX, $0x00000007
+	CMPL DI, $0x00000007
 	JAE  evalOneAVX2_from7_2
-	CMPL CX, $0x00000005
+	CMPL DI, $0x00000005
 	JE   evalOneAVX2_plan5
 	UD2
 
 evalOneAVX2_from7_2:
-	CMPL CX, $0x00000008
+	CMPL DI, $0x00000008
 	JAE  evalOneAVX2_from8_1
-	CMPL CX, $0x00000007
+	CMPL DI, $0x00000007
 	JE   evalOneAVX2_plan7
 	UD2
 
 evalOneAVX2_from8_1:
-	CMPL CX, $0x00000008
+	CMPL DI, $0x00000008
 	JE   evalOneAVX2_plan8
 	UD2
 
 evalOneAVX2_from9_3:
-	CMPL CX, $0x0000000c
+	CMPL DI, $0x0000000c
 	JAE  evalOneAVX2_from12_2
-	CMPL CX, $0x00000009
+	CMPL DI, $0x00000009
 	JE   evalOneAVX2_plan9
 	UD2
 
 evalOneAVX2_from12_2:
-	CMPL CX, $0x0000000d
+	CMPL DI, $0x0000000d
 	JAE  evalOneAVX2_from13_1
-	CMPL CX, $0x0000000c
+	CMPL DI, $0x0000000c
 	JE   evalOneAVX2_plan12
 	UD2
 
 evalOneAVX2_from13_1:
-	CMPL CX, $0x0000000d
+	CMPL DI, $0x0000000d
 	JE   evalOneAVX2_plan13
 	UD2
 
 evalOneAVX2_plan0:
-	MOVQ DI, CX
-	JMP  evalOneAVX2_matched
+	JMP evalOneAVX2_matched
 
 evalOneAVX2_plan1:
 	CMPL    SI, $0x08
@@ -4858,11 +4857,11 @@ evalOneAVX2_plan1:
 	JMP     evalOneAVX2_plan1_loaded
 
 evalOneAVX2_plan1_partial:
-	LEAQ       tailmask<>+0(SB), CX
+	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
-	VMOVDQU    (CX)(R8*1), Y0
-	VMOVDQU    32(CX)(R8*1), Y1
+	VMOVDQU    (DI)(R8*1), Y0
+	VMOVDQU    32(DI)(R8*1), Y1
 	MOVQ       (AX), AX
 	LEAQ       (AX)(BX*8), AX
 	VPMASKMOVQ (AX), Y0, Y0
@@ -4871,7 +4870,6 @@ evalOneAVX2_plan1_partial:
 evalOneAVX2_plan1_loaded:
 	VPERM2I128   $0x20, Y1, Y0, Y2
 	VPERM2I128   $0x31, Y1, Y0, Y0
-	MOVQ         DI, CX
 	VPBROADCASTQ 16(DX), Y1
 	VPCMPEQQ     Y2, Y1, Y2
 	VPCMPEQQ     Y0, Y1, Y0
@@ -4890,11 +4888,11 @@ evalOneAVX2_plan2:
 	JMP     evalOneAVX2_plan2_loaded
 
 evalOneAVX2_plan2_partial:
-	LEAQ       tailmask<>+0(SB), CX
+	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
-	VMOVDQU    (CX)(R8*1), Y0
-	VMOVDQU    32(CX)(R8*1), Y1
+	VMOVDQU    (DI)(R8*1), Y0
+	VMOVDQU    32(DI)(R8*1), Y1
 	MOVQ       48(AX), AX
 	LEAQ       (AX)(BX*8), AX
 	VPMASKMOVQ (AX), Y0, Y0
@@ -4903,7 +4901,6 @@ evalOneAVX2_plan2_partial:
 evalOneAVX2_plan2_loaded:
 	VPERM2I128   $0x20, Y1, Y0, Y2
 	VPERM2I128   $0x31, Y1, Y0, Y0
-	MOVQ         DI, CX
 	VPBROADCASTQ 24(DX), Y1
 	VPCMPEQQ     Y2, Y1, Y2
 	VPCMPEQQ     Y0, Y1, Y0
@@ -4915,10 +4912,10 @@ evalOneAVX2_plan2_loaded:
 evalOneAVX2_plan3:
 	CMPL    SI, $0x08
 	JNE     evalOneAVX2_plan3_partial
-	MOVQ    (AX), CX
-	LEAQ    (CX)(BX*8), CX
-	VMOVDQU (CX), Y0
-	VMOVDQU 32(CX), Y1
+	MOVQ    (AX), DI
+	LEAQ    (DI)(BX*8), DI
+	VMOVDQU (DI), Y0
+	VMOVDQU 32(DI), Y1
 	MOVQ    48(AX), AX
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y2
@@ -4926,15 +4923,15 @@ evalOneAVX2_plan3:
 	JMP     evalOneAVX2_plan3_loaded
 
 evalOneAVX2_plan3_partial:
-	LEAQ       tailmask<>+0(SB), CX
+	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
-	VMOVDQU    (CX)(R8*1), Y2
-	VMOVDQU    32(CX)(R8*1), Y3
-	MOVQ       (AX), CX
-	LEAQ       (CX)(BX*8), CX
-	VPMASKMOVQ (CX), Y2, Y0
-	VPMASKMOVQ 32(CX), Y3, Y1
+	VMOVDQU    (DI)(R8*1), Y2
+	VMOVDQU    32(DI)(R8*1), Y3
+	MOVQ       (AX), DI
+	LEAQ       (DI)(BX*8), DI
+	VPMASKMOVQ (DI), Y2, Y0
+	VPMASKMOVQ 32(DI), Y3, Y1
 	MOVQ       48(AX), AX
 	LEAQ       (AX)(BX*8), AX
 	VPMASKMOVQ (AX), Y2, Y2
@@ -4945,7 +4942,6 @@ evalOneAVX2_plan3_loaded:
 	VPERM2I128   $0x31, Y1, Y0, Y0
 	VPERM2I128   $0x20, Y3, Y2, Y1
 	VPERM2I128   $0x31, Y3, Y2, Y2
-	MOVQ         DI, CX
 	VPBROADCASTQ 16(DX), Y3
 	VPCMPEQQ     Y4, Y3, Y4
 	VPCMPEQQ     Y0, Y3, Y0
@@ -4970,11 +4966,11 @@ evalOneAVX2_plan4:
 	JMP     evalOneAVX2_plan4_loaded
 
 evalOneAVX2_plan4_partial:
-	LEAQ       tailmask<>+0(SB), CX
+	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
-	VMOVDQU    (CX)(R8*1), Y0
-	VMOVDQU    32(CX)(R8*1), Y1
+	VMOVDQU    (DI)(R8*1), Y0
+	VMOVDQU    32(DI)(R8*1), Y1
 	MOVQ       96(AX), AX
 	LEAQ       (AX)(BX*8), AX
 	VPMASKMOVQ (AX), Y0, Y0
@@ -4983,7 +4979,6 @@ evalOneAVX2_plan4_partial:
 evalOneAVX2_plan4_loaded:
 	VPERM2I128   $0x20, Y1, Y0, Y2
 	VPERM2I128   $0x31, Y1, Y0, Y0
-	MOVQ         DI, CX
 	VPBROADCASTQ 32(DX), Y1
 	VPCMPEQQ     Y2, Y1, Y2
 	VPCMPEQQ     Y0, Y1, Y0
@@ -4995,10 +4990,10 @@ evalOneAVX2_plan4_loaded:
 evalOneAVX2_plan5:
 	CMPL    SI, $0x08
 	JNE     evalOneAVX2_plan5_partial
-	MOVQ    (AX), CX
-	LEAQ    (CX)(BX*8), CX
-	VMOVDQU (CX), Y0
-	VMOVDQU 32(CX), Y1
+	MOVQ    (AX), DI
+	LEAQ    (DI)(BX*8), DI
+	VMOVDQU (DI), Y0
+	VMOVDQU 32(DI), Y1
 	MOVQ    96(AX), AX
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y2
@@ -5006,15 +5001,15 @@ evalOneAVX2_plan5:
 	JMP     evalOneAVX2_plan5_loaded
 
 evalOneAVX2_plan5_partial:
-	LEAQ       tailmask<>+0(SB), CX
+	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
-	VMOVDQU    (CX)(R8*1), Y2
-	VMOVDQU    32(CX)(R8*1), Y3
-	MOVQ       (AX), CX
-	LEAQ       (CX)(BX*8), CX
-	VPMASKMOVQ (CX), Y2, Y0
-	VPMASKMOVQ 32(CX), Y3, Y1
+	VMOVDQU    (DI)(R8*1), Y2
+	VMOVDQU    32(DI)(R8*1), Y3
+	MOVQ       (AX), DI
+	LEAQ       (DI)(BX*8), DI
+	VPMASKMOVQ (DI), Y2, Y0
+	VPMASKMOVQ 32(DI), Y3, Y1
 	MOVQ       96(AX), AX
 	LEAQ       (AX)(BX*8), AX
 	VPMASKMOVQ (AX), Y2, Y2
@@ -5025,7 +5020,6 @@ evalOneAVX2_plan5_loaded:
 	VPERM2I128   $0x31, Y1, Y0, Y0
 	VPERM2I128   $0x20, Y3, Y2, Y1
 	VPERM2I128   $0x31, Y3, Y2, Y2
-	MOVQ         DI, CX
 	VPBROADCASTQ 16(DX), Y3
 	VPCMPEQQ     Y4, Y3, Y4
 	VPCMPEQQ     Y0, Y3, Y0
@@ -5043,14 +5037,14 @@ evalOneAVX2_plan5_loaded:
 evalOneAVX2_plan7:
 	CMPL    SI, $0x08
 	JNE     evalOneAVX2_plan7_partial
-	MOVQ    (AX), CX
-	LEAQ    (CX)(BX*8), CX
-	VMOVDQU (CX), Y0
-	VMOVDQU 32(CX), Y1
-	MOVQ    48(AX), CX
-	LEAQ    (CX)(BX*8), CX
-	VMOVDQU (CX), Y2
-	VMOVDQU 32(CX), Y3
+	MOVQ    (AX), DI
+	LEAQ    (DI)(BX*8), DI
+	VMOVDQU (DI), Y0
+	VMOVDQU 32(DI), Y1
+	MOVQ    48(AX), DI
+	LEAQ    (DI)(BX*8), DI
+	VMOVDQU (DI), Y2
+	VMOVDQU 32(DI), Y3
 	MOVQ    96(AX), AX
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y4
@@ -5058,19 +5052,19 @@ evalOneAVX2_plan7:
 	JMP     evalOneAVX2_plan7_loaded
 
 evalOneAVX2_plan7_partial:
-	LEAQ       tailmask<>+0(SB), CX
+	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
-	VMOVDQU    (CX)(R8*1), Y4
-	VMOVDQU    32(CX)(R8*1), Y5
-	MOVQ       (AX), CX
-	LEAQ       (CX)(BX*8), CX
-	VPMASKMOVQ (CX), Y4, Y0
-	VPMASKMOVQ 32(CX), Y5, Y1
-	MOVQ       48(AX), CX
-	LEAQ       (CX)(BX*8), CX
-	VPMASKMOVQ (CX), Y4, Y2
-	VPMASKMOVQ 32(CX), Y5, Y3
+	VMOVDQU    (DI)(R8*1), Y4
+	VMOVDQU    32(DI)(R8*1), Y5
+	MOVQ       (AX), DI
+	LEAQ       (DI)(BX*8), DI
+	VPMASKMOVQ (DI), Y4, Y0
+	VPMASKMOVQ 32(DI), Y5, Y1
+	MOVQ       48(AX), DI
+	LEAQ       (DI)(BX*8), DI
+	VPMASKMOVQ (DI), Y4, Y2
+	VPMASKMOVQ 32(DI), Y5, Y3
 	MOVQ       96(AX), AX
 	LEAQ       (AX)(BX*8), AX
 	VPMASKMOVQ (AX), Y4, Y4
@@ -5083,7 +5077,6 @@ evalOneAVX2_plan7_loaded:
 	VPERM2I128   $0x31, Y3, Y2, Y2
 	VPERM2I128   $0x20, Y5, Y4, Y3
 	VPERM2I128   $0x31, Y5, Y4, Y4
-	MOVQ         DI, CX
 	VPBROADCASTQ 16(DX), Y5
 	VPCMPEQQ     Y6, Y5, Y6
 	VPCMPEQQ     Y0, Y5, Y0
@@ -5114,11 +5107,11 @@ evalOneAVX2_plan8:
 	JMP     evalOneAVX2_plan8_loaded
 
 evalOneAVX2_plan8_partial:
-	LEAQ       tailmask<>+0(SB), CX
+	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
-	VMOVDQU    (CX)(R8*1), Y1
-	VMOVDQU    32(CX)(R8*1), Y2
+	VMOVDQU    (DI)(R8*1), Y1
+	VMOVDQU    32(DI)(R8*1), Y2
 	MOVQ       72(AX), AX
 	LEAQ       (AX)(BX*8), AX
 	VPMASKMOVQ (AX), Y1, Y1
@@ -5129,7 +5122,6 @@ evalOneAVX2_plan8_loaded:
 	VPERM2I128   $0x31, Y2, Y1, Y1
 	VPXOR        Y0, Y3, Y3
 	VPXOR        Y0, Y1, Y1
-	MOVQ         DI, CX
 	VPBROADCASTQ 56(DX), Y2
 	VPXOR        Y0, Y2, Y2
 	VPBROADCASTQ 64(DX), Y4
@@ -5148,10 +5140,10 @@ evalOneAVX2_plan8_loaded:
 evalOneAVX2_plan9:
 	CMPL    SI, $0x08
 	JNE     evalOneAVX2_plan9_partial
-	MOVQ    (AX), CX
-	LEAQ    (CX)(BX*8), CX
-	VMOVDQU (CX), Y1
-	VMOVDQU 32(CX), Y2
+	MOVQ    (AX), DI
+	LEAQ    (DI)(BX*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
 	MOVQ    72(AX), AX
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y3
@@ -5159,15 +5151,15 @@ evalOneAVX2_plan9:
 	JMP     evalOneAVX2_plan9_loaded
 
 evalOneAVX2_plan9_partial:
-	LEAQ       tailmask<>+0(SB), CX
+	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
-	VMOVDQU    (CX)(R8*1), Y3
-	VMOVDQU    32(CX)(R8*1), Y4
-	MOVQ       (AX), CX
-	LEAQ       (CX)(BX*8), CX
-	VPMASKMOVQ (CX), Y3, Y1
-	VPMASKMOVQ 32(CX), Y4, Y2
+	VMOVDQU    (DI)(R8*1), Y3
+	VMOVDQU    32(DI)(R8*1), Y4
+	MOVQ       (AX), DI
+	LEAQ       (DI)(BX*8), DI
+	VPMASKMOVQ (DI), Y3, Y1
+	VPMASKMOVQ 32(DI), Y4, Y2
 	MOVQ       72(AX), AX
 	LEAQ       (AX)(BX*8), AX
 	VPMASKMOVQ (AX), Y3, Y3
@@ -5180,7 +5172,6 @@ evalOneAVX2_plan9_loaded:
 	VPERM2I128   $0x31, Y4, Y3, Y3
 	VPXOR        Y0, Y2, Y2
 	VPXOR        Y0, Y3, Y3
-	MOVQ         DI, CX
 	VPBROADCASTQ 16(DX), Y4
 	VPCMPEQQ     Y5, Y4, Y5
 	VPCMPEQQ     Y1, Y4, Y1
@@ -5205,10 +5196,10 @@ evalOneAVX2_plan9_loaded:
 evalOneAVX2_plan12:
 	CMPL    SI, $0x08
 	JNE     evalOneAVX2_plan12_partial
-	MOVQ    72(AX), CX
-	LEAQ    (CX)(BX*8), CX
-	VMOVDQU (CX), Y1
-	VMOVDQU 32(CX), Y2
+	MOVQ    72(AX), DI
+	LEAQ    (DI)(BX*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
 	MOVQ    96(AX), AX
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y3
@@ -5216,15 +5207,15 @@ evalOneAVX2_plan12:
 	JMP     evalOneAVX2_plan12_loaded
 
 evalOneAVX2_plan12_partial:
-	LEAQ       tailmask<>+0(SB), CX
+	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
-	VMOVDQU    (CX)(R8*1), Y3
-	VMOVDQU    32(CX)(R8*1), Y4
-	MOVQ       72(AX), CX
-	LEAQ       (CX)(BX*8), CX
-	VPMASKMOVQ (CX), Y3, Y1
-	VPMASKMOVQ 32(CX), Y4, Y2
+	VMOVDQU    (DI)(R8*1), Y3
+	VMOVDQU    32(DI)(R8*1), Y4
+	MOVQ       72(AX), DI
+	LEAQ       (DI)(BX*8), DI
+	VPMASKMOVQ (DI), Y3, Y1
+	VPMASKMOVQ 32(DI), Y4, Y2
 	MOVQ       96(AX), AX
 	LEAQ       (AX)(BX*8), AX
 	VPMASKMOVQ (AX), Y3, Y3
@@ -5237,7 +5228,6 @@ evalOneAVX2_plan12_loaded:
 	VPERM2I128   $0x31, Y4, Y3, Y3
 	VPXOR        Y0, Y5, Y5
 	VPXOR        Y0, Y1, Y1
-	MOVQ         DI, CX
 	VPBROADCASTQ 32(DX), Y4
 	VPCMPEQQ     Y2, Y4, Y2
 	VPCMPEQQ     Y3, Y4, Y3
@@ -5262,14 +5252,14 @@ evalOneAVX2_plan12_loaded:
 evalOneAVX2_plan13:
 	CMPL    SI, $0x08
 	JNE     evalOneAVX2_plan13_partial
-	MOVQ    (AX), CX
-	LEAQ    (CX)(BX*8), CX
-	VMOVDQU (CX), Y1
-	VMOVDQU 32(CX), Y2
-	MOVQ    72(AX), CX
-	LEAQ    (CX)(BX*8), CX
-	VMOVDQU (CX), Y3
-	VMOVDQU 32(CX), Y4
+	MOVQ    (AX), DI
+	LEAQ    (DI)(BX*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
+	MOVQ    72(AX), DI
+	LEAQ    (DI)(BX*8), DI
+	VMOVDQU (DI), Y3
+	VMOVDQU 32(DI), Y4
 	MOVQ    96(AX), AX
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y5
@@ -5277,19 +5267,19 @@ evalOneAVX2_plan13:
 	JMP     evalOneAVX2_plan13_loaded
 
 evalOneAVX2_plan13_partial:
-	LEAQ       tailmask<>+0(SB), CX
+	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
-	VMOVDQU    (CX)(R8*1), Y5
-	VMOVDQU    32(CX)(R8*1), Y6
-	MOVQ       (AX), CX
-	LEAQ       (CX)(BX*8), CX
-	VPMASKMOVQ (CX), Y5, Y1
-	VPMASKMOVQ 32(CX), Y6, Y2
-	MOVQ       72(AX), CX
-	LEAQ       (CX)(BX*8), CX
-	VPMASKMOVQ (CX), Y5, Y3
-	VPMASKMOVQ 32(CX), Y6, Y4
+	VMOVDQU    (DI)(R8*1), Y5
+	VMOVDQU    32(DI)(R8*1), Y6
+	MOVQ       (AX), DI
+	LEAQ       (DI)(BX*8), DI
+	VPMASKMOVQ (DI), Y5, Y1
+	VPMASKMOVQ 32(DI), Y6, Y2
+	MOVQ       72(AX), DI
+	LEAQ       (DI)(BX*8), DI
+	VPMASKMOVQ (DI), Y5, Y3
+	VPMASKMOVQ 32(DI), Y6, Y4
 	MOVQ       96(AX), AX
 	LEAQ       (AX)(BX*8), AX
 	VPMASKMOVQ (AX), Y5, Y5
@@ -5304,7 +5294,6 @@ evalOneAVX2_plan13_loaded:
 	VPERM2I128   $0x31, Y6, Y5, Y5
 	VPXOR        Y0, Y2, Y2
 	VPXOR        Y0, Y3, Y3
-	MOVQ         DI, CX
 	VPBROADCASTQ 16(DX), Y6
 	VPCMPEQQ     Y7, Y6, Y7
 	VPCMPEQQ     Y1, Y6, Y1
@@ -5380,93 +5369,92 @@ TEXT ·evalOneAVX512(SB), NOSPLIT, $0-40
 	MOVQ  h+16(FP), DX
 	MOVL  8(CX), BX
 	MOVL  12(CX), SI
-	MOVL  $0x000000ff, DI
-	BZHIQ SI, DI, DI
-	MOVQ  (CX), CX
-	CMPQ  CX, 8(DX)
+	MOVQ  (CX), DI
+	MOVL  $0x000000ff, CX
+	BZHIQ SI, CX, CX
+	CMPQ  DI, 8(DX)
 	JNE   evalOneAVX512_miss
-	MOVL  72(DX), CX
-	ANDL  $0x0000000f, CX
-	CMPL  CX, $0x00000005
+	MOVL  72(DX), DI
+	ANDL  $0x0000000f, DI
+	CMPL  DI, $0x00000005
 	JAE   evalOneAVX512_from5_6
-	CMPL  CX, $0x00000002
+	CMPL  DI, $0x00000002
 	JAE   evalOneAVX512_from2_3
-	CMPL  CX, $0x00000001
+	CMPL  DI, $0x00000001
 	JAE   evalOneAVX512_from1_1
-	CMPL  CX, $0x00000000
+	CMPL  DI, $0x00000000
 	JE    evalOneAVX512_plan0
 	UD2
 
 evalOneAVX512_from1_1:
-	CMPL CX, $0x00000001
+	CMPL DI, $0x00000001
 	JE   evalOneAVX512_plan1
 	UD2
 
 evalOneAVX512_from2_3:
-	CMPL CX, $0x00000003
+	CMPL DI, $0x00000003
 	JAE  evalOneAVX512_from3_2
-	CMPL CX, $0x00000002
+	CMPL DI, $0x00000002
 	JE   evalOneAVX512_plan2
 	UD2
 
 evalOneAVX512_from3_2:
-	CMPL CX, $0x00000004
+	CMPL DI, $0x00000004
 	JAE  evalOneAVX512_from4_1
-	CMPL CX, $0x00000003
+	CMPL DI, $0x00000003
 	JE   evalOneAVX512_plan3
 	UD2
 
 evalOneAVX512_from4_1:
-	CMPL CX, $0x00000004
+	CMPL DI, $0x00000004
 	JE   evalOneAVX512_plan4
 	UD2
 
 evalOneAVX512_from5_6:
-	CMPL CX, $0x00000009
+	CMPL DI, $0x00000009
 	JAE  evalOneAVX512_from9_3
-	CMPL CX, $0x00000007
+	CMPL DI, $0x00000007
 	JAE  evalOneAVX512_from7_2
-	CMPL CX, $0x00000005
+	CMPL DI, $0x00000005
 	JE   evalOneAVX512_plan5
 	UD2
 
 evalOneAVX512_from7_2:
-	CMPL CX, $0x00000008
+	CMPL DI, $0x00000008
 	JAE  evalOneAVX512_from8_1
-	CMPL CX, $0x00000007
+	CMPL DI, $0x00000007
 	JE   evalOneAVX512_plan7
 	UD2
 
 evalOneAVX512_from8_1:
-	CMPL CX, $0x00000008
+	CMPL DI, $0x00000008
 	JE   evalOneAVX512_plan8
 	UD2
 
 evalOneAVX512_from9_3:
-	CMPL CX, $0x0000000c
+	CMPL DI, $0x0000000c
 	JAE  evalOneAVX512_from12_2
-	CMPL CX, $0x00000009
+	CMPL DI, $0x00000009
 	JE   evalOneAVX512_plan9
 	UD2
 
 evalOneAVX512_from12_2:
-	CMPL CX, $0x0000000d
+	CMPL DI, $0x0000000d
 	JAE  evalOneAVX512_from13_1
-	CMPL CX, $0x0000000c
+	CMPL DI, $0x0000000c
 	JE   evalOneAVX512_plan12
 	UD2
 
 evalOneAVX512_from13_1:
-	CMPL CX, $0x0000000d
+	CMPL DI, $0x0000000d
 	JE   evalOneAVX512_plan13
 	UD2
 
 evalOneAVX512_plan0:
-	MOVQ DI, CX
-	JMP  evalOneAVX512_matched
+	JMP evalOneAVX512_matched
 
 evalOneAVX512_plan1:
-	KMOVW         DI, K1
+	KMOVW         CX, K1
 	MOVQ          (AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z0
@@ -5475,7 +5463,7 @@ evalOneAVX512_plan1:
 	JMP           evalOneAVX512_matched
 
 evalOneAVX512_plan2:
-	KMOVW         DI, K1
+	KMOVW         CX, K1
 	MOVQ          48(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z0
@@ -5484,7 +5472,7 @@ evalOneAVX512_plan2:
 	JMP           evalOneAVX512_matched
 
 evalOneAVX512_plan3:
-	KMOVW         DI, K1
+	KMOVW         CX, K1
 	MOVQ          (AX), CX
 	LEAQ          (CX)(BX*8), CX
 	VMOVDQU64.Z   (CX), K1, Z0
@@ -5497,7 +5485,7 @@ evalOneAVX512_plan3:
 	JMP           evalOneAVX512_matched
 
 evalOneAVX512_plan4:
-	KMOVW         DI, K1
+	KMOVW         CX, K1
 	MOVQ          96(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z0
@@ -5506,7 +5494,7 @@ evalOneAVX512_plan4:
 	JMP           evalOneAVX512_matched
 
 evalOneAVX512_plan5:
-	KMOVW         DI, K1
+	KMOVW         CX, K1
 	MOVQ          (AX), CX
 	LEAQ          (CX)(BX*8), CX
 	VMOVDQU64.Z   (CX), K1, Z0
@@ -5519,7 +5507,7 @@ evalOneAVX512_plan5:
 	JMP           evalOneAVX512_matched
 
 evalOneAVX512_plan7:
-	KMOVW         DI, K1
+	KMOVW         CX, K1
 	MOVQ          (AX), CX
 	LEAQ          (CX)(BX*8), CX
 	VMOVDQU64.Z   (CX), K1, Z0
@@ -5536,7 +5524,7 @@ evalOneAVX512_plan7:
 	JMP           evalOneAVX512_matched
 
 evalOneAVX512_plan8:
-	KMOVW        DI, K1
+	KMOVW        CX, K1
 	MOVQ         72(AX), AX
 	LEAQ         (AX)(BX*8), AX
 	VMOVDQU64.Z  (AX), K1, Z0
@@ -5546,7 +5534,7 @@ evalOneAVX512_plan8:
 	JMP          evalOneAVX512_matched
 
 evalOneAVX512_plan9:
-	KMOVW         DI, K1
+	KMOVW         CX, K1
 	MOVQ          (AX), CX
 	LEAQ          (CX)(BX*8), CX
 	VMOVDQU64.Z   (CX), K1, Z0
@@ -5560,7 +5548,7 @@ evalOneAVX512_plan9:
 	JMP           evalOneAVX512_matched
 
 evalOneAVX512_plan12:
-	KMOVW         DI, K1
+	KMOVW         CX, K1
 	MOVQ          72(AX), CX
 	LEAQ          (CX)(BX*8), CX
 	VMOVDQU64.Z   (CX), K1, Z0
@@ -5574,7 +5562,7 @@ evalOneAVX512_plan12:
 	JMP           evalOneAVX512_matched
 
 evalOneAVX512_plan13:
-	KMOVW         DI, K1
+	KMOVW         CX, K1
 	MOVQ          (AX), CX
 	LEAQ          (CX)(BX*8), CX
 	VMOVDQU64.Z   (CX), K1, Z0

@@ -308,6 +308,19 @@ func (k *kernel) bounds(sg GPVirtual, loDisp, hiDisp, size int, base, start, end
 	MOVQ(hi, end)
 }
 
+// readRun sets k.n, k.pred and k.runmask (the run's rows as bits) from the
+// Run at r, and k.off when the kernel reads its rows.
+func (k *kernel) readRun(r GPVirtual, rows bool) {
+	k.off, k.n, k.runmask, k.pred = GP64(), GP64(), GP64(), GP64()
+	if rows {
+		MOVL(Mem{Base: r, Disp: layout.RunOff}, k.off.As32())
+	}
+	MOVL(Mem{Base: r, Disp: layout.RunLen}, k.n.As32())
+	MOVQ(Mem{Base: r, Disp: layout.RunPred}, k.pred)
+	MOVL(U32(0xff), k.runmask.As32())
+	BZHIQ(k.n, k.runmask, k.runmask)
+}
+
 // laneBase returns the address of row k.off of lane i (laneS...): from
 // the lanes themselves in a single kernel, else from the bases on the
 // stack.
@@ -347,14 +360,7 @@ func (k *kernel) planLoop(x isa, plan int) {
 	k.blk = GP64()
 	MOVQ(k.blocksBase, k.blk)
 	Label(name("_block"))
-	k.off, k.n, k.runmask, k.pred = GP64(), GP64(), GP64(), GP64()
-	if len(planLanes(plan)) != 0 { // plan 0 reads no row
-		MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, k.off.As32())
-	}
-	MOVL(Mem{Base: k.blk, Disp: layout.RunLen}, k.n.As32())
-	MOVQ(Mem{Base: k.blk, Disp: layout.RunPred}, k.pred)
-	MOVL(U32(0xff), k.runmask.As32())
-	BZHIQ(k.n, k.runmask, k.runmask)
+	k.readRun(k.blk, len(planLanes(plan)) != 0) // plan 0 reads no row
 	x.load(k, plan)
 
 	// This block's receipts for the group: index b*nh + groupIndex on.

@@ -31,15 +31,9 @@ func generateOne(name string, x isa) {
 	Load(Param("r"), r)
 	k.h = GP64()
 	Load(Param("h"), k.h)
-	k.off, k.n, k.runmask = GP64(), GP64(), GP64()
-	MOVL(Mem{Base: r, Disp: layout.RunOff}, k.off.As32())
-	MOVL(Mem{Base: r, Disp: layout.RunLen}, k.n.As32())
-	MOVL(U32(0xff), k.runmask.As32())
-	BZHIQ(k.n, k.runmask, k.runmask)
+	k.readRun(r, true)
 	w := GP64()
-	pred := GP64()
-	MOVQ(Mem{Base: r, Disp: layout.RunPred}, pred)
-	CMPQ(pred, Mem{Base: k.h, Disp: layout.HookPred})
+	CMPQ(k.pred, Mem{Base: k.h, Disp: layout.HookPred})
 	JNE(LabelRef(k.label("miss"))) // another predicate: examines nothing, false
 
 	plan := GP32()
