@@ -179,7 +179,7 @@ func Run(ctx context.Context, r io.Reader, enc *terms.Encoder, opt Options, yiel
 					if !ok {
 						return
 					}
-					parse(p, e, c, opt.Strict)
+					parse(p, e, c)
 					c.done <- struct{}{}
 				case <-quit:
 					return
@@ -301,21 +301,17 @@ func deliver(c *chunk, opt *Options, n *Counts, yield func(*Batch) error) error 
 // parse parses and encodes one chunk. The parser's statements are the
 // chunk's: those it accepts become rows, unless a term collides, and those
 // it rejects (or the one that stops it in strict mode) are rejects.
-func parse(p *ntriples.Parser, e *terms.Encoder, c *chunk, strict bool) {
+func parse(p *ntriples.Parser, e *terms.Encoder, c *chunk) {
 	p.Reset(c.data)
 	var row terms.Row
 	c.lines = c.lines[:0]
 	for p.Next() {
 		if err := e.Encode(p.Quad(), &row); err != nil {
-			// A collision: the statement is refused, never merged.
-			se := &ntriples.SyntaxError{Line: p.Stats().Lines, Col: 1, Msg: err.Error(), Text: []byte(p.Quad().String())}
-			if strict {
-				c.err = se
-				break
-			}
-			c.rejects = append(c.rejects, se)
-			c.collided++
-			continue
+			// A collision in strict mode, where the encoder interns as it
+			// goes (otherwise it defers the terms, and Resolve below
+			// refuses the colliding statements): it stops the chunk.
+			c.err = &ntriples.SyntaxError{Line: p.Stats().Lines, Col: 1, Msg: err.Error(), Text: []byte(p.Quad().String())}
+			break
 		}
 		c.rows = append(c.rows, row)
 		c.lines = append(c.lines, int32(p.Stats().Lines))
