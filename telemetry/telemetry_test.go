@@ -169,11 +169,7 @@ func TestHistogramBuckets(t *testing.T) {
 
 // One span per epoch, its counts those of the epoch's receipts.
 func TestEpochSpans(t *testing.T) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	defer func() { require.NoError(t, tp.Shutdown(context.Background())) }()
-	tr, err := NewEpochTracer(tp.Tracer(ScopeName), 3, MaxTraceQueue)
-	require.NoError(t, err)
+	tr, rec := recordedTracer(t, 3, MaxTraceQueue)
 	ran := make(chan struct{})
 	go func() { tr.Run(); close(ran) }()
 	cfg := pipeline.DefaultConfig()
@@ -226,11 +222,7 @@ func TestEpochSpans(t *testing.T) {
 // A full queue drops spans and counts them; the pipeline is never held
 // back. Close builds the spans still queued; later epochs are dropped.
 func TestEpochSpansDropped(t *testing.T) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	defer func() { require.NoError(t, tp.Shutdown(context.Background())) }()
-	tr, err := NewEpochTracer(tp.Tracer(ScopeName), 0, 2)
-	require.NoError(t, err)
+	tr, rec := recordedTracer(t, 0, 2)
 	for n := range uint64(5) {
 		require.NoError(t, tr.Seal(&pipeline.Epoch{N: n, Cycles: 8}))
 	}
@@ -240,7 +232,7 @@ func TestEpochSpansDropped(t *testing.T) {
 	assert.Len(t, rec.Ended(), 2)
 	require.NoError(t, tr.Seal(&pipeline.Epoch{N: 5}))
 	assert.Equal(t, uint64(4), tr.Dropped(), "sealed after Close")
-	_, err = NewEpochTracer(tp.Tracer(ScopeName), 0, 0)
+	_, err := NewEpochTracer(sdktrace.NewTracerProvider().Tracer(ScopeName), 0, 0)
 	var oe *OptionError
 	assert.ErrorAs(t, err, &oe)
 	assert.ErrorIs(t, err, ErrOptions)
@@ -270,11 +262,7 @@ func TestSteadyBeatAllocatesNothingWithTelemetry(t *testing.T) {
 	tel, err := New(DefaultOptions())
 	require.NoError(t, err)
 	defer func() { require.NoError(t, tel.Shutdown(context.Background())) }()
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	defer func() { require.NoError(t, tp.Shutdown(context.Background())) }()
-	tr, err := NewEpochTracer(tp.Tracer(ScopeName), 0, MaxTraceQueue)
-	require.NoError(t, err)
+	tr, rec := recordedTracer(t, 0, MaxTraceQueue)
 	cfg := pipeline.DefaultConfig()
 	cfg.Out, cfg.Sealer = io.Discard, tr
 	p := newPipeline(t, cfg)
@@ -504,11 +492,7 @@ func TestOptionsValidate(t *testing.T) {
 // started; the service's metrics come once; a shard that is gone is no
 // longer produced; shards' tracers queue spans that name their shard.
 func TestObserveShards(t *testing.T) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	defer func() { require.NoError(t, tp.Shutdown(context.Background())) }()
-	tr, err := NewEpochTracer(tp.Tracer(ScopeName), 0, MaxTraceQueue)
-	require.NoError(t, err)
+	tr, rec := recordedTracer(t, 0, MaxTraceQueue)
 	ran := make(chan struct{})
 	go func() { tr.Run(); close(ran) }()
 
@@ -571,4 +555,17 @@ func TestObserveShards(t *testing.T) {
 	m = produced(t, prod)
 	assert.NotContains(t, m, "knhk.triples.read")
 	assert.Contains(t, m, "knhk.hooks.reloads")
+}
+
+// recordedTracer returns an epoch tracer of shard, with a queue of queue
+// epochs, whose spans rec records; its provider is shut down at the end
+// of the test.
+func recordedTracer(t *testing.T, shard uint32, queue int) (*EpochTracer, *tracetest.SpanRecorder) {
+	t.Helper()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	t.Cleanup(func() { require.NoError(t, tp.Shutdown(context.Background())) })
+	tr, err := NewEpochTracer(tp.Tracer(ScopeName), shard, queue)
+	require.NoError(t, err)
+	return tr, rec
 }
