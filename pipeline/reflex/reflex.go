@@ -142,10 +142,10 @@ type Engine struct {
 // window is up to 64 consecutive hooks of a group, decided together, with
 // their query forms as bit sets (bit j: hook lo+j).
 type window struct {
-	lo, hi    int
-	hooks     []kernels.Hook // the group's hooks lo:hi
+	lo        int            // the window's first hook in its group
+	hooks     []kernels.Hook // the group's hooks from lo on
 	first     uint32         // the index of hook lo in the table's Kernels
-	groupLen  int            // the group's hooks: hi == groupLen in its last window
+	groupLen  int            // the group's hooks: lo+len(hooks) == groupLen in its last window
 	construct uint64
 	selects   uint64
 	compare   uint64        // hooks that compare values and hold on any match
@@ -172,9 +172,9 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 	for gi, g := range tab.Groups() {
 		for lo := 0; lo < len(g.Hooks); lo += maxWindow {
 			hi := min(lo+maxWindow, len(g.Hooks))
-			w := window{lo: lo, hi: hi, hooks: g.Hooks[lo:hi], first: uint32(g.First + lo), groupLen: len(g.Hooks)}
-			w.rows = make([]rowTemplate, w.hi-w.lo)
-			for j := range w.hi - w.lo {
+			w := window{lo: lo, hooks: g.Hooks[lo:hi], first: uint32(g.First + lo), groupLen: len(g.Hooks)}
+			w.rows = make([]rowTemplate, hi-lo)
+			for j := range hi - lo {
 				b := tab.Hook(g.Hooks[lo+j].ID())
 				rt := &w.rows[j]
 				switch b.Query.Form {
@@ -384,7 +384,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	}
 	// A value-comparing hook of the run does not hold.
 	e.pending = e.pending || w.compare&^(yes&^deferred) != 0
-	if w.hi < w.groupLen { // not the group's last window
+	if w.lo+nh < w.groupLen { // not the group's last window
 		return
 	}
 
