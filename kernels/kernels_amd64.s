@@ -78,6 +78,12 @@ DATA tailmask<>+560(SB)/8, $0xffffffffffffffff
 DATA tailmask<>+568(SB)/8, $0xffffffffffffffff
 GLOBL tailmask<>(SB), RODATA|NOPTR, $576
 
+DATA spanstep<>+0(SB)/8, $0x0000000000000000
+DATA spanstep<>+8(SB)/8, $0x0000000000000000
+DATA spanstep<>+16(SB)/8, $0x0000000000000001
+DATA spanstep<>+24(SB)/8, $0x0000000000000000
+GLOBL spanstep<>(SB), RODATA|NOPTR, $32
+
 // func evalSegmentsAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
 TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $192-112
@@ -261,47 +267,47 @@ evalSegmentsAVX2_plan0:
 	MOVQ   80(SP), AX
 
 evalSegmentsAVX2_plan0_block:
-	MOVL  12(AX), CX
-	MOVQ  (AX), SI
-	MOVL  $0x000000ff, DX
-	BZHIQ CX, DX, DX
-	MOVQ  176(SP), R8
-	MOVQ  184(SP), DI
-	MOVQ  168(SP), R9
-	ADDQ  R9, 176(SP)
-	MOVQ  128(SP), R9
-	ADDQ  R9, 184(SP)
-	MOVQ  152(SP), R9
+	MOVL        12(AX), CX
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, DX
+	BZHIQ       CX, DX, DX
+	MOVQ        176(SP), DI
+	VMOVQ       184(SP), X2
+	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX2_plan0_hook:
-	CMPQ SI, 8(R9)
+	CMPQ SI, 8(R8)
 	JNE  evalSegmentsAVX2_plan0_miss
-	MOVQ DX, R10
-	CMPQ R10, $0x01
-	SBBQ R11, R11
-	INCQ R11
-	SHLQ $0x08, R11
-	ORQ  R10, R11
-	SHLQ $0x20, R11
-	ORQ  CX, R11
+	MOVQ DX, R9
+	CMPQ R9, $0x01
+	SBBQ R10, R10
+	INCQ R10
+	SHLQ $0x08, R10
+	ORQ  R9, R10
+	SHLQ $0x20, R10
+	ORQ  CX, R10
 
 evalSegmentsAVX2_plan0_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    DI, 16(R8)
-	INCQ    DI
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(DI)
+	VMOVDQU Y2, (DI)
+	VPADDQ  spanstep<>+0(SB), Y2, Y2
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(DI)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX2_plan0_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -309,7 +315,7 @@ evalSegmentsAVX2_plan0_write:
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan0_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX2_plan0_write
 
 evalSegmentsAVX2_plan1:
@@ -348,53 +354,53 @@ evalSegmentsAVX2_plan1_partial:
 	VPMASKMOVQ 32(R8), Y3, Y3
 
 evalSegmentsAVX2_plan1_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       176(SP), R8
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX2_plan1_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalSegmentsAVX2_plan1_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 16(R9), Y3
-	VPCMPEQQ     Y4, Y3, Y5
-	VPCMPEQQ     Y2, Y3, Y3
-	VPACKSSDW    Y3, Y5, Y3
-	VMOVMSKPS    Y3, R11
-	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	SUBQ         80(R9), R11
-	CMPQ         88(R9), R11
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         SI, R9
+	VPBROADCASTQ 16(R8), Y5
+	VPCMPEQQ     Y4, Y5, Y6
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y6, Y5
+	VMOVMSKPS    Y5, R10
+	ANDQ         R10, R9
+	POPCNTQ      R9, R10
+	SUBQ         80(R8), R10
+	CMPQ         88(R8), R10
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalSegmentsAVX2_plan1_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(CX)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX2_plan1_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -402,7 +408,7 @@ evalSegmentsAVX2_plan1_write:
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan1_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX2_plan1_write
 
 evalSegmentsAVX2_plan2:
@@ -441,53 +447,53 @@ evalSegmentsAVX2_plan2_partial:
 	VPMASKMOVQ 32(R8), Y3, Y3
 
 evalSegmentsAVX2_plan2_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       176(SP), R8
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX2_plan2_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalSegmentsAVX2_plan2_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 24(R9), Y3
-	VPCMPEQQ     Y4, Y3, Y5
-	VPCMPEQQ     Y2, Y3, Y3
-	VPACKSSDW    Y3, Y5, Y3
-	VMOVMSKPS    Y3, R11
-	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	SUBQ         80(R9), R11
-	CMPQ         88(R9), R11
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         SI, R9
+	VPBROADCASTQ 24(R8), Y5
+	VPCMPEQQ     Y4, Y5, Y6
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y6, Y5
+	VMOVMSKPS    Y5, R10
+	ANDQ         R10, R9
+	POPCNTQ      R9, R10
+	SUBQ         80(R8), R10
+	CMPQ         88(R8), R10
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalSegmentsAVX2_plan2_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(CX)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX2_plan2_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -495,7 +501,7 @@ evalSegmentsAVX2_plan2_write:
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan2_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX2_plan2_write
 
 evalSegmentsAVX2_plan3:
@@ -542,59 +548,59 @@ evalSegmentsAVX2_plan3_partial:
 	VPMASKMOVQ 32(R8), Y5, Y5
 
 evalSegmentsAVX2_plan3_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y6
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	MOVQ       176(SP), R8
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y6
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX2_plan3_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalSegmentsAVX2_plan3_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 16(R9), Y5
-	VPCMPEQQ     Y6, Y5, Y7
-	VPCMPEQQ     Y2, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 24(R9), Y5
-	VPCMPEQQ     Y3, Y5, Y7
-	VPCMPEQQ     Y4, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	CMPQ         R10, $0x01
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         SI, R9
+	VPBROADCASTQ 16(R8), Y7
+	VPCMPEQQ     Y6, Y7, Y8
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 24(R8), Y7
+	VPCMPEQQ     Y3, Y7, Y8
+	VPCMPEQQ     Y4, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalSegmentsAVX2_plan3_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y5, (CX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(CX)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX2_plan3_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -602,7 +608,7 @@ evalSegmentsAVX2_plan3_write:
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan3_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX2_plan3_write
 
 evalSegmentsAVX2_plan4:
@@ -641,51 +647,51 @@ evalSegmentsAVX2_plan4_partial:
 	VPMASKMOVQ 32(R8), Y3, Y3
 
 evalSegmentsAVX2_plan4_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       176(SP), R8
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX2_plan4_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalSegmentsAVX2_plan4_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 32(R9), Y3
-	VPCMPEQQ     Y4, Y3, Y5
-	VPCMPEQQ     Y2, Y3, Y3
-	VPACKSSDW    Y3, Y5, Y3
-	VMOVMSKPS    Y3, R11
-	ANDQ         R11, R10
-	CMPQ         R10, $0x01
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         SI, R9
+	VPBROADCASTQ 32(R8), Y5
+	VPCMPEQQ     Y4, Y5, Y6
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y6, Y5
+	VMOVMSKPS    Y5, R10
+	ANDQ         R10, R9
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalSegmentsAVX2_plan4_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(CX)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX2_plan4_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -693,7 +699,7 @@ evalSegmentsAVX2_plan4_write:
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan4_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX2_plan4_write
 
 evalSegmentsAVX2_plan5:
@@ -740,61 +746,61 @@ evalSegmentsAVX2_plan5_partial:
 	VPMASKMOVQ 32(R8), Y5, Y5
 
 evalSegmentsAVX2_plan5_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y6
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	MOVQ       176(SP), R8
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y6
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX2_plan5_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalSegmentsAVX2_plan5_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 16(R9), Y5
-	VPCMPEQQ     Y6, Y5, Y7
-	VPCMPEQQ     Y2, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 32(R9), Y5
-	VPCMPEQQ     Y3, Y5, Y7
-	VPCMPEQQ     Y4, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	SUBQ         80(R9), R11
-	CMPQ         88(R9), R11
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         SI, R9
+	VPBROADCASTQ 16(R8), Y7
+	VPCMPEQQ     Y6, Y7, Y8
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 32(R8), Y7
+	VPCMPEQQ     Y3, Y7, Y8
+	VPCMPEQQ     Y4, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	POPCNTQ      R9, R10
+	SUBQ         80(R8), R10
+	CMPQ         88(R8), R10
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalSegmentsAVX2_plan5_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y5, (CX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(CX)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX2_plan5_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -802,7 +808,7 @@ evalSegmentsAVX2_plan5_write:
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan5_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX2_plan5_write
 
 evalSegmentsAVX2_plan7:
@@ -857,67 +863,67 @@ evalSegmentsAVX2_plan7_partial:
 	VPMASKMOVQ 32(R8), Y7, Y7
 
 evalSegmentsAVX2_plan7_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y8
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPERM2I128 $0x20, Y7, Y6, Y5
-	VPERM2I128 $0x31, Y7, Y6, Y6
-	MOVQ       176(SP), R8
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y8
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	VPERM2I128  $0x20, Y7, Y6, Y5
+	VPERM2I128  $0x31, Y7, Y6, Y6
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X7
+	VINSERTI128 $0x01, X7, Y0, Y7
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX2_plan7_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalSegmentsAVX2_plan7_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 16(R9), Y7
-	VPCMPEQQ     Y8, Y7, Y9
-	VPCMPEQQ     Y2, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 24(R9), Y7
-	VPCMPEQQ     Y3, Y7, Y9
-	VPCMPEQQ     Y4, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 32(R9), Y7
-	VPCMPEQQ     Y5, Y7, Y9
-	VPCMPEQQ     Y6, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	CMPQ         R10, $0x01
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         SI, R9
+	VPBROADCASTQ 16(R8), Y9
+	VPCMPEQQ     Y8, Y9, Y10
+	VPCMPEQQ     Y2, Y9, Y9
+	VPACKSSDW    Y9, Y10, Y9
+	VMOVMSKPS    Y9, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 24(R8), Y9
+	VPCMPEQQ     Y3, Y9, Y10
+	VPCMPEQQ     Y4, Y9, Y9
+	VPACKSSDW    Y9, Y10, Y9
+	VMOVMSKPS    Y9, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 32(R8), Y9
+	VPCMPEQQ     Y5, Y9, Y10
+	VPCMPEQQ     Y6, Y9, Y9
+	VPACKSSDW    Y9, Y10, Y9
+	VMOVMSKPS    Y9, R10
+	ANDQ         R10, R9
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalSegmentsAVX2_plan7_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y7, (CX)
+	VPADDQ  spanstep<>+0(SB), Y7, Y7
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(CX)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX2_plan7_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -925,7 +931,7 @@ evalSegmentsAVX2_plan7_write:
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan7_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX2_plan7_write
 
 evalSegmentsAVX2_plan8:
@@ -964,60 +970,60 @@ evalSegmentsAVX2_plan8_partial:
 	VPMASKMOVQ 32(R8), Y3, Y3
 
 evalSegmentsAVX2_plan8_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPXOR      Y1, Y4, Y4
-	VPXOR      Y1, Y2, Y2
-	MOVQ       176(SP), R8
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPXOR       Y1, Y4, Y4
+	VPXOR       Y1, Y2, Y2
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX2_plan8_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalSegmentsAVX2_plan8_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 56(R9), Y3
-	VPXOR        Y1, Y3, Y3
-	VPBROADCASTQ 64(R9), Y5
+	MOVQ         SI, R9
+	VPBROADCASTQ 56(R8), Y5
 	VPXOR        Y1, Y5, Y5
-	VPCMPGTQ     Y4, Y3, Y6
-	VPCMPGTQ     Y5, Y4, Y7
-	VPOR         Y7, Y6, Y6
-	VPCMPGTQ     Y2, Y3, Y3
-	VPCMPGTQ     Y5, Y2, Y5
-	VPOR         Y5, Y3, Y7
-	VPACKSSDW    Y7, Y6, Y3
-	VMOVMSKPS    Y3, R11
-	ANDNQ        R10, R11, R10
-	CMPQ         R10, $0x01
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	VPBROADCASTQ 64(R8), Y6
+	VPXOR        Y1, Y6, Y6
+	VPCMPGTQ     Y4, Y5, Y7
+	VPCMPGTQ     Y6, Y4, Y8
+	VPOR         Y8, Y7, Y7
+	VPCMPGTQ     Y2, Y5, Y5
+	VPCMPGTQ     Y6, Y2, Y6
+	VPOR         Y6, Y5, Y8
+	VPACKSSDW    Y8, Y7, Y5
+	VMOVMSKPS    Y5, R10
+	ANDNQ        R9, R10, R9
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalSegmentsAVX2_plan8_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(CX)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX2_plan8_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -1025,7 +1031,7 @@ evalSegmentsAVX2_plan8_write:
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan8_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX2_plan8_write
 
 evalSegmentsAVX2_plan9:
@@ -1072,70 +1078,70 @@ evalSegmentsAVX2_plan9_partial:
 	VPMASKMOVQ 32(R8), Y5, Y5
 
 evalSegmentsAVX2_plan9_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y6
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPXOR      Y1, Y3, Y3
-	VPXOR      Y1, Y4, Y4
-	MOVQ       176(SP), R8
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y6
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	VPXOR       Y1, Y3, Y3
+	VPXOR       Y1, Y4, Y4
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX2_plan9_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalSegmentsAVX2_plan9_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 16(R9), Y5
-	VPCMPEQQ     Y6, Y5, Y7
-	VPCMPEQQ     Y2, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 56(R9), Y5
-	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(R9), Y7
+	MOVQ         SI, R9
+	VPBROADCASTQ 16(R8), Y7
+	VPCMPEQQ     Y6, Y7, Y8
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 56(R8), Y7
 	VPXOR        Y1, Y7, Y7
-	VPCMPGTQ     Y3, Y5, Y8
-	VPCMPGTQ     Y7, Y3, Y9
-	VPOR         Y9, Y8, Y8
-	VPCMPGTQ     Y4, Y5, Y5
-	VPCMPGTQ     Y7, Y4, Y7
-	VPOR         Y7, Y5, Y9
-	VPACKSSDW    Y9, Y8, Y5
-	VMOVMSKPS    Y5, R11
-	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	SUBQ         80(R9), R11
-	CMPQ         88(R9), R11
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	VPBROADCASTQ 64(R8), Y8
+	VPXOR        Y1, Y8, Y8
+	VPCMPGTQ     Y3, Y7, Y9
+	VPCMPGTQ     Y8, Y3, Y10
+	VPOR         Y10, Y9, Y9
+	VPCMPGTQ     Y4, Y7, Y7
+	VPCMPGTQ     Y8, Y4, Y8
+	VPOR         Y8, Y7, Y10
+	VPACKSSDW    Y10, Y9, Y7
+	VMOVMSKPS    Y7, R10
+	ANDNQ        R9, R10, R9
+	POPCNTQ      R9, R10
+	SUBQ         80(R8), R10
+	CMPQ         88(R8), R10
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalSegmentsAVX2_plan9_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y5, (CX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(CX)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX2_plan9_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -1143,7 +1149,7 @@ evalSegmentsAVX2_plan9_write:
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan9_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX2_plan9_write
 
 evalSegmentsAVX2_plan12:
@@ -1190,68 +1196,68 @@ evalSegmentsAVX2_plan12_partial:
 	VPMASKMOVQ 32(R8), Y5, Y5
 
 evalSegmentsAVX2_plan12_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y6
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPXOR      Y1, Y6, Y6
-	VPXOR      Y1, Y2, Y2
-	MOVQ       176(SP), R8
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y6
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	VPXOR       Y1, Y6, Y6
+	VPXOR       Y1, Y2, Y2
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX2_plan12_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalSegmentsAVX2_plan12_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 32(R9), Y5
-	VPCMPEQQ     Y3, Y5, Y7
-	VPCMPEQQ     Y4, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 56(R9), Y5
-	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(R9), Y7
+	MOVQ         SI, R9
+	VPBROADCASTQ 32(R8), Y7
+	VPCMPEQQ     Y3, Y7, Y8
+	VPCMPEQQ     Y4, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 56(R8), Y7
 	VPXOR        Y1, Y7, Y7
-	VPCMPGTQ     Y6, Y5, Y8
-	VPCMPGTQ     Y7, Y6, Y9
-	VPOR         Y9, Y8, Y8
-	VPCMPGTQ     Y2, Y5, Y5
-	VPCMPGTQ     Y7, Y2, Y7
-	VPOR         Y7, Y5, Y9
-	VPACKSSDW    Y9, Y8, Y5
-	VMOVMSKPS    Y5, R11
-	ANDNQ        R10, R11, R10
-	CMPQ         R10, $0x01
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	VPBROADCASTQ 64(R8), Y8
+	VPXOR        Y1, Y8, Y8
+	VPCMPGTQ     Y6, Y7, Y9
+	VPCMPGTQ     Y8, Y6, Y10
+	VPOR         Y10, Y9, Y9
+	VPCMPGTQ     Y2, Y7, Y7
+	VPCMPGTQ     Y8, Y2, Y8
+	VPOR         Y8, Y7, Y10
+	VPACKSSDW    Y10, Y9, Y7
+	VMOVMSKPS    Y7, R10
+	ANDNQ        R9, R10, R9
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalSegmentsAVX2_plan12_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y5, (CX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(CX)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX2_plan12_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -1259,7 +1265,7 @@ evalSegmentsAVX2_plan12_write:
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan12_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX2_plan12_write
 
 evalSegmentsAVX2_plan13:
@@ -1314,78 +1320,78 @@ evalSegmentsAVX2_plan13_partial:
 	VPMASKMOVQ 32(R8), Y7, Y7
 
 evalSegmentsAVX2_plan13_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y8
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPERM2I128 $0x20, Y7, Y6, Y5
-	VPERM2I128 $0x31, Y7, Y6, Y6
-	VPXOR      Y1, Y3, Y3
-	VPXOR      Y1, Y4, Y4
-	MOVQ       176(SP), R8
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R9
-	ADDQ       R9, 176(SP)
-	MOVQ       128(SP), R9
-	ADDQ       R9, 184(SP)
-	MOVQ       152(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y8
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	VPERM2I128  $0x20, Y7, Y6, Y5
+	VPERM2I128  $0x31, Y7, Y6, Y6
+	VPXOR       Y1, Y3, Y3
+	VPXOR       Y1, Y4, Y4
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X7
+	VINSERTI128 $0x01, X7, Y0, Y7
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX2_plan13_hook:
-	CMPQ         DI, 8(R9)
+	CMPQ         DI, 8(R8)
 	JNE          evalSegmentsAVX2_plan13_miss
-	MOVQ         SI, R10
-	VPBROADCASTQ 16(R9), Y7
-	VPCMPEQQ     Y8, Y7, Y9
-	VPCMPEQQ     Y2, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 32(R9), Y7
-	VPCMPEQQ     Y5, Y7, Y9
-	VPCMPEQQ     Y6, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 56(R9), Y7
-	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(R9), Y9
+	MOVQ         SI, R9
+	VPBROADCASTQ 16(R8), Y9
+	VPCMPEQQ     Y8, Y9, Y10
+	VPCMPEQQ     Y2, Y9, Y9
+	VPACKSSDW    Y9, Y10, Y9
+	VMOVMSKPS    Y9, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 32(R8), Y9
+	VPCMPEQQ     Y5, Y9, Y10
+	VPCMPEQQ     Y6, Y9, Y9
+	VPACKSSDW    Y9, Y10, Y9
+	VMOVMSKPS    Y9, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 56(R8), Y9
 	VPXOR        Y1, Y9, Y9
-	VPCMPGTQ     Y3, Y7, Y10
-	VPCMPGTQ     Y9, Y3, Y11
-	VPOR         Y11, Y10, Y10
-	VPCMPGTQ     Y4, Y7, Y7
-	VPCMPGTQ     Y9, Y4, Y9
-	VPOR         Y9, Y7, Y11
-	VPACKSSDW    Y11, Y10, Y7
-	VMOVMSKPS    Y7, R11
-	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	SUBQ         80(R9), R11
-	CMPQ         88(R9), R11
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	VPBROADCASTQ 64(R8), Y10
+	VPXOR        Y1, Y10, Y10
+	VPCMPGTQ     Y3, Y9, Y11
+	VPCMPGTQ     Y10, Y3, Y12
+	VPOR         Y12, Y11, Y11
+	VPCMPGTQ     Y4, Y9, Y9
+	VPCMPGTQ     Y10, Y4, Y10
+	VPOR         Y10, Y9, Y12
+	VPACKSSDW    Y12, Y11, Y9
+	VMOVMSKPS    Y9, R10
+	ANDNQ        R9, R10, R9
+	POPCNTQ      R9, R10
+	SUBQ         80(R8), R10
+	CMPQ         88(R8), R10
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalSegmentsAVX2_plan13_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    CX, 16(R8)
-	INCQ    CX
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y7, (CX)
+	VPADDQ  spanstep<>+0(SB), Y7, Y7
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(CX)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX2_plan13_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -1393,7 +1399,7 @@ evalSegmentsAVX2_plan13_write:
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan13_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX2_plan13_write
 
 evalSegmentsAVX2_next:
@@ -1412,7 +1418,7 @@ evalSegmentsAVX2_done:
 	RET
 
 // func evalSegmentsAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
-// Requires: AVX, AVX512F, BMI2, POPCNT
+// Requires: AVX, AVX2, AVX512F, BMI2, POPCNT
 TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $192-112
 	MOVQ    l+0(FP), AX
 	MOVQ    (AX), CX
@@ -1591,47 +1597,47 @@ evalSegmentsAVX512_plan0:
 	MOVQ   80(SP), AX
 
 evalSegmentsAVX512_plan0_block:
-	MOVL  12(AX), CX
-	MOVQ  (AX), SI
-	MOVL  $0x000000ff, DX
-	BZHIQ CX, DX, DX
-	MOVQ  176(SP), R8
-	MOVQ  184(SP), DI
-	MOVQ  168(SP), R9
-	ADDQ  R9, 176(SP)
-	MOVQ  128(SP), R9
-	ADDQ  R9, 184(SP)
-	MOVQ  152(SP), R9
+	MOVL        12(AX), CX
+	MOVQ        (AX), SI
+	MOVL        $0x000000ff, DX
+	BZHIQ       CX, DX, DX
+	MOVQ        176(SP), DI
+	VMOVQ       184(SP), X1
+	VINSERTI128 $0x01, X1, Y0, Y1
+	MOVQ        168(SP), R8
+	ADDQ        R8, 176(SP)
+	MOVQ        128(SP), R8
+	ADDQ        R8, 184(SP)
+	MOVQ        152(SP), R8
 
 evalSegmentsAVX512_plan0_hook:
-	CMPQ SI, 8(R9)
+	CMPQ SI, 8(R8)
 	JNE  evalSegmentsAVX512_plan0_miss
-	MOVQ DX, R10
-	CMPQ R10, $0x01
-	SBBQ R11, R11
-	INCQ R11
-	SHLQ $0x08, R11
-	ORQ  R10, R11
-	SHLQ $0x20, R11
-	ORQ  CX, R11
+	MOVQ DX, R9
+	CMPQ R9, $0x01
+	SBBQ R10, R10
+	INCQ R10
+	SHLQ $0x08, R10
+	ORQ  R9, R10
+	SHLQ $0x20, R10
+	ORQ  CX, R10
 
 evalSegmentsAVX512_plan0_write:
-	MOVQ    R11, 40(R8)
-	MOVQ    48(R9), R10
-	XORQ    R11, R10
-	IMULQ   BX, R10
-	MOVQ    R10, R11
-	SHRQ    $0x20, R11
-	XORQ    R11, R10
-	MOVQ    R10, 24(R8)
-	VMOVDQU X0, (R8)
-	MOVQ    DI, 16(R8)
-	INCQ    DI
-	MOVL    4(R9), R11
-	MOVQ    R11, 32(R8)
-	ADDQ    $0x30, R8
-	ADDQ    $0x60, R9
-	CMPQ    R9, 136(SP)
+	MOVQ    R10, 40(DI)
+	VMOVDQU Y1, (DI)
+	VPADDQ  spanstep<>+0(SB), Y1, Y1
+	MOVQ    48(R8), R9
+	XORQ    R10, R9
+	IMULQ   BX, R9
+	MOVQ    R9, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R9
+	MOVQ    R9, 24(DI)
+	MOVL    4(R8), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R8
+	CMPQ    R8, 136(SP)
 	JB      evalSegmentsAVX512_plan0_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -1639,7 +1645,7 @@ evalSegmentsAVX512_plan0_write:
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan0_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalSegmentsAVX512_plan0_write
 
 evalSegmentsAVX512_plan1:
@@ -1662,47 +1668,47 @@ evalSegmentsAVX512_plan1_block:
 	MOVQ        (SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), SI
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X2
+	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVQ        168(SP), SI
+	ADDQ        SI, 176(SP)
+	MOVQ        128(SP), SI
+	ADDQ        SI, 184(SP)
+	MOVQ        152(SP), SI
 
 evalSegmentsAVX512_plan1_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan1_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	SUBQ          80(R8), R10
-	CMPQ          88(R8), R10
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	SUBQ          80(SI), R9
+	CMPQ          88(SI), R9
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalSegmentsAVX512_plan1_write:
-	MOVQ    R10, 40(SI)
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y2, (CX)
+	VPADDQ  spanstep<>+0(SB), Y2, Y2
+	MOVQ    48(SI), R8
+	XORQ    R9, R8
+	IMULQ   BX, R8
+	MOVQ    R8, R9
+	SHRQ    $0x20, R9
+	XORQ    R9, R8
+	MOVQ    R8, 24(CX)
+	MOVL    4(SI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, 136(SP)
 	JB      evalSegmentsAVX512_plan1_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -1710,7 +1716,7 @@ evalSegmentsAVX512_plan1_write:
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan1_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalSegmentsAVX512_plan1_write
 
 evalSegmentsAVX512_plan2:
@@ -1733,47 +1739,47 @@ evalSegmentsAVX512_plan2_block:
 	MOVQ        8(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), SI
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X2
+	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVQ        168(SP), SI
+	ADDQ        SI, 176(SP)
+	MOVQ        128(SP), SI
+	ADDQ        SI, 184(SP)
+	MOVQ        152(SP), SI
 
 evalSegmentsAVX512_plan2_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan2_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 24(R8), Z1, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	SUBQ          80(R8), R10
-	CMPQ          88(R8), R10
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 24(SI), Z1, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	SUBQ          80(SI), R9
+	CMPQ          88(SI), R9
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalSegmentsAVX512_plan2_write:
-	MOVQ    R10, 40(SI)
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y2, (CX)
+	VPADDQ  spanstep<>+0(SB), Y2, Y2
+	MOVQ    48(SI), R8
+	XORQ    R9, R8
+	IMULQ   BX, R8
+	MOVQ    R8, R9
+	SHRQ    $0x20, R9
+	XORQ    R9, R8
+	MOVQ    R8, 24(CX)
+	MOVL    4(SI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, 136(SP)
 	JB      evalSegmentsAVX512_plan2_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -1781,7 +1787,7 @@ evalSegmentsAVX512_plan2_write:
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan2_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalSegmentsAVX512_plan2_write
 
 evalSegmentsAVX512_plan3:
@@ -1807,46 +1813,46 @@ evalSegmentsAVX512_plan3_block:
 	MOVQ        8(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), SI
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), SI
+	ADDQ        SI, 176(SP)
+	MOVQ        128(SP), SI
+	ADDQ        SI, 184(SP)
+	MOVQ        152(SP), SI
 
 evalSegmentsAVX512_plan3_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan3_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
-	KMOVW         K2, R9
-	CMPQ          R9, $0x01
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 24(SI), Z2, K2, K2
+	KMOVW         K2, R8
+	CMPQ          R8, $0x01
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalSegmentsAVX512_plan3_write:
-	MOVQ    R10, 40(SI)
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVQ    48(SI), R8
+	XORQ    R9, R8
+	IMULQ   BX, R8
+	MOVQ    R8, R9
+	SHRQ    $0x20, R9
+	XORQ    R9, R8
+	MOVQ    R8, 24(CX)
+	MOVL    4(SI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, 136(SP)
 	JB      evalSegmentsAVX512_plan3_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -1854,7 +1860,7 @@ evalSegmentsAVX512_plan3_write:
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan3_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalSegmentsAVX512_plan3_write
 
 evalSegmentsAVX512_plan4:
@@ -1877,45 +1883,45 @@ evalSegmentsAVX512_plan4_block:
 	MOVQ        24(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), SI
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X2
+	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVQ        168(SP), SI
+	ADDQ        SI, 176(SP)
+	MOVQ        128(SP), SI
+	ADDQ        SI, 184(SP)
+	MOVQ        152(SP), SI
 
 evalSegmentsAVX512_plan4_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan4_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(R8), Z1, K2, K2
-	KMOVW         K2, R9
-	CMPQ          R9, $0x01
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 32(SI), Z1, K2, K2
+	KMOVW         K2, R8
+	CMPQ          R8, $0x01
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalSegmentsAVX512_plan4_write:
-	MOVQ    R10, 40(SI)
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y2, (CX)
+	VPADDQ  spanstep<>+0(SB), Y2, Y2
+	MOVQ    48(SI), R8
+	XORQ    R9, R8
+	IMULQ   BX, R8
+	MOVQ    R8, R9
+	SHRQ    $0x20, R9
+	XORQ    R9, R8
+	MOVQ    R8, 24(CX)
+	MOVL    4(SI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, 136(SP)
 	JB      evalSegmentsAVX512_plan4_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -1923,7 +1929,7 @@ evalSegmentsAVX512_plan4_write:
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan4_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalSegmentsAVX512_plan4_write
 
 evalSegmentsAVX512_plan5:
@@ -1949,48 +1955,48 @@ evalSegmentsAVX512_plan5_block:
 	MOVQ        24(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), SI
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), SI
+	ADDQ        SI, 176(SP)
+	MOVQ        128(SP), SI
+	ADDQ        SI, 184(SP)
+	MOVQ        152(SP), SI
 
 evalSegmentsAVX512_plan5_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan5_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	SUBQ          80(R8), R10
-	CMPQ          88(R8), R10
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 32(SI), Z2, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	SUBQ          80(SI), R9
+	CMPQ          88(SI), R9
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalSegmentsAVX512_plan5_write:
-	MOVQ    R10, 40(SI)
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVQ    48(SI), R8
+	XORQ    R9, R8
+	IMULQ   BX, R8
+	MOVQ    R8, R9
+	SHRQ    $0x20, R9
+	XORQ    R9, R8
+	MOVQ    R8, 24(CX)
+	MOVL    4(SI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, 136(SP)
 	JB      evalSegmentsAVX512_plan5_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -1998,7 +2004,7 @@ evalSegmentsAVX512_plan5_write:
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan5_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalSegmentsAVX512_plan5_write
 
 evalSegmentsAVX512_plan7:
@@ -2027,47 +2033,47 @@ evalSegmentsAVX512_plan7_block:
 	MOVQ        24(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z3
-	MOVQ        176(SP), SI
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X4
+	VINSERTI128 $0x01, X4, Y0, Y4
+	MOVQ        168(SP), SI
+	ADDQ        SI, 176(SP)
+	MOVQ        128(SP), SI
+	ADDQ        SI, 184(SP)
+	MOVQ        152(SP), SI
 
 evalSegmentsAVX512_plan7_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan7_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	VPCMPEQQ.BCST 24(R8), Z2, K2, K2
-	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
-	KMOVW         K2, R9
-	CMPQ          R9, $0x01
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 24(SI), Z2, K2, K2
+	VPCMPEQQ.BCST 32(SI), Z3, K2, K2
+	KMOVW         K2, R8
+	CMPQ          R8, $0x01
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalSegmentsAVX512_plan7_write:
-	MOVQ    R10, 40(SI)
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y4, (CX)
+	VPADDQ  spanstep<>+0(SB), Y4, Y4
+	MOVQ    48(SI), R8
+	XORQ    R9, R8
+	IMULQ   BX, R8
+	MOVQ    R8, R9
+	SHRQ    $0x20, R9
+	XORQ    R9, R8
+	MOVQ    R8, 24(CX)
+	MOVL    4(SI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, 136(SP)
 	JB      evalSegmentsAVX512_plan7_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2075,7 +2081,7 @@ evalSegmentsAVX512_plan7_write:
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan7_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalSegmentsAVX512_plan7_write
 
 evalSegmentsAVX512_plan8:
@@ -2098,46 +2104,46 @@ evalSegmentsAVX512_plan8_block:
 	MOVQ        16(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), SI
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X2
+	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVQ        168(SP), SI
+	ADDQ        SI, 176(SP)
+	MOVQ        128(SP), SI
+	ADDQ        SI, 184(SP)
+	MOVQ        152(SP), SI
 
 evalSegmentsAVX512_plan8_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         DI, 8(SI)
 	JNE          evalSegmentsAVX512_plan8_miss
 	KMOVW        K1, K2
-	VPCMPUQ.BCST $0x05, 56(R8), Z1, K2, K2
-	VPCMPUQ.BCST $0x02, 64(R8), Z1, K2, K2
-	KMOVW        K2, R9
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VPCMPUQ.BCST $0x05, 56(SI), Z1, K2, K2
+	VPCMPUQ.BCST $0x02, 64(SI), Z1, K2, K2
+	KMOVW        K2, R8
+	CMPQ         R8, $0x01
+	SBBQ         R9, R9
+	INCQ         R9
+	SHLQ         $0x08, R9
+	ORQ          R8, R9
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
 
 evalSegmentsAVX512_plan8_write:
-	MOVQ    R10, 40(SI)
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y2, (CX)
+	VPADDQ  spanstep<>+0(SB), Y2, Y2
+	MOVQ    48(SI), R8
+	XORQ    R9, R8
+	IMULQ   BX, R8
+	MOVQ    R8, R9
+	SHRQ    $0x20, R9
+	XORQ    R9, R8
+	MOVQ    R8, 24(CX)
+	MOVL    4(SI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, 136(SP)
 	JB      evalSegmentsAVX512_plan8_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2145,7 +2151,7 @@ evalSegmentsAVX512_plan8_write:
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan8_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalSegmentsAVX512_plan8_write
 
 evalSegmentsAVX512_plan9:
@@ -2171,49 +2177,49 @@ evalSegmentsAVX512_plan9_block:
 	MOVQ        16(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), SI
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), SI
+	ADDQ        SI, 176(SP)
+	MOVQ        128(SP), SI
+	ADDQ        SI, 184(SP)
+	MOVQ        152(SP), SI
 
 evalSegmentsAVX512_plan9_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan9_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	SUBQ          80(R8), R10
-	CMPQ          88(R8), R10
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(SI), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(SI), Z2, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	SUBQ          80(SI), R9
+	CMPQ          88(SI), R9
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalSegmentsAVX512_plan9_write:
-	MOVQ    R10, 40(SI)
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVQ    48(SI), R8
+	XORQ    R9, R8
+	IMULQ   BX, R8
+	MOVQ    R8, R9
+	SHRQ    $0x20, R9
+	XORQ    R9, R8
+	MOVQ    R8, 24(CX)
+	MOVL    4(SI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, 136(SP)
 	JB      evalSegmentsAVX512_plan9_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2221,7 +2227,7 @@ evalSegmentsAVX512_plan9_write:
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan9_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalSegmentsAVX512_plan9_write
 
 evalSegmentsAVX512_plan12:
@@ -2247,47 +2253,47 @@ evalSegmentsAVX512_plan12_block:
 	MOVQ        24(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), SI
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), SI
+	ADDQ        SI, 176(SP)
+	MOVQ        128(SP), SI
+	ADDQ        SI, 184(SP)
+	MOVQ        152(SP), SI
 
 evalSegmentsAVX512_plan12_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan12_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R8), Z1, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R8), Z1, K2, K2
-	KMOVW         K2, R9
-	CMPQ          R9, $0x01
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 32(SI), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(SI), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(SI), Z1, K2, K2
+	KMOVW         K2, R8
+	CMPQ          R8, $0x01
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalSegmentsAVX512_plan12_write:
-	MOVQ    R10, 40(SI)
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVQ    48(SI), R8
+	XORQ    R9, R8
+	IMULQ   BX, R8
+	MOVQ    R8, R9
+	SHRQ    $0x20, R9
+	XORQ    R9, R8
+	MOVQ    R8, 24(CX)
+	MOVL    4(SI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, 136(SP)
 	JB      evalSegmentsAVX512_plan12_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2295,7 +2301,7 @@ evalSegmentsAVX512_plan12_write:
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan12_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalSegmentsAVX512_plan12_write
 
 evalSegmentsAVX512_plan13:
@@ -2324,50 +2330,50 @@ evalSegmentsAVX512_plan13_block:
 	MOVQ        24(SP), SI
 	LEAQ        (SI)(CX*8), SI
 	VMOVDQU64.Z (SI), K1, Z3
-	MOVQ        176(SP), SI
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X4
+	VINSERTI128 $0x01, X4, Y0, Y4
+	MOVQ        168(SP), SI
+	ADDQ        SI, 176(SP)
+	MOVQ        128(SP), SI
+	ADDQ        SI, 184(SP)
+	MOVQ        152(SP), SI
 
 evalSegmentsAVX512_plan13_hook:
-	CMPQ          DI, 8(R8)
+	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan13_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(R8), Z1, K2, K2
-	VPCMPEQQ.BCST 32(R8), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R8), Z2, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	SUBQ          80(R8), R10
-	CMPQ          88(R8), R10
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 32(SI), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(SI), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(SI), Z2, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	SUBQ          80(SI), R9
+	CMPQ          88(SI), R9
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalSegmentsAVX512_plan13_write:
-	MOVQ    R10, 40(SI)
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(SI)
-	VMOVDQU X0, (SI)
-	MOVQ    CX, 16(SI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y4, (CX)
+	VPADDQ  spanstep<>+0(SB), Y4, Y4
+	MOVQ    48(SI), R8
+	XORQ    R9, R8
+	IMULQ   BX, R8
+	MOVQ    R8, R9
+	SHRQ    $0x20, R9
+	XORQ    R9, R8
+	MOVQ    R8, 24(CX)
+	MOVL    4(SI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x60, SI
+	CMPQ    SI, 136(SP)
 	JB      evalSegmentsAVX512_plan13_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2375,7 +2381,7 @@ evalSegmentsAVX512_plan13_write:
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan13_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalSegmentsAVX512_plan13_write
 
 evalSegmentsAVX512_next:
@@ -2585,45 +2591,44 @@ evalFrameAVX2_plan0:
 	MOVQ   80(SP), AX
 
 evalFrameAVX2_plan0_block:
-	MOVL  12(AX), CX
-	MOVQ  (AX), BX
-	MOVL  $0x000000ff, DX
-	BZHIQ CX, DX, DX
-	MOVQ  176(SP), DI
-	MOVQ  184(SP), SI
-	MOVQ  168(SP), R8
-	ADDQ  R8, 176(SP)
-	MOVQ  128(SP), R8
-	ADDQ  R8, 184(SP)
-	MOVQ  152(SP), R8
-	MOVQ  208(SP), R9
+	MOVL        12(AX), CX
+	MOVQ        (AX), BX
+	MOVL        $0x000000ff, DX
+	BZHIQ       CX, DX, DX
+	MOVQ        176(SP), SI
+	VMOVQ       184(SP), X2
+	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX2_plan0_hook:
-	CMPQ    BX, 8(R8)
+	CMPQ    BX, 8(DI)
 	JNE     evalFrameAVX2_plan0_miss
-	MOVQ    DX, R10
-	POPCNTQ R10, R11
-	ADDQ    R11, (R9)
-	CMPQ    R10, $0x01
-	SBBQ    R11, R11
-	INCQ    R11
-	SHLQ    $0x08, R11
-	ORQ     R10, R11
-	SHLQ    $0x20, R11
-	ORQ     CX, R11
+	MOVQ    DX, R9
+	POPCNTQ R9, R10
+	ADDQ    R10, (R8)
+	CMPQ    R9, $0x01
+	SBBQ    R10, R10
+	INCQ    R10
+	SHLQ    $0x08, R10
+	ORQ     R9, R10
+	SHLQ    $0x20, R10
+	ORQ     CX, R10
 
 evalFrameAVX2_plan0_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    SI, 16(DI)
-	INCQ    SI
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(SI)
+	VMOVDQU Y2, (SI)
+	VPADDQ  spanstep<>+0(SB), Y2, Y2
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX2_plan0_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2631,7 +2636,7 @@ evalFrameAVX2_plan0_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan0_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX2_plan0_write
 
 evalFrameAVX2_plan1:
@@ -2674,50 +2679,49 @@ evalFrameAVX2_plan1_partial:
 	VPMASKMOVQ 32(DI), Y3, Y3
 
 evalFrameAVX2_plan1_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       176(SP), DI
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R8
-	ADDQ       R8, 176(SP)
-	MOVQ       128(SP), R8
-	ADDQ       R8, 184(SP)
-	MOVQ       152(SP), R8
-	MOVQ       208(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX2_plan1_hook:
-	CMPQ         SI, 8(R8)
+	CMPQ         SI, 8(DI)
 	JNE          evalFrameAVX2_plan1_miss
-	MOVQ         BX, R10
-	VPBROADCASTQ 16(R8), Y3
-	VPCMPEQQ     Y4, Y3, Y5
-	VPCMPEQQ     Y2, Y3, Y3
-	VPACKSSDW    Y3, Y5, Y3
-	VMOVMSKPS    Y3, R11
-	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	ADDQ         R11, (R9)
-	SUBQ         80(R8), R11
-	CMPQ         88(R8), R11
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         BX, R9
+	VPBROADCASTQ 16(DI), Y5
+	VPCMPEQQ     Y4, Y5, Y6
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y6, Y5
+	VMOVMSKPS    Y5, R10
+	ANDQ         R10, R9
+	POPCNTQ      R9, R10
+	ADDQ         R10, (R8)
+	SUBQ         80(DI), R10
+	CMPQ         88(DI), R10
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalFrameAVX2_plan1_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    CX, 16(DI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX2_plan1_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2725,7 +2729,7 @@ evalFrameAVX2_plan1_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan1_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX2_plan1_write
 
 evalFrameAVX2_plan2:
@@ -2768,50 +2772,49 @@ evalFrameAVX2_plan2_partial:
 	VPMASKMOVQ 32(DI), Y3, Y3
 
 evalFrameAVX2_plan2_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       176(SP), DI
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R8
-	ADDQ       R8, 176(SP)
-	MOVQ       128(SP), R8
-	ADDQ       R8, 184(SP)
-	MOVQ       152(SP), R8
-	MOVQ       208(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX2_plan2_hook:
-	CMPQ         SI, 8(R8)
+	CMPQ         SI, 8(DI)
 	JNE          evalFrameAVX2_plan2_miss
-	MOVQ         BX, R10
-	VPBROADCASTQ 24(R8), Y3
-	VPCMPEQQ     Y4, Y3, Y5
-	VPCMPEQQ     Y2, Y3, Y3
-	VPACKSSDW    Y3, Y5, Y3
-	VMOVMSKPS    Y3, R11
-	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	ADDQ         R11, (R9)
-	SUBQ         80(R8), R11
-	CMPQ         88(R8), R11
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         BX, R9
+	VPBROADCASTQ 24(DI), Y5
+	VPCMPEQQ     Y4, Y5, Y6
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y6, Y5
+	VMOVMSKPS    Y5, R10
+	ANDQ         R10, R9
+	POPCNTQ      R9, R10
+	ADDQ         R10, (R8)
+	SUBQ         80(DI), R10
+	CMPQ         88(DI), R10
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalFrameAVX2_plan2_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    CX, 16(DI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX2_plan2_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2819,7 +2822,7 @@ evalFrameAVX2_plan2_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan2_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX2_plan2_write
 
 evalFrameAVX2_plan3:
@@ -2870,57 +2873,56 @@ evalFrameAVX2_plan3_partial:
 	VPMASKMOVQ 32(DI), Y5, Y5
 
 evalFrameAVX2_plan3_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y6
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	MOVQ       176(SP), DI
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R8
-	ADDQ       R8, 176(SP)
-	MOVQ       128(SP), R8
-	ADDQ       R8, 184(SP)
-	MOVQ       152(SP), R8
-	MOVQ       208(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y6
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX2_plan3_hook:
-	CMPQ         SI, 8(R8)
+	CMPQ         SI, 8(DI)
 	JNE          evalFrameAVX2_plan3_miss
-	MOVQ         BX, R10
-	VPBROADCASTQ 16(R8), Y5
-	VPCMPEQQ     Y6, Y5, Y7
-	VPCMPEQQ     Y2, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 24(R8), Y5
-	VPCMPEQQ     Y3, Y5, Y7
-	VPCMPEQQ     Y4, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	ADDQ         R11, (R9)
-	CMPQ         R10, $0x01
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         BX, R9
+	VPBROADCASTQ 16(DI), Y7
+	VPCMPEQQ     Y6, Y7, Y8
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 24(DI), Y7
+	VPCMPEQQ     Y3, Y7, Y8
+	VPCMPEQQ     Y4, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	POPCNTQ      R9, R10
+	ADDQ         R10, (R8)
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalFrameAVX2_plan3_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    CX, 16(DI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y5, (CX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX2_plan3_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -2928,7 +2930,7 @@ evalFrameAVX2_plan3_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan3_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX2_plan3_write
 
 evalFrameAVX2_plan4:
@@ -2971,49 +2973,48 @@ evalFrameAVX2_plan4_partial:
 	VPMASKMOVQ 32(DI), Y3, Y3
 
 evalFrameAVX2_plan4_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	MOVQ       176(SP), DI
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R8
-	ADDQ       R8, 176(SP)
-	MOVQ       128(SP), R8
-	ADDQ       R8, 184(SP)
-	MOVQ       152(SP), R8
-	MOVQ       208(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX2_plan4_hook:
-	CMPQ         SI, 8(R8)
+	CMPQ         SI, 8(DI)
 	JNE          evalFrameAVX2_plan4_miss
-	MOVQ         BX, R10
-	VPBROADCASTQ 32(R8), Y3
-	VPCMPEQQ     Y4, Y3, Y5
-	VPCMPEQQ     Y2, Y3, Y3
-	VPACKSSDW    Y3, Y5, Y3
-	VMOVMSKPS    Y3, R11
-	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	ADDQ         R11, (R9)
-	CMPQ         R10, $0x01
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         BX, R9
+	VPBROADCASTQ 32(DI), Y5
+	VPCMPEQQ     Y4, Y5, Y6
+	VPCMPEQQ     Y2, Y5, Y5
+	VPACKSSDW    Y5, Y6, Y5
+	VMOVMSKPS    Y5, R10
+	ANDQ         R10, R9
+	POPCNTQ      R9, R10
+	ADDQ         R10, (R8)
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalFrameAVX2_plan4_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    CX, 16(DI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX2_plan4_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3021,7 +3022,7 @@ evalFrameAVX2_plan4_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan4_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX2_plan4_write
 
 evalFrameAVX2_plan5:
@@ -3072,58 +3073,57 @@ evalFrameAVX2_plan5_partial:
 	VPMASKMOVQ 32(DI), Y5, Y5
 
 evalFrameAVX2_plan5_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y6
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	MOVQ       176(SP), DI
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R8
-	ADDQ       R8, 176(SP)
-	MOVQ       128(SP), R8
-	ADDQ       R8, 184(SP)
-	MOVQ       152(SP), R8
-	MOVQ       208(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y6
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX2_plan5_hook:
-	CMPQ         SI, 8(R8)
+	CMPQ         SI, 8(DI)
 	JNE          evalFrameAVX2_plan5_miss
-	MOVQ         BX, R10
-	VPBROADCASTQ 16(R8), Y5
-	VPCMPEQQ     Y6, Y5, Y7
-	VPCMPEQQ     Y2, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 32(R8), Y5
-	VPCMPEQQ     Y3, Y5, Y7
-	VPCMPEQQ     Y4, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	ADDQ         R11, (R9)
-	SUBQ         80(R8), R11
-	CMPQ         88(R8), R11
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         BX, R9
+	VPBROADCASTQ 16(DI), Y7
+	VPCMPEQQ     Y6, Y7, Y8
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 32(DI), Y7
+	VPCMPEQQ     Y3, Y7, Y8
+	VPCMPEQQ     Y4, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	POPCNTQ      R9, R10
+	ADDQ         R10, (R8)
+	SUBQ         80(DI), R10
+	CMPQ         88(DI), R10
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalFrameAVX2_plan5_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    CX, 16(DI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y5, (CX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX2_plan5_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3131,7 +3131,7 @@ evalFrameAVX2_plan5_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan5_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX2_plan5_write
 
 evalFrameAVX2_plan7:
@@ -3190,65 +3190,64 @@ evalFrameAVX2_plan7_partial:
 	VPMASKMOVQ 32(DI), Y7, Y7
 
 evalFrameAVX2_plan7_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y8
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPERM2I128 $0x20, Y7, Y6, Y5
-	VPERM2I128 $0x31, Y7, Y6, Y6
-	MOVQ       176(SP), DI
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R8
-	ADDQ       R8, 176(SP)
-	MOVQ       128(SP), R8
-	ADDQ       R8, 184(SP)
-	MOVQ       152(SP), R8
-	MOVQ       208(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y8
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	VPERM2I128  $0x20, Y7, Y6, Y5
+	VPERM2I128  $0x31, Y7, Y6, Y6
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X7
+	VINSERTI128 $0x01, X7, Y0, Y7
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX2_plan7_hook:
-	CMPQ         SI, 8(R8)
+	CMPQ         SI, 8(DI)
 	JNE          evalFrameAVX2_plan7_miss
-	MOVQ         BX, R10
-	VPBROADCASTQ 16(R8), Y7
-	VPCMPEQQ     Y8, Y7, Y9
-	VPCMPEQQ     Y2, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 24(R8), Y7
-	VPCMPEQQ     Y3, Y7, Y9
-	VPCMPEQQ     Y4, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 32(R8), Y7
-	VPCMPEQQ     Y5, Y7, Y9
-	VPCMPEQQ     Y6, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	POPCNTQ      R10, R11
-	ADDQ         R11, (R9)
-	CMPQ         R10, $0x01
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	MOVQ         BX, R9
+	VPBROADCASTQ 16(DI), Y9
+	VPCMPEQQ     Y8, Y9, Y10
+	VPCMPEQQ     Y2, Y9, Y9
+	VPACKSSDW    Y9, Y10, Y9
+	VMOVMSKPS    Y9, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 24(DI), Y9
+	VPCMPEQQ     Y3, Y9, Y10
+	VPCMPEQQ     Y4, Y9, Y9
+	VPACKSSDW    Y9, Y10, Y9
+	VMOVMSKPS    Y9, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 32(DI), Y9
+	VPCMPEQQ     Y5, Y9, Y10
+	VPCMPEQQ     Y6, Y9, Y9
+	VPACKSSDW    Y9, Y10, Y9
+	VMOVMSKPS    Y9, R10
+	ANDQ         R10, R9
+	POPCNTQ      R9, R10
+	ADDQ         R10, (R8)
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalFrameAVX2_plan7_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    CX, 16(DI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y7, (CX)
+	VPADDQ  spanstep<>+0(SB), Y7, Y7
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX2_plan7_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3256,7 +3255,7 @@ evalFrameAVX2_plan7_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan7_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX2_plan7_write
 
 evalFrameAVX2_plan8:
@@ -3299,58 +3298,57 @@ evalFrameAVX2_plan8_partial:
 	VPMASKMOVQ 32(DI), Y3, Y3
 
 evalFrameAVX2_plan8_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y4
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPXOR      Y1, Y4, Y4
-	VPXOR      Y1, Y2, Y2
-	MOVQ       176(SP), DI
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R8
-	ADDQ       R8, 176(SP)
-	MOVQ       128(SP), R8
-	ADDQ       R8, 184(SP)
-	MOVQ       152(SP), R8
-	MOVQ       208(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPXOR       Y1, Y4, Y4
+	VPXOR       Y1, Y2, Y2
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX2_plan8_hook:
-	CMPQ         SI, 8(R8)
+	CMPQ         SI, 8(DI)
 	JNE          evalFrameAVX2_plan8_miss
-	MOVQ         BX, R10
-	VPBROADCASTQ 56(R8), Y3
-	VPXOR        Y1, Y3, Y3
-	VPBROADCASTQ 64(R8), Y5
+	MOVQ         BX, R9
+	VPBROADCASTQ 56(DI), Y5
 	VPXOR        Y1, Y5, Y5
-	VPCMPGTQ     Y4, Y3, Y6
-	VPCMPGTQ     Y5, Y4, Y7
-	VPOR         Y7, Y6, Y6
-	VPCMPGTQ     Y2, Y3, Y3
-	VPCMPGTQ     Y5, Y2, Y5
-	VPOR         Y5, Y3, Y7
-	VPACKSSDW    Y7, Y6, Y3
-	VMOVMSKPS    Y3, R11
-	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	ADDQ         R11, (R9)
-	CMPQ         R10, $0x01
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	VPBROADCASTQ 64(DI), Y6
+	VPXOR        Y1, Y6, Y6
+	VPCMPGTQ     Y4, Y5, Y7
+	VPCMPGTQ     Y6, Y4, Y8
+	VPOR         Y8, Y7, Y7
+	VPCMPGTQ     Y2, Y5, Y5
+	VPCMPGTQ     Y6, Y2, Y6
+	VPOR         Y6, Y5, Y8
+	VPACKSSDW    Y8, Y7, Y5
+	VMOVMSKPS    Y5, R10
+	ANDNQ        R9, R10, R9
+	POPCNTQ      R9, R10
+	ADDQ         R10, (R8)
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalFrameAVX2_plan8_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    CX, 16(DI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX2_plan8_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3358,7 +3356,7 @@ evalFrameAVX2_plan8_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan8_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX2_plan8_write
 
 evalFrameAVX2_plan9:
@@ -3409,67 +3407,66 @@ evalFrameAVX2_plan9_partial:
 	VPMASKMOVQ 32(DI), Y5, Y5
 
 evalFrameAVX2_plan9_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y6
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPXOR      Y1, Y3, Y3
-	VPXOR      Y1, Y4, Y4
-	MOVQ       176(SP), DI
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R8
-	ADDQ       R8, 176(SP)
-	MOVQ       128(SP), R8
-	ADDQ       R8, 184(SP)
-	MOVQ       152(SP), R8
-	MOVQ       208(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y6
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	VPXOR       Y1, Y3, Y3
+	VPXOR       Y1, Y4, Y4
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX2_plan9_hook:
-	CMPQ         SI, 8(R8)
+	CMPQ         SI, 8(DI)
 	JNE          evalFrameAVX2_plan9_miss
-	MOVQ         BX, R10
-	VPBROADCASTQ 16(R8), Y5
-	VPCMPEQQ     Y6, Y5, Y7
-	VPCMPEQQ     Y2, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 56(R8), Y5
-	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(R8), Y7
+	MOVQ         BX, R9
+	VPBROADCASTQ 16(DI), Y7
+	VPCMPEQQ     Y6, Y7, Y8
+	VPCMPEQQ     Y2, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 56(DI), Y7
 	VPXOR        Y1, Y7, Y7
-	VPCMPGTQ     Y3, Y5, Y8
-	VPCMPGTQ     Y7, Y3, Y9
-	VPOR         Y9, Y8, Y8
-	VPCMPGTQ     Y4, Y5, Y5
-	VPCMPGTQ     Y7, Y4, Y7
-	VPOR         Y7, Y5, Y9
-	VPACKSSDW    Y9, Y8, Y5
-	VMOVMSKPS    Y5, R11
-	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	ADDQ         R11, (R9)
-	SUBQ         80(R8), R11
-	CMPQ         88(R8), R11
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	VPBROADCASTQ 64(DI), Y8
+	VPXOR        Y1, Y8, Y8
+	VPCMPGTQ     Y3, Y7, Y9
+	VPCMPGTQ     Y8, Y3, Y10
+	VPOR         Y10, Y9, Y9
+	VPCMPGTQ     Y4, Y7, Y7
+	VPCMPGTQ     Y8, Y4, Y8
+	VPOR         Y8, Y7, Y10
+	VPACKSSDW    Y10, Y9, Y7
+	VMOVMSKPS    Y7, R10
+	ANDNQ        R9, R10, R9
+	POPCNTQ      R9, R10
+	ADDQ         R10, (R8)
+	SUBQ         80(DI), R10
+	CMPQ         88(DI), R10
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalFrameAVX2_plan9_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    CX, 16(DI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y5, (CX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX2_plan9_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3477,7 +3474,7 @@ evalFrameAVX2_plan9_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan9_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX2_plan9_write
 
 evalFrameAVX2_plan12:
@@ -3528,66 +3525,65 @@ evalFrameAVX2_plan12_partial:
 	VPMASKMOVQ 32(DI), Y5, Y5
 
 evalFrameAVX2_plan12_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y6
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPXOR      Y1, Y6, Y6
-	VPXOR      Y1, Y2, Y2
-	MOVQ       176(SP), DI
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R8
-	ADDQ       R8, 176(SP)
-	MOVQ       128(SP), R8
-	ADDQ       R8, 184(SP)
-	MOVQ       152(SP), R8
-	MOVQ       208(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y6
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	VPXOR       Y1, Y6, Y6
+	VPXOR       Y1, Y2, Y2
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX2_plan12_hook:
-	CMPQ         SI, 8(R8)
+	CMPQ         SI, 8(DI)
 	JNE          evalFrameAVX2_plan12_miss
-	MOVQ         BX, R10
-	VPBROADCASTQ 32(R8), Y5
-	VPCMPEQQ     Y3, Y5, Y7
-	VPCMPEQQ     Y4, Y5, Y5
-	VPACKSSDW    Y5, Y7, Y5
-	VMOVMSKPS    Y5, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 56(R8), Y5
-	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(R8), Y7
+	MOVQ         BX, R9
+	VPBROADCASTQ 32(DI), Y7
+	VPCMPEQQ     Y3, Y7, Y8
+	VPCMPEQQ     Y4, Y7, Y7
+	VPACKSSDW    Y7, Y8, Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 56(DI), Y7
 	VPXOR        Y1, Y7, Y7
-	VPCMPGTQ     Y6, Y5, Y8
-	VPCMPGTQ     Y7, Y6, Y9
-	VPOR         Y9, Y8, Y8
-	VPCMPGTQ     Y2, Y5, Y5
-	VPCMPGTQ     Y7, Y2, Y7
-	VPOR         Y7, Y5, Y9
-	VPACKSSDW    Y9, Y8, Y5
-	VMOVMSKPS    Y5, R11
-	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	ADDQ         R11, (R9)
-	CMPQ         R10, $0x01
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	VPBROADCASTQ 64(DI), Y8
+	VPXOR        Y1, Y8, Y8
+	VPCMPGTQ     Y6, Y7, Y9
+	VPCMPGTQ     Y8, Y6, Y10
+	VPOR         Y10, Y9, Y9
+	VPCMPGTQ     Y2, Y7, Y7
+	VPCMPGTQ     Y8, Y2, Y8
+	VPOR         Y8, Y7, Y10
+	VPACKSSDW    Y10, Y9, Y7
+	VMOVMSKPS    Y7, R10
+	ANDNQ        R9, R10, R9
+	POPCNTQ      R9, R10
+	ADDQ         R10, (R8)
+	CMPQ         R9, $0x01
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalFrameAVX2_plan12_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    CX, 16(DI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y5, (CX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX2_plan12_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3595,7 +3591,7 @@ evalFrameAVX2_plan12_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan12_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX2_plan12_write
 
 evalFrameAVX2_plan13:
@@ -3654,75 +3650,74 @@ evalFrameAVX2_plan13_partial:
 	VPMASKMOVQ 32(DI), Y7, Y7
 
 evalFrameAVX2_plan13_loaded:
-	VPERM2I128 $0x20, Y3, Y2, Y8
-	VPERM2I128 $0x31, Y3, Y2, Y2
-	VPERM2I128 $0x20, Y5, Y4, Y3
-	VPERM2I128 $0x31, Y5, Y4, Y4
-	VPERM2I128 $0x20, Y7, Y6, Y5
-	VPERM2I128 $0x31, Y7, Y6, Y6
-	VPXOR      Y1, Y3, Y3
-	VPXOR      Y1, Y4, Y4
-	MOVQ       176(SP), DI
-	MOVQ       184(SP), CX
-	MOVQ       168(SP), R8
-	ADDQ       R8, 176(SP)
-	MOVQ       128(SP), R8
-	ADDQ       R8, 184(SP)
-	MOVQ       152(SP), R8
-	MOVQ       208(SP), R9
+	VPERM2I128  $0x20, Y3, Y2, Y8
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	VPERM2I128  $0x20, Y7, Y6, Y5
+	VPERM2I128  $0x31, Y7, Y6, Y6
+	VPXOR       Y1, Y3, Y3
+	VPXOR       Y1, Y4, Y4
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X7
+	VINSERTI128 $0x01, X7, Y0, Y7
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX2_plan13_hook:
-	CMPQ         SI, 8(R8)
+	CMPQ         SI, 8(DI)
 	JNE          evalFrameAVX2_plan13_miss
-	MOVQ         BX, R10
-	VPBROADCASTQ 16(R8), Y7
-	VPCMPEQQ     Y8, Y7, Y9
-	VPCMPEQQ     Y2, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 32(R8), Y7
-	VPCMPEQQ     Y5, Y7, Y9
-	VPCMPEQQ     Y6, Y7, Y7
-	VPACKSSDW    Y7, Y9, Y7
-	VMOVMSKPS    Y7, R11
-	ANDQ         R11, R10
-	VPBROADCASTQ 56(R8), Y7
-	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(R8), Y9
+	MOVQ         BX, R9
+	VPBROADCASTQ 16(DI), Y9
+	VPCMPEQQ     Y8, Y9, Y10
+	VPCMPEQQ     Y2, Y9, Y9
+	VPACKSSDW    Y9, Y10, Y9
+	VMOVMSKPS    Y9, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 32(DI), Y9
+	VPCMPEQQ     Y5, Y9, Y10
+	VPCMPEQQ     Y6, Y9, Y9
+	VPACKSSDW    Y9, Y10, Y9
+	VMOVMSKPS    Y9, R10
+	ANDQ         R10, R9
+	VPBROADCASTQ 56(DI), Y9
 	VPXOR        Y1, Y9, Y9
-	VPCMPGTQ     Y3, Y7, Y10
-	VPCMPGTQ     Y9, Y3, Y11
-	VPOR         Y11, Y10, Y10
-	VPCMPGTQ     Y4, Y7, Y7
-	VPCMPGTQ     Y9, Y4, Y9
-	VPOR         Y9, Y7, Y11
-	VPACKSSDW    Y11, Y10, Y7
-	VMOVMSKPS    Y7, R11
-	ANDNQ        R10, R11, R10
-	POPCNTQ      R10, R11
-	ADDQ         R11, (R9)
-	SUBQ         80(R8), R11
-	CMPQ         88(R8), R11
-	SBBQ         R11, R11
-	INCQ         R11
-	SHLQ         $0x08, R11
-	ORQ          R10, R11
-	SHLQ         $0x20, R11
-	ORQ          DX, R11
+	VPBROADCASTQ 64(DI), Y10
+	VPXOR        Y1, Y10, Y10
+	VPCMPGTQ     Y3, Y9, Y11
+	VPCMPGTQ     Y10, Y3, Y12
+	VPOR         Y12, Y11, Y11
+	VPCMPGTQ     Y4, Y9, Y9
+	VPCMPGTQ     Y10, Y4, Y10
+	VPOR         Y10, Y9, Y12
+	VPACKSSDW    Y12, Y11, Y9
+	VMOVMSKPS    Y9, R10
+	ANDNQ        R9, R10, R9
+	POPCNTQ      R9, R10
+	ADDQ         R10, (R8)
+	SUBQ         80(DI), R10
+	CMPQ         88(DI), R10
+	SBBQ         R10, R10
+	INCQ         R10
+	SHLQ         $0x08, R10
+	ORQ          R9, R10
+	SHLQ         $0x20, R10
+	ORQ          DX, R10
 
 evalFrameAVX2_plan13_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    CX, 16(DI)
-	INCQ    CX
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(CX)
+	VMOVDQU Y7, (CX)
+	VPADDQ  spanstep<>+0(SB), Y7, Y7
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX2_plan13_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3730,7 +3725,7 @@ evalFrameAVX2_plan13_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan13_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX2_plan13_write
 
 evalFrameAVX2_next:
@@ -3749,7 +3744,7 @@ evalFrameAVX2_done:
 	RET
 
 // func evalFrameAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64)
-// Requires: AVX, AVX512F, BMI2, POPCNT
+// Requires: AVX, AVX2, AVX512F, BMI2, POPCNT
 TEXT ·evalFrameAVX512(SB), NOSPLIT, $216-120
 	MOVQ    l+0(FP), AX
 	MOVQ    (AX), CX
@@ -3937,45 +3932,44 @@ evalFrameAVX512_plan0:
 	MOVQ   80(SP), AX
 
 evalFrameAVX512_plan0_block:
-	MOVL  12(AX), CX
-	MOVQ  (AX), BX
-	MOVL  $0x000000ff, DX
-	BZHIQ CX, DX, DX
-	MOVQ  176(SP), DI
-	MOVQ  184(SP), SI
-	MOVQ  168(SP), R8
-	ADDQ  R8, 176(SP)
-	MOVQ  128(SP), R8
-	ADDQ  R8, 184(SP)
-	MOVQ  152(SP), R8
-	MOVQ  208(SP), R9
+	MOVL        12(AX), CX
+	MOVQ        (AX), BX
+	MOVL        $0x000000ff, DX
+	BZHIQ       CX, DX, DX
+	MOVQ        176(SP), SI
+	VMOVQ       184(SP), X1
+	VINSERTI128 $0x01, X1, Y0, Y1
+	MOVQ        168(SP), DI
+	ADDQ        DI, 176(SP)
+	MOVQ        128(SP), DI
+	ADDQ        DI, 184(SP)
+	MOVQ        152(SP), DI
+	MOVQ        208(SP), R8
 
 evalFrameAVX512_plan0_hook:
-	CMPQ    BX, 8(R8)
+	CMPQ    BX, 8(DI)
 	JNE     evalFrameAVX512_plan0_miss
-	MOVQ    DX, R10
-	POPCNTQ R10, R11
-	ADDQ    R11, (R9)
-	CMPQ    R10, $0x01
-	SBBQ    R11, R11
-	INCQ    R11
-	SHLQ    $0x08, R11
-	ORQ     R10, R11
-	SHLQ    $0x20, R11
-	ORQ     CX, R11
+	MOVQ    DX, R9
+	POPCNTQ R9, R10
+	ADDQ    R10, (R8)
+	CMPQ    R9, $0x01
+	SBBQ    R10, R10
+	INCQ    R10
+	SHLQ    $0x08, R10
+	ORQ     R9, R10
+	SHLQ    $0x20, R10
+	ORQ     CX, R10
 
 evalFrameAVX512_plan0_write:
-	MOVQ    R11, 40(DI)
-	MOVQ    $0x00000000, 24(DI)
-	VMOVDQU X0, (DI)
-	MOVQ    SI, 16(DI)
-	INCQ    SI
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R9
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    R10, 40(SI)
+	VMOVDQU Y1, (SI)
+	VPADDQ  spanstep<>+0(SB), Y1, Y1
+	MOVL    4(DI), R9
+	MOVQ    R9, 32(SI)
+	ADDQ    $0x30, SI
+	ADDQ    $0x08, R8
+	ADDQ    $0x60, DI
+	CMPQ    DI, 136(SP)
 	JB      evalFrameAVX512_plan0_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -3983,7 +3977,7 @@ evalFrameAVX512_plan0_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan0_miss:
-	XORL R11, R11
+	XORL R10, R10
 	JMP  evalFrameAVX512_plan0_write
 
 evalFrameAVX512_plan1:
@@ -4010,44 +4004,43 @@ evalFrameAVX512_plan1_block:
 	MOVQ        (SP), BX
 	LEAQ        (BX)(CX*8), BX
 	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        176(SP), BX
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X2
+	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVQ        168(SP), BX
+	ADDQ        BX, 176(SP)
+	MOVQ        128(SP), BX
+	ADDQ        BX, 184(SP)
+	MOVQ        152(SP), BX
+	MOVQ        208(SP), DI
 
 evalFrameAVX512_plan1_hook:
-	CMPQ          SI, 8(DI)
+	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan1_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	ADDQ          R10, (R8)
-	SUBQ          80(DI), R10
-	CMPQ          88(DI), R10
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	ADDQ          R9, (DI)
+	SUBQ          80(BX), R9
+	CMPQ          88(BX), R9
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalFrameAVX512_plan1_write:
-	MOVQ    R10, 40(BX)
-	MOVQ    $0x00000000, 24(BX)
-	VMOVDQU X0, (BX)
-	MOVQ    CX, 16(BX)
-	INCQ    CX
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(BX)
-	ADDQ    $0x30, BX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y2, (CX)
+	VPADDQ  spanstep<>+0(SB), Y2, Y2
+	MOVL    4(BX), R8
+	MOVQ    R8, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, DI
+	ADDQ    $0x60, BX
+	CMPQ    BX, 136(SP)
 	JB      evalFrameAVX512_plan1_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4055,7 +4048,7 @@ evalFrameAVX512_plan1_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan1_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalFrameAVX512_plan1_write
 
 evalFrameAVX512_plan2:
@@ -4082,44 +4075,43 @@ evalFrameAVX512_plan2_block:
 	MOVQ        8(SP), BX
 	LEAQ        (BX)(CX*8), BX
 	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        176(SP), BX
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X2
+	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVQ        168(SP), BX
+	ADDQ        BX, 176(SP)
+	MOVQ        128(SP), BX
+	ADDQ        BX, 184(SP)
+	MOVQ        152(SP), BX
+	MOVQ        208(SP), DI
 
 evalFrameAVX512_plan2_hook:
-	CMPQ          SI, 8(DI)
+	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan2_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 24(DI), Z1, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	ADDQ          R10, (R8)
-	SUBQ          80(DI), R10
-	CMPQ          88(DI), R10
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 24(BX), Z1, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	ADDQ          R9, (DI)
+	SUBQ          80(BX), R9
+	CMPQ          88(BX), R9
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalFrameAVX512_plan2_write:
-	MOVQ    R10, 40(BX)
-	MOVQ    $0x00000000, 24(BX)
-	VMOVDQU X0, (BX)
-	MOVQ    CX, 16(BX)
-	INCQ    CX
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(BX)
-	ADDQ    $0x30, BX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y2, (CX)
+	VPADDQ  spanstep<>+0(SB), Y2, Y2
+	MOVL    4(BX), R8
+	MOVQ    R8, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, DI
+	ADDQ    $0x60, BX
+	CMPQ    BX, 136(SP)
 	JB      evalFrameAVX512_plan2_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4127,7 +4119,7 @@ evalFrameAVX512_plan2_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan2_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalFrameAVX512_plan2_write
 
 evalFrameAVX512_plan3:
@@ -4157,44 +4149,43 @@ evalFrameAVX512_plan3_block:
 	MOVQ        8(SP), BX
 	LEAQ        (BX)(CX*8), BX
 	VMOVDQU64.Z (BX), K1, Z2
-	MOVQ        176(SP), BX
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), BX
+	ADDQ        BX, 176(SP)
+	MOVQ        128(SP), BX
+	ADDQ        BX, 184(SP)
+	MOVQ        152(SP), BX
+	MOVQ        208(SP), DI
 
 evalFrameAVX512_plan3_hook:
-	CMPQ          SI, 8(DI)
+	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan3_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
-	VPCMPEQQ.BCST 24(DI), Z2, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	ADDQ          R10, (R8)
-	CMPQ          R9, $0x01
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 24(BX), Z2, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	ADDQ          R9, (DI)
+	CMPQ          R8, $0x01
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalFrameAVX512_plan3_write:
-	MOVQ    R10, 40(BX)
-	MOVQ    $0x00000000, 24(BX)
-	VMOVDQU X0, (BX)
-	MOVQ    CX, 16(BX)
-	INCQ    CX
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(BX)
-	ADDQ    $0x30, BX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVL    4(BX), R8
+	MOVQ    R8, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, DI
+	ADDQ    $0x60, BX
+	CMPQ    BX, 136(SP)
 	JB      evalFrameAVX512_plan3_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4202,7 +4193,7 @@ evalFrameAVX512_plan3_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan3_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalFrameAVX512_plan3_write
 
 evalFrameAVX512_plan4:
@@ -4229,43 +4220,42 @@ evalFrameAVX512_plan4_block:
 	MOVQ        24(SP), BX
 	LEAQ        (BX)(CX*8), BX
 	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        176(SP), BX
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X2
+	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVQ        168(SP), BX
+	ADDQ        BX, 176(SP)
+	MOVQ        128(SP), BX
+	ADDQ        BX, 184(SP)
+	MOVQ        152(SP), BX
+	MOVQ        208(SP), DI
 
 evalFrameAVX512_plan4_hook:
-	CMPQ          SI, 8(DI)
+	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan4_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(DI), Z1, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	ADDQ          R10, (R8)
-	CMPQ          R9, $0x01
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 32(BX), Z1, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	ADDQ          R9, (DI)
+	CMPQ          R8, $0x01
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalFrameAVX512_plan4_write:
-	MOVQ    R10, 40(BX)
-	MOVQ    $0x00000000, 24(BX)
-	VMOVDQU X0, (BX)
-	MOVQ    CX, 16(BX)
-	INCQ    CX
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(BX)
-	ADDQ    $0x30, BX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y2, (CX)
+	VPADDQ  spanstep<>+0(SB), Y2, Y2
+	MOVL    4(BX), R8
+	MOVQ    R8, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, DI
+	ADDQ    $0x60, BX
+	CMPQ    BX, 136(SP)
 	JB      evalFrameAVX512_plan4_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4273,7 +4263,7 @@ evalFrameAVX512_plan4_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan4_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalFrameAVX512_plan4_write
 
 evalFrameAVX512_plan5:
@@ -4303,45 +4293,44 @@ evalFrameAVX512_plan5_block:
 	MOVQ        24(SP), BX
 	LEAQ        (BX)(CX*8), BX
 	VMOVDQU64.Z (BX), K1, Z2
-	MOVQ        176(SP), BX
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), BX
+	ADDQ        BX, 176(SP)
+	MOVQ        128(SP), BX
+	ADDQ        BX, 184(SP)
+	MOVQ        152(SP), BX
+	MOVQ        208(SP), DI
 
 evalFrameAVX512_plan5_hook:
-	CMPQ          SI, 8(DI)
+	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan5_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
-	VPCMPEQQ.BCST 32(DI), Z2, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	ADDQ          R10, (R8)
-	SUBQ          80(DI), R10
-	CMPQ          88(DI), R10
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 32(BX), Z2, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	ADDQ          R9, (DI)
+	SUBQ          80(BX), R9
+	CMPQ          88(BX), R9
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalFrameAVX512_plan5_write:
-	MOVQ    R10, 40(BX)
-	MOVQ    $0x00000000, 24(BX)
-	VMOVDQU X0, (BX)
-	MOVQ    CX, 16(BX)
-	INCQ    CX
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(BX)
-	ADDQ    $0x30, BX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVL    4(BX), R8
+	MOVQ    R8, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, DI
+	ADDQ    $0x60, BX
+	CMPQ    BX, 136(SP)
 	JB      evalFrameAVX512_plan5_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4349,7 +4338,7 @@ evalFrameAVX512_plan5_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan5_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalFrameAVX512_plan5_write
 
 evalFrameAVX512_plan7:
@@ -4382,45 +4371,44 @@ evalFrameAVX512_plan7_block:
 	MOVQ        24(SP), BX
 	LEAQ        (BX)(CX*8), BX
 	VMOVDQU64.Z (BX), K1, Z3
-	MOVQ        176(SP), BX
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X4
+	VINSERTI128 $0x01, X4, Y0, Y4
+	MOVQ        168(SP), BX
+	ADDQ        BX, 176(SP)
+	MOVQ        128(SP), BX
+	ADDQ        BX, 184(SP)
+	MOVQ        152(SP), BX
+	MOVQ        208(SP), DI
 
 evalFrameAVX512_plan7_hook:
-	CMPQ          SI, 8(DI)
+	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan7_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
-	VPCMPEQQ.BCST 24(DI), Z2, K2, K2
-	VPCMPEQQ.BCST 32(DI), Z3, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	ADDQ          R10, (R8)
-	CMPQ          R9, $0x01
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 24(BX), Z2, K2, K2
+	VPCMPEQQ.BCST 32(BX), Z3, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	ADDQ          R9, (DI)
+	CMPQ          R8, $0x01
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalFrameAVX512_plan7_write:
-	MOVQ    R10, 40(BX)
-	MOVQ    $0x00000000, 24(BX)
-	VMOVDQU X0, (BX)
-	MOVQ    CX, 16(BX)
-	INCQ    CX
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(BX)
-	ADDQ    $0x30, BX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y4, (CX)
+	VPADDQ  spanstep<>+0(SB), Y4, Y4
+	MOVL    4(BX), R8
+	MOVQ    R8, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, DI
+	ADDQ    $0x60, BX
+	CMPQ    BX, 136(SP)
 	JB      evalFrameAVX512_plan7_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4428,7 +4416,7 @@ evalFrameAVX512_plan7_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan7_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalFrameAVX512_plan7_write
 
 evalFrameAVX512_plan8:
@@ -4455,44 +4443,43 @@ evalFrameAVX512_plan8_block:
 	MOVQ        16(SP), BX
 	LEAQ        (BX)(CX*8), BX
 	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        176(SP), BX
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X2
+	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVQ        168(SP), BX
+	ADDQ        BX, 176(SP)
+	MOVQ        128(SP), BX
+	ADDQ        BX, 184(SP)
+	MOVQ        152(SP), BX
+	MOVQ        208(SP), DI
 
 evalFrameAVX512_plan8_hook:
-	CMPQ         SI, 8(DI)
+	CMPQ         SI, 8(BX)
 	JNE          evalFrameAVX512_plan8_miss
 	KMOVW        K1, K2
-	VPCMPUQ.BCST $0x05, 56(DI), Z1, K2, K2
-	VPCMPUQ.BCST $0x02, 64(DI), Z1, K2, K2
-	KMOVW        K2, R9
-	POPCNTQ      R9, R10
-	ADDQ         R10, (R8)
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VPCMPUQ.BCST $0x05, 56(BX), Z1, K2, K2
+	VPCMPUQ.BCST $0x02, 64(BX), Z1, K2, K2
+	KMOVW        K2, R8
+	POPCNTQ      R8, R9
+	ADDQ         R9, (DI)
+	CMPQ         R8, $0x01
+	SBBQ         R9, R9
+	INCQ         R9
+	SHLQ         $0x08, R9
+	ORQ          R8, R9
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
 
 evalFrameAVX512_plan8_write:
-	MOVQ    R10, 40(BX)
-	MOVQ    $0x00000000, 24(BX)
-	VMOVDQU X0, (BX)
-	MOVQ    CX, 16(BX)
-	INCQ    CX
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(BX)
-	ADDQ    $0x30, BX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y2, (CX)
+	VPADDQ  spanstep<>+0(SB), Y2, Y2
+	MOVL    4(BX), R8
+	MOVQ    R8, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, DI
+	ADDQ    $0x60, BX
+	CMPQ    BX, 136(SP)
 	JB      evalFrameAVX512_plan8_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4500,7 +4487,7 @@ evalFrameAVX512_plan8_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan8_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalFrameAVX512_plan8_write
 
 evalFrameAVX512_plan9:
@@ -4530,46 +4517,45 @@ evalFrameAVX512_plan9_block:
 	MOVQ        16(SP), BX
 	LEAQ        (BX)(CX*8), BX
 	VMOVDQU64.Z (BX), K1, Z2
-	MOVQ        176(SP), BX
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), BX
+	ADDQ        BX, 176(SP)
+	MOVQ        128(SP), BX
+	ADDQ        BX, 184(SP)
+	MOVQ        152(SP), BX
+	MOVQ        208(SP), DI
 
 evalFrameAVX512_plan9_hook:
-	CMPQ          SI, 8(DI)
+	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan9_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(DI), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(DI), Z2, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	ADDQ          R10, (R8)
-	SUBQ          80(DI), R10
-	CMPQ          88(DI), R10
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(BX), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(BX), Z2, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	ADDQ          R9, (DI)
+	SUBQ          80(BX), R9
+	CMPQ          88(BX), R9
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalFrameAVX512_plan9_write:
-	MOVQ    R10, 40(BX)
-	MOVQ    $0x00000000, 24(BX)
-	VMOVDQU X0, (BX)
-	MOVQ    CX, 16(BX)
-	INCQ    CX
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(BX)
-	ADDQ    $0x30, BX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVL    4(BX), R8
+	MOVQ    R8, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, DI
+	ADDQ    $0x60, BX
+	CMPQ    BX, 136(SP)
 	JB      evalFrameAVX512_plan9_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4577,7 +4563,7 @@ evalFrameAVX512_plan9_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan9_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalFrameAVX512_plan9_write
 
 evalFrameAVX512_plan12:
@@ -4607,45 +4593,44 @@ evalFrameAVX512_plan12_block:
 	MOVQ        24(SP), BX
 	LEAQ        (BX)(CX*8), BX
 	VMOVDQU64.Z (BX), K1, Z2
-	MOVQ        176(SP), BX
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X3
+	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVQ        168(SP), BX
+	ADDQ        BX, 176(SP)
+	MOVQ        128(SP), BX
+	ADDQ        BX, 184(SP)
+	MOVQ        152(SP), BX
+	MOVQ        208(SP), DI
 
 evalFrameAVX512_plan12_hook:
-	CMPQ          SI, 8(DI)
+	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan12_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(DI), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(DI), Z1, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(DI), Z1, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	ADDQ          R10, (R8)
-	CMPQ          R9, $0x01
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 32(BX), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(BX), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(BX), Z1, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	ADDQ          R9, (DI)
+	CMPQ          R8, $0x01
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalFrameAVX512_plan12_write:
-	MOVQ    R10, 40(BX)
-	MOVQ    $0x00000000, 24(BX)
-	VMOVDQU X0, (BX)
-	MOVQ    CX, 16(BX)
-	INCQ    CX
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(BX)
-	ADDQ    $0x30, BX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y3, (CX)
+	VPADDQ  spanstep<>+0(SB), Y3, Y3
+	MOVL    4(BX), R8
+	MOVQ    R8, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, DI
+	ADDQ    $0x60, BX
+	CMPQ    BX, 136(SP)
 	JB      evalFrameAVX512_plan12_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4653,7 +4638,7 @@ evalFrameAVX512_plan12_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan12_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalFrameAVX512_plan12_write
 
 evalFrameAVX512_plan13:
@@ -4686,47 +4671,46 @@ evalFrameAVX512_plan13_block:
 	MOVQ        24(SP), BX
 	LEAQ        (BX)(CX*8), BX
 	VMOVDQU64.Z (BX), K1, Z3
-	MOVQ        176(SP), BX
-	MOVQ        184(SP), CX
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	MOVQ        176(SP), CX
+	VMOVQ       184(SP), X4
+	VINSERTI128 $0x01, X4, Y0, Y4
+	MOVQ        168(SP), BX
+	ADDQ        BX, 176(SP)
+	MOVQ        128(SP), BX
+	ADDQ        BX, 184(SP)
+	MOVQ        152(SP), BX
+	MOVQ        208(SP), DI
 
 evalFrameAVX512_plan13_hook:
-	CMPQ          SI, 8(DI)
+	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan13_miss
 	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(DI), Z1, K2, K2
-	VPCMPEQQ.BCST 32(DI), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(DI), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(DI), Z2, K2, K2
-	KMOVW         K2, R9
-	POPCNTQ       R9, R10
-	ADDQ          R10, (R8)
-	SUBQ          80(DI), R10
-	CMPQ          88(DI), R10
-	SBBQ          R10, R10
-	INCQ          R10
-	SHLQ          $0x08, R10
-	ORQ           R9, R10
-	SHLQ          $0x20, R10
-	ORQ           DX, R10
+	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 32(BX), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(BX), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(BX), Z2, K2, K2
+	KMOVW         K2, R8
+	POPCNTQ       R8, R9
+	ADDQ          R9, (DI)
+	SUBQ          80(BX), R9
+	CMPQ          88(BX), R9
+	SBBQ          R9, R9
+	INCQ          R9
+	SHLQ          $0x08, R9
+	ORQ           R8, R9
+	SHLQ          $0x20, R9
+	ORQ           DX, R9
 
 evalFrameAVX512_plan13_write:
-	MOVQ    R10, 40(BX)
-	MOVQ    $0x00000000, 24(BX)
-	VMOVDQU X0, (BX)
-	MOVQ    CX, 16(BX)
-	INCQ    CX
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(BX)
-	ADDQ    $0x30, BX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVQ    R9, 40(CX)
+	VMOVDQU Y4, (CX)
+	VPADDQ  spanstep<>+0(SB), Y4, Y4
+	MOVL    4(BX), R8
+	MOVQ    R8, 32(CX)
+	ADDQ    $0x30, CX
+	ADDQ    $0x08, DI
+	ADDQ    $0x60, BX
+	CMPQ    BX, 136(SP)
 	JB      evalFrameAVX512_plan13_hook
 	ADDQ    $0x10, AX
 	CMPQ    AX, 88(SP)
@@ -4734,7 +4718,7 @@ evalFrameAVX512_plan13_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan13_miss:
-	XORL R10, R10
+	XORL R9, R9
 	JMP  evalFrameAVX512_plan13_write
 
 evalFrameAVX512_next:

@@ -56,7 +56,9 @@ type kernel struct {
 
 	mul                  GPVirtual  // the hash multiplier (not in a frame kernel)
 	fixed                VecVirtual // the receipt's first 16 bytes: CycleID, ShardID, Ticks
-	h, out, span, pred   GPVirtual
+	spanStep             Mem        // 1 in the head's span lane: from one receipt's head to the next's
+	head                 VecVirtual // the next receipt's first 32 bytes: fixed, its span id, a_hash 0
+	h, out, pred         GPVirtual
 	blk, n, runmask, off GPVirtual // the block, its length, row mask and offset
 	w                    GPVirtual // the receipt word at RcptLanes
 	count                GPVirtual // in a frame kernel: the hook's count
@@ -73,13 +75,14 @@ func (k *kernel) single() bool { return k.lanesPtr != nil }
 // a hook loop specialised to its plan (layout.Plans: the plans the op table
 // reaches, and no others). A frame kernel also adds every hook's matching
 // rows to its count, and writes no a_hash.
-func generate(name string, x isa, frame bool) {
+// step is the data of spanStep, emitted once for every kernel.
+func generate(name string, x isa, frame bool, step Mem) {
 	sig := asmSignature
 	if frame {
 		sig = asmFrameSignature
 	}
 	TEXT(name, NOSPLIT, sig)
-	k := &kernel{name: name, frame: frame}
+	k := &kernel{name: name, frame: frame, spanStep: step}
 	k.prologue()
 	x.setup()
 
@@ -210,6 +213,22 @@ func (k *kernel) prologue() {
 	shardTicks(ctx, sb, s)
 	VMOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, k.fixed)
 	VPINSRQ(Imm(1), sb, k.fixed, k.fixed)
+}
+
+// spanStep emits the vector added to a receipt's head (its first four
+// words) to make the next one's: 1 in the span id's word.
+func spanStep() Mem {
+	var b2u = func(v bool) uint64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	m := GLOBL("spanstep", RODATA|NOPTR)
+	for i := range 4 {
+		DATA(8*i, U64(b2u(i == layout.RcptSpanID/8)))
+	}
+	return m
 }
 
 // shardTicks sets r to the receipt's second word from ctx, ShardID |
@@ -363,10 +382,13 @@ func (k *kernel) planLoop(x isa, plan int) {
 	k.readRun(k.blk, len(planLanes(plan)) != 0) // plan 0 reads no row
 	x.load(k, plan)
 
-	// This block's receipts for the group: index b*nh + groupIndex on.
-	k.span, k.out = GP64(), GP64()
+	// This block's receipts for the group: index b*nh + groupIndex on,
+	// each head written by one store.
+	k.out, k.head = GP64(), YMM()
 	MOVQ(k.blockOut, k.out)
-	MOVQ(k.blockSpan, k.span)
+	sp := XMM()
+	VMOVQ(k.blockSpan, sp)
+	VINSERTI128(Imm(1), sp, k.fixed.AsY(), k.head)
 	s := GP64()
 	MOVQ(k.outStride, s)
 	ADDQ(s, k.blockOut)
@@ -421,16 +443,12 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 
 	Label(name("_write"))
 	MOVQ(k.w, Mem{Base: k.out, Disp: layout.RcptLanes})
+	VMOVDQU(k.head, Mem{Base: k.out, Disp: layout.RcptCycleID}) // a_hash 0: a frame kernel's caller computes it
+	VPADDQ(k.spanStep, k.head, k.head)
 	t := GP64()
-	if k.frame {
-		MOVQ(U32(0), Mem{Base: k.out, Disp: layout.RcptAHash}) // the caller's, later
-	} else {
+	if !k.frame {
 		storeAHash(k.h, k.w, k.mul, k.out, GP64(), t)
 	}
-
-	VMOVDQU(k.fixed, Mem{Base: k.out, Disp: layout.RcptCycleID})
-	MOVQ(k.span, Mem{Base: k.out, Disp: layout.RcptSpanID})
-	INCQ(k.span)
 	MOVL(Mem{Base: k.h, Disp: layout.HookID}, t.As32()) // ActualTicks = 0
 	MOVQ(t, Mem{Base: k.out, Disp: layout.RcptHookID})
 

@@ -68,7 +68,8 @@ func main() {
 	}
 	ConstraintExpr("!purego")
 
-	a2 := newAVX2() // its load masks are data, emitted once
+	a2 := newAVX2() // its load masks are data, emitted once, as is
+	step := spanStep()
 	for _, k := range kernels {
 		var x isa = a2
 		if k.avx512 {
@@ -78,7 +79,7 @@ func main() {
 			generateOne(k.name, x)
 			continue
 		}
-		generate(k.name, x, k.frame)
+		generate(k.name, x, k.frame, step)
 	}
 
 	Generate()
