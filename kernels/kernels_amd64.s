@@ -1680,8 +1680,7 @@ evalSegmentsAVX512_plan1_block:
 evalSegmentsAVX512_plan1_hook:
 	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan1_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	SUBQ          80(SI), R9
@@ -1751,8 +1750,7 @@ evalSegmentsAVX512_plan2_block:
 evalSegmentsAVX512_plan2_hook:
 	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan2_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 24(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 24(SI), Z1, K1, K2
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	SUBQ          80(SI), R9
@@ -1825,8 +1823,7 @@ evalSegmentsAVX512_plan3_block:
 evalSegmentsAVX512_plan3_hook:
 	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan3_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
 	VPCMPEQQ.BCST 24(SI), Z2, K2, K2
 	KMOVW         K2, R8
 	CMPQ          R8, $0x01
@@ -1895,8 +1892,7 @@ evalSegmentsAVX512_plan4_block:
 evalSegmentsAVX512_plan4_hook:
 	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan4_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 32(SI), Z1, K1, K2
 	KMOVW         K2, R8
 	CMPQ          R8, $0x01
 	SBBQ          R9, R9
@@ -1967,8 +1963,7 @@ evalSegmentsAVX512_plan5_block:
 evalSegmentsAVX512_plan5_hook:
 	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan5_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
 	VPCMPEQQ.BCST 32(SI), Z2, K2, K2
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
@@ -2045,8 +2040,7 @@ evalSegmentsAVX512_plan7_block:
 evalSegmentsAVX512_plan7_hook:
 	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan7_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
 	VPCMPEQQ.BCST 24(SI), Z2, K2, K2
 	VPCMPEQQ.BCST 32(SI), Z3, K2, K2
 	KMOVW         K2, R8
@@ -2116,8 +2110,7 @@ evalSegmentsAVX512_plan8_block:
 evalSegmentsAVX512_plan8_hook:
 	CMPQ         DI, 8(SI)
 	JNE          evalSegmentsAVX512_plan8_miss
-	KMOVW        K1, K2
-	VPCMPUQ.BCST $0x05, 56(SI), Z1, K2, K2
+	VPCMPUQ.BCST $0x05, 56(SI), Z1, K1, K2
 	VPCMPUQ.BCST $0x02, 64(SI), Z1, K2, K2
 	KMOVW        K2, R8
 	CMPQ         R8, $0x01
@@ -2189,8 +2182,7 @@ evalSegmentsAVX512_plan9_block:
 evalSegmentsAVX512_plan9_hook:
 	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan9_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
 	VPCMPUQ.BCST  $0x05, 56(SI), Z2, K2, K2
 	VPCMPUQ.BCST  $0x02, 64(SI), Z2, K2, K2
 	KMOVW         K2, R8
@@ -2265,8 +2257,7 @@ evalSegmentsAVX512_plan12_block:
 evalSegmentsAVX512_plan12_hook:
 	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan12_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(SI), Z2, K2, K2
+	VPCMPEQQ.BCST 32(SI), Z2, K1, K2
 	VPCMPUQ.BCST  $0x05, 56(SI), Z1, K2, K2
 	VPCMPUQ.BCST  $0x02, 64(SI), Z1, K2, K2
 	KMOVW         K2, R8
@@ -2342,8 +2333,7 @@ evalSegmentsAVX512_plan13_block:
 evalSegmentsAVX512_plan13_hook:
 	CMPQ          DI, 8(SI)
 	JNE           evalSegmentsAVX512_plan13_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(SI), Z1, K2, K2
+	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
 	VPCMPEQQ.BCST 32(SI), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 56(SI), Z2, K2, K2
 	VPCMPUQ.BCST  $0x02, 64(SI), Z2, K2, K2
@@ -4017,8 +4007,7 @@ evalFrameAVX512_plan1_block:
 evalFrameAVX512_plan1_hook:
 	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan1_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
@@ -4088,8 +4077,7 @@ evalFrameAVX512_plan2_block:
 evalFrameAVX512_plan2_hook:
 	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan2_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 24(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 24(BX), Z1, K1, K2
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
@@ -4162,8 +4150,7 @@ evalFrameAVX512_plan3_block:
 evalFrameAVX512_plan3_hook:
 	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan3_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
 	VPCMPEQQ.BCST 24(BX), Z2, K2, K2
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
@@ -4233,8 +4220,7 @@ evalFrameAVX512_plan4_block:
 evalFrameAVX512_plan4_hook:
 	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan4_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 32(BX), Z1, K1, K2
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
@@ -4306,8 +4292,7 @@ evalFrameAVX512_plan5_block:
 evalFrameAVX512_plan5_hook:
 	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan5_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
 	VPCMPEQQ.BCST 32(BX), Z2, K2, K2
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
@@ -4384,8 +4369,7 @@ evalFrameAVX512_plan7_block:
 evalFrameAVX512_plan7_hook:
 	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan7_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
 	VPCMPEQQ.BCST 24(BX), Z2, K2, K2
 	VPCMPEQQ.BCST 32(BX), Z3, K2, K2
 	KMOVW         K2, R8
@@ -4456,8 +4440,7 @@ evalFrameAVX512_plan8_block:
 evalFrameAVX512_plan8_hook:
 	CMPQ         SI, 8(BX)
 	JNE          evalFrameAVX512_plan8_miss
-	KMOVW        K1, K2
-	VPCMPUQ.BCST $0x05, 56(BX), Z1, K2, K2
+	VPCMPUQ.BCST $0x05, 56(BX), Z1, K1, K2
 	VPCMPUQ.BCST $0x02, 64(BX), Z1, K2, K2
 	KMOVW        K2, R8
 	POPCNTQ      R8, R9
@@ -4530,8 +4513,7 @@ evalFrameAVX512_plan9_block:
 evalFrameAVX512_plan9_hook:
 	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan9_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
 	VPCMPUQ.BCST  $0x05, 56(BX), Z2, K2, K2
 	VPCMPUQ.BCST  $0x02, 64(BX), Z2, K2, K2
 	KMOVW         K2, R8
@@ -4606,8 +4588,7 @@ evalFrameAVX512_plan12_block:
 evalFrameAVX512_plan12_hook:
 	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan12_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 32(BX), Z2, K2, K2
+	VPCMPEQQ.BCST 32(BX), Z2, K1, K2
 	VPCMPUQ.BCST  $0x05, 56(BX), Z1, K2, K2
 	VPCMPUQ.BCST  $0x02, 64(BX), Z1, K2, K2
 	KMOVW         K2, R8
@@ -4684,8 +4665,7 @@ evalFrameAVX512_plan13_block:
 evalFrameAVX512_plan13_hook:
 	CMPQ          SI, 8(BX)
 	JNE           evalFrameAVX512_plan13_miss
-	KMOVW         K1, K2
-	VPCMPEQQ.BCST 16(BX), Z1, K2, K2
+	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
 	VPCMPEQQ.BCST 32(BX), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 56(BX), Z2, K2, K2
 	VPCMPUQ.BCST  $0x02, 64(BX), Z2, K2, K2

@@ -36,22 +36,19 @@ func (a *avx512) match(k *kernel, plan int, m GPVirtual) {
 		MOVQ(k.runmask, m)
 		return
 	}
-	// The compares narrow a copy of the run's rows, which the next hook of
-	// the block needs again; the single kernel has no next hook.
-	cur := a.run
-	if !k.single() {
-		cur = K()
-		KMOVW(a.run, cur)
-	}
+	// The first compare, masked by the run's rows (which the next hook of
+	// the block needs again), writes cur; each next one narrows it.
+	cur, in := K(), a.run
 	for _, f := range []struct{ bit, lane, disp int }{
 		{layout.PlanS, laneS, layout.HookS}, {layout.PlanO, laneO, layout.HookO}, {layout.PlanD, laneD, layout.HookDT},
 	} {
 		if plan&f.bit != 0 {
-			VPCMPEQQ_BCST(Mem{Base: k.h, Disp: f.disp}, a.lanes[f.lane], cur, cur)
+			VPCMPEQQ_BCST(Mem{Base: k.h, Disp: f.disp}, a.lanes[f.lane], in, cur)
+			in = cur
 		}
 	}
 	if plan&layout.PlanV != 0 {
-		VPCMPUQ_BCST(Imm(5), Mem{Base: k.h, Disp: layout.HookVLo}, a.lanes[laneV], cur, cur) // V >= lo
+		VPCMPUQ_BCST(Imm(5), Mem{Base: k.h, Disp: layout.HookVLo}, a.lanes[laneV], in, cur) // V >= lo
 		VPCMPUQ_BCST(Imm(2), Mem{Base: k.h, Disp: layout.HookVHi}, a.lanes[laneV], cur, cur) // V <= hi
 	}
 	KMOVW(cur, m.As32())
