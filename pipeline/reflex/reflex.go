@@ -136,7 +136,8 @@ type Engine struct {
 	kctx      kernels.Context
 	lanes     kernels.Lanes     // the tick's
 	counts    []uint64          // per hook of the table, its matches in its run: the kernels add them, decide zeroes them
-	first     [maxWindow]uint32 // lane row+1 of each hook's first match, 0 for none
+	first     [maxWindow]uint32 // the lane row of each hook's first match, where found is set
+	found     uint64            // the window's hooks whose first match is in first
 }
 
 // window is up to 64 consecutive hooks of a group, decided together, with
@@ -150,6 +151,8 @@ type window struct {
 	selects   uint64
 	compare   uint64        // hooks that compare values and hold on any match
 	countV    uint64        // COUNT hooks that compare values: parked rows count too
+	zeroYes   uint64        // hooks that hold over no match (COUNT_*_LE, ...)
+	alone     bool          // the group's only window, and none of its hooks holds over no match
 	subjectO  uint64        // CONSTRUCT hooks whose template subject is the row's object
 	rows      []rowTemplate // per hook: the row a CONSTRUCT or SELECT hook makes of a match
 }
@@ -192,6 +195,9 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 					w.selects |= 1 << j
 					rt.ms[0], rt.mo[2], rt.c[1] = ^uint64(0), ^uint64(0), g.Pred
 				}
+				if kernels.Decide(&b.Kernel, 0) {
+					w.zeroYes |= 1 << j
+				}
 				switch op := b.Kernel.Op(); {
 				case op.NeedsExactCheck() && op.Counts():
 					w.countV |= 1 << j
@@ -199,6 +205,7 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 					w.compare |= 1 << j
 				}
 			}
+			w.alone = lo == 0 && hi == len(g.Hooks) && w.zeroYes == 0
 			e.forms[gi] = append(e.forms[gi], w)
 		}
 	}
@@ -260,7 +267,7 @@ func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 			lo := r.Blocks + at.block
 			e.segs = append(e.segs, kernels.Segment{BlockLo: lo, BlockHi: lo + uint32(nb),
 				HookLo: w.first, HookHi: w.first + uint32(nh), Out: uint32(n)})
-			e.parts = append(e.parts, part{r, w})
+			e.parts = append(e.parts, part{r, w, w.alone && r.NPark == 0 && nb == int(r.NBlock)})
 			n += nb * nh
 			at.next(r, nb, len(ws))
 		}
@@ -271,7 +278,12 @@ func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 		}
 		out.Stats.Calls++
 		out.Stats.Evaluations += uint64(n)
-		for i := range e.segs {
+		for i := range e.parts {
+			if p := &e.parts[i]; p.quiet && allZero(e.counts[p.w.first:][:len(p.w.hooks)]) {
+				// Nothing matched: no action, no count to put back to 0.
+				out.Stats.HookEvals += uint64(len(p.w.hooks))
+				continue
+			}
 			e.decide(t, &e.parts[i], &e.segs[i], rec, out)
 		}
 		e.kctx.SpanBase += uint64(n)
@@ -307,6 +319,9 @@ func (c *cursor) next(r *load.Run, nb, windows int) {
 type part struct {
 	r *load.Run
 	w *window
+	// quiet: the segment is the whole run, which has no parked row, and w
+	// is alone; if nothing matched, the run is decided with no action.
+	quiet bool
 }
 
 // decide takes the receipts of segment sg in rec, whose matches the kernels
@@ -318,11 +333,9 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	r, w := p.r, p.w
 	hs := w.hooks
 	nh := len(hs)
-	cnt, first := e.counts[w.first:][:nh], e.first[:nh]
+	cnt := e.counts[w.first:][:nh]
 	if sg.BlockLo == r.Blocks { // the window's first segment
-		for j := range nh { // not clear: a call to memclr costs more for a few hooks
-			first[j] = 0
-		}
+		e.found = 0
 		if w.lo == 0 {
 			e.runCounts, e.pending = e.runCounts[:0], false
 		}
@@ -335,11 +348,11 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	// SELECT) and the window had none before this segment although it has
 	// matches now: they are in this segment.
 	matched := nonZero(cnt)
-	for m := matched &^ (w.construct | w.selects); m != 0; m &= m - 1 {
-		if j := bits.TrailingZeros64(m); first[j] == 0 {
-			first[j] = firstMatch(off, rec[j:], nh)
-		}
+	for m := matched &^ (w.construct | w.selects | e.found); m != 0; m &= m - 1 {
+		j := bits.TrailingZeros64(m)
+		e.first[j&(maxWindow-1)] = firstMatch(off, rec[j:], nh)
 	}
+	e.found |= matched &^ (w.construct | w.selects)
 	// CONSTRUCT and SELECT give every matched row, whatever the count.
 	if w.construct|w.selects != 0 {
 		for m := (w.construct | w.selects) & matched; m != 0; m &= m - 1 {
@@ -351,23 +364,25 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 		return // more of the window in the next call
 	}
 
-	// yes: bit j set when hook j holds over the whole run. With parked rows
-	// in the run, its value-comparing COUNT hooks are not decided: their
-	// counts go to e.runCounts as Count actions.
-	var yes, deferred uint64
+	// yes: bit j set when hook j holds over the whole run; only the hooks
+	// that matched need their counts compared. With parked rows in the
+	// run, its value-comparing COUNT hooks are not decided: their counts
+	// go to e.runCounts as Count actions.
+	yes := w.zeroYes &^ matched
+	for m := matched; m != 0; m &= m - 1 {
+		j := bits.TrailingZeros64(m)
+		yes |= uint64(b2u(kernels.Decide(&hs[j], cnt[j]))) << j
+	}
+	var deferred uint64
 	if r.NPark > 0 {
 		deferred = w.countV
-	}
-	for j, c := range cnt {
-		if kernels.Decide(&hs[j], c) {
-			yes |= 1 << j
-		}
 	}
 	for m := yes&^(w.construct|w.selects|deferred) | deferred; m != 0; m &= m - 1 {
 		j := bits.TrailingZeros64(m)
 		a := Action{Kind: Fire, Hook: hs[j].ID(), Cycle: e.kctx.CycleID, P: r.Pred}
-		if f := first[j]; f != 0 {
-			a.S, a.O = e.lanes.S[f-1], e.lanes.O[f-1]
+		if e.found>>j&1 != 0 {
+			f := e.first[j&(maxWindow-1)]
+			a.S, a.O = e.lanes.S[f], e.lanes.O[f]
 		}
 		if deferred&(1<<j) != 0 {
 			a.Kind, a.D = Count, cnt[j]
@@ -404,16 +419,25 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	out.Stats.Counted += uint64(len(e.runCounts))
 }
 
-// firstMatch returns the lane row+1 of the first row that col[0],
-// col[nh], ... (one hook's receipts for consecutive blocks from row off)
-// matched; the hook has a match.
+// firstMatch returns the lane row of the first row that col[0], col[nh],
+// ... (one hook's receipts for consecutive blocks from row off) matched;
+// the hook has a match.
 func firstMatch(off uint32, col []kernels.Receipt, nh int) uint32 {
 	for b := 0; b < len(col); b += nh {
 		if m := col[b].Mask; m != 0 {
-			return off + uint32(b/nh*kernels.BlockLanes+bits.TrailingZeros8(m)) + 1
+			return off + uint32(b/nh*kernels.BlockLanes+bits.TrailingZeros8(m))
 		}
 	}
 	return 0
+}
+
+// allZero reports whether every count is 0.
+func allZero(cnt []uint64) bool {
+	var or uint64
+	for _, c := range cnt {
+		or |= c
+	}
+	return or == 0
 }
 
 // nonZero returns the bit set of the non-zero counts.

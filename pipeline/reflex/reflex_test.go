@@ -143,6 +143,25 @@ func TestParksWhereCompareHooksDoNotHold(t *testing.T) {
 	assert.Equal(t, Stats{Evaluations: 2, HookEvals: 2, Calls: 1, Ticks: out.Stats.Ticks, Fired: 1, Triples: 2, Decided: 1}, out.Stats)
 }
 
+// Runs where nothing matches leave no action, and are counted all the
+// same: every hook of their group evaluated.
+func TestRunsWithoutMatchesAreCounted(t *testing.T) {
+	f := newFixture(t, testkit.HooksFile(
+		"alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`,
+		"bob-email", `ASK { <http://ex/bob> <http://ex/email> ?o }`,
+		"o9-amount", `ASK { <http://ex/o9> <http://ex/amount> ?o }`,
+	))
+	e := NewEngine(f.tab, nil)
+	tk := f.tick(t, `
+<http://ex/carol> <http://ex/email> "c@ex" .
+<http://ex/o1> <http://ex/amount> "1000"^^<http://www.w3.org/2001/XMLSchema#integer> .
+`)
+	var out Output
+	require.NoError(t, e.Run(tk, &kernels.Context{}, &out))
+	assert.Empty(t, out.Actions)
+	assert.Equal(t, Stats{Evaluations: 3, HookEvals: 3, Calls: 1, Ticks: out.Stats.Ticks}, out.Stats)
+}
+
 // Receipts dropped as soon as their run is decided (knhk eval) give the
 // same actions as receipts kept, with bounded scratch: over a run of many
 // blocks and more than 64 hooks on one predicate, both decide every hook
