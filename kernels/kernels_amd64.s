@@ -2601,16 +2601,13 @@ evalFrameAVX2_plan0_hook:
 	MOVQ    DX, R9
 	POPCNTQ R9, R10
 	ADDQ    R10, (R8)
-	CMPQ    R9, $0x01
-	SBBQ    R10, R10
-	INCQ    R10
-	SHLQ    $0x08, R10
-	ORQ     R9, R10
-	SHLQ    $0x20, R10
-	ORQ     CX, R10
+	SHLQ    $0x20, R9
+	ORQ     CX, R9
+	CMPQ    R10, $0x01
+	MOVQ    R9, 40(SI)
+	SETCC   45(SI)
 
 evalFrameAVX2_plan0_write:
-	MOVQ    R10, 40(SI)
 	VMOVDQU Y2, (SI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
 	MOVL    4(DI), R9
@@ -2626,7 +2623,7 @@ evalFrameAVX2_plan0_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan0_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(SI)
 	JMP  evalFrameAVX2_plan0_write
 
 evalFrameAVX2_plan1:
@@ -2693,17 +2690,14 @@ evalFrameAVX2_plan1_hook:
 	ANDQ         R10, R9
 	POPCNTQ      R9, R10
 	ADDQ         R10, (R8)
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
 	SUBQ         80(DI), R10
 	CMPQ         88(DI), R10
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	MOVQ         R9, 40(CX)
+	SETCC        45(CX)
 
 evalFrameAVX2_plan1_write:
-	MOVQ    R10, 40(CX)
 	VMOVDQU Y3, (CX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVL    4(DI), R9
@@ -2719,7 +2713,7 @@ evalFrameAVX2_plan1_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan1_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX2_plan1_write
 
 evalFrameAVX2_plan2:
@@ -2786,17 +2780,14 @@ evalFrameAVX2_plan2_hook:
 	ANDQ         R10, R9
 	POPCNTQ      R9, R10
 	ADDQ         R10, (R8)
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
 	SUBQ         80(DI), R10
 	CMPQ         88(DI), R10
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	MOVQ         R9, 40(CX)
+	SETCC        45(CX)
 
 evalFrameAVX2_plan2_write:
-	MOVQ    R10, 40(CX)
 	VMOVDQU Y3, (CX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVL    4(DI), R9
@@ -2812,7 +2803,7 @@ evalFrameAVX2_plan2_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan2_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX2_plan2_write
 
 evalFrameAVX2_plan3:
@@ -2895,16 +2886,13 @@ evalFrameAVX2_plan3_hook:
 	ANDQ         R10, R9
 	POPCNTQ      R9, R10
 	ADDQ         R10, (R8)
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
+	CMPQ         R10, $0x01
+	MOVQ         R9, 40(CX)
+	SETCC        45(CX)
 
 evalFrameAVX2_plan3_write:
-	MOVQ    R10, 40(CX)
 	VMOVDQU Y5, (CX)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
 	MOVL    4(DI), R9
@@ -2920,7 +2908,7 @@ evalFrameAVX2_plan3_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan3_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX2_plan3_write
 
 evalFrameAVX2_plan4:
@@ -2987,16 +2975,13 @@ evalFrameAVX2_plan4_hook:
 	ANDQ         R10, R9
 	POPCNTQ      R9, R10
 	ADDQ         R10, (R8)
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
+	CMPQ         R10, $0x01
+	MOVQ         R9, 40(CX)
+	SETCC        45(CX)
 
 evalFrameAVX2_plan4_write:
-	MOVQ    R10, 40(CX)
 	VMOVDQU Y3, (CX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVL    4(DI), R9
@@ -3012,7 +2997,7 @@ evalFrameAVX2_plan4_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan4_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX2_plan4_write
 
 evalFrameAVX2_plan5:
@@ -3095,17 +3080,14 @@ evalFrameAVX2_plan5_hook:
 	ANDQ         R10, R9
 	POPCNTQ      R9, R10
 	ADDQ         R10, (R8)
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
 	SUBQ         80(DI), R10
 	CMPQ         88(DI), R10
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	MOVQ         R9, 40(CX)
+	SETCC        45(CX)
 
 evalFrameAVX2_plan5_write:
-	MOVQ    R10, 40(CX)
 	VMOVDQU Y5, (CX)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
 	MOVL    4(DI), R9
@@ -3121,7 +3103,7 @@ evalFrameAVX2_plan5_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan5_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX2_plan5_write
 
 evalFrameAVX2_plan7:
@@ -3220,16 +3202,13 @@ evalFrameAVX2_plan7_hook:
 	ANDQ         R10, R9
 	POPCNTQ      R9, R10
 	ADDQ         R10, (R8)
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
+	CMPQ         R10, $0x01
+	MOVQ         R9, 40(CX)
+	SETCC        45(CX)
 
 evalFrameAVX2_plan7_write:
-	MOVQ    R10, 40(CX)
 	VMOVDQU Y7, (CX)
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
 	MOVL    4(DI), R9
@@ -3245,7 +3224,7 @@ evalFrameAVX2_plan7_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan7_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX2_plan7_write
 
 evalFrameAVX2_plan8:
@@ -3321,16 +3300,13 @@ evalFrameAVX2_plan8_hook:
 	ANDNQ        R9, R10, R9
 	POPCNTQ      R9, R10
 	ADDQ         R10, (R8)
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
+	CMPQ         R10, $0x01
+	MOVQ         R9, 40(CX)
+	SETCC        45(CX)
 
 evalFrameAVX2_plan8_write:
-	MOVQ    R10, 40(CX)
 	VMOVDQU Y3, (CX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVL    4(DI), R9
@@ -3346,7 +3322,7 @@ evalFrameAVX2_plan8_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan8_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX2_plan8_write
 
 evalFrameAVX2_plan9:
@@ -3438,17 +3414,14 @@ evalFrameAVX2_plan9_hook:
 	ANDNQ        R9, R10, R9
 	POPCNTQ      R9, R10
 	ADDQ         R10, (R8)
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
 	SUBQ         80(DI), R10
 	CMPQ         88(DI), R10
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	MOVQ         R9, 40(CX)
+	SETCC        45(CX)
 
 evalFrameAVX2_plan9_write:
-	MOVQ    R10, 40(CX)
 	VMOVDQU Y5, (CX)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
 	MOVL    4(DI), R9
@@ -3464,7 +3437,7 @@ evalFrameAVX2_plan9_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan9_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX2_plan9_write
 
 evalFrameAVX2_plan12:
@@ -3556,16 +3529,13 @@ evalFrameAVX2_plan12_hook:
 	ANDNQ        R9, R10, R9
 	POPCNTQ      R9, R10
 	ADDQ         R10, (R8)
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
+	CMPQ         R10, $0x01
+	MOVQ         R9, 40(CX)
+	SETCC        45(CX)
 
 evalFrameAVX2_plan12_write:
-	MOVQ    R10, 40(CX)
 	VMOVDQU Y5, (CX)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
 	MOVL    4(DI), R9
@@ -3581,7 +3551,7 @@ evalFrameAVX2_plan12_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan12_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX2_plan12_write
 
 evalFrameAVX2_plan13:
@@ -3689,17 +3659,14 @@ evalFrameAVX2_plan13_hook:
 	ANDNQ        R9, R10, R9
 	POPCNTQ      R9, R10
 	ADDQ         R10, (R8)
+	SHLQ         $0x20, R9
+	ORQ          DX, R9
 	SUBQ         80(DI), R10
 	CMPQ         88(DI), R10
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	MOVQ         R9, 40(CX)
+	SETCC        45(CX)
 
 evalFrameAVX2_plan13_write:
-	MOVQ    R10, 40(CX)
 	VMOVDQU Y7, (CX)
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
 	MOVL    4(DI), R9
@@ -3715,7 +3682,7 @@ evalFrameAVX2_plan13_write:
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan13_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX2_plan13_write
 
 evalFrameAVX2_next:
@@ -3942,16 +3909,13 @@ evalFrameAVX512_plan0_hook:
 	MOVQ    DX, R9
 	POPCNTQ R9, R10
 	ADDQ    R10, (R8)
-	CMPQ    R9, $0x01
-	SBBQ    R10, R10
-	INCQ    R10
-	SHLQ    $0x08, R10
-	ORQ     R9, R10
-	SHLQ    $0x20, R10
-	ORQ     CX, R10
+	SHLQ    $0x20, R9
+	ORQ     CX, R9
+	CMPQ    R10, $0x01
+	MOVQ    R9, 40(SI)
+	SETCC   45(SI)
 
 evalFrameAVX512_plan0_write:
-	MOVQ    R10, 40(SI)
 	VMOVDQU Y1, (SI)
 	VPADDQ  spanstep<>+0(SB), Y1, Y1
 	MOVL    4(DI), R9
@@ -3967,7 +3931,7 @@ evalFrameAVX512_plan0_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan0_miss:
-	XORL R10, R10
+	MOVQ $0x00000000, 40(SI)
 	JMP  evalFrameAVX512_plan0_write
 
 evalFrameAVX512_plan1:
@@ -4011,17 +3975,14 @@ evalFrameAVX512_plan1_hook:
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
+	SHLQ          $0x20, R8
+	ORQ           DX, R8
 	SUBQ          80(BX), R9
 	CMPQ          88(BX), R9
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	MOVQ          R8, 40(CX)
+	SETCC         45(CX)
 
 evalFrameAVX512_plan1_write:
-	MOVQ    R9, 40(CX)
 	VMOVDQU Y2, (CX)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
 	MOVL    4(BX), R8
@@ -4037,7 +3998,7 @@ evalFrameAVX512_plan1_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan1_miss:
-	XORL R9, R9
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX512_plan1_write
 
 evalFrameAVX512_plan2:
@@ -4081,17 +4042,14 @@ evalFrameAVX512_plan2_hook:
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
+	SHLQ          $0x20, R8
+	ORQ           DX, R8
 	SUBQ          80(BX), R9
 	CMPQ          88(BX), R9
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	MOVQ          R8, 40(CX)
+	SETCC         45(CX)
 
 evalFrameAVX512_plan2_write:
-	MOVQ    R9, 40(CX)
 	VMOVDQU Y2, (CX)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
 	MOVL    4(BX), R8
@@ -4107,7 +4065,7 @@ evalFrameAVX512_plan2_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan2_miss:
-	XORL R9, R9
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX512_plan2_write
 
 evalFrameAVX512_plan3:
@@ -4155,16 +4113,13 @@ evalFrameAVX512_plan3_hook:
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
-	CMPQ          R8, $0x01
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	SHLQ          $0x20, R8
+	ORQ           DX, R8
+	CMPQ          R9, $0x01
+	MOVQ          R8, 40(CX)
+	SETCC         45(CX)
 
 evalFrameAVX512_plan3_write:
-	MOVQ    R9, 40(CX)
 	VMOVDQU Y3, (CX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVL    4(BX), R8
@@ -4180,7 +4135,7 @@ evalFrameAVX512_plan3_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan3_miss:
-	XORL R9, R9
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX512_plan3_write
 
 evalFrameAVX512_plan4:
@@ -4224,16 +4179,13 @@ evalFrameAVX512_plan4_hook:
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
-	CMPQ          R8, $0x01
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	SHLQ          $0x20, R8
+	ORQ           DX, R8
+	CMPQ          R9, $0x01
+	MOVQ          R8, 40(CX)
+	SETCC         45(CX)
 
 evalFrameAVX512_plan4_write:
-	MOVQ    R9, 40(CX)
 	VMOVDQU Y2, (CX)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
 	MOVL    4(BX), R8
@@ -4249,7 +4201,7 @@ evalFrameAVX512_plan4_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan4_miss:
-	XORL R9, R9
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX512_plan4_write
 
 evalFrameAVX512_plan5:
@@ -4297,17 +4249,14 @@ evalFrameAVX512_plan5_hook:
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
+	SHLQ          $0x20, R8
+	ORQ           DX, R8
 	SUBQ          80(BX), R9
 	CMPQ          88(BX), R9
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	MOVQ          R8, 40(CX)
+	SETCC         45(CX)
 
 evalFrameAVX512_plan5_write:
-	MOVQ    R9, 40(CX)
 	VMOVDQU Y3, (CX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVL    4(BX), R8
@@ -4323,7 +4272,7 @@ evalFrameAVX512_plan5_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan5_miss:
-	XORL R9, R9
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX512_plan5_write
 
 evalFrameAVX512_plan7:
@@ -4375,16 +4324,13 @@ evalFrameAVX512_plan7_hook:
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
-	CMPQ          R8, $0x01
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	SHLQ          $0x20, R8
+	ORQ           DX, R8
+	CMPQ          R9, $0x01
+	MOVQ          R8, 40(CX)
+	SETCC         45(CX)
 
 evalFrameAVX512_plan7_write:
-	MOVQ    R9, 40(CX)
 	VMOVDQU Y4, (CX)
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
 	MOVL    4(BX), R8
@@ -4400,7 +4346,7 @@ evalFrameAVX512_plan7_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan7_miss:
-	XORL R9, R9
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX512_plan7_write
 
 evalFrameAVX512_plan8:
@@ -4445,16 +4391,13 @@ evalFrameAVX512_plan8_hook:
 	KMOVW        K2, R8
 	POPCNTQ      R8, R9
 	ADDQ         R9, (DI)
-	CMPQ         R8, $0x01
-	SBBQ         R9, R9
-	INCQ         R9
-	SHLQ         $0x08, R9
-	ORQ          R8, R9
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
+	SHLQ         $0x20, R8
+	ORQ          DX, R8
+	CMPQ         R9, $0x01
+	MOVQ         R8, 40(CX)
+	SETCC        45(CX)
 
 evalFrameAVX512_plan8_write:
-	MOVQ    R9, 40(CX)
 	VMOVDQU Y2, (CX)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
 	MOVL    4(BX), R8
@@ -4470,7 +4413,7 @@ evalFrameAVX512_plan8_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan8_miss:
-	XORL R9, R9
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX512_plan8_write
 
 evalFrameAVX512_plan9:
@@ -4519,17 +4462,14 @@ evalFrameAVX512_plan9_hook:
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
+	SHLQ          $0x20, R8
+	ORQ           DX, R8
 	SUBQ          80(BX), R9
 	CMPQ          88(BX), R9
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	MOVQ          R8, 40(CX)
+	SETCC         45(CX)
 
 evalFrameAVX512_plan9_write:
-	MOVQ    R9, 40(CX)
 	VMOVDQU Y3, (CX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVL    4(BX), R8
@@ -4545,7 +4485,7 @@ evalFrameAVX512_plan9_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan9_miss:
-	XORL R9, R9
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX512_plan9_write
 
 evalFrameAVX512_plan12:
@@ -4594,16 +4534,13 @@ evalFrameAVX512_plan12_hook:
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
-	CMPQ          R8, $0x01
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	SHLQ          $0x20, R8
+	ORQ           DX, R8
+	CMPQ          R9, $0x01
+	MOVQ          R8, 40(CX)
+	SETCC         45(CX)
 
 evalFrameAVX512_plan12_write:
-	MOVQ    R9, 40(CX)
 	VMOVDQU Y3, (CX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVL    4(BX), R8
@@ -4619,7 +4556,7 @@ evalFrameAVX512_plan12_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan12_miss:
-	XORL R9, R9
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX512_plan12_write
 
 evalFrameAVX512_plan13:
@@ -4672,17 +4609,14 @@ evalFrameAVX512_plan13_hook:
 	KMOVW         K2, R8
 	POPCNTQ       R8, R9
 	ADDQ          R9, (DI)
+	SHLQ          $0x20, R8
+	ORQ           DX, R8
 	SUBQ          80(BX), R9
 	CMPQ          88(BX), R9
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	MOVQ          R8, 40(CX)
+	SETCC         45(CX)
 
 evalFrameAVX512_plan13_write:
-	MOVQ    R9, 40(CX)
 	VMOVDQU Y4, (CX)
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
 	MOVL    4(BX), R8
@@ -4698,7 +4632,7 @@ evalFrameAVX512_plan13_write:
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan13_miss:
-	XORL R9, R9
+	MOVQ $0x00000000, 40(CX)
 	JMP  evalFrameAVX512_plan13_write
 
 evalFrameAVX512_next:

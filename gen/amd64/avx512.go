@@ -48,7 +48,7 @@ func (a *avx512) match(k *kernel, plan int, m GPVirtual) {
 		}
 	}
 	if plan&layout.PlanV != 0 {
-		VPCMPUQ_BCST(Imm(5), Mem{Base: k.h, Disp: layout.HookVLo}, a.lanes[laneV], in, cur) // V >= lo
+		VPCMPUQ_BCST(Imm(5), Mem{Base: k.h, Disp: layout.HookVLo}, a.lanes[laneV], in, cur)  // V >= lo
 		VPCMPUQ_BCST(Imm(2), Mem{Base: k.h, Disp: layout.HookVHi}, a.lanes[laneV], cur, cur) // V <= hi
 	}
 	KMOVW(cur, m.As32())

@@ -416,7 +416,11 @@ func (k *kernel) planLoop(x isa, plan int) {
 	// A hook of another predicate examines nothing and is false: its
 	// receipt word is 0.
 	Label(name("_miss"))
-	XORL(k.w.As32(), k.w.As32())
+	if k.frame {
+		MOVQ(U32(0), Mem{Base: k.out, Disp: layout.RcptLanes})
+	} else {
+		XORL(k.w.As32(), k.w.As32())
+	}
 	JMP(LabelRef(name("_write")))
 }
 
@@ -425,24 +429,37 @@ func (k *kernel) planLoop(x isa, plan int) {
 func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 	// The decision is a range of match counts, c-clo <= cspan, or where no
 	// hook of the plan counts, m != 0.
-	k.w = GP64()
 	var c GPVirtual
 	if k.frame || layout.PlanCounts(plan) {
 		c = GP64()
 		POPCNTQ(m, c)
 	}
 	if k.frame {
+		// No a_hash to compute from the receipt's word: Result is set
+		// from the decision's borrow by a byte store after the word
+		// lanes | mask<<32 (Result 0), made before the decision.
 		ADDQ(c, Mem{Base: k.count})
-	}
-	if layout.PlanCounts(plan) {
-		countDecision(k.h, c)
+		SHLQ(Imm(layout.RcptMaskShift), m)
+		ORQ(k.n, m)
+		if layout.PlanCounts(plan) {
+			countDecision(k.h, c)
+		} else {
+			CMPQ(c, Imm(1)) // borrow: no match
+		}
+		MOVQ(m, Mem{Base: k.out, Disp: layout.RcptLanes})
+		SETCC(Mem{Base: k.out, Disp: layout.RcptLanes + layout.RcptResultShift/8})
+		Label(name("_write"))
 	} else {
-		CMPQ(m, Imm(1)) // borrow: m == 0
+		if layout.PlanCounts(plan) {
+			countDecision(k.h, c)
+		} else {
+			CMPQ(m, Imm(1)) // borrow: m == 0
+		}
+		k.w = GP64()
+		receiptWord(k.w, m, k.n)
+		Label(name("_write"))
+		MOVQ(k.w, Mem{Base: k.out, Disp: layout.RcptLanes})
 	}
-	receiptWord(k.w, m, k.n)
-
-	Label(name("_write"))
-	MOVQ(k.w, Mem{Base: k.out, Disp: layout.RcptLanes})
 	VMOVDQU(k.head, Mem{Base: k.out, Disp: layout.RcptCycleID}) // a_hash 0: a frame kernel's caller computes it
 	VPADDQ(k.spanStep, k.head, k.head)
 	t := GP64()
