@@ -86,7 +86,7 @@ GLOBL spanstep<>(SB), RODATA|NOPTR, $32
 
 // func evalSegmentsAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
-TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $192-112
+TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $168-112
 	MOVQ         l+0(FP), AX
 	MOVQ         (AX), CX
 	MOVQ         CX, (SP)
@@ -144,7 +144,7 @@ evalSegmentsAVX2_segment:
 	SUBQ   CX, SI
 	MOVQ   SI, 128(SP)
 	IMUL3Q $0x30, SI, SI
-	MOVQ   SI, 168(SP)
+	MOVQ   SI, 160(SP)
 	IMUL3Q $0x60, CX, CX
 	IMUL3Q $0x60, DX, DX
 	ADDQ   40(SP), CX
@@ -159,12 +159,12 @@ evalSegmentsAVX2_segment:
 	ADDQ   48(SP), AX
 	MOVQ   AX, 112(SP)
 	MOVQ   96(SP), AX
-	MOVQ   $0x00000000, 144(SP)
+	MOVQ   $0x00000000, 136(SP)
 
 evalSegmentsAVX2_group:
 	MOVL 72(AX), CX
 	ANDL $0x0000000f, CX
-	MOVQ AX, 152(SP)
+	MOVQ AX, 144(SP)
 	LEAQ 96(AX), DX
 	MOVL $0x00000001, SI
 
@@ -180,8 +180,7 @@ evalSegmentsAVX2_scan:
 	JMP   evalSegmentsAVX2_scan
 
 evalSegmentsAVX2_scanned:
-	MOVQ DX, 136(SP)
-	MOVQ SI, 160(SP)
+	MOVQ SI, 152(SP)
 	CMPL CX, $0x00000005
 	JAE  evalSegmentsAVX2_from5_6
 	CMPL CX, $0x00000002
@@ -257,610 +256,584 @@ evalSegmentsAVX2_from13_1:
 	UD2
 
 evalSegmentsAVX2_plan0:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan0_block:
-	MOVL        12(AX), CX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, DX
-	BZHIQ       CX, DX, DX
-	MOVQ        176(SP), DI
-	VMOVQ       184(SP), X2
+	MOVL        12(SI), DI
+	MOVQ        (SI), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	MOVQ        AX, R10
+	VMOVQ       CX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan0_hook:
-	CMPQ SI, 8(R8)
+	CMPQ R9, 8(R11)
 	JNE  evalSegmentsAVX2_plan0_miss
-	MOVQ DX, R9
-	CMPQ R9, $0x01
-	SBBQ R10, R10
-	INCQ R10
-	SHLQ $0x08, R10
-	ORQ  R9, R10
-	SHLQ $0x20, R10
-	ORQ  CX, R10
+	MOVQ R8, R12
+	CMPQ R12, $0x01
+	SBBQ R13, R13
+	INCQ R13
+	SHLQ $0x08, R13
+	ORQ  R12, R13
+	SHLQ $0x20, R13
+	ORQ  DI, R13
 
 evalSegmentsAVX2_plan0_write:
-	MOVQ    R10, 40(DI)
-	VMOVDQU Y2, (DI)
+	MOVQ    R13, 40(R10)
+	VMOVDQU Y2, (R10)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(DI)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(R10)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(R10)
+	ADDQ    $0x30, R10
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX2_plan0_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan0_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan0_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX2_plan0_write
 
 evalSegmentsAVX2_plan1:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan1_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan1_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
 	JMP     evalSegmentsAVX2_plan1_loaded
 
 evalSegmentsAVX2_plan1_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y2
-	VMOVDQU    32(R8)(R9*1), Y3
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y2, Y2
-	VPMASKMOVQ 32(R8), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y2
+	VMOVDQU    32(R11)(R12*1), Y3
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y2, Y2
+	VPMASKMOVQ 32(R11), Y3, Y3
 
 evalSegmentsAVX2_plan1_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan1_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan1_miss
-	MOVQ         SI, R9
-	VPBROADCASTQ 16(R8), Y5
+	MOVQ         R9, R12
+	VPBROADCASTQ 16(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R10
-	ANDQ         R10, R9
-	POPCNTQ      R9, R10
-	SUBQ         80(R8), R10
-	CMPQ         88(R8), R10
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VMOVMSKPS    Y5, R13
+	ANDQ         R13, R12
+	POPCNTQ      R12, R13
+	SUBQ         80(R11), R13
+	CMPQ         88(R11), R13
+	SBBQ         R13, R13
+	INCQ         R13
+	SHLQ         $0x08, R13
+	ORQ          R12, R13
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
 
 evalSegmentsAVX2_plan1_write:
-	MOVQ    R10, 40(CX)
-	VMOVDQU Y3, (CX)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(CX)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX2_plan1_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan1_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan1_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX2_plan1_write
 
 evalSegmentsAVX2_plan2:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan2_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan2_partial
-	MOVQ    8(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
+	MOVQ    8(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
 	JMP     evalSegmentsAVX2_plan2_loaded
 
 evalSegmentsAVX2_plan2_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y2
-	VMOVDQU    32(R8)(R9*1), Y3
-	MOVQ       8(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y2, Y2
-	VPMASKMOVQ 32(R8), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y2
+	VMOVDQU    32(R11)(R12*1), Y3
+	MOVQ       8(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y2, Y2
+	VPMASKMOVQ 32(R11), Y3, Y3
 
 evalSegmentsAVX2_plan2_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan2_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan2_miss
-	MOVQ         SI, R9
-	VPBROADCASTQ 24(R8), Y5
+	MOVQ         R9, R12
+	VPBROADCASTQ 24(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R10
-	ANDQ         R10, R9
-	POPCNTQ      R9, R10
-	SUBQ         80(R8), R10
-	CMPQ         88(R8), R10
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VMOVMSKPS    Y5, R13
+	ANDQ         R13, R12
+	POPCNTQ      R12, R13
+	SUBQ         80(R11), R13
+	CMPQ         88(R11), R13
+	SBBQ         R13, R13
+	INCQ         R13
+	SHLQ         $0x08, R13
+	ORQ          R12, R13
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
 
 evalSegmentsAVX2_plan2_write:
-	MOVQ    R10, 40(CX)
-	VMOVDQU Y3, (CX)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(CX)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX2_plan2_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan2_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan2_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX2_plan2_write
 
 evalSegmentsAVX2_plan3:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan3_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan3_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    8(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    8(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
 	JMP     evalSegmentsAVX2_plan3_loaded
 
 evalSegmentsAVX2_plan3_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y4
-	VMOVDQU    32(R8)(R9*1), Y5
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y2
-	VPMASKMOVQ 32(R8), Y5, Y3
-	MOVQ       8(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y4
-	VPMASKMOVQ 32(R8), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y4
+	VMOVDQU    32(R11)(R12*1), Y5
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y2
+	VPMASKMOVQ 32(R11), Y5, Y3
+	MOVQ       8(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y4
+	VPMASKMOVQ 32(R11), Y5, Y5
 
 evalSegmentsAVX2_plan3_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y6
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	VPERM2I128  $0x20, Y5, Y4, Y3
 	VPERM2I128  $0x31, Y5, Y4, Y4
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X5
+	MOVQ        AX, DI
+	VMOVQ       CX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan3_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan3_miss
-	MOVQ         SI, R9
-	VPBROADCASTQ 16(R8), Y7
+	MOVQ         R9, R12
+	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 24(R8), Y7
+	VMOVMSKPS    Y7, R13
+	ANDQ         R13, R12
+	VPBROADCASTQ 24(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VMOVMSKPS    Y7, R13
+	ANDQ         R13, R12
+	CMPQ         R12, $0x01
+	SBBQ         R13, R13
+	INCQ         R13
+	SHLQ         $0x08, R13
+	ORQ          R12, R13
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
 
 evalSegmentsAVX2_plan3_write:
-	MOVQ    R10, 40(CX)
-	VMOVDQU Y5, (CX)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(CX)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX2_plan3_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan3_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan3_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX2_plan3_write
 
 evalSegmentsAVX2_plan4:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan4_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan4_partial
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
 	JMP     evalSegmentsAVX2_plan4_loaded
 
 evalSegmentsAVX2_plan4_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y2
-	VMOVDQU    32(R8)(R9*1), Y3
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y2, Y2
-	VPMASKMOVQ 32(R8), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y2
+	VMOVDQU    32(R11)(R12*1), Y3
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y2, Y2
+	VPMASKMOVQ 32(R11), Y3, Y3
 
 evalSegmentsAVX2_plan4_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan4_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan4_miss
-	MOVQ         SI, R9
-	VPBROADCASTQ 32(R8), Y5
+	MOVQ         R9, R12
+	VPBROADCASTQ 32(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R10
-	ANDQ         R10, R9
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VMOVMSKPS    Y5, R13
+	ANDQ         R13, R12
+	CMPQ         R12, $0x01
+	SBBQ         R13, R13
+	INCQ         R13
+	SHLQ         $0x08, R13
+	ORQ          R12, R13
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
 
 evalSegmentsAVX2_plan4_write:
-	MOVQ    R10, 40(CX)
-	VMOVDQU Y3, (CX)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(CX)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX2_plan4_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan4_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan4_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX2_plan4_write
 
 evalSegmentsAVX2_plan5:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan5_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan5_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
 	JMP     evalSegmentsAVX2_plan5_loaded
 
 evalSegmentsAVX2_plan5_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y4
-	VMOVDQU    32(R8)(R9*1), Y5
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y2
-	VPMASKMOVQ 32(R8), Y5, Y3
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y4
-	VPMASKMOVQ 32(R8), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y4
+	VMOVDQU    32(R11)(R12*1), Y5
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y2
+	VPMASKMOVQ 32(R11), Y5, Y3
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y4
+	VPMASKMOVQ 32(R11), Y5, Y5
 
 evalSegmentsAVX2_plan5_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y6
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	VPERM2I128  $0x20, Y5, Y4, Y3
 	VPERM2I128  $0x31, Y5, Y4, Y4
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X5
+	MOVQ        AX, DI
+	VMOVQ       CX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan5_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan5_miss
-	MOVQ         SI, R9
-	VPBROADCASTQ 16(R8), Y7
+	MOVQ         R9, R12
+	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 32(R8), Y7
+	VMOVMSKPS    Y7, R13
+	ANDQ         R13, R12
+	VPBROADCASTQ 32(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	POPCNTQ      R9, R10
-	SUBQ         80(R8), R10
-	CMPQ         88(R8), R10
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VMOVMSKPS    Y7, R13
+	ANDQ         R13, R12
+	POPCNTQ      R12, R13
+	SUBQ         80(R11), R13
+	CMPQ         88(R11), R13
+	SBBQ         R13, R13
+	INCQ         R13
+	SHLQ         $0x08, R13
+	ORQ          R12, R13
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
 
 evalSegmentsAVX2_plan5_write:
-	MOVQ    R10, 40(CX)
-	VMOVDQU Y5, (CX)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(CX)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX2_plan5_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan5_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan5_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX2_plan5_write
 
 evalSegmentsAVX2_plan7:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan7_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan7_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    8(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y6
-	VMOVDQU 32(R8), Y7
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    8(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y6
+	VMOVDQU 32(R11), Y7
 	JMP     evalSegmentsAVX2_plan7_loaded
 
 evalSegmentsAVX2_plan7_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y6
-	VMOVDQU    32(R8)(R9*1), Y7
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y2
-	VPMASKMOVQ 32(R8), Y7, Y3
-	MOVQ       8(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y4
-	VPMASKMOVQ 32(R8), Y7, Y5
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y6
-	VPMASKMOVQ 32(R8), Y7, Y7
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y6
+	VMOVDQU    32(R11)(R12*1), Y7
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y2
+	VPMASKMOVQ 32(R11), Y7, Y3
+	MOVQ       8(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y4
+	VPMASKMOVQ 32(R11), Y7, Y5
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y6
+	VPMASKMOVQ 32(R11), Y7, Y7
 
 evalSegmentsAVX2_plan7_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y8
@@ -869,127 +842,121 @@ evalSegmentsAVX2_plan7_loaded:
 	VPERM2I128  $0x31, Y5, Y4, Y4
 	VPERM2I128  $0x20, Y7, Y6, Y5
 	VPERM2I128  $0x31, Y7, Y6, Y6
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X7
+	MOVQ        AX, DI
+	VMOVQ       CX, X7
 	VINSERTI128 $0x01, X7, Y0, Y7
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan7_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan7_miss
-	MOVQ         SI, R9
-	VPBROADCASTQ 16(R8), Y9
+	MOVQ         R9, R12
+	VPBROADCASTQ 16(R11), Y9
 	VPCMPEQQ     Y8, Y9, Y10
 	VPCMPEQQ     Y2, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 24(R8), Y9
+	VMOVMSKPS    Y9, R13
+	ANDQ         R13, R12
+	VPBROADCASTQ 24(R11), Y9
 	VPCMPEQQ     Y3, Y9, Y10
 	VPCMPEQQ     Y4, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 32(R8), Y9
+	VMOVMSKPS    Y9, R13
+	ANDQ         R13, R12
+	VPBROADCASTQ 32(R11), Y9
 	VPCMPEQQ     Y5, Y9, Y10
 	VPCMPEQQ     Y6, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R10
-	ANDQ         R10, R9
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VMOVMSKPS    Y9, R13
+	ANDQ         R13, R12
+	CMPQ         R12, $0x01
+	SBBQ         R13, R13
+	INCQ         R13
+	SHLQ         $0x08, R13
+	ORQ          R12, R13
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
 
 evalSegmentsAVX2_plan7_write:
-	MOVQ    R10, 40(CX)
-	VMOVDQU Y7, (CX)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y7, (DI)
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(CX)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX2_plan7_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan7_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan7_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX2_plan7_write
 
 evalSegmentsAVX2_plan8:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan8_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan8_partial
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
 	JMP     evalSegmentsAVX2_plan8_loaded
 
 evalSegmentsAVX2_plan8_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y2
-	VMOVDQU    32(R8)(R9*1), Y3
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y2, Y2
-	VPMASKMOVQ 32(R8), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y2
+	VMOVDQU    32(R11)(R12*1), Y3
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y2, Y2
+	VPMASKMOVQ 32(R11), Y3, Y3
 
 evalSegmentsAVX2_plan8_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	VPXOR       Y1, Y4, Y4
 	VPXOR       Y1, Y2, Y2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan8_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan8_miss
-	MOVQ         SI, R9
-	VPBROADCASTQ 56(R8), Y5
+	MOVQ         R9, R12
+	VPBROADCASTQ 56(R11), Y5
 	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(R8), Y6
+	VPBROADCASTQ 64(R11), Y6
 	VPXOR        Y1, Y6, Y6
 	VPCMPGTQ     Y4, Y5, Y7
 	VPCMPGTQ     Y6, Y4, Y8
@@ -998,84 +965,82 @@ evalSegmentsAVX2_plan8_hook:
 	VPCMPGTQ     Y6, Y2, Y6
 	VPOR         Y6, Y5, Y8
 	VPACKSSDW    Y8, Y7, Y5
-	VMOVMSKPS    Y5, R10
-	ANDNQ        R9, R10, R9
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VMOVMSKPS    Y5, R13
+	ANDNQ        R12, R13, R12
+	CMPQ         R12, $0x01
+	SBBQ         R13, R13
+	INCQ         R13
+	SHLQ         $0x08, R13
+	ORQ          R12, R13
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
 
 evalSegmentsAVX2_plan8_write:
-	MOVQ    R10, 40(CX)
-	VMOVDQU Y3, (CX)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(CX)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX2_plan8_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan8_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan8_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX2_plan8_write
 
 evalSegmentsAVX2_plan9:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan9_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan9_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
 	JMP     evalSegmentsAVX2_plan9_loaded
 
 evalSegmentsAVX2_plan9_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y4
-	VMOVDQU    32(R8)(R9*1), Y5
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y2
-	VPMASKMOVQ 32(R8), Y5, Y3
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y4
-	VPMASKMOVQ 32(R8), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y4
+	VMOVDQU    32(R11)(R12*1), Y5
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y2
+	VPMASKMOVQ 32(R11), Y5, Y3
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y4
+	VPMASKMOVQ 32(R11), Y5, Y5
 
 evalSegmentsAVX2_plan9_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y6
@@ -1084,28 +1049,26 @@ evalSegmentsAVX2_plan9_loaded:
 	VPERM2I128  $0x31, Y5, Y4, Y4
 	VPXOR       Y1, Y3, Y3
 	VPXOR       Y1, Y4, Y4
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X5
+	MOVQ        AX, DI
+	VMOVQ       CX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan9_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan9_miss
-	MOVQ         SI, R9
-	VPBROADCASTQ 16(R8), Y7
+	MOVQ         R9, R12
+	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 56(R8), Y7
+	VMOVMSKPS    Y7, R13
+	ANDQ         R13, R12
+	VPBROADCASTQ 56(R11), Y7
 	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(R8), Y8
+	VPBROADCASTQ 64(R11), Y8
 	VPXOR        Y1, Y8, Y8
 	VPCMPGTQ     Y3, Y7, Y9
 	VPCMPGTQ     Y8, Y3, Y10
@@ -1114,86 +1077,84 @@ evalSegmentsAVX2_plan9_hook:
 	VPCMPGTQ     Y8, Y4, Y8
 	VPOR         Y8, Y7, Y10
 	VPACKSSDW    Y10, Y9, Y7
-	VMOVMSKPS    Y7, R10
-	ANDNQ        R9, R10, R9
-	POPCNTQ      R9, R10
-	SUBQ         80(R8), R10
-	CMPQ         88(R8), R10
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VMOVMSKPS    Y7, R13
+	ANDNQ        R12, R13, R12
+	POPCNTQ      R12, R13
+	SUBQ         80(R11), R13
+	CMPQ         88(R11), R13
+	SBBQ         R13, R13
+	INCQ         R13
+	SHLQ         $0x08, R13
+	ORQ          R12, R13
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
 
 evalSegmentsAVX2_plan9_write:
-	MOVQ    R10, 40(CX)
-	VMOVDQU Y5, (CX)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(CX)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX2_plan9_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan9_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan9_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX2_plan9_write
 
 evalSegmentsAVX2_plan12:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan12_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan12_partial
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
 	JMP     evalSegmentsAVX2_plan12_loaded
 
 evalSegmentsAVX2_plan12_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y4
-	VMOVDQU    32(R8)(R9*1), Y5
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y2
-	VPMASKMOVQ 32(R8), Y5, Y3
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y4, Y4
-	VPMASKMOVQ 32(R8), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y4
+	VMOVDQU    32(R11)(R12*1), Y5
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y2
+	VPMASKMOVQ 32(R11), Y5, Y3
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y4
+	VPMASKMOVQ 32(R11), Y5, Y5
 
 evalSegmentsAVX2_plan12_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y6
@@ -1202,28 +1163,26 @@ evalSegmentsAVX2_plan12_loaded:
 	VPERM2I128  $0x31, Y5, Y4, Y4
 	VPXOR       Y1, Y6, Y6
 	VPXOR       Y1, Y2, Y2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X5
+	MOVQ        AX, DI
+	VMOVQ       CX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan12_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan12_miss
-	MOVQ         SI, R9
-	VPBROADCASTQ 32(R8), Y7
+	MOVQ         R9, R12
+	VPBROADCASTQ 32(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 56(R8), Y7
+	VMOVMSKPS    Y7, R13
+	ANDQ         R13, R12
+	VPBROADCASTQ 56(R11), Y7
 	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(R8), Y8
+	VPBROADCASTQ 64(R11), Y8
 	VPXOR        Y1, Y8, Y8
 	VPCMPGTQ     Y6, Y7, Y9
 	VPCMPGTQ     Y8, Y6, Y10
@@ -1232,92 +1191,90 @@ evalSegmentsAVX2_plan12_hook:
 	VPCMPGTQ     Y8, Y2, Y8
 	VPOR         Y8, Y7, Y10
 	VPACKSSDW    Y10, Y9, Y7
-	VMOVMSKPS    Y7, R10
-	ANDNQ        R9, R10, R9
-	CMPQ         R9, $0x01
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VMOVMSKPS    Y7, R13
+	ANDNQ        R12, R13, R12
+	CMPQ         R12, $0x01
+	SBBQ         R13, R13
+	INCQ         R13
+	SHLQ         $0x08, R13
+	ORQ          R12, R13
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
 
 evalSegmentsAVX2_plan12_write:
-	MOVQ    R10, 40(CX)
-	VMOVDQU Y5, (CX)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(CX)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX2_plan12_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan12_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan12_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX2_plan12_write
 
 evalSegmentsAVX2_plan13:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan13_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), DI
-	MOVL    $0x000000ff, SI
-	BZHIQ   DX, SI, SI
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan13_partial
-	MOVQ    (SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y2
-	VMOVDQU 32(R8), Y3
-	MOVQ    16(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y4
-	VMOVDQU 32(R8), Y5
-	MOVQ    24(SP), R8
-	LEAQ    (R8)(CX*8), R8
-	VMOVDQU (R8), Y6
-	VMOVDQU 32(R8), Y7
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y6
+	VMOVDQU 32(R11), Y7
 	JMP     evalSegmentsAVX2_plan13_loaded
 
 evalSegmentsAVX2_plan13_partial:
-	LEAQ       tailmask<>+0(SB), R8
-	MOVQ       DX, R9
-	SHLQ       $0x06, R9
-	VMOVDQU    (R8)(R9*1), Y6
-	VMOVDQU    32(R8)(R9*1), Y7
-	MOVQ       (SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y2
-	VPMASKMOVQ 32(R8), Y7, Y3
-	MOVQ       16(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y4
-	VPMASKMOVQ 32(R8), Y7, Y5
-	MOVQ       24(SP), R8
-	LEAQ       (R8)(CX*8), R8
-	VPMASKMOVQ (R8), Y6, Y6
-	VPMASKMOVQ 32(R8), Y7, Y7
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y6
+	VMOVDQU    32(R11)(R12*1), Y7
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y2
+	VPMASKMOVQ 32(R11), Y7, Y3
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y4
+	VPMASKMOVQ 32(R11), Y7, Y5
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y6
+	VPMASKMOVQ 32(R11), Y7, Y7
 
 evalSegmentsAVX2_plan13_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y8
@@ -1328,34 +1285,32 @@ evalSegmentsAVX2_plan13_loaded:
 	VPERM2I128  $0x31, Y7, Y6, Y6
 	VPXOR       Y1, Y3, Y3
 	VPXOR       Y1, Y4, Y4
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X7
+	MOVQ        AX, DI
+	VMOVQ       CX, X7
 	VINSERTI128 $0x01, X7, Y0, Y7
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan13_hook:
-	CMPQ         DI, 8(R8)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan13_miss
-	MOVQ         SI, R9
-	VPBROADCASTQ 16(R8), Y9
+	MOVQ         R9, R12
+	VPBROADCASTQ 16(R11), Y9
 	VPCMPEQQ     Y8, Y9, Y10
 	VPCMPEQQ     Y2, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 32(R8), Y9
+	VMOVMSKPS    Y9, R13
+	ANDQ         R13, R12
+	VPBROADCASTQ 32(R11), Y9
 	VPCMPEQQ     Y5, Y9, Y10
 	VPCMPEQQ     Y6, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 56(R8), Y9
+	VMOVMSKPS    Y9, R13
+	ANDQ         R13, R12
+	VPBROADCASTQ 56(R11), Y9
 	VPXOR        Y1, Y9, Y9
-	VPBROADCASTQ 64(R8), Y10
+	VPBROADCASTQ 64(R11), Y10
 	VPXOR        Y1, Y10, Y10
 	VPCMPGTQ     Y3, Y9, Y11
 	VPCMPGTQ     Y10, Y3, Y12
@@ -1364,48 +1319,48 @@ evalSegmentsAVX2_plan13_hook:
 	VPCMPGTQ     Y10, Y4, Y10
 	VPOR         Y10, Y9, Y12
 	VPACKSSDW    Y12, Y11, Y9
-	VMOVMSKPS    Y9, R10
-	ANDNQ        R9, R10, R9
-	POPCNTQ      R9, R10
-	SUBQ         80(R8), R10
-	CMPQ         88(R8), R10
-	SBBQ         R10, R10
-	INCQ         R10
-	SHLQ         $0x08, R10
-	ORQ          R9, R10
-	SHLQ         $0x20, R10
-	ORQ          DX, R10
+	VMOVMSKPS    Y9, R13
+	ANDNQ        R12, R13, R12
+	POPCNTQ      R12, R13
+	SUBQ         80(R11), R13
+	CMPQ         88(R11), R13
+	SBBQ         R13, R13
+	INCQ         R13
+	SHLQ         $0x08, R13
+	ORQ          R12, R13
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
 
 evalSegmentsAVX2_plan13_write:
-	MOVQ    R10, 40(CX)
-	VMOVDQU Y7, (CX)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y7, (DI)
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(CX)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX2_plan13_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan13_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan13_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX2_plan13_write
 
 evalSegmentsAVX2_next:
-	MOVQ 160(SP), SI
-	ADDQ SI, 144(SP)
-	MOVQ 136(SP), AX
+	MOVQ 152(SP), SI
+	ADDQ SI, 136(SP)
+	MOVQ DX, AX
 	CMPQ AX, 104(SP)
 	JB   evalSegmentsAVX2_group
 
@@ -1419,7 +1374,7 @@ evalSegmentsAVX2_done:
 
 // func evalSegmentsAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, AVX512F, BMI2, POPCNT
-TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $192-112
+TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $168-112
 	MOVQ    l+0(FP), AX
 	MOVQ    (AX), CX
 	MOVQ    CX, (SP)
@@ -1474,7 +1429,7 @@ evalSegmentsAVX512_segment:
 	SUBQ   CX, SI
 	MOVQ   SI, 128(SP)
 	IMUL3Q $0x30, SI, SI
-	MOVQ   SI, 168(SP)
+	MOVQ   SI, 160(SP)
 	IMUL3Q $0x60, CX, CX
 	IMUL3Q $0x60, DX, DX
 	ADDQ   40(SP), CX
@@ -1489,12 +1444,12 @@ evalSegmentsAVX512_segment:
 	ADDQ   48(SP), AX
 	MOVQ   AX, 112(SP)
 	MOVQ   96(SP), AX
-	MOVQ   $0x00000000, 144(SP)
+	MOVQ   $0x00000000, 136(SP)
 
 evalSegmentsAVX512_group:
 	MOVL 72(AX), CX
 	ANDL $0x0000000f, CX
-	MOVQ AX, 152(SP)
+	MOVQ AX, 144(SP)
 	LEAQ 96(AX), DX
 	MOVL $0x00000001, SI
 
@@ -1510,8 +1465,7 @@ evalSegmentsAVX512_scan:
 	JMP   evalSegmentsAVX512_scan
 
 evalSegmentsAVX512_scanned:
-	MOVQ DX, 136(SP)
-	MOVQ SI, 160(SP)
+	MOVQ SI, 152(SP)
 	CMPL CX, $0x00000005
 	JAE  evalSegmentsAVX512_from5_6
 	CMPL CX, $0x00000002
@@ -1587,797 +1541,753 @@ evalSegmentsAVX512_from13_1:
 	UD2
 
 evalSegmentsAVX512_plan0:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan0_block:
-	MOVL        12(AX), CX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, DX
-	BZHIQ       CX, DX, DX
-	MOVQ        176(SP), DI
-	VMOVQ       184(SP), X1
+	MOVL        12(SI), DI
+	MOVQ        (SI), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	MOVQ        AX, R10
+	VMOVQ       CX, X1
 	VINSERTI128 $0x01, X1, Y0, Y1
-	MOVQ        168(SP), R8
-	ADDQ        R8, 176(SP)
-	MOVQ        128(SP), R8
-	ADDQ        R8, 184(SP)
-	MOVQ        152(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX512_plan0_hook:
-	CMPQ SI, 8(R8)
+	CMPQ R9, 8(R11)
 	JNE  evalSegmentsAVX512_plan0_miss
-	MOVQ DX, R9
-	CMPQ R9, $0x01
-	SBBQ R10, R10
-	INCQ R10
-	SHLQ $0x08, R10
-	ORQ  R9, R10
-	SHLQ $0x20, R10
-	ORQ  CX, R10
+	MOVQ R8, R12
+	CMPQ R12, $0x01
+	SBBQ R13, R13
+	INCQ R13
+	SHLQ $0x08, R13
+	ORQ  R12, R13
+	SHLQ $0x20, R13
+	ORQ  DI, R13
 
 evalSegmentsAVX512_plan0_write:
-	MOVQ    R10, 40(DI)
-	VMOVDQU Y1, (DI)
+	MOVQ    R13, 40(R10)
+	VMOVDQU Y1, (R10)
 	VPADDQ  spanstep<>+0(SB), Y1, Y1
-	MOVQ    48(R8), R9
-	XORQ    R10, R9
-	IMULQ   BX, R9
-	MOVQ    R9, R10
-	SHRQ    $0x20, R10
-	XORQ    R10, R9
-	MOVQ    R9, 24(DI)
-	MOVL    4(R8), R10
-	MOVQ    R10, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R8
-	CMPQ    R8, 136(SP)
+	MOVQ    48(R11), R12
+	XORQ    R13, R12
+	IMULQ   BX, R12
+	MOVQ    R12, R13
+	SHRQ    $0x20, R13
+	XORQ    R13, R12
+	MOVQ    R12, 24(R10)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(R10)
+	ADDQ    $0x30, R10
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalSegmentsAVX512_plan0_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan0_block
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan0_miss:
-	XORL R10, R10
+	XORL R13, R13
 	JMP  evalSegmentsAVX512_plan0_write
 
 evalSegmentsAVX512_plan1:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan1_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X2
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        AX, DI
+	VMOVQ       CX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	MOVQ        168(SP), SI
-	ADDQ        SI, 176(SP)
-	MOVQ        128(SP), SI
-	ADDQ        SI, 184(SP)
-	MOVQ        152(SP), SI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan1_hook:
-	CMPQ          DI, 8(SI)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan1_miss
-	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	SUBQ          80(SI), R9
-	CMPQ          88(SI), R9
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	KMOVW         K2, R11
+	POPCNTQ       R11, R12
+	SUBQ          80(R9), R12
+	CMPQ          88(R9), R12
+	SBBQ          R12, R12
+	INCQ          R12
+	SHLQ          $0x08, R12
+	ORQ           R11, R12
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
 
 evalSegmentsAVX512_plan1_write:
-	MOVQ    R9, 40(CX)
-	VMOVDQU Y2, (CX)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(SI), R8
-	XORQ    R9, R8
-	IMULQ   BX, R8
-	MOVQ    R8, R9
-	SHRQ    $0x20, R9
-	XORQ    R9, R8
-	MOVQ    R8, 24(CX)
-	MOVL    4(SI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, 136(SP)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalSegmentsAVX512_plan1_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan1_block
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan1_miss:
-	XORL R9, R9
+	XORL R12, R12
 	JMP  evalSegmentsAVX512_plan1_write
 
 evalSegmentsAVX512_plan2:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan2_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        8(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X2
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        8(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        AX, DI
+	VMOVQ       CX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	MOVQ        168(SP), SI
-	ADDQ        SI, 176(SP)
-	MOVQ        128(SP), SI
-	ADDQ        SI, 184(SP)
-	MOVQ        152(SP), SI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan2_hook:
-	CMPQ          DI, 8(SI)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan2_miss
-	VPCMPEQQ.BCST 24(SI), Z1, K1, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	SUBQ          80(SI), R9
-	CMPQ          88(SI), R9
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	VPCMPEQQ.BCST 24(R9), Z1, K1, K2
+	KMOVW         K2, R11
+	POPCNTQ       R11, R12
+	SUBQ          80(R9), R12
+	CMPQ          88(R9), R12
+	SBBQ          R12, R12
+	INCQ          R12
+	SHLQ          $0x08, R12
+	ORQ           R11, R12
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
 
 evalSegmentsAVX512_plan2_write:
-	MOVQ    R9, 40(CX)
-	VMOVDQU Y2, (CX)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(SI), R8
-	XORQ    R9, R8
-	IMULQ   BX, R8
-	MOVQ    R8, R9
-	SHRQ    $0x20, R9
-	XORQ    R9, R8
-	MOVQ    R8, 24(CX)
-	MOVL    4(SI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, 136(SP)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalSegmentsAVX512_plan2_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan2_block
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan2_miss:
-	XORL R9, R9
+	XORL R12, R12
 	JMP  evalSegmentsAVX512_plan2_write
 
 evalSegmentsAVX512_plan3:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan3_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        8(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        8(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), SI
-	ADDQ        SI, 176(SP)
-	MOVQ        128(SP), SI
-	ADDQ        SI, 184(SP)
-	MOVQ        152(SP), SI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan3_hook:
-	CMPQ          DI, 8(SI)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan3_miss
-	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
-	VPCMPEQQ.BCST 24(SI), Z2, K2, K2
-	KMOVW         K2, R8
-	CMPQ          R8, $0x01
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	KMOVW         K2, R11
+	CMPQ          R11, $0x01
+	SBBQ          R12, R12
+	INCQ          R12
+	SHLQ          $0x08, R12
+	ORQ           R11, R12
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
 
 evalSegmentsAVX512_plan3_write:
-	MOVQ    R9, 40(CX)
-	VMOVDQU Y3, (CX)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(SI), R8
-	XORQ    R9, R8
-	IMULQ   BX, R8
-	MOVQ    R8, R9
-	SHRQ    $0x20, R9
-	XORQ    R9, R8
-	MOVQ    R8, 24(CX)
-	MOVL    4(SI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, 136(SP)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalSegmentsAVX512_plan3_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan3_block
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan3_miss:
-	XORL R9, R9
+	XORL R12, R12
 	JMP  evalSegmentsAVX512_plan3_write
 
 evalSegmentsAVX512_plan4:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan4_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        24(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X2
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        24(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        AX, DI
+	VMOVQ       CX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	MOVQ        168(SP), SI
-	ADDQ        SI, 176(SP)
-	MOVQ        128(SP), SI
-	ADDQ        SI, 184(SP)
-	MOVQ        152(SP), SI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan4_hook:
-	CMPQ          DI, 8(SI)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan4_miss
-	VPCMPEQQ.BCST 32(SI), Z1, K1, K2
-	KMOVW         K2, R8
-	CMPQ          R8, $0x01
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	VPCMPEQQ.BCST 32(R9), Z1, K1, K2
+	KMOVW         K2, R11
+	CMPQ          R11, $0x01
+	SBBQ          R12, R12
+	INCQ          R12
+	SHLQ          $0x08, R12
+	ORQ           R11, R12
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
 
 evalSegmentsAVX512_plan4_write:
-	MOVQ    R9, 40(CX)
-	VMOVDQU Y2, (CX)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(SI), R8
-	XORQ    R9, R8
-	IMULQ   BX, R8
-	MOVQ    R8, R9
-	SHRQ    $0x20, R9
-	XORQ    R9, R8
-	MOVQ    R8, 24(CX)
-	MOVL    4(SI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, 136(SP)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalSegmentsAVX512_plan4_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan4_block
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan4_miss:
-	XORL R9, R9
+	XORL R12, R12
 	JMP  evalSegmentsAVX512_plan4_write
 
 evalSegmentsAVX512_plan5:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan5_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        24(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        24(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), SI
-	ADDQ        SI, 176(SP)
-	MOVQ        128(SP), SI
-	ADDQ        SI, 184(SP)
-	MOVQ        152(SP), SI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan5_hook:
-	CMPQ          DI, 8(SI)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan5_miss
-	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
-	VPCMPEQQ.BCST 32(SI), Z2, K2, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	SUBQ          80(SI), R9
-	CMPQ          88(SI), R9
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
+	KMOVW         K2, R11
+	POPCNTQ       R11, R12
+	SUBQ          80(R9), R12
+	CMPQ          88(R9), R12
+	SBBQ          R12, R12
+	INCQ          R12
+	SHLQ          $0x08, R12
+	ORQ           R11, R12
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
 
 evalSegmentsAVX512_plan5_write:
-	MOVQ    R9, 40(CX)
-	VMOVDQU Y3, (CX)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(SI), R8
-	XORQ    R9, R8
-	IMULQ   BX, R8
-	MOVQ    R8, R9
-	SHRQ    $0x20, R9
-	XORQ    R9, R8
-	MOVQ    R8, 24(CX)
-	MOVL    4(SI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, 136(SP)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalSegmentsAVX512_plan5_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan5_block
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan5_miss:
-	XORL R9, R9
+	XORL R12, R12
 	JMP  evalSegmentsAVX512_plan5_write
 
 evalSegmentsAVX512_plan7:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan7_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        8(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        24(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z3
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X4
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        8(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        24(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z3
+	MOVQ        AX, DI
+	VMOVQ       CX, X4
 	VINSERTI128 $0x01, X4, Y0, Y4
-	MOVQ        168(SP), SI
-	ADDQ        SI, 176(SP)
-	MOVQ        128(SP), SI
-	ADDQ        SI, 184(SP)
-	MOVQ        152(SP), SI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan7_hook:
-	CMPQ          DI, 8(SI)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan7_miss
-	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
-	VPCMPEQQ.BCST 24(SI), Z2, K2, K2
-	VPCMPEQQ.BCST 32(SI), Z3, K2, K2
-	KMOVW         K2, R8
-	CMPQ          R8, $0x01
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
+	KMOVW         K2, R11
+	CMPQ          R11, $0x01
+	SBBQ          R12, R12
+	INCQ          R12
+	SHLQ          $0x08, R12
+	ORQ           R11, R12
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
 
 evalSegmentsAVX512_plan7_write:
-	MOVQ    R9, 40(CX)
-	VMOVDQU Y4, (CX)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y4, (DI)
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
-	MOVQ    48(SI), R8
-	XORQ    R9, R8
-	IMULQ   BX, R8
-	MOVQ    R8, R9
-	SHRQ    $0x20, R9
-	XORQ    R9, R8
-	MOVQ    R8, 24(CX)
-	MOVL    4(SI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, 136(SP)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalSegmentsAVX512_plan7_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan7_block
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan7_miss:
-	XORL R9, R9
+	XORL R12, R12
 	JMP  evalSegmentsAVX512_plan7_write
 
 evalSegmentsAVX512_plan8:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan8_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        16(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X2
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        16(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        AX, DI
+	VMOVQ       CX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	MOVQ        168(SP), SI
-	ADDQ        SI, 176(SP)
-	MOVQ        128(SP), SI
-	ADDQ        SI, 184(SP)
-	MOVQ        152(SP), SI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan8_hook:
-	CMPQ         DI, 8(SI)
+	CMPQ         R10, 8(R9)
 	JNE          evalSegmentsAVX512_plan8_miss
-	VPCMPUQ.BCST $0x05, 56(SI), Z1, K1, K2
-	VPCMPUQ.BCST $0x02, 64(SI), Z1, K2, K2
-	KMOVW        K2, R8
-	CMPQ         R8, $0x01
-	SBBQ         R9, R9
-	INCQ         R9
-	SHLQ         $0x08, R9
-	ORQ          R8, R9
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
+	VPCMPUQ.BCST $0x05, 56(R9), Z1, K1, K2
+	VPCMPUQ.BCST $0x02, 64(R9), Z1, K2, K2
+	KMOVW        K2, R11
+	CMPQ         R11, $0x01
+	SBBQ         R12, R12
+	INCQ         R12
+	SHLQ         $0x08, R12
+	ORQ          R11, R12
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
 
 evalSegmentsAVX512_plan8_write:
-	MOVQ    R9, 40(CX)
-	VMOVDQU Y2, (CX)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(SI), R8
-	XORQ    R9, R8
-	IMULQ   BX, R8
-	MOVQ    R8, R9
-	SHRQ    $0x20, R9
-	XORQ    R9, R8
-	MOVQ    R8, 24(CX)
-	MOVL    4(SI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, 136(SP)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalSegmentsAVX512_plan8_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan8_block
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan8_miss:
-	XORL R9, R9
+	XORL R12, R12
 	JMP  evalSegmentsAVX512_plan8_write
 
 evalSegmentsAVX512_plan9:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan9_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        16(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        16(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), SI
-	ADDQ        SI, 176(SP)
-	MOVQ        128(SP), SI
-	ADDQ        SI, 184(SP)
-	MOVQ        152(SP), SI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan9_hook:
-	CMPQ          DI, 8(SI)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan9_miss
-	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(SI), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(SI), Z2, K2, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	SUBQ          80(SI), R9
-	CMPQ          88(SI), R9
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
+	KMOVW         K2, R11
+	POPCNTQ       R11, R12
+	SUBQ          80(R9), R12
+	CMPQ          88(R9), R12
+	SBBQ          R12, R12
+	INCQ          R12
+	SHLQ          $0x08, R12
+	ORQ           R11, R12
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
 
 evalSegmentsAVX512_plan9_write:
-	MOVQ    R9, 40(CX)
-	VMOVDQU Y3, (CX)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(SI), R8
-	XORQ    R9, R8
-	IMULQ   BX, R8
-	MOVQ    R8, R9
-	SHRQ    $0x20, R9
-	XORQ    R9, R8
-	MOVQ    R8, 24(CX)
-	MOVL    4(SI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, 136(SP)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalSegmentsAVX512_plan9_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan9_block
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan9_miss:
-	XORL R9, R9
+	XORL R12, R12
 	JMP  evalSegmentsAVX512_plan9_write
 
 evalSegmentsAVX512_plan12:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan12_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        16(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        24(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        16(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        24(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), SI
-	ADDQ        SI, 176(SP)
-	MOVQ        128(SP), SI
-	ADDQ        SI, 184(SP)
-	MOVQ        152(SP), SI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan12_hook:
-	CMPQ          DI, 8(SI)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan12_miss
-	VPCMPEQQ.BCST 32(SI), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(SI), Z1, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(SI), Z1, K2, K2
-	KMOVW         K2, R8
-	CMPQ          R8, $0x01
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z1, K2, K2
+	KMOVW         K2, R11
+	CMPQ          R11, $0x01
+	SBBQ          R12, R12
+	INCQ          R12
+	SHLQ          $0x08, R12
+	ORQ           R11, R12
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
 
 evalSegmentsAVX512_plan12_write:
-	MOVQ    R9, 40(CX)
-	VMOVDQU Y3, (CX)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(SI), R8
-	XORQ    R9, R8
-	IMULQ   BX, R8
-	MOVQ    R8, R9
-	SHRQ    $0x20, R9
-	XORQ    R9, R8
-	MOVQ    R8, 24(CX)
-	MOVL    4(SI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, 136(SP)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalSegmentsAVX512_plan12_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan12_block
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan12_miss:
-	XORL R9, R9
+	XORL R12, R12
 	JMP  evalSegmentsAVX512_plan12_write
 
 evalSegmentsAVX512_plan13:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan13_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), DI
-	MOVL        $0x000000ff, SI
-	BZHIQ       DX, SI, SI
-	KMOVW       SI, K1
-	MOVQ        (SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z1
-	MOVQ        16(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z2
-	MOVQ        24(SP), SI
-	LEAQ        (SI)(CX*8), SI
-	VMOVDQU64.Z (SI), K1, Z3
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X4
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        16(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        24(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z3
+	MOVQ        AX, DI
+	VMOVQ       CX, X4
 	VINSERTI128 $0x01, X4, Y0, Y4
-	MOVQ        168(SP), SI
-	ADDQ        SI, 176(SP)
-	MOVQ        128(SP), SI
-	ADDQ        SI, 184(SP)
-	MOVQ        152(SP), SI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan13_hook:
-	CMPQ          DI, 8(SI)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan13_miss
-	VPCMPEQQ.BCST 16(SI), Z1, K1, K2
-	VPCMPEQQ.BCST 32(SI), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(SI), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(SI), Z2, K2, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	SUBQ          80(SI), R9
-	CMPQ          88(SI), R9
-	SBBQ          R9, R9
-	INCQ          R9
-	SHLQ          $0x08, R9
-	ORQ           R8, R9
-	SHLQ          $0x20, R9
-	ORQ           DX, R9
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
+	KMOVW         K2, R11
+	POPCNTQ       R11, R12
+	SUBQ          80(R9), R12
+	CMPQ          88(R9), R12
+	SBBQ          R12, R12
+	INCQ          R12
+	SHLQ          $0x08, R12
+	ORQ           R11, R12
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
 
 evalSegmentsAVX512_plan13_write:
-	MOVQ    R9, 40(CX)
-	VMOVDQU Y4, (CX)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y4, (DI)
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
-	MOVQ    48(SI), R8
-	XORQ    R9, R8
-	IMULQ   BX, R8
-	MOVQ    R8, R9
-	SHRQ    $0x20, R9
-	XORQ    R9, R8
-	MOVQ    R8, 24(CX)
-	MOVL    4(SI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x60, SI
-	CMPQ    SI, 136(SP)
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   BX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalSegmentsAVX512_plan13_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan13_block
 	JMP     evalSegmentsAVX512_next
 
 evalSegmentsAVX512_plan13_miss:
-	XORL R9, R9
+	XORL R12, R12
 	JMP  evalSegmentsAVX512_plan13_write
 
 evalSegmentsAVX512_next:
-	MOVQ 160(SP), SI
-	ADDQ SI, 144(SP)
-	MOVQ 136(SP), AX
+	MOVQ 152(SP), SI
+	ADDQ SI, 136(SP)
+	MOVQ DX, AX
 	CMPQ AX, 104(SP)
 	JB   evalSegmentsAVX512_group
 
@@ -2391,7 +2301,7 @@ evalSegmentsAVX512_done:
 
 // func evalFrameAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
-TEXT ·evalFrameAVX2(SB), NOSPLIT, $216-120
+TEXT ·evalFrameAVX2(SB), NOSPLIT, $184-120
 	MOVQ         l+0(FP), AX
 	MOVQ         (AX), CX
 	MOVQ         CX, (SP)
@@ -2410,7 +2320,7 @@ TEXT ·evalFrameAVX2(SB), NOSPLIT, $216-120
 	MOVQ         segs_base+56(FP), CX
 	MOVQ         CX, 64(SP)
 	MOVQ         counts+112(FP), CX
-	MOVQ         CX, 192(SP)
+	MOVQ         CX, 168(SP)
 	MOVQ         segs_len+64(FP), AX
 	IMUL3Q       $0x14, AX, AX
 	ADDQ         64(SP), AX
@@ -2450,7 +2360,7 @@ evalFrameAVX2_segment:
 	SUBQ   CX, BX
 	MOVQ   BX, 128(SP)
 	IMUL3Q $0x30, BX, BX
-	MOVQ   BX, 168(SP)
+	MOVQ   BX, 160(SP)
 	IMUL3Q $0x60, CX, CX
 	IMUL3Q $0x60, DX, DX
 	ADDQ   40(SP), CX
@@ -2459,8 +2369,8 @@ evalFrameAVX2_segment:
 	MOVQ   DX, 104(SP)
 	MOVL   8(AX), CX
 	SHLQ   $0x03, CX
-	ADDQ   192(SP), CX
-	MOVQ   CX, 200(SP)
+	ADDQ   168(SP), CX
+	MOVQ   CX, 176(SP)
 	MOVL   16(AX), AX
 	MOVQ   56(SP), CX
 	ADDQ   AX, CX
@@ -2469,12 +2379,12 @@ evalFrameAVX2_segment:
 	ADDQ   48(SP), AX
 	MOVQ   AX, 112(SP)
 	MOVQ   96(SP), AX
-	MOVQ   $0x00000000, 144(SP)
+	MOVQ   $0x00000000, 136(SP)
 
 evalFrameAVX2_group:
 	MOVL 72(AX), CX
 	ANDL $0x0000000f, CX
-	MOVQ AX, 152(SP)
+	MOVQ AX, 144(SP)
 	LEAQ 96(AX), DX
 	MOVL $0x00000001, BX
 
@@ -2490,8 +2400,7 @@ evalFrameAVX2_scan:
 	JMP   evalFrameAVX2_scan
 
 evalFrameAVX2_scanned:
-	MOVQ DX, 136(SP)
-	MOVQ BX, 160(SP)
+	MOVQ BX, 152(SP)
 	CMPL CX, $0x00000005
 	JAE  evalFrameAVX2_from5_6
 	CMPL CX, $0x00000002
@@ -2567,599 +2476,566 @@ evalFrameAVX2_from13_1:
 	UD2
 
 evalFrameAVX2_plan0:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan0_block:
-	MOVL        12(AX), CX
-	MOVQ        (AX), BX
-	MOVL        $0x000000ff, DX
-	BZHIQ       CX, DX, DX
-	MOVQ        176(SP), SI
-	VMOVQ       184(SP), X2
+	MOVL        12(SI), DI
+	MOVQ        (SI), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	MOVQ        AX, R10
+	VMOVQ       CX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX2_plan0_hook:
-	CMPQ    BX, 8(DI)
+	CMPQ    R9, 8(R11)
 	JNE     evalFrameAVX2_plan0_miss
-	MOVQ    DX, R9
-	POPCNTQ R9, R10
-	ADDQ    R10, (R8)
-	SHLQ    $0x20, R9
-	ORQ     CX, R9
-	CMPQ    R10, $0x01
-	MOVQ    R9, 40(SI)
-	SETCC   45(SI)
+	MOVQ    R8, R13
+	POPCNTQ R13, R14
+	ADDQ    R14, (R12)
+	SHLQ    $0x20, R13
+	ORQ     DI, R13
+	CMPQ    R14, $0x01
+	MOVQ    R13, 40(R10)
+	SETCC   45(R10)
 
 evalFrameAVX2_plan0_write:
-	VMOVDQU Y2, (SI)
+	VMOVDQU Y2, (R10)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(R10)
+	ADDQ    $0x30, R10
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX2_plan0_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX2_plan0_block
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan0_miss:
-	MOVQ $0x00000000, 40(SI)
+	MOVQ $0x00000000, 40(R10)
 	JMP  evalFrameAVX2_plan0_write
 
 evalFrameAVX2_plan1:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan1_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), SI
-	MOVL    $0x000000ff, BX
-	BZHIQ   DX, BX, BX
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalFrameAVX2_plan1_partial
-	MOVQ    (SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y2
-	VMOVDQU 32(DI), Y3
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
 	JMP     evalFrameAVX2_plan1_loaded
 
 evalFrameAVX2_plan1_partial:
-	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       DX, R8
-	SHLQ       $0x06, R8
-	VMOVDQU    (DI)(R8*1), Y2
-	VMOVDQU    32(DI)(R8*1), Y3
-	MOVQ       (SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y2, Y2
-	VPMASKMOVQ 32(DI), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y2
+	VMOVDQU    32(R11)(R12*1), Y3
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y2, Y2
+	VPMASKMOVQ 32(R11), Y3, Y3
 
 evalFrameAVX2_plan1_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX2_plan1_hook:
-	CMPQ         SI, 8(DI)
+	CMPQ         R10, 8(R11)
 	JNE          evalFrameAVX2_plan1_miss
-	MOVQ         BX, R9
-	VPBROADCASTQ 16(DI), Y5
+	MOVQ         R9, R13
+	VPBROADCASTQ 16(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R10
-	ANDQ         R10, R9
-	POPCNTQ      R9, R10
-	ADDQ         R10, (R8)
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
-	SUBQ         80(DI), R10
-	CMPQ         88(DI), R10
-	MOVQ         R9, 40(CX)
-	SETCC        45(CX)
+	VMOVMSKPS    Y5, R14
+	ANDQ         R14, R13
+	POPCNTQ      R13, R14
+	ADDQ         R14, (R12)
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
+	SUBQ         80(R11), R14
+	CMPQ         88(R11), R14
+	MOVQ         R13, 40(DI)
+	SETCC        45(DI)
 
 evalFrameAVX2_plan1_write:
-	VMOVDQU Y3, (CX)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX2_plan1_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX2_plan1_block
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan1_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX2_plan1_write
 
 evalFrameAVX2_plan2:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan2_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), SI
-	MOVL    $0x000000ff, BX
-	BZHIQ   DX, BX, BX
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalFrameAVX2_plan2_partial
-	MOVQ    8(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y2
-	VMOVDQU 32(DI), Y3
+	MOVQ    8(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
 	JMP     evalFrameAVX2_plan2_loaded
 
 evalFrameAVX2_plan2_partial:
-	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       DX, R8
-	SHLQ       $0x06, R8
-	VMOVDQU    (DI)(R8*1), Y2
-	VMOVDQU    32(DI)(R8*1), Y3
-	MOVQ       8(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y2, Y2
-	VPMASKMOVQ 32(DI), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y2
+	VMOVDQU    32(R11)(R12*1), Y3
+	MOVQ       8(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y2, Y2
+	VPMASKMOVQ 32(R11), Y3, Y3
 
 evalFrameAVX2_plan2_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX2_plan2_hook:
-	CMPQ         SI, 8(DI)
+	CMPQ         R10, 8(R11)
 	JNE          evalFrameAVX2_plan2_miss
-	MOVQ         BX, R9
-	VPBROADCASTQ 24(DI), Y5
+	MOVQ         R9, R13
+	VPBROADCASTQ 24(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R10
-	ANDQ         R10, R9
-	POPCNTQ      R9, R10
-	ADDQ         R10, (R8)
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
-	SUBQ         80(DI), R10
-	CMPQ         88(DI), R10
-	MOVQ         R9, 40(CX)
-	SETCC        45(CX)
+	VMOVMSKPS    Y5, R14
+	ANDQ         R14, R13
+	POPCNTQ      R13, R14
+	ADDQ         R14, (R12)
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
+	SUBQ         80(R11), R14
+	CMPQ         88(R11), R14
+	MOVQ         R13, 40(DI)
+	SETCC        45(DI)
 
 evalFrameAVX2_plan2_write:
-	VMOVDQU Y3, (CX)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX2_plan2_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX2_plan2_block
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan2_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX2_plan2_write
 
 evalFrameAVX2_plan3:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan3_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), SI
-	MOVL    $0x000000ff, BX
-	BZHIQ   DX, BX, BX
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalFrameAVX2_plan3_partial
-	MOVQ    (SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y2
-	VMOVDQU 32(DI), Y3
-	MOVQ    8(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y4
-	VMOVDQU 32(DI), Y5
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    8(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
 	JMP     evalFrameAVX2_plan3_loaded
 
 evalFrameAVX2_plan3_partial:
-	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       DX, R8
-	SHLQ       $0x06, R8
-	VMOVDQU    (DI)(R8*1), Y4
-	VMOVDQU    32(DI)(R8*1), Y5
-	MOVQ       (SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y4, Y2
-	VPMASKMOVQ 32(DI), Y5, Y3
-	MOVQ       8(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y4, Y4
-	VPMASKMOVQ 32(DI), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y4
+	VMOVDQU    32(R11)(R12*1), Y5
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y2
+	VPMASKMOVQ 32(R11), Y5, Y3
+	MOVQ       8(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y4
+	VPMASKMOVQ 32(R11), Y5, Y5
 
 evalFrameAVX2_plan3_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y6
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	VPERM2I128  $0x20, Y5, Y4, Y3
 	VPERM2I128  $0x31, Y5, Y4, Y4
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X5
+	MOVQ        AX, DI
+	VMOVQ       CX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX2_plan3_hook:
-	CMPQ         SI, 8(DI)
+	CMPQ         R10, 8(R11)
 	JNE          evalFrameAVX2_plan3_miss
-	MOVQ         BX, R9
-	VPBROADCASTQ 16(DI), Y7
+	MOVQ         R9, R13
+	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 24(DI), Y7
+	VMOVMSKPS    Y7, R14
+	ANDQ         R14, R13
+	VPBROADCASTQ 24(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	POPCNTQ      R9, R10
-	ADDQ         R10, (R8)
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
-	CMPQ         R10, $0x01
-	MOVQ         R9, 40(CX)
-	SETCC        45(CX)
+	VMOVMSKPS    Y7, R14
+	ANDQ         R14, R13
+	POPCNTQ      R13, R14
+	ADDQ         R14, (R12)
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
+	CMPQ         R14, $0x01
+	MOVQ         R13, 40(DI)
+	SETCC        45(DI)
 
 evalFrameAVX2_plan3_write:
-	VMOVDQU Y5, (CX)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX2_plan3_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX2_plan3_block
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan3_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX2_plan3_write
 
 evalFrameAVX2_plan4:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan4_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), SI
-	MOVL    $0x000000ff, BX
-	BZHIQ   DX, BX, BX
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalFrameAVX2_plan4_partial
-	MOVQ    24(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y2
-	VMOVDQU 32(DI), Y3
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
 	JMP     evalFrameAVX2_plan4_loaded
 
 evalFrameAVX2_plan4_partial:
-	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       DX, R8
-	SHLQ       $0x06, R8
-	VMOVDQU    (DI)(R8*1), Y2
-	VMOVDQU    32(DI)(R8*1), Y3
-	MOVQ       24(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y2, Y2
-	VPMASKMOVQ 32(DI), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y2
+	VMOVDQU    32(R11)(R12*1), Y3
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y2, Y2
+	VPMASKMOVQ 32(R11), Y3, Y3
 
 evalFrameAVX2_plan4_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX2_plan4_hook:
-	CMPQ         SI, 8(DI)
+	CMPQ         R10, 8(R11)
 	JNE          evalFrameAVX2_plan4_miss
-	MOVQ         BX, R9
-	VPBROADCASTQ 32(DI), Y5
+	MOVQ         R9, R13
+	VPBROADCASTQ 32(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R10
-	ANDQ         R10, R9
-	POPCNTQ      R9, R10
-	ADDQ         R10, (R8)
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
-	CMPQ         R10, $0x01
-	MOVQ         R9, 40(CX)
-	SETCC        45(CX)
+	VMOVMSKPS    Y5, R14
+	ANDQ         R14, R13
+	POPCNTQ      R13, R14
+	ADDQ         R14, (R12)
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
+	CMPQ         R14, $0x01
+	MOVQ         R13, 40(DI)
+	SETCC        45(DI)
 
 evalFrameAVX2_plan4_write:
-	VMOVDQU Y3, (CX)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX2_plan4_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX2_plan4_block
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan4_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX2_plan4_write
 
 evalFrameAVX2_plan5:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan5_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), SI
-	MOVL    $0x000000ff, BX
-	BZHIQ   DX, BX, BX
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalFrameAVX2_plan5_partial
-	MOVQ    (SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y2
-	VMOVDQU 32(DI), Y3
-	MOVQ    24(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y4
-	VMOVDQU 32(DI), Y5
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
 	JMP     evalFrameAVX2_plan5_loaded
 
 evalFrameAVX2_plan5_partial:
-	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       DX, R8
-	SHLQ       $0x06, R8
-	VMOVDQU    (DI)(R8*1), Y4
-	VMOVDQU    32(DI)(R8*1), Y5
-	MOVQ       (SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y4, Y2
-	VPMASKMOVQ 32(DI), Y5, Y3
-	MOVQ       24(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y4, Y4
-	VPMASKMOVQ 32(DI), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y4
+	VMOVDQU    32(R11)(R12*1), Y5
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y2
+	VPMASKMOVQ 32(R11), Y5, Y3
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y4
+	VPMASKMOVQ 32(R11), Y5, Y5
 
 evalFrameAVX2_plan5_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y6
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	VPERM2I128  $0x20, Y5, Y4, Y3
 	VPERM2I128  $0x31, Y5, Y4, Y4
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X5
+	MOVQ        AX, DI
+	VMOVQ       CX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX2_plan5_hook:
-	CMPQ         SI, 8(DI)
+	CMPQ         R10, 8(R11)
 	JNE          evalFrameAVX2_plan5_miss
-	MOVQ         BX, R9
-	VPBROADCASTQ 16(DI), Y7
+	MOVQ         R9, R13
+	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 32(DI), Y7
+	VMOVMSKPS    Y7, R14
+	ANDQ         R14, R13
+	VPBROADCASTQ 32(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	POPCNTQ      R9, R10
-	ADDQ         R10, (R8)
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
-	SUBQ         80(DI), R10
-	CMPQ         88(DI), R10
-	MOVQ         R9, 40(CX)
-	SETCC        45(CX)
+	VMOVMSKPS    Y7, R14
+	ANDQ         R14, R13
+	POPCNTQ      R13, R14
+	ADDQ         R14, (R12)
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
+	SUBQ         80(R11), R14
+	CMPQ         88(R11), R14
+	MOVQ         R13, 40(DI)
+	SETCC        45(DI)
 
 evalFrameAVX2_plan5_write:
-	VMOVDQU Y5, (CX)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX2_plan5_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX2_plan5_block
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan5_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX2_plan5_write
 
 evalFrameAVX2_plan7:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan7_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), SI
-	MOVL    $0x000000ff, BX
-	BZHIQ   DX, BX, BX
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalFrameAVX2_plan7_partial
-	MOVQ    (SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y2
-	VMOVDQU 32(DI), Y3
-	MOVQ    8(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y4
-	VMOVDQU 32(DI), Y5
-	MOVQ    24(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y6
-	VMOVDQU 32(DI), Y7
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    8(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y6
+	VMOVDQU 32(R11), Y7
 	JMP     evalFrameAVX2_plan7_loaded
 
 evalFrameAVX2_plan7_partial:
-	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       DX, R8
-	SHLQ       $0x06, R8
-	VMOVDQU    (DI)(R8*1), Y6
-	VMOVDQU    32(DI)(R8*1), Y7
-	MOVQ       (SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y6, Y2
-	VPMASKMOVQ 32(DI), Y7, Y3
-	MOVQ       8(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y6, Y4
-	VPMASKMOVQ 32(DI), Y7, Y5
-	MOVQ       24(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y6, Y6
-	VPMASKMOVQ 32(DI), Y7, Y7
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y6
+	VMOVDQU    32(R11)(R12*1), Y7
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y2
+	VPMASKMOVQ 32(R11), Y7, Y3
+	MOVQ       8(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y4
+	VPMASKMOVQ 32(R11), Y7, Y5
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y6
+	VPMASKMOVQ 32(R11), Y7, Y7
 
 evalFrameAVX2_plan7_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y8
@@ -3168,126 +3044,119 @@ evalFrameAVX2_plan7_loaded:
 	VPERM2I128  $0x31, Y5, Y4, Y4
 	VPERM2I128  $0x20, Y7, Y6, Y5
 	VPERM2I128  $0x31, Y7, Y6, Y6
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X7
+	MOVQ        AX, DI
+	VMOVQ       CX, X7
 	VINSERTI128 $0x01, X7, Y0, Y7
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX2_plan7_hook:
-	CMPQ         SI, 8(DI)
+	CMPQ         R10, 8(R11)
 	JNE          evalFrameAVX2_plan7_miss
-	MOVQ         BX, R9
-	VPBROADCASTQ 16(DI), Y9
+	MOVQ         R9, R13
+	VPBROADCASTQ 16(R11), Y9
 	VPCMPEQQ     Y8, Y9, Y10
 	VPCMPEQQ     Y2, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 24(DI), Y9
+	VMOVMSKPS    Y9, R14
+	ANDQ         R14, R13
+	VPBROADCASTQ 24(R11), Y9
 	VPCMPEQQ     Y3, Y9, Y10
 	VPCMPEQQ     Y4, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 32(DI), Y9
+	VMOVMSKPS    Y9, R14
+	ANDQ         R14, R13
+	VPBROADCASTQ 32(R11), Y9
 	VPCMPEQQ     Y5, Y9, Y10
 	VPCMPEQQ     Y6, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R10
-	ANDQ         R10, R9
-	POPCNTQ      R9, R10
-	ADDQ         R10, (R8)
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
-	CMPQ         R10, $0x01
-	MOVQ         R9, 40(CX)
-	SETCC        45(CX)
+	VMOVMSKPS    Y9, R14
+	ANDQ         R14, R13
+	POPCNTQ      R13, R14
+	ADDQ         R14, (R12)
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
+	CMPQ         R14, $0x01
+	MOVQ         R13, 40(DI)
+	SETCC        45(DI)
 
 evalFrameAVX2_plan7_write:
-	VMOVDQU Y7, (CX)
+	VMOVDQU Y7, (DI)
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX2_plan7_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX2_plan7_block
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan7_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX2_plan7_write
 
 evalFrameAVX2_plan8:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan8_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), SI
-	MOVL    $0x000000ff, BX
-	BZHIQ   DX, BX, BX
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalFrameAVX2_plan8_partial
-	MOVQ    16(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y2
-	VMOVDQU 32(DI), Y3
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
 	JMP     evalFrameAVX2_plan8_loaded
 
 evalFrameAVX2_plan8_partial:
-	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       DX, R8
-	SHLQ       $0x06, R8
-	VMOVDQU    (DI)(R8*1), Y2
-	VMOVDQU    32(DI)(R8*1), Y3
-	MOVQ       16(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y2, Y2
-	VPMASKMOVQ 32(DI), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y2
+	VMOVDQU    32(R11)(R12*1), Y3
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y2, Y2
+	VPMASKMOVQ 32(R11), Y3, Y3
 
 evalFrameAVX2_plan8_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	VPXOR       Y1, Y4, Y4
 	VPXOR       Y1, Y2, Y2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX2_plan8_hook:
-	CMPQ         SI, 8(DI)
+	CMPQ         R10, 8(R11)
 	JNE          evalFrameAVX2_plan8_miss
-	MOVQ         BX, R9
-	VPBROADCASTQ 56(DI), Y5
+	MOVQ         R9, R13
+	VPBROADCASTQ 56(R11), Y5
 	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(DI), Y6
+	VPBROADCASTQ 64(R11), Y6
 	VPXOR        Y1, Y6, Y6
 	VPCMPGTQ     Y4, Y5, Y7
 	VPCMPGTQ     Y6, Y4, Y8
@@ -3296,81 +3165,78 @@ evalFrameAVX2_plan8_hook:
 	VPCMPGTQ     Y6, Y2, Y6
 	VPOR         Y6, Y5, Y8
 	VPACKSSDW    Y8, Y7, Y5
-	VMOVMSKPS    Y5, R10
-	ANDNQ        R9, R10, R9
-	POPCNTQ      R9, R10
-	ADDQ         R10, (R8)
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
-	CMPQ         R10, $0x01
-	MOVQ         R9, 40(CX)
-	SETCC        45(CX)
+	VMOVMSKPS    Y5, R14
+	ANDNQ        R13, R14, R13
+	POPCNTQ      R13, R14
+	ADDQ         R14, (R12)
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
+	CMPQ         R14, $0x01
+	MOVQ         R13, 40(DI)
+	SETCC        45(DI)
 
 evalFrameAVX2_plan8_write:
-	VMOVDQU Y3, (CX)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX2_plan8_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX2_plan8_block
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan8_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX2_plan8_write
 
 evalFrameAVX2_plan9:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan9_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), SI
-	MOVL    $0x000000ff, BX
-	BZHIQ   DX, BX, BX
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalFrameAVX2_plan9_partial
-	MOVQ    (SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y2
-	VMOVDQU 32(DI), Y3
-	MOVQ    16(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y4
-	VMOVDQU 32(DI), Y5
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
 	JMP     evalFrameAVX2_plan9_loaded
 
 evalFrameAVX2_plan9_partial:
-	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       DX, R8
-	SHLQ       $0x06, R8
-	VMOVDQU    (DI)(R8*1), Y4
-	VMOVDQU    32(DI)(R8*1), Y5
-	MOVQ       (SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y4, Y2
-	VPMASKMOVQ 32(DI), Y5, Y3
-	MOVQ       16(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y4, Y4
-	VPMASKMOVQ 32(DI), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y4
+	VMOVDQU    32(R11)(R12*1), Y5
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y2
+	VPMASKMOVQ 32(R11), Y5, Y3
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y4
+	VPMASKMOVQ 32(R11), Y5, Y5
 
 evalFrameAVX2_plan9_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y6
@@ -3379,29 +3245,27 @@ evalFrameAVX2_plan9_loaded:
 	VPERM2I128  $0x31, Y5, Y4, Y4
 	VPXOR       Y1, Y3, Y3
 	VPXOR       Y1, Y4, Y4
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X5
+	MOVQ        AX, DI
+	VMOVQ       CX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX2_plan9_hook:
-	CMPQ         SI, 8(DI)
+	CMPQ         R10, 8(R11)
 	JNE          evalFrameAVX2_plan9_miss
-	MOVQ         BX, R9
-	VPBROADCASTQ 16(DI), Y7
+	MOVQ         R9, R13
+	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 56(DI), Y7
+	VMOVMSKPS    Y7, R14
+	ANDQ         R14, R13
+	VPBROADCASTQ 56(R11), Y7
 	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(DI), Y8
+	VPBROADCASTQ 64(R11), Y8
 	VPXOR        Y1, Y8, Y8
 	VPCMPGTQ     Y3, Y7, Y9
 	VPCMPGTQ     Y8, Y3, Y10
@@ -3410,82 +3274,79 @@ evalFrameAVX2_plan9_hook:
 	VPCMPGTQ     Y8, Y4, Y8
 	VPOR         Y8, Y7, Y10
 	VPACKSSDW    Y10, Y9, Y7
-	VMOVMSKPS    Y7, R10
-	ANDNQ        R9, R10, R9
-	POPCNTQ      R9, R10
-	ADDQ         R10, (R8)
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
-	SUBQ         80(DI), R10
-	CMPQ         88(DI), R10
-	MOVQ         R9, 40(CX)
-	SETCC        45(CX)
+	VMOVMSKPS    Y7, R14
+	ANDNQ        R13, R14, R13
+	POPCNTQ      R13, R14
+	ADDQ         R14, (R12)
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
+	SUBQ         80(R11), R14
+	CMPQ         88(R11), R14
+	MOVQ         R13, 40(DI)
+	SETCC        45(DI)
 
 evalFrameAVX2_plan9_write:
-	VMOVDQU Y5, (CX)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX2_plan9_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX2_plan9_block
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan9_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX2_plan9_write
 
 evalFrameAVX2_plan12:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan12_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), SI
-	MOVL    $0x000000ff, BX
-	BZHIQ   DX, BX, BX
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalFrameAVX2_plan12_partial
-	MOVQ    16(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y2
-	VMOVDQU 32(DI), Y3
-	MOVQ    24(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y4
-	VMOVDQU 32(DI), Y5
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
 	JMP     evalFrameAVX2_plan12_loaded
 
 evalFrameAVX2_plan12_partial:
-	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       DX, R8
-	SHLQ       $0x06, R8
-	VMOVDQU    (DI)(R8*1), Y4
-	VMOVDQU    32(DI)(R8*1), Y5
-	MOVQ       16(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y4, Y2
-	VPMASKMOVQ 32(DI), Y5, Y3
-	MOVQ       24(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y4, Y4
-	VPMASKMOVQ 32(DI), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y4
+	VMOVDQU    32(R11)(R12*1), Y5
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y2
+	VPMASKMOVQ 32(R11), Y5, Y3
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y4, Y4
+	VPMASKMOVQ 32(R11), Y5, Y5
 
 evalFrameAVX2_plan12_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y6
@@ -3494,29 +3355,27 @@ evalFrameAVX2_plan12_loaded:
 	VPERM2I128  $0x31, Y5, Y4, Y4
 	VPXOR       Y1, Y6, Y6
 	VPXOR       Y1, Y2, Y2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X5
+	MOVQ        AX, DI
+	VMOVQ       CX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX2_plan12_hook:
-	CMPQ         SI, 8(DI)
+	CMPQ         R10, 8(R11)
 	JNE          evalFrameAVX2_plan12_miss
-	MOVQ         BX, R9
-	VPBROADCASTQ 32(DI), Y7
+	MOVQ         R9, R13
+	VPBROADCASTQ 32(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 56(DI), Y7
+	VMOVMSKPS    Y7, R14
+	ANDQ         R14, R13
+	VPBROADCASTQ 56(R11), Y7
 	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(DI), Y8
+	VPBROADCASTQ 64(R11), Y8
 	VPXOR        Y1, Y8, Y8
 	VPCMPGTQ     Y6, Y7, Y9
 	VPCMPGTQ     Y8, Y6, Y10
@@ -3525,89 +3384,86 @@ evalFrameAVX2_plan12_hook:
 	VPCMPGTQ     Y8, Y2, Y8
 	VPOR         Y8, Y7, Y10
 	VPACKSSDW    Y10, Y9, Y7
-	VMOVMSKPS    Y7, R10
-	ANDNQ        R9, R10, R9
-	POPCNTQ      R9, R10
-	ADDQ         R10, (R8)
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
-	CMPQ         R10, $0x01
-	MOVQ         R9, 40(CX)
-	SETCC        45(CX)
+	VMOVMSKPS    Y7, R14
+	ANDNQ        R13, R14, R13
+	POPCNTQ      R13, R14
+	ADDQ         R14, (R12)
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
+	CMPQ         R14, $0x01
+	MOVQ         R13, 40(DI)
+	SETCC        45(DI)
 
 evalFrameAVX2_plan12_write:
-	VMOVDQU Y5, (CX)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX2_plan12_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX2_plan12_block
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan12_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX2_plan12_write
 
 evalFrameAVX2_plan13:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan13_block:
-	MOVL    8(AX), CX
-	MOVL    12(AX), DX
-	MOVQ    (AX), SI
-	MOVL    $0x000000ff, BX
-	BZHIQ   DX, BX, BX
-	CMPL    DX, $0x08
+	MOVL    8(SI), DI
+	MOVL    12(SI), R8
+	MOVQ    (SI), R10
+	MOVL    $0x000000ff, R9
+	BZHIQ   R8, R9, R9
+	CMPL    R8, $0x08
 	JNE     evalFrameAVX2_plan13_partial
-	MOVQ    (SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y2
-	VMOVDQU 32(DI), Y3
-	MOVQ    16(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y4
-	VMOVDQU 32(DI), Y5
-	MOVQ    24(SP), DI
-	LEAQ    (DI)(CX*8), DI
-	VMOVDQU (DI), Y6
-	VMOVDQU 32(DI), Y7
+	MOVQ    (SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y2
+	VMOVDQU 32(R11), Y3
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y4
+	VMOVDQU 32(R11), Y5
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(DI*8), R11
+	VMOVDQU (R11), Y6
+	VMOVDQU 32(R11), Y7
 	JMP     evalFrameAVX2_plan13_loaded
 
 evalFrameAVX2_plan13_partial:
-	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       DX, R8
-	SHLQ       $0x06, R8
-	VMOVDQU    (DI)(R8*1), Y6
-	VMOVDQU    32(DI)(R8*1), Y7
-	MOVQ       (SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y6, Y2
-	VPMASKMOVQ 32(DI), Y7, Y3
-	MOVQ       16(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y6, Y4
-	VPMASKMOVQ 32(DI), Y7, Y5
-	MOVQ       24(SP), DI
-	LEAQ       (DI)(CX*8), DI
-	VPMASKMOVQ (DI), Y6, Y6
-	VPMASKMOVQ 32(DI), Y7, Y7
+	LEAQ       tailmask<>+0(SB), R11
+	MOVQ       R8, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y6
+	VMOVDQU    32(R11)(R12*1), Y7
+	MOVQ       (SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y2
+	VPMASKMOVQ 32(R11), Y7, Y3
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y4
+	VPMASKMOVQ 32(R11), Y7, Y5
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(DI*8), R11
+	VPMASKMOVQ (R11), Y6, Y6
+	VPMASKMOVQ 32(R11), Y7, Y7
 
 evalFrameAVX2_plan13_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y8
@@ -3618,35 +3474,33 @@ evalFrameAVX2_plan13_loaded:
 	VPERM2I128  $0x31, Y7, Y6, Y6
 	VPXOR       Y1, Y3, Y3
 	VPXOR       Y1, Y4, Y4
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X7
+	MOVQ        AX, DI
+	VMOVQ       CX, X7
 	VINSERTI128 $0x01, X7, Y0, Y7
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX2_plan13_hook:
-	CMPQ         SI, 8(DI)
+	CMPQ         R10, 8(R11)
 	JNE          evalFrameAVX2_plan13_miss
-	MOVQ         BX, R9
-	VPBROADCASTQ 16(DI), Y9
+	MOVQ         R9, R13
+	VPBROADCASTQ 16(R11), Y9
 	VPCMPEQQ     Y8, Y9, Y10
 	VPCMPEQQ     Y2, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 32(DI), Y9
+	VMOVMSKPS    Y9, R14
+	ANDQ         R14, R13
+	VPBROADCASTQ 32(R11), Y9
 	VPCMPEQQ     Y5, Y9, Y10
 	VPCMPEQQ     Y6, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R10
-	ANDQ         R10, R9
-	VPBROADCASTQ 56(DI), Y9
+	VMOVMSKPS    Y9, R14
+	ANDQ         R14, R13
+	VPBROADCASTQ 56(R11), Y9
 	VPXOR        Y1, Y9, Y9
-	VPBROADCASTQ 64(DI), Y10
+	VPBROADCASTQ 64(R11), Y10
 	VPXOR        Y1, Y10, Y10
 	VPCMPGTQ     Y3, Y9, Y11
 	VPCMPGTQ     Y10, Y3, Y12
@@ -3655,40 +3509,40 @@ evalFrameAVX2_plan13_hook:
 	VPCMPGTQ     Y10, Y4, Y10
 	VPOR         Y10, Y9, Y12
 	VPACKSSDW    Y12, Y11, Y9
-	VMOVMSKPS    Y9, R10
-	ANDNQ        R9, R10, R9
-	POPCNTQ      R9, R10
-	ADDQ         R10, (R8)
-	SHLQ         $0x20, R9
-	ORQ          DX, R9
-	SUBQ         80(DI), R10
-	CMPQ         88(DI), R10
-	MOVQ         R9, 40(CX)
-	SETCC        45(CX)
+	VMOVMSKPS    Y9, R14
+	ANDNQ        R13, R14, R13
+	POPCNTQ      R13, R14
+	ADDQ         R14, (R12)
+	SHLQ         $0x20, R13
+	ORQ          R8, R13
+	SUBQ         80(R11), R14
+	CMPQ         88(R11), R14
+	MOVQ         R13, 40(DI)
+	SETCC        45(DI)
 
 evalFrameAVX2_plan13_write:
-	VMOVDQU Y7, (CX)
+	VMOVDQU Y7, (DI)
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX2_plan13_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX2_plan13_block
 	JMP     evalFrameAVX2_next
 
 evalFrameAVX2_plan13_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX2_plan13_write
 
 evalFrameAVX2_next:
-	MOVQ 160(SP), BX
-	ADDQ BX, 144(SP)
-	MOVQ 136(SP), AX
+	MOVQ 152(SP), BX
+	ADDQ BX, 136(SP)
+	MOVQ DX, AX
 	CMPQ AX, 104(SP)
 	JB   evalFrameAVX2_group
 
@@ -3702,7 +3556,7 @@ evalFrameAVX2_done:
 
 // func evalFrameAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64)
 // Requires: AVX, AVX2, AVX512F, BMI2, POPCNT
-TEXT ·evalFrameAVX512(SB), NOSPLIT, $216-120
+TEXT ·evalFrameAVX512(SB), NOSPLIT, $184-120
 	MOVQ    l+0(FP), AX
 	MOVQ    (AX), CX
 	MOVQ    CX, (SP)
@@ -3721,7 +3575,7 @@ TEXT ·evalFrameAVX512(SB), NOSPLIT, $216-120
 	MOVQ    segs_base+56(FP), CX
 	MOVQ    CX, 64(SP)
 	MOVQ    counts+112(FP), CX
-	MOVQ    CX, 192(SP)
+	MOVQ    CX, 168(SP)
 	MOVQ    segs_len+64(FP), AX
 	IMUL3Q  $0x14, AX, AX
 	ADDQ    64(SP), AX
@@ -3758,7 +3612,7 @@ evalFrameAVX512_segment:
 	SUBQ   CX, BX
 	MOVQ   BX, 128(SP)
 	IMUL3Q $0x30, BX, BX
-	MOVQ   BX, 168(SP)
+	MOVQ   BX, 160(SP)
 	IMUL3Q $0x60, CX, CX
 	IMUL3Q $0x60, DX, DX
 	ADDQ   40(SP), CX
@@ -3767,8 +3621,8 @@ evalFrameAVX512_segment:
 	MOVQ   DX, 104(SP)
 	MOVL   8(AX), CX
 	SHLQ   $0x03, CX
-	ADDQ   192(SP), CX
-	MOVQ   CX, 200(SP)
+	ADDQ   168(SP), CX
+	MOVQ   CX, 176(SP)
 	MOVL   16(AX), AX
 	MOVQ   56(SP), CX
 	ADDQ   AX, CX
@@ -3777,12 +3631,12 @@ evalFrameAVX512_segment:
 	ADDQ   48(SP), AX
 	MOVQ   AX, 112(SP)
 	MOVQ   96(SP), AX
-	MOVQ   $0x00000000, 144(SP)
+	MOVQ   $0x00000000, 136(SP)
 
 evalFrameAVX512_group:
 	MOVL 72(AX), CX
 	ANDL $0x0000000f, CX
-	MOVQ AX, 152(SP)
+	MOVQ AX, 144(SP)
 	LEAQ 96(AX), DX
 	MOVL $0x00000001, BX
 
@@ -3798,8 +3652,7 @@ evalFrameAVX512_scan:
 	JMP   evalFrameAVX512_scan
 
 evalFrameAVX512_scanned:
-	MOVQ DX, 136(SP)
-	MOVQ BX, 160(SP)
+	MOVQ BX, 152(SP)
 	CMPL CX, $0x00000005
 	JAE  evalFrameAVX512_from5_6
 	CMPL CX, $0x00000002
@@ -3875,770 +3728,715 @@ evalFrameAVX512_from13_1:
 	UD2
 
 evalFrameAVX512_plan0:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan0_block:
-	MOVL        12(AX), CX
-	MOVQ        (AX), BX
-	MOVL        $0x000000ff, DX
-	BZHIQ       CX, DX, DX
-	MOVQ        176(SP), SI
-	VMOVQ       184(SP), X1
+	MOVL        12(SI), DI
+	MOVQ        (SI), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	MOVQ        AX, R10
+	VMOVQ       CX, X1
 	VINSERTI128 $0x01, X1, Y0, Y1
-	MOVQ        168(SP), DI
-	ADDQ        DI, 176(SP)
-	MOVQ        128(SP), DI
-	ADDQ        DI, 184(SP)
-	MOVQ        152(SP), DI
-	MOVQ        208(SP), R8
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R11
+	MOVQ        BX, R12
 
 evalFrameAVX512_plan0_hook:
-	CMPQ    BX, 8(DI)
+	CMPQ    R9, 8(R11)
 	JNE     evalFrameAVX512_plan0_miss
-	MOVQ    DX, R9
-	POPCNTQ R9, R10
-	ADDQ    R10, (R8)
-	SHLQ    $0x20, R9
-	ORQ     CX, R9
-	CMPQ    R10, $0x01
-	MOVQ    R9, 40(SI)
-	SETCC   45(SI)
+	MOVQ    R8, R13
+	POPCNTQ R13, R14
+	ADDQ    R14, (R12)
+	SHLQ    $0x20, R13
+	ORQ     DI, R13
+	CMPQ    R14, $0x01
+	MOVQ    R13, 40(R10)
+	SETCC   45(R10)
 
 evalFrameAVX512_plan0_write:
-	VMOVDQU Y1, (SI)
+	VMOVDQU Y1, (R10)
 	VPADDQ  spanstep<>+0(SB), Y1, Y1
-	MOVL    4(DI), R9
-	MOVQ    R9, 32(SI)
-	ADDQ    $0x30, SI
-	ADDQ    $0x08, R8
-	ADDQ    $0x60, DI
-	CMPQ    DI, 136(SP)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(R10)
+	ADDQ    $0x30, R10
+	ADDQ    $0x08, R12
+	ADDQ    $0x60, R11
+	CMPQ    R11, DX
 	JB      evalFrameAVX512_plan0_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX512_plan0_block
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan0_miss:
-	MOVQ $0x00000000, 40(SI)
+	MOVQ $0x00000000, 40(R10)
 	JMP  evalFrameAVX512_plan0_write
 
 evalFrameAVX512_plan1:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan1_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, BX
-	BZHIQ       DX, BX, BX
-	KMOVW       BX, K1
-	MOVQ        (SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X2
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        AX, DI
+	VMOVQ       CX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	MOVQ        168(SP), BX
-	ADDQ        BX, 176(SP)
-	MOVQ        128(SP), BX
-	ADDQ        BX, 184(SP)
-	MOVQ        152(SP), BX
-	MOVQ        208(SP), DI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
+	MOVQ        BX, R11
 
 evalFrameAVX512_plan1_hook:
-	CMPQ          SI, 8(BX)
+	CMPQ          R10, 8(R9)
 	JNE           evalFrameAVX512_plan1_miss
-	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	ADDQ          R9, (DI)
-	SHLQ          $0x20, R8
-	ORQ           DX, R8
-	SUBQ          80(BX), R9
-	CMPQ          88(BX), R9
-	MOVQ          R8, 40(CX)
-	SETCC         45(CX)
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	KMOVW         K2, R12
+	POPCNTQ       R12, R13
+	ADDQ          R13, (R11)
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
+	SUBQ          80(R9), R13
+	CMPQ          88(R9), R13
+	MOVQ          R12, 40(DI)
+	SETCC         45(DI)
 
 evalFrameAVX512_plan1_write:
-	VMOVDQU Y2, (CX)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVL    4(BX), R8
-	MOVQ    R8, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, DI
-	ADDQ    $0x60, BX
-	CMPQ    BX, 136(SP)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R11
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalFrameAVX512_plan1_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX512_plan1_block
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan1_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX512_plan1_write
 
 evalFrameAVX512_plan2:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan2_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, BX
-	BZHIQ       DX, BX, BX
-	KMOVW       BX, K1
-	MOVQ        8(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X2
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        8(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        AX, DI
+	VMOVQ       CX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	MOVQ        168(SP), BX
-	ADDQ        BX, 176(SP)
-	MOVQ        128(SP), BX
-	ADDQ        BX, 184(SP)
-	MOVQ        152(SP), BX
-	MOVQ        208(SP), DI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
+	MOVQ        BX, R11
 
 evalFrameAVX512_plan2_hook:
-	CMPQ          SI, 8(BX)
+	CMPQ          R10, 8(R9)
 	JNE           evalFrameAVX512_plan2_miss
-	VPCMPEQQ.BCST 24(BX), Z1, K1, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	ADDQ          R9, (DI)
-	SHLQ          $0x20, R8
-	ORQ           DX, R8
-	SUBQ          80(BX), R9
-	CMPQ          88(BX), R9
-	MOVQ          R8, 40(CX)
-	SETCC         45(CX)
+	VPCMPEQQ.BCST 24(R9), Z1, K1, K2
+	KMOVW         K2, R12
+	POPCNTQ       R12, R13
+	ADDQ          R13, (R11)
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
+	SUBQ          80(R9), R13
+	CMPQ          88(R9), R13
+	MOVQ          R12, 40(DI)
+	SETCC         45(DI)
 
 evalFrameAVX512_plan2_write:
-	VMOVDQU Y2, (CX)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVL    4(BX), R8
-	MOVQ    R8, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, DI
-	ADDQ    $0x60, BX
-	CMPQ    BX, 136(SP)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R11
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalFrameAVX512_plan2_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX512_plan2_block
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan2_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX512_plan2_write
 
 evalFrameAVX512_plan3:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan3_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, BX
-	BZHIQ       DX, BX, BX
-	KMOVW       BX, K1
-	MOVQ        (SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        8(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        8(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), BX
-	ADDQ        BX, 176(SP)
-	MOVQ        128(SP), BX
-	ADDQ        BX, 184(SP)
-	MOVQ        152(SP), BX
-	MOVQ        208(SP), DI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
+	MOVQ        BX, R11
 
 evalFrameAVX512_plan3_hook:
-	CMPQ          SI, 8(BX)
+	CMPQ          R10, 8(R9)
 	JNE           evalFrameAVX512_plan3_miss
-	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
-	VPCMPEQQ.BCST 24(BX), Z2, K2, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	ADDQ          R9, (DI)
-	SHLQ          $0x20, R8
-	ORQ           DX, R8
-	CMPQ          R9, $0x01
-	MOVQ          R8, 40(CX)
-	SETCC         45(CX)
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	KMOVW         K2, R12
+	POPCNTQ       R12, R13
+	ADDQ          R13, (R11)
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
+	CMPQ          R13, $0x01
+	MOVQ          R12, 40(DI)
+	SETCC         45(DI)
 
 evalFrameAVX512_plan3_write:
-	VMOVDQU Y3, (CX)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(BX), R8
-	MOVQ    R8, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, DI
-	ADDQ    $0x60, BX
-	CMPQ    BX, 136(SP)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R11
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalFrameAVX512_plan3_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX512_plan3_block
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan3_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX512_plan3_write
 
 evalFrameAVX512_plan4:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan4_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, BX
-	BZHIQ       DX, BX, BX
-	KMOVW       BX, K1
-	MOVQ        24(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X2
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        24(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        AX, DI
+	VMOVQ       CX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	MOVQ        168(SP), BX
-	ADDQ        BX, 176(SP)
-	MOVQ        128(SP), BX
-	ADDQ        BX, 184(SP)
-	MOVQ        152(SP), BX
-	MOVQ        208(SP), DI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
+	MOVQ        BX, R11
 
 evalFrameAVX512_plan4_hook:
-	CMPQ          SI, 8(BX)
+	CMPQ          R10, 8(R9)
 	JNE           evalFrameAVX512_plan4_miss
-	VPCMPEQQ.BCST 32(BX), Z1, K1, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	ADDQ          R9, (DI)
-	SHLQ          $0x20, R8
-	ORQ           DX, R8
-	CMPQ          R9, $0x01
-	MOVQ          R8, 40(CX)
-	SETCC         45(CX)
+	VPCMPEQQ.BCST 32(R9), Z1, K1, K2
+	KMOVW         K2, R12
+	POPCNTQ       R12, R13
+	ADDQ          R13, (R11)
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
+	CMPQ          R13, $0x01
+	MOVQ          R12, 40(DI)
+	SETCC         45(DI)
 
 evalFrameAVX512_plan4_write:
-	VMOVDQU Y2, (CX)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVL    4(BX), R8
-	MOVQ    R8, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, DI
-	ADDQ    $0x60, BX
-	CMPQ    BX, 136(SP)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R11
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalFrameAVX512_plan4_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX512_plan4_block
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan4_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX512_plan4_write
 
 evalFrameAVX512_plan5:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan5_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, BX
-	BZHIQ       DX, BX, BX
-	KMOVW       BX, K1
-	MOVQ        (SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        24(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        24(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), BX
-	ADDQ        BX, 176(SP)
-	MOVQ        128(SP), BX
-	ADDQ        BX, 184(SP)
-	MOVQ        152(SP), BX
-	MOVQ        208(SP), DI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
+	MOVQ        BX, R11
 
 evalFrameAVX512_plan5_hook:
-	CMPQ          SI, 8(BX)
+	CMPQ          R10, 8(R9)
 	JNE           evalFrameAVX512_plan5_miss
-	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
-	VPCMPEQQ.BCST 32(BX), Z2, K2, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	ADDQ          R9, (DI)
-	SHLQ          $0x20, R8
-	ORQ           DX, R8
-	SUBQ          80(BX), R9
-	CMPQ          88(BX), R9
-	MOVQ          R8, 40(CX)
-	SETCC         45(CX)
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
+	KMOVW         K2, R12
+	POPCNTQ       R12, R13
+	ADDQ          R13, (R11)
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
+	SUBQ          80(R9), R13
+	CMPQ          88(R9), R13
+	MOVQ          R12, 40(DI)
+	SETCC         45(DI)
 
 evalFrameAVX512_plan5_write:
-	VMOVDQU Y3, (CX)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(BX), R8
-	MOVQ    R8, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, DI
-	ADDQ    $0x60, BX
-	CMPQ    BX, 136(SP)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R11
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalFrameAVX512_plan5_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX512_plan5_block
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan5_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX512_plan5_write
 
 evalFrameAVX512_plan7:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan7_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, BX
-	BZHIQ       DX, BX, BX
-	KMOVW       BX, K1
-	MOVQ        (SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        8(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z2
-	MOVQ        24(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z3
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X4
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        8(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        24(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z3
+	MOVQ        AX, DI
+	VMOVQ       CX, X4
 	VINSERTI128 $0x01, X4, Y0, Y4
-	MOVQ        168(SP), BX
-	ADDQ        BX, 176(SP)
-	MOVQ        128(SP), BX
-	ADDQ        BX, 184(SP)
-	MOVQ        152(SP), BX
-	MOVQ        208(SP), DI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
+	MOVQ        BX, R11
 
 evalFrameAVX512_plan7_hook:
-	CMPQ          SI, 8(BX)
+	CMPQ          R10, 8(R9)
 	JNE           evalFrameAVX512_plan7_miss
-	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
-	VPCMPEQQ.BCST 24(BX), Z2, K2, K2
-	VPCMPEQQ.BCST 32(BX), Z3, K2, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	ADDQ          R9, (DI)
-	SHLQ          $0x20, R8
-	ORQ           DX, R8
-	CMPQ          R9, $0x01
-	MOVQ          R8, 40(CX)
-	SETCC         45(CX)
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
+	KMOVW         K2, R12
+	POPCNTQ       R12, R13
+	ADDQ          R13, (R11)
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
+	CMPQ          R13, $0x01
+	MOVQ          R12, 40(DI)
+	SETCC         45(DI)
 
 evalFrameAVX512_plan7_write:
-	VMOVDQU Y4, (CX)
+	VMOVDQU Y4, (DI)
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
-	MOVL    4(BX), R8
-	MOVQ    R8, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, DI
-	ADDQ    $0x60, BX
-	CMPQ    BX, 136(SP)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R11
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalFrameAVX512_plan7_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX512_plan7_block
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan7_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX512_plan7_write
 
 evalFrameAVX512_plan8:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan8_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, BX
-	BZHIQ       DX, BX, BX
-	KMOVW       BX, K1
-	MOVQ        16(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X2
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        16(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        AX, DI
+	VMOVQ       CX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	MOVQ        168(SP), BX
-	ADDQ        BX, 176(SP)
-	MOVQ        128(SP), BX
-	ADDQ        BX, 184(SP)
-	MOVQ        152(SP), BX
-	MOVQ        208(SP), DI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
+	MOVQ        BX, R11
 
 evalFrameAVX512_plan8_hook:
-	CMPQ         SI, 8(BX)
+	CMPQ         R10, 8(R9)
 	JNE          evalFrameAVX512_plan8_miss
-	VPCMPUQ.BCST $0x05, 56(BX), Z1, K1, K2
-	VPCMPUQ.BCST $0x02, 64(BX), Z1, K2, K2
-	KMOVW        K2, R8
-	POPCNTQ      R8, R9
-	ADDQ         R9, (DI)
-	SHLQ         $0x20, R8
-	ORQ          DX, R8
-	CMPQ         R9, $0x01
-	MOVQ         R8, 40(CX)
-	SETCC        45(CX)
+	VPCMPUQ.BCST $0x05, 56(R9), Z1, K1, K2
+	VPCMPUQ.BCST $0x02, 64(R9), Z1, K2, K2
+	KMOVW        K2, R12
+	POPCNTQ      R12, R13
+	ADDQ         R13, (R11)
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
+	CMPQ         R13, $0x01
+	MOVQ         R12, 40(DI)
+	SETCC        45(DI)
 
 evalFrameAVX512_plan8_write:
-	VMOVDQU Y2, (CX)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVL    4(BX), R8
-	MOVQ    R8, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, DI
-	ADDQ    $0x60, BX
-	CMPQ    BX, 136(SP)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R11
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalFrameAVX512_plan8_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX512_plan8_block
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan8_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX512_plan8_write
 
 evalFrameAVX512_plan9:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan9_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, BX
-	BZHIQ       DX, BX, BX
-	KMOVW       BX, K1
-	MOVQ        (SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        16(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        16(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), BX
-	ADDQ        BX, 176(SP)
-	MOVQ        128(SP), BX
-	ADDQ        BX, 184(SP)
-	MOVQ        152(SP), BX
-	MOVQ        208(SP), DI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
+	MOVQ        BX, R11
 
 evalFrameAVX512_plan9_hook:
-	CMPQ          SI, 8(BX)
+	CMPQ          R10, 8(R9)
 	JNE           evalFrameAVX512_plan9_miss
-	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(BX), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(BX), Z2, K2, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	ADDQ          R9, (DI)
-	SHLQ          $0x20, R8
-	ORQ           DX, R8
-	SUBQ          80(BX), R9
-	CMPQ          88(BX), R9
-	MOVQ          R8, 40(CX)
-	SETCC         45(CX)
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
+	KMOVW         K2, R12
+	POPCNTQ       R12, R13
+	ADDQ          R13, (R11)
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
+	SUBQ          80(R9), R13
+	CMPQ          88(R9), R13
+	MOVQ          R12, 40(DI)
+	SETCC         45(DI)
 
 evalFrameAVX512_plan9_write:
-	VMOVDQU Y3, (CX)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(BX), R8
-	MOVQ    R8, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, DI
-	ADDQ    $0x60, BX
-	CMPQ    BX, 136(SP)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R11
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalFrameAVX512_plan9_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX512_plan9_block
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan9_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX512_plan9_write
 
 evalFrameAVX512_plan12:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan12_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, BX
-	BZHIQ       DX, BX, BX
-	KMOVW       BX, K1
-	MOVQ        16(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        24(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z2
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X3
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        16(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        24(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        AX, DI
+	VMOVQ       CX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	MOVQ        168(SP), BX
-	ADDQ        BX, 176(SP)
-	MOVQ        128(SP), BX
-	ADDQ        BX, 184(SP)
-	MOVQ        152(SP), BX
-	MOVQ        208(SP), DI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
+	MOVQ        BX, R11
 
 evalFrameAVX512_plan12_hook:
-	CMPQ          SI, 8(BX)
+	CMPQ          R10, 8(R9)
 	JNE           evalFrameAVX512_plan12_miss
-	VPCMPEQQ.BCST 32(BX), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(BX), Z1, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(BX), Z1, K2, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	ADDQ          R9, (DI)
-	SHLQ          $0x20, R8
-	ORQ           DX, R8
-	CMPQ          R9, $0x01
-	MOVQ          R8, 40(CX)
-	SETCC         45(CX)
+	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z1, K2, K2
+	KMOVW         K2, R12
+	POPCNTQ       R12, R13
+	ADDQ          R13, (R11)
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
+	CMPQ          R13, $0x01
+	MOVQ          R12, 40(DI)
+	SETCC         45(DI)
 
 evalFrameAVX512_plan12_write:
-	VMOVDQU Y3, (CX)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(BX), R8
-	MOVQ    R8, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, DI
-	ADDQ    $0x60, BX
-	CMPQ    BX, 136(SP)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R11
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalFrameAVX512_plan12_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX512_plan12_block
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan12_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX512_plan12_write
 
 evalFrameAVX512_plan13:
-	MOVQ   144(SP), AX
+	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
-	MOVQ   CX, 184(SP)
-	MOVQ   144(SP), CX
-	SHLQ   $0x03, CX
-	ADDQ   200(SP), CX
-	MOVQ   CX, 208(SP)
+	MOVQ   136(SP), BX
+	SHLQ   $0x03, BX
+	ADDQ   176(SP), BX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
-	MOVQ   AX, 176(SP)
-	MOVQ   80(SP), AX
+	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan13_block:
-	MOVL        8(AX), CX
-	MOVL        12(AX), DX
-	MOVQ        (AX), SI
-	MOVL        $0x000000ff, BX
-	BZHIQ       DX, BX, BX
-	KMOVW       BX, K1
-	MOVQ        (SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z1
-	MOVQ        16(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z2
-	MOVQ        24(SP), BX
-	LEAQ        (BX)(CX*8), BX
-	VMOVDQU64.Z (BX), K1, Z3
-	MOVQ        176(SP), CX
-	VMOVQ       184(SP), X4
+	MOVL        8(SI), DI
+	MOVL        12(SI), R8
+	MOVQ        (SI), R10
+	MOVL        $0x000000ff, R9
+	BZHIQ       R8, R9, R9
+	KMOVW       R9, K1
+	MOVQ        (SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z1
+	MOVQ        16(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z2
+	MOVQ        24(SP), R9
+	LEAQ        (R9)(DI*8), R9
+	VMOVDQU64.Z (R9), K1, Z3
+	MOVQ        AX, DI
+	VMOVQ       CX, X4
 	VINSERTI128 $0x01, X4, Y0, Y4
-	MOVQ        168(SP), BX
-	ADDQ        BX, 176(SP)
-	MOVQ        128(SP), BX
-	ADDQ        BX, 184(SP)
-	MOVQ        152(SP), BX
-	MOVQ        208(SP), DI
+	ADDQ        160(SP), AX
+	ADDQ        128(SP), CX
+	MOVQ        144(SP), R9
+	MOVQ        BX, R11
 
 evalFrameAVX512_plan13_hook:
-	CMPQ          SI, 8(BX)
+	CMPQ          R10, 8(R9)
 	JNE           evalFrameAVX512_plan13_miss
-	VPCMPEQQ.BCST 16(BX), Z1, K1, K2
-	VPCMPEQQ.BCST 32(BX), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(BX), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(BX), Z2, K2, K2
-	KMOVW         K2, R8
-	POPCNTQ       R8, R9
-	ADDQ          R9, (DI)
-	SHLQ          $0x20, R8
-	ORQ           DX, R8
-	SUBQ          80(BX), R9
-	CMPQ          88(BX), R9
-	MOVQ          R8, 40(CX)
-	SETCC         45(CX)
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
+	KMOVW         K2, R12
+	POPCNTQ       R12, R13
+	ADDQ          R13, (R11)
+	SHLQ          $0x20, R12
+	ORQ           R8, R12
+	SUBQ          80(R9), R13
+	CMPQ          88(R9), R13
+	MOVQ          R12, 40(DI)
+	SETCC         45(DI)
 
 evalFrameAVX512_plan13_write:
-	VMOVDQU Y4, (CX)
+	VMOVDQU Y4, (DI)
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
-	MOVL    4(BX), R8
-	MOVQ    R8, 32(CX)
-	ADDQ    $0x30, CX
-	ADDQ    $0x08, DI
-	ADDQ    $0x60, BX
-	CMPQ    BX, 136(SP)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x08, R11
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
 	JB      evalFrameAVX512_plan13_hook
-	ADDQ    $0x10, AX
-	CMPQ    AX, 88(SP)
+	ADDQ    $0x10, SI
+	CMPQ    SI, 88(SP)
 	JB      evalFrameAVX512_plan13_block
 	JMP     evalFrameAVX512_next
 
 evalFrameAVX512_plan13_miss:
-	MOVQ $0x00000000, 40(CX)
+	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX512_plan13_write
 
 evalFrameAVX512_next:
-	MOVQ 160(SP), BX
-	ADDQ BX, 144(SP)
-	MOVQ 136(SP), AX
+	MOVQ 152(SP), BX
+	ADDQ BX, 136(SP)
+	MOVQ DX, AX
 	CMPQ AX, 104(SP)
 	JB   evalFrameAVX512_group
 

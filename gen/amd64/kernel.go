@@ -47,22 +47,20 @@ type kernel struct {
 	blocksBase, blocksEnd  Mem // the segment's blocks,
 	hooksStart, hooksEnd   Mem // hooks,
 	outBase, spanBase, nh  Mem // first receipt and its span id, and hook count
-	groupEnd, groupIndex   Mem // the group's end and the index of its first hook
+	groupIndex             Mem // the index of the group's first hook
 	groupStart, groupCount Mem
 	outStride              Mem // nh * RcptSize: from one block's receipts to the next's
-	blockOut, blockSpan    Mem // the group's first receipt (and its span) of the next block
 	countBase, segCount    Mem // in a frame kernel: &counts[0], and the segment's first hook's count
-	groupCount0            Mem // in a frame kernel: the group's first hook's count
 
 	mul                  GPVirtual  // the hash multiplier (not in a frame kernel)
 	fixed                VecVirtual // the receipt's first 16 bytes: CycleID, ShardID, Ticks
 	spanStep             Mem        // 1 in the head's span lane: from one receipt's head to the next's
 	head                 VecVirtual // the next receipt's first 32 bytes: fixed, its span id, a_hash 0
-	h, out, pred         GPVirtual
-	blk, n, runmask, off GPVirtual // the block, its length, row mask and offset
-	w                    GPVirtual // the receipt word at RcptLanes
-	count                GPVirtual // in a frame kernel: the hook's count
-	lanesPtr             GPVirtual // a single kernel's *Lanes (nil in the batch kernels)
+	h, hEnd, out, pred   GPVirtual  // the hook, the group's end, the receipt, the block's predicate
+	blk, n, runmask, off GPVirtual  // the block, its length, row mask and offset
+	w                    GPVirtual  // the receipt word at RcptLanes
+	count                GPVirtual  // in a frame kernel: the hook's count
+	lanesPtr             GPVirtual  // a single kernel's *Lanes (nil in the batch kernels)
 }
 
 func (k *kernel) label(s string) string { return k.name + "_" + s }
@@ -116,7 +114,7 @@ func generate(name string, x isa, frame bool, step Mem) {
 	INCQ(cnt)
 	JMP(LabelRef(k.label("scan")))
 	Label(k.label("scanned"))
-	MOVQ(e, k.groupEnd)
+	k.hEnd = e // kept in its register through the plan loop
 	MOVQ(cnt, k.groupCount)
 
 	// Dispatch once per group on the plan, to one loop for each plan the
@@ -130,7 +128,7 @@ func generate(name string, x isa, frame bool, step Mem) {
 	Label(k.label("next"))
 	MOVQ(k.groupCount, cnt)
 	ADDQ(cnt, k.groupIndex)
-	MOVQ(k.groupEnd, g)
+	MOVQ(k.hEnd, g)
 	CMPQ(g, k.hooksEnd)
 	JB(LabelRef(k.label("group")))
 	Label(k.label("nextsegment"))
@@ -170,10 +168,10 @@ func (k *kernel) prologue() {
 	k.segPtr, k.segEnd = AllocLocal(8), AllocLocal(8)
 	k.blocksBase, k.blocksEnd, k.hooksStart, k.hooksEnd = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	k.outBase, k.spanBase, k.nh = AllocLocal(8), AllocLocal(8), AllocLocal(8)
-	k.groupEnd, k.groupIndex, k.groupStart, k.groupCount = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
-	k.outStride, k.blockOut, k.blockSpan = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	k.groupIndex, k.groupStart, k.groupCount = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	k.outStride = AllocLocal(8)
 	if k.frame {
-		k.countBase, k.segCount, k.groupCount0 = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+		k.countBase, k.segCount = AllocLocal(8), AllocLocal(8)
 	}
 
 	// The lanes' data pointers, once: reloading them through l for every
@@ -360,22 +358,23 @@ func (k *kernel) laneBase(i int) GPVirtual {
 func (k *kernel) planLoop(x isa, plan int) {
 	name := func(s string) string { return k.label(fmt.Sprintf("plan%d%s", plan, s)) }
 	Label(name(""))
-	// The group's receipts start at index groupIndex of the first block's.
-	gi, t := GP64(), GP64()
+	// The group's receipts start at index groupIndex of the first block's;
+	// bo and bs are the group's first receipt of the next block, and its
+	// span id.
+	gi, bs := GP64(), GP64()
 	MOVQ(k.groupIndex, gi)
-	MOVQ(k.spanBase, t)
-	ADDQ(gi, t)
-	MOVQ(t, k.blockSpan)
+	MOVQ(k.spanBase, bs)
+	ADDQ(gi, bs)
+	var gc GPVirtual // in a frame kernel: the group's first hook's count
 	if k.frame {
-		c := GP64()
-		MOVQ(k.groupIndex, c)
-		SHLQ(Imm(3), c)
-		ADDQ(k.segCount, c)
-		MOVQ(c, k.groupCount0)
+		gc = GP64()
+		MOVQ(k.groupIndex, gc)
+		SHLQ(Imm(3), gc)
+		ADDQ(k.segCount, gc)
 	}
-	IMUL3Q(Imm(layout.RcptSize), gi, gi)
-	ADDQ(k.outBase, gi)
-	MOVQ(gi, k.blockOut)
+	bo := gi
+	IMUL3Q(Imm(layout.RcptSize), bo, bo)
+	ADDQ(k.outBase, bo)
 	k.blk = GP64()
 	MOVQ(k.blocksBase, k.blk)
 	Label(name("_block"))
@@ -385,20 +384,17 @@ func (k *kernel) planLoop(x isa, plan int) {
 	// This block's receipts for the group: index b*nh + groupIndex on,
 	// each head written by one store.
 	k.out, k.head = GP64(), YMM()
-	MOVQ(k.blockOut, k.out)
+	MOVQ(bo, k.out)
 	sp := XMM()
-	VMOVQ(k.blockSpan, sp)
+	VMOVQ(bs, sp)
 	VINSERTI128(Imm(1), sp, k.fixed.AsY(), k.head)
-	s := GP64()
-	MOVQ(k.outStride, s)
-	ADDQ(s, k.blockOut)
-	MOVQ(k.nh, s)
-	ADDQ(s, k.blockSpan)
+	ADDQ(k.outStride, bo)
+	ADDQ(k.nh, bs)
 	k.h = GP64()
 	MOVQ(k.groupStart, k.h)
 	if k.frame {
 		k.count = GP64()
-		MOVQ(k.groupCount0, k.count)
+		MOVQ(gc, k.count)
 	}
 
 	Label(name("_hook"))
@@ -474,6 +470,6 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 		ADDQ(Imm(8), k.count)
 	}
 	ADDQ(Imm(layout.HookSize), k.h)
-	CMPQ(k.h, k.groupEnd)
+	CMPQ(k.h, k.hEnd)
 	JB(LabelRef(name("_hook")))
 }
