@@ -79,6 +79,20 @@ func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, ou
 // segment or group to set up: the AVX2 and AVX-512 single kernels, the
 // generic evaluation called directly.
 func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
+	// Every check in one expression the compiler inlines here; evalError
+	// says which failed.
+	if h == nil || out == nil || l == nil || ctx == nil || !h.sealed() || r.Len > BlockLanes ||
+		uint64(r.Off)+uint64(r.Len) > uint64(len(l.S)) ||
+		len(l.P) != len(l.S) || len(l.O) != len(l.S) || len(l.V) != len(l.S) || len(l.D) != len(l.S) {
+		return evalError(l, r, h, ctx, out)
+	}
+	archOne(im.id, l, &r, h, ctx, out)
+	return nil
+}
+
+// evalError returns the error of an Eval whose checks failed: the first
+// failing check's.
+func evalError(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
 	switch {
 	case h == nil:
 		return ErrNilHook
@@ -91,11 +105,7 @@ func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error
 	if !h.sealed() {
 		return ErrUnsealedHook
 	}
-	if err := checkRun(r, uint64(len(l.S))); err != nil {
-		return err
-	}
-	archOne(im.id, l, &r, h, ctx, out)
-	return nil
+	return checkRun(r, uint64(len(l.S)))
 }
 
 // checkBatch checks the lanes, the context, every hook and every block of

@@ -111,13 +111,9 @@ TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $168-112
 	MOVQ         ctx+80(FP), AX
 	MOVQ         8(AX), CX
 	MOVQ         CX, 56(SP)
-	MOVQ         $0xd6e8feb86659fd93, BX
-	MOVL         16(AX), DX
-	MOVL         20(AX), CX
-	SHLQ         $0x20, CX
-	ORQ          CX, DX
+	MOVQ         $0xd6e8feb86659fd93, CX
 	VMOVQ        (AX), X0
-	VPINSRQ      $0x01, DX, X0, X0
+	VPINSRQ      $0x01, 16(AX), X0, X0
 	MOVQ         $0x8000000000000000, AX
 	MOVQ         AX, X1
 	VPBROADCASTQ X1, Y1
@@ -126,35 +122,35 @@ evalSegmentsAVX2_segment:
 	MOVQ   64(SP), AX
 	CMPQ   AX, 72(SP)
 	JAE    evalSegmentsAVX2_done
-	MOVL   (AX), CX
-	MOVL   4(AX), DX
-	CMPQ   CX, DX
+	MOVL   (AX), DX
+	MOVL   4(AX), BX
+	CMPQ   DX, BX
 	JAE    evalSegmentsAVX2_nextsegment
-	IMUL3Q $0x10, CX, CX
 	IMUL3Q $0x10, DX, DX
-	ADDQ   32(SP), CX
+	IMUL3Q $0x10, BX, BX
 	ADDQ   32(SP), DX
-	MOVQ   CX, 80(SP)
-	MOVQ   DX, 88(SP)
-	MOVL   8(AX), CX
-	MOVL   12(AX), DX
-	CMPQ   CX, DX
+	ADDQ   32(SP), BX
+	MOVQ   DX, 80(SP)
+	MOVQ   BX, 88(SP)
+	MOVL   8(AX), DX
+	MOVL   12(AX), BX
+	CMPQ   DX, BX
 	JAE    evalSegmentsAVX2_nextsegment
-	MOVQ   DX, SI
-	SUBQ   CX, SI
+	MOVQ   BX, SI
+	SUBQ   DX, SI
 	MOVQ   SI, 128(SP)
 	IMUL3Q $0x30, SI, SI
 	MOVQ   SI, 160(SP)
-	IMUL3Q $0x60, CX, CX
 	IMUL3Q $0x60, DX, DX
-	ADDQ   40(SP), CX
+	IMUL3Q $0x60, BX, BX
 	ADDQ   40(SP), DX
-	MOVQ   CX, 96(SP)
-	MOVQ   DX, 104(SP)
+	ADDQ   40(SP), BX
+	MOVQ   DX, 96(SP)
+	MOVQ   BX, 104(SP)
 	MOVL   16(AX), AX
-	MOVQ   56(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 120(SP)
+	MOVQ   56(SP), DX
+	ADDQ   AX, DX
+	MOVQ   DX, 120(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   48(SP), AX
 	MOVQ   AX, 112(SP)
@@ -162,103 +158,103 @@ evalSegmentsAVX2_segment:
 	MOVQ   $0x00000000, 136(SP)
 
 evalSegmentsAVX2_group:
-	MOVL 72(AX), CX
-	ANDL $0x0000000f, CX
+	MOVL 72(AX), DX
+	ANDL $0x0000000f, DX
 	MOVQ AX, 144(SP)
-	LEAQ 96(AX), DX
+	LEAQ 96(AX), BX
 	MOVL $0x00000001, SI
 
 evalSegmentsAVX2_scan:
-	CMPQ  DX, 104(SP)
+	CMPQ  BX, 104(SP)
 	JAE   evalSegmentsAVX2_scanned
-	MOVL  72(DX), AX
-	XORL  CX, AX
+	MOVL  72(BX), AX
+	XORL  DX, AX
 	TESTL $0x0000000f, AX
 	JNZ   evalSegmentsAVX2_scanned
-	ADDQ  $0x00000060, DX
+	ADDQ  $0x00000060, BX
 	INCQ  SI
 	JMP   evalSegmentsAVX2_scan
 
 evalSegmentsAVX2_scanned:
 	MOVQ SI, 152(SP)
-	CMPL CX, $0x00000005
+	CMPL DX, $0x00000005
 	JAE  evalSegmentsAVX2_from5_6
-	CMPL CX, $0x00000002
+	CMPL DX, $0x00000002
 	JAE  evalSegmentsAVX2_from2_3
-	CMPL CX, $0x00000001
+	CMPL DX, $0x00000001
 	JAE  evalSegmentsAVX2_from1_1
-	CMPL CX, $0x00000000
+	CMPL DX, $0x00000000
 	JE   evalSegmentsAVX2_plan0
 	UD2
 
 evalSegmentsAVX2_from1_1:
-	CMPL CX, $0x00000001
+	CMPL DX, $0x00000001
 	JE   evalSegmentsAVX2_plan1
 	UD2
 
 evalSegmentsAVX2_from2_3:
-	CMPL CX, $0x00000003
+	CMPL DX, $0x00000003
 	JAE  evalSegmentsAVX2_from3_2
-	CMPL CX, $0x00000002
+	CMPL DX, $0x00000002
 	JE   evalSegmentsAVX2_plan2
 	UD2
 
 evalSegmentsAVX2_from3_2:
-	CMPL CX, $0x00000004
+	CMPL DX, $0x00000004
 	JAE  evalSegmentsAVX2_from4_1
-	CMPL CX, $0x00000003
+	CMPL DX, $0x00000003
 	JE   evalSegmentsAVX2_plan3
 	UD2
 
 evalSegmentsAVX2_from4_1:
-	CMPL CX, $0x00000004
+	CMPL DX, $0x00000004
 	JE   evalSegmentsAVX2_plan4
 	UD2
 
 evalSegmentsAVX2_from5_6:
-	CMPL CX, $0x00000009
+	CMPL DX, $0x00000009
 	JAE  evalSegmentsAVX2_from9_3
-	CMPL CX, $0x00000007
+	CMPL DX, $0x00000007
 	JAE  evalSegmentsAVX2_from7_2
-	CMPL CX, $0x00000005
+	CMPL DX, $0x00000005
 	JE   evalSegmentsAVX2_plan5
 	UD2
 
 evalSegmentsAVX2_from7_2:
-	CMPL CX, $0x00000008
+	CMPL DX, $0x00000008
 	JAE  evalSegmentsAVX2_from8_1
-	CMPL CX, $0x00000007
+	CMPL DX, $0x00000007
 	JE   evalSegmentsAVX2_plan7
 	UD2
 
 evalSegmentsAVX2_from8_1:
-	CMPL CX, $0x00000008
+	CMPL DX, $0x00000008
 	JE   evalSegmentsAVX2_plan8
 	UD2
 
 evalSegmentsAVX2_from9_3:
-	CMPL CX, $0x0000000c
+	CMPL DX, $0x0000000c
 	JAE  evalSegmentsAVX2_from12_2
-	CMPL CX, $0x00000009
+	CMPL DX, $0x00000009
 	JE   evalSegmentsAVX2_plan9
 	UD2
 
 evalSegmentsAVX2_from12_2:
-	CMPL CX, $0x0000000d
+	CMPL DX, $0x0000000d
 	JAE  evalSegmentsAVX2_from13_1
-	CMPL CX, $0x0000000c
+	CMPL DX, $0x0000000c
 	JE   evalSegmentsAVX2_plan12
 	UD2
 
 evalSegmentsAVX2_from13_1:
-	CMPL CX, $0x0000000d
+	CMPL DX, $0x0000000d
 	JE   evalSegmentsAVX2_plan13
 	UD2
 
 evalSegmentsAVX2_plan0:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -269,10 +265,10 @@ evalSegmentsAVX2_plan0_block:
 	MOVL        $0x000000ff, R8
 	BZHIQ       DI, R8, R8
 	MOVQ        AX, R10
-	VMOVQ       CX, X2
+	VMOVQ       DX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan0_hook:
@@ -293,7 +289,7 @@ evalSegmentsAVX2_plan0_write:
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -302,7 +298,7 @@ evalSegmentsAVX2_plan0_write:
 	MOVQ    R13, 32(R10)
 	ADDQ    $0x30, R10
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX2_plan0_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -315,8 +311,8 @@ evalSegmentsAVX2_plan0_miss:
 
 evalSegmentsAVX2_plan1:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -350,10 +346,10 @@ evalSegmentsAVX2_plan1_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	MOVQ        AX, DI
-	VMOVQ       CX, X3
+	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan1_hook:
@@ -382,7 +378,7 @@ evalSegmentsAVX2_plan1_write:
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -391,7 +387,7 @@ evalSegmentsAVX2_plan1_write:
 	MOVQ    R13, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX2_plan1_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -404,8 +400,8 @@ evalSegmentsAVX2_plan1_miss:
 
 evalSegmentsAVX2_plan2:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -439,10 +435,10 @@ evalSegmentsAVX2_plan2_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	MOVQ        AX, DI
-	VMOVQ       CX, X3
+	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan2_hook:
@@ -471,7 +467,7 @@ evalSegmentsAVX2_plan2_write:
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -480,7 +476,7 @@ evalSegmentsAVX2_plan2_write:
 	MOVQ    R13, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX2_plan2_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -493,8 +489,8 @@ evalSegmentsAVX2_plan2_miss:
 
 evalSegmentsAVX2_plan3:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -538,10 +534,10 @@ evalSegmentsAVX2_plan3_loaded:
 	VPERM2I128  $0x20, Y5, Y4, Y3
 	VPERM2I128  $0x31, Y5, Y4, Y4
 	MOVQ        AX, DI
-	VMOVQ       CX, X5
+	VMOVQ       DX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan3_hook:
@@ -574,7 +570,7 @@ evalSegmentsAVX2_plan3_write:
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -583,7 +579,7 @@ evalSegmentsAVX2_plan3_write:
 	MOVQ    R13, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX2_plan3_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -596,8 +592,8 @@ evalSegmentsAVX2_plan3_miss:
 
 evalSegmentsAVX2_plan4:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -631,10 +627,10 @@ evalSegmentsAVX2_plan4_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	MOVQ        AX, DI
-	VMOVQ       CX, X3
+	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan4_hook:
@@ -661,7 +657,7 @@ evalSegmentsAVX2_plan4_write:
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -670,7 +666,7 @@ evalSegmentsAVX2_plan4_write:
 	MOVQ    R13, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX2_plan4_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -683,8 +679,8 @@ evalSegmentsAVX2_plan4_miss:
 
 evalSegmentsAVX2_plan5:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -728,10 +724,10 @@ evalSegmentsAVX2_plan5_loaded:
 	VPERM2I128  $0x20, Y5, Y4, Y3
 	VPERM2I128  $0x31, Y5, Y4, Y4
 	MOVQ        AX, DI
-	VMOVQ       CX, X5
+	VMOVQ       DX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan5_hook:
@@ -766,7 +762,7 @@ evalSegmentsAVX2_plan5_write:
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -775,7 +771,7 @@ evalSegmentsAVX2_plan5_write:
 	MOVQ    R13, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX2_plan5_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -788,8 +784,8 @@ evalSegmentsAVX2_plan5_miss:
 
 evalSegmentsAVX2_plan7:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -843,10 +839,10 @@ evalSegmentsAVX2_plan7_loaded:
 	VPERM2I128  $0x20, Y7, Y6, Y5
 	VPERM2I128  $0x31, Y7, Y6, Y6
 	MOVQ        AX, DI
-	VMOVQ       CX, X7
+	VMOVQ       DX, X7
 	VINSERTI128 $0x01, X7, Y0, Y7
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan7_hook:
@@ -885,7 +881,7 @@ evalSegmentsAVX2_plan7_write:
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -894,7 +890,7 @@ evalSegmentsAVX2_plan7_write:
 	MOVQ    R13, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX2_plan7_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -907,8 +903,8 @@ evalSegmentsAVX2_plan7_miss:
 
 evalSegmentsAVX2_plan8:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -944,10 +940,10 @@ evalSegmentsAVX2_plan8_loaded:
 	VPXOR       Y1, Y4, Y4
 	VPXOR       Y1, Y2, Y2
 	MOVQ        AX, DI
-	VMOVQ       CX, X3
+	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan8_hook:
@@ -981,7 +977,7 @@ evalSegmentsAVX2_plan8_write:
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -990,7 +986,7 @@ evalSegmentsAVX2_plan8_write:
 	MOVQ    R13, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX2_plan8_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -1003,8 +999,8 @@ evalSegmentsAVX2_plan8_miss:
 
 evalSegmentsAVX2_plan9:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -1050,10 +1046,10 @@ evalSegmentsAVX2_plan9_loaded:
 	VPXOR       Y1, Y3, Y3
 	VPXOR       Y1, Y4, Y4
 	MOVQ        AX, DI
-	VMOVQ       CX, X5
+	VMOVQ       DX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan9_hook:
@@ -1095,7 +1091,7 @@ evalSegmentsAVX2_plan9_write:
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -1104,7 +1100,7 @@ evalSegmentsAVX2_plan9_write:
 	MOVQ    R13, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX2_plan9_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -1117,8 +1113,8 @@ evalSegmentsAVX2_plan9_miss:
 
 evalSegmentsAVX2_plan12:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -1164,10 +1160,10 @@ evalSegmentsAVX2_plan12_loaded:
 	VPXOR       Y1, Y6, Y6
 	VPXOR       Y1, Y2, Y2
 	MOVQ        AX, DI
-	VMOVQ       CX, X5
+	VMOVQ       DX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan12_hook:
@@ -1207,7 +1203,7 @@ evalSegmentsAVX2_plan12_write:
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -1216,7 +1212,7 @@ evalSegmentsAVX2_plan12_write:
 	MOVQ    R13, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX2_plan12_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -1229,8 +1225,8 @@ evalSegmentsAVX2_plan12_miss:
 
 evalSegmentsAVX2_plan13:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -1286,10 +1282,10 @@ evalSegmentsAVX2_plan13_loaded:
 	VPXOR       Y1, Y3, Y3
 	VPXOR       Y1, Y4, Y4
 	MOVQ        AX, DI
-	VMOVQ       CX, X7
+	VMOVQ       DX, X7
 	VINSERTI128 $0x01, X7, Y0, Y7
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan13_hook:
@@ -1337,7 +1333,7 @@ evalSegmentsAVX2_plan13_write:
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -1346,7 +1342,7 @@ evalSegmentsAVX2_plan13_write:
 	MOVQ    R13, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX2_plan13_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -1360,7 +1356,7 @@ evalSegmentsAVX2_plan13_miss:
 evalSegmentsAVX2_next:
 	MOVQ 152(SP), SI
 	ADDQ SI, 136(SP)
-	MOVQ DX, AX
+	MOVQ BX, AX
 	CMPQ AX, 104(SP)
 	JB   evalSegmentsAVX2_group
 
@@ -1399,47 +1395,43 @@ TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $168-112
 	MOVQ    ctx+80(FP), AX
 	MOVQ    8(AX), CX
 	MOVQ    CX, 56(SP)
-	MOVQ    $0xd6e8feb86659fd93, BX
-	MOVL    16(AX), DX
-	MOVL    20(AX), CX
-	SHLQ    $0x20, CX
-	ORQ     CX, DX
+	MOVQ    $0xd6e8feb86659fd93, CX
 	VMOVQ   (AX), X0
-	VPINSRQ $0x01, DX, X0, X0
+	VPINSRQ $0x01, 16(AX), X0, X0
 
 evalSegmentsAVX512_segment:
 	MOVQ   64(SP), AX
 	CMPQ   AX, 72(SP)
 	JAE    evalSegmentsAVX512_done
-	MOVL   (AX), CX
-	MOVL   4(AX), DX
-	CMPQ   CX, DX
+	MOVL   (AX), DX
+	MOVL   4(AX), BX
+	CMPQ   DX, BX
 	JAE    evalSegmentsAVX512_nextsegment
-	IMUL3Q $0x10, CX, CX
 	IMUL3Q $0x10, DX, DX
-	ADDQ   32(SP), CX
+	IMUL3Q $0x10, BX, BX
 	ADDQ   32(SP), DX
-	MOVQ   CX, 80(SP)
-	MOVQ   DX, 88(SP)
-	MOVL   8(AX), CX
-	MOVL   12(AX), DX
-	CMPQ   CX, DX
+	ADDQ   32(SP), BX
+	MOVQ   DX, 80(SP)
+	MOVQ   BX, 88(SP)
+	MOVL   8(AX), DX
+	MOVL   12(AX), BX
+	CMPQ   DX, BX
 	JAE    evalSegmentsAVX512_nextsegment
-	MOVQ   DX, SI
-	SUBQ   CX, SI
+	MOVQ   BX, SI
+	SUBQ   DX, SI
 	MOVQ   SI, 128(SP)
 	IMUL3Q $0x30, SI, SI
 	MOVQ   SI, 160(SP)
-	IMUL3Q $0x60, CX, CX
 	IMUL3Q $0x60, DX, DX
-	ADDQ   40(SP), CX
+	IMUL3Q $0x60, BX, BX
 	ADDQ   40(SP), DX
-	MOVQ   CX, 96(SP)
-	MOVQ   DX, 104(SP)
+	ADDQ   40(SP), BX
+	MOVQ   DX, 96(SP)
+	MOVQ   BX, 104(SP)
 	MOVL   16(AX), AX
-	MOVQ   56(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 120(SP)
+	MOVQ   56(SP), DX
+	ADDQ   AX, DX
+	MOVQ   DX, 120(SP)
 	IMUL3Q $0x30, AX, AX
 	ADDQ   48(SP), AX
 	MOVQ   AX, 112(SP)
@@ -1447,103 +1439,103 @@ evalSegmentsAVX512_segment:
 	MOVQ   $0x00000000, 136(SP)
 
 evalSegmentsAVX512_group:
-	MOVL 72(AX), CX
-	ANDL $0x0000000f, CX
+	MOVL 72(AX), DX
+	ANDL $0x0000000f, DX
 	MOVQ AX, 144(SP)
-	LEAQ 96(AX), DX
+	LEAQ 96(AX), BX
 	MOVL $0x00000001, SI
 
 evalSegmentsAVX512_scan:
-	CMPQ  DX, 104(SP)
+	CMPQ  BX, 104(SP)
 	JAE   evalSegmentsAVX512_scanned
-	MOVL  72(DX), AX
-	XORL  CX, AX
+	MOVL  72(BX), AX
+	XORL  DX, AX
 	TESTL $0x0000000f, AX
 	JNZ   evalSegmentsAVX512_scanned
-	ADDQ  $0x00000060, DX
+	ADDQ  $0x00000060, BX
 	INCQ  SI
 	JMP   evalSegmentsAVX512_scan
 
 evalSegmentsAVX512_scanned:
 	MOVQ SI, 152(SP)
-	CMPL CX, $0x00000005
+	CMPL DX, $0x00000005
 	JAE  evalSegmentsAVX512_from5_6
-	CMPL CX, $0x00000002
+	CMPL DX, $0x00000002
 	JAE  evalSegmentsAVX512_from2_3
-	CMPL CX, $0x00000001
+	CMPL DX, $0x00000001
 	JAE  evalSegmentsAVX512_from1_1
-	CMPL CX, $0x00000000
+	CMPL DX, $0x00000000
 	JE   evalSegmentsAVX512_plan0
 	UD2
 
 evalSegmentsAVX512_from1_1:
-	CMPL CX, $0x00000001
+	CMPL DX, $0x00000001
 	JE   evalSegmentsAVX512_plan1
 	UD2
 
 evalSegmentsAVX512_from2_3:
-	CMPL CX, $0x00000003
+	CMPL DX, $0x00000003
 	JAE  evalSegmentsAVX512_from3_2
-	CMPL CX, $0x00000002
+	CMPL DX, $0x00000002
 	JE   evalSegmentsAVX512_plan2
 	UD2
 
 evalSegmentsAVX512_from3_2:
-	CMPL CX, $0x00000004
+	CMPL DX, $0x00000004
 	JAE  evalSegmentsAVX512_from4_1
-	CMPL CX, $0x00000003
+	CMPL DX, $0x00000003
 	JE   evalSegmentsAVX512_plan3
 	UD2
 
 evalSegmentsAVX512_from4_1:
-	CMPL CX, $0x00000004
+	CMPL DX, $0x00000004
 	JE   evalSegmentsAVX512_plan4
 	UD2
 
 evalSegmentsAVX512_from5_6:
-	CMPL CX, $0x00000009
+	CMPL DX, $0x00000009
 	JAE  evalSegmentsAVX512_from9_3
-	CMPL CX, $0x00000007
+	CMPL DX, $0x00000007
 	JAE  evalSegmentsAVX512_from7_2
-	CMPL CX, $0x00000005
+	CMPL DX, $0x00000005
 	JE   evalSegmentsAVX512_plan5
 	UD2
 
 evalSegmentsAVX512_from7_2:
-	CMPL CX, $0x00000008
+	CMPL DX, $0x00000008
 	JAE  evalSegmentsAVX512_from8_1
-	CMPL CX, $0x00000007
+	CMPL DX, $0x00000007
 	JE   evalSegmentsAVX512_plan7
 	UD2
 
 evalSegmentsAVX512_from8_1:
-	CMPL CX, $0x00000008
+	CMPL DX, $0x00000008
 	JE   evalSegmentsAVX512_plan8
 	UD2
 
 evalSegmentsAVX512_from9_3:
-	CMPL CX, $0x0000000c
+	CMPL DX, $0x0000000c
 	JAE  evalSegmentsAVX512_from12_2
-	CMPL CX, $0x00000009
+	CMPL DX, $0x00000009
 	JE   evalSegmentsAVX512_plan9
 	UD2
 
 evalSegmentsAVX512_from12_2:
-	CMPL CX, $0x0000000d
+	CMPL DX, $0x0000000d
 	JAE  evalSegmentsAVX512_from13_1
-	CMPL CX, $0x0000000c
+	CMPL DX, $0x0000000c
 	JE   evalSegmentsAVX512_plan12
 	UD2
 
 evalSegmentsAVX512_from13_1:
-	CMPL CX, $0x0000000d
+	CMPL DX, $0x0000000d
 	JE   evalSegmentsAVX512_plan13
 	UD2
 
 evalSegmentsAVX512_plan0:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -1554,10 +1546,10 @@ evalSegmentsAVX512_plan0_block:
 	MOVL        $0x000000ff, R8
 	BZHIQ       DI, R8, R8
 	MOVQ        AX, R10
-	VMOVQ       CX, X1
+	VMOVQ       DX, X1
 	VINSERTI128 $0x01, X1, Y0, Y1
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX512_plan0_hook:
@@ -1578,7 +1570,7 @@ evalSegmentsAVX512_plan0_write:
 	VPADDQ  spanstep<>+0(SB), Y1, Y1
 	MOVQ    48(R11), R12
 	XORQ    R13, R12
-	IMULQ   BX, R12
+	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
@@ -1587,7 +1579,7 @@ evalSegmentsAVX512_plan0_write:
 	MOVQ    R13, 32(R10)
 	ADDQ    $0x30, R10
 	ADDQ    $0x60, R11
-	CMPQ    R11, DX
+	CMPQ    R11, BX
 	JB      evalSegmentsAVX512_plan0_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -1600,8 +1592,8 @@ evalSegmentsAVX512_plan0_miss:
 
 evalSegmentsAVX512_plan1:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -1617,10 +1609,10 @@ evalSegmentsAVX512_plan1_block:
 	LEAQ        (R9)(DI*8), R9
 	VMOVDQU64.Z (R9), K1, Z1
 	MOVQ        AX, DI
-	VMOVQ       CX, X2
+	VMOVQ       DX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan1_hook:
@@ -1644,7 +1636,7 @@ evalSegmentsAVX512_plan1_write:
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
 	MOVQ    48(R9), R11
 	XORQ    R12, R11
-	IMULQ   BX, R11
+	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
@@ -1653,7 +1645,7 @@ evalSegmentsAVX512_plan1_write:
 	MOVQ    R12, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R9
-	CMPQ    R9, DX
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX512_plan1_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -1666,8 +1658,8 @@ evalSegmentsAVX512_plan1_miss:
 
 evalSegmentsAVX512_plan2:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -1683,10 +1675,10 @@ evalSegmentsAVX512_plan2_block:
 	LEAQ        (R9)(DI*8), R9
 	VMOVDQU64.Z (R9), K1, Z1
 	MOVQ        AX, DI
-	VMOVQ       CX, X2
+	VMOVQ       DX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan2_hook:
@@ -1710,7 +1702,7 @@ evalSegmentsAVX512_plan2_write:
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
 	MOVQ    48(R9), R11
 	XORQ    R12, R11
-	IMULQ   BX, R11
+	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
@@ -1719,7 +1711,7 @@ evalSegmentsAVX512_plan2_write:
 	MOVQ    R12, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R9
-	CMPQ    R9, DX
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX512_plan2_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -1732,8 +1724,8 @@ evalSegmentsAVX512_plan2_miss:
 
 evalSegmentsAVX512_plan3:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -1752,10 +1744,10 @@ evalSegmentsAVX512_plan3_block:
 	LEAQ        (R9)(DI*8), R9
 	VMOVDQU64.Z (R9), K1, Z2
 	MOVQ        AX, DI
-	VMOVQ       CX, X3
+	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan3_hook:
@@ -1778,7 +1770,7 @@ evalSegmentsAVX512_plan3_write:
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVQ    48(R9), R11
 	XORQ    R12, R11
-	IMULQ   BX, R11
+	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
@@ -1787,7 +1779,7 @@ evalSegmentsAVX512_plan3_write:
 	MOVQ    R12, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R9
-	CMPQ    R9, DX
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX512_plan3_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -1800,8 +1792,8 @@ evalSegmentsAVX512_plan3_miss:
 
 evalSegmentsAVX512_plan4:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -1817,10 +1809,10 @@ evalSegmentsAVX512_plan4_block:
 	LEAQ        (R9)(DI*8), R9
 	VMOVDQU64.Z (R9), K1, Z1
 	MOVQ        AX, DI
-	VMOVQ       CX, X2
+	VMOVQ       DX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan4_hook:
@@ -1842,7 +1834,7 @@ evalSegmentsAVX512_plan4_write:
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
 	MOVQ    48(R9), R11
 	XORQ    R12, R11
-	IMULQ   BX, R11
+	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
@@ -1851,7 +1843,7 @@ evalSegmentsAVX512_plan4_write:
 	MOVQ    R12, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R9
-	CMPQ    R9, DX
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX512_plan4_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -1864,8 +1856,8 @@ evalSegmentsAVX512_plan4_miss:
 
 evalSegmentsAVX512_plan5:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -1884,10 +1876,10 @@ evalSegmentsAVX512_plan5_block:
 	LEAQ        (R9)(DI*8), R9
 	VMOVDQU64.Z (R9), K1, Z2
 	MOVQ        AX, DI
-	VMOVQ       CX, X3
+	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan5_hook:
@@ -1912,7 +1904,7 @@ evalSegmentsAVX512_plan5_write:
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVQ    48(R9), R11
 	XORQ    R12, R11
-	IMULQ   BX, R11
+	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
@@ -1921,7 +1913,7 @@ evalSegmentsAVX512_plan5_write:
 	MOVQ    R12, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R9
-	CMPQ    R9, DX
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX512_plan5_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -1934,8 +1926,8 @@ evalSegmentsAVX512_plan5_miss:
 
 evalSegmentsAVX512_plan7:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -1957,10 +1949,10 @@ evalSegmentsAVX512_plan7_block:
 	LEAQ        (R9)(DI*8), R9
 	VMOVDQU64.Z (R9), K1, Z3
 	MOVQ        AX, DI
-	VMOVQ       CX, X4
+	VMOVQ       DX, X4
 	VINSERTI128 $0x01, X4, Y0, Y4
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan7_hook:
@@ -1984,7 +1976,7 @@ evalSegmentsAVX512_plan7_write:
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
 	MOVQ    48(R9), R11
 	XORQ    R12, R11
-	IMULQ   BX, R11
+	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
@@ -1993,7 +1985,7 @@ evalSegmentsAVX512_plan7_write:
 	MOVQ    R12, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R9
-	CMPQ    R9, DX
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX512_plan7_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -2006,8 +1998,8 @@ evalSegmentsAVX512_plan7_miss:
 
 evalSegmentsAVX512_plan8:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -2023,10 +2015,10 @@ evalSegmentsAVX512_plan8_block:
 	LEAQ        (R9)(DI*8), R9
 	VMOVDQU64.Z (R9), K1, Z1
 	MOVQ        AX, DI
-	VMOVQ       CX, X2
+	VMOVQ       DX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan8_hook:
@@ -2049,7 +2041,7 @@ evalSegmentsAVX512_plan8_write:
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
 	MOVQ    48(R9), R11
 	XORQ    R12, R11
-	IMULQ   BX, R11
+	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
@@ -2058,7 +2050,7 @@ evalSegmentsAVX512_plan8_write:
 	MOVQ    R12, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R9
-	CMPQ    R9, DX
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX512_plan8_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -2071,8 +2063,8 @@ evalSegmentsAVX512_plan8_miss:
 
 evalSegmentsAVX512_plan9:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -2091,10 +2083,10 @@ evalSegmentsAVX512_plan9_block:
 	LEAQ        (R9)(DI*8), R9
 	VMOVDQU64.Z (R9), K1, Z2
 	MOVQ        AX, DI
-	VMOVQ       CX, X3
+	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan9_hook:
@@ -2120,7 +2112,7 @@ evalSegmentsAVX512_plan9_write:
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVQ    48(R9), R11
 	XORQ    R12, R11
-	IMULQ   BX, R11
+	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
@@ -2129,7 +2121,7 @@ evalSegmentsAVX512_plan9_write:
 	MOVQ    R12, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R9
-	CMPQ    R9, DX
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX512_plan9_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -2142,8 +2134,8 @@ evalSegmentsAVX512_plan9_miss:
 
 evalSegmentsAVX512_plan12:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -2162,10 +2154,10 @@ evalSegmentsAVX512_plan12_block:
 	LEAQ        (R9)(DI*8), R9
 	VMOVDQU64.Z (R9), K1, Z2
 	MOVQ        AX, DI
-	VMOVQ       CX, X3
+	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan12_hook:
@@ -2189,7 +2181,7 @@ evalSegmentsAVX512_plan12_write:
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
 	MOVQ    48(R9), R11
 	XORQ    R12, R11
-	IMULQ   BX, R11
+	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
@@ -2198,7 +2190,7 @@ evalSegmentsAVX512_plan12_write:
 	MOVQ    R12, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R9
-	CMPQ    R9, DX
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX512_plan12_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -2211,8 +2203,8 @@ evalSegmentsAVX512_plan12_miss:
 
 evalSegmentsAVX512_plan13:
 	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
+	MOVQ   120(SP), DX
+	ADDQ   AX, DX
 	IMUL3Q $0x30, AX, AX
 	ADDQ   112(SP), AX
 	MOVQ   80(SP), SI
@@ -2234,10 +2226,10 @@ evalSegmentsAVX512_plan13_block:
 	LEAQ        (R9)(DI*8), R9
 	VMOVDQU64.Z (R9), K1, Z3
 	MOVQ        AX, DI
-	VMOVQ       CX, X4
+	VMOVQ       DX, X4
 	VINSERTI128 $0x01, X4, Y0, Y4
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
+	ADDQ        128(SP), DX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan13_hook:
@@ -2264,7 +2256,7 @@ evalSegmentsAVX512_plan13_write:
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
 	MOVQ    48(R9), R11
 	XORQ    R12, R11
-	IMULQ   BX, R11
+	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
@@ -2273,7 +2265,7 @@ evalSegmentsAVX512_plan13_write:
 	MOVQ    R12, 32(DI)
 	ADDQ    $0x30, DI
 	ADDQ    $0x60, R9
-	CMPQ    R9, DX
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX512_plan13_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
@@ -2287,7 +2279,7 @@ evalSegmentsAVX512_plan13_miss:
 evalSegmentsAVX512_next:
 	MOVQ 152(SP), SI
 	ADDQ SI, 136(SP)
-	MOVQ DX, AX
+	MOVQ BX, AX
 	CMPQ AX, 104(SP)
 	JB   evalSegmentsAVX512_group
 
@@ -2328,12 +2320,8 @@ TEXT ·evalFrameAVX2(SB), NOSPLIT, $184-120
 	MOVQ         ctx+80(FP), AX
 	MOVQ         8(AX), CX
 	MOVQ         CX, 56(SP)
-	MOVL         16(AX), DX
-	MOVL         20(AX), CX
-	SHLQ         $0x20, CX
-	ORQ          CX, DX
 	VMOVQ        (AX), X0
-	VPINSRQ      $0x01, DX, X0, X0
+	VPINSRQ      $0x01, 16(AX), X0, X0
 	MOVQ         $0x8000000000000000, AX
 	MOVQ         AX, X1
 	VPBROADCASTQ X1, Y1
@@ -3583,12 +3571,8 @@ TEXT ·evalFrameAVX512(SB), NOSPLIT, $184-120
 	MOVQ    ctx+80(FP), AX
 	MOVQ    8(AX), CX
 	MOVQ    CX, 56(SP)
-	MOVL    16(AX), DX
-	MOVL    20(AX), CX
-	SHLQ    $0x20, CX
-	ORQ     CX, DX
 	VMOVQ   (AX), X0
-	VPINSRQ $0x01, DX, X0, X0
+	VPINSRQ $0x01, 16(AX), X0, X0
 
 evalFrameAVX512_segment:
 	MOVQ   64(SP), AX
@@ -5045,10 +5029,7 @@ evalOneAVX2_write:
 	MOVQ  DI, 24(CX)
 	MOVQ  (BX), AX
 	MOVQ  AX, (CX)
-	MOVL  16(BX), AX
-	MOVL  20(BX), SI
-	SHLQ  $0x20, SI
-	ORQ   SI, AX
+	MOVQ  16(BX), AX
 	MOVQ  AX, 8(CX)
 	MOVQ  8(BX), AX
 	MOVQ  AX, 16(CX)
@@ -5303,10 +5284,7 @@ evalOneAVX512_write:
 	MOVQ  DI, 24(CX)
 	MOVQ  (BX), AX
 	MOVQ  AX, (CX)
-	MOVL  16(BX), AX
-	MOVL  20(BX), SI
-	SHLQ  $0x20, SI
-	ORQ   SI, AX
+	MOVQ  16(BX), AX
 	MOVQ  AX, 8(CX)
 	MOVQ  8(BX), AX
 	MOVQ  AX, 16(CX)

@@ -199,7 +199,7 @@ func (k *kernel) prologue() {
 	ADDQ(k.segPtr, n)
 	MOVQ(n, k.segEnd)
 
-	ctx, s, sb := GP64(), GP64(), GP64()
+	ctx, s := GP64(), GP64()
 	Load(Param("ctx"), ctx)
 	MOVQ(Mem{Base: ctx, Disp: layout.CtxSpanBase}, s)
 	MOVQ(s, k.span0)
@@ -208,9 +208,8 @@ func (k *kernel) prologue() {
 		MOVQ(U64(layout.MixMul), k.mul)
 	}
 	k.fixed = XMM()
-	shardTicks(ctx, sb, s)
 	VMOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, k.fixed)
-	VPINSRQ(Imm(1), sb, k.fixed, k.fixed)
+	VPINSRQ(Imm(1), shardTicks(ctx), k.fixed, k.fixed)
 }
 
 // spanStep emits the vector added to a receipt's head (its first four
@@ -229,14 +228,15 @@ func spanStep() Mem {
 	return m
 }
 
-// shardTicks sets r to the receipt's second word from ctx, ShardID |
-// Budget<<RcptTicksShift (the budget copied into Ticks); t is a scratch
-// register.
-func shardTicks(ctx, r, t GPVirtual) {
-	MOVL(Mem{Base: ctx, Disp: layout.CtxShardID}, r.As32())
-	MOVL(Mem{Base: ctx, Disp: layout.CtxBudget}, t.As32())
-	SHLQ(Imm(layout.RcptTicksShift), t)
-	ORQ(t, r)
+// shardTicks returns the receipt's second word in the context at ctx,
+// ShardID | Budget<<RcptTicksShift (the budget copied into Ticks): the
+// context's 8 bytes from CtxShardID, since Budget follows ShardID there as
+// Ticks does in the receipt.
+func shardTicks(ctx GPVirtual) Mem {
+	if layout.CtxBudget != layout.CtxShardID+4 || layout.RcptTicksShift != 32 {
+		panic("ShardID and Budget are not one little-endian word in the Context, as ShardID and Ticks are in the Receipt")
+	}
+	return Mem{Base: ctx, Disp: layout.CtxShardID}
 }
 
 // countDecision compares the c matching rows with hook h's range of

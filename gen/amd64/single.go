@@ -70,9 +70,8 @@ func generateOne(name string, x isa) {
 	storeAHash(k.h, w, mul, out, GP64(), t)
 	MOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, t)
 	MOVQ(t, Mem{Base: out, Disp: layout.RcptCycleID})
-	sb := GP64()
-	shardTicks(ctx, sb, GP64())
-	MOVQ(sb, Mem{Base: out, Disp: layout.RcptShardID})
+	MOVQ(shardTicks(ctx), t)
+	MOVQ(t, Mem{Base: out, Disp: layout.RcptShardID})
 	MOVQ(Mem{Base: ctx, Disp: layout.CtxSpanBase}, t)
 	MOVQ(t, Mem{Base: out, Disp: layout.RcptSpanID})
 	MOVL(Mem{Base: k.h, Disp: layout.HookID}, t.As32()) // ActualTicks = 0
