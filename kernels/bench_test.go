@@ -60,6 +60,38 @@ func benchBatch(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
 	reportPerHook(b, len(hooks)*len(blocks), t0)
 }
 
+// benchFrame times EvalFrame calls of one segment, nhooks hooks of op over
+// nblocks blocks, and reports per hook.
+func benchFrame(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
+	l, blocks, hooks, out := benchSetup(b, op, nhooks, nblocks)
+	var f Frame
+	if err := f.Reset(*l); err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range blocks {
+		if _, err := f.AddRun(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	set, err := NewHookSet(hooks)
+	if err != nil {
+		b.Fatal(err)
+	}
+	segs := []Segment{{BlockHi: uint32(nblocks), HookHi: uint32(nhooks)}}
+	counts := make([]uint64, nhooks)
+	ctx := &Context{Budget: 8}
+	b.ReportAllocs()
+	t0 := asm.Ticks()
+	for b.Loop() {
+		ctx.SpanBase++
+		if err := im.EvalFrame(&f, set, segs, ctx, out, counts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sink += counts[0]
+	reportPerHook(b, nhooks*nblocks, t0)
+}
+
 // BenchmarkSingle: one hook over one block per call.
 func BenchmarkSingle(b *testing.B) {
 	for _, im := range Implementations() {

@@ -20,6 +20,8 @@ import (
 //   - kernel/N/IMPL: each implementation over N/8 blocks x 8 hooks of
 //     ASK_SP per call, so the call's and the blocks' setup are spread
 //     thin: the kernel's own cost per evaluation, receipt included.
+//   - frame/N/IMPL: the same through EvalFrame, the beat's call (its
+//     counts added, no a_hash), as one segment.
 func BenchmarkFloor(b *testing.B) {
 	b.Run("cycles", func(b *testing.B) {
 		const perIter = 8 // dependent operations per iteration
@@ -58,6 +60,9 @@ func BenchmarkFloor(b *testing.B) {
 		for _, im := range Implementations() {
 			b.Run(fmt.Sprintf("kernel/%d/%s", n, im.Name()), func(b *testing.B) {
 				benchBatch(b, im, AskSP, 8, n/8)
+			})
+			b.Run(fmt.Sprintf("frame/%d/%s", n, im.Name()), func(b *testing.B) {
+				benchFrame(b, im, AskSP, 8, n/8)
 			})
 		}
 	}
