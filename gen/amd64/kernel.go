@@ -65,9 +65,6 @@ type kernel struct {
 
 func (k *kernel) label(s string) string { return k.name + "_" + s }
 
-// single reports whether k is a single kernel (one hook over one block).
-func (k *kernel) single() bool { return k.lanesPtr != nil }
-
 // generate emits one kernel: for every segment, the groups of same-plan
 // hooks of its hook range, each with a block loop over its block range and
 // a hook loop specialised to its plan (layout.Plans: the plans the op table
@@ -215,15 +212,13 @@ func (k *kernel) prologue() {
 // spanStep emits the vector added to a receipt's head (its first four
 // words) to make the next one's: 1 in the span id's word.
 func spanStep() Mem {
-	var b2u = func(v bool) uint64 {
-		if v {
-			return 1
-		}
-		return 0
-	}
 	m := GLOBL("spanstep", RODATA|NOPTR)
-	for i := range 4 {
-		DATA(8*i, U64(b2u(i == layout.RcptSpanID/8)))
+	for off := 0; off < 32; off += 8 {
+		v := uint64(0)
+		if off == layout.RcptSpanID {
+			v = 1
+		}
+		DATA(off, U64(v))
 	}
 	return m
 }
@@ -456,7 +451,7 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 		Label(name("_write"))
 		MOVQ(k.w, Mem{Base: k.out, Disp: layout.RcptLanes})
 	}
-	VMOVDQU(k.head, Mem{Base: k.out, Disp: layout.RcptCycleID}) // a_hash 0: a frame kernel's caller computes it
+	VMOVDQU(k.head, Mem{Base: k.out, Disp: layout.RcptCycleID}) // a_hash 0: stored next, or by a frame kernel's caller
 	VPADDQ(k.spanStep, k.head, k.head)
 	t := GP64()
 	if !k.frame {
