@@ -301,8 +301,9 @@ type Context struct {
 // Receipt records one evaluation of a hook over one block. Kernels fill every
 // field but ActualTicks, which the caller measures; every implementation
 // writes bit-identical receipts. Its layout is read by the generated assembly:
-// the fields that are the same for a whole batch come first, so the kernels
-// write them with one 16-byte store.
+// the fields that are the same for a whole batch come first, then the span
+// id and the hash, so the AVX2 and AVX-512 kernels write all four with one
+// 32-byte store (NEON with a 16-byte one for the first two).
 type Receipt struct {
 	CycleID     uint64
 	ShardID     uint32
