@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/bits"
 	"testing"
+	"unsafe"
 )
 
 // FuzzEvalBatch decodes lanes, blocks and hooks from the input and compares
@@ -159,4 +160,159 @@ func FuzzCombine(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzEvalFrame decodes lanes, runs, hooks and segments (in range or not)
+// from the input, and checks EvalFrame: every implementation gives the
+// generic one's error, receipts (byte for byte, over a poisoned buffer)
+// and counts, and the generic one gives, segment by segment, what
+// EvalBatch of the segment's blocks and hooks gives, its a_hash 0, with
+// each hook's matching rows added to its count.
+func FuzzEvalFrame(f *testing.F) {
+	f.Add([]byte("\x18\x02\x09\x03frame-seed-bytes-with-some-length.............................................."))
+	f.Add(make([]byte, 300))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 4 {
+			return
+		}
+		rows, nr, nh, ns := int(data[0]%40), 1+int(data[1]%4), 1+int(data[2]%12), 1+int(data[3]%4)
+		data = data[4:]
+		next := func() uint64 {
+			if len(data) == 0 {
+				return 0
+			}
+			b := data[0]
+			data = data[1:]
+			if b&0x80 != 0 && len(data) >= 8 {
+				v := binary.LittleEndian.Uint64(data)
+				data = data[8:]
+				return v
+			}
+			return edgeValues[int(b)%len(edgeValues)]
+		}
+		l := &Lanes{S: make([]uint64, rows), P: make([]uint64, rows), O: make([]uint64, rows), V: make([]uint64, rows), D: make([]uint64, rows)}
+		for i := range rows {
+			l.S[i], l.P[i], l.O[i], l.V[i], l.D[i] = next(), testPred, next(), next(), next()
+		}
+		var fr Frame
+		if err := fr.Reset(*l); err != nil {
+			t.Fatal(err)
+		}
+		for range nr {
+			n := next() % uint64(rows+1)
+			off := next() % (uint64(rows) - n + 1)
+			if _, err := fr.AddRun(Run{Pred: testPred + next()%2, Off: uint32(off), Len: uint32(n)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hooks := make([]Hook, nh)
+		for i := range hooks {
+			// Few operations, so that neighbours share a plan.
+			op := Op(1 + next()%uint64(opCount-1))
+			c := Consts{Pred: testPred + next()%2, S: next(), O: next(), DT: next(), K: next(), Lo: next(), Hi: next()}
+			h, err := NewHookOf(uint32(i), op, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hooks[i] = h
+		}
+		set, err := NewHookSet(hooks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Segments mostly in range: a bound drawn past the end now and then.
+		bound := func(n int) uint32 { return uint32(next() % uint64(n+1+int(next()%8/7))) }
+		segs := make([]Segment, ns)
+		need := 0
+		for i := range segs {
+			sg := &segs[i]
+			sg.BlockLo, sg.BlockHi = bound(fr.Len()), bound(fr.Len())
+			sg.HookLo, sg.HookHi = bound(nh), bound(nh)
+			sg.Out = uint32(next() % 16)
+			if sg.BlockLo <= sg.BlockHi && sg.HookLo <= sg.HookHi {
+				need = max(need, int(sg.Out)+int(sg.BlockHi-sg.BlockLo)*int(sg.HookHi-sg.HookLo))
+			}
+		}
+		nout := need - int(next()%8/7) // one receipt short now and then
+		ctx := &Context{CycleID: next(), SpanBase: next(), ShardID: uint32(next()), Budget: uint32(next())}
+		counts0 := make([]uint64, nh)
+		for i := range counts0 {
+			counts0[i] = next() % 100
+		}
+		run := func(im *Impl) ([]Receipt, []uint64, error) {
+			out := make([]Receipt, max(nout, 0))
+			for i := range out {
+				b := (*[unsafe.Sizeof(Receipt{})]byte)(unsafe.Pointer(&out[i]))
+				for j := range b {
+					b[j] = 0xa5
+				}
+			}
+			counts := append([]uint64(nil), counts0...)
+			return out, counts, im.EvalFrame(&fr, set, segs, ctx, out, counts)
+		}
+		want, wantCounts, wantErr := run(generic)
+		for _, im := range Implementations() {
+			got, gotCounts, err := run(im)
+			if !errors.Is(err, wantErr) && err != wantErr {
+				t.Fatalf("%s: error %v, generic %v", im.Name(), err, wantErr)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%s: receipt %d\n got %+v\nwant %+v", im.Name(), i, got[i], want[i])
+				}
+			}
+			for i := range wantCounts {
+				if gotCounts[i] != wantCounts[i] {
+					t.Fatalf("%s: count %d: %d, generic %d", im.Name(), i, gotCounts[i], wantCounts[i])
+				}
+			}
+		}
+		if wantErr != nil {
+			return
+		}
+		// The generic frame, segment by segment, as EvalBatch.
+		blocks := make([]Run, fr.Len())
+		for i := range blocks {
+			blocks[i] = fr.Block(i)
+		}
+		ref := make([]Receipt, len(want))
+		refCounts := append([]uint64(nil), counts0...)
+		for _, sg := range segs {
+			nb, nk := int(sg.BlockHi-sg.BlockLo), int(sg.HookHi-sg.HookLo)
+			if nb == 0 || nk == 0 {
+				continue
+			}
+			c := *ctx
+			c.SpanBase += uint64(sg.Out)
+			rs := ref[sg.Out:][:nb*nk]
+			if err := generic.EvalBatch(l, blocks[sg.BlockLo:sg.BlockHi], hooks[sg.HookLo:sg.HookHi], &c, rs); err != nil {
+				t.Fatal(err)
+			}
+			for i := range rs {
+				rs[i].AHash = 0
+				refCounts[int(sg.HookLo)+i%nk] += uint64(bits.OnesCount8(rs[i].Mask))
+			}
+		}
+		for i := range ref {
+			if written(segs, i) && ref[i] != want[i] {
+				t.Fatalf("generic frame receipt %d\n got %+v\nwant %+v (EvalBatch)", i, want[i], ref[i])
+			}
+		}
+		for i := range refCounts {
+			if refCounts[i] != wantCounts[i] {
+				t.Fatalf("generic frame count %d: %d, EvalBatch gives %d", i, wantCounts[i], refCounts[i])
+			}
+		}
+	})
+}
+
+// written reports whether a segment of segs writes receipt i.
+func written(segs []Segment, i int) bool {
+	for _, sg := range segs {
+		n := int(sg.BlockHi-sg.BlockLo) * int(sg.HookHi-sg.HookLo)
+		if i >= int(sg.Out) && i < int(sg.Out)+n {
+			return true
+		}
+	}
+	return false
 }
