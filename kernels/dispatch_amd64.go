@@ -5,14 +5,14 @@ package kernels
 import "github.com/klauspost/cpuid/v2"
 
 // archImpls registers the AVX2 kernel on CPUs with AVX2, BMI2 and POPCNT,
-// and the AVX-512 kernel where AVX-512 F, BW and VL are there as well (the
+// and the AVX-512 kernel where AVX-512 F, BW, VL and DQ are there as well (the
 // operating system's support for the wider registers included: cpuid
 // reports AVX-512 only when the OS saves ZMM state).
 func archImpls() []*Impl {
 	var ims []*Impl
 	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.BMI2, cpuid.POPCNT) {
 		ims = append(ims, &Impl{name: "avx2", id: implAVX2})
-		if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL) {
+		if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ) {
 			ims = append(ims, &Impl{name: "avx512", id: implAVX512})
 		}
 	}

@@ -9,7 +9,7 @@ package kernels
 //go:noescape
 func evalSegmentsAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt)
 
-// evalSegmentsAVX512 is the AVX-512 kernel (needs AVX-512 F, BW, VL, BMI2, POPCNT).
+// evalSegmentsAVX512 is the AVX-512 kernel (needs AVX-512 F, BW, VL, DQ, BMI2, POPCNT).
 //
 //go:noescape
 func evalSegmentsAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt)

@@ -84,6 +84,119 @@ DATA spanstep<>+16(SB)/8, $0x0000000000000001
 DATA spanstep<>+24(SB)/8, $0x0000000000000000
 GLOBL spanstep<>(SB), RODATA|NOPTR, $32
 
+DATA widehookidx<>+0(SB)/8, $0x0000000000000000
+DATA widehookidx<>+8(SB)/8, $0x0000000000000060
+DATA widehookidx<>+16(SB)/8, $0x00000000000000c0
+DATA widehookidx<>+24(SB)/8, $0x0000000000000120
+DATA widehookidx<>+32(SB)/8, $0x0000000000000180
+DATA widehookidx<>+40(SB)/8, $0x00000000000001e0
+DATA widehookidx<>+48(SB)/8, $0x0000000000000240
+DATA widehookidx<>+56(SB)/8, $0x00000000000002a0
+GLOBL widehookidx<>(SB), RODATA|NOPTR, $64
+
+DATA widerowbits<>+0(SB)/8, $0x0000000000000001
+DATA widerowbits<>+8(SB)/8, $0x0000000000000002
+DATA widerowbits<>+16(SB)/8, $0x0000000000000004
+DATA widerowbits<>+24(SB)/8, $0x0000000000000008
+DATA widerowbits<>+32(SB)/8, $0x0000000000000010
+DATA widerowbits<>+40(SB)/8, $0x0000000000000020
+DATA widerowbits<>+48(SB)/8, $0x0000000000000040
+DATA widerowbits<>+56(SB)/8, $0x0000000000000080
+GLOBL widerowbits<>(SB), RODATA|NOPTR, $64
+
+DATA wideiota<>+0(SB)/8, $0x0000000000000000
+DATA wideiota<>+8(SB)/8, $0x0000000000000001
+DATA wideiota<>+16(SB)/8, $0x0000000000000002
+DATA wideiota<>+24(SB)/8, $0x0000000000000003
+DATA wideiota<>+32(SB)/8, $0x0000000000000004
+DATA wideiota<>+40(SB)/8, $0x0000000000000005
+DATA wideiota<>+48(SB)/8, $0x0000000000000006
+DATA wideiota<>+56(SB)/8, $0x0000000000000007
+GLOBL wideiota<>(SB), RODATA|NOPTR, $64
+
+DATA wideconsts<>+0(SB)/8, $0x0000000000000001
+DATA wideconsts<>+8(SB)/8, $0x0000010000000000
+DATA wideconsts<>+16(SB)/8, $0xd6e8feb86659fd93
+DATA wideconsts<>+24(SB)/8, $0x0000000000000000
+DATA wideconsts<>+32(SB)/8, $0x000000000000ffff
+GLOBL wideconsts<>(SB), RODATA|NOPTR, $40
+
+DATA wideoutidx<>+0(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+8(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+16(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+24(SB)/8, $0x0000000000000008
+DATA wideoutidx<>+32(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+40(SB)/8, $0x0000000000000008
+DATA wideoutidx<>+48(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+56(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+64(SB)/8, $0x0000000000000001
+DATA wideoutidx<>+72(SB)/8, $0x0000000000000009
+DATA wideoutidx<>+80(SB)/8, $0x0000000000000001
+DATA wideoutidx<>+88(SB)/8, $0x0000000000000009
+DATA wideoutidx<>+96(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+104(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+112(SB)/8, $0x0000000000000002
+DATA wideoutidx<>+120(SB)/8, $0x000000000000000a
+DATA wideoutidx<>+128(SB)/8, $0x0000000000000002
+DATA wideoutidx<>+136(SB)/8, $0x000000000000000a
+DATA wideoutidx<>+144(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+152(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+160(SB)/8, $0x0000000000000003
+DATA wideoutidx<>+168(SB)/8, $0x000000000000000b
+DATA wideoutidx<>+176(SB)/8, $0x0000000000000003
+DATA wideoutidx<>+184(SB)/8, $0x000000000000000b
+DATA wideoutidx<>+192(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+200(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+208(SB)/8, $0x0000000000000004
+DATA wideoutidx<>+216(SB)/8, $0x000000000000000c
+DATA wideoutidx<>+224(SB)/8, $0x0000000000000004
+DATA wideoutidx<>+232(SB)/8, $0x000000000000000c
+DATA wideoutidx<>+240(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+248(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+256(SB)/8, $0x0000000000000005
+DATA wideoutidx<>+264(SB)/8, $0x000000000000000d
+DATA wideoutidx<>+272(SB)/8, $0x0000000000000005
+DATA wideoutidx<>+280(SB)/8, $0x000000000000000d
+DATA wideoutidx<>+288(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+296(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+304(SB)/8, $0x0000000000000006
+DATA wideoutidx<>+312(SB)/8, $0x000000000000000e
+DATA wideoutidx<>+320(SB)/8, $0x0000000000000006
+DATA wideoutidx<>+328(SB)/8, $0x000000000000000e
+DATA wideoutidx<>+336(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+344(SB)/8, $0x0000000000000000
+DATA wideoutidx<>+352(SB)/8, $0x0000000000000007
+DATA wideoutidx<>+360(SB)/8, $0x000000000000000f
+DATA wideoutidx<>+368(SB)/8, $0x0000000000000007
+DATA wideoutidx<>+376(SB)/8, $0x000000000000000f
+GLOBL wideoutidx<>(SB), RODATA|NOPTR, $384
+
+DATA widemasks<>+0(SB)/2, $0x000c
+DATA widemasks<>+2(SB)/2, $0x0030
+DATA widemasks<>+4(SB)/2, $0x0041
+DATA widemasks<>+6(SB)/2, $0x0082
+DATA widemasks<>+8(SB)/2, $0x00c3
+DATA widemasks<>+10(SB)/2, $0x000c
+DATA widemasks<>+12(SB)/2, $0x0010
+DATA widemasks<>+14(SB)/2, $0x0020
+DATA widemasks<>+16(SB)/2, $0x0030
+DATA widemasks<>+18(SB)/2, $0x00c3
+DATA widemasks<>+20(SB)/2, $0x0004
+DATA widemasks<>+22(SB)/2, $0x0008
+DATA widemasks<>+24(SB)/2, $0x000c
+DATA widemasks<>+26(SB)/2, $0x0030
+DATA widemasks<>+28(SB)/2, $0x0041
+DATA widemasks<>+30(SB)/2, $0x0082
+DATA widemasks<>+32(SB)/2, $0x00c3
+DATA widemasks<>+34(SB)/2, $0x000c
+DATA widemasks<>+36(SB)/2, $0x0010
+DATA widemasks<>+38(SB)/2, $0x0020
+DATA widemasks<>+40(SB)/2, $0x0030
+DATA widemasks<>+42(SB)/2, $0x00c3
+DATA widemasks<>+44(SB)/2, $0x0004
+DATA widemasks<>+46(SB)/2, $0x0008
+GLOBL widemasks<>(SB), RODATA|NOPTR, $48
+
 // func evalSegmentsAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
 TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $168-112
@@ -1369,35 +1482,73 @@ evalSegmentsAVX2_done:
 	RET
 
 // func evalSegmentsAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
-// Requires: AVX, AVX2, AVX512F, BMI2, POPCNT
-TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $168-112
-	MOVQ    l+0(FP), AX
-	MOVQ    (AX), CX
-	MOVQ    CX, (SP)
-	MOVQ    48(AX), CX
-	MOVQ    CX, 8(SP)
-	MOVQ    72(AX), CX
-	MOVQ    CX, 16(SP)
-	MOVQ    96(AX), CX
-	MOVQ    CX, 24(SP)
-	MOVQ    blocks_base+8(FP), CX
-	MOVQ    CX, 32(SP)
-	MOVQ    hooks_base+32(FP), CX
-	MOVQ    CX, 40(SP)
-	MOVQ    out_base+88(FP), CX
-	MOVQ    CX, 48(SP)
-	MOVQ    segs_base+56(FP), CX
-	MOVQ    CX, 64(SP)
-	MOVQ    segs_len+64(FP), AX
-	IMUL3Q  $0x14, AX, AX
-	ADDQ    64(SP), AX
-	MOVQ    AX, 72(SP)
-	MOVQ    ctx+80(FP), AX
-	MOVQ    8(AX), CX
-	MOVQ    CX, 56(SP)
-	MOVQ    $0xd6e8feb86659fd93, CX
-	VMOVQ   (AX), X0
-	VPINSRQ $0x01, 16(AX), X0, X0
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2, POPCNT
+TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $552-112
+	MOVQ         l+0(FP), AX
+	MOVQ         (AX), CX
+	MOVQ         CX, (SP)
+	MOVQ         48(AX), CX
+	MOVQ         CX, 8(SP)
+	MOVQ         72(AX), CX
+	MOVQ         CX, 16(SP)
+	MOVQ         96(AX), CX
+	MOVQ         CX, 24(SP)
+	MOVQ         blocks_base+8(FP), CX
+	MOVQ         CX, 32(SP)
+	MOVQ         hooks_base+32(FP), CX
+	MOVQ         CX, 40(SP)
+	MOVQ         out_base+88(FP), CX
+	MOVQ         CX, 48(SP)
+	MOVQ         segs_base+56(FP), CX
+	MOVQ         CX, 64(SP)
+	MOVQ         segs_len+64(FP), AX
+	IMUL3Q       $0x14, AX, AX
+	ADDQ         64(SP), AX
+	MOVQ         AX, 72(SP)
+	MOVQ         ctx+80(FP), AX
+	MOVQ         8(AX), CX
+	MOVQ         CX, 56(SP)
+	MOVQ         $0xd6e8feb86659fd93, CX
+	VMOVQ        (AX), X0
+	VPINSRQ      $0x01, 16(AX), X0, X0
+	VPBROADCASTQ (AX), Z1
+	VPBROADCASTQ 16(AX), Z2
+	VMOVDQU64    wideoutidx<>+0(SB), Z3
+	KMOVW        widemasks<>+4(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+6(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 168(SP)
+	VMOVDQU64    wideoutidx<>+64(SB), Z3
+	KMOVW        widemasks<>+12(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+14(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 232(SP)
+	VMOVDQU64    wideoutidx<>+128(SB), Z3
+	KMOVW        widemasks<>+20(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+22(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 296(SP)
+	VMOVDQU64    wideoutidx<>+192(SB), Z3
+	KMOVW        widemasks<>+28(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+30(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 360(SP)
+	VMOVDQU64    wideoutidx<>+256(SB), Z3
+	KMOVW        widemasks<>+36(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+38(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 424(SP)
+	VMOVDQU64    wideoutidx<>+320(SB), Z3
+	KMOVW        widemasks<>+44(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+46(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 488(SP)
 
 evalSegmentsAVX512_segment:
 	MOVQ   64(SP), AX
@@ -1591,6 +1742,153 @@ evalSegmentsAVX512_plan0_miss:
 	JMP  evalSegmentsAVX512_plan0_write
 
 evalSegmentsAVX512_plan1:
+evalSegmentsAVX512_plan1_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalSegmentsAVX512_plan1_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalSegmentsAVX512_plan1_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z6
+	VPSRLQ       $0x20, Z6, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   48(AX)(Z1*1), K1, Z7
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), DX
+	ADDQ         AX, DX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+
+evalSegmentsAVX512_plan1_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	CMPQ          R8, $0x01
+	JB            evalSegmentsAVX512_plan1_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x02
+	JB            evalSegmentsAVX512_plan1_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x03
+	JB            evalSegmentsAVX512_plan1_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x04
+	JB            evalSegmentsAVX512_plan1_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x05
+	JB            evalSegmentsAVX512_plan1_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x06
+	JB            evalSegmentsAVX512_plan1_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x07
+	JB            evalSegmentsAVX512_plan1_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x08
+	JB            evalSegmentsAVX512_plan1_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+
+evalSegmentsAVX512_plan1_wrows:
+	VPSUBQ       Z4, Z8, Z8
+	VPCMPUQ      $0x02, Z5, Z8, K1, K2
+	VPSLLQ       $0x20, Z1, Z1
+	VPBROADCASTQ R8, Z8
+	VPORQ        Z8, Z1, K1, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPXORQ       Z7, Z1, Z8
+	VPMULLQ.BCST wideconsts<>+16(SB), Z8, Z8
+	VPSRLQ       $0x20, Z8, Z9
+	VPXORQ       Z9, Z8, Z8
+	VPBROADCASTQ DX, Z9
+	VPADDQ       wideiota<>+0(SB), Z9, Z9
+	VMOVDQU64    168(SP), Z10
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, (AX)
+	VMOVDQU64    232(SP), Z10
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 64(AX)
+	VMOVDQU64    296(SP), Z10
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 128(AX)
+	VMOVDQU64    360(SP), Z10
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 192(AX)
+	VMOVDQU64    424(SP), Z10
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 256(AX)
+	VMOVDQU64    488(SP), Z10
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), DX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalSegmentsAVX512_plan1_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalSegmentsAVX512_plan1_wide
+
+evalSegmentsAVX512_plan1_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalSegmentsAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), DX
 	ADDQ   AX, DX
@@ -1657,6 +1955,153 @@ evalSegmentsAVX512_plan1_miss:
 	JMP  evalSegmentsAVX512_plan1_write
 
 evalSegmentsAVX512_plan2:
+evalSegmentsAVX512_plan2_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalSegmentsAVX512_plan2_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalSegmentsAVX512_plan2_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   24(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z6
+	VPSRLQ       $0x20, Z6, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   48(AX)(Z1*1), K1, Z7
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), DX
+	ADDQ         AX, DX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+
+evalSegmentsAVX512_plan2_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          8(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	CMPQ          R8, $0x01
+	JB            evalSegmentsAVX512_plan2_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x02
+	JB            evalSegmentsAVX512_plan2_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x03
+	JB            evalSegmentsAVX512_plan2_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x04
+	JB            evalSegmentsAVX512_plan2_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x05
+	JB            evalSegmentsAVX512_plan2_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x06
+	JB            evalSegmentsAVX512_plan2_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x07
+	JB            evalSegmentsAVX512_plan2_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x08
+	JB            evalSegmentsAVX512_plan2_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+
+evalSegmentsAVX512_plan2_wrows:
+	VPSUBQ       Z4, Z8, Z8
+	VPCMPUQ      $0x02, Z5, Z8, K1, K2
+	VPSLLQ       $0x20, Z1, Z1
+	VPBROADCASTQ R8, Z8
+	VPORQ        Z8, Z1, K1, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPXORQ       Z7, Z1, Z8
+	VPMULLQ.BCST wideconsts<>+16(SB), Z8, Z8
+	VPSRLQ       $0x20, Z8, Z9
+	VPXORQ       Z9, Z8, Z8
+	VPBROADCASTQ DX, Z9
+	VPADDQ       wideiota<>+0(SB), Z9, Z9
+	VMOVDQU64    168(SP), Z10
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, (AX)
+	VMOVDQU64    232(SP), Z10
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 64(AX)
+	VMOVDQU64    296(SP), Z10
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 128(AX)
+	VMOVDQU64    360(SP), Z10
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 192(AX)
+	VMOVDQU64    424(SP), Z10
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 256(AX)
+	VMOVDQU64    488(SP), Z10
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), DX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalSegmentsAVX512_plan2_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalSegmentsAVX512_plan2_wide
+
+evalSegmentsAVX512_plan2_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalSegmentsAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), DX
 	ADDQ   AX, DX
@@ -1723,6 +2168,166 @@ evalSegmentsAVX512_plan2_miss:
 	JMP  evalSegmentsAVX512_plan2_write
 
 evalSegmentsAVX512_plan3:
+evalSegmentsAVX512_plan3_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalSegmentsAVX512_plan3_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalSegmentsAVX512_plan3_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   24(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z7
+	VPSRLQ       $0x20, Z7, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   48(AX)(Z1*1), K1, Z8
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), DX
+	ADDQ         AX, DX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+
+evalSegmentsAVX512_plan3_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          8(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	CMPQ          R8, $0x01
+	JB            evalSegmentsAVX512_plan3_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x02
+	JB            evalSegmentsAVX512_plan3_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x03
+	JB            evalSegmentsAVX512_plan3_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x04
+	JB            evalSegmentsAVX512_plan3_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x05
+	JB            evalSegmentsAVX512_plan3_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x06
+	JB            evalSegmentsAVX512_plan3_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x07
+	JB            evalSegmentsAVX512_plan3_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x08
+	JB            evalSegmentsAVX512_plan3_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+
+evalSegmentsAVX512_plan3_wrows:
+	VPSUBQ       Z5, Z9, Z9
+	VPCMPUQ      $0x02, Z6, Z9, K1, K2
+	VPSLLQ       $0x20, Z1, Z1
+	VPBROADCASTQ R8, Z9
+	VPORQ        Z9, Z1, K1, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPXORQ       Z8, Z1, Z9
+	VPMULLQ.BCST wideconsts<>+16(SB), Z9, Z9
+	VPSRLQ       $0x20, Z9, Z10
+	VPXORQ       Z10, Z9, Z9
+	VPBROADCASTQ DX, Z10
+	VPADDQ       wideiota<>+0(SB), Z10, Z10
+	VMOVDQU64    168(SP), Z11
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, (AX)
+	VMOVDQU64    232(SP), Z11
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 64(AX)
+	VMOVDQU64    296(SP), Z11
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 128(AX)
+	VMOVDQU64    360(SP), Z11
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 192(AX)
+	VMOVDQU64    424(SP), Z11
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 256(AX)
+	VMOVDQU64    488(SP), Z11
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), DX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalSegmentsAVX512_plan3_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalSegmentsAVX512_plan3_wide
+
+evalSegmentsAVX512_plan3_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalSegmentsAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), DX
 	ADDQ   AX, DX
@@ -1791,6 +2396,153 @@ evalSegmentsAVX512_plan3_miss:
 	JMP  evalSegmentsAVX512_plan3_write
 
 evalSegmentsAVX512_plan4:
+evalSegmentsAVX512_plan4_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalSegmentsAVX512_plan4_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalSegmentsAVX512_plan4_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   32(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z6
+	VPSRLQ       $0x20, Z6, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   48(AX)(Z1*1), K1, Z7
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), DX
+	ADDQ         AX, DX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+
+evalSegmentsAVX512_plan4_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          24(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	CMPQ          R8, $0x01
+	JB            evalSegmentsAVX512_plan4_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x02
+	JB            evalSegmentsAVX512_plan4_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x03
+	JB            evalSegmentsAVX512_plan4_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x04
+	JB            evalSegmentsAVX512_plan4_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x05
+	JB            evalSegmentsAVX512_plan4_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x06
+	JB            evalSegmentsAVX512_plan4_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x07
+	JB            evalSegmentsAVX512_plan4_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x08
+	JB            evalSegmentsAVX512_plan4_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+
+evalSegmentsAVX512_plan4_wrows:
+	VPSUBQ       Z4, Z8, Z8
+	VPCMPUQ      $0x02, Z5, Z8, K1, K2
+	VPSLLQ       $0x20, Z1, Z1
+	VPBROADCASTQ R8, Z8
+	VPORQ        Z8, Z1, K1, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPXORQ       Z7, Z1, Z8
+	VPMULLQ.BCST wideconsts<>+16(SB), Z8, Z8
+	VPSRLQ       $0x20, Z8, Z9
+	VPXORQ       Z9, Z8, Z8
+	VPBROADCASTQ DX, Z9
+	VPADDQ       wideiota<>+0(SB), Z9, Z9
+	VMOVDQU64    168(SP), Z10
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, (AX)
+	VMOVDQU64    232(SP), Z10
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 64(AX)
+	VMOVDQU64    296(SP), Z10
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 128(AX)
+	VMOVDQU64    360(SP), Z10
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 192(AX)
+	VMOVDQU64    424(SP), Z10
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 256(AX)
+	VMOVDQU64    488(SP), Z10
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z8, Z9, K1, Z10
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z1, Z6, K1, Z10
+	VMOVDQU64    Z10, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), DX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalSegmentsAVX512_plan4_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalSegmentsAVX512_plan4_wide
+
+evalSegmentsAVX512_plan4_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalSegmentsAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), DX
 	ADDQ   AX, DX
@@ -1855,6 +2607,166 @@ evalSegmentsAVX512_plan4_miss:
 	JMP  evalSegmentsAVX512_plan4_write
 
 evalSegmentsAVX512_plan5:
+evalSegmentsAVX512_plan5_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalSegmentsAVX512_plan5_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalSegmentsAVX512_plan5_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   32(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z7
+	VPSRLQ       $0x20, Z7, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   48(AX)(Z1*1), K1, Z8
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), DX
+	ADDQ         AX, DX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+
+evalSegmentsAVX512_plan5_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          24(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	CMPQ          R8, $0x01
+	JB            evalSegmentsAVX512_plan5_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x02
+	JB            evalSegmentsAVX512_plan5_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x03
+	JB            evalSegmentsAVX512_plan5_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x04
+	JB            evalSegmentsAVX512_plan5_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x05
+	JB            evalSegmentsAVX512_plan5_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x06
+	JB            evalSegmentsAVX512_plan5_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x07
+	JB            evalSegmentsAVX512_plan5_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x08
+	JB            evalSegmentsAVX512_plan5_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+
+evalSegmentsAVX512_plan5_wrows:
+	VPSUBQ       Z5, Z9, Z9
+	VPCMPUQ      $0x02, Z6, Z9, K1, K2
+	VPSLLQ       $0x20, Z1, Z1
+	VPBROADCASTQ R8, Z9
+	VPORQ        Z9, Z1, K1, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPXORQ       Z8, Z1, Z9
+	VPMULLQ.BCST wideconsts<>+16(SB), Z9, Z9
+	VPSRLQ       $0x20, Z9, Z10
+	VPXORQ       Z10, Z9, Z9
+	VPBROADCASTQ DX, Z10
+	VPADDQ       wideiota<>+0(SB), Z10, Z10
+	VMOVDQU64    168(SP), Z11
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, (AX)
+	VMOVDQU64    232(SP), Z11
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 64(AX)
+	VMOVDQU64    296(SP), Z11
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 128(AX)
+	VMOVDQU64    360(SP), Z11
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 192(AX)
+	VMOVDQU64    424(SP), Z11
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 256(AX)
+	VMOVDQU64    488(SP), Z11
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), DX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalSegmentsAVX512_plan5_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalSegmentsAVX512_plan5_wide
+
+evalSegmentsAVX512_plan5_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalSegmentsAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), DX
 	ADDQ   AX, DX
@@ -1925,6 +2837,179 @@ evalSegmentsAVX512_plan5_miss:
 	JMP  evalSegmentsAVX512_plan5_write
 
 evalSegmentsAVX512_plan7:
+evalSegmentsAVX512_plan7_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalSegmentsAVX512_plan7_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalSegmentsAVX512_plan7_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   24(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   32(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z8
+	VPSRLQ       $0x20, Z8, Z8
+	VPBROADCASTQ wideconsts<>+24(SB), Z9
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   48(AX)(Z1*1), K1, Z9
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), DX
+	ADDQ         AX, DX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+
+evalSegmentsAVX512_plan7_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          8(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	MOVQ          24(SP), R11
+	LEAQ          (R11)(DI*8), R11
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z10
+	CMPQ          R8, $0x01
+	JB            evalSegmentsAVX512_plan7_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R10), Z4, K2, K2
+	VPCMPEQQ.BCST (R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x02
+	JB            evalSegmentsAVX512_plan7_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 8(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x03
+	JB            evalSegmentsAVX512_plan7_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 16(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x04
+	JB            evalSegmentsAVX512_plan7_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 24(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x05
+	JB            evalSegmentsAVX512_plan7_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 32(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x06
+	JB            evalSegmentsAVX512_plan7_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 40(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x07
+	JB            evalSegmentsAVX512_plan7_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 48(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x08
+	JB            evalSegmentsAVX512_plan7_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 56(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+
+evalSegmentsAVX512_plan7_wrows:
+	VPSUBQ       Z6, Z10, Z10
+	VPCMPUQ      $0x02, Z7, Z10, K1, K2
+	VPSLLQ       $0x20, Z1, Z1
+	VPBROADCASTQ R8, Z10
+	VPORQ        Z10, Z1, K1, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPXORQ       Z9, Z1, Z10
+	VPMULLQ.BCST wideconsts<>+16(SB), Z10, Z10
+	VPSRLQ       $0x20, Z10, Z11
+	VPXORQ       Z11, Z10, Z10
+	VPBROADCASTQ DX, Z11
+	VPADDQ       wideiota<>+0(SB), Z11, Z11
+	VMOVDQU64    168(SP), Z12
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, (AX)
+	VMOVDQU64    232(SP), Z12
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 64(AX)
+	VMOVDQU64    296(SP), Z12
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 128(AX)
+	VMOVDQU64    360(SP), Z12
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 192(AX)
+	VMOVDQU64    424(SP), Z12
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 256(AX)
+	VMOVDQU64    488(SP), Z12
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), DX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalSegmentsAVX512_plan7_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalSegmentsAVX512_plan7_wide
+
+evalSegmentsAVX512_plan7_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalSegmentsAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), DX
 	ADDQ   AX, DX
@@ -1997,6 +3082,164 @@ evalSegmentsAVX512_plan7_miss:
 	JMP  evalSegmentsAVX512_plan7_write
 
 evalSegmentsAVX512_plan8:
+evalSegmentsAVX512_plan8_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalSegmentsAVX512_plan8_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalSegmentsAVX512_plan8_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   56(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   64(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z7
+	VPSRLQ       $0x20, Z7, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   48(AX)(Z1*1), K1, Z8
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), DX
+	ADDQ         AX, DX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+
+evalSegmentsAVX512_plan8_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          16(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	CMPQ          R8, $0x01
+	JB            evalSegmentsAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, (R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, (R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x02
+	JB            evalSegmentsAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 8(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 8(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x03
+	JB            evalSegmentsAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 16(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 16(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x04
+	JB            evalSegmentsAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 24(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 24(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x05
+	JB            evalSegmentsAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 32(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 32(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x06
+	JB            evalSegmentsAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 40(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 40(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x07
+	JB            evalSegmentsAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 48(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 48(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x08
+	JB            evalSegmentsAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 56(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+
+evalSegmentsAVX512_plan8_wrows:
+	VPSUBQ       Z5, Z9, Z9
+	VPCMPUQ      $0x02, Z6, Z9, K1, K2
+	VPSLLQ       $0x20, Z1, Z1
+	VPBROADCASTQ R8, Z9
+	VPORQ        Z9, Z1, K1, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPXORQ       Z8, Z1, Z9
+	VPMULLQ.BCST wideconsts<>+16(SB), Z9, Z9
+	VPSRLQ       $0x20, Z9, Z10
+	VPXORQ       Z10, Z9, Z9
+	VPBROADCASTQ DX, Z10
+	VPADDQ       wideiota<>+0(SB), Z10, Z10
+	VMOVDQU64    168(SP), Z11
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, (AX)
+	VMOVDQU64    232(SP), Z11
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 64(AX)
+	VMOVDQU64    296(SP), Z11
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 128(AX)
+	VMOVDQU64    360(SP), Z11
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 192(AX)
+	VMOVDQU64    424(SP), Z11
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 256(AX)
+	VMOVDQU64    488(SP), Z11
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z9, Z10, K1, Z11
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z1, Z7, K1, Z11
+	VMOVDQU64    Z11, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), DX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalSegmentsAVX512_plan8_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalSegmentsAVX512_plan8_wide
+
+evalSegmentsAVX512_plan8_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalSegmentsAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), DX
 	ADDQ   AX, DX
@@ -2062,6 +3305,177 @@ evalSegmentsAVX512_plan8_miss:
 	JMP  evalSegmentsAVX512_plan8_write
 
 evalSegmentsAVX512_plan9:
+evalSegmentsAVX512_plan9_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalSegmentsAVX512_plan9_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalSegmentsAVX512_plan9_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   56(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   64(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z8
+	VPSRLQ       $0x20, Z8, Z8
+	VPBROADCASTQ wideconsts<>+24(SB), Z9
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   48(AX)(Z1*1), K1, Z9
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), DX
+	ADDQ         AX, DX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+
+evalSegmentsAVX512_plan9_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          16(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z10
+	CMPQ          R8, $0x01
+	JB            evalSegmentsAVX512_plan9_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, (R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, (R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x02
+	JB            evalSegmentsAVX512_plan9_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 8(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x03
+	JB            evalSegmentsAVX512_plan9_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 16(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x04
+	JB            evalSegmentsAVX512_plan9_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 24(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x05
+	JB            evalSegmentsAVX512_plan9_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 32(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x06
+	JB            evalSegmentsAVX512_plan9_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 40(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x07
+	JB            evalSegmentsAVX512_plan9_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 48(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x08
+	JB            evalSegmentsAVX512_plan9_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 56(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+
+evalSegmentsAVX512_plan9_wrows:
+	VPSUBQ       Z6, Z10, Z10
+	VPCMPUQ      $0x02, Z7, Z10, K1, K2
+	VPSLLQ       $0x20, Z1, Z1
+	VPBROADCASTQ R8, Z10
+	VPORQ        Z10, Z1, K1, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPXORQ       Z9, Z1, Z10
+	VPMULLQ.BCST wideconsts<>+16(SB), Z10, Z10
+	VPSRLQ       $0x20, Z10, Z11
+	VPXORQ       Z11, Z10, Z10
+	VPBROADCASTQ DX, Z11
+	VPADDQ       wideiota<>+0(SB), Z11, Z11
+	VMOVDQU64    168(SP), Z12
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, (AX)
+	VMOVDQU64    232(SP), Z12
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 64(AX)
+	VMOVDQU64    296(SP), Z12
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 128(AX)
+	VMOVDQU64    360(SP), Z12
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 192(AX)
+	VMOVDQU64    424(SP), Z12
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 256(AX)
+	VMOVDQU64    488(SP), Z12
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), DX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalSegmentsAVX512_plan9_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalSegmentsAVX512_plan9_wide
+
+evalSegmentsAVX512_plan9_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalSegmentsAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), DX
 	ADDQ   AX, DX
@@ -2133,6 +3547,177 @@ evalSegmentsAVX512_plan9_miss:
 	JMP  evalSegmentsAVX512_plan9_write
 
 evalSegmentsAVX512_plan12:
+evalSegmentsAVX512_plan12_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalSegmentsAVX512_plan12_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalSegmentsAVX512_plan12_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   32(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   56(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   64(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z8
+	VPSRLQ       $0x20, Z8, Z8
+	VPBROADCASTQ wideconsts<>+24(SB), Z9
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   48(AX)(Z1*1), K1, Z9
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), DX
+	ADDQ         AX, DX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+
+evalSegmentsAVX512_plan12_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          16(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          24(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z10
+	CMPQ          R8, $0x01
+	JB            evalSegmentsAVX512_plan12_wrows
+	VPCMPEQQ.BCST (R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, (R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, (R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x02
+	JB            evalSegmentsAVX512_plan12_wrows
+	VPCMPEQQ.BCST 8(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 8(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x03
+	JB            evalSegmentsAVX512_plan12_wrows
+	VPCMPEQQ.BCST 16(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 16(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x04
+	JB            evalSegmentsAVX512_plan12_wrows
+	VPCMPEQQ.BCST 24(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 24(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x05
+	JB            evalSegmentsAVX512_plan12_wrows
+	VPCMPEQQ.BCST 32(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 32(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x06
+	JB            evalSegmentsAVX512_plan12_wrows
+	VPCMPEQQ.BCST 40(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 40(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x07
+	JB            evalSegmentsAVX512_plan12_wrows
+	VPCMPEQQ.BCST 48(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 48(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x08
+	JB            evalSegmentsAVX512_plan12_wrows
+	VPCMPEQQ.BCST 56(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 56(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+
+evalSegmentsAVX512_plan12_wrows:
+	VPSUBQ       Z6, Z10, Z10
+	VPCMPUQ      $0x02, Z7, Z10, K1, K2
+	VPSLLQ       $0x20, Z1, Z1
+	VPBROADCASTQ R8, Z10
+	VPORQ        Z10, Z1, K1, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPXORQ       Z9, Z1, Z10
+	VPMULLQ.BCST wideconsts<>+16(SB), Z10, Z10
+	VPSRLQ       $0x20, Z10, Z11
+	VPXORQ       Z11, Z10, Z10
+	VPBROADCASTQ DX, Z11
+	VPADDQ       wideiota<>+0(SB), Z11, Z11
+	VMOVDQU64    168(SP), Z12
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, (AX)
+	VMOVDQU64    232(SP), Z12
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 64(AX)
+	VMOVDQU64    296(SP), Z12
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 128(AX)
+	VMOVDQU64    360(SP), Z12
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 192(AX)
+	VMOVDQU64    424(SP), Z12
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 256(AX)
+	VMOVDQU64    488(SP), Z12
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z10, Z11, K1, Z12
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z12
+	VMOVDQU64    Z12, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), DX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalSegmentsAVX512_plan12_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalSegmentsAVX512_plan12_wide
+
+evalSegmentsAVX512_plan12_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalSegmentsAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), DX
 	ADDQ   AX, DX
@@ -2202,6 +3787,190 @@ evalSegmentsAVX512_plan12_miss:
 	JMP  evalSegmentsAVX512_plan12_write
 
 evalSegmentsAVX512_plan13:
+evalSegmentsAVX512_plan13_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalSegmentsAVX512_plan13_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalSegmentsAVX512_plan13_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   32(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   56(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   64(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z8
+	VPBROADCASTQ wideconsts<>+24(SB), Z9
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z9
+	VPSRLQ       $0x20, Z9, Z9
+	VPBROADCASTQ wideconsts<>+24(SB), Z10
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   48(AX)(Z1*1), K1, Z10
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), DX
+	ADDQ         AX, DX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+
+evalSegmentsAVX512_plan13_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          16(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	MOVQ          24(SP), R11
+	LEAQ          (R11)(DI*8), R11
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z11
+	CMPQ          R8, $0x01
+	JB            evalSegmentsAVX512_plan13_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, (R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, (R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x02
+	JB            evalSegmentsAVX512_plan13_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 8(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x03
+	JB            evalSegmentsAVX512_plan13_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 16(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x04
+	JB            evalSegmentsAVX512_plan13_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 24(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x05
+	JB            evalSegmentsAVX512_plan13_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 32(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x06
+	JB            evalSegmentsAVX512_plan13_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 40(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x07
+	JB            evalSegmentsAVX512_plan13_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 48(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x08
+	JB            evalSegmentsAVX512_plan13_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 56(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 56(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+
+evalSegmentsAVX512_plan13_wrows:
+	VPSUBQ       Z7, Z11, Z11
+	VPCMPUQ      $0x02, Z8, Z11, K1, K2
+	VPSLLQ       $0x20, Z1, Z1
+	VPBROADCASTQ R8, Z11
+	VPORQ        Z11, Z1, K1, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPXORQ       Z10, Z1, Z11
+	VPMULLQ.BCST wideconsts<>+16(SB), Z11, Z11
+	VPSRLQ       $0x20, Z11, Z12
+	VPXORQ       Z12, Z11, Z11
+	VPBROADCASTQ DX, Z12
+	VPADDQ       wideiota<>+0(SB), Z12, Z12
+	VMOVDQU64    168(SP), Z13
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z11, Z12, K1, Z13
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z13
+	VMOVDQU64    Z13, (AX)
+	VMOVDQU64    232(SP), Z13
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z11, Z12, K1, Z13
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z13
+	VMOVDQU64    Z13, 64(AX)
+	VMOVDQU64    296(SP), Z13
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z11, Z12, K1, Z13
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z13
+	VMOVDQU64    Z13, 128(AX)
+	VMOVDQU64    360(SP), Z13
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z11, Z12, K1, Z13
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z13
+	VMOVDQU64    Z13, 192(AX)
+	VMOVDQU64    424(SP), Z13
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z11, Z12, K1, Z13
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z13
+	VMOVDQU64    Z13, 256(AX)
+	VMOVDQU64    488(SP), Z13
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z11, Z12, K1, Z13
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z13
+	VMOVDQU64    Z13, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), DX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalSegmentsAVX512_plan13_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalSegmentsAVX512_plan13_wide
+
+evalSegmentsAVX512_plan13_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalSegmentsAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), DX
 	ADDQ   AX, DX
@@ -3544,35 +5313,73 @@ evalFrameAVX2_done:
 
 // func evalFrameAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64)
 // Requires: AVX, AVX2, AVX512F, BMI2, POPCNT
-TEXT ·evalFrameAVX512(SB), NOSPLIT, $184-120
-	MOVQ    l+0(FP), AX
-	MOVQ    (AX), CX
-	MOVQ    CX, (SP)
-	MOVQ    48(AX), CX
-	MOVQ    CX, 8(SP)
-	MOVQ    72(AX), CX
-	MOVQ    CX, 16(SP)
-	MOVQ    96(AX), CX
-	MOVQ    CX, 24(SP)
-	MOVQ    blocks_base+8(FP), CX
-	MOVQ    CX, 32(SP)
-	MOVQ    hooks_base+32(FP), CX
-	MOVQ    CX, 40(SP)
-	MOVQ    out_base+88(FP), CX
-	MOVQ    CX, 48(SP)
-	MOVQ    segs_base+56(FP), CX
-	MOVQ    CX, 64(SP)
-	MOVQ    counts+112(FP), CX
-	MOVQ    CX, 168(SP)
-	MOVQ    segs_len+64(FP), AX
-	IMUL3Q  $0x14, AX, AX
-	ADDQ    64(SP), AX
-	MOVQ    AX, 72(SP)
-	MOVQ    ctx+80(FP), AX
-	MOVQ    8(AX), CX
-	MOVQ    CX, 56(SP)
-	VMOVQ   (AX), X0
-	VPINSRQ $0x01, 16(AX), X0, X0
+TEXT ·evalFrameAVX512(SB), NOSPLIT, $568-120
+	MOVQ         l+0(FP), AX
+	MOVQ         (AX), CX
+	MOVQ         CX, (SP)
+	MOVQ         48(AX), CX
+	MOVQ         CX, 8(SP)
+	MOVQ         72(AX), CX
+	MOVQ         CX, 16(SP)
+	MOVQ         96(AX), CX
+	MOVQ         CX, 24(SP)
+	MOVQ         blocks_base+8(FP), CX
+	MOVQ         CX, 32(SP)
+	MOVQ         hooks_base+32(FP), CX
+	MOVQ         CX, 40(SP)
+	MOVQ         out_base+88(FP), CX
+	MOVQ         CX, 48(SP)
+	MOVQ         segs_base+56(FP), CX
+	MOVQ         CX, 64(SP)
+	MOVQ         counts+112(FP), CX
+	MOVQ         CX, 168(SP)
+	MOVQ         segs_len+64(FP), AX
+	IMUL3Q       $0x14, AX, AX
+	ADDQ         64(SP), AX
+	MOVQ         AX, 72(SP)
+	MOVQ         ctx+80(FP), AX
+	MOVQ         8(AX), CX
+	MOVQ         CX, 56(SP)
+	VMOVQ        (AX), X0
+	VPINSRQ      $0x01, 16(AX), X0, X0
+	VPBROADCASTQ (AX), Z1
+	VPBROADCASTQ 16(AX), Z2
+	VMOVDQU64    wideoutidx<>+0(SB), Z3
+	KMOVW        widemasks<>+4(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+6(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 184(SP)
+	VMOVDQU64    wideoutidx<>+64(SB), Z3
+	KMOVW        widemasks<>+12(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+14(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 248(SP)
+	VMOVDQU64    wideoutidx<>+128(SB), Z3
+	KMOVW        widemasks<>+20(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+22(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 312(SP)
+	VMOVDQU64    wideoutidx<>+192(SB), Z3
+	KMOVW        widemasks<>+28(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+30(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 376(SP)
+	VMOVDQU64    wideoutidx<>+256(SB), Z3
+	KMOVW        widemasks<>+36(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+38(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 440(SP)
+	VMOVDQU64    wideoutidx<>+320(SB), Z3
+	KMOVW        widemasks<>+44(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+46(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 504(SP)
 
 evalFrameAVX512_segment:
 	MOVQ   64(SP), AX
@@ -3767,6 +5574,152 @@ evalFrameAVX512_plan0_miss:
 	JMP  evalFrameAVX512_plan0_write
 
 evalFrameAVX512_plan1:
+evalFrameAVX512_plan1_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan1_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalFrameAVX512_plan1_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z6
+	VPSRLQ       $0x20, Z6, Z6
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), CX
+	ADDQ         AX, CX
+	MOVQ         AX, BX
+	SHLQ         $0x03, BX
+	ADDQ         176(SP), BX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+	VPBROADCASTQ wideconsts<>+24(SB), Z1
+
+evalFrameAVX512_plan1_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z7
+	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	CMPQ          R8, $0x01
+	JB            evalFrameAVX512_plan1_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x02
+	JB            evalFrameAVX512_plan1_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x03
+	JB            evalFrameAVX512_plan1_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x04
+	JB            evalFrameAVX512_plan1_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x05
+	JB            evalFrameAVX512_plan1_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x06
+	JB            evalFrameAVX512_plan1_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x07
+	JB            evalFrameAVX512_plan1_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x08
+	JB            evalFrameAVX512_plan1_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+
+evalFrameAVX512_plan1_wrows:
+	VPADDQ       (BX), Z8, Z9
+	VMOVDQU64    Z9, (BX)
+	VPSUBQ       Z4, Z8, Z8
+	VPCMPUQ      $0x02, Z5, Z8, K1, K2
+	VPSLLQ       $0x20, Z7, Z7
+	VPBROADCASTQ R8, Z8
+	VPORQ        Z8, Z7, K1, Z7
+	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
+	VPBROADCASTQ CX, Z8
+	VPADDQ       wideiota<>+0(SB), Z8, Z8
+	VMOVDQU64    184(SP), Z9
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, (AX)
+	VMOVDQU64    248(SP), Z9
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 64(AX)
+	VMOVDQU64    312(SP), Z9
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 128(AX)
+	VMOVDQU64    376(SP), Z9
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 192(AX)
+	VMOVDQU64    440(SP), Z9
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 256(AX)
+	VMOVDQU64    504(SP), Z9
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), CX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalFrameAVX512_plan1_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalFrameAVX512_plan1_wide
+
+evalFrameAVX512_plan1_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalFrameAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
@@ -3829,6 +5782,152 @@ evalFrameAVX512_plan1_miss:
 	JMP  evalFrameAVX512_plan1_write
 
 evalFrameAVX512_plan2:
+evalFrameAVX512_plan2_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan2_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalFrameAVX512_plan2_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   24(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z6
+	VPSRLQ       $0x20, Z6, Z6
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), CX
+	ADDQ         AX, CX
+	MOVQ         AX, BX
+	SHLQ         $0x03, BX
+	ADDQ         176(SP), BX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+	VPBROADCASTQ wideconsts<>+24(SB), Z1
+
+evalFrameAVX512_plan2_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          8(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z7
+	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	CMPQ          R8, $0x01
+	JB            evalFrameAVX512_plan2_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x02
+	JB            evalFrameAVX512_plan2_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x03
+	JB            evalFrameAVX512_plan2_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x04
+	JB            evalFrameAVX512_plan2_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x05
+	JB            evalFrameAVX512_plan2_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x06
+	JB            evalFrameAVX512_plan2_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x07
+	JB            evalFrameAVX512_plan2_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x08
+	JB            evalFrameAVX512_plan2_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+
+evalFrameAVX512_plan2_wrows:
+	VPADDQ       (BX), Z8, Z9
+	VMOVDQU64    Z9, (BX)
+	VPSUBQ       Z4, Z8, Z8
+	VPCMPUQ      $0x02, Z5, Z8, K1, K2
+	VPSLLQ       $0x20, Z7, Z7
+	VPBROADCASTQ R8, Z8
+	VPORQ        Z8, Z7, K1, Z7
+	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
+	VPBROADCASTQ CX, Z8
+	VPADDQ       wideiota<>+0(SB), Z8, Z8
+	VMOVDQU64    184(SP), Z9
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, (AX)
+	VMOVDQU64    248(SP), Z9
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 64(AX)
+	VMOVDQU64    312(SP), Z9
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 128(AX)
+	VMOVDQU64    376(SP), Z9
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 192(AX)
+	VMOVDQU64    440(SP), Z9
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 256(AX)
+	VMOVDQU64    504(SP), Z9
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), CX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalFrameAVX512_plan2_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalFrameAVX512_plan2_wide
+
+evalFrameAVX512_plan2_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalFrameAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
@@ -3891,6 +5990,165 @@ evalFrameAVX512_plan2_miss:
 	JMP  evalFrameAVX512_plan2_write
 
 evalFrameAVX512_plan3:
+evalFrameAVX512_plan3_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan3_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalFrameAVX512_plan3_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   24(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z7
+	VPSRLQ       $0x20, Z7, Z7
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), CX
+	ADDQ         AX, CX
+	MOVQ         AX, BX
+	SHLQ         $0x03, BX
+	ADDQ         176(SP), BX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+	VPBROADCASTQ wideconsts<>+24(SB), Z1
+
+evalFrameAVX512_plan3_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          8(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	CMPQ          R8, $0x01
+	JB            evalFrameAVX512_plan3_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x02
+	JB            evalFrameAVX512_plan3_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x03
+	JB            evalFrameAVX512_plan3_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x04
+	JB            evalFrameAVX512_plan3_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x05
+	JB            evalFrameAVX512_plan3_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x06
+	JB            evalFrameAVX512_plan3_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x07
+	JB            evalFrameAVX512_plan3_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x08
+	JB            evalFrameAVX512_plan3_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+
+evalFrameAVX512_plan3_wrows:
+	VPADDQ       (BX), Z9, Z10
+	VMOVDQU64    Z10, (BX)
+	VPSUBQ       Z5, Z9, Z9
+	VPCMPUQ      $0x02, Z6, Z9, K1, K2
+	VPSLLQ       $0x20, Z8, Z8
+	VPBROADCASTQ R8, Z9
+	VPORQ        Z9, Z8, K1, Z8
+	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
+	VPBROADCASTQ CX, Z9
+	VPADDQ       wideiota<>+0(SB), Z9, Z9
+	VMOVDQU64    184(SP), Z10
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, (AX)
+	VMOVDQU64    248(SP), Z10
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 64(AX)
+	VMOVDQU64    312(SP), Z10
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 128(AX)
+	VMOVDQU64    376(SP), Z10
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 192(AX)
+	VMOVDQU64    440(SP), Z10
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 256(AX)
+	VMOVDQU64    504(SP), Z10
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), CX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalFrameAVX512_plan3_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalFrameAVX512_plan3_wide
+
+evalFrameAVX512_plan3_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalFrameAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
@@ -3956,6 +6214,152 @@ evalFrameAVX512_plan3_miss:
 	JMP  evalFrameAVX512_plan3_write
 
 evalFrameAVX512_plan4:
+evalFrameAVX512_plan4_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan4_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalFrameAVX512_plan4_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   32(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z6
+	VPSRLQ       $0x20, Z6, Z6
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), CX
+	ADDQ         AX, CX
+	MOVQ         AX, BX
+	SHLQ         $0x03, BX
+	ADDQ         176(SP), BX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+	VPBROADCASTQ wideconsts<>+24(SB), Z1
+
+evalFrameAVX512_plan4_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          24(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z7
+	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	CMPQ          R8, $0x01
+	JB            evalFrameAVX512_plan4_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x02
+	JB            evalFrameAVX512_plan4_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x03
+	JB            evalFrameAVX512_plan4_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x04
+	JB            evalFrameAVX512_plan4_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x05
+	JB            evalFrameAVX512_plan4_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x06
+	JB            evalFrameAVX512_plan4_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x07
+	JB            evalFrameAVX512_plan4_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	CMPQ          R8, $0x08
+	JB            evalFrameAVX512_plan4_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+
+evalFrameAVX512_plan4_wrows:
+	VPADDQ       (BX), Z8, Z9
+	VMOVDQU64    Z9, (BX)
+	VPSUBQ       Z4, Z8, Z8
+	VPCMPUQ      $0x02, Z5, Z8, K1, K2
+	VPSLLQ       $0x20, Z7, Z7
+	VPBROADCASTQ R8, Z8
+	VPORQ        Z8, Z7, K1, Z7
+	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
+	VPBROADCASTQ CX, Z8
+	VPADDQ       wideiota<>+0(SB), Z8, Z8
+	VMOVDQU64    184(SP), Z9
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, (AX)
+	VMOVDQU64    248(SP), Z9
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 64(AX)
+	VMOVDQU64    312(SP), Z9
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 128(AX)
+	VMOVDQU64    376(SP), Z9
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 192(AX)
+	VMOVDQU64    440(SP), Z9
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 256(AX)
+	VMOVDQU64    504(SP), Z9
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z1, Z8, K1, Z9
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z7, Z6, K1, Z9
+	VMOVDQU64    Z9, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), CX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalFrameAVX512_plan4_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalFrameAVX512_plan4_wide
+
+evalFrameAVX512_plan4_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalFrameAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
@@ -4017,6 +6421,165 @@ evalFrameAVX512_plan4_miss:
 	JMP  evalFrameAVX512_plan4_write
 
 evalFrameAVX512_plan5:
+evalFrameAVX512_plan5_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan5_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalFrameAVX512_plan5_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   32(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z7
+	VPSRLQ       $0x20, Z7, Z7
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), CX
+	ADDQ         AX, CX
+	MOVQ         AX, BX
+	SHLQ         $0x03, BX
+	ADDQ         176(SP), BX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+	VPBROADCASTQ wideconsts<>+24(SB), Z1
+
+evalFrameAVX512_plan5_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          24(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	CMPQ          R8, $0x01
+	JB            evalFrameAVX512_plan5_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x02
+	JB            evalFrameAVX512_plan5_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x03
+	JB            evalFrameAVX512_plan5_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x04
+	JB            evalFrameAVX512_plan5_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x05
+	JB            evalFrameAVX512_plan5_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x06
+	JB            evalFrameAVX512_plan5_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x07
+	JB            evalFrameAVX512_plan5_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x08
+	JB            evalFrameAVX512_plan5_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+
+evalFrameAVX512_plan5_wrows:
+	VPADDQ       (BX), Z9, Z10
+	VMOVDQU64    Z10, (BX)
+	VPSUBQ       Z5, Z9, Z9
+	VPCMPUQ      $0x02, Z6, Z9, K1, K2
+	VPSLLQ       $0x20, Z8, Z8
+	VPBROADCASTQ R8, Z9
+	VPORQ        Z9, Z8, K1, Z8
+	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
+	VPBROADCASTQ CX, Z9
+	VPADDQ       wideiota<>+0(SB), Z9, Z9
+	VMOVDQU64    184(SP), Z10
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, (AX)
+	VMOVDQU64    248(SP), Z10
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 64(AX)
+	VMOVDQU64    312(SP), Z10
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 128(AX)
+	VMOVDQU64    376(SP), Z10
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 192(AX)
+	VMOVDQU64    440(SP), Z10
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 256(AX)
+	VMOVDQU64    504(SP), Z10
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), CX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalFrameAVX512_plan5_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalFrameAVX512_plan5_wide
+
+evalFrameAVX512_plan5_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalFrameAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
@@ -4083,6 +6646,178 @@ evalFrameAVX512_plan5_miss:
 	JMP  evalFrameAVX512_plan5_write
 
 evalFrameAVX512_plan7:
+evalFrameAVX512_plan7_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan7_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalFrameAVX512_plan7_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   24(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   32(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z8
+	VPSRLQ       $0x20, Z8, Z8
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), CX
+	ADDQ         AX, CX
+	MOVQ         AX, BX
+	SHLQ         $0x03, BX
+	ADDQ         176(SP), BX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+	VPBROADCASTQ wideconsts<>+24(SB), Z1
+
+evalFrameAVX512_plan7_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          8(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	MOVQ          24(SP), R11
+	LEAQ          (R11)(DI*8), R11
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	VPBROADCASTQ  wideconsts<>+24(SB), Z10
+	CMPQ          R8, $0x01
+	JB            evalFrameAVX512_plan7_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R10), Z4, K2, K2
+	VPCMPEQQ.BCST (R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x02
+	JB            evalFrameAVX512_plan7_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 8(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x03
+	JB            evalFrameAVX512_plan7_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 16(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x04
+	JB            evalFrameAVX512_plan7_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 24(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x05
+	JB            evalFrameAVX512_plan7_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 32(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x06
+	JB            evalFrameAVX512_plan7_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 40(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x07
+	JB            evalFrameAVX512_plan7_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 48(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x08
+	JB            evalFrameAVX512_plan7_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 56(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+
+evalFrameAVX512_plan7_wrows:
+	VPADDQ       (BX), Z10, Z11
+	VMOVDQU64    Z11, (BX)
+	VPSUBQ       Z6, Z10, Z10
+	VPCMPUQ      $0x02, Z7, Z10, K1, K2
+	VPSLLQ       $0x20, Z9, Z9
+	VPBROADCASTQ R8, Z10
+	VPORQ        Z10, Z9, K1, Z9
+	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
+	VPBROADCASTQ CX, Z10
+	VPADDQ       wideiota<>+0(SB), Z10, Z10
+	VMOVDQU64    184(SP), Z11
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, (AX)
+	VMOVDQU64    248(SP), Z11
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 64(AX)
+	VMOVDQU64    312(SP), Z11
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 128(AX)
+	VMOVDQU64    376(SP), Z11
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 192(AX)
+	VMOVDQU64    440(SP), Z11
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 256(AX)
+	VMOVDQU64    504(SP), Z11
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), CX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalFrameAVX512_plan7_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalFrameAVX512_plan7_wide
+
+evalFrameAVX512_plan7_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalFrameAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
@@ -4152,6 +6887,163 @@ evalFrameAVX512_plan7_miss:
 	JMP  evalFrameAVX512_plan7_write
 
 evalFrameAVX512_plan8:
+evalFrameAVX512_plan8_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan8_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalFrameAVX512_plan8_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   56(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   64(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z7
+	VPSRLQ       $0x20, Z7, Z7
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), CX
+	ADDQ         AX, CX
+	MOVQ         AX, BX
+	SHLQ         $0x03, BX
+	ADDQ         176(SP), BX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+	VPBROADCASTQ wideconsts<>+24(SB), Z1
+
+evalFrameAVX512_plan8_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          16(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	CMPQ          R8, $0x01
+	JB            evalFrameAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, (R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, (R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x02
+	JB            evalFrameAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 8(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 8(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x03
+	JB            evalFrameAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 16(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 16(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x04
+	JB            evalFrameAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 24(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 24(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x05
+	JB            evalFrameAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 32(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 32(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x06
+	JB            evalFrameAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 40(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 40(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x07
+	JB            evalFrameAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 48(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 48(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	CMPQ          R8, $0x08
+	JB            evalFrameAVX512_plan8_wrows
+	VPCMPUQ.BCST  $0x02, 56(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z8, K2, Z8
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+
+evalFrameAVX512_plan8_wrows:
+	VPADDQ       (BX), Z9, Z10
+	VMOVDQU64    Z10, (BX)
+	VPSUBQ       Z5, Z9, Z9
+	VPCMPUQ      $0x02, Z6, Z9, K1, K2
+	VPSLLQ       $0x20, Z8, Z8
+	VPBROADCASTQ R8, Z9
+	VPORQ        Z9, Z8, K1, Z8
+	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
+	VPBROADCASTQ CX, Z9
+	VPADDQ       wideiota<>+0(SB), Z9, Z9
+	VMOVDQU64    184(SP), Z10
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, (AX)
+	VMOVDQU64    248(SP), Z10
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 64(AX)
+	VMOVDQU64    312(SP), Z10
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 128(AX)
+	VMOVDQU64    376(SP), Z10
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 192(AX)
+	VMOVDQU64    440(SP), Z10
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 256(AX)
+	VMOVDQU64    504(SP), Z10
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z1, Z9, K1, Z10
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z8, Z7, K1, Z10
+	VMOVDQU64    Z10, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), CX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalFrameAVX512_plan8_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalFrameAVX512_plan8_wide
+
+evalFrameAVX512_plan8_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalFrameAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
@@ -4214,6 +7106,176 @@ evalFrameAVX512_plan8_miss:
 	JMP  evalFrameAVX512_plan8_write
 
 evalFrameAVX512_plan9:
+evalFrameAVX512_plan9_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan9_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalFrameAVX512_plan9_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   56(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   64(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z8
+	VPSRLQ       $0x20, Z8, Z8
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), CX
+	ADDQ         AX, CX
+	MOVQ         AX, BX
+	SHLQ         $0x03, BX
+	ADDQ         176(SP), BX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+	VPBROADCASTQ wideconsts<>+24(SB), Z1
+
+evalFrameAVX512_plan9_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          16(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	VPBROADCASTQ  wideconsts<>+24(SB), Z10
+	CMPQ          R8, $0x01
+	JB            evalFrameAVX512_plan9_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, (R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, (R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x02
+	JB            evalFrameAVX512_plan9_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 8(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x03
+	JB            evalFrameAVX512_plan9_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 16(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x04
+	JB            evalFrameAVX512_plan9_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 24(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x05
+	JB            evalFrameAVX512_plan9_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 32(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x06
+	JB            evalFrameAVX512_plan9_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 40(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x07
+	JB            evalFrameAVX512_plan9_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 48(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x08
+	JB            evalFrameAVX512_plan9_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 56(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R10), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+
+evalFrameAVX512_plan9_wrows:
+	VPADDQ       (BX), Z10, Z11
+	VMOVDQU64    Z11, (BX)
+	VPSUBQ       Z6, Z10, Z10
+	VPCMPUQ      $0x02, Z7, Z10, K1, K2
+	VPSLLQ       $0x20, Z9, Z9
+	VPBROADCASTQ R8, Z10
+	VPORQ        Z10, Z9, K1, Z9
+	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
+	VPBROADCASTQ CX, Z10
+	VPADDQ       wideiota<>+0(SB), Z10, Z10
+	VMOVDQU64    184(SP), Z11
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, (AX)
+	VMOVDQU64    248(SP), Z11
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 64(AX)
+	VMOVDQU64    312(SP), Z11
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 128(AX)
+	VMOVDQU64    376(SP), Z11
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 192(AX)
+	VMOVDQU64    440(SP), Z11
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 256(AX)
+	VMOVDQU64    504(SP), Z11
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), CX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalFrameAVX512_plan9_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalFrameAVX512_plan9_wide
+
+evalFrameAVX512_plan9_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalFrameAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
@@ -4281,6 +7343,176 @@ evalFrameAVX512_plan9_miss:
 	JMP  evalFrameAVX512_plan9_write
 
 evalFrameAVX512_plan12:
+evalFrameAVX512_plan12_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan12_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalFrameAVX512_plan12_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   32(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   56(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   64(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z8
+	VPSRLQ       $0x20, Z8, Z8
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), CX
+	ADDQ         AX, CX
+	MOVQ         AX, BX
+	SHLQ         $0x03, BX
+	ADDQ         176(SP), BX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+	VPBROADCASTQ wideconsts<>+24(SB), Z1
+
+evalFrameAVX512_plan12_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          16(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          24(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	VPBROADCASTQ  wideconsts<>+24(SB), Z10
+	CMPQ          R8, $0x01
+	JB            evalFrameAVX512_plan12_wrows
+	VPCMPEQQ.BCST (R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, (R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, (R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x02
+	JB            evalFrameAVX512_plan12_wrows
+	VPCMPEQQ.BCST 8(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 8(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x03
+	JB            evalFrameAVX512_plan12_wrows
+	VPCMPEQQ.BCST 16(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 16(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x04
+	JB            evalFrameAVX512_plan12_wrows
+	VPCMPEQQ.BCST 24(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 24(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x05
+	JB            evalFrameAVX512_plan12_wrows
+	VPCMPEQQ.BCST 32(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 32(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x06
+	JB            evalFrameAVX512_plan12_wrows
+	VPCMPEQQ.BCST 40(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 40(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x07
+	JB            evalFrameAVX512_plan12_wrows
+	VPCMPEQQ.BCST 48(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 48(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	CMPQ          R8, $0x08
+	JB            evalFrameAVX512_plan12_wrows
+	VPCMPEQQ.BCST 56(R10), Z3, K1, K2
+	VPCMPUQ.BCST  $0x02, 56(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z9, K2, Z9
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+
+evalFrameAVX512_plan12_wrows:
+	VPADDQ       (BX), Z10, Z11
+	VMOVDQU64    Z11, (BX)
+	VPSUBQ       Z6, Z10, Z10
+	VPCMPUQ      $0x02, Z7, Z10, K1, K2
+	VPSLLQ       $0x20, Z9, Z9
+	VPBROADCASTQ R8, Z10
+	VPORQ        Z10, Z9, K1, Z9
+	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
+	VPBROADCASTQ CX, Z10
+	VPADDQ       wideiota<>+0(SB), Z10, Z10
+	VMOVDQU64    184(SP), Z11
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, (AX)
+	VMOVDQU64    248(SP), Z11
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 64(AX)
+	VMOVDQU64    312(SP), Z11
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 128(AX)
+	VMOVDQU64    376(SP), Z11
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 192(AX)
+	VMOVDQU64    440(SP), Z11
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 256(AX)
+	VMOVDQU64    504(SP), Z11
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z1, Z10, K1, Z11
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z9, Z8, K1, Z11
+	VMOVDQU64    Z11, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), CX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalFrameAVX512_plan12_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalFrameAVX512_plan12_wide
+
+evalFrameAVX512_plan12_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalFrameAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX
@@ -4347,6 +7579,189 @@ evalFrameAVX512_plan12_miss:
 	JMP  evalFrameAVX512_plan12_write
 
 evalFrameAVX512_plan13:
+evalFrameAVX512_plan13_wide:
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan13_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000040
+	JB           evalFrameAVX512_plan13_narrow
+	MOVQ         144(SP), AX
+	VMOVDQU64    widehookidx<>+0(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   32(AX)(Z1*1), K1, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   56(AX)(Z1*1), K1, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   64(AX)(Z1*1), K1, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   80(AX)(Z1*1), K1, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   88(AX)(Z1*1), K1, Z8
+	VPBROADCASTQ wideconsts<>+24(SB), Z9
+	KMOVW        wideconsts<>+32(SB), K1
+	VPGATHERQQ   (AX)(Z1*1), K1, Z9
+	VPSRLQ       $0x20, Z9, Z9
+	MOVQ         136(SP), AX
+	MOVQ         120(SP), CX
+	ADDQ         AX, CX
+	MOVQ         AX, BX
+	SHLQ         $0x03, BX
+	ADDQ         176(SP), BX
+	IMUL3Q       $0x30, AX, AX
+	ADDQ         112(SP), AX
+	MOVQ         80(SP), SI
+	VPBROADCASTQ wideconsts<>+24(SB), Z1
+
+evalFrameAVX512_plan13_wblock:
+	MOVL          8(SI), DI
+	MOVL          12(SI), R8
+	MOVQ          (SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          16(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	MOVQ          24(SP), R11
+	LEAQ          (R11)(DI*8), R11
+	VPCMPEQQ.BCST (SI), Z2, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z10
+	VPBROADCASTQ  wideconsts<>+24(SB), Z11
+	CMPQ          R8, $0x01
+	JB            evalFrameAVX512_plan13_wrows
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, (R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, (R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z10, K2, Z10
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x02
+	JB            evalFrameAVX512_plan13_wrows
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 8(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z10, K2, Z10
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x03
+	JB            evalFrameAVX512_plan13_wrows
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 16(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z10, K2, Z10
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x04
+	JB            evalFrameAVX512_plan13_wrows
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 24(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z10, K2, Z10
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x05
+	JB            evalFrameAVX512_plan13_wrows
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 32(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z10, K2, Z10
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x06
+	JB            evalFrameAVX512_plan13_wrows
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 40(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z10, K2, Z10
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x07
+	JB            evalFrameAVX512_plan13_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 48(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z10, K2, Z10
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	CMPQ          R8, $0x08
+	JB            evalFrameAVX512_plan13_wrows
+	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 56(R11), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 56(R10), Z5, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R10), Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z10, K2, Z10
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+
+evalFrameAVX512_plan13_wrows:
+	VPADDQ       (BX), Z11, Z12
+	VMOVDQU64    Z12, (BX)
+	VPSUBQ       Z7, Z11, Z11
+	VPCMPUQ      $0x02, Z8, Z11, K1, K2
+	VPSLLQ       $0x20, Z10, Z10
+	VPBROADCASTQ R8, Z11
+	VPORQ        Z11, Z10, K1, Z10
+	VPORQ.BCST   wideconsts<>+8(SB), Z10, K2, Z10
+	VPBROADCASTQ CX, Z11
+	VPADDQ       wideiota<>+0(SB), Z11, Z11
+	VMOVDQU64    184(SP), Z12
+	KMOVW        widemasks<>+0(SB), K1
+	VPERMI2Q     Z1, Z11, K1, Z12
+	KMOVW        widemasks<>+2(SB), K1
+	VPERMI2Q     Z10, Z9, K1, Z12
+	VMOVDQU64    Z12, (AX)
+	VMOVDQU64    248(SP), Z12
+	KMOVW        widemasks<>+8(SB), K1
+	VPERMI2Q     Z1, Z11, K1, Z12
+	KMOVW        widemasks<>+10(SB), K1
+	VPERMI2Q     Z10, Z9, K1, Z12
+	VMOVDQU64    Z12, 64(AX)
+	VMOVDQU64    312(SP), Z12
+	KMOVW        widemasks<>+16(SB), K1
+	VPERMI2Q     Z1, Z11, K1, Z12
+	KMOVW        widemasks<>+18(SB), K1
+	VPERMI2Q     Z10, Z9, K1, Z12
+	VMOVDQU64    Z12, 128(AX)
+	VMOVDQU64    376(SP), Z12
+	KMOVW        widemasks<>+24(SB), K1
+	VPERMI2Q     Z1, Z11, K1, Z12
+	KMOVW        widemasks<>+26(SB), K1
+	VPERMI2Q     Z10, Z9, K1, Z12
+	VMOVDQU64    Z12, 192(AX)
+	VMOVDQU64    440(SP), Z12
+	KMOVW        widemasks<>+32(SB), K1
+	VPERMI2Q     Z1, Z11, K1, Z12
+	KMOVW        widemasks<>+34(SB), K1
+	VPERMI2Q     Z10, Z9, K1, Z12
+	VMOVDQU64    Z12, 256(AX)
+	VMOVDQU64    504(SP), Z12
+	KMOVW        widemasks<>+40(SB), K1
+	VPERMI2Q     Z1, Z11, K1, Z12
+	KMOVW        widemasks<>+42(SB), K1
+	VPERMI2Q     Z10, Z9, K1, Z12
+	VMOVDQU64    Z12, 320(AX)
+	ADDQ         160(SP), AX
+	ADDQ         128(SP), CX
+	ADDQ         $0x10, SI
+	CMPQ         SI, 88(SP)
+	JB           evalFrameAVX512_plan13_wblock
+	ADDQ         $0x00000300, 144(SP)
+	ADDQ         $0x08, 136(SP)
+	SUBQ         $0x08, 152(SP)
+	JMP          evalFrameAVX512_plan13_wide
+
+evalFrameAVX512_plan13_narrow:
+	CMPQ   152(SP), $0x00
+	JE     evalFrameAVX512_next
 	MOVQ   136(SP), AX
 	MOVQ   120(SP), CX
 	ADDQ   AX, CX

@@ -223,3 +223,57 @@ func TestFrameChecks(t *testing.T) {
 		t.Error("changing the caller's hooks changed the set's")
 	}
 }
+
+// Groups of eight hooks or more with the same plan, over four blocks or
+// more, take the AVX-512 kernels' chunk loops (eight hooks a register);
+// both kernels, batch and frame, must still write what generic writes:
+// every operation, 8 to 21 hooks (a chunk or two and some left over), a
+// hook of another predicate now and then, blocks of 0 to 8 rows, some of
+// another predicate, and the segments that cut a group's chunks apart.
+func TestChunks(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	ctx := &Context{CycleID: 1<<63 + 5, SpanBase: 1<<64 - 50, ShardID: 1<<32 - 1, Budget: 1<<32 - 2}
+	for _, in := range inputs {
+		l := in.lanes(r, 200)
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			for op := Op(1); op < opCount; op++ {
+				for range 16 {
+					hooks := in.hooks(t, op, testPred, r, 8+r.IntN(14))
+					for i := range hooks {
+						if r.IntN(6) == 0 {
+							c := hooks[i]
+							h, err := NewHookOf(c.ID(), op, Consts{Pred: otherPred, S: c.s, O: c.o, DT: c.dt, K: c.k})
+							if err != nil {
+								t.Fatal(err)
+							}
+							hooks[i] = h
+						}
+					}
+					var blocks []Run
+					for range 4 + r.IntN(8) {
+						n := uint32(r.IntN(9))
+						if r.IntN(3) == 0 { // short blocks: the rows after them must not count
+							n = uint32(r.IntN(3))
+						}
+						pred := uint64(testPred)
+						if r.IntN(5) == 0 {
+							pred = otherPred
+						}
+						blocks = append(blocks, Run{Pred: pred, Off: uint32(r.IntN(200 - int(n) + 1)), Len: n})
+					}
+					compare(t, im, l, blocks, hooks, ctx)
+					nonEmpty := slices.DeleteFunc(slices.Clone(blocks), func(b Run) bool { return b.Len == 0 })
+					if len(nonEmpty) == 0 {
+						continue
+					}
+					h := uint32(r.IntN(len(hooks)))
+					segs := []Segment{
+						{BlockHi: uint32(len(nonEmpty)), HookHi: uint32(len(hooks))},
+						{BlockHi: uint32(len(nonEmpty)), HookLo: h, HookHi: uint32(len(hooks)), Out: uint32(len(nonEmpty) * len(hooks))},
+					}
+					compareSegments(t, im, l, nonEmpty, hooks, segs, ctx, len(nonEmpty)*(2*len(hooks)-int(h)))
+				}
+			}
+		})
+	}
+}

@@ -55,6 +55,8 @@ type kernel struct {
 	mul                  GPVirtual  // the hash multiplier (not in a frame kernel)
 	fixed                VecVirtual // the receipt's first 16 bytes: CycleID, ShardID, Ticks
 	spanStep             Mem        // 1 in the head's span lane: from one receipt's head to the next's
+	wide                 *wideData  // the chunk loops' data (AVX-512 batch and frame kernels), else nil
+	wideC                Mem        // the chunks' output indices with the context's constants (wideSetup)
 	head                 VecVirtual // the next receipt's first 32 bytes: fixed, its span id, a_hash 0
 	h, hEnd, out, pred   GPVirtual  // the hook, the group's end, the receipt, the block's predicate
 	blk, n, runmask, off GPVirtual  // the block, its length, row mask and offset
@@ -70,14 +72,15 @@ func (k *kernel) label(s string) string { return k.name + "_" + s }
 // a hook loop specialised to its plan (layout.Plans: the plans the op table
 // reaches, and no others). A frame kernel also adds every hook's matching
 // rows to its count, and writes no a_hash.
-// step is the data of spanStep, emitted once for every kernel.
-func generate(name string, x isa, frame bool, step Mem) {
+// step is the data of spanStep, emitted once for every kernel; wide, when
+// not nil, adds the chunk loops (wide.go).
+func generate(name string, x isa, frame bool, step Mem, wide *wideData) {
 	sig := asmSignature
 	if frame {
 		sig = asmFrameSignature
 	}
 	TEXT(name, NOSPLIT, sig)
-	k := &kernel{name: name, frame: frame, spanStep: step}
+	k := &kernel{name: name, frame: frame, spanStep: step, wide: wide}
 	k.prologue()
 	x.setup()
 
@@ -207,6 +210,9 @@ func (k *kernel) prologue() {
 	k.fixed = XMM()
 	VMOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, k.fixed)
 	VPINSRQ(Imm(1), shardTicks(ctx), k.fixed, k.fixed)
+	if k.wide != nil {
+		k.wideSetup(ctx)
+	}
 }
 
 // spanStep emits the vector added to a receipt's head (its first four
@@ -353,6 +359,9 @@ func (k *kernel) laneBase(i int) GPVirtual {
 func (k *kernel) planLoop(x isa, plan int) {
 	name := func(s string) string { return k.label(fmt.Sprintf("plan%d%s", plan, s)) }
 	Label(name(""))
+	if k.wide != nil && len(planLanes(plan)) != 0 {
+		k.wideChunks(plan, name)
+	}
 	// The group's receipts start at index groupIndex of the first block's;
 	// bo and bs are the group's first receipt of the next block, and its
 	// span id.

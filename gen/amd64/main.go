@@ -55,7 +55,7 @@ var kernels = []struct {
 	single    bool // one hook over one block (the single kernels)
 }{
 	{"evalSegmentsAVX2", "evalSegmentsAVX2 is the AVX2 kernel (needs AVX2, BMI2, POPCNT).", false, false, false},
-	{"evalSegmentsAVX512", "evalSegmentsAVX512 is the AVX-512 kernel (needs AVX-512 F, BW, VL, BMI2, POPCNT).", true, false, false},
+	{"evalSegmentsAVX512", "evalSegmentsAVX512 is the AVX-512 kernel (needs AVX-512 F, BW, VL, DQ, BMI2, POPCNT).", true, false, false},
 	{"evalFrameAVX2", "evalFrameAVX2 is evalSegmentsAVX2 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0.", false, true, false},
 	{"evalFrameAVX512", "evalFrameAVX512 is evalSegmentsAVX512 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0.", true, true, false},
 	{"evalOneAVX2", "evalOneAVX2 is the AVX2 kernel for one hook over one block.", false, false, true},
@@ -68,18 +68,19 @@ func main() {
 	}
 	ConstraintExpr("!purego")
 
-	a2 := newAVX2() // its load masks are data, emitted once, as is
-	step := spanStep()
+	a2 := newAVX2() // its load masks are data, emitted once, as are these
+	step, wide := spanStep(), newWideData()
 	for _, k := range kernels {
 		var x isa = a2
+		var wd *wideData
 		if k.avx512 {
-			x = &avx512{}
+			x, wd = &avx512{}, wide
 		}
 		if k.single {
 			generateOne(k.name, x)
 			continue
 		}
-		generate(k.name, x, k.frame, step)
+		generate(k.name, x, k.frame, step, wd)
 	}
 
 	Generate()

@@ -38,7 +38,7 @@ var (
 	seed     = flag.Uint64("seed", 1, "seed of the draw")
 	timeout  = flag.Duration("timeout", 3*time.Minute, "limit per test run (a hang counts as caught)")
 	repo     = flag.String("repo", "..", "the module root of github.com/knhk/knhk")
-	tests    = flag.String("run", "TestDifferential|TestPlanGroups|TestTailRows|TestBatchMixed|TestSemantics|TestReceiptFields|TestGuardPages|TestBlocksAndCombine|TestSegments|FuzzEvalFrame", "the kernel tests to run (a fuzz target runs its seed corpus)")
+	tests    = flag.String("run", "TestDifferential|TestPlanGroups|TestTailRows|TestBatchMixed|TestSemantics|TestReceiptFields|TestGuardPages|TestBlocksAndCombine|TestSegments|TestChunks|FuzzEvalFrame", "the kernel tests to run (a fuzz target runs its seed corpus)")
 )
 
 // mutant is one changed instruction.

@@ -1,0 +1,305 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+
+	"github.com/knhk/knhk/gen/internal/layout"
+)
+
+// The AVX-512 batch and frame kernels take a group's hooks eight at a
+// time, one hook per 64-bit lane, where a group has eight hooks or more
+// and its segment four blocks or more: per chunk of eight the hooks'
+// constants are gathered into registers once; per block each row is
+// broadcast from memory and compared with all eight hooks, a masked OR
+// sets the row's bit in their masks and a masked ADD counts it; the
+// decisions, the receipt words, the hashes and the span ids are computed
+// eight at a time, and the eight receipts (384 bytes) are assembled by two
+// permutes each of six registers and written by six 64-byte stores. The
+// hooks left over (fewer than eight) take the plan's hook loop. Fewer than
+// four blocks do not pay for the gathers.
+const (
+	wideHooks  = 8 // hooks in a chunk: the 64-bit lanes of a ZMM register
+	wideBlocks = 4 // the fewest blocks a segment needs for the chunks
+	wideOuts   = wideHooks * layout.RcptSize / 64
+)
+
+// wideData is the read-only data of the chunks, emitted once for every
+// kernel.
+type wideData struct {
+	hookIdx Mem // the byte offsets of eight consecutive hooks, for the gathers
+	rowBits Mem // 1<<i, the mask bit of row i
+	iota    Mem // 0..7: a chunk's span ids from its first
+	consts  Mem // wideOne, wideResult, wideMix, wideZero, wideAll
+	outIdx  Mem // per output register, the permute index of each of its words (0 where a context constant goes)
+	masks   Mem // per output register, four 16-bit masks: of its words from (span, a_hash), from (hook id, word), of CycleID and of ShardID|Ticks
+}
+
+// Offsets in wideData.consts.
+const (
+	wideOne    = 0  // 1
+	wideResult = 8  // 1 << RcptResultShift
+	wideMix    = 16 // MixMul
+	wideZero   = 24 // 0
+	wideAll    = 32 // 0xffff, every lane (as a 16-bit mask)
+)
+
+// The receipt words a chunk's output registers take, by where they come
+// from.
+const (
+	fromCycle = iota // the context's CycleID
+	fromShard        // the context's ShardID | Budget<<32
+	fromSpan         // the span ids (table 1 of the first permute)
+	fromHash         // the hashes (table 2)
+	fromID           // the hook ids (table 1 of the second permute)
+	fromWord         // the receipt words (table 2)
+)
+
+// receiptWords maps each 8-byte word of a receipt to its source.
+func receiptWords() [layout.RcptSize / 8]int {
+	var w [layout.RcptSize / 8]int
+	for _, f := range []struct{ off, from int }{
+		{layout.RcptCycleID, fromCycle}, {layout.RcptShardID, fromShard}, {layout.RcptSpanID, fromSpan},
+		{layout.RcptAHash, fromHash}, {layout.RcptHookID, fromID}, {layout.RcptLanes, fromWord},
+	} {
+		w[f.off/8] = f.from
+	}
+	return w
+}
+
+func newWideData() *wideData {
+	if layout.RcptSize != 48 || layout.HookID != 4 {
+		panic("wide: the chunk code expects 48-byte receipts and the hook id in the upper half of the hook's first word")
+	}
+	d := &wideData{}
+	// GLOBL starts a symbol; DATA fills the last one started.
+	d.hookIdx = GLOBL("widehookidx", RODATA|NOPTR)
+	for i := range wideHooks {
+		DATA(8*i, U64(uint64(i*layout.HookSize)))
+	}
+	d.rowBits = GLOBL("widerowbits", RODATA|NOPTR)
+	for i := range wideHooks {
+		DATA(8*i, U64(uint64(1)<<i))
+	}
+	d.iota = GLOBL("wideiota", RODATA|NOPTR)
+	for i := range wideHooks {
+		DATA(8*i, U64(uint64(i)))
+	}
+	d.consts = GLOBL("wideconsts", RODATA|NOPTR)
+	DATA(wideOne, U64(1))
+	DATA(wideResult, U64(uint64(1)<<layout.RcptResultShift))
+	DATA(wideMix, U64(layout.MixMul))
+	DATA(wideZero, U64(0))
+	DATA(wideAll, U64(0xffff))
+	words := receiptWords()
+	var masks [wideOuts][4]uint16
+	d.outIdx = GLOBL("wideoutidx", RODATA|NOPTR)
+	for o := range wideOuts {
+		for p := range 8 {
+			q := 8*o + p
+			j, from := q/len(words), words[q%len(words)]
+			idx := uint64(0)
+			switch from {
+			case fromSpan, fromID:
+				idx = uint64(j)
+			case fromHash, fromWord:
+				idx = uint64(8 + j)
+			}
+			DATA(64*o+8*p, U64(idx))
+			masks[o][[...]int{fromSpan: 0, fromHash: 0, fromID: 1, fromWord: 1, fromCycle: 2, fromShard: 3}[from]] |= 1 << p
+		}
+	}
+	d.masks = GLOBL("widemasks", RODATA|NOPTR)
+	for o, m := range masks {
+		for i, v := range m {
+			DATA(8*o+2*i, U16(v))
+		}
+	}
+	return d
+}
+
+// wideSetup stores on the stack, once a call, each output register's
+// permute indices with the context's constants in their words.
+func (k *kernel) wideSetup(ctx GPVirtual) {
+	k.wideC = AllocLocal(wideOuts * 64)
+	cy, st := ZMM(), ZMM()
+	VPBROADCASTQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, cy)
+	VPBROADCASTQ(shardTicks(ctx), st)
+	for o := range wideOuts {
+		t, m := ZMM(), K()
+		VMOVDQU64(k.wide.outIdx.Offset(64*o), t)
+		KMOVW(k.wide.masks.Offset(8*o+4), m)
+		VMOVDQU64(cy, m, t)
+		KMOVW(k.wide.masks.Offset(8*o+6), m)
+		VMOVDQU64(st, m, t)
+		VMOVDQU64(t, k.wideC.Offset(64*o))
+	}
+}
+
+// wideChunks emits the chunk loop in front of plan's hook loop: while the
+// group has eight hooks or more left and the segment four blocks or more,
+// it evaluates the next eight over every block and moves the group's
+// first hook, its index and its count past them.
+func (k *kernel) wideChunks(plan int, name func(string) string) {
+	d := k.wide
+	narrow := name("_narrow")
+	Label(name("_wide"))
+	c := GP64()
+	MOVQ(k.groupCount, c)
+	CMPQ(c, U8(wideHooks))
+	JB(LabelRef(narrow))
+	MOVQ(k.blocksEnd, c)
+	SUBQ(k.blocksBase, c)
+	CMPQ(c, U32(wideBlocks*layout.RunSize))
+	JB(LabelRef(narrow))
+
+	// The chunk's constants, one hook per lane.
+	hp, idx := GP64(), ZMM()
+	MOVQ(k.groupStart, hp)
+	VMOVDQU64(d.hookIdx, idx)
+	// Registers are set from memory, not by XORs with themselves, which
+	// the register allocator would take for reads.
+	gather := func(disp int) VecVirtual {
+		z, m := ZMM(), K()
+		VPBROADCASTQ(d.consts.Offset(wideZero), z) // a gather merges into its destination
+		KMOVW(d.consts.Offset(wideAll), m)
+		VPGATHERQQ(Mem{Base: hp, Index: idx, Scale: 1, Disp: disp}, m, z)
+		return z
+	}
+	pred := gather(layout.HookPred)
+	var lane [4]VecVirtual
+	for _, f := range []struct{ bit, lane, disp int }{
+		{layout.PlanS, laneS, layout.HookS}, {layout.PlanO, laneO, layout.HookO}, {layout.PlanD, laneD, layout.HookDT},
+	} {
+		if plan&f.bit != 0 {
+			lane[f.lane] = gather(f.disp)
+		}
+	}
+	var vlo, vhi VecVirtual
+	if plan&layout.PlanV != 0 {
+		vlo, vhi = gather(layout.HookVLo), gather(layout.HookVHi)
+	}
+	clo, cspan := gather(layout.HookCLo), gather(layout.HookCSpan)
+	id := gather(layout.HookID - 4)
+	VPSRLQ(Imm(32), id, id) // ActualTicks, the upper half of its receipt word, 0
+	var key VecVirtual
+	if !k.frame {
+		key = gather(layout.HookKey)
+	}
+
+	// The chunk's first receipt of the next block (bo), its span id (bs),
+	// its first count (gc).
+	gi, bo, bs := GP64(), GP64(), GP64()
+	MOVQ(k.groupIndex, gi)
+	MOVQ(k.spanBase, bs)
+	ADDQ(gi, bs)
+	var gc GPVirtual
+	if k.frame {
+		gc = GP64()
+		MOVQ(gi, gc)
+		SHLQ(Imm(3), gc)
+		ADDQ(k.segCount, gc)
+	}
+	IMUL3Q(Imm(layout.RcptSize), gi, bo)
+	ADDQ(k.outBase, bo)
+	blk := GP64()
+	MOVQ(k.blocksBase, blk)
+	var zero VecVirtual // a frame kernel's a_hash
+	if k.frame {
+		zero = ZMM()
+		VPBROADCASTQ(d.consts.Offset(wideZero), zero)
+	}
+
+	Label(name("_wblock"))
+	off, n := GP64(), GP64()
+	MOVL(Mem{Base: blk, Disp: layout.RunOff}, off.As32())
+	MOVL(Mem{Base: blk, Disp: layout.RunLen}, n.As32())
+	var rows [4]GPVirtual
+	for _, l := range planLanes(plan) {
+		b := GP64()
+		MOVQ(k.bases.Offset(8*l), b)
+		LEAQ(Mem{Base: b, Index: off, Scale: 8}, b)
+		rows[l] = b
+	}
+	// pm: the hooks of the block's predicate; the others examine nothing.
+	pm := K()
+	VPCMPEQQ_BCST(Mem{Base: blk, Disp: layout.RunPred}, pred, pm)
+	mask, cnt := ZMM(), ZMM()
+	VPBROADCASTQ(d.consts.Offset(wideZero), mask)
+	VPBROADCASTQ(d.consts.Offset(wideZero), cnt)
+	done := name("_wrows")
+	for i := range wideHooks {
+		CMPQ(n, U8(i+1))
+		JB(LabelRef(done)) // row i is past the run
+		r, in := K(), pm
+		for _, l := range []int{laneS, laneO, laneD} {
+			if rows[l] != nil {
+				VPCMPEQQ_BCST(Mem{Base: rows[l], Disp: 8 * i}, lane[l], in, r)
+				in = r
+			}
+		}
+		if vlo != nil {
+			VPCMPUQ_BCST(Imm(2), Mem{Base: rows[laneV], Disp: 8 * i}, vlo, in, r) // lo <= V
+			VPCMPUQ_BCST(Imm(5), Mem{Base: rows[laneV], Disp: 8 * i}, vhi, r, r)  // hi >= V
+		}
+		VPORQ_BCST(d.rowBits.Offset(8*i), mask, r, mask)
+		VPADDQ_BCST(d.consts.Offset(wideOne), cnt, r, cnt)
+	}
+	Label(done)
+	if k.frame {
+		sum := ZMM()
+		VPADDQ(Mem{Base: gc}, cnt, sum)
+		VMOVDQU64(sum, Mem{Base: gc})
+	}
+	// The decisions, c-clo <= cspan, false where the predicate differs.
+	res, dc := K(), ZMM()
+	VPSUBQ(clo, cnt, dc)
+	VPCMPUQ(Imm(2), cspan, dc, pm, res)
+	// The receipt words, lanes | mask<<32 | result<<40, 0 for another
+	// predicate; a frame kernel's a_hash 0, a batch kernel's hashed.
+	w, nv := ZMM(), ZMM()
+	VPSLLQ(Imm(layout.RcptMaskShift), mask, w)
+	VPBROADCASTQ(n, nv)
+	VPORQ(nv, w, pm, w)
+	VPORQ_BCST(d.consts.Offset(wideResult), w, res, w)
+	hash := zero
+	if !k.frame {
+		hash = ZMM()
+		t := ZMM()
+		VPXORQ(key, w, hash)
+		VPMULLQ_BCST(d.consts.Offset(wideMix), hash, hash)
+		VPSRLQ(Imm(32), hash, t)
+		VPXORQ(t, hash, hash)
+	}
+	span := ZMM()
+	VPBROADCASTQ(bs, span)
+	VPADDQ(d.iota, span, span)
+	// The eight receipts: each output register's indices (with the context's
+	// constants in their words) permuted over (span, hash), then over
+	// (hook id, word).
+	for o := range wideOuts {
+		t, m := ZMM(), K()
+		VMOVDQU64(k.wideC.Offset(64*o), t)
+		KMOVW(d.masks.Offset(8*o), m)
+		VPERMI2Q(hash, span, m, t)
+		KMOVW(d.masks.Offset(8*o+2), m)
+		VPERMI2Q(w, id, m, t)
+		VMOVDQU64(t, Mem{Base: bo, Disp: 64 * o})
+	}
+	ADDQ(k.outStride, bo)
+	ADDQ(k.nh, bs)
+	ADDQ(U8(layout.RunSize), blk)
+	CMPQ(blk, k.blocksEnd)
+	JB(LabelRef(name("_wblock")))
+
+	// The next chunk: the group now starts past this one.
+	ADDQ(U32(wideHooks*layout.HookSize), k.groupStart)
+	ADDQ(U8(wideHooks), k.groupIndex)
+	SUBQ(U8(wideHooks), k.groupCount)
+	JMP(LabelRef(name("_wide")))
+
+	Label(narrow)
+	CMPQ(k.groupCount, U8(0))
+	JE(LabelRef(k.label("next")))
+}
