@@ -23,11 +23,14 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 	}
 }
 
-// archFrame is archBatch, its receipts then made what the amd64 frame
-// kernels write (the counts added, AHash 0) in Go.
+// archFrame is archBatch segment by segment, each segment's receipts then
+// made what the amd64 frame kernels write (the counts added, AHash 0) in
+// Go before the next segment, which may write over them.
 func archFrame(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts []uint64) {
-	archBatch(id, l, blocks, hooks, segs, ctx, out)
-	finishFrame(segs, out, counts)
+	for i := range segs {
+		archBatch(id, l, blocks, hooks, segs[i:i+1], ctx, out)
+		finishFrame(segs[i:i+1], out, counts)
+	}
 }
 
 // archOne is a NEON batch of one block and one hook (NEON has no single

@@ -82,7 +82,9 @@ func (s *HookSet) Hook(i int) Hook { return s.hooks[i] }
 // a segment evaluates, the rows it matched over the segment's blocks (the
 // popcounts of its receipts' masks): the sums a caller deciding a hook
 // over many blocks needs, made while the masks are in registers. counts
-// must hold s.Len() of them (ErrShortCounts).
+// must hold s.Len() of them (ErrShortCounts). Segments are evaluated in
+// order: where their receipts overlap, a later one's stay, and each
+// segment's matches are counted as it evaluated them.
 //
 // It leaves every receipt's AHash 0: the hash depends on nothing but the
 // hook's key and the receipt's other fields ([ReceiptHash]), so a caller
@@ -118,8 +120,12 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, ou
 		return nil
 	}
 	if im.id == implGeneric {
-		evalSegmentsGeneric(&f.lanes, f.blocks, s.hooks, segs, ctx, out)
-		finishFrame(segs, out, counts)
+		// Segment by segment: a segment's matches are counted before the
+		// next one, whose receipts may overlap its own, is written.
+		for i := range segs {
+			evalSegmentsGeneric(&f.lanes, f.blocks, s.hooks, segs[i:i+1], ctx, out)
+			finishFrame(segs[i:i+1], out, counts)
+		}
 		return nil
 	}
 	archFrame(im.id, &f.lanes, f.blocks, s.hooks, segs, ctx, out, counts)

@@ -277,3 +277,43 @@ func TestChunks(t *testing.T) {
 		})
 	}
 }
+
+// Segments whose receipts overlap: the later one's receipts stay, and each
+// segment's matches are counted, as it evaluated them, on every
+// implementation.
+func TestOverlappingSegments(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	l := denseLanes(r, 64)
+	hooks := denseHooks(t, AskSP, testPred, r, 3)
+	blocks := []Run{{Pred: testPred, Off: 0, Len: 8}, {Pred: testPred, Off: 8, Len: 8}}
+	ctx := &Context{Budget: 8}
+	var want []uint64
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		// The first segment over both blocks, the second over the second
+		// block only, its receipts over the first's.
+		segs := []Segment{{BlockHi: 2, HookHi: 3}, {BlockLo: 1, BlockHi: 2, HookHi: 3}}
+		counts := make([]uint64, len(hooks))
+		out := make([]Receipt, 6)
+		if err := im.EvalFrame(frameOf(t, l, blocks), hookSetOf(t, hooks), segs, ctx, out, counts); err != nil {
+			t.Fatal(err)
+		}
+		single := make([]Receipt, 6)
+		if err := generic.EvalBatch(l, blocks, hooks, ctx, single); err != nil {
+			t.Fatal(err)
+		}
+		for j := range hooks {
+			c := uint64(bits.OnesCount8(single[j].Mask)) + 2*uint64(bits.OnesCount8(single[3+j].Mask))
+			if counts[j] != c {
+				t.Errorf("hook %d: count %d, want %d (block 1's matches twice)", j, counts[j], c)
+			}
+			if out[j].Mask != single[3+j].Mask || out[j].SpanID != single[j].SpanID {
+				t.Errorf("hook %d: receipt %+v, want the second segment's", j, out[j])
+			}
+		}
+		if want == nil {
+			want = counts
+		} else if !slices.Equal(counts, want) {
+			t.Errorf("counts %v, first implementation's %v", counts, want)
+		}
+	})
+}
