@@ -30,12 +30,12 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 
 // archFrame is archBatch that adds each hook's matches to counts, which
 // holds one count per hook.
-func archFrame(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts []uint64) {
+func archFrame(id implID, l *Lanes, blocks []Run, s *HookSet, segs []Segment, ctx *Context, out []Receipt, counts []uint64) {
 	switch id {
 	case implAVX2:
-		evalFrameAVX2(l, blocks, hooks, segs, ctx, out, &counts[0])
+		evalFrameAVX2(l, blocks, s.hooks, segs, ctx, out, &counts[0], &s.cols[0])
 	case implAVX512:
-		evalFrameAVX512(l, blocks, hooks, segs, ctx, out, &counts[0])
+		evalFrameAVX512(l, blocks, s.hooks, segs, ctx, out, &counts[0], &s.cols[0])
 	}
 }
 

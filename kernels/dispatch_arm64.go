@@ -26,9 +26,9 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 // archFrame is archBatch segment by segment, each segment's receipts then
 // made what the amd64 frame kernels write (the counts added, AHash 0) in
 // Go before the next segment, which may write over them.
-func archFrame(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts []uint64) {
+func archFrame(id implID, l *Lanes, blocks []Run, s *HookSet, segs []Segment, ctx *Context, out []Receipt, counts []uint64) {
 	for i := range segs {
-		archBatch(id, l, blocks, hooks, segs[i:i+1], ctx, out)
+		archBatch(id, l, blocks, s.hooks, segs[i:i+1], ctx, out)
 		finishFrame(segs[i:i+1], out, counts)
 	}
 }

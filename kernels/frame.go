@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math/bits"
+	"unsafe"
 )
 
 // Frame is the input of [Impl.EvalFrame]: lanes and the 8-row blocks of
@@ -56,7 +57,14 @@ func (f *Frame) Block(i int) Run { return f.blocks[i] }
 // value holds no hook.
 type HookSet struct {
 	hooks []Hook
+	// cols is hooks transposed for the AVX-512 chunk loops: 8-byte word w
+	// of hook i at cols[w*len(hooks)+i], so that one field of eight
+	// consecutive hooks is one 64-byte load.
+	cols []uint64
 }
+
+// hookWords is the number of 8-byte words of a Hook.
+const hookWords = int(unsafe.Sizeof(Hook{}) / 8)
 
 // NewHookSet returns a set of copies of hooks, or an error wrapping
 // [ErrUnsealedHook] that names the first hook not built by NewHook.
@@ -66,7 +74,13 @@ func NewHookSet(hooks []Hook) (*HookSet, error) {
 			return nil, fmt.Errorf("%w: hooks[%d]", ErrUnsealedHook, i)
 		}
 	}
-	return &HookSet{hooks: append([]Hook(nil), hooks...)}, nil
+	s := &HookSet{hooks: append([]Hook(nil), hooks...), cols: make([]uint64, hookWords*len(hooks))}
+	for i := range s.hooks {
+		for w, v := range (*[hookWords]uint64)(unsafe.Pointer(&s.hooks[i])) {
+			s.cols[w*len(hooks)+i] = v
+		}
+	}
+	return s, nil
 }
 
 // Len returns the number of hooks.
@@ -128,7 +142,7 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, ou
 		}
 		return nil
 	}
-	archFrame(im.id, &f.lanes, f.blocks, s.hooks, segs, ctx, out, counts)
+	archFrame(im.id, &f.lanes, f.blocks, s, segs, ctx, out, counts)
 	return nil
 }
 

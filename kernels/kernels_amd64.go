@@ -14,15 +14,15 @@ func evalSegmentsAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx 
 //go:noescape
 func evalSegmentsAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt)
 
-// evalFrameAVX2 is evalSegmentsAVX2 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0.
+// evalFrameAVX2 is evalSegmentsAVX2 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0 (cols is unused).
 //
 //go:noescape
-func evalFrameAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64)
+func evalFrameAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64, cols *uint64)
 
-// evalFrameAVX512 is evalSegmentsAVX512 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0.
+// evalFrameAVX512 is evalSegmentsAVX512 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0; its chunk loops read the hooks' fields from cols, word w of hook i at cols[w*len(hooks)+i].
 //
 //go:noescape
-func evalFrameAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64)
+func evalFrameAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64, cols *uint64)
 
 // evalOneAVX2 is the AVX2 kernel for one hook over one block.
 //

@@ -4060,9 +4060,9 @@ evalSegmentsAVX512_done:
 	VZEROUPPER
 	RET
 
-// func evalFrameAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64)
+// func evalFrameAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64, cols *uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
-TEXT ·evalFrameAVX2(SB), NOSPLIT, $184-120
+TEXT ·evalFrameAVX2(SB), NOSPLIT, $184-128
 	MOVQ         l+0(FP), AX
 	MOVQ         (AX), CX
 	MOVQ         CX, (SP)
@@ -5311,9 +5311,9 @@ evalFrameAVX2_done:
 	VZEROUPPER
 	RET
 
-// func evalFrameAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64)
+// func evalFrameAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64, cols *uint64)
 // Requires: AVX, AVX2, AVX512F, BMI2, POPCNT
-TEXT ·evalFrameAVX512(SB), NOSPLIT, $568-120
+TEXT ·evalFrameAVX512(SB), NOSPLIT, $592-128
 	MOVQ         l+0(FP), AX
 	MOVQ         (AX), CX
 	MOVQ         CX, (SP)
@@ -5333,6 +5333,11 @@ TEXT ·evalFrameAVX512(SB), NOSPLIT, $568-120
 	MOVQ         CX, 64(SP)
 	MOVQ         counts+112(FP), CX
 	MOVQ         CX, 168(SP)
+	MOVQ         cols+120(FP), CX
+	MOVQ         CX, 184(SP)
+	MOVQ         hooks_len+40(FP), CX
+	SHLQ         $0x03, CX
+	MOVQ         CX, 192(SP)
 	MOVQ         segs_len+64(FP), AX
 	IMUL3Q       $0x14, AX, AX
 	ADDQ         64(SP), AX
@@ -5349,37 +5354,37 @@ TEXT ·evalFrameAVX512(SB), NOSPLIT, $568-120
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+6(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 184(SP)
+	VMOVDQU64    Z3, 208(SP)
 	VMOVDQU64    wideoutidx<>+64(SB), Z3
 	KMOVW        widemasks<>+12(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+14(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 248(SP)
+	VMOVDQU64    Z3, 272(SP)
 	VMOVDQU64    wideoutidx<>+128(SB), Z3
 	KMOVW        widemasks<>+20(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+22(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 312(SP)
+	VMOVDQU64    Z3, 336(SP)
 	VMOVDQU64    wideoutidx<>+192(SB), Z3
 	KMOVW        widemasks<>+28(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+30(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 376(SP)
+	VMOVDQU64    Z3, 400(SP)
 	VMOVDQU64    wideoutidx<>+256(SB), Z3
 	KMOVW        widemasks<>+36(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+38(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 440(SP)
+	VMOVDQU64    Z3, 464(SP)
 	VMOVDQU64    wideoutidx<>+320(SB), Z3
 	KMOVW        widemasks<>+44(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+46(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 504(SP)
+	VMOVDQU64    Z3, 528(SP)
 
 evalFrameAVX512_segment:
 	MOVQ   64(SP), AX
@@ -5412,6 +5417,9 @@ evalFrameAVX512_segment:
 	MOVQ   DX, 104(SP)
 	MOVL   8(AX), CX
 	SHLQ   $0x03, CX
+	MOVQ   CX, DX
+	ADDQ   184(SP), DX
+	MOVQ   DX, 200(SP)
 	ADDQ   168(SP), CX
 	MOVQ   CX, 176(SP)
 	MOVL   16(AX), AX
@@ -5580,26 +5588,21 @@ evalFrameAVX512_plan1_wide:
 	JB           evalFrameAVX512_plan1_narrow
 	MOVQ         88(SP), AX
 	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
+	CMPQ         AX, $0x00000020
 	JB           evalFrameAVX512_plan1_narrow
-	MOVQ         144(SP), AX
-	VMOVDQU64    widehookidx<>+0(SB), Z1
-	VPBROADCASTQ wideconsts<>+24(SB), Z2
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
-	VPBROADCASTQ wideconsts<>+24(SB), Z3
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
-	VPBROADCASTQ wideconsts<>+24(SB), Z4
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z4
-	VPBROADCASTQ wideconsts<>+24(SB), Z5
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z6
-	VPSRLQ       $0x20, Z6, Z6
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x02, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x0a, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	IMUL3Q       $0x0b, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z4
+	VMOVDQU64    (AX), Z5
+	VPSRLQ       $0x20, Z5, Z5
 	MOVQ         136(SP), AX
 	MOVQ         120(SP), CX
 	ADDQ         AX, CX
@@ -5609,103 +5612,103 @@ evalFrameAVX512_plan1_wide:
 	IMUL3Q       $0x30, AX, AX
 	ADDQ         112(SP), AX
 	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
 
 evalFrameAVX512_plan1_wblock:
 	MOVL          8(SI), DI
 	MOVL          12(SI), R8
 	MOVQ          (SP), R9
 	LEAQ          (R9)(DI*8), R9
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z7
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
 	CMPQ          R8, $0x01
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x02
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x03
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x04
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x05
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x06
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x07
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x08
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 
 evalFrameAVX512_plan1_wrows:
 	VPADDQ       (BX), Z8, Z9
 	VMOVDQU64    Z9, (BX)
-	VPSUBQ       Z4, Z8, Z8
-	VPCMPUQ      $0x02, Z5, Z8, K1, K2
+	VPSUBQ       Z3, Z8, Z8
+	VPCMPUQ      $0x02, Z4, Z8, K1, K2
 	VPSLLQ       $0x20, Z7, Z7
 	VPBROADCASTQ R8, Z8
 	VPORQ        Z8, Z7, K1, Z7
 	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
 	VPBROADCASTQ CX, Z8
 	VPADDQ       wideiota<>+0(SB), Z8, Z8
-	VMOVDQU64    184(SP), Z9
+	VMOVDQU64    208(SP), Z9
 	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, (AX)
-	VMOVDQU64    248(SP), Z9
+	VMOVDQU64    272(SP), Z9
 	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 64(AX)
-	VMOVDQU64    312(SP), Z9
+	VMOVDQU64    336(SP), Z9
 	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 128(AX)
-	VMOVDQU64    376(SP), Z9
+	VMOVDQU64    400(SP), Z9
 	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 192(AX)
-	VMOVDQU64    440(SP), Z9
+	VMOVDQU64    464(SP), Z9
 	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 256(AX)
-	VMOVDQU64    504(SP), Z9
+	VMOVDQU64    528(SP), Z9
 	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 320(AX)
 	ADDQ         160(SP), AX
 	ADDQ         128(SP), CX
@@ -5788,26 +5791,21 @@ evalFrameAVX512_plan2_wide:
 	JB           evalFrameAVX512_plan2_narrow
 	MOVQ         88(SP), AX
 	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
+	CMPQ         AX, $0x00000020
 	JB           evalFrameAVX512_plan2_narrow
-	MOVQ         144(SP), AX
-	VMOVDQU64    widehookidx<>+0(SB), Z1
-	VPBROADCASTQ wideconsts<>+24(SB), Z2
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
-	VPBROADCASTQ wideconsts<>+24(SB), Z3
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   24(AX)(Z1*1), K1, Z3
-	VPBROADCASTQ wideconsts<>+24(SB), Z4
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z4
-	VPBROADCASTQ wideconsts<>+24(SB), Z5
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z6
-	VPSRLQ       $0x20, Z6, Z6
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x03, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x0a, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	IMUL3Q       $0x0b, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z4
+	VMOVDQU64    (AX), Z5
+	VPSRLQ       $0x20, Z5, Z5
 	MOVQ         136(SP), AX
 	MOVQ         120(SP), CX
 	ADDQ         AX, CX
@@ -5817,103 +5815,103 @@ evalFrameAVX512_plan2_wide:
 	IMUL3Q       $0x30, AX, AX
 	ADDQ         112(SP), AX
 	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
 
 evalFrameAVX512_plan2_wblock:
 	MOVL          8(SI), DI
 	MOVL          12(SI), R8
 	MOVQ          8(SP), R9
 	LEAQ          (R9)(DI*8), R9
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z7
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
 	CMPQ          R8, $0x01
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x02
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x03
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x04
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x05
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x06
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x07
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x08
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 
 evalFrameAVX512_plan2_wrows:
 	VPADDQ       (BX), Z8, Z9
 	VMOVDQU64    Z9, (BX)
-	VPSUBQ       Z4, Z8, Z8
-	VPCMPUQ      $0x02, Z5, Z8, K1, K2
+	VPSUBQ       Z3, Z8, Z8
+	VPCMPUQ      $0x02, Z4, Z8, K1, K2
 	VPSLLQ       $0x20, Z7, Z7
 	VPBROADCASTQ R8, Z8
 	VPORQ        Z8, Z7, K1, Z7
 	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
 	VPBROADCASTQ CX, Z8
 	VPADDQ       wideiota<>+0(SB), Z8, Z8
-	VMOVDQU64    184(SP), Z9
+	VMOVDQU64    208(SP), Z9
 	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, (AX)
-	VMOVDQU64    248(SP), Z9
+	VMOVDQU64    272(SP), Z9
 	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 64(AX)
-	VMOVDQU64    312(SP), Z9
+	VMOVDQU64    336(SP), Z9
 	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 128(AX)
-	VMOVDQU64    376(SP), Z9
+	VMOVDQU64    400(SP), Z9
 	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 192(AX)
-	VMOVDQU64    440(SP), Z9
+	VMOVDQU64    464(SP), Z9
 	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 256(AX)
-	VMOVDQU64    504(SP), Z9
+	VMOVDQU64    528(SP), Z9
 	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 320(AX)
 	ADDQ         160(SP), AX
 	ADDQ         128(SP), CX
@@ -5996,29 +5994,23 @@ evalFrameAVX512_plan3_wide:
 	JB           evalFrameAVX512_plan3_narrow
 	MOVQ         88(SP), AX
 	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
+	CMPQ         AX, $0x00000020
 	JB           evalFrameAVX512_plan3_narrow
-	MOVQ         144(SP), AX
-	VMOVDQU64    widehookidx<>+0(SB), Z1
-	VPBROADCASTQ wideconsts<>+24(SB), Z2
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
-	VPBROADCASTQ wideconsts<>+24(SB), Z3
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
-	VPBROADCASTQ wideconsts<>+24(SB), Z4
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   24(AX)(Z1*1), K1, Z4
-	VPBROADCASTQ wideconsts<>+24(SB), Z5
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z6
-	VPBROADCASTQ wideconsts<>+24(SB), Z7
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z7
-	VPSRLQ       $0x20, Z7, Z7
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x02, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x03, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	IMUL3Q       $0x0a, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z4
+	IMUL3Q       $0x0b, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z5
+	VMOVDQU64    (AX), Z6
+	VPSRLQ       $0x20, Z6, Z6
 	MOVQ         136(SP), AX
 	MOVQ         120(SP), CX
 	ADDQ         AX, CX
@@ -6028,7 +6020,7 @@ evalFrameAVX512_plan3_wide:
 	IMUL3Q       $0x30, AX, AX
 	ADDQ         112(SP), AX
 	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
 
 evalFrameAVX512_plan3_wblock:
 	MOVL          8(SI), DI
@@ -6037,104 +6029,104 @@ evalFrameAVX512_plan3_wblock:
 	LEAQ          (R9)(DI*8), R9
 	MOVQ          8(SP), R10
 	LEAQ          (R10)(DI*8), R10
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
 	CMPQ          R8, $0x01
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST (R9), Z3, K1, K2
-	VPCMPEQQ.BCST (R10), Z4, K2, K2
+	VPCMPEQQ.BCST (R9), Z2, K1, K2
+	VPCMPEQQ.BCST (R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x02
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x03
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x04
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x05
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x06
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x07
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x08
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 56(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 
 evalFrameAVX512_plan3_wrows:
 	VPADDQ       (BX), Z9, Z10
 	VMOVDQU64    Z10, (BX)
-	VPSUBQ       Z5, Z9, Z9
-	VPCMPUQ      $0x02, Z6, Z9, K1, K2
+	VPSUBQ       Z4, Z9, Z9
+	VPCMPUQ      $0x02, Z5, Z9, K1, K2
 	VPSLLQ       $0x20, Z8, Z8
 	VPBROADCASTQ R8, Z9
 	VPORQ        Z9, Z8, K1, Z8
 	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
 	VPBROADCASTQ CX, Z9
 	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    184(SP), Z10
+	VMOVDQU64    208(SP), Z10
 	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    248(SP), Z10
+	VMOVDQU64    272(SP), Z10
 	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    312(SP), Z10
+	VMOVDQU64    336(SP), Z10
 	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    376(SP), Z10
+	VMOVDQU64    400(SP), Z10
 	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    440(SP), Z10
+	VMOVDQU64    464(SP), Z10
 	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    504(SP), Z10
+	VMOVDQU64    528(SP), Z10
 	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 320(AX)
 	ADDQ         160(SP), AX
 	ADDQ         128(SP), CX
@@ -6220,26 +6212,21 @@ evalFrameAVX512_plan4_wide:
 	JB           evalFrameAVX512_plan4_narrow
 	MOVQ         88(SP), AX
 	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
+	CMPQ         AX, $0x00000020
 	JB           evalFrameAVX512_plan4_narrow
-	MOVQ         144(SP), AX
-	VMOVDQU64    widehookidx<>+0(SB), Z1
-	VPBROADCASTQ wideconsts<>+24(SB), Z2
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
-	VPBROADCASTQ wideconsts<>+24(SB), Z3
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   32(AX)(Z1*1), K1, Z3
-	VPBROADCASTQ wideconsts<>+24(SB), Z4
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z4
-	VPBROADCASTQ wideconsts<>+24(SB), Z5
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z6
-	VPSRLQ       $0x20, Z6, Z6
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x04, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x0a, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	IMUL3Q       $0x0b, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z4
+	VMOVDQU64    (AX), Z5
+	VPSRLQ       $0x20, Z5, Z5
 	MOVQ         136(SP), AX
 	MOVQ         120(SP), CX
 	ADDQ         AX, CX
@@ -6249,103 +6236,103 @@ evalFrameAVX512_plan4_wide:
 	IMUL3Q       $0x30, AX, AX
 	ADDQ         112(SP), AX
 	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
 
 evalFrameAVX512_plan4_wblock:
 	MOVL          8(SI), DI
 	MOVL          12(SI), R8
 	MOVQ          24(SP), R9
 	LEAQ          (R9)(DI*8), R9
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z7
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
 	CMPQ          R8, $0x01
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x02
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x03
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x04
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x05
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x06
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x07
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	CMPQ          R8, $0x08
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 
 evalFrameAVX512_plan4_wrows:
 	VPADDQ       (BX), Z8, Z9
 	VMOVDQU64    Z9, (BX)
-	VPSUBQ       Z4, Z8, Z8
-	VPCMPUQ      $0x02, Z5, Z8, K1, K2
+	VPSUBQ       Z3, Z8, Z8
+	VPCMPUQ      $0x02, Z4, Z8, K1, K2
 	VPSLLQ       $0x20, Z7, Z7
 	VPBROADCASTQ R8, Z8
 	VPORQ        Z8, Z7, K1, Z7
 	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
 	VPBROADCASTQ CX, Z8
 	VPADDQ       wideiota<>+0(SB), Z8, Z8
-	VMOVDQU64    184(SP), Z9
+	VMOVDQU64    208(SP), Z9
 	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, (AX)
-	VMOVDQU64    248(SP), Z9
+	VMOVDQU64    272(SP), Z9
 	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 64(AX)
-	VMOVDQU64    312(SP), Z9
+	VMOVDQU64    336(SP), Z9
 	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 128(AX)
-	VMOVDQU64    376(SP), Z9
+	VMOVDQU64    400(SP), Z9
 	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 192(AX)
-	VMOVDQU64    440(SP), Z9
+	VMOVDQU64    464(SP), Z9
 	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 256(AX)
-	VMOVDQU64    504(SP), Z9
+	VMOVDQU64    528(SP), Z9
 	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z9
+	VPERMI2Q     Z6, Z8, K1, Z9
 	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z7, Z6, K1, Z9
+	VPERMI2Q     Z7, Z5, K1, Z9
 	VMOVDQU64    Z9, 320(AX)
 	ADDQ         160(SP), AX
 	ADDQ         128(SP), CX
@@ -6427,29 +6414,23 @@ evalFrameAVX512_plan5_wide:
 	JB           evalFrameAVX512_plan5_narrow
 	MOVQ         88(SP), AX
 	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
+	CMPQ         AX, $0x00000020
 	JB           evalFrameAVX512_plan5_narrow
-	MOVQ         144(SP), AX
-	VMOVDQU64    widehookidx<>+0(SB), Z1
-	VPBROADCASTQ wideconsts<>+24(SB), Z2
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
-	VPBROADCASTQ wideconsts<>+24(SB), Z3
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
-	VPBROADCASTQ wideconsts<>+24(SB), Z4
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   32(AX)(Z1*1), K1, Z4
-	VPBROADCASTQ wideconsts<>+24(SB), Z5
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z6
-	VPBROADCASTQ wideconsts<>+24(SB), Z7
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z7
-	VPSRLQ       $0x20, Z7, Z7
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x02, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x04, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	IMUL3Q       $0x0a, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z4
+	IMUL3Q       $0x0b, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z5
+	VMOVDQU64    (AX), Z6
+	VPSRLQ       $0x20, Z6, Z6
 	MOVQ         136(SP), AX
 	MOVQ         120(SP), CX
 	ADDQ         AX, CX
@@ -6459,7 +6440,7 @@ evalFrameAVX512_plan5_wide:
 	IMUL3Q       $0x30, AX, AX
 	ADDQ         112(SP), AX
 	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
 
 evalFrameAVX512_plan5_wblock:
 	MOVL          8(SI), DI
@@ -6468,104 +6449,104 @@ evalFrameAVX512_plan5_wblock:
 	LEAQ          (R9)(DI*8), R9
 	MOVQ          24(SP), R10
 	LEAQ          (R10)(DI*8), R10
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
 	CMPQ          R8, $0x01
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST (R9), Z3, K1, K2
-	VPCMPEQQ.BCST (R10), Z4, K2, K2
+	VPCMPEQQ.BCST (R9), Z2, K1, K2
+	VPCMPEQQ.BCST (R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x02
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x03
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x04
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x05
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x06
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x07
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x08
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 56(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 
 evalFrameAVX512_plan5_wrows:
 	VPADDQ       (BX), Z9, Z10
 	VMOVDQU64    Z10, (BX)
-	VPSUBQ       Z5, Z9, Z9
-	VPCMPUQ      $0x02, Z6, Z9, K1, K2
+	VPSUBQ       Z4, Z9, Z9
+	VPCMPUQ      $0x02, Z5, Z9, K1, K2
 	VPSLLQ       $0x20, Z8, Z8
 	VPBROADCASTQ R8, Z9
 	VPORQ        Z9, Z8, K1, Z8
 	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
 	VPBROADCASTQ CX, Z9
 	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    184(SP), Z10
+	VMOVDQU64    208(SP), Z10
 	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    248(SP), Z10
+	VMOVDQU64    272(SP), Z10
 	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    312(SP), Z10
+	VMOVDQU64    336(SP), Z10
 	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    376(SP), Z10
+	VMOVDQU64    400(SP), Z10
 	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    440(SP), Z10
+	VMOVDQU64    464(SP), Z10
 	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    504(SP), Z10
+	VMOVDQU64    528(SP), Z10
 	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 320(AX)
 	ADDQ         160(SP), AX
 	ADDQ         128(SP), CX
@@ -6652,32 +6633,25 @@ evalFrameAVX512_plan7_wide:
 	JB           evalFrameAVX512_plan7_narrow
 	MOVQ         88(SP), AX
 	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
+	CMPQ         AX, $0x00000020
 	JB           evalFrameAVX512_plan7_narrow
-	MOVQ         144(SP), AX
-	VMOVDQU64    widehookidx<>+0(SB), Z1
-	VPBROADCASTQ wideconsts<>+24(SB), Z2
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
-	VPBROADCASTQ wideconsts<>+24(SB), Z3
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
-	VPBROADCASTQ wideconsts<>+24(SB), Z4
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   24(AX)(Z1*1), K1, Z4
-	VPBROADCASTQ wideconsts<>+24(SB), Z5
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   32(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z6
-	VPBROADCASTQ wideconsts<>+24(SB), Z7
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z7
-	VPBROADCASTQ wideconsts<>+24(SB), Z8
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z8
-	VPSRLQ       $0x20, Z8, Z8
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x02, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x03, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	IMUL3Q       $0x04, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z4
+	IMUL3Q       $0x0a, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z5
+	IMUL3Q       $0x0b, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z6
+	VMOVDQU64    (AX), Z7
+	VPSRLQ       $0x20, Z7, Z7
 	MOVQ         136(SP), AX
 	MOVQ         120(SP), CX
 	ADDQ         AX, CX
@@ -6687,7 +6661,7 @@ evalFrameAVX512_plan7_wide:
 	IMUL3Q       $0x30, AX, AX
 	ADDQ         112(SP), AX
 	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
 
 evalFrameAVX512_plan7_wblock:
 	MOVL          8(SI), DI
@@ -6698,112 +6672,112 @@ evalFrameAVX512_plan7_wblock:
 	LEAQ          (R10)(DI*8), R10
 	MOVQ          24(SP), R11
 	LEAQ          (R11)(DI*8), R11
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
 	CMPQ          R8, $0x01
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST (R9), Z3, K1, K2
-	VPCMPEQQ.BCST (R10), Z4, K2, K2
-	VPCMPEQQ.BCST (R11), Z5, K2, K2
+	VPCMPEQQ.BCST (R9), Z2, K1, K2
+	VPCMPEQQ.BCST (R10), Z3, K2, K2
+	VPCMPEQQ.BCST (R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x02
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
-	VPCMPEQQ.BCST 8(R11), Z5, K2, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z3, K2, K2
+	VPCMPEQQ.BCST 8(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x03
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
-	VPCMPEQQ.BCST 16(R11), Z5, K2, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z3, K2, K2
+	VPCMPEQQ.BCST 16(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x04
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
-	VPCMPEQQ.BCST 24(R11), Z5, K2, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z3, K2, K2
+	VPCMPEQQ.BCST 24(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x05
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
-	VPCMPEQQ.BCST 32(R11), Z5, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z3, K2, K2
+	VPCMPEQQ.BCST 32(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x06
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
-	VPCMPEQQ.BCST 40(R11), Z5, K2, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z3, K2, K2
+	VPCMPEQQ.BCST 40(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x07
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
-	VPCMPEQQ.BCST 48(R11), Z5, K2, K2
+	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z3, K2, K2
+	VPCMPEQQ.BCST 48(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x08
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
-	VPCMPEQQ.BCST 56(R11), Z5, K2, K2
+	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 56(R10), Z3, K2, K2
+	VPCMPEQQ.BCST 56(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 
 evalFrameAVX512_plan7_wrows:
 	VPADDQ       (BX), Z10, Z11
 	VMOVDQU64    Z11, (BX)
-	VPSUBQ       Z6, Z10, Z10
-	VPCMPUQ      $0x02, Z7, Z10, K1, K2
+	VPSUBQ       Z5, Z10, Z10
+	VPCMPUQ      $0x02, Z6, Z10, K1, K2
 	VPSLLQ       $0x20, Z9, Z9
 	VPBROADCASTQ R8, Z10
 	VPORQ        Z10, Z9, K1, Z9
 	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
 	VPBROADCASTQ CX, Z10
 	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    184(SP), Z11
+	VMOVDQU64    208(SP), Z11
 	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    248(SP), Z11
+	VMOVDQU64    272(SP), Z11
 	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    312(SP), Z11
+	VMOVDQU64    336(SP), Z11
 	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    376(SP), Z11
+	VMOVDQU64    400(SP), Z11
 	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    440(SP), Z11
+	VMOVDQU64    464(SP), Z11
 	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    504(SP), Z11
+	VMOVDQU64    528(SP), Z11
 	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 320(AX)
 	ADDQ         160(SP), AX
 	ADDQ         128(SP), CX
@@ -6893,29 +6867,23 @@ evalFrameAVX512_plan8_wide:
 	JB           evalFrameAVX512_plan8_narrow
 	MOVQ         88(SP), AX
 	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
+	CMPQ         AX, $0x00000020
 	JB           evalFrameAVX512_plan8_narrow
-	MOVQ         144(SP), AX
-	VMOVDQU64    widehookidx<>+0(SB), Z1
-	VPBROADCASTQ wideconsts<>+24(SB), Z2
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
-	VPBROADCASTQ wideconsts<>+24(SB), Z3
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   56(AX)(Z1*1), K1, Z3
-	VPBROADCASTQ wideconsts<>+24(SB), Z4
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   64(AX)(Z1*1), K1, Z4
-	VPBROADCASTQ wideconsts<>+24(SB), Z5
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z6
-	VPBROADCASTQ wideconsts<>+24(SB), Z7
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z7
-	VPSRLQ       $0x20, Z7, Z7
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x07, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x08, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	IMUL3Q       $0x0a, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z4
+	IMUL3Q       $0x0b, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z5
+	VMOVDQU64    (AX), Z6
+	VPSRLQ       $0x20, Z6, Z6
 	MOVQ         136(SP), AX
 	MOVQ         120(SP), CX
 	ADDQ         AX, CX
@@ -6925,111 +6893,111 @@ evalFrameAVX512_plan8_wide:
 	IMUL3Q       $0x30, AX, AX
 	ADDQ         112(SP), AX
 	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z7
 
 evalFrameAVX512_plan8_wblock:
 	MOVL          8(SI), DI
 	MOVL          12(SI), R8
 	MOVQ          16(SP), R9
 	LEAQ          (R9)(DI*8), R9
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
 	CMPQ          R8, $0x01
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, (R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, (R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, (R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, (R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x02
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 8(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 8(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 8(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, 8(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x03
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 16(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 16(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 16(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, 16(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x04
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 24(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 24(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 24(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, 24(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x05
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 32(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 32(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 32(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, 32(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x06
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 40(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 40(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 40(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, 40(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x07
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 48(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 48(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 48(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, 48(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	CMPQ          R8, $0x08
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 56(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z4, K2, K2
+	VPCMPUQ.BCST  $0x02, 56(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 
 evalFrameAVX512_plan8_wrows:
 	VPADDQ       (BX), Z9, Z10
 	VMOVDQU64    Z10, (BX)
-	VPSUBQ       Z5, Z9, Z9
-	VPCMPUQ      $0x02, Z6, Z9, K1, K2
+	VPSUBQ       Z4, Z9, Z9
+	VPCMPUQ      $0x02, Z5, Z9, K1, K2
 	VPSLLQ       $0x20, Z8, Z8
 	VPBROADCASTQ R8, Z9
 	VPORQ        Z9, Z8, K1, Z8
 	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
 	VPBROADCASTQ CX, Z9
 	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    184(SP), Z10
+	VMOVDQU64    208(SP), Z10
 	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    248(SP), Z10
+	VMOVDQU64    272(SP), Z10
 	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    312(SP), Z10
+	VMOVDQU64    336(SP), Z10
 	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    376(SP), Z10
+	VMOVDQU64    400(SP), Z10
 	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    440(SP), Z10
+	VMOVDQU64    464(SP), Z10
 	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    504(SP), Z10
+	VMOVDQU64    528(SP), Z10
 	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z10
+	VPERMI2Q     Z7, Z9, K1, Z10
 	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z8, Z7, K1, Z10
+	VPERMI2Q     Z8, Z6, K1, Z10
 	VMOVDQU64    Z10, 320(AX)
 	ADDQ         160(SP), AX
 	ADDQ         128(SP), CX
@@ -7112,32 +7080,25 @@ evalFrameAVX512_plan9_wide:
 	JB           evalFrameAVX512_plan9_narrow
 	MOVQ         88(SP), AX
 	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
+	CMPQ         AX, $0x00000020
 	JB           evalFrameAVX512_plan9_narrow
-	MOVQ         144(SP), AX
-	VMOVDQU64    widehookidx<>+0(SB), Z1
-	VPBROADCASTQ wideconsts<>+24(SB), Z2
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
-	VPBROADCASTQ wideconsts<>+24(SB), Z3
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
-	VPBROADCASTQ wideconsts<>+24(SB), Z4
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   56(AX)(Z1*1), K1, Z4
-	VPBROADCASTQ wideconsts<>+24(SB), Z5
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   64(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z6
-	VPBROADCASTQ wideconsts<>+24(SB), Z7
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z7
-	VPBROADCASTQ wideconsts<>+24(SB), Z8
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z8
-	VPSRLQ       $0x20, Z8, Z8
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x02, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x07, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	IMUL3Q       $0x08, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z4
+	IMUL3Q       $0x0a, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z5
+	IMUL3Q       $0x0b, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z6
+	VMOVDQU64    (AX), Z7
+	VPSRLQ       $0x20, Z7, Z7
 	MOVQ         136(SP), AX
 	MOVQ         120(SP), CX
 	ADDQ         AX, CX
@@ -7147,7 +7108,7 @@ evalFrameAVX512_plan9_wide:
 	IMUL3Q       $0x30, AX, AX
 	ADDQ         112(SP), AX
 	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
 
 evalFrameAVX512_plan9_wblock:
 	MOVL          8(SI), DI
@@ -7156,112 +7117,112 @@ evalFrameAVX512_plan9_wblock:
 	LEAQ          (R9)(DI*8), R9
 	MOVQ          16(SP), R10
 	LEAQ          (R10)(DI*8), R10
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
 	CMPQ          R8, $0x01
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST (R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, (R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, (R10), Z5, K2, K2
+	VPCMPEQQ.BCST (R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, (R10), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, (R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x02
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 8(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R10), Z5, K2, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 8(R10), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x03
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 16(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R10), Z5, K2, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 16(R10), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x04
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 24(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R10), Z5, K2, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 24(R10), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x05
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 32(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R10), Z5, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 32(R10), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x06
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 40(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R10), Z5, K2, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 40(R10), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x07
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 48(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R10), Z5, K2, K2
+	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 48(R10), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x08
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 56(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R10), Z5, K2, K2
+	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 56(R10), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 
 evalFrameAVX512_plan9_wrows:
 	VPADDQ       (BX), Z10, Z11
 	VMOVDQU64    Z11, (BX)
-	VPSUBQ       Z6, Z10, Z10
-	VPCMPUQ      $0x02, Z7, Z10, K1, K2
+	VPSUBQ       Z5, Z10, Z10
+	VPCMPUQ      $0x02, Z6, Z10, K1, K2
 	VPSLLQ       $0x20, Z9, Z9
 	VPBROADCASTQ R8, Z10
 	VPORQ        Z10, Z9, K1, Z9
 	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
 	VPBROADCASTQ CX, Z10
 	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    184(SP), Z11
+	VMOVDQU64    208(SP), Z11
 	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    248(SP), Z11
+	VMOVDQU64    272(SP), Z11
 	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    312(SP), Z11
+	VMOVDQU64    336(SP), Z11
 	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    376(SP), Z11
+	VMOVDQU64    400(SP), Z11
 	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    440(SP), Z11
+	VMOVDQU64    464(SP), Z11
 	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    504(SP), Z11
+	VMOVDQU64    528(SP), Z11
 	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 320(AX)
 	ADDQ         160(SP), AX
 	ADDQ         128(SP), CX
@@ -7349,32 +7310,25 @@ evalFrameAVX512_plan12_wide:
 	JB           evalFrameAVX512_plan12_narrow
 	MOVQ         88(SP), AX
 	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
+	CMPQ         AX, $0x00000020
 	JB           evalFrameAVX512_plan12_narrow
-	MOVQ         144(SP), AX
-	VMOVDQU64    widehookidx<>+0(SB), Z1
-	VPBROADCASTQ wideconsts<>+24(SB), Z2
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
-	VPBROADCASTQ wideconsts<>+24(SB), Z3
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   32(AX)(Z1*1), K1, Z3
-	VPBROADCASTQ wideconsts<>+24(SB), Z4
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   56(AX)(Z1*1), K1, Z4
-	VPBROADCASTQ wideconsts<>+24(SB), Z5
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   64(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z6
-	VPBROADCASTQ wideconsts<>+24(SB), Z7
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z7
-	VPBROADCASTQ wideconsts<>+24(SB), Z8
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z8
-	VPSRLQ       $0x20, Z8, Z8
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x04, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x07, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	IMUL3Q       $0x08, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z4
+	IMUL3Q       $0x0a, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z5
+	IMUL3Q       $0x0b, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z6
+	VMOVDQU64    (AX), Z7
+	VPSRLQ       $0x20, Z7, Z7
 	MOVQ         136(SP), AX
 	MOVQ         120(SP), CX
 	ADDQ         AX, CX
@@ -7384,7 +7338,7 @@ evalFrameAVX512_plan12_wide:
 	IMUL3Q       $0x30, AX, AX
 	ADDQ         112(SP), AX
 	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z8
 
 evalFrameAVX512_plan12_wblock:
 	MOVL          8(SI), DI
@@ -7393,112 +7347,112 @@ evalFrameAVX512_plan12_wblock:
 	LEAQ          (R9)(DI*8), R9
 	MOVQ          24(SP), R10
 	LEAQ          (R10)(DI*8), R10
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
 	CMPQ          R8, $0x01
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST (R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, (R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, (R9), Z5, K2, K2
+	VPCMPEQQ.BCST (R10), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, (R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, (R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x02
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 8(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 8(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R9), Z5, K2, K2
+	VPCMPEQQ.BCST 8(R10), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 8(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x03
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 16(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 16(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R9), Z5, K2, K2
+	VPCMPEQQ.BCST 16(R10), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 16(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x04
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 24(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 24(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R9), Z5, K2, K2
+	VPCMPEQQ.BCST 24(R10), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 24(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x05
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 32(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 32(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R9), Z5, K2, K2
+	VPCMPEQQ.BCST 32(R10), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 32(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x06
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 40(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 40(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R9), Z5, K2, K2
+	VPCMPEQQ.BCST 40(R10), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 40(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x07
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 48(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 48(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R9), Z5, K2, K2
+	VPCMPEQQ.BCST 48(R10), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 48(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	CMPQ          R8, $0x08
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 56(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 56(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z5, K2, K2
+	VPCMPEQQ.BCST 56(R10), Z2, K1, K2
+	VPCMPUQ.BCST  $0x02, 56(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 
 evalFrameAVX512_plan12_wrows:
 	VPADDQ       (BX), Z10, Z11
 	VMOVDQU64    Z11, (BX)
-	VPSUBQ       Z6, Z10, Z10
-	VPCMPUQ      $0x02, Z7, Z10, K1, K2
+	VPSUBQ       Z5, Z10, Z10
+	VPCMPUQ      $0x02, Z6, Z10, K1, K2
 	VPSLLQ       $0x20, Z9, Z9
 	VPBROADCASTQ R8, Z10
 	VPORQ        Z10, Z9, K1, Z9
 	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
 	VPBROADCASTQ CX, Z10
 	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    184(SP), Z11
+	VMOVDQU64    208(SP), Z11
 	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    248(SP), Z11
+	VMOVDQU64    272(SP), Z11
 	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    312(SP), Z11
+	VMOVDQU64    336(SP), Z11
 	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    376(SP), Z11
+	VMOVDQU64    400(SP), Z11
 	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    440(SP), Z11
+	VMOVDQU64    464(SP), Z11
 	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    504(SP), Z11
+	VMOVDQU64    528(SP), Z11
 	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z1, Z10, K1, Z11
+	VPERMI2Q     Z8, Z10, K1, Z11
 	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z9, Z8, K1, Z11
+	VPERMI2Q     Z9, Z7, K1, Z11
 	VMOVDQU64    Z11, 320(AX)
 	ADDQ         160(SP), AX
 	ADDQ         128(SP), CX
@@ -7585,35 +7539,27 @@ evalFrameAVX512_plan13_wide:
 	JB           evalFrameAVX512_plan13_narrow
 	MOVQ         88(SP), AX
 	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
+	CMPQ         AX, $0x00000020
 	JB           evalFrameAVX512_plan13_narrow
-	MOVQ         144(SP), AX
-	VMOVDQU64    widehookidx<>+0(SB), Z1
-	VPBROADCASTQ wideconsts<>+24(SB), Z2
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   8(AX)(Z1*1), K1, Z2
-	VPBROADCASTQ wideconsts<>+24(SB), Z3
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   16(AX)(Z1*1), K1, Z3
-	VPBROADCASTQ wideconsts<>+24(SB), Z4
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   32(AX)(Z1*1), K1, Z4
-	VPBROADCASTQ wideconsts<>+24(SB), Z5
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   56(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   64(AX)(Z1*1), K1, Z6
-	VPBROADCASTQ wideconsts<>+24(SB), Z7
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z7
-	VPBROADCASTQ wideconsts<>+24(SB), Z8
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z8
-	VPBROADCASTQ wideconsts<>+24(SB), Z9
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z9
-	VPSRLQ       $0x20, Z9, Z9
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x02, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x04, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	IMUL3Q       $0x07, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z4
+	IMUL3Q       $0x08, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z5
+	IMUL3Q       $0x0a, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z6
+	IMUL3Q       $0x0b, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z7
+	VMOVDQU64    (AX), Z8
+	VPSRLQ       $0x20, Z8, Z8
 	MOVQ         136(SP), AX
 	MOVQ         120(SP), CX
 	ADDQ         AX, CX
@@ -7623,7 +7569,7 @@ evalFrameAVX512_plan13_wide:
 	IMUL3Q       $0x30, AX, AX
 	ADDQ         112(SP), AX
 	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z1
+	VPBROADCASTQ wideconsts<>+24(SB), Z9
 
 evalFrameAVX512_plan13_wblock:
 	MOVL          8(SI), DI
@@ -7634,120 +7580,120 @@ evalFrameAVX512_plan13_wblock:
 	LEAQ          (R10)(DI*8), R10
 	MOVQ          24(SP), R11
 	LEAQ          (R11)(DI*8), R11
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
 	VPBROADCASTQ  wideconsts<>+24(SB), Z11
 	CMPQ          R8, $0x01
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST (R9), Z3, K1, K2
-	VPCMPEQQ.BCST (R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, (R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, (R10), Z6, K2, K2
+	VPCMPEQQ.BCST (R9), Z2, K1, K2
+	VPCMPEQQ.BCST (R11), Z3, K2, K2
+	VPCMPUQ.BCST  $0x02, (R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, (R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
 	CMPQ          R8, $0x02
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 8(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 8(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R10), Z6, K2, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 8(R11), Z3, K2, K2
+	VPCMPUQ.BCST  $0x02, 8(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
 	CMPQ          R8, $0x03
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 16(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 16(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R10), Z6, K2, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 16(R11), Z3, K2, K2
+	VPCMPUQ.BCST  $0x02, 16(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
 	CMPQ          R8, $0x04
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 24(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 24(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R10), Z6, K2, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 24(R11), Z3, K2, K2
+	VPCMPUQ.BCST  $0x02, 24(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
 	CMPQ          R8, $0x05
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 32(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 32(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R10), Z6, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 32(R11), Z3, K2, K2
+	VPCMPUQ.BCST  $0x02, 32(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
 	CMPQ          R8, $0x06
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 40(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 40(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R10), Z6, K2, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 40(R11), Z3, K2, K2
+	VPCMPUQ.BCST  $0x02, 40(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
 	CMPQ          R8, $0x07
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 48(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 48(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R10), Z6, K2, K2
+	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 48(R11), Z3, K2, K2
+	VPCMPUQ.BCST  $0x02, 48(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
 	CMPQ          R8, $0x08
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 56(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 56(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R10), Z6, K2, K2
+	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 56(R11), Z3, K2, K2
+	VPCMPUQ.BCST  $0x02, 56(R10), Z4, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
 
 evalFrameAVX512_plan13_wrows:
 	VPADDQ       (BX), Z11, Z12
 	VMOVDQU64    Z12, (BX)
-	VPSUBQ       Z7, Z11, Z11
-	VPCMPUQ      $0x02, Z8, Z11, K1, K2
+	VPSUBQ       Z6, Z11, Z11
+	VPCMPUQ      $0x02, Z7, Z11, K1, K2
 	VPSLLQ       $0x20, Z10, Z10
 	VPBROADCASTQ R8, Z11
 	VPORQ        Z11, Z10, K1, Z10
 	VPORQ.BCST   wideconsts<>+8(SB), Z10, K2, Z10
 	VPBROADCASTQ CX, Z11
 	VPADDQ       wideiota<>+0(SB), Z11, Z11
-	VMOVDQU64    184(SP), Z12
+	VMOVDQU64    208(SP), Z12
 	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z1, Z11, K1, Z12
+	VPERMI2Q     Z9, Z11, K1, Z12
 	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z10, Z9, K1, Z12
+	VPERMI2Q     Z10, Z8, K1, Z12
 	VMOVDQU64    Z12, (AX)
-	VMOVDQU64    248(SP), Z12
+	VMOVDQU64    272(SP), Z12
 	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z1, Z11, K1, Z12
+	VPERMI2Q     Z9, Z11, K1, Z12
 	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z10, Z9, K1, Z12
+	VPERMI2Q     Z10, Z8, K1, Z12
 	VMOVDQU64    Z12, 64(AX)
-	VMOVDQU64    312(SP), Z12
+	VMOVDQU64    336(SP), Z12
 	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z1, Z11, K1, Z12
+	VPERMI2Q     Z9, Z11, K1, Z12
 	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z10, Z9, K1, Z12
+	VPERMI2Q     Z10, Z8, K1, Z12
 	VMOVDQU64    Z12, 128(AX)
-	VMOVDQU64    376(SP), Z12
+	VMOVDQU64    400(SP), Z12
 	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z1, Z11, K1, Z12
+	VPERMI2Q     Z9, Z11, K1, Z12
 	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z10, Z9, K1, Z12
+	VPERMI2Q     Z10, Z8, K1, Z12
 	VMOVDQU64    Z12, 192(AX)
-	VMOVDQU64    440(SP), Z12
+	VMOVDQU64    464(SP), Z12
 	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z1, Z11, K1, Z12
+	VPERMI2Q     Z9, Z11, K1, Z12
 	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z10, Z9, K1, Z12
+	VPERMI2Q     Z10, Z8, K1, Z12
 	VMOVDQU64    Z12, 256(AX)
-	VMOVDQU64    504(SP), Z12
+	VMOVDQU64    528(SP), Z12
 	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z1, Z11, K1, Z12
+	VPERMI2Q     Z9, Z11, K1, Z12
 	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z10, Z9, K1, Z12
+	VPERMI2Q     Z10, Z8, K1, Z12
 	VMOVDQU64    Z12, 320(AX)
 	ADDQ         160(SP), AX
 	ADDQ         128(SP), CX

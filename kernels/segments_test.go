@@ -225,7 +225,8 @@ func TestFrameChecks(t *testing.T) {
 }
 
 // Groups of eight hooks or more with the same plan, over four blocks or
-// more, take the AVX-512 kernels' chunk loops (eight hooks a register);
+// more (two for a frame), take the AVX-512 kernels' chunk loops (eight
+// hooks a register);
 // both kernels, batch and frame, must still write what generic writes:
 // every operation, 8 to 21 hooks (a chunk or two and some left over), a
 // hook of another predicate now and then, blocks of 0 to 8 rows, some of
@@ -250,7 +251,7 @@ func TestChunks(t *testing.T) {
 						}
 					}
 					var blocks []Run
-					for range 4 + r.IntN(8) {
+					for range 2 + r.IntN(10) {
 						n := uint32(r.IntN(9))
 						if r.IntN(3) == 0 { // short blocks: the rows after them must not count
 							n = uint32(r.IntN(3))

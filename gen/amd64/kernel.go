@@ -57,6 +57,8 @@ type kernel struct {
 	spanStep             Mem        // 1 in the head's span lane: from one receipt's head to the next's
 	wide                 *wideData  // the chunk loops' data (AVX-512 batch and frame kernels), else nil
 	wideC                Mem        // the chunks' output indices with the context's constants (wideSetup)
+	colBase, colStride   Mem        // a frame kernel's chunks: &cols[0], and len(hooks)*8 from one word's column to the next
+	segCol               Mem        // the segment's first hook's word 0 in cols
 	head                 VecVirtual // the next receipt's first 32 bytes: fixed, its span id, a_hash 0
 	h, hEnd, out, pred   GPVirtual  // the hook, the group's end, the receipt, the block's predicate
 	blk, n, runmask, off GPVirtual  // the block, its length, row mask and offset
@@ -193,6 +195,14 @@ func (k *kernel) prologue() {
 		Load(Param("counts"), p)
 		MOVQ(p, k.countBase)
 	}
+	if k.frame && k.wide != nil {
+		k.colBase, k.colStride, k.segCol = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+		Load(Param("cols"), p)
+		MOVQ(p, k.colBase)
+		Load(Param("hooks").Len(), p)
+		SHLQ(Imm(3), p)
+		MOVQ(p, k.colStride)
+	}
 	n := GP64()
 	Load(Param("segs").Len(), n)
 	IMUL3Q(Imm(layout.SegSize), n, n)
@@ -289,6 +299,12 @@ func (k *kernel) segment(sg GPVirtual) {
 		c := GP64()
 		MOVL(Mem{Base: sg, Disp: layout.SegHookLo}, c.As32())
 		SHLQ(Imm(3), c)
+		if k.wide != nil {
+			t := GP64()
+			MOVQ(c, t)
+			ADDQ(k.colBase, t)
+			MOVQ(t, k.segCol)
+		}
 		ADDQ(k.countBase, c)
 		MOVQ(c, k.segCount)
 	}

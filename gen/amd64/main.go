@@ -35,12 +35,13 @@ import (
 // types (it would otherwise have to type-check package kernels, which does
 // not compile without the files generated here); the stubs are written from
 // goSignature below.
-// The frame kernels take a pointer to the call's counts as well.
+// The frame kernels take a pointer to the call's counts as well, and one to
+// the hooks transposed (HookSet.cols), which the AVX-512 chunk loops read.
 const (
 	goSignature       = "(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt)"
 	asmSignature      = "func(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)"
-	goFrameSignature  = "(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64)"
-	asmFrameSignature = "func(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64)"
+	goFrameSignature  = "(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64, cols *uint64)"
+	asmFrameSignature = "func(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64, cols *uint64)"
 )
 
 var (
@@ -56,8 +57,8 @@ var kernels = []struct {
 }{
 	{"evalSegmentsAVX2", "evalSegmentsAVX2 is the AVX2 kernel (needs AVX2, BMI2, POPCNT).", false, false, false},
 	{"evalSegmentsAVX512", "evalSegmentsAVX512 is the AVX-512 kernel (needs AVX-512 F, BW, VL, DQ, BMI2, POPCNT).", true, false, false},
-	{"evalFrameAVX2", "evalFrameAVX2 is evalSegmentsAVX2 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0.", false, true, false},
-	{"evalFrameAVX512", "evalFrameAVX512 is evalSegmentsAVX512 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0.", true, true, false},
+	{"evalFrameAVX2", "evalFrameAVX2 is evalSegmentsAVX2 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0 (cols is unused).", false, true, false},
+	{"evalFrameAVX512", "evalFrameAVX512 is evalSegmentsAVX512 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0; its chunk loops read the hooks' fields from cols, word w of hook i at cols[w*len(hooks)+i].", true, true, false},
 	{"evalOneAVX2", "evalOneAVX2 is the AVX2 kernel for one hook over one block.", false, false, true},
 	{"evalOneAVX512", "evalOneAVX512 is the AVX-512 kernel for one hook over one block.", true, false, true},
 }

@@ -10,19 +10,21 @@ import (
 
 // The AVX-512 batch and frame kernels take a group's hooks eight at a
 // time, one hook per 64-bit lane, where a group has eight hooks or more
-// and its segment four blocks or more: per chunk of eight the hooks'
-// constants are gathered into registers once; per block each row is
+// and its segment four blocks or more (two in a frame kernel): per chunk
+// of eight the hooks' constants are gathered into registers once (loaded,
+// in a frame kernel, from the hook set's transposed copy); per block each row is
 // broadcast from memory and compared with all eight hooks, a masked OR
 // sets the row's bit in their masks and a masked ADD counts it; the
 // decisions, the receipt words, the hashes and the span ids are computed
 // eight at a time, and the eight receipts (384 bytes) are assembled by two
 // permutes each of six registers and written by six 64-byte stores. The
-// hooks left over (fewer than eight) take the plan's hook loop. Fewer than
-// four blocks do not pay for the gathers.
+// hooks left over (fewer than eight) take the plan's hook loop. Fewer
+// blocks do not pay for the chunk's setup.
 const (
-	wideHooks  = 8 // hooks in a chunk: the 64-bit lanes of a ZMM register
-	wideBlocks = 4 // the fewest blocks a segment needs for the chunks
-	wideOuts   = wideHooks * layout.RcptSize / 64
+	wideHooks       = 8 // hooks in a chunk: the 64-bit lanes of a ZMM register
+	wideBlocks      = 4 // the fewest blocks a batch kernel's segment needs for the chunks (their gathers)
+	wideFrameBlocks = 2 // a frame kernel's, which loads the hooks' fields from the hooks transposed
+	wideOuts        = wideHooks * layout.RcptSize / 64
 )
 
 // wideData is the read-only data of the chunks, emitted once for every
@@ -149,23 +151,48 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 	MOVQ(k.groupCount, c)
 	CMPQ(c, U8(wideHooks))
 	JB(LabelRef(narrow))
+	least := wideBlocks
+	if k.frame {
+		least = wideFrameBlocks
+	}
 	MOVQ(k.blocksEnd, c)
 	SUBQ(k.blocksBase, c)
-	CMPQ(c, U32(wideBlocks*layout.RunSize))
+	CMPQ(c, U32(least*layout.RunSize))
 	JB(LabelRef(narrow))
 
-	// The chunk's constants, one hook per lane.
-	hp, idx := GP64(), ZMM()
-	MOVQ(k.groupStart, hp)
-	VMOVDQU64(d.hookIdx, idx)
-	// Registers are set from memory, not by XORs with themselves, which
-	// the register allocator would take for reads.
-	gather := func(disp int) VecVirtual {
-		z, m := ZMM(), K()
-		VPBROADCASTQ(d.consts.Offset(wideZero), z) // a gather merges into its destination
-		KMOVW(d.consts.Offset(wideAll), m)
-		VPGATHERQQ(Mem{Base: hp, Index: idx, Scale: 1, Disp: disp}, m, z)
-		return z
+	// The chunk's constants, one hook per lane: in a frame kernel, one
+	// load a field from the hooks transposed; in a batch kernel, which
+	// has the hooks only, a gather. Registers are set from memory, not by
+	// XORs with themselves, which the register allocator would take for
+	// reads.
+	var gather func(disp int) VecVirtual
+	if k.frame {
+		cp := GP64() // word 0 of the chunk's first hook
+		MOVQ(k.groupIndex, cp)
+		SHLQ(Imm(3), cp)
+		ADDQ(k.segCol, cp)
+		gather = func(disp int) VecVirtual {
+			z := ZMM()
+			if w := disp / 8; w == 0 {
+				VMOVDQU64(Mem{Base: cp}, z)
+			} else {
+				s := GP64()
+				IMUL3Q(Imm(uint64(w)), k.colStride, s)
+				VMOVDQU64(Mem{Base: cp, Index: s, Scale: 1}, z)
+			}
+			return z
+		}
+	} else {
+		hp, idx := GP64(), ZMM()
+		MOVQ(k.groupStart, hp)
+		VMOVDQU64(d.hookIdx, idx)
+		gather = func(disp int) VecVirtual {
+			z, m := ZMM(), K()
+			VPBROADCASTQ(d.consts.Offset(wideZero), z) // a gather merges into its destination
+			KMOVW(d.consts.Offset(wideAll), m)
+			VPGATHERQQ(Mem{Base: hp, Index: idx, Scale: 1, Disp: disp}, m, z)
+			return z
+		}
 	}
 	pred := gather(layout.HookPred)
 	var lane [4]VecVirtual
