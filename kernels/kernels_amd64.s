@@ -1483,72 +1483,35 @@ evalSegmentsAVX2_done:
 
 // func evalSegmentsAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2, POPCNT
-TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $552-112
-	MOVQ         l+0(FP), AX
-	MOVQ         (AX), CX
-	MOVQ         CX, (SP)
-	MOVQ         48(AX), CX
-	MOVQ         CX, 8(SP)
-	MOVQ         72(AX), CX
-	MOVQ         CX, 16(SP)
-	MOVQ         96(AX), CX
-	MOVQ         CX, 24(SP)
-	MOVQ         blocks_base+8(FP), CX
-	MOVQ         CX, 32(SP)
-	MOVQ         hooks_base+32(FP), CX
-	MOVQ         CX, 40(SP)
-	MOVQ         out_base+88(FP), CX
-	MOVQ         CX, 48(SP)
-	MOVQ         segs_base+56(FP), CX
-	MOVQ         CX, 64(SP)
-	MOVQ         segs_len+64(FP), AX
-	IMUL3Q       $0x14, AX, AX
-	ADDQ         64(SP), AX
-	MOVQ         AX, 72(SP)
-	MOVQ         ctx+80(FP), AX
-	MOVQ         8(AX), CX
-	MOVQ         CX, 56(SP)
-	MOVQ         $0xd6e8feb86659fd93, CX
-	VMOVQ        (AX), X0
-	VPINSRQ      $0x01, 16(AX), X0, X0
-	VPBROADCASTQ (AX), Z1
-	VPBROADCASTQ 16(AX), Z2
-	VMOVDQU64    wideoutidx<>+0(SB), Z3
-	KMOVW        widemasks<>+4(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+6(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 168(SP)
-	VMOVDQU64    wideoutidx<>+64(SB), Z3
-	KMOVW        widemasks<>+12(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+14(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 232(SP)
-	VMOVDQU64    wideoutidx<>+128(SB), Z3
-	KMOVW        widemasks<>+20(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+22(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 296(SP)
-	VMOVDQU64    wideoutidx<>+192(SB), Z3
-	KMOVW        widemasks<>+28(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+30(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 360(SP)
-	VMOVDQU64    wideoutidx<>+256(SB), Z3
-	KMOVW        widemasks<>+36(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+38(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 424(SP)
-	VMOVDQU64    wideoutidx<>+320(SB), Z3
-	KMOVW        widemasks<>+44(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+46(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 488(SP)
+TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $568-112
+	MOVQ    l+0(FP), AX
+	MOVQ    (AX), CX
+	MOVQ    CX, (SP)
+	MOVQ    48(AX), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    72(AX), CX
+	MOVQ    CX, 16(SP)
+	MOVQ    96(AX), CX
+	MOVQ    CX, 24(SP)
+	MOVQ    blocks_base+8(FP), CX
+	MOVQ    CX, 32(SP)
+	MOVQ    hooks_base+32(FP), CX
+	MOVQ    CX, 40(SP)
+	MOVQ    out_base+88(FP), CX
+	MOVQ    CX, 48(SP)
+	MOVQ    segs_base+56(FP), CX
+	MOVQ    CX, 64(SP)
+	MOVQ    segs_len+64(FP), AX
+	IMUL3Q  $0x14, AX, AX
+	ADDQ    64(SP), AX
+	MOVQ    AX, 72(SP)
+	MOVQ    ctx+80(FP), AX
+	MOVQ    8(AX), CX
+	MOVQ    CX, 56(SP)
+	MOVQ    $0xd6e8feb86659fd93, CX
+	VMOVQ   (AX), X0
+	VPINSRQ $0x01, 16(AX), X0, X0
+	MOVQ    $0x00000000, 552(SP)
 
 evalSegmentsAVX512_segment:
 	MOVQ   64(SP), AX
@@ -1743,13 +1706,19 @@ evalSegmentsAVX512_plan0_miss:
 
 evalSegmentsAVX512_plan1:
 evalSegmentsAVX512_plan1_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalSegmentsAVX512_plan1_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
-	JB           evalSegmentsAVX512_plan1_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalSegmentsAVX512_plan1_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000040
+	JB   evalSegmentsAVX512_plan1_narrow
+	CMPQ 552(SP), $0x00
+	JNE  evalSegmentsAVX512_plan1_wready
+	MOVQ $0x00000001, 560(SP)
+	JMP  evalSegmentsAVX512_widesetup
+
+evalSegmentsAVX512_plan1_wready:
 	MOVQ         144(SP), AX
 	VMOVDQU64    widehookidx<>+0(SB), Z1
 	VPBROADCASTQ wideconsts<>+24(SB), Z2
@@ -1956,13 +1925,19 @@ evalSegmentsAVX512_plan1_miss:
 
 evalSegmentsAVX512_plan2:
 evalSegmentsAVX512_plan2_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalSegmentsAVX512_plan2_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
-	JB           evalSegmentsAVX512_plan2_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalSegmentsAVX512_plan2_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000040
+	JB   evalSegmentsAVX512_plan2_narrow
+	CMPQ 552(SP), $0x00
+	JNE  evalSegmentsAVX512_plan2_wready
+	MOVQ $0x00000002, 560(SP)
+	JMP  evalSegmentsAVX512_widesetup
+
+evalSegmentsAVX512_plan2_wready:
 	MOVQ         144(SP), AX
 	VMOVDQU64    widehookidx<>+0(SB), Z1
 	VPBROADCASTQ wideconsts<>+24(SB), Z2
@@ -2169,13 +2144,19 @@ evalSegmentsAVX512_plan2_miss:
 
 evalSegmentsAVX512_plan3:
 evalSegmentsAVX512_plan3_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalSegmentsAVX512_plan3_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
-	JB           evalSegmentsAVX512_plan3_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalSegmentsAVX512_plan3_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000040
+	JB   evalSegmentsAVX512_plan3_narrow
+	CMPQ 552(SP), $0x00
+	JNE  evalSegmentsAVX512_plan3_wready
+	MOVQ $0x00000003, 560(SP)
+	JMP  evalSegmentsAVX512_widesetup
+
+evalSegmentsAVX512_plan3_wready:
 	MOVQ         144(SP), AX
 	VMOVDQU64    widehookidx<>+0(SB), Z1
 	VPBROADCASTQ wideconsts<>+24(SB), Z2
@@ -2397,13 +2378,19 @@ evalSegmentsAVX512_plan3_miss:
 
 evalSegmentsAVX512_plan4:
 evalSegmentsAVX512_plan4_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalSegmentsAVX512_plan4_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
-	JB           evalSegmentsAVX512_plan4_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalSegmentsAVX512_plan4_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000040
+	JB   evalSegmentsAVX512_plan4_narrow
+	CMPQ 552(SP), $0x00
+	JNE  evalSegmentsAVX512_plan4_wready
+	MOVQ $0x00000004, 560(SP)
+	JMP  evalSegmentsAVX512_widesetup
+
+evalSegmentsAVX512_plan4_wready:
 	MOVQ         144(SP), AX
 	VMOVDQU64    widehookidx<>+0(SB), Z1
 	VPBROADCASTQ wideconsts<>+24(SB), Z2
@@ -2608,13 +2595,19 @@ evalSegmentsAVX512_plan4_miss:
 
 evalSegmentsAVX512_plan5:
 evalSegmentsAVX512_plan5_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalSegmentsAVX512_plan5_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
-	JB           evalSegmentsAVX512_plan5_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalSegmentsAVX512_plan5_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000040
+	JB   evalSegmentsAVX512_plan5_narrow
+	CMPQ 552(SP), $0x00
+	JNE  evalSegmentsAVX512_plan5_wready
+	MOVQ $0x00000005, 560(SP)
+	JMP  evalSegmentsAVX512_widesetup
+
+evalSegmentsAVX512_plan5_wready:
 	MOVQ         144(SP), AX
 	VMOVDQU64    widehookidx<>+0(SB), Z1
 	VPBROADCASTQ wideconsts<>+24(SB), Z2
@@ -2838,13 +2831,19 @@ evalSegmentsAVX512_plan5_miss:
 
 evalSegmentsAVX512_plan7:
 evalSegmentsAVX512_plan7_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalSegmentsAVX512_plan7_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
-	JB           evalSegmentsAVX512_plan7_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalSegmentsAVX512_plan7_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000040
+	JB   evalSegmentsAVX512_plan7_narrow
+	CMPQ 552(SP), $0x00
+	JNE  evalSegmentsAVX512_plan7_wready
+	MOVQ $0x00000007, 560(SP)
+	JMP  evalSegmentsAVX512_widesetup
+
+evalSegmentsAVX512_plan7_wready:
 	MOVQ         144(SP), AX
 	VMOVDQU64    widehookidx<>+0(SB), Z1
 	VPBROADCASTQ wideconsts<>+24(SB), Z2
@@ -3083,13 +3082,19 @@ evalSegmentsAVX512_plan7_miss:
 
 evalSegmentsAVX512_plan8:
 evalSegmentsAVX512_plan8_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalSegmentsAVX512_plan8_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
-	JB           evalSegmentsAVX512_plan8_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalSegmentsAVX512_plan8_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000040
+	JB   evalSegmentsAVX512_plan8_narrow
+	CMPQ 552(SP), $0x00
+	JNE  evalSegmentsAVX512_plan8_wready
+	MOVQ $0x00000008, 560(SP)
+	JMP  evalSegmentsAVX512_widesetup
+
+evalSegmentsAVX512_plan8_wready:
 	MOVQ         144(SP), AX
 	VMOVDQU64    widehookidx<>+0(SB), Z1
 	VPBROADCASTQ wideconsts<>+24(SB), Z2
@@ -3306,13 +3311,19 @@ evalSegmentsAVX512_plan8_miss:
 
 evalSegmentsAVX512_plan9:
 evalSegmentsAVX512_plan9_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalSegmentsAVX512_plan9_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
-	JB           evalSegmentsAVX512_plan9_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalSegmentsAVX512_plan9_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000040
+	JB   evalSegmentsAVX512_plan9_narrow
+	CMPQ 552(SP), $0x00
+	JNE  evalSegmentsAVX512_plan9_wready
+	MOVQ $0x00000009, 560(SP)
+	JMP  evalSegmentsAVX512_widesetup
+
+evalSegmentsAVX512_plan9_wready:
 	MOVQ         144(SP), AX
 	VMOVDQU64    widehookidx<>+0(SB), Z1
 	VPBROADCASTQ wideconsts<>+24(SB), Z2
@@ -3548,13 +3559,19 @@ evalSegmentsAVX512_plan9_miss:
 
 evalSegmentsAVX512_plan12:
 evalSegmentsAVX512_plan12_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalSegmentsAVX512_plan12_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
-	JB           evalSegmentsAVX512_plan12_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalSegmentsAVX512_plan12_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000040
+	JB   evalSegmentsAVX512_plan12_narrow
+	CMPQ 552(SP), $0x00
+	JNE  evalSegmentsAVX512_plan12_wready
+	MOVQ $0x0000000c, 560(SP)
+	JMP  evalSegmentsAVX512_widesetup
+
+evalSegmentsAVX512_plan12_wready:
 	MOVQ         144(SP), AX
 	VMOVDQU64    widehookidx<>+0(SB), Z1
 	VPBROADCASTQ wideconsts<>+24(SB), Z2
@@ -3788,13 +3805,19 @@ evalSegmentsAVX512_plan12_miss:
 
 evalSegmentsAVX512_plan13:
 evalSegmentsAVX512_plan13_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalSegmentsAVX512_plan13_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000040
-	JB           evalSegmentsAVX512_plan13_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalSegmentsAVX512_plan13_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000040
+	JB   evalSegmentsAVX512_plan13_narrow
+	CMPQ 552(SP), $0x00
+	JNE  evalSegmentsAVX512_plan13_wready
+	MOVQ $0x0000000d, 560(SP)
+	JMP  evalSegmentsAVX512_widesetup
+
+evalSegmentsAVX512_plan13_wready:
 	MOVQ         144(SP), AX
 	VMOVDQU64    widehookidx<>+0(SB), Z1
 	VPBROADCASTQ wideconsts<>+24(SB), Z2
@@ -4044,6 +4067,115 @@ evalSegmentsAVX512_plan13_write:
 evalSegmentsAVX512_plan13_miss:
 	XORL R12, R12
 	JMP  evalSegmentsAVX512_plan13_write
+
+evalSegmentsAVX512_widesetup:
+	MOVQ         ctx+80(FP), AX
+	VPBROADCASTQ (AX), Z1
+	VPBROADCASTQ 16(AX), Z2
+	VMOVDQU64    wideoutidx<>+0(SB), Z3
+	KMOVW        widemasks<>+4(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+6(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 168(SP)
+	VMOVDQU64    wideoutidx<>+64(SB), Z3
+	KMOVW        widemasks<>+12(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+14(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 232(SP)
+	VMOVDQU64    wideoutidx<>+128(SB), Z3
+	KMOVW        widemasks<>+20(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+22(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 296(SP)
+	VMOVDQU64    wideoutidx<>+192(SB), Z3
+	KMOVW        widemasks<>+28(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+30(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 360(SP)
+	VMOVDQU64    wideoutidx<>+256(SB), Z3
+	KMOVW        widemasks<>+36(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+38(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 424(SP)
+	VMOVDQU64    wideoutidx<>+320(SB), Z3
+	KMOVW        widemasks<>+44(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+46(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 488(SP)
+	MOVQ         $0x00000001, 552(SP)
+	MOVL         560(SP), AX
+	CMPL         AX, $0x00000007
+	JAE          evalSegmentsAVX512_from7_5_wready
+	CMPL         AX, $0x00000003
+	JAE          evalSegmentsAVX512_from3_3_wready
+	CMPL         AX, $0x00000002
+	JAE          evalSegmentsAVX512_from2_1_wready
+	CMPL         AX, $0x00000001
+	JE           evalSegmentsAVX512_plan1_wready
+	UD2
+
+evalSegmentsAVX512_from2_1_wready:
+	CMPL AX, $0x00000002
+	JE   evalSegmentsAVX512_plan2_wready
+	UD2
+
+evalSegmentsAVX512_from3_3_wready:
+	CMPL AX, $0x00000004
+	JAE  evalSegmentsAVX512_from4_2_wready
+	CMPL AX, $0x00000003
+	JE   evalSegmentsAVX512_plan3_wready
+	UD2
+
+evalSegmentsAVX512_from4_2_wready:
+	CMPL AX, $0x00000005
+	JAE  evalSegmentsAVX512_from5_1_wready
+	CMPL AX, $0x00000004
+	JE   evalSegmentsAVX512_plan4_wready
+	UD2
+
+evalSegmentsAVX512_from5_1_wready:
+	CMPL AX, $0x00000005
+	JE   evalSegmentsAVX512_plan5_wready
+	UD2
+
+evalSegmentsAVX512_from7_5_wready:
+	CMPL AX, $0x00000009
+	JAE  evalSegmentsAVX512_from9_3_wready
+	CMPL AX, $0x00000008
+	JAE  evalSegmentsAVX512_from8_1_wready
+	CMPL AX, $0x00000007
+	JE   evalSegmentsAVX512_plan7_wready
+	UD2
+
+evalSegmentsAVX512_from8_1_wready:
+	CMPL AX, $0x00000008
+	JE   evalSegmentsAVX512_plan8_wready
+	UD2
+
+evalSegmentsAVX512_from9_3_wready:
+	CMPL AX, $0x0000000c
+	JAE  evalSegmentsAVX512_from12_2_wready
+	CMPL AX, $0x00000009
+	JE   evalSegmentsAVX512_plan9_wready
+	UD2
+
+evalSegmentsAVX512_from12_2_wready:
+	CMPL AX, $0x0000000d
+	JAE  evalSegmentsAVX512_from13_1_wready
+	CMPL AX, $0x0000000c
+	JE   evalSegmentsAVX512_plan12_wready
+	UD2
+
+evalSegmentsAVX512_from13_1_wready:
+	CMPL AX, $0x0000000d
+	JE   evalSegmentsAVX512_plan13_wready
+	UD2
 
 evalSegmentsAVX512_next:
 	MOVQ 152(SP), SI
@@ -5313,78 +5445,41 @@ evalFrameAVX2_done:
 
 // func evalFrameAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64, cols *uint64)
 // Requires: AVX, AVX2, AVX512F, BMI2, POPCNT
-TEXT ·evalFrameAVX512(SB), NOSPLIT, $592-128
-	MOVQ         l+0(FP), AX
-	MOVQ         (AX), CX
-	MOVQ         CX, (SP)
-	MOVQ         48(AX), CX
-	MOVQ         CX, 8(SP)
-	MOVQ         72(AX), CX
-	MOVQ         CX, 16(SP)
-	MOVQ         96(AX), CX
-	MOVQ         CX, 24(SP)
-	MOVQ         blocks_base+8(FP), CX
-	MOVQ         CX, 32(SP)
-	MOVQ         hooks_base+32(FP), CX
-	MOVQ         CX, 40(SP)
-	MOVQ         out_base+88(FP), CX
-	MOVQ         CX, 48(SP)
-	MOVQ         segs_base+56(FP), CX
-	MOVQ         CX, 64(SP)
-	MOVQ         counts+112(FP), CX
-	MOVQ         CX, 168(SP)
-	MOVQ         cols+120(FP), CX
-	MOVQ         CX, 184(SP)
-	MOVQ         hooks_len+40(FP), CX
-	SHLQ         $0x03, CX
-	MOVQ         CX, 192(SP)
-	MOVQ         segs_len+64(FP), AX
-	IMUL3Q       $0x14, AX, AX
-	ADDQ         64(SP), AX
-	MOVQ         AX, 72(SP)
-	MOVQ         ctx+80(FP), AX
-	MOVQ         8(AX), CX
-	MOVQ         CX, 56(SP)
-	VMOVQ        (AX), X0
-	VPINSRQ      $0x01, 16(AX), X0, X0
-	VPBROADCASTQ (AX), Z1
-	VPBROADCASTQ 16(AX), Z2
-	VMOVDQU64    wideoutidx<>+0(SB), Z3
-	KMOVW        widemasks<>+4(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+6(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 208(SP)
-	VMOVDQU64    wideoutidx<>+64(SB), Z3
-	KMOVW        widemasks<>+12(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+14(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 272(SP)
-	VMOVDQU64    wideoutidx<>+128(SB), Z3
-	KMOVW        widemasks<>+20(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+22(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 336(SP)
-	VMOVDQU64    wideoutidx<>+192(SB), Z3
-	KMOVW        widemasks<>+28(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+30(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 400(SP)
-	VMOVDQU64    wideoutidx<>+256(SB), Z3
-	KMOVW        widemasks<>+36(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+38(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 464(SP)
-	VMOVDQU64    wideoutidx<>+320(SB), Z3
-	KMOVW        widemasks<>+44(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+46(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 528(SP)
+TEXT ·evalFrameAVX512(SB), NOSPLIT, $608-128
+	MOVQ    l+0(FP), AX
+	MOVQ    (AX), CX
+	MOVQ    CX, (SP)
+	MOVQ    48(AX), CX
+	MOVQ    CX, 8(SP)
+	MOVQ    72(AX), CX
+	MOVQ    CX, 16(SP)
+	MOVQ    96(AX), CX
+	MOVQ    CX, 24(SP)
+	MOVQ    blocks_base+8(FP), CX
+	MOVQ    CX, 32(SP)
+	MOVQ    hooks_base+32(FP), CX
+	MOVQ    CX, 40(SP)
+	MOVQ    out_base+88(FP), CX
+	MOVQ    CX, 48(SP)
+	MOVQ    segs_base+56(FP), CX
+	MOVQ    CX, 64(SP)
+	MOVQ    counts+112(FP), CX
+	MOVQ    CX, 168(SP)
+	MOVQ    cols+120(FP), CX
+	MOVQ    CX, 184(SP)
+	MOVQ    hooks_len+40(FP), CX
+	SHLQ    $0x03, CX
+	MOVQ    CX, 192(SP)
+	MOVQ    segs_len+64(FP), AX
+	IMUL3Q  $0x14, AX, AX
+	ADDQ    64(SP), AX
+	MOVQ    AX, 72(SP)
+	MOVQ    ctx+80(FP), AX
+	MOVQ    8(AX), CX
+	MOVQ    CX, 56(SP)
+	VMOVQ   (AX), X0
+	VPINSRQ $0x01, 16(AX), X0, X0
+	MOVQ    $0x00000000, 592(SP)
 
 evalFrameAVX512_segment:
 	MOVQ   64(SP), AX
@@ -5583,13 +5678,19 @@ evalFrameAVX512_plan0_miss:
 
 evalFrameAVX512_plan1:
 evalFrameAVX512_plan1_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalFrameAVX512_plan1_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000020
-	JB           evalFrameAVX512_plan1_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalFrameAVX512_plan1_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000030
+	JB   evalFrameAVX512_plan1_narrow
+	CMPQ 592(SP), $0x00
+	JNE  evalFrameAVX512_plan1_wready
+	MOVQ $0x00000001, 600(SP)
+	JMP  evalFrameAVX512_widesetup
+
+evalFrameAVX512_plan1_wready:
 	MOVQ         136(SP), AX
 	SHLQ         $0x03, AX
 	ADDQ         200(SP), AX
@@ -5786,13 +5887,19 @@ evalFrameAVX512_plan1_miss:
 
 evalFrameAVX512_plan2:
 evalFrameAVX512_plan2_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalFrameAVX512_plan2_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000020
-	JB           evalFrameAVX512_plan2_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalFrameAVX512_plan2_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000030
+	JB   evalFrameAVX512_plan2_narrow
+	CMPQ 592(SP), $0x00
+	JNE  evalFrameAVX512_plan2_wready
+	MOVQ $0x00000002, 600(SP)
+	JMP  evalFrameAVX512_widesetup
+
+evalFrameAVX512_plan2_wready:
 	MOVQ         136(SP), AX
 	SHLQ         $0x03, AX
 	ADDQ         200(SP), AX
@@ -5989,13 +6096,19 @@ evalFrameAVX512_plan2_miss:
 
 evalFrameAVX512_plan3:
 evalFrameAVX512_plan3_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalFrameAVX512_plan3_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000020
-	JB           evalFrameAVX512_plan3_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalFrameAVX512_plan3_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000030
+	JB   evalFrameAVX512_plan3_narrow
+	CMPQ 592(SP), $0x00
+	JNE  evalFrameAVX512_plan3_wready
+	MOVQ $0x00000003, 600(SP)
+	JMP  evalFrameAVX512_widesetup
+
+evalFrameAVX512_plan3_wready:
 	MOVQ         136(SP), AX
 	SHLQ         $0x03, AX
 	ADDQ         200(SP), AX
@@ -6207,13 +6320,19 @@ evalFrameAVX512_plan3_miss:
 
 evalFrameAVX512_plan4:
 evalFrameAVX512_plan4_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalFrameAVX512_plan4_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000020
-	JB           evalFrameAVX512_plan4_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalFrameAVX512_plan4_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000030
+	JB   evalFrameAVX512_plan4_narrow
+	CMPQ 592(SP), $0x00
+	JNE  evalFrameAVX512_plan4_wready
+	MOVQ $0x00000004, 600(SP)
+	JMP  evalFrameAVX512_widesetup
+
+evalFrameAVX512_plan4_wready:
 	MOVQ         136(SP), AX
 	SHLQ         $0x03, AX
 	ADDQ         200(SP), AX
@@ -6409,13 +6528,19 @@ evalFrameAVX512_plan4_miss:
 
 evalFrameAVX512_plan5:
 evalFrameAVX512_plan5_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalFrameAVX512_plan5_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000020
-	JB           evalFrameAVX512_plan5_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalFrameAVX512_plan5_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000030
+	JB   evalFrameAVX512_plan5_narrow
+	CMPQ 592(SP), $0x00
+	JNE  evalFrameAVX512_plan5_wready
+	MOVQ $0x00000005, 600(SP)
+	JMP  evalFrameAVX512_widesetup
+
+evalFrameAVX512_plan5_wready:
 	MOVQ         136(SP), AX
 	SHLQ         $0x03, AX
 	ADDQ         200(SP), AX
@@ -6628,13 +6753,19 @@ evalFrameAVX512_plan5_miss:
 
 evalFrameAVX512_plan7:
 evalFrameAVX512_plan7_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalFrameAVX512_plan7_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000020
-	JB           evalFrameAVX512_plan7_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalFrameAVX512_plan7_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000030
+	JB   evalFrameAVX512_plan7_narrow
+	CMPQ 592(SP), $0x00
+	JNE  evalFrameAVX512_plan7_wready
+	MOVQ $0x00000007, 600(SP)
+	JMP  evalFrameAVX512_widesetup
+
+evalFrameAVX512_plan7_wready:
 	MOVQ         136(SP), AX
 	SHLQ         $0x03, AX
 	ADDQ         200(SP), AX
@@ -6862,13 +6993,19 @@ evalFrameAVX512_plan7_miss:
 
 evalFrameAVX512_plan8:
 evalFrameAVX512_plan8_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalFrameAVX512_plan8_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000020
-	JB           evalFrameAVX512_plan8_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalFrameAVX512_plan8_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000030
+	JB   evalFrameAVX512_plan8_narrow
+	CMPQ 592(SP), $0x00
+	JNE  evalFrameAVX512_plan8_wready
+	MOVQ $0x00000008, 600(SP)
+	JMP  evalFrameAVX512_widesetup
+
+evalFrameAVX512_plan8_wready:
 	MOVQ         136(SP), AX
 	SHLQ         $0x03, AX
 	ADDQ         200(SP), AX
@@ -7075,13 +7212,19 @@ evalFrameAVX512_plan8_miss:
 
 evalFrameAVX512_plan9:
 evalFrameAVX512_plan9_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalFrameAVX512_plan9_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000020
-	JB           evalFrameAVX512_plan9_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalFrameAVX512_plan9_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000030
+	JB   evalFrameAVX512_plan9_narrow
+	CMPQ 592(SP), $0x00
+	JNE  evalFrameAVX512_plan9_wready
+	MOVQ $0x00000009, 600(SP)
+	JMP  evalFrameAVX512_widesetup
+
+evalFrameAVX512_plan9_wready:
 	MOVQ         136(SP), AX
 	SHLQ         $0x03, AX
 	ADDQ         200(SP), AX
@@ -7305,13 +7448,19 @@ evalFrameAVX512_plan9_miss:
 
 evalFrameAVX512_plan12:
 evalFrameAVX512_plan12_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalFrameAVX512_plan12_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000020
-	JB           evalFrameAVX512_plan12_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalFrameAVX512_plan12_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000030
+	JB   evalFrameAVX512_plan12_narrow
+	CMPQ 592(SP), $0x00
+	JNE  evalFrameAVX512_plan12_wready
+	MOVQ $0x0000000c, 600(SP)
+	JMP  evalFrameAVX512_widesetup
+
+evalFrameAVX512_plan12_wready:
 	MOVQ         136(SP), AX
 	SHLQ         $0x03, AX
 	ADDQ         200(SP), AX
@@ -7534,13 +7683,19 @@ evalFrameAVX512_plan12_miss:
 
 evalFrameAVX512_plan13:
 evalFrameAVX512_plan13_wide:
-	MOVQ         152(SP), AX
-	CMPQ         AX, $0x08
-	JB           evalFrameAVX512_plan13_narrow
-	MOVQ         88(SP), AX
-	SUBQ         80(SP), AX
-	CMPQ         AX, $0x00000020
-	JB           evalFrameAVX512_plan13_narrow
+	MOVQ 152(SP), AX
+	CMPQ AX, $0x08
+	JB   evalFrameAVX512_plan13_narrow
+	MOVQ 88(SP), AX
+	SUBQ 80(SP), AX
+	CMPQ AX, $0x00000030
+	JB   evalFrameAVX512_plan13_narrow
+	CMPQ 592(SP), $0x00
+	JNE  evalFrameAVX512_plan13_wready
+	MOVQ $0x0000000d, 600(SP)
+	JMP  evalFrameAVX512_widesetup
+
+evalFrameAVX512_plan13_wready:
 	MOVQ         136(SP), AX
 	SHLQ         $0x03, AX
 	ADDQ         200(SP), AX
@@ -7777,6 +7932,115 @@ evalFrameAVX512_plan13_write:
 evalFrameAVX512_plan13_miss:
 	MOVQ $0x00000000, 40(DI)
 	JMP  evalFrameAVX512_plan13_write
+
+evalFrameAVX512_widesetup:
+	MOVQ         ctx+80(FP), AX
+	VPBROADCASTQ (AX), Z1
+	VPBROADCASTQ 16(AX), Z2
+	VMOVDQU64    wideoutidx<>+0(SB), Z3
+	KMOVW        widemasks<>+4(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+6(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 208(SP)
+	VMOVDQU64    wideoutidx<>+64(SB), Z3
+	KMOVW        widemasks<>+12(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+14(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 272(SP)
+	VMOVDQU64    wideoutidx<>+128(SB), Z3
+	KMOVW        widemasks<>+20(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+22(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 336(SP)
+	VMOVDQU64    wideoutidx<>+192(SB), Z3
+	KMOVW        widemasks<>+28(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+30(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 400(SP)
+	VMOVDQU64    wideoutidx<>+256(SB), Z3
+	KMOVW        widemasks<>+36(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+38(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 464(SP)
+	VMOVDQU64    wideoutidx<>+320(SB), Z3
+	KMOVW        widemasks<>+44(SB), K1
+	VMOVDQU64    Z1, K1, Z3
+	KMOVW        widemasks<>+46(SB), K1
+	VMOVDQU64    Z2, K1, Z3
+	VMOVDQU64    Z3, 528(SP)
+	MOVQ         $0x00000001, 592(SP)
+	MOVL         600(SP), AX
+	CMPL         AX, $0x00000007
+	JAE          evalFrameAVX512_from7_5_wready
+	CMPL         AX, $0x00000003
+	JAE          evalFrameAVX512_from3_3_wready
+	CMPL         AX, $0x00000002
+	JAE          evalFrameAVX512_from2_1_wready
+	CMPL         AX, $0x00000001
+	JE           evalFrameAVX512_plan1_wready
+	UD2
+
+evalFrameAVX512_from2_1_wready:
+	CMPL AX, $0x00000002
+	JE   evalFrameAVX512_plan2_wready
+	UD2
+
+evalFrameAVX512_from3_3_wready:
+	CMPL AX, $0x00000004
+	JAE  evalFrameAVX512_from4_2_wready
+	CMPL AX, $0x00000003
+	JE   evalFrameAVX512_plan3_wready
+	UD2
+
+evalFrameAVX512_from4_2_wready:
+	CMPL AX, $0x00000005
+	JAE  evalFrameAVX512_from5_1_wready
+	CMPL AX, $0x00000004
+	JE   evalFrameAVX512_plan4_wready
+	UD2
+
+evalFrameAVX512_from5_1_wready:
+	CMPL AX, $0x00000005
+	JE   evalFrameAVX512_plan5_wready
+	UD2
+
+evalFrameAVX512_from7_5_wready:
+	CMPL AX, $0x00000009
+	JAE  evalFrameAVX512_from9_3_wready
+	CMPL AX, $0x00000008
+	JAE  evalFrameAVX512_from8_1_wready
+	CMPL AX, $0x00000007
+	JE   evalFrameAVX512_plan7_wready
+	UD2
+
+evalFrameAVX512_from8_1_wready:
+	CMPL AX, $0x00000008
+	JE   evalFrameAVX512_plan8_wready
+	UD2
+
+evalFrameAVX512_from9_3_wready:
+	CMPL AX, $0x0000000c
+	JAE  evalFrameAVX512_from12_2_wready
+	CMPL AX, $0x00000009
+	JE   evalFrameAVX512_plan9_wready
+	UD2
+
+evalFrameAVX512_from12_2_wready:
+	CMPL AX, $0x0000000d
+	JAE  evalFrameAVX512_from13_1_wready
+	CMPL AX, $0x0000000c
+	JE   evalFrameAVX512_plan12_wready
+	UD2
+
+evalFrameAVX512_from13_1_wready:
+	CMPL AX, $0x0000000d
+	JE   evalFrameAVX512_plan13_wready
+	UD2
 
 evalFrameAVX512_next:
 	MOVQ 152(SP), BX

@@ -57,6 +57,7 @@ type kernel struct {
 	spanStep             Mem        // 1 in the head's span lane: from one receipt's head to the next's
 	wide                 *wideData  // the chunk loops' data (AVX-512 batch and frame kernels), else nil
 	wideC                Mem        // the chunks' output indices with the context's constants (wideSetup)
+	wideReady, wideRet   Mem        // wideC is set; the plan whose chunk loop wideSetup returns to
 	colBase, colStride   Mem        // a frame kernel's chunks: &cols[0], and len(hooks)*8 from one word's column to the next
 	segCol               Mem        // the segment's first hook's word 0 in cols
 	head                 VecVirtual // the next receipt's first 32 bytes: fixed, its span id, a_hash 0
@@ -126,6 +127,9 @@ func generate(name string, x isa, frame bool, step Mem, wide *wideData) {
 	for _, p := range plans {
 		k.planLoop(x, p)
 	}
+	if k.wide != nil {
+		k.wideSetup(plans)
+	}
 
 	Label(k.label("next"))
 	MOVQ(k.groupCount, cnt)
@@ -147,20 +151,23 @@ func generate(name string, x isa, frame bool, step Mem, wide *wideData) {
 // per plan. The leaves compare for equality, so a plan NewHookOf never
 // writes reaches the trap rather than a loop that would write wrong
 // receipts.
-func (k *kernel) dispatch(reg GPVirtual, plans []int) {
+func (k *kernel) dispatch(reg GPVirtual, plans []int) { k.dispatchTo(reg, plans, "") }
+
+// dispatchTo is dispatch to the labels planN+suffix.
+func (k *kernel) dispatchTo(reg GPVirtual, plans []int, suffix string) {
 	if len(plans) == 1 {
 		CMPL(reg, U32(plans[0]))
-		JE(LabelRef(k.label(fmt.Sprintf("plan%d", plans[0]))))
+		JE(LabelRef(k.label(fmt.Sprintf("plan%d%s", plans[0], suffix))))
 		UD2()
 		return
 	}
 	mid := len(plans) / 2
-	upper := k.label(fmt.Sprintf("from%d_%d", plans[mid], len(plans)-mid))
+	upper := k.label(fmt.Sprintf("from%d_%d%s", plans[mid], len(plans)-mid, suffix))
 	CMPL(reg, U32(plans[mid]))
 	JAE(LabelRef(upper))
-	k.dispatch(reg, plans[:mid])
+	k.dispatchTo(reg, plans[:mid], suffix)
 	Label(upper)
-	k.dispatch(reg, plans[mid:])
+	k.dispatchTo(reg, plans[mid:], suffix)
 }
 
 // prologue loads the arguments into registers and stack slots.
@@ -221,7 +228,8 @@ func (k *kernel) prologue() {
 	VMOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, k.fixed)
 	VPINSRQ(Imm(1), shardTicks(ctx), k.fixed, k.fixed)
 	if k.wide != nil {
-		k.wideSetup(ctx)
+		k.wideC, k.wideReady, k.wideRet = AllocLocal(wideOuts*64), AllocLocal(8), AllocLocal(8)
+		MOVQ(U32(0), k.wideReady)
 	}
 }
 

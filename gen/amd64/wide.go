@@ -10,7 +10,7 @@ import (
 
 // The AVX-512 batch and frame kernels take a group's hooks eight at a
 // time, one hook per 64-bit lane, where a group has eight hooks or more
-// and its segment four blocks or more (two in a frame kernel): per chunk
+// and its segment four blocks or more (three in a frame kernel): per chunk
 // of eight the hooks' constants are gathered into registers once (loaded,
 // in a frame kernel, from the hook set's transposed copy); per block each row is
 // broadcast from memory and compared with all eight hooks, a masked OR
@@ -23,7 +23,7 @@ import (
 const (
 	wideHooks       = 8 // hooks in a chunk: the 64-bit lanes of a ZMM register
 	wideBlocks      = 4 // the fewest blocks a batch kernel's segment needs for the chunks (their gathers)
-	wideFrameBlocks = 2 // a frame kernel's, which loads the hooks' fields from the hooks transposed
+	wideFrameBlocks = 3 // a frame kernel's, which loads the hooks' fields from the hooks transposed
 	wideOuts        = wideHooks * layout.RcptSize / 64
 )
 
@@ -121,10 +121,15 @@ func newWideData() *wideData {
 	return d
 }
 
-// wideSetup stores on the stack, once a call, each output register's
-// permute indices with the context's constants in their words.
-func (k *kernel) wideSetup(ctx GPVirtual) {
-	k.wideC = AllocLocal(wideOuts * 64)
+// wideSetup emits, once a kernel, the block that stores on the stack each
+// output register's permute indices with the context's constants in
+// their words: the first chunk of a call jumps to it (a call without one
+// pays nothing), and it returns to that chunk's plan loop (plans, those
+// with chunk loops, by halves).
+func (k *kernel) wideSetup(plans []int) {
+	Label(k.label("widesetup"))
+	ctx := GP64()
+	Load(Param("ctx"), ctx)
 	cy, st := ZMM(), ZMM()
 	VPBROADCASTQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, cy)
 	VPBROADCASTQ(shardTicks(ctx), st)
@@ -137,6 +142,16 @@ func (k *kernel) wideSetup(ctx GPVirtual) {
 		VMOVDQU64(st, m, t)
 		VMOVDQU64(t, k.wideC.Offset(64*o))
 	}
+	MOVQ(U32(1), k.wideReady)
+	r := GP32()
+	MOVL(k.wideRet, r)
+	var chunked []int
+	for _, p := range plans {
+		if len(planLanes(p)) != 0 {
+			chunked = append(chunked, p)
+		}
+	}
+	k.dispatchTo(r, chunked, "_wready")
 }
 
 // wideChunks emits the chunk loop in front of plan's hook loop: while the
@@ -159,6 +174,11 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 	SUBQ(k.blocksBase, c)
 	CMPQ(c, U32(least*layout.RunSize))
 	JB(LabelRef(narrow))
+	CMPQ(k.wideReady, U8(0))
+	JNE(LabelRef(name("_wready")))
+	MOVQ(U32(plan), k.wideRet)
+	JMP(LabelRef(k.label("widesetup")))
+	Label(name("_wready"))
 
 	// The chunk's constants, one hook per lane: in a frame kernel, one
 	// load a field from the hooks transposed; in a batch kernel, which
