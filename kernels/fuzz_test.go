@@ -19,24 +19,8 @@ func FuzzEvalBatch(f *testing.F) {
 		}
 		rows, nb, nh := int(data[0]%40), 1+int(data[1]%6), 1+int(data[2]%6)
 		data = data[3:]
-		// Values come from a tiny alphabet so that matches happen.
-		next := func() uint64 {
-			if len(data) == 0 {
-				return 0
-			}
-			b := data[0]
-			data = data[1:]
-			if b&0x80 != 0 && len(data) >= 8 {
-				v := binary.LittleEndian.Uint64(data)
-				data = data[8:]
-				return v
-			}
-			return edgeValues[int(b)%len(edgeValues)]
-		}
-		l := &Lanes{S: make([]uint64, rows), P: make([]uint64, rows), O: make([]uint64, rows), V: make([]uint64, rows), D: make([]uint64, rows)}
-		for i := range rows {
-			l.S[i], l.P[i], l.O[i], l.V[i], l.D[i] = next(), testPred, next(), next(), next()
-		}
+		next := fuzzValues(data)
+		l := fuzzLanes(rows, next)
 		blocks := make([]Run, nb)
 		for i := range blocks {
 			n := uint32(next() % 9)
@@ -177,23 +161,8 @@ func FuzzEvalFrame(f *testing.F) {
 		}
 		rows, nr, nh, ns := int(data[0]%40), 1+int(data[1]%4), 1+int(data[2]%12), 1+int(data[3]%4)
 		data = data[4:]
-		next := func() uint64 {
-			if len(data) == 0 {
-				return 0
-			}
-			b := data[0]
-			data = data[1:]
-			if b&0x80 != 0 && len(data) >= 8 {
-				v := binary.LittleEndian.Uint64(data)
-				data = data[8:]
-				return v
-			}
-			return edgeValues[int(b)%len(edgeValues)]
-		}
-		l := &Lanes{S: make([]uint64, rows), P: make([]uint64, rows), O: make([]uint64, rows), V: make([]uint64, rows), D: make([]uint64, rows)}
-		for i := range rows {
-			l.S[i], l.P[i], l.O[i], l.V[i], l.D[i] = next(), testPred, next(), next(), next()
-		}
+		next := fuzzValues(data)
+		l := fuzzLanes(rows, next)
 		var fr Frame
 		if err := fr.Reset(*l); err != nil {
 			t.Fatal(err)
@@ -326,4 +295,33 @@ func written(segs []Segment, i int) bool {
 		}
 	}
 	return false
+}
+
+// fuzzValues returns a reader of values from data: a byte with its top bit
+// set and 8 bytes after it are those 8 bytes, any other byte one of the
+// edge values (a tiny alphabet, so that matches happen), and 0 once data
+// is spent.
+func fuzzValues(data []byte) func() uint64 {
+	return func() uint64 {
+		if len(data) == 0 {
+			return 0
+		}
+		b := data[0]
+		data = data[1:]
+		if b&0x80 != 0 && len(data) >= 8 {
+			v := binary.LittleEndian.Uint64(data)
+			data = data[8:]
+			return v
+		}
+		return edgeValues[int(b)%len(edgeValues)]
+	}
+}
+
+// fuzzLanes returns rows rows of lanes of testPred, their values from next.
+func fuzzLanes(rows int, next func() uint64) *Lanes {
+	l := &Lanes{S: make([]uint64, rows), P: make([]uint64, rows), O: make([]uint64, rows), V: make([]uint64, rows), D: make([]uint64, rows)}
+	for i := range rows {
+		l.S[i], l.P[i], l.O[i], l.V[i], l.D[i] = next(), testPred, next(), next(), next()
+	}
+	return l
 }
