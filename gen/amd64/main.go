@@ -12,6 +12,8 @@
 // is read), then for every hook of the group compares them, counts the
 // matching rows, decides, and writes the receipt. The branches are on the
 // plan (once per group), the run length and the predicate, never on the data.
+// On AVX-512 a group of eight hooks or more is first taken eight hooks a
+// register (wide.go).
 //
 // Each ISA has three kernels: the batch kernel (EvalBatch), the frame kernel
 // (EvalFrame: the batch kernel that also adds each hook's matching rows to

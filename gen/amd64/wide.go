@@ -10,16 +10,17 @@ import (
 
 // The AVX-512 batch and frame kernels take a group's hooks eight at a
 // time, one hook per 64-bit lane, where a group has eight hooks or more
-// and its segment four blocks or more (three in a frame kernel): per chunk
-// of eight the hooks' constants are gathered into registers once (loaded,
-// in a frame kernel, from the hook set's transposed copy); per block each row is
-// broadcast from memory and compared with all eight hooks, a masked OR
-// sets the row's bit in their masks and a masked ADD counts it; the
-// decisions, the receipt words, the hashes and the span ids are computed
-// eight at a time, and the eight receipts (384 bytes) are assembled by two
-// permutes each of six registers and written by six 64-byte stores. The
-// hooks left over (fewer than eight) take the plan's hook loop. Fewer
-// blocks do not pay for the chunk's setup.
+// and its segment four blocks or more (three in a frame kernel). Per chunk
+// of eight the hooks' constants are loaded into registers once (gathered
+// in a batch kernel; in a frame kernel, one load a field from the hook
+// set's transposed copy). Per block each row is broadcast from memory and
+// compared with all eight hooks, a masked OR sets the row's bit in their
+// masks and a masked ADD counts it; the decisions, the receipt words, the
+// hashes and the span ids are computed eight at a time, and the eight
+// receipts (384 bytes) are assembled by two permutes each of six
+// registers and written by six 64-byte stores. The hooks left over (fewer
+// than eight) take the plan's hook loop. Fewer blocks do not pay for the
+// chunk's setup.
 const (
 	wideHooks       = 8 // hooks in a chunk: the 64-bit lanes of a ZMM register
 	wideBlocks      = 4 // the fewest blocks a batch kernel's segment needs for the chunks (their gathers)
@@ -70,6 +71,7 @@ func receiptWords() [layout.RcptSize / 8]int {
 	return w
 }
 
+// newWideData emits the chunks' read-only data.
 func newWideData() *wideData {
 	if layout.RcptSize != 48 || layout.HookID != 4 {
 		panic("wide: the chunk code expects 48-byte receipts and the hook id in the upper half of the hook's first word")
