@@ -28,15 +28,19 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 	}
 }
 
-// archFrame is archBatch that adds each hook's matches to counts, which
-// holds one count per hook.
-func archFrame(id implID, l *Lanes, blocks []Run, s *HookSet, segs []Segment, ctx *Context, out []Receipt, counts []uint64) {
+// archFrame evaluates segs with the frame kernel of id, which adds each
+// hook's matches to counts (one count per hook), and reports whether id
+// has one.
+func archFrame(id implID, l *Lanes, blocks []Run, s *HookSet, segs []Segment, ctx *Context, out []Receipt, counts []uint64) bool {
 	switch id {
 	case implAVX2:
 		evalFrameAVX2(l, blocks, s.hooks, segs, ctx, out, &counts[0], &s.cols[0])
 	case implAVX512:
 		evalFrameAVX512(l, blocks, s.hooks, segs, ctx, out, &counts[0], &s.cols[0])
+	default:
+		return false
 	}
+	return true
 }
 
 // archOne evaluates one hook over one block with the single kernels, or

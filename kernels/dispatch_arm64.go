@@ -23,14 +23,10 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 	}
 }
 
-// archFrame is archBatch segment by segment, each segment's receipts then
-// made what the amd64 frame kernels write (the counts added, AHash 0) in
-// Go before the next segment, which may write over them.
-func archFrame(id implID, l *Lanes, blocks []Run, s *HookSet, segs []Segment, ctx *Context, out []Receipt, counts []uint64) {
-	for i := range segs {
-		archBatch(id, l, blocks, s.hooks, segs[i:i+1], ctx, out)
-		finishFrame(segs[i:i+1], out, counts)
-	}
+// archFrame reports that arm64 has no frame kernel: EvalFrame runs NEON's
+// batches and counts in Go.
+func archFrame(implID, *Lanes, []Run, *HookSet, []Segment, *Context, []Receipt, []uint64) bool {
+	return false
 }
 
 // archOne is a NEON batch of one block and one hook (NEON has no single

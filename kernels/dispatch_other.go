@@ -7,7 +7,9 @@ func archImpls() []*Impl { return nil }
 
 func archBatch(implID, *Lanes, []Run, []Hook, []Segment, *Context, []Receipt) {}
 
-func archFrame(implID, *Lanes, []Run, *HookSet, []Segment, *Context, []Receipt, []uint64) {}
+func archFrame(implID, *Lanes, []Run, *HookSet, []Segment, *Context, []Receipt, []uint64) bool {
+	return false
+}
 
 func archOne(_ implID, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
 	evalOneGeneric(l, r, h, ctx, out)

@@ -133,32 +133,30 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, ou
 	if len(segs) == 0 || len(s.hooks) == 0 {
 		return nil
 	}
-	if im.id == implGeneric {
-		// Segment by segment: a segment's matches are counted before the
-		// next one, whose receipts may overlap its own, is written.
-		for i := range segs {
-			evalSegmentsGeneric(&f.lanes, f.blocks, s.hooks, segs[i:i+1], ctx, out)
-			finishFrame(segs[i:i+1], out, counts)
-		}
+	if archFrame(im.id, &f.lanes, f.blocks, s, segs, ctx, out, counts) {
 		return nil
 	}
-	archFrame(im.id, &f.lanes, f.blocks, s, segs, ctx, out, counts)
+	// No frame kernel (generic, NEON): each segment a batch, made what the
+	// frame kernels write before the next one, whose receipts may overlap
+	// its own, is written.
+	for i := range segs {
+		im.batch(&f.lanes, f.blocks, s.hooks, segs[i:i+1], ctx, out)
+		finishFrame(segs[i], out, counts)
+	}
 	return nil
 }
 
-// finishFrame makes batch receipts what the frame kernels write: each
-// segment's matches added, hook by hook, to counts, and AHash 0.
-func finishFrame(segs []Segment, out []Receipt, counts []uint64) {
-	for _, sg := range segs {
-		nh := int(sg.HookHi - sg.HookLo)
-		if nh == 0 {
-			continue
-		}
-		rec := out[sg.Out:][:int(sg.BlockHi-sg.BlockLo)*nh]
-		c := counts[sg.HookLo:sg.HookHi]
-		for i := range rec {
-			c[i%nh] += uint64(bits.OnesCount8(rec[i].Mask))
-			rec[i].AHash = 0
-		}
+// finishFrame makes the batch receipts of sg what the frame kernels write:
+// its matches added, hook by hook, to counts, and AHash 0.
+func finishFrame(sg Segment, out []Receipt, counts []uint64) {
+	nh := int(sg.HookHi - sg.HookLo)
+	if nh == 0 {
+		return
+	}
+	rec := out[sg.Out:][:int(sg.BlockHi-sg.BlockLo)*nh]
+	c := counts[sg.HookLo:sg.HookHi]
+	for i := range rec {
+		c[i%nh] += uint64(bits.OnesCount8(rec[i].Mask))
+		rec[i].AHash = 0
 	}
 }
