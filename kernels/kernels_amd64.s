@@ -365,11 +365,10 @@ evalSegmentsAVX2_from13_1:
 	UD2
 
 evalSegmentsAVX2_plan0:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan0_block:
@@ -423,11 +422,10 @@ evalSegmentsAVX2_plan0_miss:
 	JMP  evalSegmentsAVX2_plan0_write
 
 evalSegmentsAVX2_plan1:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan1_block:
@@ -512,11 +510,10 @@ evalSegmentsAVX2_plan1_miss:
 	JMP  evalSegmentsAVX2_plan1_write
 
 evalSegmentsAVX2_plan2:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan2_block:
@@ -601,11 +598,10 @@ evalSegmentsAVX2_plan2_miss:
 	JMP  evalSegmentsAVX2_plan2_write
 
 evalSegmentsAVX2_plan3:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan3_block:
@@ -704,11 +700,10 @@ evalSegmentsAVX2_plan3_miss:
 	JMP  evalSegmentsAVX2_plan3_write
 
 evalSegmentsAVX2_plan4:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan4_block:
@@ -791,11 +786,10 @@ evalSegmentsAVX2_plan4_miss:
 	JMP  evalSegmentsAVX2_plan4_write
 
 evalSegmentsAVX2_plan5:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan5_block:
@@ -896,11 +890,10 @@ evalSegmentsAVX2_plan5_miss:
 	JMP  evalSegmentsAVX2_plan5_write
 
 evalSegmentsAVX2_plan7:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan7_block:
@@ -1015,11 +1008,10 @@ evalSegmentsAVX2_plan7_miss:
 	JMP  evalSegmentsAVX2_plan7_write
 
 evalSegmentsAVX2_plan8:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan8_block:
@@ -1111,11 +1103,10 @@ evalSegmentsAVX2_plan8_miss:
 	JMP  evalSegmentsAVX2_plan8_write
 
 evalSegmentsAVX2_plan9:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan9_block:
@@ -1225,11 +1216,10 @@ evalSegmentsAVX2_plan9_miss:
 	JMP  evalSegmentsAVX2_plan9_write
 
 evalSegmentsAVX2_plan12:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan12_block:
@@ -1337,11 +1327,10 @@ evalSegmentsAVX2_plan12_miss:
 	JMP  evalSegmentsAVX2_plan12_write
 
 evalSegmentsAVX2_plan13:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan13_block:
@@ -1647,11 +1636,10 @@ evalSegmentsAVX512_from13_1:
 	UD2
 
 evalSegmentsAVX512_plan0:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan0_block:
@@ -1740,57 +1728,56 @@ evalSegmentsAVX512_plan1_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z7
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   48(AX)(Z1*1), K1, Z7
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), DX
-	ADDQ         AX, DX
-	IMUL3Q       $0x30, AX, AX
+	MOVQ         136(SP), DX
+	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
+	ADDQ         120(SP), DX
 	MOVQ         80(SP), SI
 
 evalSegmentsAVX512_plan1_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan1_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan1_wrows
 	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan1_wrows
 	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan1_wrows
 	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan1_wrows
 	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan1_wrows
 	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan1_wrows
 	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan1_wrows
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
@@ -1800,7 +1787,7 @@ evalSegmentsAVX512_plan1_wrows:
 	VPSUBQ       Z4, Z8, Z8
 	VPCMPUQ      $0x02, Z5, Z8, K1, K2
 	VPSLLQ       $0x20, Z1, Z1
-	VPBROADCASTQ R8, Z8
+	VPBROADCASTQ DI, Z8
 	VPORQ        Z8, Z1, K1, Z1
 	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
 	VPXORQ       Z7, Z1, Z8
@@ -1858,11 +1845,10 @@ evalSegmentsAVX512_plan1_wrows:
 evalSegmentsAVX512_plan1_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalSegmentsAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan1_block:
@@ -1959,57 +1945,56 @@ evalSegmentsAVX512_plan2_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z7
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   48(AX)(Z1*1), K1, Z7
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), DX
-	ADDQ         AX, DX
-	IMUL3Q       $0x30, AX, AX
+	MOVQ         136(SP), DX
+	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
+	ADDQ         120(SP), DX
 	MOVQ         80(SP), SI
 
 evalSegmentsAVX512_plan2_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          8(SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan2_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan2_wrows
 	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan2_wrows
 	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan2_wrows
 	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan2_wrows
 	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan2_wrows
 	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan2_wrows
 	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan2_wrows
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
@@ -2019,7 +2004,7 @@ evalSegmentsAVX512_plan2_wrows:
 	VPSUBQ       Z4, Z8, Z8
 	VPCMPUQ      $0x02, Z5, Z8, K1, K2
 	VPSLLQ       $0x20, Z1, Z1
-	VPBROADCASTQ R8, Z8
+	VPBROADCASTQ DI, Z8
 	VPORQ        Z8, Z1, K1, Z1
 	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
 	VPXORQ       Z7, Z1, Z8
@@ -2077,11 +2062,10 @@ evalSegmentsAVX512_plan2_wrows:
 evalSegmentsAVX512_plan2_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalSegmentsAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan2_block:
@@ -2181,66 +2165,65 @@ evalSegmentsAVX512_plan3_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z8
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   48(AX)(Z1*1), K1, Z8
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), DX
-	ADDQ         AX, DX
-	IMUL3Q       $0x30, AX, AX
+	MOVQ         136(SP), DX
+	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
+	ADDQ         120(SP), DX
 	MOVQ         80(SP), SI
 
 evalSegmentsAVX512_plan3_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          8(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan3_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
 	VPCMPEQQ.BCST (R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan3_wrows
 	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan3_wrows
 	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan3_wrows
 	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan3_wrows
 	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan3_wrows
 	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan3_wrows
 	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan3_wrows
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
@@ -2251,7 +2234,7 @@ evalSegmentsAVX512_plan3_wrows:
 	VPSUBQ       Z5, Z9, Z9
 	VPCMPUQ      $0x02, Z6, Z9, K1, K2
 	VPSLLQ       $0x20, Z1, Z1
-	VPBROADCASTQ R8, Z9
+	VPBROADCASTQ DI, Z9
 	VPORQ        Z9, Z1, K1, Z1
 	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
 	VPXORQ       Z8, Z1, Z9
@@ -2309,11 +2292,10 @@ evalSegmentsAVX512_plan3_wrows:
 evalSegmentsAVX512_plan3_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalSegmentsAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan3_block:
@@ -2412,57 +2394,56 @@ evalSegmentsAVX512_plan4_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z7
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   48(AX)(Z1*1), K1, Z7
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), DX
-	ADDQ         AX, DX
-	IMUL3Q       $0x30, AX, AX
+	MOVQ         136(SP), DX
+	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
+	ADDQ         120(SP), DX
 	MOVQ         80(SP), SI
 
 evalSegmentsAVX512_plan4_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          24(SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan4_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan4_wrows
 	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan4_wrows
 	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan4_wrows
 	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan4_wrows
 	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan4_wrows
 	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan4_wrows
 	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan4_wrows
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
@@ -2472,7 +2453,7 @@ evalSegmentsAVX512_plan4_wrows:
 	VPSUBQ       Z4, Z8, Z8
 	VPCMPUQ      $0x02, Z5, Z8, K1, K2
 	VPSLLQ       $0x20, Z1, Z1
-	VPBROADCASTQ R8, Z8
+	VPBROADCASTQ DI, Z8
 	VPORQ        Z8, Z1, K1, Z1
 	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
 	VPXORQ       Z7, Z1, Z8
@@ -2530,11 +2511,10 @@ evalSegmentsAVX512_plan4_wrows:
 evalSegmentsAVX512_plan4_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalSegmentsAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan4_block:
@@ -2632,66 +2612,65 @@ evalSegmentsAVX512_plan5_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z8
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   48(AX)(Z1*1), K1, Z8
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), DX
-	ADDQ         AX, DX
-	IMUL3Q       $0x30, AX, AX
+	MOVQ         136(SP), DX
+	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
+	ADDQ         120(SP), DX
 	MOVQ         80(SP), SI
 
 evalSegmentsAVX512_plan5_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          24(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan5_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
 	VPCMPEQQ.BCST (R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan5_wrows
 	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan5_wrows
 	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan5_wrows
 	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan5_wrows
 	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan5_wrows
 	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan5_wrows
 	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan5_wrows
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
@@ -2702,7 +2681,7 @@ evalSegmentsAVX512_plan5_wrows:
 	VPSUBQ       Z5, Z9, Z9
 	VPCMPUQ      $0x02, Z6, Z9, K1, K2
 	VPSLLQ       $0x20, Z1, Z1
-	VPBROADCASTQ R8, Z9
+	VPBROADCASTQ DI, Z9
 	VPORQ        Z9, Z1, K1, Z1
 	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
 	VPXORQ       Z8, Z1, Z9
@@ -2760,11 +2739,10 @@ evalSegmentsAVX512_plan5_wrows:
 evalSegmentsAVX512_plan5_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalSegmentsAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan5_block:
@@ -2871,75 +2849,74 @@ evalSegmentsAVX512_plan7_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z9
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   48(AX)(Z1*1), K1, Z9
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), DX
-	ADDQ         AX, DX
-	IMUL3Q       $0x30, AX, AX
+	MOVQ         136(SP), DX
+	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
+	ADDQ         120(SP), DX
 	MOVQ         80(SP), SI
 
 evalSegmentsAVX512_plan7_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          8(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	MOVQ          24(SP), R11
-	LEAQ          (R11)(DI*8), R11
+	LEAQ          (R11)(R8*8), R11
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan7_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
 	VPCMPEQQ.BCST (R10), Z4, K2, K2
 	VPCMPEQQ.BCST (R11), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan7_wrows
 	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
 	VPCMPEQQ.BCST 8(R11), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan7_wrows
 	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
 	VPCMPEQQ.BCST 16(R11), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan7_wrows
 	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
 	VPCMPEQQ.BCST 24(R11), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan7_wrows
 	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
 	VPCMPEQQ.BCST 32(R11), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan7_wrows
 	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
 	VPCMPEQQ.BCST 40(R11), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan7_wrows
 	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
 	VPCMPEQQ.BCST 48(R11), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan7_wrows
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
@@ -2951,7 +2928,7 @@ evalSegmentsAVX512_plan7_wrows:
 	VPSUBQ       Z6, Z10, Z10
 	VPCMPUQ      $0x02, Z7, Z10, K1, K2
 	VPSLLQ       $0x20, Z1, Z1
-	VPBROADCASTQ R8, Z10
+	VPBROADCASTQ DI, Z10
 	VPORQ        Z10, Z1, K1, Z1
 	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
 	VPXORQ       Z9, Z1, Z10
@@ -3009,11 +2986,10 @@ evalSegmentsAVX512_plan7_wrows:
 evalSegmentsAVX512_plan7_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalSegmentsAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan7_block:
@@ -3119,64 +3095,63 @@ evalSegmentsAVX512_plan8_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z8
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   48(AX)(Z1*1), K1, Z8
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), DX
-	ADDQ         AX, DX
-	IMUL3Q       $0x30, AX, AX
+	MOVQ         136(SP), DX
+	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
+	ADDQ         120(SP), DX
 	MOVQ         80(SP), SI
 
 evalSegmentsAVX512_plan8_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          16(SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, (R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x05, (R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 8(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x05, 8(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 16(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x05, 16(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 24(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x05, 24(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 32(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x05, 32(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 40(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x05, 40(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 48(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x05, 48(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 56(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x05, 56(R9), Z4, K2, K2
@@ -3187,7 +3162,7 @@ evalSegmentsAVX512_plan8_wrows:
 	VPSUBQ       Z5, Z9, Z9
 	VPCMPUQ      $0x02, Z6, Z9, K1, K2
 	VPSLLQ       $0x20, Z1, Z1
-	VPBROADCASTQ R8, Z9
+	VPBROADCASTQ DI, Z9
 	VPORQ        Z9, Z1, K1, Z1
 	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
 	VPXORQ       Z8, Z1, Z9
@@ -3245,11 +3220,10 @@ evalSegmentsAVX512_plan8_wrows:
 evalSegmentsAVX512_plan8_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalSegmentsAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan8_block:
@@ -3351,73 +3325,72 @@ evalSegmentsAVX512_plan9_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z9
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   48(AX)(Z1*1), K1, Z9
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), DX
-	ADDQ         AX, DX
-	IMUL3Q       $0x30, AX, AX
+	MOVQ         136(SP), DX
+	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
+	ADDQ         120(SP), DX
 	MOVQ         80(SP), SI
 
 evalSegmentsAVX512_plan9_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          16(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan9_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, (R10), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, (R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan9_wrows
 	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 8(R10), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 8(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan9_wrows
 	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 16(R10), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 16(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan9_wrows
 	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 24(R10), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 24(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan9_wrows
 	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 32(R10), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 32(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan9_wrows
 	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 40(R10), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 40(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan9_wrows
 	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 48(R10), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 48(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan9_wrows
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 56(R10), Z4, K2, K2
@@ -3429,7 +3402,7 @@ evalSegmentsAVX512_plan9_wrows:
 	VPSUBQ       Z6, Z10, Z10
 	VPCMPUQ      $0x02, Z7, Z10, K1, K2
 	VPSLLQ       $0x20, Z1, Z1
-	VPBROADCASTQ R8, Z10
+	VPBROADCASTQ DI, Z10
 	VPORQ        Z10, Z1, K1, Z1
 	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
 	VPXORQ       Z9, Z1, Z10
@@ -3487,11 +3460,10 @@ evalSegmentsAVX512_plan9_wrows:
 evalSegmentsAVX512_plan9_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalSegmentsAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan9_block:
@@ -3599,73 +3571,72 @@ evalSegmentsAVX512_plan12_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z9
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   48(AX)(Z1*1), K1, Z9
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), DX
-	ADDQ         AX, DX
-	IMUL3Q       $0x30, AX, AX
+	MOVQ         136(SP), DX
+	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
+	ADDQ         120(SP), DX
 	MOVQ         80(SP), SI
 
 evalSegmentsAVX512_plan12_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          16(SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          24(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan12_wrows
 	VPCMPEQQ.BCST (R10), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, (R9), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, (R9), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan12_wrows
 	VPCMPEQQ.BCST 8(R10), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 8(R9), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 8(R9), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan12_wrows
 	VPCMPEQQ.BCST 16(R10), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 16(R9), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 16(R9), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan12_wrows
 	VPCMPEQQ.BCST 24(R10), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 24(R9), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 24(R9), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan12_wrows
 	VPCMPEQQ.BCST 32(R10), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 32(R9), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 32(R9), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan12_wrows
 	VPCMPEQQ.BCST 40(R10), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 40(R9), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 40(R9), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan12_wrows
 	VPCMPEQQ.BCST 48(R10), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 48(R9), Z4, K2, K2
 	VPCMPUQ.BCST  $0x05, 48(R9), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan12_wrows
 	VPCMPEQQ.BCST 56(R10), Z3, K1, K2
 	VPCMPUQ.BCST  $0x02, 56(R9), Z4, K2, K2
@@ -3677,7 +3648,7 @@ evalSegmentsAVX512_plan12_wrows:
 	VPSUBQ       Z6, Z10, Z10
 	VPCMPUQ      $0x02, Z7, Z10, K1, K2
 	VPSLLQ       $0x20, Z1, Z1
-	VPBROADCASTQ R8, Z10
+	VPBROADCASTQ DI, Z10
 	VPORQ        Z10, Z1, K1, Z1
 	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
 	VPXORQ       Z9, Z1, Z10
@@ -3735,11 +3706,10 @@ evalSegmentsAVX512_plan12_wrows:
 evalSegmentsAVX512_plan12_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalSegmentsAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan12_block:
@@ -3848,26 +3818,25 @@ evalSegmentsAVX512_plan13_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z10
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   48(AX)(Z1*1), K1, Z10
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), DX
-	ADDQ         AX, DX
-	IMUL3Q       $0x30, AX, AX
+	MOVQ         136(SP), DX
+	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
+	ADDQ         120(SP), DX
 	MOVQ         80(SP), SI
 
 evalSegmentsAVX512_plan13_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          16(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	MOVQ          24(SP), R11
-	LEAQ          (R11)(DI*8), R11
+	LEAQ          (R11)(R8*8), R11
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z11
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan13_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
 	VPCMPEQQ.BCST (R11), Z4, K2, K2
@@ -3875,7 +3844,7 @@ evalSegmentsAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, (R10), Z6, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan13_wrows
 	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 8(R11), Z4, K2, K2
@@ -3883,7 +3852,7 @@ evalSegmentsAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 8(R10), Z6, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan13_wrows
 	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 16(R11), Z4, K2, K2
@@ -3891,7 +3860,7 @@ evalSegmentsAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 16(R10), Z6, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan13_wrows
 	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 24(R11), Z4, K2, K2
@@ -3899,7 +3868,7 @@ evalSegmentsAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 24(R10), Z6, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan13_wrows
 	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 32(R11), Z4, K2, K2
@@ -3907,7 +3876,7 @@ evalSegmentsAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 32(R10), Z6, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan13_wrows
 	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 40(R11), Z4, K2, K2
@@ -3915,7 +3884,7 @@ evalSegmentsAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 40(R10), Z6, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan13_wrows
 	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 48(R11), Z4, K2, K2
@@ -3923,7 +3892,7 @@ evalSegmentsAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 48(R10), Z6, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan13_wrows
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 56(R11), Z4, K2, K2
@@ -3936,7 +3905,7 @@ evalSegmentsAVX512_plan13_wrows:
 	VPSUBQ       Z7, Z11, Z11
 	VPCMPUQ      $0x02, Z8, Z11, K1, K2
 	VPSLLQ       $0x20, Z1, Z1
-	VPBROADCASTQ R8, Z11
+	VPBROADCASTQ DI, Z11
 	VPORQ        Z11, Z1, K1, Z1
 	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
 	VPXORQ       Z10, Z1, Z11
@@ -3994,11 +3963,10 @@ evalSegmentsAVX512_plan13_wrows:
 evalSegmentsAVX512_plan13_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalSegmentsAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), DX
-	ADDQ   AX, DX
-	IMUL3Q $0x30, AX, AX
+	MOVQ   136(SP), DX
+	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
+	ADDQ   120(SP), DX
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan13_block:
@@ -4365,14 +4333,13 @@ evalFrameAVX2_from13_1:
 	UD2
 
 evalFrameAVX2_plan0:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan0_block:
@@ -4420,14 +4387,13 @@ evalFrameAVX2_plan0_miss:
 	JMP  evalFrameAVX2_plan0_write
 
 evalFrameAVX2_plan1:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan1_block:
@@ -4505,14 +4471,13 @@ evalFrameAVX2_plan1_miss:
 	JMP  evalFrameAVX2_plan1_write
 
 evalFrameAVX2_plan2:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan2_block:
@@ -4590,14 +4555,13 @@ evalFrameAVX2_plan2_miss:
 	JMP  evalFrameAVX2_plan2_write
 
 evalFrameAVX2_plan3:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan3_block:
@@ -4690,14 +4654,13 @@ evalFrameAVX2_plan3_miss:
 	JMP  evalFrameAVX2_plan3_write
 
 evalFrameAVX2_plan4:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan4_block:
@@ -4774,14 +4737,13 @@ evalFrameAVX2_plan4_miss:
 	JMP  evalFrameAVX2_plan4_write
 
 evalFrameAVX2_plan5:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan5_block:
@@ -4875,14 +4837,13 @@ evalFrameAVX2_plan5_miss:
 	JMP  evalFrameAVX2_plan5_write
 
 evalFrameAVX2_plan7:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan7_block:
@@ -4991,14 +4952,13 @@ evalFrameAVX2_plan7_miss:
 	JMP  evalFrameAVX2_plan7_write
 
 evalFrameAVX2_plan8:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan8_block:
@@ -5084,14 +5044,13 @@ evalFrameAVX2_plan8_miss:
 	JMP  evalFrameAVX2_plan8_write
 
 evalFrameAVX2_plan9:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan9_block:
@@ -5194,14 +5153,13 @@ evalFrameAVX2_plan9_miss:
 	JMP  evalFrameAVX2_plan9_write
 
 evalFrameAVX2_plan12:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan12_block:
@@ -5303,14 +5261,13 @@ evalFrameAVX2_plan12_miss:
 	JMP  evalFrameAVX2_plan12_write
 
 evalFrameAVX2_plan13:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX2_plan13_block:
@@ -5622,14 +5579,13 @@ evalFrameAVX512_from13_1:
 	UD2
 
 evalFrameAVX512_plan0:
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan0_block:
@@ -5704,61 +5660,60 @@ evalFrameAVX512_plan1_wready:
 	VMOVDQU64    (AX)(CX*1), Z4
 	VMOVDQU64    (AX), Z5
 	VPSRLQ       $0x20, Z5, Z5
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), CX
-	ADDQ         AX, CX
-	MOVQ         AX, BX
+	MOVQ         136(SP), CX
+	IMUL3Q       $0x30, CX, AX
+	ADDQ         112(SP), AX
+	MOVQ         CX, BX
 	SHLQ         $0x03, BX
 	ADDQ         176(SP), BX
-	IMUL3Q       $0x30, AX, AX
-	ADDQ         112(SP), AX
+	ADDQ         120(SP), CX
 	MOVQ         80(SP), SI
 	VPBROADCASTQ wideconsts<>+24(SB), Z6
 
 evalFrameAVX512_plan1_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z7
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalFrameAVX512_plan1_wrows
 	VPCMPEQQ.BCST (R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalFrameAVX512_plan1_wrows
 	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalFrameAVX512_plan1_wrows
 	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalFrameAVX512_plan1_wrows
 	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalFrameAVX512_plan1_wrows
 	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalFrameAVX512_plan1_wrows
 	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalFrameAVX512_plan1_wrows
 	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalFrameAVX512_plan1_wrows
 	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
@@ -5770,7 +5725,7 @@ evalFrameAVX512_plan1_wrows:
 	VPSUBQ       Z3, Z8, Z8
 	VPCMPUQ      $0x02, Z4, Z8, K1, K2
 	VPSLLQ       $0x20, Z7, Z7
-	VPBROADCASTQ R8, Z8
+	VPBROADCASTQ DI, Z8
 	VPORQ        Z8, Z7, K1, Z7
 	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
 	VPBROADCASTQ CX, Z8
@@ -5824,14 +5779,13 @@ evalFrameAVX512_plan1_wrows:
 evalFrameAVX512_plan1_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalFrameAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan1_block:
@@ -5913,61 +5867,60 @@ evalFrameAVX512_plan2_wready:
 	VMOVDQU64    (AX)(CX*1), Z4
 	VMOVDQU64    (AX), Z5
 	VPSRLQ       $0x20, Z5, Z5
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), CX
-	ADDQ         AX, CX
-	MOVQ         AX, BX
+	MOVQ         136(SP), CX
+	IMUL3Q       $0x30, CX, AX
+	ADDQ         112(SP), AX
+	MOVQ         CX, BX
 	SHLQ         $0x03, BX
 	ADDQ         176(SP), BX
-	IMUL3Q       $0x30, AX, AX
-	ADDQ         112(SP), AX
+	ADDQ         120(SP), CX
 	MOVQ         80(SP), SI
 	VPBROADCASTQ wideconsts<>+24(SB), Z6
 
 evalFrameAVX512_plan2_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          8(SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z7
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalFrameAVX512_plan2_wrows
 	VPCMPEQQ.BCST (R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalFrameAVX512_plan2_wrows
 	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalFrameAVX512_plan2_wrows
 	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalFrameAVX512_plan2_wrows
 	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalFrameAVX512_plan2_wrows
 	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalFrameAVX512_plan2_wrows
 	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalFrameAVX512_plan2_wrows
 	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalFrameAVX512_plan2_wrows
 	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
@@ -5979,7 +5932,7 @@ evalFrameAVX512_plan2_wrows:
 	VPSUBQ       Z3, Z8, Z8
 	VPCMPUQ      $0x02, Z4, Z8, K1, K2
 	VPSLLQ       $0x20, Z7, Z7
-	VPBROADCASTQ R8, Z8
+	VPBROADCASTQ DI, Z8
 	VPORQ        Z8, Z7, K1, Z7
 	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
 	VPBROADCASTQ CX, Z8
@@ -6033,14 +5986,13 @@ evalFrameAVX512_plan2_wrows:
 evalFrameAVX512_plan2_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalFrameAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan2_block:
@@ -6124,70 +6076,69 @@ evalFrameAVX512_plan3_wready:
 	VMOVDQU64    (AX)(CX*1), Z5
 	VMOVDQU64    (AX), Z6
 	VPSRLQ       $0x20, Z6, Z6
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), CX
-	ADDQ         AX, CX
-	MOVQ         AX, BX
+	MOVQ         136(SP), CX
+	IMUL3Q       $0x30, CX, AX
+	ADDQ         112(SP), AX
+	MOVQ         CX, BX
 	SHLQ         $0x03, BX
 	ADDQ         176(SP), BX
-	IMUL3Q       $0x30, AX, AX
-	ADDQ         112(SP), AX
+	ADDQ         120(SP), CX
 	MOVQ         80(SP), SI
 	VPBROADCASTQ wideconsts<>+24(SB), Z7
 
 evalFrameAVX512_plan3_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          8(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalFrameAVX512_plan3_wrows
 	VPCMPEQQ.BCST (R9), Z2, K1, K2
 	VPCMPEQQ.BCST (R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalFrameAVX512_plan3_wrows
 	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 8(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalFrameAVX512_plan3_wrows
 	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 16(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalFrameAVX512_plan3_wrows
 	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 24(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalFrameAVX512_plan3_wrows
 	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 32(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalFrameAVX512_plan3_wrows
 	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 40(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalFrameAVX512_plan3_wrows
 	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 48(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalFrameAVX512_plan3_wrows
 	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 56(R10), Z3, K2, K2
@@ -6200,7 +6151,7 @@ evalFrameAVX512_plan3_wrows:
 	VPSUBQ       Z4, Z9, Z9
 	VPCMPUQ      $0x02, Z5, Z9, K1, K2
 	VPSLLQ       $0x20, Z8, Z8
-	VPBROADCASTQ R8, Z9
+	VPBROADCASTQ DI, Z9
 	VPORQ        Z9, Z8, K1, Z8
 	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
 	VPBROADCASTQ CX, Z9
@@ -6254,14 +6205,13 @@ evalFrameAVX512_plan3_wrows:
 evalFrameAVX512_plan3_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalFrameAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan3_block:
@@ -6346,61 +6296,60 @@ evalFrameAVX512_plan4_wready:
 	VMOVDQU64    (AX)(CX*1), Z4
 	VMOVDQU64    (AX), Z5
 	VPSRLQ       $0x20, Z5, Z5
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), CX
-	ADDQ         AX, CX
-	MOVQ         AX, BX
+	MOVQ         136(SP), CX
+	IMUL3Q       $0x30, CX, AX
+	ADDQ         112(SP), AX
+	MOVQ         CX, BX
 	SHLQ         $0x03, BX
 	ADDQ         176(SP), BX
-	IMUL3Q       $0x30, AX, AX
-	ADDQ         112(SP), AX
+	ADDQ         120(SP), CX
 	MOVQ         80(SP), SI
 	VPBROADCASTQ wideconsts<>+24(SB), Z6
 
 evalFrameAVX512_plan4_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          24(SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z7
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalFrameAVX512_plan4_wrows
 	VPCMPEQQ.BCST (R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalFrameAVX512_plan4_wrows
 	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalFrameAVX512_plan4_wrows
 	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalFrameAVX512_plan4_wrows
 	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalFrameAVX512_plan4_wrows
 	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalFrameAVX512_plan4_wrows
 	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalFrameAVX512_plan4_wrows
 	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalFrameAVX512_plan4_wrows
 	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
@@ -6412,7 +6361,7 @@ evalFrameAVX512_plan4_wrows:
 	VPSUBQ       Z3, Z8, Z8
 	VPCMPUQ      $0x02, Z4, Z8, K1, K2
 	VPSLLQ       $0x20, Z7, Z7
-	VPBROADCASTQ R8, Z8
+	VPBROADCASTQ DI, Z8
 	VPORQ        Z8, Z7, K1, Z7
 	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
 	VPBROADCASTQ CX, Z8
@@ -6466,14 +6415,13 @@ evalFrameAVX512_plan4_wrows:
 evalFrameAVX512_plan4_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalFrameAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan4_block:
@@ -6556,70 +6504,69 @@ evalFrameAVX512_plan5_wready:
 	VMOVDQU64    (AX)(CX*1), Z5
 	VMOVDQU64    (AX), Z6
 	VPSRLQ       $0x20, Z6, Z6
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), CX
-	ADDQ         AX, CX
-	MOVQ         AX, BX
+	MOVQ         136(SP), CX
+	IMUL3Q       $0x30, CX, AX
+	ADDQ         112(SP), AX
+	MOVQ         CX, BX
 	SHLQ         $0x03, BX
 	ADDQ         176(SP), BX
-	IMUL3Q       $0x30, AX, AX
-	ADDQ         112(SP), AX
+	ADDQ         120(SP), CX
 	MOVQ         80(SP), SI
 	VPBROADCASTQ wideconsts<>+24(SB), Z7
 
 evalFrameAVX512_plan5_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          24(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalFrameAVX512_plan5_wrows
 	VPCMPEQQ.BCST (R9), Z2, K1, K2
 	VPCMPEQQ.BCST (R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalFrameAVX512_plan5_wrows
 	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 8(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalFrameAVX512_plan5_wrows
 	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 16(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalFrameAVX512_plan5_wrows
 	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 24(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalFrameAVX512_plan5_wrows
 	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 32(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalFrameAVX512_plan5_wrows
 	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 40(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalFrameAVX512_plan5_wrows
 	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 48(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalFrameAVX512_plan5_wrows
 	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 56(R10), Z3, K2, K2
@@ -6632,7 +6579,7 @@ evalFrameAVX512_plan5_wrows:
 	VPSUBQ       Z4, Z9, Z9
 	VPCMPUQ      $0x02, Z5, Z9, K1, K2
 	VPSLLQ       $0x20, Z8, Z8
-	VPBROADCASTQ R8, Z9
+	VPBROADCASTQ DI, Z9
 	VPORQ        Z9, Z8, K1, Z8
 	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
 	VPBROADCASTQ CX, Z9
@@ -6686,14 +6633,13 @@ evalFrameAVX512_plan5_wrows:
 evalFrameAVX512_plan5_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalFrameAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan5_block:
@@ -6783,79 +6729,78 @@ evalFrameAVX512_plan7_wready:
 	VMOVDQU64    (AX)(CX*1), Z6
 	VMOVDQU64    (AX), Z7
 	VPSRLQ       $0x20, Z7, Z7
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), CX
-	ADDQ         AX, CX
-	MOVQ         AX, BX
+	MOVQ         136(SP), CX
+	IMUL3Q       $0x30, CX, AX
+	ADDQ         112(SP), AX
+	MOVQ         CX, BX
 	SHLQ         $0x03, BX
 	ADDQ         176(SP), BX
-	IMUL3Q       $0x30, AX, AX
-	ADDQ         112(SP), AX
+	ADDQ         120(SP), CX
 	MOVQ         80(SP), SI
 	VPBROADCASTQ wideconsts<>+24(SB), Z8
 
 evalFrameAVX512_plan7_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          8(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	MOVQ          24(SP), R11
-	LEAQ          (R11)(DI*8), R11
+	LEAQ          (R11)(R8*8), R11
 	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalFrameAVX512_plan7_wrows
 	VPCMPEQQ.BCST (R9), Z2, K1, K2
 	VPCMPEQQ.BCST (R10), Z3, K2, K2
 	VPCMPEQQ.BCST (R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalFrameAVX512_plan7_wrows
 	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 8(R10), Z3, K2, K2
 	VPCMPEQQ.BCST 8(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalFrameAVX512_plan7_wrows
 	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 16(R10), Z3, K2, K2
 	VPCMPEQQ.BCST 16(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalFrameAVX512_plan7_wrows
 	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 24(R10), Z3, K2, K2
 	VPCMPEQQ.BCST 24(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalFrameAVX512_plan7_wrows
 	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 32(R10), Z3, K2, K2
 	VPCMPEQQ.BCST 32(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalFrameAVX512_plan7_wrows
 	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 40(R10), Z3, K2, K2
 	VPCMPEQQ.BCST 40(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalFrameAVX512_plan7_wrows
 	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 48(R10), Z3, K2, K2
 	VPCMPEQQ.BCST 48(R11), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalFrameAVX512_plan7_wrows
 	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 56(R10), Z3, K2, K2
@@ -6869,7 +6814,7 @@ evalFrameAVX512_plan7_wrows:
 	VPSUBQ       Z5, Z10, Z10
 	VPCMPUQ      $0x02, Z6, Z10, K1, K2
 	VPSLLQ       $0x20, Z9, Z9
-	VPBROADCASTQ R8, Z10
+	VPBROADCASTQ DI, Z10
 	VPORQ        Z10, Z9, K1, Z9
 	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
 	VPBROADCASTQ CX, Z10
@@ -6923,14 +6868,13 @@ evalFrameAVX512_plan7_wrows:
 evalFrameAVX512_plan7_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalFrameAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan7_block:
@@ -7021,68 +6965,67 @@ evalFrameAVX512_plan8_wready:
 	VMOVDQU64    (AX)(CX*1), Z5
 	VMOVDQU64    (AX), Z6
 	VPSRLQ       $0x20, Z6, Z6
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), CX
-	ADDQ         AX, CX
-	MOVQ         AX, BX
+	MOVQ         136(SP), CX
+	IMUL3Q       $0x30, CX, AX
+	ADDQ         112(SP), AX
+	MOVQ         CX, BX
 	SHLQ         $0x03, BX
 	ADDQ         176(SP), BX
-	IMUL3Q       $0x30, AX, AX
-	ADDQ         112(SP), AX
+	ADDQ         120(SP), CX
 	MOVQ         80(SP), SI
 	VPBROADCASTQ wideconsts<>+24(SB), Z7
 
 evalFrameAVX512_plan8_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          16(SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalFrameAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, (R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x05, (R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalFrameAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 8(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x05, 8(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalFrameAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 16(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x05, 16(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalFrameAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 24(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x05, 24(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalFrameAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 32(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x05, 32(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalFrameAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 40(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x05, 40(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalFrameAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 48(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x05, 48(R9), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalFrameAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, 56(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x05, 56(R9), Z3, K2, K2
@@ -7095,7 +7038,7 @@ evalFrameAVX512_plan8_wrows:
 	VPSUBQ       Z4, Z9, Z9
 	VPCMPUQ      $0x02, Z5, Z9, K1, K2
 	VPSLLQ       $0x20, Z8, Z8
-	VPBROADCASTQ R8, Z9
+	VPBROADCASTQ DI, Z9
 	VPORQ        Z9, Z8, K1, Z8
 	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
 	VPBROADCASTQ CX, Z9
@@ -7149,14 +7092,13 @@ evalFrameAVX512_plan8_wrows:
 evalFrameAVX512_plan8_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalFrameAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan8_block:
@@ -7242,77 +7184,76 @@ evalFrameAVX512_plan9_wready:
 	VMOVDQU64    (AX)(CX*1), Z6
 	VMOVDQU64    (AX), Z7
 	VPSRLQ       $0x20, Z7, Z7
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), CX
-	ADDQ         AX, CX
-	MOVQ         AX, BX
+	MOVQ         136(SP), CX
+	IMUL3Q       $0x30, CX, AX
+	ADDQ         112(SP), AX
+	MOVQ         CX, BX
 	SHLQ         $0x03, BX
 	ADDQ         176(SP), BX
-	IMUL3Q       $0x30, AX, AX
-	ADDQ         112(SP), AX
+	ADDQ         120(SP), CX
 	MOVQ         80(SP), SI
 	VPBROADCASTQ wideconsts<>+24(SB), Z8
 
 evalFrameAVX512_plan9_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          16(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalFrameAVX512_plan9_wrows
 	VPCMPEQQ.BCST (R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, (R10), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, (R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalFrameAVX512_plan9_wrows
 	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 8(R10), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 8(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalFrameAVX512_plan9_wrows
 	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 16(R10), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 16(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalFrameAVX512_plan9_wrows
 	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 24(R10), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 24(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalFrameAVX512_plan9_wrows
 	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 32(R10), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 32(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalFrameAVX512_plan9_wrows
 	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 40(R10), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 40(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalFrameAVX512_plan9_wrows
 	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 48(R10), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 48(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalFrameAVX512_plan9_wrows
 	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 56(R10), Z3, K2, K2
@@ -7326,7 +7267,7 @@ evalFrameAVX512_plan9_wrows:
 	VPSUBQ       Z5, Z10, Z10
 	VPCMPUQ      $0x02, Z6, Z10, K1, K2
 	VPSLLQ       $0x20, Z9, Z9
-	VPBROADCASTQ R8, Z10
+	VPBROADCASTQ DI, Z10
 	VPORQ        Z10, Z9, K1, Z9
 	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
 	VPBROADCASTQ CX, Z10
@@ -7380,14 +7321,13 @@ evalFrameAVX512_plan9_wrows:
 evalFrameAVX512_plan9_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalFrameAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan9_block:
@@ -7478,77 +7418,76 @@ evalFrameAVX512_plan12_wready:
 	VMOVDQU64    (AX)(CX*1), Z6
 	VMOVDQU64    (AX), Z7
 	VPSRLQ       $0x20, Z7, Z7
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), CX
-	ADDQ         AX, CX
-	MOVQ         AX, BX
+	MOVQ         136(SP), CX
+	IMUL3Q       $0x30, CX, AX
+	ADDQ         112(SP), AX
+	MOVQ         CX, BX
 	SHLQ         $0x03, BX
 	ADDQ         176(SP), BX
-	IMUL3Q       $0x30, AX, AX
-	ADDQ         112(SP), AX
+	ADDQ         120(SP), CX
 	MOVQ         80(SP), SI
 	VPBROADCASTQ wideconsts<>+24(SB), Z8
 
 evalFrameAVX512_plan12_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          16(SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          24(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalFrameAVX512_plan12_wrows
 	VPCMPEQQ.BCST (R10), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, (R9), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, (R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalFrameAVX512_plan12_wrows
 	VPCMPEQQ.BCST 8(R10), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 8(R9), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 8(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalFrameAVX512_plan12_wrows
 	VPCMPEQQ.BCST 16(R10), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 16(R9), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 16(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalFrameAVX512_plan12_wrows
 	VPCMPEQQ.BCST 24(R10), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 24(R9), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 24(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalFrameAVX512_plan12_wrows
 	VPCMPEQQ.BCST 32(R10), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 32(R9), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 32(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalFrameAVX512_plan12_wrows
 	VPCMPEQQ.BCST 40(R10), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 40(R9), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 40(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalFrameAVX512_plan12_wrows
 	VPCMPEQQ.BCST 48(R10), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 48(R9), Z3, K2, K2
 	VPCMPUQ.BCST  $0x05, 48(R9), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalFrameAVX512_plan12_wrows
 	VPCMPEQQ.BCST 56(R10), Z2, K1, K2
 	VPCMPUQ.BCST  $0x02, 56(R9), Z3, K2, K2
@@ -7562,7 +7501,7 @@ evalFrameAVX512_plan12_wrows:
 	VPSUBQ       Z5, Z10, Z10
 	VPCMPUQ      $0x02, Z6, Z10, K1, K2
 	VPSLLQ       $0x20, Z9, Z9
-	VPBROADCASTQ R8, Z10
+	VPBROADCASTQ DI, Z10
 	VPORQ        Z10, Z9, K1, Z9
 	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
 	VPBROADCASTQ CX, Z10
@@ -7616,14 +7555,13 @@ evalFrameAVX512_plan12_wrows:
 evalFrameAVX512_plan12_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalFrameAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan12_block:
@@ -7715,30 +7653,29 @@ evalFrameAVX512_plan13_wready:
 	VMOVDQU64    (AX)(CX*1), Z7
 	VMOVDQU64    (AX), Z8
 	VPSRLQ       $0x20, Z8, Z8
-	MOVQ         136(SP), AX
-	MOVQ         120(SP), CX
-	ADDQ         AX, CX
-	MOVQ         AX, BX
+	MOVQ         136(SP), CX
+	IMUL3Q       $0x30, CX, AX
+	ADDQ         112(SP), AX
+	MOVQ         CX, BX
 	SHLQ         $0x03, BX
 	ADDQ         176(SP), BX
-	IMUL3Q       $0x30, AX, AX
-	ADDQ         112(SP), AX
+	ADDQ         120(SP), CX
 	MOVQ         80(SP), SI
 	VPBROADCASTQ wideconsts<>+24(SB), Z9
 
 evalFrameAVX512_plan13_wblock:
-	MOVL          8(SI), DI
-	MOVL          12(SI), R8
+	MOVL          8(SI), R8
+	MOVL          12(SI), DI
 	MOVQ          (SP), R9
-	LEAQ          (R9)(DI*8), R9
+	LEAQ          (R9)(R8*8), R9
 	MOVQ          16(SP), R10
-	LEAQ          (R10)(DI*8), R10
+	LEAQ          (R10)(R8*8), R10
 	MOVQ          24(SP), R11
-	LEAQ          (R11)(DI*8), R11
+	LEAQ          (R11)(R8*8), R11
 	VPCMPEQQ.BCST (SI), Z1, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
 	VPBROADCASTQ  wideconsts<>+24(SB), Z11
-	CMPQ          R8, $0x01
+	CMPQ          DI, $0x01
 	JB            evalFrameAVX512_plan13_wrows
 	VPCMPEQQ.BCST (R9), Z2, K1, K2
 	VPCMPEQQ.BCST (R11), Z3, K2, K2
@@ -7746,7 +7683,7 @@ evalFrameAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, (R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x02
+	CMPQ          DI, $0x02
 	JB            evalFrameAVX512_plan13_wrows
 	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 8(R11), Z3, K2, K2
@@ -7754,7 +7691,7 @@ evalFrameAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 8(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+8(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x03
+	CMPQ          DI, $0x03
 	JB            evalFrameAVX512_plan13_wrows
 	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 16(R11), Z3, K2, K2
@@ -7762,7 +7699,7 @@ evalFrameAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 16(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+16(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x04
+	CMPQ          DI, $0x04
 	JB            evalFrameAVX512_plan13_wrows
 	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 24(R11), Z3, K2, K2
@@ -7770,7 +7707,7 @@ evalFrameAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 24(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+24(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x05
+	CMPQ          DI, $0x05
 	JB            evalFrameAVX512_plan13_wrows
 	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 32(R11), Z3, K2, K2
@@ -7778,7 +7715,7 @@ evalFrameAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 32(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+32(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x06
+	CMPQ          DI, $0x06
 	JB            evalFrameAVX512_plan13_wrows
 	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 40(R11), Z3, K2, K2
@@ -7786,7 +7723,7 @@ evalFrameAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 40(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+40(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x07
+	CMPQ          DI, $0x07
 	JB            evalFrameAVX512_plan13_wrows
 	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 48(R11), Z3, K2, K2
@@ -7794,7 +7731,7 @@ evalFrameAVX512_plan13_wblock:
 	VPCMPUQ.BCST  $0x05, 48(R10), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z10, K2, Z10
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          R8, $0x08
+	CMPQ          DI, $0x08
 	JB            evalFrameAVX512_plan13_wrows
 	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
 	VPCMPEQQ.BCST 56(R11), Z3, K2, K2
@@ -7809,7 +7746,7 @@ evalFrameAVX512_plan13_wrows:
 	VPSUBQ       Z6, Z11, Z11
 	VPCMPUQ      $0x02, Z7, Z11, K1, K2
 	VPSLLQ       $0x20, Z10, Z10
-	VPBROADCASTQ R8, Z11
+	VPBROADCASTQ DI, Z11
 	VPORQ        Z11, Z10, K1, Z10
 	VPORQ.BCST   wideconsts<>+8(SB), Z10, K2, Z10
 	VPBROADCASTQ CX, Z11
@@ -7863,14 +7800,13 @@ evalFrameAVX512_plan13_wrows:
 evalFrameAVX512_plan13_narrow:
 	CMPQ   152(SP), $0x00
 	JE     evalFrameAVX512_next
-	MOVQ   136(SP), AX
-	MOVQ   120(SP), CX
-	ADDQ   AX, CX
-	MOVQ   136(SP), BX
+	MOVQ   136(SP), CX
+	IMUL3Q $0x30, CX, AX
+	ADDQ   112(SP), AX
+	MOVQ   CX, BX
 	SHLQ   $0x03, BX
 	ADDQ   176(SP), BX
-	IMUL3Q $0x30, AX, AX
-	ADDQ   112(SP), AX
+	ADDQ   120(SP), CX
 	MOVQ   80(SP), SI
 
 evalFrameAVX512_plan13_block:

@@ -103,9 +103,7 @@ func (a *avx2) load(k *kernel, plan int) {
 
 func (a *avx2) match(k *kernel, plan int, m GPVirtual) {
 	MOVQ(k.runmask, m)
-	for _, f := range []struct{ bit, lane, disp int }{
-		{layout.PlanS, laneS, layout.HookS}, {layout.PlanO, laneO, layout.HookO}, {layout.PlanD, laneD, layout.HookDT},
-	} {
+	for _, f := range eqCompares {
 		if plan&f.bit == 0 {
 			continue
 		}

@@ -39,9 +39,7 @@ func (a *avx512) match(k *kernel, plan int, m GPVirtual) {
 	// The first compare, masked by the run's rows (which the next hook of
 	// the block needs again), writes cur; each next one narrows it.
 	cur, in := K(), a.run
-	for _, f := range []struct{ bit, lane, disp int }{
-		{layout.PlanS, laneS, layout.HookS}, {layout.PlanO, laneO, layout.HookO}, {layout.PlanD, laneD, layout.HookDT},
-	} {
+	for _, f := range eqCompares {
 		if plan&f.bit != 0 {
 			VPCMPEQQ_BCST(Mem{Base: k.h, Disp: f.disp}, a.lanes[f.lane], in, cur)
 			in = cur

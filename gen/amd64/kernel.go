@@ -30,6 +30,13 @@ const (
 	laneD
 )
 
+// eqCompares are the plan bits of the lanes compared for equality, each
+// with its lane and the hook's constant for it (V is a range, compared
+// apart).
+var eqCompares = []struct{ bit, lane, disp int }{
+	{layout.PlanS, laneS, layout.HookS}, {layout.PlanO, laneO, layout.HookO}, {layout.PlanD, laneD, layout.HookDT},
+}
+
 // kernel holds the registers and stack slots of one generated kernel.
 type kernel struct {
 	name string
@@ -378,6 +385,25 @@ func (k *kernel) laneBase(i int) GPVirtual {
 	return p
 }
 
+// groupStarts returns where the hooks from k.groupIndex on start in the
+// segment: their first receipt of the first block (bo, which the block
+// loop moves on to the next block's), its span id (bs, likewise) and, in
+// a frame kernel, the first hook's count (gc).
+func (k *kernel) groupStarts() (bo, bs, gc GPVirtual) {
+	bo, bs = GP64(), GP64()
+	MOVQ(k.groupIndex, bs)
+	IMUL3Q(Imm(layout.RcptSize), bs, bo)
+	ADDQ(k.outBase, bo)
+	if k.frame {
+		gc = GP64()
+		MOVQ(bs, gc)
+		SHLQ(Imm(3), gc)
+		ADDQ(k.segCount, gc)
+	}
+	ADDQ(k.spanBase, bs)
+	return bo, bs, gc
+}
+
 // planLoop emits the loop of a group whose hooks compare the lanes of plan:
 // for every block, its lanes loaded once, every hook of the group.
 func (k *kernel) planLoop(x isa, plan int) {
@@ -386,23 +412,7 @@ func (k *kernel) planLoop(x isa, plan int) {
 	if k.wide != nil && len(planLanes(plan)) != 0 {
 		k.wideChunks(plan, name)
 	}
-	// The group's receipts start at index groupIndex of the first block's;
-	// bo and bs are the group's first receipt of the next block, and its
-	// span id.
-	gi, bs := GP64(), GP64()
-	MOVQ(k.groupIndex, gi)
-	MOVQ(k.spanBase, bs)
-	ADDQ(gi, bs)
-	var gc GPVirtual // in a frame kernel: the group's first hook's count
-	if k.frame {
-		gc = GP64()
-		MOVQ(k.groupIndex, gc)
-		SHLQ(Imm(3), gc)
-		ADDQ(k.segCount, gc)
-	}
-	bo := gi
-	IMUL3Q(Imm(layout.RcptSize), bo, bo)
-	ADDQ(k.outBase, bo)
+	bo, bs, gc := k.groupStarts()
 	k.blk = GP64()
 	MOVQ(k.blocksBase, k.blk)
 	Label(name("_block"))

@@ -218,9 +218,7 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 	}
 	pred := gather(layout.HookPred)
 	var lane [4]VecVirtual
-	for _, f := range []struct{ bit, lane, disp int }{
-		{layout.PlanS, laneS, layout.HookS}, {layout.PlanO, laneO, layout.HookO}, {layout.PlanD, laneD, layout.HookDT},
-	} {
+	for _, f := range eqCompares {
 		if plan&f.bit != 0 {
 			lane[f.lane] = gather(f.disp)
 		}
@@ -237,21 +235,7 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 		key = gather(layout.HookKey)
 	}
 
-	// The chunk's first receipt of the next block (bo), its span id (bs),
-	// its first count (gc).
-	gi, bo, bs := GP64(), GP64(), GP64()
-	MOVQ(k.groupIndex, gi)
-	MOVQ(k.spanBase, bs)
-	ADDQ(gi, bs)
-	var gc GPVirtual
-	if k.frame {
-		gc = GP64()
-		MOVQ(gi, gc)
-		SHLQ(Imm(3), gc)
-		ADDQ(k.segCount, gc)
-	}
-	IMUL3Q(Imm(layout.RcptSize), gi, bo)
-	ADDQ(k.outBase, bo)
+	bo, bs, gc := k.groupStarts() // the chunk's
 	blk := GP64()
 	MOVQ(k.blocksBase, blk)
 	var zero VecVirtual // a frame kernel's a_hash
@@ -261,15 +245,13 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 	}
 
 	Label(name("_wblock"))
-	off, n := GP64(), GP64()
-	MOVL(Mem{Base: blk, Disp: layout.RunOff}, off.As32())
+	n := GP64()
+	k.off = GP64()
+	MOVL(Mem{Base: blk, Disp: layout.RunOff}, k.off.As32())
 	MOVL(Mem{Base: blk, Disp: layout.RunLen}, n.As32())
 	var rows [4]GPVirtual
 	for _, l := range planLanes(plan) {
-		b := GP64()
-		MOVQ(k.bases.Offset(8*l), b)
-		LEAQ(Mem{Base: b, Index: off, Scale: 8}, b)
-		rows[l] = b
+		rows[l] = k.laneBase(l)
 	}
 	// pm: the hooks of the block's predicate; the others examine nothing.
 	pm := K()
@@ -282,9 +264,9 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 		CMPQ(n, U8(i+1))
 		JB(LabelRef(done)) // row i is past the run
 		r, in := K(), pm
-		for _, l := range []int{laneS, laneO, laneD} {
-			if rows[l] != nil {
-				VPCMPEQQ_BCST(Mem{Base: rows[l], Disp: 8 * i}, lane[l], in, r)
+		for _, f := range eqCompares {
+			if plan&f.bit != 0 {
+				VPCMPEQQ_BCST(Mem{Base: rows[f.lane], Disp: 8 * i}, lane[f.lane], in, r)
 				in = r
 			}
 		}
