@@ -431,7 +431,10 @@ func firstMatch(off uint32, col []kernels.Receipt, nh int) uint32 {
 	return 0
 }
 
-// allZero reports whether every count is 0.
+// allZero reports whether every count is 0: nonZero(cnt) == 0, without
+// building the bit set, for the quiet runs' check (computing nonZero once
+// for every part and passing it to decide costs the beat more: callgrind,
+// 8,509 -> 8,543 instructions on the shop, 4,428 -> 4,487 on wide40).
 func allZero(cnt []uint64) bool {
 	var or uint64
 	for _, c := range cnt {
