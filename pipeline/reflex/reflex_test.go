@@ -253,3 +253,72 @@ func TestCountsStartAfreshEachRun(t *testing.T) {
 	assert.ElementsMatch(t, []string{"few"}, fired(other, true), "no alice row: COUNT <= 2 holds over 0")
 	assert.ElementsMatch(t, []string{"two", "few"}, fired(tk, true))
 }
+
+// CONSTRUCT and SELECT rows over runs of many blocks, partly matched, are
+// those a direct reading of the triples gives: every template (subject,
+// object from the row or a constant), literal objects left
+// out as subjects, repeated triples counted once, on every implementation.
+func TestRowsOverManyBlocksMatchTheTriples(t *testing.T) {
+	const p = "<http://ex/p>"
+	f := newFixture(t, testkit.HooksFile(
+		"flag-all", `CONSTRUCT { ?s <http://ex/flag> "all" } WHERE { ?s <http://ex/p> ?o }`,
+		"of-s1", `CONSTRUCT { ?o <http://ex/of> <http://ex/s1> } WHERE { <http://ex/s1> <http://ex/p> ?o }`,
+		"back", `CONSTRUCT { ?o <http://ex/back> ?s } WHERE { ?s <http://ex/p> ?o }`,
+		"has-o2", `CONSTRUCT { ?s <http://ex/has> <http://ex/o2> } WHERE { ?s <http://ex/p> <http://ex/o2> }`,
+		"same", `CONSTRUCT { ?s <http://ex/same> ?s } WHERE { ?s <http://ex/p> "x" }`,
+		"s2-values", `SELECT ?o WHERE { <http://ex/s2> <http://ex/p> ?o }`,
+	))
+	var nt strings.Builder
+	type triple struct{ s, o string }
+	var distinct []triple
+	seen := map[triple]bool{}
+	for i := range 700 {
+		tr := triple{fmt.Sprintf("<http://ex/s%d>", i*7%5), []string{"<http://ex/o1>", "<http://ex/o2>", `"x"`, `"5"^^<http://www.w3.org/2001/XMLSchema#integer>`, fmt.Sprintf("<http://ex/u%d>", i%90)}[i*3%5]}
+		fmt.Fprintf(&nt, "%s %s %s .\n", tr.s, p, tr.o)
+		if !seen[tr] {
+			seen[tr] = true
+			distinct = append(distinct, tr)
+		}
+	}
+	var want []string
+	for _, tr := range distinct {
+		literal := tr.o[0] == '"'
+		want = append(want, "flag-all: "+tr.s+` <http://ex/flag> "all"`)
+		if tr.s == "<http://ex/s1>" && !literal {
+			want = append(want, "of-s1: "+tr.o+" <http://ex/of> <http://ex/s1>")
+		}
+		if !literal {
+			want = append(want, "back: "+tr.o+" <http://ex/back> "+tr.s)
+		}
+		if tr.o == "<http://ex/o2>" {
+			want = append(want, "has-o2: "+tr.s+" <http://ex/has> <http://ex/o2>")
+		}
+		if tr.o == `"x"` {
+			want = append(want, "same: "+tr.s+" <http://ex/same> "+tr.s)
+		}
+		if tr.s == "<http://ex/s2>" {
+			want = append(want, "s2-values: "+tr.s+" "+p+" "+tr.o)
+		}
+	}
+	tk := f.tick(t, nt.String())
+	require.Greater(t, len(tk.Frame.Lanes().S), 64*kernels.BlockLanes, "many blocks")
+	for _, im := range kernels.Implementations() {
+		for _, keep := range []bool{true, false} {
+			// Actions are written over what a truncated output held.
+			old := make([]Action, 4*len(want))
+			for i := range old {
+				old[i] = Action{Kind: End, Hook: 99, Cycle: 99, S: 99, P: 99, O: 99, D: 99}
+			}
+			out := Output{KeepReceipts: keep, Actions: old[:0]}
+			require.NoError(t, NewEngine(f.tab, im).Run(tk, &kernels.Context{}, &out))
+			var got []string
+			for _, a := range out.Actions {
+				require.Contains(t, []Kind{Triple, Value}, a.Kind)
+				assert.Zero(t, a.D)
+				got = append(got, f.tab.Hook(a.Hook).Name+": "+f.text(a.S)+" "+f.text(a.P)+" "+f.text(a.O))
+			}
+			assert.ElementsMatch(t, want, got, "%s, receipts kept %v", im.Name(), keep)
+			assert.Equal(t, uint64(len(want)-strings.Count(strings.Join(want, "\n"), "s2-values:")), out.Stats.Triples)
+		}
+	}
+}
