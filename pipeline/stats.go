@@ -1,10 +1,12 @@
 package pipeline
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,8 +22,7 @@ type Stats struct {
 	// beat: see [TickStats].
 	TicksPerEval TickStats `json:"ticks_per_eval"`
 	// Fit splits the reflex stage's cost into a fixed part per beat and a
-	// part per evaluation: the least-squares line through every beat's
-	// (evaluations, ticks).
+	// part per evaluation: see [Fit].
 	Fit Fit `json:"fit"`
 	// BeatNs is the wall time of whole beats (load, reflex, the actions onto
 	// their ring), in ns: median and 99th percentile over beats.
@@ -80,14 +81,21 @@ type TickStats struct {
 }
 
 // Fit is the reflex stage's cost as FixedTicks per beat plus
-// TicksPerEvaluation per evaluation, fitted over Beats beats (least
-// squares); zero with fewer than minFitBeats beats, when every beat
-// evaluated as much as the others (nothing to fit), or when a cost comes
-// out negative (beats too alike in size for the two to be told apart).
+// TicksPerEvaluation per evaluation: the weighted least-squares line, with
+// neither cost negative, through the median ticks of the beats of each
+// size (evaluations), over the sizes that Beats beats of a sample had at
+// least minFitBeats of (every beat up to fitSamples beats, then every
+// second, fourth, ...), each size weighing as many beats as it had.
+// Medians, not every beat: a beat preempted in its stage costs a thousand
+// times the others, and a line through it would say nothing about the
+// rest. The costs are zero (no fit) with fewer than two such sizes, or
+// when the largest is less than minFitSpread times the smallest: beats
+// that alike in size cannot tell the two costs apart.
 type Fit struct {
 	FixedTicks         float64 `json:"fixed_ticks_per_beat"`
 	TicksPerEvaluation float64 `json:"ticks_per_evaluation"`
 	Beats              uint64  `json:"beats"`
+	Sizes              uint64  `json:"sizes"`
 }
 
 // Quantiles is a median and a 99th percentile.
@@ -126,9 +134,13 @@ func (s *Stats) Summary(w io.Writer) {
 		h.HookEvaluations, h.Evaluations, h.Fired, h.WarmFired, h.Triples, h.Values)
 	fmt.Fprintf(w, "ticks per evaluation (reflex stage, per beat): p50 %d (%.1f ns), p99 %d (%.1f ns), max %d; net of the timer (%d ticks) p50 %d, p99 %d\n",
 		k.P50, ns(k.P50), k.P99, ns(k.P99), k.Max, k.Timer, k.NetP50, k.NetP99)
-	fit := "no fit (too few beats, or beats too alike in size)"
-	if s.Fit.FixedTicks != 0 || s.Fit.TicksPerEvaluation != 0 {
-		fit = fmt.Sprintf("fit over %d beats: %.0f ticks per beat + %.2f per evaluation", s.Fit.Beats, s.Fit.FixedTicks, s.Fit.TicksPerEvaluation)
+	sizes := "sizes"
+	if s.Fit.Sizes == 1 {
+		sizes = "size"
+	}
+	fit := fmt.Sprintf("no fit (%d beat %s with %d beats or more; a fit takes 2, the largest %.2fx the smallest)", s.Fit.Sizes, sizes, minFitBeats, minFitSpread)
+	if f := &s.Fit; f.FixedTicks != 0 || f.TicksPerEvaluation != 0 {
+		fit = fmt.Sprintf("fit over %d beats of %d sizes (medians): %.0f ticks per beat + %.2f per evaluation", f.Beats, f.Sizes, f.FixedTicks, f.TicksPerEvaluation)
 	}
 	fmt.Fprintf(w, "%s; over budget %d of %d evaluations; %s kernels, counter %.3f GHz\n",
 		fit, h.OverBudget, h.Evaluations, s.Kernels, float64(s.TickHz)/1e9)
@@ -148,22 +160,34 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// minFitBeats is the fewest beats a fit is made from.
-const minFitBeats = 8
+// minFitBeats is the fewest beats of one size the fit takes a median of.
+const minFitBeats = 3
+
+// minFitSpread is how much larger than the smallest beat size the largest
+// must be for a fit.
+const minFitSpread = 1.25
+
+// fitSamples bounds the beats the fit keeps.
+const fitSamples = 4096
 
 // beatMeter gathers the beat's measurements; the beat goroutine owns it.
 type beatMeter struct {
-	budget  uint64
-	timer   uint64
-	raw     histogram // ticks per evaluation of each beat's reflex stage
-	net     histogram // the same less the timer
-	beatNs  histogram // ns of whole beats
-	over    uint64
-	n, sumE float64 // the fit's sums over beats: count, Σe, ΣT, Σe², ΣeT
-	sumT    float64
-	sumEE   float64
-	sumET   float64
+	budget uint64
+	timer  uint64
+	raw    histogram // ticks per evaluation of each beat's reflex stage
+	net    histogram // the same less the timer
+	beatNs histogram // ns of whole beats
+	over   uint64
+	// sample is every (1<<shift)-th beat with evaluations, in room for
+	// fitSamples made at the first: when it fills, every other one is
+	// dropped and the stride doubles.
+	sample []beatCost
+	shift  uint
+	beats  uint64 // beats with evaluations
 }
+
+// beatCost is one beat's reflex stage: its evaluations and its ticks.
+type beatCost struct{ evals, ticks uint32 }
 
 // add records one beat: its reflex stage's ticks, its evaluations, and the
 // whole beat's ns.
@@ -179,12 +203,29 @@ func (m *beatMeter) add(stage, evals uint64, beat time.Duration) {
 	if net > m.budget {
 		m.over += evals
 	}
-	e, t := float64(evals), float64(stage)
-	m.n++
-	m.sumE += e
-	m.sumT += t
-	m.sumEE += e * e
-	m.sumET += e * t
+	m.keep(beatCost{uint32(min(evals, math.MaxUint32)), uint32(min(stage, math.MaxUint32))})
+}
+
+// keep adds c, the cost of the next beat, to the sample if it is one of
+// every 1<<m.shift. The sample fills at beat fitSamples<<m.shift, a
+// multiple of the doubled stride: it keeps its beats 0, 2, 4, ... and c.
+func (m *beatMeter) keep(c beatCost) {
+	n := m.beats
+	m.beats++
+	if n&(1<<m.shift-1) != 0 {
+		return
+	}
+	if m.sample == nil {
+		m.sample = make([]beatCost, 0, fitSamples)
+	}
+	if len(m.sample) == cap(m.sample) {
+		for i := range len(m.sample) / 2 {
+			m.sample[i] = m.sample[2*i]
+		}
+		m.sample = m.sample[:len(m.sample)/2]
+		m.shift++
+	}
+	m.sample = append(m.sample, c)
 }
 
 // fill writes the measurements into s.
@@ -195,17 +236,55 @@ func (m *beatMeter) fill(s *Stats) {
 	k.Timer = m.timer
 	s.Hooks.OverBudget = m.over
 	s.BeatNs = Quantiles{float64(m.beatNs.quantile(0.50)), float64(m.beatNs.quantile(0.99))}
-	s.Fit.Beats = uint64(m.n)
-	if d := m.n*m.sumEE - m.sumE*m.sumE; d > 0 && m.n >= minFitBeats {
-		b := (m.n*m.sumET - m.sumE*m.sumT) / d
-		s.Fit.TicksPerEvaluation = b
-		s.Fit.FixedTicks = (m.sumT - b*m.sumE) / m.n
+	s.Fit = fitBeats(m.sample)
+}
+
+// fitBeats returns the fit (see [Fit]) of beats, which it leaves as they
+// were.
+func fitBeats(beats []beatCost) Fit {
+	bs := slices.Clone(beats)
+	slices.SortFunc(bs, func(a, b beatCost) int { return cmp.Or(cmp.Compare(a.evals, b.evals), cmp.Compare(a.ticks, b.ticks)) })
+	var f Fit
+	// Weighted sums over the sizes: Σw, Σwe, ΣwT, Σwe², ΣweT, ΣwT².
+	var w, sumE, sumT, sumEE, sumET, sumTT float64
+	lo, hi := math.Inf(1), 0.0 // the smallest and largest size
+	for i := 0; i < len(bs); {
+		j := i + 1
+		for j < len(bs) && bs[j].evals == bs[i].evals {
+			j++
+		}
+		if n := j - i; n >= minFitBeats {
+			e, t, c := float64(bs[i].evals), float64(bs[i+n/2].ticks), float64(n)
+			w += c
+			sumE += c * e
+			sumT += c * t
+			sumEE += c * e * e
+			sumET += c * e * t
+			sumTT += c * t * t
+			lo, hi = min(lo, e), max(hi, e)
+			f.Beats += uint64(n)
+			f.Sizes++
+		}
+		i = j
 	}
-	// A negative cost is noise over beats too alike in size to separate
-	// the two costs: no fit rather than a figure that means nothing.
-	if f := s.Fit; math.IsNaN(f.FixedTicks) || math.IsInf(f.FixedTicks, 0) || f.TicksPerEvaluation < 0 || f.FixedTicks < 0 {
-		s.Fit = Fit{Beats: uint64(m.n)}
+	if f.Sizes < 2 || hi < minFitSpread*lo {
+		return f
 	}
+	// The line; where one cost comes out negative, the better of the
+	// lines with that cost 0 (through the origin, or flat).
+	b := (w*sumET - sumE*sumT) / (w*sumEE - sumE*sumE)
+	a := (sumT - b*sumE) / w
+	if a < 0 || b < 0 {
+		sse := func(a, b float64) float64 {
+			return sumTT - 2*a*sumT - 2*b*sumET + a*a*w + 2*a*b*sumE + b*b*sumEE
+		}
+		a, b = 0, sumET/sumEE
+		if flat := sumT / w; sse(flat, 0) < sse(a, b) {
+			a, b = flat, 0
+		}
+	}
+	f.FixedTicks, f.TicksPerEvaluation = a, b
+	return f
 }
 
 // histogram counts values without allocating: exactly below exact, and

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestHistogramBuckets(t *testing.T) {
@@ -31,31 +32,94 @@ func TestHistogramBuckets(t *testing.T) {
 	assert.Equal(t, uint64(0), (&histogram{}).quantile(0.5))
 }
 
-// The fit recovers a beat's fixed cost and its cost per evaluation; over
-// budget is decided net of the timer.
+// The fit recovers a beat's fixed cost and its cost per evaluation through
+// beats preempted in their stage; over budget is decided net of the timer.
 func TestBeatMeter(t *testing.T) {
-	m := beatMeter{budget: 8, timer: 60}
+	var m beatMeter
+	m.budget, m.timer = 8, 60
 	for e := uint64(10); e <= 200; e += 10 {
+		m.add(500+5*e, e, time.Microsecond)
+		m.add(1000*(500+5*e), e, time.Microsecond) // preempted: a line through it would be off by far
 		m.add(500+5*e, e, time.Microsecond)
 	}
 	var s Stats
 	m.fill(&s)
 	assert.InDelta(t, 500, s.Fit.FixedTicks, 1e-6)
 	assert.InDelta(t, 5, s.Fit.TicksPerEvaluation, 1e-9)
-	assert.Equal(t, uint64(20), s.Fit.Beats)
-	// (500+5e-60)/e > 8 while e < 146.7: the beats of 10..140 evaluations.
-	assert.Equal(t, uint64(10+20+30+40+50+60+70+80+90+100+110+120+130+140), s.Hooks.OverBudget)
+	assert.Equal(t, uint64(60), s.Fit.Beats)
+	assert.Equal(t, uint64(20), s.Fit.Sizes)
+	// (500+5e-60)/e > 8 while e < 146.7: two beats each of 10..140
+	// evaluations, and every preempted one.
+	assert.Equal(t, uint64(2*1050+2100), s.Hooks.OverBudget)
 	assert.Equal(t, uint64(60), s.TicksPerEval.Timer)
 	assert.Equal(t, 1000.0, s.BeatNs.P50)
 }
 
-// Beats of about one size give no fit rather than a negative cost.
+// Beats of one size, or of sizes too close to tell the costs apart, give
+// no fit rather than a figure that means nothing; sizes with fewer than
+// minFitBeats beats are left out.
 func TestBeatMeterNoFit(t *testing.T) {
-	m := beatMeter{budget: 8, timer: 60}
+	fit := func(costs ...[2]uint64) Fit {
+		var m beatMeter
+		for _, c := range costs {
+			m.add(c[1], c[0], time.Microsecond)
+		}
+		var s Stats
+		m.fill(&s)
+		return s.Fit
+	}
+	var one, noisy [][2]uint64
 	for i := range uint64(20) {
-		m.add(5000-10*i, 120+i%2, time.Microsecond) // more evaluations, fewer ticks: noise
+		one = append(one, [2]uint64{120, 5000 - i})
+		noisy = append(noisy, [2]uint64{120 + i%2, 5000 - 10*(i%2)}) // more evaluations, fewer ticks
+	}
+	assert.Equal(t, Fit{Beats: 20, Sizes: 1}, fit(one...))
+	assert.Equal(t, Fit{Beats: 20, Sizes: 2}, fit(noisy...))
+	assert.Equal(t, Fit{Beats: 20, Sizes: 1}, fit(append(one, [2]uint64{10, 100}, [2]uint64{10, 100})...), "two beats of a size are too few")
+}
+
+// The fit keeps a bounded sample, every stride-th beat, with no allocation
+// after the first beat's.
+func TestBeatMeterSample(t *testing.T) {
+	var m beatMeter
+	beat := uint64(0)
+	add := func() {
+		e := 10 + 10*(beat%7)
+		m.add(300+4*e+beat%3, e, time.Microsecond)
+		beat++
+	}
+	add()
+	assert.Zero(t, testing.AllocsPerRun(3*fitSamples, add))
+	for beat < 5*fitSamples+123 {
+		add()
+	}
+	// 20,603 beats: the stride is 8 once 4,096*4 were kept every 4th.
+	require.Equal(t, uint(3), m.shift)
+	require.Len(t, m.sample, int((beat+7)/8))
+	for i, c := range m.sample {
+		b := uint64(8 * i)
+		e := 10 + 10*(b%7)
+		require.Equal(t, beatCost{uint32(e), uint32(300 + 4*e + b%3)}, c, "sample %d is beat %d", i, b)
 	}
 	var s Stats
 	m.fill(&s)
-	assert.Equal(t, Fit{Beats: 20}, s.Fit)
+	assert.InDelta(t, 4, s.Fit.TicksPerEvaluation, 0.05)
+	assert.InDelta(t, 301, s.Fit.FixedTicks, 2)
+	assert.Equal(t, uint64(len(m.sample)), s.Fit.Beats)
+	assert.Equal(t, uint64(7), s.Fit.Sizes)
+}
+
+// Neither cost comes out negative: where the line's fixed cost would,
+// the fit is the line through the origin that fits best.
+func TestBeatMeterFitNotNegative(t *testing.T) {
+	var m beatMeter
+	for range 3 {
+		m.add(700, 32, time.Microsecond)
+		m.add(3100, 120, time.Microsecond) // the line: -173 ticks per beat + 27.3 per evaluation
+	}
+	var s Stats
+	m.fill(&s)
+	assert.Zero(t, s.Fit.FixedTicks)
+	assert.InDelta(t, (32*700+120*3100)/(32*32+120*120.0), s.Fit.TicksPerEvaluation, 1e-9)
+	assert.Equal(t, Fit{Beats: 6, Sizes: 2, TicksPerEvaluation: s.Fit.TicksPerEvaluation}, s.Fit)
 }
