@@ -432,9 +432,15 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	}
 	// The kernels decided these rows false (V == 0): the hooks still
 	// false, and the COUNTs, need the exact check.
-	for _, row := range t.Parked[r.Parked : r.Parked+r.NPark] {
-		e.parks = append(e.parks, Action{Kind: Park, Hook: uint32(r.Group), Cycle: e.kctx.CycleID,
-			S: e.lanes.S[row], P: r.Pred, O: e.lanes.O[row], D: e.lanes.D[row]})
+	// Sized once and written field by field, as rows does.
+	parked := t.Parked[r.Parked : r.Parked+r.NPark]
+	k := len(e.parks)
+	e.parks = grow(e.parks, len(parked))
+	ps := e.parks[k:][:len(parked)]
+	for i, row := range parked {
+		a := &ps[i]
+		a.Kind, a.Hook, a.Cycle = Park, uint32(r.Group), e.kctx.CycleID
+		a.S, a.P, a.O, a.D = e.lanes.S[row], r.Pred, e.lanes.O[row], e.lanes.D[row]
 	}
 	e.parks = append(e.parks, e.runCounts...)
 	out.Stats.Parked += uint64(r.NPark)
