@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/knhk/knhk/connectors"
@@ -98,4 +100,29 @@ func TestFetchErrorsRunOut(t *testing.T) {
 	require.ErrorIs(t, err, connectors.ErrExhausted)
 	assert.ErrorContains(t, err, "poll in: gave up after 4 attempts: kafka: fetching in/")
 	assert.ErrorIs(t, err, kerr.UnknownServerError)
+}
+
+// A commit asked for once the member was killed (its context cancelled)
+// sends nothing: the member's last commit is the last one acknowledged
+// before the kill (the guarantee TestKilledMemberIsReplayed builds on).
+func TestCommitAfterKillSendsNothing(t *testing.T) {
+	brokers := newCluster(t).ListenAddrs()
+	c, err := NewConsumer(ConsumerConfig{Brokers: brokers, Topic: inTopic, Group: "g-kill", Pipeline: rowCut(), Hooks: shopDefs(t), Options: fast()})
+	require.NoError(t, err)
+	// A member of the group, joined by a poll, without the consumer's
+	// callbacks: nothing but the commits.
+	c.cl, err = kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.ConsumerGroup("g-kill"),
+		kgo.ConsumeTopics(inTopic), kgo.DisableAutoCommit()}, fast()...)...)
+	require.NoError(t, err)
+	defer c.cl.Close()
+	poll, stop := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	c.cl.PollFetches(poll)
+	stop()
+	src := &partSource{c: c, pt: &part{p: 0}}
+	require.NoError(t, src.Commit(context.Background(), connectors.Position{Offset: 3}), "a live member commits")
+	require.Equal(t, int64(3), committed(t, brokers, "g-kill")[0].Offset)
+	killed, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.ErrorIs(t, src.Commit(killed, connectors.Position{Offset: 7}), context.Canceled)
+	assert.Equal(t, int64(3), committed(t, brokers, "g-kill")[0].Offset, "nothing committed after the kill")
 }

@@ -381,6 +381,18 @@ func (m *member) owned() []int32 {
 	return ps
 }
 
+// resumes returns, by partition, where the member resumed each partition
+// it owns now.
+func (m *member) resumes() map[int32]connectors.Position {
+	m.c.mu.Lock()
+	defer m.c.mu.Unlock()
+	out := map[int32]connectors.Position{}
+	for p, pt := range m.c.parts {
+		out[p] = pt.resume
+	}
+	return out
+}
+
 // waitBalanced waits until the members own every partition between them,
 // each at least one.
 func waitBalanced(t testing.TB, ms ...*member) {
