@@ -112,7 +112,7 @@ func TestRunSmoke(t *testing.T) {
 	if err := rep.WriteTable(&tab); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"tick counter:", "test cpu", "ASK_SP", "COUNT_OP_EQ", "pipeline (demo: 300 orders", "allocs per tick", "timer overhead", "ring:"} {
+	for _, want := range []string{"tick counter:", "test cpu", "ASK_SP", "COUNT_OP_EQ", "pipeline (demo: 300 orders", "allocs per tick", "fit", "timer overhead", "ring:"} {
 		if !strings.Contains(tab.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, tab.String())
 		}

@@ -364,6 +364,9 @@ type PipelineResult struct {
 	PerTickP99Ticks uint64 `json:"per_tick_p99_ticks"`
 	NetP50Ticks     uint64 `json:"per_tick_net_p50_ticks"`
 	NetP99Ticks     uint64 `json:"per_tick_net_p99_ticks"`
+	// Fit is that run's split of the stage's cost into a fixed part per
+	// beat and a part per evaluation, as knhk run reports it.
+	Fit pipeline.Fit `json:"fit"`
 }
 
 // pipelineRuns is the number of runs of each kind in the pipeline section.
@@ -424,6 +427,7 @@ func measurePipelineSection(orders int) (*PipelineResult, error) {
 	res.RowsTriplesPerSec = median(rates)
 	res.NetP50Ticks, res.NetP99Ticks = last.TicksPerEval.NetP50, last.TicksPerEval.NetP99
 	res.PerTickP50Ticks, res.PerTickP99Ticks = last.TicksPerEval.P50, last.TicksPerEval.P99
+	res.Fit = last.Fit
 
 	if res.AllocsPerTick, res.RunAllocsPerTick, err = allocsPerTick(p, rows); err != nil {
 		return nil, err

@@ -98,6 +98,18 @@ type Fit struct {
 	Sizes              uint64  `json:"sizes"`
 }
 
+// String says the fit for people, or why there is none.
+func (f Fit) String() string {
+	if f.FixedTicks == 0 && f.TicksPerEvaluation == 0 {
+		sizes := "sizes"
+		if f.Sizes == 1 {
+			sizes = "size"
+		}
+		return fmt.Sprintf("no fit (%d beat %s with %d beats or more; a fit takes 2, the largest %.2fx the smallest)", f.Sizes, sizes, minFitBeats, minFitSpread)
+	}
+	return fmt.Sprintf("fit over %d beats of %d sizes (medians): %.0f ticks per beat + %.2f per evaluation", f.Beats, f.Sizes, f.FixedTicks, f.TicksPerEvaluation)
+}
+
 // Quantiles is a median and a 99th percentile.
 type Quantiles struct {
 	P50 float64 `json:"p50"`
@@ -134,16 +146,8 @@ func (s *Stats) Summary(w io.Writer) {
 		h.HookEvaluations, h.Evaluations, h.Fired, h.WarmFired, h.Triples, h.Values)
 	fmt.Fprintf(w, "ticks per evaluation (reflex stage, per beat): p50 %d (%.1f ns), p99 %d (%.1f ns), max %d; net of the timer (%d ticks) p50 %d, p99 %d\n",
 		k.P50, ns(k.P50), k.P99, ns(k.P99), k.Max, k.Timer, k.NetP50, k.NetP99)
-	sizes := "sizes"
-	if s.Fit.Sizes == 1 {
-		sizes = "size"
-	}
-	fit := fmt.Sprintf("no fit (%d beat %s with %d beats or more; a fit takes 2, the largest %.2fx the smallest)", s.Fit.Sizes, sizes, minFitBeats, minFitSpread)
-	if f := &s.Fit; f.FixedTicks != 0 || f.TicksPerEvaluation != 0 {
-		fit = fmt.Sprintf("fit over %d beats of %d sizes (medians): %.0f ticks per beat + %.2f per evaluation", f.Beats, f.Sizes, f.FixedTicks, f.TicksPerEvaluation)
-	}
-	fmt.Fprintf(w, "%s; over budget %d of %d evaluations; %s kernels, counter %.3f GHz\n",
-		fit, h.OverBudget, h.Evaluations, s.Kernels, float64(s.TickHz)/1e9)
+	fmt.Fprintf(w, "%v; over budget %d of %d evaluations; %s kernels, counter %.3f GHz\n",
+		s.Fit, h.OverBudget, h.Evaluations, s.Kernels, float64(s.TickHz)/1e9)
 	fmt.Fprintf(w, "beats %d (p50 %.1f µs, p99 %.1f µs), epochs %d, %.3f s, %.0f triples/s\n",
 		s.Beats, s.BeatNs.P50/1e3, s.BeatNs.P99/1e3, s.Epochs, s.Seconds, s.TriplesPerSecond)
 	if n := len(h.NotEvaluated); n > 0 {
