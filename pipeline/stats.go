@@ -94,8 +94,8 @@ type TickStats struct {
 type Fit struct {
 	FixedTicks         float64 `json:"fixed_ticks_per_beat"`
 	TicksPerEvaluation float64 `json:"ticks_per_evaluation"`
-	Beats              uint64  `json:"beats"`
-	Sizes              uint64  `json:"sizes"`
+	Beats              uint64  `json:"beats"` // the sampled beats of the sizes fitted
+	Sizes              uint64  `json:"sizes"` // the sizes with minFitBeats beats or more
 }
 
 // String says the fit for people, or why there is none.
