@@ -83,19 +83,19 @@ type TickStats struct {
 // Fit is the reflex stage's cost as FixedTicks per beat plus
 // TicksPerEvaluation per evaluation: the weighted least-squares line, with
 // neither cost negative, through the median ticks of the beats of each
-// size (evaluations), over the sizes that Beats beats of a sample had at
-// least minFitBeats of (every beat up to fitSamples beats, then every
-// second, fourth, ...), each size weighing as many beats as it had.
-// Medians, not every beat: a beat preempted in its stage costs a thousand
-// times the others, and a line through it would say nothing about the
-// rest. The costs are zero (no fit) with fewer than two such sizes, or
-// when the largest is less than minFitSpread times the smallest: beats
-// that alike in size cannot tell the two costs apart.
+// size (evaluations), over the sizes with 3 beats or more in a sample of
+// the beats (every beat up to 4,096, then every second, fourth, ...), each
+// size weighing as many beats as it had. Medians, not every beat: a beat
+// preempted in its stage costs a thousand times the others, and a line
+// through it would say nothing about the rest. The costs are zero (no
+// fit) with fewer than two such sizes, or when the largest is less than
+// 1.25 times the smallest: beats that alike in size cannot tell the two
+// costs apart.
 type Fit struct {
 	FixedTicks         float64 `json:"fixed_ticks_per_beat"`
 	TicksPerEvaluation float64 `json:"ticks_per_evaluation"`
 	Beats              uint64  `json:"beats"` // the sampled beats of the sizes fitted
-	Sizes              uint64  `json:"sizes"` // the sizes with minFitBeats beats or more
+	Sizes              uint64  `json:"sizes"` // the sizes with 3 beats or more
 }
 
 // String says the fit for people, or why there is none.
@@ -164,15 +164,14 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
-// minFitBeats is the fewest beats of one size the fit takes a median of.
-const minFitBeats = 3
-
-// minFitSpread is how much larger than the smallest beat size the largest
-// must be for a fit.
-const minFitSpread = 1.25
-
-// fitSamples bounds the beats the fit keeps.
-const fitSamples = 4096
+// minFitBeats is the fewest beats of one size the fit takes a median of,
+// minFitSpread how much larger than the smallest size the largest must be,
+// and fitSamples the most beats it keeps (see Fit).
+const (
+	minFitBeats  = 3
+	minFitSpread = 1.25
+	fitSamples   = 4096
+)
 
 // beatMeter gathers the beat's measurements; the beat goroutine owns it.
 type beatMeter struct {
