@@ -154,7 +154,7 @@ type window struct {
 	zeroYes   uint64        // hooks that hold over no match (COUNT_*_LE, ...)
 	alone     bool          // the group's only window, and none of its hooks holds over no match
 	subjectO  uint64        // CONSTRUCT hooks whose template subject is the row's object
-	rows      []rowTemplate // per hook: the row a CONSTRUCT or SELECT hook makes of a match
+	rows      []rowTemplate // per hook: the row a CONSTRUCT or SELECT hook makes of a match (nil: the window has none)
 }
 
 // rowTemplate is what a CONSTRUCT or SELECT hook makes of a matching row
@@ -198,21 +198,28 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 		for lo := 0; lo < len(g.Hooks); lo += maxWindow {
 			hi := min(lo+maxWindow, len(g.Hooks))
 			w := window{lo: lo, hooks: g.Hooks[lo:hi], first: uint32(g.First + lo), groupLen: len(g.Hooks)}
-			w.rows = make([]rowTemplate, hi-lo)
+			// Row templates only in windows that make rows.
+			row := func(j int) *rowTemplate {
+				if w.rows == nil {
+					w.rows = make([]rowTemplate, hi-lo)
+				}
+				return &w.rows[j]
+			}
 			for j := range hi - lo {
 				b := tab.Hook(g.Hooks[lo+j].ID())
-				rt := &w.rows[j]
 				switch b.Query.Form {
 				case hooks.Construct:
 					w.construct |= 1 << j
 					if b.Query.Template[0].From == hooks.FromO {
 						w.subjectO |= 1 << j
 					}
+					rt := row(j)
 					for k, slot := range b.Query.Template {
 						rt.set(k, slot.From, b.Template[k])
 					}
 				case hooks.Select: // the row as a value: S, the predicate, O
 					w.selects |= 1 << j
+					rt := row(j)
 					rt.set(0, hooks.FromS, 0)
 					rt.set(1, hooks.Const, g.Pred)
 					rt.set(2, hooks.FromO, 0)
