@@ -273,6 +273,16 @@ func countDecision(h, c GPVirtual) {
 	CMPQ(Mem{Base: h, Disp: layout.HookCSpan}, c) // borrow: cspan < c
 }
 
+// decision sets the borrow when hook k.h does not hold: from its count c,
+// or, where the plan counts nothing, when z (the count, or the mask) is 0.
+func (k *kernel) decision(plan int, c, z GPVirtual) {
+	if layout.PlanCounts(plan) {
+		countDecision(k.h, c)
+		return
+	}
+	CMPQ(z, Imm(1)) // borrow: no match
+}
+
 // receiptWord sets w to the receipt's word at RcptLanes, lanes | mask<<32
 // | result<<40, for mask m over n rows, from the borrow of the decision
 // just compared (the answer's complement: SBB makes it 0 or -1, INC 1 or
@@ -475,20 +485,12 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 		ADDQ(c, Mem{Base: k.count})
 		SHLQ(Imm(layout.RcptMaskShift), m)
 		ORQ(k.n, m)
-		if layout.PlanCounts(plan) {
-			countDecision(k.h, c)
-		} else {
-			CMPQ(c, Imm(1)) // borrow: no match
-		}
+		k.decision(plan, c, c)
 		MOVQ(m, Mem{Base: k.out, Disp: layout.RcptLanes})
 		SETCC(Mem{Base: k.out, Disp: layout.RcptLanes + layout.RcptResultShift/8})
 		Label(name("_write"))
 	} else {
-		if layout.PlanCounts(plan) {
-			countDecision(k.h, c)
-		} else {
-			CMPQ(m, Imm(1)) // borrow: m == 0
-		}
+		k.decision(plan, c, m)
 		k.w = GP64()
 		receiptWord(k.w, m, k.n)
 		Label(name("_write"))
