@@ -64,19 +64,7 @@ func benchBatch(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
 // nblocks blocks, and reports per hook.
 func benchFrame(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
 	l, blocks, hooks, out := benchSetup(b, op, nhooks, nblocks)
-	var f Frame
-	if err := f.Reset(*l); err != nil {
-		b.Fatal(err)
-	}
-	for _, r := range blocks {
-		if _, err := f.AddRun(r); err != nil {
-			b.Fatal(err)
-		}
-	}
-	set, err := NewHookSet(hooks)
-	if err != nil {
-		b.Fatal(err)
-	}
+	f, set := frameOf(b, l, blocks), hookSetOf(b, hooks)
 	segs := []Segment{{BlockHi: uint32(nblocks), HookHi: uint32(nhooks)}}
 	counts := make([]uint64, nhooks)
 	ctx := &Context{Budget: 8}
@@ -84,7 +72,7 @@ func benchFrame(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
 	t0 := asm.Ticks()
 	for b.Loop() {
 		ctx.SpanBase++
-		if err := im.EvalFrame(&f, set, segs, ctx, out, counts); err != nil {
+		if err := im.EvalFrame(f, set, segs, ctx, out, counts); err != nil {
 			b.Fatal(err)
 		}
 	}
