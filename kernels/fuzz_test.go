@@ -193,10 +193,7 @@ func FuzzEvalFrame(f *testing.F) {
 			}
 			hooks[i] = h
 		}
-		set, err := NewHookSet(hooks)
-		if err != nil {
-			t.Fatal(err)
-		}
+		set := hookSetOf(t, hooks)
 		// Segments mostly in range: a bound drawn past the end now and then.
 		bound := func(n int) uint32 { return uint32(next() % uint64(n+1+int(next()%8/7))) }
 		segs := make([]Segment, ns)
