@@ -28,18 +28,28 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 	}
 }
 
-// archFrame evaluates segs with the frame kernel of id, which adds each
-// hook's matches to counts (one count per hook), and reports whether id
-// has one.
-func archFrame(id implID, l *Lanes, blocks []Run, s *HookSet, segs []Segment, ctx *Context, out []Receipt, counts []uint64) bool {
+// archFrame evaluates segs with the frame kernel of id, which writes each
+// evaluation's mask and adds each hook's matches to counts (one count per
+// hook), and reports whether id has one.
+func archFrame(id implID, l *Lanes, blocks []Run, s *HookSet, segs []Segment, masks []uint8, counts []uint64) bool {
 	switch id {
 	case implAVX2:
-		evalFrameAVX2(l, blocks, s.hooks, segs, ctx, out, &counts[0], &s.cols[0])
+		evalFrameAVX2(l, blocks, s.hooks, segs, masks, &counts[0], &s.cols[0])
 	case implAVX512:
-		evalFrameAVX512(l, blocks, s.hooks, segs, ctx, out, &counts[0], &s.cols[0])
+		evalFrameAVX512(l, blocks, s.hooks, segs, masks, &counts[0], &s.cols[0])
 	default:
 		return false
 	}
+	return true
+}
+
+// archReceipts writes the receipts of segs' masks with the receipts
+// kernel where id is an amd64 implementation, and reports whether it did.
+func archReceipts(id implID, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, actualTicks uint32, masks []uint8, out []Receipt) bool {
+	if id != implAVX2 && id != implAVX512 {
+		return false
+	}
+	frameReceiptsAVX2(blocks, hooks, segs, ctx, actualTicks, masks, out)
 	return true
 }
 

@@ -24,8 +24,8 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 }
 
 // archFrame reports that arm64 has no frame kernel: EvalFrame runs NEON's
-// batches and counts in Go.
-func archFrame(implID, *Lanes, []Run, *HookSet, []Segment, *Context, []Receipt, []uint64) bool {
+// batches and takes their masks and counts in Go.
+func archFrame(implID, *Lanes, []Run, *HookSet, []Segment, []uint8, []uint64) bool {
 	return false
 }
 
@@ -37,4 +37,10 @@ func archOne(id implID, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
 		return
 	}
 	evalBatchNEON(l, unsafe.Slice(r, 1), unsafe.Slice(h, 1), ctx, unsafe.Slice(out, 1))
+}
+
+// archReceipts reports that arm64 has no receipts kernel: FrameReceipts
+// makes them in Go.
+func archReceipts(implID, []Run, []Hook, []Segment, *Context, uint32, []uint8, []Receipt) bool {
+	return false
 }

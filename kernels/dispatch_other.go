@@ -7,10 +7,14 @@ func archImpls() []*Impl { return nil }
 
 func archBatch(implID, *Lanes, []Run, []Hook, []Segment, *Context, []Receipt) {}
 
-func archFrame(implID, *Lanes, []Run, *HookSet, []Segment, *Context, []Receipt, []uint64) bool {
+func archFrame(implID, *Lanes, []Run, *HookSet, []Segment, []uint8, []uint64) bool {
 	return false
 }
 
 func archOne(_ implID, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
 	evalOneGeneric(l, r, h, ctx, out)
+}
+
+func archReceipts(implID, []Run, []Hook, []Segment, *Context, uint32, []uint8, []Receipt) bool {
+	return false
 }

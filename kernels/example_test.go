@@ -77,9 +77,10 @@ func ExampleNewHookOf() {
 
 // Two predicates' runs in one call: a frame holds the lanes and the runs'
 // blocks, checked as they are added; a hook set holds the hooks, checked
-// once; each segment pairs blocks with hooks. The call sums every hook's
-// matches, which decide it over its whole run, and leaves the receipts'
-// a_hash to ReceiptHash.
+// once; each segment pairs blocks with hooks. The call writes each
+// evaluation's mask and sums every hook's matches, which decide it over
+// its whole run; FrameReceipts makes the receipts of the masks where they
+// are kept, leaving their a_hash to ReceiptHash.
 func ExampleEvalFrame() {
 	const email, amount, alice, bob = 100, 200, 1, 2
 	key := func(x int64) uint64 { return uint64(x) ^ 1<<63 }
@@ -114,21 +115,29 @@ func ExampleEvalFrame() {
 		{BlockLo: uint32(first[0]), BlockHi: uint32(first[0] + 1), HookLo: 0, HookHi: 2, Out: 0}, // email's block, hooks 0 and 1
 		{BlockLo: uint32(first[1]), BlockHi: uint32(first[1] + 1), HookLo: 2, HookHi: 3, Out: 2}, // amount's block, hook 2
 	}
-	receipts := make([]kernels.Receipt, 3)
+	masks := make([]uint8, 3)
 	counts := make([]uint64, set.Len())
-	if err := kernels.EvalFrame(&f, set, segs, &kernels.Context{CycleID: 1, Budget: 8}, receipts, counts); err != nil {
+	if err := kernels.EvalFrame(&f, set, segs, masks, counts); err != nil {
 		fmt.Println(err)
 		return
 	}
 	for i := range set.Len() {
 		h := set.Hook(i)
-		fmt.Printf("%v: %v (%d rows)\n", h.Op(), kernels.Decide(&h, counts[i]), counts[i])
+		fmt.Printf("%v: %v (%d rows, masks %02b)\n", h.Op(), kernels.Decide(&h, counts[i]), counts[i], masks[i])
+	}
+	// The receipts, only where they are kept: made of the masks.
+	receipts := make([]kernels.Receipt, 3)
+	if err := kernels.FrameReceipts(&f, set, segs, &kernels.Context{CycleID: 1, Budget: 8}, 0, masks, receipts); err != nil {
+		fmt.Println(err)
+		return
 	}
 	rc := &receipts[2]
+	fmt.Println("receipt:", rc.HookID, rc.SpanID, rc.Lanes, rc.Result)
 	fmt.Println("a_hash left to the caller:", rc.AHash == 0, rc.AHash != kernels.ReceiptHash(big.Key(), rc.Mask, rc.Result, rc.Lanes))
 	// Output:
-	// ASK_SP: true (1 rows)
-	// COUNT_SP_GE: false (1 rows)
-	// COMPARE_O_GT: true (1 rows)
+	// ASK_SP: true (1 rows, masks 10)
+	// COUNT_SP_GE: false (1 rows, masks 01)
+	// COMPARE_O_GT: true (1 rows, masks 10)
+	// receipt: 2 2 2 true
 	// a_hash left to the caller: true true
 }

@@ -20,8 +20,9 @@ import (
 //   - kernel/N/IMPL: each implementation over N/8 blocks x 8 hooks of
 //     ASK_SP per call, so the call's and the blocks' setup are spread
 //     thin: the kernel's own cost per evaluation, receipt included.
-//   - frame/N/IMPL: the same through EvalFrame, the beat's call (its
-//     counts added, no a_hash), as one segment.
+//   - frame/N/IMPL: the same through EvalFrame, the beat's call (each
+//     evaluation's mask written and its matches counted, no receipt), as
+//     one segment.
 func BenchmarkFloor(b *testing.B) {
 	b.Run("cycles", func(b *testing.B) {
 		const perIter = 8 // dependent operations per iteration

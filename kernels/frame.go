@@ -90,28 +90,135 @@ func (s *HookSet) Len() int { return len(s.hooks) }
 func (s *HookSet) Hook(i int) Hook { return s.hooks[i] }
 
 // EvalFrame evaluates each segment, over f's blocks and s's hooks, as one
-// EvalBatch of its blocks and hooks would, in one call: a segment's
-// receipts are out[seg.Out:] in EvalBatch's order, with span ids
-// ctx.SpanBase+seg.Out on. It also adds to counts[i], for each hook i of s
-// a segment evaluates, the rows it matched over the segment's blocks (the
-// popcounts of its receipts' masks): the sums a caller deciding a hook
-// over many blocks needs, made while the masks are in registers. counts
-// must hold s.Len() of them (ErrShortCounts). Segments are evaluated in
-// order: where their receipts overlap, a later one's stay, and each
-// segment's matches are counted as it evaluated them.
+// EvalBatch of its blocks and hooks would, in one call, but writes of each
+// evaluation only its receipt's Mask: the rows that matched, the one field
+// of a receipt that its place in the call does not give. A segment's masks
+// are masks[seg.Out:] in EvalBatch's order (block by block, each block's
+// hooks in order). It also adds to counts[i], for each hook i of s a
+// segment evaluates, the rows it matched over the segment's blocks (the
+// popcounts of its masks): the sums a caller deciding a hook over many
+// blocks needs, made while the masks are in registers. counts must hold
+// s.Len() of them (ErrShortCounts). Segments are evaluated in order:
+// where their masks overlap, a later one's stay, and each segment's
+// matches are counted as it evaluated them.
 //
-// It leaves every receipt's AHash 0: the hash depends on nothing but the
-// hook's key and the receipt's other fields ([ReceiptHash]), so a caller
-// that needs it computes it off its hot path, or never when it drops the
-// receipts (the pipeline hashes an epoch's receipts as it seals them).
+// A caller that keeps receipts makes them from the masks with
+// [FrameReceipts], off its hot path; one that drops them (a decision
+// needs the masks and counts alone) never writes them.
 //
-// Its inputs were checked when they were built, so it checks only ctx
-// (ErrNilContext), f and s (ErrNilLanes, ErrNilHook), counts, and that
-// every segment lies inside f, s and out (ErrSegment): a caller with many
-// small batches (the pipeline's beat, one per predicate) pays one call and
-// no check per block or hook. It allocates nothing, and its errors are
-// sentinels.
-func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, out []Receipt, counts []uint64) error {
+// Its inputs were checked when they were built, so it checks only f and s
+// (ErrNilLanes, ErrNilHook), counts, and that every segment lies inside f,
+// s and masks (ErrSegment): a caller with many small batches (the
+// pipeline's beat, one per predicate) pays one call and no check per
+// block or hook. It allocates nothing, and its errors are sentinels.
+func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, masks []uint8, counts []uint64) error {
+	switch {
+	case f == nil:
+		return ErrNilLanes
+	case s == nil:
+		return ErrNilHook
+	case len(counts) < len(s.hooks):
+		return ErrShortCounts
+	case !segmentsInside(f, s, segs, len(masks)):
+		return ErrSegment
+	}
+	if len(segs) == 0 || len(s.hooks) == 0 {
+		return nil
+	}
+	if archFrame(im.id, &f.lanes, f.blocks, s, segs, masks, counts) {
+		return nil
+	}
+	// No frame kernel (generic, NEON): each segment as batches of at most
+	// frameChunk receipts into a buffer on the stack, their masks and
+	// matches taken from it before the next.
+	var buf [frameChunk]Receipt
+	var ctx Context
+	for _, sg := range segs {
+		nh := sg.HookHi - sg.HookLo
+		if nh == 0 {
+			continue
+		}
+		// Whole blocks, as many as fit with every hook (one when the
+		// hooks alone are more than fit, taken frameChunk at a time).
+		for b := sg.BlockLo; b < sg.BlockHi; {
+			nb := min(sg.BlockHi-b, max(1, frameChunk/nh))
+			for h := sg.HookLo; h < sg.HookHi; {
+				hn := min(sg.HookHi-h, frameChunk)
+				part := [1]Segment{{BlockLo: b, BlockHi: b + nb, HookLo: h, HookHi: h + hn}}
+				im.batch(&f.lanes, f.blocks, s.hooks, part[:], &ctx, buf[:])
+				out := masks[sg.Out+(b-sg.BlockLo)*nh+(h-sg.HookLo):]
+				for bi := range nb {
+					for j := range hn {
+						m := buf[bi*hn+j].Mask
+						out[bi*nh+j] = m
+						counts[h+j] += uint64(bits.OnesCount8(m))
+					}
+				}
+				h += hn
+			}
+			b += nb
+		}
+	}
+	return nil
+}
+
+// segmentReceipts writes rs, the receipts of hooks over blocks whose
+// masks are ms, from the receipt head (its span id the first's). A
+// function of its own: in FrameReceipts' loop the compiler kept too few
+// values in registers.
+func segmentReceipts(rs []Receipt, ms []uint8, blocks []Run, hooks []Hook, head *Receipt) {
+	h0 := *head
+	k := 0
+	for _, b := range blocks {
+		for j := range hooks {
+			if k >= len(rs) || k >= len(ms) {
+				return
+			}
+			h, r, m := &hooks[j], &rs[k], ms[k]
+			*r = h0
+			r.SpanID += uint64(k)
+			r.HookID = h.id
+			if h.pred == b.Pred {
+				r.Lanes, r.Mask, r.Result = b.Len, m, Decide(h, uint64(bits.OnesCount8(m)))
+			}
+			k++
+		}
+	}
+}
+
+// frameChunk is the most receipts EvalFrame's batches without a frame
+// kernel write at a time (9 KiB on the stack).
+const frameChunk = 192
+
+// segmentsInside reports whether every segment lies inside f's blocks,
+// s's hooks and n outputs.
+func segmentsInside(f *Frame, s *HookSet, segs []Segment, n int) bool {
+	nb, nh, no := uint64(len(f.blocks)), uint64(len(s.hooks)), uint64(n)
+	for i := range segs {
+		sg := &segs[i] // not a copy: one check per field, a few instructions a segment
+		if sg.BlockLo > sg.BlockHi || uint64(sg.BlockHi) > nb || sg.HookLo > sg.HookHi || uint64(sg.HookHi) > nh ||
+			uint64(sg.Out)+uint64(sg.BlockHi-sg.BlockLo)*uint64(sg.HookHi-sg.HookLo) > no {
+			return false
+		}
+	}
+	return true
+}
+
+// FrameReceipts writes to out the receipts of the evaluations whose masks
+// an [Impl.EvalFrame] call over f, s and segs wrote to masks, with this
+// implementation (the amd64 ones share a kernel; the others are Go): what
+// EvalBatch writes for each segment's blocks and hooks, at out[seg.Out:]
+// with span ids from ctx.SpanBase+seg.Out on, ActualTicks actualTicks (the
+// caller's measure), and AHash 0 ([ReceiptHash] gives it, from the hook's
+// key and the receipt's other fields). Every
+// field but Mask follows from the evaluation's place (its block, hook and
+// index) and ctx, and Result from the mask and the hook, so the receipts
+// are bit for bit those of the kernels, made where the caller chooses:
+// after its decisions, or never when it drops them.
+//
+// It checks what EvalFrame checks, that masks and out each hold every
+// segment's evaluations (ErrSegment), and ctx (ErrNilContext).
+func (im *Impl) FrameReceipts(f *Frame, s *HookSet, segs []Segment, ctx *Context, actualTicks uint32, masks []uint8, out []Receipt) error {
 	switch {
 	case f == nil:
 		return ErrNilLanes
@@ -119,44 +226,18 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, ctx *Context, ou
 		return ErrNilHook
 	case ctx == nil:
 		return ErrNilContext
-	case len(counts) < len(s.hooks):
-		return ErrShortCounts
+	case !segmentsInside(f, s, segs, min(len(masks), len(out))):
+		return ErrSegment
 	}
-	nb, nh, no := uint64(len(f.blocks)), uint64(len(s.hooks)), uint64(len(out))
-	for i := range segs {
-		sg := &segs[i] // not a copy: one check per field, a few instructions a segment
-		if sg.BlockLo > sg.BlockHi || uint64(sg.BlockHi) > nb || sg.HookLo > sg.HookHi || uint64(sg.HookHi) > nh ||
-			uint64(sg.Out)+uint64(sg.BlockHi-sg.BlockLo)*uint64(sg.HookHi-sg.HookLo) > no {
-			return ErrSegment
-		}
-	}
-	if len(segs) == 0 || len(s.hooks) == 0 {
+	if archReceipts(im.id, f.blocks, s.hooks, segs, ctx, actualTicks, masks, out) {
 		return nil
 	}
-	if archFrame(im.id, &f.lanes, f.blocks, s, segs, ctx, out, counts) {
-		return nil
-	}
-	// No frame kernel (generic, NEON): each segment a batch, made what the
-	// frame kernels write before the next one, whose receipts may overlap
-	// its own, is written.
-	for i := range segs {
-		im.batch(&f.lanes, f.blocks, s.hooks, segs[i:i+1], ctx, out)
-		finishFrame(segs[i], out, counts)
+	head := Receipt{CycleID: ctx.CycleID, ShardID: ctx.ShardID, Ticks: ctx.Budget, ActualTicks: actualTicks}
+	for _, sg := range segs {
+		hooks := s.hooks[sg.HookLo:sg.HookHi]
+		n := int(sg.BlockHi-sg.BlockLo) * len(hooks)
+		head.SpanID = ctx.SpanBase + uint64(sg.Out)
+		segmentReceipts(out[sg.Out:][:n], masks[sg.Out:][:n], f.blocks[sg.BlockLo:sg.BlockHi], hooks, &head)
 	}
 	return nil
-}
-
-// finishFrame makes the batch receipts of sg what the frame kernels write:
-// its matches added, hook by hook, to counts, and AHash 0.
-func finishFrame(sg Segment, out []Receipt, counts []uint64) {
-	nh := int(sg.HookHi - sg.HookLo)
-	if nh == 0 {
-		return
-	}
-	rec := out[sg.Out:][:int(sg.BlockHi-sg.BlockLo)*nh]
-	c := counts[sg.HookLo:sg.HookHi]
-	for i := range rec {
-		c[i%nh] += uint64(bits.OnesCount8(rec[i].Mask))
-		rec[i].AHash = 0
-	}
 }

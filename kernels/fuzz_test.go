@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math/bits"
@@ -147,9 +148,10 @@ func FuzzCombine(f *testing.F) {
 }
 
 // FuzzEvalFrame decodes lanes, runs, hooks and segments (in range or not)
-// from the input, and checks EvalFrame: every implementation gives the
-// generic one's error, receipts (byte for byte, over a poisoned buffer)
-// and counts, and the generic one gives, segment by segment, what
+// from the input, and checks EvalFrame and FrameReceipts: every
+// implementation gives the generic one's error, masks (over a poisoned
+// buffer), counts and receipts made of its masks (byte for byte, over a
+// poisoned buffer), and the generic one gives, segment by segment, what
 // EvalBatch of the segment's blocks and hooks gives, its a_hash 0, with
 // each hook's matching rows added to its count.
 func FuzzEvalFrame(f *testing.F) {
@@ -210,28 +212,36 @@ func FuzzEvalFrame(f *testing.F) {
 				need = max(need, int(sg.Out)+int(sg.BlockHi-sg.BlockLo)*int(sg.HookHi-sg.HookLo))
 			}
 		}
-		nout := need - int(next()%8/7) // one receipt short now and then
+		nout := need - int(next()%8/7) // one evaluation short now and then
 		ctx := &Context{CycleID: next(), SpanBase: next(), ShardID: uint32(next()), Budget: uint32(next())}
+		actual := uint32(next())
 		counts0 := make([]uint64, nh)
 		for i := range counts0 {
 			counts0[i] = next() % 100
 		}
-		run := func(im *Impl) ([]Receipt, []uint64, error) {
-			out := make([]Receipt, max(nout, 0))
+		run := func(im *Impl) ([]uint8, []Receipt, []uint64, error) {
+			masks, out := make([]uint8, max(nout, 0)), make([]Receipt, max(nout, 0))
 			for i := range out {
+				masks[i] = 0xa5
 				b := (*[unsafe.Sizeof(Receipt{})]byte)(unsafe.Pointer(&out[i]))
 				for j := range b {
 					b[j] = 0xa5
 				}
 			}
 			counts := append([]uint64(nil), counts0...)
-			return out, counts, im.EvalFrame(&fr, set, segs, ctx, out, counts)
+			if err := im.EvalFrame(&fr, set, segs, masks, counts); err != nil {
+				return masks, out, counts, err
+			}
+			return masks, out, counts, im.FrameReceipts(&fr, set, segs, ctx, actual, masks, out)
 		}
-		want, wantCounts, wantErr := run(generic)
+		wantMasks, want, wantCounts, wantErr := run(generic)
 		for _, im := range Implementations() {
-			got, gotCounts, err := run(im)
+			gotMasks, got, gotCounts, err := run(im)
 			if !errors.Is(err, wantErr) && err != wantErr {
 				t.Fatalf("%s: error %v, generic %v", im.Name(), err, wantErr)
+			}
+			if !bytes.Equal(gotMasks, wantMasks) {
+				t.Fatalf("%s: masks\n got %x\nwant %x", im.Name(), gotMasks, wantMasks)
 			}
 			for i := range want {
 				if got[i] != want[i] {
@@ -266,7 +276,7 @@ func FuzzEvalFrame(f *testing.F) {
 				t.Fatal(err)
 			}
 			for i := range rs {
-				rs[i].AHash = 0
+				rs[i].AHash, rs[i].ActualTicks = 0, actual
 				refCounts[int(sg.HookLo)+i%nk] += uint64(bits.OnesCount8(rs[i].Mask))
 			}
 		}

@@ -64,8 +64,12 @@ func TestGuardPages(t *testing.T) {
 				want[i].AHash = 0 // left to the caller
 			}
 			forEachImpl(t, func(t *testing.T, im *Impl) {
-				got, counts := make([]Receipt, len(hooks)), make([]uint64, len(hooks))
-				if err := im.EvalFrame(f, set, []Segment{{BlockHi: 1, HookHi: uint32(len(hooks))}}, ctx, got, counts); err != nil {
+				segs := []Segment{{BlockHi: 1, HookHi: uint32(len(hooks))}}
+				masks, got, counts := make([]uint8, len(hooks)), make([]Receipt, len(hooks)), make([]uint64, len(hooks))
+				if err := im.EvalFrame(f, set, segs, masks, counts); err != nil {
+					t.Fatal(err)
+				}
+				if err := im.FrameReceipts(f, set, segs, ctx, 0, masks, got); err != nil {
 					t.Fatal(err)
 				}
 				for i := range want {

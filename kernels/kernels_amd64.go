@@ -14,15 +14,15 @@ func evalSegmentsAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx 
 //go:noescape
 func evalSegmentsAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt)
 
-// evalFrameAVX2 is evalSegmentsAVX2 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0 (cols is unused).
+// evalFrameAVX2 is evalSegmentsAVX2 that writes each receipt's Mask alone, to masks where the receipt would be in out, and adds each hook's matching rows to counts[i], i its index in hooks (cols is unused).
 //
 //go:noescape
-func evalFrameAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64, cols *uint64)
+func evalFrameAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, masks []uint8, counts *uint64, cols *uint64)
 
-// evalFrameAVX512 is evalSegmentsAVX512 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0; its chunk loops read the hooks' fields from cols, word w of hook i at cols[w*len(hooks)+i].
+// evalFrameAVX512 is evalSegmentsAVX512 that writes each receipt's Mask alone, to masks where the receipt would be in out, and adds each hook's matching rows to counts[i], i its index in hooks; its chunk loops read the hooks' fields from cols, word w of hook i at cols[w*len(hooks)+i].
 //
 //go:noescape
-func evalFrameAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64, cols *uint64)
+func evalFrameAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, masks []uint8, counts *uint64, cols *uint64)
 
 // evalOneAVX2 is the AVX2 kernel for one hook over one block.
 //
@@ -33,3 +33,8 @@ func evalOneAVX2(l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt)
 //
 //go:noescape
 func evalOneAVX512(l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt)
+
+// frameReceiptsAVX2 writes the receipts of the evaluations of segs whose masks a frame kernel wrote, as evalSegmentsAVX2 writes them but for AHash, 0, and ActualTicks, actualTicks (needs AVX2 and POPCNT; both amd64 implementations use it).
+//
+//go:noescape
+func frameReceiptsAVX2(blocks []Run, hooks []Hook, segs []Segment, ctx *Context, actualTicks uint32, masks []uint8, out []Receipt)

@@ -379,8 +379,8 @@ evalSegmentsAVX2_plan0_block:
 	MOVQ        AX, R10
 	VMOVQ       DX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan0_hook:
@@ -459,8 +459,8 @@ evalSegmentsAVX2_plan1_loaded:
 	MOVQ        AX, DI
 	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan1_hook:
@@ -547,8 +547,8 @@ evalSegmentsAVX2_plan2_loaded:
 	MOVQ        AX, DI
 	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan2_hook:
@@ -645,8 +645,8 @@ evalSegmentsAVX2_plan3_loaded:
 	MOVQ        AX, DI
 	VMOVQ       DX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan3_hook:
@@ -737,8 +737,8 @@ evalSegmentsAVX2_plan4_loaded:
 	MOVQ        AX, DI
 	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan4_hook:
@@ -833,8 +833,8 @@ evalSegmentsAVX2_plan5_loaded:
 	MOVQ        AX, DI
 	VMOVQ       DX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan5_hook:
@@ -947,8 +947,8 @@ evalSegmentsAVX2_plan7_loaded:
 	MOVQ        AX, DI
 	VMOVQ       DX, X7
 	VINSERTI128 $0x01, X7, Y0, Y7
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan7_hook:
@@ -1047,8 +1047,8 @@ evalSegmentsAVX2_plan8_loaded:
 	MOVQ        AX, DI
 	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan8_hook:
@@ -1152,8 +1152,8 @@ evalSegmentsAVX2_plan9_loaded:
 	MOVQ        AX, DI
 	VMOVQ       DX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan9_hook:
@@ -1265,8 +1265,8 @@ evalSegmentsAVX2_plan12_loaded:
 	MOVQ        AX, DI
 	VMOVQ       DX, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan12_hook:
@@ -1386,8 +1386,8 @@ evalSegmentsAVX2_plan13_loaded:
 	MOVQ        AX, DI
 	VMOVQ       DX, X7
 	VINSERTI128 $0x01, X7, Y0, Y7
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan13_hook:
@@ -1650,8 +1650,8 @@ evalSegmentsAVX512_plan0_block:
 	MOVQ        AX, R10
 	VMOVQ       DX, X1
 	VINSERTI128 $0x01, X1, Y0, Y1
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R11
 
 evalSegmentsAVX512_plan0_hook:
@@ -1832,8 +1832,8 @@ evalSegmentsAVX512_plan1_wrows:
 	KMOVW        widemasks<>+42(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 320(AX)
-	ADDQ         160(SP), AX
 	ADDQ         128(SP), DX
+	ADDQ         160(SP), AX
 	ADDQ         $0x10, SI
 	CMPQ         SI, 88(SP)
 	JB           evalSegmentsAVX512_plan1_wblock
@@ -1864,8 +1864,8 @@ evalSegmentsAVX512_plan1_block:
 	MOVQ        AX, DI
 	VMOVQ       DX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan1_hook:
@@ -2049,8 +2049,8 @@ evalSegmentsAVX512_plan2_wrows:
 	KMOVW        widemasks<>+42(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 320(AX)
-	ADDQ         160(SP), AX
 	ADDQ         128(SP), DX
+	ADDQ         160(SP), AX
 	ADDQ         $0x10, SI
 	CMPQ         SI, 88(SP)
 	JB           evalSegmentsAVX512_plan2_wblock
@@ -2081,8 +2081,8 @@ evalSegmentsAVX512_plan2_block:
 	MOVQ        AX, DI
 	VMOVQ       DX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan2_hook:
@@ -2279,8 +2279,8 @@ evalSegmentsAVX512_plan3_wrows:
 	KMOVW        widemasks<>+42(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 320(AX)
-	ADDQ         160(SP), AX
 	ADDQ         128(SP), DX
+	ADDQ         160(SP), AX
 	ADDQ         $0x10, SI
 	CMPQ         SI, 88(SP)
 	JB           evalSegmentsAVX512_plan3_wblock
@@ -2314,8 +2314,8 @@ evalSegmentsAVX512_plan3_block:
 	MOVQ        AX, DI
 	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan3_hook:
@@ -2498,8 +2498,8 @@ evalSegmentsAVX512_plan4_wrows:
 	KMOVW        widemasks<>+42(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 320(AX)
-	ADDQ         160(SP), AX
 	ADDQ         128(SP), DX
+	ADDQ         160(SP), AX
 	ADDQ         $0x10, SI
 	CMPQ         SI, 88(SP)
 	JB           evalSegmentsAVX512_plan4_wblock
@@ -2530,8 +2530,8 @@ evalSegmentsAVX512_plan4_block:
 	MOVQ        AX, DI
 	VMOVQ       DX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan4_hook:
@@ -2726,8 +2726,8 @@ evalSegmentsAVX512_plan5_wrows:
 	KMOVW        widemasks<>+42(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 320(AX)
-	ADDQ         160(SP), AX
 	ADDQ         128(SP), DX
+	ADDQ         160(SP), AX
 	ADDQ         $0x10, SI
 	CMPQ         SI, 88(SP)
 	JB           evalSegmentsAVX512_plan5_wblock
@@ -2761,8 +2761,8 @@ evalSegmentsAVX512_plan5_block:
 	MOVQ        AX, DI
 	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan5_hook:
@@ -2973,8 +2973,8 @@ evalSegmentsAVX512_plan7_wrows:
 	KMOVW        widemasks<>+42(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, 320(AX)
-	ADDQ         160(SP), AX
 	ADDQ         128(SP), DX
+	ADDQ         160(SP), AX
 	ADDQ         $0x10, SI
 	CMPQ         SI, 88(SP)
 	JB           evalSegmentsAVX512_plan7_wblock
@@ -3011,8 +3011,8 @@ evalSegmentsAVX512_plan7_block:
 	MOVQ        AX, DI
 	VMOVQ       DX, X4
 	VINSERTI128 $0x01, X4, Y0, Y4
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan7_hook:
@@ -3207,8 +3207,8 @@ evalSegmentsAVX512_plan8_wrows:
 	KMOVW        widemasks<>+42(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 320(AX)
-	ADDQ         160(SP), AX
 	ADDQ         128(SP), DX
+	ADDQ         160(SP), AX
 	ADDQ         $0x10, SI
 	CMPQ         SI, 88(SP)
 	JB           evalSegmentsAVX512_plan8_wblock
@@ -3239,8 +3239,8 @@ evalSegmentsAVX512_plan8_block:
 	MOVQ        AX, DI
 	VMOVQ       DX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan8_hook:
@@ -3447,8 +3447,8 @@ evalSegmentsAVX512_plan9_wrows:
 	KMOVW        widemasks<>+42(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, 320(AX)
-	ADDQ         160(SP), AX
 	ADDQ         128(SP), DX
+	ADDQ         160(SP), AX
 	ADDQ         $0x10, SI
 	CMPQ         SI, 88(SP)
 	JB           evalSegmentsAVX512_plan9_wblock
@@ -3482,8 +3482,8 @@ evalSegmentsAVX512_plan9_block:
 	MOVQ        AX, DI
 	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan9_hook:
@@ -3693,8 +3693,8 @@ evalSegmentsAVX512_plan12_wrows:
 	KMOVW        widemasks<>+42(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, 320(AX)
-	ADDQ         160(SP), AX
 	ADDQ         128(SP), DX
+	ADDQ         160(SP), AX
 	ADDQ         $0x10, SI
 	CMPQ         SI, 88(SP)
 	JB           evalSegmentsAVX512_plan12_wblock
@@ -3728,8 +3728,8 @@ evalSegmentsAVX512_plan12_block:
 	MOVQ        AX, DI
 	VMOVQ       DX, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan12_hook:
@@ -3950,8 +3950,8 @@ evalSegmentsAVX512_plan13_wrows:
 	KMOVW        widemasks<>+42(SB), K1
 	VPERMI2Q     Z1, Z9, K1, Z13
 	VMOVDQU64    Z13, 320(AX)
-	ADDQ         160(SP), AX
 	ADDQ         128(SP), DX
+	ADDQ         160(SP), AX
 	ADDQ         $0x10, SI
 	CMPQ         SI, 88(SP)
 	JB           evalSegmentsAVX512_plan13_wblock
@@ -3988,8 +3988,8 @@ evalSegmentsAVX512_plan13_block:
 	MOVQ        AX, DI
 	VMOVQ       DX, X4
 	VINSERTI128 $0x01, X4, Y0, Y4
-	ADDQ        160(SP), AX
 	ADDQ        128(SP), DX
+	ADDQ        160(SP), AX
 	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan13_hook:
@@ -4160,9 +4160,9 @@ evalSegmentsAVX512_done:
 	VZEROUPPER
 	RET
 
-// func evalFrameAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64, cols *uint64)
+// func evalFrameAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, masks []uint8, counts *uint64, cols *uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
-TEXT ·evalFrameAVX2(SB), NOSPLIT, $184-128
+TEXT ·evalFrameAVX2(SB), NOSPLIT, $184-120
 	MOVQ         l+0(FP), AX
 	MOVQ         (AX), CX
 	MOVQ         CX, (SP)
@@ -4176,24 +4176,19 @@ TEXT ·evalFrameAVX2(SB), NOSPLIT, $184-128
 	MOVQ         CX, 32(SP)
 	MOVQ         hooks_base+32(FP), CX
 	MOVQ         CX, 40(SP)
-	MOVQ         out_base+88(FP), CX
+	MOVQ         masks_base+80(FP), CX
 	MOVQ         CX, 48(SP)
 	MOVQ         segs_base+56(FP), CX
 	MOVQ         CX, 64(SP)
-	MOVQ         counts+112(FP), CX
+	MOVQ         counts+104(FP), CX
 	MOVQ         CX, 168(SP)
 	MOVQ         segs_len+64(FP), AX
 	IMUL3Q       $0x14, AX, AX
 	ADDQ         64(SP), AX
 	MOVQ         AX, 72(SP)
-	MOVQ         ctx+80(FP), AX
-	MOVQ         8(AX), CX
-	MOVQ         CX, 56(SP)
-	VMOVQ        (AX), X0
-	VPINSRQ      $0x01, 16(AX), X0, X0
 	MOVQ         $0x8000000000000000, AX
-	MOVQ         AX, X1
-	VPBROADCASTQ X1, Y1
+	MOVQ         AX, X0
+	VPBROADCASTQ X0, Y0
 
 evalFrameAVX2_segment:
 	MOVQ   64(SP), AX
@@ -4216,7 +4211,6 @@ evalFrameAVX2_segment:
 	MOVQ   DX, BX
 	SUBQ   CX, BX
 	MOVQ   BX, 128(SP)
-	IMUL3Q $0x30, BX, BX
 	MOVQ   BX, 160(SP)
 	IMUL3Q $0x60, CX, CX
 	IMUL3Q $0x60, DX, DX
@@ -4229,10 +4223,6 @@ evalFrameAVX2_segment:
 	ADDQ   168(SP), CX
 	MOVQ   CX, 176(SP)
 	MOVL   16(AX), AX
-	MOVQ   56(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 120(SP)
-	IMUL3Q $0x30, AX, AX
 	ADDQ   48(SP), AX
 	MOVQ   AX, 112(SP)
 	MOVQ   96(SP), AX
@@ -4333,1056 +4323,898 @@ evalFrameAVX2_from13_1:
 	UD2
 
 evalFrameAVX2_plan0:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan0_block:
-	MOVL        12(SI), DI
-	MOVQ        (SI), R9
-	MOVL        $0x000000ff, R8
-	BZHIQ       DI, R8, R8
-	MOVQ        AX, R10
-	VMOVQ       CX, X2
-	VINSERTI128 $0x01, X2, Y0, Y2
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	MOVL  12(BX), SI
+	MOVQ  (BX), R8
+	MOVL  $0x000000ff, DI
+	BZHIQ SI, DI, DI
+	MOVQ  AX, SI
+	ADDQ  160(SP), AX
+	MOVQ  144(SP), R9
+	MOVQ  CX, R10
 
 evalFrameAVX2_plan0_hook:
-	CMPQ    R9, 8(R11)
+	CMPQ    R8, 8(R9)
 	JNE     evalFrameAVX2_plan0_miss
-	MOVQ    R8, R13
-	POPCNTQ R13, R14
-	ADDQ    R14, (R12)
-	SHLQ    $0x20, R13
-	ORQ     DI, R13
-	CMPQ    R14, $0x01
-	MOVQ    R13, 40(R10)
-	SETCC   45(R10)
+	MOVQ    DI, R11
+	POPCNTQ R11, R12
+	ADDQ    R12, (R10)
+	MOVB    R11, (SI)
 
 evalFrameAVX2_plan0_write:
-	VMOVDQU Y2, (R10)
-	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(R10)
-	ADDQ    $0x30, R10
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX2_plan0_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX2_plan0_block
-	JMP     evalFrameAVX2_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, R9
+	CMPQ R9, DX
+	JB   evalFrameAVX2_plan0_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan0_block
+	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan0_miss:
-	MOVQ $0x00000000, 40(R10)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX2_plan0_write
 
 evalFrameAVX2_plan1:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan1_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	CMPL    R8, $0x08
+	MOVL    8(BX), SI
+	MOVL    12(BX), DI
+	MOVQ    (BX), R9
+	MOVL    $0x000000ff, R8
+	BZHIQ   DI, R8, R8
+	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_plan1_partial
-	MOVQ    (SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
+	MOVQ    (SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
 	JMP     evalFrameAVX2_plan1_loaded
 
 evalFrameAVX2_plan1_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y2
-	VMOVDQU    32(R11)(R12*1), Y3
-	MOVQ       (SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y2, Y2
-	VPMASKMOVQ 32(R11), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R10
+	SHLQ       $0x06, DI
+	VMOVDQU    (R10)(DI*1), Y1
+	VMOVDQU    32(R10)(DI*1), Y2
+	MOVQ       (SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y1, Y1
+	VPMASKMOVQ 32(DI), Y2, Y2
 
 evalFrameAVX2_plan1_loaded:
-	VPERM2I128  $0x20, Y3, Y2, Y4
-	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        AX, DI
-	VMOVQ       CX, X3
-	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	VPERM2I128 $0x20, Y2, Y1, Y3
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), DI
+	MOVQ       CX, R10
 
 evalFrameAVX2_plan1_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan1_miss
-	MOVQ         R9, R13
-	VPBROADCASTQ 16(R11), Y5
-	VPCMPEQQ     Y4, Y5, Y6
-	VPCMPEQQ     Y2, Y5, Y5
-	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R14
-	ANDQ         R14, R13
-	POPCNTQ      R13, R14
-	ADDQ         R14, (R12)
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
-	SUBQ         80(R11), R14
-	CMPQ         88(R11), R14
-	MOVQ         R13, 40(DI)
-	SETCC        45(DI)
+	MOVQ         R8, R11
+	VPBROADCASTQ 16(DI), Y2
+	VPCMPEQQ     Y3, Y2, Y4
+	VPCMPEQQ     Y1, Y2, Y2
+	VPACKSSDW    Y2, Y4, Y2
+	VMOVMSKPS    Y2, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	MOVB         R11, (SI)
 
 evalFrameAVX2_plan1_write:
-	VMOVDQU Y3, (DI)
-	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX2_plan1_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX2_plan1_block
-	JMP     evalFrameAVX2_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX2_plan1_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan1_block
+	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan1_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX2_plan1_write
 
 evalFrameAVX2_plan2:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan2_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	CMPL    R8, $0x08
+	MOVL    8(BX), SI
+	MOVL    12(BX), DI
+	MOVQ    (BX), R9
+	MOVL    $0x000000ff, R8
+	BZHIQ   DI, R8, R8
+	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_plan2_partial
-	MOVQ    8(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
+	MOVQ    8(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
 	JMP     evalFrameAVX2_plan2_loaded
 
 evalFrameAVX2_plan2_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y2
-	VMOVDQU    32(R11)(R12*1), Y3
-	MOVQ       8(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y2, Y2
-	VPMASKMOVQ 32(R11), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R10
+	SHLQ       $0x06, DI
+	VMOVDQU    (R10)(DI*1), Y1
+	VMOVDQU    32(R10)(DI*1), Y2
+	MOVQ       8(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y1, Y1
+	VPMASKMOVQ 32(DI), Y2, Y2
 
 evalFrameAVX2_plan2_loaded:
-	VPERM2I128  $0x20, Y3, Y2, Y4
-	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        AX, DI
-	VMOVQ       CX, X3
-	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	VPERM2I128 $0x20, Y2, Y1, Y3
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), DI
+	MOVQ       CX, R10
 
 evalFrameAVX2_plan2_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan2_miss
-	MOVQ         R9, R13
-	VPBROADCASTQ 24(R11), Y5
-	VPCMPEQQ     Y4, Y5, Y6
-	VPCMPEQQ     Y2, Y5, Y5
-	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R14
-	ANDQ         R14, R13
-	POPCNTQ      R13, R14
-	ADDQ         R14, (R12)
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
-	SUBQ         80(R11), R14
-	CMPQ         88(R11), R14
-	MOVQ         R13, 40(DI)
-	SETCC        45(DI)
+	MOVQ         R8, R11
+	VPBROADCASTQ 24(DI), Y2
+	VPCMPEQQ     Y3, Y2, Y4
+	VPCMPEQQ     Y1, Y2, Y2
+	VPACKSSDW    Y2, Y4, Y2
+	VMOVMSKPS    Y2, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	MOVB         R11, (SI)
 
 evalFrameAVX2_plan2_write:
-	VMOVDQU Y3, (DI)
-	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX2_plan2_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX2_plan2_block
-	JMP     evalFrameAVX2_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX2_plan2_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan2_block
+	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan2_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX2_plan2_write
 
 evalFrameAVX2_plan3:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan3_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	CMPL    R8, $0x08
+	MOVL    8(BX), SI
+	MOVL    12(BX), DI
+	MOVQ    (BX), R9
+	MOVL    $0x000000ff, R8
+	BZHIQ   DI, R8, R8
+	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_plan3_partial
-	MOVQ    (SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
-	MOVQ    8(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y4
-	VMOVDQU 32(R11), Y5
+	MOVQ    (SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
+	MOVQ    8(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y3
+	VMOVDQU 32(DI), Y4
 	JMP     evalFrameAVX2_plan3_loaded
 
 evalFrameAVX2_plan3_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y4
-	VMOVDQU    32(R11)(R12*1), Y5
-	MOVQ       (SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y2
-	VPMASKMOVQ 32(R11), Y5, Y3
-	MOVQ       8(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y4
-	VPMASKMOVQ 32(R11), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R10
+	SHLQ       $0x06, DI
+	VMOVDQU    (R10)(DI*1), Y3
+	VMOVDQU    32(R10)(DI*1), Y4
+	MOVQ       (SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y3, Y1
+	VPMASKMOVQ 32(DI), Y4, Y2
+	MOVQ       8(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y3, Y3
+	VPMASKMOVQ 32(DI), Y4, Y4
 
 evalFrameAVX2_plan3_loaded:
-	VPERM2I128  $0x20, Y3, Y2, Y6
-	VPERM2I128  $0x31, Y3, Y2, Y2
-	VPERM2I128  $0x20, Y5, Y4, Y3
-	VPERM2I128  $0x31, Y5, Y4, Y4
-	MOVQ        AX, DI
-	VMOVQ       CX, X5
-	VINSERTI128 $0x01, X5, Y0, Y5
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	VPERM2I128 $0x20, Y2, Y1, Y5
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPERM2I128 $0x20, Y4, Y3, Y2
+	VPERM2I128 $0x31, Y4, Y3, Y3
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), DI
+	MOVQ       CX, R10
 
 evalFrameAVX2_plan3_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan3_miss
-	MOVQ         R9, R13
-	VPBROADCASTQ 16(R11), Y7
-	VPCMPEQQ     Y6, Y7, Y8
-	VPCMPEQQ     Y2, Y7, Y7
-	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R14
-	ANDQ         R14, R13
-	VPBROADCASTQ 24(R11), Y7
-	VPCMPEQQ     Y3, Y7, Y8
-	VPCMPEQQ     Y4, Y7, Y7
-	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R14
-	ANDQ         R14, R13
-	POPCNTQ      R13, R14
-	ADDQ         R14, (R12)
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
-	CMPQ         R14, $0x01
-	MOVQ         R13, 40(DI)
-	SETCC        45(DI)
+	MOVQ         R8, R11
+	VPBROADCASTQ 16(DI), Y4
+	VPCMPEQQ     Y5, Y4, Y6
+	VPCMPEQQ     Y1, Y4, Y4
+	VPACKSSDW    Y4, Y6, Y4
+	VMOVMSKPS    Y4, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 24(DI), Y4
+	VPCMPEQQ     Y2, Y4, Y6
+	VPCMPEQQ     Y3, Y4, Y4
+	VPACKSSDW    Y4, Y6, Y4
+	VMOVMSKPS    Y4, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	MOVB         R11, (SI)
 
 evalFrameAVX2_plan3_write:
-	VMOVDQU Y5, (DI)
-	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX2_plan3_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX2_plan3_block
-	JMP     evalFrameAVX2_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX2_plan3_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan3_block
+	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan3_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX2_plan3_write
 
 evalFrameAVX2_plan4:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan4_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	CMPL    R8, $0x08
+	MOVL    8(BX), SI
+	MOVL    12(BX), DI
+	MOVQ    (BX), R9
+	MOVL    $0x000000ff, R8
+	BZHIQ   DI, R8, R8
+	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_plan4_partial
-	MOVQ    24(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
+	MOVQ    24(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
 	JMP     evalFrameAVX2_plan4_loaded
 
 evalFrameAVX2_plan4_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y2
-	VMOVDQU    32(R11)(R12*1), Y3
-	MOVQ       24(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y2, Y2
-	VPMASKMOVQ 32(R11), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R10
+	SHLQ       $0x06, DI
+	VMOVDQU    (R10)(DI*1), Y1
+	VMOVDQU    32(R10)(DI*1), Y2
+	MOVQ       24(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y1, Y1
+	VPMASKMOVQ 32(DI), Y2, Y2
 
 evalFrameAVX2_plan4_loaded:
-	VPERM2I128  $0x20, Y3, Y2, Y4
-	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        AX, DI
-	VMOVQ       CX, X3
-	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	VPERM2I128 $0x20, Y2, Y1, Y3
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), DI
+	MOVQ       CX, R10
 
 evalFrameAVX2_plan4_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan4_miss
-	MOVQ         R9, R13
-	VPBROADCASTQ 32(R11), Y5
-	VPCMPEQQ     Y4, Y5, Y6
-	VPCMPEQQ     Y2, Y5, Y5
-	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R14
-	ANDQ         R14, R13
-	POPCNTQ      R13, R14
-	ADDQ         R14, (R12)
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
-	CMPQ         R14, $0x01
-	MOVQ         R13, 40(DI)
-	SETCC        45(DI)
+	MOVQ         R8, R11
+	VPBROADCASTQ 32(DI), Y2
+	VPCMPEQQ     Y3, Y2, Y4
+	VPCMPEQQ     Y1, Y2, Y2
+	VPACKSSDW    Y2, Y4, Y2
+	VMOVMSKPS    Y2, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	MOVB         R11, (SI)
 
 evalFrameAVX2_plan4_write:
-	VMOVDQU Y3, (DI)
-	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX2_plan4_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX2_plan4_block
-	JMP     evalFrameAVX2_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX2_plan4_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan4_block
+	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan4_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX2_plan4_write
 
 evalFrameAVX2_plan5:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan5_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	CMPL    R8, $0x08
+	MOVL    8(BX), SI
+	MOVL    12(BX), DI
+	MOVQ    (BX), R9
+	MOVL    $0x000000ff, R8
+	BZHIQ   DI, R8, R8
+	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_plan5_partial
-	MOVQ    (SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
-	MOVQ    24(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y4
-	VMOVDQU 32(R11), Y5
+	MOVQ    (SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
+	MOVQ    24(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y3
+	VMOVDQU 32(DI), Y4
 	JMP     evalFrameAVX2_plan5_loaded
 
 evalFrameAVX2_plan5_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y4
-	VMOVDQU    32(R11)(R12*1), Y5
-	MOVQ       (SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y2
-	VPMASKMOVQ 32(R11), Y5, Y3
-	MOVQ       24(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y4
-	VPMASKMOVQ 32(R11), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R10
+	SHLQ       $0x06, DI
+	VMOVDQU    (R10)(DI*1), Y3
+	VMOVDQU    32(R10)(DI*1), Y4
+	MOVQ       (SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y3, Y1
+	VPMASKMOVQ 32(DI), Y4, Y2
+	MOVQ       24(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y3, Y3
+	VPMASKMOVQ 32(DI), Y4, Y4
 
 evalFrameAVX2_plan5_loaded:
-	VPERM2I128  $0x20, Y3, Y2, Y6
-	VPERM2I128  $0x31, Y3, Y2, Y2
-	VPERM2I128  $0x20, Y5, Y4, Y3
-	VPERM2I128  $0x31, Y5, Y4, Y4
-	MOVQ        AX, DI
-	VMOVQ       CX, X5
-	VINSERTI128 $0x01, X5, Y0, Y5
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	VPERM2I128 $0x20, Y2, Y1, Y5
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPERM2I128 $0x20, Y4, Y3, Y2
+	VPERM2I128 $0x31, Y4, Y3, Y3
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), DI
+	MOVQ       CX, R10
 
 evalFrameAVX2_plan5_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan5_miss
-	MOVQ         R9, R13
-	VPBROADCASTQ 16(R11), Y7
-	VPCMPEQQ     Y6, Y7, Y8
-	VPCMPEQQ     Y2, Y7, Y7
-	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R14
-	ANDQ         R14, R13
-	VPBROADCASTQ 32(R11), Y7
-	VPCMPEQQ     Y3, Y7, Y8
-	VPCMPEQQ     Y4, Y7, Y7
-	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R14
-	ANDQ         R14, R13
-	POPCNTQ      R13, R14
-	ADDQ         R14, (R12)
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
-	SUBQ         80(R11), R14
-	CMPQ         88(R11), R14
-	MOVQ         R13, 40(DI)
-	SETCC        45(DI)
+	MOVQ         R8, R11
+	VPBROADCASTQ 16(DI), Y4
+	VPCMPEQQ     Y5, Y4, Y6
+	VPCMPEQQ     Y1, Y4, Y4
+	VPACKSSDW    Y4, Y6, Y4
+	VMOVMSKPS    Y4, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 32(DI), Y4
+	VPCMPEQQ     Y2, Y4, Y6
+	VPCMPEQQ     Y3, Y4, Y4
+	VPACKSSDW    Y4, Y6, Y4
+	VMOVMSKPS    Y4, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	MOVB         R11, (SI)
 
 evalFrameAVX2_plan5_write:
-	VMOVDQU Y5, (DI)
-	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX2_plan5_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX2_plan5_block
-	JMP     evalFrameAVX2_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX2_plan5_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan5_block
+	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan5_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX2_plan5_write
 
 evalFrameAVX2_plan7:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan7_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	CMPL    R8, $0x08
+	MOVL    8(BX), SI
+	MOVL    12(BX), DI
+	MOVQ    (BX), R9
+	MOVL    $0x000000ff, R8
+	BZHIQ   DI, R8, R8
+	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_plan7_partial
-	MOVQ    (SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
-	MOVQ    8(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y4
-	VMOVDQU 32(R11), Y5
-	MOVQ    24(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y6
-	VMOVDQU 32(R11), Y7
+	MOVQ    (SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
+	MOVQ    8(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y3
+	VMOVDQU 32(DI), Y4
+	MOVQ    24(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y5
+	VMOVDQU 32(DI), Y6
 	JMP     evalFrameAVX2_plan7_loaded
 
 evalFrameAVX2_plan7_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y6
-	VMOVDQU    32(R11)(R12*1), Y7
-	MOVQ       (SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y6, Y2
-	VPMASKMOVQ 32(R11), Y7, Y3
-	MOVQ       8(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y6, Y4
-	VPMASKMOVQ 32(R11), Y7, Y5
-	MOVQ       24(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y6, Y6
-	VPMASKMOVQ 32(R11), Y7, Y7
+	LEAQ       tailmask<>+0(SB), R10
+	SHLQ       $0x06, DI
+	VMOVDQU    (R10)(DI*1), Y5
+	VMOVDQU    32(R10)(DI*1), Y6
+	MOVQ       (SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y5, Y1
+	VPMASKMOVQ 32(DI), Y6, Y2
+	MOVQ       8(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y5, Y3
+	VPMASKMOVQ 32(DI), Y6, Y4
+	MOVQ       24(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y5, Y5
+	VPMASKMOVQ 32(DI), Y6, Y6
 
 evalFrameAVX2_plan7_loaded:
-	VPERM2I128  $0x20, Y3, Y2, Y8
-	VPERM2I128  $0x31, Y3, Y2, Y2
-	VPERM2I128  $0x20, Y5, Y4, Y3
-	VPERM2I128  $0x31, Y5, Y4, Y4
-	VPERM2I128  $0x20, Y7, Y6, Y5
-	VPERM2I128  $0x31, Y7, Y6, Y6
-	MOVQ        AX, DI
-	VMOVQ       CX, X7
-	VINSERTI128 $0x01, X7, Y0, Y7
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	VPERM2I128 $0x20, Y2, Y1, Y7
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPERM2I128 $0x20, Y4, Y3, Y2
+	VPERM2I128 $0x31, Y4, Y3, Y3
+	VPERM2I128 $0x20, Y6, Y5, Y4
+	VPERM2I128 $0x31, Y6, Y5, Y5
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), DI
+	MOVQ       CX, R10
 
 evalFrameAVX2_plan7_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan7_miss
-	MOVQ         R9, R13
-	VPBROADCASTQ 16(R11), Y9
-	VPCMPEQQ     Y8, Y9, Y10
-	VPCMPEQQ     Y2, Y9, Y9
-	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R14
-	ANDQ         R14, R13
-	VPBROADCASTQ 24(R11), Y9
-	VPCMPEQQ     Y3, Y9, Y10
-	VPCMPEQQ     Y4, Y9, Y9
-	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R14
-	ANDQ         R14, R13
-	VPBROADCASTQ 32(R11), Y9
-	VPCMPEQQ     Y5, Y9, Y10
-	VPCMPEQQ     Y6, Y9, Y9
-	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R14
-	ANDQ         R14, R13
-	POPCNTQ      R13, R14
-	ADDQ         R14, (R12)
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
-	CMPQ         R14, $0x01
-	MOVQ         R13, 40(DI)
-	SETCC        45(DI)
+	MOVQ         R8, R11
+	VPBROADCASTQ 16(DI), Y6
+	VPCMPEQQ     Y7, Y6, Y8
+	VPCMPEQQ     Y1, Y6, Y6
+	VPACKSSDW    Y6, Y8, Y6
+	VMOVMSKPS    Y6, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 24(DI), Y6
+	VPCMPEQQ     Y2, Y6, Y8
+	VPCMPEQQ     Y3, Y6, Y6
+	VPACKSSDW    Y6, Y8, Y6
+	VMOVMSKPS    Y6, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 32(DI), Y6
+	VPCMPEQQ     Y4, Y6, Y8
+	VPCMPEQQ     Y5, Y6, Y6
+	VPACKSSDW    Y6, Y8, Y6
+	VMOVMSKPS    Y6, R12
+	ANDQ         R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	MOVB         R11, (SI)
 
 evalFrameAVX2_plan7_write:
-	VMOVDQU Y7, (DI)
-	VPADDQ  spanstep<>+0(SB), Y7, Y7
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX2_plan7_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX2_plan7_block
-	JMP     evalFrameAVX2_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX2_plan7_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan7_block
+	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan7_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX2_plan7_write
 
 evalFrameAVX2_plan8:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan8_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	CMPL    R8, $0x08
+	MOVL    8(BX), SI
+	MOVL    12(BX), DI
+	MOVQ    (BX), R9
+	MOVL    $0x000000ff, R8
+	BZHIQ   DI, R8, R8
+	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_plan8_partial
-	MOVQ    16(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
+	MOVQ    16(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
 	JMP     evalFrameAVX2_plan8_loaded
 
 evalFrameAVX2_plan8_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y2
-	VMOVDQU    32(R11)(R12*1), Y3
-	MOVQ       16(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y2, Y2
-	VPMASKMOVQ 32(R11), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R10
+	SHLQ       $0x06, DI
+	VMOVDQU    (R10)(DI*1), Y1
+	VMOVDQU    32(R10)(DI*1), Y2
+	MOVQ       16(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y1, Y1
+	VPMASKMOVQ 32(DI), Y2, Y2
 
 evalFrameAVX2_plan8_loaded:
-	VPERM2I128  $0x20, Y3, Y2, Y4
-	VPERM2I128  $0x31, Y3, Y2, Y2
-	VPXOR       Y1, Y4, Y4
-	VPXOR       Y1, Y2, Y2
-	MOVQ        AX, DI
-	VMOVQ       CX, X3
-	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	VPERM2I128 $0x20, Y2, Y1, Y3
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPXOR      Y0, Y3, Y3
+	VPXOR      Y0, Y1, Y1
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), DI
+	MOVQ       CX, R10
 
 evalFrameAVX2_plan8_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan8_miss
-	MOVQ         R9, R13
-	VPBROADCASTQ 56(R11), Y5
-	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(R11), Y6
-	VPXOR        Y1, Y6, Y6
-	VPCMPGTQ     Y4, Y5, Y7
-	VPCMPGTQ     Y6, Y4, Y8
-	VPOR         Y8, Y7, Y7
-	VPCMPGTQ     Y2, Y5, Y5
-	VPCMPGTQ     Y6, Y2, Y6
-	VPOR         Y6, Y5, Y8
-	VPACKSSDW    Y8, Y7, Y5
-	VMOVMSKPS    Y5, R14
-	ANDNQ        R13, R14, R13
-	POPCNTQ      R13, R14
-	ADDQ         R14, (R12)
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
-	CMPQ         R14, $0x01
-	MOVQ         R13, 40(DI)
-	SETCC        45(DI)
+	MOVQ         R8, R11
+	VPBROADCASTQ 56(DI), Y2
+	VPXOR        Y0, Y2, Y2
+	VPBROADCASTQ 64(DI), Y4
+	VPXOR        Y0, Y4, Y4
+	VPCMPGTQ     Y3, Y2, Y5
+	VPCMPGTQ     Y4, Y3, Y6
+	VPOR         Y6, Y5, Y5
+	VPCMPGTQ     Y1, Y2, Y2
+	VPCMPGTQ     Y4, Y1, Y4
+	VPOR         Y4, Y2, Y6
+	VPACKSSDW    Y6, Y5, Y2
+	VMOVMSKPS    Y2, R12
+	ANDNQ        R11, R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	MOVB         R11, (SI)
 
 evalFrameAVX2_plan8_write:
-	VMOVDQU Y3, (DI)
-	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX2_plan8_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX2_plan8_block
-	JMP     evalFrameAVX2_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX2_plan8_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan8_block
+	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan8_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX2_plan8_write
 
 evalFrameAVX2_plan9:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan9_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	CMPL    R8, $0x08
+	MOVL    8(BX), SI
+	MOVL    12(BX), DI
+	MOVQ    (BX), R9
+	MOVL    $0x000000ff, R8
+	BZHIQ   DI, R8, R8
+	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_plan9_partial
-	MOVQ    (SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
-	MOVQ    16(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y4
-	VMOVDQU 32(R11), Y5
+	MOVQ    (SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
+	MOVQ    16(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y3
+	VMOVDQU 32(DI), Y4
 	JMP     evalFrameAVX2_plan9_loaded
 
 evalFrameAVX2_plan9_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y4
-	VMOVDQU    32(R11)(R12*1), Y5
-	MOVQ       (SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y2
-	VPMASKMOVQ 32(R11), Y5, Y3
-	MOVQ       16(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y4
-	VPMASKMOVQ 32(R11), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R10
+	SHLQ       $0x06, DI
+	VMOVDQU    (R10)(DI*1), Y3
+	VMOVDQU    32(R10)(DI*1), Y4
+	MOVQ       (SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y3, Y1
+	VPMASKMOVQ 32(DI), Y4, Y2
+	MOVQ       16(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y3, Y3
+	VPMASKMOVQ 32(DI), Y4, Y4
 
 evalFrameAVX2_plan9_loaded:
-	VPERM2I128  $0x20, Y3, Y2, Y6
-	VPERM2I128  $0x31, Y3, Y2, Y2
-	VPERM2I128  $0x20, Y5, Y4, Y3
-	VPERM2I128  $0x31, Y5, Y4, Y4
-	VPXOR       Y1, Y3, Y3
-	VPXOR       Y1, Y4, Y4
-	MOVQ        AX, DI
-	VMOVQ       CX, X5
-	VINSERTI128 $0x01, X5, Y0, Y5
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	VPERM2I128 $0x20, Y2, Y1, Y5
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPERM2I128 $0x20, Y4, Y3, Y2
+	VPERM2I128 $0x31, Y4, Y3, Y3
+	VPXOR      Y0, Y2, Y2
+	VPXOR      Y0, Y3, Y3
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), DI
+	MOVQ       CX, R10
 
 evalFrameAVX2_plan9_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan9_miss
-	MOVQ         R9, R13
-	VPBROADCASTQ 16(R11), Y7
-	VPCMPEQQ     Y6, Y7, Y8
-	VPCMPEQQ     Y2, Y7, Y7
-	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R14
-	ANDQ         R14, R13
-	VPBROADCASTQ 56(R11), Y7
-	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(R11), Y8
-	VPXOR        Y1, Y8, Y8
-	VPCMPGTQ     Y3, Y7, Y9
-	VPCMPGTQ     Y8, Y3, Y10
-	VPOR         Y10, Y9, Y9
-	VPCMPGTQ     Y4, Y7, Y7
-	VPCMPGTQ     Y8, Y4, Y8
-	VPOR         Y8, Y7, Y10
-	VPACKSSDW    Y10, Y9, Y7
-	VMOVMSKPS    Y7, R14
-	ANDNQ        R13, R14, R13
-	POPCNTQ      R13, R14
-	ADDQ         R14, (R12)
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
-	SUBQ         80(R11), R14
-	CMPQ         88(R11), R14
-	MOVQ         R13, 40(DI)
-	SETCC        45(DI)
+	MOVQ         R8, R11
+	VPBROADCASTQ 16(DI), Y4
+	VPCMPEQQ     Y5, Y4, Y6
+	VPCMPEQQ     Y1, Y4, Y4
+	VPACKSSDW    Y4, Y6, Y4
+	VMOVMSKPS    Y4, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 56(DI), Y4
+	VPXOR        Y0, Y4, Y4
+	VPBROADCASTQ 64(DI), Y6
+	VPXOR        Y0, Y6, Y6
+	VPCMPGTQ     Y2, Y4, Y7
+	VPCMPGTQ     Y6, Y2, Y8
+	VPOR         Y8, Y7, Y7
+	VPCMPGTQ     Y3, Y4, Y4
+	VPCMPGTQ     Y6, Y3, Y6
+	VPOR         Y6, Y4, Y8
+	VPACKSSDW    Y8, Y7, Y4
+	VMOVMSKPS    Y4, R12
+	ANDNQ        R11, R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	MOVB         R11, (SI)
 
 evalFrameAVX2_plan9_write:
-	VMOVDQU Y5, (DI)
-	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX2_plan9_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX2_plan9_block
-	JMP     evalFrameAVX2_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX2_plan9_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan9_block
+	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan9_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX2_plan9_write
 
 evalFrameAVX2_plan12:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan12_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	CMPL    R8, $0x08
+	MOVL    8(BX), SI
+	MOVL    12(BX), DI
+	MOVQ    (BX), R9
+	MOVL    $0x000000ff, R8
+	BZHIQ   DI, R8, R8
+	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_plan12_partial
-	MOVQ    16(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
-	MOVQ    24(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y4
-	VMOVDQU 32(R11), Y5
+	MOVQ    16(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
+	MOVQ    24(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y3
+	VMOVDQU 32(DI), Y4
 	JMP     evalFrameAVX2_plan12_loaded
 
 evalFrameAVX2_plan12_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y4
-	VMOVDQU    32(R11)(R12*1), Y5
-	MOVQ       16(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y2
-	VPMASKMOVQ 32(R11), Y5, Y3
-	MOVQ       24(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y4
-	VPMASKMOVQ 32(R11), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R10
+	SHLQ       $0x06, DI
+	VMOVDQU    (R10)(DI*1), Y3
+	VMOVDQU    32(R10)(DI*1), Y4
+	MOVQ       16(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y3, Y1
+	VPMASKMOVQ 32(DI), Y4, Y2
+	MOVQ       24(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y3, Y3
+	VPMASKMOVQ 32(DI), Y4, Y4
 
 evalFrameAVX2_plan12_loaded:
-	VPERM2I128  $0x20, Y3, Y2, Y6
-	VPERM2I128  $0x31, Y3, Y2, Y2
-	VPERM2I128  $0x20, Y5, Y4, Y3
-	VPERM2I128  $0x31, Y5, Y4, Y4
-	VPXOR       Y1, Y6, Y6
-	VPXOR       Y1, Y2, Y2
-	MOVQ        AX, DI
-	VMOVQ       CX, X5
-	VINSERTI128 $0x01, X5, Y0, Y5
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	VPERM2I128 $0x20, Y2, Y1, Y5
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPERM2I128 $0x20, Y4, Y3, Y2
+	VPERM2I128 $0x31, Y4, Y3, Y3
+	VPXOR      Y0, Y5, Y5
+	VPXOR      Y0, Y1, Y1
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), DI
+	MOVQ       CX, R10
 
 evalFrameAVX2_plan12_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan12_miss
-	MOVQ         R9, R13
-	VPBROADCASTQ 32(R11), Y7
-	VPCMPEQQ     Y3, Y7, Y8
-	VPCMPEQQ     Y4, Y7, Y7
-	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R14
-	ANDQ         R14, R13
-	VPBROADCASTQ 56(R11), Y7
-	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(R11), Y8
-	VPXOR        Y1, Y8, Y8
-	VPCMPGTQ     Y6, Y7, Y9
-	VPCMPGTQ     Y8, Y6, Y10
-	VPOR         Y10, Y9, Y9
-	VPCMPGTQ     Y2, Y7, Y7
-	VPCMPGTQ     Y8, Y2, Y8
-	VPOR         Y8, Y7, Y10
-	VPACKSSDW    Y10, Y9, Y7
-	VMOVMSKPS    Y7, R14
-	ANDNQ        R13, R14, R13
-	POPCNTQ      R13, R14
-	ADDQ         R14, (R12)
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
-	CMPQ         R14, $0x01
-	MOVQ         R13, 40(DI)
-	SETCC        45(DI)
+	MOVQ         R8, R11
+	VPBROADCASTQ 32(DI), Y4
+	VPCMPEQQ     Y2, Y4, Y6
+	VPCMPEQQ     Y3, Y4, Y4
+	VPACKSSDW    Y4, Y6, Y4
+	VMOVMSKPS    Y4, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 56(DI), Y4
+	VPXOR        Y0, Y4, Y4
+	VPBROADCASTQ 64(DI), Y6
+	VPXOR        Y0, Y6, Y6
+	VPCMPGTQ     Y5, Y4, Y7
+	VPCMPGTQ     Y6, Y5, Y8
+	VPOR         Y8, Y7, Y7
+	VPCMPGTQ     Y1, Y4, Y4
+	VPCMPGTQ     Y6, Y1, Y6
+	VPOR         Y6, Y4, Y8
+	VPACKSSDW    Y8, Y7, Y4
+	VMOVMSKPS    Y4, R12
+	ANDNQ        R11, R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	MOVB         R11, (SI)
 
 evalFrameAVX2_plan12_write:
-	VMOVDQU Y5, (DI)
-	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX2_plan12_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX2_plan12_block
-	JMP     evalFrameAVX2_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX2_plan12_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan12_block
+	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan12_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX2_plan12_write
 
 evalFrameAVX2_plan13:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan13_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	CMPL    R8, $0x08
+	MOVL    8(BX), SI
+	MOVL    12(BX), DI
+	MOVQ    (BX), R9
+	MOVL    $0x000000ff, R8
+	BZHIQ   DI, R8, R8
+	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_plan13_partial
-	MOVQ    (SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
-	MOVQ    16(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y4
-	VMOVDQU 32(R11), Y5
-	MOVQ    24(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y6
-	VMOVDQU 32(R11), Y7
+	MOVQ    (SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y1
+	VMOVDQU 32(DI), Y2
+	MOVQ    16(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y3
+	VMOVDQU 32(DI), Y4
+	MOVQ    24(SP), DI
+	LEAQ    (DI)(SI*8), DI
+	VMOVDQU (DI), Y5
+	VMOVDQU 32(DI), Y6
 	JMP     evalFrameAVX2_plan13_loaded
 
 evalFrameAVX2_plan13_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y6
-	VMOVDQU    32(R11)(R12*1), Y7
-	MOVQ       (SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y6, Y2
-	VPMASKMOVQ 32(R11), Y7, Y3
-	MOVQ       16(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y6, Y4
-	VPMASKMOVQ 32(R11), Y7, Y5
-	MOVQ       24(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y6, Y6
-	VPMASKMOVQ 32(R11), Y7, Y7
+	LEAQ       tailmask<>+0(SB), R10
+	SHLQ       $0x06, DI
+	VMOVDQU    (R10)(DI*1), Y5
+	VMOVDQU    32(R10)(DI*1), Y6
+	MOVQ       (SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y5, Y1
+	VPMASKMOVQ 32(DI), Y6, Y2
+	MOVQ       16(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y5, Y3
+	VPMASKMOVQ 32(DI), Y6, Y4
+	MOVQ       24(SP), DI
+	LEAQ       (DI)(SI*8), DI
+	VPMASKMOVQ (DI), Y5, Y5
+	VPMASKMOVQ 32(DI), Y6, Y6
 
 evalFrameAVX2_plan13_loaded:
-	VPERM2I128  $0x20, Y3, Y2, Y8
-	VPERM2I128  $0x31, Y3, Y2, Y2
-	VPERM2I128  $0x20, Y5, Y4, Y3
-	VPERM2I128  $0x31, Y5, Y4, Y4
-	VPERM2I128  $0x20, Y7, Y6, Y5
-	VPERM2I128  $0x31, Y7, Y6, Y6
-	VPXOR       Y1, Y3, Y3
-	VPXOR       Y1, Y4, Y4
-	MOVQ        AX, DI
-	VMOVQ       CX, X7
-	VINSERTI128 $0x01, X7, Y0, Y7
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	VPERM2I128 $0x20, Y2, Y1, Y7
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPERM2I128 $0x20, Y4, Y3, Y2
+	VPERM2I128 $0x31, Y4, Y3, Y3
+	VPERM2I128 $0x20, Y6, Y5, Y4
+	VPERM2I128 $0x31, Y6, Y5, Y5
+	VPXOR      Y0, Y2, Y2
+	VPXOR      Y0, Y3, Y3
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), DI
+	MOVQ       CX, R10
 
 evalFrameAVX2_plan13_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan13_miss
-	MOVQ         R9, R13
-	VPBROADCASTQ 16(R11), Y9
-	VPCMPEQQ     Y8, Y9, Y10
-	VPCMPEQQ     Y2, Y9, Y9
-	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R14
-	ANDQ         R14, R13
-	VPBROADCASTQ 32(R11), Y9
-	VPCMPEQQ     Y5, Y9, Y10
-	VPCMPEQQ     Y6, Y9, Y9
-	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R14
-	ANDQ         R14, R13
-	VPBROADCASTQ 56(R11), Y9
-	VPXOR        Y1, Y9, Y9
-	VPBROADCASTQ 64(R11), Y10
-	VPXOR        Y1, Y10, Y10
-	VPCMPGTQ     Y3, Y9, Y11
-	VPCMPGTQ     Y10, Y3, Y12
-	VPOR         Y12, Y11, Y11
-	VPCMPGTQ     Y4, Y9, Y9
-	VPCMPGTQ     Y10, Y4, Y10
-	VPOR         Y10, Y9, Y12
-	VPACKSSDW    Y12, Y11, Y9
-	VMOVMSKPS    Y9, R14
-	ANDNQ        R13, R14, R13
-	POPCNTQ      R13, R14
-	ADDQ         R14, (R12)
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
-	SUBQ         80(R11), R14
-	CMPQ         88(R11), R14
-	MOVQ         R13, 40(DI)
-	SETCC        45(DI)
+	MOVQ         R8, R11
+	VPBROADCASTQ 16(DI), Y6
+	VPCMPEQQ     Y7, Y6, Y8
+	VPCMPEQQ     Y1, Y6, Y6
+	VPACKSSDW    Y6, Y8, Y6
+	VMOVMSKPS    Y6, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 32(DI), Y6
+	VPCMPEQQ     Y4, Y6, Y8
+	VPCMPEQQ     Y5, Y6, Y6
+	VPACKSSDW    Y6, Y8, Y6
+	VMOVMSKPS    Y6, R12
+	ANDQ         R12, R11
+	VPBROADCASTQ 56(DI), Y6
+	VPXOR        Y0, Y6, Y6
+	VPBROADCASTQ 64(DI), Y8
+	VPXOR        Y0, Y8, Y8
+	VPCMPGTQ     Y2, Y6, Y9
+	VPCMPGTQ     Y8, Y2, Y10
+	VPOR         Y10, Y9, Y9
+	VPCMPGTQ     Y3, Y6, Y6
+	VPCMPGTQ     Y8, Y3, Y8
+	VPOR         Y8, Y6, Y10
+	VPACKSSDW    Y10, Y9, Y6
+	VMOVMSKPS    Y6, R12
+	ANDNQ        R11, R12, R11
+	POPCNTQ      R11, R12
+	ADDQ         R12, (R10)
+	MOVB         R11, (SI)
 
 evalFrameAVX2_plan13_write:
-	VMOVDQU Y7, (DI)
-	VPADDQ  spanstep<>+0(SB), Y7, Y7
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX2_plan13_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX2_plan13_block
-	JMP     evalFrameAVX2_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX2_plan13_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan13_block
+	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan13_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX2_plan13_write
 
 evalFrameAVX2_next:
@@ -5400,43 +5232,37 @@ evalFrameAVX2_done:
 	VZEROUPPER
 	RET
 
-// func evalFrameAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64, cols *uint64)
-// Requires: AVX, AVX2, AVX512F, BMI2, POPCNT
-TEXT ·evalFrameAVX512(SB), NOSPLIT, $608-128
-	MOVQ    l+0(FP), AX
-	MOVQ    (AX), CX
-	MOVQ    CX, (SP)
-	MOVQ    48(AX), CX
-	MOVQ    CX, 8(SP)
-	MOVQ    72(AX), CX
-	MOVQ    CX, 16(SP)
-	MOVQ    96(AX), CX
-	MOVQ    CX, 24(SP)
-	MOVQ    blocks_base+8(FP), CX
-	MOVQ    CX, 32(SP)
-	MOVQ    hooks_base+32(FP), CX
-	MOVQ    CX, 40(SP)
-	MOVQ    out_base+88(FP), CX
-	MOVQ    CX, 48(SP)
-	MOVQ    segs_base+56(FP), CX
-	MOVQ    CX, 64(SP)
-	MOVQ    counts+112(FP), CX
-	MOVQ    CX, 168(SP)
-	MOVQ    cols+120(FP), CX
-	MOVQ    CX, 184(SP)
-	MOVQ    hooks_len+40(FP), CX
-	SHLQ    $0x03, CX
-	MOVQ    CX, 192(SP)
-	MOVQ    segs_len+64(FP), AX
-	IMUL3Q  $0x14, AX, AX
-	ADDQ    64(SP), AX
-	MOVQ    AX, 72(SP)
-	MOVQ    ctx+80(FP), AX
-	MOVQ    8(AX), CX
-	MOVQ    CX, 56(SP)
-	VMOVQ   (AX), X0
-	VPINSRQ $0x01, 16(AX), X0, X0
-	MOVQ    $0x00000000, 592(SP)
+// func evalFrameAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, masks []uint8, counts *uint64, cols *uint64)
+// Requires: AVX, AVX512F, BMI2, POPCNT
+TEXT ·evalFrameAVX512(SB), NOSPLIT, $208-120
+	MOVQ   l+0(FP), AX
+	MOVQ   (AX), CX
+	MOVQ   CX, (SP)
+	MOVQ   48(AX), CX
+	MOVQ   CX, 8(SP)
+	MOVQ   72(AX), CX
+	MOVQ   CX, 16(SP)
+	MOVQ   96(AX), CX
+	MOVQ   CX, 24(SP)
+	MOVQ   blocks_base+8(FP), CX
+	MOVQ   CX, 32(SP)
+	MOVQ   hooks_base+32(FP), CX
+	MOVQ   CX, 40(SP)
+	MOVQ   masks_base+80(FP), CX
+	MOVQ   CX, 48(SP)
+	MOVQ   segs_base+56(FP), CX
+	MOVQ   CX, 64(SP)
+	MOVQ   counts+104(FP), CX
+	MOVQ   CX, 168(SP)
+	MOVQ   cols+112(FP), CX
+	MOVQ   CX, 184(SP)
+	MOVQ   hooks_len+40(FP), CX
+	SHLQ   $0x03, CX
+	MOVQ   CX, 192(SP)
+	MOVQ   segs_len+64(FP), AX
+	IMUL3Q $0x14, AX, AX
+	ADDQ   64(SP), AX
+	MOVQ   AX, 72(SP)
 
 evalFrameAVX512_segment:
 	MOVQ   64(SP), AX
@@ -5459,7 +5285,6 @@ evalFrameAVX512_segment:
 	MOVQ   DX, BX
 	SUBQ   CX, BX
 	MOVQ   BX, 128(SP)
-	IMUL3Q $0x30, BX, BX
 	MOVQ   BX, 160(SP)
 	IMUL3Q $0x60, CX, CX
 	IMUL3Q $0x60, DX, DX
@@ -5475,10 +5300,6 @@ evalFrameAVX512_segment:
 	ADDQ   168(SP), CX
 	MOVQ   CX, 176(SP)
 	MOVL   16(AX), AX
-	MOVQ   56(SP), CX
-	ADDQ   AX, CX
-	MOVQ   CX, 120(SP)
-	IMUL3Q $0x30, AX, AX
 	ADDQ   48(SP), AX
 	MOVQ   AX, 112(SP)
 	MOVQ   96(SP), AX
@@ -5579,2404 +5400,1557 @@ evalFrameAVX512_from13_1:
 	UD2
 
 evalFrameAVX512_plan0:
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX512_plan0_block:
-	MOVL        12(SI), DI
-	MOVQ        (SI), R9
-	MOVL        $0x000000ff, R8
-	BZHIQ       DI, R8, R8
-	MOVQ        AX, R10
-	VMOVQ       CX, X1
-	VINSERTI128 $0x01, X1, Y0, Y1
-	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R11
-	MOVQ        BX, R12
+	MOVL  12(BX), SI
+	MOVQ  (BX), R8
+	MOVL  $0x000000ff, DI
+	BZHIQ SI, DI, DI
+	MOVQ  AX, SI
+	ADDQ  160(SP), AX
+	MOVQ  144(SP), R9
+	MOVQ  CX, R10
 
 evalFrameAVX512_plan0_hook:
-	CMPQ    R9, 8(R11)
+	CMPQ    R8, 8(R9)
 	JNE     evalFrameAVX512_plan0_miss
-	MOVQ    R8, R13
-	POPCNTQ R13, R14
-	ADDQ    R14, (R12)
-	SHLQ    $0x20, R13
-	ORQ     DI, R13
-	CMPQ    R14, $0x01
-	MOVQ    R13, 40(R10)
-	SETCC   45(R10)
+	MOVQ    DI, R11
+	POPCNTQ R11, R12
+	ADDQ    R12, (R10)
+	MOVB    R11, (SI)
 
 evalFrameAVX512_plan0_write:
-	VMOVDQU Y1, (R10)
-	VPADDQ  spanstep<>+0(SB), Y1, Y1
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(R10)
-	ADDQ    $0x30, R10
-	ADDQ    $0x08, R12
-	ADDQ    $0x60, R11
-	CMPQ    R11, DX
-	JB      evalFrameAVX512_plan0_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX512_plan0_block
-	JMP     evalFrameAVX512_next
+	INCQ SI
+	ADDQ $0x08, R10
+	ADDQ $0x60, R9
+	CMPQ R9, DX
+	JB   evalFrameAVX512_plan0_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX512_plan0_block
+	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan0_miss:
-	MOVQ $0x00000000, 40(R10)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX512_plan0_write
 
 evalFrameAVX512_plan1:
 evalFrameAVX512_plan1_wide:
-	MOVQ 152(SP), AX
-	CMPQ AX, $0x08
-	JB   evalFrameAVX512_plan1_narrow
-	MOVQ 88(SP), AX
-	SUBQ 80(SP), AX
-	CMPQ AX, $0x00000030
-	JB   evalFrameAVX512_plan1_narrow
-	CMPQ 592(SP), $0x00
-	JNE  evalFrameAVX512_plan1_wready
-	MOVQ $0x00000001, 600(SP)
-	JMP  evalFrameAVX512_widesetup
-
-evalFrameAVX512_plan1_wready:
-	MOVQ         136(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         200(SP), AX
-	IMUL3Q       $0x01, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z1
-	IMUL3Q       $0x02, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z2
-	IMUL3Q       $0x0a, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z3
-	IMUL3Q       $0x0b, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z4
-	VMOVDQU64    (AX), Z5
-	VPSRLQ       $0x20, Z5, Z5
-	MOVQ         136(SP), CX
-	IMUL3Q       $0x30, CX, AX
-	ADDQ         112(SP), AX
-	MOVQ         CX, BX
-	SHLQ         $0x03, BX
-	ADDQ         176(SP), BX
-	ADDQ         120(SP), CX
-	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	MOVQ      152(SP), AX
+	CMPQ      AX, $0x08
+	JB        evalFrameAVX512_plan1_narrow
+	MOVQ      88(SP), AX
+	SUBQ      80(SP), AX
+	CMPQ      AX, $0x00000030
+	JB        evalFrameAVX512_plan1_narrow
+	MOVQ      136(SP), AX
+	SHLQ      $0x03, AX
+	ADDQ      200(SP), AX
+	IMUL3Q    $0x01, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z0
+	IMUL3Q    $0x02, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z1
+	MOVQ      136(SP), CX
+	MOVQ      CX, AX
+	ADDQ      112(SP), AX
+	SHLQ      $0x03, CX
+	ADDQ      176(SP), CX
+	MOVQ      80(SP), BX
 
 evalFrameAVX512_plan1_wblock:
-	MOVL          8(SI), R8
-	MOVL          12(SI), DI
-	MOVQ          (SP), R9
-	LEAQ          (R9)(R8*8), R9
-	VPCMPEQQ.BCST (SI), Z1, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z7
-	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	CMPQ          DI, $0x01
+	MOVL          8(BX), DI
+	MOVL          12(BX), SI
+	MOVQ          (SP), R8
+	LEAQ          (R8)(DI*8), R8
+	VPCMPEQQ.BCST (BX), Z0, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z2
+	VPBROADCASTQ  wideconsts<>+24(SB), Z3
+	CMPQ          SI, $0x01
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST (R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x02
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x03
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x04
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x05
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x06
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x07
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x08
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan1_wrows
-	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
+	VPORQ.BCST    widerowbits<>+56(SB), Z2, K1, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K1, Z3
 
 evalFrameAVX512_plan1_wrows:
-	VPADDQ       (BX), Z8, Z9
-	VMOVDQU64    Z9, (BX)
-	VPSUBQ       Z3, Z8, Z8
-	VPCMPUQ      $0x02, Z4, Z8, K1, K2
-	VPSLLQ       $0x20, Z7, Z7
-	VPBROADCASTQ DI, Z8
-	VPORQ        Z8, Z7, K1, Z7
-	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
-	VPBROADCASTQ CX, Z8
-	VPADDQ       wideiota<>+0(SB), Z8, Z8
-	VMOVDQU64    208(SP), Z9
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, (AX)
-	VMOVDQU64    272(SP), Z9
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 64(AX)
-	VMOVDQU64    336(SP), Z9
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 128(AX)
-	VMOVDQU64    400(SP), Z9
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 192(AX)
-	VMOVDQU64    464(SP), Z9
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 256(AX)
-	VMOVDQU64    528(SP), Z9
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 320(AX)
-	ADDQ         160(SP), AX
-	ADDQ         128(SP), CX
-	ADDQ         $0x10, SI
-	CMPQ         SI, 88(SP)
-	JB           evalFrameAVX512_plan1_wblock
-	ADDQ         $0x00000300, 144(SP)
-	ADDQ         $0x08, 136(SP)
-	SUBQ         $0x08, 152(SP)
-	JMP          evalFrameAVX512_plan1_wide
+	VPADDQ    (CX), Z3, Z3
+	VMOVDQU64 Z3, (CX)
+	VPMOVQB   Z2, (AX)
+	ADDQ      160(SP), AX
+	ADDQ      $0x10, BX
+	CMPQ      BX, 88(SP)
+	JB        evalFrameAVX512_plan1_wblock
+	ADDQ      $0x00000300, 144(SP)
+	ADDQ      $0x08, 136(SP)
+	SUBQ      $0x08, 152(SP)
+	JMP       evalFrameAVX512_plan1_wide
 
 evalFrameAVX512_plan1_narrow:
-	CMPQ   152(SP), $0x00
-	JE     evalFrameAVX512_next
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	CMPQ 152(SP), $0x00
+	JE   evalFrameAVX512_next
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX512_plan1_block:
-	MOVL        8(SI), DI
-	MOVL        12(SI), R8
-	MOVQ        (SI), R10
-	MOVL        $0x000000ff, R9
-	BZHIQ       R8, R9, R9
-	KMOVW       R9, K1
-	MOVQ        (SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z1
-	MOVQ        AX, DI
-	VMOVQ       CX, X2
-	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVL        8(BX), SI
+	MOVL        12(BX), DI
+	MOVQ        (BX), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K1
+	MOVQ        (SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z0
+	MOVQ        AX, SI
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R9
-	MOVQ        BX, R11
+	MOVQ        144(SP), DI
+	MOVQ        CX, R8
 
 evalFrameAVX512_plan1_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R9, 8(DI)
 	JNE           evalFrameAVX512_plan1_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	KMOVW         K2, R12
-	POPCNTQ       R12, R13
-	ADDQ          R13, (R11)
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
-	SUBQ          80(R9), R13
-	CMPQ          88(R9), R13
-	MOVQ          R12, 40(DI)
-	SETCC         45(DI)
+	VPCMPEQQ.BCST 16(DI), Z0, K1, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R8)
+	MOVB          R10, (SI)
 
 evalFrameAVX512_plan1_write:
-	VMOVDQU Y2, (DI)
-	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R11
-	ADDQ    $0x60, R9
-	CMPQ    R9, DX
-	JB      evalFrameAVX512_plan1_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX512_plan1_block
-	JMP     evalFrameAVX512_next
+	INCQ SI
+	ADDQ $0x08, R8
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX512_plan1_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX512_plan1_block
+	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan1_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX512_plan1_write
 
 evalFrameAVX512_plan2:
 evalFrameAVX512_plan2_wide:
-	MOVQ 152(SP), AX
-	CMPQ AX, $0x08
-	JB   evalFrameAVX512_plan2_narrow
-	MOVQ 88(SP), AX
-	SUBQ 80(SP), AX
-	CMPQ AX, $0x00000030
-	JB   evalFrameAVX512_plan2_narrow
-	CMPQ 592(SP), $0x00
-	JNE  evalFrameAVX512_plan2_wready
-	MOVQ $0x00000002, 600(SP)
-	JMP  evalFrameAVX512_widesetup
-
-evalFrameAVX512_plan2_wready:
-	MOVQ         136(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         200(SP), AX
-	IMUL3Q       $0x01, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z1
-	IMUL3Q       $0x03, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z2
-	IMUL3Q       $0x0a, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z3
-	IMUL3Q       $0x0b, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z4
-	VMOVDQU64    (AX), Z5
-	VPSRLQ       $0x20, Z5, Z5
-	MOVQ         136(SP), CX
-	IMUL3Q       $0x30, CX, AX
-	ADDQ         112(SP), AX
-	MOVQ         CX, BX
-	SHLQ         $0x03, BX
-	ADDQ         176(SP), BX
-	ADDQ         120(SP), CX
-	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	MOVQ      152(SP), AX
+	CMPQ      AX, $0x08
+	JB        evalFrameAVX512_plan2_narrow
+	MOVQ      88(SP), AX
+	SUBQ      80(SP), AX
+	CMPQ      AX, $0x00000030
+	JB        evalFrameAVX512_plan2_narrow
+	MOVQ      136(SP), AX
+	SHLQ      $0x03, AX
+	ADDQ      200(SP), AX
+	IMUL3Q    $0x01, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z0
+	IMUL3Q    $0x03, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z1
+	MOVQ      136(SP), CX
+	MOVQ      CX, AX
+	ADDQ      112(SP), AX
+	SHLQ      $0x03, CX
+	ADDQ      176(SP), CX
+	MOVQ      80(SP), BX
 
 evalFrameAVX512_plan2_wblock:
-	MOVL          8(SI), R8
-	MOVL          12(SI), DI
-	MOVQ          8(SP), R9
-	LEAQ          (R9)(R8*8), R9
-	VPCMPEQQ.BCST (SI), Z1, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z7
-	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	CMPQ          DI, $0x01
+	MOVL          8(BX), DI
+	MOVL          12(BX), SI
+	MOVQ          8(SP), R8
+	LEAQ          (R8)(DI*8), R8
+	VPCMPEQQ.BCST (BX), Z0, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z2
+	VPBROADCASTQ  wideconsts<>+24(SB), Z3
+	CMPQ          SI, $0x01
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST (R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x02
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x03
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x04
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x05
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x06
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x07
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x08
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan2_wrows
-	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
+	VPORQ.BCST    widerowbits<>+56(SB), Z2, K1, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K1, Z3
 
 evalFrameAVX512_plan2_wrows:
-	VPADDQ       (BX), Z8, Z9
-	VMOVDQU64    Z9, (BX)
-	VPSUBQ       Z3, Z8, Z8
-	VPCMPUQ      $0x02, Z4, Z8, K1, K2
-	VPSLLQ       $0x20, Z7, Z7
-	VPBROADCASTQ DI, Z8
-	VPORQ        Z8, Z7, K1, Z7
-	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
-	VPBROADCASTQ CX, Z8
-	VPADDQ       wideiota<>+0(SB), Z8, Z8
-	VMOVDQU64    208(SP), Z9
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, (AX)
-	VMOVDQU64    272(SP), Z9
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 64(AX)
-	VMOVDQU64    336(SP), Z9
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 128(AX)
-	VMOVDQU64    400(SP), Z9
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 192(AX)
-	VMOVDQU64    464(SP), Z9
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 256(AX)
-	VMOVDQU64    528(SP), Z9
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 320(AX)
-	ADDQ         160(SP), AX
-	ADDQ         128(SP), CX
-	ADDQ         $0x10, SI
-	CMPQ         SI, 88(SP)
-	JB           evalFrameAVX512_plan2_wblock
-	ADDQ         $0x00000300, 144(SP)
-	ADDQ         $0x08, 136(SP)
-	SUBQ         $0x08, 152(SP)
-	JMP          evalFrameAVX512_plan2_wide
+	VPADDQ    (CX), Z3, Z3
+	VMOVDQU64 Z3, (CX)
+	VPMOVQB   Z2, (AX)
+	ADDQ      160(SP), AX
+	ADDQ      $0x10, BX
+	CMPQ      BX, 88(SP)
+	JB        evalFrameAVX512_plan2_wblock
+	ADDQ      $0x00000300, 144(SP)
+	ADDQ      $0x08, 136(SP)
+	SUBQ      $0x08, 152(SP)
+	JMP       evalFrameAVX512_plan2_wide
 
 evalFrameAVX512_plan2_narrow:
-	CMPQ   152(SP), $0x00
-	JE     evalFrameAVX512_next
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	CMPQ 152(SP), $0x00
+	JE   evalFrameAVX512_next
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX512_plan2_block:
-	MOVL        8(SI), DI
-	MOVL        12(SI), R8
-	MOVQ        (SI), R10
-	MOVL        $0x000000ff, R9
-	BZHIQ       R8, R9, R9
-	KMOVW       R9, K1
-	MOVQ        8(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z1
-	MOVQ        AX, DI
-	VMOVQ       CX, X2
-	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVL        8(BX), SI
+	MOVL        12(BX), DI
+	MOVQ        (BX), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K1
+	MOVQ        8(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z0
+	MOVQ        AX, SI
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R9
-	MOVQ        BX, R11
+	MOVQ        144(SP), DI
+	MOVQ        CX, R8
 
 evalFrameAVX512_plan2_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R9, 8(DI)
 	JNE           evalFrameAVX512_plan2_miss
-	VPCMPEQQ.BCST 24(R9), Z1, K1, K2
-	KMOVW         K2, R12
-	POPCNTQ       R12, R13
-	ADDQ          R13, (R11)
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
-	SUBQ          80(R9), R13
-	CMPQ          88(R9), R13
-	MOVQ          R12, 40(DI)
-	SETCC         45(DI)
+	VPCMPEQQ.BCST 24(DI), Z0, K1, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R8)
+	MOVB          R10, (SI)
 
 evalFrameAVX512_plan2_write:
-	VMOVDQU Y2, (DI)
-	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R11
-	ADDQ    $0x60, R9
-	CMPQ    R9, DX
-	JB      evalFrameAVX512_plan2_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX512_plan2_block
-	JMP     evalFrameAVX512_next
+	INCQ SI
+	ADDQ $0x08, R8
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX512_plan2_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX512_plan2_block
+	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan2_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX512_plan2_write
 
 evalFrameAVX512_plan3:
 evalFrameAVX512_plan3_wide:
-	MOVQ 152(SP), AX
-	CMPQ AX, $0x08
-	JB   evalFrameAVX512_plan3_narrow
-	MOVQ 88(SP), AX
-	SUBQ 80(SP), AX
-	CMPQ AX, $0x00000030
-	JB   evalFrameAVX512_plan3_narrow
-	CMPQ 592(SP), $0x00
-	JNE  evalFrameAVX512_plan3_wready
-	MOVQ $0x00000003, 600(SP)
-	JMP  evalFrameAVX512_widesetup
-
-evalFrameAVX512_plan3_wready:
-	MOVQ         136(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         200(SP), AX
-	IMUL3Q       $0x01, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z1
-	IMUL3Q       $0x02, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z2
-	IMUL3Q       $0x03, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z3
-	IMUL3Q       $0x0a, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z4
-	IMUL3Q       $0x0b, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z5
-	VMOVDQU64    (AX), Z6
-	VPSRLQ       $0x20, Z6, Z6
-	MOVQ         136(SP), CX
-	IMUL3Q       $0x30, CX, AX
-	ADDQ         112(SP), AX
-	MOVQ         CX, BX
-	SHLQ         $0x03, BX
-	ADDQ         176(SP), BX
-	ADDQ         120(SP), CX
-	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	MOVQ      152(SP), AX
+	CMPQ      AX, $0x08
+	JB        evalFrameAVX512_plan3_narrow
+	MOVQ      88(SP), AX
+	SUBQ      80(SP), AX
+	CMPQ      AX, $0x00000030
+	JB        evalFrameAVX512_plan3_narrow
+	MOVQ      136(SP), AX
+	SHLQ      $0x03, AX
+	ADDQ      200(SP), AX
+	IMUL3Q    $0x01, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z0
+	IMUL3Q    $0x02, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z1
+	IMUL3Q    $0x03, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z2
+	MOVQ      136(SP), CX
+	MOVQ      CX, AX
+	ADDQ      112(SP), AX
+	SHLQ      $0x03, CX
+	ADDQ      176(SP), CX
+	MOVQ      80(SP), BX
 
 evalFrameAVX512_plan3_wblock:
-	MOVL          8(SI), R8
-	MOVL          12(SI), DI
-	MOVQ          (SP), R9
-	LEAQ          (R9)(R8*8), R9
-	MOVQ          8(SP), R10
-	LEAQ          (R10)(R8*8), R10
-	VPCMPEQQ.BCST (SI), Z1, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	CMPQ          DI, $0x01
+	MOVL          8(BX), DI
+	MOVL          12(BX), SI
+	MOVQ          (SP), R8
+	LEAQ          (R8)(DI*8), R8
+	MOVQ          8(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (BX), Z0, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z3
+	VPBROADCASTQ  wideconsts<>+24(SB), Z4
+	CMPQ          SI, $0x01
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST (R9), Z2, K1, K2
-	VPCMPEQQ.BCST (R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x02
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPCMPEQQ.BCST (R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 8(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x03
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 16(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x04
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 24(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x05
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 32(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x06
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 40(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x07
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 48(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x08
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 48(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan3_wrows
-	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 56(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
+	VPCMPEQQ.BCST 56(R9), Z2, K1, K1
+	VPORQ.BCST    widerowbits<>+56(SB), Z3, K1, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K1, Z4
 
 evalFrameAVX512_plan3_wrows:
-	VPADDQ       (BX), Z9, Z10
-	VMOVDQU64    Z10, (BX)
-	VPSUBQ       Z4, Z9, Z9
-	VPCMPUQ      $0x02, Z5, Z9, K1, K2
-	VPSLLQ       $0x20, Z8, Z8
-	VPBROADCASTQ DI, Z9
-	VPORQ        Z9, Z8, K1, Z8
-	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
-	VPBROADCASTQ CX, Z9
-	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    208(SP), Z10
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    272(SP), Z10
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    336(SP), Z10
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    400(SP), Z10
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    464(SP), Z10
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    528(SP), Z10
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 320(AX)
-	ADDQ         160(SP), AX
-	ADDQ         128(SP), CX
-	ADDQ         $0x10, SI
-	CMPQ         SI, 88(SP)
-	JB           evalFrameAVX512_plan3_wblock
-	ADDQ         $0x00000300, 144(SP)
-	ADDQ         $0x08, 136(SP)
-	SUBQ         $0x08, 152(SP)
-	JMP          evalFrameAVX512_plan3_wide
+	VPADDQ    (CX), Z4, Z4
+	VMOVDQU64 Z4, (CX)
+	VPMOVQB   Z3, (AX)
+	ADDQ      160(SP), AX
+	ADDQ      $0x10, BX
+	CMPQ      BX, 88(SP)
+	JB        evalFrameAVX512_plan3_wblock
+	ADDQ      $0x00000300, 144(SP)
+	ADDQ      $0x08, 136(SP)
+	SUBQ      $0x08, 152(SP)
+	JMP       evalFrameAVX512_plan3_wide
 
 evalFrameAVX512_plan3_narrow:
-	CMPQ   152(SP), $0x00
-	JE     evalFrameAVX512_next
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	CMPQ 152(SP), $0x00
+	JE   evalFrameAVX512_next
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX512_plan3_block:
-	MOVL        8(SI), DI
-	MOVL        12(SI), R8
-	MOVQ        (SI), R10
-	MOVL        $0x000000ff, R9
-	BZHIQ       R8, R9, R9
-	KMOVW       R9, K1
-	MOVQ        (SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z1
-	MOVQ        8(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z2
-	MOVQ        AX, DI
-	VMOVQ       CX, X3
-	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVL        8(BX), SI
+	MOVL        12(BX), DI
+	MOVQ        (BX), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K1
+	MOVQ        (SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z0
+	MOVQ        8(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z1
+	MOVQ        AX, SI
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R9
-	MOVQ        BX, R11
+	MOVQ        144(SP), DI
+	MOVQ        CX, R8
 
 evalFrameAVX512_plan3_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R9, 8(DI)
 	JNE           evalFrameAVX512_plan3_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
-	KMOVW         K2, R12
-	POPCNTQ       R12, R13
-	ADDQ          R13, (R11)
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
-	CMPQ          R13, $0x01
-	MOVQ          R12, 40(DI)
-	SETCC         45(DI)
+	VPCMPEQQ.BCST 16(DI), Z0, K1, K2
+	VPCMPEQQ.BCST 24(DI), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R8)
+	MOVB          R10, (SI)
 
 evalFrameAVX512_plan3_write:
-	VMOVDQU Y3, (DI)
-	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R11
-	ADDQ    $0x60, R9
-	CMPQ    R9, DX
-	JB      evalFrameAVX512_plan3_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX512_plan3_block
-	JMP     evalFrameAVX512_next
+	INCQ SI
+	ADDQ $0x08, R8
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX512_plan3_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX512_plan3_block
+	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan3_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX512_plan3_write
 
 evalFrameAVX512_plan4:
 evalFrameAVX512_plan4_wide:
-	MOVQ 152(SP), AX
-	CMPQ AX, $0x08
-	JB   evalFrameAVX512_plan4_narrow
-	MOVQ 88(SP), AX
-	SUBQ 80(SP), AX
-	CMPQ AX, $0x00000030
-	JB   evalFrameAVX512_plan4_narrow
-	CMPQ 592(SP), $0x00
-	JNE  evalFrameAVX512_plan4_wready
-	MOVQ $0x00000004, 600(SP)
-	JMP  evalFrameAVX512_widesetup
-
-evalFrameAVX512_plan4_wready:
-	MOVQ         136(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         200(SP), AX
-	IMUL3Q       $0x01, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z1
-	IMUL3Q       $0x04, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z2
-	IMUL3Q       $0x0a, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z3
-	IMUL3Q       $0x0b, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z4
-	VMOVDQU64    (AX), Z5
-	VPSRLQ       $0x20, Z5, Z5
-	MOVQ         136(SP), CX
-	IMUL3Q       $0x30, CX, AX
-	ADDQ         112(SP), AX
-	MOVQ         CX, BX
-	SHLQ         $0x03, BX
-	ADDQ         176(SP), BX
-	ADDQ         120(SP), CX
-	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	MOVQ      152(SP), AX
+	CMPQ      AX, $0x08
+	JB        evalFrameAVX512_plan4_narrow
+	MOVQ      88(SP), AX
+	SUBQ      80(SP), AX
+	CMPQ      AX, $0x00000030
+	JB        evalFrameAVX512_plan4_narrow
+	MOVQ      136(SP), AX
+	SHLQ      $0x03, AX
+	ADDQ      200(SP), AX
+	IMUL3Q    $0x01, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z0
+	IMUL3Q    $0x04, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z1
+	MOVQ      136(SP), CX
+	MOVQ      CX, AX
+	ADDQ      112(SP), AX
+	SHLQ      $0x03, CX
+	ADDQ      176(SP), CX
+	MOVQ      80(SP), BX
 
 evalFrameAVX512_plan4_wblock:
-	MOVL          8(SI), R8
-	MOVL          12(SI), DI
-	MOVQ          24(SP), R9
-	LEAQ          (R9)(R8*8), R9
-	VPCMPEQQ.BCST (SI), Z1, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z7
-	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	CMPQ          DI, $0x01
+	MOVL          8(BX), DI
+	MOVL          12(BX), SI
+	MOVQ          24(SP), R8
+	LEAQ          (R8)(DI*8), R8
+	VPCMPEQQ.BCST (BX), Z0, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z2
+	VPBROADCASTQ  wideconsts<>+24(SB), Z3
+	CMPQ          SI, $0x01
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST (R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x02
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x03
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x04
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x05
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x06
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x07
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x08
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan4_wrows
-	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z7, K2, Z7
-	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
+	VPORQ.BCST    widerowbits<>+56(SB), Z2, K1, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K1, Z3
 
 evalFrameAVX512_plan4_wrows:
-	VPADDQ       (BX), Z8, Z9
-	VMOVDQU64    Z9, (BX)
-	VPSUBQ       Z3, Z8, Z8
-	VPCMPUQ      $0x02, Z4, Z8, K1, K2
-	VPSLLQ       $0x20, Z7, Z7
-	VPBROADCASTQ DI, Z8
-	VPORQ        Z8, Z7, K1, Z7
-	VPORQ.BCST   wideconsts<>+8(SB), Z7, K2, Z7
-	VPBROADCASTQ CX, Z8
-	VPADDQ       wideiota<>+0(SB), Z8, Z8
-	VMOVDQU64    208(SP), Z9
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, (AX)
-	VMOVDQU64    272(SP), Z9
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 64(AX)
-	VMOVDQU64    336(SP), Z9
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 128(AX)
-	VMOVDQU64    400(SP), Z9
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 192(AX)
-	VMOVDQU64    464(SP), Z9
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 256(AX)
-	VMOVDQU64    528(SP), Z9
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z6, Z8, K1, Z9
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z7, Z5, K1, Z9
-	VMOVDQU64    Z9, 320(AX)
-	ADDQ         160(SP), AX
-	ADDQ         128(SP), CX
-	ADDQ         $0x10, SI
-	CMPQ         SI, 88(SP)
-	JB           evalFrameAVX512_plan4_wblock
-	ADDQ         $0x00000300, 144(SP)
-	ADDQ         $0x08, 136(SP)
-	SUBQ         $0x08, 152(SP)
-	JMP          evalFrameAVX512_plan4_wide
+	VPADDQ    (CX), Z3, Z3
+	VMOVDQU64 Z3, (CX)
+	VPMOVQB   Z2, (AX)
+	ADDQ      160(SP), AX
+	ADDQ      $0x10, BX
+	CMPQ      BX, 88(SP)
+	JB        evalFrameAVX512_plan4_wblock
+	ADDQ      $0x00000300, 144(SP)
+	ADDQ      $0x08, 136(SP)
+	SUBQ      $0x08, 152(SP)
+	JMP       evalFrameAVX512_plan4_wide
 
 evalFrameAVX512_plan4_narrow:
-	CMPQ   152(SP), $0x00
-	JE     evalFrameAVX512_next
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	CMPQ 152(SP), $0x00
+	JE   evalFrameAVX512_next
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX512_plan4_block:
-	MOVL        8(SI), DI
-	MOVL        12(SI), R8
-	MOVQ        (SI), R10
-	MOVL        $0x000000ff, R9
-	BZHIQ       R8, R9, R9
-	KMOVW       R9, K1
-	MOVQ        24(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z1
-	MOVQ        AX, DI
-	VMOVQ       CX, X2
-	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVL        8(BX), SI
+	MOVL        12(BX), DI
+	MOVQ        (BX), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K1
+	MOVQ        24(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z0
+	MOVQ        AX, SI
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R9
-	MOVQ        BX, R11
+	MOVQ        144(SP), DI
+	MOVQ        CX, R8
 
 evalFrameAVX512_plan4_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R9, 8(DI)
 	JNE           evalFrameAVX512_plan4_miss
-	VPCMPEQQ.BCST 32(R9), Z1, K1, K2
-	KMOVW         K2, R12
-	POPCNTQ       R12, R13
-	ADDQ          R13, (R11)
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
-	CMPQ          R13, $0x01
-	MOVQ          R12, 40(DI)
-	SETCC         45(DI)
+	VPCMPEQQ.BCST 32(DI), Z0, K1, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R8)
+	MOVB          R10, (SI)
 
 evalFrameAVX512_plan4_write:
-	VMOVDQU Y2, (DI)
-	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R11
-	ADDQ    $0x60, R9
-	CMPQ    R9, DX
-	JB      evalFrameAVX512_plan4_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX512_plan4_block
-	JMP     evalFrameAVX512_next
+	INCQ SI
+	ADDQ $0x08, R8
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX512_plan4_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX512_plan4_block
+	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan4_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX512_plan4_write
 
 evalFrameAVX512_plan5:
 evalFrameAVX512_plan5_wide:
-	MOVQ 152(SP), AX
-	CMPQ AX, $0x08
-	JB   evalFrameAVX512_plan5_narrow
-	MOVQ 88(SP), AX
-	SUBQ 80(SP), AX
-	CMPQ AX, $0x00000030
-	JB   evalFrameAVX512_plan5_narrow
-	CMPQ 592(SP), $0x00
-	JNE  evalFrameAVX512_plan5_wready
-	MOVQ $0x00000005, 600(SP)
-	JMP  evalFrameAVX512_widesetup
-
-evalFrameAVX512_plan5_wready:
-	MOVQ         136(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         200(SP), AX
-	IMUL3Q       $0x01, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z1
-	IMUL3Q       $0x02, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z2
-	IMUL3Q       $0x04, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z3
-	IMUL3Q       $0x0a, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z4
-	IMUL3Q       $0x0b, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z5
-	VMOVDQU64    (AX), Z6
-	VPSRLQ       $0x20, Z6, Z6
-	MOVQ         136(SP), CX
-	IMUL3Q       $0x30, CX, AX
-	ADDQ         112(SP), AX
-	MOVQ         CX, BX
-	SHLQ         $0x03, BX
-	ADDQ         176(SP), BX
-	ADDQ         120(SP), CX
-	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	MOVQ      152(SP), AX
+	CMPQ      AX, $0x08
+	JB        evalFrameAVX512_plan5_narrow
+	MOVQ      88(SP), AX
+	SUBQ      80(SP), AX
+	CMPQ      AX, $0x00000030
+	JB        evalFrameAVX512_plan5_narrow
+	MOVQ      136(SP), AX
+	SHLQ      $0x03, AX
+	ADDQ      200(SP), AX
+	IMUL3Q    $0x01, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z0
+	IMUL3Q    $0x02, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z1
+	IMUL3Q    $0x04, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z2
+	MOVQ      136(SP), CX
+	MOVQ      CX, AX
+	ADDQ      112(SP), AX
+	SHLQ      $0x03, CX
+	ADDQ      176(SP), CX
+	MOVQ      80(SP), BX
 
 evalFrameAVX512_plan5_wblock:
-	MOVL          8(SI), R8
-	MOVL          12(SI), DI
-	MOVQ          (SP), R9
-	LEAQ          (R9)(R8*8), R9
-	MOVQ          24(SP), R10
-	LEAQ          (R10)(R8*8), R10
-	VPCMPEQQ.BCST (SI), Z1, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	CMPQ          DI, $0x01
+	MOVL          8(BX), DI
+	MOVL          12(BX), SI
+	MOVQ          (SP), R8
+	LEAQ          (R8)(DI*8), R8
+	MOVQ          24(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (BX), Z0, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z3
+	VPBROADCASTQ  wideconsts<>+24(SB), Z4
+	CMPQ          SI, $0x01
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST (R9), Z2, K1, K2
-	VPCMPEQQ.BCST (R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x02
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPCMPEQQ.BCST (R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 8(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x03
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 16(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x04
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 24(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x05
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 32(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x06
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 40(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x07
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 48(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x08
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 48(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan5_wrows
-	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 56(R10), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
+	VPCMPEQQ.BCST 56(R9), Z2, K1, K1
+	VPORQ.BCST    widerowbits<>+56(SB), Z3, K1, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K1, Z4
 
 evalFrameAVX512_plan5_wrows:
-	VPADDQ       (BX), Z9, Z10
-	VMOVDQU64    Z10, (BX)
-	VPSUBQ       Z4, Z9, Z9
-	VPCMPUQ      $0x02, Z5, Z9, K1, K2
-	VPSLLQ       $0x20, Z8, Z8
-	VPBROADCASTQ DI, Z9
-	VPORQ        Z9, Z8, K1, Z8
-	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
-	VPBROADCASTQ CX, Z9
-	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    208(SP), Z10
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    272(SP), Z10
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    336(SP), Z10
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    400(SP), Z10
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    464(SP), Z10
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    528(SP), Z10
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 320(AX)
-	ADDQ         160(SP), AX
-	ADDQ         128(SP), CX
-	ADDQ         $0x10, SI
-	CMPQ         SI, 88(SP)
-	JB           evalFrameAVX512_plan5_wblock
-	ADDQ         $0x00000300, 144(SP)
-	ADDQ         $0x08, 136(SP)
-	SUBQ         $0x08, 152(SP)
-	JMP          evalFrameAVX512_plan5_wide
+	VPADDQ    (CX), Z4, Z4
+	VMOVDQU64 Z4, (CX)
+	VPMOVQB   Z3, (AX)
+	ADDQ      160(SP), AX
+	ADDQ      $0x10, BX
+	CMPQ      BX, 88(SP)
+	JB        evalFrameAVX512_plan5_wblock
+	ADDQ      $0x00000300, 144(SP)
+	ADDQ      $0x08, 136(SP)
+	SUBQ      $0x08, 152(SP)
+	JMP       evalFrameAVX512_plan5_wide
 
 evalFrameAVX512_plan5_narrow:
-	CMPQ   152(SP), $0x00
-	JE     evalFrameAVX512_next
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	CMPQ 152(SP), $0x00
+	JE   evalFrameAVX512_next
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX512_plan5_block:
-	MOVL        8(SI), DI
-	MOVL        12(SI), R8
-	MOVQ        (SI), R10
-	MOVL        $0x000000ff, R9
-	BZHIQ       R8, R9, R9
-	KMOVW       R9, K1
-	MOVQ        (SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z1
-	MOVQ        24(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z2
-	MOVQ        AX, DI
-	VMOVQ       CX, X3
-	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVL        8(BX), SI
+	MOVL        12(BX), DI
+	MOVQ        (BX), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K1
+	MOVQ        (SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z0
+	MOVQ        24(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z1
+	MOVQ        AX, SI
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R9
-	MOVQ        BX, R11
+	MOVQ        144(SP), DI
+	MOVQ        CX, R8
 
 evalFrameAVX512_plan5_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R9, 8(DI)
 	JNE           evalFrameAVX512_plan5_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
-	KMOVW         K2, R12
-	POPCNTQ       R12, R13
-	ADDQ          R13, (R11)
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
-	SUBQ          80(R9), R13
-	CMPQ          88(R9), R13
-	MOVQ          R12, 40(DI)
-	SETCC         45(DI)
+	VPCMPEQQ.BCST 16(DI), Z0, K1, K2
+	VPCMPEQQ.BCST 32(DI), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R8)
+	MOVB          R10, (SI)
 
 evalFrameAVX512_plan5_write:
-	VMOVDQU Y3, (DI)
-	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R11
-	ADDQ    $0x60, R9
-	CMPQ    R9, DX
-	JB      evalFrameAVX512_plan5_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX512_plan5_block
-	JMP     evalFrameAVX512_next
+	INCQ SI
+	ADDQ $0x08, R8
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX512_plan5_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX512_plan5_block
+	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan5_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX512_plan5_write
 
 evalFrameAVX512_plan7:
 evalFrameAVX512_plan7_wide:
-	MOVQ 152(SP), AX
-	CMPQ AX, $0x08
-	JB   evalFrameAVX512_plan7_narrow
-	MOVQ 88(SP), AX
-	SUBQ 80(SP), AX
-	CMPQ AX, $0x00000030
-	JB   evalFrameAVX512_plan7_narrow
-	CMPQ 592(SP), $0x00
-	JNE  evalFrameAVX512_plan7_wready
-	MOVQ $0x00000007, 600(SP)
-	JMP  evalFrameAVX512_widesetup
-
-evalFrameAVX512_plan7_wready:
-	MOVQ         136(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         200(SP), AX
-	IMUL3Q       $0x01, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z1
-	IMUL3Q       $0x02, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z2
-	IMUL3Q       $0x03, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z3
-	IMUL3Q       $0x04, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z4
-	IMUL3Q       $0x0a, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z5
-	IMUL3Q       $0x0b, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z6
-	VMOVDQU64    (AX), Z7
-	VPSRLQ       $0x20, Z7, Z7
-	MOVQ         136(SP), CX
-	IMUL3Q       $0x30, CX, AX
-	ADDQ         112(SP), AX
-	MOVQ         CX, BX
-	SHLQ         $0x03, BX
-	ADDQ         176(SP), BX
-	ADDQ         120(SP), CX
-	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	MOVQ      152(SP), AX
+	CMPQ      AX, $0x08
+	JB        evalFrameAVX512_plan7_narrow
+	MOVQ      88(SP), AX
+	SUBQ      80(SP), AX
+	CMPQ      AX, $0x00000030
+	JB        evalFrameAVX512_plan7_narrow
+	MOVQ      136(SP), AX
+	SHLQ      $0x03, AX
+	ADDQ      200(SP), AX
+	IMUL3Q    $0x01, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z0
+	IMUL3Q    $0x02, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z1
+	IMUL3Q    $0x03, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z2
+	IMUL3Q    $0x04, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z3
+	MOVQ      136(SP), CX
+	MOVQ      CX, AX
+	ADDQ      112(SP), AX
+	SHLQ      $0x03, CX
+	ADDQ      176(SP), CX
+	MOVQ      80(SP), BX
 
 evalFrameAVX512_plan7_wblock:
-	MOVL          8(SI), R8
-	MOVL          12(SI), DI
-	MOVQ          (SP), R9
-	LEAQ          (R9)(R8*8), R9
-	MOVQ          8(SP), R10
-	LEAQ          (R10)(R8*8), R10
-	MOVQ          24(SP), R11
-	LEAQ          (R11)(R8*8), R11
-	VPCMPEQQ.BCST (SI), Z1, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	VPBROADCASTQ  wideconsts<>+24(SB), Z10
-	CMPQ          DI, $0x01
+	MOVL          8(BX), DI
+	MOVL          12(BX), SI
+	MOVQ          (SP), R8
+	LEAQ          (R8)(DI*8), R8
+	MOVQ          8(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          24(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	VPCMPEQQ.BCST (BX), Z0, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z4
+	VPBROADCASTQ  wideconsts<>+24(SB), Z5
+	CMPQ          SI, $0x01
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST (R9), Z2, K1, K2
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPCMPEQQ.BCST (R9), Z2, K2, K2
 	VPCMPEQQ.BCST (R10), Z3, K2, K2
-	VPCMPEQQ.BCST (R11), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x02
+	VPORQ.BCST    widerowbits<>+0(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K2, K2
 	VPCMPEQQ.BCST 8(R10), Z3, K2, K2
-	VPCMPEQQ.BCST 8(R11), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x03
+	VPORQ.BCST    widerowbits<>+8(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K2, K2
 	VPCMPEQQ.BCST 16(R10), Z3, K2, K2
-	VPCMPEQQ.BCST 16(R11), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x04
+	VPORQ.BCST    widerowbits<>+16(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
 	VPCMPEQQ.BCST 24(R10), Z3, K2, K2
-	VPCMPEQQ.BCST 24(R11), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x05
+	VPORQ.BCST    widerowbits<>+24(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
 	VPCMPEQQ.BCST 32(R10), Z3, K2, K2
-	VPCMPEQQ.BCST 32(R11), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x06
+	VPORQ.BCST    widerowbits<>+32(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K2, K2
 	VPCMPEQQ.BCST 40(R10), Z3, K2, K2
-	VPCMPEQQ.BCST 40(R11), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x07
+	VPORQ.BCST    widerowbits<>+40(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 48(R9), Z2, K2, K2
 	VPCMPEQQ.BCST 48(R10), Z3, K2, K2
-	VPCMPEQQ.BCST 48(R11), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x08
+	VPORQ.BCST    widerowbits<>+48(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan7_wrows
-	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 56(R10), Z3, K2, K2
-	VPCMPEQQ.BCST 56(R11), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
+	VPCMPEQQ.BCST 56(R9), Z2, K1, K1
+	VPCMPEQQ.BCST 56(R10), Z3, K1, K1
+	VPORQ.BCST    widerowbits<>+56(SB), Z4, K1, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K1, Z5
 
 evalFrameAVX512_plan7_wrows:
-	VPADDQ       (BX), Z10, Z11
-	VMOVDQU64    Z11, (BX)
-	VPSUBQ       Z5, Z10, Z10
-	VPCMPUQ      $0x02, Z6, Z10, K1, K2
-	VPSLLQ       $0x20, Z9, Z9
-	VPBROADCASTQ DI, Z10
-	VPORQ        Z10, Z9, K1, Z9
-	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
-	VPBROADCASTQ CX, Z10
-	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    208(SP), Z11
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    272(SP), Z11
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    336(SP), Z11
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    400(SP), Z11
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    464(SP), Z11
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    528(SP), Z11
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 320(AX)
-	ADDQ         160(SP), AX
-	ADDQ         128(SP), CX
-	ADDQ         $0x10, SI
-	CMPQ         SI, 88(SP)
-	JB           evalFrameAVX512_plan7_wblock
-	ADDQ         $0x00000300, 144(SP)
-	ADDQ         $0x08, 136(SP)
-	SUBQ         $0x08, 152(SP)
-	JMP          evalFrameAVX512_plan7_wide
+	VPADDQ    (CX), Z5, Z5
+	VMOVDQU64 Z5, (CX)
+	VPMOVQB   Z4, (AX)
+	ADDQ      160(SP), AX
+	ADDQ      $0x10, BX
+	CMPQ      BX, 88(SP)
+	JB        evalFrameAVX512_plan7_wblock
+	ADDQ      $0x00000300, 144(SP)
+	ADDQ      $0x08, 136(SP)
+	SUBQ      $0x08, 152(SP)
+	JMP       evalFrameAVX512_plan7_wide
 
 evalFrameAVX512_plan7_narrow:
-	CMPQ   152(SP), $0x00
-	JE     evalFrameAVX512_next
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	CMPQ 152(SP), $0x00
+	JE   evalFrameAVX512_next
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX512_plan7_block:
-	MOVL        8(SI), DI
-	MOVL        12(SI), R8
-	MOVQ        (SI), R10
-	MOVL        $0x000000ff, R9
-	BZHIQ       R8, R9, R9
-	KMOVW       R9, K1
-	MOVQ        (SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z1
-	MOVQ        8(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z2
-	MOVQ        24(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z3
-	MOVQ        AX, DI
-	VMOVQ       CX, X4
-	VINSERTI128 $0x01, X4, Y0, Y4
+	MOVL        8(BX), SI
+	MOVL        12(BX), DI
+	MOVQ        (BX), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K1
+	MOVQ        (SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z0
+	MOVQ        8(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z1
+	MOVQ        24(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z2
+	MOVQ        AX, SI
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R9
-	MOVQ        BX, R11
+	MOVQ        144(SP), DI
+	MOVQ        CX, R8
 
 evalFrameAVX512_plan7_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R9, 8(DI)
 	JNE           evalFrameAVX512_plan7_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
-	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
-	KMOVW         K2, R12
-	POPCNTQ       R12, R13
-	ADDQ          R13, (R11)
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
-	CMPQ          R13, $0x01
-	MOVQ          R12, 40(DI)
-	SETCC         45(DI)
+	VPCMPEQQ.BCST 16(DI), Z0, K1, K2
+	VPCMPEQQ.BCST 24(DI), Z1, K2, K2
+	VPCMPEQQ.BCST 32(DI), Z2, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R8)
+	MOVB          R10, (SI)
 
 evalFrameAVX512_plan7_write:
-	VMOVDQU Y4, (DI)
-	VPADDQ  spanstep<>+0(SB), Y4, Y4
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R11
-	ADDQ    $0x60, R9
-	CMPQ    R9, DX
-	JB      evalFrameAVX512_plan7_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX512_plan7_block
-	JMP     evalFrameAVX512_next
+	INCQ SI
+	ADDQ $0x08, R8
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX512_plan7_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX512_plan7_block
+	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan7_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX512_plan7_write
 
 evalFrameAVX512_plan8:
 evalFrameAVX512_plan8_wide:
-	MOVQ 152(SP), AX
-	CMPQ AX, $0x08
-	JB   evalFrameAVX512_plan8_narrow
-	MOVQ 88(SP), AX
-	SUBQ 80(SP), AX
-	CMPQ AX, $0x00000030
-	JB   evalFrameAVX512_plan8_narrow
-	CMPQ 592(SP), $0x00
-	JNE  evalFrameAVX512_plan8_wready
-	MOVQ $0x00000008, 600(SP)
-	JMP  evalFrameAVX512_widesetup
-
-evalFrameAVX512_plan8_wready:
-	MOVQ         136(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         200(SP), AX
-	IMUL3Q       $0x01, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z1
-	IMUL3Q       $0x07, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z2
-	IMUL3Q       $0x08, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z3
-	IMUL3Q       $0x0a, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z4
-	IMUL3Q       $0x0b, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z5
-	VMOVDQU64    (AX), Z6
-	VPSRLQ       $0x20, Z6, Z6
-	MOVQ         136(SP), CX
-	IMUL3Q       $0x30, CX, AX
-	ADDQ         112(SP), AX
-	MOVQ         CX, BX
-	SHLQ         $0x03, BX
-	ADDQ         176(SP), BX
-	ADDQ         120(SP), CX
-	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z7
+	MOVQ      152(SP), AX
+	CMPQ      AX, $0x08
+	JB        evalFrameAVX512_plan8_narrow
+	MOVQ      88(SP), AX
+	SUBQ      80(SP), AX
+	CMPQ      AX, $0x00000030
+	JB        evalFrameAVX512_plan8_narrow
+	MOVQ      136(SP), AX
+	SHLQ      $0x03, AX
+	ADDQ      200(SP), AX
+	IMUL3Q    $0x01, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z0
+	IMUL3Q    $0x07, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z1
+	IMUL3Q    $0x08, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z2
+	MOVQ      136(SP), CX
+	MOVQ      CX, AX
+	ADDQ      112(SP), AX
+	SHLQ      $0x03, CX
+	ADDQ      176(SP), CX
+	MOVQ      80(SP), BX
 
 evalFrameAVX512_plan8_wblock:
-	MOVL          8(SI), R8
-	MOVL          12(SI), DI
-	MOVQ          16(SP), R9
-	LEAQ          (R9)(R8*8), R9
-	VPCMPEQQ.BCST (SI), Z1, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z8
-	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	CMPQ          DI, $0x01
+	MOVL          8(BX), DI
+	MOVL          12(BX), SI
+	MOVQ          16(SP), R8
+	LEAQ          (R8)(DI*8), R8
+	VPCMPEQQ.BCST (BX), Z0, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z3
+	VPBROADCASTQ  wideconsts<>+24(SB), Z4
+	CMPQ          SI, $0x01
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, (R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, (R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x02
+	VPCMPUQ.BCST  $0x02, (R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, (R8), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 8(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 8(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x03
+	VPCMPUQ.BCST  $0x02, 8(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, 8(R8), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 16(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 16(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x04
+	VPCMPUQ.BCST  $0x02, 16(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, 16(R8), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 24(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 24(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x05
+	VPCMPUQ.BCST  $0x02, 24(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, 24(R8), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 32(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 32(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x06
+	VPCMPUQ.BCST  $0x02, 32(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, 32(R8), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 40(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 40(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x07
+	VPCMPUQ.BCST  $0x02, 40(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, 40(R8), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 48(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 48(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x08
+	VPCMPUQ.BCST  $0x02, 48(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, 48(R8), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 56(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z8, K2, Z8
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPUQ.BCST  $0x02, 56(R8), Z1, K1, K1
+	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K1, K1
+	VPORQ.BCST    widerowbits<>+56(SB), Z3, K1, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K1, Z4
 
 evalFrameAVX512_plan8_wrows:
-	VPADDQ       (BX), Z9, Z10
-	VMOVDQU64    Z10, (BX)
-	VPSUBQ       Z4, Z9, Z9
-	VPCMPUQ      $0x02, Z5, Z9, K1, K2
-	VPSLLQ       $0x20, Z8, Z8
-	VPBROADCASTQ DI, Z9
-	VPORQ        Z9, Z8, K1, Z8
-	VPORQ.BCST   wideconsts<>+8(SB), Z8, K2, Z8
-	VPBROADCASTQ CX, Z9
-	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    208(SP), Z10
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    272(SP), Z10
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    336(SP), Z10
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    400(SP), Z10
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    464(SP), Z10
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    528(SP), Z10
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z7, Z9, K1, Z10
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z8, Z6, K1, Z10
-	VMOVDQU64    Z10, 320(AX)
-	ADDQ         160(SP), AX
-	ADDQ         128(SP), CX
-	ADDQ         $0x10, SI
-	CMPQ         SI, 88(SP)
-	JB           evalFrameAVX512_plan8_wblock
-	ADDQ         $0x00000300, 144(SP)
-	ADDQ         $0x08, 136(SP)
-	SUBQ         $0x08, 152(SP)
-	JMP          evalFrameAVX512_plan8_wide
+	VPADDQ    (CX), Z4, Z4
+	VMOVDQU64 Z4, (CX)
+	VPMOVQB   Z3, (AX)
+	ADDQ      160(SP), AX
+	ADDQ      $0x10, BX
+	CMPQ      BX, 88(SP)
+	JB        evalFrameAVX512_plan8_wblock
+	ADDQ      $0x00000300, 144(SP)
+	ADDQ      $0x08, 136(SP)
+	SUBQ      $0x08, 152(SP)
+	JMP       evalFrameAVX512_plan8_wide
 
 evalFrameAVX512_plan8_narrow:
-	CMPQ   152(SP), $0x00
-	JE     evalFrameAVX512_next
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	CMPQ 152(SP), $0x00
+	JE   evalFrameAVX512_next
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX512_plan8_block:
-	MOVL        8(SI), DI
-	MOVL        12(SI), R8
-	MOVQ        (SI), R10
-	MOVL        $0x000000ff, R9
-	BZHIQ       R8, R9, R9
-	KMOVW       R9, K1
-	MOVQ        16(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z1
-	MOVQ        AX, DI
-	VMOVQ       CX, X2
-	VINSERTI128 $0x01, X2, Y0, Y2
+	MOVL        8(BX), SI
+	MOVL        12(BX), DI
+	MOVQ        (BX), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K1
+	MOVQ        16(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z0
+	MOVQ        AX, SI
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R9
-	MOVQ        BX, R11
+	MOVQ        144(SP), DI
+	MOVQ        CX, R8
 
 evalFrameAVX512_plan8_hook:
-	CMPQ         R10, 8(R9)
+	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX512_plan8_miss
-	VPCMPUQ.BCST $0x05, 56(R9), Z1, K1, K2
-	VPCMPUQ.BCST $0x02, 64(R9), Z1, K2, K2
-	KMOVW        K2, R12
-	POPCNTQ      R12, R13
-	ADDQ         R13, (R11)
-	SHLQ         $0x20, R12
-	ORQ          R8, R12
-	CMPQ         R13, $0x01
-	MOVQ         R12, 40(DI)
-	SETCC        45(DI)
+	VPCMPUQ.BCST $0x05, 56(DI), Z0, K1, K2
+	VPCMPUQ.BCST $0x02, 64(DI), Z0, K2, K2
+	KMOVW        K2, R10
+	POPCNTQ      R10, R11
+	ADDQ         R11, (R8)
+	MOVB         R10, (SI)
 
 evalFrameAVX512_plan8_write:
-	VMOVDQU Y2, (DI)
-	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R11
-	ADDQ    $0x60, R9
-	CMPQ    R9, DX
-	JB      evalFrameAVX512_plan8_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX512_plan8_block
-	JMP     evalFrameAVX512_next
+	INCQ SI
+	ADDQ $0x08, R8
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX512_plan8_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX512_plan8_block
+	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan8_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX512_plan8_write
 
 evalFrameAVX512_plan9:
 evalFrameAVX512_plan9_wide:
-	MOVQ 152(SP), AX
-	CMPQ AX, $0x08
-	JB   evalFrameAVX512_plan9_narrow
-	MOVQ 88(SP), AX
-	SUBQ 80(SP), AX
-	CMPQ AX, $0x00000030
-	JB   evalFrameAVX512_plan9_narrow
-	CMPQ 592(SP), $0x00
-	JNE  evalFrameAVX512_plan9_wready
-	MOVQ $0x00000009, 600(SP)
-	JMP  evalFrameAVX512_widesetup
-
-evalFrameAVX512_plan9_wready:
-	MOVQ         136(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         200(SP), AX
-	IMUL3Q       $0x01, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z1
-	IMUL3Q       $0x02, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z2
-	IMUL3Q       $0x07, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z3
-	IMUL3Q       $0x08, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z4
-	IMUL3Q       $0x0a, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z5
-	IMUL3Q       $0x0b, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z6
-	VMOVDQU64    (AX), Z7
-	VPSRLQ       $0x20, Z7, Z7
-	MOVQ         136(SP), CX
-	IMUL3Q       $0x30, CX, AX
-	ADDQ         112(SP), AX
-	MOVQ         CX, BX
-	SHLQ         $0x03, BX
-	ADDQ         176(SP), BX
-	ADDQ         120(SP), CX
-	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	MOVQ      152(SP), AX
+	CMPQ      AX, $0x08
+	JB        evalFrameAVX512_plan9_narrow
+	MOVQ      88(SP), AX
+	SUBQ      80(SP), AX
+	CMPQ      AX, $0x00000030
+	JB        evalFrameAVX512_plan9_narrow
+	MOVQ      136(SP), AX
+	SHLQ      $0x03, AX
+	ADDQ      200(SP), AX
+	IMUL3Q    $0x01, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z0
+	IMUL3Q    $0x02, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z1
+	IMUL3Q    $0x07, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z2
+	IMUL3Q    $0x08, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z3
+	MOVQ      136(SP), CX
+	MOVQ      CX, AX
+	ADDQ      112(SP), AX
+	SHLQ      $0x03, CX
+	ADDQ      176(SP), CX
+	MOVQ      80(SP), BX
 
 evalFrameAVX512_plan9_wblock:
-	MOVL          8(SI), R8
-	MOVL          12(SI), DI
-	MOVQ          (SP), R9
-	LEAQ          (R9)(R8*8), R9
-	MOVQ          16(SP), R10
-	LEAQ          (R10)(R8*8), R10
-	VPCMPEQQ.BCST (SI), Z1, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	VPBROADCASTQ  wideconsts<>+24(SB), Z10
-	CMPQ          DI, $0x01
+	MOVL          8(BX), DI
+	MOVL          12(BX), SI
+	MOVQ          (SP), R8
+	LEAQ          (R8)(DI*8), R8
+	MOVQ          16(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (BX), Z0, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z4
+	VPBROADCASTQ  wideconsts<>+24(SB), Z5
+	CMPQ          SI, $0x01
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST (R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, (R10), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, (R10), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x02
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, (R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, (R9), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 8(R10), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R10), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x03
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 8(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R9), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 16(R10), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R10), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x04
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 16(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R9), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 24(R10), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R10), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x05
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 24(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R9), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 32(R10), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R10), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x06
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 32(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R9), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 40(R10), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R10), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x07
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 40(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R9), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 48(R10), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R10), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x08
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 48(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R9), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 56(R10), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R10), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
+	VPCMPUQ.BCST  $0x02, 56(R9), Z2, K1, K1
+	VPCMPUQ.BCST  $0x05, 56(R9), Z3, K1, K1
+	VPORQ.BCST    widerowbits<>+56(SB), Z4, K1, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K1, Z5
 
 evalFrameAVX512_plan9_wrows:
-	VPADDQ       (BX), Z10, Z11
-	VMOVDQU64    Z11, (BX)
-	VPSUBQ       Z5, Z10, Z10
-	VPCMPUQ      $0x02, Z6, Z10, K1, K2
-	VPSLLQ       $0x20, Z9, Z9
-	VPBROADCASTQ DI, Z10
-	VPORQ        Z10, Z9, K1, Z9
-	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
-	VPBROADCASTQ CX, Z10
-	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    208(SP), Z11
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    272(SP), Z11
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    336(SP), Z11
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    400(SP), Z11
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    464(SP), Z11
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    528(SP), Z11
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 320(AX)
-	ADDQ         160(SP), AX
-	ADDQ         128(SP), CX
-	ADDQ         $0x10, SI
-	CMPQ         SI, 88(SP)
-	JB           evalFrameAVX512_plan9_wblock
-	ADDQ         $0x00000300, 144(SP)
-	ADDQ         $0x08, 136(SP)
-	SUBQ         $0x08, 152(SP)
-	JMP          evalFrameAVX512_plan9_wide
+	VPADDQ    (CX), Z5, Z5
+	VMOVDQU64 Z5, (CX)
+	VPMOVQB   Z4, (AX)
+	ADDQ      160(SP), AX
+	ADDQ      $0x10, BX
+	CMPQ      BX, 88(SP)
+	JB        evalFrameAVX512_plan9_wblock
+	ADDQ      $0x00000300, 144(SP)
+	ADDQ      $0x08, 136(SP)
+	SUBQ      $0x08, 152(SP)
+	JMP       evalFrameAVX512_plan9_wide
 
 evalFrameAVX512_plan9_narrow:
-	CMPQ   152(SP), $0x00
-	JE     evalFrameAVX512_next
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	CMPQ 152(SP), $0x00
+	JE   evalFrameAVX512_next
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX512_plan9_block:
-	MOVL        8(SI), DI
-	MOVL        12(SI), R8
-	MOVQ        (SI), R10
-	MOVL        $0x000000ff, R9
-	BZHIQ       R8, R9, R9
-	KMOVW       R9, K1
-	MOVQ        (SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z1
-	MOVQ        16(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z2
-	MOVQ        AX, DI
-	VMOVQ       CX, X3
-	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVL        8(BX), SI
+	MOVL        12(BX), DI
+	MOVQ        (BX), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K1
+	MOVQ        (SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z0
+	MOVQ        16(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z1
+	MOVQ        AX, SI
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R9
-	MOVQ        BX, R11
+	MOVQ        144(SP), DI
+	MOVQ        CX, R8
 
 evalFrameAVX512_plan9_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R9, 8(DI)
 	JNE           evalFrameAVX512_plan9_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
-	KMOVW         K2, R12
-	POPCNTQ       R12, R13
-	ADDQ          R13, (R11)
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
-	SUBQ          80(R9), R13
-	CMPQ          88(R9), R13
-	MOVQ          R12, 40(DI)
-	SETCC         45(DI)
+	VPCMPEQQ.BCST 16(DI), Z0, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(DI), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(DI), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R8)
+	MOVB          R10, (SI)
 
 evalFrameAVX512_plan9_write:
-	VMOVDQU Y3, (DI)
-	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R11
-	ADDQ    $0x60, R9
-	CMPQ    R9, DX
-	JB      evalFrameAVX512_plan9_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX512_plan9_block
-	JMP     evalFrameAVX512_next
+	INCQ SI
+	ADDQ $0x08, R8
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX512_plan9_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX512_plan9_block
+	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan9_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX512_plan9_write
 
 evalFrameAVX512_plan12:
 evalFrameAVX512_plan12_wide:
-	MOVQ 152(SP), AX
-	CMPQ AX, $0x08
-	JB   evalFrameAVX512_plan12_narrow
-	MOVQ 88(SP), AX
-	SUBQ 80(SP), AX
-	CMPQ AX, $0x00000030
-	JB   evalFrameAVX512_plan12_narrow
-	CMPQ 592(SP), $0x00
-	JNE  evalFrameAVX512_plan12_wready
-	MOVQ $0x0000000c, 600(SP)
-	JMP  evalFrameAVX512_widesetup
-
-evalFrameAVX512_plan12_wready:
-	MOVQ         136(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         200(SP), AX
-	IMUL3Q       $0x01, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z1
-	IMUL3Q       $0x04, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z2
-	IMUL3Q       $0x07, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z3
-	IMUL3Q       $0x08, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z4
-	IMUL3Q       $0x0a, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z5
-	IMUL3Q       $0x0b, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z6
-	VMOVDQU64    (AX), Z7
-	VPSRLQ       $0x20, Z7, Z7
-	MOVQ         136(SP), CX
-	IMUL3Q       $0x30, CX, AX
-	ADDQ         112(SP), AX
-	MOVQ         CX, BX
-	SHLQ         $0x03, BX
-	ADDQ         176(SP), BX
-	ADDQ         120(SP), CX
-	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z8
+	MOVQ      152(SP), AX
+	CMPQ      AX, $0x08
+	JB        evalFrameAVX512_plan12_narrow
+	MOVQ      88(SP), AX
+	SUBQ      80(SP), AX
+	CMPQ      AX, $0x00000030
+	JB        evalFrameAVX512_plan12_narrow
+	MOVQ      136(SP), AX
+	SHLQ      $0x03, AX
+	ADDQ      200(SP), AX
+	IMUL3Q    $0x01, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z0
+	IMUL3Q    $0x04, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z1
+	IMUL3Q    $0x07, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z2
+	IMUL3Q    $0x08, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z3
+	MOVQ      136(SP), CX
+	MOVQ      CX, AX
+	ADDQ      112(SP), AX
+	SHLQ      $0x03, CX
+	ADDQ      176(SP), CX
+	MOVQ      80(SP), BX
 
 evalFrameAVX512_plan12_wblock:
-	MOVL          8(SI), R8
-	MOVL          12(SI), DI
-	MOVQ          16(SP), R9
-	LEAQ          (R9)(R8*8), R9
-	MOVQ          24(SP), R10
-	LEAQ          (R10)(R8*8), R10
-	VPCMPEQQ.BCST (SI), Z1, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z9
-	VPBROADCASTQ  wideconsts<>+24(SB), Z10
-	CMPQ          DI, $0x01
+	MOVL          8(BX), DI
+	MOVL          12(BX), SI
+	MOVQ          16(SP), R8
+	LEAQ          (R8)(DI*8), R8
+	MOVQ          24(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	VPCMPEQQ.BCST (BX), Z0, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z4
+	VPBROADCASTQ  wideconsts<>+24(SB), Z5
+	CMPQ          SI, $0x01
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST (R10), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, (R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, (R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x02
+	VPCMPEQQ.BCST (R9), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, (R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, (R8), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 8(R10), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 8(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x03
+	VPCMPEQQ.BCST 8(R9), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 8(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R8), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 16(R10), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 16(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x04
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 16(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R8), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 24(R10), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 24(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x05
+	VPCMPEQQ.BCST 24(R9), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 24(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R8), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 32(R10), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 32(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x06
+	VPCMPEQQ.BCST 32(R9), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 32(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R8), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 40(R10), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 40(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x07
+	VPCMPEQQ.BCST 40(R9), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 40(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R8), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 48(R10), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 48(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x08
+	VPCMPEQQ.BCST 48(R9), Z1, K1, K2
+	VPCMPUQ.BCST  $0x02, 48(R8), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R8), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 56(R10), Z2, K1, K2
-	VPCMPUQ.BCST  $0x02, 56(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z9, K2, Z9
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 56(R9), Z1, K1, K1
+	VPCMPUQ.BCST  $0x02, 56(R8), Z2, K1, K1
+	VPCMPUQ.BCST  $0x05, 56(R8), Z3, K1, K1
+	VPORQ.BCST    widerowbits<>+56(SB), Z4, K1, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K1, Z5
 
 evalFrameAVX512_plan12_wrows:
-	VPADDQ       (BX), Z10, Z11
-	VMOVDQU64    Z11, (BX)
-	VPSUBQ       Z5, Z10, Z10
-	VPCMPUQ      $0x02, Z6, Z10, K1, K2
-	VPSLLQ       $0x20, Z9, Z9
-	VPBROADCASTQ DI, Z10
-	VPORQ        Z10, Z9, K1, Z9
-	VPORQ.BCST   wideconsts<>+8(SB), Z9, K2, Z9
-	VPBROADCASTQ CX, Z10
-	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    208(SP), Z11
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    272(SP), Z11
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    336(SP), Z11
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    400(SP), Z11
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    464(SP), Z11
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    528(SP), Z11
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z8, Z10, K1, Z11
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z9, Z7, K1, Z11
-	VMOVDQU64    Z11, 320(AX)
-	ADDQ         160(SP), AX
-	ADDQ         128(SP), CX
-	ADDQ         $0x10, SI
-	CMPQ         SI, 88(SP)
-	JB           evalFrameAVX512_plan12_wblock
-	ADDQ         $0x00000300, 144(SP)
-	ADDQ         $0x08, 136(SP)
-	SUBQ         $0x08, 152(SP)
-	JMP          evalFrameAVX512_plan12_wide
+	VPADDQ    (CX), Z5, Z5
+	VMOVDQU64 Z5, (CX)
+	VPMOVQB   Z4, (AX)
+	ADDQ      160(SP), AX
+	ADDQ      $0x10, BX
+	CMPQ      BX, 88(SP)
+	JB        evalFrameAVX512_plan12_wblock
+	ADDQ      $0x00000300, 144(SP)
+	ADDQ      $0x08, 136(SP)
+	SUBQ      $0x08, 152(SP)
+	JMP       evalFrameAVX512_plan12_wide
 
 evalFrameAVX512_plan12_narrow:
-	CMPQ   152(SP), $0x00
-	JE     evalFrameAVX512_next
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	CMPQ 152(SP), $0x00
+	JE   evalFrameAVX512_next
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX512_plan12_block:
-	MOVL        8(SI), DI
-	MOVL        12(SI), R8
-	MOVQ        (SI), R10
-	MOVL        $0x000000ff, R9
-	BZHIQ       R8, R9, R9
-	KMOVW       R9, K1
-	MOVQ        16(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z1
-	MOVQ        24(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z2
-	MOVQ        AX, DI
-	VMOVQ       CX, X3
-	VINSERTI128 $0x01, X3, Y0, Y3
+	MOVL        8(BX), SI
+	MOVL        12(BX), DI
+	MOVQ        (BX), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K1
+	MOVQ        16(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z0
+	MOVQ        24(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z1
+	MOVQ        AX, SI
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R9
-	MOVQ        BX, R11
+	MOVQ        144(SP), DI
+	MOVQ        CX, R8
 
 evalFrameAVX512_plan12_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R9, 8(DI)
 	JNE           evalFrameAVX512_plan12_miss
-	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z1, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z1, K2, K2
-	KMOVW         K2, R12
-	POPCNTQ       R12, R13
-	ADDQ          R13, (R11)
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
-	CMPQ          R13, $0x01
-	MOVQ          R12, 40(DI)
-	SETCC         45(DI)
+	VPCMPEQQ.BCST 32(DI), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(DI), Z0, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(DI), Z0, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R8)
+	MOVB          R10, (SI)
 
 evalFrameAVX512_plan12_write:
-	VMOVDQU Y3, (DI)
-	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R11
-	ADDQ    $0x60, R9
-	CMPQ    R9, DX
-	JB      evalFrameAVX512_plan12_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX512_plan12_block
-	JMP     evalFrameAVX512_next
+	INCQ SI
+	ADDQ $0x08, R8
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX512_plan12_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX512_plan12_block
+	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan12_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX512_plan12_write
 
 evalFrameAVX512_plan13:
 evalFrameAVX512_plan13_wide:
-	MOVQ 152(SP), AX
-	CMPQ AX, $0x08
-	JB   evalFrameAVX512_plan13_narrow
-	MOVQ 88(SP), AX
-	SUBQ 80(SP), AX
-	CMPQ AX, $0x00000030
-	JB   evalFrameAVX512_plan13_narrow
-	CMPQ 592(SP), $0x00
-	JNE  evalFrameAVX512_plan13_wready
-	MOVQ $0x0000000d, 600(SP)
-	JMP  evalFrameAVX512_widesetup
-
-evalFrameAVX512_plan13_wready:
-	MOVQ         136(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         200(SP), AX
-	IMUL3Q       $0x01, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z1
-	IMUL3Q       $0x02, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z2
-	IMUL3Q       $0x04, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z3
-	IMUL3Q       $0x07, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z4
-	IMUL3Q       $0x08, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z5
-	IMUL3Q       $0x0a, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z6
-	IMUL3Q       $0x0b, 192(SP), CX
-	VMOVDQU64    (AX)(CX*1), Z7
-	VMOVDQU64    (AX), Z8
-	VPSRLQ       $0x20, Z8, Z8
-	MOVQ         136(SP), CX
-	IMUL3Q       $0x30, CX, AX
-	ADDQ         112(SP), AX
-	MOVQ         CX, BX
-	SHLQ         $0x03, BX
-	ADDQ         176(SP), BX
-	ADDQ         120(SP), CX
-	MOVQ         80(SP), SI
-	VPBROADCASTQ wideconsts<>+24(SB), Z9
+	MOVQ      152(SP), AX
+	CMPQ      AX, $0x08
+	JB        evalFrameAVX512_plan13_narrow
+	MOVQ      88(SP), AX
+	SUBQ      80(SP), AX
+	CMPQ      AX, $0x00000030
+	JB        evalFrameAVX512_plan13_narrow
+	MOVQ      136(SP), AX
+	SHLQ      $0x03, AX
+	ADDQ      200(SP), AX
+	IMUL3Q    $0x01, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z0
+	IMUL3Q    $0x02, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z1
+	IMUL3Q    $0x04, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z2
+	IMUL3Q    $0x07, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z3
+	IMUL3Q    $0x08, 192(SP), CX
+	VMOVDQU64 (AX)(CX*1), Z4
+	MOVQ      136(SP), CX
+	MOVQ      CX, AX
+	ADDQ      112(SP), AX
+	SHLQ      $0x03, CX
+	ADDQ      176(SP), CX
+	MOVQ      80(SP), BX
 
 evalFrameAVX512_plan13_wblock:
-	MOVL          8(SI), R8
-	MOVL          12(SI), DI
-	MOVQ          (SP), R9
-	LEAQ          (R9)(R8*8), R9
-	MOVQ          16(SP), R10
-	LEAQ          (R10)(R8*8), R10
-	MOVQ          24(SP), R11
-	LEAQ          (R11)(R8*8), R11
-	VPCMPEQQ.BCST (SI), Z1, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z10
-	VPBROADCASTQ  wideconsts<>+24(SB), Z11
-	CMPQ          DI, $0x01
+	MOVL          8(BX), DI
+	MOVL          12(BX), SI
+	MOVQ          (SP), R8
+	LEAQ          (R8)(DI*8), R8
+	MOVQ          16(SP), R9
+	LEAQ          (R9)(DI*8), R9
+	MOVQ          24(SP), R10
+	LEAQ          (R10)(DI*8), R10
+	VPCMPEQQ.BCST (BX), Z0, K1
+	VPBROADCASTQ  wideconsts<>+24(SB), Z5
+	VPBROADCASTQ  wideconsts<>+24(SB), Z6
+	CMPQ          SI, $0x01
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST (R9), Z2, K1, K2
-	VPCMPEQQ.BCST (R11), Z3, K2, K2
-	VPCMPUQ.BCST  $0x02, (R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, (R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z10, K2, Z10
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          DI, $0x02
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPCMPEQQ.BCST (R10), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, (R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, (R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z5, K2, Z5
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 8(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 8(R11), Z3, K2, K2
-	VPCMPUQ.BCST  $0x02, 8(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z10, K2, Z10
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          DI, $0x03
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 8(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 8(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z5, K2, Z5
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 16(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 16(R11), Z3, K2, K2
-	VPCMPUQ.BCST  $0x02, 16(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z10, K2, Z10
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          DI, $0x04
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 16(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 16(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z5, K2, Z5
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 24(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 24(R11), Z3, K2, K2
-	VPCMPUQ.BCST  $0x02, 24(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z10, K2, Z10
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          DI, $0x05
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 24(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 24(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z5, K2, Z5
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 32(R11), Z3, K2, K2
-	VPCMPUQ.BCST  $0x02, 32(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z10, K2, Z10
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          DI, $0x06
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 32(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 32(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z5, K2, Z5
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 40(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 40(R11), Z3, K2, K2
-	VPCMPUQ.BCST  $0x02, 40(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z10, K2, Z10
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          DI, $0x07
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 40(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 40(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z5, K2, Z5
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 48(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 48(R11), Z3, K2, K2
-	VPCMPUQ.BCST  $0x02, 48(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z10, K2, Z10
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
-	CMPQ          DI, $0x08
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 48(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 48(R9), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z5, K2, Z5
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 56(R9), Z2, K1, K2
-	VPCMPEQQ.BCST 56(R11), Z3, K2, K2
-	VPCMPUQ.BCST  $0x02, 56(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z10, K2, Z10
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
+	VPCMPEQQ.BCST 56(R10), Z2, K1, K1
+	VPCMPUQ.BCST  $0x02, 56(R9), Z3, K1, K1
+	VPCMPUQ.BCST  $0x05, 56(R9), Z4, K1, K1
+	VPORQ.BCST    widerowbits<>+56(SB), Z5, K1, Z5
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K1, Z6
 
 evalFrameAVX512_plan13_wrows:
-	VPADDQ       (BX), Z11, Z12
-	VMOVDQU64    Z12, (BX)
-	VPSUBQ       Z6, Z11, Z11
-	VPCMPUQ      $0x02, Z7, Z11, K1, K2
-	VPSLLQ       $0x20, Z10, Z10
-	VPBROADCASTQ DI, Z11
-	VPORQ        Z11, Z10, K1, Z10
-	VPORQ.BCST   wideconsts<>+8(SB), Z10, K2, Z10
-	VPBROADCASTQ CX, Z11
-	VPADDQ       wideiota<>+0(SB), Z11, Z11
-	VMOVDQU64    208(SP), Z12
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z9, Z11, K1, Z12
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z10, Z8, K1, Z12
-	VMOVDQU64    Z12, (AX)
-	VMOVDQU64    272(SP), Z12
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z9, Z11, K1, Z12
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z10, Z8, K1, Z12
-	VMOVDQU64    Z12, 64(AX)
-	VMOVDQU64    336(SP), Z12
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z9, Z11, K1, Z12
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z10, Z8, K1, Z12
-	VMOVDQU64    Z12, 128(AX)
-	VMOVDQU64    400(SP), Z12
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z9, Z11, K1, Z12
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z10, Z8, K1, Z12
-	VMOVDQU64    Z12, 192(AX)
-	VMOVDQU64    464(SP), Z12
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z9, Z11, K1, Z12
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z10, Z8, K1, Z12
-	VMOVDQU64    Z12, 256(AX)
-	VMOVDQU64    528(SP), Z12
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z9, Z11, K1, Z12
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z10, Z8, K1, Z12
-	VMOVDQU64    Z12, 320(AX)
-	ADDQ         160(SP), AX
-	ADDQ         128(SP), CX
-	ADDQ         $0x10, SI
-	CMPQ         SI, 88(SP)
-	JB           evalFrameAVX512_plan13_wblock
-	ADDQ         $0x00000300, 144(SP)
-	ADDQ         $0x08, 136(SP)
-	SUBQ         $0x08, 152(SP)
-	JMP          evalFrameAVX512_plan13_wide
+	VPADDQ    (CX), Z6, Z6
+	VMOVDQU64 Z6, (CX)
+	VPMOVQB   Z5, (AX)
+	ADDQ      160(SP), AX
+	ADDQ      $0x10, BX
+	CMPQ      BX, 88(SP)
+	JB        evalFrameAVX512_plan13_wblock
+	ADDQ      $0x00000300, 144(SP)
+	ADDQ      $0x08, 136(SP)
+	SUBQ      $0x08, 152(SP)
+	JMP       evalFrameAVX512_plan13_wide
 
 evalFrameAVX512_plan13_narrow:
-	CMPQ   152(SP), $0x00
-	JE     evalFrameAVX512_next
-	MOVQ   136(SP), CX
-	IMUL3Q $0x30, CX, AX
-	ADDQ   112(SP), AX
-	MOVQ   CX, BX
-	SHLQ   $0x03, BX
-	ADDQ   176(SP), BX
-	ADDQ   120(SP), CX
-	MOVQ   80(SP), SI
+	CMPQ 152(SP), $0x00
+	JE   evalFrameAVX512_next
+	MOVQ 136(SP), CX
+	MOVQ CX, AX
+	ADDQ 112(SP), AX
+	SHLQ $0x03, CX
+	ADDQ 176(SP), CX
+	MOVQ 80(SP), BX
 
 evalFrameAVX512_plan13_block:
-	MOVL        8(SI), DI
-	MOVL        12(SI), R8
-	MOVQ        (SI), R10
-	MOVL        $0x000000ff, R9
-	BZHIQ       R8, R9, R9
-	KMOVW       R9, K1
-	MOVQ        (SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z1
-	MOVQ        16(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z2
-	MOVQ        24(SP), R9
-	LEAQ        (R9)(DI*8), R9
-	VMOVDQU64.Z (R9), K1, Z3
-	MOVQ        AX, DI
-	VMOVQ       CX, X4
-	VINSERTI128 $0x01, X4, Y0, Y4
+	MOVL        8(BX), SI
+	MOVL        12(BX), DI
+	MOVQ        (BX), R9
+	MOVL        $0x000000ff, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K1
+	MOVQ        (SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z0
+	MOVQ        16(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z1
+	MOVQ        24(SP), DI
+	LEAQ        (DI)(SI*8), DI
+	VMOVDQU64.Z (DI), K1, Z2
+	MOVQ        AX, SI
 	ADDQ        160(SP), AX
-	ADDQ        128(SP), CX
-	MOVQ        144(SP), R9
-	MOVQ        BX, R11
+	MOVQ        144(SP), DI
+	MOVQ        CX, R8
 
 evalFrameAVX512_plan13_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R9, 8(DI)
 	JNE           evalFrameAVX512_plan13_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
-	KMOVW         K2, R12
-	POPCNTQ       R12, R13
-	ADDQ          R13, (R11)
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
-	SUBQ          80(R9), R13
-	CMPQ          88(R9), R13
-	MOVQ          R12, 40(DI)
-	SETCC         45(DI)
+	VPCMPEQQ.BCST 16(DI), Z0, K1, K2
+	VPCMPEQQ.BCST 32(DI), Z2, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(DI), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(DI), Z1, K2, K2
+	KMOVW         K2, R10
+	POPCNTQ       R10, R11
+	ADDQ          R11, (R8)
+	MOVB          R10, (SI)
 
 evalFrameAVX512_plan13_write:
-	VMOVDQU Y4, (DI)
-	VPADDQ  spanstep<>+0(SB), Y4, Y4
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x08, R11
-	ADDQ    $0x60, R9
-	CMPQ    R9, DX
-	JB      evalFrameAVX512_plan13_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
-	JB      evalFrameAVX512_plan13_block
-	JMP     evalFrameAVX512_next
+	INCQ SI
+	ADDQ $0x08, R8
+	ADDQ $0x60, DI
+	CMPQ DI, DX
+	JB   evalFrameAVX512_plan13_hook
+	ADDQ $0x10, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX512_plan13_block
+	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan13_miss:
-	MOVQ $0x00000000, 40(DI)
+	MOVB $0x00, (SI)
 	JMP  evalFrameAVX512_plan13_write
-
-evalFrameAVX512_widesetup:
-	MOVQ         ctx+80(FP), AX
-	VPBROADCASTQ (AX), Z1
-	VPBROADCASTQ 16(AX), Z2
-	VMOVDQU64    wideoutidx<>+0(SB), Z3
-	KMOVW        widemasks<>+4(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+6(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 208(SP)
-	VMOVDQU64    wideoutidx<>+64(SB), Z3
-	KMOVW        widemasks<>+12(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+14(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 272(SP)
-	VMOVDQU64    wideoutidx<>+128(SB), Z3
-	KMOVW        widemasks<>+20(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+22(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 336(SP)
-	VMOVDQU64    wideoutidx<>+192(SB), Z3
-	KMOVW        widemasks<>+28(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+30(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 400(SP)
-	VMOVDQU64    wideoutidx<>+256(SB), Z3
-	KMOVW        widemasks<>+36(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+38(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 464(SP)
-	VMOVDQU64    wideoutidx<>+320(SB), Z3
-	KMOVW        widemasks<>+44(SB), K1
-	VMOVDQU64    Z1, K1, Z3
-	KMOVW        widemasks<>+46(SB), K1
-	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 528(SP)
-	MOVQ         $0x00000001, 592(SP)
-	MOVL         600(SP), AX
-	CMPL         AX, $0x00000007
-	JAE          evalFrameAVX512_from7_5_wready
-	CMPL         AX, $0x00000003
-	JAE          evalFrameAVX512_from3_3_wready
-	CMPL         AX, $0x00000002
-	JAE          evalFrameAVX512_from2_1_wready
-	CMPL         AX, $0x00000001
-	JE           evalFrameAVX512_plan1_wready
-	UD2
-
-evalFrameAVX512_from2_1_wready:
-	CMPL AX, $0x00000002
-	JE   evalFrameAVX512_plan2_wready
-	UD2
-
-evalFrameAVX512_from3_3_wready:
-	CMPL AX, $0x00000004
-	JAE  evalFrameAVX512_from4_2_wready
-	CMPL AX, $0x00000003
-	JE   evalFrameAVX512_plan3_wready
-	UD2
-
-evalFrameAVX512_from4_2_wready:
-	CMPL AX, $0x00000005
-	JAE  evalFrameAVX512_from5_1_wready
-	CMPL AX, $0x00000004
-	JE   evalFrameAVX512_plan4_wready
-	UD2
-
-evalFrameAVX512_from5_1_wready:
-	CMPL AX, $0x00000005
-	JE   evalFrameAVX512_plan5_wready
-	UD2
-
-evalFrameAVX512_from7_5_wready:
-	CMPL AX, $0x00000009
-	JAE  evalFrameAVX512_from9_3_wready
-	CMPL AX, $0x00000008
-	JAE  evalFrameAVX512_from8_1_wready
-	CMPL AX, $0x00000007
-	JE   evalFrameAVX512_plan7_wready
-	UD2
-
-evalFrameAVX512_from8_1_wready:
-	CMPL AX, $0x00000008
-	JE   evalFrameAVX512_plan8_wready
-	UD2
-
-evalFrameAVX512_from9_3_wready:
-	CMPL AX, $0x0000000c
-	JAE  evalFrameAVX512_from12_2_wready
-	CMPL AX, $0x00000009
-	JE   evalFrameAVX512_plan9_wready
-	UD2
-
-evalFrameAVX512_from12_2_wready:
-	CMPL AX, $0x0000000d
-	JAE  evalFrameAVX512_from13_1_wready
-	CMPL AX, $0x0000000c
-	JE   evalFrameAVX512_plan12_wready
-	UD2
-
-evalFrameAVX512_from13_1_wready:
-	CMPL AX, $0x0000000d
-	JE   evalFrameAVX512_plan13_wready
-	UD2
 
 evalFrameAVX512_next:
 	MOVQ 152(SP), BX
@@ -8851,5 +7825,104 @@ evalOneAVX512_write:
 	MOVQ  AX, 16(CX)
 	MOVL  4(DX), AX
 	MOVQ  AX, 32(CX)
+	VZEROUPPER
+	RET
+
+// func frameReceiptsAVX2(blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, actualTicks uint32, masks []uint8, out []uint64)
+// Requires: AVX, AVX2, POPCNT
+TEXT ·frameReceiptsAVX2(SB), NOSPLIT, $72-136
+	MOVQ    blocks_base+0(FP), AX
+	MOVQ    AX, (SP)
+	MOVQ    hooks_base+24(FP), AX
+	MOVQ    AX, 8(SP)
+	MOVQ    masks_base+88(FP), AX
+	MOVQ    AX, 16(SP)
+	MOVQ    out_base+112(FP), AX
+	MOVQ    AX, 24(SP)
+	MOVLQZX actualTicks+80(FP), AX
+	SHLQ    $0x20, AX
+	MOVQ    AX, 64(SP)
+	MOVQ    ctx+72(FP), CX
+	MOVQ    8(CX), AX
+	MOVQ    AX, 32(SP)
+	VMOVQ   (CX), X0
+	VPINSRQ $0x01, 16(CX), X0, X0
+	MOVQ    segs_base+48(FP), AX
+	MOVQ    segs_len+56(FP), CX
+	IMUL3Q  $0x14, CX, CX
+	ADDQ    AX, CX
+	MOVQ    CX, 40(SP)
+
+frameReceiptsAVX2_segment:
+	CMPQ        AX, 40(SP)
+	JAE         frameReceiptsAVX2_done
+	MOVL        (AX), CX
+	MOVL        4(AX), DX
+	CMPQ        CX, DX
+	JAE         frameReceiptsAVX2_next
+	MOVL        8(AX), BX
+	MOVL        12(AX), SI
+	CMPQ        BX, SI
+	JAE         frameReceiptsAVX2_next
+	IMUL3Q      $0x10, CX, CX
+	IMUL3Q      $0x10, DX, DX
+	ADDQ        (SP), CX
+	ADDQ        (SP), DX
+	MOVQ        DX, 48(SP)
+	IMUL3Q      $0x60, BX, BX
+	IMUL3Q      $0x60, SI, SI
+	ADDQ        8(SP), BX
+	ADDQ        8(SP), SI
+	MOVQ        BX, 56(SP)
+	MOVL        16(AX), DX
+	MOVQ        32(SP), DI
+	ADDQ        DX, DI
+	IMUL3Q      $0x30, DX, BX
+	ADDQ        24(SP), BX
+	ADDQ        16(SP), DX
+	VMOVQ       DI, X1
+	VINSERTI128 $0x01, X1, Y0, Y1
+
+frameReceiptsAVX2_block:
+	MOVQ (CX), DI
+	MOVL 12(CX), R8
+	MOVQ 56(SP), R9
+
+frameReceiptsAVX2_hook:
+	XORL    R10, R10
+	CMPQ    DI, 8(R9)
+	JNE     frameReceiptsAVX2_write
+	MOVBQZX (DX), R11
+	POPCNTQ R11, R10
+	SUBQ    80(R9), R10
+	CMPQ    88(R9), R10
+	SBBQ    R10, R10
+	INCQ    R10
+	SHLQ    $0x08, R10
+	ORQ     R11, R10
+	SHLQ    $0x20, R10
+	ORQ     R8, R10
+
+frameReceiptsAVX2_write:
+	MOVQ    R10, 40(BX)
+	VMOVDQU Y1, (BX)
+	VPADDQ  spanstep<>+0(SB), Y1, Y1
+	MOVL    4(R9), R10
+	ORQ     64(SP), R10
+	MOVQ    R10, 32(BX)
+	INCQ    DX
+	ADDQ    $0x30, BX
+	ADDQ    $0x60, R9
+	CMPQ    R9, SI
+	JB      frameReceiptsAVX2_hook
+	ADDQ    $0x10, CX
+	CMPQ    CX, 48(SP)
+	JB      frameReceiptsAVX2_block
+
+frameReceiptsAVX2_next:
+	ADDQ $0x14, AX
+	JMP  frameReceiptsAVX2_segment
+
+frameReceiptsAVX2_done:
 	VZEROUPPER
 	RET

@@ -9,11 +9,12 @@ import (
 	"unsafe"
 )
 
-// EvalFrame on every implementation writes, for each segment, what an
-// EvalBatch of its blocks and hooks writes at out[Out:] with span ids from
-// SpanBase+Out (the generic batch of each segment is the reference), and
-// nothing between or after the segments: segments of any order, empty ones,
-// hook ranges that overlap, blocks of other predicates.
+// EvalFrame on every implementation writes, for each segment, the masks
+// of what an EvalBatch of its blocks and hooks writes at out[Out:] (the
+// generic batch of each segment is the reference), and FrameReceipts makes
+// of them those receipts, bit for bit, with span ids from SpanBase+Out;
+// neither writes between or after the segments: segments of any order,
+// empty ones, hook ranges that overlap, blocks of other predicates.
 func TestSegments(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	ctx := &Context{CycleID: 77, SpanBase: 1<<64 - 500, ShardID: 3, Budget: 8}
@@ -52,6 +53,7 @@ func TestSegments(t *testing.T) {
 
 func compareSegments(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, n int) {
 	t.Helper()
+	const actualTicks = 0xfedcba98 // the caller's measure, written into every receipt
 	poison := func(rs []Receipt) {
 		for i := range rs {
 			b := (*[unsafe.Sizeof(Receipt{})]byte)(unsafe.Pointer(&rs[i]))
@@ -68,10 +70,13 @@ func compareSegments(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hoo
 		evalBatchGeneric(l, blocks[sg.BlockLo:sg.BlockHi], hooks[sg.HookLo:sg.HookHi], &c, want[sg.Out:])
 		for i := range int(sg.BlockHi-sg.BlockLo) * int(sg.HookHi-sg.HookLo) {
 			want[int(sg.Out)+i].AHash = 0 // left to the caller
+			want[int(sg.Out)+i].ActualTicks = actualTicks
 		}
 	}
-	got := make([]Receipt, n+1)
-	poison(got)
+	masks := make([]uint8, n+1)
+	for i := range masks {
+		masks[i] = 0xa5
+	}
 	f, set := frameOf(t, l, blocks), hookSetOf(t, hooks)
 	// The counts are added to what is there: some hooks' matches summed
 	// by hand, the others' zero.
@@ -88,10 +93,18 @@ func compareSegments(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hoo
 			}
 		}
 	}
-	if err := im.EvalFrame(f, set, segs, ctx, got[:n], gotCounts); err != nil {
+	if err := im.EvalFrame(f, set, segs, masks[:n], gotCounts); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]Receipt, n+1)
+	poison(got)
+	if err := im.FrameReceipts(f, set, segs, ctx, actualTicks, masks[:n], got[:n]); err != nil {
 		t.Fatal(err)
 	}
 	for i := range want {
+		if masks[i] != want[i].Mask {
+			t.Fatalf("%s: mask %d of %d (segments %+v): got %#x, want %#x (receipt %+v)", im.Name(), i, n, segs, masks[i], want[i].Mask, want[i])
+		}
 		if receiptBytes(&got[i]) != receiptBytes(&want[i]) {
 			t.Fatalf("%s: receipt %d of %d (segments %+v):\n got %+v\nwant %+v", im.Name(), i, n, segs, got[i], want[i])
 		}
@@ -125,15 +138,15 @@ func hookSetOf(t testing.TB, hooks []Hook) *HookSet {
 	return s
 }
 
-// A segment outside the blocks, the hooks or the receipts is refused
-// before anything is written, and so are nil inputs; EvalFrame allocates
-// nothing.
+// A segment outside the blocks, the hooks or the masks (or, for
+// FrameReceipts, the receipts) is refused before anything is written, and
+// so are nil inputs; EvalFrame and FrameReceipts allocate nothing.
 func TestSegmentErrors(t *testing.T) {
 	l := &Lanes{S: make([]uint64, 10), P: make([]uint64, 10), O: make([]uint64, 10), V: make([]uint64, 10), D: make([]uint64, 10)}
 	h, _ := NewHook(1, AskSP, 1, 1, 0, 0, 0)
 	f := frameOf(t, l, []Run{{Len: 1}, {Off: 1, Len: 8}})
 	set := hookSetOf(t, []Hook{h, h})
-	out := make([]Receipt, 4)
+	masks, out := make([]uint8, 4), make([]Receipt, 4)
 	counts := make([]uint64, 2)
 	ctx := &Context{}
 	for _, tc := range []struct {
@@ -149,28 +162,43 @@ func TestSegmentErrors(t *testing.T) {
 		{"blocks reversed", f, set, ctx, Segment{BlockLo: 2, BlockHi: 1, HookHi: 1}, nil, ErrSegment},
 		{"hooks past the end", f, set, ctx, Segment{BlockHi: 1, HookHi: 3}, nil, ErrSegment},
 		{"hooks reversed", f, set, ctx, Segment{BlockHi: 1, HookLo: 2, HookHi: 1}, nil, ErrSegment},
-		{"receipts past the end", f, set, ctx, Segment{BlockHi: 2, HookHi: 2, Out: 1}, nil, ErrSegment},
+		{"masks past the end", f, set, ctx, Segment{BlockHi: 2, HookHi: 2, Out: 1}, nil, ErrSegment},
 		{"out overflow", f, set, ctx, Segment{BlockHi: 1, HookHi: 1, Out: 1<<32 - 1}, nil, ErrSegment},
 		{"an empty frame", &Frame{}, set, ctx, Segment{BlockHi: 1, HookHi: 1}, nil, ErrSegment},
 		{"an empty hook set", f, &HookSet{}, ctx, Segment{BlockHi: 1, HookHi: 1}, nil, ErrSegment},
 		{"no frame", nil, set, ctx, Segment{}, nil, ErrNilLanes},
 		{"no hooks", f, nil, ctx, Segment{}, nil, ErrNilHook},
-		{"no context", f, set, nil, Segment{}, nil, ErrNilContext},
 		{"short counts", f, set, ctx, Segment{BlockHi: 1, HookHi: 1}, counts[:1], ErrShortCounts},
 	} {
 		if tc.counts == nil {
 			tc.counts = counts
 		}
 		forEachImpl(t, func(t *testing.T, im *Impl) {
-			if err := im.EvalFrame(tc.f, tc.set, []Segment{tc.seg}, tc.ctx, out, tc.counts); !errors.Is(err, tc.want) {
+			if err := im.EvalFrame(tc.f, tc.set, []Segment{tc.seg}, masks, tc.counts); !errors.Is(err, tc.want) {
 				t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 			}
 		})
+		if tc.want == ErrShortCounts {
+			continue // FrameReceipts takes no counts
+		}
+		if err := FrameReceipts(tc.f, tc.set, []Segment{tc.seg}, tc.ctx, 0, masks, out); !errors.Is(err, tc.want) {
+			t.Errorf("FrameReceipts, %s: got %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	seg := []Segment{{BlockHi: 1, HookHi: 1}}
+	if err := FrameReceipts(f, set, seg, nil, 0, masks, out); !errors.Is(err, ErrNilContext) {
+		t.Errorf("FrameReceipts, no context: %v", err)
+	}
+	if err := FrameReceipts(f, set, []Segment{{BlockHi: 2, HookHi: 2, Out: 1}}, ctx, 0, masks, out[:3]); !errors.Is(err, ErrSegment) {
+		t.Errorf("FrameReceipts, receipts past the end: %v", err)
 	}
 	segs := []Segment{{BlockHi: 2, HookHi: 1}, {BlockLo: 1, BlockHi: 2, HookLo: 1, HookHi: 2, Out: 2}}
 	forEachImpl(t, func(t *testing.T, im *Impl) {
-		if n := testing.AllocsPerRun(100, func() { _ = im.EvalFrame(f, set, segs, ctx, out, counts) }); n != 0 {
+		if n := testing.AllocsPerRun(100, func() { _ = im.EvalFrame(f, set, segs, masks, counts) }); n != 0 {
 			t.Errorf("%v allocations per call", n)
+		}
+		if n := testing.AllocsPerRun(100, func() { _ = im.FrameReceipts(f, set, segs, ctx, 0, masks, out) }); n != 0 {
+			t.Errorf("FrameReceipts: %v allocations per call", n)
 		}
 	})
 }
@@ -225,7 +253,7 @@ func TestFrameChecks(t *testing.T) {
 }
 
 // Groups of eight hooks or more with the same plan, over four blocks or
-// more (two for a frame), take the AVX-512 kernels' chunk loops (eight
+// more (three for a frame), take the AVX-512 kernels' chunk loops (eight
 // hooks a register);
 // both kernels, batch and frame, must still write what generic writes:
 // every operation, 8 to 21 hooks (a chunk or two and some left over), a
@@ -279,7 +307,7 @@ func TestChunks(t *testing.T) {
 	}
 }
 
-// Segments whose receipts overlap: the later one's receipts stay, and each
+// Segments whose masks overlap: the later one's masks stay, and each
 // segment's matches are counted, as it evaluated them, on every
 // implementation.
 func TestOverlappingSegments(t *testing.T) {
@@ -294,8 +322,8 @@ func TestOverlappingSegments(t *testing.T) {
 		// block only, its receipts over the first's.
 		segs := []Segment{{BlockHi: 2, HookHi: 3}, {BlockLo: 1, BlockHi: 2, HookHi: 3}}
 		counts := make([]uint64, len(hooks))
-		out := make([]Receipt, 6)
-		if err := im.EvalFrame(frameOf(t, l, blocks), hookSetOf(t, hooks), segs, ctx, out, counts); err != nil {
+		masks := make([]uint8, 6)
+		if err := im.EvalFrame(frameOf(t, l, blocks), hookSetOf(t, hooks), segs, masks, counts); err != nil {
 			t.Fatal(err)
 		}
 		single := make([]Receipt, 6)
@@ -307,8 +335,8 @@ func TestOverlappingSegments(t *testing.T) {
 			if counts[j] != c {
 				t.Errorf("hook %d: count %d, want %d (block 1's matches twice)", j, counts[j], c)
 			}
-			if out[j].Mask != single[3+j].Mask || out[j].SpanID != single[j].SpanID {
-				t.Errorf("hook %d: receipt %+v, want the second segment's", j, out[j])
+			if masks[j] != single[3+j].Mask {
+				t.Errorf("hook %d: mask %#x, want the second segment's %#x", j, masks[j], single[3+j].Mask)
 			}
 		}
 		if want == nil {

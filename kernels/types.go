@@ -105,8 +105,9 @@ type Run struct {
 
 // Segment is one part of an [Impl.EvalFrame] call: the hooks
 // HookLo:HookHi of its hook set over the blocks BlockLo:BlockHi of its
-// frame, as one EvalBatch of them would evaluate them, their receipts at
-// out[Out:] and their span ids from ctx.SpanBase+Out on.
+// frame, as one EvalBatch of them would evaluate them, their masks at
+// masks[Out:] (and, made by [FrameReceipts], their receipts at out[Out:]
+// with span ids from ctx.SpanBase+Out on).
 type Segment struct {
 	BlockLo, BlockHi uint32
 	HookLo, HookHi   uint32

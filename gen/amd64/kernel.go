@@ -40,27 +40,28 @@ var eqCompares = []struct{ bit, lane, disp int }{
 // kernel holds the registers and stack slots of one generated kernel.
 type kernel struct {
 	name string
-	// frame: the kernel adds each hook's matching rows to its count,
-	// counts[i] for hook i of the call, and leaves a_hash 0 for the
-	// caller to compute off the hot path (the frame kernels).
+	// frame: the kernel writes each evaluation's row mask (one byte)
+	// where the batch kernel writes its receipt, and adds each hook's
+	// matching rows to its count, counts[i] for hook i of the call (the
+	// frame kernels).
 	frame bool
 
 	// On the stack, set once per call or per group: the hook loop needs the
 	// registers.
 	bases                  Mem // the S, O, V, D data pointers
-	blocks, hooks, outs    Mem // the arguments' data pointers
-	span0                  Mem // ctx.SpanBase
+	blocks, hooks, outs    Mem // the arguments' data pointers (outs: the receipts, or a frame kernel's masks)
+	span0                  Mem // ctx.SpanBase (not in a frame kernel)
 	segPtr, segEnd         Mem // the segment in progress, the end of segs
 	blocksBase, blocksEnd  Mem // the segment's blocks,
 	hooksStart, hooksEnd   Mem // hooks,
-	outBase, spanBase, nh  Mem // first receipt and its span id, and hook count
+	outBase, spanBase, nh  Mem // first receipt (or mask) and its span id, and hook count
 	groupIndex             Mem // the index of the group's first hook
 	groupStart, groupCount Mem
-	outStride              Mem // nh * RcptSize: from one block's receipts to the next's
+	outStride              Mem // nh * outSize: from one block's receipts (or masks) to the next's
 	countBase, segCount    Mem // in a frame kernel: &counts[0], and the segment's first hook's count
 
 	mul                  GPVirtual  // the hash multiplier (not in a frame kernel)
-	fixed                VecVirtual // the receipt's first 16 bytes: CycleID, ShardID, Ticks
+	fixed                VecVirtual // the receipt's first 16 bytes: CycleID, ShardID, Ticks (not in a frame kernel)
 	spanStep             Mem        // 1 in the head's span lane: from one receipt's head to the next's
 	wide                 *wideData  // the chunk loops' data (AVX-512 batch and frame kernels), else nil
 	wideC                Mem        // the chunks' output indices with the context's constants (wideSetup)
@@ -68,7 +69,7 @@ type kernel struct {
 	colBase, colStride   Mem        // a frame kernel's chunks: &cols[0], and len(hooks)*8 from one word's column to the next
 	segCol               Mem        // the segment's first hook's word 0 in cols
 	head                 VecVirtual // the next receipt's first 32 bytes: fixed, its span id, a_hash 0
-	h, hEnd, out, pred   GPVirtual  // the hook, the group's end, the receipt, the block's predicate
+	h, hEnd, out, pred   GPVirtual  // the hook, the group's end, the receipt (or mask), the block's predicate
 	blk, n, runmask, off GPVirtual  // the block, its length, row mask and offset
 	w                    GPVirtual  // the receipt word at RcptLanes
 	count                GPVirtual  // in a frame kernel: the hook's count
@@ -77,11 +78,20 @@ type kernel struct {
 
 func (k *kernel) label(s string) string { return k.name + "_" + s }
 
+// outSize is the bytes an evaluation writes: its receipt, or in a frame
+// kernel its mask.
+func (k *kernel) outSize() int {
+	if k.frame {
+		return 1
+	}
+	return layout.RcptSize
+}
+
 // generate emits one kernel: for every segment, the groups of same-plan
 // hooks of its hook range, each with a block loop over its block range and
 // a hook loop specialised to its plan (layout.Plans: the plans the op table
-// reaches, and no others). A frame kernel also adds every hook's matching
-// rows to its count, and writes no a_hash.
+// reaches, and no others). A frame kernel writes each evaluation's mask in
+// place of its receipt and adds every hook's matching rows to its count.
 // step is the data of spanStep, emitted once for every kernel; wide, when
 // not nil, adds the chunk loops (wide.go).
 func generate(name string, x isa, frame bool, step Mem, wide *wideData) {
@@ -134,7 +144,7 @@ func generate(name string, x isa, frame bool, step Mem, wide *wideData) {
 	for _, p := range plans {
 		k.planLoop(x, p)
 	}
-	if k.wide != nil {
+	if k.wide != nil && !k.frame {
 		k.wideSetup(plans)
 	}
 
@@ -201,7 +211,7 @@ func (k *kernel) prologue() {
 	for _, a := range []struct {
 		param string
 		slot  Mem
-	}{{"blocks", k.blocks}, {"hooks", k.hooks}, {"out", k.outs}, {"segs", k.segPtr}} {
+	}{{"blocks", k.blocks}, {"hooks", k.hooks}, {k.outParam(), k.outs}, {"segs", k.segPtr}} {
 		Load(Param(a.param).Base(), p)
 		MOVQ(p, a.slot)
 	}
@@ -223,14 +233,15 @@ func (k *kernel) prologue() {
 	ADDQ(k.segPtr, n)
 	MOVQ(n, k.segEnd)
 
+	if k.frame {
+		return // no receipt: no context
+	}
 	ctx, s := GP64(), GP64()
 	Load(Param("ctx"), ctx)
 	MOVQ(Mem{Base: ctx, Disp: layout.CtxSpanBase}, s)
 	MOVQ(s, k.span0)
-	if !k.frame {
-		k.mul = GP64()
-		MOVQ(U64(layout.MixMul), k.mul)
-	}
+	k.mul = GP64()
+	MOVQ(U64(layout.MixMul), k.mul)
 	k.fixed = XMM()
 	VMOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, k.fixed)
 	VPINSRQ(Imm(1), shardTicks(ctx), k.fixed, k.fixed)
@@ -238,6 +249,15 @@ func (k *kernel) prologue() {
 		k.wideC, k.wideReady, k.wideRet = AllocLocal(wideOuts*64), AllocLocal(8), AllocLocal(8)
 		MOVQ(U32(0), k.wideReady)
 	}
+}
+
+// outParam is the argument the kernel writes: out (receipts), or a frame
+// kernel's masks.
+func (k *kernel) outParam() string {
+	if k.frame {
+		return "masks"
+	}
+	return "out"
 }
 
 // spanStep emits the vector added to a receipt's head (its first four
@@ -316,7 +336,9 @@ func (k *kernel) segment(sg GPVirtual) {
 	k.bounds(sg, layout.SegBlockLo, layout.SegBlockHi, layout.RunSize, k.blocks, k.blocksBase, k.blocksEnd, nil)
 	k.bounds(sg, layout.SegHookLo, layout.SegHookHi, layout.HookSize, k.hooks, k.hooksStart, k.hooksEnd, func(n GPVirtual) {
 		MOVQ(n, k.nh)
-		IMUL3Q(Imm(layout.RcptSize), n, n)
+		if k.outSize() != 1 {
+			IMUL3Q(Imm(uint64(k.outSize())), n, n)
+		}
 		MOVQ(n, k.outStride)
 	})
 
@@ -333,12 +355,15 @@ func (k *kernel) segment(sg GPVirtual) {
 		ADDQ(k.countBase, c)
 		MOVQ(c, k.segCount)
 	}
-	o, sp := GP64(), GP64()
+	o := GP64()
 	MOVL(Mem{Base: sg, Disp: layout.SegOut}, o.As32())
-	MOVQ(k.span0, sp)
-	ADDQ(o, sp)
-	MOVQ(sp, k.spanBase)
-	IMUL3Q(Imm(layout.RcptSize), o, o)
+	if !k.frame {
+		sp := GP64()
+		MOVQ(k.span0, sp)
+		ADDQ(o, sp)
+		MOVQ(sp, k.spanBase)
+		IMUL3Q(Imm(layout.RcptSize), o, o)
+	}
 	ADDQ(k.outs, o)
 	MOVQ(o, k.outBase)
 }
@@ -397,21 +422,25 @@ func (k *kernel) laneBase(i int) GPVirtual {
 
 // groupStarts returns where the hooks from k.groupIndex on start in the
 // segment: their first receipt of the first block (bo, which the block
-// loop moves on to the next block's), its span id (bs, likewise) and, in
-// a frame kernel, the first hook's count (gc).
+// loop moves on to the next block's) and its span id (bs, likewise), or
+// in a frame kernel their first mask (bo) and the first hook's count
+// (gc).
 func (k *kernel) groupStarts() (bo, bs, gc GPVirtual) {
-	bo, bs = GP64(), GP64()
-	MOVQ(k.groupIndex, bs)
-	IMUL3Q(Imm(layout.RcptSize), bs, bo)
-	ADDQ(k.outBase, bo)
+	bo, i := GP64(), GP64()
+	MOVQ(k.groupIndex, i)
 	if k.frame {
+		MOVQ(i, bo)
+		ADDQ(k.outBase, bo)
 		gc = GP64()
-		MOVQ(bs, gc)
+		MOVQ(i, gc)
 		SHLQ(Imm(3), gc)
 		ADDQ(k.segCount, gc)
+		return bo, nil, gc
 	}
-	ADDQ(k.spanBase, bs)
-	return bo, bs, gc
+	IMUL3Q(Imm(layout.RcptSize), i, bo)
+	ADDQ(k.outBase, bo)
+	ADDQ(k.spanBase, i)
+	return bo, i, nil
 }
 
 // planLoop emits the loop of a group whose hooks compare the lanes of plan:
@@ -429,15 +458,18 @@ func (k *kernel) planLoop(x isa, plan int) {
 	k.readRun(k.blk, len(planLanes(plan)) != 0) // plan 0 reads no row
 	x.load(k, plan)
 
-	// This block's receipts for the group: index b*nh + groupIndex on,
-	// each head written by one store.
-	k.out, k.head = GP64(), YMM()
+	// This block's receipts (or masks) for the group: index b*nh +
+	// groupIndex on, each receipt's head written by one store.
+	k.out = GP64()
 	MOVQ(bo, k.out)
-	sp := XMM()
-	VMOVQ(bs, sp)
-	VINSERTI128(Imm(1), sp, k.fixed.AsY(), k.head)
+	if !k.frame {
+		k.head = YMM()
+		sp := XMM()
+		VMOVQ(bs, sp)
+		VINSERTI128(Imm(1), sp, k.fixed.AsY(), k.head)
+		ADDQ(k.nh, bs)
+	}
 	ADDQ(k.outStride, bo)
-	ADDQ(k.nh, bs)
 	k.h = GP64()
 	MOVQ(k.groupStart, k.h)
 	if k.frame {
@@ -458,10 +490,10 @@ func (k *kernel) planLoop(x isa, plan int) {
 	JMP(LabelRef(k.label("next")))
 
 	// A hook of another predicate examines nothing and is false: its
-	// receipt word is 0.
+	// receipt word (or mask) is 0.
 	Label(name("_miss"))
 	if k.frame {
-		MOVQ(U32(0), Mem{Base: k.out, Disp: layout.RcptLanes})
+		MOVB(U8(0), Mem{Base: k.out})
 	} else {
 		XORL(k.w.As32(), k.w.As32())
 	}
@@ -469,45 +501,37 @@ func (k *kernel) planLoop(x isa, plan int) {
 }
 
 // finish decides the hook from the mask m, writes its receipt and advances
-// to the next hook of the group.
+// to the next hook of the group; a frame kernel writes the mask and adds
+// its rows to the hook's count, and decides nothing.
 func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
-	// The decision is a range of match counts, c-clo <= cspan, or where no
-	// hook of the plan counts, m != 0.
-	var c GPVirtual
-	if k.frame || layout.PlanCounts(plan) {
-		c = GP64()
-		POPCNTQ(m, c)
-	}
 	if k.frame {
-		// No a_hash to compute from the receipt's word: Result is set
-		// from the decision's borrow by a byte store after the word
-		// lanes | mask<<32 (Result 0), made before the decision.
+		c := GP64()
+		POPCNTQ(m, c)
 		ADDQ(c, Mem{Base: k.count})
-		SHLQ(Imm(layout.RcptMaskShift), m)
-		ORQ(k.n, m)
-		k.decision(plan, c, c)
-		MOVQ(m, Mem{Base: k.out, Disp: layout.RcptLanes})
-		SETCC(Mem{Base: k.out, Disp: layout.RcptLanes + layout.RcptResultShift/8})
+		MOVB(m.As8(), Mem{Base: k.out})
 		Label(name("_write"))
+		INCQ(k.out)
+		ADDQ(Imm(8), k.count)
 	} else {
+		// The decision is a range of match counts, c-clo <= cspan, or
+		// where no hook of the plan counts, m != 0.
+		var c GPVirtual
+		if layout.PlanCounts(plan) {
+			c = GP64()
+			POPCNTQ(m, c)
+		}
 		k.decision(plan, c, m)
 		k.w = GP64()
 		receiptWord(k.w, m, k.n)
 		Label(name("_write"))
 		MOVQ(k.w, Mem{Base: k.out, Disp: layout.RcptLanes})
-	}
-	VMOVDQU(k.head, Mem{Base: k.out, Disp: layout.RcptCycleID}) // a_hash 0: stored next, or by a frame kernel's caller
-	VPADDQ(k.spanStep, k.head, k.head)
-	t := GP64()
-	if !k.frame {
+		VMOVDQU(k.head, Mem{Base: k.out, Disp: layout.RcptCycleID}) // a_hash 0: stored next
+		VPADDQ(k.spanStep, k.head, k.head)
+		t := GP64()
 		storeAHash(k.h, k.w, k.mul, k.out, GP64(), t)
-	}
-	MOVL(Mem{Base: k.h, Disp: layout.HookID}, t.As32()) // ActualTicks = 0
-	MOVQ(t, Mem{Base: k.out, Disp: layout.RcptHookID})
-
-	ADDQ(Imm(layout.RcptSize), k.out)
-	if k.frame {
-		ADDQ(Imm(8), k.count)
+		MOVL(Mem{Base: k.h, Disp: layout.HookID}, t.As32()) // ActualTicks = 0
+		MOVQ(t, Mem{Base: k.out, Disp: layout.RcptHookID})
+		ADDQ(Imm(layout.RcptSize), k.out)
 	}
 	ADDQ(Imm(layout.HookSize), k.h)
 	CMPQ(k.h, k.hEnd)

@@ -16,9 +16,10 @@
 // register (wide.go).
 //
 // Each ISA has three kernels: the batch kernel (EvalBatch), the frame kernel
-// (EvalFrame: the batch kernel that also adds each hook's matching rows to
-// its count and leaves a_hash to the caller) and the single kernel (Eval: one hook over one block, the same
-// plan code without the segment and group setup).
+// (EvalFrame: the batch kernel that writes each evaluation's row mask in
+// place of its receipt and adds each hook's matching rows to its count)
+// and the single kernel (Eval: one hook over one block, the same plan code
+// without the segment and group setup).
 package main
 
 import (
@@ -37,13 +38,15 @@ import (
 // types (it would otherwise have to type-check package kernels, which does
 // not compile without the files generated here); the stubs are written from
 // goSignature below.
-// The frame kernels take a pointer to the call's counts as well, and one to
-// the hooks transposed (HookSet.cols), which the AVX-512 chunk loops read.
+// The frame kernels write masks, one byte an evaluation, instead of
+// receipts, and take no context; they take a pointer to the call's counts
+// as well, and one to the hooks transposed (HookSet.cols), which the
+// AVX-512 chunk loops read.
 const (
 	goSignature       = "(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt)"
 	asmSignature      = "func(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)"
-	goFrameSignature  = "(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt, counts *uint64, cols *uint64)"
-	asmFrameSignature = "func(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64, counts *uint64, cols *uint64)"
+	goFrameSignature  = "(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, masks []uint8, counts *uint64, cols *uint64)"
+	asmFrameSignature = "func(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, masks []uint8, counts *uint64, cols *uint64)"
 )
 
 var (
@@ -54,15 +57,17 @@ var (
 var kernels = []struct {
 	name, doc string
 	avx512    bool
-	frame     bool // adds each hook's matches to counts and leaves a_hash 0 (the frame kernels)
+	frame     bool // writes each evaluation's mask, not its receipt, and adds each hook's matches to counts (the frame kernels)
 	single    bool // one hook over one block (the single kernels)
+	receipts  bool // a frame's receipts of its masks (the receipts kernel)
 }{
-	{"evalSegmentsAVX2", "evalSegmentsAVX2 is the AVX2 kernel (needs AVX2, BMI2, POPCNT).", false, false, false},
-	{"evalSegmentsAVX512", "evalSegmentsAVX512 is the AVX-512 kernel (needs AVX-512 F, BW, VL, DQ, BMI2, POPCNT).", true, false, false},
-	{"evalFrameAVX2", "evalFrameAVX2 is evalSegmentsAVX2 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0 (cols is unused).", false, true, false},
-	{"evalFrameAVX512", "evalFrameAVX512 is evalSegmentsAVX512 that adds each hook's matching rows to counts[i], i its index in hooks, and leaves AHash 0; its chunk loops read the hooks' fields from cols, word w of hook i at cols[w*len(hooks)+i].", true, true, false},
-	{"evalOneAVX2", "evalOneAVX2 is the AVX2 kernel for one hook over one block.", false, false, true},
-	{"evalOneAVX512", "evalOneAVX512 is the AVX-512 kernel for one hook over one block.", true, false, true},
+	{"evalSegmentsAVX2", "evalSegmentsAVX2 is the AVX2 kernel (needs AVX2, BMI2, POPCNT).", false, false, false, false},
+	{"evalSegmentsAVX512", "evalSegmentsAVX512 is the AVX-512 kernel (needs AVX-512 F, BW, VL, DQ, BMI2, POPCNT).", true, false, false, false},
+	{"evalFrameAVX2", "evalFrameAVX2 is evalSegmentsAVX2 that writes each receipt's Mask alone, to masks where the receipt would be in out, and adds each hook's matching rows to counts[i], i its index in hooks (cols is unused).", false, true, false, false},
+	{"evalFrameAVX512", "evalFrameAVX512 is evalSegmentsAVX512 that writes each receipt's Mask alone, to masks where the receipt would be in out, and adds each hook's matching rows to counts[i], i its index in hooks; its chunk loops read the hooks' fields from cols, word w of hook i at cols[w*len(hooks)+i].", true, true, false, false},
+	{"evalOneAVX2", "evalOneAVX2 is the AVX2 kernel for one hook over one block.", false, false, true, false},
+	{"evalOneAVX512", "evalOneAVX512 is the AVX-512 kernel for one hook over one block.", true, false, true, false},
+	{"frameReceiptsAVX2", "frameReceiptsAVX2 writes the receipts of the evaluations of segs whose masks a frame kernel wrote, as evalSegmentsAVX2 writes them but for AHash, 0, and ActualTicks, actualTicks (needs AVX2 and POPCNT; both amd64 implementations use it).", false, false, false, true},
 }
 
 func main() {
@@ -79,8 +84,12 @@ func main() {
 		if k.avx512 {
 			x, wd = &avx512{}, wide
 		}
-		if k.single {
+		switch {
+		case k.single:
 			generateOne(k.name, x)
+			continue
+		case k.receipts:
+			generateReceipts(k.name, step)
 			continue
 		}
 		generate(k.name, x, k.frame, step, wd)
@@ -111,6 +120,8 @@ func goStubs() string {
 			sig = goFrameSignature
 		case k.single:
 			sig = goOneSignature
+		case k.receipts:
+			sig = goReceiptsSignature
 		}
 		fmt.Fprintf(&b, "\n// %s\n//\n//go:noescape\nfunc %s%s\n", k.doc, k.name, sig)
 	}

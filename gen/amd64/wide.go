@@ -15,12 +15,13 @@ import (
 // in a batch kernel; in a frame kernel, one load a field from the hook
 // set's transposed copy). Per block each row is broadcast from memory and
 // compared with all eight hooks, a masked OR sets the row's bit in their
-// masks and a masked ADD counts it; the decisions, the receipt words, the
-// hashes and the span ids are computed eight at a time, and the eight
-// receipts (384 bytes) are assembled by two permutes each of six
-// registers and written by six 64-byte stores. The hooks left over (fewer
-// than eight) take the plan's hook loop. Fewer blocks do not pay for the
-// chunk's setup.
+// masks and a masked ADD counts it. A frame kernel then adds the counts
+// to the hooks' and writes the eight masks by one 8-byte store (VPMOVQB);
+// a batch kernel computes the decisions, the receipt words, the hashes and
+// the span ids eight at a time, and assembles the eight receipts (384
+// bytes) by two permutes each of six registers and writes them by six
+// 64-byte stores. The hooks left over (fewer than eight) take the plan's
+// hook loop. Fewer blocks do not pay for the chunk's setup.
 const (
 	wideHooks       = 8 // hooks in a chunk: the 64-bit lanes of a ZMM register
 	wideBlocks      = 4 // the fewest blocks a batch kernel's segment needs for the chunks (their gathers)
@@ -176,11 +177,13 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 	SUBQ(k.blocksBase, c)
 	CMPQ(c, U32(least*layout.RunSize))
 	JB(LabelRef(narrow))
-	CMPQ(k.wideReady, U8(0))
-	JNE(LabelRef(name("_wready")))
-	MOVQ(U32(plan), k.wideRet)
-	JMP(LabelRef(k.label("widesetup")))
-	Label(name("_wready"))
+	if !k.frame { // the receipts' constants, once a call
+		CMPQ(k.wideReady, U8(0))
+		JNE(LabelRef(name("_wready")))
+		MOVQ(U32(plan), k.wideRet)
+		JMP(LabelRef(k.label("widesetup")))
+		Label(name("_wready"))
+	}
 
 	// The chunk's constants, one hook per lane: in a frame kernel, one
 	// load a field from the hooks transposed; in a batch kernel, which
@@ -227,22 +230,17 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 	if plan&layout.PlanV != 0 {
 		vlo, vhi = gather(layout.HookVLo), gather(layout.HookVHi)
 	}
-	clo, cspan := gather(layout.HookCLo), gather(layout.HookCSpan)
-	id := gather(layout.HookID - 4)
-	VPSRLQ(Imm(32), id, id) // ActualTicks, the upper half of its receipt word, 0
-	var key VecVirtual
+	var clo, cspan, id, key VecVirtual // what a batch kernel's receipts need
 	if !k.frame {
+		clo, cspan = gather(layout.HookCLo), gather(layout.HookCSpan)
+		id = gather(layout.HookID - 4)
+		VPSRLQ(Imm(32), id, id) // ActualTicks, the upper half of its receipt word, 0
 		key = gather(layout.HookKey)
 	}
 
 	bo, bs, gc := k.groupStarts() // the chunk's
 	blk := GP64()
 	MOVQ(k.blocksBase, blk)
-	var zero VecVirtual // a frame kernel's a_hash
-	if k.frame {
-		zero = ZMM()
-		VPBROADCASTQ(d.consts.Offset(wideZero), zero)
-	}
 
 	Label(name("_wblock"))
 	n := GP64()
@@ -279,30 +277,57 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 	}
 	Label(done)
 	if k.frame {
-		sum := ZMM()
-		VPADDQ(Mem{Base: gc}, cnt, sum)
-		VMOVDQU64(sum, Mem{Base: gc})
+		k.wideMasks(mask, cnt, bo, gc)
+	} else {
+		k.wideReceipts(mask, cnt, n, pm, clo, cspan, id, key, bo, bs)
 	}
+	ADDQ(k.outStride, bo)
+	ADDQ(U8(layout.RunSize), blk)
+	CMPQ(blk, k.blocksEnd)
+	JB(LabelRef(name("_wblock")))
+
+	// The next chunk: the group now starts past this one.
+	ADDQ(U32(wideHooks*layout.HookSize), k.groupStart)
+	ADDQ(U8(wideHooks), k.groupIndex)
+	SUBQ(U8(wideHooks), k.groupCount)
+	JMP(LabelRef(name("_wide")))
+
+	Label(narrow)
+	CMPQ(k.groupCount, U8(0))
+	JE(LabelRef(k.label("next")))
+}
+
+// wideMasks adds a frame kernel's chunk's counts (cnt) to the hooks' at
+// gc and writes its eight masks, one byte each, at bo.
+func (k *kernel) wideMasks(mask, cnt VecVirtual, bo, gc GPVirtual) {
+	sum := ZMM()
+	VPADDQ(Mem{Base: gc}, cnt, sum)
+	VMOVDQU64(sum, Mem{Base: gc})
+	VPMOVQB(mask, Mem{Base: bo})
+}
+
+// wideReceipts writes a batch kernel's chunk's eight receipts at bo from
+// their masks and counts over the block's n rows, pm the hooks of its
+// predicate, bs the first one's span id, and the hooks' clo, cspan, id
+// and key, and moves bs to the next block's.
+func (k *kernel) wideReceipts(mask, cnt VecVirtual, n GPVirtual, pm OpmaskVirtual, clo, cspan, id, key VecVirtual, bo, bs GPVirtual) {
+	d := k.wide
 	// The decisions, c-clo <= cspan, false where the predicate differs.
 	res, dc := K(), ZMM()
 	VPSUBQ(clo, cnt, dc)
 	VPCMPUQ(Imm(2), cspan, dc, pm, res)
 	// The receipt words, lanes | mask<<32 | result<<40, 0 for another
-	// predicate; a frame kernel's a_hash 0, a batch kernel's hashed.
+	// predicate, and their hashes.
 	w, nv := ZMM(), ZMM()
 	VPSLLQ(Imm(layout.RcptMaskShift), mask, w)
 	VPBROADCASTQ(n, nv)
 	VPORQ(nv, w, pm, w)
 	VPORQ_BCST(d.consts.Offset(wideResult), w, res, w)
-	hash := zero
-	if !k.frame {
-		hash = ZMM()
-		t := ZMM()
-		VPXORQ(key, w, hash)
-		VPMULLQ_BCST(d.consts.Offset(wideMix), hash, hash)
-		VPSRLQ(Imm(32), hash, t)
-		VPXORQ(t, hash, hash)
-	}
+	hash, t := ZMM(), ZMM()
+	VPXORQ(key, w, hash)
+	VPMULLQ_BCST(d.consts.Offset(wideMix), hash, hash)
+	VPSRLQ(Imm(32), hash, t)
+	VPXORQ(t, hash, hash)
 	span := ZMM()
 	VPBROADCASTQ(bs, span)
 	VPADDQ(d.iota, span, span)
@@ -318,19 +343,5 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 		VPERMI2Q(w, id, m, t)
 		VMOVDQU64(t, Mem{Base: bo, Disp: 64 * o})
 	}
-	ADDQ(k.outStride, bo)
 	ADDQ(k.nh, bs)
-	ADDQ(U8(layout.RunSize), blk)
-	CMPQ(blk, k.blocksEnd)
-	JB(LabelRef(name("_wblock")))
-
-	// The next chunk: the group now starts past this one.
-	ADDQ(U32(wideHooks*layout.HookSize), k.groupStart)
-	ADDQ(U8(wideHooks), k.groupIndex)
-	SUBQ(U8(wideHooks), k.groupCount)
-	JMP(LabelRef(name("_wide")))
-
-	Label(narrow)
-	CMPQ(k.groupCount, U8(0))
-	JE(LabelRef(k.label("next")))
 }

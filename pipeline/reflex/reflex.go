@@ -88,15 +88,20 @@ type Stats struct {
 	Evaluations uint64 // kernel evaluations: one per hook per 8-row block
 	HookEvals   uint64 // hook evaluations: one per hook per run
 	Calls       uint64 // kernel batch calls
-	// Ticks is the ticks of the whole stage, Run's first line to its last
-	// (kernel calls, deciding, actions), with the one timer pair per Run.
-	Ticks   uint64
-	Fired   uint64 // hooks that held: fires (not CONSTRUCT or SELECT)
-	Triples uint64 // CONSTRUCT triples made
-	Values  uint64 // SELECT values given
-	Parked  uint64 // parked rows sent to the warm path
-	Decided uint64 // parked rows decided here: every value-comparing hook of their run held
-	Counted uint64 // COUNT hooks left to the warm path to decide (Count actions)
+	// Ticks is the ticks of the stage's evaluations and decisions, Run's
+	// first line to its actions (kernel calls, deciding, actions), with
+	// the one timer pair per Run.
+	Ticks uint64
+	// ReceiptTicks is the ticks of making the kept receipts of the
+	// evaluations' masks, after Ticks stops: receipt work no decision or
+	// action waits for (0 when no receipt is kept).
+	ReceiptTicks uint64
+	Fired        uint64 // hooks that held: fires (not CONSTRUCT or SELECT)
+	Triples      uint64 // CONSTRUCT triples made
+	Values       uint64 // SELECT values given
+	Parked       uint64 // parked rows sent to the warm path
+	Decided      uint64 // parked rows decided here: every value-comparing hook of their run held
+	Counted      uint64 // COUNT hooks left to the warm path to decide (Count actions)
 }
 
 // Output is where [Engine.Run] writes. Actions and Receipts grow as needed
@@ -104,11 +109,12 @@ type Stats struct {
 type Output struct {
 	Actions []Action
 	// Receipts receives every receipt when KeepReceipts is set (the
-	// pipeline seals them); otherwise receipts live in the engine's own
-	// scratch and are dropped once their run is decided (knhk eval), so the
-	// memory stays bounded by the tick, not by hooks x blocks. Their AHash
-	// is 0 until [HashReceipts] fills it: the stage leaves the hash, which
-	// no decision needs, to whoever keeps the receipts.
+	// pipeline seals them), made of the evaluations' masks once the tick is
+	// decided ([kernels.FrameReceipts]); otherwise no receipt is made (knhk
+	// eval): the kernels write each evaluation's mask alone, into the
+	// engine's scratch, bounded by the tick, not by hooks x blocks. Their
+	// AHash is 0 until [HashReceipts] fills it: the stage leaves the hash,
+	// which no decision needs, to whoever keeps the receipts.
 	Receipts     []kernels.Receipt
 	KeepReceipts bool
 	Stats        Stats
@@ -117,9 +123,9 @@ type Output struct {
 // maxWindow is the most hooks decided together: one bit each in a uint64.
 const maxWindow = 64
 
-// scratchReceipts bounds the receipts of one kernel call when they are
-// not kept.
-const scratchReceipts = 1 << 14
+// scratchMasks bounds the evaluations of one kernel call when receipts
+// are not kept.
+const scratchMasks = 1 << 14
 
 // Engine evaluates ticks. It is for one goroutine; its scratch is reused,
 // so a steady stream of ticks allocates nothing once the outputs have grown.
@@ -132,7 +138,7 @@ type Engine struct {
 	// where a group has more.
 	lone []loneForm
 
-	scratch   []kernels.Receipt
+	masks     []uint8           // a kernel call's: each evaluation's mask
 	segs      []kernels.Segment // a kernel call's segments
 	parts     []part            // where each segment lies
 	parks     []Action          // the tick's Park and Count actions, after all the others
@@ -273,27 +279,39 @@ func (e *Engine) Impl() *kernels.Impl { return e.impl }
 // advanced past the last one, so span ids stay unique across calls.
 func (e *Engine) Run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 	t0 := asm.Ticks()
-	r0, n0 := len(out.Receipts), out.Stats.Evaluations
+	at, n0 := *ctx, out.Stats.Evaluations
 	err := e.run(t, ctx, out)
-	ticks := asm.Ticks() - t0
-	out.Stats.Ticks += ticks
-	if n := out.Stats.Evaluations - n0; out.KeepReceipts && n > 0 {
-		at := uint32(min((ticks+n-1)/n, 1<<32-1))
-		rs := out.Receipts[r0:]
-		for i := range rs {
-			rs[i].ActualTicks = at
-		}
+	t1 := asm.Ticks()
+	out.Stats.Ticks += t1 - t0
+	if n := out.Stats.Evaluations - n0; out.KeepReceipts && n > 0 && err == nil {
+		err = e.keep(t, &at, n, uint32(min((t1-t0+n-1)/n, 1<<32-1)), out)
+		out.Stats.ReceiptTicks += asm.Ticks() - t1
 	}
 	return err
+}
+
+// keep appends to out the receipts of the n evaluations of the tick's one
+// kernel call (receipts kept: calls made one), made of their masks, with
+// the context the call had and ActualTicks at.
+func (e *Engine) keep(t *load.Tick, ctx *kernels.Context, n uint64, at uint32, out *Output) error {
+	k := len(out.Receipts)
+	out.Receipts = grow(out.Receipts, int(n))
+	rs := out.Receipts[k:]
+	if err := e.impl.FrameReceipts(&t.Frame, e.tab.Kernels(), e.segs, ctx, at, e.masks[:n], rs); err != nil {
+		out.Receipts = out.Receipts[:k]
+		return err
+	}
+	return nil
 }
 
 // run is Run without its clock. Every window of hooks of every run of t is
 // a segment of one kernel call (kernels.Impl.EvalFrame): the call and its
 // setup are paid once per tick, not once per predicate, and the blocks and
 // hooks were checked when the tick was loaded and the table built.
-// When receipts are not kept, a call takes at most scratchReceipts of them:
-// a tick with more is cut into calls, and a window too large for that into
-// segments of whole blocks.
+// When receipts are not kept, a call takes at most scratchMasks
+// evaluations: a tick with more is cut into calls, and a window too large
+// for that into segments of whole blocks. When they are, one call takes
+// them all, and Run makes their receipts of its masks.
 func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 	e.kctx, e.lanes = *ctx, t.Frame.Lanes()
 	e.parks = e.parks[:0]
@@ -309,14 +327,15 @@ func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 
 // calls makes the tick's kernel calls: one, of a segment a run, where
 // every group of hooks is one window (whole) and the receipts are kept
-// or fit in the scratch; else as many as cut makes.
+// or the masks fit in the scratch; else as many as cut makes (one when
+// receipts are kept).
 func (e *Engine) calls(t *load.Tick, out *Output) error {
 	if e.lone != nil {
-		if n := e.whole(t); out.KeepReceipts || n <= scratchReceipts {
+		if n := e.whole(t); out.KeepReceipts || n <= scratchMasks {
 			return e.call(t, n, out)
 		}
 	}
-	room := scratchReceipts
+	room := scratchMasks
 	if out.KeepReceipts {
 		room = math.MaxInt
 	}
@@ -383,8 +402,11 @@ func (e *Engine) call(t *load.Tick, n int, out *Output) error {
 	if len(e.segs) == 0 {
 		return nil
 	}
-	rec := e.receipts(out, n)
-	if err := e.impl.EvalFrame(&t.Frame, e.tab.Kernels(), e.segs, &e.kctx, rec, e.counts); err != nil {
+	if cap(e.masks) < n {
+		e.masks = make([]uint8, n)
+	}
+	masks := e.masks[:n]
+	if err := e.impl.EvalFrame(&t.Frame, e.tab.Kernels(), e.segs, masks, e.counts); err != nil {
 		clear(e.counts) // the next Run's windows start from 0
 		return err
 	}
@@ -396,7 +418,7 @@ func (e *Engine) call(t *load.Tick, n int, out *Output) error {
 			out.Stats.HookEvals += uint64(sg.HookHi - sg.HookLo)
 			continue
 		}
-		e.decide(t, &e.parts[i], &e.segs[i], rec, out)
+		e.decide(t, &e.parts[i], &e.segs[i], masks, out)
 	}
 	e.kctx.SpanBase += uint64(n)
 	return nil
@@ -434,12 +456,12 @@ type part struct {
 	quiet bool
 }
 
-// decide takes the receipts of segment sg in rec, whose matches the kernels
+// decide takes the masks of segment sg in masks, whose matches the kernels
 // have added to each hook's count: it notes each hook's first match, makes
 // the rows of CONSTRUCT and SELECT hooks, and, at the window's last
 // segment, decides it; at the group's last window, the run's parked rows
 // go to the warm path unless every value-comparing hook of the run held.
-func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernels.Receipt, out *Output) {
+func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, masks []uint8, out *Output) {
 	r := &t.Runs[p.run]
 	w := &e.forms[r.Group][p.win]
 	hs := w.hooks
@@ -454,21 +476,21 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 	// The segment's blocks: nb of them, from the run's row off on.
 	nb := int(sg.BlockHi - sg.BlockLo)
 	off := r.Off + (sg.BlockLo-r.Blocks)*kernels.BlockLanes
-	rec = rec[sg.Out:][:nb*nh]
+	masks = masks[sg.Out:][:nb*nh]
 	// A hook's first match, where its action needs one (not CONSTRUCT or
 	// SELECT) and the window had none before this segment although it has
 	// matches now: they are in this segment.
 	matched := nonZero(cnt)
 	for m := matched &^ (w.construct | w.selects | e.found); m != 0; m &= m - 1 {
 		j := bits.TrailingZeros64(m)
-		e.first[j&(maxWindow-1)] = firstMatch(off, rec[j:], nh)
+		e.first[j&(maxWindow-1)] = firstMatch(off, masks[j:], nh)
 	}
 	e.found |= matched &^ (w.construct | w.selects)
 	// CONSTRUCT and SELECT give every matched row, whatever the count.
 	if w.construct|w.selects != 0 {
 		for m := (w.construct | w.selects) & matched; m != 0; m &= m - 1 {
 			j := bits.TrailingZeros64(m)
-			e.rows(off, nb, rec, nh, j, w, out)
+			e.rows(off, nb, masks, nh, j, w, out)
 		}
 	}
 	if sg.BlockHi < r.Blocks+r.NBlock {
@@ -537,11 +559,11 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, rec []kernel
 }
 
 // firstMatch returns the lane row of the first row that col[0], col[nh],
-// ... (one hook's receipts for consecutive blocks from row off) matched;
-// the hook has a match.
-func firstMatch(off uint32, col []kernels.Receipt, nh int) uint32 {
+// ... (one hook's masks for consecutive blocks from row off) matched; the
+// hook has a match.
+func firstMatch(off uint32, col []uint8, nh int) uint32 {
 	for b := 0; b < len(col); b += nh {
-		if m := col[b].Mask; m != 0 {
+		if m := col[b]; m != 0 {
 			return off + uint32(b/nh*kernels.BlockLanes+bits.TrailingZeros8(m))
 		}
 	}
@@ -569,20 +591,6 @@ func nonZero(cnt []uint64) uint64 {
 	return m
 }
 
-// receipts returns room for n receipts: at the end of out.Receipts when
-// they are kept, else in the engine's scratch.
-func (e *Engine) receipts(out *Output, n int) []kernels.Receipt {
-	if out.KeepReceipts {
-		k := len(out.Receipts)
-		out.Receipts = grow(out.Receipts, n)
-		return out.Receipts[k : k+n]
-	}
-	if cap(e.scratch) < n {
-		e.scratch = make([]kernels.Receipt, n)
-	}
-	return e.scratch[:n]
-}
-
 // grow extends s by n elements, reallocating (doubling) only when it lacks
 // the capacity.
 func grow[T any](s []T, n int) []T {
@@ -604,7 +612,7 @@ func grow[T any](s []T, n int) []T {
 // one load, and the hook's count is added once: an append per row, each
 // term masked from S and O, cost 42 instructions a row, now 27 (12 of them
 // the row's own; callgrind, knhkbench's pipeline mode, CONSTRUCT8).
-func (e *Engine) rows(off uint32, nb int, rec []kernels.Receipt, nh, j int, w *window, out *Output) {
+func (e *Engine) rows(off uint32, nb int, masks []uint8, nh, j int, w *window, out *Output) {
 	id := w.hooks[j].ID()
 	kind := Triple
 	if w.selects>>j&1 != 0 {
@@ -616,7 +624,7 @@ func (e *Engine) rows(off uint32, nb int, rec []kernels.Receipt, nh, j int, w *w
 	L := &e.lanes
 	made := 0
 	for bi := range nb {
-		m := rec[bi*nh+j].Mask
+		m := masks[bi*nh+j]
 		if m == 0 {
 			continue
 		}

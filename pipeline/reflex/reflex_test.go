@@ -2,6 +2,7 @@ package reflex
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 	"testing"
 
@@ -89,7 +90,8 @@ func TestFiresConstructsSelectsAndWritesReceipts(t *testing.T) {
 	// A receipt per hook per block: email has 3 rows (1 block, 4 hooks),
 	// amount 2 rows (1 block, 2 hooks); both predicates in one kernel call.
 	require.Len(t, out.Receipts, 6)
-	assert.Equal(t, Stats{Evaluations: 6, HookEvals: 6, Calls: 1, Ticks: out.Stats.Ticks, Fired: 2, Triples: 3, Values: 2}, out.Stats)
+	assert.Equal(t, Stats{Evaluations: 6, HookEvals: 6, Calls: 1, Ticks: out.Stats.Ticks, ReceiptTicks: out.Stats.ReceiptTicks, Fired: 2, Triples: 3, Values: 2}, out.Stats)
+	assert.NotZero(t, out.Stats.ReceiptTicks, "the receipts are made, and timed, after the decisions")
 	spans := map[uint64]bool{}
 	for _, r := range out.Receipts {
 		assert.Zero(t, r.AHash, "the stage leaves the hash to HashReceipts")
@@ -186,6 +188,17 @@ func TestManyHooksAndBlocksWithoutKeptReceipts(t *testing.T) {
 	assert.Equal(t, kept.Actions, dropped.Actions)
 	assert.Empty(t, dropped.Receipts)
 	assert.Greater(t, dropped.Stats.Calls, kept.Stats.Calls, "dropped receipts are evaluated in bounded calls")
+	assert.Equal(t, uint64(1), kept.Stats.Calls, "kept receipts: one call, its receipts made of its masks")
+	assert.Zero(t, dropped.Stats.ReceiptTicks, "no receipt made")
+	// The kept receipts, made of the masks of windows of 64 hooks: one an
+	// evaluation, span ids in order, each decided as its hook decides its
+	// mask's rows.
+	require.Len(t, kept.Receipts, int(kept.Stats.Evaluations))
+	for i, r := range kept.Receipts {
+		require.Equal(t, uint64(i), r.SpanID)
+		k := f.tab.Hook(r.HookID).Kernel
+		require.Equal(t, r.Lanes != 0 && kernels.Decide(&k, uint64(bits.OnesCount8(r.Mask))), r.Result, "receipt %d", i)
+	}
 	fired := map[string]bool{}
 	for _, a := range kept.Actions {
 		fired[f.tab.Hook(a.Hook).Name] = true
