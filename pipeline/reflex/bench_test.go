@@ -18,7 +18,9 @@ import (
 // 32 different beats, as a run has them, so the branch predictors cannot
 // learn one beat by heart. ticks/eval is the engine's own clock
 // (Stats.Ticks: one timer pair per Run, included) per evaluation, the
-// figure knhk run reports per beat.
+// figure knhk run reports per beat; receipt-ticks/eval is the receipts'
+// making after it (Stats.ReceiptTicks), which knhk run pays only with
+// --lockchain or --receipts.
 func BenchmarkRun(b *testing.B) {
 	const beats, rows = 32, 256
 	var wide strings.Builder
@@ -52,6 +54,7 @@ func BenchmarkRun(b *testing.B) {
 			}
 			st := &out.Stats
 			b.ReportMetric(float64(st.Ticks)/float64(st.Evaluations), "ticks/eval")
+			b.ReportMetric(float64(st.ReceiptTicks)/float64(st.Evaluations), "receipt-ticks/eval")
 			b.ReportMetric(float64(st.Evaluations)/float64(b.N), "evals/op")
 			b.ReportMetric(float64(st.Calls)/float64(b.N), "calls/op")
 		})
