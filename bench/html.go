@@ -194,7 +194,7 @@ func (r *Report) modeAbout(mode string) string {
 	case Batch.String():
 		return fmt.Sprintf("One EvalBatch call of %d hooks × %d blocks: one predicate's part of the beat's kernel call. Verdict at p99.", HooksPerCall, r.BlocksPerCall)
 	case Pipeline.String():
-		return fmt.Sprintf("One pass of the beat's reflex stage over a loaded tick of %d rows guarded by %d hooks of the operation: the kernel call and its timer, receipts, actions. Verdict at p99.", r.BlocksPerCall*HooksPerCall, HooksPerCall)
+		return fmt.Sprintf("One pass of the beat's reflex stage over a loaded tick of %d rows guarded by %d hooks of the operation: the kernel call and its timer and actions (the kept receipts are made after the clock). Verdict at p99.", r.BlocksPerCall*HooksPerCall, HooksPerCall)
 	}
 	return ""
 }

@@ -99,7 +99,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "cpu: %s; active implementation: %s; budget: %g ticks per hook\n", r.CPU, r.Active, r.BudgetTicks)
 	fmt.Fprintf(&b, "timer overhead: %d ticks per sample (median of back-to-back reads), included in every figure, not subtracted\n", r.TimerOverheadTicks)
 	fmt.Fprintf(&b, "samples: %d per row after %d warm-up; batch: 8 hooks x %d blocks per call; single: one Eval call per hook\n", r.Samples, r.Warmup, r.BlocksPerCall)
-	fmt.Fprintf(&b, "pipeline: one pass of the beat's reflex over a loaded tick of %d rows, 8 hooks of the op (kernel call and its timer, receipts, actions), %d ticks in rotation\n", r.BlocksPerCall*8, PipelineTicks)
+	fmt.Fprintf(&b, "pipeline: one pass of the beat's reflex over a loaded tick of %d rows, 8 hooks of the op (kernel call and its timer, actions; the kept receipts are made after the clock), %d ticks in rotation\n", r.BlocksPerCall*8, PipelineTicks)
 	fmt.Fprintf(&b, "ticks and ns are per hook; verdict: batch and pipeline at p99, single at p50\n\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "mode\top\timpl\tp50 ticks\tp99 ticks\tmax ticks\tns/hook\tverdict\t")
