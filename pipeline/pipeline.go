@@ -222,6 +222,9 @@ func (p *Pipeline) run(ctx context.Context, produce func(context.Context, *cycle
 	if elapsed > 0 {
 		s.TriplesPerSecond = float64(counts.Read) / elapsed.Seconds()
 	}
+	if rs.Evaluations > 0 {
+		s.ReceiptTicksPerEval = float64(rs.ReceiptTicks) / float64(rs.Evaluations)
+	}
 	b.meter.fill(&s)
 	s.Hooks.NotEvaluated = []string{}
 	for id := range b.tab.Len() {

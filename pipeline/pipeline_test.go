@@ -671,3 +671,25 @@ func TestPulseAfterItsActions(t *testing.T) {
 		assert.Equal(t, want, s.lines, "epoch ending at cycle %d sealed before its actions were out", s.end)
 	}
 }
+
+// The receipts are made, and timed apart, only where they are kept: with a
+// sealer, receipt_ticks_per_eval is measured; without one (nor a receipts
+// output), no receipt is made and it is 0.
+func TestReceiptTicksOnlyWhereKept(t *testing.T) {
+	for _, kept := range []bool{true, false} {
+		cfg := DefaultConfig()
+		cfg.TickRows = 64
+		if kept {
+			cfg.Sealer = SealFunc(func(*Epoch) error { return nil })
+		}
+		p := newTestPipeline(t, cfg, demo.ShopHooks)
+		s, err := p.Run(context.Background(), strings.NewReader(demoText(t, 500)))
+		require.NoError(t, err)
+		require.NotZero(t, s.Hooks.Evaluations)
+		if kept {
+			assert.Positive(t, s.ReceiptTicksPerEval, "receipts kept")
+		} else {
+			assert.Zero(t, s.ReceiptTicksPerEval, "no receipt kept")
+		}
+	}
+}

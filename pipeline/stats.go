@@ -24,6 +24,11 @@ type Stats struct {
 	// Fit splits the reflex stage's cost into a fixed part per beat and a
 	// part per evaluation: see [Fit].
 	Fit Fit `json:"fit"`
+	// ReceiptTicksPerEval is the ticks of making the kept receipts, per
+	// evaluation over the run: the stage makes them of its evaluations'
+	// masks once it has decided a beat, outside TicksPerEval (0 when none
+	// is kept: no lockchain and no receipts output).
+	ReceiptTicksPerEval float64 `json:"receipt_ticks_per_eval"`
 	// BeatNs is the wall time of whole beats (load, reflex, the actions onto
 	// their ring), in ns: median and 99th percentile over beats.
 	BeatNs  Quantiles `json:"beat_ns"`
@@ -148,6 +153,9 @@ func (s *Stats) Summary(w io.Writer) {
 		k.P50, ns(k.P50), k.P99, ns(k.P99), k.Max, k.Timer, k.NetP50, k.NetP99)
 	fmt.Fprintf(w, "%v; over budget %d of %d evaluations; %s kernels, counter %.3f GHz\n",
 		s.Fit, h.OverBudget, h.Evaluations, s.Kernels, float64(s.TickHz)/1e9)
+	if s.ReceiptTicksPerEval > 0 {
+		fmt.Fprintf(w, "receipts made after each beat's decisions: %.1f ticks per evaluation\n", s.ReceiptTicksPerEval)
+	}
 	fmt.Fprintf(w, "beats %d (p50 %.1f µs, p99 %.1f µs), epochs %d, %.3f s, %.0f triples/s\n",
 		s.Beats, s.BeatNs.P50/1e3, s.BeatNs.P99/1e3, s.Epochs, s.Seconds, s.TriplesPerSecond)
 	if n := len(h.NotEvaluated); n > 0 {

@@ -93,8 +93,8 @@ type Stats struct {
 	// the one timer pair per Run.
 	Ticks uint64
 	// ReceiptTicks is the ticks of making the kept receipts of the
-	// evaluations' masks, after Ticks stops: receipt work no decision or
-	// action waits for (0 when no receipt is kept).
+	// evaluations' masks, after Ticks stops, the decisions and actions
+	// made (0 when no receipt is kept).
 	ReceiptTicks uint64
 	Fired        uint64 // hooks that held: fires (not CONSTRUCT or SELECT)
 	Triples      uint64 // CONSTRUCT triples made
