@@ -167,21 +167,17 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, masks []uint8, c
 // function of its own: in FrameReceipts' loop the compiler kept too few
 // values in registers.
 func segmentReceipts(rs []Receipt, ms []uint8, blocks []Run, hooks []Hook, head *Receipt) {
-	h0 := *head
-	k := 0
-	for _, b := range blocks {
-		for j := range hooks {
-			if k >= len(rs) || k >= len(ms) {
-				return
-			}
-			h, r, m := &hooks[j], &rs[k], ms[k]
-			*r = h0
-			r.SpanID += uint64(k)
-			r.HookID = h.id
+	h0, nh := *head, len(hooks)
+	for bi, b := range blocks {
+		r, m := rs[bi*nh:][:nh], ms[bi*nh:][:nh]
+		for j := range r {
+			h, rc := &hooks[j], &r[j]
+			*rc = h0
+			rc.SpanID += uint64(bi*nh + j)
+			rc.HookID = h.id
 			if h.pred == b.Pred {
-				r.Lanes, r.Mask, r.Result = b.Len, m, Decide(h, uint64(bits.OnesCount8(m)))
+				rc.Lanes, rc.Mask, rc.Result = b.Len, m[j], Decide(h, uint64(bits.OnesCount8(m[j])))
 			}
-			k++
 		}
 	}
 }
