@@ -1,13 +1,16 @@
 // Package reflex is the hot stage of the pipeline: it evaluates, with the
-// kernels, the hooks of every guarded run of a loaded tick, leaving a
-// receipt per evaluation, and turns their answers into actions.
+// kernels, the hooks of every guarded run of a loaded tick, turns their
+// answers into actions, and, where receipts are kept, leaves a receipt per
+// evaluation.
 //
 // The hooks guarding each run's predicate are evaluated over all its 8-row
 // blocks, every run a segment (windows of at most 64 hooks) of one kernel
-// call for the whole tick ([kernels.Impl.EvalFrame]), which also sums each
-// hook's matches. The whole stage is timed once per Run with the tick
-// counter, and every receipt of the Run gets its ticks per evaluation as
-// ActualTicks, written after the clock stops; the receipts' a_hash is left
+// call for the whole tick ([kernels.Impl.EvalFrame]), which writes each
+// evaluation's mask and sums each hook's matches. The stage is timed once
+// per Run with the tick counter, from its first line to its actions; the
+// kept receipts are made of the masks after that clock stops
+// ([kernels.Impl.FrameReceipts], timed apart as Stats.ReceiptTicks), each
+// with the Run's ticks per evaluation as ActualTicks; their a_hash is left
 // to [HashReceipts]. Each hook is decided exactly from its count
 // ([kernels.Decide]); a hook that holds fires
 // (ASK, COUNT, COMPARE, ...), makes its template triple for every matched
