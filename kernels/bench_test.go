@@ -78,6 +78,30 @@ func benchFrame(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
 	reportPerHook(b, nhooks*nblocks, t0)
 }
 
+// benchReceipts times FrameReceipts calls making the receipts of one
+// segment's masks, nhooks hooks of op over nblocks blocks, and reports
+// per receipt (as per hook).
+func benchReceipts(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
+	l, blocks, hooks, out := benchSetup(b, op, nhooks, nblocks)
+	f, set := frameOf(b, l, blocks), hookSetOf(b, hooks)
+	segs := []Segment{{BlockHi: uint32(nblocks), HookHi: uint32(nhooks)}}
+	masks := make([]uint8, nhooks*nblocks)
+	if err := im.EvalFrame(f, set, segs, masks, make([]uint64, nhooks)); err != nil {
+		b.Fatal(err)
+	}
+	ctx := &Context{Budget: 8}
+	b.ReportAllocs()
+	t0 := asm.Ticks()
+	for b.Loop() {
+		ctx.SpanBase++
+		if err := im.FrameReceipts(f, set, segs, ctx, 1, masks, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sink += out[len(out)-1].SpanID
+	reportPerHook(b, nhooks*nblocks, t0)
+}
+
 // BenchmarkSingle: one hook over one block per call.
 func BenchmarkSingle(b *testing.B) {
 	for _, im := range Implementations() {

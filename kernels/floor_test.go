@@ -23,6 +23,8 @@ import (
 //   - frame/N/IMPL: the same through EvalFrame, the beat's call (each
 //     evaluation's mask written and its matches counted, no receipt), as
 //     one segment.
+//   - receipts/N/IMPL: FrameReceipts making those evaluations' receipts of
+//     their masks, what a beat that keeps receipts pays after its clock.
 func BenchmarkFloor(b *testing.B) {
 	b.Run("cycles", func(b *testing.B) {
 		const perIter = 8 // dependent operations per iteration
@@ -64,6 +66,9 @@ func BenchmarkFloor(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("frame/%d/%s", n, im.Name()), func(b *testing.B) {
 				benchFrame(b, im, AskSP, 8, n/8)
+			})
+			b.Run(fmt.Sprintf("receipts/%d/%s", n, im.Name()), func(b *testing.B) {
+				benchReceipts(b, im, AskSP, 8, n/8)
 			})
 		}
 	}
