@@ -162,10 +162,9 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, masks []uint8, c
 	return nil
 }
 
-// segmentReceipts writes rs, the receipts of hooks over blocks whose
-// masks are ms, from the receipt head (its span id the first's). A
-// function of its own: in FrameReceipts' loop the compiler kept too few
-// values in registers.
+// segmentReceipts writes rs, the receipts of one segment's hooks over its
+// blocks, whose masks are ms, from the receipt head (its span id the
+// first's): FrameReceipts where no kernel makes them.
 func segmentReceipts(rs []Receipt, ms []uint8, blocks []Run, hooks []Hook, head *Receipt) {
 	h0, nh := *head, len(hooks)
 	for bi, b := range blocks {
@@ -206,11 +205,11 @@ func segmentsInside(f *Frame, s *HookSet, segs []Segment, n int) bool {
 // EvalBatch writes for each segment's blocks and hooks, at out[seg.Out:]
 // with span ids from ctx.SpanBase+seg.Out on, ActualTicks actualTicks (the
 // caller's measure), and AHash 0 ([ReceiptHash] gives it, from the hook's
-// key and the receipt's other fields). Every
-// field but Mask follows from the evaluation's place (its block, hook and
-// index) and ctx, and Result from the mask and the hook, so the receipts
-// are bit for bit those of the kernels, made where the caller chooses:
-// after its decisions, or never when it drops them.
+// key and the receipt's other fields). Every field but Mask follows from
+// the evaluation's place (its block, hook and index) and ctx, and Result
+// from the mask and the hook, so the receipts are bit for bit those of
+// the kernels, made where the caller chooses: after its decisions, or
+// never when it drops them.
 //
 // It checks what EvalFrame checks, that masks and out each hold every
 // segment's evaluations (ErrSegment), and ctx (ErrNilContext).

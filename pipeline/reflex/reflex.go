@@ -282,12 +282,12 @@ func (e *Engine) Impl() *kernels.Impl { return e.impl }
 // advanced past the last one, so span ids stay unique across calls.
 func (e *Engine) Run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 	t0 := asm.Ticks()
-	at, n0 := *ctx, out.Stats.Evaluations
+	rctx, n0 := *ctx, out.Stats.Evaluations // the receipts': the span base before the call
 	err := e.run(t, ctx, out)
 	t1 := asm.Ticks()
 	out.Stats.Ticks += t1 - t0
 	if n := out.Stats.Evaluations - n0; out.KeepReceipts && n > 0 && err == nil {
-		err = e.keep(t, &at, n, uint32(min((t1-t0+n-1)/n, 1<<32-1)), out)
+		err = e.keep(t, &rctx, n, uint32(min((t1-t0+n-1)/n, 1<<32-1)), out)
 		out.Stats.ReceiptTicks += asm.Ticks() - t1
 	}
 	return err
