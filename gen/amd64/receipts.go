@@ -19,12 +19,12 @@ const (
 // ActualTicks (actualTicks): the head (CycleID, ShardID|Ticks, span id,
 // a_hash 0) by one store from a register stepped by spanStep, the hook id
 // with ActualTicks, and the receipt word, its decision made from the
-// mask's popcount. Nothing is compared, so there
-// is no plan to dispatch on and one loop serves every hook; it uses AVX
-// (the head) and POPCNT, which both amd64 implementations have.
+// mask's popcount. Nothing is compared, so there is no plan to dispatch
+// on and one loop serves every hook; it uses AVX (the head) and POPCNT,
+// which both amd64 implementations have.
 func generateReceipts(name string, step Mem) {
 	TEXT(name, NOSPLIT, asmReceiptsSignature)
-	k := &kernel{name: name, spanStep: step}
+	k := &kernel{name: name} // its labels
 	// On the stack: what the loops need once a segment or a block.
 	blocks, hooks, masks, outs, span0 := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	segEnd, blkEnd, hStart, actual := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
