@@ -519,7 +519,7 @@ footer { color: #6b7686; font-size: 12px; padding: 24px; }
 <p>ring: {{f2 .P50NsPerTriple}} ns per triple at p50, {{f2 .P99NsPerTriple}} at p99 (enqueue + dequeue, {{.RowsPerBatch}} rows per batch)</p>
 {{- end}}
 {{- with .R.Pipeline}}
-<p>pipeline (demo: {{.Orders}} orders, {{.Triples}} triples, 16 hooks; median of {{.Runs}} runs): {{f0 .BytesTriplesPerSec}} triples/s from N-Triples bytes (Run), {{f0 .RowsTriplesPerSec}} from encoded rows (RunRows); allocs per tick (RunRows): {{f2 .AllocsPerTick}} in steady state, {{f2 .HotAllocsPerTick}} without flagged numbers, {{f2 .RunAllocsPerTick}} over a whole run; its own ticks per evaluation, per beat (whole reflex stage): p50 {{.PerTickP50Ticks}}, p99 {{.PerTickP99Ticks}}; net of the timer p50 {{.NetP50Ticks}}, p99 {{.NetP99Ticks}}</p>
+<p>pipeline (demo: {{.Orders}} orders, {{.Triples}} triples, 16 hooks; median of {{.Runs}} runs): {{f0 .BytesTriplesPerSec}} triples/s from N-Triples bytes (Run), {{f0 .RowsTriplesPerSec}} from encoded rows (RunRows); allocs per tick (RunRows): {{f2 .AllocsPerTick}} in steady state, {{f2 .HotAllocsPerTick}} without flagged numbers, {{f2 .RunAllocsPerTick}} over a whole run; its own ticks per evaluation, per beat (the reflex stage, timed once): p50 {{.PerTickP50Ticks}}, p99 {{.PerTickP99Ticks}}; net of the timer p50 {{.NetP50Ticks}}, p99 {{.NetP99Ticks}}</p>
 {{- end}}
 </section>
 </main>

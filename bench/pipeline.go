@@ -357,7 +357,7 @@ type PipelineResult struct {
 	// rings, channels and buffers included) over its beats.
 	RunAllocsPerTick float64 `json:"run_allocs_per_tick"`
 	// Ticks per hook evaluation from the pipeline's own counters in a
-	// RunRows run, per beat (the whole reflex stage timed once), at p50 and
+	// RunRows run, per beat (the reflex stage timed once), at p50 and
 	// p99: raw (the timer pair included) and net of the timer, as knhk run
 	// reports them.
 	PerTickP50Ticks uint64 `json:"per_tick_p50_ticks"`
