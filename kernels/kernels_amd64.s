@@ -7830,69 +7830,73 @@ evalOneAVX512_write:
 
 // func frameReceiptsAVX2(blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, actualTicks uint32, masks []uint8, out []uint64)
 // Requires: AVX, AVX2, POPCNT
-TEXT ·frameReceiptsAVX2(SB), NOSPLIT, $72-136
+TEXT ·frameReceiptsAVX2(SB), NOSPLIT, $88-136
 	MOVQ    blocks_base+0(FP), AX
-	MOVQ    AX, (SP)
+	MOVQ    AX, 32(SP)
 	MOVQ    hooks_base+24(FP), AX
-	MOVQ    AX, 8(SP)
+	MOVQ    AX, 40(SP)
 	MOVQ    masks_base+88(FP), AX
-	MOVQ    AX, 16(SP)
+	MOVQ    AX, (SP)
 	MOVQ    out_base+112(FP), AX
-	MOVQ    AX, 24(SP)
+	MOVQ    AX, 8(SP)
 	MOVLQZX actualTicks+80(FP), AX
 	SHLQ    $0x20, AX
-	MOVQ    AX, 64(SP)
+	MOVQ    AX, 24(SP)
 	MOVQ    ctx+72(FP), CX
 	MOVQ    8(CX), AX
-	MOVQ    AX, 32(SP)
+	MOVQ    AX, 16(SP)
 	VMOVQ   (CX), X0
 	VPINSRQ $0x01, 16(CX), X0, X0
 	MOVQ    segs_base+48(FP), AX
 	MOVQ    segs_len+56(FP), CX
 	IMUL3Q  $0x14, CX, CX
 	ADDQ    AX, CX
-	MOVQ    CX, 40(SP)
+	MOVQ    CX, 48(SP)
 
 frameReceiptsAVX2_segment:
-	CMPQ        AX, 40(SP)
+	CMPQ        AX, 48(SP)
 	JAE         frameReceiptsAVX2_done
 	MOVL        (AX), CX
 	MOVL        4(AX), DX
 	CMPQ        CX, DX
-	JAE         frameReceiptsAVX2_next
-	MOVL        8(AX), BX
-	MOVL        12(AX), SI
-	CMPQ        BX, SI
-	JAE         frameReceiptsAVX2_next
+	JAE         frameReceiptsAVX2_nextsegment
 	IMUL3Q      $0x10, CX, CX
 	IMUL3Q      $0x10, DX, DX
-	ADDQ        (SP), CX
-	ADDQ        (SP), DX
-	MOVQ        DX, 48(SP)
-	IMUL3Q      $0x60, BX, BX
-	IMUL3Q      $0x60, SI, SI
-	ADDQ        8(SP), BX
+	ADDQ        32(SP), CX
+	ADDQ        32(SP), DX
+	MOVQ        CX, 56(SP)
+	MOVQ        DX, 64(SP)
+	MOVL        8(AX), CX
+	MOVL        12(AX), DX
+	CMPQ        CX, DX
+	JAE         frameReceiptsAVX2_nextsegment
+	IMUL3Q      $0x60, CX, CX
+	IMUL3Q      $0x60, DX, DX
+	ADDQ        40(SP), CX
+	ADDQ        40(SP), DX
+	MOVQ        CX, 72(SP)
+	MOVQ        DX, 80(SP)
+	MOVQ        56(SP), CX
+	MOVQ        80(SP), DX
+	MOVL        16(AX), BX
+	MOVQ        16(SP), DI
+	ADDQ        BX, DI
+	IMUL3Q      $0x30, BX, SI
 	ADDQ        8(SP), SI
-	MOVQ        BX, 56(SP)
-	MOVL        16(AX), DX
-	MOVQ        32(SP), DI
-	ADDQ        DX, DI
-	IMUL3Q      $0x30, DX, BX
-	ADDQ        24(SP), BX
-	ADDQ        16(SP), DX
+	ADDQ        (SP), BX
 	VMOVQ       DI, X1
 	VINSERTI128 $0x01, X1, Y0, Y1
 
 frameReceiptsAVX2_block:
 	MOVQ (CX), DI
 	MOVL 12(CX), R8
-	MOVQ 56(SP), R9
+	MOVQ 72(SP), R9
 
 frameReceiptsAVX2_hook:
 	XORL    R10, R10
 	CMPQ    DI, 8(R9)
 	JNE     frameReceiptsAVX2_write
-	MOVBQZX (DX), R11
+	MOVBQZX (BX), R11
 	POPCNTQ R11, R10
 	SUBQ    80(R9), R10
 	CMPQ    88(R9), R10
@@ -7904,22 +7908,22 @@ frameReceiptsAVX2_hook:
 	ORQ     R8, R10
 
 frameReceiptsAVX2_write:
-	MOVQ    R10, 40(BX)
-	VMOVDQU Y1, (BX)
+	MOVQ    R10, 40(SI)
+	VMOVDQU Y1, (SI)
 	VPADDQ  spanstep<>+0(SB), Y1, Y1
 	MOVL    4(R9), R10
-	ORQ     64(SP), R10
-	MOVQ    R10, 32(BX)
-	INCQ    DX
-	ADDQ    $0x30, BX
+	ORQ     24(SP), R10
+	MOVQ    R10, 32(SI)
+	INCQ    BX
+	ADDQ    $0x30, SI
 	ADDQ    $0x60, R9
-	CMPQ    R9, SI
+	CMPQ    R9, DX
 	JB      frameReceiptsAVX2_hook
 	ADDQ    $0x10, CX
-	CMPQ    CX, 48(SP)
+	CMPQ    CX, 64(SP)
 	JB      frameReceiptsAVX2_block
 
-frameReceiptsAVX2_next:
+frameReceiptsAVX2_nextsegment:
 	ADDQ $0x14, AX
 	JMP  frameReceiptsAVX2_segment
 

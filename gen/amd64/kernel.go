@@ -57,7 +57,7 @@ type kernel struct {
 	outBase, spanBase, nh  Mem // first receipt (or mask) and its span id, and hook count
 	groupIndex             Mem // the index of the group's first hook
 	groupStart, groupCount Mem
-	outStride              Mem // nh * outSize: from one block's receipts (or masks) to the next's
+	outStride              Mem // nh receipts (or masks): from one block's to the next's
 	countBase, segCount    Mem // in a frame kernel: &counts[0], and the segment's first hook's count
 
 	mul                  GPVirtual  // the hash multiplier (not in a frame kernel)
@@ -77,15 +77,6 @@ type kernel struct {
 }
 
 func (k *kernel) label(s string) string { return k.name + "_" + s }
-
-// outSize is the bytes an evaluation writes: its receipt, or in a frame
-// kernel its mask.
-func (k *kernel) outSize() int {
-	if k.frame {
-		return 1
-	}
-	return layout.RcptSize
-}
 
 // generate emits one kernel: for every segment, the groups of same-plan
 // hooks of its hook range, each with a block loop over its block range and
@@ -208,13 +199,7 @@ func (k *kernel) prologue() {
 		MOVQ(Mem{Base: l, Disp: lane}, p)
 		MOVQ(p, k.bases.Offset(8*i))
 	}
-	for _, a := range []struct {
-		param string
-		slot  Mem
-	}{{"blocks", k.blocks}, {"hooks", k.hooks}, {k.outParam(), k.outs}, {"segs", k.segPtr}} {
-		Load(Param(a.param).Base(), p)
-		MOVQ(p, a.slot)
-	}
+	storeArgs(p, argSlot{"blocks", k.blocks}, argSlot{"hooks", k.hooks}, argSlot{k.outParam(), k.outs}, argSlot{"segs", k.segPtr})
 	if k.frame {
 		Load(Param("counts"), p)
 		MOVQ(p, k.countBase)
@@ -242,13 +227,44 @@ func (k *kernel) prologue() {
 	MOVQ(s, k.span0)
 	k.mul = GP64()
 	MOVQ(U64(layout.MixMul), k.mul)
-	k.fixed = XMM()
-	VMOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, k.fixed)
-	VPINSRQ(Imm(1), shardTicks(ctx), k.fixed, k.fixed)
+	k.fixed = fixedHead(ctx)
 	if k.wide != nil {
 		k.wideC, k.wideReady, k.wideRet = AllocLocal(wideOuts*64), AllocLocal(8), AllocLocal(8)
 		MOVQ(U32(0), k.wideReady)
 	}
+}
+
+// argSlot is a slice argument whose data pointer a kernel keeps on its
+// stack.
+type argSlot struct {
+	param string
+	slot  Mem
+}
+
+// storeArgs stores each argument's data pointer in its slot, through p.
+func storeArgs(p GPVirtual, args ...argSlot) {
+	for _, a := range args {
+		Load(Param(a.param).Base(), p)
+		MOVQ(p, a.slot)
+	}
+}
+
+// fixedHead returns the receipts' first 16 bytes, the same for every
+// receipt of a call: CycleID, ShardID|Ticks of the context at ctx.
+func fixedHead(ctx GPVirtual) VecVirtual {
+	x := XMM()
+	VMOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, x)
+	VPINSRQ(Imm(1), shardTicks(ctx), x, x)
+	return x
+}
+
+// receiptHead returns the head (first 32 bytes) of the receipt with span
+// id span: fixed, the span id, a_hash 0.
+func receiptHead(fixed VecVirtual, span GPVirtual) VecVirtual {
+	head, sp := YMM(), XMM()
+	VMOVQ(span, sp)
+	VINSERTI128(Imm(1), sp, fixed.AsY(), head)
+	return head
 }
 
 // outParam is the argument the kernel writes: out (receipts), or a frame
@@ -336,8 +352,8 @@ func (k *kernel) segment(sg GPVirtual) {
 	k.bounds(sg, layout.SegBlockLo, layout.SegBlockHi, layout.RunSize, k.blocks, k.blocksBase, k.blocksEnd, nil)
 	k.bounds(sg, layout.SegHookLo, layout.SegHookHi, layout.HookSize, k.hooks, k.hooksStart, k.hooksEnd, func(n GPVirtual) {
 		MOVQ(n, k.nh)
-		if k.outSize() != 1 {
-			IMUL3Q(Imm(uint64(k.outSize())), n, n)
+		if !k.frame {
+			IMUL3Q(Imm(layout.RcptSize), n, n)
 		}
 		MOVQ(n, k.outStride)
 	})
@@ -463,10 +479,7 @@ func (k *kernel) planLoop(x isa, plan int) {
 	k.out = GP64()
 	MOVQ(bo, k.out)
 	if !k.frame {
-		k.head = YMM()
-		sp := XMM()
-		VMOVQ(bs, sp)
-		VINSERTI128(Imm(1), sp, k.fixed.AsY(), k.head)
+		k.head = receiptHead(k.fixed, bs)
 		ADDQ(k.nh, bs)
 	}
 	ADDQ(k.outStride, bo)

@@ -24,18 +24,13 @@ const (
 // which both amd64 implementations have.
 func generateReceipts(name string, step Mem) {
 	TEXT(name, NOSPLIT, asmReceiptsSignature)
-	k := &kernel{name: name} // its labels
-	// On the stack: what the loops need once a segment or a block.
-	blocks, hooks, masks, outs, span0 := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
-	segEnd, blkEnd, hStart, actual := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	k := &kernel{name: name}
+	// On the stack: the arguments, and the segment's blocks and hooks.
+	masks, outs, span0, actual := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	k.blocks, k.hooks, k.segEnd = AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	k.blocksBase, k.blocksEnd, k.hooksStart, k.hooksEnd = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	p := GP64()
-	for _, a := range []struct {
-		param string
-		slot  Mem
-	}{{"blocks", blocks}, {"hooks", hooks}, {"masks", masks}, {"out", outs}} {
-		Load(Param(a.param).Base(), p)
-		MOVQ(p, a.slot)
-	}
+	storeArgs(p, argSlot{"blocks", k.blocks}, argSlot{"hooks", k.hooks}, argSlot{"masks", masks}, argSlot{"out", outs})
 	Load(Param("actualTicks"), p)
 	SHLQ(Imm(32), p) // above the hook id in their word
 	MOVQ(p, actual)
@@ -43,39 +38,24 @@ func generateReceipts(name string, step Mem) {
 	Load(Param("ctx"), ctx)
 	MOVQ(Mem{Base: ctx, Disp: layout.CtxSpanBase}, p)
 	MOVQ(p, span0)
-	fixed := XMM()
-	VMOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, fixed)
-	VPINSRQ(Imm(1), shardTicks(ctx), fixed, fixed)
+	fixed := fixedHead(ctx)
 	sg, e := GP64(), GP64()
 	Load(Param("segs").Base(), sg)
 	Load(Param("segs").Len(), e)
 	IMUL3Q(Imm(layout.SegSize), e, e)
 	ADDQ(sg, e)
-	MOVQ(e, segEnd)
+	MOVQ(e, k.segEnd)
 
 	Label(k.label("segment"))
-	CMPQ(sg, segEnd)
+	CMPQ(sg, k.segEnd)
 	JAE(LabelRef(k.label("done")))
-	// The segment's blocks, hooks, first mask, receipt and span id.
-	blk, be, hs, hEnd := GP64(), GP64(), GP64(), GP64()
-	MOVL(Mem{Base: sg, Disp: layout.SegBlockLo}, blk.As32())
-	MOVL(Mem{Base: sg, Disp: layout.SegBlockHi}, be.As32())
-	CMPQ(blk, be)
-	JAE(LabelRef(k.label("next")))
-	MOVL(Mem{Base: sg, Disp: layout.SegHookLo}, hs.As32())
-	MOVL(Mem{Base: sg, Disp: layout.SegHookHi}, hEnd.As32())
-	CMPQ(hs, hEnd)
-	JAE(LabelRef(k.label("next")))
-	IMUL3Q(Imm(layout.RunSize), blk, blk)
-	IMUL3Q(Imm(layout.RunSize), be, be)
-	ADDQ(blocks, blk)
-	ADDQ(blocks, be)
-	MOVQ(be, blkEnd)
-	IMUL3Q(Imm(layout.HookSize), hs, hs)
-	IMUL3Q(Imm(layout.HookSize), hEnd, hEnd)
-	ADDQ(hooks, hs)
-	ADDQ(hooks, hEnd)
-	MOVQ(hs, hStart)
+	// The segment's blocks and hooks (none: the next segment), first mask,
+	// receipt and span id.
+	k.bounds(sg, layout.SegBlockLo, layout.SegBlockHi, layout.RunSize, k.blocks, k.blocksBase, k.blocksEnd, nil)
+	k.bounds(sg, layout.SegHookLo, layout.SegHookHi, layout.HookSize, k.hooks, k.hooksStart, k.hooksEnd, nil)
+	blk, hEnd := GP64(), GP64()
+	MOVQ(k.blocksBase, blk)
+	MOVQ(k.hooksEnd, hEnd)
 	m, o, sp := GP64(), GP64(), GP64()
 	MOVL(Mem{Base: sg, Disp: layout.SegOut}, m.As32())
 	MOVQ(span0, sp)
@@ -83,16 +63,14 @@ func generateReceipts(name string, step Mem) {
 	IMUL3Q(Imm(layout.RcptSize), m, o)
 	ADDQ(outs, o)
 	ADDQ(masks, m)
-	head, spx := YMM(), XMM()
-	VMOVQ(sp, spx)
-	VINSERTI128(Imm(1), spx, fixed.AsY(), head)
+	head := receiptHead(fixed, sp)
 
 	Label(k.label("block"))
 	pred, n := GP64(), GP64()
 	MOVQ(Mem{Base: blk, Disp: layout.RunPred}, pred)
 	MOVL(Mem{Base: blk, Disp: layout.RunLen}, n.As32())
 	h := GP64()
-	MOVQ(hStart, h)
+	MOVQ(k.hooksStart, h)
 
 	Label(k.label("hook"))
 	w := GP64()
@@ -118,10 +96,10 @@ func generateReceipts(name string, step Mem) {
 	CMPQ(h, hEnd)
 	JB(LabelRef(k.label("hook")))
 	ADDQ(Imm(layout.RunSize), blk)
-	CMPQ(blk, blkEnd)
+	CMPQ(blk, k.blocksEnd)
 	JB(LabelRef(k.label("block")))
 
-	Label(k.label("next"))
+	Label(k.label("nextsegment"))
 	ADDQ(Imm(layout.SegSize), sg)
 	JMP(LabelRef(k.label("segment")))
 
