@@ -351,11 +351,11 @@ func (e *Engine) calls(t *load.Tick, out *Output) error {
 }
 
 // whole makes each run of t, whose group has one window (e.lone), a
-// segment and returns the receipts they write. Sized once and written by
-// index from one struct a group, not appended one by one through cut's
-// checks (callgrind, BenchmarkRun wide40, whose beats are 10 runs of one
-// block: 4,380 -> 4,112 instructions a beat with each group's windows
-// looped over, 3,796 with this loop).
+// segment and returns their evaluations. Sized once and written by index
+// from one struct a group, not appended one by one through cut's checks
+// (callgrind, BenchmarkRun wide40, whose beats are 10 runs of one block:
+// 4,380 -> 4,112 instructions a beat with each group's windows looped
+// over, 3,818 with this loop).
 func (e *Engine) whole(t *load.Tick) int {
 	runs, lone := t.Runs, e.lone
 	segs, parts := grow(e.segs[:0], len(runs)), grow(e.parts[:0], len(runs))
@@ -374,8 +374,8 @@ func (e *Engine) whole(t *load.Tick) int {
 }
 
 // cut makes the segments of the next call from at, of at most room
-// receipts unless a single block of a window has more, moves at past them
-// and returns their receipts.
+// evaluations unless a single block of a window has more, moves at past
+// them and returns their evaluations.
 func (e *Engine) cut(t *load.Tick, at *cursor, room int) int {
 	e.segs, e.parts = e.segs[:0], e.parts[:0]
 	n := 0
@@ -399,8 +399,8 @@ func (e *Engine) cut(t *load.Tick, at *cursor, room int) int {
 	return n
 }
 
-// call evaluates the segments made by whole or cut, which write n
-// receipts, and decides them.
+// call evaluates the segments made by whole or cut, n evaluations, into
+// the engine's masks, and decides them.
 func (e *Engine) call(t *load.Tick, n int, out *Output) error {
 	if len(e.segs) == 0 {
 		return nil
