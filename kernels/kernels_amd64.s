@@ -4195,6 +4195,10 @@ evalFrameAVX2_segment:
 	CMPQ   AX, 72(SP)
 	JAE    evalFrameAVX2_done
 	MOVL   (AX), CX
+	INCL   CX
+	CMPL   CX, 4(AX)
+	JE     evalFrameAVX2_one
+	MOVL   (AX), CX
 	MOVL   4(AX), DX
 	CMPQ   CX, DX
 	JAE    evalFrameAVX2_nextsegment
@@ -5228,6 +5232,613 @@ evalFrameAVX2_nextsegment:
 	ADDQ $0x14, 64(SP)
 	JMP  evalFrameAVX2_segment
 
+evalFrameAVX2_one:
+	MOVQ   64(SP), AX
+	MOVL   8(AX), DX
+	MOVL   12(AX), BX
+	CMPQ   DX, BX
+	JAE    evalFrameAVX2_nextsegment
+	MOVL   (AX), CX
+	IMUL3Q $0x10, CX, CX
+	ADDQ   32(SP), CX
+	MOVL   8(CX), SI
+	MOVL   12(CX), DI
+	MOVQ   (CX), R8
+	MOVL   $0x000000ff, CX
+	BZHIQ  DI, CX, CX
+	MOVL   16(AX), AX
+	ADDQ   48(SP), AX
+	MOVQ   DX, R9
+	SHLQ   $0x03, R9
+	ADDQ   168(SP), R9
+	IMUL3Q $0x60, DX, DX
+	ADDQ   40(SP), DX
+	IMUL3Q $0x60, BX, BX
+	ADDQ   40(SP), BX
+
+evalFrameAVX2_one_hook:
+	CMPQ R8, 8(DX)
+	JNE  evalFrameAVX2_one_miss
+	MOVL 72(DX), R10
+	ANDL $0x0000000f, R10
+	CMPL R10, $0x00000005
+	JAE  evalFrameAVX2_one_from5_6
+	CMPL R10, $0x00000002
+	JAE  evalFrameAVX2_one_from2_3
+	CMPL R10, $0x00000001
+	JAE  evalFrameAVX2_one_from1_1
+	CMPL R10, $0x00000000
+	JE   evalFrameAVX2_one_plan0
+	UD2
+
+evalFrameAVX2_one_from1_1:
+	CMPL R10, $0x00000001
+	JE   evalFrameAVX2_one_plan1
+	UD2
+
+evalFrameAVX2_one_from2_3:
+	CMPL R10, $0x00000003
+	JAE  evalFrameAVX2_one_from3_2
+	CMPL R10, $0x00000002
+	JE   evalFrameAVX2_one_plan2
+	UD2
+
+evalFrameAVX2_one_from3_2:
+	CMPL R10, $0x00000004
+	JAE  evalFrameAVX2_one_from4_1
+	CMPL R10, $0x00000003
+	JE   evalFrameAVX2_one_plan3
+	UD2
+
+evalFrameAVX2_one_from4_1:
+	CMPL R10, $0x00000004
+	JE   evalFrameAVX2_one_plan4
+	UD2
+
+evalFrameAVX2_one_from5_6:
+	CMPL R10, $0x00000009
+	JAE  evalFrameAVX2_one_from9_3
+	CMPL R10, $0x00000007
+	JAE  evalFrameAVX2_one_from7_2
+	CMPL R10, $0x00000005
+	JE   evalFrameAVX2_one_plan5
+	UD2
+
+evalFrameAVX2_one_from7_2:
+	CMPL R10, $0x00000008
+	JAE  evalFrameAVX2_one_from8_1
+	CMPL R10, $0x00000007
+	JE   evalFrameAVX2_one_plan7
+	UD2
+
+evalFrameAVX2_one_from8_1:
+	CMPL R10, $0x00000008
+	JE   evalFrameAVX2_one_plan8
+	UD2
+
+evalFrameAVX2_one_from9_3:
+	CMPL R10, $0x0000000c
+	JAE  evalFrameAVX2_one_from12_2
+	CMPL R10, $0x00000009
+	JE   evalFrameAVX2_one_plan9
+	UD2
+
+evalFrameAVX2_one_from12_2:
+	CMPL R10, $0x0000000d
+	JAE  evalFrameAVX2_one_from13_1
+	CMPL R10, $0x0000000c
+	JE   evalFrameAVX2_one_plan12
+	UD2
+
+evalFrameAVX2_one_from13_1:
+	CMPL R10, $0x0000000d
+	JE   evalFrameAVX2_one_plan13
+	UD2
+
+evalFrameAVX2_one_plan0:
+	MOVQ CX, R10
+	JMP  evalFrameAVX2_one_matched
+
+evalFrameAVX2_one_plan1:
+	CMPL    DI, $0x08
+	JNE     evalFrameAVX2_one_plan1_partial
+	MOVQ    (SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y1
+	VMOVDQU 32(R10), Y2
+	JMP     evalFrameAVX2_one_plan1_loaded
+
+evalFrameAVX2_one_plan1_partial:
+	LEAQ       tailmask<>+0(SB), R10
+	MOVQ       DI, R11
+	SHLQ       $0x06, R11
+	VMOVDQU    (R10)(R11*1), Y1
+	VMOVDQU    32(R10)(R11*1), Y2
+	MOVQ       (SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y1, Y1
+	VPMASKMOVQ 32(R10), Y2, Y2
+
+evalFrameAVX2_one_plan1_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y3
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	MOVQ         CX, R10
+	VPBROADCASTQ 16(DX), Y2
+	VPCMPEQQ     Y3, Y2, Y3
+	VPCMPEQQ     Y1, Y2, Y1
+	VPACKSSDW    Y1, Y3, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	JMP          evalFrameAVX2_one_matched
+
+evalFrameAVX2_one_plan2:
+	CMPL    DI, $0x08
+	JNE     evalFrameAVX2_one_plan2_partial
+	MOVQ    8(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y1
+	VMOVDQU 32(R10), Y2
+	JMP     evalFrameAVX2_one_plan2_loaded
+
+evalFrameAVX2_one_plan2_partial:
+	LEAQ       tailmask<>+0(SB), R10
+	MOVQ       DI, R11
+	SHLQ       $0x06, R11
+	VMOVDQU    (R10)(R11*1), Y1
+	VMOVDQU    32(R10)(R11*1), Y2
+	MOVQ       8(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y1, Y1
+	VPMASKMOVQ 32(R10), Y2, Y2
+
+evalFrameAVX2_one_plan2_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y3
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	MOVQ         CX, R10
+	VPBROADCASTQ 24(DX), Y2
+	VPCMPEQQ     Y3, Y2, Y3
+	VPCMPEQQ     Y1, Y2, Y1
+	VPACKSSDW    Y1, Y3, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	JMP          evalFrameAVX2_one_matched
+
+evalFrameAVX2_one_plan3:
+	CMPL    DI, $0x08
+	JNE     evalFrameAVX2_one_plan3_partial
+	MOVQ    (SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y1
+	VMOVDQU 32(R10), Y2
+	MOVQ    8(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y3
+	VMOVDQU 32(R10), Y4
+	JMP     evalFrameAVX2_one_plan3_loaded
+
+evalFrameAVX2_one_plan3_partial:
+	LEAQ       tailmask<>+0(SB), R10
+	MOVQ       DI, R11
+	SHLQ       $0x06, R11
+	VMOVDQU    (R10)(R11*1), Y3
+	VMOVDQU    32(R10)(R11*1), Y4
+	MOVQ       (SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y3, Y1
+	VPMASKMOVQ 32(R10), Y4, Y2
+	MOVQ       8(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y3, Y3
+	VPMASKMOVQ 32(R10), Y4, Y4
+
+evalFrameAVX2_one_plan3_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y5
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	VPERM2I128   $0x20, Y4, Y3, Y2
+	VPERM2I128   $0x31, Y4, Y3, Y3
+	MOVQ         CX, R10
+	VPBROADCASTQ 16(DX), Y4
+	VPCMPEQQ     Y5, Y4, Y5
+	VPCMPEQQ     Y1, Y4, Y1
+	VPACKSSDW    Y1, Y5, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 24(DX), Y1
+	VPCMPEQQ     Y2, Y1, Y2
+	VPCMPEQQ     Y3, Y1, Y1
+	VPACKSSDW    Y1, Y2, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	JMP          evalFrameAVX2_one_matched
+
+evalFrameAVX2_one_plan4:
+	CMPL    DI, $0x08
+	JNE     evalFrameAVX2_one_plan4_partial
+	MOVQ    24(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y1
+	VMOVDQU 32(R10), Y2
+	JMP     evalFrameAVX2_one_plan4_loaded
+
+evalFrameAVX2_one_plan4_partial:
+	LEAQ       tailmask<>+0(SB), R10
+	MOVQ       DI, R11
+	SHLQ       $0x06, R11
+	VMOVDQU    (R10)(R11*1), Y1
+	VMOVDQU    32(R10)(R11*1), Y2
+	MOVQ       24(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y1, Y1
+	VPMASKMOVQ 32(R10), Y2, Y2
+
+evalFrameAVX2_one_plan4_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y3
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	MOVQ         CX, R10
+	VPBROADCASTQ 32(DX), Y2
+	VPCMPEQQ     Y3, Y2, Y3
+	VPCMPEQQ     Y1, Y2, Y1
+	VPACKSSDW    Y1, Y3, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	JMP          evalFrameAVX2_one_matched
+
+evalFrameAVX2_one_plan5:
+	CMPL    DI, $0x08
+	JNE     evalFrameAVX2_one_plan5_partial
+	MOVQ    (SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y1
+	VMOVDQU 32(R10), Y2
+	MOVQ    24(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y3
+	VMOVDQU 32(R10), Y4
+	JMP     evalFrameAVX2_one_plan5_loaded
+
+evalFrameAVX2_one_plan5_partial:
+	LEAQ       tailmask<>+0(SB), R10
+	MOVQ       DI, R11
+	SHLQ       $0x06, R11
+	VMOVDQU    (R10)(R11*1), Y3
+	VMOVDQU    32(R10)(R11*1), Y4
+	MOVQ       (SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y3, Y1
+	VPMASKMOVQ 32(R10), Y4, Y2
+	MOVQ       24(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y3, Y3
+	VPMASKMOVQ 32(R10), Y4, Y4
+
+evalFrameAVX2_one_plan5_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y5
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	VPERM2I128   $0x20, Y4, Y3, Y2
+	VPERM2I128   $0x31, Y4, Y3, Y3
+	MOVQ         CX, R10
+	VPBROADCASTQ 16(DX), Y4
+	VPCMPEQQ     Y5, Y4, Y5
+	VPCMPEQQ     Y1, Y4, Y1
+	VPACKSSDW    Y1, Y5, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(DX), Y1
+	VPCMPEQQ     Y2, Y1, Y2
+	VPCMPEQQ     Y3, Y1, Y1
+	VPACKSSDW    Y1, Y2, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	JMP          evalFrameAVX2_one_matched
+
+evalFrameAVX2_one_plan7:
+	CMPL    DI, $0x08
+	JNE     evalFrameAVX2_one_plan7_partial
+	MOVQ    (SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y1
+	VMOVDQU 32(R10), Y2
+	MOVQ    8(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y3
+	VMOVDQU 32(R10), Y4
+	MOVQ    24(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y5
+	VMOVDQU 32(R10), Y6
+	JMP     evalFrameAVX2_one_plan7_loaded
+
+evalFrameAVX2_one_plan7_partial:
+	LEAQ       tailmask<>+0(SB), R10
+	MOVQ       DI, R11
+	SHLQ       $0x06, R11
+	VMOVDQU    (R10)(R11*1), Y5
+	VMOVDQU    32(R10)(R11*1), Y6
+	MOVQ       (SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y5, Y1
+	VPMASKMOVQ 32(R10), Y6, Y2
+	MOVQ       8(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y5, Y3
+	VPMASKMOVQ 32(R10), Y6, Y4
+	MOVQ       24(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y5, Y5
+	VPMASKMOVQ 32(R10), Y6, Y6
+
+evalFrameAVX2_one_plan7_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y7
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	VPERM2I128   $0x20, Y4, Y3, Y2
+	VPERM2I128   $0x31, Y4, Y3, Y3
+	VPERM2I128   $0x20, Y6, Y5, Y4
+	VPERM2I128   $0x31, Y6, Y5, Y5
+	MOVQ         CX, R10
+	VPBROADCASTQ 16(DX), Y6
+	VPCMPEQQ     Y7, Y6, Y7
+	VPCMPEQQ     Y1, Y6, Y1
+	VPACKSSDW    Y1, Y7, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 24(DX), Y1
+	VPCMPEQQ     Y2, Y1, Y2
+	VPCMPEQQ     Y3, Y1, Y1
+	VPACKSSDW    Y1, Y2, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(DX), Y1
+	VPCMPEQQ     Y4, Y1, Y2
+	VPCMPEQQ     Y5, Y1, Y1
+	VPACKSSDW    Y1, Y2, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	JMP          evalFrameAVX2_one_matched
+
+evalFrameAVX2_one_plan8:
+	CMPL    DI, $0x08
+	JNE     evalFrameAVX2_one_plan8_partial
+	MOVQ    16(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y1
+	VMOVDQU 32(R10), Y2
+	JMP     evalFrameAVX2_one_plan8_loaded
+
+evalFrameAVX2_one_plan8_partial:
+	LEAQ       tailmask<>+0(SB), R10
+	MOVQ       DI, R11
+	SHLQ       $0x06, R11
+	VMOVDQU    (R10)(R11*1), Y1
+	VMOVDQU    32(R10)(R11*1), Y2
+	MOVQ       16(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y1, Y1
+	VPMASKMOVQ 32(R10), Y2, Y2
+
+evalFrameAVX2_one_plan8_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y3
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	VPXOR        Y0, Y3, Y3
+	VPXOR        Y0, Y1, Y1
+	MOVQ         CX, R10
+	VPBROADCASTQ 56(DX), Y2
+	VPXOR        Y0, Y2, Y2
+	VPBROADCASTQ 64(DX), Y4
+	VPXOR        Y0, Y4, Y4
+	VPCMPGTQ     Y3, Y2, Y5
+	VPCMPGTQ     Y4, Y3, Y3
+	VPOR         Y3, Y5, Y5
+	VPCMPGTQ     Y1, Y2, Y2
+	VPCMPGTQ     Y4, Y1, Y1
+	VPOR         Y1, Y2, Y3
+	VPACKSSDW    Y3, Y5, Y1
+	VMOVMSKPS    Y1, R11
+	ANDNQ        R10, R11, R10
+	JMP          evalFrameAVX2_one_matched
+
+evalFrameAVX2_one_plan9:
+	CMPL    DI, $0x08
+	JNE     evalFrameAVX2_one_plan9_partial
+	MOVQ    (SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y1
+	VMOVDQU 32(R10), Y2
+	MOVQ    16(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y3
+	VMOVDQU 32(R10), Y4
+	JMP     evalFrameAVX2_one_plan9_loaded
+
+evalFrameAVX2_one_plan9_partial:
+	LEAQ       tailmask<>+0(SB), R10
+	MOVQ       DI, R11
+	SHLQ       $0x06, R11
+	VMOVDQU    (R10)(R11*1), Y3
+	VMOVDQU    32(R10)(R11*1), Y4
+	MOVQ       (SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y3, Y1
+	VPMASKMOVQ 32(R10), Y4, Y2
+	MOVQ       16(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y3, Y3
+	VPMASKMOVQ 32(R10), Y4, Y4
+
+evalFrameAVX2_one_plan9_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y5
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	VPERM2I128   $0x20, Y4, Y3, Y2
+	VPERM2I128   $0x31, Y4, Y3, Y3
+	VPXOR        Y0, Y2, Y2
+	VPXOR        Y0, Y3, Y3
+	MOVQ         CX, R10
+	VPBROADCASTQ 16(DX), Y4
+	VPCMPEQQ     Y5, Y4, Y5
+	VPCMPEQQ     Y1, Y4, Y1
+	VPACKSSDW    Y1, Y5, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(DX), Y1
+	VPXOR        Y0, Y1, Y1
+	VPBROADCASTQ 64(DX), Y4
+	VPXOR        Y0, Y4, Y4
+	VPCMPGTQ     Y2, Y1, Y5
+	VPCMPGTQ     Y4, Y2, Y2
+	VPOR         Y2, Y5, Y5
+	VPCMPGTQ     Y3, Y1, Y1
+	VPCMPGTQ     Y4, Y3, Y2
+	VPOR         Y2, Y1, Y2
+	VPACKSSDW    Y2, Y5, Y1
+	VMOVMSKPS    Y1, R11
+	ANDNQ        R10, R11, R10
+	JMP          evalFrameAVX2_one_matched
+
+evalFrameAVX2_one_plan12:
+	CMPL    DI, $0x08
+	JNE     evalFrameAVX2_one_plan12_partial
+	MOVQ    16(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y1
+	VMOVDQU 32(R10), Y2
+	MOVQ    24(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y3
+	VMOVDQU 32(R10), Y4
+	JMP     evalFrameAVX2_one_plan12_loaded
+
+evalFrameAVX2_one_plan12_partial:
+	LEAQ       tailmask<>+0(SB), R10
+	MOVQ       DI, R11
+	SHLQ       $0x06, R11
+	VMOVDQU    (R10)(R11*1), Y3
+	VMOVDQU    32(R10)(R11*1), Y4
+	MOVQ       16(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y3, Y1
+	VPMASKMOVQ 32(R10), Y4, Y2
+	MOVQ       24(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y3, Y3
+	VPMASKMOVQ 32(R10), Y4, Y4
+
+evalFrameAVX2_one_plan12_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y5
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	VPERM2I128   $0x20, Y4, Y3, Y2
+	VPERM2I128   $0x31, Y4, Y3, Y3
+	VPXOR        Y0, Y5, Y5
+	VPXOR        Y0, Y1, Y1
+	MOVQ         CX, R10
+	VPBROADCASTQ 32(DX), Y4
+	VPCMPEQQ     Y2, Y4, Y2
+	VPCMPEQQ     Y3, Y4, Y3
+	VPACKSSDW    Y3, Y2, Y2
+	VMOVMSKPS    Y2, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(DX), Y2
+	VPXOR        Y0, Y2, Y2
+	VPBROADCASTQ 64(DX), Y3
+	VPXOR        Y0, Y3, Y3
+	VPCMPGTQ     Y5, Y2, Y4
+	VPCMPGTQ     Y3, Y5, Y5
+	VPOR         Y5, Y4, Y4
+	VPCMPGTQ     Y1, Y2, Y2
+	VPCMPGTQ     Y3, Y1, Y1
+	VPOR         Y1, Y2, Y5
+	VPACKSSDW    Y5, Y4, Y1
+	VMOVMSKPS    Y1, R11
+	ANDNQ        R10, R11, R10
+	JMP          evalFrameAVX2_one_matched
+
+evalFrameAVX2_one_plan13:
+	CMPL    DI, $0x08
+	JNE     evalFrameAVX2_one_plan13_partial
+	MOVQ    (SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y1
+	VMOVDQU 32(R10), Y2
+	MOVQ    16(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y3
+	VMOVDQU 32(R10), Y4
+	MOVQ    24(SP), R10
+	LEAQ    (R10)(SI*8), R10
+	VMOVDQU (R10), Y5
+	VMOVDQU 32(R10), Y6
+	JMP     evalFrameAVX2_one_plan13_loaded
+
+evalFrameAVX2_one_plan13_partial:
+	LEAQ       tailmask<>+0(SB), R10
+	MOVQ       DI, R11
+	SHLQ       $0x06, R11
+	VMOVDQU    (R10)(R11*1), Y5
+	VMOVDQU    32(R10)(R11*1), Y6
+	MOVQ       (SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y5, Y1
+	VPMASKMOVQ 32(R10), Y6, Y2
+	MOVQ       16(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y5, Y3
+	VPMASKMOVQ 32(R10), Y6, Y4
+	MOVQ       24(SP), R10
+	LEAQ       (R10)(SI*8), R10
+	VPMASKMOVQ (R10), Y5, Y5
+	VPMASKMOVQ 32(R10), Y6, Y6
+
+evalFrameAVX2_one_plan13_loaded:
+	VPERM2I128   $0x20, Y2, Y1, Y7
+	VPERM2I128   $0x31, Y2, Y1, Y1
+	VPERM2I128   $0x20, Y4, Y3, Y2
+	VPERM2I128   $0x31, Y4, Y3, Y3
+	VPERM2I128   $0x20, Y6, Y5, Y4
+	VPERM2I128   $0x31, Y6, Y5, Y5
+	VPXOR        Y0, Y2, Y2
+	VPXOR        Y0, Y3, Y3
+	MOVQ         CX, R10
+	VPBROADCASTQ 16(DX), Y6
+	VPCMPEQQ     Y7, Y6, Y7
+	VPCMPEQQ     Y1, Y6, Y1
+	VPACKSSDW    Y1, Y7, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 32(DX), Y1
+	VPCMPEQQ     Y4, Y1, Y4
+	VPCMPEQQ     Y5, Y1, Y1
+	VPACKSSDW    Y1, Y4, Y1
+	VMOVMSKPS    Y1, R11
+	ANDQ         R11, R10
+	VPBROADCASTQ 56(DX), Y1
+	VPXOR        Y0, Y1, Y1
+	VPBROADCASTQ 64(DX), Y4
+	VPXOR        Y0, Y4, Y4
+	VPCMPGTQ     Y2, Y1, Y5
+	VPCMPGTQ     Y4, Y2, Y2
+	VPOR         Y2, Y5, Y5
+	VPCMPGTQ     Y3, Y1, Y1
+	VPCMPGTQ     Y4, Y3, Y2
+	VPOR         Y2, Y1, Y2
+	VPACKSSDW    Y2, Y5, Y1
+	VMOVMSKPS    Y1, R11
+	ANDNQ        R10, R11, R10
+
+evalFrameAVX2_one_matched:
+	POPCNTQ R10, R11
+	ADDQ    R11, (R9)
+	MOVB    R10, (AX)
+	JMP     evalFrameAVX2_one_next
+
+evalFrameAVX2_one_miss:
+	MOVB $0x00, (AX)
+
+evalFrameAVX2_one_next:
+	INCQ AX
+	ADDQ $0x08, R9
+	ADDQ $0x60, DX
+	CMPQ DX, BX
+	JB   evalFrameAVX2_one_hook
+	JMP  evalFrameAVX2_nextsegment
+
 evalFrameAVX2_done:
 	VZEROUPPER
 	RET
@@ -5268,6 +5879,10 @@ evalFrameAVX512_segment:
 	MOVQ   64(SP), AX
 	CMPQ   AX, 72(SP)
 	JAE    evalFrameAVX512_done
+	MOVL   (AX), CX
+	INCL   CX
+	CMPL   CX, 4(AX)
+	JE     evalFrameAVX512_one
 	MOVL   (AX), CX
 	MOVL   4(AX), DX
 	CMPQ   CX, DX
@@ -6962,6 +7577,255 @@ evalFrameAVX512_next:
 evalFrameAVX512_nextsegment:
 	ADDQ $0x14, 64(SP)
 	JMP  evalFrameAVX512_segment
+
+evalFrameAVX512_one:
+	MOVQ   64(SP), AX
+	MOVL   8(AX), DX
+	MOVL   12(AX), BX
+	CMPQ   DX, BX
+	JAE    evalFrameAVX512_nextsegment
+	MOVL   (AX), CX
+	IMUL3Q $0x10, CX, CX
+	ADDQ   32(SP), CX
+	MOVL   8(CX), SI
+	MOVL   12(CX), DI
+	MOVQ   (CX), R8
+	MOVL   $0x000000ff, CX
+	BZHIQ  DI, CX, CX
+	MOVL   16(AX), AX
+	ADDQ   48(SP), AX
+	MOVQ   DX, DI
+	SHLQ   $0x03, DI
+	ADDQ   168(SP), DI
+	IMUL3Q $0x60, DX, DX
+	ADDQ   40(SP), DX
+	IMUL3Q $0x60, BX, BX
+	ADDQ   40(SP), BX
+
+evalFrameAVX512_one_hook:
+	CMPQ R8, 8(DX)
+	JNE  evalFrameAVX512_one_miss
+	MOVL 72(DX), R9
+	ANDL $0x0000000f, R9
+	CMPL R9, $0x00000005
+	JAE  evalFrameAVX512_one_from5_6
+	CMPL R9, $0x00000002
+	JAE  evalFrameAVX512_one_from2_3
+	CMPL R9, $0x00000001
+	JAE  evalFrameAVX512_one_from1_1
+	CMPL R9, $0x00000000
+	JE   evalFrameAVX512_one_plan0
+	UD2
+
+evalFrameAVX512_one_from1_1:
+	CMPL R9, $0x00000001
+	JE   evalFrameAVX512_one_plan1
+	UD2
+
+evalFrameAVX512_one_from2_3:
+	CMPL R9, $0x00000003
+	JAE  evalFrameAVX512_one_from3_2
+	CMPL R9, $0x00000002
+	JE   evalFrameAVX512_one_plan2
+	UD2
+
+evalFrameAVX512_one_from3_2:
+	CMPL R9, $0x00000004
+	JAE  evalFrameAVX512_one_from4_1
+	CMPL R9, $0x00000003
+	JE   evalFrameAVX512_one_plan3
+	UD2
+
+evalFrameAVX512_one_from4_1:
+	CMPL R9, $0x00000004
+	JE   evalFrameAVX512_one_plan4
+	UD2
+
+evalFrameAVX512_one_from5_6:
+	CMPL R9, $0x00000009
+	JAE  evalFrameAVX512_one_from9_3
+	CMPL R9, $0x00000007
+	JAE  evalFrameAVX512_one_from7_2
+	CMPL R9, $0x00000005
+	JE   evalFrameAVX512_one_plan5
+	UD2
+
+evalFrameAVX512_one_from7_2:
+	CMPL R9, $0x00000008
+	JAE  evalFrameAVX512_one_from8_1
+	CMPL R9, $0x00000007
+	JE   evalFrameAVX512_one_plan7
+	UD2
+
+evalFrameAVX512_one_from8_1:
+	CMPL R9, $0x00000008
+	JE   evalFrameAVX512_one_plan8
+	UD2
+
+evalFrameAVX512_one_from9_3:
+	CMPL R9, $0x0000000c
+	JAE  evalFrameAVX512_one_from12_2
+	CMPL R9, $0x00000009
+	JE   evalFrameAVX512_one_plan9
+	UD2
+
+evalFrameAVX512_one_from12_2:
+	CMPL R9, $0x0000000d
+	JAE  evalFrameAVX512_one_from13_1
+	CMPL R9, $0x0000000c
+	JE   evalFrameAVX512_one_plan12
+	UD2
+
+evalFrameAVX512_one_from13_1:
+	CMPL R9, $0x0000000d
+	JE   evalFrameAVX512_one_plan13
+	UD2
+
+evalFrameAVX512_one_plan0:
+	MOVQ CX, R9
+	JMP  evalFrameAVX512_one_matched
+
+evalFrameAVX512_one_plan1:
+	KMOVW         CX, K1
+	MOVQ          (SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z0
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	KMOVW         K1, R9
+	JMP           evalFrameAVX512_one_matched
+
+evalFrameAVX512_one_plan2:
+	KMOVW         CX, K1
+	MOVQ          8(SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z0
+	VPCMPEQQ.BCST 24(DX), Z0, K1, K1
+	KMOVW         K1, R9
+	JMP           evalFrameAVX512_one_matched
+
+evalFrameAVX512_one_plan3:
+	KMOVW         CX, K1
+	MOVQ          (SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z0
+	MOVQ          8(SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z1
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	VPCMPEQQ.BCST 24(DX), Z1, K1, K1
+	KMOVW         K1, R9
+	JMP           evalFrameAVX512_one_matched
+
+evalFrameAVX512_one_plan4:
+	KMOVW         CX, K1
+	MOVQ          24(SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z0
+	VPCMPEQQ.BCST 32(DX), Z0, K1, K1
+	KMOVW         K1, R9
+	JMP           evalFrameAVX512_one_matched
+
+evalFrameAVX512_one_plan5:
+	KMOVW         CX, K1
+	MOVQ          (SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z0
+	MOVQ          24(SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z1
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	VPCMPEQQ.BCST 32(DX), Z1, K1, K1
+	KMOVW         K1, R9
+	JMP           evalFrameAVX512_one_matched
+
+evalFrameAVX512_one_plan7:
+	KMOVW         CX, K1
+	MOVQ          (SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z0
+	MOVQ          8(SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z1
+	MOVQ          24(SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z2
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	VPCMPEQQ.BCST 24(DX), Z1, K1, K1
+	VPCMPEQQ.BCST 32(DX), Z2, K1, K1
+	KMOVW         K1, R9
+	JMP           evalFrameAVX512_one_matched
+
+evalFrameAVX512_one_plan8:
+	KMOVW        CX, K1
+	MOVQ         16(SP), R9
+	LEAQ         (R9)(SI*8), R9
+	VMOVDQU64.Z  (R9), K1, Z0
+	VPCMPUQ.BCST $0x05, 56(DX), Z0, K1, K1
+	VPCMPUQ.BCST $0x02, 64(DX), Z0, K1, K1
+	KMOVW        K1, R9
+	JMP          evalFrameAVX512_one_matched
+
+evalFrameAVX512_one_plan9:
+	KMOVW         CX, K1
+	MOVQ          (SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z0
+	MOVQ          16(SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z1
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	VPCMPUQ.BCST  $0x05, 56(DX), Z1, K1, K1
+	VPCMPUQ.BCST  $0x02, 64(DX), Z1, K1, K1
+	KMOVW         K1, R9
+	JMP           evalFrameAVX512_one_matched
+
+evalFrameAVX512_one_plan12:
+	KMOVW         CX, K1
+	MOVQ          16(SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z0
+	MOVQ          24(SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z1
+	VPCMPEQQ.BCST 32(DX), Z1, K1, K1
+	VPCMPUQ.BCST  $0x05, 56(DX), Z0, K1, K1
+	VPCMPUQ.BCST  $0x02, 64(DX), Z0, K1, K1
+	KMOVW         K1, R9
+	JMP           evalFrameAVX512_one_matched
+
+evalFrameAVX512_one_plan13:
+	KMOVW         CX, K1
+	MOVQ          (SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z0
+	MOVQ          16(SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z1
+	MOVQ          24(SP), R9
+	LEAQ          (R9)(SI*8), R9
+	VMOVDQU64.Z   (R9), K1, Z2
+	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
+	VPCMPEQQ.BCST 32(DX), Z2, K1, K1
+	VPCMPUQ.BCST  $0x05, 56(DX), Z1, K1, K1
+	VPCMPUQ.BCST  $0x02, 64(DX), Z1, K1, K1
+	KMOVW         K1, R9
+
+evalFrameAVX512_one_matched:
+	POPCNTQ R9, R10
+	ADDQ    R10, (DI)
+	MOVB    R9, (AX)
+	JMP     evalFrameAVX512_one_next
+
+evalFrameAVX512_one_miss:
+	MOVB $0x00, (AX)
+
+evalFrameAVX512_one_next:
+	INCQ AX
+	ADDQ $0x08, DI
+	ADDQ $0x60, DX
+	CMPQ DX, BX
+	JB   evalFrameAVX512_one_hook
+	JMP  evalFrameAVX512_nextsegment
 
 evalFrameAVX512_done:
 	VZEROUPPER

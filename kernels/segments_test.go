@@ -51,6 +51,41 @@ func TestSegments(t *testing.T) {
 	}
 }
 
+// Segments of one block each, over every kind of hook (plans, other
+// predicates, short blocks), as a tick spread over many predicates has
+// them: the frame kernels take a path of their own for them.
+func TestOneBlockSegments(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	ctx := &Context{CycleID: 5, SpanBase: 900, ShardID: 1, Budget: 8}
+	for _, in := range inputs {
+		l := in.lanes(r, 200)
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			for range 40 {
+				hooks := mixedHooks(t, in, r, 24, 4)
+				var blocks []Run
+				for range 1 + r.IntN(12) {
+					n := uint32(1 + r.IntN(8))
+					pred := uint64(testPred)
+					if r.IntN(4) == 0 {
+						pred = otherPred
+					}
+					blocks = append(blocks, Run{Pred: pred, Off: uint32(r.IntN(200 - int(n) + 1)), Len: n})
+				}
+				var segs []Segment
+				out := 0
+				for b := range blocks {
+					hlo := r.IntN(len(hooks))
+					sg := Segment{BlockLo: uint32(b), BlockHi: uint32(b + 1), HookLo: uint32(hlo),
+						HookHi: uint32(hlo + r.IntN(len(hooks)-hlo+1)), Out: uint32(out)}
+					out += int(sg.HookHi - sg.HookLo)
+					segs = append(segs, sg)
+				}
+				compareSegments(t, im, l, blocks, hooks, segs, ctx, out)
+			}
+		})
+	}
+}
+
 func compareSegments(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, n int) {
 	t.Helper()
 	const actualTicks = 0xfedcba98 // the caller's measure, written into every receipt

@@ -100,6 +100,16 @@ func generate(name string, x isa, frame bool, step Mem, wide *wideData) {
 	MOVQ(k.segPtr, sg)
 	CMPQ(sg, k.segEnd)
 	JAE(LabelRef(k.label("done")))
+	if k.frame {
+		// A segment of one block (a run of a few rows, the common case
+		// where a tick spreads over many predicates) takes the path of
+		// its own, without the groups' setup.
+		b := GP32()
+		MOVL(Mem{Base: sg, Disp: layout.SegBlockLo}, b)
+		INCL(b)
+		CMPL(b, Mem{Base: sg, Disp: layout.SegBlockHi})
+		JE(LabelRef(k.label("one")))
+	}
 	k.segment(sg)
 
 	g := GP64()
@@ -149,9 +159,78 @@ func generate(name string, x isa, frame bool, step Mem, wide *wideData) {
 	ADDQ(Imm(layout.SegSize), k.segPtr)
 	JMP(LabelRef(k.label("segment")))
 
+	if k.frame {
+		k.oneBlock(x, plans)
+	}
+
 	Label(k.label("done"))
 	VZEROUPPER()
 	RET()
+}
+
+// oneBlock emits a frame kernel's path for a segment of one block: the
+// block read once, then for each hook a dispatch on its plan to that
+// plan's loads and compares, as the single kernel does. A group of hooks
+// pays for its scan, dispatch and block loop over the blocks of a run; a
+// run of one block pays for them again for every group, and that setup
+// cost more than its evaluations (callgrind, BenchmarkRun wide40: about
+// 110 instructions for a segment of one block and one hook).
+func (k *kernel) oneBlock(x isa, plans []int) {
+	o := *k // the same registers and slots, labels of its own
+	o.name = k.name + "_one"
+	Label(o.name)
+	sg, b, hl, hh := GP64(), GP64(), GP64(), GP64()
+	MOVQ(k.segPtr, sg)
+	MOVL(Mem{Base: sg, Disp: layout.SegHookLo}, hl.As32())
+	MOVL(Mem{Base: sg, Disp: layout.SegHookHi}, hh.As32())
+	CMPQ(hl, hh)
+	JAE(LabelRef(k.label("nextsegment")))
+	MOVL(Mem{Base: sg, Disp: layout.SegBlockLo}, b.As32())
+	IMUL3Q(Imm(layout.RunSize), b, b)
+	ADDQ(k.blocks, b)
+	o.readRun(b, true)
+	o.out = GP64()
+	MOVL(Mem{Base: sg, Disp: layout.SegOut}, o.out.As32())
+	ADDQ(k.outs, o.out)
+	o.count = GP64()
+	MOVQ(hl, o.count)
+	SHLQ(Imm(3), o.count)
+	ADDQ(k.countBase, o.count)
+	o.h, o.hEnd = GP64(), GP64()
+	IMUL3Q(Imm(layout.HookSize), hl, o.h)
+	ADDQ(k.hooks, o.h)
+	IMUL3Q(Imm(layout.HookSize), hh, o.hEnd)
+	ADDQ(k.hooks, o.hEnd)
+
+	Label(o.label("hook"))
+	CMPQ(o.pred, Mem{Base: o.h, Disp: layout.HookPred})
+	JNE(LabelRef(o.label("miss"))) // another predicate: examines nothing, false
+	plan := GP32()
+	MOVL(Mem{Base: o.h, Disp: layout.HookPlan}, plan)
+	ANDL(U32(layout.PlanLanes), plan)
+	o.dispatch(plan, plans)
+	m := GP64()
+	for _, p := range plans {
+		Label(o.label(fmt.Sprintf("plan%d", p)))
+		x.load(&o, p)
+		x.match(&o, p, m)
+		JMP(LabelRef(o.label("matched")))
+	}
+	Label(o.label("matched"))
+	c := GP64()
+	POPCNTQ(m, c)
+	ADDQ(c, Mem{Base: o.count})
+	MOVB(m.As8(), Mem{Base: o.out})
+	JMP(LabelRef(o.label("next")))
+	Label(o.label("miss"))
+	MOVB(U8(0), Mem{Base: o.out})
+	Label(o.label("next"))
+	INCQ(o.out)
+	ADDQ(Imm(8), o.count)
+	ADDQ(Imm(layout.HookSize), o.h)
+	CMPQ(o.h, o.hEnd)
+	JB(LabelRef(o.label("hook")))
+	JMP(LabelRef(k.label("nextsegment")))
 }
 
 // dispatch jumps to the label planN of the plan in reg, one of plans

@@ -144,6 +144,7 @@ type Engine struct {
 	masks     []uint8           // a kernel call's: each evaluation's mask
 	segs      []kernels.Segment // a kernel call's segments
 	parts     []part            // where each segment lies
+	todo      []uint32          // the segments a call decides
 	parks     []Action          // the tick's Park and Count actions, after all the others
 	runCounts []Action          // the run's Count actions, after its Park actions
 	pending   bool              // a value-comparing hook of the run does not hold
@@ -415,14 +416,27 @@ func (e *Engine) call(t *load.Tick, n int, out *Output) error {
 	}
 	out.Stats.Calls++
 	out.Stats.Evaluations += uint64(n)
-	for i := range e.parts {
-		if sg := &e.segs[i]; e.parts[i].quiet && allZero(e.counts[sg.HookLo:sg.HookHi]) {
+	// The runs to decide: those not quiet or with a match. Found in a
+	// first pass that calls nothing, so that its values stay in registers
+	// (a loop with a call spills and reloads them for every run).
+	segs, parts, counts := e.segs, e.parts[:len(e.segs)], e.counts
+	todo := grow(e.todo[:0], len(segs))
+	k, quiet := 0, 0
+	for i := range segs {
+		sg := &segs[i]
+		if c := counts[sg.HookLo:sg.HookHi]; parts[i].quiet && allZero(c) {
 			// Nothing matched: no action, no count to put back to 0.
-			out.Stats.HookEvals += uint64(sg.HookHi - sg.HookLo)
+			quiet += len(c)
 			continue
 		}
-		e.decide(t, &e.parts[i], &e.segs[i], masks, out)
+		todo[k] = uint32(i)
+		k++
 	}
+	for _, i := range todo[:k] {
+		e.decide(t, &parts[i], &segs[i], masks, out)
+	}
+	e.todo = todo
+	out.Stats.HookEvals += uint64(quiet)
 	e.kctx.SpanBase += uint64(n)
 	return nil
 }
