@@ -23,10 +23,19 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 	}
 }
 
-// archFrame reports that arm64 has no frame kernel: EvalFrame runs NEON's
-// batches and takes their masks and counts in Go.
-func archFrame(implID, *Lanes, []Run, *HookSet, []Segment, []uint8, []uint64) bool {
-	return false
+// archFrame runs the NEON frame kernel once per segment, as archBatch
+// does the batch kernel, and reports whether id is NEON.
+func archFrame(id implID, l *Lanes, blocks []Run, s *HookSet, segs []Segment, masks []uint8, counts []uint64) bool {
+	if id != implNEON {
+		return false
+	}
+	for _, sg := range segs {
+		if sg.BlockLo == sg.BlockHi || sg.HookLo == sg.HookHi {
+			continue
+		}
+		evalFrameNEON(l, blocks[sg.BlockLo:sg.BlockHi], s.hooks[sg.HookLo:sg.HookHi], masks[sg.Out:], &counts[sg.HookLo])
+	}
+	return true
 }
 
 // archOne is a NEON batch of one block and one hook (NEON has no single

@@ -128,7 +128,7 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, masks []uint8, c
 	if archFrame(im.id, &f.lanes, f.blocks, s, segs, masks, counts) {
 		return nil
 	}
-	// No frame kernel (generic, NEON): each segment as batches of at most
+	// No frame kernel (generic): each segment as batches of at most
 	// frameChunk receipts into a buffer on the stack, their masks and
 	// matches taken from it before the next.
 	var buf [frameChunk]Receipt
@@ -182,7 +182,7 @@ func segmentReceipts(rs []Receipt, ms []uint8, blocks []Run, hooks []Hook, head 
 }
 
 // frameChunk is the most receipts EvalFrame's batches without a frame
-// kernel write at a time (9 KiB on the stack).
+// kernel (generic) write at a time (9 KiB on the stack).
 const frameChunk = 192
 
 // segmentsInside reports whether every segment lies inside f's blocks,

@@ -22,6 +22,7 @@ TEXT ·evalBatchNEON(SB), NOSPLIT, $0-88
 	MOVD $96, R23
 	MUL R4, R23, R3
 	ADD R10, R3, R3
+	MOVD $0x101010101010101, R7
 	MOVD $48, R23
 	MUL R4, R23, R5
 	MOVD ctx+56(FP), R23
@@ -33,7 +34,6 @@ TEXT ·evalBatchNEON(SB), NOSPLIT, $0-88
 	VMOV R25, V30.D[1]
 	MOVD out_base+64(FP), R8
 	MOVD $0xd6e8feb86659fd93, R6
-	MOVD $0x101010101010101, R7
 group:
 	// the group: the hooks from R10 on whose compare plans equal its plan
 	MOVWU 72(R10), R23
@@ -1410,3 +1410,1263 @@ plan13_hash:
 plan13_miss:
 	MOVD ZR, R26
 	B plan13_hash
+
+// func evalFrameNEON(l *Lanes, blocks []Run, hooks []Hook, masks []uint8, counts *uint64)
+//
+// As evalBatchNEON, with R8/R9 the group's first mask and count, R21/R22 the
+// hook's, R5 the masks' stride (one byte a hook); no receipt, no context.
+TEXT ·evalFrameNEON(SB), NOSPLIT, $0-88
+	MOVD blocks_base+8(FP), R23
+	MOVD blocks_len+16(FP), R2
+	ADD R2<<4, R23, R2
+	MOVD hooks_base+32(FP), R10
+	MOVD hooks_len+40(FP), R4
+	MOVD $96, R23
+	MUL R4, R23, R3
+	ADD R10, R3, R3
+	MOVD $0x101010101010101, R7
+	MOVD R4, R5
+	MOVD masks_base+56(FP), R8
+	MOVD counts+80(FP), R9
+frame_group:
+	// the group: the hooks from R10 on whose compare plans equal its plan
+	MOVWU 72(R10), R23
+	AND $15, R23, R23
+	ADD $96, R10, R11
+	MOVD $1, R1
+frame_scan:
+	CMP R3, R11
+	BEQ frame_scanned
+	MOVWU 72(R11), R24
+	EOR R23, R24, R24
+	TST $15, R24
+	BNE frame_scanned
+	ADD $96, R11
+	ADD $1, R1
+	B frame_scan
+frame_scanned:
+	// one loop for each plan the operations reach; NewHookOf writes no other
+	CMP $0, R23
+	BEQ frame_plan0
+	CMP $1, R23
+	BEQ frame_plan1
+	CMP $2, R23
+	BEQ frame_plan2
+	CMP $3, R23
+	BEQ frame_plan3
+	CMP $4, R23
+	BEQ frame_plan4
+	CMP $5, R23
+	BEQ frame_plan5
+	CMP $7, R23
+	BEQ frame_plan7
+	CMP $8, R23
+	BEQ frame_plan8
+	CMP $9, R23
+	BEQ frame_plan9
+	CMP $12, R23
+	BEQ frame_plan12
+	CMP $13, R23
+	BEQ frame_plan13
+	UNDEF
+frame_next:
+	ADD R1, R8
+	ADD R1<<3, R9, R9
+	MOVD R11, R10
+	CMP R3, R10
+	BNE frame_group
+	RET
+frame_plan0:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+frame_plan0_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R9, R22
+	MOVD R10, R20
+frame_plan0_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE frame_plan0_miss
+	// no constants: every row of the run matches; the bit weights' sum lands in the top byte
+	MUL R7, R17, R24
+	LSR $56, R24, R24
+	MOVD R16, R25
+	// the mask, and the count added to the hook's
+	MOVB R24, (R21)
+	MOVD (R22), R23
+	ADD R25, R23, R23
+	MOVD R23, (R22)
+frame_plan0_next:
+	ADD $1, R21
+	ADD $8, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE frame_plan0_hook
+	CMP R2, R12
+	BNE frame_plan0_block
+	B frame_next
+	// a hook of another predicate examines nothing and matches nothing: its mask is 0
+frame_plan0_miss:
+	MOVB ZR, (R21)
+	B frame_plan0_next
+frame_plan1:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+frame_plan1_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE frame_plan1_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	B frame_plan1_loaded
+frame_plan1_partial:
+	CMP $2, R16
+	BLO frame_plan1_odd0
+	VLD1.P 16(R25), [V0.D2]
+	CMP $4, R16
+	BLO frame_plan1_odd1
+	VLD1.P 16(R25), [V1.D2]
+	CMP $6, R16
+	BLO frame_plan1_odd2
+	VLD1.P 16(R25), [V2.D2]
+	TBZ $0, R16, frame_plan1_loaded
+	VLD1 (R25), V3.D[0]
+	B frame_plan1_loaded
+frame_plan1_odd2:
+	TBZ $0, R16, frame_plan1_loaded
+	VLD1 (R25), V2.D[0]
+	B frame_plan1_loaded
+frame_plan1_odd1:
+	TBZ $0, R16, frame_plan1_loaded
+	VLD1 (R25), V1.D[0]
+	B frame_plan1_loaded
+frame_plan1_odd0:
+	TBZ $0, R16, frame_plan1_loaded
+	VLD1 (R25), V0.D[0]
+frame_plan1_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R9, R22
+	MOVD R10, R20
+frame_plan1_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE frame_plan1_miss
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the mask, and the count added to the hook's
+	MOVB R24, (R21)
+	MOVD (R22), R23
+	ADD R25, R23, R23
+	MOVD R23, (R22)
+frame_plan1_next:
+	ADD $1, R21
+	ADD $8, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE frame_plan1_hook
+	CMP R2, R12
+	BNE frame_plan1_block
+	B frame_next
+	// a hook of another predicate examines nothing and matches nothing: its mask is 0
+frame_plan1_miss:
+	MOVB ZR, (R21)
+	B frame_plan1_next
+frame_plan2:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+frame_plan2_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD 48(R24), R25
+	ADD R23<<3, R25, R25
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE frame_plan2_partial
+	VLD1 (R25), [V4.D2, V5.D2, V6.D2, V7.D2]
+	B frame_plan2_loaded
+frame_plan2_partial:
+	CMP $2, R16
+	BLO frame_plan2_odd0
+	VLD1.P 16(R25), [V4.D2]
+	CMP $4, R16
+	BLO frame_plan2_odd1
+	VLD1.P 16(R25), [V5.D2]
+	CMP $6, R16
+	BLO frame_plan2_odd2
+	VLD1.P 16(R25), [V6.D2]
+	TBZ $0, R16, frame_plan2_loaded
+	VLD1 (R25), V7.D[0]
+	B frame_plan2_loaded
+frame_plan2_odd2:
+	TBZ $0, R16, frame_plan2_loaded
+	VLD1 (R25), V6.D[0]
+	B frame_plan2_loaded
+frame_plan2_odd1:
+	TBZ $0, R16, frame_plan2_loaded
+	VLD1 (R25), V5.D[0]
+	B frame_plan2_loaded
+frame_plan2_odd0:
+	TBZ $0, R16, frame_plan2_loaded
+	VLD1 (R25), V4.D[0]
+frame_plan2_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R9, R22
+	MOVD R10, R20
+frame_plan2_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE frame_plan2_miss
+	MOVD 24(R20), R25
+	VDUP R25, V17.D2
+	VCMEQ V17.D2, V4.D2, V21.D2
+	VCMEQ V17.D2, V5.D2, V22.D2
+	VCMEQ V17.D2, V6.D2, V23.D2
+	VCMEQ V17.D2, V7.D2, V24.D2
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the mask, and the count added to the hook's
+	MOVB R24, (R21)
+	MOVD (R22), R23
+	ADD R25, R23, R23
+	MOVD R23, (R22)
+frame_plan2_next:
+	ADD $1, R21
+	ADD $8, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE frame_plan2_hook
+	CMP R2, R12
+	BNE frame_plan2_block
+	B frame_next
+	// a hook of another predicate examines nothing and matches nothing: its mask is 0
+frame_plan2_miss:
+	MOVB ZR, (R21)
+	B frame_plan2_next
+frame_plan3:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+frame_plan3_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 48(R24), R26
+	ADD R23<<3, R26, R26
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE frame_plan3_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R26), [V4.D2, V5.D2, V6.D2, V7.D2]
+	B frame_plan3_loaded
+frame_plan3_partial:
+	CMP $2, R16
+	BLO frame_plan3_odd0
+	VLD1.P 16(R25), [V0.D2]
+	VLD1.P 16(R26), [V4.D2]
+	CMP $4, R16
+	BLO frame_plan3_odd1
+	VLD1.P 16(R25), [V1.D2]
+	VLD1.P 16(R26), [V5.D2]
+	CMP $6, R16
+	BLO frame_plan3_odd2
+	VLD1.P 16(R25), [V2.D2]
+	VLD1.P 16(R26), [V6.D2]
+	TBZ $0, R16, frame_plan3_loaded
+	VLD1 (R25), V3.D[0]
+	VLD1 (R26), V7.D[0]
+	B frame_plan3_loaded
+frame_plan3_odd2:
+	TBZ $0, R16, frame_plan3_loaded
+	VLD1 (R25), V2.D[0]
+	VLD1 (R26), V6.D[0]
+	B frame_plan3_loaded
+frame_plan3_odd1:
+	TBZ $0, R16, frame_plan3_loaded
+	VLD1 (R25), V1.D[0]
+	VLD1 (R26), V5.D[0]
+	B frame_plan3_loaded
+frame_plan3_odd0:
+	TBZ $0, R16, frame_plan3_loaded
+	VLD1 (R25), V0.D[0]
+	VLD1 (R26), V4.D[0]
+frame_plan3_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R9, R22
+	MOVD R10, R20
+frame_plan3_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE frame_plan3_miss
+	MOVD 24(R20), R25
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	VDUP R25, V17.D2
+	VCMEQ V17.D2, V4.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	VCMEQ V17.D2, V5.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	VCMEQ V17.D2, V6.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	VCMEQ V17.D2, V7.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the mask, and the count added to the hook's
+	MOVB R24, (R21)
+	MOVD (R22), R23
+	ADD R25, R23, R23
+	MOVD R23, (R22)
+frame_plan3_next:
+	ADD $1, R21
+	ADD $8, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE frame_plan3_hook
+	CMP R2, R12
+	BNE frame_plan3_block
+	B frame_next
+	// a hook of another predicate examines nothing and matches nothing: its mask is 0
+frame_plan3_miss:
+	MOVB ZR, (R21)
+	B frame_plan3_next
+frame_plan4:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+frame_plan4_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD 96(R24), R25
+	ADD R23<<3, R25, R25
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE frame_plan4_partial
+	VLD1 (R25), [V12.D2, V13.D2, V14.D2, V15.D2]
+	B frame_plan4_loaded
+frame_plan4_partial:
+	CMP $2, R16
+	BLO frame_plan4_odd0
+	VLD1.P 16(R25), [V12.D2]
+	CMP $4, R16
+	BLO frame_plan4_odd1
+	VLD1.P 16(R25), [V13.D2]
+	CMP $6, R16
+	BLO frame_plan4_odd2
+	VLD1.P 16(R25), [V14.D2]
+	TBZ $0, R16, frame_plan4_loaded
+	VLD1 (R25), V15.D[0]
+	B frame_plan4_loaded
+frame_plan4_odd2:
+	TBZ $0, R16, frame_plan4_loaded
+	VLD1 (R25), V14.D[0]
+	B frame_plan4_loaded
+frame_plan4_odd1:
+	TBZ $0, R16, frame_plan4_loaded
+	VLD1 (R25), V13.D[0]
+	B frame_plan4_loaded
+frame_plan4_odd0:
+	TBZ $0, R16, frame_plan4_loaded
+	VLD1 (R25), V12.D[0]
+frame_plan4_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R9, R22
+	MOVD R10, R20
+frame_plan4_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE frame_plan4_miss
+	MOVD 32(R20), R26
+	VDUP R26, V18.D2
+	VCMEQ V18.D2, V12.D2, V21.D2
+	VCMEQ V18.D2, V13.D2, V22.D2
+	VCMEQ V18.D2, V14.D2, V23.D2
+	VCMEQ V18.D2, V15.D2, V24.D2
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the mask, and the count added to the hook's
+	MOVB R24, (R21)
+	MOVD (R22), R23
+	ADD R25, R23, R23
+	MOVD R23, (R22)
+frame_plan4_next:
+	ADD $1, R21
+	ADD $8, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE frame_plan4_hook
+	CMP R2, R12
+	BNE frame_plan4_block
+	B frame_next
+	// a hook of another predicate examines nothing and matches nothing: its mask is 0
+frame_plan4_miss:
+	MOVB ZR, (R21)
+	B frame_plan4_next
+frame_plan5:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+frame_plan5_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 96(R24), R26
+	ADD R23<<3, R26, R26
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE frame_plan5_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R26), [V12.D2, V13.D2, V14.D2, V15.D2]
+	B frame_plan5_loaded
+frame_plan5_partial:
+	CMP $2, R16
+	BLO frame_plan5_odd0
+	VLD1.P 16(R25), [V0.D2]
+	VLD1.P 16(R26), [V12.D2]
+	CMP $4, R16
+	BLO frame_plan5_odd1
+	VLD1.P 16(R25), [V1.D2]
+	VLD1.P 16(R26), [V13.D2]
+	CMP $6, R16
+	BLO frame_plan5_odd2
+	VLD1.P 16(R25), [V2.D2]
+	VLD1.P 16(R26), [V14.D2]
+	TBZ $0, R16, frame_plan5_loaded
+	VLD1 (R25), V3.D[0]
+	VLD1 (R26), V15.D[0]
+	B frame_plan5_loaded
+frame_plan5_odd2:
+	TBZ $0, R16, frame_plan5_loaded
+	VLD1 (R25), V2.D[0]
+	VLD1 (R26), V14.D[0]
+	B frame_plan5_loaded
+frame_plan5_odd1:
+	TBZ $0, R16, frame_plan5_loaded
+	VLD1 (R25), V1.D[0]
+	VLD1 (R26), V13.D[0]
+	B frame_plan5_loaded
+frame_plan5_odd0:
+	TBZ $0, R16, frame_plan5_loaded
+	VLD1 (R25), V0.D[0]
+	VLD1 (R26), V12.D[0]
+frame_plan5_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R9, R22
+	MOVD R10, R20
+frame_plan5_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE frame_plan5_miss
+	MOVD 32(R20), R26
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	VDUP R26, V18.D2
+	VCMEQ V18.D2, V12.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	VCMEQ V18.D2, V13.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	VCMEQ V18.D2, V14.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	VCMEQ V18.D2, V15.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the mask, and the count added to the hook's
+	MOVB R24, (R21)
+	MOVD (R22), R23
+	ADD R25, R23, R23
+	MOVD R23, (R22)
+frame_plan5_next:
+	ADD $1, R21
+	ADD $8, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE frame_plan5_hook
+	CMP R2, R12
+	BNE frame_plan5_block
+	B frame_next
+	// a hook of another predicate examines nothing and matches nothing: its mask is 0
+frame_plan5_miss:
+	MOVB ZR, (R21)
+	B frame_plan5_next
+frame_plan7:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+frame_plan7_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 48(R24), R26
+	ADD R23<<3, R26, R26
+	MOVD 96(R24), R0
+	ADD R23<<3, R0, R0
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE frame_plan7_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R26), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1 (R0), [V12.D2, V13.D2, V14.D2, V15.D2]
+	B frame_plan7_loaded
+frame_plan7_partial:
+	CMP $2, R16
+	BLO frame_plan7_odd0
+	VLD1.P 16(R25), [V0.D2]
+	VLD1.P 16(R26), [V4.D2]
+	VLD1.P 16(R0), [V12.D2]
+	CMP $4, R16
+	BLO frame_plan7_odd1
+	VLD1.P 16(R25), [V1.D2]
+	VLD1.P 16(R26), [V5.D2]
+	VLD1.P 16(R0), [V13.D2]
+	CMP $6, R16
+	BLO frame_plan7_odd2
+	VLD1.P 16(R25), [V2.D2]
+	VLD1.P 16(R26), [V6.D2]
+	VLD1.P 16(R0), [V14.D2]
+	TBZ $0, R16, frame_plan7_loaded
+	VLD1 (R25), V3.D[0]
+	VLD1 (R26), V7.D[0]
+	VLD1 (R0), V15.D[0]
+	B frame_plan7_loaded
+frame_plan7_odd2:
+	TBZ $0, R16, frame_plan7_loaded
+	VLD1 (R25), V2.D[0]
+	VLD1 (R26), V6.D[0]
+	VLD1 (R0), V14.D[0]
+	B frame_plan7_loaded
+frame_plan7_odd1:
+	TBZ $0, R16, frame_plan7_loaded
+	VLD1 (R25), V1.D[0]
+	VLD1 (R26), V5.D[0]
+	VLD1 (R0), V13.D[0]
+	B frame_plan7_loaded
+frame_plan7_odd0:
+	TBZ $0, R16, frame_plan7_loaded
+	VLD1 (R25), V0.D[0]
+	VLD1 (R26), V4.D[0]
+	VLD1 (R0), V12.D[0]
+frame_plan7_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R9, R22
+	MOVD R10, R20
+frame_plan7_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE frame_plan7_miss
+	LDP 24(R20), (R25, R26)
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	VDUP R25, V17.D2
+	VCMEQ V17.D2, V4.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	VCMEQ V17.D2, V5.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	VCMEQ V17.D2, V6.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	VCMEQ V17.D2, V7.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	VDUP R26, V18.D2
+	VCMEQ V18.D2, V12.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	VCMEQ V18.D2, V13.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	VCMEQ V18.D2, V14.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	VCMEQ V18.D2, V15.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the mask, and the count added to the hook's
+	MOVB R24, (R21)
+	MOVD (R22), R23
+	ADD R25, R23, R23
+	MOVD R23, (R22)
+frame_plan7_next:
+	ADD $1, R21
+	ADD $8, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE frame_plan7_hook
+	CMP R2, R12
+	BNE frame_plan7_block
+	B frame_next
+	// a hook of another predicate examines nothing and matches nothing: its mask is 0
+frame_plan7_miss:
+	MOVB ZR, (R21)
+	B frame_plan7_next
+frame_plan8:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+frame_plan8_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD 72(R24), R25
+	ADD R23<<3, R25, R25
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE frame_plan8_partial
+	VLD1 (R25), [V8.D2, V9.D2, V10.D2, V11.D2]
+	B frame_plan8_loaded
+frame_plan8_partial:
+	CMP $2, R16
+	BLO frame_plan8_odd0
+	VLD1.P 16(R25), [V8.D2]
+	CMP $4, R16
+	BLO frame_plan8_odd1
+	VLD1.P 16(R25), [V9.D2]
+	CMP $6, R16
+	BLO frame_plan8_odd2
+	VLD1.P 16(R25), [V10.D2]
+	TBZ $0, R16, frame_plan8_loaded
+	VLD1 (R25), V11.D[0]
+	B frame_plan8_loaded
+frame_plan8_odd2:
+	TBZ $0, R16, frame_plan8_loaded
+	VLD1 (R25), V10.D[0]
+	B frame_plan8_loaded
+frame_plan8_odd1:
+	TBZ $0, R16, frame_plan8_loaded
+	VLD1 (R25), V9.D[0]
+	B frame_plan8_loaded
+frame_plan8_odd0:
+	TBZ $0, R16, frame_plan8_loaded
+	VLD1 (R25), V8.D[0]
+frame_plan8_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R9, R22
+	MOVD R10, R20
+frame_plan8_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE frame_plan8_miss
+	LDP 56(R20), (R23, R0)
+	VDUP R23, V19.D2
+	VDUP R0, V20.D2
+	WORD $0x6ef33d15 // VCMHS V19.D2, V8.D2, V21.D2
+	WORD $0x6ef33d36 // VCMHS V19.D2, V9.D2, V22.D2
+	WORD $0x6ef33d57 // VCMHS V19.D2, V10.D2, V23.D2
+	WORD $0x6ef33d78 // VCMHS V19.D2, V11.D2, V24.D2
+	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the mask, and the count added to the hook's
+	MOVB R24, (R21)
+	MOVD (R22), R23
+	ADD R25, R23, R23
+	MOVD R23, (R22)
+frame_plan8_next:
+	ADD $1, R21
+	ADD $8, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE frame_plan8_hook
+	CMP R2, R12
+	BNE frame_plan8_block
+	B frame_next
+	// a hook of another predicate examines nothing and matches nothing: its mask is 0
+frame_plan8_miss:
+	MOVB ZR, (R21)
+	B frame_plan8_next
+frame_plan9:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+frame_plan9_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 72(R24), R26
+	ADD R23<<3, R26, R26
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE frame_plan9_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R26), [V8.D2, V9.D2, V10.D2, V11.D2]
+	B frame_plan9_loaded
+frame_plan9_partial:
+	CMP $2, R16
+	BLO frame_plan9_odd0
+	VLD1.P 16(R25), [V0.D2]
+	VLD1.P 16(R26), [V8.D2]
+	CMP $4, R16
+	BLO frame_plan9_odd1
+	VLD1.P 16(R25), [V1.D2]
+	VLD1.P 16(R26), [V9.D2]
+	CMP $6, R16
+	BLO frame_plan9_odd2
+	VLD1.P 16(R25), [V2.D2]
+	VLD1.P 16(R26), [V10.D2]
+	TBZ $0, R16, frame_plan9_loaded
+	VLD1 (R25), V3.D[0]
+	VLD1 (R26), V11.D[0]
+	B frame_plan9_loaded
+frame_plan9_odd2:
+	TBZ $0, R16, frame_plan9_loaded
+	VLD1 (R25), V2.D[0]
+	VLD1 (R26), V10.D[0]
+	B frame_plan9_loaded
+frame_plan9_odd1:
+	TBZ $0, R16, frame_plan9_loaded
+	VLD1 (R25), V1.D[0]
+	VLD1 (R26), V9.D[0]
+	B frame_plan9_loaded
+frame_plan9_odd0:
+	TBZ $0, R16, frame_plan9_loaded
+	VLD1 (R25), V0.D[0]
+	VLD1 (R26), V8.D[0]
+frame_plan9_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R9, R22
+	MOVD R10, R20
+frame_plan9_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE frame_plan9_miss
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	LDP 56(R20), (R23, R0)
+	VDUP R23, V19.D2
+	VDUP R0, V20.D2
+	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the mask, and the count added to the hook's
+	MOVB R24, (R21)
+	MOVD (R22), R23
+	ADD R25, R23, R23
+	MOVD R23, (R22)
+frame_plan9_next:
+	ADD $1, R21
+	ADD $8, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE frame_plan9_hook
+	CMP R2, R12
+	BNE frame_plan9_block
+	B frame_next
+	// a hook of another predicate examines nothing and matches nothing: its mask is 0
+frame_plan9_miss:
+	MOVB ZR, (R21)
+	B frame_plan9_next
+frame_plan12:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+frame_plan12_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD 72(R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 96(R24), R26
+	ADD R23<<3, R26, R26
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE frame_plan12_partial
+	VLD1 (R25), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1 (R26), [V12.D2, V13.D2, V14.D2, V15.D2]
+	B frame_plan12_loaded
+frame_plan12_partial:
+	CMP $2, R16
+	BLO frame_plan12_odd0
+	VLD1.P 16(R25), [V8.D2]
+	VLD1.P 16(R26), [V12.D2]
+	CMP $4, R16
+	BLO frame_plan12_odd1
+	VLD1.P 16(R25), [V9.D2]
+	VLD1.P 16(R26), [V13.D2]
+	CMP $6, R16
+	BLO frame_plan12_odd2
+	VLD1.P 16(R25), [V10.D2]
+	VLD1.P 16(R26), [V14.D2]
+	TBZ $0, R16, frame_plan12_loaded
+	VLD1 (R25), V11.D[0]
+	VLD1 (R26), V15.D[0]
+	B frame_plan12_loaded
+frame_plan12_odd2:
+	TBZ $0, R16, frame_plan12_loaded
+	VLD1 (R25), V10.D[0]
+	VLD1 (R26), V14.D[0]
+	B frame_plan12_loaded
+frame_plan12_odd1:
+	TBZ $0, R16, frame_plan12_loaded
+	VLD1 (R25), V9.D[0]
+	VLD1 (R26), V13.D[0]
+	B frame_plan12_loaded
+frame_plan12_odd0:
+	TBZ $0, R16, frame_plan12_loaded
+	VLD1 (R25), V8.D[0]
+	VLD1 (R26), V12.D[0]
+frame_plan12_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R9, R22
+	MOVD R10, R20
+frame_plan12_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE frame_plan12_miss
+	MOVD 32(R20), R26
+	VDUP R26, V18.D2
+	VCMEQ V18.D2, V12.D2, V21.D2
+	VCMEQ V18.D2, V13.D2, V22.D2
+	VCMEQ V18.D2, V14.D2, V23.D2
+	VCMEQ V18.D2, V15.D2, V24.D2
+	LDP 56(R20), (R23, R0)
+	VDUP R23, V19.D2
+	VDUP R0, V20.D2
+	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the mask, and the count added to the hook's
+	MOVB R24, (R21)
+	MOVD (R22), R23
+	ADD R25, R23, R23
+	MOVD R23, (R22)
+frame_plan12_next:
+	ADD $1, R21
+	ADD $8, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE frame_plan12_hook
+	CMP R2, R12
+	BNE frame_plan12_block
+	B frame_next
+	// a hook of another predicate examines nothing and matches nothing: its mask is 0
+frame_plan12_miss:
+	MOVB ZR, (R21)
+	B frame_plan12_next
+frame_plan13:
+	MOVD blocks_base+8(FP), R12
+	MOVD R8, R13
+frame_plan13_block:
+	// block header and run masks
+	MOVD (R12), R15
+	MOVWU 8(R12), R23
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	LSL $2, R16, R24
+	MOVD $1, R25
+	LSL R24, R25, R25
+	LSL R24, R25, R25
+	SUB $1, R25, R25
+	AND R25, R7, R19
+	MOVD $0x8040201008040201, R24
+	AND R25, R24, R17
+	// pointers to the block's rows of the lanes the plan compares
+	MOVD l+0(FP), R24
+	MOVD (R24), R25
+	ADD R23<<3, R25, R25
+	MOVD 72(R24), R26
+	ADD R23<<3, R26, R26
+	MOVD 96(R24), R0
+	ADD R23<<3, R0, R0
+	// full block: four registers per lane in one load
+	CMP $8, R16
+	BNE frame_plan13_partial
+	VLD1 (R25), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R26), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1 (R0), [V12.D2, V13.D2, V14.D2, V15.D2]
+	B frame_plan13_loaded
+frame_plan13_partial:
+	CMP $2, R16
+	BLO frame_plan13_odd0
+	VLD1.P 16(R25), [V0.D2]
+	VLD1.P 16(R26), [V8.D2]
+	VLD1.P 16(R0), [V12.D2]
+	CMP $4, R16
+	BLO frame_plan13_odd1
+	VLD1.P 16(R25), [V1.D2]
+	VLD1.P 16(R26), [V9.D2]
+	VLD1.P 16(R0), [V13.D2]
+	CMP $6, R16
+	BLO frame_plan13_odd2
+	VLD1.P 16(R25), [V2.D2]
+	VLD1.P 16(R26), [V10.D2]
+	VLD1.P 16(R0), [V14.D2]
+	TBZ $0, R16, frame_plan13_loaded
+	VLD1 (R25), V3.D[0]
+	VLD1 (R26), V11.D[0]
+	VLD1 (R0), V15.D[0]
+	B frame_plan13_loaded
+frame_plan13_odd2:
+	TBZ $0, R16, frame_plan13_loaded
+	VLD1 (R25), V2.D[0]
+	VLD1 (R26), V10.D[0]
+	VLD1 (R0), V14.D[0]
+	B frame_plan13_loaded
+frame_plan13_odd1:
+	TBZ $0, R16, frame_plan13_loaded
+	VLD1 (R25), V1.D[0]
+	VLD1 (R26), V9.D[0]
+	VLD1 (R0), V13.D[0]
+	B frame_plan13_loaded
+frame_plan13_odd0:
+	TBZ $0, R16, frame_plan13_loaded
+	VLD1 (R25), V0.D[0]
+	VLD1 (R26), V8.D[0]
+	VLD1 (R0), V12.D[0]
+frame_plan13_loaded:
+	MOVD R13, R21
+	ADD R5, R13
+	MOVD R9, R22
+	MOVD R10, R20
+frame_plan13_hook:
+	LDP 8(R20), (R23, R24)
+	CMP R23, R15
+	BNE frame_plan13_miss
+	MOVD 32(R20), R26
+	VDUP R24, V16.D2
+	VCMEQ V16.D2, V0.D2, V21.D2
+	VCMEQ V16.D2, V1.D2, V22.D2
+	VCMEQ V16.D2, V2.D2, V23.D2
+	VCMEQ V16.D2, V3.D2, V24.D2
+	VDUP R26, V18.D2
+	VCMEQ V18.D2, V12.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	VCMEQ V18.D2, V13.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	VCMEQ V18.D2, V14.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	VCMEQ V18.D2, V15.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	LDP 56(R20), (R23, R0)
+	VDUP R23, V19.D2
+	VDUP R0, V20.D2
+	WORD $0x6ef33d19 // VCMHS V19.D2, V8.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ef33d3a // VCMHS V19.D2, V9.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6ef33d5b // VCMHS V19.D2, V10.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6ef33d7c // VCMHS V19.D2, V11.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	WORD $0x6ee83e99 // VCMHS V8.D2, V20.D2, V25.D2
+	VAND V25.B16, V21.B16, V21.B16
+	WORD $0x6ee93e9a // VCMHS V9.D2, V20.D2, V26.D2
+	VAND V26.B16, V22.B16, V22.B16
+	WORD $0x6eea3e9b // VCMHS V10.D2, V20.D2, V27.D2
+	VAND V27.B16, V23.B16, V23.B16
+	WORD $0x6eeb3e9c // VCMHS V11.D2, V20.D2, V28.D2
+	VAND V28.B16, V24.B16, V24.B16
+	// 2 rows per register -> 1 byte per row
+	VUZP1 V22.S4, V21.S4, V25.S4
+	VUZP1 V24.S4, V23.S4, V26.S4
+	VUZP1 V26.H8, V25.H8, V25.H8
+	VUZP1 V25.B16, V25.B16, V25.B16
+	VMOV V25.D[0], R23
+	// mask (and count): the bytes' sum lands in the top byte, without carries
+	AND R17, R23, R24
+	MUL R7, R24, R24
+	LSR $56, R24, R24
+	AND R19, R23, R25
+	MUL R7, R25, R25
+	LSR $56, R25, R25
+	// the mask, and the count added to the hook's
+	MOVB R24, (R21)
+	MOVD (R22), R23
+	ADD R25, R23, R23
+	MOVD R23, (R22)
+frame_plan13_next:
+	ADD $1, R21
+	ADD $8, R22
+	ADD $96, R20
+	CMP R11, R20
+	BNE frame_plan13_hook
+	CMP R2, R12
+	BNE frame_plan13_block
+	B frame_next
+	// a hook of another predicate examines nothing and matches nothing: its mask is 0
+frame_plan13_miss:
+	MOVB ZR, (R21)
+	B frame_plan13_next

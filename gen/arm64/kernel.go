@@ -32,6 +32,10 @@ const (
 	rHook   Reg = 20 // current Hook
 	rOut    Reg = 21 // its Receipt
 	rSpan   Reg = 22 // and span id
+
+	// The frame kernel's, in registers the batch kernel gives the span ids.
+	rCntG  = rSpanG // the group's first count
+	rCount = rSpan  // the hook's count
 )
 
 // Scratch registers.
@@ -74,6 +78,23 @@ const (
 	byteOnes   = 0x0101010101010101
 )
 
+// kern emits one kernel: the batch kernel, which writes receipts, or the
+// frame kernel, which writes each evaluation's mask and adds its matching
+// rows to its hook's count. Its labels are the frame kernel's own
+// ("frame_..."), so that each kernel's plan loops can be told apart.
+type kern struct {
+	*asm
+	frame bool
+}
+
+// l returns the kernel's name for label s.
+func (a *kern) l(s string) string {
+	if a.frame {
+		return "frame_" + s
+	}
+	return s
+}
+
 // checkLayout fails unless the fields read or written in pairs (LDP/STP, a
 // 16-byte VST1) are adjacent and the array strides are what the code
 // assumes.
@@ -96,15 +117,8 @@ func checkLayout() error {
 	return nil
 }
 
-// kernel emits evalBatchNEON. It takes the hooks in groups of consecutive
-// hooks with the same compare plan and runs a loop specialised to that plan
-// over every block: it loads the lanes the plan compares once per block
-// (never touching an element outside the run), then for every hook of the
-// group compares them, narrows the 64-bit row matches to one byte per row,
-// turns them into the mask and the count with two multiplies, decides
-// (c-clo <= cspan), hashes and writes the receipt, without branches on the
-// data.
-func kernel(a *asm) {
+// kernels emits evalBatchNEON and evalFrameNEON.
+func kernels(a *asm) {
 	if err := checkLayout(); err != nil {
 		a.failf("%v", err)
 		return
@@ -113,52 +127,81 @@ func kernel(a *asm) {
 		a.failf("%v", err)
 		return
 	}
-	a.raw("// func evalBatchNEON(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt)")
-	a.raw("//")
-	a.raw("// Registers: %v/%v blocks/hooks end, %v hooks, %v receipt stride, %v/%v mix/byte-ones,", rBEnd, rHEnd, rNH, rStride, rMix, rOnes)
-	a.raw("// %v/%v the group's first receipt and span, %v/%v/%v group start/end/count;", rOutG, rSpanG, rG, rGEnd, rCnt)
-	a.raw("// per block %v next block, %v/%v next block's receipt and span, %v pred, %v len,", rBlock, rOutB, rSpanB, rPred, rN)
-	a.raw("// %v/%v run byte masks; %v/%v/%v hook, receipt, span; %v %v %v %v %v scratch.", rRunW, rRunOne, rHook, rOut, rSpan, t[0], t[1], t[2], t[3], t[4])
-	a.raw("// V0-V15 the block's S, O, V, D rows (two per register), V16-V20 the hook's")
-	a.raw("// constants, V21-V24 row matches, V25-V28 partial compares, V30 the")
-	a.raw("// receipts' first 16 bytes.")
-	a.raw("TEXT ·evalBatchNEON(SB), NOSPLIT, $0-88")
+	kernel(&kern{asm: a})
+	a.raw("")
+	kernel(&kern{asm: a, frame: true})
+}
+
+// kernel emits evalBatchNEON, or evalFrameNEON. It takes the hooks in
+// groups of consecutive hooks with the same compare plan and runs a loop
+// specialised to that plan over every block: it loads the lanes the plan
+// compares once per block (never touching an element outside the run),
+// then for every hook of the group compares them, narrows the 64-bit row
+// matches to one byte per row and turns them into the mask and the count
+// with two multiplies. The batch kernel then decides (c-clo <= cspan),
+// hashes and writes the receipt, without branches on the data; the frame
+// kernel writes the mask, one byte where the receipt would be, and adds
+// the count to the hook's.
+func kernel(a *kern) {
+	if a.frame {
+		a.raw("// func evalFrameNEON(l *Lanes, blocks []Run, hooks []Hook, masks []uint8, counts *uint64)")
+		a.raw("//")
+		a.raw("// As evalBatchNEON, with %v/%v the group's first mask and count, %v/%v the", rOutG, rCntG, rOut, rCount)
+		a.raw("// hook's, %v the masks' stride (one byte a hook); no receipt, no context.", rStride)
+		a.raw("TEXT ·evalFrameNEON(SB), NOSPLIT, $0-88")
+	} else {
+		a.raw("// func evalBatchNEON(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt)")
+		a.raw("//")
+		a.raw("// Registers: %v/%v blocks/hooks end, %v hooks, %v receipt stride, %v/%v mix/byte-ones,", rBEnd, rHEnd, rNH, rStride, rMix, rOnes)
+		a.raw("// %v/%v the group's first receipt and span, %v/%v/%v group start/end/count;", rOutG, rSpanG, rG, rGEnd, rCnt)
+		a.raw("// per block %v next block, %v/%v next block's receipt and span, %v pred, %v len,", rBlock, rOutB, rSpanB, rPred, rN)
+		a.raw("// %v/%v run byte masks; %v/%v/%v hook, receipt, span; %v %v %v %v %v scratch.", rRunW, rRunOne, rHook, rOut, rSpan, t[0], t[1], t[2], t[3], t[4])
+		a.raw("// V0-V15 the block's S, O, V, D rows (two per register), V16-V20 the hook's")
+		a.raw("// constants, V21-V24 row matches, V25-V28 partial compares, V30 the")
+		a.raw("// receipts' first 16 bytes.")
+		a.raw("TEXT ·evalBatchNEON(SB), NOSPLIT, $0-88")
+	}
 	prologue(a)
 
-	a.label("group")
+	a.label(a.l("group"))
 	a.comment("the group: the hooks from %v on whose compare plans equal its plan", rG)
 	plan := t[0]
 	a.op("MOVWU", Mem{rG, layout.HookPlan}, plan)
 	a.op("AND", Imm(layout.PlanLanes), plan, plan)
 	a.op("ADD", Imm(layout.HookSize), rG, rGEnd)
 	a.op("MOVD", Imm(1), rCnt)
-	a.label("scan")
+	a.label(a.l("scan"))
 	a.op("CMP", rHEnd, rGEnd)
-	a.op("BEQ", "scanned")
+	a.op("BEQ", a.l("scanned"))
 	a.op("MOVWU", Mem{rGEnd, layout.HookPlan}, t[1])
 	a.op("EOR", plan, t[1], t[1])
 	a.op("TST", Imm(layout.PlanLanes), t[1])
-	a.op("BNE", "scanned")
+	a.op("BNE", a.l("scanned"))
 	a.op("ADD", Imm(layout.HookSize), rGEnd)
 	a.op("ADD", Imm(1), rCnt)
-	a.op("B", "scan")
-	a.label("scanned")
+	a.op("B", a.l("scan"))
+	a.label(a.l("scanned"))
 	a.comment("one loop for each plan the operations reach; NewHookOf writes no other")
 	plans := layout.Plans()
 	for _, p := range plans {
 		a.op("CMP", Imm(p), plan)
-		a.op("BEQ", fmt.Sprintf("plan%d", p))
+		a.op("BEQ", a.l(fmt.Sprintf("plan%d", p)))
 	}
 	a.op("UNDEF")
 
-	a.label("next")
-	a.op("MOVD", Imm(layout.RcptSize), t[0])
-	a.op("MUL", rCnt, t[0], t[0])
-	a.op("ADD", t[0], rOutG)
-	a.op("ADD", rCnt, rSpanG)
+	a.label(a.l("next"))
+	if a.frame {
+		a.op("ADD", rCnt, rOutG)
+		a.op("ADD", fmt.Sprintf("%v<<3", rCnt), rCntG, rCntG)
+	} else {
+		a.op("MOVD", Imm(layout.RcptSize), t[0])
+		a.op("MUL", rCnt, t[0], t[0])
+		a.op("ADD", t[0], rOutG)
+		a.op("ADD", rCnt, rSpanG)
+	}
 	a.op("MOVD", rGEnd, rG)
 	a.op("CMP", rHEnd, rG)
-	a.op("BNE", "group")
+	a.op("BNE", a.l("group"))
 	a.op("RET")
 
 	for _, p := range plans {
@@ -167,7 +210,7 @@ func kernel(a *asm) {
 }
 
 // prologue loads the function-wide registers.
-func prologue(a *asm) {
+func prologue(a *kern) {
 	a.op("MOVD", "blocks_base+8(FP)", t[0])
 	a.op("MOVD", "blocks_len+16(FP)", rBEnd)
 	a.op("ADD", fmt.Sprintf("%v<<4", rBEnd), t[0], rBEnd)
@@ -176,6 +219,13 @@ func prologue(a *asm) {
 	a.op("MOVD", Imm(layout.HookSize), t[0])
 	a.op("MUL", rNH, t[0], rHEnd)
 	a.op("ADD", rG, rHEnd, rHEnd)
+	a.op("MOVD", fmt.Sprintf("$0x%x", uint64(byteOnes)), rOnes)
+	if a.frame {
+		a.op("MOVD", rNH, rStride)
+		a.op("MOVD", "masks_base+56(FP)", rOutG)
+		a.op("MOVD", "counts+80(FP)", rCntG)
+		return
+	}
 	a.op("MOVD", Imm(layout.RcptSize), t[0])
 	a.op("MUL", rNH, t[0], rStride)
 	a.op("MOVD", "ctx+56(FP)", t[0])
@@ -187,7 +237,6 @@ func prologue(a *asm) {
 	a.op("VMOV", t[2], vFixed.DLane(1))
 	a.op("MOVD", "out_base+64(FP)", rOutG)
 	a.op("MOVD", fmt.Sprintf("$0x%x", uint64(layout.MixMul)), rMix)
-	a.op("MOVD", fmt.Sprintf("$0x%x", uint64(byteOnes)), rOnes)
 }
 
 // planLanes lists the lanes plan compares, in vData order.
@@ -203,31 +252,50 @@ func planLanes(plan int) []int {
 
 // planLoop emits the loop of a group whose hooks compare the lanes of p:
 // for every block, its lanes loaded once, every hook of the group.
-func planLoop(a *asm, p int) {
-	name := func(s string) string { return fmt.Sprintf("plan%d%s", p, s) }
+func planLoop(a *kern, p int) {
+	name := func(s string) string { return a.l(fmt.Sprintf("plan%d%s", p, s)) }
 	a.label(name(""))
 	a.op("MOVD", "blocks_base+8(FP)", rBlock)
 	a.op("MOVD", rOutG, rOutB)
-	a.op("MOVD", rSpanG, rSpanB)
+	if !a.frame {
+		a.op("MOVD", rSpanG, rSpanB)
+	}
 	a.label(name("_block"))
 	loadBlock(a, p, name)
 	a.op("MOVD", rOutB, rOut)
 	a.op("ADD", rStride, rOutB)
-	a.op("MOVD", rSpanB, rSpan)
-	a.op("ADD", rNH, rSpanB)
+	if a.frame {
+		a.op("MOVD", rCntG, rCount)
+	} else {
+		a.op("MOVD", rSpanB, rSpan)
+		a.op("ADD", rNH, rSpanB)
+	}
 	a.op("MOVD", rG, rHook)
 
 	a.label(name("_hook"))
 	hook(a, p, name)
-	a.op("ADD", Imm(layout.RcptSize), rOut)
-	a.op("ADD", Imm(1), rSpan)
+	if a.frame {
+		a.label(name("_next"))
+		a.op("ADD", Imm(1), rOut)
+		a.op("ADD", Imm(8), rCount)
+	} else {
+		a.op("ADD", Imm(layout.RcptSize), rOut)
+		a.op("ADD", Imm(1), rSpan)
+	}
 	a.op("ADD", Imm(layout.HookSize), rHook)
 	a.op("CMP", rGEnd, rHook)
 	a.op("BNE", name("_hook"))
 	a.op("CMP", rBEnd, rBlock)
 	a.op("BNE", name("_block"))
-	a.op("B", "next")
+	a.op("B", a.l("next"))
 
+	if a.frame {
+		a.comment("a hook of another predicate examines nothing and matches nothing: its mask is 0")
+		a.label(name("_miss"))
+		a.op("MOVB", "ZR", Mem{rOut, 0})
+		a.op("B", name("_next"))
+		return
+	}
 	a.comment("a hook of another predicate examines nothing and is false: its receipt word is 0")
 	a.label(name("_miss"))
 	a.op("MOVD", "ZR", t[3])
@@ -236,7 +304,7 @@ func planLoop(a *asm, p int) {
 
 // loadBlock reads the run header, computes the run's byte masks and loads
 // the rows of the lanes p compares into vData.
-func loadBlock(a *asm, p int, name func(string) string) {
+func loadBlock(a *kern, p int, name func(string) string) {
 	off, ls := t[0], planLanes(p)
 	a.comment("block header and run masks")
 	a.op("MOVD", Mem{rBlock, layout.RunPred}, rPred)
@@ -253,7 +321,7 @@ func loadBlock(a *asm, p int, name func(string) string) {
 	a.op("LSL", sh, m, m)
 	a.op("LSL", sh, m, m)
 	a.op("SUB", Imm(1), m, m)
-	if layout.PlanCounts(p) && p != 0 { // the count of plan 0 is the run's length
+	if (layout.PlanCounts(p) || a.frame) && p != 0 { // the count of plan 0 is the run's length
 		a.op("AND", m, rOnes, rRunOne)
 	}
 	a.op("MOVD", fmt.Sprintf("$0x%x", uint64(bitWeights)), sh)
@@ -306,13 +374,14 @@ func loadBlock(a *asm, p int, name func(string) string) {
 }
 
 // hook evaluates the hook at rHook against the loaded block with the
-// compares of p and writes its receipt at rOut.
-func hook(a *asm, p int, name func(string) string) {
+// compares of p and writes its receipt at rOut, or in the frame kernel its
+// mask at rOut and its count added to the one at rCount.
+func hook(a *kern, p int, name func(string) string) {
 	x, mask, cnt, word := t[0], t[1], t[2], t[3]
 	a.op("LDP", Mem{rHook, layout.HookPred}, fmt.Sprintf("(%v, %v)", t[0], t[1])) // pred, s
 	a.op("CMP", t[0], rPred)
 	a.op("BNE", name("_miss"))
-	counts := layout.PlanCounts(p)
+	counts := layout.PlanCounts(p) || a.frame
 	if p == 0 {
 		a.comment("no constants: every row of the run matches; the bit weights' sum lands in the top byte")
 		a.op("MUL", rOnes, rRunW, mask)
@@ -339,6 +408,14 @@ func hook(a *asm, p int, name func(string) string) {
 		}
 	}
 
+	if a.frame {
+		a.comment("the mask, and the count added to the hook's")
+		a.op("MOVB", mask, Mem{rOut, 0})
+		a.op("MOVD", Mem{rCount, 0}, x)
+		a.op("ADD", cnt, x, x)
+		a.op("MOVD", x, Mem{rCount, 0})
+		return
+	}
 	clo, cspan, res := t[0], t[3], t[0]
 	if counts {
 		a.comment("the decision is a range of match counts: c-clo <= cspan")
@@ -372,7 +449,7 @@ func hook(a *asm, p int, name func(string) string) {
 // compares emits the compares of plan p (p != 0) into vAcc: the first
 // writes vAcc, later ones are ANDed into it. The hook's subject is in t[1]
 // already (loaded with its predicate).
-func compares(a *asm, p int) {
+func compares(a *kern, p int) {
 	sReg, oReg, dtReg, loReg, hiReg := t[1], t[2], t[3], t[0], t[4]
 	switch {
 	case p&layout.PlanO != 0 && p&layout.PlanD != 0:

@@ -52,7 +52,7 @@ func assembly() ([]byte, error) {
 	a.raw("")
 	a.raw("#include \"textflag.h\"")
 	a.raw("")
-	kernel(&a)
+	kernels(&a)
 	if a.err != nil {
 		return nil, a.err
 	}
@@ -74,6 +74,14 @@ package kernels
 //
 //go:noescape
 func evalBatchNEON(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt)
+
+// evalFrameNEON is evalBatchNEON that writes each receipt's Mask alone, to
+// masks where the receipt would be in out, and adds each hook's matching
+// rows to counts[i], i its index in hooks. The inputs must be checked and
+// hold at least one block and one hook.
+//
+//go:noescape
+func evalFrameNEON(l *Lanes, blocks []Run, hooks []Hook, masks []uint8, counts *uint64)
 `, generator)
 	return format.Source([]byte(src))
 }
