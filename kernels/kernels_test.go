@@ -137,7 +137,9 @@ func hooksFor(t testing.TB, op Op, pred uint64, r *rand.Rand, n int) []Hook {
 }
 
 // TestDifferential compares every implementation with the generic code, for
-// every op, run length 0..8, offset, and matching or other predicate.
+// every op, run length 0..8, offset, and matching or other predicate: the
+// batch kernels one block a call, the frame kernels one block a call (the
+// path for a segment of one block) and every block in one call.
 func TestDifferential(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const rows = 24
@@ -148,12 +150,20 @@ func TestDifferential(t *testing.T) {
 			for _, op := range Ops() {
 				for _, pred := range []uint64{testPred, otherPred} {
 					hooks := in.hooks(t, op, pred, r, 16)
+					var all []Run // the blocks a frame can hold: all but the empty ones
 					for n := uint32(0); n <= BlockLanes; n++ {
 						for off := uint32(0); off+n <= rows; off++ {
 							blocks := []Run{{Pred: testPred, Off: off, Len: n}}
 							compare(t, im, l, blocks, hooks, ctx)
+							if n > 0 {
+								all = append(all, blocks[0])
+								compareSegments(t, im, l, blocks, hooks, []Segment{{BlockHi: 1, HookHi: uint32(len(hooks))}}, ctx, len(hooks))
+							}
 						}
 					}
+					// The frame kernels over every block in one call: each
+					// block's registers follow another's.
+					compareSegments(t, im, l, all, hooks, []Segment{{BlockHi: uint32(len(all)), HookHi: uint32(len(hooks))}}, ctx, len(all)*len(hooks))
 				}
 			}
 		})
