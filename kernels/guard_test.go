@@ -56,16 +56,23 @@ func TestGuardPages(t *testing.T) {
 			if n == 0 {
 				continue // a frame holds no empty block
 			}
-			// The frame kernels read what the batch kernels read.
-			f, set := frameOf(t, l, blocks), hookSetOf(t, hooks)
-			want := make([]Receipt, len(hooks))
+			// The frame kernels read what the batch kernels read, on their
+			// path for a segment of one block and on their plan groups' (a
+			// segment of the block twice).
+			twice := []Run{blocks[0], blocks[0]}
+			f, set := frameOf(t, l, twice), hookSetOf(t, hooks)
+			nh := len(hooks)
+			want := make([]Receipt, 3*nh)
 			evalBatchGeneric(l, blocks, hooks, ctx, want)
+			c := *ctx
+			c.SpanBase += uint64(nh)
+			evalBatchGeneric(l, twice, hooks, &c, want[nh:])
 			for i := range want {
 				want[i].AHash = 0 // left to the caller
 			}
 			forEachImpl(t, func(t *testing.T, im *Impl) {
-				segs := []Segment{{BlockHi: 1, HookHi: uint32(len(hooks))}}
-				masks, got, counts := make([]uint8, len(hooks)), make([]Receipt, len(hooks)), make([]uint64, len(hooks))
+				segs := []Segment{{BlockHi: 1, HookHi: uint32(nh)}, {BlockHi: 2, HookHi: uint32(nh), Out: uint32(nh)}}
+				masks, got, counts := make([]uint8, len(want)), make([]Receipt, len(want)), make([]uint64, nh)
 				if err := im.EvalFrame(f, set, segs, masks, counts); err != nil {
 					t.Fatal(err)
 				}
@@ -73,8 +80,8 @@ func TestGuardPages(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i := range want {
-					if receiptBytes(&got[i]) != receiptBytes(&want[i]) || counts[i] != uint64(bits.OnesCount8(want[i].Mask)) {
-						t.Fatalf("%s, %d rows, hook %d: got %+v (count %d), want %+v", im.Name(), n, i, got[i], counts[i], want[i])
+					if receiptBytes(&got[i]) != receiptBytes(&want[i]) || counts[i%nh] != 3*uint64(bits.OnesCount8(want[i].Mask)) {
+						t.Fatalf("%s, %d rows, evaluation %d: got %+v (count %d), want %+v", im.Name(), n, i, got[i], counts[i%nh], want[i])
 					}
 				}
 			})

@@ -6086,8 +6086,6 @@ evalFrameAVX512_plan1_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
-	CMPQ          SI, $0x01
-	JB            evalFrameAVX512_plan1_wrows
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
@@ -6220,8 +6218,6 @@ evalFrameAVX512_plan2_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
-	CMPQ          SI, $0x01
-	JB            evalFrameAVX512_plan2_wrows
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
@@ -6358,8 +6354,6 @@ evalFrameAVX512_plan3_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z4
-	CMPQ          SI, $0x01
-	JB            evalFrameAVX512_plan3_wrows
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPCMPEQQ.BCST (R9), Z2, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z3, K2, Z3
@@ -6504,8 +6498,6 @@ evalFrameAVX512_plan4_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
-	CMPQ          SI, $0x01
-	JB            evalFrameAVX512_plan4_wrows
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
@@ -6642,8 +6634,6 @@ evalFrameAVX512_plan5_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z4
-	CMPQ          SI, $0x01
-	JB            evalFrameAVX512_plan5_wrows
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPCMPEQQ.BCST (R9), Z2, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z3, K2, Z3
@@ -6796,8 +6786,6 @@ evalFrameAVX512_plan7_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z4
 	VPBROADCASTQ  wideconsts<>+24(SB), Z5
-	CMPQ          SI, $0x01
-	JB            evalFrameAVX512_plan7_wrows
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPCMPEQQ.BCST (R9), Z2, K2, K2
 	VPCMPEQQ.BCST (R10), Z3, K2, K2
@@ -6956,8 +6944,6 @@ evalFrameAVX512_plan8_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z4
-	CMPQ          SI, $0x01
-	JB            evalFrameAVX512_plan8_wrows
 	VPCMPUQ.BCST  $0x02, (R8), Z1, K1, K2
 	VPCMPUQ.BCST  $0x05, (R8), Z2, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z3, K2, Z3
@@ -7105,8 +7091,6 @@ evalFrameAVX512_plan9_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z4
 	VPBROADCASTQ  wideconsts<>+24(SB), Z5
-	CMPQ          SI, $0x01
-	JB            evalFrameAVX512_plan9_wrows
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPCMPUQ.BCST  $0x02, (R9), Z2, K2, K2
 	VPCMPUQ.BCST  $0x05, (R9), Z3, K2, K2
@@ -7266,8 +7250,6 @@ evalFrameAVX512_plan12_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z4
 	VPBROADCASTQ  wideconsts<>+24(SB), Z5
-	CMPQ          SI, $0x01
-	JB            evalFrameAVX512_plan12_wrows
 	VPCMPEQQ.BCST (R9), Z1, K1, K2
 	VPCMPUQ.BCST  $0x02, (R8), Z2, K2, K2
 	VPCMPUQ.BCST  $0x05, (R8), Z3, K2, K2
@@ -7431,8 +7413,6 @@ evalFrameAVX512_plan13_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z5
 	VPBROADCASTQ  wideconsts<>+24(SB), Z6
-	CMPQ          SI, $0x01
-	JB            evalFrameAVX512_plan13_wrows
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPCMPEQQ.BCST (R10), Z2, K2, K2
 	VPCMPUQ.BCST  $0x02, (R9), Z3, K2, K2

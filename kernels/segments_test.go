@@ -14,7 +14,8 @@ import (
 // generic batch of each segment is the reference), and FrameReceipts makes
 // of them those receipts, bit for bit, with span ids from SpanBase+Out;
 // neither writes between or after the segments: segments of any order,
-// empty ones, hook ranges that overlap, blocks of other predicates.
+// empty ones, hook ranges that overlap, blocks of other predicates, and a
+// segment of one block for every block.
 func TestSegments(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	ctx := &Context{CycleID: 77, SpanBase: 1<<64 - 500, ShardID: 3, Budget: 8}
@@ -23,15 +24,7 @@ func TestSegments(t *testing.T) {
 		forEachImpl(t, func(t *testing.T, im *Impl) {
 			for range 40 {
 				hooks := mixedHooks(t, in, r, 16, 4)
-				var blocks []Run
-				for range 1 + r.IntN(20) {
-					n := uint32(1 + r.IntN(8)) // a frame holds no empty block
-					pred := uint64(testPred)
-					if r.IntN(4) == 0 {
-						pred = otherPred
-					}
-					blocks = append(blocks, Run{Pred: pred, Off: uint32(r.IntN(300 - int(n) + 1)), Len: n})
-				}
+				blocks := frameBlocks(r, 1+r.IntN(20), 300)
 				var segs []Segment
 				out := 0
 				for range r.IntN(8) {
@@ -46,33 +39,10 @@ func TestSegments(t *testing.T) {
 				}
 				r.Shuffle(len(segs), func(i, j int) { segs[i], segs[j] = segs[j], segs[i] })
 				compareSegments(t, im, l, blocks, hooks, segs, ctx, out)
-			}
-		})
-	}
-}
-
-// Segments of one block each, over every kind of hook (plans, other
-// predicates, short blocks), as a tick spread over many predicates has
-// them: the frame kernels take a path of their own for them.
-func TestOneBlockSegments(t *testing.T) {
-	r := rand.New(rand.NewPCG(13, 14))
-	ctx := &Context{CycleID: 5, SpanBase: 900, ShardID: 1, Budget: 8}
-	for _, in := range inputs {
-		l := in.lanes(r, 200)
-		forEachImpl(t, func(t *testing.T, im *Impl) {
-			for range 40 {
-				hooks := mixedHooks(t, in, r, 24, 4)
-				var blocks []Run
-				for range 1 + r.IntN(12) {
-					n := uint32(1 + r.IntN(8))
-					pred := uint64(testPred)
-					if r.IntN(4) == 0 {
-						pred = otherPred
-					}
-					blocks = append(blocks, Run{Pred: pred, Off: uint32(r.IntN(200 - int(n) + 1)), Len: n})
-				}
-				var segs []Segment
-				out := 0
+				// A segment of one block for each block, as a tick spread
+				// over many predicates has them: the frame kernels take a
+				// path of their own for them.
+				segs, out = segs[:0], 0
 				for b := range blocks {
 					hlo := r.IntN(len(hooks))
 					sg := Segment{BlockLo: uint32(b), BlockHi: uint32(b + 1), HookLo: uint32(hlo),
@@ -147,6 +117,22 @@ func compareSegments(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hoo
 	if !slices.Equal(gotCounts, wantCounts) {
 		t.Fatalf("%s: counts (segments %+v):\n got %v\nwant %v", im.Name(), segs, gotCounts, wantCounts)
 	}
+}
+
+// frameBlocks returns n blocks of 1 to 8 rows (a frame holds no empty
+// block) at random offsets in lanes of rows rows, one in four of another
+// predicate.
+func frameBlocks(r *rand.Rand, n, rows int) []Run {
+	blocks := make([]Run, n)
+	for i := range blocks {
+		l := uint32(1 + r.IntN(8))
+		pred := uint64(testPred)
+		if r.IntN(4) == 0 {
+			pred = otherPred
+		}
+		blocks[i] = Run{Pred: pred, Off: uint32(r.IntN(rows - int(l) + 1)), Len: l}
+	}
+	return blocks
 }
 
 // frameOf returns a frame of lanes l holding blocks, one run each.

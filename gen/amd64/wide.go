@@ -259,8 +259,10 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 	VPBROADCASTQ(d.consts.Offset(wideZero), cnt)
 	done := name("_wrows")
 	for i := range wideHooks {
-		CMPQ(n, U8(i+1))
-		JB(LabelRef(done)) // row i is past the run
+		if i > 0 || !k.frame { // a frame's blocks have a row or more
+			CMPQ(n, U8(i+1))
+			JB(LabelRef(done)) // row i is past the run
+		}
 		r, in := K(), pm
 		for _, f := range eqCompares {
 			if plan&f.bit != 0 {
