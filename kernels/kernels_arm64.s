@@ -1569,7 +1569,6 @@ frame_plan1_odd1:
 	VLD1 (R25), V1.D[0]
 	B frame_plan1_loaded
 frame_plan1_odd0:
-	TBZ $0, R16, frame_plan1_loaded
 	VLD1 (R25), V0.D[0]
 frame_plan1_loaded:
 	MOVD R13, R21
@@ -1664,7 +1663,6 @@ frame_plan2_odd1:
 	VLD1 (R25), V5.D[0]
 	B frame_plan2_loaded
 frame_plan2_odd0:
-	TBZ $0, R16, frame_plan2_loaded
 	VLD1 (R25), V4.D[0]
 frame_plan2_loaded:
 	MOVD R13, R21
@@ -1769,7 +1767,6 @@ frame_plan3_odd1:
 	VLD1 (R26), V5.D[0]
 	B frame_plan3_loaded
 frame_plan3_odd0:
-	TBZ $0, R16, frame_plan3_loaded
 	VLD1 (R25), V0.D[0]
 	VLD1 (R26), V4.D[0]
 frame_plan3_loaded:
@@ -1875,7 +1872,6 @@ frame_plan4_odd1:
 	VLD1 (R25), V13.D[0]
 	B frame_plan4_loaded
 frame_plan4_odd0:
-	TBZ $0, R16, frame_plan4_loaded
 	VLD1 (R25), V12.D[0]
 frame_plan4_loaded:
 	MOVD R13, R21
@@ -1980,7 +1976,6 @@ frame_plan5_odd1:
 	VLD1 (R26), V13.D[0]
 	B frame_plan5_loaded
 frame_plan5_odd0:
-	TBZ $0, R16, frame_plan5_loaded
 	VLD1 (R25), V0.D[0]
 	VLD1 (R26), V12.D[0]
 frame_plan5_loaded:
@@ -2104,7 +2099,6 @@ frame_plan7_odd1:
 	VLD1 (R0), V13.D[0]
 	B frame_plan7_loaded
 frame_plan7_odd0:
-	TBZ $0, R16, frame_plan7_loaded
 	VLD1 (R25), V0.D[0]
 	VLD1 (R26), V4.D[0]
 	VLD1 (R0), V12.D[0]
@@ -2220,7 +2214,6 @@ frame_plan8_odd1:
 	VLD1 (R25), V9.D[0]
 	B frame_plan8_loaded
 frame_plan8_odd0:
-	TBZ $0, R16, frame_plan8_loaded
 	VLD1 (R25), V8.D[0]
 frame_plan8_loaded:
 	MOVD R13, R21
@@ -2334,7 +2327,6 @@ frame_plan9_odd1:
 	VLD1 (R26), V9.D[0]
 	B frame_plan9_loaded
 frame_plan9_odd0:
-	TBZ $0, R16, frame_plan9_loaded
 	VLD1 (R25), V0.D[0]
 	VLD1 (R26), V8.D[0]
 frame_plan9_loaded:
@@ -2458,7 +2450,6 @@ frame_plan12_odd1:
 	VLD1 (R26), V13.D[0]
 	B frame_plan12_loaded
 frame_plan12_odd0:
-	TBZ $0, R16, frame_plan12_loaded
 	VLD1 (R25), V8.D[0]
 	VLD1 (R26), V12.D[0]
 frame_plan12_loaded:
@@ -2592,7 +2583,6 @@ frame_plan13_odd1:
 	VLD1 (R0), V13.D[0]
 	B frame_plan13_loaded
 frame_plan13_odd0:
-	TBZ $0, R16, frame_plan13_loaded
 	VLD1 (R25), V0.D[0]
 	VLD1 (R26), V8.D[0]
 	VLD1 (R0), V12.D[0]

@@ -362,7 +362,9 @@ func loadBlock(a *kern, p int, name func(string) string) {
 		if k < 3 {
 			a.label(name(fmt.Sprintf("_odd%d", k)))
 		}
-		a.op("TBZ", Imm(0), rN, name("_loaded"))
+		if k > 0 || !a.frame { // a frame's block of fewer than two rows has one
+			a.op("TBZ", Imm(0), rN, name("_loaded"))
+		}
 		for _, j := range ls {
 			a.op("VLD1", Mem{ptr[j], 0}, vData(j, k).DLane(0))
 		}
