@@ -174,7 +174,8 @@ func generate(name string, x isa, frame bool, step Mem, wide *wideData) {
 // pays for its scan, dispatch and block loop over the blocks of a run; a
 // run of one block pays for them again for every group, and that setup
 // cost more than its evaluations (callgrind, BenchmarkRun wide40: about
-// 110 instructions for a segment of one block and one hook).
+// 115 instructions for a segment of one block and one hook there, 82 on
+// this path).
 func (k *kernel) oneBlock(x isa, plans []int) {
 	o := *k // the same registers and slots, labels of its own
 	o.name = k.name + "_one"
