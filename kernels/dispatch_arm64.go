@@ -48,8 +48,18 @@ func archOne(id implID, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
 	evalBatchNEON(l, unsafe.Slice(r, 1), unsafe.Slice(h, 1), ctx, unsafe.Slice(out, 1))
 }
 
-// archReceipts reports that arm64 has no receipts kernel: FrameReceipts
-// makes them in Go.
+// archReceipts reports that arm64 has no receipts kernel for a whole
+// call: FrameReceipts makes them a segment at a time (archSegmentReceipts).
 func archReceipts(implID, []Run, []Hook, []Segment, *Context, uint32, []uint8, []Receipt) bool {
 	return false
+}
+
+// archSegmentReceipts makes one segment's receipts with the NEON receipts
+// kernel, as segmentReceipts would, and reports whether id is NEON.
+func archSegmentReceipts(id implID, rs []Receipt, ms []uint8, blocks []Run, hooks []Hook, head *Receipt) bool {
+	if id != implNEON {
+		return false
+	}
+	frameReceiptsNEON(rs, ms, blocks, hooks, head)
+	return true
 }

@@ -18,3 +18,5 @@ func archOne(_ implID, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
 func archReceipts(implID, []Run, []Hook, []Segment, *Context, uint32, []uint8, []Receipt) bool {
 	return false
 }
+
+func archSegmentReceipts(implID, []Receipt, []uint8, []Run, []Hook, *Receipt) bool { return false }

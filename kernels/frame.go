@@ -164,7 +164,7 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, masks []uint8, c
 
 // segmentReceipts writes rs, the receipts of one segment's hooks over its
 // blocks, whose masks are ms, from the receipt head (its span id the
-// first's): FrameReceipts where no kernel makes them.
+// first's): FrameReceipts where no kernel makes them (generic).
 func segmentReceipts(rs []Receipt, ms []uint8, blocks []Run, hooks []Hook, head *Receipt) {
 	h0, nh := *head, len(hooks)
 	for bi, b := range blocks {
@@ -231,8 +231,14 @@ func (im *Impl) FrameReceipts(f *Frame, s *HookSet, segs []Segment, ctx *Context
 	for _, sg := range segs {
 		hooks := s.hooks[sg.HookLo:sg.HookHi]
 		n := int(sg.BlockHi-sg.BlockLo) * len(hooks)
+		if n == 0 {
+			continue
+		}
 		head.SpanID = ctx.SpanBase + uint64(sg.Out)
-		segmentReceipts(out[sg.Out:][:n], masks[sg.Out:][:n], f.blocks[sg.BlockLo:sg.BlockHi], hooks, &head)
+		rs, ms, blocks := out[sg.Out:][:n], masks[sg.Out:][:n], f.blocks[sg.BlockLo:sg.BlockHi]
+		if !archSegmentReceipts(im.id, rs, ms, blocks, hooks, &head) {
+			segmentReceipts(rs, ms, blocks, hooks, &head)
+		}
 	}
 	return nil
 }

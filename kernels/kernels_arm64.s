@@ -2660,3 +2660,63 @@ frame_plan13_next:
 frame_plan13_miss:
 	MOVB ZR, (R21)
 	B frame_plan13_next
+
+// func frameReceiptsNEON(out []Receipt, masks []uint8, blocks []Run, hooks []Hook, head *Receipt)
+//
+// R2/R3 blocks/hooks end, R10 hooks, R12 next block, R15 pred, R16 len, R20 hook,
+// R8/R21/R22 next mask, receipt and span id, R6 ActualTicks<<32, V30 the receipts'
+// first 16 bytes; R23 R24 R25 R26 R0 scratch.
+TEXT ·frameReceiptsNEON(SB), NOSPLIT, $0-104
+	MOVD blocks_base+48(FP), R12
+	MOVD blocks_len+56(FP), R2
+	ADD R2<<4, R12, R2
+	MOVD hooks_base+72(FP), R10
+	MOVD hooks_len+80(FP), R0
+	MOVD $96, R3
+	MUL R0, R3, R3
+	ADD R10, R3, R3
+	MOVD head+96(FP), R0
+	VLD1 (R0), [V30.D2]
+	MOVD 16(R0), R22
+	MOVWU 36(R0), R6
+	LSL $32, R6, R6
+	MOVD masks_base+24(FP), R8
+	MOVD out_base+0(FP), R21
+rcpt_block:
+	MOVD (R12), R15
+	MOVWU 12(R12), R16
+	ADD $16, R12
+	MOVD R10, R20
+rcpt_hook:
+	// another predicate: examined nothing, false: the receipt word is 0
+	MOVD ZR, R25
+	MOVD 8(R20), R0
+	CMP R0, R15
+	BNE rcpt_write
+	MOVBU (R8), R23
+	VMOV R23, V0.D[0]
+	VCNT V0.B8, V0.B8
+	VMOV V0.D[0], R24
+	// the decision is a range of match counts: c-clo <= cspan
+	LDP 80(R20), (R0, R26)
+	SUB R0, R24, R24
+	CMP R26, R24
+	CSET LS, R24
+	// word = lanes | mask<<32 | result<<40
+	ORR R23<<32, R16, R25
+	ORR R24<<40, R25, R25
+rcpt_write:
+	MOVWU 4(R20), R26
+	ORR R6, R26, R26
+	VST1 [V30.D2], (R21)
+	STP (R22, ZR), 16(R21)
+	STP (R26, R25), 32(R21)
+	ADD $1, R22
+	ADD $1, R8
+	ADD $48, R21
+	ADD $96, R20
+	CMP R3, R20
+	BNE rcpt_hook
+	CMP R2, R12
+	BNE rcpt_block
+	RET

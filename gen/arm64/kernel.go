@@ -117,7 +117,7 @@ func checkLayout() error {
 	return nil
 }
 
-// kernels emits evalBatchNEON and evalFrameNEON.
+// kernels emits evalBatchNEON, evalFrameNEON and frameReceiptsNEON.
 func kernels(a *asm) {
 	if err := checkLayout(); err != nil {
 		a.failf("%v", err)
@@ -130,6 +130,8 @@ func kernels(a *asm) {
 	kernel(&kern{asm: a})
 	a.raw("")
 	kernel(&kern{asm: a, frame: true})
+	a.raw("")
+	receipts(a)
 }
 
 // kernel emits evalBatchNEON, or evalFrameNEON. It takes the hooks in

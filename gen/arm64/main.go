@@ -82,6 +82,15 @@ func evalBatchNEON(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Rec
 //
 //go:noescape
 func evalFrameNEON(l *Lanes, blocks []Run, hooks []Hook, masks []uint8, counts *uint64)
+
+// frameReceiptsNEON is segmentReceipts with NEON: the receipts of one
+// segment's evaluations, its blocks and hooks, made from their masks, from
+// the receipt head (CycleID, ShardID, Ticks, ActualTicks and the first
+// span id). The inputs must be checked and hold at least one block and
+// one hook.
+//
+//go:noescape
+func frameReceiptsNEON(out []Receipt, masks []uint8, blocks []Run, hooks []Hook, head *Receipt)
 `, generator)
 	return format.Source([]byte(src))
 }
