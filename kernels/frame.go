@@ -201,7 +201,8 @@ func segmentsInside(f *Frame, s *HookSet, segs []Segment, n int) bool {
 
 // FrameReceipts writes to out the receipts of the evaluations whose masks
 // an [Impl.EvalFrame] call over f, s and segs wrote to masks, with this
-// implementation (the amd64 ones share a kernel; the others are Go): what
+// implementation (the amd64 ones share a kernel, NEON has its own, generic
+// is Go): what
 // EvalBatch writes for each segment's blocks and hooks, at out[seg.Out:]
 // with span ids from ctx.SpanBase+seg.Out on, ActualTicks actualTicks (the
 // caller's measure), and AHash 0 ([ReceiptHash] gives it, from the hook's
