@@ -32,7 +32,7 @@ import (
 
 var (
 	arch     = flag.String("arch", "amd64", "amd64 or arm64 (arm64 runs under qemu-aarch64-static)")
-	kernel   = flag.String("kernel", "", "only this kernel (evalSegmentsAVX2, evalSegmentsAVX512, evalFrameAVX2, evalFrameAVX512, evalBatchNEON, evalFrameNEON); default all of arch")
+	kernel   = flag.String("kernel", "", "only this kernel (evalSegmentsAVX2, evalSegmentsAVX512, evalFrameAVX2, evalFrameAVX512, evalBatchNEON, evalFrameNEON, frameReceiptsAVX2, frameReceiptsNEON); default all of arch")
 	onlyPlan = flag.String("plan", "", "only this plan loop, such as plan9; default all")
 	perPlan  = flag.Int("n", 6, "changes per plan loop, drawn at random (0: every instruction)")
 	seed     = flag.Uint64("seed", 1, "seed of the draw")
@@ -115,6 +115,10 @@ func run() error {
 	return nil
 }
 
+// unplanned are the kernels with no plan loops (the receipts kernels,
+// which compare nothing): their whole body is changed as one loop.
+var unplanned = map[string]bool{"frameReceiptsAVX2": true, "frameReceiptsNEON": true}
+
 var (
 	textRE  = regexp.MustCompile(`^TEXT ·(\w+)\(SB\)`)
 	planRE  = regexp.MustCompile(`^(?:(\w+)_)?(plan\d+):$`)
@@ -140,17 +144,22 @@ func mutants(lines []string) []mutant {
 		if m := textRE.FindStringSubmatch(l); m != nil {
 			flush()
 			cur, plan = m[1], ""
+			if unplanned[cur] {
+				plan = "body"
+			}
 			continue
 		}
-		if m := planRE.FindStringSubmatch(l); m != nil {
-			flush()
-			plan = m[2]
-			continue
-		}
-		if labelRE.MatchString(l) && !strings.Contains(l, plan+"_") {
-			flush() // the code after the loops (amd64: the epilogue)
-			plan = ""
-			continue
+		if !unplanned[cur] { // else the whole body is one loop
+			if m := planRE.FindStringSubmatch(l); m != nil {
+				flush()
+				plan = m[2]
+				continue
+			}
+			if labelRE.MatchString(l) && !strings.Contains(l, plan+"_") {
+				flush() // the code after the loops (amd64: the epilogue)
+				plan = ""
+				continue
+			}
 		}
 		ins := strings.TrimSpace(l)
 		if plan == "" || (*kernel != "" && cur != *kernel) || (*onlyPlan != "" && plan != *onlyPlan) ||
