@@ -2,11 +2,11 @@
 
 // Command mutate checks that the kernel tests notice a broken instruction:
 // it changes one instruction inside one plan loop of the generated
-// assembly, or anywhere in a receipts kernel, which has none (deletes it,
-// inverts a branch or condition, or turns an
-// unsigned >= compare into >), runs the kernel tests against the changed
-// copy, and reports every change the tests did not catch. It is not part
-// of CI: a full run takes a build and a test run per change.
+// assembly, or anywhere in a receipts kernel, which has no plan loop
+// (deletes it, inverts a branch or condition, or turns an unsigned >=
+// compare into >), runs the kernel tests against the changed copy, and
+// reports every change the tests did not catch. It is not part of CI: a
+// full run takes a build and a test run per change.
 //
 // Run from gen/:
 //
