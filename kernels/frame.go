@@ -202,15 +202,14 @@ func segmentsInside(f *Frame, s *HookSet, segs []Segment, n int) bool {
 // FrameReceipts writes to out the receipts of the evaluations whose masks
 // an [Impl.EvalFrame] call over f, s and segs wrote to masks, with this
 // implementation (the amd64 ones share a kernel, NEON has its own, generic
-// is Go): what
-// EvalBatch writes for each segment's blocks and hooks, at out[seg.Out:]
-// with span ids from ctx.SpanBase+seg.Out on, ActualTicks actualTicks (the
-// caller's measure), and AHash 0 ([ReceiptHash] gives it, from the hook's
-// key and the receipt's other fields). Every field but Mask follows from
-// the evaluation's place (its block, hook and index) and ctx, and Result
-// from the mask and the hook, so the receipts are bit for bit those of
-// the kernels, made where the caller chooses: after its decisions, or
-// never when it drops them.
+// is Go): what EvalBatch writes for each segment's blocks and hooks, at
+// out[seg.Out:] with span ids from ctx.SpanBase+seg.Out on, ActualTicks
+// actualTicks (the caller's measure), and AHash 0 ([ReceiptHash] gives it,
+// from the hook's key and the receipt's other fields). Every field but
+// Mask follows from the evaluation's place (its block, hook and index) and
+// ctx, and Result from the mask and the hook, so the receipts are bit for
+// bit those of the kernels, made where the caller chooses: after its
+// decisions, or never when it drops them.
 //
 // It checks what EvalFrame checks, that masks and out each hold every
 // segment's evaluations (ErrSegment), and ctx (ErrNilContext).

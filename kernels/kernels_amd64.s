@@ -5826,18 +5826,18 @@ evalFrameAVX2_one_matched:
 	POPCNTQ R10, R11
 	ADDQ    R11, (R9)
 	MOVB    R10, (AX)
-	JMP     evalFrameAVX2_one_next
 
-evalFrameAVX2_one_miss:
-	MOVB $0x00, (AX)
-
-evalFrameAVX2_one_next:
+evalFrameAVX2_one_write:
 	INCQ AX
 	ADDQ $0x08, R9
 	ADDQ $0x60, DX
 	CMPQ DX, BX
 	JB   evalFrameAVX2_one_hook
 	JMP  evalFrameAVX2_nextsegment
+
+evalFrameAVX2_one_miss:
+	MOVB $0x00, (AX)
+	JMP  evalFrameAVX2_one_write
 
 evalFrameAVX2_done:
 	VZEROUPPER
@@ -7794,18 +7794,18 @@ evalFrameAVX512_one_matched:
 	POPCNTQ R9, R10
 	ADDQ    R10, (DI)
 	MOVB    R9, (AX)
-	JMP     evalFrameAVX512_one_next
 
-evalFrameAVX512_one_miss:
-	MOVB $0x00, (AX)
-
-evalFrameAVX512_one_next:
+evalFrameAVX512_one_write:
 	INCQ AX
 	ADDQ $0x08, DI
 	ADDQ $0x60, DX
 	CMPQ DX, BX
 	JB   evalFrameAVX512_one_hook
 	JMP  evalFrameAVX512_nextsegment
+
+evalFrameAVX512_one_miss:
+	MOVB $0x00, (AX)
+	JMP  evalFrameAVX512_one_write
 
 evalFrameAVX512_done:
 	VZEROUPPER

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -174,7 +175,7 @@ func generate(name string, x isa, frame bool, step Mem, wide *wideData) {
 // pays for its scan, dispatch and block loop over the blocks of a run; a
 // run of one block pays for them again for every group, and that setup
 // cost more than its evaluations (callgrind, BenchmarkRun wide40: about
-// 115 instructions for a segment of one block and one hook there, 82 on
+// 115 instructions for a segment of one block and one hook there, 81 on
 // this path).
 func (k *kernel) oneBlock(x isa, plans []int) {
 	o := *k // the same registers and slots, labels of its own
@@ -203,9 +204,12 @@ func (k *kernel) oneBlock(x isa, plans []int) {
 	IMUL3Q(Imm(layout.HookSize), hh, o.hEnd)
 	ADDQ(k.hooks, o.hEnd)
 
-	Label(o.label("hook"))
+	// The hook loop's labels: finish's "_hook" and "_write" of a plan
+	// loop, as "hook" and "write" of this path.
+	name := func(s string) string { return o.label(strings.TrimPrefix(s, "_")) }
+	Label(name("_hook"))
 	CMPQ(o.pred, Mem{Base: o.h, Disp: layout.HookPred})
-	JNE(LabelRef(o.label("miss"))) // another predicate: examines nothing, false
+	JNE(LabelRef(name("_miss"))) // another predicate: examines nothing, false
 	plan := GP32()
 	MOVL(Mem{Base: o.h, Disp: layout.HookPlan}, plan)
 	ANDL(U32(layout.PlanLanes), plan)
@@ -218,20 +222,11 @@ func (k *kernel) oneBlock(x isa, plans []int) {
 		JMP(LabelRef(o.label("matched")))
 	}
 	Label(o.label("matched"))
-	c := GP64()
-	POPCNTQ(m, c)
-	ADDQ(c, Mem{Base: o.count})
-	MOVB(m.As8(), Mem{Base: o.out})
-	JMP(LabelRef(o.label("next")))
-	Label(o.label("miss"))
-	MOVB(U8(0), Mem{Base: o.out})
-	Label(o.label("next"))
-	INCQ(o.out)
-	ADDQ(Imm(8), o.count)
-	ADDQ(Imm(layout.HookSize), o.h)
-	CMPQ(o.h, o.hEnd)
-	JB(LabelRef(o.label("hook")))
+	o.finish(0, name, m) // a frame kernel's finish is the same for every plan
 	JMP(LabelRef(k.label("nextsegment")))
+	Label(name("_miss"))
+	MOVB(U8(0), Mem{Base: o.out})
+	JMP(LabelRef(name("_write")))
 }
 
 // dispatch jumps to the label planN of the plan in reg, one of plans
