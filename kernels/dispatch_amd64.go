@@ -53,19 +53,6 @@ func archReceipts(id implID, blocks []Run, hooks []Hook, segs []Segment, ctx *Co
 	return true
 }
 
-// archOne evaluates one hook over one block with the single kernels, or
-// the generic evaluation.
-func archOne(id implID, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
-	switch id {
-	case implAVX2:
-		evalOneAVX2(l, r, h, ctx, out)
-	case implAVX512:
-		evalOneAVX512(l, r, h, ctx, out)
-	default:
-		evalOneGeneric(l, r, h, ctx, out)
-	}
-}
-
 // archSegmentReceipts reports that amd64 makes no receipts a segment at a
 // time: archReceipts makes them all in one call.
 func archSegmentReceipts(implID, []Receipt, []uint8, []Run, []Hook, *Receipt) bool { return false }

@@ -38,13 +38,9 @@ func archFrame(id implID, l *Lanes, blocks []Run, s *HookSet, segs []Segment, ma
 	return true
 }
 
-// archOne is a NEON batch of one block and one hook (NEON has no single
-// kernel), or the generic evaluation.
-func archOne(id implID, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
-	if id != implNEON {
-		evalOneGeneric(l, r, h, ctx, out)
-		return
-	}
+// evalOneVector is a NEON batch of one block and one hook (NEON has no
+// single kernel); wide is false on arm64.
+func evalOneVector(_ bool, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
 	evalBatchNEON(l, unsafe.Slice(r, 1), unsafe.Slice(h, 1), ctx, unsafe.Slice(out, 1))
 }
 

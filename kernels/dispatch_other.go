@@ -11,7 +11,9 @@ func archFrame(implID, *Lanes, []Run, *HookSet, []Segment, []uint8, []uint64) bo
 	return false
 }
 
-func archOne(_ implID, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
+// evalOneVector is never called: Eval calls it for implementations other
+// than generic, and none exists here.
+func evalOneVector(_ bool, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
 	evalOneGeneric(l, r, h, ctx, out)
 }
 

@@ -78,8 +78,8 @@ func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, ou
 // Eval evaluates one hook over one block with this implementation and writes
 // its receipt to out, with span id ctx.SpanBase. Its checks are
 // EvalBatch's, made for the one block and hook, and its kernels have no
-// segment or group to set up: the AVX2 and AVX-512 single kernels, the
-// generic evaluation called directly.
+// segment or group to set up: the single kernel (AVX2, AVX-512 or NEON),
+// the generic evaluation called directly.
 func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
 	// Every check in one expression the compiler inlines here; evalError
 	// says which failed.
@@ -88,7 +88,13 @@ func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error
 		len(l.P) != len(l.S) || len(l.O) != len(l.S) || len(l.V) != len(l.S) || len(l.D) != len(l.S) {
 		return evalError(l, r, h, ctx, out)
 	}
-	archOne(im.id, l, &r, h, ctx, out)
+	// The kernel itself, not a Go function that picks one: a call frame
+	// is a tenth of this call.
+	if im.id == implGeneric {
+		evalOneGeneric(l, &r, h, ctx, out)
+	} else {
+		evalOneVector(im.id == implAVX512, l, &r, h, ctx, out)
+	}
 	return nil
 }
 

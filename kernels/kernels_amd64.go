@@ -24,15 +24,10 @@ func evalFrameAVX2(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, masks [
 //go:noescape
 func evalFrameAVX512(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, masks []uint8, counts *uint64, cols *uint64)
 
-// evalOneAVX2 is the AVX2 kernel for one hook over one block.
+// evalOneVector is the kernel for one hook over one block: the AVX-512 code when wide is true (needs AVX-512 F, BW, VL, DQ, BMI2, POPCNT), the AVX2 code otherwise (needs AVX2, BMI2, POPCNT).
 //
 //go:noescape
-func evalOneAVX2(l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt)
-
-// evalOneAVX512 is the AVX-512 kernel for one hook over one block.
-//
-//go:noescape
-func evalOneAVX512(l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt)
+func evalOneVector(wide bool, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt)
 
 // frameReceiptsAVX2 writes the receipts of the evaluations of segs whose masks a frame kernel wrote, as evalSegmentsAVX2 writes them but for AHash, 0, and ActualTicks, actualTicks (needs AVX2 and POPCNT; both amd64 implementations use it).
 //

@@ -296,33 +296,23 @@ evalSegmentsAVX2_scanned:
 	JAE  evalSegmentsAVX2_from2_3
 	CMPL DX, $0x00000001
 	JAE  evalSegmentsAVX2_from1_1
-	CMPL DX, $0x00000000
-	JE   evalSegmentsAVX2_plan0
-	UD2
+	JMP  evalSegmentsAVX2_plan0
 
 evalSegmentsAVX2_from1_1:
-	CMPL DX, $0x00000001
-	JE   evalSegmentsAVX2_plan1
-	UD2
+	JMP evalSegmentsAVX2_plan1
 
 evalSegmentsAVX2_from2_3:
 	CMPL DX, $0x00000003
 	JAE  evalSegmentsAVX2_from3_2
-	CMPL DX, $0x00000002
-	JE   evalSegmentsAVX2_plan2
-	UD2
+	JMP  evalSegmentsAVX2_plan2
 
 evalSegmentsAVX2_from3_2:
 	CMPL DX, $0x00000004
 	JAE  evalSegmentsAVX2_from4_1
-	CMPL DX, $0x00000003
-	JE   evalSegmentsAVX2_plan3
-	UD2
+	JMP  evalSegmentsAVX2_plan3
 
 evalSegmentsAVX2_from4_1:
-	CMPL DX, $0x00000004
-	JE   evalSegmentsAVX2_plan4
-	UD2
+	JMP evalSegmentsAVX2_plan4
 
 evalSegmentsAVX2_from5_6:
 	CMPL DX, $0x00000009
@@ -336,14 +326,10 @@ evalSegmentsAVX2_from5_6:
 evalSegmentsAVX2_from7_2:
 	CMPL DX, $0x00000008
 	JAE  evalSegmentsAVX2_from8_1
-	CMPL DX, $0x00000007
-	JE   evalSegmentsAVX2_plan7
-	UD2
+	JMP  evalSegmentsAVX2_plan7
 
 evalSegmentsAVX2_from8_1:
-	CMPL DX, $0x00000008
-	JE   evalSegmentsAVX2_plan8
-	UD2
+	JMP evalSegmentsAVX2_plan8
 
 evalSegmentsAVX2_from9_3:
 	CMPL DX, $0x0000000c
@@ -355,9 +341,7 @@ evalSegmentsAVX2_from9_3:
 evalSegmentsAVX2_from12_2:
 	CMPL DX, $0x0000000d
 	JAE  evalSegmentsAVX2_from13_1
-	CMPL DX, $0x0000000c
-	JE   evalSegmentsAVX2_plan12
-	UD2
+	JMP  evalSegmentsAVX2_plan12
 
 evalSegmentsAVX2_from13_1:
 	CMPL DX, $0x0000000d
@@ -1567,33 +1551,23 @@ evalSegmentsAVX512_scanned:
 	JAE  evalSegmentsAVX512_from2_3
 	CMPL DX, $0x00000001
 	JAE  evalSegmentsAVX512_from1_1
-	CMPL DX, $0x00000000
-	JE   evalSegmentsAVX512_plan0
-	UD2
+	JMP  evalSegmentsAVX512_plan0
 
 evalSegmentsAVX512_from1_1:
-	CMPL DX, $0x00000001
-	JE   evalSegmentsAVX512_plan1
-	UD2
+	JMP evalSegmentsAVX512_plan1
 
 evalSegmentsAVX512_from2_3:
 	CMPL DX, $0x00000003
 	JAE  evalSegmentsAVX512_from3_2
-	CMPL DX, $0x00000002
-	JE   evalSegmentsAVX512_plan2
-	UD2
+	JMP  evalSegmentsAVX512_plan2
 
 evalSegmentsAVX512_from3_2:
 	CMPL DX, $0x00000004
 	JAE  evalSegmentsAVX512_from4_1
-	CMPL DX, $0x00000003
-	JE   evalSegmentsAVX512_plan3
-	UD2
+	JMP  evalSegmentsAVX512_plan3
 
 evalSegmentsAVX512_from4_1:
-	CMPL DX, $0x00000004
-	JE   evalSegmentsAVX512_plan4
-	UD2
+	JMP evalSegmentsAVX512_plan4
 
 evalSegmentsAVX512_from5_6:
 	CMPL DX, $0x00000009
@@ -1607,14 +1581,10 @@ evalSegmentsAVX512_from5_6:
 evalSegmentsAVX512_from7_2:
 	CMPL DX, $0x00000008
 	JAE  evalSegmentsAVX512_from8_1
-	CMPL DX, $0x00000007
-	JE   evalSegmentsAVX512_plan7
-	UD2
+	JMP  evalSegmentsAVX512_plan7
 
 evalSegmentsAVX512_from8_1:
-	CMPL DX, $0x00000008
-	JE   evalSegmentsAVX512_plan8
-	UD2
+	JMP evalSegmentsAVX512_plan8
 
 evalSegmentsAVX512_from9_3:
 	CMPL DX, $0x0000000c
@@ -1626,9 +1596,7 @@ evalSegmentsAVX512_from9_3:
 evalSegmentsAVX512_from12_2:
 	CMPL DX, $0x0000000d
 	JAE  evalSegmentsAVX512_from13_1
-	CMPL DX, $0x0000000c
-	JE   evalSegmentsAVX512_plan12
-	UD2
+	JMP  evalSegmentsAVX512_plan12
 
 evalSegmentsAVX512_from13_1:
 	CMPL DX, $0x0000000d
@@ -4089,23 +4057,17 @@ evalSegmentsAVX512_widesetup:
 	UD2
 
 evalSegmentsAVX512_from2_1_wready:
-	CMPL AX, $0x00000002
-	JE   evalSegmentsAVX512_plan2_wready
-	UD2
+	JMP evalSegmentsAVX512_plan2_wready
 
 evalSegmentsAVX512_from3_3_wready:
 	CMPL AX, $0x00000004
 	JAE  evalSegmentsAVX512_from4_2_wready
-	CMPL AX, $0x00000003
-	JE   evalSegmentsAVX512_plan3_wready
-	UD2
+	JMP  evalSegmentsAVX512_plan3_wready
 
 evalSegmentsAVX512_from4_2_wready:
 	CMPL AX, $0x00000005
 	JAE  evalSegmentsAVX512_from5_1_wready
-	CMPL AX, $0x00000004
-	JE   evalSegmentsAVX512_plan4_wready
-	UD2
+	JMP  evalSegmentsAVX512_plan4_wready
 
 evalSegmentsAVX512_from5_1_wready:
 	CMPL AX, $0x00000005
@@ -4117,14 +4079,10 @@ evalSegmentsAVX512_from7_5_wready:
 	JAE  evalSegmentsAVX512_from9_3_wready
 	CMPL AX, $0x00000008
 	JAE  evalSegmentsAVX512_from8_1_wready
-	CMPL AX, $0x00000007
-	JE   evalSegmentsAVX512_plan7_wready
-	UD2
+	JMP  evalSegmentsAVX512_plan7_wready
 
 evalSegmentsAVX512_from8_1_wready:
-	CMPL AX, $0x00000008
-	JE   evalSegmentsAVX512_plan8_wready
-	UD2
+	JMP evalSegmentsAVX512_plan8_wready
 
 evalSegmentsAVX512_from9_3_wready:
 	CMPL AX, $0x0000000c
@@ -4136,9 +4094,7 @@ evalSegmentsAVX512_from9_3_wready:
 evalSegmentsAVX512_from12_2_wready:
 	CMPL AX, $0x0000000d
 	JAE  evalSegmentsAVX512_from13_1_wready
-	CMPL AX, $0x0000000c
-	JE   evalSegmentsAVX512_plan12_wready
-	UD2
+	JMP  evalSegmentsAVX512_plan12_wready
 
 evalSegmentsAVX512_from13_1_wready:
 	CMPL AX, $0x0000000d
@@ -4258,33 +4214,23 @@ evalFrameAVX2_scanned:
 	JAE  evalFrameAVX2_from2_3
 	CMPL CX, $0x00000001
 	JAE  evalFrameAVX2_from1_1
-	CMPL CX, $0x00000000
-	JE   evalFrameAVX2_plan0
-	UD2
+	JMP  evalFrameAVX2_plan0
 
 evalFrameAVX2_from1_1:
-	CMPL CX, $0x00000001
-	JE   evalFrameAVX2_plan1
-	UD2
+	JMP evalFrameAVX2_plan1
 
 evalFrameAVX2_from2_3:
 	CMPL CX, $0x00000003
 	JAE  evalFrameAVX2_from3_2
-	CMPL CX, $0x00000002
-	JE   evalFrameAVX2_plan2
-	UD2
+	JMP  evalFrameAVX2_plan2
 
 evalFrameAVX2_from3_2:
 	CMPL CX, $0x00000004
 	JAE  evalFrameAVX2_from4_1
-	CMPL CX, $0x00000003
-	JE   evalFrameAVX2_plan3
-	UD2
+	JMP  evalFrameAVX2_plan3
 
 evalFrameAVX2_from4_1:
-	CMPL CX, $0x00000004
-	JE   evalFrameAVX2_plan4
-	UD2
+	JMP evalFrameAVX2_plan4
 
 evalFrameAVX2_from5_6:
 	CMPL CX, $0x00000009
@@ -4298,14 +4244,10 @@ evalFrameAVX2_from5_6:
 evalFrameAVX2_from7_2:
 	CMPL CX, $0x00000008
 	JAE  evalFrameAVX2_from8_1
-	CMPL CX, $0x00000007
-	JE   evalFrameAVX2_plan7
-	UD2
+	JMP  evalFrameAVX2_plan7
 
 evalFrameAVX2_from8_1:
-	CMPL CX, $0x00000008
-	JE   evalFrameAVX2_plan8
-	UD2
+	JMP evalFrameAVX2_plan8
 
 evalFrameAVX2_from9_3:
 	CMPL CX, $0x0000000c
@@ -4317,9 +4259,7 @@ evalFrameAVX2_from9_3:
 evalFrameAVX2_from12_2:
 	CMPL CX, $0x0000000d
 	JAE  evalFrameAVX2_from13_1
-	CMPL CX, $0x0000000c
-	JE   evalFrameAVX2_plan12
-	UD2
+	JMP  evalFrameAVX2_plan12
 
 evalFrameAVX2_from13_1:
 	CMPL CX, $0x0000000d
@@ -5267,33 +5207,23 @@ evalFrameAVX2_one_hook:
 	JAE  evalFrameAVX2_one_from2_3
 	CMPL R10, $0x00000001
 	JAE  evalFrameAVX2_one_from1_1
-	CMPL R10, $0x00000000
-	JE   evalFrameAVX2_one_plan0
-	UD2
+	JMP  evalFrameAVX2_one_plan0
 
 evalFrameAVX2_one_from1_1:
-	CMPL R10, $0x00000001
-	JE   evalFrameAVX2_one_plan1
-	UD2
+	JMP evalFrameAVX2_one_plan1
 
 evalFrameAVX2_one_from2_3:
 	CMPL R10, $0x00000003
 	JAE  evalFrameAVX2_one_from3_2
-	CMPL R10, $0x00000002
-	JE   evalFrameAVX2_one_plan2
-	UD2
+	JMP  evalFrameAVX2_one_plan2
 
 evalFrameAVX2_one_from3_2:
 	CMPL R10, $0x00000004
 	JAE  evalFrameAVX2_one_from4_1
-	CMPL R10, $0x00000003
-	JE   evalFrameAVX2_one_plan3
-	UD2
+	JMP  evalFrameAVX2_one_plan3
 
 evalFrameAVX2_one_from4_1:
-	CMPL R10, $0x00000004
-	JE   evalFrameAVX2_one_plan4
-	UD2
+	JMP evalFrameAVX2_one_plan4
 
 evalFrameAVX2_one_from5_6:
 	CMPL R10, $0x00000009
@@ -5307,14 +5237,10 @@ evalFrameAVX2_one_from5_6:
 evalFrameAVX2_one_from7_2:
 	CMPL R10, $0x00000008
 	JAE  evalFrameAVX2_one_from8_1
-	CMPL R10, $0x00000007
-	JE   evalFrameAVX2_one_plan7
-	UD2
+	JMP  evalFrameAVX2_one_plan7
 
 evalFrameAVX2_one_from8_1:
-	CMPL R10, $0x00000008
-	JE   evalFrameAVX2_one_plan8
-	UD2
+	JMP evalFrameAVX2_one_plan8
 
 evalFrameAVX2_one_from9_3:
 	CMPL R10, $0x0000000c
@@ -5326,9 +5252,7 @@ evalFrameAVX2_one_from9_3:
 evalFrameAVX2_one_from12_2:
 	CMPL R10, $0x0000000d
 	JAE  evalFrameAVX2_one_from13_1
-	CMPL R10, $0x0000000c
-	JE   evalFrameAVX2_one_plan12
-	UD2
+	JMP  evalFrameAVX2_one_plan12
 
 evalFrameAVX2_one_from13_1:
 	CMPL R10, $0x0000000d
@@ -5946,33 +5870,23 @@ evalFrameAVX512_scanned:
 	JAE  evalFrameAVX512_from2_3
 	CMPL CX, $0x00000001
 	JAE  evalFrameAVX512_from1_1
-	CMPL CX, $0x00000000
-	JE   evalFrameAVX512_plan0
-	UD2
+	JMP  evalFrameAVX512_plan0
 
 evalFrameAVX512_from1_1:
-	CMPL CX, $0x00000001
-	JE   evalFrameAVX512_plan1
-	UD2
+	JMP evalFrameAVX512_plan1
 
 evalFrameAVX512_from2_3:
 	CMPL CX, $0x00000003
 	JAE  evalFrameAVX512_from3_2
-	CMPL CX, $0x00000002
-	JE   evalFrameAVX512_plan2
-	UD2
+	JMP  evalFrameAVX512_plan2
 
 evalFrameAVX512_from3_2:
 	CMPL CX, $0x00000004
 	JAE  evalFrameAVX512_from4_1
-	CMPL CX, $0x00000003
-	JE   evalFrameAVX512_plan3
-	UD2
+	JMP  evalFrameAVX512_plan3
 
 evalFrameAVX512_from4_1:
-	CMPL CX, $0x00000004
-	JE   evalFrameAVX512_plan4
-	UD2
+	JMP evalFrameAVX512_plan4
 
 evalFrameAVX512_from5_6:
 	CMPL CX, $0x00000009
@@ -5986,14 +5900,10 @@ evalFrameAVX512_from5_6:
 evalFrameAVX512_from7_2:
 	CMPL CX, $0x00000008
 	JAE  evalFrameAVX512_from8_1
-	CMPL CX, $0x00000007
-	JE   evalFrameAVX512_plan7
-	UD2
+	JMP  evalFrameAVX512_plan7
 
 evalFrameAVX512_from8_1:
-	CMPL CX, $0x00000008
-	JE   evalFrameAVX512_plan8
-	UD2
+	JMP evalFrameAVX512_plan8
 
 evalFrameAVX512_from9_3:
 	CMPL CX, $0x0000000c
@@ -6005,9 +5915,7 @@ evalFrameAVX512_from9_3:
 evalFrameAVX512_from12_2:
 	CMPL CX, $0x0000000d
 	JAE  evalFrameAVX512_from13_1
-	CMPL CX, $0x0000000c
-	JE   evalFrameAVX512_plan12
-	UD2
+	JMP  evalFrameAVX512_plan12
 
 evalFrameAVX512_from13_1:
 	CMPL CX, $0x0000000d
@@ -7593,33 +7501,23 @@ evalFrameAVX512_one_hook:
 	JAE  evalFrameAVX512_one_from2_3
 	CMPL R9, $0x00000001
 	JAE  evalFrameAVX512_one_from1_1
-	CMPL R9, $0x00000000
-	JE   evalFrameAVX512_one_plan0
-	UD2
+	JMP  evalFrameAVX512_one_plan0
 
 evalFrameAVX512_one_from1_1:
-	CMPL R9, $0x00000001
-	JE   evalFrameAVX512_one_plan1
-	UD2
+	JMP evalFrameAVX512_one_plan1
 
 evalFrameAVX512_one_from2_3:
 	CMPL R9, $0x00000003
 	JAE  evalFrameAVX512_one_from3_2
-	CMPL R9, $0x00000002
-	JE   evalFrameAVX512_one_plan2
-	UD2
+	JMP  evalFrameAVX512_one_plan2
 
 evalFrameAVX512_one_from3_2:
 	CMPL R9, $0x00000004
 	JAE  evalFrameAVX512_one_from4_1
-	CMPL R9, $0x00000003
-	JE   evalFrameAVX512_one_plan3
-	UD2
+	JMP  evalFrameAVX512_one_plan3
 
 evalFrameAVX512_one_from4_1:
-	CMPL R9, $0x00000004
-	JE   evalFrameAVX512_one_plan4
-	UD2
+	JMP evalFrameAVX512_one_plan4
 
 evalFrameAVX512_one_from5_6:
 	CMPL R9, $0x00000009
@@ -7633,14 +7531,10 @@ evalFrameAVX512_one_from5_6:
 evalFrameAVX512_one_from7_2:
 	CMPL R9, $0x00000008
 	JAE  evalFrameAVX512_one_from8_1
-	CMPL R9, $0x00000007
-	JE   evalFrameAVX512_one_plan7
-	UD2
+	JMP  evalFrameAVX512_one_plan7
 
 evalFrameAVX512_one_from8_1:
-	CMPL R9, $0x00000008
-	JE   evalFrameAVX512_one_plan8
-	UD2
+	JMP evalFrameAVX512_one_plan8
 
 evalFrameAVX512_one_from9_3:
 	CMPL R9, $0x0000000c
@@ -7652,9 +7546,7 @@ evalFrameAVX512_one_from9_3:
 evalFrameAVX512_one_from12_2:
 	CMPL R9, $0x0000000d
 	JAE  evalFrameAVX512_one_from13_1
-	CMPL R9, $0x0000000c
-	JE   evalFrameAVX512_one_plan12
-	UD2
+	JMP  evalFrameAVX512_one_plan12
 
 evalFrameAVX512_one_from13_1:
 	CMPL R9, $0x0000000d
@@ -7811,111 +7703,95 @@ evalFrameAVX512_done:
 	VZEROUPPER
 	RET
 
-// func evalOneAVX2(l *uint64, r *uint64, h *uint64, ctx *uint64, out *uint64)
-// Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
-TEXT ·evalOneAVX2(SB), NOSPLIT, $0-40
-	MOVQ         l+0(FP), AX
-	MOVQ         $0x8000000000000000, CX
-	MOVQ         CX, X0
-	VPBROADCASTQ X0, Y0
-	MOVQ         r+8(FP), CX
-	MOVQ         h+16(FP), DX
-	MOVL         8(CX), BX
-	MOVL         12(CX), SI
-	MOVQ         (CX), DI
-	MOVL         $0x000000ff, CX
-	BZHIQ        SI, CX, CX
-	CMPQ         DI, 8(DX)
-	JNE          evalOneAVX2_miss
-	MOVL         72(DX), DI
-	ANDL         $0x0000000f, DI
-	CMPL         DI, $0x00000005
-	JAE          evalOneAVX2_from5_6
-	CMPL         DI, $0x00000002
-	JAE          evalOneAVX2_from2_3
-	CMPL         DI, $0x00000001
-	JAE          evalOneAVX2_from1_1
-	CMPL         DI, $0x00000000
-	JE           evalOneAVX2_plan0
-	UD2
+// func evalOneVector(wide bool, l *uint64, r *uint64, h *uint64, ctx *uint64, out *uint64)
+// Requires: AVX, AVX2, AVX512F, BMI, BMI2, POPCNT, SSE2
+TEXT ·evalOneVector(SB), NOSPLIT, $0-48
+	MOVBLZX wide+0(FP), AX
+	TESTL   AX, AX
+	JNZ     evalOneVector_avx512
+	MOVQ    l+8(FP), AX
+	MOVQ    r+16(FP), CX
+	MOVQ    h+24(FP), DX
+	MOVL    8(CX), BX
+	MOVL    12(CX), SI
+	MOVQ    (CX), DI
+	MOVL    $0x000000ff, CX
+	BZHIQ   SI, CX, CX
+	CMPQ    DI, 8(DX)
+	JNE     evalOneVector_avx2_miss
+	MOVL    72(DX), DI
+	ANDL    $0x0000000f, DI
+	CMPL    DI, $0x00000005
+	JAE     evalOneVector_avx2_from5_6
+	CMPL    DI, $0x00000002
+	JAE     evalOneVector_avx2_from2_3
+	CMPL    DI, $0x00000001
+	JAE     evalOneVector_avx2_from1_1
+	JMP     evalOneVector_avx2_plan0
 
-evalOneAVX2_from1_1:
-	CMPL DI, $0x00000001
-	JE   evalOneAVX2_plan1
-	UD2
+evalOneVector_avx2_from1_1:
+	JMP evalOneVector_avx2_plan1
 
-evalOneAVX2_from2_3:
+evalOneVector_avx2_from2_3:
 	CMPL DI, $0x00000003
-	JAE  evalOneAVX2_from3_2
-	CMPL DI, $0x00000002
-	JE   evalOneAVX2_plan2
-	UD2
+	JAE  evalOneVector_avx2_from3_2
+	JMP  evalOneVector_avx2_plan2
 
-evalOneAVX2_from3_2:
+evalOneVector_avx2_from3_2:
 	CMPL DI, $0x00000004
-	JAE  evalOneAVX2_from4_1
-	CMPL DI, $0x00000003
-	JE   evalOneAVX2_plan3
-	UD2
+	JAE  evalOneVector_avx2_from4_1
+	JMP  evalOneVector_avx2_plan3
 
-evalOneAVX2_from4_1:
-	CMPL DI, $0x00000004
-	JE   evalOneAVX2_plan4
-	UD2
+evalOneVector_avx2_from4_1:
+	JMP evalOneVector_avx2_plan4
 
-evalOneAVX2_from5_6:
+evalOneVector_avx2_from5_6:
 	CMPL DI, $0x00000009
-	JAE  evalOneAVX2_from9_3
+	JAE  evalOneVector_avx2_from9_3
 	CMPL DI, $0x00000007
-	JAE  evalOneAVX2_from7_2
+	JAE  evalOneVector_avx2_from7_2
 	CMPL DI, $0x00000005
-	JE   evalOneAVX2_plan5
+	JE   evalOneVector_avx2_plan5
 	UD2
 
-evalOneAVX2_from7_2:
+evalOneVector_avx2_from7_2:
 	CMPL DI, $0x00000008
-	JAE  evalOneAVX2_from8_1
-	CMPL DI, $0x00000007
-	JE   evalOneAVX2_plan7
-	UD2
+	JAE  evalOneVector_avx2_from8_1
+	JMP  evalOneVector_avx2_plan7
 
-evalOneAVX2_from8_1:
-	CMPL DI, $0x00000008
-	JE   evalOneAVX2_plan8
-	UD2
+evalOneVector_avx2_from8_1:
+	JMP evalOneVector_avx2_plan8
 
-evalOneAVX2_from9_3:
+evalOneVector_avx2_from9_3:
 	CMPL DI, $0x0000000c
-	JAE  evalOneAVX2_from12_2
+	JAE  evalOneVector_avx2_from12_2
 	CMPL DI, $0x00000009
-	JE   evalOneAVX2_plan9
+	JE   evalOneVector_avx2_plan9
 	UD2
 
-evalOneAVX2_from12_2:
+evalOneVector_avx2_from12_2:
 	CMPL DI, $0x0000000d
-	JAE  evalOneAVX2_from13_1
-	CMPL DI, $0x0000000c
-	JE   evalOneAVX2_plan12
-	UD2
+	JAE  evalOneVector_avx2_from13_1
+	JMP  evalOneVector_avx2_plan12
 
-evalOneAVX2_from13_1:
+evalOneVector_avx2_from13_1:
 	CMPL DI, $0x0000000d
-	JE   evalOneAVX2_plan13
+	JE   evalOneVector_avx2_plan13
 	UD2
 
-evalOneAVX2_plan0:
-	JMP evalOneAVX2_matched
+evalOneVector_avx2_plan0:
+	JMP evalOneVector_avx2_matched
 
-evalOneAVX2_plan1:
+evalOneVector_avx2_plan1:
 	CMPL    SI, $0x08
-	JNE     evalOneAVX2_plan1_partial
+	JNE     evalOneVector_avx2_plan1_partial
 	MOVQ    (AX), AX
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y0
 	VMOVDQU 32(AX), Y1
-	JMP     evalOneAVX2_plan1_loaded
+	JMP     evalOneVector_avx2_plan1_loaded
 
-evalOneAVX2_plan1_partial:
+evalOneVector_avx2_plan1_partial:
 	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
@@ -7926,7 +7802,7 @@ evalOneAVX2_plan1_partial:
 	VPMASKMOVQ (AX), Y0, Y0
 	VPMASKMOVQ 32(AX), Y1, Y1
 
-evalOneAVX2_plan1_loaded:
+evalOneVector_avx2_plan1_loaded:
 	VPERM2I128   $0x20, Y1, Y0, Y2
 	VPERM2I128   $0x31, Y1, Y0, Y0
 	VPBROADCASTQ 16(DX), Y1
@@ -7935,18 +7811,18 @@ evalOneAVX2_plan1_loaded:
 	VPACKSSDW    Y0, Y2, Y0
 	VMOVMSKPS    Y0, AX
 	ANDQ         AX, CX
-	JMP          evalOneAVX2_matched
+	JMP          evalOneVector_avx2_matched
 
-evalOneAVX2_plan2:
+evalOneVector_avx2_plan2:
 	CMPL    SI, $0x08
-	JNE     evalOneAVX2_plan2_partial
+	JNE     evalOneVector_avx2_plan2_partial
 	MOVQ    48(AX), AX
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y0
 	VMOVDQU 32(AX), Y1
-	JMP     evalOneAVX2_plan2_loaded
+	JMP     evalOneVector_avx2_plan2_loaded
 
-evalOneAVX2_plan2_partial:
+evalOneVector_avx2_plan2_partial:
 	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
@@ -7957,7 +7833,7 @@ evalOneAVX2_plan2_partial:
 	VPMASKMOVQ (AX), Y0, Y0
 	VPMASKMOVQ 32(AX), Y1, Y1
 
-evalOneAVX2_plan2_loaded:
+evalOneVector_avx2_plan2_loaded:
 	VPERM2I128   $0x20, Y1, Y0, Y2
 	VPERM2I128   $0x31, Y1, Y0, Y0
 	VPBROADCASTQ 24(DX), Y1
@@ -7966,11 +7842,11 @@ evalOneAVX2_plan2_loaded:
 	VPACKSSDW    Y0, Y2, Y0
 	VMOVMSKPS    Y0, AX
 	ANDQ         AX, CX
-	JMP          evalOneAVX2_matched
+	JMP          evalOneVector_avx2_matched
 
-evalOneAVX2_plan3:
+evalOneVector_avx2_plan3:
 	CMPL    SI, $0x08
-	JNE     evalOneAVX2_plan3_partial
+	JNE     evalOneVector_avx2_plan3_partial
 	MOVQ    (AX), DI
 	LEAQ    (DI)(BX*8), DI
 	VMOVDQU (DI), Y0
@@ -7979,9 +7855,9 @@ evalOneAVX2_plan3:
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y2
 	VMOVDQU 32(AX), Y3
-	JMP     evalOneAVX2_plan3_loaded
+	JMP     evalOneVector_avx2_plan3_loaded
 
-evalOneAVX2_plan3_partial:
+evalOneVector_avx2_plan3_partial:
 	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
@@ -7996,7 +7872,7 @@ evalOneAVX2_plan3_partial:
 	VPMASKMOVQ (AX), Y2, Y2
 	VPMASKMOVQ 32(AX), Y3, Y3
 
-evalOneAVX2_plan3_loaded:
+evalOneVector_avx2_plan3_loaded:
 	VPERM2I128   $0x20, Y1, Y0, Y4
 	VPERM2I128   $0x31, Y1, Y0, Y0
 	VPERM2I128   $0x20, Y3, Y2, Y1
@@ -8013,18 +7889,18 @@ evalOneAVX2_plan3_loaded:
 	VPACKSSDW    Y0, Y1, Y0
 	VMOVMSKPS    Y0, AX
 	ANDQ         AX, CX
-	JMP          evalOneAVX2_matched
+	JMP          evalOneVector_avx2_matched
 
-evalOneAVX2_plan4:
+evalOneVector_avx2_plan4:
 	CMPL    SI, $0x08
-	JNE     evalOneAVX2_plan4_partial
+	JNE     evalOneVector_avx2_plan4_partial
 	MOVQ    96(AX), AX
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y0
 	VMOVDQU 32(AX), Y1
-	JMP     evalOneAVX2_plan4_loaded
+	JMP     evalOneVector_avx2_plan4_loaded
 
-evalOneAVX2_plan4_partial:
+evalOneVector_avx2_plan4_partial:
 	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
@@ -8035,7 +7911,7 @@ evalOneAVX2_plan4_partial:
 	VPMASKMOVQ (AX), Y0, Y0
 	VPMASKMOVQ 32(AX), Y1, Y1
 
-evalOneAVX2_plan4_loaded:
+evalOneVector_avx2_plan4_loaded:
 	VPERM2I128   $0x20, Y1, Y0, Y2
 	VPERM2I128   $0x31, Y1, Y0, Y0
 	VPBROADCASTQ 32(DX), Y1
@@ -8044,11 +7920,11 @@ evalOneAVX2_plan4_loaded:
 	VPACKSSDW    Y0, Y2, Y0
 	VMOVMSKPS    Y0, AX
 	ANDQ         AX, CX
-	JMP          evalOneAVX2_matched
+	JMP          evalOneVector_avx2_matched
 
-evalOneAVX2_plan5:
+evalOneVector_avx2_plan5:
 	CMPL    SI, $0x08
-	JNE     evalOneAVX2_plan5_partial
+	JNE     evalOneVector_avx2_plan5_partial
 	MOVQ    (AX), DI
 	LEAQ    (DI)(BX*8), DI
 	VMOVDQU (DI), Y0
@@ -8057,9 +7933,9 @@ evalOneAVX2_plan5:
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y2
 	VMOVDQU 32(AX), Y3
-	JMP     evalOneAVX2_plan5_loaded
+	JMP     evalOneVector_avx2_plan5_loaded
 
-evalOneAVX2_plan5_partial:
+evalOneVector_avx2_plan5_partial:
 	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
@@ -8074,7 +7950,7 @@ evalOneAVX2_plan5_partial:
 	VPMASKMOVQ (AX), Y2, Y2
 	VPMASKMOVQ 32(AX), Y3, Y3
 
-evalOneAVX2_plan5_loaded:
+evalOneVector_avx2_plan5_loaded:
 	VPERM2I128   $0x20, Y1, Y0, Y4
 	VPERM2I128   $0x31, Y1, Y0, Y0
 	VPERM2I128   $0x20, Y3, Y2, Y1
@@ -8091,11 +7967,11 @@ evalOneAVX2_plan5_loaded:
 	VPACKSSDW    Y0, Y1, Y0
 	VMOVMSKPS    Y0, AX
 	ANDQ         AX, CX
-	JMP          evalOneAVX2_matched
+	JMP          evalOneVector_avx2_matched
 
-evalOneAVX2_plan7:
+evalOneVector_avx2_plan7:
 	CMPL    SI, $0x08
-	JNE     evalOneAVX2_plan7_partial
+	JNE     evalOneVector_avx2_plan7_partial
 	MOVQ    (AX), DI
 	LEAQ    (DI)(BX*8), DI
 	VMOVDQU (DI), Y0
@@ -8108,9 +7984,9 @@ evalOneAVX2_plan7:
 	LEAQ    (AX)(BX*8), AX
 	VMOVDQU (AX), Y4
 	VMOVDQU 32(AX), Y5
-	JMP     evalOneAVX2_plan7_loaded
+	JMP     evalOneVector_avx2_plan7_loaded
 
-evalOneAVX2_plan7_partial:
+evalOneVector_avx2_plan7_partial:
 	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
@@ -8129,7 +8005,7 @@ evalOneAVX2_plan7_partial:
 	VPMASKMOVQ (AX), Y4, Y4
 	VPMASKMOVQ 32(AX), Y5, Y5
 
-evalOneAVX2_plan7_loaded:
+evalOneVector_avx2_plan7_loaded:
 	VPERM2I128   $0x20, Y1, Y0, Y6
 	VPERM2I128   $0x31, Y1, Y0, Y0
 	VPERM2I128   $0x20, Y3, Y2, Y1
@@ -8154,18 +8030,21 @@ evalOneAVX2_plan7_loaded:
 	VPACKSSDW    Y0, Y1, Y0
 	VMOVMSKPS    Y0, AX
 	ANDQ         AX, CX
-	JMP          evalOneAVX2_matched
+	JMP          evalOneVector_avx2_matched
 
-evalOneAVX2_plan8:
-	CMPL    SI, $0x08
-	JNE     evalOneAVX2_plan8_partial
-	MOVQ    72(AX), AX
-	LEAQ    (AX)(BX*8), AX
-	VMOVDQU (AX), Y1
-	VMOVDQU 32(AX), Y2
-	JMP     evalOneAVX2_plan8_loaded
+evalOneVector_avx2_plan8:
+	MOVQ         $0x8000000000000000, DI
+	MOVQ         DI, X0
+	VPBROADCASTQ X0, Y0
+	CMPL         SI, $0x08
+	JNE          evalOneVector_avx2_plan8_partial
+	MOVQ         72(AX), AX
+	LEAQ         (AX)(BX*8), AX
+	VMOVDQU      (AX), Y1
+	VMOVDQU      32(AX), Y2
+	JMP          evalOneVector_avx2_plan8_loaded
 
-evalOneAVX2_plan8_partial:
+evalOneVector_avx2_plan8_partial:
 	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
@@ -8176,7 +8055,7 @@ evalOneAVX2_plan8_partial:
 	VPMASKMOVQ (AX), Y1, Y1
 	VPMASKMOVQ 32(AX), Y2, Y2
 
-evalOneAVX2_plan8_loaded:
+evalOneVector_avx2_plan8_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y3
 	VPERM2I128   $0x31, Y2, Y1, Y1
 	VPXOR        Y0, Y3, Y3
@@ -8194,22 +8073,25 @@ evalOneAVX2_plan8_loaded:
 	VPACKSSDW    Y3, Y0, Y0
 	VMOVMSKPS    Y0, AX
 	ANDNQ        CX, AX, CX
-	JMP          evalOneAVX2_matched
+	JMP          evalOneVector_avx2_matched
 
-evalOneAVX2_plan9:
-	CMPL    SI, $0x08
-	JNE     evalOneAVX2_plan9_partial
-	MOVQ    (AX), DI
-	LEAQ    (DI)(BX*8), DI
-	VMOVDQU (DI), Y1
-	VMOVDQU 32(DI), Y2
-	MOVQ    72(AX), AX
-	LEAQ    (AX)(BX*8), AX
-	VMOVDQU (AX), Y3
-	VMOVDQU 32(AX), Y4
-	JMP     evalOneAVX2_plan9_loaded
+evalOneVector_avx2_plan9:
+	MOVQ         $0x8000000000000000, DI
+	MOVQ         DI, X0
+	VPBROADCASTQ X0, Y0
+	CMPL         SI, $0x08
+	JNE          evalOneVector_avx2_plan9_partial
+	MOVQ         (AX), DI
+	LEAQ         (DI)(BX*8), DI
+	VMOVDQU      (DI), Y1
+	VMOVDQU      32(DI), Y2
+	MOVQ         72(AX), AX
+	LEAQ         (AX)(BX*8), AX
+	VMOVDQU      (AX), Y3
+	VMOVDQU      32(AX), Y4
+	JMP          evalOneVector_avx2_plan9_loaded
 
-evalOneAVX2_plan9_partial:
+evalOneVector_avx2_plan9_partial:
 	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
@@ -8224,7 +8106,7 @@ evalOneAVX2_plan9_partial:
 	VPMASKMOVQ (AX), Y3, Y3
 	VPMASKMOVQ 32(AX), Y4, Y4
 
-evalOneAVX2_plan9_loaded:
+evalOneVector_avx2_plan9_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y5
 	VPERM2I128   $0x31, Y2, Y1, Y1
 	VPERM2I128   $0x20, Y4, Y3, Y2
@@ -8250,22 +8132,25 @@ evalOneAVX2_plan9_loaded:
 	VPACKSSDW    Y2, Y0, Y0
 	VMOVMSKPS    Y0, AX
 	ANDNQ        CX, AX, CX
-	JMP          evalOneAVX2_matched
+	JMP          evalOneVector_avx2_matched
 
-evalOneAVX2_plan12:
-	CMPL    SI, $0x08
-	JNE     evalOneAVX2_plan12_partial
-	MOVQ    72(AX), DI
-	LEAQ    (DI)(BX*8), DI
-	VMOVDQU (DI), Y1
-	VMOVDQU 32(DI), Y2
-	MOVQ    96(AX), AX
-	LEAQ    (AX)(BX*8), AX
-	VMOVDQU (AX), Y3
-	VMOVDQU 32(AX), Y4
-	JMP     evalOneAVX2_plan12_loaded
+evalOneVector_avx2_plan12:
+	MOVQ         $0x8000000000000000, DI
+	MOVQ         DI, X0
+	VPBROADCASTQ X0, Y0
+	CMPL         SI, $0x08
+	JNE          evalOneVector_avx2_plan12_partial
+	MOVQ         72(AX), DI
+	LEAQ         (DI)(BX*8), DI
+	VMOVDQU      (DI), Y1
+	VMOVDQU      32(DI), Y2
+	MOVQ         96(AX), AX
+	LEAQ         (AX)(BX*8), AX
+	VMOVDQU      (AX), Y3
+	VMOVDQU      32(AX), Y4
+	JMP          evalOneVector_avx2_plan12_loaded
 
-evalOneAVX2_plan12_partial:
+evalOneVector_avx2_plan12_partial:
 	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
@@ -8280,7 +8165,7 @@ evalOneAVX2_plan12_partial:
 	VPMASKMOVQ (AX), Y3, Y3
 	VPMASKMOVQ 32(AX), Y4, Y4
 
-evalOneAVX2_plan12_loaded:
+evalOneVector_avx2_plan12_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y5
 	VPERM2I128   $0x31, Y2, Y1, Y1
 	VPERM2I128   $0x20, Y4, Y3, Y2
@@ -8306,26 +8191,29 @@ evalOneAVX2_plan12_loaded:
 	VPACKSSDW    Y4, Y0, Y0
 	VMOVMSKPS    Y0, AX
 	ANDNQ        CX, AX, CX
-	JMP          evalOneAVX2_matched
+	JMP          evalOneVector_avx2_matched
 
-evalOneAVX2_plan13:
-	CMPL    SI, $0x08
-	JNE     evalOneAVX2_plan13_partial
-	MOVQ    (AX), DI
-	LEAQ    (DI)(BX*8), DI
-	VMOVDQU (DI), Y1
-	VMOVDQU 32(DI), Y2
-	MOVQ    72(AX), DI
-	LEAQ    (DI)(BX*8), DI
-	VMOVDQU (DI), Y3
-	VMOVDQU 32(DI), Y4
-	MOVQ    96(AX), AX
-	LEAQ    (AX)(BX*8), AX
-	VMOVDQU (AX), Y5
-	VMOVDQU 32(AX), Y6
-	JMP     evalOneAVX2_plan13_loaded
+evalOneVector_avx2_plan13:
+	MOVQ         $0x8000000000000000, DI
+	MOVQ         DI, X0
+	VPBROADCASTQ X0, Y0
+	CMPL         SI, $0x08
+	JNE          evalOneVector_avx2_plan13_partial
+	MOVQ         (AX), DI
+	LEAQ         (DI)(BX*8), DI
+	VMOVDQU      (DI), Y1
+	VMOVDQU      32(DI), Y2
+	MOVQ         72(AX), DI
+	LEAQ         (DI)(BX*8), DI
+	VMOVDQU      (DI), Y3
+	VMOVDQU      32(DI), Y4
+	MOVQ         96(AX), AX
+	LEAQ         (AX)(BX*8), AX
+	VMOVDQU      (AX), Y5
+	VMOVDQU      32(AX), Y6
+	JMP          evalOneVector_avx2_plan13_loaded
 
-evalOneAVX2_plan13_partial:
+evalOneVector_avx2_plan13_partial:
 	LEAQ       tailmask<>+0(SB), DI
 	MOVQ       SI, R8
 	SHLQ       $0x06, R8
@@ -8344,7 +8232,7 @@ evalOneAVX2_plan13_partial:
 	VPMASKMOVQ (AX), Y5, Y5
 	VPMASKMOVQ 32(AX), Y6, Y6
 
-evalOneAVX2_plan13_loaded:
+evalOneVector_avx2_plan13_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y7
 	VPERM2I128   $0x31, Y2, Y1, Y1
 	VPERM2I128   $0x20, Y4, Y3, Y2
@@ -8379,7 +8267,7 @@ evalOneAVX2_plan13_loaded:
 	VMOVMSKPS    Y0, AX
 	ANDNQ        CX, AX, CX
 
-evalOneAVX2_matched:
+evalOneVector_avx2_matched:
 	POPCNTQ CX, AX
 	SUBQ    80(DX), AX
 	CMPQ    88(DX), AX
@@ -8389,14 +8277,14 @@ evalOneAVX2_matched:
 	ORQ     CX, AX
 	SHLQ    $0x20, AX
 	ORQ     SI, AX
-	JMP     evalOneAVX2_write
+	JMP     evalOneVector_avx2_write
 
-evalOneAVX2_miss:
+evalOneVector_avx2_miss:
 	XORL AX, AX
 
-evalOneAVX2_write:
-	MOVQ  out+32(FP), CX
-	MOVQ  ctx+24(FP), BX
+evalOneVector_avx2_write:
+	MOVQ  out+40(FP), CX
+	MOVQ  ctx+32(FP), BX
 	MOVQ  AX, 40(CX)
 	MOVQ  $0xd6e8feb86659fd93, SI
 	MOVQ  48(DX), DI
@@ -8417,117 +8305,99 @@ evalOneAVX2_write:
 	VZEROUPPER
 	RET
 
-// func evalOneAVX512(l *uint64, r *uint64, h *uint64, ctx *uint64, out *uint64)
-// Requires: AVX, AVX512F, BMI2, POPCNT
-TEXT ·evalOneAVX512(SB), NOSPLIT, $0-40
-	MOVQ  l+0(FP), AX
-	MOVQ  r+8(FP), CX
-	MOVQ  h+16(FP), DX
+evalOneVector_avx512:
+	MOVQ  l+8(FP), AX
+	MOVQ  r+16(FP), CX
+	MOVQ  h+24(FP), DX
 	MOVL  8(CX), BX
 	MOVL  12(CX), SI
 	MOVQ  (CX), DI
 	MOVL  $0x000000ff, CX
 	BZHIQ SI, CX, CX
 	CMPQ  DI, 8(DX)
-	JNE   evalOneAVX512_miss
+	JNE   evalOneVector_avx512_miss
 	MOVL  72(DX), DI
 	ANDL  $0x0000000f, DI
 	CMPL  DI, $0x00000005
-	JAE   evalOneAVX512_from5_6
+	JAE   evalOneVector_avx512_from5_6
 	CMPL  DI, $0x00000002
-	JAE   evalOneAVX512_from2_3
+	JAE   evalOneVector_avx512_from2_3
 	CMPL  DI, $0x00000001
-	JAE   evalOneAVX512_from1_1
-	CMPL  DI, $0x00000000
-	JE    evalOneAVX512_plan0
-	UD2
+	JAE   evalOneVector_avx512_from1_1
+	JMP   evalOneVector_avx512_plan0
 
-evalOneAVX512_from1_1:
-	CMPL DI, $0x00000001
-	JE   evalOneAVX512_plan1
-	UD2
+evalOneVector_avx512_from1_1:
+	JMP evalOneVector_avx512_plan1
 
-evalOneAVX512_from2_3:
+evalOneVector_avx512_from2_3:
 	CMPL DI, $0x00000003
-	JAE  evalOneAVX512_from3_2
-	CMPL DI, $0x00000002
-	JE   evalOneAVX512_plan2
-	UD2
+	JAE  evalOneVector_avx512_from3_2
+	JMP  evalOneVector_avx512_plan2
 
-evalOneAVX512_from3_2:
+evalOneVector_avx512_from3_2:
 	CMPL DI, $0x00000004
-	JAE  evalOneAVX512_from4_1
-	CMPL DI, $0x00000003
-	JE   evalOneAVX512_plan3
-	UD2
+	JAE  evalOneVector_avx512_from4_1
+	JMP  evalOneVector_avx512_plan3
 
-evalOneAVX512_from4_1:
-	CMPL DI, $0x00000004
-	JE   evalOneAVX512_plan4
-	UD2
+evalOneVector_avx512_from4_1:
+	JMP evalOneVector_avx512_plan4
 
-evalOneAVX512_from5_6:
+evalOneVector_avx512_from5_6:
 	CMPL DI, $0x00000009
-	JAE  evalOneAVX512_from9_3
+	JAE  evalOneVector_avx512_from9_3
 	CMPL DI, $0x00000007
-	JAE  evalOneAVX512_from7_2
+	JAE  evalOneVector_avx512_from7_2
 	CMPL DI, $0x00000005
-	JE   evalOneAVX512_plan5
+	JE   evalOneVector_avx512_plan5
 	UD2
 
-evalOneAVX512_from7_2:
+evalOneVector_avx512_from7_2:
 	CMPL DI, $0x00000008
-	JAE  evalOneAVX512_from8_1
-	CMPL DI, $0x00000007
-	JE   evalOneAVX512_plan7
-	UD2
+	JAE  evalOneVector_avx512_from8_1
+	JMP  evalOneVector_avx512_plan7
 
-evalOneAVX512_from8_1:
-	CMPL DI, $0x00000008
-	JE   evalOneAVX512_plan8
-	UD2
+evalOneVector_avx512_from8_1:
+	JMP evalOneVector_avx512_plan8
 
-evalOneAVX512_from9_3:
+evalOneVector_avx512_from9_3:
 	CMPL DI, $0x0000000c
-	JAE  evalOneAVX512_from12_2
+	JAE  evalOneVector_avx512_from12_2
 	CMPL DI, $0x00000009
-	JE   evalOneAVX512_plan9
+	JE   evalOneVector_avx512_plan9
 	UD2
 
-evalOneAVX512_from12_2:
+evalOneVector_avx512_from12_2:
 	CMPL DI, $0x0000000d
-	JAE  evalOneAVX512_from13_1
-	CMPL DI, $0x0000000c
-	JE   evalOneAVX512_plan12
-	UD2
+	JAE  evalOneVector_avx512_from13_1
+	JMP  evalOneVector_avx512_plan12
 
-evalOneAVX512_from13_1:
+evalOneVector_avx512_from13_1:
 	CMPL DI, $0x0000000d
-	JE   evalOneAVX512_plan13
+	JE   evalOneVector_avx512_plan13
 	UD2
 
-evalOneAVX512_plan0:
-	JMP evalOneAVX512_matched
+evalOneVector_avx512_plan0:
+	JMP evalOneVector_avx512_matched
 
-evalOneAVX512_plan1:
+evalOneVector_avx512_plan1:
 	KMOVW         CX, K1
 	MOVQ          (AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z0
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	KMOVW         K1, CX
-	JMP           evalOneAVX512_matched
+	JMP           evalOneVector_avx512_matched
 
-evalOneAVX512_plan2:
+evalOneVector_avx512_plan2:
 	KMOVW         CX, K1
 	MOVQ          48(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z0
 	VPCMPEQQ.BCST 24(DX), Z0, K1, K1
 	KMOVW         K1, CX
-	JMP           evalOneAVX512_matched
+	JMP           evalOneVector_avx512_matched
 
-evalOneAVX512_plan3:
+evalOneVector_avx512_plan3:
 	KMOVW         CX, K1
 	MOVQ          (AX), CX
 	LEAQ          (CX)(BX*8), CX
@@ -8538,18 +8408,18 @@ evalOneAVX512_plan3:
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPEQQ.BCST 24(DX), Z1, K1, K1
 	KMOVW         K1, CX
-	JMP           evalOneAVX512_matched
+	JMP           evalOneVector_avx512_matched
 
-evalOneAVX512_plan4:
+evalOneVector_avx512_plan4:
 	KMOVW         CX, K1
 	MOVQ          96(AX), AX
 	LEAQ          (AX)(BX*8), AX
 	VMOVDQU64.Z   (AX), K1, Z0
 	VPCMPEQQ.BCST 32(DX), Z0, K1, K1
 	KMOVW         K1, CX
-	JMP           evalOneAVX512_matched
+	JMP           evalOneVector_avx512_matched
 
-evalOneAVX512_plan5:
+evalOneVector_avx512_plan5:
 	KMOVW         CX, K1
 	MOVQ          (AX), CX
 	LEAQ          (CX)(BX*8), CX
@@ -8560,9 +8430,9 @@ evalOneAVX512_plan5:
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPEQQ.BCST 32(DX), Z1, K1, K1
 	KMOVW         K1, CX
-	JMP           evalOneAVX512_matched
+	JMP           evalOneVector_avx512_matched
 
-evalOneAVX512_plan7:
+evalOneVector_avx512_plan7:
 	KMOVW         CX, K1
 	MOVQ          (AX), CX
 	LEAQ          (CX)(BX*8), CX
@@ -8577,9 +8447,9 @@ evalOneAVX512_plan7:
 	VPCMPEQQ.BCST 24(DX), Z1, K1, K1
 	VPCMPEQQ.BCST 32(DX), Z2, K1, K1
 	KMOVW         K1, CX
-	JMP           evalOneAVX512_matched
+	JMP           evalOneVector_avx512_matched
 
-evalOneAVX512_plan8:
+evalOneVector_avx512_plan8:
 	KMOVW        CX, K1
 	MOVQ         72(AX), AX
 	LEAQ         (AX)(BX*8), AX
@@ -8587,9 +8457,9 @@ evalOneAVX512_plan8:
 	VPCMPUQ.BCST $0x05, 56(DX), Z0, K1, K1
 	VPCMPUQ.BCST $0x02, 64(DX), Z0, K1, K1
 	KMOVW        K1, CX
-	JMP          evalOneAVX512_matched
+	JMP          evalOneVector_avx512_matched
 
-evalOneAVX512_plan9:
+evalOneVector_avx512_plan9:
 	KMOVW         CX, K1
 	MOVQ          (AX), CX
 	LEAQ          (CX)(BX*8), CX
@@ -8601,9 +8471,9 @@ evalOneAVX512_plan9:
 	VPCMPUQ.BCST  $0x05, 56(DX), Z1, K1, K1
 	VPCMPUQ.BCST  $0x02, 64(DX), Z1, K1, K1
 	KMOVW         K1, CX
-	JMP           evalOneAVX512_matched
+	JMP           evalOneVector_avx512_matched
 
-evalOneAVX512_plan12:
+evalOneVector_avx512_plan12:
 	KMOVW         CX, K1
 	MOVQ          72(AX), CX
 	LEAQ          (CX)(BX*8), CX
@@ -8615,9 +8485,9 @@ evalOneAVX512_plan12:
 	VPCMPUQ.BCST  $0x05, 56(DX), Z0, K1, K1
 	VPCMPUQ.BCST  $0x02, 64(DX), Z0, K1, K1
 	KMOVW         K1, CX
-	JMP           evalOneAVX512_matched
+	JMP           evalOneVector_avx512_matched
 
-evalOneAVX512_plan13:
+evalOneVector_avx512_plan13:
 	KMOVW         CX, K1
 	MOVQ          (AX), CX
 	LEAQ          (CX)(BX*8), CX
@@ -8634,7 +8504,7 @@ evalOneAVX512_plan13:
 	VPCMPUQ.BCST  $0x02, 64(DX), Z1, K1, K1
 	KMOVW         K1, CX
 
-evalOneAVX512_matched:
+evalOneVector_avx512_matched:
 	POPCNTQ CX, AX
 	SUBQ    80(DX), AX
 	CMPQ    88(DX), AX
@@ -8644,14 +8514,14 @@ evalOneAVX512_matched:
 	ORQ     CX, AX
 	SHLQ    $0x20, AX
 	ORQ     SI, AX
-	JMP     evalOneAVX512_write
+	JMP     evalOneVector_avx512_write
 
-evalOneAVX512_miss:
+evalOneVector_avx512_miss:
 	XORL AX, AX
 
-evalOneAVX512_write:
-	MOVQ  out+32(FP), CX
-	MOVQ  ctx+24(FP), BX
+evalOneVector_avx512_write:
+	MOVQ  out+40(FP), CX
+	MOVQ  ctx+32(FP), BX
 	MOVQ  AX, 40(CX)
 	MOVQ  $0xd6e8feb86659fd93, SI
 	MOVQ  48(DX), DI

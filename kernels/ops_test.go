@@ -225,7 +225,7 @@ func TestPlansEmitted(t *testing.T) {
 	want := reachablePlans(t)
 	loop := regexp.MustCompile(`(?m)^(\w*?)_?plan(\d+):$`)
 	for file, kernels := range map[string][]string{
-		"kernels_amd64.s": {"evalSegmentsAVX2", "evalSegmentsAVX512", "evalFrameAVX2", "evalFrameAVX512", "evalOneAVX2", "evalOneAVX512",
+		"kernels_amd64.s": {"evalSegmentsAVX2", "evalSegmentsAVX512", "evalFrameAVX2", "evalFrameAVX512", "evalOneVector_avx2", "evalOneVector_avx512",
 			"evalFrameAVX2_one", "evalFrameAVX512_one"}, // the frame kernels' path for segments of one block
 		"kernels_arm64.s": {"", "frame"}, // the batch kernel's loops, and the frame kernel's
 	} {

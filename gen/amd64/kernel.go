@@ -13,7 +13,8 @@ import (
 
 // isa is what differs between the AVX2 and the AVX-512 kernel.
 type isa interface {
-	// setup emits the per-call constants.
+	// setup emits the constants the compares use: once a call, and in the
+	// single kernel in each plan that needs them.
 	setup()
 	// load emits the loads of the lanes that plan compares, for the block of
 	// k.n rows at row k.off.
@@ -231,16 +232,28 @@ func (k *kernel) oneBlock(x isa, plans []int) {
 
 // dispatch jumps to the label planN of the plan in reg, one of plans
 // (ascending), by halves: about log2(len(plans)) compares instead of one
-// per plan. The leaves compare for equality, so a plan NewHookOf never
+// per plan. reg holds a plan masked to layout.PlanLanes, so it is below
+// layout.PlanLanes+1; a leaf whose bounds leave one value jumps without a
+// compare, the others compare for equality, so a plan NewHookOf never
 // writes reaches the trap rather than a loop that would write wrong
 // receipts.
 func (k *kernel) dispatch(reg GPVirtual, plans []int) { k.dispatchTo(reg, plans, "") }
 
 // dispatchTo is dispatch to the labels planN+suffix.
 func (k *kernel) dispatchTo(reg GPVirtual, plans []int, suffix string) {
+	k.dispatchWithin(reg, plans, suffix, 0, layout.PlanLanes+1)
+}
+
+// dispatchWithin is dispatchTo for a reg known to be in [lo, hi).
+func (k *kernel) dispatchWithin(reg GPVirtual, plans []int, suffix string, lo, hi int) {
 	if len(plans) == 1 {
+		target := LabelRef(k.label(fmt.Sprintf("plan%d%s", plans[0], suffix)))
+		if lo == plans[0] && hi == plans[0]+1 {
+			JMP(target)
+			return
+		}
 		CMPL(reg, U32(plans[0]))
-		JE(LabelRef(k.label(fmt.Sprintf("plan%d%s", plans[0], suffix))))
+		JE(target)
 		UD2()
 		return
 	}
@@ -248,9 +261,9 @@ func (k *kernel) dispatchTo(reg GPVirtual, plans []int, suffix string) {
 	upper := k.label(fmt.Sprintf("from%d_%d%s", plans[mid], len(plans)-mid, suffix))
 	CMPL(reg, U32(plans[mid]))
 	JAE(LabelRef(upper))
-	k.dispatchTo(reg, plans[:mid], suffix)
+	k.dispatchWithin(reg, plans[:mid], suffix, lo, plans[mid])
 	Label(upper)
-	k.dispatchTo(reg, plans[mid:], suffix)
+	k.dispatchWithin(reg, plans[mid:], suffix, plans[mid], hi)
 }
 
 // prologue loads the arguments into registers and stack slots.

@@ -15,11 +15,11 @@
 // On AVX-512 a group of eight hooks or more is first taken eight hooks a
 // register (wide.go).
 //
-// Each ISA has three kernels: the batch kernel (EvalBatch), the frame kernel
-// (EvalFrame: the batch kernel that writes each evaluation's row mask in
-// place of its receipt and adds each hook's matching rows to its count)
-// and the single kernel (Eval: one hook over one block, the same plan code
-// without the segment and group setup).
+// Each ISA has two kernels: the batch kernel (EvalBatch) and the frame
+// kernel (EvalFrame: the batch kernel that writes each evaluation's row mask
+// in place of its receipt and adds each hook's matching rows to its count).
+// The single kernel (Eval: one hook over one block, the same plan code
+// without the segment and group setup) holds the code of both ISAs.
 package main
 
 import (
@@ -65,8 +65,7 @@ var kernels = []struct {
 	{"evalSegmentsAVX512", "evalSegmentsAVX512 is the AVX-512 kernel (needs AVX-512 F, BW, VL, DQ, BMI2, POPCNT).", true, false, false, false},
 	{"evalFrameAVX2", "evalFrameAVX2 is evalSegmentsAVX2 that writes each receipt's Mask alone, to masks where the receipt would be in out, and adds each hook's matching rows to counts[i], i its index in hooks (cols is unused).", false, true, false, false},
 	{"evalFrameAVX512", "evalFrameAVX512 is evalSegmentsAVX512 that writes each receipt's Mask alone, to masks where the receipt would be in out, and adds each hook's matching rows to counts[i], i its index in hooks; its chunk loops read the hooks' fields from cols, word w of hook i at cols[w*len(hooks)+i].", true, true, false, false},
-	{"evalOneAVX2", "evalOneAVX2 is the AVX2 kernel for one hook over one block.", false, false, true, false},
-	{"evalOneAVX512", "evalOneAVX512 is the AVX-512 kernel for one hook over one block.", true, false, true, false},
+	{"evalOneVector", "evalOneVector is the kernel for one hook over one block: the AVX-512 code when wide is true (needs AVX-512 F, BW, VL, DQ, BMI2, POPCNT), the AVX2 code otherwise (needs AVX2, BMI2, POPCNT).", false, false, true, false},
 	{"frameReceiptsAVX2", "frameReceiptsAVX2 writes the receipts of the evaluations of segs whose masks a frame kernel wrote, as evalSegmentsAVX2 writes them but for AHash, 0, and ActualTicks, actualTicks (needs AVX2 and POPCNT; both amd64 implementations use it).", false, false, false, true},
 }
 
@@ -86,7 +85,7 @@ func main() {
 		}
 		switch {
 		case k.single:
-			generateOne(k.name, x)
+			generateOne(k.name, a2, &avx512{})
 			continue
 		case k.receipts:
 			generateReceipts(k.name, step)

@@ -9,24 +9,37 @@ import (
 	"github.com/knhk/knhk/gen/internal/layout"
 )
 
-// The single kernels' signature: one hook over one block, no segment, no
-// group, nothing on the stack.
+// The single kernel's signature: one hook over one block, no segment, no
+// group, nothing on the stack. wide picks the AVX-512 code over the AVX2
+// code, so that Eval calls the kernel itself rather than a Go function that
+// picks one.
 const (
-	goOneSignature  = "(l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt)"
-	asmOneSignature = "func(l *uint64, r *uint64, h *uint64, ctx *uint64, out *uint64)"
+	goOneSignature  = "(wide bool, l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt)"
+	asmOneSignature = "func(wide bool, l *uint64, r *uint64, h *uint64, ctx *uint64, out *uint64)"
 )
 
 // generateOne emits the single kernel: what the batch kernel does for one
-// hook over one block, without its segment and group setup. It dispatches
-// on the hook's plan to the same lane loads and compares as the batch
-// kernel's plan loops, then decides, for every plan, by the range of
-// match counts (c-clo <= cspan).
-func generateOne(name string, x isa) {
+// hook over one block, without its segment and group setup, once for AVX2
+// and once for AVX-512 (x2 and x512). Each dispatches on the hook's plan to
+// the same lane loads and compares as the batch kernel's plan loops, then
+// decides, for every plan, by the range of match counts (c-clo <= cspan).
+func generateOne(name string, x2, x512 isa) {
 	TEXT(name, NOSPLIT, asmOneSignature)
+	wide := GP32()
+	Load(Param("wide"), wide)
+	TESTL(wide, wide)
+	JNZ(LabelRef(name + "_avx512"))
+	oneBody(name+"_avx2", x2)
+	Label(name + "_avx512")
+	oneBody(name+"_avx512", x512)
+}
+
+// oneBody emits one ISA's code of the single kernel, its labels prefixed
+// with name.
+func oneBody(name string, x isa) {
 	k := &kernel{name: name}
 	k.lanesPtr = GP64()
 	Load(Param("l"), k.lanesPtr)
-	x.setup()
 	r := GP64()
 	Load(Param("r"), r)
 	k.h = GP64()
@@ -44,6 +57,9 @@ func generateOne(name string, x isa) {
 	k.dispatch(plan, plans)
 	for _, p := range plans {
 		Label(k.label(fmt.Sprintf("plan%d", p)))
+		if p&layout.PlanV != 0 {
+			x.setup() // the order keys' bias, for the plans that compare them
+		}
 		x.load(k, p)
 		x.match(k, p, m)
 		JMP(LabelRef(k.label("matched")))

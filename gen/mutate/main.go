@@ -33,7 +33,7 @@ import (
 
 var (
 	arch     = flag.String("arch", "amd64", "amd64 or arm64 (arm64 runs under qemu-aarch64-static)")
-	kernel   = flag.String("kernel", "", "only this kernel (evalSegmentsAVX2, evalSegmentsAVX512, evalFrameAVX2, evalFrameAVX512, evalBatchNEON, evalFrameNEON, frameReceiptsAVX2, frameReceiptsNEON); default all of arch")
+	kernel   = flag.String("kernel", "", "only this kernel (evalSegmentsAVX2, evalSegmentsAVX512, evalFrameAVX2, evalFrameAVX512, evalOneVector, evalBatchNEON, evalFrameNEON, frameReceiptsAVX2, frameReceiptsNEON); default all of arch")
 	onlyPlan = flag.String("plan", "", "only this plan loop, such as plan9; default all")
 	perPlan  = flag.Int("n", 6, "changes per plan loop, drawn at random (0: every instruction)")
 	seed     = flag.Uint64("seed", 1, "seed of the draw")
