@@ -90,14 +90,24 @@ func TestSpanCalibrates(t *testing.T) {
 		freq = frequency{}
 	}() // the other tests calibrate again
 	for _, work := range []time.Duration{2 * calibrationWindow, calibrationWindow / 4} {
-		freq = frequency{}
-		s := StartSpan()
-		time.Sleep(work) // the work the span stands for
-		before := time.Now()
-		hz, src := s.Frequency()
-		waited := time.Since(before)
-		if work >= calibrationWindow && waited > calibrationWindow/2 {
-			t.Errorf("a span of %v waited %v more", work, waited)
+		// A span as long as the window must not wait; on a busy machine a
+		// preemption can look like a wait, so it has three tries.
+		var s Span
+		var hz uint64
+		var src string
+		for try := 0; try < 3; try++ {
+			freq = frequency{}
+			s = StartSpan()
+			time.Sleep(work) // the work the span stands for
+			before := time.Now()
+			hz, src = s.Frequency()
+			waited := time.Since(before)
+			if work < calibrationWindow || waited <= calibrationWindow/2 {
+				break
+			}
+			if try == 2 {
+				t.Errorf("a span of %v waited %v more", work, waited)
+			}
 		}
 		if total := time.Since(s.t); total < calibrationWindow {
 			t.Errorf("a span of %v measured over %v, under the %v window", work, total, calibrationWindow)
