@@ -77,9 +77,10 @@ func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, ou
 
 // Eval evaluates one hook over one block with this implementation and writes
 // its receipt to out, with span id ctx.SpanBase. Its checks are
-// EvalBatch's, made for the one block and hook, and its kernels have no
-// segment or group to set up: the single kernel (AVX2, AVX-512 or NEON),
-// the generic evaluation called directly.
+// EvalBatch's, made for the one block and hook. On amd64 it calls the
+// single kernel, which has no segment or group to set up (its AVX2 or its
+// AVX-512 code); generic calls its evaluation directly; NEON runs its
+// batch kernel over the one block.
 func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
 	// Every check in one expression the compiler inlines here; evalError
 	// says which failed.
