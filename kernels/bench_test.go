@@ -65,7 +65,7 @@ func benchBatch(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
 func benchFrame(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
 	l, blocks, hooks, _ := benchSetup(b, op, nhooks, nblocks)
 	f, set := frameOf(b, l, blocks), hookSetOf(b, hooks)
-	segs := []Segment{{BlockHi: uint32(nblocks), HookHi: uint32(nhooks)}}
+	segs := segmentsOf(b, []Segment{{BlockHi: uint32(nblocks), HookHi: uint32(nhooks)}})
 	masks, counts := make([]uint8, nhooks*nblocks), make([]uint64, nhooks)
 	b.ReportAllocs()
 	t0 := asm.Ticks()
@@ -84,7 +84,7 @@ func benchFrame(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
 func benchReceipts(b *testing.B, im *Impl, op Op, nhooks, nblocks int) {
 	l, blocks, hooks, out := benchSetup(b, op, nhooks, nblocks)
 	f, set := frameOf(b, l, blocks), hookSetOf(b, hooks)
-	segs := []Segment{{BlockHi: uint32(nblocks), HookHi: uint32(nhooks)}}
+	segs := segmentsOf(b, []Segment{{BlockHi: uint32(nblocks), HookHi: uint32(nhooks)}})
 	masks := make([]uint8, nhooks*nblocks)
 	if err := im.EvalFrame(f, set, segs, masks, make([]uint64, nhooks)); err != nil {
 		b.Fatal(err)

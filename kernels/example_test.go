@@ -111,13 +111,19 @@ func ExampleEvalFrame() {
 		fmt.Println(err)
 		return
 	}
-	segs := []kernels.Segment{
+	var segs kernels.Segments
+	for _, sg := range []kernels.Segment{
 		{BlockLo: uint32(first[0]), BlockHi: uint32(first[0] + 1), HookLo: 0, HookHi: 2, Out: 0}, // email's block, hooks 0 and 1
 		{BlockLo: uint32(first[1]), BlockHi: uint32(first[1] + 1), HookLo: 2, HookHi: 3, Out: 2}, // amount's block, hook 2
+	} {
+		if err := segs.Add(sg); err != nil {
+			fmt.Println(err)
+			return
+		}
 	}
 	masks := make([]uint8, 3)
 	counts := make([]uint64, set.Len())
-	if err := kernels.EvalFrame(&f, set, segs, masks, counts); err != nil {
+	if err := kernels.EvalFrame(&f, set, &segs, masks, counts); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -127,7 +133,7 @@ func ExampleEvalFrame() {
 	}
 	// The receipts, only where they are kept: made of the masks.
 	receipts := make([]kernels.Receipt, 3)
-	if err := kernels.FrameReceipts(&f, set, segs, &kernels.Context{CycleID: 1, Budget: 8}, 0, masks, receipts); err != nil {
+	if err := kernels.FrameReceipts(&f, set, &segs, &kernels.Context{CycleID: 1, Budget: 8}, 0, masks, receipts); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -89,6 +89,56 @@ func (s *HookSet) Len() int { return len(s.hooks) }
 // Hook returns hook i.
 func (s *HookSet) Hook(i int) Hook { return s.hooks[i] }
 
+// Segments is the segments of an [Impl.EvalFrame] call, each checked as it
+// is added: its ranges in order and its evaluations' place, Out onwards,
+// inside 2^32. The list keeps the furthest block, hook and evaluation any
+// segment reaches, so that a call checks those three bounds against its
+// frame, hook set and masks, once, however many segments it has. A beat's
+// loader makes one per tick with its runs. The zero value is empty.
+type Segments struct {
+	list          []Segment
+	blocks, hooks uint32 // the largest BlockHi and HookHi of any segment
+	outs          uint32 // the largest Out plus evaluations of any segment
+}
+
+// Reset empties s, keeping its room.
+func (s *Segments) Reset() { *s = Segments{list: s.list[:0]} }
+
+// Add appends sg. A segment with a range whose end is before its start, or
+// whose evaluations end past 2^32, is refused with an error wrapping
+// [ErrSegment] and adds nothing.
+func (s *Segments) Add(sg Segment) error {
+	end := uint64(sg.Out) + uint64(sg.BlockHi-sg.BlockLo)*uint64(sg.HookHi-sg.HookLo)
+	if sg.BlockLo > sg.BlockHi || sg.HookLo > sg.HookHi || end > 1<<32-1 {
+		return segmentError(sg)
+	}
+	s.list = append(s.list, sg)
+	s.blocks, s.hooks, s.outs = max(s.blocks, sg.BlockHi), max(s.hooks, sg.HookHi), max(s.outs, uint32(end))
+	return nil
+}
+
+// segmentError is Add's error, a function of its own so that Add, called
+// for every run of every tick, keeps its arguments in registers.
+func segmentError(sg Segment) error {
+	return fmt.Errorf("%w: blocks %d to %d, hooks %d to %d, out %d", ErrSegment, sg.BlockLo, sg.BlockHi, sg.HookLo, sg.HookHi, sg.Out)
+}
+
+// Len returns the number of segments.
+func (s *Segments) Len() int { return len(s.list) }
+
+// At returns segment i.
+func (s *Segments) At(i int) Segment { return s.list[i] }
+
+// Outs returns the masks (and receipts) a call over s writes at most: the
+// largest Out plus evaluations of any segment.
+func (s *Segments) Outs() int { return int(s.outs) }
+
+// inside reports whether every segment of s lies inside f's blocks, hs's
+// hooks and n outputs.
+func (s *Segments) inside(f *Frame, hs *HookSet, n int) bool {
+	return uint64(s.blocks) <= uint64(len(f.blocks)) && uint64(s.hooks) <= uint64(len(hs.hooks)) && uint64(s.outs) <= uint64(n)
+}
+
 // EvalFrame evaluates each segment, over f's blocks and s's hooks, as one
 // EvalBatch of its blocks and hooks would, in one call, but writes of each
 // evaluation only its receipt's Mask: the rows that matched, the one field
@@ -106,22 +156,27 @@ func (s *HookSet) Hook(i int) Hook { return s.hooks[i] }
 // [FrameReceipts], off its hot path; one that drops them (a decision
 // needs the masks and counts alone) never writes them.
 //
-// Its inputs were checked when they were built, so it checks only f and s
-// (ErrNilLanes, ErrNilHook), counts, and that every segment lies inside f,
-// s and masks (ErrSegment): a caller with many small batches (the
-// pipeline's beat, one per predicate) pays one call and no check per
-// block or hook. It allocates nothing, and its errors are sentinels.
-func (im *Impl) EvalFrame(f *Frame, s *HookSet, segs []Segment, masks []uint8, counts []uint64) error {
+// Its inputs were checked when they were built, so it checks only that
+// they are there (ErrNilLanes, ErrNilHook, ErrSegment for nil segments),
+// counts, and that the furthest block, hook and evaluation the segments
+// reach lie inside f, s and masks (ErrSegment): a caller with many small
+// batches (the pipeline's beat, one per predicate) pays one call and no
+// check per segment, block or hook. It allocates nothing, and its errors
+// are sentinels.
+func (im *Impl) EvalFrame(f *Frame, s *HookSet, sl *Segments, masks []uint8, counts []uint64) error {
 	switch {
 	case f == nil:
 		return ErrNilLanes
 	case s == nil:
 		return ErrNilHook
+	case sl == nil:
+		return ErrSegment
 	case len(counts) < len(s.hooks):
 		return ErrShortCounts
-	case !segmentsInside(f, s, segs, len(masks)):
+	case !sl.inside(f, s, len(masks)):
 		return ErrSegment
 	}
+	segs := sl.list
 	if len(segs) == 0 || len(s.hooks) == 0 {
 		return nil
 	}
@@ -185,20 +240,6 @@ func segmentReceipts(rs []Receipt, ms []uint8, blocks []Run, hooks []Hook, head 
 // kernel (generic) write at a time (9 KiB on the stack).
 const frameChunk = 192
 
-// segmentsInside reports whether every segment lies inside f's blocks,
-// s's hooks and n outputs.
-func segmentsInside(f *Frame, s *HookSet, segs []Segment, n int) bool {
-	nb, nh, no := uint64(len(f.blocks)), uint64(len(s.hooks)), uint64(n)
-	for i := range segs {
-		sg := &segs[i] // not a copy: one check per field, a few instructions a segment
-		if sg.BlockLo > sg.BlockHi || uint64(sg.BlockHi) > nb || sg.HookLo > sg.HookHi || uint64(sg.HookHi) > nh ||
-			uint64(sg.Out)+uint64(sg.BlockHi-sg.BlockLo)*uint64(sg.HookHi-sg.HookLo) > no {
-			return false
-		}
-	}
-	return true
-}
-
 // FrameReceipts writes to out the receipts of the evaluations whose masks
 // an [Impl.EvalFrame] call over f, s and segs wrote to masks, with this
 // implementation (the amd64 ones share a kernel, NEON has its own, generic
@@ -213,17 +254,20 @@ func segmentsInside(f *Frame, s *HookSet, segs []Segment, n int) bool {
 //
 // It checks what EvalFrame checks, that masks and out each hold every
 // segment's evaluations (ErrSegment), and ctx (ErrNilContext).
-func (im *Impl) FrameReceipts(f *Frame, s *HookSet, segs []Segment, ctx *Context, actualTicks uint32, masks []uint8, out []Receipt) error {
+func (im *Impl) FrameReceipts(f *Frame, s *HookSet, sl *Segments, ctx *Context, actualTicks uint32, masks []uint8, out []Receipt) error {
 	switch {
 	case f == nil:
 		return ErrNilLanes
 	case s == nil:
 		return ErrNilHook
+	case sl == nil:
+		return ErrSegment
 	case ctx == nil:
 		return ErrNilContext
-	case !segmentsInside(f, s, segs, min(len(masks), len(out))):
+	case !sl.inside(f, s, min(len(masks), len(out))):
 		return ErrSegment
 	}
+	segs := sl.list
 	if archReceipts(im.id, f.blocks, s.hooks, segs, ctx, actualTicks, masks, out) {
 		return nil
 	}

@@ -212,6 +212,19 @@ func FuzzEvalFrame(f *testing.F) {
 				need = max(need, int(sg.Out)+int(sg.BlockHi-sg.BlockLo)*int(sg.HookHi-sg.HookLo))
 			}
 		}
+		// A reversed range is refused as it is added; the rest are the call's.
+		var sl Segments
+		kept := segs[:0]
+		for _, sg := range segs {
+			err := sl.Add(sg)
+			if reversed := sg.BlockLo > sg.BlockHi || sg.HookLo > sg.HookHi; reversed != errors.Is(err, ErrSegment) {
+				t.Fatalf("Add(%+v): %v", sg, err)
+			}
+			if err == nil {
+				kept = append(kept, sg)
+			}
+		}
+		segs = kept
 		nout := need - int(next()%8/7) // one evaluation short now and then
 		ctx := &Context{CycleID: next(), SpanBase: next(), ShardID: uint32(next()), Budget: uint32(next())}
 		actual := uint32(next())
@@ -229,10 +242,10 @@ func FuzzEvalFrame(f *testing.F) {
 				}
 			}
 			counts := append([]uint64(nil), counts0...)
-			if err := im.EvalFrame(&fr, set, segs, masks, counts); err != nil {
+			if err := im.EvalFrame(&fr, set, &sl, masks, counts); err != nil {
 				return masks, out, counts, err
 			}
-			return masks, out, counts, im.FrameReceipts(&fr, set, segs, ctx, actual, masks, out)
+			return masks, out, counts, im.FrameReceipts(&fr, set, &sl, ctx, actual, masks, out)
 		}
 		wantMasks, want, wantCounts, wantErr := run(generic)
 		for _, im := range Implementations() {

@@ -73,10 +73,10 @@ func TestGuardPages(t *testing.T) {
 			forEachImpl(t, func(t *testing.T, im *Impl) {
 				segs := []Segment{{BlockHi: 1, HookHi: uint32(nh)}, {BlockHi: 2, HookHi: uint32(nh), Out: uint32(nh)}}
 				masks, got, counts := make([]uint8, len(want)), make([]Receipt, len(want)), make([]uint64, nh)
-				if err := im.EvalFrame(f, set, segs, masks, counts); err != nil {
+				if err := im.EvalFrame(f, set, segmentsOf(t, segs), masks, counts); err != nil {
 					t.Fatal(err)
 				}
-				if err := im.FrameReceipts(f, set, segs, ctx, 0, masks, got); err != nil {
+				if err := im.FrameReceipts(f, set, segmentsOf(t, segs), ctx, 0, masks, got); err != nil {
 					t.Fatal(err)
 				}
 				for i := range want {

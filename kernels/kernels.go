@@ -239,13 +239,13 @@ func EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []Receipt
 // EvalFrame evaluates segments of a frame's blocks and a hook set's hooks
 // with the active implementation, writing each evaluation's mask; see
 // [Impl.EvalFrame].
-func EvalFrame(f *Frame, s *HookSet, segs []Segment, masks []uint8, counts []uint64) error {
+func EvalFrame(f *Frame, s *HookSet, segs *Segments, masks []uint8, counts []uint64) error {
 	return active.EvalFrame(f, s, segs, masks, counts)
 }
 
 // FrameReceipts makes the receipts of an EvalFrame call's masks with the
 // active implementation; see [Impl.FrameReceipts].
-func FrameReceipts(f *Frame, s *HookSet, segs []Segment, ctx *Context, actualTicks uint32, masks []uint8, out []Receipt) error {
+func FrameReceipts(f *Frame, s *HookSet, segs *Segments, ctx *Context, actualTicks uint32, masks []uint8, out []Receipt) error {
 	return active.FrameReceipts(f, s, segs, ctx, actualTicks, masks, out)
 }
 

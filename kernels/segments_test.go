@@ -98,12 +98,12 @@ func compareSegments(t *testing.T, im *Impl, l *Lanes, blocks []Run, hooks []Hoo
 			}
 		}
 	}
-	if err := im.EvalFrame(f, set, segs, masks[:n], gotCounts); err != nil {
+	if err := im.EvalFrame(f, set, segmentsOf(t, segs), masks[:n], gotCounts); err != nil {
 		t.Fatal(err)
 	}
 	got := make([]Receipt, n+1)
 	poison(got)
-	if err := im.FrameReceipts(f, set, segs, ctx, actualTicks, masks[:n], got[:n]); err != nil {
+	if err := im.FrameReceipts(f, set, segmentsOf(t, segs), ctx, actualTicks, masks[:n], got[:n]); err != nil {
 		t.Fatal(err)
 	}
 	for i := range want {
@@ -150,6 +150,17 @@ func frameOf(t testing.TB, l *Lanes, blocks []Run) *Frame {
 	return &f
 }
 
+func segmentsOf(t testing.TB, segs []Segment) *Segments {
+	t.Helper()
+	var s Segments
+	for _, sg := range segs {
+		if err := s.Add(sg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &s
+}
+
 func hookSetOf(t testing.TB, hooks []Hook) *HookSet {
 	t.Helper()
 	s, err := NewHookSet(hooks)
@@ -159,10 +170,26 @@ func hookSetOf(t testing.TB, hooks []Hook) *HookSet {
 	return s
 }
 
-// A segment outside the blocks, the hooks or the masks (or, for
-// FrameReceipts, the receipts) is refused before anything is written, and
-// so are nil inputs; EvalFrame and FrameReceipts allocate nothing.
+// A segment with a reversed range, or evaluations past 2^32, is refused
+// as it is added; one outside the blocks, the hooks or the masks (or, for
+// FrameReceipts, the receipts) is refused by the call before anything is
+// written, and so are nil inputs; EvalFrame and FrameReceipts allocate
+// nothing.
 func TestSegmentErrors(t *testing.T) {
+	var sl Segments
+	for _, sg := range []Segment{
+		{BlockLo: 2, BlockHi: 1, HookHi: 1},
+		{BlockHi: 1, HookLo: 2, HookHi: 1},
+		{BlockHi: 1, HookHi: 1, Out: 1<<32 - 1},
+		{BlockHi: 1 << 16, HookHi: 1 << 16},
+	} {
+		if err := sl.Add(sg); !errors.Is(err, ErrSegment) {
+			t.Errorf("Add(%+v): %v", sg, err)
+		}
+	}
+	if sl.Len() != 0 || sl.Outs() != 0 {
+		t.Errorf("refused segments left %d segments, %d outs", sl.Len(), sl.Outs())
+	}
 	l := &Lanes{S: make([]uint64, 10), P: make([]uint64, 10), O: make([]uint64, 10), V: make([]uint64, 10), D: make([]uint64, 10)}
 	h, _ := NewHook(1, AskSP, 1, 1, 0, 0, 0)
 	f := frameOf(t, l, []Run{{Len: 1}, {Off: 1, Len: 8}})
@@ -175,45 +202,48 @@ func TestSegmentErrors(t *testing.T) {
 		f      *Frame
 		set    *HookSet
 		ctx    *Context
-		seg    Segment
+		segs   *Segments
 		counts []uint64
 		want   error
 	}{
-		{"blocks past the end", f, set, ctx, Segment{BlockHi: 3, HookHi: 1}, nil, ErrSegment},
-		{"blocks reversed", f, set, ctx, Segment{BlockLo: 2, BlockHi: 1, HookHi: 1}, nil, ErrSegment},
-		{"hooks past the end", f, set, ctx, Segment{BlockHi: 1, HookHi: 3}, nil, ErrSegment},
-		{"hooks reversed", f, set, ctx, Segment{BlockHi: 1, HookLo: 2, HookHi: 1}, nil, ErrSegment},
-		{"masks past the end", f, set, ctx, Segment{BlockHi: 2, HookHi: 2, Out: 1}, nil, ErrSegment},
-		{"out overflow", f, set, ctx, Segment{BlockHi: 1, HookHi: 1, Out: 1<<32 - 1}, nil, ErrSegment},
-		{"an empty frame", &Frame{}, set, ctx, Segment{BlockHi: 1, HookHi: 1}, nil, ErrSegment},
-		{"an empty hook set", f, &HookSet{}, ctx, Segment{BlockHi: 1, HookHi: 1}, nil, ErrSegment},
-		{"no frame", nil, set, ctx, Segment{}, nil, ErrNilLanes},
-		{"no hooks", f, nil, ctx, Segment{}, nil, ErrNilHook},
-		{"short counts", f, set, ctx, Segment{BlockHi: 1, HookHi: 1}, counts[:1], ErrShortCounts},
+		{"blocks past the end", f, set, ctx, segmentsOf(t, []Segment{{BlockHi: 3, HookHi: 1}}), nil, ErrSegment},
+		{"an empty segment past the end", f, set, ctx, segmentsOf(t, []Segment{{BlockLo: 3, BlockHi: 3, HookHi: 1}}), nil, ErrSegment},
+		{"hooks past the end", f, set, ctx, segmentsOf(t, []Segment{{BlockHi: 1, HookHi: 3}}), nil, ErrSegment},
+		{"masks past the end", f, set, ctx, segmentsOf(t, []Segment{{BlockHi: 2, HookHi: 2, Out: 1}}), nil, ErrSegment},
+		{"the second segment past the end", f, set, ctx, segmentsOf(t, []Segment{{BlockHi: 1, HookHi: 1}, {BlockHi: 1, HookHi: 2, Out: 3}}), nil, ErrSegment},
+		{"an empty frame", &Frame{}, set, ctx, segmentsOf(t, []Segment{{BlockHi: 1, HookHi: 1}}), nil, ErrSegment},
+		{"an empty hook set", f, &HookSet{}, ctx, segmentsOf(t, []Segment{{BlockHi: 1, HookHi: 1}}), nil, ErrSegment},
+		{"no segments", f, set, ctx, nil, nil, ErrSegment},
+		{"no frame", nil, set, ctx, &Segments{}, nil, ErrNilLanes},
+		{"no hooks", f, nil, ctx, &Segments{}, nil, ErrNilHook},
+		{"short counts", f, set, ctx, segmentsOf(t, []Segment{{BlockHi: 1, HookHi: 1}}), counts[:1], ErrShortCounts},
 	} {
 		if tc.counts == nil {
 			tc.counts = counts
 		}
 		forEachImpl(t, func(t *testing.T, im *Impl) {
-			if err := im.EvalFrame(tc.f, tc.set, []Segment{tc.seg}, masks, tc.counts); !errors.Is(err, tc.want) {
+			if err := im.EvalFrame(tc.f, tc.set, tc.segs, masks, tc.counts); !errors.Is(err, tc.want) {
 				t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 			}
 		})
 		if tc.want == ErrShortCounts {
 			continue // FrameReceipts takes no counts
 		}
-		if err := FrameReceipts(tc.f, tc.set, []Segment{tc.seg}, tc.ctx, 0, masks, out); !errors.Is(err, tc.want) {
+		if err := FrameReceipts(tc.f, tc.set, tc.segs, tc.ctx, 0, masks, out); !errors.Is(err, tc.want) {
 			t.Errorf("FrameReceipts, %s: got %v, want %v", tc.name, err, tc.want)
 		}
 	}
-	seg := []Segment{{BlockHi: 1, HookHi: 1}}
+	seg := segmentsOf(t, []Segment{{BlockHi: 1, HookHi: 1}})
 	if err := FrameReceipts(f, set, seg, nil, 0, masks, out); !errors.Is(err, ErrNilContext) {
 		t.Errorf("FrameReceipts, no context: %v", err)
 	}
-	if err := FrameReceipts(f, set, []Segment{{BlockHi: 2, HookHi: 2, Out: 1}}, ctx, 0, masks, out[:3]); !errors.Is(err, ErrSegment) {
+	if err := FrameReceipts(f, set, segmentsOf(t, []Segment{{BlockHi: 2, HookHi: 2}}), ctx, 0, masks, out[:3]); !errors.Is(err, ErrSegment) {
 		t.Errorf("FrameReceipts, receipts past the end: %v", err)
 	}
-	segs := []Segment{{BlockHi: 2, HookHi: 1}, {BlockLo: 1, BlockHi: 2, HookLo: 1, HookHi: 2, Out: 2}}
+	segs := segmentsOf(t, []Segment{{BlockHi: 2, HookHi: 1}, {BlockLo: 1, BlockHi: 2, HookLo: 1, HookHi: 2, Out: 2}})
+	if segs.Outs() != 3 || segs.Len() != 2 || segs.At(1).Out != 2 {
+		t.Errorf("Outs %d, Len %d, At(1) %+v", segs.Outs(), segs.Len(), segs.At(1))
+	}
 	forEachImpl(t, func(t *testing.T, im *Impl) {
 		if n := testing.AllocsPerRun(100, func() { _ = im.EvalFrame(f, set, segs, masks, counts) }); n != 0 {
 			t.Errorf("%v allocations per call", n)
@@ -222,6 +252,10 @@ func TestSegmentErrors(t *testing.T) {
 			t.Errorf("FrameReceipts: %v allocations per call", n)
 		}
 	})
+	segs.Reset()
+	if segs.Len() != 0 || segs.Outs() != 0 {
+		t.Errorf("Reset left %d segments, %d outs", segs.Len(), segs.Outs())
+	}
 }
 
 // A frame and a hook set are checked as they are built, with EvalBatch's
@@ -344,7 +378,7 @@ func TestOverlappingSegments(t *testing.T) {
 		segs := []Segment{{BlockHi: 2, HookHi: 3}, {BlockLo: 1, BlockHi: 2, HookHi: 3}}
 		counts := make([]uint64, len(hooks))
 		masks := make([]uint8, 6)
-		if err := im.EvalFrame(frameOf(t, l, blocks), hookSetOf(t, hooks), segs, masks, counts); err != nil {
+		if err := im.EvalFrame(frameOf(t, l, blocks), hookSetOf(t, hooks), segmentsOf(t, segs), masks, counts); err != nil {
 			t.Fatal(err)
 		}
 		single := make([]Receipt, 6)

@@ -102,22 +102,47 @@ func BenchmarkPipelineIDs(b *testing.B) {
 	b.ReportMetric(float64(read)/b.Elapsed().Seconds(), "triples/s")
 }
 
-// BenchmarkBeat is one beat of the shop on one goroutine: DefaultTickRows
-// rows loaded and evaluated by the 16 shop hooks, receipts kept as the
-// pipeline keeps them for the pulse.
+// BenchmarkBeat is the beat on one goroutine: DefaultTickRows rows loaded
+// and evaluated, receipts kept as the pipeline keeps them for the pulse,
+// each iteration the next of 32 different beats of the shop (16 hooks) or
+// of the 40-predicate dataset (10 hooks): the load stage and the reflex
+// stage together, to read beside BenchmarkRun's reflex stage alone (work
+// moved from one stage to the other shows here).
 func BenchmarkBeat(b *testing.B) {
-	p := newTestPipeline(b, DefaultConfig(), demo.ShopHooks)
-	rows := testkit.Rows(b, p.Dictionary(), testkit.Shop(b, 200))[:DefaultTickRows]
-	l := load.NewLoader(p.Table(), len(rows))
-	e := reflex.NewEngine(p.Table(), nil)
-	out := reflex.Output{KeepReceipts: true}
-	var ctx kernels.Context
-	b.ReportAllocs()
-	for b.Loop() {
-		out.Actions, out.Receipts = out.Actions[:0], out.Receipts[:0]
-		if err := e.Run(l.Load(rows), &ctx, &out); err != nil {
-			b.Fatal(err)
-		}
+	const beats = 32
+	var wide strings.Builder
+	if err := demo.WriteWide(&wide, 40, beats*DefaultTickRows); err != nil {
+		b.Fatal(err)
 	}
-	b.ReportMetric(float64(len(rows))*float64(b.N)/b.Elapsed().Seconds(), "triples/s")
+	for _, c := range []struct {
+		name, hooks string
+		data        func() string
+	}{
+		{"shop", demo.ShopHooks, func() string { return testkit.Shop(b, 2100) }},
+		{"wide40", demo.WideHooks(40), wide.String},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p := newTestPipeline(b, DefaultConfig(), c.hooks)
+			rows := testkit.Rows(b, p.Dictionary(), c.data())
+			if len(rows) < beats*DefaultTickRows {
+				b.Fatalf("%d rows, want %d", len(rows), beats*DefaultTickRows)
+			}
+			l := load.NewLoader(p.Table(), DefaultTickRows)
+			e := reflex.NewEngine(p.Table(), nil)
+			out := reflex.Output{KeepReceipts: true}
+			var ctx kernels.Context
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				out.Actions, out.Receipts = out.Actions[:0], out.Receipts[:0]
+				k := i % beats * DefaultTickRows
+				if err := e.Run(l.Load(rows[k:k+DefaultTickRows]), &ctx, &out); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(DefaultTickRows)*float64(b.N)/b.Elapsed().Seconds(), "triples/s")
+			b.ReportMetric(float64(out.Stats.Ticks)/float64(out.Stats.Evaluations), "reflex-ticks/eval")
+		})
+	}
 }

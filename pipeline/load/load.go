@@ -31,6 +31,12 @@ type Tick struct {
 	Frame kernels.Frame
 	// Runs has one run per guarded predicate, in order of first appearance.
 	Runs []Run
+	// Segs has the segment of each run, in the order of Runs: its blocks
+	// and its group's hooks in the table's Kernels, its masks after those
+	// of the runs before it. Reflex evaluates a tick with it as it is
+	// where every group's hooks are decided together (64 or fewer). It is
+	// empty for a tick whose evaluations would pass 2^32.
+	Segs kernels.Segments
 	// Parked is the lane rows parked for the warm path, ascending.
 	Parked []uint32
 	Counts Counts
@@ -144,11 +150,21 @@ func (l *Loader) Load(segs ...[]terms.Row) *Tick {
 	_ = t.Frame.Reset(kernels.Lanes{S: S, P: P, O: O, V: V, D: D}) // lanes of one length
 	// Blocks, and each run's parked rows (t.Parked is in input order).
 	sortRows(t.Parked)
-	p := 0
+	t.Segs.Reset()
+	groups := l.tab.Groups()
+	p, cut := 0, false
 	for i := range t.Runs {
 		r := &t.Runs[i]
 		first, _ := t.Frame.AddRun(r.Run) // a run lies inside the lanes
 		r.Blocks, r.NBlock = uint32(first), uint32(t.Frame.Len()-first)
+		if !cut {
+			g := &groups[r.Group]
+			lo, nh := uint32(g.First), uint32(len(g.Hooks))
+			sg := kernels.Segment{BlockLo: r.Blocks, BlockHi: r.Blocks + r.NBlock, HookLo: lo, HookHi: lo + nh, Out: uint32(t.Segs.Outs())}
+			if cut = t.Segs.Add(sg) != nil; cut {
+				t.Segs.Reset() // past 2^32 evaluations: reflex cuts the tick itself
+			}
+		}
 		r.Parked = uint32(p)
 		for p < len(t.Parked) && t.Parked[p] < r.Off+r.Len {
 			p++

@@ -60,6 +60,16 @@ func TestLoadGroupsDedupesAligns(t *testing.T) {
 	assert.Equal(t, Counts{Admitted: 7, Unguarded: 1, Duplicates: 2}, tk.Counts)
 	total := 0
 	L := tk.Frame.Lanes()
+	require.Equal(t, len(tk.Runs), tk.Segs.Len(), "a segment a run")
+	out := uint32(0)
+	for i, r := range tk.Runs {
+		g := f.tab.Groups()[r.Group]
+		sg := kernels.Segment{BlockLo: r.Blocks, BlockHi: r.Blocks + r.NBlock,
+			HookLo: uint32(g.First), HookHi: uint32(g.First + len(g.Hooks)), Out: out}
+		assert.Equal(t, sg, tk.Segs.At(i), "run %d's segment: its blocks, its group's hooks, its masks after the runs' before", i)
+		out += r.NBlock * uint32(len(g.Hooks))
+	}
+	assert.Equal(t, int(out), tk.Segs.Outs())
 	for _, r := range tk.Runs {
 		assert.Zero(t, r.Off%8, "run %v starts on an 8-row (64-byte) boundary", r)
 		seen := map[[2]uint64]bool{}

@@ -4,9 +4,11 @@
 // evaluation.
 //
 // The hooks guarding each run's predicate are evaluated over all its 8-row
-// blocks, every run a segment (windows of at most 64 hooks) of one kernel
-// call for the whole tick ([kernels.Impl.EvalFrame]), which writes each
-// evaluation's mask and sums each hook's matches. The stage is timed once
+// blocks, every run a segment of one kernel call for the whole tick
+// ([kernels.Impl.EvalFrame]), which writes each evaluation's mask and sums
+// each hook's matches: the loader's segments (load.Tick.Segs, a run each)
+// where every group has at most 64 hooks, decided together; else segments
+// the engine cuts, a window of at most 64 hooks each. The stage is timed once
 // per Run with the tick counter, from its first line to its actions; the
 // kept receipts are made of the masks after that clock stops
 // ([kernels.Impl.FrameReceipts], timed apart as Stats.ReceiptTicks), each
@@ -137,13 +139,14 @@ type Engine struct {
 	impl  *kernels.Impl
 	forms [][]window // per group of the table, its windows of hooks
 	// lone is, where every group has one window (64 hooks or fewer),
-	// what each group's window gives its run's segment and part; nil
-	// where a group has more.
+	// what each group's window gives the quiet test of its run; nil where
+	// a group has more.
 	lone []loneForm
 
 	masks     []uint8           // a kernel call's: each evaluation's mask
-	segs      []kernels.Segment // a kernel call's segments
-	parts     []part            // where each segment lies
+	segs      *kernels.Segments // the last kernel call's segments: the tick's, or cuts
+	cuts      kernels.Segments  // the segments of a call cut
+	parts     []part            // where each segment of cuts lies
 	todo      []uint32          // the segments a call decides
 	parks     []Action          // the tick's Park and Count actions, after all the others
 	runCounts []Action          // the run's Count actions, after its Park actions
@@ -264,8 +267,8 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 	return e
 }
 
-// loneForm is what the one window of a group gives its run's segment and
-// part: its hooks in the table's Kernels, from first on, and alone.
+// loneForm is what the one window of a group gives the quiet test of its
+// run: its hooks in the table's Kernels, from first on, and alone.
 type loneForm struct {
 	first, nh uint32
 	alone     bool
@@ -310,8 +313,9 @@ func (e *Engine) keep(t *load.Tick, ctx *kernels.Context, n uint64, at uint32, o
 
 // run is Run without its clock. Every window of hooks of every run of t is
 // a segment of one kernel call (kernels.Impl.EvalFrame): the call and its
-// setup are paid once per tick, not once per predicate, and the blocks and
-// hooks were checked when the tick was loaded and the table built.
+// setup are paid once per tick, not once per predicate, and the blocks,
+// segments and hooks were checked when the tick was loaded and the table
+// built.
 // When receipts are not kept, a call takes at most scratchMasks
 // evaluations: a tick with more is cut into calls, and a window too large
 // for that into segments of whole blocks. When they are, one call takes
@@ -329,14 +333,14 @@ func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 	return nil
 }
 
-// calls makes the tick's kernel calls: one, of a segment a run, where
-// every group of hooks is one window (whole) and the receipts are kept
-// or the masks fit in the scratch; else as many as cut makes (one when
-// receipts are kept).
+// calls makes the tick's kernel calls: one, over the tick's own segments
+// (a run each, made by the loader), where every group of hooks is one
+// window and the receipts are kept or the masks fit in the scratch; else
+// as many as cut makes (one when receipts are kept).
 func (e *Engine) calls(t *load.Tick, out *Output) error {
-	if e.lone != nil {
-		if n := e.whole(t); out.KeepReceipts || n <= scratchMasks {
-			return e.call(t, n, out)
+	if e.lone != nil && t.Segs.Len() == len(t.Runs) {
+		if n := t.Segs.Outs(); out.KeepReceipts || n <= scratchMasks {
+			return e.call(t, &t.Segs, n, out)
 		}
 	}
 	room := scratchMasks
@@ -344,41 +348,23 @@ func (e *Engine) calls(t *load.Tick, out *Output) error {
 		room = math.MaxInt
 	}
 	for at := (cursor{}); at.run < len(t.Runs); {
-		if err := e.call(t, e.cut(t, &at, room), out); err != nil {
+		n, err := e.cut(t, &at, room)
+		if err != nil {
+			return err
+		}
+		if err := e.call(t, &e.cuts, n, out); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// whole makes each run of t, whose group has one window (e.lone), a
-// segment and returns their evaluations. Sized once and written by index
-// from one struct a group, not appended one by one through cut's checks
-// (callgrind, BenchmarkRun wide40, whose beats are 10 runs of one block:
-// 4,380 -> 4,112 instructions a beat with each group's windows looped
-// over, 3,818 with this loop).
-func (e *Engine) whole(t *load.Tick) int {
-	runs, lone := t.Runs, e.lone
-	segs, parts := grow(e.segs[:0], len(runs)), grow(e.parts[:0], len(runs))
-	parts = parts[:len(segs)]
-	n := uint32(0)
-	for i := range segs {
-		r := &runs[i]
-		f := lone[r.Group]
-		sg := &segs[i]
-		sg.BlockLo, sg.BlockHi, sg.HookLo, sg.HookHi, sg.Out = r.Blocks, r.Blocks+r.NBlock, f.first, f.first+f.nh, n
-		parts[i] = part{uint32(i), 0, f.alone && r.NPark == 0}
-		n += r.NBlock * f.nh
-	}
-	e.segs, e.parts = segs, parts
-	return int(n)
-}
-
 // cut makes the segments of the next call from at, of at most room
 // evaluations unless a single block of a window has more, moves at past
 // them and returns their evaluations.
-func (e *Engine) cut(t *load.Tick, at *cursor, room int) int {
-	e.segs, e.parts = e.segs[:0], e.parts[:0]
+func (e *Engine) cut(t *load.Tick, at *cursor, room int) (int, error) {
+	e.cuts.Reset()
+	e.parts = e.parts[:0]
 	n := 0
 	for at.run < len(t.Runs) {
 		r := &t.Runs[at.run]
@@ -391,54 +377,106 @@ func (e *Engine) cut(t *load.Tick, at *cursor, room int) int {
 		}
 		nb := min(int(r.NBlock-at.block), max(1, left/nh))
 		lo := r.Blocks + at.block
-		e.segs = append(e.segs, kernels.Segment{BlockLo: lo, BlockHi: lo + uint32(nb),
-			HookLo: w.first, HookHi: w.first + uint32(nh), Out: uint32(n)})
+		if err := e.cuts.Add(kernels.Segment{BlockLo: lo, BlockHi: lo + uint32(nb),
+			HookLo: w.first, HookHi: w.first + uint32(nh), Out: uint32(n)}); err != nil {
+			return 0, fmt.Errorf("reflex: a tick of more than 2^32 evaluations: %w", err)
+		}
 		e.parts = append(e.parts, part{uint32(at.run), uint32(at.win), w.alone && r.NPark == 0 && nb == int(r.NBlock)})
 		n += nb * nh
 		at.next(r, nb, len(ws))
 	}
-	return n
+	return n, nil
 }
 
-// call evaluates the segments made by whole or cut, n evaluations, into
-// the engine's masks, and decides them.
-func (e *Engine) call(t *load.Tick, n int, out *Output) error {
-	if len(e.segs) == 0 {
+// call evaluates segs, the tick's or cuts, n evaluations, into the
+// engine's masks, and decides them.
+func (e *Engine) call(t *load.Tick, segs *kernels.Segments, n int, out *Output) error {
+	if segs.Len() == 0 {
 		return nil
 	}
 	if cap(e.masks) < n {
 		e.masks = make([]uint8, n)
 	}
 	masks := e.masks[:n]
-	if err := e.impl.EvalFrame(&t.Frame, e.tab.Kernels(), e.segs, masks, e.counts); err != nil {
+	if err := e.impl.EvalFrame(&t.Frame, e.tab.Kernels(), segs, masks, e.counts); err != nil {
 		clear(e.counts) // the next Run's windows start from 0
 		return err
 	}
+	e.segs = segs
 	out.Stats.Calls++
 	out.Stats.Evaluations += uint64(n)
 	// The runs to decide: those not quiet or with a match. Found in a
 	// first pass that calls nothing, so that its values stay in registers
 	// (a loop with a call spills and reloads them for every run).
-	segs, parts, counts := e.segs, e.parts[:len(e.segs)], e.counts
-	todo := grow(e.todo[:0], len(segs))
-	k, quiet := 0, 0
-	for i := range segs {
-		sg := &segs[i]
-		if c := counts[sg.HookLo:sg.HookHi]; parts[i].quiet && allZero(c) {
-			// Nothing matched: no action, no count to put back to 0.
+	var k, quiet int
+	e.todo = grow(e.todo[:0], segs.Len())
+	if segs == &t.Segs {
+		k, quiet = e.loud(t, e.todo)
+	} else {
+		k, quiet = e.loudCuts(e.todo)
+	}
+	for _, i := range e.todo[:k] {
+		sg := segs.At(int(i))
+		if segs == &t.Segs {
+			p := part{run: i}
+			e.decide(t, &p, &sg, masks, out)
+		} else {
+			e.decide(t, &e.parts[i], &sg, masks, out)
+		}
+	}
+	out.Stats.HookEvals += uint64(quiet)
+	e.kctx.SpanBase += uint64(n)
+	return nil
+}
+
+// loud writes to todo the runs of t to decide, evaluated over the tick's
+// own segments (a run each), and returns how many, and the hooks of the
+// quiet ones: those whose window is alone, with no parked row, and no
+// match (decided with no action, no count to put back to 0). todo holds
+// a place for every run.
+func (e *Engine) loud(t *load.Tick, todo []uint32) (k, quiet int) {
+	runs, lone, counts := t.Runs, e.lone, e.counts
+	if allZero(counts) {
+		// No match in the tick (most ticks spread over many predicates):
+		// the runs to decide are those that may act without one.
+		for i := range runs {
+			r := &runs[i]
+			if f := &lone[r.Group]; f.alone && r.NPark == 0 {
+				quiet += int(f.nh)
+				continue
+			}
+			todo[k] = uint32(i)
+			k++
+		}
+		return k, quiet
+	}
+	for i := range runs {
+		r := &runs[i]
+		f := &lone[r.Group]
+		if c := counts[f.first:][:f.nh]; f.alone && r.NPark == 0 && allZero(c) {
 			quiet += len(c)
 			continue
 		}
 		todo[k] = uint32(i)
 		k++
 	}
-	for _, i := range todo[:k] {
-		e.decide(t, &parts[i], &segs[i], masks, out)
+	return k, quiet
+}
+
+// loudCuts is loud for the segments of cuts, whose parts say which may be
+// quiet.
+func (e *Engine) loudCuts(todo []uint32) (k, quiet int) {
+	parts, counts := e.parts, e.counts
+	for i := range parts {
+		sg := e.cuts.At(i)
+		if c := counts[sg.HookLo:sg.HookHi]; parts[i].quiet && allZero(c) {
+			quiet += len(c)
+			continue
+		}
+		todo[k] = uint32(i)
+		k++
 	}
-	e.todo = todo
-	out.Stats.HookEvals += uint64(quiet)
-	e.kctx.SpanBase += uint64(n)
-	return nil
+	return k, quiet
 }
 
 // cursor is a place in a tick's evaluation: run, window of its group, and

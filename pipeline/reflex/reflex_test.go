@@ -211,6 +211,64 @@ func TestManyHooksAndBlocksWithoutKeptReceipts(t *testing.T) {
 	assert.True(t, fired["count"], "s3 has 8 rows")
 }
 
+// A tick evaluated over the loader's segments (a run each, one call) and
+// over segments cut by the engine (as for a group of more than 64 hooks,
+// or too many evaluations for the scratch) gives the same actions,
+// receipts and counts.
+func TestTheLoadersSegmentsAndCutsAgree(t *testing.T) {
+	f := newFixture(t, testkit.HooksFile(
+		"huge", `ASK { ?s <http://ex/amount> ?o FILTER(?o > 100000) }`, // matches nothing: its runs are quiet but for their parked rows
+		"alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`,
+		"two-emails", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/alice> <http://ex/email> ?o } } FILTER(?n >= 2) }`,
+		"bob-emails", `SELECT ?o WHERE { <http://ex/bob> <http://ex/email> ?o }`,
+		"of-value", `CONSTRUCT { ?o <http://ex/of> ?s } WHERE { ?s <http://ex/email> ?o }`,
+		"nobody-sized", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/nobody> <http://ex/size> ?o } } FILTER(?n <= 0) }`, // holds over no match
+	))
+	var nt strings.Builder
+	// Rows 0 to 599 of a match or more a tick; then amounts and sizes,
+	// which match nothing, some amounts parked.
+	for i := range 300 {
+		fmt.Fprintf(&nt, "<http://ex/u%d> <http://ex/amount> \"%d\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n", i%50, i*3)
+		fmt.Fprintf(&nt, "<http://ex/u%d> <http://ex/size> \"%d\" .\n", i%50, i)
+		if i%40 == 0 {
+			fmt.Fprintf(&nt, "<http://ex/u%d> <http://ex/amount> \"%d.5\"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n", i%50, i)
+		}
+	}
+	for i := range 600 {
+		fmt.Fprintf(&nt, "<http://ex/u%d> <http://ex/amount> \"%d\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n", i%50, i*3)
+		if i%40 == 0 { // a fraction has no exact order key: parked
+			fmt.Fprintf(&nt, "<http://ex/u%d> <http://ex/amount> \"%d.5\"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n", i%50, i)
+		}
+		fmt.Fprintf(&nt, "<http://ex/%s> <http://ex/email> \"m%d\" .\n", []string{"alice", "bob", "carol"}[i%3], i%7)
+	}
+	rows := testkit.Rows(t, f.dict, nt.String())
+	l := load.NewLoader(f.tab, 64)
+	parked := uint64(0)
+	for _, keep := range []bool{true, false} {
+		for at := 0; at < len(rows); at += 64 {
+			tk := l.Load(rows[at:min(at+64, len(rows))])
+			require.Equal(t, len(tk.Runs), tk.Segs.Len())
+			whole, cut := Output{KeepReceipts: keep}, Output{KeepReceipts: keep}
+			c1, c2 := kernels.Context{CycleID: 3}, kernels.Context{CycleID: 3}
+			require.NoError(t, NewEngine(f.tab, nil).Run(tk, &c1, &whole))
+			tk.Segs.Reset() // no segment a run: the engine cuts the tick itself
+			require.NoError(t, NewEngine(f.tab, nil).Run(tk, &c2, &cut))
+			assert.Equal(t, whole.Actions, cut.Actions, "rows %d on", at)
+			require.Equal(t, len(whole.Receipts), len(cut.Receipts))
+			for i := range whole.Receipts {
+				w, c := whole.Receipts[i], cut.Receipts[i]
+				w.ActualTicks, c.ActualTicks = 0, 0 // each run's own measure
+				require.Equal(t, w, c, "receipt %d of rows %d on", i, at)
+			}
+			whole.Stats.Ticks, whole.Stats.ReceiptTicks, cut.Stats.Ticks, cut.Stats.ReceiptTicks = 0, 0, 0, 0
+			assert.Equal(t, whole.Stats, cut.Stats)
+			assert.Equal(t, c1, c2, "span ids advanced alike")
+			parked += whole.Stats.Parked
+		}
+	}
+	assert.NotZero(t, parked, "rows parked")
+}
+
 func TestRunAllocatesNothingWhenSteady(t *testing.T) {
 	f := newFixture(t, testHooks)
 	tk := f.tick(t, `
