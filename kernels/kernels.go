@@ -118,8 +118,31 @@ func evalError(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
 }
 
 // checkBatch checks the lanes, the context, every hook and every block of
-// a call.
+// a call: loops with no branch that gather what every hook and block must
+// keep (a sealed plan, at most 8 rows, an end inside the lanes), and
+// batchError, for the first check that fails, only where one does.
 func checkBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context) error {
+	if l == nil || ctx == nil || l.check() != nil {
+		return batchError(l, blocks, hooks, ctx)
+	}
+	sealed := uint32(planSealed)
+	for i := range hooks {
+		sealed &= hooks[i].plan
+	}
+	var rows uint32
+	var end uint64
+	for _, b := range blocks {
+		rows, end = max(rows, b.Len), max(end, uint64(b.Off)+uint64(b.Len))
+	}
+	if sealed == 0 && len(hooks) > 0 || rows > BlockLanes || end > uint64(len(l.S)) {
+		return batchError(l, blocks, hooks, ctx)
+	}
+	return nil
+}
+
+// batchError returns the error of a call whose checks failed: the first
+// failing check's, in checkBatch's order.
+func batchError(l *Lanes, blocks []Run, hooks []Hook, ctx *Context) error {
 	if err := checkLanes(l, ctx); err != nil {
 		return err
 	}

@@ -3050,19 +3050,23 @@ evalSegmentsAVX512_plan8_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z4
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   64(AX)(Z1*1), K1, Z4
-	VPBROADCASTQ wideconsts<>+24(SB), Z5
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z5
+	VPCMPUQ      $0x02, Z4, Z3, K1
+	VPSUBQ       Z3, Z4, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	VPSUBQ       Z3, Z4, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   80(AX)(Z1*1), K2, Z3
 	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z6
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   88(AX)(Z1*1), K2, Z6
 	VPBROADCASTQ wideconsts<>+24(SB), Z7
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z7
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   (AX)(Z1*1), K2, Z7
 	VPSRLQ       $0x20, Z7, Z7
 	VPBROADCASTQ wideconsts<>+24(SB), Z8
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   48(AX)(Z1*1), K1, Z8
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   48(AX)(Z1*1), K2, Z8
 	MOVQ         136(SP), DX
 	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
@@ -3074,65 +3078,66 @@ evalSegmentsAVX512_plan8_wblock:
 	MOVL          12(SI), DI
 	MOVQ          16(SP), R9
 	LEAQ          (R9)(R8*8), R9
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z2, K2
+	KANDW         K1, K2, K3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, (R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, (R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPADDQ.BCST   (R9), Z4, Z10
+	VPCMPUQ       $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K4, Z9
 	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 8(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 8(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPADDQ.BCST   8(R9), Z4, Z10
+	VPCMPUQ       $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K4, Z9
 	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 16(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 16(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPADDQ.BCST   16(R9), Z4, Z10
+	VPCMPUQ       $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K4, Z9
 	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 24(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 24(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPADDQ.BCST   24(R9), Z4, Z10
+	VPCMPUQ       $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K4, Z9
 	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 32(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 32(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPADDQ.BCST   32(R9), Z4, Z10
+	VPCMPUQ       $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K4, Z9
 	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 40(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 40(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPADDQ.BCST   40(R9), Z4, Z10
+	VPCMPUQ       $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K4, Z9
 	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 48(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 48(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPADDQ.BCST   48(R9), Z4, Z10
+	VPCMPUQ       $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K4, Z9
 	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 56(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPADDQ.BCST   56(R9), Z4, Z10
+	VPCMPUQ       $0x02, Z5, Z10, K3, K3
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K3, Z9
 
 evalSegmentsAVX512_plan8_wrows:
-	VPSUBQ       Z5, Z9, Z9
-	VPCMPUQ      $0x02, Z6, Z9, K1, K2
+	VPSUBQ       Z3, Z9, Z9
+	VPCMPUQ      $0x02, Z6, Z9, K2, K3
 	VPSLLQ       $0x20, Z1, Z1
 	VPBROADCASTQ DI, Z9
-	VPORQ        Z9, Z1, K1, Z1
-	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPORQ        Z9, Z1, K2, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K3, Z1
 	VPXORQ       Z8, Z1, Z9
 	VPMULLQ.BCST wideconsts<>+16(SB), Z9, Z9
 	VPSRLQ       $0x20, Z9, Z10
@@ -3140,40 +3145,40 @@ evalSegmentsAVX512_plan8_wrows:
 	VPBROADCASTQ DX, Z10
 	VPADDQ       wideiota<>+0(SB), Z10, Z10
 	VMOVDQU64    168(SP), Z11
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z9, Z10, K1, Z11
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z1, Z7, K1, Z11
+	KMOVW        widemasks<>+0(SB), K2
+	VPERMI2Q     Z9, Z10, K2, Z11
+	KMOVW        widemasks<>+2(SB), K2
+	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, (AX)
 	VMOVDQU64    232(SP), Z11
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z9, Z10, K1, Z11
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z1, Z7, K1, Z11
+	KMOVW        widemasks<>+8(SB), K2
+	VPERMI2Q     Z9, Z10, K2, Z11
+	KMOVW        widemasks<>+10(SB), K2
+	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 64(AX)
 	VMOVDQU64    296(SP), Z11
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z9, Z10, K1, Z11
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z1, Z7, K1, Z11
+	KMOVW        widemasks<>+16(SB), K2
+	VPERMI2Q     Z9, Z10, K2, Z11
+	KMOVW        widemasks<>+18(SB), K2
+	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 128(AX)
 	VMOVDQU64    360(SP), Z11
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z9, Z10, K1, Z11
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z1, Z7, K1, Z11
+	KMOVW        widemasks<>+24(SB), K2
+	VPERMI2Q     Z9, Z10, K2, Z11
+	KMOVW        widemasks<>+26(SB), K2
+	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 192(AX)
 	VMOVDQU64    424(SP), Z11
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z9, Z10, K1, Z11
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z1, Z7, K1, Z11
+	KMOVW        widemasks<>+32(SB), K2
+	VPERMI2Q     Z9, Z10, K2, Z11
+	KMOVW        widemasks<>+34(SB), K2
+	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 256(AX)
 	VMOVDQU64    488(SP), Z11
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z9, Z10, K1, Z11
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z1, Z7, K1, Z11
+	KMOVW        widemasks<>+40(SB), K2
+	VPERMI2Q     Z9, Z10, K2, Z11
+	KMOVW        widemasks<>+42(SB), K2
+	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 320(AX)
 	ADDQ         128(SP), DX
 	ADDQ         160(SP), AX
@@ -3280,19 +3285,23 @@ evalSegmentsAVX512_plan9_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z5
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   64(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z6
+	VPCMPUQ      $0x02, Z5, Z4, K1
+	VPSUBQ       Z4, Z5, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	VPSUBQ       Z4, Z5, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   80(AX)(Z1*1), K2, Z4
 	VPBROADCASTQ wideconsts<>+24(SB), Z7
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z7
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   88(AX)(Z1*1), K2, Z7
 	VPBROADCASTQ wideconsts<>+24(SB), Z8
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z8
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   (AX)(Z1*1), K2, Z8
 	VPSRLQ       $0x20, Z8, Z8
 	VPBROADCASTQ wideconsts<>+24(SB), Z9
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   48(AX)(Z1*1), K1, Z9
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   48(AX)(Z1*1), K2, Z9
 	MOVQ         136(SP), DX
 	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
@@ -3306,73 +3315,74 @@ evalSegmentsAVX512_plan9_wblock:
 	LEAQ          (R9)(R8*8), R9
 	MOVQ          16(SP), R10
 	LEAQ          (R10)(R8*8), R10
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z2, K2
+	KANDW         K1, K2, K3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan9_wrows
-	VPCMPEQQ.BCST (R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, (R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, (R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST (R9), Z3, K3, K4
+	VPADDQ.BCST   (R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan9_wrows
-	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 8(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 8(R9), Z3, K3, K4
+	VPADDQ.BCST   8(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan9_wrows
-	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 16(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 16(R9), Z3, K3, K4
+	VPADDQ.BCST   16(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan9_wrows
-	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 24(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 24(R9), Z3, K3, K4
+	VPADDQ.BCST   24(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan9_wrows
-	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 32(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 32(R9), Z3, K3, K4
+	VPADDQ.BCST   32(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan9_wrows
-	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 40(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 40(R9), Z3, K3, K4
+	VPADDQ.BCST   40(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan9_wrows
-	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 48(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 48(R9), Z3, K3, K4
+	VPADDQ.BCST   48(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan9_wrows
-	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 56(R10), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R10), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 56(R9), Z3, K3, K3
+	VPADDQ.BCST   56(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K3, K3
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K3, Z10
 
 evalSegmentsAVX512_plan9_wrows:
-	VPSUBQ       Z6, Z10, Z10
-	VPCMPUQ      $0x02, Z7, Z10, K1, K2
+	VPSUBQ       Z4, Z10, Z10
+	VPCMPUQ      $0x02, Z7, Z10, K2, K3
 	VPSLLQ       $0x20, Z1, Z1
 	VPBROADCASTQ DI, Z10
-	VPORQ        Z10, Z1, K1, Z1
-	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPORQ        Z10, Z1, K2, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K3, Z1
 	VPXORQ       Z9, Z1, Z10
 	VPMULLQ.BCST wideconsts<>+16(SB), Z10, Z10
 	VPSRLQ       $0x20, Z10, Z11
@@ -3380,40 +3390,40 @@ evalSegmentsAVX512_plan9_wrows:
 	VPBROADCASTQ DX, Z11
 	VPADDQ       wideiota<>+0(SB), Z11, Z11
 	VMOVDQU64    168(SP), Z12
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+0(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+2(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, (AX)
 	VMOVDQU64    232(SP), Z12
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+8(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+10(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 64(AX)
 	VMOVDQU64    296(SP), Z12
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+16(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+18(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 128(AX)
 	VMOVDQU64    360(SP), Z12
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+24(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+26(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 192(AX)
 	VMOVDQU64    424(SP), Z12
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+32(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+34(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 256(AX)
 	VMOVDQU64    488(SP), Z12
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+40(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+42(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 320(AX)
 	ADDQ         128(SP), DX
 	ADDQ         160(SP), AX
@@ -3526,19 +3536,23 @@ evalSegmentsAVX512_plan12_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z5
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   64(AX)(Z1*1), K1, Z5
-	VPBROADCASTQ wideconsts<>+24(SB), Z6
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z6
+	VPCMPUQ      $0x02, Z5, Z4, K1
+	VPSUBQ       Z4, Z5, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	VPSUBQ       Z4, Z5, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   80(AX)(Z1*1), K2, Z4
 	VPBROADCASTQ wideconsts<>+24(SB), Z7
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z7
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   88(AX)(Z1*1), K2, Z7
 	VPBROADCASTQ wideconsts<>+24(SB), Z8
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z8
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   (AX)(Z1*1), K2, Z8
 	VPSRLQ       $0x20, Z8, Z8
 	VPBROADCASTQ wideconsts<>+24(SB), Z9
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   48(AX)(Z1*1), K1, Z9
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   48(AX)(Z1*1), K2, Z9
 	MOVQ         136(SP), DX
 	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
@@ -3552,73 +3566,74 @@ evalSegmentsAVX512_plan12_wblock:
 	LEAQ          (R9)(R8*8), R9
 	MOVQ          24(SP), R10
 	LEAQ          (R10)(R8*8), R10
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z2, K2
+	KANDW         K1, K2, K3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan12_wrows
-	VPCMPEQQ.BCST (R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, (R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, (R9), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST (R10), Z3, K3, K4
+	VPADDQ.BCST   (R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan12_wrows
-	VPCMPEQQ.BCST 8(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 8(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R9), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 8(R10), Z3, K3, K4
+	VPADDQ.BCST   8(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan12_wrows
-	VPCMPEQQ.BCST 16(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 16(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R9), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 16(R10), Z3, K3, K4
+	VPADDQ.BCST   16(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan12_wrows
-	VPCMPEQQ.BCST 24(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 24(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R9), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 24(R10), Z3, K3, K4
+	VPADDQ.BCST   24(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan12_wrows
-	VPCMPEQQ.BCST 32(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 32(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R9), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 32(R10), Z3, K3, K4
+	VPADDQ.BCST   32(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan12_wrows
-	VPCMPEQQ.BCST 40(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 40(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R9), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 40(R10), Z3, K3, K4
+	VPADDQ.BCST   40(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan12_wrows
-	VPCMPEQQ.BCST 48(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 48(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R9), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 48(R10), Z3, K3, K4
+	VPADDQ.BCST   48(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan12_wrows
-	VPCMPEQQ.BCST 56(R10), Z3, K1, K2
-	VPCMPUQ.BCST  $0x02, 56(R9), Z4, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 56(R10), Z3, K3, K3
+	VPADDQ.BCST   56(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K3, K3
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K3, Z10
 
 evalSegmentsAVX512_plan12_wrows:
-	VPSUBQ       Z6, Z10, Z10
-	VPCMPUQ      $0x02, Z7, Z10, K1, K2
+	VPSUBQ       Z4, Z10, Z10
+	VPCMPUQ      $0x02, Z7, Z10, K2, K3
 	VPSLLQ       $0x20, Z1, Z1
 	VPBROADCASTQ DI, Z10
-	VPORQ        Z10, Z1, K1, Z1
-	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPORQ        Z10, Z1, K2, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K3, Z1
 	VPXORQ       Z9, Z1, Z10
 	VPMULLQ.BCST wideconsts<>+16(SB), Z10, Z10
 	VPSRLQ       $0x20, Z10, Z11
@@ -3626,40 +3641,40 @@ evalSegmentsAVX512_plan12_wrows:
 	VPBROADCASTQ DX, Z11
 	VPADDQ       wideiota<>+0(SB), Z11, Z11
 	VMOVDQU64    168(SP), Z12
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+0(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+2(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, (AX)
 	VMOVDQU64    232(SP), Z12
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+8(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+10(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 64(AX)
 	VMOVDQU64    296(SP), Z12
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+16(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+18(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 128(AX)
 	VMOVDQU64    360(SP), Z12
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+24(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+26(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 192(AX)
 	VMOVDQU64    424(SP), Z12
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+32(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+34(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 256(AX)
 	VMOVDQU64    488(SP), Z12
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z10, Z11, K1, Z12
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z1, Z8, K1, Z12
+	KMOVW        widemasks<>+40(SB), K2
+	VPERMI2Q     Z10, Z11, K2, Z12
+	KMOVW        widemasks<>+42(SB), K2
+	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 320(AX)
 	ADDQ         128(SP), DX
 	ADDQ         160(SP), AX
@@ -3773,19 +3788,23 @@ evalSegmentsAVX512_plan13_wready:
 	VPBROADCASTQ wideconsts<>+24(SB), Z6
 	KMOVW        wideconsts<>+32(SB), K1
 	VPGATHERQQ   64(AX)(Z1*1), K1, Z6
-	VPBROADCASTQ wideconsts<>+24(SB), Z7
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   80(AX)(Z1*1), K1, Z7
+	VPCMPUQ      $0x02, Z6, Z5, K1
+	VPSUBQ       Z5, Z6, Z7
+	VPBROADCASTQ wideconsts<>+24(SB), Z6
+	VPSUBQ       Z5, Z6, Z6
+	VPBROADCASTQ wideconsts<>+24(SB), Z5
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   80(AX)(Z1*1), K2, Z5
 	VPBROADCASTQ wideconsts<>+24(SB), Z8
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   88(AX)(Z1*1), K1, Z8
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   88(AX)(Z1*1), K2, Z8
 	VPBROADCASTQ wideconsts<>+24(SB), Z9
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   (AX)(Z1*1), K1, Z9
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   (AX)(Z1*1), K2, Z9
 	VPSRLQ       $0x20, Z9, Z9
 	VPBROADCASTQ wideconsts<>+24(SB), Z10
-	KMOVW        wideconsts<>+32(SB), K1
-	VPGATHERQQ   48(AX)(Z1*1), K1, Z10
+	KMOVW        wideconsts<>+32(SB), K2
+	VPGATHERQQ   48(AX)(Z1*1), K2, Z10
 	MOVQ         136(SP), DX
 	IMUL3Q       $0x30, DX, AX
 	ADDQ         112(SP), AX
@@ -3801,81 +3820,82 @@ evalSegmentsAVX512_plan13_wblock:
 	LEAQ          (R10)(R8*8), R10
 	MOVQ          24(SP), R11
 	LEAQ          (R11)(R8*8), R11
-	VPCMPEQQ.BCST (SI), Z2, K1
+	VPCMPEQQ.BCST (SI), Z2, K2
+	KANDW         K1, K2, K3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z11
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan13_wrows
-	VPCMPEQQ.BCST (R9), Z3, K1, K2
-	VPCMPEQQ.BCST (R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, (R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, (R10), Z6, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	VPCMPEQQ.BCST (R9), Z3, K3, K4
+	VPCMPEQQ.BCST (R11), Z4, K4, K4
+	VPADDQ.BCST   (R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
 	CMPQ          DI, $0x02
 	JB            evalSegmentsAVX512_plan13_wrows
-	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 8(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 8(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R10), Z6, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	VPCMPEQQ.BCST 8(R9), Z3, K3, K4
+	VPCMPEQQ.BCST 8(R11), Z4, K4, K4
+	VPADDQ.BCST   8(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
 	CMPQ          DI, $0x03
 	JB            evalSegmentsAVX512_plan13_wrows
-	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 16(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 16(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R10), Z6, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	VPCMPEQQ.BCST 16(R9), Z3, K3, K4
+	VPCMPEQQ.BCST 16(R11), Z4, K4, K4
+	VPADDQ.BCST   16(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
 	CMPQ          DI, $0x04
 	JB            evalSegmentsAVX512_plan13_wrows
-	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 24(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 24(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R10), Z6, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	VPCMPEQQ.BCST 24(R9), Z3, K3, K4
+	VPCMPEQQ.BCST 24(R11), Z4, K4, K4
+	VPADDQ.BCST   24(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
 	CMPQ          DI, $0x05
 	JB            evalSegmentsAVX512_plan13_wrows
-	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 32(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 32(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R10), Z6, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	VPCMPEQQ.BCST 32(R9), Z3, K3, K4
+	VPCMPEQQ.BCST 32(R11), Z4, K4, K4
+	VPADDQ.BCST   32(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
 	CMPQ          DI, $0x06
 	JB            evalSegmentsAVX512_plan13_wrows
-	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 40(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 40(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R10), Z6, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	VPCMPEQQ.BCST 40(R9), Z3, K3, K4
+	VPCMPEQQ.BCST 40(R11), Z4, K4, K4
+	VPADDQ.BCST   40(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
 	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan13_wrows
-	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 48(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 48(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R10), Z6, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	VPCMPEQQ.BCST 48(R9), Z3, K3, K4
+	VPCMPEQQ.BCST 48(R11), Z4, K4, K4
+	VPADDQ.BCST   48(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
 	CMPQ          DI, $0x08
 	JB            evalSegmentsAVX512_plan13_wrows
-	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
-	VPCMPEQQ.BCST 56(R11), Z4, K2, K2
-	VPCMPUQ.BCST  $0x02, 56(R10), Z5, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R10), Z6, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K2, Z11
+	VPCMPEQQ.BCST 56(R9), Z3, K3, K3
+	VPCMPEQQ.BCST 56(R11), Z4, K3, K3
+	VPADDQ.BCST   56(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K3, K3
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K3, Z11
 
 evalSegmentsAVX512_plan13_wrows:
-	VPSUBQ       Z7, Z11, Z11
-	VPCMPUQ      $0x02, Z8, Z11, K1, K2
+	VPSUBQ       Z5, Z11, Z11
+	VPCMPUQ      $0x02, Z8, Z11, K2, K3
 	VPSLLQ       $0x20, Z1, Z1
 	VPBROADCASTQ DI, Z11
-	VPORQ        Z11, Z1, K1, Z1
-	VPORQ.BCST   wideconsts<>+8(SB), Z1, K2, Z1
+	VPORQ        Z11, Z1, K2, Z1
+	VPORQ.BCST   wideconsts<>+8(SB), Z1, K3, Z1
 	VPXORQ       Z10, Z1, Z11
 	VPMULLQ.BCST wideconsts<>+16(SB), Z11, Z11
 	VPSRLQ       $0x20, Z11, Z12
@@ -3883,40 +3903,40 @@ evalSegmentsAVX512_plan13_wrows:
 	VPBROADCASTQ DX, Z12
 	VPADDQ       wideiota<>+0(SB), Z12, Z12
 	VMOVDQU64    168(SP), Z13
-	KMOVW        widemasks<>+0(SB), K1
-	VPERMI2Q     Z11, Z12, K1, Z13
-	KMOVW        widemasks<>+2(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z13
+	KMOVW        widemasks<>+0(SB), K2
+	VPERMI2Q     Z11, Z12, K2, Z13
+	KMOVW        widemasks<>+2(SB), K2
+	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, (AX)
 	VMOVDQU64    232(SP), Z13
-	KMOVW        widemasks<>+8(SB), K1
-	VPERMI2Q     Z11, Z12, K1, Z13
-	KMOVW        widemasks<>+10(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z13
+	KMOVW        widemasks<>+8(SB), K2
+	VPERMI2Q     Z11, Z12, K2, Z13
+	KMOVW        widemasks<>+10(SB), K2
+	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 64(AX)
 	VMOVDQU64    296(SP), Z13
-	KMOVW        widemasks<>+16(SB), K1
-	VPERMI2Q     Z11, Z12, K1, Z13
-	KMOVW        widemasks<>+18(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z13
+	KMOVW        widemasks<>+16(SB), K2
+	VPERMI2Q     Z11, Z12, K2, Z13
+	KMOVW        widemasks<>+18(SB), K2
+	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 128(AX)
 	VMOVDQU64    360(SP), Z13
-	KMOVW        widemasks<>+24(SB), K1
-	VPERMI2Q     Z11, Z12, K1, Z13
-	KMOVW        widemasks<>+26(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z13
+	KMOVW        widemasks<>+24(SB), K2
+	VPERMI2Q     Z11, Z12, K2, Z13
+	KMOVW        widemasks<>+26(SB), K2
+	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 192(AX)
 	VMOVDQU64    424(SP), Z13
-	KMOVW        widemasks<>+32(SB), K1
-	VPERMI2Q     Z11, Z12, K1, Z13
-	KMOVW        widemasks<>+34(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z13
+	KMOVW        widemasks<>+32(SB), K2
+	VPERMI2Q     Z11, Z12, K2, Z13
+	KMOVW        widemasks<>+34(SB), K2
+	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 256(AX)
 	VMOVDQU64    488(SP), Z13
-	KMOVW        widemasks<>+40(SB), K1
-	VPERMI2Q     Z11, Z12, K1, Z13
-	KMOVW        widemasks<>+42(SB), K1
-	VPERMI2Q     Z1, Z9, K1, Z13
+	KMOVW        widemasks<>+40(SB), K2
+	VPERMI2Q     Z11, Z12, K2, Z13
+	KMOVW        widemasks<>+42(SB), K2
+	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 320(AX)
 	ADDQ         128(SP), DX
 	ADDQ         160(SP), AX
@@ -6821,88 +6841,93 @@ evalFrameAVX512_plan7_miss:
 
 evalFrameAVX512_plan8:
 evalFrameAVX512_plan8_wide:
-	MOVQ      152(SP), AX
-	CMPQ      AX, $0x08
-	JB        evalFrameAVX512_plan8_narrow
-	MOVQ      88(SP), AX
-	SUBQ      80(SP), AX
-	CMPQ      AX, $0x00000030
-	JB        evalFrameAVX512_plan8_narrow
-	MOVQ      136(SP), AX
-	SHLQ      $0x03, AX
-	ADDQ      200(SP), AX
-	IMUL3Q    $0x01, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z0
-	IMUL3Q    $0x07, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z1
-	IMUL3Q    $0x08, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z2
-	MOVQ      136(SP), CX
-	MOVQ      CX, AX
-	ADDQ      112(SP), AX
-	SHLQ      $0x03, CX
-	ADDQ      176(SP), CX
-	MOVQ      80(SP), BX
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan8_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000030
+	JB           evalFrameAVX512_plan8_narrow
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z0
+	IMUL3Q       $0x07, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x08, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	VPCMPUQ      $0x02, Z2, Z1, K1
+	VPSUBQ       Z1, Z2, Z3
+	VPBROADCASTQ wideconsts<>+24(SB), Z2
+	VPSUBQ       Z1, Z2, Z2
+	MOVQ         136(SP), CX
+	MOVQ         CX, AX
+	ADDQ         112(SP), AX
+	SHLQ         $0x03, CX
+	ADDQ         176(SP), CX
+	MOVQ         80(SP), BX
 
 evalFrameAVX512_plan8_wblock:
 	MOVL          8(BX), DI
 	MOVL          12(BX), SI
 	MOVQ          16(SP), R8
 	LEAQ          (R8)(DI*8), R8
-	VPCMPEQQ.BCST (BX), Z0, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z3
+	VPCMPEQQ.BCST (BX), Z0, K2
+	KANDW         K1, K2, K2
+	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z4
-	VPCMPUQ.BCST  $0x02, (R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, (R8), Z2, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z3, K2, Z3
-	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPADDQ.BCST   (R8), Z2, Z5
+	VPCMPUQ       $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K3, Z4
 	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 8(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, 8(R8), Z2, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z3, K2, Z3
-	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPADDQ.BCST   8(R8), Z2, Z5
+	VPCMPUQ       $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K3, Z4
 	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 16(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, 16(R8), Z2, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z3, K2, Z3
-	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPADDQ.BCST   16(R8), Z2, Z5
+	VPCMPUQ       $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K3, Z4
 	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 24(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, 24(R8), Z2, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z3, K2, Z3
-	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPADDQ.BCST   24(R8), Z2, Z5
+	VPCMPUQ       $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K3, Z4
 	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 32(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, 32(R8), Z2, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z3, K2, Z3
-	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPADDQ.BCST   32(R8), Z2, Z5
+	VPCMPUQ       $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K3, Z4
 	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 40(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, 40(R8), Z2, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z3, K2, Z3
-	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPADDQ.BCST   40(R8), Z2, Z5
+	VPCMPUQ       $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K3, Z4
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 48(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, 48(R8), Z2, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z3, K2, Z3
-	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPADDQ.BCST   48(R8), Z2, Z5
+	VPCMPUQ       $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K3, Z4
 	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan8_wrows
-	VPCMPUQ.BCST  $0x02, 56(R8), Z1, K1, K1
-	VPCMPUQ.BCST  $0x05, 56(R8), Z2, K1, K1
-	VPORQ.BCST    widerowbits<>+56(SB), Z3, K1, Z3
-	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K1, Z4
+	VPADDQ.BCST   56(R8), Z2, Z5
+	VPCMPUQ       $0x02, Z3, Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
 
 evalFrameAVX512_plan8_wrows:
 	VPADDQ    (CX), Z4, Z4
 	VMOVDQU64 Z4, (CX)
-	VPMOVQB   Z3, (AX)
+	VPMOVQB   Z1, (AX)
 	ADDQ      160(SP), AX
 	ADDQ      $0x10, BX
 	CMPQ      BX, 88(SP)
@@ -6964,30 +6989,34 @@ evalFrameAVX512_plan8_miss:
 
 evalFrameAVX512_plan9:
 evalFrameAVX512_plan9_wide:
-	MOVQ      152(SP), AX
-	CMPQ      AX, $0x08
-	JB        evalFrameAVX512_plan9_narrow
-	MOVQ      88(SP), AX
-	SUBQ      80(SP), AX
-	CMPQ      AX, $0x00000030
-	JB        evalFrameAVX512_plan9_narrow
-	MOVQ      136(SP), AX
-	SHLQ      $0x03, AX
-	ADDQ      200(SP), AX
-	IMUL3Q    $0x01, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z0
-	IMUL3Q    $0x02, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z1
-	IMUL3Q    $0x07, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z2
-	IMUL3Q    $0x08, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z3
-	MOVQ      136(SP), CX
-	MOVQ      CX, AX
-	ADDQ      112(SP), AX
-	SHLQ      $0x03, CX
-	ADDQ      176(SP), CX
-	MOVQ      80(SP), BX
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan9_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000030
+	JB           evalFrameAVX512_plan9_narrow
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z0
+	IMUL3Q       $0x02, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x07, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x08, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	VPCMPUQ      $0x02, Z3, Z2, K1
+	VPSUBQ       Z2, Z3, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	VPSUBQ       Z2, Z3, Z3
+	MOVQ         136(SP), CX
+	MOVQ         CX, AX
+	ADDQ         112(SP), AX
+	SHLQ         $0x03, CX
+	ADDQ         176(SP), CX
+	MOVQ         80(SP), BX
 
 evalFrameAVX512_plan9_wblock:
 	MOVL          8(BX), DI
@@ -6996,68 +7025,69 @@ evalFrameAVX512_plan9_wblock:
 	LEAQ          (R8)(DI*8), R8
 	MOVQ          16(SP), R9
 	LEAQ          (R9)(DI*8), R9
-	VPCMPEQQ.BCST (BX), Z0, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z4
+	VPCMPEQQ.BCST (BX), Z0, K2
+	KANDW         K1, K2, K2
+	VPBROADCASTQ  wideconsts<>+24(SB), Z2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z5
-	VPCMPEQQ.BCST (R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, (R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, (R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST (R8), Z1, K2, K3
+	VPADDQ.BCST   (R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+0(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 8(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 8(R8), Z1, K2, K3
+	VPADDQ.BCST   8(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+8(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 16(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K3
+	VPADDQ.BCST   16(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+16(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 24(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 24(R8), Z1, K2, K3
+	VPADDQ.BCST   24(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+24(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 32(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 32(R8), Z1, K2, K3
+	VPADDQ.BCST   32(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+32(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 40(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 40(R8), Z1, K2, K3
+	VPADDQ.BCST   40(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+40(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 48(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R9), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 48(R8), Z1, K2, K3
+	VPADDQ.BCST   48(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+48(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan9_wrows
-	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
-	VPCMPUQ.BCST  $0x02, 56(R9), Z2, K1, K1
-	VPCMPUQ.BCST  $0x05, 56(R9), Z3, K1, K1
-	VPORQ.BCST    widerowbits<>+56(SB), Z4, K1, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K1, Z5
+	VPCMPEQQ.BCST 56(R8), Z1, K2, K2
+	VPADDQ.BCST   56(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
 
 evalFrameAVX512_plan9_wrows:
 	VPADDQ    (CX), Z5, Z5
 	VMOVDQU64 Z5, (CX)
-	VPMOVQB   Z4, (AX)
+	VPMOVQB   Z2, (AX)
 	ADDQ      160(SP), AX
 	ADDQ      $0x10, BX
 	CMPQ      BX, 88(SP)
@@ -7123,30 +7153,34 @@ evalFrameAVX512_plan9_miss:
 
 evalFrameAVX512_plan12:
 evalFrameAVX512_plan12_wide:
-	MOVQ      152(SP), AX
-	CMPQ      AX, $0x08
-	JB        evalFrameAVX512_plan12_narrow
-	MOVQ      88(SP), AX
-	SUBQ      80(SP), AX
-	CMPQ      AX, $0x00000030
-	JB        evalFrameAVX512_plan12_narrow
-	MOVQ      136(SP), AX
-	SHLQ      $0x03, AX
-	ADDQ      200(SP), AX
-	IMUL3Q    $0x01, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z0
-	IMUL3Q    $0x04, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z1
-	IMUL3Q    $0x07, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z2
-	IMUL3Q    $0x08, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z3
-	MOVQ      136(SP), CX
-	MOVQ      CX, AX
-	ADDQ      112(SP), AX
-	SHLQ      $0x03, CX
-	ADDQ      176(SP), CX
-	MOVQ      80(SP), BX
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan12_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000030
+	JB           evalFrameAVX512_plan12_narrow
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z0
+	IMUL3Q       $0x04, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x07, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x08, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	VPCMPUQ      $0x02, Z3, Z2, K1
+	VPSUBQ       Z2, Z3, Z4
+	VPBROADCASTQ wideconsts<>+24(SB), Z3
+	VPSUBQ       Z2, Z3, Z3
+	MOVQ         136(SP), CX
+	MOVQ         CX, AX
+	ADDQ         112(SP), AX
+	SHLQ         $0x03, CX
+	ADDQ         176(SP), CX
+	MOVQ         80(SP), BX
 
 evalFrameAVX512_plan12_wblock:
 	MOVL          8(BX), DI
@@ -7155,68 +7189,69 @@ evalFrameAVX512_plan12_wblock:
 	LEAQ          (R8)(DI*8), R8
 	MOVQ          24(SP), R9
 	LEAQ          (R9)(DI*8), R9
-	VPCMPEQQ.BCST (BX), Z0, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z4
+	VPCMPEQQ.BCST (BX), Z0, K2
+	KANDW         K1, K2, K2
+	VPBROADCASTQ  wideconsts<>+24(SB), Z2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z5
-	VPCMPEQQ.BCST (R9), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, (R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, (R8), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST (R9), Z1, K2, K3
+	VPADDQ.BCST   (R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+0(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 8(R9), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 8(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R8), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 8(R9), Z1, K2, K3
+	VPADDQ.BCST   8(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+8(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 16(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R8), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 16(R9), Z1, K2, K3
+	VPADDQ.BCST   16(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+16(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 24(R9), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 24(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R8), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 24(R9), Z1, K2, K3
+	VPADDQ.BCST   24(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+24(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 32(R9), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 32(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R8), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 32(R9), Z1, K2, K3
+	VPADDQ.BCST   32(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+32(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 40(R9), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 40(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R8), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 40(R9), Z1, K2, K3
+	VPADDQ.BCST   40(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+40(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 48(R9), Z1, K1, K2
-	VPCMPUQ.BCST  $0x02, 48(R8), Z2, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R8), Z3, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z4, K2, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 48(R9), Z1, K2, K3
+	VPADDQ.BCST   48(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+48(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan12_wrows
-	VPCMPEQQ.BCST 56(R9), Z1, K1, K1
-	VPCMPUQ.BCST  $0x02, 56(R8), Z2, K1, K1
-	VPCMPUQ.BCST  $0x05, 56(R8), Z3, K1, K1
-	VPORQ.BCST    widerowbits<>+56(SB), Z4, K1, Z4
-	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K1, Z5
+	VPCMPEQQ.BCST 56(R9), Z1, K2, K2
+	VPADDQ.BCST   56(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
 
 evalFrameAVX512_plan12_wrows:
 	VPADDQ    (CX), Z5, Z5
 	VMOVDQU64 Z5, (CX)
-	VPMOVQB   Z4, (AX)
+	VPMOVQB   Z2, (AX)
 	ADDQ      160(SP), AX
 	ADDQ      $0x10, BX
 	CMPQ      BX, 88(SP)
@@ -7282,32 +7317,36 @@ evalFrameAVX512_plan12_miss:
 
 evalFrameAVX512_plan13:
 evalFrameAVX512_plan13_wide:
-	MOVQ      152(SP), AX
-	CMPQ      AX, $0x08
-	JB        evalFrameAVX512_plan13_narrow
-	MOVQ      88(SP), AX
-	SUBQ      80(SP), AX
-	CMPQ      AX, $0x00000030
-	JB        evalFrameAVX512_plan13_narrow
-	MOVQ      136(SP), AX
-	SHLQ      $0x03, AX
-	ADDQ      200(SP), AX
-	IMUL3Q    $0x01, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z0
-	IMUL3Q    $0x02, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z1
-	IMUL3Q    $0x04, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z2
-	IMUL3Q    $0x07, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z3
-	IMUL3Q    $0x08, 192(SP), CX
-	VMOVDQU64 (AX)(CX*1), Z4
-	MOVQ      136(SP), CX
-	MOVQ      CX, AX
-	ADDQ      112(SP), AX
-	SHLQ      $0x03, CX
-	ADDQ      176(SP), CX
-	MOVQ      80(SP), BX
+	MOVQ         152(SP), AX
+	CMPQ         AX, $0x08
+	JB           evalFrameAVX512_plan13_narrow
+	MOVQ         88(SP), AX
+	SUBQ         80(SP), AX
+	CMPQ         AX, $0x00000030
+	JB           evalFrameAVX512_plan13_narrow
+	MOVQ         136(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         200(SP), AX
+	IMUL3Q       $0x01, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z0
+	IMUL3Q       $0x02, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z1
+	IMUL3Q       $0x04, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z2
+	IMUL3Q       $0x07, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z3
+	IMUL3Q       $0x08, 192(SP), CX
+	VMOVDQU64    (AX)(CX*1), Z4
+	VPCMPUQ      $0x02, Z4, Z3, K1
+	VPSUBQ       Z3, Z4, Z5
+	VPBROADCASTQ wideconsts<>+24(SB), Z4
+	VPSUBQ       Z3, Z4, Z4
+	MOVQ         136(SP), CX
+	MOVQ         CX, AX
+	ADDQ         112(SP), AX
+	SHLQ         $0x03, CX
+	ADDQ         176(SP), CX
+	MOVQ         80(SP), BX
 
 evalFrameAVX512_plan13_wblock:
 	MOVL          8(BX), DI
@@ -7318,76 +7357,77 @@ evalFrameAVX512_plan13_wblock:
 	LEAQ          (R9)(DI*8), R9
 	MOVQ          24(SP), R10
 	LEAQ          (R10)(DI*8), R10
-	VPCMPEQQ.BCST (BX), Z0, K1
-	VPBROADCASTQ  wideconsts<>+24(SB), Z5
+	VPCMPEQQ.BCST (BX), Z0, K2
+	KANDW         K1, K2, K2
+	VPBROADCASTQ  wideconsts<>+24(SB), Z3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z6
-	VPCMPEQQ.BCST (R8), Z1, K1, K2
-	VPCMPEQQ.BCST (R10), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, (R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, (R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+0(SB), Z5, K2, Z5
-	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	VPCMPEQQ.BCST (R8), Z1, K2, K3
+	VPCMPEQQ.BCST (R10), Z2, K3, K3
+	VPADDQ.BCST   (R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+0(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
 	CMPQ          SI, $0x02
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
-	VPCMPEQQ.BCST 8(R10), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 8(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 8(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+8(SB), Z5, K2, Z5
-	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	VPCMPEQQ.BCST 8(R8), Z1, K2, K3
+	VPCMPEQQ.BCST 8(R10), Z2, K3, K3
+	VPADDQ.BCST   8(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+8(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
 	CMPQ          SI, $0x03
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
-	VPCMPEQQ.BCST 16(R10), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 16(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 16(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+16(SB), Z5, K2, Z5
-	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K3
+	VPCMPEQQ.BCST 16(R10), Z2, K3, K3
+	VPADDQ.BCST   16(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+16(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
 	CMPQ          SI, $0x04
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
-	VPCMPEQQ.BCST 24(R10), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 24(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 24(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+24(SB), Z5, K2, Z5
-	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	VPCMPEQQ.BCST 24(R8), Z1, K2, K3
+	VPCMPEQQ.BCST 24(R10), Z2, K3, K3
+	VPADDQ.BCST   24(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+24(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
 	CMPQ          SI, $0x05
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
-	VPCMPEQQ.BCST 32(R10), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 32(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 32(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+32(SB), Z5, K2, Z5
-	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	VPCMPEQQ.BCST 32(R8), Z1, K2, K3
+	VPCMPEQQ.BCST 32(R10), Z2, K3, K3
+	VPADDQ.BCST   32(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+32(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
 	CMPQ          SI, $0x06
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
-	VPCMPEQQ.BCST 40(R10), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 40(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 40(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+40(SB), Z5, K2, Z5
-	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	VPCMPEQQ.BCST 40(R8), Z1, K2, K3
+	VPCMPEQQ.BCST 40(R10), Z2, K3, K3
+	VPADDQ.BCST   40(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+40(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
-	VPCMPEQQ.BCST 48(R10), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 48(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 48(R9), Z4, K2, K2
-	VPORQ.BCST    widerowbits<>+48(SB), Z5, K2, Z5
-	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	VPCMPEQQ.BCST 48(R8), Z1, K2, K3
+	VPCMPEQQ.BCST 48(R10), Z2, K3, K3
+	VPADDQ.BCST   48(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+48(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
 	CMPQ          SI, $0x08
 	JB            evalFrameAVX512_plan13_wrows
-	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
-	VPCMPEQQ.BCST 56(R10), Z2, K1, K1
-	VPCMPUQ.BCST  $0x02, 56(R9), Z3, K1, K1
-	VPCMPUQ.BCST  $0x05, 56(R9), Z4, K1, K1
-	VPORQ.BCST    widerowbits<>+56(SB), Z5, K1, Z5
-	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K1, Z6
+	VPCMPEQQ.BCST 56(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 56(R10), Z2, K2, K2
+	VPADDQ.BCST   56(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K2, K2
+	VPORQ.BCST    widerowbits<>+56(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
 
 evalFrameAVX512_plan13_wrows:
 	VPADDQ    (CX), Z6, Z6
 	VMOVDQU64 Z6, (CX)
-	VPMOVQB   Z5, (AX)
+	VPMOVQB   Z3, (AX)
 	ADDQ      160(SP), AX
 	ADDQ      $0x10, BX
 	CMPQ      BX, 88(SP)

@@ -226,9 +226,21 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 			lane[f.lane] = gather(f.disp)
 		}
 	}
-	var vlo, vhi VecVirtual
+	// A range as one compare a row: V-lo <= hi-lo (unsigned), so the row
+	// is added to -lo, one ADD (on the ports the compares do not need),
+	// where lo <= V and V <= hi took two compares. The wrap makes V < lo
+	// larger than any span, and a V of 0 (no exact key, lo >= 1) too; an
+	// empty range (lo > hi) would wrap the span instead, so its hooks
+	// (full clear) compare no row.
+	var nlo, vspan VecVirtual
+	var full OpmaskVirtual
 	if plan&layout.PlanV != 0 {
-		vlo, vhi = gather(layout.HookVLo), gather(layout.HookVHi)
+		vlo, vhi := gather(layout.HookVLo), gather(layout.HookVHi)
+		full, nlo, vspan = K(), ZMM(), ZMM()
+		VPCMPUQ(Imm(2), vhi, vlo, full) // lo <= hi
+		VPSUBQ(vlo, vhi, vspan)
+		VPBROADCASTQ(d.consts.Offset(wideZero), nlo)
+		VPSUBQ(vlo, nlo, nlo)
 	}
 	var clo, cspan, id, key VecVirtual // what a batch kernel's receipts need
 	if !k.frame {
@@ -254,6 +266,11 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 	// pm: the hooks of the block's predicate; the others examine nothing.
 	pm := K()
 	VPCMPEQQ_BCST(Mem{Base: blk, Disp: layout.RunPred}, pred, pm)
+	rowsIn := pm // the hooks that compare the rows: pm, less those of an empty range
+	if full != nil {
+		rowsIn = K()
+		KANDW(full, pm, rowsIn)
+	}
 	mask, cnt := ZMM(), ZMM()
 	VPBROADCASTQ(d.consts.Offset(wideZero), mask)
 	VPBROADCASTQ(d.consts.Offset(wideZero), cnt)
@@ -263,16 +280,17 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 			CMPQ(n, U8(i+1))
 			JB(LabelRef(done)) // row i is past the run
 		}
-		r, in := K(), pm
+		r, in := K(), rowsIn
 		for _, f := range eqCompares {
 			if plan&f.bit != 0 {
 				VPCMPEQQ_BCST(Mem{Base: rows[f.lane], Disp: 8 * i}, lane[f.lane], in, r)
 				in = r
 			}
 		}
-		if vlo != nil {
-			VPCMPUQ_BCST(Imm(2), Mem{Base: rows[laneV], Disp: 8 * i}, vlo, in, r) // lo <= V
-			VPCMPUQ_BCST(Imm(5), Mem{Base: rows[laneV], Disp: 8 * i}, vhi, r, r)  // hi >= V
+		if vspan != nil {
+			v := ZMM()
+			VPADDQ_BCST(Mem{Base: rows[laneV], Disp: 8 * i}, nlo, v) // V-lo
+			VPCMPUQ(Imm(2), vspan, v, in, r)                          // V-lo <= hi-lo
 		}
 		VPORQ_BCST(d.rowBits.Offset(8*i), mask, r, mask)
 		VPADDQ_BCST(d.consts.Offset(wideOne), cnt, r, cnt)
