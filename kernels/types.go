@@ -103,11 +103,11 @@ type Run struct {
 	Len  uint32
 }
 
-// Segment is one part of an [Impl.EvalFrame] call: the hooks
-// HookLo:HookHi of its hook set over the blocks BlockLo:BlockHi of its
-// frame, as one EvalBatch of them would evaluate them, their masks at
-// masks[Out:] (and, made by [FrameReceipts], their receipts at out[Out:]
-// with span ids from ctx.SpanBase+Out on).
+// Segment is one part of an [Impl.EvalFrame] call, added to its
+// [Segments]: the hooks HookLo:HookHi of its hook set over the blocks
+// BlockLo:BlockHi of its frame, as one EvalBatch of them would evaluate
+// them, their masks at masks[Out:] (and, made by [FrameReceipts], their
+// receipts at out[Out:] with span ids from ctx.SpanBase+Out on).
 type Segment struct {
 	BlockLo, BlockHi uint32
 	HookLo, HookHi   uint32
