@@ -290,7 +290,7 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 		if vspan != nil {
 			v := ZMM()
 			VPADDQ_BCST(Mem{Base: rows[laneV], Disp: 8 * i}, nlo, v) // V-lo
-			VPCMPUQ(Imm(2), vspan, v, in, r)                          // V-lo <= hi-lo
+			VPCMPUQ(Imm(2), vspan, v, in, r)                         // V-lo <= hi-lo
 		}
 		VPORQ_BCST(d.rowBits.Offset(8*i), mask, r, mask)
 		VPADDQ_BCST(d.consts.Offset(wideOne), cnt, r, cnt)
