@@ -109,21 +109,11 @@ func BenchmarkPipelineIDs(b *testing.B) {
 // stage together, to read beside BenchmarkRun's reflex stage alone (work
 // moved from one stage to the other shows here).
 func BenchmarkBeat(b *testing.B) {
-	const beats = 32
-	var wide strings.Builder
-	if err := demo.WriteWide(&wide, 40, beats*DefaultTickRows); err != nil {
-		b.Fatal(err)
-	}
-	for _, c := range []struct {
-		name, hooks string
-		data        func() string
-	}{
-		{"shop", demo.ShopHooks, func() string { return testkit.Shop(b, 2100) }},
-		{"wide40", demo.WideHooks(40), wide.String},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			p := newTestPipeline(b, DefaultConfig(), c.hooks)
-			rows := testkit.Rows(b, p.Dictionary(), c.data())
+	const beats = testkit.BeatCount
+	for _, c := range testkit.BeatData(b) {
+		b.Run(c.Name, func(b *testing.B) {
+			p := newTestPipeline(b, DefaultConfig(), c.Hooks)
+			rows := testkit.Rows(b, p.Dictionary(), c.Data)
 			if len(rows) < beats*DefaultTickRows {
 				b.Fatalf("%d rows, want %d", len(rows), beats*DefaultTickRows)
 			}

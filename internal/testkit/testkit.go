@@ -48,6 +48,32 @@ func Shop(t testing.TB, orders int) string {
 	return strings.ReplaceAll(b.String(), "<not an iri>", "<http://example.org/x>")
 }
 
+// Beats is a dataset of the beat benchmarks: a name, a hooks file and the
+// rows of at least BeatCount beats of BeatRows as N-Triples text.
+type Beats struct {
+	Name, Hooks, Data string
+}
+
+// The beat benchmarks take BeatCount different beats of BeatRows rows in
+// turn, so that the branch predictors cannot learn one by heart.
+const (
+	BeatCount = 32
+	BeatRows  = 256
+)
+
+// BeatData returns the datasets the beat benchmarks run: the shop with its
+// 16 hooks, and the 40-predicate data of knhk demo --predicates 40 with its
+// 10.
+func BeatData(t testing.TB) []Beats {
+	t.Helper()
+	var wide strings.Builder
+	require.NoError(t, demo.WriteWide(&wide, 40, BeatCount*BeatRows))
+	return []Beats{
+		{"shop", demo.ShopHooks, Shop(t, 2100)},
+		{"wide40", demo.WideHooks(40), wide.String()},
+	}
+}
+
 // Rows parses N-Triples text strictly and encodes it, as one document,
 // with dict; a syntax or encoding error fails the test.
 func Rows(t testing.TB, dict *terms.Dictionary, nt string) []terms.Row {

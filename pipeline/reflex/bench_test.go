@@ -1,12 +1,10 @@
 package reflex
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/knhk/knhk/demo"
 	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/pipeline/load"
@@ -22,19 +20,11 @@ import (
 // making after it (Stats.ReceiptTicks), which knhk run pays only with
 // --lockchain or --receipts.
 func BenchmarkRun(b *testing.B) {
-	const beats, rows = 32, 256
-	var wide strings.Builder
-	require.NoError(b, demo.WriteWide(&wide, 40, beats*rows))
-	for _, c := range []struct {
-		name, hooks string
-		data        func() string
-	}{
-		{"shop", demo.ShopHooks, func() string { return testkit.Shop(b, 2100) }},
-		{"wide40", demo.WideHooks(40), wide.String},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			f := newFixture(b, c.hooks)
-			all := testkit.Rows(b, f.dict, c.data())
+	const beats, rows = testkit.BeatCount, testkit.BeatRows
+	for _, c := range testkit.BeatData(b) {
+		b.Run(c.Name, func(b *testing.B) {
+			f := newFixture(b, c.Hooks)
+			all := testkit.Rows(b, f.dict, c.Data)
 			require.GreaterOrEqual(b, len(all), beats*rows)
 			ticks := make([]*load.Tick, beats)
 			for i := range ticks {
