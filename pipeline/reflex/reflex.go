@@ -615,11 +615,12 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, masks []uint
 
 // firstMatch returns the lane row of the first row that col[0], col[nh],
 // ... (one hook's masks for consecutive blocks from row off) matched; the
-// hook has a match.
+// hook has a match. The block's first row is counted as it goes, not
+// divided out of the index (a division is tens of cycles).
 func firstMatch(off uint32, col []uint8, nh int) uint32 {
-	for b := 0; b < len(col); b += nh {
+	for b := 0; b < len(col); b, off = b+nh, off+kernels.BlockLanes {
 		if m := col[b]; m != 0 {
-			return off + uint32(b/nh*kernels.BlockLanes+bits.TrailingZeros8(m))
+			return off + uint32(bits.TrailingZeros8(m))
 		}
 	}
 	return 0
