@@ -77,7 +77,8 @@ func ExampleNewHookOf() {
 
 // Two predicates' runs in one call: a frame holds the lanes and the runs'
 // blocks, checked as they are added; a hook set holds the hooks, checked
-// once; each segment pairs blocks with hooks. The call writes each
+// once; each segment pairs blocks with hooks, checked as it is added to
+// the Segments. The call writes each
 // evaluation's mask and sums every hook's matches, which decide it over
 // its whole run; FrameReceipts makes the receipts of the masks where they
 // are kept, leaving their a_hash to ReceiptHash.

@@ -14,7 +14,7 @@
 // into assembly: the blocks' lanes are loaded once and every hook is evaluated
 // against them, so the call's cost is spread over its evaluations; a single
 // [Eval] pays it on its own. [EvalFrame] is many batches in one call over a
-// [Frame] and a [HookSet], inputs checked when they were built, writing each
+// [Frame], a [HookSet] and [Segments], inputs checked when they were built, writing each
 // evaluation's mask alone and summing each hook's matches: the pipeline's
 // beat makes one such call, and [FrameReceipts] makes the receipts of the
 // masks where they are kept.
