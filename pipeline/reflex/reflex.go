@@ -377,8 +377,10 @@ func (e *Engine) cut(t *load.Tick, at *cursor, room int) (int, error) {
 		}
 		nb := min(int(r.NBlock-at.block), max(1, left/nh))
 		lo := r.Blocks + at.block
+		// Out from the list, not from n: past 2^32 evaluations Add refuses
+		// it, where n would wrap.
 		if err := e.cuts.Add(kernels.Segment{BlockLo: lo, BlockHi: lo + uint32(nb),
-			HookLo: w.first, HookHi: w.first + uint32(nh), Out: uint32(n)}); err != nil {
+			HookLo: w.first, HookHi: w.first + uint32(nh), Out: uint32(e.cuts.Outs())}); err != nil {
 			return 0, fmt.Errorf("reflex: a tick of more than 2^32 evaluations: %w", err)
 		}
 		e.parts = append(e.parts, part{uint32(at.run), uint32(at.win), w.alone && r.NPark == 0 && nb == int(r.NBlock)})
