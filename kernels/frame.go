@@ -117,8 +117,8 @@ func (s *Segments) Add(sg Segment) error {
 	return nil
 }
 
-// segmentError is Add's error, a function of its own so that Add, called
-// for every run of every tick, keeps its arguments in registers.
+// segmentError is Add's error, formatted out of Add's body, which runs for
+// every run of every tick.
 func segmentError(sg Segment) error {
 	return fmt.Errorf("%w: blocks %d to %d, hooks %d to %d, out %d", ErrSegment, sg.BlockLo, sg.BlockHi, sg.HookLo, sg.HookHi, sg.Out)
 }
