@@ -365,29 +365,26 @@ func (e *Engine) calls(t *load.Tick, out *Output) error {
 func (e *Engine) cut(t *load.Tick, at *cursor, room int) (int, error) {
 	e.cuts.Reset()
 	e.parts = e.parts[:0]
-	n := 0
 	for at.run < len(t.Runs) {
 		r := &t.Runs[at.run]
 		ws := e.forms[r.Group]
 		w := &ws[at.win]
 		nh := len(w.hooks)
-		left := room - n
-		if left < nh && n > 0 {
+		left := room - e.cuts.Outs()
+		if left < nh && e.cuts.Len() > 0 {
 			break
 		}
 		nb := min(int(r.NBlock-at.block), max(1, left/nh))
 		lo := r.Blocks + at.block
-		// Out from the list, not from n: past 2^32 evaluations Add refuses
-		// it, where n would wrap.
+		// Out from the list: past 2^32 evaluations Add refuses it.
 		if err := e.cuts.Add(kernels.Segment{BlockLo: lo, BlockHi: lo + uint32(nb),
 			HookLo: w.first, HookHi: w.first + uint32(nh), Out: uint32(e.cuts.Outs())}); err != nil {
 			return 0, fmt.Errorf("reflex: a tick of more than 2^32 evaluations: %w", err)
 		}
 		e.parts = append(e.parts, part{uint32(at.run), uint32(at.win), w.alone && r.NPark == 0 && nb == int(r.NBlock)})
-		n += nb * nh
 		at.next(r, nb, len(ws))
 	}
-	return n, nil
+	return e.cuts.Outs(), nil
 }
 
 // call evaluates segs, the tick's or cuts, n evaluations, into the
@@ -411,15 +408,16 @@ func (e *Engine) call(t *load.Tick, segs *kernels.Segments, n int, out *Output) 
 	// first pass that calls nothing, so that its values stay in registers
 	// (a loop with a call spills and reloads them for every run).
 	var k, quiet int
+	whole := segs == &t.Segs // a segment a run, made by the loader
 	e.todo = grow(e.todo[:0], segs.Len())
-	if segs == &t.Segs {
+	if whole {
 		k, quiet = e.loud(t, e.todo)
 	} else {
 		k, quiet = e.loudCuts(e.todo)
 	}
 	for _, i := range e.todo[:k] {
 		sg := segs.At(int(i))
-		if segs == &t.Segs {
+		if whole {
 			p := part{run: i}
 			e.decide(t, &p, &sg, masks, out)
 		} else {
