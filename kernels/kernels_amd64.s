@@ -360,6 +360,7 @@ evalSegmentsAVX2_plan0_block:
 	MOVQ        (SI), R9
 	MOVL        $0x000000ff, R8
 	BZHIQ       DI, R8, R8
+	BTSQ        $0x28, DI
 	MOVQ        AX, R10
 	VMOVQ       DX, X2
 	VINSERTI128 $0x01, X2, Y0, Y2
@@ -373,11 +374,10 @@ evalSegmentsAVX2_plan0_hook:
 	MOVQ R8, R12
 	CMPQ R12, $0x01
 	SBBQ R13, R13
-	INCQ R13
-	SHLQ $0x08, R13
-	ORQ  R12, R13
-	SHLQ $0x20, R13
-	ORQ  DI, R13
+	SHLQ $0x28, R13
+	SHLQ $0x20, R12
+	ORQ  DI, R12
+	ADDQ R12, R13
 
 evalSegmentsAVX2_plan0_write:
 	MOVQ    R13, 40(R10)
@@ -418,6 +418,7 @@ evalSegmentsAVX2_plan1_block:
 	MOVQ    (SI), R10
 	MOVL    $0x000000ff, R9
 	BZHIQ   R8, R9, R9
+	BTSQ    $0x28, R8
 	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan1_partial
 	MOVQ    (SP), R11
@@ -428,7 +429,7 @@ evalSegmentsAVX2_plan1_block:
 
 evalSegmentsAVX2_plan1_partial:
 	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
+	MOVL       R8, R12
 	SHLQ       $0x06, R12
 	VMOVDQU    (R11)(R12*1), Y2
 	VMOVDQU    32(R11)(R12*1), Y3
@@ -450,22 +451,20 @@ evalSegmentsAVX2_plan1_loaded:
 evalSegmentsAVX2_plan1_hook:
 	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan1_miss
-	MOVQ         R9, R12
 	VPBROADCASTQ 16(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R13
-	ANDQ         R13, R12
+	VMOVMSKPS    Y5, R12
+	ANDQ         R9, R12
 	POPCNTQ      R12, R13
 	SUBQ         80(R11), R13
 	CMPQ         88(R11), R13
 	SBBQ         R13, R13
-	INCQ         R13
-	SHLQ         $0x08, R13
-	ORQ          R12, R13
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
+	SHLQ         $0x28, R13
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
+	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan1_write:
 	MOVQ    R13, 40(DI)
@@ -506,6 +505,7 @@ evalSegmentsAVX2_plan2_block:
 	MOVQ    (SI), R10
 	MOVL    $0x000000ff, R9
 	BZHIQ   R8, R9, R9
+	BTSQ    $0x28, R8
 	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan2_partial
 	MOVQ    8(SP), R11
@@ -516,7 +516,7 @@ evalSegmentsAVX2_plan2_block:
 
 evalSegmentsAVX2_plan2_partial:
 	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
+	MOVL       R8, R12
 	SHLQ       $0x06, R12
 	VMOVDQU    (R11)(R12*1), Y2
 	VMOVDQU    32(R11)(R12*1), Y3
@@ -538,22 +538,20 @@ evalSegmentsAVX2_plan2_loaded:
 evalSegmentsAVX2_plan2_hook:
 	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan2_miss
-	MOVQ         R9, R12
 	VPBROADCASTQ 24(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R13
-	ANDQ         R13, R12
+	VMOVMSKPS    Y5, R12
+	ANDQ         R9, R12
 	POPCNTQ      R12, R13
 	SUBQ         80(R11), R13
 	CMPQ         88(R11), R13
 	SBBQ         R13, R13
-	INCQ         R13
-	SHLQ         $0x08, R13
-	ORQ          R12, R13
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
+	SHLQ         $0x28, R13
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
+	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan2_write:
 	MOVQ    R13, 40(DI)
@@ -594,6 +592,7 @@ evalSegmentsAVX2_plan3_block:
 	MOVQ    (SI), R10
 	MOVL    $0x000000ff, R9
 	BZHIQ   R8, R9, R9
+	BTSQ    $0x28, R8
 	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan3_partial
 	MOVQ    (SP), R11
@@ -608,7 +607,7 @@ evalSegmentsAVX2_plan3_block:
 
 evalSegmentsAVX2_plan3_partial:
 	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
+	MOVL       R8, R12
 	SHLQ       $0x06, R12
 	VMOVDQU    (R11)(R12*1), Y4
 	VMOVDQU    32(R11)(R12*1), Y5
@@ -636,13 +635,12 @@ evalSegmentsAVX2_plan3_loaded:
 evalSegmentsAVX2_plan3_hook:
 	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan3_miss
-	MOVQ         R9, R12
 	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R13
-	ANDQ         R13, R12
+	VMOVMSKPS    Y7, R12
+	ANDQ         R9, R12
 	VPBROADCASTQ 24(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
@@ -651,11 +649,10 @@ evalSegmentsAVX2_plan3_hook:
 	ANDQ         R13, R12
 	CMPQ         R12, $0x01
 	SBBQ         R13, R13
-	INCQ         R13
-	SHLQ         $0x08, R13
-	ORQ          R12, R13
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
+	SHLQ         $0x28, R13
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
+	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan3_write:
 	MOVQ    R13, 40(DI)
@@ -696,6 +693,7 @@ evalSegmentsAVX2_plan4_block:
 	MOVQ    (SI), R10
 	MOVL    $0x000000ff, R9
 	BZHIQ   R8, R9, R9
+	BTSQ    $0x28, R8
 	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan4_partial
 	MOVQ    24(SP), R11
@@ -706,7 +704,7 @@ evalSegmentsAVX2_plan4_block:
 
 evalSegmentsAVX2_plan4_partial:
 	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
+	MOVL       R8, R12
 	SHLQ       $0x06, R12
 	VMOVDQU    (R11)(R12*1), Y2
 	VMOVDQU    32(R11)(R12*1), Y3
@@ -728,20 +726,18 @@ evalSegmentsAVX2_plan4_loaded:
 evalSegmentsAVX2_plan4_hook:
 	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan4_miss
-	MOVQ         R9, R12
 	VPBROADCASTQ 32(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R13
-	ANDQ         R13, R12
+	VMOVMSKPS    Y5, R12
+	ANDQ         R9, R12
 	CMPQ         R12, $0x01
 	SBBQ         R13, R13
-	INCQ         R13
-	SHLQ         $0x08, R13
-	ORQ          R12, R13
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
+	SHLQ         $0x28, R13
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
+	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan4_write:
 	MOVQ    R13, 40(DI)
@@ -782,6 +778,7 @@ evalSegmentsAVX2_plan5_block:
 	MOVQ    (SI), R10
 	MOVL    $0x000000ff, R9
 	BZHIQ   R8, R9, R9
+	BTSQ    $0x28, R8
 	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan5_partial
 	MOVQ    (SP), R11
@@ -796,7 +793,7 @@ evalSegmentsAVX2_plan5_block:
 
 evalSegmentsAVX2_plan5_partial:
 	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
+	MOVL       R8, R12
 	SHLQ       $0x06, R12
 	VMOVDQU    (R11)(R12*1), Y4
 	VMOVDQU    32(R11)(R12*1), Y5
@@ -824,13 +821,12 @@ evalSegmentsAVX2_plan5_loaded:
 evalSegmentsAVX2_plan5_hook:
 	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan5_miss
-	MOVQ         R9, R12
 	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R13
-	ANDQ         R13, R12
+	VMOVMSKPS    Y7, R12
+	ANDQ         R9, R12
 	VPBROADCASTQ 32(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
@@ -841,11 +837,10 @@ evalSegmentsAVX2_plan5_hook:
 	SUBQ         80(R11), R13
 	CMPQ         88(R11), R13
 	SBBQ         R13, R13
-	INCQ         R13
-	SHLQ         $0x08, R13
-	ORQ          R12, R13
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
+	SHLQ         $0x28, R13
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
+	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan5_write:
 	MOVQ    R13, 40(DI)
@@ -886,6 +881,7 @@ evalSegmentsAVX2_plan7_block:
 	MOVQ    (SI), R10
 	MOVL    $0x000000ff, R9
 	BZHIQ   R8, R9, R9
+	BTSQ    $0x28, R8
 	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan7_partial
 	MOVQ    (SP), R11
@@ -904,7 +900,7 @@ evalSegmentsAVX2_plan7_block:
 
 evalSegmentsAVX2_plan7_partial:
 	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
+	MOVL       R8, R12
 	SHLQ       $0x06, R12
 	VMOVDQU    (R11)(R12*1), Y6
 	VMOVDQU    32(R11)(R12*1), Y7
@@ -938,13 +934,12 @@ evalSegmentsAVX2_plan7_loaded:
 evalSegmentsAVX2_plan7_hook:
 	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan7_miss
-	MOVQ         R9, R12
 	VPBROADCASTQ 16(R11), Y9
 	VPCMPEQQ     Y8, Y9, Y10
 	VPCMPEQQ     Y2, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R13
-	ANDQ         R13, R12
+	VMOVMSKPS    Y9, R12
+	ANDQ         R9, R12
 	VPBROADCASTQ 24(R11), Y9
 	VPCMPEQQ     Y3, Y9, Y10
 	VPCMPEQQ     Y4, Y9, Y9
@@ -959,11 +954,10 @@ evalSegmentsAVX2_plan7_hook:
 	ANDQ         R13, R12
 	CMPQ         R12, $0x01
 	SBBQ         R13, R13
-	INCQ         R13
-	SHLQ         $0x08, R13
-	ORQ          R12, R13
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
+	SHLQ         $0x28, R13
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
+	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan7_write:
 	MOVQ    R13, 40(DI)
@@ -1004,6 +998,7 @@ evalSegmentsAVX2_plan8_block:
 	MOVQ    (SI), R10
 	MOVL    $0x000000ff, R9
 	BZHIQ   R8, R9, R9
+	BTSQ    $0x28, R8
 	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan8_partial
 	MOVQ    16(SP), R11
@@ -1014,7 +1009,7 @@ evalSegmentsAVX2_plan8_block:
 
 evalSegmentsAVX2_plan8_partial:
 	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
+	MOVL       R8, R12
 	SHLQ       $0x06, R12
 	VMOVDQU    (R11)(R12*1), Y2
 	VMOVDQU    32(R11)(R12*1), Y3
@@ -1038,7 +1033,6 @@ evalSegmentsAVX2_plan8_loaded:
 evalSegmentsAVX2_plan8_hook:
 	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan8_miss
-	MOVQ         R9, R12
 	VPBROADCASTQ 56(R11), Y5
 	VPXOR        Y1, Y5, Y5
 	VPBROADCASTQ 64(R11), Y6
@@ -1050,15 +1044,14 @@ evalSegmentsAVX2_plan8_hook:
 	VPCMPGTQ     Y6, Y2, Y6
 	VPOR         Y6, Y5, Y8
 	VPACKSSDW    Y8, Y7, Y5
-	VMOVMSKPS    Y5, R13
-	ANDNQ        R12, R13, R12
+	VMOVMSKPS    Y5, R12
+	ANDNQ        R9, R12, R12
 	CMPQ         R12, $0x01
 	SBBQ         R13, R13
-	INCQ         R13
-	SHLQ         $0x08, R13
-	ORQ          R12, R13
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
+	SHLQ         $0x28, R13
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
+	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan8_write:
 	MOVQ    R13, 40(DI)
@@ -1099,6 +1092,7 @@ evalSegmentsAVX2_plan9_block:
 	MOVQ    (SI), R10
 	MOVL    $0x000000ff, R9
 	BZHIQ   R8, R9, R9
+	BTSQ    $0x28, R8
 	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan9_partial
 	MOVQ    (SP), R11
@@ -1113,7 +1107,7 @@ evalSegmentsAVX2_plan9_block:
 
 evalSegmentsAVX2_plan9_partial:
 	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
+	MOVL       R8, R12
 	SHLQ       $0x06, R12
 	VMOVDQU    (R11)(R12*1), Y4
 	VMOVDQU    32(R11)(R12*1), Y5
@@ -1143,13 +1137,12 @@ evalSegmentsAVX2_plan9_loaded:
 evalSegmentsAVX2_plan9_hook:
 	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan9_miss
-	MOVQ         R9, R12
 	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R13
-	ANDQ         R13, R12
+	VMOVMSKPS    Y7, R12
+	ANDQ         R9, R12
 	VPBROADCASTQ 56(R11), Y7
 	VPXOR        Y1, Y7, Y7
 	VPBROADCASTQ 64(R11), Y8
@@ -1167,11 +1160,10 @@ evalSegmentsAVX2_plan9_hook:
 	SUBQ         80(R11), R13
 	CMPQ         88(R11), R13
 	SBBQ         R13, R13
-	INCQ         R13
-	SHLQ         $0x08, R13
-	ORQ          R12, R13
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
+	SHLQ         $0x28, R13
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
+	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan9_write:
 	MOVQ    R13, 40(DI)
@@ -1212,6 +1204,7 @@ evalSegmentsAVX2_plan12_block:
 	MOVQ    (SI), R10
 	MOVL    $0x000000ff, R9
 	BZHIQ   R8, R9, R9
+	BTSQ    $0x28, R8
 	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan12_partial
 	MOVQ    16(SP), R11
@@ -1226,7 +1219,7 @@ evalSegmentsAVX2_plan12_block:
 
 evalSegmentsAVX2_plan12_partial:
 	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
+	MOVL       R8, R12
 	SHLQ       $0x06, R12
 	VMOVDQU    (R11)(R12*1), Y4
 	VMOVDQU    32(R11)(R12*1), Y5
@@ -1256,13 +1249,12 @@ evalSegmentsAVX2_plan12_loaded:
 evalSegmentsAVX2_plan12_hook:
 	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan12_miss
-	MOVQ         R9, R12
 	VPBROADCASTQ 32(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R13
-	ANDQ         R13, R12
+	VMOVMSKPS    Y7, R12
+	ANDQ         R9, R12
 	VPBROADCASTQ 56(R11), Y7
 	VPXOR        Y1, Y7, Y7
 	VPBROADCASTQ 64(R11), Y8
@@ -1278,11 +1270,10 @@ evalSegmentsAVX2_plan12_hook:
 	ANDNQ        R12, R13, R12
 	CMPQ         R12, $0x01
 	SBBQ         R13, R13
-	INCQ         R13
-	SHLQ         $0x08, R13
-	ORQ          R12, R13
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
+	SHLQ         $0x28, R13
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
+	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan12_write:
 	MOVQ    R13, 40(DI)
@@ -1323,6 +1314,7 @@ evalSegmentsAVX2_plan13_block:
 	MOVQ    (SI), R10
 	MOVL    $0x000000ff, R9
 	BZHIQ   R8, R9, R9
+	BTSQ    $0x28, R8
 	CMPL    R8, $0x08
 	JNE     evalSegmentsAVX2_plan13_partial
 	MOVQ    (SP), R11
@@ -1341,7 +1333,7 @@ evalSegmentsAVX2_plan13_block:
 
 evalSegmentsAVX2_plan13_partial:
 	LEAQ       tailmask<>+0(SB), R11
-	MOVQ       R8, R12
+	MOVL       R8, R12
 	SHLQ       $0x06, R12
 	VMOVDQU    (R11)(R12*1), Y6
 	VMOVDQU    32(R11)(R12*1), Y7
@@ -1377,13 +1369,12 @@ evalSegmentsAVX2_plan13_loaded:
 evalSegmentsAVX2_plan13_hook:
 	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan13_miss
-	MOVQ         R9, R12
 	VPBROADCASTQ 16(R11), Y9
 	VPCMPEQQ     Y8, Y9, Y10
 	VPCMPEQQ     Y2, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
-	VMOVMSKPS    Y9, R13
-	ANDQ         R13, R12
+	VMOVMSKPS    Y9, R12
+	ANDQ         R9, R12
 	VPBROADCASTQ 32(R11), Y9
 	VPCMPEQQ     Y5, Y9, Y10
 	VPCMPEQQ     Y6, Y9, Y9
@@ -1407,11 +1398,10 @@ evalSegmentsAVX2_plan13_hook:
 	SUBQ         80(R11), R13
 	CMPQ         88(R11), R13
 	SBBQ         R13, R13
-	INCQ         R13
-	SHLQ         $0x08, R13
-	ORQ          R12, R13
-	SHLQ         $0x20, R13
-	ORQ          R8, R13
+	SHLQ         $0x28, R13
+	SHLQ         $0x20, R12
+	ORQ          R8, R12
+	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan13_write:
 	MOVQ    R13, 40(DI)
@@ -1615,6 +1605,7 @@ evalSegmentsAVX512_plan0_block:
 	MOVQ        (SI), R9
 	MOVL        $0x000000ff, R8
 	BZHIQ       DI, R8, R8
+	BTSQ        $0x28, DI
 	MOVQ        AX, R10
 	VMOVQ       DX, X1
 	VINSERTI128 $0x01, X1, Y0, Y1
@@ -1628,11 +1619,10 @@ evalSegmentsAVX512_plan0_hook:
 	MOVQ R8, R12
 	CMPQ R12, $0x01
 	SBBQ R13, R13
-	INCQ R13
-	SHLQ $0x08, R13
-	ORQ  R12, R13
-	SHLQ $0x20, R13
-	ORQ  DI, R13
+	SHLQ $0x28, R13
+	SHLQ $0x20, R12
+	ORQ  DI, R12
+	ADDQ R12, R13
 
 evalSegmentsAVX512_plan0_write:
 	MOVQ    R13, 40(R10)
@@ -1825,6 +1815,7 @@ evalSegmentsAVX512_plan1_block:
 	MOVQ        (SI), R10
 	MOVL        $0x000000ff, R9
 	BZHIQ       R8, R9, R9
+	BTSQ        $0x28, R8
 	KMOVW       R9, K1
 	MOVQ        (SP), R9
 	LEAQ        (R9)(DI*8), R9
@@ -1845,11 +1836,10 @@ evalSegmentsAVX512_plan1_hook:
 	SUBQ          80(R9), R12
 	CMPQ          88(R9), R12
 	SBBQ          R12, R12
-	INCQ          R12
-	SHLQ          $0x08, R12
-	ORQ           R11, R12
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
+	SHLQ          $0x28, R12
+	SHLQ          $0x20, R11
+	ORQ           R8, R11
+	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan1_write:
 	MOVQ    R12, 40(DI)
@@ -2042,6 +2032,7 @@ evalSegmentsAVX512_plan2_block:
 	MOVQ        (SI), R10
 	MOVL        $0x000000ff, R9
 	BZHIQ       R8, R9, R9
+	BTSQ        $0x28, R8
 	KMOVW       R9, K1
 	MOVQ        8(SP), R9
 	LEAQ        (R9)(DI*8), R9
@@ -2062,11 +2053,10 @@ evalSegmentsAVX512_plan2_hook:
 	SUBQ          80(R9), R12
 	CMPQ          88(R9), R12
 	SBBQ          R12, R12
-	INCQ          R12
-	SHLQ          $0x08, R12
-	ORQ           R11, R12
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
+	SHLQ          $0x28, R12
+	SHLQ          $0x20, R11
+	ORQ           R8, R11
+	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan2_write:
 	MOVQ    R12, 40(DI)
@@ -2272,6 +2262,7 @@ evalSegmentsAVX512_plan3_block:
 	MOVQ        (SI), R10
 	MOVL        $0x000000ff, R9
 	BZHIQ       R8, R9, R9
+	BTSQ        $0x28, R8
 	KMOVW       R9, K1
 	MOVQ        (SP), R9
 	LEAQ        (R9)(DI*8), R9
@@ -2294,11 +2285,10 @@ evalSegmentsAVX512_plan3_hook:
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
-	INCQ          R12
-	SHLQ          $0x08, R12
-	ORQ           R11, R12
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
+	SHLQ          $0x28, R12
+	SHLQ          $0x20, R11
+	ORQ           R8, R11
+	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan3_write:
 	MOVQ    R12, 40(DI)
@@ -2491,6 +2481,7 @@ evalSegmentsAVX512_plan4_block:
 	MOVQ        (SI), R10
 	MOVL        $0x000000ff, R9
 	BZHIQ       R8, R9, R9
+	BTSQ        $0x28, R8
 	KMOVW       R9, K1
 	MOVQ        24(SP), R9
 	LEAQ        (R9)(DI*8), R9
@@ -2509,11 +2500,10 @@ evalSegmentsAVX512_plan4_hook:
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
-	INCQ          R12
-	SHLQ          $0x08, R12
-	ORQ           R11, R12
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
+	SHLQ          $0x28, R12
+	SHLQ          $0x20, R11
+	ORQ           R8, R11
+	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan4_write:
 	MOVQ    R12, 40(DI)
@@ -2719,6 +2709,7 @@ evalSegmentsAVX512_plan5_block:
 	MOVQ        (SI), R10
 	MOVL        $0x000000ff, R9
 	BZHIQ       R8, R9, R9
+	BTSQ        $0x28, R8
 	KMOVW       R9, K1
 	MOVQ        (SP), R9
 	LEAQ        (R9)(DI*8), R9
@@ -2743,11 +2734,10 @@ evalSegmentsAVX512_plan5_hook:
 	SUBQ          80(R9), R12
 	CMPQ          88(R9), R12
 	SBBQ          R12, R12
-	INCQ          R12
-	SHLQ          $0x08, R12
-	ORQ           R11, R12
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
+	SHLQ          $0x28, R12
+	SHLQ          $0x20, R11
+	ORQ           R8, R11
+	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan5_write:
 	MOVQ    R12, 40(DI)
@@ -2966,6 +2956,7 @@ evalSegmentsAVX512_plan7_block:
 	MOVQ        (SI), R10
 	MOVL        $0x000000ff, R9
 	BZHIQ       R8, R9, R9
+	BTSQ        $0x28, R8
 	KMOVW       R9, K1
 	MOVQ        (SP), R9
 	LEAQ        (R9)(DI*8), R9
@@ -2992,11 +2983,10 @@ evalSegmentsAVX512_plan7_hook:
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
-	INCQ          R12
-	SHLQ          $0x08, R12
-	ORQ           R11, R12
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
+	SHLQ          $0x28, R12
+	SHLQ          $0x20, R11
+	ORQ           R8, R11
+	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan7_write:
 	MOVQ    R12, 40(DI)
@@ -3205,6 +3195,7 @@ evalSegmentsAVX512_plan8_block:
 	MOVQ        (SI), R10
 	MOVL        $0x000000ff, R9
 	BZHIQ       R8, R9, R9
+	BTSQ        $0x28, R8
 	KMOVW       R9, K1
 	MOVQ        16(SP), R9
 	LEAQ        (R9)(DI*8), R9
@@ -3224,11 +3215,10 @@ evalSegmentsAVX512_plan8_hook:
 	KMOVW        K2, R11
 	CMPQ         R11, $0x01
 	SBBQ         R12, R12
-	INCQ         R12
-	SHLQ         $0x08, R12
-	ORQ          R11, R12
-	SHLQ         $0x20, R12
-	ORQ          R8, R12
+	SHLQ         $0x28, R12
+	SHLQ         $0x20, R11
+	ORQ          R8, R11
+	ADDQ         R11, R12
 
 evalSegmentsAVX512_plan8_write:
 	MOVQ    R12, 40(DI)
@@ -3450,6 +3440,7 @@ evalSegmentsAVX512_plan9_block:
 	MOVQ        (SI), R10
 	MOVL        $0x000000ff, R9
 	BZHIQ       R8, R9, R9
+	BTSQ        $0x28, R8
 	KMOVW       R9, K1
 	MOVQ        (SP), R9
 	LEAQ        (R9)(DI*8), R9
@@ -3475,11 +3466,10 @@ evalSegmentsAVX512_plan9_hook:
 	SUBQ          80(R9), R12
 	CMPQ          88(R9), R12
 	SBBQ          R12, R12
-	INCQ          R12
-	SHLQ          $0x08, R12
-	ORQ           R11, R12
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
+	SHLQ          $0x28, R12
+	SHLQ          $0x20, R11
+	ORQ           R8, R11
+	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan9_write:
 	MOVQ    R12, 40(DI)
@@ -3701,6 +3691,7 @@ evalSegmentsAVX512_plan12_block:
 	MOVQ        (SI), R10
 	MOVL        $0x000000ff, R9
 	BZHIQ       R8, R9, R9
+	BTSQ        $0x28, R8
 	KMOVW       R9, K1
 	MOVQ        16(SP), R9
 	LEAQ        (R9)(DI*8), R9
@@ -3724,11 +3715,10 @@ evalSegmentsAVX512_plan12_hook:
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
-	INCQ          R12
-	SHLQ          $0x08, R12
-	ORQ           R11, R12
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
+	SHLQ          $0x28, R12
+	SHLQ          $0x20, R11
+	ORQ           R8, R11
+	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan12_write:
 	MOVQ    R12, 40(DI)
@@ -3963,6 +3953,7 @@ evalSegmentsAVX512_plan13_block:
 	MOVQ        (SI), R10
 	MOVL        $0x000000ff, R9
 	BZHIQ       R8, R9, R9
+	BTSQ        $0x28, R8
 	KMOVW       R9, K1
 	MOVQ        (SP), R9
 	LEAQ        (R9)(DI*8), R9
@@ -3992,11 +3983,10 @@ evalSegmentsAVX512_plan13_hook:
 	SUBQ          80(R9), R12
 	CMPQ          88(R9), R12
 	SBBQ          R12, R12
-	INCQ          R12
-	SHLQ          $0x08, R12
-	ORQ           R11, R12
-	SHLQ          $0x20, R12
-	ORQ           R8, R12
+	SHLQ          $0x28, R12
+	SHLQ          $0x20, R11
+	ORQ           R8, R11
+	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan13_write:
 	MOVQ    R12, 40(DI)
@@ -4302,19 +4292,18 @@ evalFrameAVX2_plan0_block:
 	MOVQ  AX, SI
 	ADDQ  160(SP), AX
 	MOVQ  144(SP), R9
-	MOVQ  CX, R10
+	XORL  R10, R10
 
 evalFrameAVX2_plan0_hook:
 	CMPQ    R8, 8(R9)
 	JNE     evalFrameAVX2_plan0_miss
 	MOVQ    DI, R11
 	POPCNTQ R11, R12
-	ADDQ    R12, (R10)
-	MOVB    R11, (SI)
+	ADDQ    R12, (CX)(R10*8)
+	MOVB    R11, (SI)(R10*1)
 
 evalFrameAVX2_plan0_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, R9
 	CMPQ R9, DX
 	JB   evalFrameAVX2_plan0_hook
@@ -4324,7 +4313,7 @@ evalFrameAVX2_plan0_write:
 	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan0_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX2_plan0_write
 
 evalFrameAVX2_plan1:
@@ -4365,25 +4354,23 @@ evalFrameAVX2_plan1_loaded:
 	MOVQ       AX, SI
 	ADDQ       160(SP), AX
 	MOVQ       144(SP), DI
-	MOVQ       CX, R10
+	XORL       R10, R10
 
 evalFrameAVX2_plan1_hook:
 	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan1_miss
-	MOVQ         R8, R11
 	VPBROADCASTQ 16(DI), Y2
 	VPCMPEQQ     Y3, Y2, Y4
 	VPCMPEQQ     Y1, Y2, Y2
 	VPACKSSDW    Y2, Y4, Y2
-	VMOVMSKPS    Y2, R12
-	ANDQ         R12, R11
+	VMOVMSKPS    Y2, R11
+	ANDQ         R8, R11
 	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	MOVB         R11, (SI)
+	ADDQ         R12, (CX)(R10*8)
+	MOVB         R11, (SI)(R10*1)
 
 evalFrameAVX2_plan1_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX2_plan1_hook
@@ -4393,7 +4380,7 @@ evalFrameAVX2_plan1_write:
 	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan1_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX2_plan1_write
 
 evalFrameAVX2_plan2:
@@ -4434,25 +4421,23 @@ evalFrameAVX2_plan2_loaded:
 	MOVQ       AX, SI
 	ADDQ       160(SP), AX
 	MOVQ       144(SP), DI
-	MOVQ       CX, R10
+	XORL       R10, R10
 
 evalFrameAVX2_plan2_hook:
 	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan2_miss
-	MOVQ         R8, R11
 	VPBROADCASTQ 24(DI), Y2
 	VPCMPEQQ     Y3, Y2, Y4
 	VPCMPEQQ     Y1, Y2, Y2
 	VPACKSSDW    Y2, Y4, Y2
-	VMOVMSKPS    Y2, R12
-	ANDQ         R12, R11
+	VMOVMSKPS    Y2, R11
+	ANDQ         R8, R11
 	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	MOVB         R11, (SI)
+	ADDQ         R12, (CX)(R10*8)
+	MOVB         R11, (SI)(R10*1)
 
 evalFrameAVX2_plan2_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX2_plan2_hook
@@ -4462,7 +4447,7 @@ evalFrameAVX2_plan2_write:
 	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan2_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX2_plan2_write
 
 evalFrameAVX2_plan3:
@@ -4513,18 +4498,17 @@ evalFrameAVX2_plan3_loaded:
 	MOVQ       AX, SI
 	ADDQ       160(SP), AX
 	MOVQ       144(SP), DI
-	MOVQ       CX, R10
+	XORL       R10, R10
 
 evalFrameAVX2_plan3_hook:
 	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan3_miss
-	MOVQ         R8, R11
 	VPBROADCASTQ 16(DI), Y4
 	VPCMPEQQ     Y5, Y4, Y6
 	VPCMPEQQ     Y1, Y4, Y4
 	VPACKSSDW    Y4, Y6, Y4
-	VMOVMSKPS    Y4, R12
-	ANDQ         R12, R11
+	VMOVMSKPS    Y4, R11
+	ANDQ         R8, R11
 	VPBROADCASTQ 24(DI), Y4
 	VPCMPEQQ     Y2, Y4, Y6
 	VPCMPEQQ     Y3, Y4, Y4
@@ -4532,12 +4516,11 @@ evalFrameAVX2_plan3_hook:
 	VMOVMSKPS    Y4, R12
 	ANDQ         R12, R11
 	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	MOVB         R11, (SI)
+	ADDQ         R12, (CX)(R10*8)
+	MOVB         R11, (SI)(R10*1)
 
 evalFrameAVX2_plan3_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX2_plan3_hook
@@ -4547,7 +4530,7 @@ evalFrameAVX2_plan3_write:
 	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan3_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX2_plan3_write
 
 evalFrameAVX2_plan4:
@@ -4588,25 +4571,23 @@ evalFrameAVX2_plan4_loaded:
 	MOVQ       AX, SI
 	ADDQ       160(SP), AX
 	MOVQ       144(SP), DI
-	MOVQ       CX, R10
+	XORL       R10, R10
 
 evalFrameAVX2_plan4_hook:
 	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan4_miss
-	MOVQ         R8, R11
 	VPBROADCASTQ 32(DI), Y2
 	VPCMPEQQ     Y3, Y2, Y4
 	VPCMPEQQ     Y1, Y2, Y2
 	VPACKSSDW    Y2, Y4, Y2
-	VMOVMSKPS    Y2, R12
-	ANDQ         R12, R11
+	VMOVMSKPS    Y2, R11
+	ANDQ         R8, R11
 	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	MOVB         R11, (SI)
+	ADDQ         R12, (CX)(R10*8)
+	MOVB         R11, (SI)(R10*1)
 
 evalFrameAVX2_plan4_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX2_plan4_hook
@@ -4616,7 +4597,7 @@ evalFrameAVX2_plan4_write:
 	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan4_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX2_plan4_write
 
 evalFrameAVX2_plan5:
@@ -4667,18 +4648,17 @@ evalFrameAVX2_plan5_loaded:
 	MOVQ       AX, SI
 	ADDQ       160(SP), AX
 	MOVQ       144(SP), DI
-	MOVQ       CX, R10
+	XORL       R10, R10
 
 evalFrameAVX2_plan5_hook:
 	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan5_miss
-	MOVQ         R8, R11
 	VPBROADCASTQ 16(DI), Y4
 	VPCMPEQQ     Y5, Y4, Y6
 	VPCMPEQQ     Y1, Y4, Y4
 	VPACKSSDW    Y4, Y6, Y4
-	VMOVMSKPS    Y4, R12
-	ANDQ         R12, R11
+	VMOVMSKPS    Y4, R11
+	ANDQ         R8, R11
 	VPBROADCASTQ 32(DI), Y4
 	VPCMPEQQ     Y2, Y4, Y6
 	VPCMPEQQ     Y3, Y4, Y4
@@ -4686,12 +4666,11 @@ evalFrameAVX2_plan5_hook:
 	VMOVMSKPS    Y4, R12
 	ANDQ         R12, R11
 	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	MOVB         R11, (SI)
+	ADDQ         R12, (CX)(R10*8)
+	MOVB         R11, (SI)(R10*1)
 
 evalFrameAVX2_plan5_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX2_plan5_hook
@@ -4701,7 +4680,7 @@ evalFrameAVX2_plan5_write:
 	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan5_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX2_plan5_write
 
 evalFrameAVX2_plan7:
@@ -4762,18 +4741,17 @@ evalFrameAVX2_plan7_loaded:
 	MOVQ       AX, SI
 	ADDQ       160(SP), AX
 	MOVQ       144(SP), DI
-	MOVQ       CX, R10
+	XORL       R10, R10
 
 evalFrameAVX2_plan7_hook:
 	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan7_miss
-	MOVQ         R8, R11
 	VPBROADCASTQ 16(DI), Y6
 	VPCMPEQQ     Y7, Y6, Y8
 	VPCMPEQQ     Y1, Y6, Y6
 	VPACKSSDW    Y6, Y8, Y6
-	VMOVMSKPS    Y6, R12
-	ANDQ         R12, R11
+	VMOVMSKPS    Y6, R11
+	ANDQ         R8, R11
 	VPBROADCASTQ 24(DI), Y6
 	VPCMPEQQ     Y2, Y6, Y8
 	VPCMPEQQ     Y3, Y6, Y6
@@ -4787,12 +4765,11 @@ evalFrameAVX2_plan7_hook:
 	VMOVMSKPS    Y6, R12
 	ANDQ         R12, R11
 	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	MOVB         R11, (SI)
+	ADDQ         R12, (CX)(R10*8)
+	MOVB         R11, (SI)(R10*1)
 
 evalFrameAVX2_plan7_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX2_plan7_hook
@@ -4802,7 +4779,7 @@ evalFrameAVX2_plan7_write:
 	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan7_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX2_plan7_write
 
 evalFrameAVX2_plan8:
@@ -4845,12 +4822,11 @@ evalFrameAVX2_plan8_loaded:
 	MOVQ       AX, SI
 	ADDQ       160(SP), AX
 	MOVQ       144(SP), DI
-	MOVQ       CX, R10
+	XORL       R10, R10
 
 evalFrameAVX2_plan8_hook:
 	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan8_miss
-	MOVQ         R8, R11
 	VPBROADCASTQ 56(DI), Y2
 	VPXOR        Y0, Y2, Y2
 	VPBROADCASTQ 64(DI), Y4
@@ -4862,15 +4838,14 @@ evalFrameAVX2_plan8_hook:
 	VPCMPGTQ     Y4, Y1, Y4
 	VPOR         Y4, Y2, Y6
 	VPACKSSDW    Y6, Y5, Y2
-	VMOVMSKPS    Y2, R12
-	ANDNQ        R11, R12, R11
+	VMOVMSKPS    Y2, R11
+	ANDNQ        R8, R11, R11
 	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	MOVB         R11, (SI)
+	ADDQ         R12, (CX)(R10*8)
+	MOVB         R11, (SI)(R10*1)
 
 evalFrameAVX2_plan8_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX2_plan8_hook
@@ -4880,7 +4855,7 @@ evalFrameAVX2_plan8_write:
 	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan8_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX2_plan8_write
 
 evalFrameAVX2_plan9:
@@ -4933,18 +4908,17 @@ evalFrameAVX2_plan9_loaded:
 	MOVQ       AX, SI
 	ADDQ       160(SP), AX
 	MOVQ       144(SP), DI
-	MOVQ       CX, R10
+	XORL       R10, R10
 
 evalFrameAVX2_plan9_hook:
 	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan9_miss
-	MOVQ         R8, R11
 	VPBROADCASTQ 16(DI), Y4
 	VPCMPEQQ     Y5, Y4, Y6
 	VPCMPEQQ     Y1, Y4, Y4
 	VPACKSSDW    Y4, Y6, Y4
-	VMOVMSKPS    Y4, R12
-	ANDQ         R12, R11
+	VMOVMSKPS    Y4, R11
+	ANDQ         R8, R11
 	VPBROADCASTQ 56(DI), Y4
 	VPXOR        Y0, Y4, Y4
 	VPBROADCASTQ 64(DI), Y6
@@ -4959,12 +4933,11 @@ evalFrameAVX2_plan9_hook:
 	VMOVMSKPS    Y4, R12
 	ANDNQ        R11, R12, R11
 	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	MOVB         R11, (SI)
+	ADDQ         R12, (CX)(R10*8)
+	MOVB         R11, (SI)(R10*1)
 
 evalFrameAVX2_plan9_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX2_plan9_hook
@@ -4974,7 +4947,7 @@ evalFrameAVX2_plan9_write:
 	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan9_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX2_plan9_write
 
 evalFrameAVX2_plan12:
@@ -5027,18 +5000,17 @@ evalFrameAVX2_plan12_loaded:
 	MOVQ       AX, SI
 	ADDQ       160(SP), AX
 	MOVQ       144(SP), DI
-	MOVQ       CX, R10
+	XORL       R10, R10
 
 evalFrameAVX2_plan12_hook:
 	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan12_miss
-	MOVQ         R8, R11
 	VPBROADCASTQ 32(DI), Y4
 	VPCMPEQQ     Y2, Y4, Y6
 	VPCMPEQQ     Y3, Y4, Y4
 	VPACKSSDW    Y4, Y6, Y4
-	VMOVMSKPS    Y4, R12
-	ANDQ         R12, R11
+	VMOVMSKPS    Y4, R11
+	ANDQ         R8, R11
 	VPBROADCASTQ 56(DI), Y4
 	VPXOR        Y0, Y4, Y4
 	VPBROADCASTQ 64(DI), Y6
@@ -5053,12 +5025,11 @@ evalFrameAVX2_plan12_hook:
 	VMOVMSKPS    Y4, R12
 	ANDNQ        R11, R12, R11
 	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	MOVB         R11, (SI)
+	ADDQ         R12, (CX)(R10*8)
+	MOVB         R11, (SI)(R10*1)
 
 evalFrameAVX2_plan12_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX2_plan12_hook
@@ -5068,7 +5039,7 @@ evalFrameAVX2_plan12_write:
 	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan12_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX2_plan12_write
 
 evalFrameAVX2_plan13:
@@ -5131,18 +5102,17 @@ evalFrameAVX2_plan13_loaded:
 	MOVQ       AX, SI
 	ADDQ       160(SP), AX
 	MOVQ       144(SP), DI
-	MOVQ       CX, R10
+	XORL       R10, R10
 
 evalFrameAVX2_plan13_hook:
 	CMPQ         R9, 8(DI)
 	JNE          evalFrameAVX2_plan13_miss
-	MOVQ         R8, R11
 	VPBROADCASTQ 16(DI), Y6
 	VPCMPEQQ     Y7, Y6, Y8
 	VPCMPEQQ     Y1, Y6, Y6
 	VPACKSSDW    Y6, Y8, Y6
-	VMOVMSKPS    Y6, R12
-	ANDQ         R12, R11
+	VMOVMSKPS    Y6, R11
+	ANDQ         R8, R11
 	VPBROADCASTQ 32(DI), Y6
 	VPCMPEQQ     Y4, Y6, Y8
 	VPCMPEQQ     Y5, Y6, Y6
@@ -5163,12 +5133,11 @@ evalFrameAVX2_plan13_hook:
 	VMOVMSKPS    Y6, R12
 	ANDNQ        R11, R12, R11
 	POPCNTQ      R11, R12
-	ADDQ         R12, (R10)
-	MOVB         R11, (SI)
+	ADDQ         R12, (CX)(R10*8)
+	MOVB         R11, (SI)(R10*1)
 
 evalFrameAVX2_plan13_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX2_plan13_hook
@@ -5178,7 +5147,7 @@ evalFrameAVX2_plan13_write:
 	JMP  evalFrameAVX2_next
 
 evalFrameAVX2_plan13_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX2_plan13_write
 
 evalFrameAVX2_next:
@@ -5211,6 +5180,7 @@ evalFrameAVX2_one:
 	MOVQ   DX, R9
 	SHLQ   $0x03, R9
 	ADDQ   168(SP), R9
+	XORL   R10, R10
 	IMUL3Q $0x60, DX, DX
 	ADDQ   40(SP), DX
 	IMUL3Q $0x60, BX, BX
@@ -5219,13 +5189,13 @@ evalFrameAVX2_one:
 evalFrameAVX2_one_hook:
 	CMPQ R8, 8(DX)
 	JNE  evalFrameAVX2_one_miss
-	MOVL 72(DX), R10
-	ANDL $0x0000000f, R10
-	CMPL R10, $0x00000005
+	MOVL 72(DX), R11
+	ANDL $0x0000000f, R11
+	CMPL R11, $0x00000005
 	JAE  evalFrameAVX2_one_from5_6
-	CMPL R10, $0x00000002
+	CMPL R11, $0x00000002
 	JAE  evalFrameAVX2_one_from2_3
-	CMPL R10, $0x00000001
+	CMPL R11, $0x00000001
 	JAE  evalFrameAVX2_one_from1_1
 	JMP  evalFrameAVX2_one_plan0
 
@@ -5233,12 +5203,12 @@ evalFrameAVX2_one_from1_1:
 	JMP evalFrameAVX2_one_plan1
 
 evalFrameAVX2_one_from2_3:
-	CMPL R10, $0x00000003
+	CMPL R11, $0x00000003
 	JAE  evalFrameAVX2_one_from3_2
 	JMP  evalFrameAVX2_one_plan2
 
 evalFrameAVX2_one_from3_2:
-	CMPL R10, $0x00000004
+	CMPL R11, $0x00000004
 	JAE  evalFrameAVX2_one_from4_1
 	JMP  evalFrameAVX2_one_plan3
 
@@ -5246,16 +5216,16 @@ evalFrameAVX2_one_from4_1:
 	JMP evalFrameAVX2_one_plan4
 
 evalFrameAVX2_one_from5_6:
-	CMPL R10, $0x00000009
+	CMPL R11, $0x00000009
 	JAE  evalFrameAVX2_one_from9_3
-	CMPL R10, $0x00000007
+	CMPL R11, $0x00000007
 	JAE  evalFrameAVX2_one_from7_2
-	CMPL R10, $0x00000005
+	CMPL R11, $0x00000005
 	JE   evalFrameAVX2_one_plan5
 	UD2
 
 evalFrameAVX2_one_from7_2:
-	CMPL R10, $0x00000008
+	CMPL R11, $0x00000008
 	JAE  evalFrameAVX2_one_from8_1
 	JMP  evalFrameAVX2_one_plan7
 
@@ -5263,253 +5233,248 @@ evalFrameAVX2_one_from8_1:
 	JMP evalFrameAVX2_one_plan8
 
 evalFrameAVX2_one_from9_3:
-	CMPL R10, $0x0000000c
+	CMPL R11, $0x0000000c
 	JAE  evalFrameAVX2_one_from12_2
-	CMPL R10, $0x00000009
+	CMPL R11, $0x00000009
 	JE   evalFrameAVX2_one_plan9
 	UD2
 
 evalFrameAVX2_one_from12_2:
-	CMPL R10, $0x0000000d
+	CMPL R11, $0x0000000d
 	JAE  evalFrameAVX2_one_from13_1
 	JMP  evalFrameAVX2_one_plan12
 
 evalFrameAVX2_one_from13_1:
-	CMPL R10, $0x0000000d
+	CMPL R11, $0x0000000d
 	JE   evalFrameAVX2_one_plan13
 	UD2
 
 evalFrameAVX2_one_plan0:
-	MOVQ CX, R10
+	MOVQ CX, R11
 	JMP  evalFrameAVX2_one_matched
 
 evalFrameAVX2_one_plan1:
 	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_one_plan1_partial
-	MOVQ    (SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y1
-	VMOVDQU 32(R10), Y2
+	MOVQ    (SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y1
+	VMOVDQU 32(R11), Y2
 	JMP     evalFrameAVX2_one_plan1_loaded
 
 evalFrameAVX2_one_plan1_partial:
-	LEAQ       tailmask<>+0(SB), R10
-	MOVQ       DI, R11
-	SHLQ       $0x06, R11
-	VMOVDQU    (R10)(R11*1), Y1
-	VMOVDQU    32(R10)(R11*1), Y2
-	MOVQ       (SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y1, Y1
-	VPMASKMOVQ 32(R10), Y2, Y2
+	LEAQ       tailmask<>+0(SB), R11
+	MOVL       DI, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y1
+	VMOVDQU    32(R11)(R12*1), Y2
+	MOVQ       (SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y1, Y1
+	VPMASKMOVQ 32(R11), Y2, Y2
 
 evalFrameAVX2_one_plan1_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y3
 	VPERM2I128   $0x31, Y2, Y1, Y1
-	MOVQ         CX, R10
 	VPBROADCASTQ 16(DX), Y2
 	VPCMPEQQ     Y3, Y2, Y3
 	VPCMPEQQ     Y1, Y2, Y1
 	VPACKSSDW    Y1, Y3, Y1
 	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	ANDQ         CX, R11
 	JMP          evalFrameAVX2_one_matched
 
 evalFrameAVX2_one_plan2:
 	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_one_plan2_partial
-	MOVQ    8(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y1
-	VMOVDQU 32(R10), Y2
+	MOVQ    8(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y1
+	VMOVDQU 32(R11), Y2
 	JMP     evalFrameAVX2_one_plan2_loaded
 
 evalFrameAVX2_one_plan2_partial:
-	LEAQ       tailmask<>+0(SB), R10
-	MOVQ       DI, R11
-	SHLQ       $0x06, R11
-	VMOVDQU    (R10)(R11*1), Y1
-	VMOVDQU    32(R10)(R11*1), Y2
-	MOVQ       8(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y1, Y1
-	VPMASKMOVQ 32(R10), Y2, Y2
+	LEAQ       tailmask<>+0(SB), R11
+	MOVL       DI, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y1
+	VMOVDQU    32(R11)(R12*1), Y2
+	MOVQ       8(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y1, Y1
+	VPMASKMOVQ 32(R11), Y2, Y2
 
 evalFrameAVX2_one_plan2_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y3
 	VPERM2I128   $0x31, Y2, Y1, Y1
-	MOVQ         CX, R10
 	VPBROADCASTQ 24(DX), Y2
 	VPCMPEQQ     Y3, Y2, Y3
 	VPCMPEQQ     Y1, Y2, Y1
 	VPACKSSDW    Y1, Y3, Y1
 	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	ANDQ         CX, R11
 	JMP          evalFrameAVX2_one_matched
 
 evalFrameAVX2_one_plan3:
 	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_one_plan3_partial
-	MOVQ    (SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y1
-	VMOVDQU 32(R10), Y2
-	MOVQ    8(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y3
-	VMOVDQU 32(R10), Y4
+	MOVQ    (SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y1
+	VMOVDQU 32(R11), Y2
+	MOVQ    8(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y3
+	VMOVDQU 32(R11), Y4
 	JMP     evalFrameAVX2_one_plan3_loaded
 
 evalFrameAVX2_one_plan3_partial:
-	LEAQ       tailmask<>+0(SB), R10
-	MOVQ       DI, R11
-	SHLQ       $0x06, R11
-	VMOVDQU    (R10)(R11*1), Y3
-	VMOVDQU    32(R10)(R11*1), Y4
-	MOVQ       (SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y3, Y1
-	VPMASKMOVQ 32(R10), Y4, Y2
-	MOVQ       8(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y3, Y3
-	VPMASKMOVQ 32(R10), Y4, Y4
+	LEAQ       tailmask<>+0(SB), R11
+	MOVL       DI, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y3
+	VMOVDQU    32(R11)(R12*1), Y4
+	MOVQ       (SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y3, Y1
+	VPMASKMOVQ 32(R11), Y4, Y2
+	MOVQ       8(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y3, Y3
+	VPMASKMOVQ 32(R11), Y4, Y4
 
 evalFrameAVX2_one_plan3_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y5
 	VPERM2I128   $0x31, Y2, Y1, Y1
 	VPERM2I128   $0x20, Y4, Y3, Y2
 	VPERM2I128   $0x31, Y4, Y3, Y3
-	MOVQ         CX, R10
 	VPBROADCASTQ 16(DX), Y4
 	VPCMPEQQ     Y5, Y4, Y5
 	VPCMPEQQ     Y1, Y4, Y1
 	VPACKSSDW    Y1, Y5, Y1
 	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	ANDQ         CX, R11
 	VPBROADCASTQ 24(DX), Y1
 	VPCMPEQQ     Y2, Y1, Y2
 	VPCMPEQQ     Y3, Y1, Y1
 	VPACKSSDW    Y1, Y2, Y1
-	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	VMOVMSKPS    Y1, R12
+	ANDQ         R12, R11
 	JMP          evalFrameAVX2_one_matched
 
 evalFrameAVX2_one_plan4:
 	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_one_plan4_partial
-	MOVQ    24(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y1
-	VMOVDQU 32(R10), Y2
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y1
+	VMOVDQU 32(R11), Y2
 	JMP     evalFrameAVX2_one_plan4_loaded
 
 evalFrameAVX2_one_plan4_partial:
-	LEAQ       tailmask<>+0(SB), R10
-	MOVQ       DI, R11
-	SHLQ       $0x06, R11
-	VMOVDQU    (R10)(R11*1), Y1
-	VMOVDQU    32(R10)(R11*1), Y2
-	MOVQ       24(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y1, Y1
-	VPMASKMOVQ 32(R10), Y2, Y2
+	LEAQ       tailmask<>+0(SB), R11
+	MOVL       DI, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y1
+	VMOVDQU    32(R11)(R12*1), Y2
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y1, Y1
+	VPMASKMOVQ 32(R11), Y2, Y2
 
 evalFrameAVX2_one_plan4_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y3
 	VPERM2I128   $0x31, Y2, Y1, Y1
-	MOVQ         CX, R10
 	VPBROADCASTQ 32(DX), Y2
 	VPCMPEQQ     Y3, Y2, Y3
 	VPCMPEQQ     Y1, Y2, Y1
 	VPACKSSDW    Y1, Y3, Y1
 	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	ANDQ         CX, R11
 	JMP          evalFrameAVX2_one_matched
 
 evalFrameAVX2_one_plan5:
 	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_one_plan5_partial
-	MOVQ    (SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y1
-	VMOVDQU 32(R10), Y2
-	MOVQ    24(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y3
-	VMOVDQU 32(R10), Y4
+	MOVQ    (SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y1
+	VMOVDQU 32(R11), Y2
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y3
+	VMOVDQU 32(R11), Y4
 	JMP     evalFrameAVX2_one_plan5_loaded
 
 evalFrameAVX2_one_plan5_partial:
-	LEAQ       tailmask<>+0(SB), R10
-	MOVQ       DI, R11
-	SHLQ       $0x06, R11
-	VMOVDQU    (R10)(R11*1), Y3
-	VMOVDQU    32(R10)(R11*1), Y4
-	MOVQ       (SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y3, Y1
-	VPMASKMOVQ 32(R10), Y4, Y2
-	MOVQ       24(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y3, Y3
-	VPMASKMOVQ 32(R10), Y4, Y4
+	LEAQ       tailmask<>+0(SB), R11
+	MOVL       DI, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y3
+	VMOVDQU    32(R11)(R12*1), Y4
+	MOVQ       (SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y3, Y1
+	VPMASKMOVQ 32(R11), Y4, Y2
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y3, Y3
+	VPMASKMOVQ 32(R11), Y4, Y4
 
 evalFrameAVX2_one_plan5_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y5
 	VPERM2I128   $0x31, Y2, Y1, Y1
 	VPERM2I128   $0x20, Y4, Y3, Y2
 	VPERM2I128   $0x31, Y4, Y3, Y3
-	MOVQ         CX, R10
 	VPBROADCASTQ 16(DX), Y4
 	VPCMPEQQ     Y5, Y4, Y5
 	VPCMPEQQ     Y1, Y4, Y1
 	VPACKSSDW    Y1, Y5, Y1
 	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	ANDQ         CX, R11
 	VPBROADCASTQ 32(DX), Y1
 	VPCMPEQQ     Y2, Y1, Y2
 	VPCMPEQQ     Y3, Y1, Y1
 	VPACKSSDW    Y1, Y2, Y1
-	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	VMOVMSKPS    Y1, R12
+	ANDQ         R12, R11
 	JMP          evalFrameAVX2_one_matched
 
 evalFrameAVX2_one_plan7:
 	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_one_plan7_partial
-	MOVQ    (SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y1
-	VMOVDQU 32(R10), Y2
-	MOVQ    8(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y3
-	VMOVDQU 32(R10), Y4
-	MOVQ    24(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y5
-	VMOVDQU 32(R10), Y6
+	MOVQ    (SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y1
+	VMOVDQU 32(R11), Y2
+	MOVQ    8(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y3
+	VMOVDQU 32(R11), Y4
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y5
+	VMOVDQU 32(R11), Y6
 	JMP     evalFrameAVX2_one_plan7_loaded
 
 evalFrameAVX2_one_plan7_partial:
-	LEAQ       tailmask<>+0(SB), R10
-	MOVQ       DI, R11
-	SHLQ       $0x06, R11
-	VMOVDQU    (R10)(R11*1), Y5
-	VMOVDQU    32(R10)(R11*1), Y6
-	MOVQ       (SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y5, Y1
-	VPMASKMOVQ 32(R10), Y6, Y2
-	MOVQ       8(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y5, Y3
-	VPMASKMOVQ 32(R10), Y6, Y4
-	MOVQ       24(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y5, Y5
-	VPMASKMOVQ 32(R10), Y6, Y6
+	LEAQ       tailmask<>+0(SB), R11
+	MOVL       DI, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y5
+	VMOVDQU    32(R11)(R12*1), Y6
+	MOVQ       (SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y5, Y1
+	VPMASKMOVQ 32(R11), Y6, Y2
+	MOVQ       8(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y5, Y3
+	VPMASKMOVQ 32(R11), Y6, Y4
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y5, Y5
+	VPMASKMOVQ 32(R11), Y6, Y6
 
 evalFrameAVX2_one_plan7_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y7
@@ -5518,53 +5483,51 @@ evalFrameAVX2_one_plan7_loaded:
 	VPERM2I128   $0x31, Y4, Y3, Y3
 	VPERM2I128   $0x20, Y6, Y5, Y4
 	VPERM2I128   $0x31, Y6, Y5, Y5
-	MOVQ         CX, R10
 	VPBROADCASTQ 16(DX), Y6
 	VPCMPEQQ     Y7, Y6, Y7
 	VPCMPEQQ     Y1, Y6, Y1
 	VPACKSSDW    Y1, Y7, Y1
 	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	ANDQ         CX, R11
 	VPBROADCASTQ 24(DX), Y1
 	VPCMPEQQ     Y2, Y1, Y2
 	VPCMPEQQ     Y3, Y1, Y1
 	VPACKSSDW    Y1, Y2, Y1
-	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	VMOVMSKPS    Y1, R12
+	ANDQ         R12, R11
 	VPBROADCASTQ 32(DX), Y1
 	VPCMPEQQ     Y4, Y1, Y2
 	VPCMPEQQ     Y5, Y1, Y1
 	VPACKSSDW    Y1, Y2, Y1
-	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	VMOVMSKPS    Y1, R12
+	ANDQ         R12, R11
 	JMP          evalFrameAVX2_one_matched
 
 evalFrameAVX2_one_plan8:
 	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_one_plan8_partial
-	MOVQ    16(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y1
-	VMOVDQU 32(R10), Y2
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y1
+	VMOVDQU 32(R11), Y2
 	JMP     evalFrameAVX2_one_plan8_loaded
 
 evalFrameAVX2_one_plan8_partial:
-	LEAQ       tailmask<>+0(SB), R10
-	MOVQ       DI, R11
-	SHLQ       $0x06, R11
-	VMOVDQU    (R10)(R11*1), Y1
-	VMOVDQU    32(R10)(R11*1), Y2
-	MOVQ       16(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y1, Y1
-	VPMASKMOVQ 32(R10), Y2, Y2
+	LEAQ       tailmask<>+0(SB), R11
+	MOVL       DI, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y1
+	VMOVDQU    32(R11)(R12*1), Y2
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y1, Y1
+	VPMASKMOVQ 32(R11), Y2, Y2
 
 evalFrameAVX2_one_plan8_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y3
 	VPERM2I128   $0x31, Y2, Y1, Y1
 	VPXOR        Y0, Y3, Y3
 	VPXOR        Y0, Y1, Y1
-	MOVQ         CX, R10
 	VPBROADCASTQ 56(DX), Y2
 	VPXOR        Y0, Y2, Y2
 	VPBROADCASTQ 64(DX), Y4
@@ -5577,36 +5540,36 @@ evalFrameAVX2_one_plan8_loaded:
 	VPOR         Y1, Y2, Y3
 	VPACKSSDW    Y3, Y5, Y1
 	VMOVMSKPS    Y1, R11
-	ANDNQ        R10, R11, R10
+	ANDNQ        CX, R11, R11
 	JMP          evalFrameAVX2_one_matched
 
 evalFrameAVX2_one_plan9:
 	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_one_plan9_partial
-	MOVQ    (SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y1
-	VMOVDQU 32(R10), Y2
-	MOVQ    16(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y3
-	VMOVDQU 32(R10), Y4
+	MOVQ    (SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y1
+	VMOVDQU 32(R11), Y2
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y3
+	VMOVDQU 32(R11), Y4
 	JMP     evalFrameAVX2_one_plan9_loaded
 
 evalFrameAVX2_one_plan9_partial:
-	LEAQ       tailmask<>+0(SB), R10
-	MOVQ       DI, R11
-	SHLQ       $0x06, R11
-	VMOVDQU    (R10)(R11*1), Y3
-	VMOVDQU    32(R10)(R11*1), Y4
-	MOVQ       (SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y3, Y1
-	VPMASKMOVQ 32(R10), Y4, Y2
-	MOVQ       16(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y3, Y3
-	VPMASKMOVQ 32(R10), Y4, Y4
+	LEAQ       tailmask<>+0(SB), R11
+	MOVL       DI, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y3
+	VMOVDQU    32(R11)(R12*1), Y4
+	MOVQ       (SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y3, Y1
+	VPMASKMOVQ 32(R11), Y4, Y2
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y3, Y3
+	VPMASKMOVQ 32(R11), Y4, Y4
 
 evalFrameAVX2_one_plan9_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y5
@@ -5615,13 +5578,12 @@ evalFrameAVX2_one_plan9_loaded:
 	VPERM2I128   $0x31, Y4, Y3, Y3
 	VPXOR        Y0, Y2, Y2
 	VPXOR        Y0, Y3, Y3
-	MOVQ         CX, R10
 	VPBROADCASTQ 16(DX), Y4
 	VPCMPEQQ     Y5, Y4, Y5
 	VPCMPEQQ     Y1, Y4, Y1
 	VPACKSSDW    Y1, Y5, Y1
 	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	ANDQ         CX, R11
 	VPBROADCASTQ 56(DX), Y1
 	VPXOR        Y0, Y1, Y1
 	VPBROADCASTQ 64(DX), Y4
@@ -5633,37 +5595,37 @@ evalFrameAVX2_one_plan9_loaded:
 	VPCMPGTQ     Y4, Y3, Y2
 	VPOR         Y2, Y1, Y2
 	VPACKSSDW    Y2, Y5, Y1
-	VMOVMSKPS    Y1, R11
-	ANDNQ        R10, R11, R10
+	VMOVMSKPS    Y1, R12
+	ANDNQ        R11, R12, R11
 	JMP          evalFrameAVX2_one_matched
 
 evalFrameAVX2_one_plan12:
 	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_one_plan12_partial
-	MOVQ    16(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y1
-	VMOVDQU 32(R10), Y2
-	MOVQ    24(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y3
-	VMOVDQU 32(R10), Y4
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y1
+	VMOVDQU 32(R11), Y2
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y3
+	VMOVDQU 32(R11), Y4
 	JMP     evalFrameAVX2_one_plan12_loaded
 
 evalFrameAVX2_one_plan12_partial:
-	LEAQ       tailmask<>+0(SB), R10
-	MOVQ       DI, R11
-	SHLQ       $0x06, R11
-	VMOVDQU    (R10)(R11*1), Y3
-	VMOVDQU    32(R10)(R11*1), Y4
-	MOVQ       16(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y3, Y1
-	VPMASKMOVQ 32(R10), Y4, Y2
-	MOVQ       24(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y3, Y3
-	VPMASKMOVQ 32(R10), Y4, Y4
+	LEAQ       tailmask<>+0(SB), R11
+	MOVL       DI, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y3
+	VMOVDQU    32(R11)(R12*1), Y4
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y3, Y1
+	VPMASKMOVQ 32(R11), Y4, Y2
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y3, Y3
+	VPMASKMOVQ 32(R11), Y4, Y4
 
 evalFrameAVX2_one_plan12_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y5
@@ -5672,13 +5634,12 @@ evalFrameAVX2_one_plan12_loaded:
 	VPERM2I128   $0x31, Y4, Y3, Y3
 	VPXOR        Y0, Y5, Y5
 	VPXOR        Y0, Y1, Y1
-	MOVQ         CX, R10
 	VPBROADCASTQ 32(DX), Y4
 	VPCMPEQQ     Y2, Y4, Y2
 	VPCMPEQQ     Y3, Y4, Y3
 	VPACKSSDW    Y3, Y2, Y2
 	VMOVMSKPS    Y2, R11
-	ANDQ         R11, R10
+	ANDQ         CX, R11
 	VPBROADCASTQ 56(DX), Y2
 	VPXOR        Y0, Y2, Y2
 	VPBROADCASTQ 64(DX), Y3
@@ -5690,45 +5651,45 @@ evalFrameAVX2_one_plan12_loaded:
 	VPCMPGTQ     Y3, Y1, Y1
 	VPOR         Y1, Y2, Y5
 	VPACKSSDW    Y5, Y4, Y1
-	VMOVMSKPS    Y1, R11
-	ANDNQ        R10, R11, R10
+	VMOVMSKPS    Y1, R12
+	ANDNQ        R11, R12, R11
 	JMP          evalFrameAVX2_one_matched
 
 evalFrameAVX2_one_plan13:
 	CMPL    DI, $0x08
 	JNE     evalFrameAVX2_one_plan13_partial
-	MOVQ    (SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y1
-	VMOVDQU 32(R10), Y2
-	MOVQ    16(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y3
-	VMOVDQU 32(R10), Y4
-	MOVQ    24(SP), R10
-	LEAQ    (R10)(SI*8), R10
-	VMOVDQU (R10), Y5
-	VMOVDQU 32(R10), Y6
+	MOVQ    (SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y1
+	VMOVDQU 32(R11), Y2
+	MOVQ    16(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y3
+	VMOVDQU 32(R11), Y4
+	MOVQ    24(SP), R11
+	LEAQ    (R11)(SI*8), R11
+	VMOVDQU (R11), Y5
+	VMOVDQU 32(R11), Y6
 	JMP     evalFrameAVX2_one_plan13_loaded
 
 evalFrameAVX2_one_plan13_partial:
-	LEAQ       tailmask<>+0(SB), R10
-	MOVQ       DI, R11
-	SHLQ       $0x06, R11
-	VMOVDQU    (R10)(R11*1), Y5
-	VMOVDQU    32(R10)(R11*1), Y6
-	MOVQ       (SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y5, Y1
-	VPMASKMOVQ 32(R10), Y6, Y2
-	MOVQ       16(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y5, Y3
-	VPMASKMOVQ 32(R10), Y6, Y4
-	MOVQ       24(SP), R10
-	LEAQ       (R10)(SI*8), R10
-	VPMASKMOVQ (R10), Y5, Y5
-	VPMASKMOVQ 32(R10), Y6, Y6
+	LEAQ       tailmask<>+0(SB), R11
+	MOVL       DI, R12
+	SHLQ       $0x06, R12
+	VMOVDQU    (R11)(R12*1), Y5
+	VMOVDQU    32(R11)(R12*1), Y6
+	MOVQ       (SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y5, Y1
+	VPMASKMOVQ 32(R11), Y6, Y2
+	MOVQ       16(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y5, Y3
+	VPMASKMOVQ 32(R11), Y6, Y4
+	MOVQ       24(SP), R11
+	LEAQ       (R11)(SI*8), R11
+	VPMASKMOVQ (R11), Y5, Y5
+	VPMASKMOVQ 32(R11), Y6, Y6
 
 evalFrameAVX2_one_plan13_loaded:
 	VPERM2I128   $0x20, Y2, Y1, Y7
@@ -5739,19 +5700,18 @@ evalFrameAVX2_one_plan13_loaded:
 	VPERM2I128   $0x31, Y6, Y5, Y5
 	VPXOR        Y0, Y2, Y2
 	VPXOR        Y0, Y3, Y3
-	MOVQ         CX, R10
 	VPBROADCASTQ 16(DX), Y6
 	VPCMPEQQ     Y7, Y6, Y7
 	VPCMPEQQ     Y1, Y6, Y1
 	VPACKSSDW    Y1, Y7, Y1
 	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	ANDQ         CX, R11
 	VPBROADCASTQ 32(DX), Y1
 	VPCMPEQQ     Y4, Y1, Y4
 	VPCMPEQQ     Y5, Y1, Y1
 	VPACKSSDW    Y1, Y4, Y1
-	VMOVMSKPS    Y1, R11
-	ANDQ         R11, R10
+	VMOVMSKPS    Y1, R12
+	ANDQ         R12, R11
 	VPBROADCASTQ 56(DX), Y1
 	VPXOR        Y0, Y1, Y1
 	VPBROADCASTQ 64(DX), Y4
@@ -5763,24 +5723,23 @@ evalFrameAVX2_one_plan13_loaded:
 	VPCMPGTQ     Y4, Y3, Y2
 	VPOR         Y2, Y1, Y2
 	VPACKSSDW    Y2, Y5, Y1
-	VMOVMSKPS    Y1, R11
-	ANDNQ        R10, R11, R10
+	VMOVMSKPS    Y1, R12
+	ANDNQ        R11, R12, R11
 
 evalFrameAVX2_one_matched:
-	POPCNTQ R10, R11
-	ADDQ    R11, (R9)
-	MOVB    R10, (AX)
+	POPCNTQ R11, R12
+	ADDQ    R12, (R9)(R10*8)
+	MOVB    R11, (AX)(R10*1)
 
 evalFrameAVX2_one_write:
-	INCQ AX
-	ADDQ $0x08, R9
+	INCQ R10
 	ADDQ $0x60, DX
 	CMPQ DX, BX
 	JB   evalFrameAVX2_one_hook
 	JMP  evalFrameAVX2_nextsegment
 
 evalFrameAVX2_one_miss:
-	MOVB $0x00, (AX)
+	MOVB $0x00, (AX)(R10*1)
 	JMP  evalFrameAVX2_one_write
 
 evalFrameAVX2_done:
@@ -5958,19 +5917,18 @@ evalFrameAVX512_plan0_block:
 	MOVQ  AX, SI
 	ADDQ  160(SP), AX
 	MOVQ  144(SP), R9
-	MOVQ  CX, R10
+	XORL  R10, R10
 
 evalFrameAVX512_plan0_hook:
 	CMPQ    R8, 8(R9)
 	JNE     evalFrameAVX512_plan0_miss
 	MOVQ    DI, R11
 	POPCNTQ R11, R12
-	ADDQ    R12, (R10)
-	MOVB    R11, (SI)
+	ADDQ    R12, (CX)(R10*8)
+	MOVB    R11, (SI)(R10*1)
 
 evalFrameAVX512_plan0_write:
-	INCQ SI
-	ADDQ $0x08, R10
+	INCQ R10
 	ADDQ $0x60, R9
 	CMPQ R9, DX
 	JB   evalFrameAVX512_plan0_hook
@@ -5980,7 +5938,7 @@ evalFrameAVX512_plan0_write:
 	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan0_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R10*1)
 	JMP  evalFrameAVX512_plan0_write
 
 evalFrameAVX512_plan1:
@@ -6089,7 +6047,7 @@ evalFrameAVX512_plan1_block:
 	MOVQ        AX, SI
 	ADDQ        160(SP), AX
 	MOVQ        144(SP), DI
-	MOVQ        CX, R8
+	XORL        R8, R8
 
 evalFrameAVX512_plan1_hook:
 	CMPQ          R9, 8(DI)
@@ -6097,12 +6055,11 @@ evalFrameAVX512_plan1_hook:
 	VPCMPEQQ.BCST 16(DI), Z0, K1, K2
 	KMOVW         K2, R10
 	POPCNTQ       R10, R11
-	ADDQ          R11, (R8)
-	MOVB          R10, (SI)
+	ADDQ          R11, (CX)(R8*8)
+	MOVB          R10, (SI)(R8*1)
 
 evalFrameAVX512_plan1_write:
-	INCQ SI
-	ADDQ $0x08, R8
+	INCQ R8
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX512_plan1_hook
@@ -6112,7 +6069,7 @@ evalFrameAVX512_plan1_write:
 	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan1_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R8*1)
 	JMP  evalFrameAVX512_plan1_write
 
 evalFrameAVX512_plan2:
@@ -6221,7 +6178,7 @@ evalFrameAVX512_plan2_block:
 	MOVQ        AX, SI
 	ADDQ        160(SP), AX
 	MOVQ        144(SP), DI
-	MOVQ        CX, R8
+	XORL        R8, R8
 
 evalFrameAVX512_plan2_hook:
 	CMPQ          R9, 8(DI)
@@ -6229,12 +6186,11 @@ evalFrameAVX512_plan2_hook:
 	VPCMPEQQ.BCST 24(DI), Z0, K1, K2
 	KMOVW         K2, R10
 	POPCNTQ       R10, R11
-	ADDQ          R11, (R8)
-	MOVB          R10, (SI)
+	ADDQ          R11, (CX)(R8*8)
+	MOVB          R10, (SI)(R8*1)
 
 evalFrameAVX512_plan2_write:
-	INCQ SI
-	ADDQ $0x08, R8
+	INCQ R8
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX512_plan2_hook
@@ -6244,7 +6200,7 @@ evalFrameAVX512_plan2_write:
 	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan2_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R8*1)
 	JMP  evalFrameAVX512_plan2_write
 
 evalFrameAVX512_plan3:
@@ -6368,7 +6324,7 @@ evalFrameAVX512_plan3_block:
 	MOVQ        AX, SI
 	ADDQ        160(SP), AX
 	MOVQ        144(SP), DI
-	MOVQ        CX, R8
+	XORL        R8, R8
 
 evalFrameAVX512_plan3_hook:
 	CMPQ          R9, 8(DI)
@@ -6377,12 +6333,11 @@ evalFrameAVX512_plan3_hook:
 	VPCMPEQQ.BCST 24(DI), Z1, K2, K2
 	KMOVW         K2, R10
 	POPCNTQ       R10, R11
-	ADDQ          R11, (R8)
-	MOVB          R10, (SI)
+	ADDQ          R11, (CX)(R8*8)
+	MOVB          R10, (SI)(R8*1)
 
 evalFrameAVX512_plan3_write:
-	INCQ SI
-	ADDQ $0x08, R8
+	INCQ R8
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX512_plan3_hook
@@ -6392,7 +6347,7 @@ evalFrameAVX512_plan3_write:
 	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan3_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R8*1)
 	JMP  evalFrameAVX512_plan3_write
 
 evalFrameAVX512_plan4:
@@ -6501,7 +6456,7 @@ evalFrameAVX512_plan4_block:
 	MOVQ        AX, SI
 	ADDQ        160(SP), AX
 	MOVQ        144(SP), DI
-	MOVQ        CX, R8
+	XORL        R8, R8
 
 evalFrameAVX512_plan4_hook:
 	CMPQ          R9, 8(DI)
@@ -6509,12 +6464,11 @@ evalFrameAVX512_plan4_hook:
 	VPCMPEQQ.BCST 32(DI), Z0, K1, K2
 	KMOVW         K2, R10
 	POPCNTQ       R10, R11
-	ADDQ          R11, (R8)
-	MOVB          R10, (SI)
+	ADDQ          R11, (CX)(R8*8)
+	MOVB          R10, (SI)(R8*1)
 
 evalFrameAVX512_plan4_write:
-	INCQ SI
-	ADDQ $0x08, R8
+	INCQ R8
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX512_plan4_hook
@@ -6524,7 +6478,7 @@ evalFrameAVX512_plan4_write:
 	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan4_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R8*1)
 	JMP  evalFrameAVX512_plan4_write
 
 evalFrameAVX512_plan5:
@@ -6648,7 +6602,7 @@ evalFrameAVX512_plan5_block:
 	MOVQ        AX, SI
 	ADDQ        160(SP), AX
 	MOVQ        144(SP), DI
-	MOVQ        CX, R8
+	XORL        R8, R8
 
 evalFrameAVX512_plan5_hook:
 	CMPQ          R9, 8(DI)
@@ -6657,12 +6611,11 @@ evalFrameAVX512_plan5_hook:
 	VPCMPEQQ.BCST 32(DI), Z1, K2, K2
 	KMOVW         K2, R10
 	POPCNTQ       R10, R11
-	ADDQ          R11, (R8)
-	MOVB          R10, (SI)
+	ADDQ          R11, (CX)(R8*8)
+	MOVB          R10, (SI)(R8*1)
 
 evalFrameAVX512_plan5_write:
-	INCQ SI
-	ADDQ $0x08, R8
+	INCQ R8
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX512_plan5_hook
@@ -6672,7 +6625,7 @@ evalFrameAVX512_plan5_write:
 	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan5_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R8*1)
 	JMP  evalFrameAVX512_plan5_write
 
 evalFrameAVX512_plan7:
@@ -6811,7 +6764,7 @@ evalFrameAVX512_plan7_block:
 	MOVQ        AX, SI
 	ADDQ        160(SP), AX
 	MOVQ        144(SP), DI
-	MOVQ        CX, R8
+	XORL        R8, R8
 
 evalFrameAVX512_plan7_hook:
 	CMPQ          R9, 8(DI)
@@ -6821,12 +6774,11 @@ evalFrameAVX512_plan7_hook:
 	VPCMPEQQ.BCST 32(DI), Z2, K2, K2
 	KMOVW         K2, R10
 	POPCNTQ       R10, R11
-	ADDQ          R11, (R8)
-	MOVB          R10, (SI)
+	ADDQ          R11, (CX)(R8*8)
+	MOVB          R10, (SI)(R8*1)
 
 evalFrameAVX512_plan7_write:
-	INCQ SI
-	ADDQ $0x08, R8
+	INCQ R8
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX512_plan7_hook
@@ -6836,7 +6788,7 @@ evalFrameAVX512_plan7_write:
 	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan7_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R8*1)
 	JMP  evalFrameAVX512_plan7_write
 
 evalFrameAVX512_plan8:
@@ -6960,7 +6912,7 @@ evalFrameAVX512_plan8_block:
 	MOVQ        AX, SI
 	ADDQ        160(SP), AX
 	MOVQ        144(SP), DI
-	MOVQ        CX, R8
+	XORL        R8, R8
 
 evalFrameAVX512_plan8_hook:
 	CMPQ         R9, 8(DI)
@@ -6969,12 +6921,11 @@ evalFrameAVX512_plan8_hook:
 	VPCMPUQ.BCST $0x02, 64(DI), Z0, K2, K2
 	KMOVW        K2, R10
 	POPCNTQ      R10, R11
-	ADDQ         R11, (R8)
-	MOVB         R10, (SI)
+	ADDQ         R11, (CX)(R8*8)
+	MOVB         R10, (SI)(R8*1)
 
 evalFrameAVX512_plan8_write:
-	INCQ SI
-	ADDQ $0x08, R8
+	INCQ R8
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX512_plan8_hook
@@ -6984,7 +6935,7 @@ evalFrameAVX512_plan8_write:
 	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan8_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R8*1)
 	JMP  evalFrameAVX512_plan8_write
 
 evalFrameAVX512_plan9:
@@ -7123,7 +7074,7 @@ evalFrameAVX512_plan9_block:
 	MOVQ        AX, SI
 	ADDQ        160(SP), AX
 	MOVQ        144(SP), DI
-	MOVQ        CX, R8
+	XORL        R8, R8
 
 evalFrameAVX512_plan9_hook:
 	CMPQ          R9, 8(DI)
@@ -7133,12 +7084,11 @@ evalFrameAVX512_plan9_hook:
 	VPCMPUQ.BCST  $0x02, 64(DI), Z1, K2, K2
 	KMOVW         K2, R10
 	POPCNTQ       R10, R11
-	ADDQ          R11, (R8)
-	MOVB          R10, (SI)
+	ADDQ          R11, (CX)(R8*8)
+	MOVB          R10, (SI)(R8*1)
 
 evalFrameAVX512_plan9_write:
-	INCQ SI
-	ADDQ $0x08, R8
+	INCQ R8
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX512_plan9_hook
@@ -7148,7 +7098,7 @@ evalFrameAVX512_plan9_write:
 	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan9_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R8*1)
 	JMP  evalFrameAVX512_plan9_write
 
 evalFrameAVX512_plan12:
@@ -7287,7 +7237,7 @@ evalFrameAVX512_plan12_block:
 	MOVQ        AX, SI
 	ADDQ        160(SP), AX
 	MOVQ        144(SP), DI
-	MOVQ        CX, R8
+	XORL        R8, R8
 
 evalFrameAVX512_plan12_hook:
 	CMPQ          R9, 8(DI)
@@ -7297,12 +7247,11 @@ evalFrameAVX512_plan12_hook:
 	VPCMPUQ.BCST  $0x02, 64(DI), Z0, K2, K2
 	KMOVW         K2, R10
 	POPCNTQ       R10, R11
-	ADDQ          R11, (R8)
-	MOVB          R10, (SI)
+	ADDQ          R11, (CX)(R8*8)
+	MOVB          R10, (SI)(R8*1)
 
 evalFrameAVX512_plan12_write:
-	INCQ SI
-	ADDQ $0x08, R8
+	INCQ R8
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX512_plan12_hook
@@ -7312,7 +7261,7 @@ evalFrameAVX512_plan12_write:
 	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan12_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R8*1)
 	JMP  evalFrameAVX512_plan12_write
 
 evalFrameAVX512_plan13:
@@ -7466,7 +7415,7 @@ evalFrameAVX512_plan13_block:
 	MOVQ        AX, SI
 	ADDQ        160(SP), AX
 	MOVQ        144(SP), DI
-	MOVQ        CX, R8
+	XORL        R8, R8
 
 evalFrameAVX512_plan13_hook:
 	CMPQ          R9, 8(DI)
@@ -7477,12 +7426,11 @@ evalFrameAVX512_plan13_hook:
 	VPCMPUQ.BCST  $0x02, 64(DI), Z1, K2, K2
 	KMOVW         K2, R10
 	POPCNTQ       R10, R11
-	ADDQ          R11, (R8)
-	MOVB          R10, (SI)
+	ADDQ          R11, (CX)(R8*8)
+	MOVB          R10, (SI)(R8*1)
 
 evalFrameAVX512_plan13_write:
-	INCQ SI
-	ADDQ $0x08, R8
+	INCQ R8
 	ADDQ $0x60, DI
 	CMPQ DI, DX
 	JB   evalFrameAVX512_plan13_hook
@@ -7492,7 +7440,7 @@ evalFrameAVX512_plan13_write:
 	JMP  evalFrameAVX512_next
 
 evalFrameAVX512_plan13_miss:
-	MOVB $0x00, (SI)
+	MOVB $0x00, (SI)(R8*1)
 	JMP  evalFrameAVX512_plan13_write
 
 evalFrameAVX512_next:
@@ -7525,6 +7473,7 @@ evalFrameAVX512_one:
 	MOVQ   DX, DI
 	SHLQ   $0x03, DI
 	ADDQ   168(SP), DI
+	XORL   R9, R9
 	IMUL3Q $0x60, DX, DX
 	ADDQ   40(SP), DX
 	IMUL3Q $0x60, BX, BX
@@ -7533,13 +7482,13 @@ evalFrameAVX512_one:
 evalFrameAVX512_one_hook:
 	CMPQ R8, 8(DX)
 	JNE  evalFrameAVX512_one_miss
-	MOVL 72(DX), R9
-	ANDL $0x0000000f, R9
-	CMPL R9, $0x00000005
+	MOVL 72(DX), R10
+	ANDL $0x0000000f, R10
+	CMPL R10, $0x00000005
 	JAE  evalFrameAVX512_one_from5_6
-	CMPL R9, $0x00000002
+	CMPL R10, $0x00000002
 	JAE  evalFrameAVX512_one_from2_3
-	CMPL R9, $0x00000001
+	CMPL R10, $0x00000001
 	JAE  evalFrameAVX512_one_from1_1
 	JMP  evalFrameAVX512_one_plan0
 
@@ -7547,12 +7496,12 @@ evalFrameAVX512_one_from1_1:
 	JMP evalFrameAVX512_one_plan1
 
 evalFrameAVX512_one_from2_3:
-	CMPL R9, $0x00000003
+	CMPL R10, $0x00000003
 	JAE  evalFrameAVX512_one_from3_2
 	JMP  evalFrameAVX512_one_plan2
 
 evalFrameAVX512_one_from3_2:
-	CMPL R9, $0x00000004
+	CMPL R10, $0x00000004
 	JAE  evalFrameAVX512_one_from4_1
 	JMP  evalFrameAVX512_one_plan3
 
@@ -7560,16 +7509,16 @@ evalFrameAVX512_one_from4_1:
 	JMP evalFrameAVX512_one_plan4
 
 evalFrameAVX512_one_from5_6:
-	CMPL R9, $0x00000009
+	CMPL R10, $0x00000009
 	JAE  evalFrameAVX512_one_from9_3
-	CMPL R9, $0x00000007
+	CMPL R10, $0x00000007
 	JAE  evalFrameAVX512_one_from7_2
-	CMPL R9, $0x00000005
+	CMPL R10, $0x00000005
 	JE   evalFrameAVX512_one_plan5
 	UD2
 
 evalFrameAVX512_one_from7_2:
-	CMPL R9, $0x00000008
+	CMPL R10, $0x00000008
 	JAE  evalFrameAVX512_one_from8_1
 	JMP  evalFrameAVX512_one_plan7
 
@@ -7577,166 +7526,165 @@ evalFrameAVX512_one_from8_1:
 	JMP evalFrameAVX512_one_plan8
 
 evalFrameAVX512_one_from9_3:
-	CMPL R9, $0x0000000c
+	CMPL R10, $0x0000000c
 	JAE  evalFrameAVX512_one_from12_2
-	CMPL R9, $0x00000009
+	CMPL R10, $0x00000009
 	JE   evalFrameAVX512_one_plan9
 	UD2
 
 evalFrameAVX512_one_from12_2:
-	CMPL R9, $0x0000000d
+	CMPL R10, $0x0000000d
 	JAE  evalFrameAVX512_one_from13_1
 	JMP  evalFrameAVX512_one_plan12
 
 evalFrameAVX512_one_from13_1:
-	CMPL R9, $0x0000000d
+	CMPL R10, $0x0000000d
 	JE   evalFrameAVX512_one_plan13
 	UD2
 
 evalFrameAVX512_one_plan0:
-	MOVQ CX, R9
+	MOVQ CX, R10
 	JMP  evalFrameAVX512_one_matched
 
 evalFrameAVX512_one_plan1:
 	KMOVW         CX, K1
-	MOVQ          (SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z0
+	MOVQ          (SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z0
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
-	KMOVW         K1, R9
+	KMOVW         K1, R10
 	JMP           evalFrameAVX512_one_matched
 
 evalFrameAVX512_one_plan2:
 	KMOVW         CX, K1
-	MOVQ          8(SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z0
+	MOVQ          8(SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z0
 	VPCMPEQQ.BCST 24(DX), Z0, K1, K1
-	KMOVW         K1, R9
+	KMOVW         K1, R10
 	JMP           evalFrameAVX512_one_matched
 
 evalFrameAVX512_one_plan3:
 	KMOVW         CX, K1
-	MOVQ          (SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z0
-	MOVQ          8(SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z1
+	MOVQ          (SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z0
+	MOVQ          8(SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z1
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPEQQ.BCST 24(DX), Z1, K1, K1
-	KMOVW         K1, R9
+	KMOVW         K1, R10
 	JMP           evalFrameAVX512_one_matched
 
 evalFrameAVX512_one_plan4:
 	KMOVW         CX, K1
-	MOVQ          24(SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z0
+	MOVQ          24(SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z0
 	VPCMPEQQ.BCST 32(DX), Z0, K1, K1
-	KMOVW         K1, R9
+	KMOVW         K1, R10
 	JMP           evalFrameAVX512_one_matched
 
 evalFrameAVX512_one_plan5:
 	KMOVW         CX, K1
-	MOVQ          (SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z0
-	MOVQ          24(SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z1
+	MOVQ          (SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z0
+	MOVQ          24(SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z1
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPEQQ.BCST 32(DX), Z1, K1, K1
-	KMOVW         K1, R9
+	KMOVW         K1, R10
 	JMP           evalFrameAVX512_one_matched
 
 evalFrameAVX512_one_plan7:
 	KMOVW         CX, K1
-	MOVQ          (SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z0
-	MOVQ          8(SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z1
-	MOVQ          24(SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z2
+	MOVQ          (SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z0
+	MOVQ          8(SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z1
+	MOVQ          24(SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z2
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPEQQ.BCST 24(DX), Z1, K1, K1
 	VPCMPEQQ.BCST 32(DX), Z2, K1, K1
-	KMOVW         K1, R9
+	KMOVW         K1, R10
 	JMP           evalFrameAVX512_one_matched
 
 evalFrameAVX512_one_plan8:
 	KMOVW        CX, K1
-	MOVQ         16(SP), R9
-	LEAQ         (R9)(SI*8), R9
-	VMOVDQU64.Z  (R9), K1, Z0
+	MOVQ         16(SP), R10
+	LEAQ         (R10)(SI*8), R10
+	VMOVDQU64.Z  (R10), K1, Z0
 	VPCMPUQ.BCST $0x05, 56(DX), Z0, K1, K1
 	VPCMPUQ.BCST $0x02, 64(DX), Z0, K1, K1
-	KMOVW        K1, R9
+	KMOVW        K1, R10
 	JMP          evalFrameAVX512_one_matched
 
 evalFrameAVX512_one_plan9:
 	KMOVW         CX, K1
-	MOVQ          (SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z0
-	MOVQ          16(SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z1
+	MOVQ          (SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z0
+	MOVQ          16(SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z1
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPUQ.BCST  $0x05, 56(DX), Z1, K1, K1
 	VPCMPUQ.BCST  $0x02, 64(DX), Z1, K1, K1
-	KMOVW         K1, R9
+	KMOVW         K1, R10
 	JMP           evalFrameAVX512_one_matched
 
 evalFrameAVX512_one_plan12:
 	KMOVW         CX, K1
-	MOVQ          16(SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z0
-	MOVQ          24(SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z1
+	MOVQ          16(SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z0
+	MOVQ          24(SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z1
 	VPCMPEQQ.BCST 32(DX), Z1, K1, K1
 	VPCMPUQ.BCST  $0x05, 56(DX), Z0, K1, K1
 	VPCMPUQ.BCST  $0x02, 64(DX), Z0, K1, K1
-	KMOVW         K1, R9
+	KMOVW         K1, R10
 	JMP           evalFrameAVX512_one_matched
 
 evalFrameAVX512_one_plan13:
 	KMOVW         CX, K1
-	MOVQ          (SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z0
-	MOVQ          16(SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z1
-	MOVQ          24(SP), R9
-	LEAQ          (R9)(SI*8), R9
-	VMOVDQU64.Z   (R9), K1, Z2
+	MOVQ          (SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z0
+	MOVQ          16(SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z1
+	MOVQ          24(SP), R10
+	LEAQ          (R10)(SI*8), R10
+	VMOVDQU64.Z   (R10), K1, Z2
 	VPCMPEQQ.BCST 16(DX), Z0, K1, K1
 	VPCMPEQQ.BCST 32(DX), Z2, K1, K1
 	VPCMPUQ.BCST  $0x05, 56(DX), Z1, K1, K1
 	VPCMPUQ.BCST  $0x02, 64(DX), Z1, K1, K1
-	KMOVW         K1, R9
+	KMOVW         K1, R10
 
 evalFrameAVX512_one_matched:
-	POPCNTQ R9, R10
-	ADDQ    R10, (DI)
-	MOVB    R9, (AX)
+	POPCNTQ R10, R11
+	ADDQ    R11, (DI)(R9*8)
+	MOVB    R10, (AX)(R9*1)
 
 evalFrameAVX512_one_write:
-	INCQ AX
-	ADDQ $0x08, DI
+	INCQ R9
 	ADDQ $0x60, DX
 	CMPQ DX, BX
 	JB   evalFrameAVX512_one_hook
 	JMP  evalFrameAVX512_nextsegment
 
 evalFrameAVX512_one_miss:
-	MOVB $0x00, (AX)
+	MOVB $0x00, (AX)(R9*1)
 	JMP  evalFrameAVX512_one_write
 
 evalFrameAVX512_done:
@@ -7757,6 +7705,7 @@ TEXT ·evalOneVector(SB), NOSPLIT, $0-48
 	MOVQ    (CX), DI
 	MOVL    $0x000000ff, CX
 	BZHIQ   SI, CX, CX
+	BTSQ    $0x28, SI
 	CMPQ    DI, 8(DX)
 	JNE     evalOneVector_avx2_miss
 	MOVL    72(DX), DI
@@ -7820,7 +7769,8 @@ evalOneVector_avx2_from13_1:
 	UD2
 
 evalOneVector_avx2_plan0:
-	JMP evalOneVector_avx2_matched
+	MOVQ CX, AX
+	JMP  evalOneVector_avx2_matched
 
 evalOneVector_avx2_plan1:
 	CMPL    SI, $0x08
@@ -7833,7 +7783,7 @@ evalOneVector_avx2_plan1:
 
 evalOneVector_avx2_plan1_partial:
 	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       SI, R8
+	MOVL       SI, R8
 	SHLQ       $0x06, R8
 	VMOVDQU    (DI)(R8*1), Y0
 	VMOVDQU    32(DI)(R8*1), Y1
@@ -7850,7 +7800,7 @@ evalOneVector_avx2_plan1_loaded:
 	VPCMPEQQ     Y0, Y1, Y0
 	VPACKSSDW    Y0, Y2, Y0
 	VMOVMSKPS    Y0, AX
-	ANDQ         AX, CX
+	ANDQ         CX, AX
 	JMP          evalOneVector_avx2_matched
 
 evalOneVector_avx2_plan2:
@@ -7864,7 +7814,7 @@ evalOneVector_avx2_plan2:
 
 evalOneVector_avx2_plan2_partial:
 	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       SI, R8
+	MOVL       SI, R8
 	SHLQ       $0x06, R8
 	VMOVDQU    (DI)(R8*1), Y0
 	VMOVDQU    32(DI)(R8*1), Y1
@@ -7881,7 +7831,7 @@ evalOneVector_avx2_plan2_loaded:
 	VPCMPEQQ     Y0, Y1, Y0
 	VPACKSSDW    Y0, Y2, Y0
 	VMOVMSKPS    Y0, AX
-	ANDQ         AX, CX
+	ANDQ         CX, AX
 	JMP          evalOneVector_avx2_matched
 
 evalOneVector_avx2_plan3:
@@ -7899,7 +7849,7 @@ evalOneVector_avx2_plan3:
 
 evalOneVector_avx2_plan3_partial:
 	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       SI, R8
+	MOVL       SI, R8
 	SHLQ       $0x06, R8
 	VMOVDQU    (DI)(R8*1), Y2
 	VMOVDQU    32(DI)(R8*1), Y3
@@ -7922,13 +7872,13 @@ evalOneVector_avx2_plan3_loaded:
 	VPCMPEQQ     Y0, Y3, Y0
 	VPACKSSDW    Y0, Y4, Y0
 	VMOVMSKPS    Y0, AX
-	ANDQ         AX, CX
+	ANDQ         CX, AX
 	VPBROADCASTQ 24(DX), Y0
 	VPCMPEQQ     Y1, Y0, Y1
 	VPCMPEQQ     Y2, Y0, Y0
 	VPACKSSDW    Y0, Y1, Y0
-	VMOVMSKPS    Y0, AX
-	ANDQ         AX, CX
+	VMOVMSKPS    Y0, CX
+	ANDQ         CX, AX
 	JMP          evalOneVector_avx2_matched
 
 evalOneVector_avx2_plan4:
@@ -7942,7 +7892,7 @@ evalOneVector_avx2_plan4:
 
 evalOneVector_avx2_plan4_partial:
 	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       SI, R8
+	MOVL       SI, R8
 	SHLQ       $0x06, R8
 	VMOVDQU    (DI)(R8*1), Y0
 	VMOVDQU    32(DI)(R8*1), Y1
@@ -7959,7 +7909,7 @@ evalOneVector_avx2_plan4_loaded:
 	VPCMPEQQ     Y0, Y1, Y0
 	VPACKSSDW    Y0, Y2, Y0
 	VMOVMSKPS    Y0, AX
-	ANDQ         AX, CX
+	ANDQ         CX, AX
 	JMP          evalOneVector_avx2_matched
 
 evalOneVector_avx2_plan5:
@@ -7977,7 +7927,7 @@ evalOneVector_avx2_plan5:
 
 evalOneVector_avx2_plan5_partial:
 	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       SI, R8
+	MOVL       SI, R8
 	SHLQ       $0x06, R8
 	VMOVDQU    (DI)(R8*1), Y2
 	VMOVDQU    32(DI)(R8*1), Y3
@@ -8000,13 +7950,13 @@ evalOneVector_avx2_plan5_loaded:
 	VPCMPEQQ     Y0, Y3, Y0
 	VPACKSSDW    Y0, Y4, Y0
 	VMOVMSKPS    Y0, AX
-	ANDQ         AX, CX
+	ANDQ         CX, AX
 	VPBROADCASTQ 32(DX), Y0
 	VPCMPEQQ     Y1, Y0, Y1
 	VPCMPEQQ     Y2, Y0, Y0
 	VPACKSSDW    Y0, Y1, Y0
-	VMOVMSKPS    Y0, AX
-	ANDQ         AX, CX
+	VMOVMSKPS    Y0, CX
+	ANDQ         CX, AX
 	JMP          evalOneVector_avx2_matched
 
 evalOneVector_avx2_plan7:
@@ -8028,7 +7978,7 @@ evalOneVector_avx2_plan7:
 
 evalOneVector_avx2_plan7_partial:
 	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       SI, R8
+	MOVL       SI, R8
 	SHLQ       $0x06, R8
 	VMOVDQU    (DI)(R8*1), Y4
 	VMOVDQU    32(DI)(R8*1), Y5
@@ -8057,19 +8007,19 @@ evalOneVector_avx2_plan7_loaded:
 	VPCMPEQQ     Y0, Y5, Y0
 	VPACKSSDW    Y0, Y6, Y0
 	VMOVMSKPS    Y0, AX
-	ANDQ         AX, CX
+	ANDQ         CX, AX
 	VPBROADCASTQ 24(DX), Y0
 	VPCMPEQQ     Y1, Y0, Y1
 	VPCMPEQQ     Y2, Y0, Y0
 	VPACKSSDW    Y0, Y1, Y0
-	VMOVMSKPS    Y0, AX
-	ANDQ         AX, CX
+	VMOVMSKPS    Y0, CX
+	ANDQ         CX, AX
 	VPBROADCASTQ 32(DX), Y0
 	VPCMPEQQ     Y3, Y0, Y1
 	VPCMPEQQ     Y4, Y0, Y0
 	VPACKSSDW    Y0, Y1, Y0
-	VMOVMSKPS    Y0, AX
-	ANDQ         AX, CX
+	VMOVMSKPS    Y0, CX
+	ANDQ         CX, AX
 	JMP          evalOneVector_avx2_matched
 
 evalOneVector_avx2_plan8:
@@ -8086,7 +8036,7 @@ evalOneVector_avx2_plan8:
 
 evalOneVector_avx2_plan8_partial:
 	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       SI, R8
+	MOVL       SI, R8
 	SHLQ       $0x06, R8
 	VMOVDQU    (DI)(R8*1), Y1
 	VMOVDQU    32(DI)(R8*1), Y2
@@ -8112,7 +8062,7 @@ evalOneVector_avx2_plan8_loaded:
 	VPOR         Y1, Y2, Y3
 	VPACKSSDW    Y3, Y0, Y0
 	VMOVMSKPS    Y0, AX
-	ANDNQ        CX, AX, CX
+	ANDNQ        CX, AX, AX
 	JMP          evalOneVector_avx2_matched
 
 evalOneVector_avx2_plan9:
@@ -8133,7 +8083,7 @@ evalOneVector_avx2_plan9:
 
 evalOneVector_avx2_plan9_partial:
 	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       SI, R8
+	MOVL       SI, R8
 	SHLQ       $0x06, R8
 	VMOVDQU    (DI)(R8*1), Y3
 	VMOVDQU    32(DI)(R8*1), Y4
@@ -8158,7 +8108,7 @@ evalOneVector_avx2_plan9_loaded:
 	VPCMPEQQ     Y1, Y4, Y1
 	VPACKSSDW    Y1, Y5, Y1
 	VMOVMSKPS    Y1, AX
-	ANDQ         AX, CX
+	ANDQ         CX, AX
 	VPBROADCASTQ 56(DX), Y1
 	VPXOR        Y0, Y1, Y1
 	VPBROADCASTQ 64(DX), Y4
@@ -8170,8 +8120,8 @@ evalOneVector_avx2_plan9_loaded:
 	VPCMPGTQ     Y4, Y3, Y2
 	VPOR         Y2, Y1, Y2
 	VPACKSSDW    Y2, Y0, Y0
-	VMOVMSKPS    Y0, AX
-	ANDNQ        CX, AX, CX
+	VMOVMSKPS    Y0, CX
+	ANDNQ        AX, CX, AX
 	JMP          evalOneVector_avx2_matched
 
 evalOneVector_avx2_plan12:
@@ -8192,7 +8142,7 @@ evalOneVector_avx2_plan12:
 
 evalOneVector_avx2_plan12_partial:
 	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       SI, R8
+	MOVL       SI, R8
 	SHLQ       $0x06, R8
 	VMOVDQU    (DI)(R8*1), Y3
 	VMOVDQU    32(DI)(R8*1), Y4
@@ -8217,7 +8167,7 @@ evalOneVector_avx2_plan12_loaded:
 	VPCMPEQQ     Y3, Y4, Y3
 	VPACKSSDW    Y3, Y2, Y2
 	VMOVMSKPS    Y2, AX
-	ANDQ         AX, CX
+	ANDQ         CX, AX
 	VPBROADCASTQ 56(DX), Y2
 	VPXOR        Y0, Y2, Y2
 	VPBROADCASTQ 64(DX), Y3
@@ -8229,8 +8179,8 @@ evalOneVector_avx2_plan12_loaded:
 	VPCMPGTQ     Y3, Y1, Y1
 	VPOR         Y1, Y2, Y4
 	VPACKSSDW    Y4, Y0, Y0
-	VMOVMSKPS    Y0, AX
-	ANDNQ        CX, AX, CX
+	VMOVMSKPS    Y0, CX
+	ANDNQ        AX, CX, AX
 	JMP          evalOneVector_avx2_matched
 
 evalOneVector_avx2_plan13:
@@ -8255,7 +8205,7 @@ evalOneVector_avx2_plan13:
 
 evalOneVector_avx2_plan13_partial:
 	LEAQ       tailmask<>+0(SB), DI
-	MOVQ       SI, R8
+	MOVL       SI, R8
 	SHLQ       $0x06, R8
 	VMOVDQU    (DI)(R8*1), Y5
 	VMOVDQU    32(DI)(R8*1), Y6
@@ -8286,13 +8236,13 @@ evalOneVector_avx2_plan13_loaded:
 	VPCMPEQQ     Y1, Y6, Y1
 	VPACKSSDW    Y1, Y7, Y1
 	VMOVMSKPS    Y1, AX
-	ANDQ         AX, CX
+	ANDQ         CX, AX
 	VPBROADCASTQ 32(DX), Y1
 	VPCMPEQQ     Y4, Y1, Y4
 	VPCMPEQQ     Y5, Y1, Y1
 	VPACKSSDW    Y1, Y4, Y1
-	VMOVMSKPS    Y1, AX
-	ANDQ         AX, CX
+	VMOVMSKPS    Y1, CX
+	ANDQ         CX, AX
 	VPBROADCASTQ 56(DX), Y1
 	VPXOR        Y0, Y1, Y1
 	VPBROADCASTQ 64(DX), Y4
@@ -8304,44 +8254,43 @@ evalOneVector_avx2_plan13_loaded:
 	VPCMPGTQ     Y4, Y3, Y2
 	VPOR         Y2, Y1, Y2
 	VPACKSSDW    Y2, Y0, Y0
-	VMOVMSKPS    Y0, AX
-	ANDNQ        CX, AX, CX
+	VMOVMSKPS    Y0, CX
+	ANDNQ        AX, CX, AX
 
 evalOneVector_avx2_matched:
-	POPCNTQ CX, AX
-	SUBQ    80(DX), AX
-	CMPQ    88(DX), AX
-	SBBQ    AX, AX
-	INCQ    AX
-	SHLQ    $0x08, AX
-	ORQ     CX, AX
+	POPCNTQ AX, CX
+	SUBQ    80(DX), CX
+	CMPQ    88(DX), CX
+	SBBQ    CX, CX
+	SHLQ    $0x28, CX
 	SHLQ    $0x20, AX
 	ORQ     SI, AX
+	ADDQ    AX, CX
 	JMP     evalOneVector_avx2_write
 
 evalOneVector_avx2_miss:
-	XORL AX, AX
+	XORL CX, CX
 
 evalOneVector_avx2_write:
-	MOVQ  out+40(FP), CX
+	MOVQ  out+40(FP), AX
 	MOVQ  ctx+32(FP), BX
-	MOVQ  AX, 40(CX)
+	MOVQ  CX, 40(AX)
 	MOVQ  $0xd6e8feb86659fd93, SI
 	MOVQ  48(DX), DI
-	XORQ  AX, DI
+	XORQ  CX, DI
 	IMULQ SI, DI
-	MOVQ  DI, AX
-	SHRQ  $0x20, AX
-	XORQ  AX, DI
-	MOVQ  DI, 24(CX)
-	MOVQ  (BX), AX
-	MOVQ  AX, (CX)
-	MOVQ  16(BX), AX
-	MOVQ  AX, 8(CX)
-	MOVQ  8(BX), AX
-	MOVQ  AX, 16(CX)
-	MOVL  4(DX), AX
-	MOVQ  AX, 32(CX)
+	MOVQ  DI, CX
+	SHRQ  $0x20, CX
+	XORQ  CX, DI
+	MOVQ  DI, 24(AX)
+	MOVQ  (BX), CX
+	MOVQ  CX, (AX)
+	MOVQ  16(BX), CX
+	MOVQ  CX, 8(AX)
+	MOVQ  8(BX), CX
+	MOVQ  CX, 16(AX)
+	MOVL  4(DX), CX
+	MOVQ  CX, 32(AX)
 	VZEROUPPER
 	RET
 
@@ -8354,6 +8303,7 @@ evalOneVector_avx512:
 	MOVQ  (CX), DI
 	MOVL  $0x000000ff, CX
 	BZHIQ SI, CX, CX
+	BTSQ  $0x28, SI
 	CMPQ  DI, 8(DX)
 	JNE   evalOneVector_avx512_miss
 	MOVL  72(DX), DI
@@ -8549,11 +8499,10 @@ evalOneVector_avx512_matched:
 	SUBQ    80(DX), AX
 	CMPQ    88(DX), AX
 	SBBQ    AX, AX
-	INCQ    AX
-	SHLQ    $0x08, AX
-	ORQ     CX, AX
-	SHLQ    $0x20, AX
-	ORQ     SI, AX
+	SHLQ    $0x28, AX
+	SHLQ    $0x20, CX
+	ORQ     SI, CX
+	ADDQ    CX, AX
 	JMP     evalOneVector_avx512_write
 
 evalOneVector_avx512_miss:
@@ -8644,6 +8593,7 @@ frameReceiptsAVX2_segment:
 frameReceiptsAVX2_block:
 	MOVQ (CX), DI
 	MOVL 12(CX), R8
+	BTSQ $0x28, R8
 	MOVQ 72(SP), R9
 
 frameReceiptsAVX2_hook:
@@ -8655,11 +8605,10 @@ frameReceiptsAVX2_hook:
 	SUBQ    80(R9), R10
 	CMPQ    88(R9), R10
 	SBBQ    R10, R10
-	INCQ    R10
-	SHLQ    $0x08, R10
-	ORQ     R11, R10
-	SHLQ    $0x20, R10
-	ORQ     R8, R10
+	SHLQ    $0x28, R10
+	SHLQ    $0x20, R11
+	ORQ     R8, R11
+	ADDQ    R11, R10
 
 frameReceiptsAVX2_write:
 	MOVQ    R10, 40(SI)

@@ -76,7 +76,7 @@ func (a *avx2) load(k *kernel, plan int) {
 	Label(partial)
 	tm, n64 := GP64(), GP64()
 	LEAQ(a.tail, tm)
-	MOVQ(k.n, n64)
+	MOVL(k.n.As32(), n64.As32())
 	SHLQ(Imm(6), n64)
 	m0, m1 := YMM(), YMM()
 	VMOVDQU(Mem{Base: tm, Index: n64, Scale: 1}, m0)
@@ -102,7 +102,10 @@ func (a *avx2) load(k *kernel, plan int) {
 }
 
 func (a *avx2) match(k *kernel, plan int, m GPVirtual) {
-	MOVQ(k.runmask, m)
+	// The first compare's bits are ANDed with the row mask into m, the
+	// others into m: no copy of the row mask first (one instruction an
+	// evaluation).
+	from := k.runmask
 	for _, f := range eqCompares {
 		if plan&f.bit == 0 {
 			continue
@@ -111,7 +114,8 @@ func (a *avx2) match(k *kernel, plan int, m GPVirtual) {
 		VPBROADCASTQ(Mem{Base: k.h, Disp: f.disp}, c)
 		VPCMPEQQ(a.lanes[f.lane][0], c, x)
 		VPCMPEQQ(a.lanes[f.lane][1], c, y)
-		movmask(x, y, m, false)
+		movmask(x, y, m, from, false)
+		from = nil
 	}
 	if plan&layout.PlanV != 0 {
 		v := a.lanes[laneV]
@@ -127,20 +131,34 @@ func (a *avx2) match(k *kernel, plan int, m GPVirtual) {
 		VPCMPGTQ(v[1], lo, z)
 		VPCMPGTQ(hi, v[1], w)
 		VPOR(w, z, y)
-		movmask(x, y, m, true)
+		movmask(x, y, m, from, true)
+		from = nil
+	}
+	if from != nil { // no compare: every row of the block
+		MOVQ(from, m)
 	}
 }
 
 // movmask folds the lane masks x (rows 0 1 4 5) and y (rows 2 3 6 7) into
-// m: m &= bits, or m &^= bits when clear is set.
-func movmask(x, y VecVirtual, m GPVirtual, clear bool) {
+// m: m &= bits, or m &^= bits when clear is set; with from not nil, m is
+// set to from & bits (or from &^ bits) instead.
+func movmask(x, y VecVirtual, m, from GPVirtual, clear bool) {
 	z := YMM()
 	VPACKSSDW(y, x, z) // dword i of z: row i (two words of the row's mask)
-	a := GP32()
-	VMOVMSKPS(z, a)
-	if clear {
-		ANDNQ(m, a.As64(), m)
-	} else {
+	switch {
+	case clear:
+		if from == nil {
+			from = m
+		}
+		a := GP32()
+		VMOVMSKPS(z, a)
+		ANDNQ(from, a.As64(), m)
+	case from == nil:
+		a := GP32()
+		VMOVMSKPS(z, a)
 		ANDQ(a.As64(), m)
+	default:
+		VMOVMSKPS(z, m.As32())
+		ANDQ(from, m)
 	}
 }

@@ -72,9 +72,9 @@ type kernel struct {
 	segCol               Mem        // the segment's first hook's word 0 in cols
 	head                 VecVirtual // the next receipt's first 32 bytes: fixed, its span id, a_hash 0
 	h, hEnd, out, pred   GPVirtual  // the hook, the group's end, the receipt (or mask), the block's predicate
-	blk, n, runmask, off GPVirtual  // the block, its length, row mask and offset
+	blk, n, runmask, off GPVirtual  // the block, its length (with the receipt word's result bit set where receipts are made, see readRun), row mask and offset
 	w                    GPVirtual  // the receipt word at RcptLanes
-	count                GPVirtual  // in a frame kernel: the hook's count
+	count, j             GPVirtual  // in a frame kernel: the group's (or segment's) first count, and the hook's index from it, which also indexes its mask from out
 	lanesPtr             GPVirtual  // a single kernel's *Lanes (nil in the batch kernels)
 }
 
@@ -195,10 +195,11 @@ func (k *kernel) oneBlock(x isa, plans []int) {
 	o.out = GP64()
 	MOVL(Mem{Base: sg, Disp: layout.SegOut}, o.out.As32())
 	ADDQ(k.outs, o.out)
-	o.count = GP64()
+	o.count, o.j = GP64(), GP64()
 	MOVQ(hl, o.count)
 	SHLQ(Imm(3), o.count)
 	ADDQ(k.countBase, o.count)
+	XORL(o.j.As32(), o.j.As32())
 	o.h, o.hEnd = GP64(), GP64()
 	IMUL3Q(Imm(layout.HookSize), hl, o.h)
 	ADDQ(k.hooks, o.h)
@@ -226,7 +227,7 @@ func (k *kernel) oneBlock(x isa, plans []int) {
 	o.finish(0, name, m) // a frame kernel's finish is the same for every plan
 	JMP(LabelRef(k.label("nextsegment")))
 	Label(name("_miss"))
-	MOVB(U8(0), Mem{Base: o.out})
+	MOVB(U8(0), Mem{Base: o.out, Index: o.j, Scale: 1})
 	JMP(LabelRef(name("_write")))
 }
 
@@ -408,16 +409,16 @@ func (k *kernel) decision(plan int, c, z GPVirtual) {
 }
 
 // receiptWord sets w to the receipt's word at RcptLanes, lanes | mask<<32
-// | result<<40, for mask m over n rows, from the borrow of the decision
-// just compared (the answer's complement: SBB makes it 0 or -1, INC 1 or
-// 0).
-func receiptWord(w, m, n GPVirtual) {
+// | result<<40, for mask m (clobbered) over the rows in nr, which has the
+// result bit set (readRun), from the borrow of the decision just compared
+// (the answer's complement: SBB makes it 0 or -1, and -1<<40 added clears
+// the result bit).
+func receiptWord(w, m, nr GPVirtual) {
 	SBBQ(w, w)
-	INCQ(w)
-	SHLQ(Imm(layout.RcptResultShift-layout.RcptMaskShift), w)
-	ORQ(m, w)
-	SHLQ(Imm(layout.RcptMaskShift), w)
-	ORQ(n, w)
+	SHLQ(Imm(layout.RcptResultShift), w)
+	SHLQ(Imm(layout.RcptMaskShift), m)
+	ORQ(nr, m)
+	ADDQ(m, w)
 }
 
 // storeAHash stores at out the a_hash of hook h and receipt word w,
@@ -497,7 +498,11 @@ func (k *kernel) bounds(sg GPVirtual, loDisp, hiDisp, size int, base, start, end
 }
 
 // readRun sets k.n, k.pred and k.runmask (the run's rows as bits) from the
-// Run at r, and k.off when the kernel reads its rows.
+// run at r, and k.off when rows is set. Where receipts are made, k.n also
+// has the bit RcptResultShift set: a block's receipts start from that word,
+// and receiptWord clears the bit of a hook that does not hold (one
+// instruction a block instead of one a receipt). Its uses read k.n as 32
+// bits.
 func (k *kernel) readRun(r GPVirtual, rows bool) {
 	k.off, k.n, k.runmask, k.pred = GP64(), GP64(), GP64(), GP64()
 	if rows {
@@ -507,6 +512,9 @@ func (k *kernel) readRun(r GPVirtual, rows bool) {
 	MOVQ(Mem{Base: r, Disp: layout.RunPred}, k.pred)
 	MOVL(U32(0xff), k.runmask.As32())
 	BZHIQ(k.n, k.runmask, k.runmask)
+	if !k.frame {
+		BTSQ(Imm(layout.RcptResultShift), k.n)
+	}
 }
 
 // laneBase returns the address of row k.off of lane i (laneS...): from
@@ -574,8 +582,9 @@ func (k *kernel) planLoop(x isa, plan int) {
 	k.h = GP64()
 	MOVQ(k.groupStart, k.h)
 	if k.frame {
-		k.count = GP64()
-		MOVQ(gc, k.count)
+		// One index for the hook's mask and count: one increment a hook.
+		k.count, k.j = gc, GP64()
+		XORL(k.j.As32(), k.j.As32())
 	}
 
 	Label(name("_hook"))
@@ -594,7 +603,7 @@ func (k *kernel) planLoop(x isa, plan int) {
 	// receipt word (or mask) is 0.
 	Label(name("_miss"))
 	if k.frame {
-		MOVB(U8(0), Mem{Base: k.out})
+		MOVB(U8(0), Mem{Base: k.out, Index: k.j, Scale: 1})
 	} else {
 		XORL(k.w.As32(), k.w.As32())
 	}
@@ -608,11 +617,10 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 	if k.frame {
 		c := GP64()
 		POPCNTQ(m, c)
-		ADDQ(c, Mem{Base: k.count})
-		MOVB(m.As8(), Mem{Base: k.out})
+		ADDQ(c, Mem{Base: k.count, Index: k.j, Scale: 8})
+		MOVB(m.As8(), Mem{Base: k.out, Index: k.j, Scale: 1})
 		Label(name("_write"))
-		INCQ(k.out)
-		ADDQ(Imm(8), k.count)
+		INCQ(k.j)
 	} else {
 		// The decision is a range of match counts, c-clo <= cspan, or
 		// where no hook of the plan counts, m != 0.

@@ -69,6 +69,7 @@ func generateReceipts(name string, step Mem) {
 	pred, n := GP64(), GP64()
 	MOVQ(Mem{Base: blk, Disp: layout.RunPred}, pred)
 	MOVL(Mem{Base: blk, Disp: layout.RunLen}, n.As32())
+	BTSQ(Imm(layout.RcptResultShift), n) // receiptWord's start, see readRun
 	h := GP64()
 	MOVQ(k.hooksStart, h)
 
