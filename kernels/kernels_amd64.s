@@ -1700,6 +1700,8 @@ evalSegmentsAVX512_plan1_wblock:
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	CMPQ          DI, $0x08
+	JE            evalSegmentsAVX512_plan1_wfull
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan1_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
@@ -1735,8 +1737,30 @@ evalSegmentsAVX512_plan1_wblock:
 	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x08
-	JB            evalSegmentsAVX512_plan1_wrows
+	JMP           evalSegmentsAVX512_plan1_wrows
+
+evalSegmentsAVX512_plan1_wfull:
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
@@ -1917,6 +1941,8 @@ evalSegmentsAVX512_plan2_wblock:
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	CMPQ          DI, $0x08
+	JE            evalSegmentsAVX512_plan2_wfull
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan2_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
@@ -1952,8 +1978,30 @@ evalSegmentsAVX512_plan2_wblock:
 	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x08
-	JB            evalSegmentsAVX512_plan2_wrows
+	JMP           evalSegmentsAVX512_plan2_wrows
+
+evalSegmentsAVX512_plan2_wfull:
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
@@ -2139,6 +2187,8 @@ evalSegmentsAVX512_plan3_wblock:
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	CMPQ          DI, $0x08
+	JE            evalSegmentsAVX512_plan3_wfull
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan3_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
@@ -2181,8 +2231,37 @@ evalSegmentsAVX512_plan3_wblock:
 	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x08
-	JB            evalSegmentsAVX512_plan3_wrows
+	JMP           evalSegmentsAVX512_plan3_wrows
+
+evalSegmentsAVX512_plan3_wfull:
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
@@ -2366,6 +2445,8 @@ evalSegmentsAVX512_plan4_wblock:
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z8
+	CMPQ          DI, $0x08
+	JE            evalSegmentsAVX512_plan4_wfull
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan4_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
@@ -2401,8 +2482,30 @@ evalSegmentsAVX512_plan4_wblock:
 	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
-	CMPQ          DI, $0x08
-	JB            evalSegmentsAVX512_plan4_wrows
+	JMP           evalSegmentsAVX512_plan4_wrows
+
+evalSegmentsAVX512_plan4_wfull:
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z8, K2, Z8
@@ -2586,6 +2689,8 @@ evalSegmentsAVX512_plan5_wblock:
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	CMPQ          DI, $0x08
+	JE            evalSegmentsAVX512_plan5_wfull
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan5_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
@@ -2628,8 +2733,37 @@ evalSegmentsAVX512_plan5_wblock:
 	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
-	CMPQ          DI, $0x08
-	JB            evalSegmentsAVX512_plan5_wrows
+	JMP           evalSegmentsAVX512_plan5_wrows
+
+evalSegmentsAVX512_plan5_wfull:
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K2, Z9
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
 	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
@@ -2825,6 +2959,8 @@ evalSegmentsAVX512_plan7_wblock:
 	VPCMPEQQ.BCST (SI), Z2, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
+	CMPQ          DI, $0x08
+	JE            evalSegmentsAVX512_plan7_wfull
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan7_wrows
 	VPCMPEQQ.BCST (R9), Z3, K1, K2
@@ -2874,8 +3010,44 @@ evalSegmentsAVX512_plan7_wblock:
 	VPCMPEQQ.BCST 48(R11), Z5, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
-	CMPQ          DI, $0x08
-	JB            evalSegmentsAVX512_plan7_wrows
+	JMP           evalSegmentsAVX512_plan7_wrows
+
+evalSegmentsAVX512_plan7_wfull:
+	VPCMPEQQ.BCST (R9), Z3, K1, K2
+	VPCMPEQQ.BCST (R10), Z4, K2, K2
+	VPCMPEQQ.BCST (R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 8(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 8(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 8(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 16(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 16(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 16(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 24(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 24(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 24(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 32(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 32(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 32(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 40(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 40(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 40(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
+	VPCMPEQQ.BCST 48(R9), Z3, K1, K2
+	VPCMPEQQ.BCST 48(R10), Z4, K2, K2
+	VPCMPEQQ.BCST 48(R11), Z5, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K2, Z10
 	VPCMPEQQ.BCST 56(R9), Z3, K1, K2
 	VPCMPEQQ.BCST 56(R10), Z4, K2, K2
 	VPCMPEQQ.BCST 56(R11), Z5, K2, K2
@@ -3072,6 +3244,8 @@ evalSegmentsAVX512_plan8_wblock:
 	KANDW         K1, K2, K3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z9
+	CMPQ          DI, $0x08
+	JE            evalSegmentsAVX512_plan8_wfull
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan8_wrows
 	VPADDQ.BCST   (R9), Z4, Z10
@@ -3111,15 +3285,44 @@ evalSegmentsAVX512_plan8_wblock:
 	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan8_wrows
 	VPADDQ.BCST   48(R9), Z4, Z10
-	VPCMPUQ       $0x02, Z5, Z10, K3, K4
-	VPORQ.BCST    widerowbits<>+48(SB), Z1, K4, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K4, Z9
-	CMPQ          DI, $0x08
-	JB            evalSegmentsAVX512_plan8_wrows
-	VPADDQ.BCST   56(R9), Z4, Z10
 	VPCMPUQ       $0x02, Z5, Z10, K3, K3
-	VPORQ.BCST    widerowbits<>+56(SB), Z1, K3, Z1
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K3, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z9, K3, Z9
+	JMP           evalSegmentsAVX512_plan8_wrows
+
+evalSegmentsAVX512_plan8_wfull:
+	VPADDQ.BCST (R9), Z4, Z10
+	VPCMPUQ     $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST  widerowbits<>+0(SB), Z1, K4, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z9, K4, Z9
+	VPADDQ.BCST 8(R9), Z4, Z10
+	VPCMPUQ     $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST  widerowbits<>+8(SB), Z1, K4, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z9, K4, Z9
+	VPADDQ.BCST 16(R9), Z4, Z10
+	VPCMPUQ     $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST  widerowbits<>+16(SB), Z1, K4, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z9, K4, Z9
+	VPADDQ.BCST 24(R9), Z4, Z10
+	VPCMPUQ     $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST  widerowbits<>+24(SB), Z1, K4, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z9, K4, Z9
+	VPADDQ.BCST 32(R9), Z4, Z10
+	VPCMPUQ     $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST  widerowbits<>+32(SB), Z1, K4, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z9, K4, Z9
+	VPADDQ.BCST 40(R9), Z4, Z10
+	VPCMPUQ     $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST  widerowbits<>+40(SB), Z1, K4, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z9, K4, Z9
+	VPADDQ.BCST 48(R9), Z4, Z10
+	VPCMPUQ     $0x02, Z5, Z10, K3, K4
+	VPORQ.BCST  widerowbits<>+48(SB), Z1, K4, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z9, K4, Z9
+	VPADDQ.BCST 56(R9), Z4, Z10
+	VPCMPUQ     $0x02, Z5, Z10, K3, K3
+	VPORQ.BCST  widerowbits<>+56(SB), Z1, K3, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z9, K3, Z9
 
 evalSegmentsAVX512_plan8_wrows:
 	VPSUBQ       Z3, Z9, Z9
@@ -3309,6 +3512,8 @@ evalSegmentsAVX512_plan9_wblock:
 	KANDW         K1, K2, K3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
+	CMPQ          DI, $0x08
+	JE            evalSegmentsAVX512_plan9_wfull
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan9_wrows
 	VPCMPEQQ.BCST (R9), Z3, K3, K4
@@ -3353,13 +3558,49 @@ evalSegmentsAVX512_plan9_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan9_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K3, K3
+	VPADDQ.BCST   48(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K3, K3
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K3, Z10
+	JMP           evalSegmentsAVX512_plan9_wrows
+
+evalSegmentsAVX512_plan9_wfull:
+	VPCMPEQQ.BCST (R9), Z3, K3, K4
+	VPADDQ.BCST   (R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
+	VPCMPEQQ.BCST 8(R9), Z3, K3, K4
+	VPADDQ.BCST   8(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
+	VPCMPEQQ.BCST 16(R9), Z3, K3, K4
+	VPADDQ.BCST   16(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
+	VPCMPEQQ.BCST 24(R9), Z3, K3, K4
+	VPADDQ.BCST   24(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
+	VPCMPEQQ.BCST 32(R9), Z3, K3, K4
+	VPADDQ.BCST   32(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
+	VPCMPEQQ.BCST 40(R9), Z3, K3, K4
+	VPADDQ.BCST   40(R10), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	VPCMPEQQ.BCST 48(R9), Z3, K3, K4
 	VPADDQ.BCST   48(R10), Z5, Z11
 	VPCMPUQ       $0x02, Z6, Z11, K4, K4
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K4, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
-	CMPQ          DI, $0x08
-	JB            evalSegmentsAVX512_plan9_wrows
 	VPCMPEQQ.BCST 56(R9), Z3, K3, K3
 	VPADDQ.BCST   56(R10), Z5, Z11
 	VPCMPUQ       $0x02, Z6, Z11, K3, K3
@@ -3560,6 +3801,8 @@ evalSegmentsAVX512_plan12_wblock:
 	KANDW         K1, K2, K3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z10
+	CMPQ          DI, $0x08
+	JE            evalSegmentsAVX512_plan12_wfull
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan12_wrows
 	VPCMPEQQ.BCST (R10), Z3, K3, K4
@@ -3604,13 +3847,49 @@ evalSegmentsAVX512_plan12_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan12_wrows
+	VPCMPEQQ.BCST 48(R10), Z3, K3, K3
+	VPADDQ.BCST   48(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K3, K3
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K3, Z10
+	JMP           evalSegmentsAVX512_plan12_wrows
+
+evalSegmentsAVX512_plan12_wfull:
+	VPCMPEQQ.BCST (R10), Z3, K3, K4
+	VPADDQ.BCST   (R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
+	VPCMPEQQ.BCST 8(R10), Z3, K3, K4
+	VPADDQ.BCST   8(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
+	VPCMPEQQ.BCST 16(R10), Z3, K3, K4
+	VPADDQ.BCST   16(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
+	VPCMPEQQ.BCST 24(R10), Z3, K3, K4
+	VPADDQ.BCST   24(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
+	VPCMPEQQ.BCST 32(R10), Z3, K3, K4
+	VPADDQ.BCST   32(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
+	VPCMPEQQ.BCST 40(R10), Z3, K3, K4
+	VPADDQ.BCST   40(R9), Z5, Z11
+	VPCMPUQ       $0x02, Z6, Z11, K4, K4
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
 	VPCMPEQQ.BCST 48(R10), Z3, K3, K4
 	VPADDQ.BCST   48(R9), Z5, Z11
 	VPCMPUQ       $0x02, Z6, Z11, K4, K4
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K4, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z10, K4, Z10
-	CMPQ          DI, $0x08
-	JB            evalSegmentsAVX512_plan12_wrows
 	VPCMPEQQ.BCST 56(R10), Z3, K3, K3
 	VPADDQ.BCST   56(R9), Z5, Z11
 	VPCMPUQ       $0x02, Z6, Z11, K3, K3
@@ -3814,6 +4093,8 @@ evalSegmentsAVX512_plan13_wblock:
 	KANDW         K1, K2, K3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z11
+	CMPQ          DI, $0x08
+	JE            evalSegmentsAVX512_plan13_wfull
 	CMPQ          DI, $0x01
 	JB            evalSegmentsAVX512_plan13_wrows
 	VPCMPEQQ.BCST (R9), Z3, K3, K4
@@ -3864,14 +4145,57 @@ evalSegmentsAVX512_plan13_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
 	CMPQ          DI, $0x07
 	JB            evalSegmentsAVX512_plan13_wrows
+	VPCMPEQQ.BCST 48(R9), Z3, K3, K3
+	VPCMPEQQ.BCST 48(R11), Z4, K3, K3
+	VPADDQ.BCST   48(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K3, K3
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K3, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K3, Z11
+	JMP           evalSegmentsAVX512_plan13_wrows
+
+evalSegmentsAVX512_plan13_wfull:
+	VPCMPEQQ.BCST (R9), Z3, K3, K4
+	VPCMPEQQ.BCST (R11), Z4, K4, K4
+	VPADDQ.BCST   (R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+0(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
+	VPCMPEQQ.BCST 8(R9), Z3, K3, K4
+	VPCMPEQQ.BCST 8(R11), Z4, K4, K4
+	VPADDQ.BCST   8(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+8(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
+	VPCMPEQQ.BCST 16(R9), Z3, K3, K4
+	VPCMPEQQ.BCST 16(R11), Z4, K4, K4
+	VPADDQ.BCST   16(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+16(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
+	VPCMPEQQ.BCST 24(R9), Z3, K3, K4
+	VPCMPEQQ.BCST 24(R11), Z4, K4, K4
+	VPADDQ.BCST   24(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+24(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
+	VPCMPEQQ.BCST 32(R9), Z3, K3, K4
+	VPCMPEQQ.BCST 32(R11), Z4, K4, K4
+	VPADDQ.BCST   32(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+32(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
+	VPCMPEQQ.BCST 40(R9), Z3, K3, K4
+	VPCMPEQQ.BCST 40(R11), Z4, K4, K4
+	VPADDQ.BCST   40(R10), Z6, Z12
+	VPCMPUQ       $0x02, Z7, Z12, K4, K4
+	VPORQ.BCST    widerowbits<>+40(SB), Z1, K4, Z1
+	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
 	VPCMPEQQ.BCST 48(R9), Z3, K3, K4
 	VPCMPEQQ.BCST 48(R11), Z4, K4, K4
 	VPADDQ.BCST   48(R10), Z6, Z12
 	VPCMPUQ       $0x02, Z7, Z12, K4, K4
 	VPORQ.BCST    widerowbits<>+48(SB), Z1, K4, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z11, K4, Z11
-	CMPQ          DI, $0x08
-	JB            evalSegmentsAVX512_plan13_wrows
 	VPCMPEQQ.BCST 56(R9), Z3, K3, K3
 	VPCMPEQQ.BCST 56(R11), Z4, K3, K3
 	VPADDQ.BCST   56(R10), Z6, Z12
@@ -5972,6 +6296,8 @@ evalFrameAVX512_plan1_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
+	CMPQ          SI, $0x08
+	JE            evalFrameAVX512_plan1_wfull
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
@@ -6002,11 +6328,33 @@ evalFrameAVX512_plan1_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan1_wrows
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K1
+	VPORQ.BCST    widerowbits<>+48(SB), Z2, K1, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K1, Z3
+	JMP           evalFrameAVX512_plan1_wrows
+
+evalFrameAVX512_plan1_wfull:
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
 	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z2, K2, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
-	CMPQ          SI, $0x08
-	JB            evalFrameAVX512_plan1_wrows
 	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
 	VPORQ.BCST    widerowbits<>+56(SB), Z2, K1, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K1, Z3
@@ -6103,6 +6451,8 @@ evalFrameAVX512_plan2_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
+	CMPQ          SI, $0x08
+	JE            evalFrameAVX512_plan2_wfull
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
@@ -6133,11 +6483,33 @@ evalFrameAVX512_plan2_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan2_wrows
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K1
+	VPORQ.BCST    widerowbits<>+48(SB), Z2, K1, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K1, Z3
+	JMP           evalFrameAVX512_plan2_wrows
+
+evalFrameAVX512_plan2_wfull:
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
 	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z2, K2, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
-	CMPQ          SI, $0x08
-	JB            evalFrameAVX512_plan2_wrows
 	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
 	VPORQ.BCST    widerowbits<>+56(SB), Z2, K1, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K1, Z3
@@ -6238,6 +6610,8 @@ evalFrameAVX512_plan3_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z4
+	CMPQ          SI, $0x08
+	JE            evalFrameAVX512_plan3_wfull
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPCMPEQQ.BCST (R9), Z2, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z3, K2, Z3
@@ -6274,12 +6648,41 @@ evalFrameAVX512_plan3_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan3_wrows
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K1
+	VPCMPEQQ.BCST 48(R9), Z2, K1, K1
+	VPORQ.BCST    widerowbits<>+48(SB), Z3, K1, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K1, Z4
+	JMP           evalFrameAVX512_plan3_wrows
+
+evalFrameAVX512_plan3_wfull:
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPCMPEQQ.BCST (R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
 	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
 	VPCMPEQQ.BCST 48(R9), Z2, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z3, K2, Z3
 	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
-	CMPQ          SI, $0x08
-	JB            evalFrameAVX512_plan3_wrows
 	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
 	VPCMPEQQ.BCST 56(R9), Z2, K1, K1
 	VPORQ.BCST    widerowbits<>+56(SB), Z3, K1, Z3
@@ -6381,6 +6784,8 @@ evalFrameAVX512_plan4_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
+	CMPQ          SI, $0x08
+	JE            evalFrameAVX512_plan4_wfull
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
@@ -6411,11 +6816,33 @@ evalFrameAVX512_plan4_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan4_wrows
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K1
+	VPORQ.BCST    widerowbits<>+48(SB), Z2, K1, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K1, Z3
+	JMP           evalFrameAVX512_plan4_wrows
+
+evalFrameAVX512_plan4_wfull:
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
 	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z2, K2, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K2, Z3
-	CMPQ          SI, $0x08
-	JB            evalFrameAVX512_plan4_wrows
 	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
 	VPORQ.BCST    widerowbits<>+56(SB), Z2, K1, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z3, K1, Z3
@@ -6516,6 +6943,8 @@ evalFrameAVX512_plan5_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z4
+	CMPQ          SI, $0x08
+	JE            evalFrameAVX512_plan5_wfull
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPCMPEQQ.BCST (R9), Z2, K2, K2
 	VPORQ.BCST    widerowbits<>+0(SB), Z3, K2, Z3
@@ -6552,12 +6981,41 @@ evalFrameAVX512_plan5_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan5_wrows
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K1
+	VPCMPEQQ.BCST 48(R9), Z2, K1, K1
+	VPORQ.BCST    widerowbits<>+48(SB), Z3, K1, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K1, Z4
+	JMP           evalFrameAVX512_plan5_wrows
+
+evalFrameAVX512_plan5_wfull:
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPCMPEQQ.BCST (R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
 	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
 	VPCMPEQQ.BCST 48(R9), Z2, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z3, K2, Z3
 	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
-	CMPQ          SI, $0x08
-	JB            evalFrameAVX512_plan5_wrows
 	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
 	VPCMPEQQ.BCST 56(R9), Z2, K1, K1
 	VPORQ.BCST    widerowbits<>+56(SB), Z3, K1, Z3
@@ -6667,6 +7125,8 @@ evalFrameAVX512_plan7_wblock:
 	VPCMPEQQ.BCST (BX), Z0, K1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z4
 	VPBROADCASTQ  wideconsts<>+24(SB), Z5
+	CMPQ          SI, $0x08
+	JE            evalFrameAVX512_plan7_wfull
 	VPCMPEQQ.BCST (R8), Z1, K1, K2
 	VPCMPEQQ.BCST (R9), Z2, K2, K2
 	VPCMPEQQ.BCST (R10), Z3, K2, K2
@@ -6709,13 +7169,49 @@ evalFrameAVX512_plan7_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan7_wrows
+	VPCMPEQQ.BCST 48(R8), Z1, K1, K1
+	VPCMPEQQ.BCST 48(R9), Z2, K1, K1
+	VPCMPEQQ.BCST 48(R10), Z3, K1, K1
+	VPORQ.BCST    widerowbits<>+48(SB), Z4, K1, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K1, Z5
+	JMP           evalFrameAVX512_plan7_wrows
+
+evalFrameAVX512_plan7_wfull:
+	VPCMPEQQ.BCST (R8), Z1, K1, K2
+	VPCMPEQQ.BCST (R9), Z2, K2, K2
+	VPCMPEQQ.BCST (R10), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+0(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 8(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 8(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 8(R10), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+8(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 16(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 16(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 16(R10), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+16(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 24(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 24(R10), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+24(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 32(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 32(R10), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+32(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	VPCMPEQQ.BCST 40(R8), Z1, K1, K2
+	VPCMPEQQ.BCST 40(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 40(R10), Z3, K2, K2
+	VPORQ.BCST    widerowbits<>+40(SB), Z4, K2, Z4
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
 	VPCMPEQQ.BCST 48(R8), Z1, K1, K2
 	VPCMPEQQ.BCST 48(R9), Z2, K2, K2
 	VPCMPEQQ.BCST 48(R10), Z3, K2, K2
 	VPORQ.BCST    widerowbits<>+48(SB), Z4, K2, Z4
 	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
-	CMPQ          SI, $0x08
-	JB            evalFrameAVX512_plan7_wrows
 	VPCMPEQQ.BCST 56(R8), Z1, K1, K1
 	VPCMPEQQ.BCST 56(R9), Z2, K1, K1
 	VPCMPEQQ.BCST 56(R10), Z3, K1, K1
@@ -6829,6 +7325,8 @@ evalFrameAVX512_plan8_wblock:
 	KANDW         K1, K2, K2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z1
 	VPBROADCASTQ  wideconsts<>+24(SB), Z4
+	CMPQ          SI, $0x08
+	JE            evalFrameAVX512_plan8_wfull
 	VPADDQ.BCST   (R8), Z2, Z5
 	VPCMPUQ       $0x02, Z3, Z5, K2, K3
 	VPORQ.BCST    widerowbits<>+0(SB), Z1, K3, Z1
@@ -6866,15 +7364,44 @@ evalFrameAVX512_plan8_wblock:
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan8_wrows
 	VPADDQ.BCST   48(R8), Z2, Z5
-	VPCMPUQ       $0x02, Z3, Z5, K2, K3
-	VPORQ.BCST    widerowbits<>+48(SB), Z1, K3, Z1
-	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K3, Z4
-	CMPQ          SI, $0x08
-	JB            evalFrameAVX512_plan8_wrows
-	VPADDQ.BCST   56(R8), Z2, Z5
 	VPCMPUQ       $0x02, Z3, Z5, K2, K2
-	VPORQ.BCST    widerowbits<>+56(SB), Z1, K2, Z1
+	VPORQ.BCST    widerowbits<>+48(SB), Z1, K2, Z1
 	VPADDQ.BCST   wideconsts<>+0(SB), Z4, K2, Z4
+	JMP           evalFrameAVX512_plan8_wrows
+
+evalFrameAVX512_plan8_wfull:
+	VPADDQ.BCST (R8), Z2, Z5
+	VPCMPUQ     $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST  widerowbits<>+0(SB), Z1, K3, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z4, K3, Z4
+	VPADDQ.BCST 8(R8), Z2, Z5
+	VPCMPUQ     $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST  widerowbits<>+8(SB), Z1, K3, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z4, K3, Z4
+	VPADDQ.BCST 16(R8), Z2, Z5
+	VPCMPUQ     $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST  widerowbits<>+16(SB), Z1, K3, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z4, K3, Z4
+	VPADDQ.BCST 24(R8), Z2, Z5
+	VPCMPUQ     $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST  widerowbits<>+24(SB), Z1, K3, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z4, K3, Z4
+	VPADDQ.BCST 32(R8), Z2, Z5
+	VPCMPUQ     $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST  widerowbits<>+32(SB), Z1, K3, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z4, K3, Z4
+	VPADDQ.BCST 40(R8), Z2, Z5
+	VPCMPUQ     $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST  widerowbits<>+40(SB), Z1, K3, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z4, K3, Z4
+	VPADDQ.BCST 48(R8), Z2, Z5
+	VPCMPUQ     $0x02, Z3, Z5, K2, K3
+	VPORQ.BCST  widerowbits<>+48(SB), Z1, K3, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z4, K3, Z4
+	VPADDQ.BCST 56(R8), Z2, Z5
+	VPCMPUQ     $0x02, Z3, Z5, K2, K2
+	VPORQ.BCST  widerowbits<>+56(SB), Z1, K2, Z1
+	VPADDQ.BCST wideconsts<>+0(SB), Z4, K2, Z4
 
 evalFrameAVX512_plan8_wrows:
 	VPADDQ    (CX), Z4, Z4
@@ -6980,6 +7507,8 @@ evalFrameAVX512_plan9_wblock:
 	KANDW         K1, K2, K2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z5
+	CMPQ          SI, $0x08
+	JE            evalFrameAVX512_plan9_wfull
 	VPCMPEQQ.BCST (R8), Z1, K2, K3
 	VPADDQ.BCST   (R9), Z3, Z6
 	VPCMPUQ       $0x02, Z4, Z6, K3, K3
@@ -7022,13 +7551,49 @@ evalFrameAVX512_plan9_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan9_wrows
+	VPCMPEQQ.BCST 48(R8), Z1, K2, K2
+	VPADDQ.BCST   48(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	JMP           evalFrameAVX512_plan9_wrows
+
+evalFrameAVX512_plan9_wfull:
+	VPCMPEQQ.BCST (R8), Z1, K2, K3
+	VPADDQ.BCST   (R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+0(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
+	VPCMPEQQ.BCST 8(R8), Z1, K2, K3
+	VPADDQ.BCST   8(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+8(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K3
+	VPADDQ.BCST   16(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+16(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
+	VPCMPEQQ.BCST 24(R8), Z1, K2, K3
+	VPADDQ.BCST   24(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+24(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
+	VPCMPEQQ.BCST 32(R8), Z1, K2, K3
+	VPADDQ.BCST   32(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+32(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
+	VPCMPEQQ.BCST 40(R8), Z1, K2, K3
+	VPADDQ.BCST   40(R9), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+40(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	VPCMPEQQ.BCST 48(R8), Z1, K2, K3
 	VPADDQ.BCST   48(R9), Z3, Z6
 	VPCMPUQ       $0x02, Z4, Z6, K3, K3
 	VPORQ.BCST    widerowbits<>+48(SB), Z2, K3, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
-	CMPQ          SI, $0x08
-	JB            evalFrameAVX512_plan9_wrows
 	VPCMPEQQ.BCST 56(R8), Z1, K2, K2
 	VPADDQ.BCST   56(R9), Z3, Z6
 	VPCMPUQ       $0x02, Z4, Z6, K2, K2
@@ -7143,6 +7708,8 @@ evalFrameAVX512_plan12_wblock:
 	KANDW         K1, K2, K2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z5
+	CMPQ          SI, $0x08
+	JE            evalFrameAVX512_plan12_wfull
 	VPCMPEQQ.BCST (R9), Z1, K2, K3
 	VPADDQ.BCST   (R8), Z3, Z6
 	VPCMPUQ       $0x02, Z4, Z6, K3, K3
@@ -7185,13 +7752,49 @@ evalFrameAVX512_plan12_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan12_wrows
+	VPCMPEQQ.BCST 48(R9), Z1, K2, K2
+	VPADDQ.BCST   48(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z2, K2, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K2, Z5
+	JMP           evalFrameAVX512_plan12_wrows
+
+evalFrameAVX512_plan12_wfull:
+	VPCMPEQQ.BCST (R9), Z1, K2, K3
+	VPADDQ.BCST   (R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+0(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
+	VPCMPEQQ.BCST 8(R9), Z1, K2, K3
+	VPADDQ.BCST   8(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+8(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
+	VPCMPEQQ.BCST 16(R9), Z1, K2, K3
+	VPADDQ.BCST   16(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+16(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
+	VPCMPEQQ.BCST 24(R9), Z1, K2, K3
+	VPADDQ.BCST   24(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+24(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
+	VPCMPEQQ.BCST 32(R9), Z1, K2, K3
+	VPADDQ.BCST   32(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+32(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
+	VPCMPEQQ.BCST 40(R9), Z1, K2, K3
+	VPADDQ.BCST   40(R8), Z3, Z6
+	VPCMPUQ       $0x02, Z4, Z6, K3, K3
+	VPORQ.BCST    widerowbits<>+40(SB), Z2, K3, Z2
+	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
 	VPCMPEQQ.BCST 48(R9), Z1, K2, K3
 	VPADDQ.BCST   48(R8), Z3, Z6
 	VPCMPUQ       $0x02, Z4, Z6, K3, K3
 	VPORQ.BCST    widerowbits<>+48(SB), Z2, K3, Z2
 	VPADDQ.BCST   wideconsts<>+0(SB), Z5, K3, Z5
-	CMPQ          SI, $0x08
-	JB            evalFrameAVX512_plan12_wrows
 	VPCMPEQQ.BCST 56(R9), Z1, K2, K2
 	VPADDQ.BCST   56(R8), Z3, Z6
 	VPCMPUQ       $0x02, Z4, Z6, K2, K2
@@ -7310,6 +7913,8 @@ evalFrameAVX512_plan13_wblock:
 	KANDW         K1, K2, K2
 	VPBROADCASTQ  wideconsts<>+24(SB), Z3
 	VPBROADCASTQ  wideconsts<>+24(SB), Z6
+	CMPQ          SI, $0x08
+	JE            evalFrameAVX512_plan13_wfull
 	VPCMPEQQ.BCST (R8), Z1, K2, K3
 	VPCMPEQQ.BCST (R10), Z2, K3, K3
 	VPADDQ.BCST   (R9), Z4, Z7
@@ -7358,14 +7963,57 @@ evalFrameAVX512_plan13_wblock:
 	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
 	CMPQ          SI, $0x07
 	JB            evalFrameAVX512_plan13_wrows
+	VPCMPEQQ.BCST 48(R8), Z1, K2, K2
+	VPCMPEQQ.BCST 48(R10), Z2, K2, K2
+	VPADDQ.BCST   48(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K2, K2
+	VPORQ.BCST    widerowbits<>+48(SB), Z3, K2, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K2, Z6
+	JMP           evalFrameAVX512_plan13_wrows
+
+evalFrameAVX512_plan13_wfull:
+	VPCMPEQQ.BCST (R8), Z1, K2, K3
+	VPCMPEQQ.BCST (R10), Z2, K3, K3
+	VPADDQ.BCST   (R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+0(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
+	VPCMPEQQ.BCST 8(R8), Z1, K2, K3
+	VPCMPEQQ.BCST 8(R10), Z2, K3, K3
+	VPADDQ.BCST   8(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+8(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
+	VPCMPEQQ.BCST 16(R8), Z1, K2, K3
+	VPCMPEQQ.BCST 16(R10), Z2, K3, K3
+	VPADDQ.BCST   16(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+16(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
+	VPCMPEQQ.BCST 24(R8), Z1, K2, K3
+	VPCMPEQQ.BCST 24(R10), Z2, K3, K3
+	VPADDQ.BCST   24(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+24(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
+	VPCMPEQQ.BCST 32(R8), Z1, K2, K3
+	VPCMPEQQ.BCST 32(R10), Z2, K3, K3
+	VPADDQ.BCST   32(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+32(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
+	VPCMPEQQ.BCST 40(R8), Z1, K2, K3
+	VPCMPEQQ.BCST 40(R10), Z2, K3, K3
+	VPADDQ.BCST   40(R9), Z4, Z7
+	VPCMPUQ       $0x02, Z5, Z7, K3, K3
+	VPORQ.BCST    widerowbits<>+40(SB), Z3, K3, Z3
+	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
 	VPCMPEQQ.BCST 48(R8), Z1, K2, K3
 	VPCMPEQQ.BCST 48(R10), Z2, K3, K3
 	VPADDQ.BCST   48(R9), Z4, Z7
 	VPCMPUQ       $0x02, Z5, Z7, K3, K3
 	VPORQ.BCST    widerowbits<>+48(SB), Z3, K3, Z3
 	VPADDQ.BCST   wideconsts<>+0(SB), Z6, K3, Z6
-	CMPQ          SI, $0x08
-	JB            evalFrameAVX512_plan13_wrows
 	VPCMPEQQ.BCST 56(R8), Z1, K2, K2
 	VPCMPEQQ.BCST 56(R10), Z2, K2, K2
 	VPADDQ.BCST   56(R9), Z4, Z7

@@ -274,12 +274,10 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 	mask, cnt := ZMM(), ZMM()
 	VPBROADCASTQ(d.consts.Offset(wideZero), mask)
 	VPBROADCASTQ(d.consts.Offset(wideZero), cnt)
+	// The rows: a full block (most of a run's blocks) with no test a row,
+	// a shorter one leaving at its last row.
 	done := name("_wrows")
-	for i := range wideHooks {
-		if i > 0 || !k.frame { // a frame's blocks have a row or more
-			CMPQ(n, U8(i+1))
-			JB(LabelRef(done)) // row i is past the run
-		}
+	row := func(i int) {
 		r, in := K(), rowsIn
 		for _, f := range eqCompares {
 			if plan&f.bit != 0 {
@@ -294,6 +292,21 @@ func (k *kernel) wideChunks(plan int, name func(string) string) {
 		}
 		VPORQ_BCST(d.rowBits.Offset(8*i), mask, r, mask)
 		VPADDQ_BCST(d.consts.Offset(wideOne), cnt, r, cnt)
+	}
+	fullBlock := name("_wfull")
+	CMPQ(n, U8(wideHooks))
+	JE(LabelRef(fullBlock))
+	for i := range wideHooks - 1 {
+		if i > 0 || !k.frame { // a frame's blocks have a row or more
+			CMPQ(n, U8(i+1))
+			JB(LabelRef(done)) // row i is past the run
+		}
+		row(i)
+	}
+	JMP(LabelRef(done)) // a shorter block has at most 7 rows
+	Label(fullBlock)
+	for i := range wideHooks {
+		row(i)
 	}
 	Label(done)
 	if k.frame {
