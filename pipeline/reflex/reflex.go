@@ -164,6 +164,7 @@ type window struct {
 	lo        int            // the window's first hook in its group
 	hooks     []kernels.Hook // the group's hooks from lo on
 	first     uint32         // the index of hook lo in the table's Kernels
+	cnt       []uint64       // the window's hooks' counts in the engine's: sliced once, not every tick
 	groupLen  int            // the group's hooks: lo+len(hooks) == groupLen in its last window
 	construct uint64
 	selects   uint64
@@ -215,7 +216,7 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 	for gi, g := range tab.Groups() {
 		for lo := 0; lo < len(g.Hooks); lo += maxWindow {
 			hi := min(lo+maxWindow, len(g.Hooks))
-			w := window{lo: lo, hooks: g.Hooks[lo:hi], first: uint32(g.First + lo), groupLen: len(g.Hooks)}
+			w := window{lo: lo, hooks: g.Hooks[lo:hi], first: uint32(g.First + lo), cnt: e.counts[g.First+lo : g.First+hi], groupLen: len(g.Hooks)}
 			// Row templates only in windows that make rows.
 			row := func(j int) *rowTemplate {
 				if w.rows == nil {
@@ -262,16 +263,16 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 			e.lone = nil
 			break
 		}
-		e.lone[gi] = loneForm{first: ws[0].first, nh: uint32(len(ws[0].hooks)), alone: ws[0].alone}
+		e.lone[gi] = loneForm{cnt: ws[0].cnt, alone: ws[0].alone}
 	}
 	return e
 }
 
 // loneForm is what the one window of a group gives the quiet test of its
-// run: its hooks in the table's Kernels, from first on, and alone.
+// run: its hooks' counts, and alone.
 type loneForm struct {
-	first, nh uint32
-	alone     bool
+	cnt   []uint64
+	alone bool
 }
 
 // Table returns the hooks the engine evaluates.
@@ -435,14 +436,14 @@ func (e *Engine) call(t *load.Tick, segs *kernels.Segments, n int, out *Output) 
 // match (decided with no action, no count to put back to 0). todo holds
 // a place for every run.
 func (e *Engine) loud(t *load.Tick, todo []uint32) (k, quiet int) {
-	runs, lone, counts := t.Runs, e.lone, e.counts
-	if allZero(counts) {
+	runs, lone := t.Runs, e.lone
+	if allZero(e.counts) {
 		// No match in the tick (most ticks spread over many predicates):
 		// the runs to decide are those that may act without one.
 		for i := range runs {
 			r := &runs[i]
 			if f := &lone[r.Group]; f.alone && r.NPark == 0 {
-				quiet += int(f.nh)
+				quiet += len(f.cnt)
 				continue
 			}
 			todo[k] = uint32(i)
@@ -452,9 +453,8 @@ func (e *Engine) loud(t *load.Tick, todo []uint32) (k, quiet int) {
 	}
 	for i := range runs {
 		r := &runs[i]
-		f := &lone[r.Group]
-		if c := counts[f.first:][:f.nh]; f.alone && r.NPark == 0 && allZero(c) {
-			quiet += len(c)
+		if f := &lone[r.Group]; f.alone && r.NPark == 0 && allZero(f.cnt) {
+			quiet += len(f.cnt)
 			continue
 		}
 		todo[k] = uint32(i)
@@ -521,7 +521,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, masks []uint
 	w := &e.forms[r.Group][p.win]
 	hs := w.hooks
 	nh := len(hs)
-	cnt := e.counts[w.first:][:nh]
+	cnt := w.cnt
 	if sg.BlockLo == r.Blocks { // the window's first segment
 		e.found = 0
 		if w.lo == 0 {
