@@ -47,6 +47,10 @@ type Group struct {
 	// [kernels.Op.NeedsExactCheck]): a flagged number of the predicate (no
 	// exact order key) is parked for the warm path's exact check.
 	Warm bool
+	// OnNoMatch reports that a hook of the group holds over no match
+	// (kernels.Decide of a count of 0, as COUNT_*_LE can): its run is
+	// decided even in a tick where none of its rows matched.
+	OnNoMatch bool
 }
 
 // Bind binds every definition to term ids with r; hook i of defs gets id
@@ -89,6 +93,7 @@ func Bind(defs []Def, r Resolver) (*Table, error) {
 		for _, id := range ids {
 			all = append(all, t.hooks[id].Kernel)
 			g.Warm = g.Warm || t.hooks[id].Kernel.Op().NeedsExactCheck()
+			g.OnNoMatch = g.OnNoMatch || kernels.Decide(&t.hooks[id].Kernel, 0)
 		}
 		g.Hooks = all[g.First:len(all):len(all)]
 		t.groups[gi] = g

@@ -145,3 +145,39 @@ query = "ASK { ?s <http://ex/p> ?o FILTER(?o > 3) }"
 		t.Fatalf("%d hooks in groups, %d in Kernels, %d in the table", n, tab.Kernels().Len(), tab.Len())
 	}
 }
+
+func TestGroupOnNoMatch(t *testing.T) {
+	defs, err := Parse(strings.NewReader(`
+[[hook]]
+name = "few"
+query = "ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/a> <http://ex/p> ?o } } FILTER(?n <= 2) }"
+[[hook]]
+name = "any-p"
+query = "ASK { ?s <http://ex/p> ?o }"
+[[hook]]
+name = "any-q"
+query = "ASK { ?s <http://ex/q> ?o }"
+[[hook]]
+name = "many-q"
+query = "ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/a> <http://ex/q> ?o } } FILTER(?n >= 2) }"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := terms.NewHasher(terms.DefaultKey)
+	tab, err := Bind(defs, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// COUNT <= 2 holds over no match, and so makes its group's run
+	// decided in a tick with no match; ASK and COUNT >= 2 do not.
+	for pred, want := range map[string]bool{"<http://ex/p>": true, "<http://ex/q>": false} {
+		gi, ok := tab.GroupOf(h.Sum([]byte(pred)))
+		if !ok {
+			t.Fatalf("no group for %s", pred)
+		}
+		if got := tab.Groups()[gi].OnNoMatch; got != want {
+			t.Errorf("%s: OnNoMatch = %v, want %v", pred, got, want)
+		}
+	}
+}

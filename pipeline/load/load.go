@@ -39,6 +39,14 @@ type Tick struct {
 	Segs kernels.Segments
 	// Parked is the lane rows parked for the warm path, ascending.
 	Parked []uint32
+	// Loud lists, ascending, the runs that are decided even where none of
+	// their rows matched: those with parked rows, and those of a group
+	// with a hook that holds over no match (hooks.Group.OnNoMatch). In a
+	// tick with no match, reflex decides these runs and no other.
+	Loud []uint32
+	// Hooks is the runs' groups' hooks, summed: the tick's hook
+	// evaluations (one a hook a run).
+	Hooks  int
 	Counts Counts
 }
 
@@ -131,7 +139,7 @@ func (l *Loader) Load(segs ...[]terms.Row) *Tick {
 		l.gen = 1
 	}
 	t := &l.t
-	t.Runs, t.Parked, t.Counts = t.Runs[:0], t.Parked[:0], Counts{}
+	t.Runs, t.Parked, t.Loud, t.Hooks, t.Counts = t.Runs[:0], t.Parked[:0], t.Loud[:0], 0, Counts{}
 	grp := l.group(segs)
 	l.reserve(n, len(t.Runs)) // room for the runs' padding
 	// Each run gets room for all its rows, from an 8-row boundary.
@@ -157,8 +165,9 @@ func (l *Loader) Load(segs ...[]terms.Row) *Tick {
 		r := &t.Runs[i]
 		first, _ := t.Frame.AddRun(r.Run) // a run lies inside the lanes
 		r.Blocks, r.NBlock = uint32(first), uint32(t.Frame.Len()-first)
+		g := &groups[r.Group]
+		t.Hooks += len(g.Hooks)
 		if !cut {
-			g := &groups[r.Group]
 			lo, nh := uint32(g.First), uint32(len(g.Hooks))
 			sg := kernels.Segment{BlockLo: r.Blocks, BlockHi: r.Blocks + r.NBlock, HookLo: lo, HookHi: lo + nh, Out: uint32(t.Segs.Outs())}
 			if cut = t.Segs.Add(sg) != nil; cut {
@@ -170,6 +179,9 @@ func (l *Loader) Load(segs ...[]terms.Row) *Tick {
 			p++
 		}
 		r.NPark = uint32(p) - r.Parked
+		if r.NPark > 0 || g.OnNoMatch {
+			t.Loud = append(t.Loud, uint32(i))
+		}
 	}
 	return t
 }

@@ -182,3 +182,43 @@ func TestLoadLeavesSkippedRowsOut(t *testing.T) {
 	assert.Equal(t, uint32(2), tk.Runs[0].Len)
 	assert.Equal(t, Counts{Admitted: 3, Unguarded: 1}, tk.Counts)
 }
+
+func TestLoadListsTheRunsDecidedWithoutAMatch(t *testing.T) {
+	tab, dict := testkit.Table(t, `
+[[hook]]
+name = "p"
+query = "ASK { <http://ex/a> <http://ex/p> ?o }"
+[[hook]]
+name = "few-q"
+query = "ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/a> <http://ex/q> ?o } } FILTER(?n <= 2) }"
+[[hook]]
+name = "any-q"
+query = "ASK { ?s <http://ex/q> ?o }"
+[[hook]]
+name = "big"
+query = "ASK { ?s <http://ex/amount> ?o FILTER(?o > 10) }"
+`)
+	rows := testkit.Rows(t, dict, `
+<http://ex/o1> <http://ex/p> "x" .
+<http://ex/o1> <http://ex/amount> "7"^^<http://www.w3.org/2001/XMLSchema#integer> .
+<http://ex/o2> <http://ex/q> "y" .
+`)
+	l := NewLoader(tab, 8)
+	tk := l.Load(rows)
+	require.Len(t, tk.Runs, 3) // p, amount, q
+	// No parked row: only q's run, whose COUNT <= 2 holds over no match.
+	assert.Equal(t, []uint32{2}, tk.Loud)
+	assert.Equal(t, 1+1+2, tk.Hooks)
+
+	// A parked number adds amount's run, in run order; a tick without q
+	// lists only it.
+	rows = append(testkit.Rows(t, dict, `
+<http://ex/o3> <http://ex/amount> "1000.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+`), rows...)
+	tk = l.Load(rows)
+	require.Len(t, tk.Runs, 3) // amount, p, q
+	assert.Equal(t, []uint32{0, 2}, tk.Loud)
+	tk = l.Load(rows[:2])
+	assert.Equal(t, []uint32{0}, tk.Loud)
+	assert.Equal(t, 1+1, tk.Hooks)
+}

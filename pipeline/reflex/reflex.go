@@ -253,7 +253,7 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 					w.compare |= 1 << j
 				}
 			}
-			w.alone = lo == 0 && hi == len(g.Hooks) && w.zeroYes == 0
+			w.alone = lo == 0 && hi == len(g.Hooks) && !g.OnNoMatch
 			e.forms[gi] = append(e.forms[gi], w)
 		}
 	}
@@ -439,17 +439,16 @@ func (e *Engine) loud(t *load.Tick, todo []uint32) (k, quiet int) {
 	runs, lone := t.Runs, e.lone
 	if allZero(e.counts) {
 		// No match in the tick (most ticks spread over many predicates):
-		// the runs to decide are those that may act without one.
-		for i := range runs {
-			r := &runs[i]
-			if f := &lone[r.Group]; f.alone && r.NPark == 0 {
-				quiet += len(f.cnt)
-				continue
-			}
-			todo[k] = uint32(i)
-			k++
+		// the runs to decide are those the loader listed as deciding
+		// without one (every group is one window here, alone unless a
+		// hook of it holds over no match), and the others are quiet.
+		// Copied in a loop: the list is short, a memmove call is not.
+		quiet = t.Hooks
+		for j, i := range t.Loud {
+			quiet -= len(lone[runs[i].Group].cnt)
+			todo[j] = i
 		}
-		return k, quiet
+		return len(t.Loud), quiet
 	}
 	for i := range runs {
 		r := &runs[i]
