@@ -8,8 +8,11 @@ import (
 	"github.com/knhk/knhk/terms"
 )
 
-func TestBind(t *testing.T) {
-	defs, err := Parse(strings.NewReader(sampleFile))
+// bindFile parses a hooks file and binds it with the default key; an
+// error fails the test.
+func bindFile(t *testing.T, file string) (*Table, terms.Hasher) {
+	t.Helper()
+	defs, err := Parse(strings.NewReader(file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,6 +21,11 @@ func TestBind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tab, h
+}
+
+func TestBind(t *testing.T) {
+	tab, h := bindFile(t, sampleFile)
 	amount := h.Sum([]byte("<http://ex/amount>"))
 	gi, ok := tab.GroupOf(amount)
 	if !ok {
@@ -40,19 +48,11 @@ func TestBind(t *testing.T) {
 }
 
 func TestBindTemplate(t *testing.T) {
-	defs, err := Parse(strings.NewReader(`
+	tab, h := bindFile(t, `
 [[hook]]
 name = "flag"
 query = 'CONSTRUCT { ?s <http://ex/flag> "review" } WHERE { ?s <http://ex/amount> ?o }'
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := terms.NewHasher(terms.DefaultKey)
-	tab, err := Bind(defs, h)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	flag, _ := h.TermID("<http://ex/flag>")
 	review, _ := h.TermID(`"review"`)
 	if got := tab.Hook(0).Template; got != [3]uint64{0, flag, review} {
@@ -147,7 +147,7 @@ query = "ASK { ?s <http://ex/p> ?o FILTER(?o > 3) }"
 }
 
 func TestGroupOnNoMatch(t *testing.T) {
-	defs, err := Parse(strings.NewReader(`
+	tab, h := bindFile(t, `
 [[hook]]
 name = "few"
 query = "ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/a> <http://ex/p> ?o } } FILTER(?n <= 2) }"
@@ -160,15 +160,7 @@ query = "ASK { ?s <http://ex/q> ?o }"
 [[hook]]
 name = "many-q"
 query = "ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/a> <http://ex/q> ?o } } FILTER(?n >= 2) }"
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := terms.NewHasher(terms.DefaultKey)
-	tab, err := Bind(defs, h)
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	// COUNT <= 2 holds over no match, and so makes its group's run
 	// decided in a tick with no match; ASK and COUNT >= 2 do not.
 	for pred, want := range map[string]bool{"<http://ex/p>": true, "<http://ex/q>": false} {
