@@ -199,7 +199,7 @@ GLOBL widemasks<>(SB), RODATA|NOPTR, $48
 
 // func evalSegmentsAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
-TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $168-112
+TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $176-112
 	MOVQ         l+0(FP), AX
 	MOVQ         (AX), CX
 	MOVQ         CX, (SP)
@@ -353,6 +353,10 @@ evalSegmentsAVX2_plan0:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan0_block:
@@ -366,10 +370,11 @@ evalSegmentsAVX2_plan0_block:
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, R10
 
 evalSegmentsAVX2_plan0_hook:
-	CMPQ R9, 8(R11)
+	CMPQ R9, 8(BX)(R11*2)
 	JNE  evalSegmentsAVX2_plan0_miss
 	MOVQ R8, R12
 	CMPQ R12, $0x01
@@ -380,22 +385,20 @@ evalSegmentsAVX2_plan0_hook:
 	ADDQ R12, R13
 
 evalSegmentsAVX2_plan0_write:
-	MOVQ    R13, 40(R10)
-	VMOVDQU Y2, (R10)
+	MOVQ    R13, 40(R10)(R11*1)
+	VMOVDQU Y2, (R10)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(R10)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(R10)
-	ADDQ    $0x30, R10
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX2_plan0_hook
+	MOVQ    R12, 24(R10)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(R10)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX2_plan0_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan0_block
@@ -410,6 +413,10 @@ evalSegmentsAVX2_plan1:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan1_block:
@@ -446,20 +453,21 @@ evalSegmentsAVX2_plan1_loaded:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, DI
 
 evalSegmentsAVX2_plan1_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R10, 8(BX)(R11*2)
 	JNE          evalSegmentsAVX2_plan1_miss
-	VPBROADCASTQ 16(R11), Y5
+	VPBROADCASTQ 16(BX)(R11*2), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
 	VMOVMSKPS    Y5, R12
 	ANDQ         R9, R12
 	POPCNTQ      R12, R13
-	SUBQ         80(R11), R13
-	CMPQ         88(R11), R13
+	SUBQ         80(BX)(R11*2), R13
+	CMPQ         88(BX)(R11*2), R13
 	SBBQ         R13, R13
 	SHLQ         $0x28, R13
 	SHLQ         $0x20, R12
@@ -467,22 +475,20 @@ evalSegmentsAVX2_plan1_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan1_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R13, 40(DI)(R11*1)
+	VMOVDQU Y3, (DI)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX2_plan1_hook
+	MOVQ    R12, 24(DI)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(DI)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX2_plan1_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan1_block
@@ -497,6 +503,10 @@ evalSegmentsAVX2_plan2:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan2_block:
@@ -533,20 +543,21 @@ evalSegmentsAVX2_plan2_loaded:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, DI
 
 evalSegmentsAVX2_plan2_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R10, 8(BX)(R11*2)
 	JNE          evalSegmentsAVX2_plan2_miss
-	VPBROADCASTQ 24(R11), Y5
+	VPBROADCASTQ 24(BX)(R11*2), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
 	VMOVMSKPS    Y5, R12
 	ANDQ         R9, R12
 	POPCNTQ      R12, R13
-	SUBQ         80(R11), R13
-	CMPQ         88(R11), R13
+	SUBQ         80(BX)(R11*2), R13
+	CMPQ         88(BX)(R11*2), R13
 	SBBQ         R13, R13
 	SHLQ         $0x28, R13
 	SHLQ         $0x20, R12
@@ -554,22 +565,20 @@ evalSegmentsAVX2_plan2_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan2_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R13, 40(DI)(R11*1)
+	VMOVDQU Y3, (DI)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX2_plan2_hook
+	MOVQ    R12, 24(DI)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(DI)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX2_plan2_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan2_block
@@ -584,6 +593,10 @@ evalSegmentsAVX2_plan3:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan3_block:
@@ -630,18 +643,19 @@ evalSegmentsAVX2_plan3_loaded:
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, DI
 
 evalSegmentsAVX2_plan3_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R10, 8(BX)(R11*2)
 	JNE          evalSegmentsAVX2_plan3_miss
-	VPBROADCASTQ 16(R11), Y7
+	VPBROADCASTQ 16(BX)(R11*2), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
 	VMOVMSKPS    Y7, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 24(R11), Y7
+	VPBROADCASTQ 24(BX)(R11*2), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
@@ -655,22 +669,20 @@ evalSegmentsAVX2_plan3_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan3_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y5, (DI)
+	MOVQ    R13, 40(DI)(R11*1)
+	VMOVDQU Y5, (DI)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX2_plan3_hook
+	MOVQ    R12, 24(DI)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(DI)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX2_plan3_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan3_block
@@ -685,6 +697,10 @@ evalSegmentsAVX2_plan4:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan4_block:
@@ -721,12 +737,13 @@ evalSegmentsAVX2_plan4_loaded:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, DI
 
 evalSegmentsAVX2_plan4_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R10, 8(BX)(R11*2)
 	JNE          evalSegmentsAVX2_plan4_miss
-	VPBROADCASTQ 32(R11), Y5
+	VPBROADCASTQ 32(BX)(R11*2), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
@@ -740,22 +757,20 @@ evalSegmentsAVX2_plan4_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan4_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R13, 40(DI)(R11*1)
+	VMOVDQU Y3, (DI)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX2_plan4_hook
+	MOVQ    R12, 24(DI)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(DI)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX2_plan4_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan4_block
@@ -770,6 +785,10 @@ evalSegmentsAVX2_plan5:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan5_block:
@@ -816,26 +835,27 @@ evalSegmentsAVX2_plan5_loaded:
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, DI
 
 evalSegmentsAVX2_plan5_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R10, 8(BX)(R11*2)
 	JNE          evalSegmentsAVX2_plan5_miss
-	VPBROADCASTQ 16(R11), Y7
+	VPBROADCASTQ 16(BX)(R11*2), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
 	VMOVMSKPS    Y7, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 32(R11), Y7
+	VPBROADCASTQ 32(BX)(R11*2), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
 	VMOVMSKPS    Y7, R13
 	ANDQ         R13, R12
 	POPCNTQ      R12, R13
-	SUBQ         80(R11), R13
-	CMPQ         88(R11), R13
+	SUBQ         80(BX)(R11*2), R13
+	CMPQ         88(BX)(R11*2), R13
 	SBBQ         R13, R13
 	SHLQ         $0x28, R13
 	SHLQ         $0x20, R12
@@ -843,22 +863,20 @@ evalSegmentsAVX2_plan5_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan5_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y5, (DI)
+	MOVQ    R13, 40(DI)(R11*1)
+	VMOVDQU Y5, (DI)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX2_plan5_hook
+	MOVQ    R12, 24(DI)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(DI)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX2_plan5_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan5_block
@@ -873,6 +891,10 @@ evalSegmentsAVX2_plan7:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan7_block:
@@ -929,24 +951,25 @@ evalSegmentsAVX2_plan7_loaded:
 	VINSERTI128 $0x01, X7, Y0, Y7
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, DI
 
 evalSegmentsAVX2_plan7_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R10, 8(BX)(R11*2)
 	JNE          evalSegmentsAVX2_plan7_miss
-	VPBROADCASTQ 16(R11), Y9
+	VPBROADCASTQ 16(BX)(R11*2), Y9
 	VPCMPEQQ     Y8, Y9, Y10
 	VPCMPEQQ     Y2, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
 	VMOVMSKPS    Y9, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 24(R11), Y9
+	VPBROADCASTQ 24(BX)(R11*2), Y9
 	VPCMPEQQ     Y3, Y9, Y10
 	VPCMPEQQ     Y4, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
 	VMOVMSKPS    Y9, R13
 	ANDQ         R13, R12
-	VPBROADCASTQ 32(R11), Y9
+	VPBROADCASTQ 32(BX)(R11*2), Y9
 	VPCMPEQQ     Y5, Y9, Y10
 	VPCMPEQQ     Y6, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
@@ -960,22 +983,20 @@ evalSegmentsAVX2_plan7_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan7_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y7, (DI)
+	MOVQ    R13, 40(DI)(R11*1)
+	VMOVDQU Y7, (DI)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX2_plan7_hook
+	MOVQ    R12, 24(DI)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(DI)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX2_plan7_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan7_block
@@ -990,6 +1011,10 @@ evalSegmentsAVX2_plan8:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan8_block:
@@ -1028,14 +1053,15 @@ evalSegmentsAVX2_plan8_loaded:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, DI
 
 evalSegmentsAVX2_plan8_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R10, 8(BX)(R11*2)
 	JNE          evalSegmentsAVX2_plan8_miss
-	VPBROADCASTQ 56(R11), Y5
+	VPBROADCASTQ 56(BX)(R11*2), Y5
 	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(R11), Y6
+	VPBROADCASTQ 64(BX)(R11*2), Y6
 	VPXOR        Y1, Y6, Y6
 	VPCMPGTQ     Y4, Y5, Y7
 	VPCMPGTQ     Y6, Y4, Y8
@@ -1054,22 +1080,20 @@ evalSegmentsAVX2_plan8_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan8_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R13, 40(DI)(R11*1)
+	VMOVDQU Y3, (DI)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX2_plan8_hook
+	MOVQ    R12, 24(DI)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(DI)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX2_plan8_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan8_block
@@ -1084,6 +1108,10 @@ evalSegmentsAVX2_plan9:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan9_block:
@@ -1132,20 +1160,21 @@ evalSegmentsAVX2_plan9_loaded:
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, DI
 
 evalSegmentsAVX2_plan9_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R10, 8(BX)(R11*2)
 	JNE          evalSegmentsAVX2_plan9_miss
-	VPBROADCASTQ 16(R11), Y7
+	VPBROADCASTQ 16(BX)(R11*2), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
 	VMOVMSKPS    Y7, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 56(R11), Y7
+	VPBROADCASTQ 56(BX)(R11*2), Y7
 	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(R11), Y8
+	VPBROADCASTQ 64(BX)(R11*2), Y8
 	VPXOR        Y1, Y8, Y8
 	VPCMPGTQ     Y3, Y7, Y9
 	VPCMPGTQ     Y8, Y3, Y10
@@ -1157,8 +1186,8 @@ evalSegmentsAVX2_plan9_hook:
 	VMOVMSKPS    Y7, R13
 	ANDNQ        R12, R13, R12
 	POPCNTQ      R12, R13
-	SUBQ         80(R11), R13
-	CMPQ         88(R11), R13
+	SUBQ         80(BX)(R11*2), R13
+	CMPQ         88(BX)(R11*2), R13
 	SBBQ         R13, R13
 	SHLQ         $0x28, R13
 	SHLQ         $0x20, R12
@@ -1166,22 +1195,20 @@ evalSegmentsAVX2_plan9_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan9_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y5, (DI)
+	MOVQ    R13, 40(DI)(R11*1)
+	VMOVDQU Y5, (DI)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX2_plan9_hook
+	MOVQ    R12, 24(DI)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(DI)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX2_plan9_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan9_block
@@ -1196,6 +1223,10 @@ evalSegmentsAVX2_plan12:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan12_block:
@@ -1244,20 +1275,21 @@ evalSegmentsAVX2_plan12_loaded:
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, DI
 
 evalSegmentsAVX2_plan12_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R10, 8(BX)(R11*2)
 	JNE          evalSegmentsAVX2_plan12_miss
-	VPBROADCASTQ 32(R11), Y7
+	VPBROADCASTQ 32(BX)(R11*2), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
 	VMOVMSKPS    Y7, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 56(R11), Y7
+	VPBROADCASTQ 56(BX)(R11*2), Y7
 	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(R11), Y8
+	VPBROADCASTQ 64(BX)(R11*2), Y8
 	VPXOR        Y1, Y8, Y8
 	VPCMPGTQ     Y6, Y7, Y9
 	VPCMPGTQ     Y8, Y6, Y10
@@ -1276,22 +1308,20 @@ evalSegmentsAVX2_plan12_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan12_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y5, (DI)
+	MOVQ    R13, 40(DI)(R11*1)
+	VMOVDQU Y5, (DI)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX2_plan12_hook
+	MOVQ    R12, 24(DI)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(DI)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX2_plan12_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan12_block
@@ -1306,6 +1336,10 @@ evalSegmentsAVX2_plan13:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan13_block:
@@ -1364,26 +1398,27 @@ evalSegmentsAVX2_plan13_loaded:
 	VINSERTI128 $0x01, X7, Y0, Y7
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, DI
 
 evalSegmentsAVX2_plan13_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R10, 8(BX)(R11*2)
 	JNE          evalSegmentsAVX2_plan13_miss
-	VPBROADCASTQ 16(R11), Y9
+	VPBROADCASTQ 16(BX)(R11*2), Y9
 	VPCMPEQQ     Y8, Y9, Y10
 	VPCMPEQQ     Y2, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
 	VMOVMSKPS    Y9, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 32(R11), Y9
+	VPBROADCASTQ 32(BX)(R11*2), Y9
 	VPCMPEQQ     Y5, Y9, Y10
 	VPCMPEQQ     Y6, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
 	VMOVMSKPS    Y9, R13
 	ANDQ         R13, R12
-	VPBROADCASTQ 56(R11), Y9
+	VPBROADCASTQ 56(BX)(R11*2), Y9
 	VPXOR        Y1, Y9, Y9
-	VPBROADCASTQ 64(R11), Y10
+	VPBROADCASTQ 64(BX)(R11*2), Y10
 	VPXOR        Y1, Y10, Y10
 	VPCMPGTQ     Y3, Y9, Y11
 	VPCMPGTQ     Y10, Y3, Y12
@@ -1395,8 +1430,8 @@ evalSegmentsAVX2_plan13_hook:
 	VMOVMSKPS    Y9, R13
 	ANDNQ        R12, R13, R12
 	POPCNTQ      R12, R13
-	SUBQ         80(R11), R13
-	CMPQ         88(R11), R13
+	SUBQ         80(BX)(R11*2), R13
+	CMPQ         88(BX)(R11*2), R13
 	SBBQ         R13, R13
 	SHLQ         $0x28, R13
 	SHLQ         $0x20, R12
@@ -1404,22 +1439,20 @@ evalSegmentsAVX2_plan13_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan13_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y7, (DI)
+	MOVQ    R13, 40(DI)(R11*1)
+	VMOVDQU Y7, (DI)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX2_plan13_hook
+	MOVQ    R12, 24(DI)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(DI)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX2_plan13_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan13_block
@@ -1446,7 +1479,7 @@ evalSegmentsAVX2_done:
 
 // func evalSegmentsAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2, POPCNT
-TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $568-112
+TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $576-112
 	MOVQ    l+0(FP), AX
 	MOVQ    (AX), CX
 	MOVQ    CX, (SP)
@@ -1474,7 +1507,7 @@ TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $568-112
 	MOVQ    $0xd6e8feb86659fd93, CX
 	VMOVQ   (AX), X0
 	VPINSRQ $0x01, 16(AX), X0, X0
-	MOVQ    $0x00000000, 552(SP)
+	MOVQ    $0x00000000, 560(SP)
 
 evalSegmentsAVX512_segment:
 	MOVQ   64(SP), AX
@@ -1598,6 +1631,10 @@ evalSegmentsAVX512_plan0:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan0_block:
@@ -1611,10 +1648,11 @@ evalSegmentsAVX512_plan0_block:
 	VINSERTI128 $0x01, X1, Y0, Y1
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	MOVQ        168(SP), R11
+	SUBQ        R11, R10
 
 evalSegmentsAVX512_plan0_hook:
-	CMPQ R9, 8(R11)
+	CMPQ R9, 8(BX)(R11*2)
 	JNE  evalSegmentsAVX512_plan0_miss
 	MOVQ R8, R12
 	CMPQ R12, $0x01
@@ -1625,22 +1663,20 @@ evalSegmentsAVX512_plan0_hook:
 	ADDQ R12, R13
 
 evalSegmentsAVX512_plan0_write:
-	MOVQ    R13, 40(R10)
-	VMOVDQU Y1, (R10)
+	MOVQ    R13, 40(R10)(R11*1)
+	VMOVDQU Y1, (R10)(R11*1)
 	VPADDQ  spanstep<>+0(SB), Y1, Y1
-	MOVQ    48(R11), R12
+	MOVQ    48(BX)(R11*2), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(R10)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(R10)
-	ADDQ    $0x30, R10
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
-	JB      evalSegmentsAVX512_plan0_hook
+	MOVQ    R12, 24(R10)(R11*1)
+	MOVL    4(BX)(R11*2), R13
+	MOVQ    R13, 32(R10)(R11*1)
+	ADDQ    $0x30, R11
+	JNZ     evalSegmentsAVX512_plan0_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan0_block
@@ -1659,9 +1695,9 @@ evalSegmentsAVX512_plan1_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan1_narrow
-	CMPQ 552(SP), $0x00
+	CMPQ 560(SP), $0x00
 	JNE  evalSegmentsAVX512_plan1_wready
-	MOVQ $0x00000001, 560(SP)
+	MOVQ $0x00000001, 568(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan1_wready:
@@ -1778,37 +1814,37 @@ evalSegmentsAVX512_plan1_wrows:
 	VPXORQ       Z9, Z8, Z8
 	VPBROADCASTQ DX, Z9
 	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    168(SP), Z10
+	VMOVDQU64    176(SP), Z10
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    232(SP), Z10
+	VMOVDQU64    240(SP), Z10
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    296(SP), Z10
+	VMOVDQU64    304(SP), Z10
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    360(SP), Z10
+	VMOVDQU64    368(SP), Z10
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    424(SP), Z10
+	VMOVDQU64    432(SP), Z10
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    488(SP), Z10
+	VMOVDQU64    496(SP), Z10
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+42(SB), K1
@@ -1831,6 +1867,10 @@ evalSegmentsAVX512_plan1_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan1_block:
@@ -1849,16 +1889,17 @@ evalSegmentsAVX512_plan1_block:
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R9
+	MOVQ        168(SP), R9
+	SUBQ        R9, DI
 
 evalSegmentsAVX512_plan1_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R10, 8(BX)(R9*2)
 	JNE           evalSegmentsAVX512_plan1_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
 	KMOVW         K2, R11
 	POPCNTQ       R11, R12
-	SUBQ          80(R9), R12
-	CMPQ          88(R9), R12
+	SUBQ          80(BX)(R9*2), R12
+	CMPQ          88(BX)(R9*2), R12
 	SBBQ          R12, R12
 	SHLQ          $0x28, R12
 	SHLQ          $0x20, R11
@@ -1866,22 +1907,20 @@ evalSegmentsAVX512_plan1_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan1_write:
-	MOVQ    R12, 40(DI)
-	VMOVDQU Y2, (DI)
+	MOVQ    R12, 40(DI)(R9*1)
+	VMOVDQU Y2, (DI)(R9*1)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(R9), R11
+	MOVQ    48(BX)(R9*2), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R9
-	CMPQ    R9, BX
-	JB      evalSegmentsAVX512_plan1_hook
+	MOVQ    R11, 24(DI)(R9*1)
+	MOVL    4(BX)(R9*2), R12
+	MOVQ    R12, 32(DI)(R9*1)
+	ADDQ    $0x30, R9
+	JNZ     evalSegmentsAVX512_plan1_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan1_block
@@ -1900,9 +1939,9 @@ evalSegmentsAVX512_plan2_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan2_narrow
-	CMPQ 552(SP), $0x00
+	CMPQ 560(SP), $0x00
 	JNE  evalSegmentsAVX512_plan2_wready
-	MOVQ $0x00000002, 560(SP)
+	MOVQ $0x00000002, 568(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan2_wready:
@@ -2019,37 +2058,37 @@ evalSegmentsAVX512_plan2_wrows:
 	VPXORQ       Z9, Z8, Z8
 	VPBROADCASTQ DX, Z9
 	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    168(SP), Z10
+	VMOVDQU64    176(SP), Z10
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    232(SP), Z10
+	VMOVDQU64    240(SP), Z10
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    296(SP), Z10
+	VMOVDQU64    304(SP), Z10
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    360(SP), Z10
+	VMOVDQU64    368(SP), Z10
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    424(SP), Z10
+	VMOVDQU64    432(SP), Z10
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    488(SP), Z10
+	VMOVDQU64    496(SP), Z10
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+42(SB), K1
@@ -2072,6 +2111,10 @@ evalSegmentsAVX512_plan2_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan2_block:
@@ -2090,16 +2133,17 @@ evalSegmentsAVX512_plan2_block:
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R9
+	MOVQ        168(SP), R9
+	SUBQ        R9, DI
 
 evalSegmentsAVX512_plan2_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R10, 8(BX)(R9*2)
 	JNE           evalSegmentsAVX512_plan2_miss
-	VPCMPEQQ.BCST 24(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 24(BX)(R9*2), Z1, K1, K2
 	KMOVW         K2, R11
 	POPCNTQ       R11, R12
-	SUBQ          80(R9), R12
-	CMPQ          88(R9), R12
+	SUBQ          80(BX)(R9*2), R12
+	CMPQ          88(BX)(R9*2), R12
 	SBBQ          R12, R12
 	SHLQ          $0x28, R12
 	SHLQ          $0x20, R11
@@ -2107,22 +2151,20 @@ evalSegmentsAVX512_plan2_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan2_write:
-	MOVQ    R12, 40(DI)
-	VMOVDQU Y2, (DI)
+	MOVQ    R12, 40(DI)(R9*1)
+	VMOVDQU Y2, (DI)(R9*1)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(R9), R11
+	MOVQ    48(BX)(R9*2), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R9
-	CMPQ    R9, BX
-	JB      evalSegmentsAVX512_plan2_hook
+	MOVQ    R11, 24(DI)(R9*1)
+	MOVL    4(BX)(R9*2), R12
+	MOVQ    R12, 32(DI)(R9*1)
+	ADDQ    $0x30, R9
+	JNZ     evalSegmentsAVX512_plan2_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan2_block
@@ -2141,9 +2183,9 @@ evalSegmentsAVX512_plan3_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan3_narrow
-	CMPQ 552(SP), $0x00
+	CMPQ 560(SP), $0x00
 	JNE  evalSegmentsAVX512_plan3_wready
-	MOVQ $0x00000003, 560(SP)
+	MOVQ $0x00000003, 568(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan3_wready:
@@ -2280,37 +2322,37 @@ evalSegmentsAVX512_plan3_wrows:
 	VPXORQ       Z10, Z9, Z9
 	VPBROADCASTQ DX, Z10
 	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    168(SP), Z11
+	VMOVDQU64    176(SP), Z11
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    232(SP), Z11
+	VMOVDQU64    240(SP), Z11
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    296(SP), Z11
+	VMOVDQU64    304(SP), Z11
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    360(SP), Z11
+	VMOVDQU64    368(SP), Z11
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    424(SP), Z11
+	VMOVDQU64    432(SP), Z11
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    488(SP), Z11
+	VMOVDQU64    496(SP), Z11
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+42(SB), K1
@@ -2333,6 +2375,10 @@ evalSegmentsAVX512_plan3_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan3_block:
@@ -2354,13 +2400,14 @@ evalSegmentsAVX512_plan3_block:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R9
+	MOVQ        168(SP), R9
+	SUBQ        R9, DI
 
 evalSegmentsAVX512_plan3_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R10, 8(BX)(R9*2)
 	JNE           evalSegmentsAVX512_plan3_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
+	VPCMPEQQ.BCST 24(BX)(R9*2), Z2, K2, K2
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
@@ -2370,22 +2417,20 @@ evalSegmentsAVX512_plan3_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan3_write:
-	MOVQ    R12, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R12, 40(DI)(R9*1)
+	VMOVDQU Y3, (DI)(R9*1)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R9), R11
+	MOVQ    48(BX)(R9*2), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R9
-	CMPQ    R9, BX
-	JB      evalSegmentsAVX512_plan3_hook
+	MOVQ    R11, 24(DI)(R9*1)
+	MOVL    4(BX)(R9*2), R12
+	MOVQ    R12, 32(DI)(R9*1)
+	ADDQ    $0x30, R9
+	JNZ     evalSegmentsAVX512_plan3_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan3_block
@@ -2404,9 +2449,9 @@ evalSegmentsAVX512_plan4_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan4_narrow
-	CMPQ 552(SP), $0x00
+	CMPQ 560(SP), $0x00
 	JNE  evalSegmentsAVX512_plan4_wready
-	MOVQ $0x00000004, 560(SP)
+	MOVQ $0x00000004, 568(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan4_wready:
@@ -2523,37 +2568,37 @@ evalSegmentsAVX512_plan4_wrows:
 	VPXORQ       Z9, Z8, Z8
 	VPBROADCASTQ DX, Z9
 	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    168(SP), Z10
+	VMOVDQU64    176(SP), Z10
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    232(SP), Z10
+	VMOVDQU64    240(SP), Z10
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    296(SP), Z10
+	VMOVDQU64    304(SP), Z10
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    360(SP), Z10
+	VMOVDQU64    368(SP), Z10
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    424(SP), Z10
+	VMOVDQU64    432(SP), Z10
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    488(SP), Z10
+	VMOVDQU64    496(SP), Z10
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+42(SB), K1
@@ -2576,6 +2621,10 @@ evalSegmentsAVX512_plan4_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan4_block:
@@ -2594,12 +2643,13 @@ evalSegmentsAVX512_plan4_block:
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R9
+	MOVQ        168(SP), R9
+	SUBQ        R9, DI
 
 evalSegmentsAVX512_plan4_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R10, 8(BX)(R9*2)
 	JNE           evalSegmentsAVX512_plan4_miss
-	VPCMPEQQ.BCST 32(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 32(BX)(R9*2), Z1, K1, K2
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
@@ -2609,22 +2659,20 @@ evalSegmentsAVX512_plan4_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan4_write:
-	MOVQ    R12, 40(DI)
-	VMOVDQU Y2, (DI)
+	MOVQ    R12, 40(DI)(R9*1)
+	VMOVDQU Y2, (DI)(R9*1)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(R9), R11
+	MOVQ    48(BX)(R9*2), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R9
-	CMPQ    R9, BX
-	JB      evalSegmentsAVX512_plan4_hook
+	MOVQ    R11, 24(DI)(R9*1)
+	MOVL    4(BX)(R9*2), R12
+	MOVQ    R12, 32(DI)(R9*1)
+	ADDQ    $0x30, R9
+	JNZ     evalSegmentsAVX512_plan4_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan4_block
@@ -2643,9 +2691,9 @@ evalSegmentsAVX512_plan5_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan5_narrow
-	CMPQ 552(SP), $0x00
+	CMPQ 560(SP), $0x00
 	JNE  evalSegmentsAVX512_plan5_wready
-	MOVQ $0x00000005, 560(SP)
+	MOVQ $0x00000005, 568(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan5_wready:
@@ -2782,37 +2830,37 @@ evalSegmentsAVX512_plan5_wrows:
 	VPXORQ       Z10, Z9, Z9
 	VPBROADCASTQ DX, Z10
 	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    168(SP), Z11
+	VMOVDQU64    176(SP), Z11
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    232(SP), Z11
+	VMOVDQU64    240(SP), Z11
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    296(SP), Z11
+	VMOVDQU64    304(SP), Z11
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    360(SP), Z11
+	VMOVDQU64    368(SP), Z11
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    424(SP), Z11
+	VMOVDQU64    432(SP), Z11
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    488(SP), Z11
+	VMOVDQU64    496(SP), Z11
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+42(SB), K1
@@ -2835,6 +2883,10 @@ evalSegmentsAVX512_plan5_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan5_block:
@@ -2856,17 +2908,18 @@ evalSegmentsAVX512_plan5_block:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R9
+	MOVQ        168(SP), R9
+	SUBQ        R9, DI
 
 evalSegmentsAVX512_plan5_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R10, 8(BX)(R9*2)
 	JNE           evalSegmentsAVX512_plan5_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
+	VPCMPEQQ.BCST 32(BX)(R9*2), Z2, K2, K2
 	KMOVW         K2, R11
 	POPCNTQ       R11, R12
-	SUBQ          80(R9), R12
-	CMPQ          88(R9), R12
+	SUBQ          80(BX)(R9*2), R12
+	CMPQ          88(BX)(R9*2), R12
 	SBBQ          R12, R12
 	SHLQ          $0x28, R12
 	SHLQ          $0x20, R11
@@ -2874,22 +2927,20 @@ evalSegmentsAVX512_plan5_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan5_write:
-	MOVQ    R12, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R12, 40(DI)(R9*1)
+	VMOVDQU Y3, (DI)(R9*1)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R9), R11
+	MOVQ    48(BX)(R9*2), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R9
-	CMPQ    R9, BX
-	JB      evalSegmentsAVX512_plan5_hook
+	MOVQ    R11, 24(DI)(R9*1)
+	MOVL    4(BX)(R9*2), R12
+	MOVQ    R12, 32(DI)(R9*1)
+	ADDQ    $0x30, R9
+	JNZ     evalSegmentsAVX512_plan5_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan5_block
@@ -2908,9 +2959,9 @@ evalSegmentsAVX512_plan7_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan7_narrow
-	CMPQ 552(SP), $0x00
+	CMPQ 560(SP), $0x00
 	JNE  evalSegmentsAVX512_plan7_wready
-	MOVQ $0x00000007, 560(SP)
+	MOVQ $0x00000007, 568(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan7_wready:
@@ -3067,37 +3118,37 @@ evalSegmentsAVX512_plan7_wrows:
 	VPXORQ       Z11, Z10, Z10
 	VPBROADCASTQ DX, Z11
 	VPADDQ       wideiota<>+0(SB), Z11, Z11
-	VMOVDQU64    168(SP), Z12
+	VMOVDQU64    176(SP), Z12
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, (AX)
-	VMOVDQU64    232(SP), Z12
+	VMOVDQU64    240(SP), Z12
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, 64(AX)
-	VMOVDQU64    296(SP), Z12
+	VMOVDQU64    304(SP), Z12
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, 128(AX)
-	VMOVDQU64    360(SP), Z12
+	VMOVDQU64    368(SP), Z12
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, 192(AX)
-	VMOVDQU64    424(SP), Z12
+	VMOVDQU64    432(SP), Z12
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, 256(AX)
-	VMOVDQU64    488(SP), Z12
+	VMOVDQU64    496(SP), Z12
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+42(SB), K1
@@ -3120,6 +3171,10 @@ evalSegmentsAVX512_plan7_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan7_block:
@@ -3144,14 +3199,15 @@ evalSegmentsAVX512_plan7_block:
 	VINSERTI128 $0x01, X4, Y0, Y4
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R9
+	MOVQ        168(SP), R9
+	SUBQ        R9, DI
 
 evalSegmentsAVX512_plan7_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R10, 8(BX)(R9*2)
 	JNE           evalSegmentsAVX512_plan7_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
-	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
+	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
+	VPCMPEQQ.BCST 24(BX)(R9*2), Z2, K2, K2
+	VPCMPEQQ.BCST 32(BX)(R9*2), Z3, K2, K2
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
@@ -3161,22 +3217,20 @@ evalSegmentsAVX512_plan7_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan7_write:
-	MOVQ    R12, 40(DI)
-	VMOVDQU Y4, (DI)
+	MOVQ    R12, 40(DI)(R9*1)
+	VMOVDQU Y4, (DI)(R9*1)
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
-	MOVQ    48(R9), R11
+	MOVQ    48(BX)(R9*2), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R9
-	CMPQ    R9, BX
-	JB      evalSegmentsAVX512_plan7_hook
+	MOVQ    R11, 24(DI)(R9*1)
+	MOVL    4(BX)(R9*2), R12
+	MOVQ    R12, 32(DI)(R9*1)
+	ADDQ    $0x30, R9
+	JNZ     evalSegmentsAVX512_plan7_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan7_block
@@ -3195,9 +3249,9 @@ evalSegmentsAVX512_plan8_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan8_narrow
-	CMPQ 552(SP), $0x00
+	CMPQ 560(SP), $0x00
 	JNE  evalSegmentsAVX512_plan8_wready
-	MOVQ $0x00000008, 560(SP)
+	MOVQ $0x00000008, 568(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan8_wready:
@@ -3337,37 +3391,37 @@ evalSegmentsAVX512_plan8_wrows:
 	VPXORQ       Z10, Z9, Z9
 	VPBROADCASTQ DX, Z10
 	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    168(SP), Z11
+	VMOVDQU64    176(SP), Z11
 	KMOVW        widemasks<>+0(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+2(SB), K2
 	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    232(SP), Z11
+	VMOVDQU64    240(SP), Z11
 	KMOVW        widemasks<>+8(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+10(SB), K2
 	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    296(SP), Z11
+	VMOVDQU64    304(SP), Z11
 	KMOVW        widemasks<>+16(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+18(SB), K2
 	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    360(SP), Z11
+	VMOVDQU64    368(SP), Z11
 	KMOVW        widemasks<>+24(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+26(SB), K2
 	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    424(SP), Z11
+	VMOVDQU64    432(SP), Z11
 	KMOVW        widemasks<>+32(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+34(SB), K2
 	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    488(SP), Z11
+	VMOVDQU64    496(SP), Z11
 	KMOVW        widemasks<>+40(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+42(SB), K2
@@ -3390,6 +3444,10 @@ evalSegmentsAVX512_plan8_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan8_block:
@@ -3408,13 +3466,14 @@ evalSegmentsAVX512_plan8_block:
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R9
+	MOVQ        168(SP), R9
+	SUBQ        R9, DI
 
 evalSegmentsAVX512_plan8_hook:
-	CMPQ         R10, 8(R9)
+	CMPQ         R10, 8(BX)(R9*2)
 	JNE          evalSegmentsAVX512_plan8_miss
-	VPCMPUQ.BCST $0x05, 56(R9), Z1, K1, K2
-	VPCMPUQ.BCST $0x02, 64(R9), Z1, K2, K2
+	VPCMPUQ.BCST $0x05, 56(BX)(R9*2), Z1, K1, K2
+	VPCMPUQ.BCST $0x02, 64(BX)(R9*2), Z1, K2, K2
 	KMOVW        K2, R11
 	CMPQ         R11, $0x01
 	SBBQ         R12, R12
@@ -3424,22 +3483,20 @@ evalSegmentsAVX512_plan8_hook:
 	ADDQ         R11, R12
 
 evalSegmentsAVX512_plan8_write:
-	MOVQ    R12, 40(DI)
-	VMOVDQU Y2, (DI)
+	MOVQ    R12, 40(DI)(R9*1)
+	VMOVDQU Y2, (DI)(R9*1)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(R9), R11
+	MOVQ    48(BX)(R9*2), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R9
-	CMPQ    R9, BX
-	JB      evalSegmentsAVX512_plan8_hook
+	MOVQ    R11, 24(DI)(R9*1)
+	MOVL    4(BX)(R9*2), R12
+	MOVQ    R12, 32(DI)(R9*1)
+	ADDQ    $0x30, R9
+	JNZ     evalSegmentsAVX512_plan8_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan8_block
@@ -3458,9 +3515,9 @@ evalSegmentsAVX512_plan9_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan9_narrow
-	CMPQ 552(SP), $0x00
+	CMPQ 560(SP), $0x00
 	JNE  evalSegmentsAVX512_plan9_wready
-	MOVQ $0x00000009, 560(SP)
+	MOVQ $0x00000009, 568(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan9_wready:
@@ -3620,37 +3677,37 @@ evalSegmentsAVX512_plan9_wrows:
 	VPXORQ       Z11, Z10, Z10
 	VPBROADCASTQ DX, Z11
 	VPADDQ       wideiota<>+0(SB), Z11, Z11
-	VMOVDQU64    168(SP), Z12
+	VMOVDQU64    176(SP), Z12
 	KMOVW        widemasks<>+0(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+2(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, (AX)
-	VMOVDQU64    232(SP), Z12
+	VMOVDQU64    240(SP), Z12
 	KMOVW        widemasks<>+8(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+10(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 64(AX)
-	VMOVDQU64    296(SP), Z12
+	VMOVDQU64    304(SP), Z12
 	KMOVW        widemasks<>+16(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+18(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 128(AX)
-	VMOVDQU64    360(SP), Z12
+	VMOVDQU64    368(SP), Z12
 	KMOVW        widemasks<>+24(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+26(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 192(AX)
-	VMOVDQU64    424(SP), Z12
+	VMOVDQU64    432(SP), Z12
 	KMOVW        widemasks<>+32(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+34(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 256(AX)
-	VMOVDQU64    488(SP), Z12
+	VMOVDQU64    496(SP), Z12
 	KMOVW        widemasks<>+40(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+42(SB), K2
@@ -3673,6 +3730,10 @@ evalSegmentsAVX512_plan9_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan9_block:
@@ -3694,18 +3755,19 @@ evalSegmentsAVX512_plan9_block:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R9
+	MOVQ        168(SP), R9
+	SUBQ        R9, DI
 
 evalSegmentsAVX512_plan9_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R10, 8(BX)(R9*2)
 	JNE           evalSegmentsAVX512_plan9_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(BX)(R9*2), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(BX)(R9*2), Z2, K2, K2
 	KMOVW         K2, R11
 	POPCNTQ       R11, R12
-	SUBQ          80(R9), R12
-	CMPQ          88(R9), R12
+	SUBQ          80(BX)(R9*2), R12
+	CMPQ          88(BX)(R9*2), R12
 	SBBQ          R12, R12
 	SHLQ          $0x28, R12
 	SHLQ          $0x20, R11
@@ -3713,22 +3775,20 @@ evalSegmentsAVX512_plan9_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan9_write:
-	MOVQ    R12, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R12, 40(DI)(R9*1)
+	VMOVDQU Y3, (DI)(R9*1)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R9), R11
+	MOVQ    48(BX)(R9*2), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R9
-	CMPQ    R9, BX
-	JB      evalSegmentsAVX512_plan9_hook
+	MOVQ    R11, 24(DI)(R9*1)
+	MOVL    4(BX)(R9*2), R12
+	MOVQ    R12, 32(DI)(R9*1)
+	ADDQ    $0x30, R9
+	JNZ     evalSegmentsAVX512_plan9_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan9_block
@@ -3747,9 +3807,9 @@ evalSegmentsAVX512_plan12_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan12_narrow
-	CMPQ 552(SP), $0x00
+	CMPQ 560(SP), $0x00
 	JNE  evalSegmentsAVX512_plan12_wready
-	MOVQ $0x0000000c, 560(SP)
+	MOVQ $0x0000000c, 568(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan12_wready:
@@ -3909,37 +3969,37 @@ evalSegmentsAVX512_plan12_wrows:
 	VPXORQ       Z11, Z10, Z10
 	VPBROADCASTQ DX, Z11
 	VPADDQ       wideiota<>+0(SB), Z11, Z11
-	VMOVDQU64    168(SP), Z12
+	VMOVDQU64    176(SP), Z12
 	KMOVW        widemasks<>+0(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+2(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, (AX)
-	VMOVDQU64    232(SP), Z12
+	VMOVDQU64    240(SP), Z12
 	KMOVW        widemasks<>+8(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+10(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 64(AX)
-	VMOVDQU64    296(SP), Z12
+	VMOVDQU64    304(SP), Z12
 	KMOVW        widemasks<>+16(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+18(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 128(AX)
-	VMOVDQU64    360(SP), Z12
+	VMOVDQU64    368(SP), Z12
 	KMOVW        widemasks<>+24(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+26(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 192(AX)
-	VMOVDQU64    424(SP), Z12
+	VMOVDQU64    432(SP), Z12
 	KMOVW        widemasks<>+32(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+34(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 256(AX)
-	VMOVDQU64    488(SP), Z12
+	VMOVDQU64    496(SP), Z12
 	KMOVW        widemasks<>+40(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+42(SB), K2
@@ -3962,6 +4022,10 @@ evalSegmentsAVX512_plan12_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan12_block:
@@ -3983,14 +4047,15 @@ evalSegmentsAVX512_plan12_block:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R9
+	MOVQ        168(SP), R9
+	SUBQ        R9, DI
 
 evalSegmentsAVX512_plan12_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R10, 8(BX)(R9*2)
 	JNE           evalSegmentsAVX512_plan12_miss
-	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z1, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z1, K2, K2
+	VPCMPEQQ.BCST 32(BX)(R9*2), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(BX)(R9*2), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(BX)(R9*2), Z1, K2, K2
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
@@ -4000,22 +4065,20 @@ evalSegmentsAVX512_plan12_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan12_write:
-	MOVQ    R12, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R12, 40(DI)(R9*1)
+	VMOVDQU Y3, (DI)(R9*1)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R9), R11
+	MOVQ    48(BX)(R9*2), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R9
-	CMPQ    R9, BX
-	JB      evalSegmentsAVX512_plan12_hook
+	MOVQ    R11, 24(DI)(R9*1)
+	MOVL    4(BX)(R9*2), R12
+	MOVQ    R12, 32(DI)(R9*1)
+	ADDQ    $0x30, R9
+	JNZ     evalSegmentsAVX512_plan12_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan12_block
@@ -4034,9 +4097,9 @@ evalSegmentsAVX512_plan13_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan13_narrow
-	CMPQ 552(SP), $0x00
+	CMPQ 560(SP), $0x00
 	JNE  evalSegmentsAVX512_plan13_wready
-	MOVQ $0x0000000d, 560(SP)
+	MOVQ $0x0000000d, 568(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan13_wready:
@@ -4216,37 +4279,37 @@ evalSegmentsAVX512_plan13_wrows:
 	VPXORQ       Z12, Z11, Z11
 	VPBROADCASTQ DX, Z12
 	VPADDQ       wideiota<>+0(SB), Z12, Z12
-	VMOVDQU64    168(SP), Z13
+	VMOVDQU64    176(SP), Z13
 	KMOVW        widemasks<>+0(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+2(SB), K2
 	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, (AX)
-	VMOVDQU64    232(SP), Z13
+	VMOVDQU64    240(SP), Z13
 	KMOVW        widemasks<>+8(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+10(SB), K2
 	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 64(AX)
-	VMOVDQU64    296(SP), Z13
+	VMOVDQU64    304(SP), Z13
 	KMOVW        widemasks<>+16(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+18(SB), K2
 	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 128(AX)
-	VMOVDQU64    360(SP), Z13
+	VMOVDQU64    368(SP), Z13
 	KMOVW        widemasks<>+24(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+26(SB), K2
 	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 192(AX)
-	VMOVDQU64    424(SP), Z13
+	VMOVDQU64    432(SP), Z13
 	KMOVW        widemasks<>+32(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+34(SB), K2
 	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 256(AX)
-	VMOVDQU64    488(SP), Z13
+	VMOVDQU64    496(SP), Z13
 	KMOVW        widemasks<>+40(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+42(SB), K2
@@ -4269,6 +4332,10 @@ evalSegmentsAVX512_plan13_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
+	MOVQ   152(SP), SI
+	IMUL3Q $0x30, SI, SI
+	NEGQ   SI
+	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan13_block:
@@ -4293,19 +4360,20 @@ evalSegmentsAVX512_plan13_block:
 	VINSERTI128 $0x01, X4, Y0, Y4
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        144(SP), R9
+	MOVQ        168(SP), R9
+	SUBQ        R9, DI
 
 evalSegmentsAVX512_plan13_hook:
-	CMPQ          R10, 8(R9)
+	CMPQ          R10, 8(BX)(R9*2)
 	JNE           evalSegmentsAVX512_plan13_miss
-	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
-	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
+	VPCMPEQQ.BCST 32(BX)(R9*2), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(BX)(R9*2), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(BX)(R9*2), Z2, K2, K2
 	KMOVW         K2, R11
 	POPCNTQ       R11, R12
-	SUBQ          80(R9), R12
-	CMPQ          88(R9), R12
+	SUBQ          80(BX)(R9*2), R12
+	CMPQ          88(BX)(R9*2), R12
 	SBBQ          R12, R12
 	SHLQ          $0x28, R12
 	SHLQ          $0x20, R11
@@ -4313,22 +4381,20 @@ evalSegmentsAVX512_plan13_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan13_write:
-	MOVQ    R12, 40(DI)
-	VMOVDQU Y4, (DI)
+	MOVQ    R12, 40(DI)(R9*1)
+	VMOVDQU Y4, (DI)(R9*1)
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
-	MOVQ    48(R9), R11
+	MOVQ    48(BX)(R9*2), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)
-	MOVL    4(R9), R12
-	MOVQ    R12, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R9
-	CMPQ    R9, BX
-	JB      evalSegmentsAVX512_plan13_hook
+	MOVQ    R11, 24(DI)(R9*1)
+	MOVL    4(BX)(R9*2), R12
+	MOVQ    R12, 32(DI)(R9*1)
+	ADDQ    $0x30, R9
+	JNZ     evalSegmentsAVX512_plan13_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan13_block
@@ -4347,39 +4413,39 @@ evalSegmentsAVX512_widesetup:
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+6(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 168(SP)
+	VMOVDQU64    Z3, 176(SP)
 	VMOVDQU64    wideoutidx<>+64(SB), Z3
 	KMOVW        widemasks<>+12(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+14(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 232(SP)
+	VMOVDQU64    Z3, 240(SP)
 	VMOVDQU64    wideoutidx<>+128(SB), Z3
 	KMOVW        widemasks<>+20(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+22(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 296(SP)
+	VMOVDQU64    Z3, 304(SP)
 	VMOVDQU64    wideoutidx<>+192(SB), Z3
 	KMOVW        widemasks<>+28(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+30(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 360(SP)
+	VMOVDQU64    Z3, 368(SP)
 	VMOVDQU64    wideoutidx<>+256(SB), Z3
 	KMOVW        widemasks<>+36(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+38(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 424(SP)
+	VMOVDQU64    Z3, 432(SP)
 	VMOVDQU64    wideoutidx<>+320(SB), Z3
 	KMOVW        widemasks<>+44(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+46(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 488(SP)
-	MOVQ         $0x00000001, 552(SP)
-	MOVL         560(SP), AX
+	VMOVDQU64    Z3, 496(SP)
+	MOVQ         $0x00000001, 560(SP)
+	MOVL         568(SP), AX
 	CMPL         AX, $0x00000007
 	JAE          evalSegmentsAVX512_from7_5_wready
 	CMPL         AX, $0x00000003

@@ -81,7 +81,7 @@ func generateReceipts(name string, step Mem) {
 	mk, c := GP64(), GP64()
 	MOVBQZX(Mem{Base: m}, mk)
 	POPCNTQ(mk, c)
-	countDecision(h, c)
+	countDecision(func(disp int) Mem { return Mem{Base: h, Disp: disp} }, c)
 	receiptWord(w, mk, n)
 	Label(k.label("write"))
 	MOVQ(w, Mem{Base: o, Disp: layout.RcptLanes})
