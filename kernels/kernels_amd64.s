@@ -9247,11 +9247,11 @@ evalOneVector_avx512_write:
 
 // func frameReceiptsAVX2(blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, actualTicks uint32, masks []uint8, out []uint64)
 // Requires: AVX, AVX2, POPCNT
-TEXT ·frameReceiptsAVX2(SB), NOSPLIT, $88-136
+TEXT ·frameReceiptsAVX2(SB), NOSPLIT, $96-136
 	MOVQ    blocks_base+0(FP), AX
-	MOVQ    AX, 32(SP)
-	MOVQ    hooks_base+24(FP), AX
 	MOVQ    AX, 40(SP)
+	MOVQ    hooks_base+24(FP), AX
+	MOVQ    AX, 48(SP)
 	MOVQ    masks_base+88(FP), AX
 	MOVQ    AX, (SP)
 	MOVQ    out_base+112(FP), AX
@@ -9268,10 +9268,10 @@ TEXT ·frameReceiptsAVX2(SB), NOSPLIT, $88-136
 	MOVQ    segs_len+56(FP), CX
 	IMUL3Q  $0x14, CX, CX
 	ADDQ    AX, CX
-	MOVQ    CX, 48(SP)
+	MOVQ    CX, 56(SP)
 
 frameReceiptsAVX2_segment:
-	CMPQ        AX, 48(SP)
+	CMPQ        AX, 56(SP)
 	JAE         frameReceiptsAVX2_done
 	MOVL        (AX), CX
 	MOVL        4(AX), DX
@@ -9279,22 +9279,27 @@ frameReceiptsAVX2_segment:
 	JAE         frameReceiptsAVX2_nextsegment
 	IMUL3Q      $0x10, CX, CX
 	IMUL3Q      $0x10, DX, DX
-	ADDQ        32(SP), CX
-	ADDQ        32(SP), DX
-	MOVQ        CX, 56(SP)
-	MOVQ        DX, 64(SP)
+	ADDQ        40(SP), CX
+	ADDQ        40(SP), DX
+	MOVQ        CX, 64(SP)
+	MOVQ        DX, 72(SP)
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	CMPQ        CX, DX
 	JAE         frameReceiptsAVX2_nextsegment
+	MOVQ        DX, BX
+	SUBQ        CX, BX
+	IMUL3Q      $0x30, BX, BX
+	NEGQ        BX
+	MOVQ        BX, 32(SP)
 	IMUL3Q      $0x60, CX, CX
 	IMUL3Q      $0x60, DX, DX
-	ADDQ        40(SP), CX
-	ADDQ        40(SP), DX
-	MOVQ        CX, 72(SP)
-	MOVQ        DX, 80(SP)
-	MOVQ        56(SP), CX
-	MOVQ        80(SP), DX
+	ADDQ        48(SP), CX
+	ADDQ        48(SP), DX
+	MOVQ        CX, 80(SP)
+	MOVQ        DX, 88(SP)
+	MOVQ        64(SP), CX
+	MOVQ        88(SP), DX
 	MOVL        16(AX), BX
 	MOVQ        16(SP), DI
 	ADDQ        BX, DI
@@ -9308,16 +9313,17 @@ frameReceiptsAVX2_block:
 	MOVQ (CX), DI
 	MOVL 12(CX), R8
 	BTSQ $0x28, R8
-	MOVQ 72(SP), R9
+	MOVQ 32(SP), R9
+	SUBQ R9, SI
 
 frameReceiptsAVX2_hook:
 	XORL    R10, R10
-	CMPQ    DI, 8(R9)
+	CMPQ    DI, 8(DX)(R9*2)
 	JNE     frameReceiptsAVX2_write
 	MOVBQZX (BX), R11
 	POPCNTQ R11, R10
-	SUBQ    80(R9), R10
-	CMPQ    88(R9), R10
+	SUBQ    80(DX)(R9*2), R10
+	CMPQ    88(DX)(R9*2), R10
 	SBBQ    R10, R10
 	SHLQ    $0x28, R10
 	SHLQ    $0x20, R11
@@ -9325,19 +9331,17 @@ frameReceiptsAVX2_hook:
 	ADDQ    R11, R10
 
 frameReceiptsAVX2_write:
-	MOVQ    R10, 40(SI)
-	VMOVDQU Y1, (SI)
+	MOVQ    R10, 40(SI)(R9*1)
+	VMOVDQU Y1, (SI)(R9*1)
 	VPADDQ  spanstep<>+0(SB), Y1, Y1
-	MOVL    4(R9), R10
+	MOVL    4(DX)(R9*2), R10
 	ORQ     24(SP), R10
-	MOVQ    R10, 32(SI)
+	MOVQ    R10, 32(SI)(R9*1)
 	INCQ    BX
-	ADDQ    $0x30, SI
-	ADDQ    $0x60, R9
-	CMPQ    R9, DX
-	JB      frameReceiptsAVX2_hook
+	ADDQ    $0x30, R9
+	JNZ     frameReceiptsAVX2_hook
 	ADDQ    $0x10, CX
-	CMPQ    CX, 64(SP)
+	CMPQ    CX, 72(SP)
 	JB      frameReceiptsAVX2_block
 
 frameReceiptsAVX2_nextsegment:
