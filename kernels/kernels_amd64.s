@@ -199,7 +199,7 @@ GLOBL widemasks<>(SB), RODATA|NOPTR, $48
 
 // func evalSegmentsAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
-TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $176-112
+TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $168-112
 	MOVQ         l+0(FP), AX
 	MOVQ         (AX), CX
 	MOVQ         CX, (SP)
@@ -353,10 +353,6 @@ evalSegmentsAVX2_plan0:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan0_block:
@@ -370,11 +366,10 @@ evalSegmentsAVX2_plan0_block:
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, R10
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan0_hook:
-	CMPQ R9, 8(BX)(R11*2)
+	CMPQ R9, 8(R11)
 	JNE  evalSegmentsAVX2_plan0_miss
 	MOVQ R8, R12
 	CMPQ R12, $0x01
@@ -385,20 +380,22 @@ evalSegmentsAVX2_plan0_hook:
 	ADDQ R12, R13
 
 evalSegmentsAVX2_plan0_write:
-	MOVQ    R13, 40(R10)(R11*1)
-	VMOVDQU Y2, (R10)(R11*1)
+	MOVQ    R13, 40(R10)
+	VMOVDQU Y2, (R10)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(R10)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(R10)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX2_plan0_hook
+	MOVQ    R12, 24(R10)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(R10)
+	ADDQ    $0x30, R10
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX2_plan0_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan0_block
@@ -413,10 +410,6 @@ evalSegmentsAVX2_plan1:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan1_block:
@@ -453,21 +446,20 @@ evalSegmentsAVX2_plan1_loaded:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, DI
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan1_hook:
-	CMPQ         R10, 8(BX)(R11*2)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan1_miss
-	VPBROADCASTQ 16(BX)(R11*2), Y5
+	VPBROADCASTQ 16(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
 	VMOVMSKPS    Y5, R12
 	ANDQ         R9, R12
 	POPCNTQ      R12, R13
-	SUBQ         80(BX)(R11*2), R13
-	CMPQ         88(BX)(R11*2), R13
+	SUBQ         80(R11), R13
+	CMPQ         88(R11), R13
 	SBBQ         R13, R13
 	SHLQ         $0x28, R13
 	SHLQ         $0x20, R12
@@ -475,20 +467,22 @@ evalSegmentsAVX2_plan1_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan1_write:
-	MOVQ    R13, 40(DI)(R11*1)
-	VMOVDQU Y3, (DI)(R11*1)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(DI)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX2_plan1_hook
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX2_plan1_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan1_block
@@ -503,10 +497,6 @@ evalSegmentsAVX2_plan2:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan2_block:
@@ -543,21 +533,20 @@ evalSegmentsAVX2_plan2_loaded:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, DI
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan2_hook:
-	CMPQ         R10, 8(BX)(R11*2)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan2_miss
-	VPBROADCASTQ 24(BX)(R11*2), Y5
+	VPBROADCASTQ 24(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
 	VMOVMSKPS    Y5, R12
 	ANDQ         R9, R12
 	POPCNTQ      R12, R13
-	SUBQ         80(BX)(R11*2), R13
-	CMPQ         88(BX)(R11*2), R13
+	SUBQ         80(R11), R13
+	CMPQ         88(R11), R13
 	SBBQ         R13, R13
 	SHLQ         $0x28, R13
 	SHLQ         $0x20, R12
@@ -565,20 +554,22 @@ evalSegmentsAVX2_plan2_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan2_write:
-	MOVQ    R13, 40(DI)(R11*1)
-	VMOVDQU Y3, (DI)(R11*1)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(DI)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX2_plan2_hook
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX2_plan2_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan2_block
@@ -593,10 +584,6 @@ evalSegmentsAVX2_plan3:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan3_block:
@@ -643,19 +630,18 @@ evalSegmentsAVX2_plan3_loaded:
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, DI
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan3_hook:
-	CMPQ         R10, 8(BX)(R11*2)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan3_miss
-	VPBROADCASTQ 16(BX)(R11*2), Y7
+	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
 	VMOVMSKPS    Y7, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 24(BX)(R11*2), Y7
+	VPBROADCASTQ 24(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
@@ -669,20 +655,22 @@ evalSegmentsAVX2_plan3_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan3_write:
-	MOVQ    R13, 40(DI)(R11*1)
-	VMOVDQU Y5, (DI)(R11*1)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(DI)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX2_plan3_hook
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX2_plan3_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan3_block
@@ -697,10 +685,6 @@ evalSegmentsAVX2_plan4:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan4_block:
@@ -737,13 +721,12 @@ evalSegmentsAVX2_plan4_loaded:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, DI
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan4_hook:
-	CMPQ         R10, 8(BX)(R11*2)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan4_miss
-	VPBROADCASTQ 32(BX)(R11*2), Y5
+	VPBROADCASTQ 32(R11), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
@@ -757,20 +740,22 @@ evalSegmentsAVX2_plan4_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan4_write:
-	MOVQ    R13, 40(DI)(R11*1)
-	VMOVDQU Y3, (DI)(R11*1)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(DI)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX2_plan4_hook
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX2_plan4_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan4_block
@@ -785,10 +770,6 @@ evalSegmentsAVX2_plan5:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan5_block:
@@ -835,27 +816,26 @@ evalSegmentsAVX2_plan5_loaded:
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, DI
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan5_hook:
-	CMPQ         R10, 8(BX)(R11*2)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan5_miss
-	VPBROADCASTQ 16(BX)(R11*2), Y7
+	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
 	VMOVMSKPS    Y7, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 32(BX)(R11*2), Y7
+	VPBROADCASTQ 32(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
 	VMOVMSKPS    Y7, R13
 	ANDQ         R13, R12
 	POPCNTQ      R12, R13
-	SUBQ         80(BX)(R11*2), R13
-	CMPQ         88(BX)(R11*2), R13
+	SUBQ         80(R11), R13
+	CMPQ         88(R11), R13
 	SBBQ         R13, R13
 	SHLQ         $0x28, R13
 	SHLQ         $0x20, R12
@@ -863,20 +843,22 @@ evalSegmentsAVX2_plan5_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan5_write:
-	MOVQ    R13, 40(DI)(R11*1)
-	VMOVDQU Y5, (DI)(R11*1)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(DI)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX2_plan5_hook
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX2_plan5_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan5_block
@@ -891,10 +873,6 @@ evalSegmentsAVX2_plan7:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan7_block:
@@ -951,25 +929,24 @@ evalSegmentsAVX2_plan7_loaded:
 	VINSERTI128 $0x01, X7, Y0, Y7
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, DI
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan7_hook:
-	CMPQ         R10, 8(BX)(R11*2)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan7_miss
-	VPBROADCASTQ 16(BX)(R11*2), Y9
+	VPBROADCASTQ 16(R11), Y9
 	VPCMPEQQ     Y8, Y9, Y10
 	VPCMPEQQ     Y2, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
 	VMOVMSKPS    Y9, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 24(BX)(R11*2), Y9
+	VPBROADCASTQ 24(R11), Y9
 	VPCMPEQQ     Y3, Y9, Y10
 	VPCMPEQQ     Y4, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
 	VMOVMSKPS    Y9, R13
 	ANDQ         R13, R12
-	VPBROADCASTQ 32(BX)(R11*2), Y9
+	VPBROADCASTQ 32(R11), Y9
 	VPCMPEQQ     Y5, Y9, Y10
 	VPCMPEQQ     Y6, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
@@ -983,20 +960,22 @@ evalSegmentsAVX2_plan7_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan7_write:
-	MOVQ    R13, 40(DI)(R11*1)
-	VMOVDQU Y7, (DI)(R11*1)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y7, (DI)
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(DI)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX2_plan7_hook
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX2_plan7_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan7_block
@@ -1011,10 +990,6 @@ evalSegmentsAVX2_plan8:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan8_block:
@@ -1053,15 +1028,14 @@ evalSegmentsAVX2_plan8_loaded:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, DI
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan8_hook:
-	CMPQ         R10, 8(BX)(R11*2)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan8_miss
-	VPBROADCASTQ 56(BX)(R11*2), Y5
+	VPBROADCASTQ 56(R11), Y5
 	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(BX)(R11*2), Y6
+	VPBROADCASTQ 64(R11), Y6
 	VPXOR        Y1, Y6, Y6
 	VPCMPGTQ     Y4, Y5, Y7
 	VPCMPGTQ     Y6, Y4, Y8
@@ -1080,20 +1054,22 @@ evalSegmentsAVX2_plan8_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan8_write:
-	MOVQ    R13, 40(DI)(R11*1)
-	VMOVDQU Y3, (DI)(R11*1)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(DI)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX2_plan8_hook
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX2_plan8_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan8_block
@@ -1108,10 +1084,6 @@ evalSegmentsAVX2_plan9:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan9_block:
@@ -1160,21 +1132,20 @@ evalSegmentsAVX2_plan9_loaded:
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, DI
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan9_hook:
-	CMPQ         R10, 8(BX)(R11*2)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan9_miss
-	VPBROADCASTQ 16(BX)(R11*2), Y7
+	VPBROADCASTQ 16(R11), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
 	VMOVMSKPS    Y7, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 56(BX)(R11*2), Y7
+	VPBROADCASTQ 56(R11), Y7
 	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(BX)(R11*2), Y8
+	VPBROADCASTQ 64(R11), Y8
 	VPXOR        Y1, Y8, Y8
 	VPCMPGTQ     Y3, Y7, Y9
 	VPCMPGTQ     Y8, Y3, Y10
@@ -1186,8 +1157,8 @@ evalSegmentsAVX2_plan9_hook:
 	VMOVMSKPS    Y7, R13
 	ANDNQ        R12, R13, R12
 	POPCNTQ      R12, R13
-	SUBQ         80(BX)(R11*2), R13
-	CMPQ         88(BX)(R11*2), R13
+	SUBQ         80(R11), R13
+	CMPQ         88(R11), R13
 	SBBQ         R13, R13
 	SHLQ         $0x28, R13
 	SHLQ         $0x20, R12
@@ -1195,20 +1166,22 @@ evalSegmentsAVX2_plan9_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan9_write:
-	MOVQ    R13, 40(DI)(R11*1)
-	VMOVDQU Y5, (DI)(R11*1)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(DI)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX2_plan9_hook
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX2_plan9_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan9_block
@@ -1223,10 +1196,6 @@ evalSegmentsAVX2_plan12:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan12_block:
@@ -1275,21 +1244,20 @@ evalSegmentsAVX2_plan12_loaded:
 	VINSERTI128 $0x01, X5, Y0, Y5
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, DI
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan12_hook:
-	CMPQ         R10, 8(BX)(R11*2)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan12_miss
-	VPBROADCASTQ 32(BX)(R11*2), Y7
+	VPBROADCASTQ 32(R11), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
 	VMOVMSKPS    Y7, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 56(BX)(R11*2), Y7
+	VPBROADCASTQ 56(R11), Y7
 	VPXOR        Y1, Y7, Y7
-	VPBROADCASTQ 64(BX)(R11*2), Y8
+	VPBROADCASTQ 64(R11), Y8
 	VPXOR        Y1, Y8, Y8
 	VPCMPGTQ     Y6, Y7, Y9
 	VPCMPGTQ     Y8, Y6, Y10
@@ -1308,20 +1276,22 @@ evalSegmentsAVX2_plan12_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan12_write:
-	MOVQ    R13, 40(DI)(R11*1)
-	VMOVDQU Y5, (DI)(R11*1)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y5, (DI)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(DI)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX2_plan12_hook
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX2_plan12_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan12_block
@@ -1336,10 +1306,6 @@ evalSegmentsAVX2_plan13:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX2_plan13_block:
@@ -1398,27 +1364,26 @@ evalSegmentsAVX2_plan13_loaded:
 	VINSERTI128 $0x01, X7, Y0, Y7
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, DI
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX2_plan13_hook:
-	CMPQ         R10, 8(BX)(R11*2)
+	CMPQ         R10, 8(R11)
 	JNE          evalSegmentsAVX2_plan13_miss
-	VPBROADCASTQ 16(BX)(R11*2), Y9
+	VPBROADCASTQ 16(R11), Y9
 	VPCMPEQQ     Y8, Y9, Y10
 	VPCMPEQQ     Y2, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
 	VMOVMSKPS    Y9, R12
 	ANDQ         R9, R12
-	VPBROADCASTQ 32(BX)(R11*2), Y9
+	VPBROADCASTQ 32(R11), Y9
 	VPCMPEQQ     Y5, Y9, Y10
 	VPCMPEQQ     Y6, Y9, Y9
 	VPACKSSDW    Y9, Y10, Y9
 	VMOVMSKPS    Y9, R13
 	ANDQ         R13, R12
-	VPBROADCASTQ 56(BX)(R11*2), Y9
+	VPBROADCASTQ 56(R11), Y9
 	VPXOR        Y1, Y9, Y9
-	VPBROADCASTQ 64(BX)(R11*2), Y10
+	VPBROADCASTQ 64(R11), Y10
 	VPXOR        Y1, Y10, Y10
 	VPCMPGTQ     Y3, Y9, Y11
 	VPCMPGTQ     Y10, Y3, Y12
@@ -1430,8 +1395,8 @@ evalSegmentsAVX2_plan13_hook:
 	VMOVMSKPS    Y9, R13
 	ANDNQ        R12, R13, R12
 	POPCNTQ      R12, R13
-	SUBQ         80(BX)(R11*2), R13
-	CMPQ         88(BX)(R11*2), R13
+	SUBQ         80(R11), R13
+	CMPQ         88(R11), R13
 	SBBQ         R13, R13
 	SHLQ         $0x28, R13
 	SHLQ         $0x20, R12
@@ -1439,20 +1404,22 @@ evalSegmentsAVX2_plan13_hook:
 	ADDQ         R12, R13
 
 evalSegmentsAVX2_plan13_write:
-	MOVQ    R13, 40(DI)(R11*1)
-	VMOVDQU Y7, (DI)(R11*1)
+	MOVQ    R13, 40(DI)
+	VMOVDQU Y7, (DI)
 	VPADDQ  spanstep<>+0(SB), Y7, Y7
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(DI)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(DI)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX2_plan13_hook
+	MOVQ    R12, 24(DI)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX2_plan13_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX2_plan13_block
@@ -1479,7 +1446,7 @@ evalSegmentsAVX2_done:
 
 // func evalSegmentsAVX512(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, AVX512DQ, AVX512F, BMI2, POPCNT
-TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $576-112
+TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $568-112
 	MOVQ    l+0(FP), AX
 	MOVQ    (AX), CX
 	MOVQ    CX, (SP)
@@ -1507,7 +1474,7 @@ TEXT ·evalSegmentsAVX512(SB), NOSPLIT, $576-112
 	MOVQ    $0xd6e8feb86659fd93, CX
 	VMOVQ   (AX), X0
 	VPINSRQ $0x01, 16(AX), X0, X0
-	MOVQ    $0x00000000, 560(SP)
+	MOVQ    $0x00000000, 552(SP)
 
 evalSegmentsAVX512_segment:
 	MOVQ   64(SP), AX
@@ -1631,10 +1598,6 @@ evalSegmentsAVX512_plan0:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan0_block:
@@ -1648,11 +1611,10 @@ evalSegmentsAVX512_plan0_block:
 	VINSERTI128 $0x01, X1, Y0, Y1
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R11
-	SUBQ        R11, R10
+	MOVQ        144(SP), R11
 
 evalSegmentsAVX512_plan0_hook:
-	CMPQ R9, 8(BX)(R11*2)
+	CMPQ R9, 8(R11)
 	JNE  evalSegmentsAVX512_plan0_miss
 	MOVQ R8, R12
 	CMPQ R12, $0x01
@@ -1663,20 +1625,22 @@ evalSegmentsAVX512_plan0_hook:
 	ADDQ R12, R13
 
 evalSegmentsAVX512_plan0_write:
-	MOVQ    R13, 40(R10)(R11*1)
-	VMOVDQU Y1, (R10)(R11*1)
+	MOVQ    R13, 40(R10)
+	VMOVDQU Y1, (R10)
 	VPADDQ  spanstep<>+0(SB), Y1, Y1
-	MOVQ    48(BX)(R11*2), R12
+	MOVQ    48(R11), R12
 	XORQ    R13, R12
 	IMULQ   CX, R12
 	MOVQ    R12, R13
 	SHRQ    $0x20, R13
 	XORQ    R13, R12
-	MOVQ    R12, 24(R10)(R11*1)
-	MOVL    4(BX)(R11*2), R13
-	MOVQ    R13, 32(R10)(R11*1)
-	ADDQ    $0x30, R11
-	JNZ     evalSegmentsAVX512_plan0_hook
+	MOVQ    R12, 24(R10)
+	MOVL    4(R11), R13
+	MOVQ    R13, 32(R10)
+	ADDQ    $0x30, R10
+	ADDQ    $0x60, R11
+	CMPQ    R11, BX
+	JB      evalSegmentsAVX512_plan0_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan0_block
@@ -1695,9 +1659,9 @@ evalSegmentsAVX512_plan1_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan1_narrow
-	CMPQ 560(SP), $0x00
+	CMPQ 552(SP), $0x00
 	JNE  evalSegmentsAVX512_plan1_wready
-	MOVQ $0x00000001, 568(SP)
+	MOVQ $0x00000001, 560(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan1_wready:
@@ -1814,37 +1778,37 @@ evalSegmentsAVX512_plan1_wrows:
 	VPXORQ       Z9, Z8, Z8
 	VPBROADCASTQ DX, Z9
 	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    176(SP), Z10
+	VMOVDQU64    168(SP), Z10
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    240(SP), Z10
+	VMOVDQU64    232(SP), Z10
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    304(SP), Z10
+	VMOVDQU64    296(SP), Z10
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    368(SP), Z10
+	VMOVDQU64    360(SP), Z10
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    432(SP), Z10
+	VMOVDQU64    424(SP), Z10
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    496(SP), Z10
+	VMOVDQU64    488(SP), Z10
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+42(SB), K1
@@ -1867,10 +1831,6 @@ evalSegmentsAVX512_plan1_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan1_block:
@@ -1889,17 +1849,16 @@ evalSegmentsAVX512_plan1_block:
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R9
-	SUBQ        R9, DI
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan1_hook:
-	CMPQ          R10, 8(BX)(R9*2)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan1_miss
-	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
 	KMOVW         K2, R11
 	POPCNTQ       R11, R12
-	SUBQ          80(BX)(R9*2), R12
-	CMPQ          88(BX)(R9*2), R12
+	SUBQ          80(R9), R12
+	CMPQ          88(R9), R12
 	SBBQ          R12, R12
 	SHLQ          $0x28, R12
 	SHLQ          $0x20, R11
@@ -1907,20 +1866,22 @@ evalSegmentsAVX512_plan1_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan1_write:
-	MOVQ    R12, 40(DI)(R9*1)
-	VMOVDQU Y2, (DI)(R9*1)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(BX)(R9*2), R11
+	MOVQ    48(R9), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)(R9*1)
-	MOVL    4(BX)(R9*2), R12
-	MOVQ    R12, 32(DI)(R9*1)
-	ADDQ    $0x30, R9
-	JNZ     evalSegmentsAVX512_plan1_hook
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX512_plan1_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan1_block
@@ -1939,9 +1900,9 @@ evalSegmentsAVX512_plan2_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan2_narrow
-	CMPQ 560(SP), $0x00
+	CMPQ 552(SP), $0x00
 	JNE  evalSegmentsAVX512_plan2_wready
-	MOVQ $0x00000002, 568(SP)
+	MOVQ $0x00000002, 560(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan2_wready:
@@ -2058,37 +2019,37 @@ evalSegmentsAVX512_plan2_wrows:
 	VPXORQ       Z9, Z8, Z8
 	VPBROADCASTQ DX, Z9
 	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    176(SP), Z10
+	VMOVDQU64    168(SP), Z10
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    240(SP), Z10
+	VMOVDQU64    232(SP), Z10
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    304(SP), Z10
+	VMOVDQU64    296(SP), Z10
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    368(SP), Z10
+	VMOVDQU64    360(SP), Z10
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    432(SP), Z10
+	VMOVDQU64    424(SP), Z10
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    496(SP), Z10
+	VMOVDQU64    488(SP), Z10
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+42(SB), K1
@@ -2111,10 +2072,6 @@ evalSegmentsAVX512_plan2_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan2_block:
@@ -2133,17 +2090,16 @@ evalSegmentsAVX512_plan2_block:
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R9
-	SUBQ        R9, DI
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan2_hook:
-	CMPQ          R10, 8(BX)(R9*2)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan2_miss
-	VPCMPEQQ.BCST 24(BX)(R9*2), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z1, K1, K2
 	KMOVW         K2, R11
 	POPCNTQ       R11, R12
-	SUBQ          80(BX)(R9*2), R12
-	CMPQ          88(BX)(R9*2), R12
+	SUBQ          80(R9), R12
+	CMPQ          88(R9), R12
 	SBBQ          R12, R12
 	SHLQ          $0x28, R12
 	SHLQ          $0x20, R11
@@ -2151,20 +2107,22 @@ evalSegmentsAVX512_plan2_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan2_write:
-	MOVQ    R12, 40(DI)(R9*1)
-	VMOVDQU Y2, (DI)(R9*1)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(BX)(R9*2), R11
+	MOVQ    48(R9), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)(R9*1)
-	MOVL    4(BX)(R9*2), R12
-	MOVQ    R12, 32(DI)(R9*1)
-	ADDQ    $0x30, R9
-	JNZ     evalSegmentsAVX512_plan2_hook
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX512_plan2_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan2_block
@@ -2183,9 +2141,9 @@ evalSegmentsAVX512_plan3_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan3_narrow
-	CMPQ 560(SP), $0x00
+	CMPQ 552(SP), $0x00
 	JNE  evalSegmentsAVX512_plan3_wready
-	MOVQ $0x00000003, 568(SP)
+	MOVQ $0x00000003, 560(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan3_wready:
@@ -2322,37 +2280,37 @@ evalSegmentsAVX512_plan3_wrows:
 	VPXORQ       Z10, Z9, Z9
 	VPBROADCASTQ DX, Z10
 	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    176(SP), Z11
+	VMOVDQU64    168(SP), Z11
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    240(SP), Z11
+	VMOVDQU64    232(SP), Z11
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    304(SP), Z11
+	VMOVDQU64    296(SP), Z11
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    368(SP), Z11
+	VMOVDQU64    360(SP), Z11
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    432(SP), Z11
+	VMOVDQU64    424(SP), Z11
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    496(SP), Z11
+	VMOVDQU64    488(SP), Z11
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+42(SB), K1
@@ -2375,10 +2333,6 @@ evalSegmentsAVX512_plan3_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan3_block:
@@ -2400,14 +2354,13 @@ evalSegmentsAVX512_plan3_block:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R9
-	SUBQ        R9, DI
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan3_hook:
-	CMPQ          R10, 8(BX)(R9*2)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan3_miss
-	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
-	VPCMPEQQ.BCST 24(BX)(R9*2), Z2, K2, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
@@ -2417,20 +2370,22 @@ evalSegmentsAVX512_plan3_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan3_write:
-	MOVQ    R12, 40(DI)(R9*1)
-	VMOVDQU Y3, (DI)(R9*1)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(BX)(R9*2), R11
+	MOVQ    48(R9), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)(R9*1)
-	MOVL    4(BX)(R9*2), R12
-	MOVQ    R12, 32(DI)(R9*1)
-	ADDQ    $0x30, R9
-	JNZ     evalSegmentsAVX512_plan3_hook
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX512_plan3_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan3_block
@@ -2449,9 +2404,9 @@ evalSegmentsAVX512_plan4_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan4_narrow
-	CMPQ 560(SP), $0x00
+	CMPQ 552(SP), $0x00
 	JNE  evalSegmentsAVX512_plan4_wready
-	MOVQ $0x00000004, 568(SP)
+	MOVQ $0x00000004, 560(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan4_wready:
@@ -2568,37 +2523,37 @@ evalSegmentsAVX512_plan4_wrows:
 	VPXORQ       Z9, Z8, Z8
 	VPBROADCASTQ DX, Z9
 	VPADDQ       wideiota<>+0(SB), Z9, Z9
-	VMOVDQU64    176(SP), Z10
+	VMOVDQU64    168(SP), Z10
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, (AX)
-	VMOVDQU64    240(SP), Z10
+	VMOVDQU64    232(SP), Z10
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 64(AX)
-	VMOVDQU64    304(SP), Z10
+	VMOVDQU64    296(SP), Z10
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 128(AX)
-	VMOVDQU64    368(SP), Z10
+	VMOVDQU64    360(SP), Z10
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 192(AX)
-	VMOVDQU64    432(SP), Z10
+	VMOVDQU64    424(SP), Z10
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z6, K1, Z10
 	VMOVDQU64    Z10, 256(AX)
-	VMOVDQU64    496(SP), Z10
+	VMOVDQU64    488(SP), Z10
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z8, Z9, K1, Z10
 	KMOVW        widemasks<>+42(SB), K1
@@ -2621,10 +2576,6 @@ evalSegmentsAVX512_plan4_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan4_block:
@@ -2643,13 +2594,12 @@ evalSegmentsAVX512_plan4_block:
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R9
-	SUBQ        R9, DI
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan4_hook:
-	CMPQ          R10, 8(BX)(R9*2)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan4_miss
-	VPCMPEQQ.BCST 32(BX)(R9*2), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z1, K1, K2
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
@@ -2659,20 +2609,22 @@ evalSegmentsAVX512_plan4_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan4_write:
-	MOVQ    R12, 40(DI)(R9*1)
-	VMOVDQU Y2, (DI)(R9*1)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(BX)(R9*2), R11
+	MOVQ    48(R9), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)(R9*1)
-	MOVL    4(BX)(R9*2), R12
-	MOVQ    R12, 32(DI)(R9*1)
-	ADDQ    $0x30, R9
-	JNZ     evalSegmentsAVX512_plan4_hook
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX512_plan4_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan4_block
@@ -2691,9 +2643,9 @@ evalSegmentsAVX512_plan5_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan5_narrow
-	CMPQ 560(SP), $0x00
+	CMPQ 552(SP), $0x00
 	JNE  evalSegmentsAVX512_plan5_wready
-	MOVQ $0x00000005, 568(SP)
+	MOVQ $0x00000005, 560(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan5_wready:
@@ -2830,37 +2782,37 @@ evalSegmentsAVX512_plan5_wrows:
 	VPXORQ       Z10, Z9, Z9
 	VPBROADCASTQ DX, Z10
 	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    176(SP), Z11
+	VMOVDQU64    168(SP), Z11
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    240(SP), Z11
+	VMOVDQU64    232(SP), Z11
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    304(SP), Z11
+	VMOVDQU64    296(SP), Z11
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    368(SP), Z11
+	VMOVDQU64    360(SP), Z11
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    432(SP), Z11
+	VMOVDQU64    424(SP), Z11
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z7, K1, Z11
 	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    496(SP), Z11
+	VMOVDQU64    488(SP), Z11
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z9, Z10, K1, Z11
 	KMOVW        widemasks<>+42(SB), K1
@@ -2883,10 +2835,6 @@ evalSegmentsAVX512_plan5_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan5_block:
@@ -2908,18 +2856,17 @@ evalSegmentsAVX512_plan5_block:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R9
-	SUBQ        R9, DI
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan5_hook:
-	CMPQ          R10, 8(BX)(R9*2)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan5_miss
-	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
-	VPCMPEQQ.BCST 32(BX)(R9*2), Z2, K2, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K2, K2
 	KMOVW         K2, R11
 	POPCNTQ       R11, R12
-	SUBQ          80(BX)(R9*2), R12
-	CMPQ          88(BX)(R9*2), R12
+	SUBQ          80(R9), R12
+	CMPQ          88(R9), R12
 	SBBQ          R12, R12
 	SHLQ          $0x28, R12
 	SHLQ          $0x20, R11
@@ -2927,20 +2874,22 @@ evalSegmentsAVX512_plan5_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan5_write:
-	MOVQ    R12, 40(DI)(R9*1)
-	VMOVDQU Y3, (DI)(R9*1)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(BX)(R9*2), R11
+	MOVQ    48(R9), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)(R9*1)
-	MOVL    4(BX)(R9*2), R12
-	MOVQ    R12, 32(DI)(R9*1)
-	ADDQ    $0x30, R9
-	JNZ     evalSegmentsAVX512_plan5_hook
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX512_plan5_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan5_block
@@ -2959,9 +2908,9 @@ evalSegmentsAVX512_plan7_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan7_narrow
-	CMPQ 560(SP), $0x00
+	CMPQ 552(SP), $0x00
 	JNE  evalSegmentsAVX512_plan7_wready
-	MOVQ $0x00000007, 568(SP)
+	MOVQ $0x00000007, 560(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan7_wready:
@@ -3118,37 +3067,37 @@ evalSegmentsAVX512_plan7_wrows:
 	VPXORQ       Z11, Z10, Z10
 	VPBROADCASTQ DX, Z11
 	VPADDQ       wideiota<>+0(SB), Z11, Z11
-	VMOVDQU64    176(SP), Z12
+	VMOVDQU64    168(SP), Z12
 	KMOVW        widemasks<>+0(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+2(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, (AX)
-	VMOVDQU64    240(SP), Z12
+	VMOVDQU64    232(SP), Z12
 	KMOVW        widemasks<>+8(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+10(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, 64(AX)
-	VMOVDQU64    304(SP), Z12
+	VMOVDQU64    296(SP), Z12
 	KMOVW        widemasks<>+16(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+18(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, 128(AX)
-	VMOVDQU64    368(SP), Z12
+	VMOVDQU64    360(SP), Z12
 	KMOVW        widemasks<>+24(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+26(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, 192(AX)
-	VMOVDQU64    432(SP), Z12
+	VMOVDQU64    424(SP), Z12
 	KMOVW        widemasks<>+32(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+34(SB), K1
 	VPERMI2Q     Z1, Z8, K1, Z12
 	VMOVDQU64    Z12, 256(AX)
-	VMOVDQU64    496(SP), Z12
+	VMOVDQU64    488(SP), Z12
 	KMOVW        widemasks<>+40(SB), K1
 	VPERMI2Q     Z10, Z11, K1, Z12
 	KMOVW        widemasks<>+42(SB), K1
@@ -3171,10 +3120,6 @@ evalSegmentsAVX512_plan7_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan7_block:
@@ -3199,15 +3144,14 @@ evalSegmentsAVX512_plan7_block:
 	VINSERTI128 $0x01, X4, Y0, Y4
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R9
-	SUBQ        R9, DI
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan7_hook:
-	CMPQ          R10, 8(BX)(R9*2)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan7_miss
-	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
-	VPCMPEQQ.BCST 24(BX)(R9*2), Z2, K2, K2
-	VPCMPEQQ.BCST 32(BX)(R9*2), Z3, K2, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 24(R9), Z2, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
@@ -3217,20 +3161,22 @@ evalSegmentsAVX512_plan7_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan7_write:
-	MOVQ    R12, 40(DI)(R9*1)
-	VMOVDQU Y4, (DI)(R9*1)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y4, (DI)
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
-	MOVQ    48(BX)(R9*2), R11
+	MOVQ    48(R9), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)(R9*1)
-	MOVL    4(BX)(R9*2), R12
-	MOVQ    R12, 32(DI)(R9*1)
-	ADDQ    $0x30, R9
-	JNZ     evalSegmentsAVX512_plan7_hook
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX512_plan7_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan7_block
@@ -3249,9 +3195,9 @@ evalSegmentsAVX512_plan8_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan8_narrow
-	CMPQ 560(SP), $0x00
+	CMPQ 552(SP), $0x00
 	JNE  evalSegmentsAVX512_plan8_wready
-	MOVQ $0x00000008, 568(SP)
+	MOVQ $0x00000008, 560(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan8_wready:
@@ -3391,37 +3337,37 @@ evalSegmentsAVX512_plan8_wrows:
 	VPXORQ       Z10, Z9, Z9
 	VPBROADCASTQ DX, Z10
 	VPADDQ       wideiota<>+0(SB), Z10, Z10
-	VMOVDQU64    176(SP), Z11
+	VMOVDQU64    168(SP), Z11
 	KMOVW        widemasks<>+0(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+2(SB), K2
 	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, (AX)
-	VMOVDQU64    240(SP), Z11
+	VMOVDQU64    232(SP), Z11
 	KMOVW        widemasks<>+8(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+10(SB), K2
 	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 64(AX)
-	VMOVDQU64    304(SP), Z11
+	VMOVDQU64    296(SP), Z11
 	KMOVW        widemasks<>+16(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+18(SB), K2
 	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 128(AX)
-	VMOVDQU64    368(SP), Z11
+	VMOVDQU64    360(SP), Z11
 	KMOVW        widemasks<>+24(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+26(SB), K2
 	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 192(AX)
-	VMOVDQU64    432(SP), Z11
+	VMOVDQU64    424(SP), Z11
 	KMOVW        widemasks<>+32(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+34(SB), K2
 	VPERMI2Q     Z1, Z7, K2, Z11
 	VMOVDQU64    Z11, 256(AX)
-	VMOVDQU64    496(SP), Z11
+	VMOVDQU64    488(SP), Z11
 	KMOVW        widemasks<>+40(SB), K2
 	VPERMI2Q     Z9, Z10, K2, Z11
 	KMOVW        widemasks<>+42(SB), K2
@@ -3444,10 +3390,6 @@ evalSegmentsAVX512_plan8_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan8_block:
@@ -3466,14 +3408,13 @@ evalSegmentsAVX512_plan8_block:
 	VINSERTI128 $0x01, X2, Y0, Y2
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R9
-	SUBQ        R9, DI
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan8_hook:
-	CMPQ         R10, 8(BX)(R9*2)
+	CMPQ         R10, 8(R9)
 	JNE          evalSegmentsAVX512_plan8_miss
-	VPCMPUQ.BCST $0x05, 56(BX)(R9*2), Z1, K1, K2
-	VPCMPUQ.BCST $0x02, 64(BX)(R9*2), Z1, K2, K2
+	VPCMPUQ.BCST $0x05, 56(R9), Z1, K1, K2
+	VPCMPUQ.BCST $0x02, 64(R9), Z1, K2, K2
 	KMOVW        K2, R11
 	CMPQ         R11, $0x01
 	SBBQ         R12, R12
@@ -3483,20 +3424,22 @@ evalSegmentsAVX512_plan8_hook:
 	ADDQ         R11, R12
 
 evalSegmentsAVX512_plan8_write:
-	MOVQ    R12, 40(DI)(R9*1)
-	VMOVDQU Y2, (DI)(R9*1)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y2, (DI)
 	VPADDQ  spanstep<>+0(SB), Y2, Y2
-	MOVQ    48(BX)(R9*2), R11
+	MOVQ    48(R9), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)(R9*1)
-	MOVL    4(BX)(R9*2), R12
-	MOVQ    R12, 32(DI)(R9*1)
-	ADDQ    $0x30, R9
-	JNZ     evalSegmentsAVX512_plan8_hook
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX512_plan8_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan8_block
@@ -3515,9 +3458,9 @@ evalSegmentsAVX512_plan9_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan9_narrow
-	CMPQ 560(SP), $0x00
+	CMPQ 552(SP), $0x00
 	JNE  evalSegmentsAVX512_plan9_wready
-	MOVQ $0x00000009, 568(SP)
+	MOVQ $0x00000009, 560(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan9_wready:
@@ -3677,37 +3620,37 @@ evalSegmentsAVX512_plan9_wrows:
 	VPXORQ       Z11, Z10, Z10
 	VPBROADCASTQ DX, Z11
 	VPADDQ       wideiota<>+0(SB), Z11, Z11
-	VMOVDQU64    176(SP), Z12
+	VMOVDQU64    168(SP), Z12
 	KMOVW        widemasks<>+0(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+2(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, (AX)
-	VMOVDQU64    240(SP), Z12
+	VMOVDQU64    232(SP), Z12
 	KMOVW        widemasks<>+8(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+10(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 64(AX)
-	VMOVDQU64    304(SP), Z12
+	VMOVDQU64    296(SP), Z12
 	KMOVW        widemasks<>+16(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+18(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 128(AX)
-	VMOVDQU64    368(SP), Z12
+	VMOVDQU64    360(SP), Z12
 	KMOVW        widemasks<>+24(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+26(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 192(AX)
-	VMOVDQU64    432(SP), Z12
+	VMOVDQU64    424(SP), Z12
 	KMOVW        widemasks<>+32(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+34(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 256(AX)
-	VMOVDQU64    496(SP), Z12
+	VMOVDQU64    488(SP), Z12
 	KMOVW        widemasks<>+40(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+42(SB), K2
@@ -3730,10 +3673,6 @@ evalSegmentsAVX512_plan9_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan9_block:
@@ -3755,19 +3694,18 @@ evalSegmentsAVX512_plan9_block:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R9
-	SUBQ        R9, DI
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan9_hook:
-	CMPQ          R10, 8(BX)(R9*2)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan9_miss
-	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(BX)(R9*2), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(BX)(R9*2), Z2, K2, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
 	KMOVW         K2, R11
 	POPCNTQ       R11, R12
-	SUBQ          80(BX)(R9*2), R12
-	CMPQ          88(BX)(R9*2), R12
+	SUBQ          80(R9), R12
+	CMPQ          88(R9), R12
 	SBBQ          R12, R12
 	SHLQ          $0x28, R12
 	SHLQ          $0x20, R11
@@ -3775,20 +3713,22 @@ evalSegmentsAVX512_plan9_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan9_write:
-	MOVQ    R12, 40(DI)(R9*1)
-	VMOVDQU Y3, (DI)(R9*1)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(BX)(R9*2), R11
+	MOVQ    48(R9), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)(R9*1)
-	MOVL    4(BX)(R9*2), R12
-	MOVQ    R12, 32(DI)(R9*1)
-	ADDQ    $0x30, R9
-	JNZ     evalSegmentsAVX512_plan9_hook
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX512_plan9_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan9_block
@@ -3807,9 +3747,9 @@ evalSegmentsAVX512_plan12_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan12_narrow
-	CMPQ 560(SP), $0x00
+	CMPQ 552(SP), $0x00
 	JNE  evalSegmentsAVX512_plan12_wready
-	MOVQ $0x0000000c, 568(SP)
+	MOVQ $0x0000000c, 560(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan12_wready:
@@ -3969,37 +3909,37 @@ evalSegmentsAVX512_plan12_wrows:
 	VPXORQ       Z11, Z10, Z10
 	VPBROADCASTQ DX, Z11
 	VPADDQ       wideiota<>+0(SB), Z11, Z11
-	VMOVDQU64    176(SP), Z12
+	VMOVDQU64    168(SP), Z12
 	KMOVW        widemasks<>+0(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+2(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, (AX)
-	VMOVDQU64    240(SP), Z12
+	VMOVDQU64    232(SP), Z12
 	KMOVW        widemasks<>+8(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+10(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 64(AX)
-	VMOVDQU64    304(SP), Z12
+	VMOVDQU64    296(SP), Z12
 	KMOVW        widemasks<>+16(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+18(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 128(AX)
-	VMOVDQU64    368(SP), Z12
+	VMOVDQU64    360(SP), Z12
 	KMOVW        widemasks<>+24(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+26(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 192(AX)
-	VMOVDQU64    432(SP), Z12
+	VMOVDQU64    424(SP), Z12
 	KMOVW        widemasks<>+32(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+34(SB), K2
 	VPERMI2Q     Z1, Z8, K2, Z12
 	VMOVDQU64    Z12, 256(AX)
-	VMOVDQU64    496(SP), Z12
+	VMOVDQU64    488(SP), Z12
 	KMOVW        widemasks<>+40(SB), K2
 	VPERMI2Q     Z10, Z11, K2, Z12
 	KMOVW        widemasks<>+42(SB), K2
@@ -4022,10 +3962,6 @@ evalSegmentsAVX512_plan12_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan12_block:
@@ -4047,15 +3983,14 @@ evalSegmentsAVX512_plan12_block:
 	VINSERTI128 $0x01, X3, Y0, Y3
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R9
-	SUBQ        R9, DI
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan12_hook:
-	CMPQ          R10, 8(BX)(R9*2)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan12_miss
-	VPCMPEQQ.BCST 32(BX)(R9*2), Z2, K1, K2
-	VPCMPUQ.BCST  $0x05, 56(BX)(R9*2), Z1, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(BX)(R9*2), Z1, K2, K2
+	VPCMPEQQ.BCST 32(R9), Z2, K1, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z1, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z1, K2, K2
 	KMOVW         K2, R11
 	CMPQ          R11, $0x01
 	SBBQ          R12, R12
@@ -4065,20 +4000,22 @@ evalSegmentsAVX512_plan12_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan12_write:
-	MOVQ    R12, 40(DI)(R9*1)
-	VMOVDQU Y3, (DI)(R9*1)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y3, (DI)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(BX)(R9*2), R11
+	MOVQ    48(R9), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)(R9*1)
-	MOVL    4(BX)(R9*2), R12
-	MOVQ    R12, 32(DI)(R9*1)
-	ADDQ    $0x30, R9
-	JNZ     evalSegmentsAVX512_plan12_hook
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX512_plan12_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan12_block
@@ -4097,9 +4034,9 @@ evalSegmentsAVX512_plan13_wide:
 	SUBQ 80(SP), AX
 	CMPQ AX, $0x00000040
 	JB   evalSegmentsAVX512_plan13_narrow
-	CMPQ 560(SP), $0x00
+	CMPQ 552(SP), $0x00
 	JNE  evalSegmentsAVX512_plan13_wready
-	MOVQ $0x0000000d, 568(SP)
+	MOVQ $0x0000000d, 560(SP)
 	JMP  evalSegmentsAVX512_widesetup
 
 evalSegmentsAVX512_plan13_wready:
@@ -4279,37 +4216,37 @@ evalSegmentsAVX512_plan13_wrows:
 	VPXORQ       Z12, Z11, Z11
 	VPBROADCASTQ DX, Z12
 	VPADDQ       wideiota<>+0(SB), Z12, Z12
-	VMOVDQU64    176(SP), Z13
+	VMOVDQU64    168(SP), Z13
 	KMOVW        widemasks<>+0(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+2(SB), K2
 	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, (AX)
-	VMOVDQU64    240(SP), Z13
+	VMOVDQU64    232(SP), Z13
 	KMOVW        widemasks<>+8(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+10(SB), K2
 	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 64(AX)
-	VMOVDQU64    304(SP), Z13
+	VMOVDQU64    296(SP), Z13
 	KMOVW        widemasks<>+16(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+18(SB), K2
 	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 128(AX)
-	VMOVDQU64    368(SP), Z13
+	VMOVDQU64    360(SP), Z13
 	KMOVW        widemasks<>+24(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+26(SB), K2
 	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 192(AX)
-	VMOVDQU64    432(SP), Z13
+	VMOVDQU64    424(SP), Z13
 	KMOVW        widemasks<>+32(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+34(SB), K2
 	VPERMI2Q     Z1, Z9, K2, Z13
 	VMOVDQU64    Z13, 256(AX)
-	VMOVDQU64    496(SP), Z13
+	VMOVDQU64    488(SP), Z13
 	KMOVW        widemasks<>+40(SB), K2
 	VPERMI2Q     Z11, Z12, K2, Z13
 	KMOVW        widemasks<>+42(SB), K2
@@ -4332,10 +4269,6 @@ evalSegmentsAVX512_plan13_narrow:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   152(SP), SI
-	IMUL3Q $0x30, SI, SI
-	NEGQ   SI
-	MOVQ   SI, 168(SP)
 	MOVQ   80(SP), SI
 
 evalSegmentsAVX512_plan13_block:
@@ -4360,20 +4293,19 @@ evalSegmentsAVX512_plan13_block:
 	VINSERTI128 $0x01, X4, Y0, Y4
 	ADDQ        128(SP), DX
 	ADDQ        160(SP), AX
-	MOVQ        168(SP), R9
-	SUBQ        R9, DI
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX512_plan13_hook:
-	CMPQ          R10, 8(BX)(R9*2)
+	CMPQ          R10, 8(R9)
 	JNE           evalSegmentsAVX512_plan13_miss
-	VPCMPEQQ.BCST 16(BX)(R9*2), Z1, K1, K2
-	VPCMPEQQ.BCST 32(BX)(R9*2), Z3, K2, K2
-	VPCMPUQ.BCST  $0x05, 56(BX)(R9*2), Z2, K2, K2
-	VPCMPUQ.BCST  $0x02, 64(BX)(R9*2), Z2, K2, K2
+	VPCMPEQQ.BCST 16(R9), Z1, K1, K2
+	VPCMPEQQ.BCST 32(R9), Z3, K2, K2
+	VPCMPUQ.BCST  $0x05, 56(R9), Z2, K2, K2
+	VPCMPUQ.BCST  $0x02, 64(R9), Z2, K2, K2
 	KMOVW         K2, R11
 	POPCNTQ       R11, R12
-	SUBQ          80(BX)(R9*2), R12
-	CMPQ          88(BX)(R9*2), R12
+	SUBQ          80(R9), R12
+	CMPQ          88(R9), R12
 	SBBQ          R12, R12
 	SHLQ          $0x28, R12
 	SHLQ          $0x20, R11
@@ -4381,20 +4313,22 @@ evalSegmentsAVX512_plan13_hook:
 	ADDQ          R11, R12
 
 evalSegmentsAVX512_plan13_write:
-	MOVQ    R12, 40(DI)(R9*1)
-	VMOVDQU Y4, (DI)(R9*1)
+	MOVQ    R12, 40(DI)
+	VMOVDQU Y4, (DI)
 	VPADDQ  spanstep<>+0(SB), Y4, Y4
-	MOVQ    48(BX)(R9*2), R11
+	MOVQ    48(R9), R11
 	XORQ    R12, R11
 	IMULQ   CX, R11
 	MOVQ    R11, R12
 	SHRQ    $0x20, R12
 	XORQ    R12, R11
-	MOVQ    R11, 24(DI)(R9*1)
-	MOVL    4(BX)(R9*2), R12
-	MOVQ    R12, 32(DI)(R9*1)
-	ADDQ    $0x30, R9
-	JNZ     evalSegmentsAVX512_plan13_hook
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX512_plan13_hook
 	ADDQ    $0x10, SI
 	CMPQ    SI, 88(SP)
 	JB      evalSegmentsAVX512_plan13_block
@@ -4413,39 +4347,39 @@ evalSegmentsAVX512_widesetup:
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+6(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 176(SP)
+	VMOVDQU64    Z3, 168(SP)
 	VMOVDQU64    wideoutidx<>+64(SB), Z3
 	KMOVW        widemasks<>+12(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+14(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 240(SP)
+	VMOVDQU64    Z3, 232(SP)
 	VMOVDQU64    wideoutidx<>+128(SB), Z3
 	KMOVW        widemasks<>+20(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+22(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 304(SP)
+	VMOVDQU64    Z3, 296(SP)
 	VMOVDQU64    wideoutidx<>+192(SB), Z3
 	KMOVW        widemasks<>+28(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+30(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 368(SP)
+	VMOVDQU64    Z3, 360(SP)
 	VMOVDQU64    wideoutidx<>+256(SB), Z3
 	KMOVW        widemasks<>+36(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+38(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 432(SP)
+	VMOVDQU64    Z3, 424(SP)
 	VMOVDQU64    wideoutidx<>+320(SB), Z3
 	KMOVW        widemasks<>+44(SB), K1
 	VMOVDQU64    Z1, K1, Z3
 	KMOVW        widemasks<>+46(SB), K1
 	VMOVDQU64    Z2, K1, Z3
-	VMOVDQU64    Z3, 496(SP)
-	MOVQ         $0x00000001, 560(SP)
-	MOVL         568(SP), AX
+	VMOVDQU64    Z3, 488(SP)
+	MOVQ         $0x00000001, 552(SP)
+	MOVL         560(SP), AX
 	CMPL         AX, $0x00000007
 	JAE          evalSegmentsAVX512_from7_5_wready
 	CMPL         AX, $0x00000003
@@ -9247,11 +9181,11 @@ evalOneVector_avx512_write:
 
 // func frameReceiptsAVX2(blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, actualTicks uint32, masks []uint8, out []uint64)
 // Requires: AVX, AVX2, POPCNT
-TEXT ·frameReceiptsAVX2(SB), NOSPLIT, $96-136
+TEXT ·frameReceiptsAVX2(SB), NOSPLIT, $88-136
 	MOVQ    blocks_base+0(FP), AX
-	MOVQ    AX, 40(SP)
+	MOVQ    AX, 32(SP)
 	MOVQ    hooks_base+24(FP), AX
-	MOVQ    AX, 48(SP)
+	MOVQ    AX, 40(SP)
 	MOVQ    masks_base+88(FP), AX
 	MOVQ    AX, (SP)
 	MOVQ    out_base+112(FP), AX
@@ -9268,10 +9202,10 @@ TEXT ·frameReceiptsAVX2(SB), NOSPLIT, $96-136
 	MOVQ    segs_len+56(FP), CX
 	IMUL3Q  $0x14, CX, CX
 	ADDQ    AX, CX
-	MOVQ    CX, 56(SP)
+	MOVQ    CX, 48(SP)
 
 frameReceiptsAVX2_segment:
-	CMPQ        AX, 56(SP)
+	CMPQ        AX, 48(SP)
 	JAE         frameReceiptsAVX2_done
 	MOVL        (AX), CX
 	MOVL        4(AX), DX
@@ -9279,27 +9213,22 @@ frameReceiptsAVX2_segment:
 	JAE         frameReceiptsAVX2_nextsegment
 	IMUL3Q      $0x10, CX, CX
 	IMUL3Q      $0x10, DX, DX
-	ADDQ        40(SP), CX
-	ADDQ        40(SP), DX
-	MOVQ        CX, 64(SP)
-	MOVQ        DX, 72(SP)
+	ADDQ        32(SP), CX
+	ADDQ        32(SP), DX
+	MOVQ        CX, 56(SP)
+	MOVQ        DX, 64(SP)
 	MOVL        8(AX), CX
 	MOVL        12(AX), DX
 	CMPQ        CX, DX
 	JAE         frameReceiptsAVX2_nextsegment
-	MOVQ        DX, BX
-	SUBQ        CX, BX
-	IMUL3Q      $0x30, BX, BX
-	NEGQ        BX
-	MOVQ        BX, 32(SP)
 	IMUL3Q      $0x60, CX, CX
 	IMUL3Q      $0x60, DX, DX
-	ADDQ        48(SP), CX
-	ADDQ        48(SP), DX
-	MOVQ        CX, 80(SP)
-	MOVQ        DX, 88(SP)
-	MOVQ        64(SP), CX
-	MOVQ        88(SP), DX
+	ADDQ        40(SP), CX
+	ADDQ        40(SP), DX
+	MOVQ        CX, 72(SP)
+	MOVQ        DX, 80(SP)
+	MOVQ        56(SP), CX
+	MOVQ        80(SP), DX
 	MOVL        16(AX), BX
 	MOVQ        16(SP), DI
 	ADDQ        BX, DI
@@ -9313,17 +9242,16 @@ frameReceiptsAVX2_block:
 	MOVQ (CX), DI
 	MOVL 12(CX), R8
 	BTSQ $0x28, R8
-	MOVQ 32(SP), R9
-	SUBQ R9, SI
+	MOVQ 72(SP), R9
 
 frameReceiptsAVX2_hook:
 	XORL    R10, R10
-	CMPQ    DI, 8(DX)(R9*2)
+	CMPQ    DI, 8(R9)
 	JNE     frameReceiptsAVX2_write
 	MOVBQZX (BX), R11
 	POPCNTQ R11, R10
-	SUBQ    80(DX)(R9*2), R10
-	CMPQ    88(DX)(R9*2), R10
+	SUBQ    80(R9), R10
+	CMPQ    88(R9), R10
 	SBBQ    R10, R10
 	SHLQ    $0x28, R10
 	SHLQ    $0x20, R11
@@ -9331,17 +9259,19 @@ frameReceiptsAVX2_hook:
 	ADDQ    R11, R10
 
 frameReceiptsAVX2_write:
-	MOVQ    R10, 40(SI)(R9*1)
-	VMOVDQU Y1, (SI)(R9*1)
+	MOVQ    R10, 40(SI)
+	VMOVDQU Y1, (SI)
 	VPADDQ  spanstep<>+0(SB), Y1, Y1
-	MOVL    4(DX)(R9*2), R10
+	MOVL    4(R9), R10
 	ORQ     24(SP), R10
-	MOVQ    R10, 32(SI)(R9*1)
+	MOVQ    R10, 32(SI)
 	INCQ    BX
-	ADDQ    $0x30, R9
-	JNZ     frameReceiptsAVX2_hook
+	ADDQ    $0x30, SI
+	ADDQ    $0x60, R9
+	CMPQ    R9, DX
+	JB      frameReceiptsAVX2_hook
 	ADDQ    $0x10, CX
-	CMPQ    CX, 72(SP)
+	CMPQ    CX, 64(SP)
 	JB      frameReceiptsAVX2_block
 
 frameReceiptsAVX2_nextsegment:

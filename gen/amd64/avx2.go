@@ -111,7 +111,7 @@ func (a *avx2) match(k *kernel, plan int, m GPVirtual) {
 			continue
 		}
 		c, x, y := YMM(), YMM(), YMM()
-		VPBROADCASTQ(k.hookField(f.disp), c)
+		VPBROADCASTQ(Mem{Base: k.h, Disp: f.disp}, c)
 		VPCMPEQQ(a.lanes[f.lane][0], c, x)
 		VPCMPEQQ(a.lanes[f.lane][1], c, y)
 		movmask(x, y, m, from, false)
@@ -120,9 +120,9 @@ func (a *avx2) match(k *kernel, plan int, m GPVirtual) {
 	if plan&layout.PlanV != 0 {
 		v := a.lanes[laneV]
 		lo, hi, x, y, z, w := YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
-		VPBROADCASTQ(k.hookField(layout.HookVLo), lo)
+		VPBROADCASTQ(Mem{Base: k.h, Disp: layout.HookVLo}, lo)
 		VPXOR(a.sign, lo, lo)
-		VPBROADCASTQ(k.hookField(layout.HookVHi), hi)
+		VPBROADCASTQ(Mem{Base: k.h, Disp: layout.HookVHi}, hi)
 		VPXOR(a.sign, hi, hi)
 		// Out of range: lo > V or V > hi.
 		VPCMPGTQ(v[0], lo, x)

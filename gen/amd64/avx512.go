@@ -41,13 +41,13 @@ func (a *avx512) match(k *kernel, plan int, m GPVirtual) {
 	cur, in := K(), a.run
 	for _, f := range eqCompares {
 		if plan&f.bit != 0 {
-			VPCMPEQQ_BCST(k.hookField(f.disp), a.lanes[f.lane], in, cur)
+			VPCMPEQQ_BCST(Mem{Base: k.h, Disp: f.disp}, a.lanes[f.lane], in, cur)
 			in = cur
 		}
 	}
 	if plan&layout.PlanV != 0 {
-		VPCMPUQ_BCST(Imm(5), k.hookField(layout.HookVLo), a.lanes[laneV], in, cur)  // V >= lo
-		VPCMPUQ_BCST(Imm(2), k.hookField(layout.HookVHi), a.lanes[laneV], cur, cur) // V <= hi
+		VPCMPUQ_BCST(Imm(5), Mem{Base: k.h, Disp: layout.HookVLo}, a.lanes[laneV], in, cur)  // V >= lo
+		VPCMPUQ_BCST(Imm(2), Mem{Base: k.h, Disp: layout.HookVHi}, a.lanes[laneV], cur, cur) // V <= hi
 	}
 	KMOVW(cur, m.As32())
 }

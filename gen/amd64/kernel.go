@@ -76,13 +76,6 @@ type kernel struct {
 	w                    GPVirtual  // the receipt word at RcptLanes
 	count, j             GPVirtual  // in a frame kernel: the group's (or segment's) first count, and the hook's index from it, which also indexes its mask from out
 	lanesPtr             GPVirtual  // a single kernel's *Lanes (nil in the batch kernels)
-	// In a batch kernel's hook loop: the receipt's offset from the end of
-	// the block's receipts for the group, from -48*count up to 0, which
-	// also indexes the hook (2*idx from the group's end, a hook being two
-	// receipts long): one add, and a branch on its zero, from one hook to
-	// the next. nil elsewhere.
-	idx      GPVirtual
-	groupNeg Mem // -48*count of the group's hooks, idx's first value
 }
 
 func (k *kernel) label(s string) string { return k.name + "_" + s }
@@ -285,8 +278,6 @@ func (k *kernel) prologue() {
 	k.outStride = AllocLocal(8)
 	if k.frame {
 		k.countBase, k.segCount = AllocLocal(8), AllocLocal(8)
-	} else {
-		k.groupNeg = AllocLocal(8)
 	}
 
 	// The lanes' data pointers, once: reloading them through l for every
@@ -399,38 +390,19 @@ func shardTicks(ctx GPVirtual) Mem {
 	return Mem{Base: ctx, Disp: layout.CtxShardID}
 }
 
-// countDecision compares the c matching rows with the range of counts of
-// the hook whose fields field gives, c-clo <= cspan (c is spent): the
-// borrow is set when the hook does not hold.
-func countDecision(field func(disp int) Mem, c GPVirtual) {
-	SUBQ(field(layout.HookCLo), c)
-	CMPQ(field(layout.HookCSpan), c) // borrow: cspan < c
-}
-
-// hookField returns the address of field disp of the hook in progress: at
-// k.h, or in a batch kernel's hook loop at k.h + 2*k.idx (k.h the group's
-// end, see planLoop).
-func (k *kernel) hookField(disp int) Mem {
-	if k.idx == nil {
-		return Mem{Base: k.h, Disp: disp}
-	}
-	return Mem{Base: k.h, Index: k.idx, Scale: 2, Disp: disp}
-}
-
-// outField is hookField for the receipt in progress: at k.out, or at
-// k.out + k.idx.
-func (k *kernel) outField(disp int) Mem {
-	if k.idx == nil {
-		return Mem{Base: k.out, Disp: disp}
-	}
-	return Mem{Base: k.out, Index: k.idx, Scale: 1, Disp: disp}
+// countDecision compares the c matching rows with hook h's range of
+// counts, c-clo <= cspan (c is spent): the borrow is set when h does not
+// hold.
+func countDecision(h, c GPVirtual) {
+	SUBQ(Mem{Base: h, Disp: layout.HookCLo}, c)
+	CMPQ(Mem{Base: h, Disp: layout.HookCSpan}, c) // borrow: cspan < c
 }
 
 // decision sets the borrow when hook k.h does not hold: from its count c,
 // or, where the plan counts nothing, when z (the count, or the mask) is 0.
 func (k *kernel) decision(plan int, c, z GPVirtual) {
 	if layout.PlanCounts(plan) {
-		countDecision(k.hookField, c)
+		countDecision(k.h, c)
 		return
 	}
 	CMPQ(z, Imm(1)) // borrow: no match
@@ -449,17 +421,17 @@ func receiptWord(w, m, nr GPVirtual) {
 	ADDQ(m, w)
 }
 
-// storeAHash stores at dst the a_hash of the hook whose key is at key and
-// receipt word w, fold((key ^ word) * MixMul) with fold(x) = x ^ x>>32
-// (mul holds MixMul); x and t are scratch registers.
-func storeAHash(key Mem, w, mul GPVirtual, dst Mem, x, t GPVirtual) {
-	MOVQ(key, x)
+// storeAHash stores at out the a_hash of hook h and receipt word w,
+// fold((key ^ word) * MixMul) with fold(x) = x ^ x>>32 (mul holds
+// MixMul); x and t are scratch registers.
+func storeAHash(h, w, mul, out, x, t GPVirtual) {
+	MOVQ(Mem{Base: h, Disp: layout.HookKey}, x)
 	XORQ(w, x)
 	IMULQ(mul, x)
 	MOVQ(x, t)
 	SHRQ(Imm(32), t)
 	XORQ(t, x)
-	MOVQ(x, dst)
+	MOVQ(x, Mem{Base: out, Disp: layout.RcptAHash})
 }
 
 // segment sets the stack slots of the segment at sg (its blocks, hooks,
@@ -592,16 +564,6 @@ func (k *kernel) planLoop(x isa, plan int) {
 		k.wideChunks(plan, name)
 	}
 	bo, bs, gc := k.groupStarts()
-	if !k.frame {
-		if layout.HookSize != 2*layout.RcptSize {
-			panic("a hook is not two receipts long: the batch hook loop's index cannot address both")
-		}
-		g := GP64()
-		MOVQ(k.groupCount, g)
-		IMUL3Q(Imm(layout.RcptSize), g, g)
-		NEGQ(g)
-		MOVQ(g, k.groupNeg)
-	}
 	k.blk = GP64()
 	MOVQ(k.blocksBase, k.blk)
 	Label(name("_block"))
@@ -617,28 +579,20 @@ func (k *kernel) planLoop(x isa, plan int) {
 		ADDQ(k.nh, bs)
 	}
 	ADDQ(k.outStride, bo)
+	k.h = GP64()
+	MOVQ(k.groupStart, k.h)
 	if k.frame {
-		k.h = GP64()
-		MOVQ(k.groupStart, k.h)
 		// One index for the hook's mask and count: one increment a hook.
 		k.count, k.j = gc, GP64()
 		XORL(k.j.As32(), k.j.As32())
-	} else {
-		// The receipts and hooks from their ends (the group's hooks end
-		// at k.hEnd), by one index.
-		k.idx = GP64()
-		MOVQ(k.groupNeg, k.idx)
-		SUBQ(k.idx, k.out)
-		k.h = k.hEnd
 	}
 
 	Label(name("_hook"))
-	CMPQ(k.pred, k.hookField(layout.HookPred))
+	CMPQ(k.pred, Mem{Base: k.h, Disp: layout.HookPred})
 	JNE(LabelRef(name("_miss")))
 	m := GP64()
 	x.match(k, plan, m)
 	k.finish(plan, name, m)
-	k.idx = nil
 
 	ADDQ(Imm(layout.RunSize), k.blk)
 	CMPQ(k.blk, k.blocksEnd)
@@ -657,8 +611,8 @@ func (k *kernel) planLoop(x isa, plan int) {
 }
 
 // finish decides the hook from the mask m, writes its receipt and advances
-// to the next hook of the group (k.idx on, to its 0); a frame kernel writes
-// the mask and adds its rows to the hook's count, and decides nothing.
+// to the next hook of the group; a frame kernel writes the mask and adds
+// its rows to the hook's count, and decides nothing.
 func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 	if k.frame {
 		c := GP64()
@@ -667,29 +621,28 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 		MOVB(m.As8(), Mem{Base: k.out, Index: k.j, Scale: 1})
 		Label(name("_write"))
 		INCQ(k.j)
-		ADDQ(Imm(layout.HookSize), k.h)
-		CMPQ(k.h, k.hEnd)
-		JB(LabelRef(name("_hook")))
-		return
+	} else {
+		// The decision is a range of match counts, c-clo <= cspan, or
+		// where no hook of the plan counts, m != 0.
+		var c GPVirtual
+		if layout.PlanCounts(plan) {
+			c = GP64()
+			POPCNTQ(m, c)
+		}
+		k.decision(plan, c, m)
+		k.w = GP64()
+		receiptWord(k.w, m, k.n)
+		Label(name("_write"))
+		MOVQ(k.w, Mem{Base: k.out, Disp: layout.RcptLanes})
+		VMOVDQU(k.head, Mem{Base: k.out, Disp: layout.RcptCycleID}) // a_hash 0: stored next
+		VPADDQ(k.spanStep, k.head, k.head)
+		t := GP64()
+		storeAHash(k.h, k.w, k.mul, k.out, GP64(), t)
+		MOVL(Mem{Base: k.h, Disp: layout.HookID}, t.As32()) // ActualTicks = 0
+		MOVQ(t, Mem{Base: k.out, Disp: layout.RcptHookID})
+		ADDQ(Imm(layout.RcptSize), k.out)
 	}
-	// The decision is a range of match counts, c-clo <= cspan, or
-	// where no hook of the plan counts, m != 0.
-	var c GPVirtual
-	if layout.PlanCounts(plan) {
-		c = GP64()
-		POPCNTQ(m, c)
-	}
-	k.decision(plan, c, m)
-	k.w = GP64()
-	receiptWord(k.w, m, k.n)
-	Label(name("_write"))
-	MOVQ(k.w, k.outField(layout.RcptLanes))
-	VMOVDQU(k.head, k.outField(layout.RcptCycleID)) // a_hash 0: stored next
-	VPADDQ(k.spanStep, k.head, k.head)
-	t := GP64()
-	storeAHash(k.hookField(layout.HookKey), k.w, k.mul, k.outField(layout.RcptAHash), GP64(), t)
-	MOVL(k.hookField(layout.HookID), t.As32()) // ActualTicks = 0
-	MOVQ(t, k.outField(layout.RcptHookID))
-	ADDQ(Imm(layout.RcptSize), k.idx)
-	JNZ(LabelRef(name("_hook")))
+	ADDQ(Imm(layout.HookSize), k.h)
+	CMPQ(k.h, k.hEnd)
+	JB(LabelRef(name("_hook")))
 }

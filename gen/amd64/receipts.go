@@ -3,7 +3,6 @@ package main
 import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
-	. "github.com/mmcloughlin/avo/reg"
 
 	"github.com/knhk/knhk/gen/internal/layout"
 )
@@ -27,7 +26,7 @@ func generateReceipts(name string, step Mem) {
 	TEXT(name, NOSPLIT, asmReceiptsSignature)
 	k := &kernel{name: name}
 	// On the stack: the arguments, and the segment's blocks and hooks.
-	masks, outs, span0, actual, neg := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
+	masks, outs, span0, actual := AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	k.blocks, k.hooks, k.segEnd = AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	k.blocksBase, k.blocksEnd, k.hooksStart, k.hooksEnd = AllocLocal(8), AllocLocal(8), AllocLocal(8), AllocLocal(8)
 	p := GP64()
@@ -53,11 +52,7 @@ func generateReceipts(name string, step Mem) {
 	// The segment's blocks and hooks (none: the next segment), first mask,
 	// receipt and span id.
 	k.bounds(sg, layout.SegBlockLo, layout.SegBlockHi, layout.RunSize, k.blocks, k.blocksBase, k.blocksEnd, nil)
-	k.bounds(sg, layout.SegHookLo, layout.SegHookHi, layout.HookSize, k.hooks, k.hooksStart, k.hooksEnd, func(nh GPVirtual) {
-		IMUL3Q(Imm(layout.RcptSize), nh, nh)
-		NEGQ(nh)
-		MOVQ(nh, neg)
-	})
+	k.bounds(sg, layout.SegHookLo, layout.SegHookHi, layout.HookSize, k.hooks, k.hooksStart, k.hooksEnd, nil)
 	blk, hEnd := GP64(), GP64()
 	MOVQ(k.blocksBase, blk)
 	MOVQ(k.hooksEnd, hEnd)
@@ -75,34 +70,32 @@ func generateReceipts(name string, step Mem) {
 	MOVQ(Mem{Base: blk, Disp: layout.RunPred}, pred)
 	MOVL(Mem{Base: blk, Disp: layout.RunLen}, n.As32())
 	BTSQ(Imm(layout.RcptResultShift), n) // receiptWord's start, see readRun
-	// The block's receipts and the segment's hooks from their ends, by one
-	// index (a hook is two receipts long), as in the batch kernels.
-	idx := GP64()
-	MOVQ(neg, idx)
-	SUBQ(idx, o)
-	k.h, k.out, k.idx = hEnd, o, idx
+	h := GP64()
+	MOVQ(k.hooksStart, h)
 
 	Label(k.label("hook"))
 	w := GP64()
 	XORL(w.As32(), w.As32()) // another predicate: examined nothing, false
-	CMPQ(pred, k.hookField(layout.HookPred))
+	CMPQ(pred, Mem{Base: h, Disp: layout.HookPred})
 	JNE(LabelRef(k.label("write")))
 	mk, c := GP64(), GP64()
 	MOVBQZX(Mem{Base: m}, mk)
 	POPCNTQ(mk, c)
-	countDecision(k.hookField, c)
+	countDecision(h, c)
 	receiptWord(w, mk, n)
 	Label(k.label("write"))
-	MOVQ(w, k.outField(layout.RcptLanes))
-	VMOVDQU(head, k.outField(layout.RcptCycleID)) // a_hash 0
+	MOVQ(w, Mem{Base: o, Disp: layout.RcptLanes})
+	VMOVDQU(head, Mem{Base: o, Disp: layout.RcptCycleID}) // a_hash 0
 	VPADDQ(step, head, head)
 	t := GP64()
-	MOVL(k.hookField(layout.HookID), t.As32())
+	MOVL(Mem{Base: h, Disp: layout.HookID}, t.As32())
 	ORQ(actual, t)
-	MOVQ(t, k.outField(layout.RcptHookID))
+	MOVQ(t, Mem{Base: o, Disp: layout.RcptHookID})
 	INCQ(m)
-	ADDQ(Imm(layout.RcptSize), idx)
-	JNZ(LabelRef(k.label("hook")))
+	ADDQ(Imm(layout.RcptSize), o)
+	ADDQ(Imm(layout.HookSize), h)
+	CMPQ(h, hEnd)
+	JB(LabelRef(k.label("hook")))
 	ADDQ(Imm(layout.RunSize), blk)
 	CMPQ(blk, k.blocksEnd)
 	JB(LabelRef(k.label("block")))

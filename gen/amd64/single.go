@@ -69,7 +69,7 @@ func oneBody(name string, x isa) {
 	// The decision, c-clo <= cspan for every plan, and the receipt word.
 	c := GP64()
 	POPCNTQ(m, c)
-	countDecision(k.hookField, c)
+	countDecision(k.h, c)
 	receiptWord(w, m, k.n)
 	JMP(LabelRef(k.label("write")))
 
@@ -83,7 +83,7 @@ func oneBody(name string, x isa) {
 	MOVQ(w, Mem{Base: out, Disp: layout.RcptLanes})
 	t, mul := GP64(), GP64()
 	MOVQ(U64(layout.MixMul), mul)
-	storeAHash(Mem{Base: k.h, Disp: layout.HookKey}, w, mul, Mem{Base: out, Disp: layout.RcptAHash}, GP64(), t)
+	storeAHash(k.h, w, mul, out, GP64(), t)
 	MOVQ(Mem{Base: ctx, Disp: layout.CtxCycleID}, t)
 	MOVQ(t, Mem{Base: out, Disp: layout.RcptCycleID})
 	MOVQ(shardTicks(ctx), t)
