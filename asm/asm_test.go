@@ -123,3 +123,52 @@ func TestSpanCalibrates(t *testing.T) {
 		}
 	}
 }
+
+// TestStepOf checks the step's estimate on differences of reads of made-up
+// counters: one that counts every tick, ones that move in whole and in
+// fractional steps, with a preemption's outlier.
+func TestStepOf(t *testing.T) {
+	// reads returns the differences of pairs of reads of a counter that
+	// moves by step ticks (floor(n*step) at its n-th move), the pairs
+	// apart by 40 to 250 ticks of true time.
+	reads := func(step float64) []uint64 {
+		var d []uint64
+		for i := range 2000 {
+			t0 := float64(i*7919%1000) + 0.37*float64(i%13)
+			t1 := t0 + 40 + float64(i%211)
+			at := func(x float64) uint64 { return uint64(math.Floor(math.Floor(x/step) * step)) }
+			d = append(d, at(t1)-at(t0))
+		}
+		return d
+	}
+	for _, c := range []struct {
+		name string
+		d    []uint64
+		want float64
+	}{
+		{"every tick", reads(1), 1},
+		{"every tick, a preemption", append(reads(1), 1e6), 1},
+		{"steps of 24.45", reads(24.45), 24.45},
+		{"steps of 24.45, a preemption", append(reads(24.45), 123456), 24.45},
+		{"steps of 10", reads(10), 10},
+		{"steps of 2.5", reads(2.5), 2.5},
+		{"steps of 1.5 read as 1", reads(1.5), 1},
+		{"one difference", []uint64{73}, 1},
+		{"none", nil, 1},
+	} {
+		if got := stepOf(c.d); math.Abs(got-c.want) > 0.1 {
+			t.Errorf("%s: step %.2f, want %.2f", c.name, got, c.want)
+		}
+	}
+}
+
+func TestStepPlausible(t *testing.T) {
+	s := Step()
+	t.Logf("the counter moves in steps of %.2f ticks", s)
+	if s < 1 || s > 1e4 {
+		t.Fatalf("step %.2f ticks is implausible", s)
+	}
+	if Step() != s {
+		t.Fatal("Step changed between calls")
+	}
+}

@@ -132,6 +132,7 @@ func Run(cfg Config) (*Report, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	rep.TimerOverheadTicks = asm.TimerOverhead()
+	rep.CounterStepTicks = asm.Step()
 	samples := make([]uint64, cfg.Samples)
 	for _, m := range cfg.Modes {
 		for _, op := range cfg.Ops {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/knhk/knhk/asm"
 	"github.com/knhk/knhk/kernels"
 )
 
@@ -116,6 +117,20 @@ func TestRunSmoke(t *testing.T) {
 		if !strings.Contains(tab.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, tab.String())
 		}
+	}
+	if rep.CounterStepTicks != asm.Step() {
+		t.Errorf("counter step %.2f, asm.Step %.2f", rep.CounterStepTicks, asm.Step())
+	}
+	// A counter that moves in steps is said so, with what a sample of 64
+	// hooks can show.
+	coarse := *rep
+	coarse.CounterStepTicks = 24.5
+	tab.Reset()
+	if err := coarse.WriteTable(&tab); err != nil {
+		t.Fatal(err)
+	}
+	if want := "the counter moves in steps of 24.5 ticks: a figure of a sample of 64 hooks is known to 0.38 ticks a hook"; !strings.Contains(tab.String(), want) {
+		t.Errorf("table lacks %q:\n%s", want, tab.String())
 	}
 
 	// A budget nothing can meet fails the active implementation in batch mode.

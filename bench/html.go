@@ -433,6 +433,7 @@ footer { color: #6b7686; font-size: 12px; padding: 24px; }
 <dt>CPU</dt><dd>{{.R.CPU}}</dd>
 <dt>tick counter</dt><dd>{{mhz .R.TickHz}} MHz ({{.R.TickSource}}); 1 tick = {{printf "%.3f" .TickNs}} ns</dd>
 <dt>timer overhead</dt><dd>{{.R.TimerOverheadTicks}} ticks per sample (median of back-to-back reads), included in every figure, not subtracted</dd>
+<dt>counter step</dt><dd>{{printf "%.1f" .R.CounterStepTicks}} ticks: the smallest difference the counter shows{{if gt .R.CounterStepTicks 1.0}} (a sample's ticks over its hooks move by that over their number){{end}}</dd>
 <dt>samples</dt><dd>{{.R.Samples}} per result after {{.R.Warmup}} warm-up; ticks are per hook (a sample's ticks over the hooks it evaluated)</dd>
 <dt>active implementation</dt><dd class="active">{{.R.Active}}</dd>
 <dt>budget</dt><dd>{{.R.BudgetTicks}} ticks per hook; the verdict: batch and pipeline at p99, single at p50</dd>

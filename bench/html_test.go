@@ -59,7 +59,7 @@ func fakeReport() *Report {
 	medians := map[string]float64{"generic": 60, "avx2": 3.5, "avx512": 3}
 	rep := &Report{
 		TickHz: 2.4e9, TickSource: "cpuid leaf 0x15", CPU: `Fake <CPU> "X" & Co`, Active: "avx2", BudgetTicks: budget,
-		TimerOverheadTicks: 36, Samples: 20000, Warmup: 2000, BlocksPerCall: 8,
+		TimerOverheadTicks: 36, CounterStepTicks: 24.5, Samples: 20000, Warmup: 2000, BlocksPerCall: 8,
 		Ring:     &RingResult{RowsPerBatch: 8, P50NsPerTriple: 1.25, P99NsPerTriple: 2.5},
 		Pipeline: &PipelineResult{Orders: 50000, Triples: 200000, Runs: 3, BytesTriplesPerSec: 1.5e6, RowsTriplesPerSec: 4e6},
 	}

@@ -20,11 +20,14 @@ type Report struct {
 	BudgetTicks float64 `json:"budget_ticks"`
 	// TimerOverheadTicks is the median cost of two back-to-back tick reads.
 	// It is included in every sample, never subtracted.
-	TimerOverheadTicks uint64   `json:"timer_overhead_ticks"`
-	Samples            int      `json:"samples"`         // timed samples per result
-	Warmup             int      `json:"warmup"`          // untimed samples before them
-	BlocksPerCall      int      `json:"blocks_per_call"` // batch: blocks per EvalBatch call
-	Results            []Result `json:"results"`
+	TimerOverheadTicks uint64 `json:"timer_overhead_ticks"`
+	// CounterStepTicks is the step the counter moves by (asm.Step): a
+	// sample of n hooks is known to CounterStepTicks/n ticks a hook.
+	CounterStepTicks float64  `json:"counter_step_ticks"`
+	Samples          int      `json:"samples"`         // timed samples per result
+	Warmup           int      `json:"warmup"`          // untimed samples before them
+	BlocksPerCall    int      `json:"blocks_per_call"` // batch: blocks per EvalBatch call
+	Results          []Result `json:"results"`
 	// Ring is the ring section; nil when it was not asked for.
 	Ring *RingResult `json:"ring"`
 	// Pipeline is the pipeline section; nil when it was not asked for.
@@ -98,6 +101,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "tick counter: %.2f MHz (%s); 1 tick = %.3f ns\n", r.TickHz/1e6, r.TickSource, 1e9/r.TickHz)
 	fmt.Fprintf(&b, "cpu: %s; active implementation: %s; budget: %g ticks per hook\n", r.CPU, r.Active, r.BudgetTicks)
 	fmt.Fprintf(&b, "timer overhead: %d ticks per sample (median of back-to-back reads), included in every figure, not subtracted\n", r.TimerOverheadTicks)
+	if r.CounterStepTicks > 1 {
+		fmt.Fprintf(&b, "the counter moves in steps of %.1f ticks: a figure of a sample of 64 hooks is known to %.2f ticks a hook\n", r.CounterStepTicks, r.CounterStepTicks/64)
+	}
 	fmt.Fprintf(&b, "samples: %d per row after %d warm-up; batch: 8 hooks x %d blocks per call; single: one Eval call per hook\n", r.Samples, r.Warmup, r.BlocksPerCall)
 	fmt.Fprintf(&b, "pipeline: one pass of the beat's reflex over a loaded tick of %d rows, 8 hooks of the op (kernel call and its timer, actions; the kept receipts are made after the clock), %d ticks in rotation\n", r.BlocksPerCall*8, PipelineTicks)
 	fmt.Fprintf(&b, "ticks and ns are per hook; verdict: batch and pipeline at p99, single at p50\n\n")

@@ -50,7 +50,7 @@ func newBeat(p *Pipeline, vs *versions, delta *ring.Ring[terms.Row], acts *ring.
 	b := &beat{p: p, cfg: cfg, live: &p.live, vs: vs, delta: delta, acts: acts, sealer: sl, cycle: cfg.FirstCycle, through: through,
 		loader: load.NewLoader(tab, cfg.TickRows),
 		kctx:   kernels.Context{ShardID: cfg.ShardID, Budget: cfg.Budget},
-		meter:  beatMeter{budget: uint64(cfg.Budget), timer: asm.TimerOverhead()}}
+		meter:  beatMeter{budget: uint64(cfg.Budget), timer: asm.TimerOverhead(), step: asm.Step()}}
 	b.use(tab)
 	b.kctx.SpanBase = cfg.FirstSpan
 	b.out.KeepReceipts = sl.active()

@@ -76,13 +76,17 @@ type HookStats struct {
 // once per beat; the Net ones have it subtracted, and over budget is
 // decided on those.
 type TickStats struct {
-	P50    uint64 `json:"p50"`
-	P99    uint64 `json:"p99"`
-	Max    uint64 `json:"max"`
-	Timer  uint64 `json:"timer"`
-	NetP50 uint64 `json:"net_p50"`
-	NetP99 uint64 `json:"net_p99"`
-	NetMax uint64 `json:"net_max"`
+	P50   uint64 `json:"p50"`
+	P99   uint64 `json:"p99"`
+	Max   uint64 `json:"max"`
+	Timer uint64 `json:"timer"`
+	// Step is the step the counter moves by (asm.Step, 1 where it counts
+	// every tick): a beat of n evaluations is known to Step/n ticks an
+	// evaluation.
+	Step   float64 `json:"step"`
+	NetP50 uint64  `json:"net_p50"`
+	NetP99 uint64  `json:"net_p99"`
+	NetMax uint64  `json:"net_max"`
 }
 
 // Fit is the reflex stage's cost as FixedTicks per beat plus
@@ -151,8 +155,12 @@ func (s *Stats) Summary(w io.Writer) {
 		h.HookEvaluations, h.Evaluations, h.Fired, h.WarmFired, h.Triples, h.Values)
 	fmt.Fprintf(w, "ticks per evaluation (reflex stage, per beat): p50 %d (%.1f ns), p99 %d (%.1f ns), max %d; net of the timer (%d ticks) p50 %d, p99 %d\n",
 		k.P50, ns(k.P50), k.P99, ns(k.P99), k.Max, k.Timer, k.NetP50, k.NetP99)
-	fmt.Fprintf(w, "%v; over budget %d of %d evaluations; %s kernels, counter %.3f GHz\n",
+	fmt.Fprintf(w, "%v; over budget %d of %d evaluations; %s kernels, counter %.3f GHz",
 		s.Fit, h.OverBudget, h.Evaluations, s.Kernels, float64(s.TickHz)/1e9)
+	if k.Step > 1 {
+		fmt.Fprintf(w, " moving in steps of %.1f ticks (a beat of n evaluations is known to %.1f/n ticks an evaluation)", k.Step, k.Step)
+	}
+	fmt.Fprintln(w)
 	if s.ReceiptTicksPerEval > 0 {
 		fmt.Fprintf(w, "receipts made after each beat's decisions: %.1f ticks per evaluation\n", s.ReceiptTicksPerEval)
 	}
@@ -185,6 +193,7 @@ const (
 type beatMeter struct {
 	budget uint64
 	timer  uint64
+	step   float64   // the counter's (asm.Step)
 	raw    histogram // ticks per evaluation of each beat's reflex stage
 	net    histogram // the same less the timer
 	beatNs histogram // ns of whole beats
@@ -244,7 +253,7 @@ func (m *beatMeter) fill(s *Stats) {
 	k := &s.TicksPerEval
 	k.P50, k.P99, k.Max = m.raw.quantile(0.50), m.raw.quantile(0.99), m.raw.max
 	k.NetP50, k.NetP99, k.NetMax = m.net.quantile(0.50), m.net.quantile(0.99), m.net.max
-	k.Timer = m.timer
+	k.Timer, k.Step = m.timer, m.step
 	s.Hooks.OverBudget = m.over
 	s.BeatNs = Quantiles{float64(m.beatNs.quantile(0.50)), float64(m.beatNs.quantile(0.99))}
 	s.Fit = fitBeats(m.sample)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ func TestHistogramBuckets(t *testing.T) {
 // beats preempted in their stage; over budget is decided net of the timer.
 func TestBeatMeter(t *testing.T) {
 	var m beatMeter
-	m.budget, m.timer = 8, 60
+	m.budget, m.timer, m.step = 8, 60, 24.5
 	for e := uint64(10); e <= 200; e += 10 {
 		m.add(500+5*e, e, time.Microsecond)
 		m.add(1000*(500+5*e), e, time.Microsecond) // preempted: a line through it would be off by far
@@ -52,7 +53,16 @@ func TestBeatMeter(t *testing.T) {
 	// evaluations, and every preempted one.
 	assert.Equal(t, uint64(2*1050+2100), s.Hooks.OverBudget)
 	assert.Equal(t, uint64(60), s.TicksPerEval.Timer)
+	assert.Equal(t, 24.5, s.TicksPerEval.Step)
 	assert.Equal(t, 1000.0, s.BeatNs.P50)
+	var sum strings.Builder
+	s.Summary(&sum)
+	assert.Contains(t, sum.String(), "moving in steps of 24.5 ticks (a beat of n evaluations is known to 24.5/n ticks an evaluation)")
+	// A counter of every tick is not said to move in steps.
+	s.TicksPerEval.Step = 1
+	sum.Reset()
+	s.Summary(&sum)
+	assert.NotContains(t, sum.String(), "steps")
 }
 
 // Beats of one size, or of sizes too close to tell the costs apart, give
