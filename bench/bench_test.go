@@ -124,7 +124,7 @@ func TestRunSmoke(t *testing.T) {
 	// A counter that moves in steps is said so, with what a sample of 64
 	// hooks can show.
 	coarse := *rep
-	coarse.CounterStepTicks = 24.5
+	coarse.CounterStepTicks, coarse.BlocksPerCall = 24.5, 8
 	tab.Reset()
 	if err := coarse.WriteTable(&tab); err != nil {
 		t.Fatal(err)

@@ -102,7 +102,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "cpu: %s; active implementation: %s; budget: %g ticks per hook\n", r.CPU, r.Active, r.BudgetTicks)
 	fmt.Fprintf(&b, "timer overhead: %d ticks per sample (median of back-to-back reads), included in every figure, not subtracted\n", r.TimerOverheadTicks)
 	if r.CounterStepTicks > 1 {
-		fmt.Fprintf(&b, "the counter moves in steps of %.1f ticks: a figure of a sample of 64 hooks is known to %.2f ticks a hook\n", r.CounterStepTicks, r.CounterStepTicks/64)
+		n := 8 * r.BlocksPerCall // the hooks a sample evaluates
+		fmt.Fprintf(&b, "the counter moves in steps of %.1f ticks: a figure of a sample of %d hooks is known to %.2f ticks a hook\n", r.CounterStepTicks, n, r.CounterStepTicks/float64(n))
 	}
 	fmt.Fprintf(&b, "samples: %d per row after %d warm-up; batch: 8 hooks x %d blocks per call; single: one Eval call per hook\n", r.Samples, r.Warmup, r.BlocksPerCall)
 	fmt.Fprintf(&b, "pipeline: one pass of the beat's reflex over a loaded tick of %d rows, 8 hooks of the op (kernel call and its timer, actions; the kept receipts are made after the clock), %d ticks in rotation\n", r.BlocksPerCall*8, PipelineTicks)
