@@ -180,7 +180,8 @@ var (
 // of three values or more means the counter counts every tick, 1;
 // otherwise the step is the smallest gap between the groups' middles (a
 // preemption's difference, far from the others, makes only a large gap),
-// refined over the groups that follow the first a step apart. 1 for fewer than two groups.
+// refined over the groups that follow the first a step apart. 1 for
+// fewer than two groups.
 func stepOf(d []uint64) float64 {
 	v := slices.Clone(d)
 	slices.Sort(v)
