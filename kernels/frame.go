@@ -183,37 +183,7 @@ func (im *Impl) EvalFrame(f *Frame, s *HookSet, sl *Segments, masks []uint8, cou
 	if archFrame(im.id, &f.lanes, f.blocks, s, segs, masks, counts) {
 		return nil
 	}
-	// No frame kernel (generic): each segment as batches of at most
-	// frameChunk receipts into a buffer on the stack, their masks and
-	// matches taken from it before the next.
-	var buf [frameChunk]Receipt
-	var ctx Context
-	for _, sg := range segs {
-		nh := sg.HookHi - sg.HookLo
-		if nh == 0 {
-			continue
-		}
-		// Whole blocks, as many as fit with every hook (one when the
-		// hooks alone are more than fit, taken frameChunk at a time).
-		for b := sg.BlockLo; b < sg.BlockHi; {
-			nb := min(sg.BlockHi-b, max(1, frameChunk/nh))
-			for h := sg.HookLo; h < sg.HookHi; {
-				hn := min(sg.HookHi-h, frameChunk)
-				part := [1]Segment{{BlockLo: b, BlockHi: b + nb, HookLo: h, HookHi: h + hn}}
-				im.batch(&f.lanes, f.blocks, s.hooks, part[:], &ctx, buf[:])
-				out := masks[sg.Out+(b-sg.BlockLo)*nh+(h-sg.HookLo):]
-				for bi := range nb {
-					for j := range hn {
-						m := buf[bi*hn+j].Mask
-						out[bi*nh+j] = m
-						counts[h+j] += uint64(bits.OnesCount8(m))
-					}
-				}
-				h += hn
-			}
-			b += nb
-		}
-	}
+	evalFrameGeneric(&f.lanes, f.blocks, s.hooks, segs, masks, counts)
 	return nil
 }
 
@@ -235,10 +205,6 @@ func segmentReceipts(rs []Receipt, ms []uint8, blocks []Run, hooks []Hook, head 
 		}
 	}
 }
-
-// frameChunk is the most receipts EvalFrame's batches without a frame
-// kernel (generic) write at a time (9 KiB on the stack).
-const frameChunk = 192
 
 // FrameReceipts writes to out the receipts of the evaluations whose masks
 // an [Impl.EvalFrame] call over f, s and segs wrote to masks, with this

@@ -28,8 +28,33 @@ func evalBatchGeneric(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []
 		lo, hi := int(b.Off), int(b.Off)+int(b.Len)
 		s, o, v, d := l.S[lo:hi], l.O[lo:hi], l.V[lo:hi], l.D[lo:hi]
 		for h := range hooks {
-			out[i] = evalGeneric(&hooks[h], b, s, o, v, d, ctx, ctx.SpanBase+uint64(i))
+			evalGeneric(&out[i], &hooks[h], b, s, o, v, d, ctx, ctx.SpanBase+uint64(i))
 			i++
+		}
+	}
+}
+
+// evalFrameGeneric is the frame kernel where there is none (generic):
+// each segment's masks at masks[Out:], block by block, each hook's
+// matches added to its count, as the batch would decide them but with no
+// receipt. Inputs are already checked.
+func evalFrameGeneric(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, masks []uint8, counts []uint64) {
+	for _, sg := range segs {
+		hs, cs := hooks[sg.HookLo:sg.HookHi], counts[sg.HookLo:sg.HookHi]
+		out := masks[sg.Out:]
+		i := 0
+		for _, b := range blocks[sg.BlockLo:sg.BlockHi] {
+			lo, hi := b.Off, b.Off+b.Len
+			s, o, v, d := l.S[lo:hi], l.O[lo:hi], l.V[lo:hi], l.D[lo:hi]
+			for j := range hs {
+				var m uint8
+				if hs[j].pred == b.Pred {
+					m = matchMask(&hs[j], s, o, v, d)
+				}
+				out[i] = m
+				cs[j] += uint64(bits.OnesCount8(m))
+				i++
+			}
 		}
 	}
 }
@@ -38,10 +63,15 @@ func evalBatchGeneric(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, out []
 // already checked.
 func evalOneGeneric(l *Lanes, r *Run, h *Hook, ctx *Context, out *Receipt) {
 	lo, hi := r.Off, r.Off+r.Len
-	*out = evalGeneric(h, *r, l.S[lo:hi], l.O[lo:hi], l.V[lo:hi], l.D[lo:hi], ctx, ctx.SpanBase)
+	evalGeneric(out, h, *r, l.S[lo:hi], l.O[lo:hi], l.V[lo:hi], l.D[lo:hi], ctx, ctx.SpanBase)
 }
 
-func evalGeneric(h *Hook, b Run, s, o, v, d []uint64, ctx *Context, span uint64) Receipt {
+// evalGeneric writes the receipt of hook h over block b (rows s, o, v, d)
+// with span id span to out. Field by field: a Receipt returned by value,
+// or a composite literal, is written to the stack by small stores and
+// copied out by wide loads, which cannot be forwarded from them (a stall
+// that was a fifth of a single Eval).
+func evalGeneric(out *Receipt, h *Hook, b Run, s, o, v, d []uint64, ctx *Context, span uint64) {
 	// A hook of another predicate examines nothing and is false.
 	var mask uint8
 	var lanes uint32
@@ -51,17 +81,10 @@ func evalGeneric(h *Hook, b Run, s, o, v, d []uint64, ctx *Context, span uint64)
 		lanes = uint32(len(s))
 		result = Decide(h, uint64(bits.OnesCount8(mask)))
 	}
-	return Receipt{
-		CycleID: ctx.CycleID,
-		SpanID:  span,
-		AHash:   ReceiptHash(h.key, mask, result, lanes),
-		ShardID: ctx.ShardID,
-		HookID:  h.id,
-		Ticks:   ctx.Budget,
-		Lanes:   lanes,
-		Mask:    mask,
-		Result:  result,
-	}
+	*out = Receipt{} // every byte, the padding too
+	out.CycleID, out.ShardID, out.Ticks = ctx.CycleID, ctx.ShardID, ctx.Budget
+	out.SpanID, out.AHash = span, ReceiptHash(h.key, mask, result, lanes)
+	out.HookID, out.Lanes, out.Mask, out.Result = h.id, lanes, mask, result
 }
 
 // matchMask returns the rows of the block that match the hook's plan: the
