@@ -4649,6 +4649,72 @@ evalFrameAVX2_plan1:
 	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan1_block:
+	LEAQ       16(BX), SI
+	CMPQ       SI, 88(SP)
+	JAE        evalFrameAVX2_plan1_one
+	CMPL       12(BX), $0x08
+	JNE        evalFrameAVX2_plan1_one
+	CMPL       12(SI), $0x08
+	JNE        evalFrameAVX2_plan1_one
+	MOVQ       (BX), DI
+	CMPQ       DI, (SI)
+	JNE        evalFrameAVX2_plan1_one
+	MOVL       8(BX), R8
+	MOVL       8(SI), SI
+	MOVQ       (SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y1
+	VMOVDQU    32(R9), Y2
+	VPERM2I128 $0x20, Y2, Y1, Y3
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	MOVQ       (SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y2
+	VMOVDQU    32(R8), Y4
+	VPERM2I128 $0x20, Y4, Y2, Y5
+	VPERM2I128 $0x31, Y4, Y2, Y2
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       AX, R8
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), R9
+	XORL       R10, R10
+
+evalFrameAVX2_plan1_pairhook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan1_pairmiss
+	VPBROADCASTQ 16(R9), Y4
+	VPCMPEQQ     Y3, Y4, Y6
+	VPCMPEQQ     Y1, Y4, Y7
+	VPACKSSDW    Y7, Y6, Y6
+	VMOVMSKPS    Y6, R11
+	VPCMPEQQ     Y5, Y4, Y6
+	VPCMPEQQ     Y2, Y4, Y4
+	VPACKSSDW    Y4, Y6, Y4
+	VMOVMSKPS    Y4, R12
+	MOVB         R11, (SI)(R10*1)
+	MOVB         R12, (R8)(R10*1)
+	POPCNTQ      R11, R11
+	POPCNTQ      R12, R12
+	ADDQ         R12, R11
+	ADDQ         R11, (CX)(R10*8)
+
+evalFrameAVX2_plan1_pairwrite:
+	INCQ R10
+	ADDQ $0x60, R9
+	CMPQ R9, DX
+	JB   evalFrameAVX2_plan1_pairhook
+	ADDQ $0x20, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan1_block
+	JMP  evalFrameAVX2_next
+
+evalFrameAVX2_plan1_pairmiss:
+	MOVB $0x00, (SI)(R10*1)
+	MOVB $0x00, (R8)(R10*1)
+	JMP  evalFrameAVX2_plan1_pairwrite
+
+evalFrameAVX2_plan1_one:
 	MOVL    8(BX), SI
 	MOVL    12(BX), DI
 	MOVQ    (BX), R9
@@ -4716,6 +4782,72 @@ evalFrameAVX2_plan2:
 	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan2_block:
+	LEAQ       16(BX), SI
+	CMPQ       SI, 88(SP)
+	JAE        evalFrameAVX2_plan2_one
+	CMPL       12(BX), $0x08
+	JNE        evalFrameAVX2_plan2_one
+	CMPL       12(SI), $0x08
+	JNE        evalFrameAVX2_plan2_one
+	MOVQ       (BX), DI
+	CMPQ       DI, (SI)
+	JNE        evalFrameAVX2_plan2_one
+	MOVL       8(BX), R8
+	MOVL       8(SI), SI
+	MOVQ       8(SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y1
+	VMOVDQU    32(R9), Y2
+	VPERM2I128 $0x20, Y2, Y1, Y3
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y2
+	VMOVDQU    32(R8), Y4
+	VPERM2I128 $0x20, Y4, Y2, Y5
+	VPERM2I128 $0x31, Y4, Y2, Y2
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       AX, R8
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), R9
+	XORL       R10, R10
+
+evalFrameAVX2_plan2_pairhook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan2_pairmiss
+	VPBROADCASTQ 24(R9), Y4
+	VPCMPEQQ     Y3, Y4, Y6
+	VPCMPEQQ     Y1, Y4, Y7
+	VPACKSSDW    Y7, Y6, Y6
+	VMOVMSKPS    Y6, R11
+	VPCMPEQQ     Y5, Y4, Y6
+	VPCMPEQQ     Y2, Y4, Y4
+	VPACKSSDW    Y4, Y6, Y4
+	VMOVMSKPS    Y4, R12
+	MOVB         R11, (SI)(R10*1)
+	MOVB         R12, (R8)(R10*1)
+	POPCNTQ      R11, R11
+	POPCNTQ      R12, R12
+	ADDQ         R12, R11
+	ADDQ         R11, (CX)(R10*8)
+
+evalFrameAVX2_plan2_pairwrite:
+	INCQ R10
+	ADDQ $0x60, R9
+	CMPQ R9, DX
+	JB   evalFrameAVX2_plan2_pairhook
+	ADDQ $0x20, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan2_block
+	JMP  evalFrameAVX2_next
+
+evalFrameAVX2_plan2_pairmiss:
+	MOVB $0x00, (SI)(R10*1)
+	MOVB $0x00, (R8)(R10*1)
+	JMP  evalFrameAVX2_plan2_pairwrite
+
+evalFrameAVX2_plan2_one:
 	MOVL    8(BX), SI
 	MOVL    12(BX), DI
 	MOVQ    (BX), R9
@@ -4783,6 +4915,95 @@ evalFrameAVX2_plan3:
 	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan3_block:
+	LEAQ       16(BX), SI
+	CMPQ       SI, 88(SP)
+	JAE        evalFrameAVX2_plan3_one
+	CMPL       12(BX), $0x08
+	JNE        evalFrameAVX2_plan3_one
+	CMPL       12(SI), $0x08
+	JNE        evalFrameAVX2_plan3_one
+	MOVQ       (BX), DI
+	CMPQ       DI, (SI)
+	JNE        evalFrameAVX2_plan3_one
+	MOVL       8(BX), R8
+	MOVL       8(SI), SI
+	MOVQ       (SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y1
+	VMOVDQU    32(R9), Y2
+	MOVQ       8(SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y3
+	VMOVDQU    32(R9), Y4
+	VPERM2I128 $0x20, Y2, Y1, Y5
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPERM2I128 $0x20, Y4, Y3, Y2
+	VPERM2I128 $0x31, Y4, Y3, Y3
+	MOVQ       (SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y4
+	VMOVDQU    32(R8), Y6
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y7
+	VMOVDQU    32(R8), Y8
+	VPERM2I128 $0x20, Y6, Y4, Y9
+	VPERM2I128 $0x31, Y6, Y4, Y4
+	VPERM2I128 $0x20, Y8, Y7, Y6
+	VPERM2I128 $0x31, Y8, Y7, Y7
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       AX, R8
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), R9
+	XORL       R10, R10
+
+evalFrameAVX2_plan3_pairhook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan3_pairmiss
+	VPBROADCASTQ 16(R9), Y8
+	VPCMPEQQ     Y5, Y8, Y10
+	VPCMPEQQ     Y1, Y8, Y11
+	VPACKSSDW    Y11, Y10, Y10
+	VMOVMSKPS    Y10, R11
+	VPCMPEQQ     Y9, Y8, Y10
+	VPCMPEQQ     Y4, Y8, Y8
+	VPACKSSDW    Y8, Y10, Y8
+	VMOVMSKPS    Y8, R12
+	VPBROADCASTQ 24(R9), Y8
+	VPCMPEQQ     Y2, Y8, Y10
+	VPCMPEQQ     Y3, Y8, Y11
+	VPACKSSDW    Y11, Y10, Y10
+	VMOVMSKPS    Y10, R13
+	ANDQ         R13, R11
+	VPCMPEQQ     Y6, Y8, Y10
+	VPCMPEQQ     Y7, Y8, Y8
+	VPACKSSDW    Y8, Y10, Y8
+	VMOVMSKPS    Y8, R13
+	ANDQ         R13, R12
+	MOVB         R11, (SI)(R10*1)
+	MOVB         R12, (R8)(R10*1)
+	POPCNTQ      R11, R11
+	POPCNTQ      R12, R12
+	ADDQ         R12, R11
+	ADDQ         R11, (CX)(R10*8)
+
+evalFrameAVX2_plan3_pairwrite:
+	INCQ R10
+	ADDQ $0x60, R9
+	CMPQ R9, DX
+	JB   evalFrameAVX2_plan3_pairhook
+	ADDQ $0x20, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan3_block
+	JMP  evalFrameAVX2_next
+
+evalFrameAVX2_plan3_pairmiss:
+	MOVB $0x00, (SI)(R10*1)
+	MOVB $0x00, (R8)(R10*1)
+	JMP  evalFrameAVX2_plan3_pairwrite
+
+evalFrameAVX2_plan3_one:
 	MOVL    8(BX), SI
 	MOVL    12(BX), DI
 	MOVQ    (BX), R9
@@ -4866,6 +5087,72 @@ evalFrameAVX2_plan4:
 	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan4_block:
+	LEAQ       16(BX), SI
+	CMPQ       SI, 88(SP)
+	JAE        evalFrameAVX2_plan4_one
+	CMPL       12(BX), $0x08
+	JNE        evalFrameAVX2_plan4_one
+	CMPL       12(SI), $0x08
+	JNE        evalFrameAVX2_plan4_one
+	MOVQ       (BX), DI
+	CMPQ       DI, (SI)
+	JNE        evalFrameAVX2_plan4_one
+	MOVL       8(BX), R8
+	MOVL       8(SI), SI
+	MOVQ       24(SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y1
+	VMOVDQU    32(R9), Y2
+	VPERM2I128 $0x20, Y2, Y1, Y3
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y2
+	VMOVDQU    32(R8), Y4
+	VPERM2I128 $0x20, Y4, Y2, Y5
+	VPERM2I128 $0x31, Y4, Y2, Y2
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       AX, R8
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), R9
+	XORL       R10, R10
+
+evalFrameAVX2_plan4_pairhook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan4_pairmiss
+	VPBROADCASTQ 32(R9), Y4
+	VPCMPEQQ     Y3, Y4, Y6
+	VPCMPEQQ     Y1, Y4, Y7
+	VPACKSSDW    Y7, Y6, Y6
+	VMOVMSKPS    Y6, R11
+	VPCMPEQQ     Y5, Y4, Y6
+	VPCMPEQQ     Y2, Y4, Y4
+	VPACKSSDW    Y4, Y6, Y4
+	VMOVMSKPS    Y4, R12
+	MOVB         R11, (SI)(R10*1)
+	MOVB         R12, (R8)(R10*1)
+	POPCNTQ      R11, R11
+	POPCNTQ      R12, R12
+	ADDQ         R12, R11
+	ADDQ         R11, (CX)(R10*8)
+
+evalFrameAVX2_plan4_pairwrite:
+	INCQ R10
+	ADDQ $0x60, R9
+	CMPQ R9, DX
+	JB   evalFrameAVX2_plan4_pairhook
+	ADDQ $0x20, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan4_block
+	JMP  evalFrameAVX2_next
+
+evalFrameAVX2_plan4_pairmiss:
+	MOVB $0x00, (SI)(R10*1)
+	MOVB $0x00, (R8)(R10*1)
+	JMP  evalFrameAVX2_plan4_pairwrite
+
+evalFrameAVX2_plan4_one:
 	MOVL    8(BX), SI
 	MOVL    12(BX), DI
 	MOVQ    (BX), R9
@@ -4933,6 +5220,95 @@ evalFrameAVX2_plan5:
 	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan5_block:
+	LEAQ       16(BX), SI
+	CMPQ       SI, 88(SP)
+	JAE        evalFrameAVX2_plan5_one
+	CMPL       12(BX), $0x08
+	JNE        evalFrameAVX2_plan5_one
+	CMPL       12(SI), $0x08
+	JNE        evalFrameAVX2_plan5_one
+	MOVQ       (BX), DI
+	CMPQ       DI, (SI)
+	JNE        evalFrameAVX2_plan5_one
+	MOVL       8(BX), R8
+	MOVL       8(SI), SI
+	MOVQ       (SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y1
+	VMOVDQU    32(R9), Y2
+	MOVQ       24(SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y3
+	VMOVDQU    32(R9), Y4
+	VPERM2I128 $0x20, Y2, Y1, Y5
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPERM2I128 $0x20, Y4, Y3, Y2
+	VPERM2I128 $0x31, Y4, Y3, Y3
+	MOVQ       (SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y4
+	VMOVDQU    32(R8), Y6
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y7
+	VMOVDQU    32(R8), Y8
+	VPERM2I128 $0x20, Y6, Y4, Y9
+	VPERM2I128 $0x31, Y6, Y4, Y4
+	VPERM2I128 $0x20, Y8, Y7, Y6
+	VPERM2I128 $0x31, Y8, Y7, Y7
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       AX, R8
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), R9
+	XORL       R10, R10
+
+evalFrameAVX2_plan5_pairhook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan5_pairmiss
+	VPBROADCASTQ 16(R9), Y8
+	VPCMPEQQ     Y5, Y8, Y10
+	VPCMPEQQ     Y1, Y8, Y11
+	VPACKSSDW    Y11, Y10, Y10
+	VMOVMSKPS    Y10, R11
+	VPCMPEQQ     Y9, Y8, Y10
+	VPCMPEQQ     Y4, Y8, Y8
+	VPACKSSDW    Y8, Y10, Y8
+	VMOVMSKPS    Y8, R12
+	VPBROADCASTQ 32(R9), Y8
+	VPCMPEQQ     Y2, Y8, Y10
+	VPCMPEQQ     Y3, Y8, Y11
+	VPACKSSDW    Y11, Y10, Y10
+	VMOVMSKPS    Y10, R13
+	ANDQ         R13, R11
+	VPCMPEQQ     Y6, Y8, Y10
+	VPCMPEQQ     Y7, Y8, Y8
+	VPACKSSDW    Y8, Y10, Y8
+	VMOVMSKPS    Y8, R13
+	ANDQ         R13, R12
+	MOVB         R11, (SI)(R10*1)
+	MOVB         R12, (R8)(R10*1)
+	POPCNTQ      R11, R11
+	POPCNTQ      R12, R12
+	ADDQ         R12, R11
+	ADDQ         R11, (CX)(R10*8)
+
+evalFrameAVX2_plan5_pairwrite:
+	INCQ R10
+	ADDQ $0x60, R9
+	CMPQ R9, DX
+	JB   evalFrameAVX2_plan5_pairhook
+	ADDQ $0x20, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan5_block
+	JMP  evalFrameAVX2_next
+
+evalFrameAVX2_plan5_pairmiss:
+	MOVB $0x00, (SI)(R10*1)
+	MOVB $0x00, (R8)(R10*1)
+	JMP  evalFrameAVX2_plan5_pairwrite
+
+evalFrameAVX2_plan5_one:
 	MOVL    8(BX), SI
 	MOVL    12(BX), DI
 	MOVQ    (BX), R9
@@ -5115,6 +5491,89 @@ evalFrameAVX2_plan8:
 	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan8_block:
+	LEAQ       16(BX), SI
+	CMPQ       SI, 88(SP)
+	JAE        evalFrameAVX2_plan8_one
+	CMPL       12(BX), $0x08
+	JNE        evalFrameAVX2_plan8_one
+	CMPL       12(SI), $0x08
+	JNE        evalFrameAVX2_plan8_one
+	MOVQ       (BX), DI
+	CMPQ       DI, (SI)
+	JNE        evalFrameAVX2_plan8_one
+	MOVL       8(BX), R8
+	MOVL       8(SI), SI
+	MOVQ       16(SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y1
+	VMOVDQU    32(R9), Y2
+	VPERM2I128 $0x20, Y2, Y1, Y3
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPXOR      Y0, Y3, Y3
+	VPXOR      Y0, Y1, Y1
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y2
+	VMOVDQU    32(R8), Y4
+	VPERM2I128 $0x20, Y4, Y2, Y5
+	VPERM2I128 $0x31, Y4, Y2, Y2
+	VPXOR      Y0, Y5, Y5
+	VPXOR      Y0, Y2, Y2
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       AX, R8
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), R9
+	XORL       R10, R10
+
+evalFrameAVX2_plan8_pairhook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan8_pairmiss
+	VPBROADCASTQ 56(R9), Y4
+	VPXOR        Y0, Y4, Y4
+	VPBROADCASTQ 64(R9), Y6
+	VPXOR        Y0, Y6, Y6
+	VPCMPGTQ     Y3, Y4, Y7
+	VPCMPGTQ     Y6, Y3, Y8
+	VPOR         Y8, Y7, Y7
+	VPCMPGTQ     Y1, Y4, Y8
+	VPCMPGTQ     Y6, Y1, Y9
+	VPOR         Y9, Y8, Y8
+	VPACKSSDW    Y8, Y7, Y7
+	VMOVMSKPS    Y7, R11
+	XORL         $0x000000ff, R11
+	VPCMPGTQ     Y5, Y4, Y7
+	VPCMPGTQ     Y6, Y5, Y8
+	VPOR         Y8, Y7, Y7
+	VPCMPGTQ     Y2, Y4, Y4
+	VPCMPGTQ     Y6, Y2, Y6
+	VPOR         Y6, Y4, Y8
+	VPACKSSDW    Y8, Y7, Y4
+	VMOVMSKPS    Y4, R12
+	XORL         $0x000000ff, R12
+	MOVB         R11, (SI)(R10*1)
+	MOVB         R12, (R8)(R10*1)
+	POPCNTQ      R11, R11
+	POPCNTQ      R12, R12
+	ADDQ         R12, R11
+	ADDQ         R11, (CX)(R10*8)
+
+evalFrameAVX2_plan8_pairwrite:
+	INCQ R10
+	ADDQ $0x60, R9
+	CMPQ R9, DX
+	JB   evalFrameAVX2_plan8_pairhook
+	ADDQ $0x20, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan8_block
+	JMP  evalFrameAVX2_next
+
+evalFrameAVX2_plan8_pairmiss:
+	MOVB $0x00, (SI)(R10*1)
+	MOVB $0x00, (R8)(R10*1)
+	JMP  evalFrameAVX2_plan8_pairwrite
+
+evalFrameAVX2_plan8_one:
 	MOVL    8(BX), SI
 	MOVL    12(BX), DI
 	MOVQ    (BX), R9
@@ -5191,6 +5650,110 @@ evalFrameAVX2_plan9:
 	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan9_block:
+	LEAQ       16(BX), SI
+	CMPQ       SI, 88(SP)
+	JAE        evalFrameAVX2_plan9_one
+	CMPL       12(BX), $0x08
+	JNE        evalFrameAVX2_plan9_one
+	CMPL       12(SI), $0x08
+	JNE        evalFrameAVX2_plan9_one
+	MOVQ       (BX), DI
+	CMPQ       DI, (SI)
+	JNE        evalFrameAVX2_plan9_one
+	MOVL       8(BX), R8
+	MOVL       8(SI), SI
+	MOVQ       (SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y1
+	VMOVDQU    32(R9), Y2
+	MOVQ       16(SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y3
+	VMOVDQU    32(R9), Y4
+	VPERM2I128 $0x20, Y2, Y1, Y5
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPERM2I128 $0x20, Y4, Y3, Y2
+	VPERM2I128 $0x31, Y4, Y3, Y3
+	VPXOR      Y0, Y2, Y2
+	VPXOR      Y0, Y3, Y3
+	MOVQ       (SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y4
+	VMOVDQU    32(R8), Y6
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y7
+	VMOVDQU    32(R8), Y8
+	VPERM2I128 $0x20, Y6, Y4, Y9
+	VPERM2I128 $0x31, Y6, Y4, Y4
+	VPERM2I128 $0x20, Y8, Y7, Y6
+	VPERM2I128 $0x31, Y8, Y7, Y7
+	VPXOR      Y0, Y6, Y6
+	VPXOR      Y0, Y7, Y7
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       AX, R8
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), R9
+	XORL       R10, R10
+
+evalFrameAVX2_plan9_pairhook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan9_pairmiss
+	VPBROADCASTQ 16(R9), Y8
+	VPCMPEQQ     Y5, Y8, Y10
+	VPCMPEQQ     Y1, Y8, Y11
+	VPACKSSDW    Y11, Y10, Y10
+	VMOVMSKPS    Y10, R11
+	VPCMPEQQ     Y9, Y8, Y10
+	VPCMPEQQ     Y4, Y8, Y8
+	VPACKSSDW    Y8, Y10, Y8
+	VMOVMSKPS    Y8, R12
+	VPBROADCASTQ 56(R9), Y8
+	VPXOR        Y0, Y8, Y8
+	VPBROADCASTQ 64(R9), Y10
+	VPXOR        Y0, Y10, Y10
+	VPCMPGTQ     Y2, Y8, Y11
+	VPCMPGTQ     Y10, Y2, Y12
+	VPOR         Y12, Y11, Y11
+	VPCMPGTQ     Y3, Y8, Y12
+	VPCMPGTQ     Y10, Y3, Y13
+	VPOR         Y13, Y12, Y12
+	VPACKSSDW    Y12, Y11, Y11
+	VMOVMSKPS    Y11, R13
+	ANDNQ        R11, R13, R11
+	VPCMPGTQ     Y6, Y8, Y11
+	VPCMPGTQ     Y10, Y6, Y12
+	VPOR         Y12, Y11, Y11
+	VPCMPGTQ     Y7, Y8, Y8
+	VPCMPGTQ     Y10, Y7, Y10
+	VPOR         Y10, Y8, Y12
+	VPACKSSDW    Y12, Y11, Y8
+	VMOVMSKPS    Y8, R13
+	ANDNQ        R12, R13, R12
+	MOVB         R11, (SI)(R10*1)
+	MOVB         R12, (R8)(R10*1)
+	POPCNTQ      R11, R11
+	POPCNTQ      R12, R12
+	ADDQ         R12, R11
+	ADDQ         R11, (CX)(R10*8)
+
+evalFrameAVX2_plan9_pairwrite:
+	INCQ R10
+	ADDQ $0x60, R9
+	CMPQ R9, DX
+	JB   evalFrameAVX2_plan9_pairhook
+	ADDQ $0x20, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan9_block
+	JMP  evalFrameAVX2_next
+
+evalFrameAVX2_plan9_pairmiss:
+	MOVB $0x00, (SI)(R10*1)
+	MOVB $0x00, (R8)(R10*1)
+	JMP  evalFrameAVX2_plan9_pairwrite
+
+evalFrameAVX2_plan9_one:
 	MOVL    8(BX), SI
 	MOVL    12(BX), DI
 	MOVQ    (BX), R9
@@ -5283,6 +5846,110 @@ evalFrameAVX2_plan12:
 	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan12_block:
+	LEAQ       16(BX), SI
+	CMPQ       SI, 88(SP)
+	JAE        evalFrameAVX2_plan12_one
+	CMPL       12(BX), $0x08
+	JNE        evalFrameAVX2_plan12_one
+	CMPL       12(SI), $0x08
+	JNE        evalFrameAVX2_plan12_one
+	MOVQ       (BX), DI
+	CMPQ       DI, (SI)
+	JNE        evalFrameAVX2_plan12_one
+	MOVL       8(BX), R8
+	MOVL       8(SI), SI
+	MOVQ       16(SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y1
+	VMOVDQU    32(R9), Y2
+	MOVQ       24(SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y3
+	VMOVDQU    32(R9), Y4
+	VPERM2I128 $0x20, Y2, Y1, Y5
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPERM2I128 $0x20, Y4, Y3, Y2
+	VPERM2I128 $0x31, Y4, Y3, Y3
+	VPXOR      Y0, Y5, Y5
+	VPXOR      Y0, Y1, Y1
+	MOVQ       16(SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y4
+	VMOVDQU    32(R8), Y6
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y7
+	VMOVDQU    32(R8), Y8
+	VPERM2I128 $0x20, Y6, Y4, Y9
+	VPERM2I128 $0x31, Y6, Y4, Y4
+	VPERM2I128 $0x20, Y8, Y7, Y6
+	VPERM2I128 $0x31, Y8, Y7, Y7
+	VPXOR      Y0, Y9, Y9
+	VPXOR      Y0, Y4, Y4
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       AX, R8
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), R9
+	XORL       R10, R10
+
+evalFrameAVX2_plan12_pairhook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan12_pairmiss
+	VPBROADCASTQ 32(R9), Y8
+	VPCMPEQQ     Y2, Y8, Y10
+	VPCMPEQQ     Y3, Y8, Y11
+	VPACKSSDW    Y11, Y10, Y10
+	VMOVMSKPS    Y10, R11
+	VPCMPEQQ     Y6, Y8, Y10
+	VPCMPEQQ     Y7, Y8, Y8
+	VPACKSSDW    Y8, Y10, Y8
+	VMOVMSKPS    Y8, R12
+	VPBROADCASTQ 56(R9), Y8
+	VPXOR        Y0, Y8, Y8
+	VPBROADCASTQ 64(R9), Y10
+	VPXOR        Y0, Y10, Y10
+	VPCMPGTQ     Y5, Y8, Y11
+	VPCMPGTQ     Y10, Y5, Y12
+	VPOR         Y12, Y11, Y11
+	VPCMPGTQ     Y1, Y8, Y12
+	VPCMPGTQ     Y10, Y1, Y13
+	VPOR         Y13, Y12, Y12
+	VPACKSSDW    Y12, Y11, Y11
+	VMOVMSKPS    Y11, R13
+	ANDNQ        R11, R13, R11
+	VPCMPGTQ     Y9, Y8, Y11
+	VPCMPGTQ     Y10, Y9, Y12
+	VPOR         Y12, Y11, Y11
+	VPCMPGTQ     Y4, Y8, Y8
+	VPCMPGTQ     Y10, Y4, Y10
+	VPOR         Y10, Y8, Y12
+	VPACKSSDW    Y12, Y11, Y8
+	VMOVMSKPS    Y8, R13
+	ANDNQ        R12, R13, R12
+	MOVB         R11, (SI)(R10*1)
+	MOVB         R12, (R8)(R10*1)
+	POPCNTQ      R11, R11
+	POPCNTQ      R12, R12
+	ADDQ         R12, R11
+	ADDQ         R11, (CX)(R10*8)
+
+evalFrameAVX2_plan12_pairwrite:
+	INCQ R10
+	ADDQ $0x60, R9
+	CMPQ R9, DX
+	JB   evalFrameAVX2_plan12_pairhook
+	ADDQ $0x20, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan12_block
+	JMP  evalFrameAVX2_next
+
+evalFrameAVX2_plan12_pairmiss:
+	MOVB $0x00, (SI)(R10*1)
+	MOVB $0x00, (R8)(R10*1)
+	JMP  evalFrameAVX2_plan12_pairwrite
+
+evalFrameAVX2_plan12_one:
 	MOVL    8(BX), SI
 	MOVL    12(BX), DI
 	MOVQ    (BX), R9

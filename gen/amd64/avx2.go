@@ -87,42 +87,65 @@ func (a *avx2) load(k *kernel, plan int) {
 		VPMASKMOVQ(Mem{Base: p, Disp: 32}, m1, a.lanes[l][1])
 	}
 	Label(loaded)
-	for _, l := range ls {
-		x, y := a.lanes[l][0], a.lanes[l][1]
+	a.lanes = a.arrange(a.lanes, plan)
+}
+
+// arrange returns the loaded rows of plan's lanes in compare order: each
+// lane's two halves swapped to rows [0 1 4 5] [2 3 6 7], V's sign bits
+// flipped.
+func (a *avx2) arrange(lanes [4][2]VecVirtual, plan int) [4][2]VecVirtual {
+	for _, l := range planLanes(plan) {
+		x, y := lanes[l][0], lanes[l][1]
 		lo, hi := YMM(), YMM()
 		VPERM2I128(U8(0x20), y, x, lo) // rows 0 1 4 5
 		VPERM2I128(U8(0x31), y, x, hi) // rows 2 3 6 7
-		a.lanes[l] = [2]VecVirtual{lo, hi}
+		lanes[l] = [2]VecVirtual{lo, hi}
 	}
 	if plan&layout.PlanV != 0 {
-		v := a.lanes[laneV]
+		v := lanes[laneV]
 		VPXOR(a.sign, v[0], v[0])
 		VPXOR(a.sign, v[1], v[1])
 	}
+	return lanes
+}
+
+// loadFull returns the lanes plan compares of the full block at row off,
+// in compare order: plain loads, no length check (the caller made it).
+func (a *avx2) loadFull(k *kernel, plan int, off GPVirtual) [4][2]VecVirtual {
+	var lanes [4][2]VecVirtual
+	for _, l := range planLanes(plan) {
+		p := GP64()
+		MOVQ(k.bases.Offset(8*l), p)
+		LEAQ(Mem{Base: p, Index: off, Scale: 8}, p)
+		lanes[l] = [2]VecVirtual{YMM(), YMM()}
+		VMOVDQU(Mem{Base: p}, lanes[l][0])
+		VMOVDQU(Mem{Base: p, Disp: 32}, lanes[l][1])
+	}
+	return a.arrange(lanes, plan)
 }
 
 func (a *avx2) match(k *kernel, plan int, m GPVirtual) {
 	// The first compare's bits are ANDed with the row mask into m, the
 	// others into m: no copy of the row mask first (one instruction an
 	// evaluation).
-	from := k.runmask
+	h, lanes, from, first := k.h, a.lanes, k.runmask, true
 	for _, f := range eqCompares {
 		if plan&f.bit == 0 {
 			continue
 		}
 		c, x, y := YMM(), YMM(), YMM()
-		VPBROADCASTQ(Mem{Base: k.h, Disp: f.disp}, c)
-		VPCMPEQQ(a.lanes[f.lane][0], c, x)
-		VPCMPEQQ(a.lanes[f.lane][1], c, y)
-		movmask(x, y, m, from, false)
-		from = nil
+		VPBROADCASTQ(Mem{Base: h, Disp: f.disp}, c)
+		VPCMPEQQ(lanes[f.lane][0], c, x)
+		VPCMPEQQ(lanes[f.lane][1], c, y)
+		movmask(x, y, m, from, first, false)
+		first = false
 	}
 	if plan&layout.PlanV != 0 {
-		v := a.lanes[laneV]
+		v := lanes[laneV]
 		lo, hi, x, y, z, w := YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
-		VPBROADCASTQ(Mem{Base: k.h, Disp: layout.HookVLo}, lo)
+		VPBROADCASTQ(Mem{Base: h, Disp: layout.HookVLo}, lo)
 		VPXOR(a.sign, lo, lo)
-		VPBROADCASTQ(Mem{Base: k.h, Disp: layout.HookVHi}, hi)
+		VPBROADCASTQ(Mem{Base: h, Disp: layout.HookVHi}, hi)
 		VPXOR(a.sign, hi, hi)
 		// Out of range: lo > V or V > hi.
 		VPCMPGTQ(v[0], lo, x)
@@ -131,29 +154,81 @@ func (a *avx2) match(k *kernel, plan int, m GPVirtual) {
 		VPCMPGTQ(v[1], lo, z)
 		VPCMPGTQ(hi, v[1], w)
 		VPOR(w, z, y)
-		movmask(x, y, m, from, true)
-		from = nil
+		movmask(x, y, m, from, first, true)
+		first = false
 	}
-	if from != nil { // no compare: every row of the block
+	if first { // no compare: every row of the block
 		MOVQ(from, m)
 	}
 }
 
+// matchPair emits ma and mb, the rows of two full blocks whose lanes (la
+// and lb, in compare order) match the hook at h, per plan: each of the
+// hook's constants broadcast once for both blocks.
+func (a *avx2) matchPair(h GPVirtual, plan int, la, lb [4][2]VecVirtual, ma, mb GPVirtual) {
+	first := true
+	for _, f := range eqCompares {
+		if plan&f.bit == 0 {
+			continue
+		}
+		c := YMM()
+		VPBROADCASTQ(Mem{Base: h, Disp: f.disp}, c)
+		for _, b := range []struct {
+			lanes [4][2]VecVirtual
+			m     GPVirtual
+		}{{la, ma}, {lb, mb}} {
+			x, y := YMM(), YMM()
+			VPCMPEQQ(b.lanes[f.lane][0], c, x)
+			VPCMPEQQ(b.lanes[f.lane][1], c, y)
+			movmask(x, y, b.m, nil, first, false)
+		}
+		first = false
+	}
+	if plan&layout.PlanV != 0 {
+		lo, hi := YMM(), YMM()
+		VPBROADCASTQ(Mem{Base: h, Disp: layout.HookVLo}, lo)
+		VPXOR(a.sign, lo, lo)
+		VPBROADCASTQ(Mem{Base: h, Disp: layout.HookVHi}, hi)
+		VPXOR(a.sign, hi, hi)
+		for _, b := range []struct {
+			lanes [4][2]VecVirtual
+			m     GPVirtual
+		}{{la, ma}, {lb, mb}} {
+			v := b.lanes[laneV]
+			x, y, z, w := YMM(), YMM(), YMM(), YMM()
+			// Out of range: lo > V or V > hi.
+			VPCMPGTQ(v[0], lo, x)
+			VPCMPGTQ(hi, v[0], y)
+			VPOR(y, x, x)
+			VPCMPGTQ(v[1], lo, z)
+			VPCMPGTQ(hi, v[1], w)
+			VPOR(w, z, y)
+			movmask(x, y, b.m, nil, first, true)
+		}
+	}
+}
+
 // movmask folds the lane masks x (rows 0 1 4 5) and y (rows 2 3 6 7) into
-// m: m &= bits, or m &^= bits when clear is set; with from not nil, m is
-// set to from & bits (or from &^ bits) instead.
-func movmask(x, y VecVirtual, m, from GPVirtual, clear bool) {
+// m: m &= bits, or m &^= bits when clear is set; for the first compare
+// (first set), m is set to from & bits (or from &^ bits) instead, or with
+// from nil (a full block) to bits (or ^bits of the 8 rows).
+func movmask(x, y VecVirtual, m, from GPVirtual, first, clear bool) {
 	z := YMM()
 	VPACKSSDW(y, x, z) // dword i of z: row i (two words of the row's mask)
 	switch {
+	case first && from == nil:
+		VMOVMSKPS(z, m.As32())
+		if clear {
+			XORL(U32(0xff), m.As32())
+		}
 	case clear:
-		if from == nil {
+		if !first {
 			from = m
 		}
 		a := GP32()
 		VMOVMSKPS(z, a)
 		ANDNQ(from, a.As64(), m)
-	case from == nil:
+	case !first:
 		a := GP32()
 		VMOVMSKPS(z, a)
 		ANDQ(a.As64(), m)
