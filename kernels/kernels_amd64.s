@@ -5392,6 +5392,118 @@ evalFrameAVX2_plan7:
 	MOVQ 80(SP), BX
 
 evalFrameAVX2_plan7_block:
+	LEAQ       16(BX), SI
+	CMPQ       SI, 88(SP)
+	JAE        evalFrameAVX2_plan7_one
+	CMPL       12(BX), $0x08
+	JNE        evalFrameAVX2_plan7_one
+	CMPL       12(SI), $0x08
+	JNE        evalFrameAVX2_plan7_one
+	MOVQ       (BX), DI
+	CMPQ       DI, (SI)
+	JNE        evalFrameAVX2_plan7_one
+	MOVL       8(BX), R8
+	MOVL       8(SI), SI
+	MOVQ       (SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y1
+	VMOVDQU    32(R9), Y2
+	MOVQ       8(SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y3
+	VMOVDQU    32(R9), Y4
+	MOVQ       24(SP), R9
+	LEAQ       (R9)(R8*8), R9
+	VMOVDQU    (R9), Y5
+	VMOVDQU    32(R9), Y6
+	VPERM2I128 $0x20, Y2, Y1, Y7
+	VPERM2I128 $0x31, Y2, Y1, Y1
+	VPERM2I128 $0x20, Y4, Y3, Y2
+	VPERM2I128 $0x31, Y4, Y3, Y3
+	VPERM2I128 $0x20, Y6, Y5, Y4
+	VPERM2I128 $0x31, Y6, Y5, Y5
+	MOVQ       (SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y6
+	VMOVDQU    32(R8), Y8
+	MOVQ       8(SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y9
+	VMOVDQU    32(R8), Y10
+	MOVQ       24(SP), R8
+	LEAQ       (R8)(SI*8), R8
+	VMOVDQU    (R8), Y11
+	VMOVDQU    32(R8), Y12
+	VPERM2I128 $0x20, Y8, Y6, Y13
+	VPERM2I128 $0x31, Y8, Y6, Y6
+	VPERM2I128 $0x20, Y10, Y9, Y8
+	VPERM2I128 $0x31, Y10, Y9, Y9
+	VPERM2I128 $0x20, Y12, Y11, Y10
+	VPERM2I128 $0x31, Y12, Y11, Y11
+	MOVQ       AX, SI
+	ADDQ       160(SP), AX
+	MOVQ       AX, R8
+	ADDQ       160(SP), AX
+	MOVQ       144(SP), R9
+	XORL       R10, R10
+
+evalFrameAVX2_plan7_pairhook:
+	CMPQ         DI, 8(R9)
+	JNE          evalFrameAVX2_plan7_pairmiss
+	VPBROADCASTQ 16(R9), Y12
+	VPCMPEQQ     Y7, Y12, Y14
+	VPCMPEQQ     Y1, Y12, Y15
+	VPACKSSDW    Y15, Y14, Y14
+	VMOVMSKPS    Y14, R11
+	VPCMPEQQ     Y13, Y12, Y14
+	VPCMPEQQ     Y6, Y12, Y12
+	VPACKSSDW    Y12, Y14, Y12
+	VMOVMSKPS    Y12, R12
+	VPBROADCASTQ 24(R9), Y12
+	VPCMPEQQ     Y2, Y12, Y14
+	VPCMPEQQ     Y3, Y12, Y15
+	VPACKSSDW    Y15, Y14, Y14
+	VMOVMSKPS    Y14, R13
+	ANDQ         R13, R11
+	VPCMPEQQ     Y8, Y12, Y14
+	VPCMPEQQ     Y9, Y12, Y12
+	VPACKSSDW    Y12, Y14, Y12
+	VMOVMSKPS    Y12, R13
+	ANDQ         R13, R12
+	VPBROADCASTQ 32(R9), Y12
+	VPCMPEQQ     Y4, Y12, Y14
+	VPCMPEQQ     Y5, Y12, Y15
+	VPACKSSDW    Y15, Y14, Y14
+	VMOVMSKPS    Y14, R13
+	ANDQ         R13, R11
+	VPCMPEQQ     Y10, Y12, Y14
+	VPCMPEQQ     Y11, Y12, Y12
+	VPACKSSDW    Y12, Y14, Y12
+	VMOVMSKPS    Y12, R13
+	ANDQ         R13, R12
+	MOVB         R11, (SI)(R10*1)
+	MOVB         R12, (R8)(R10*1)
+	POPCNTQ      R11, R11
+	POPCNTQ      R12, R12
+	ADDQ         R12, R11
+	ADDQ         R11, (CX)(R10*8)
+
+evalFrameAVX2_plan7_pairwrite:
+	INCQ R10
+	ADDQ $0x60, R9
+	CMPQ R9, DX
+	JB   evalFrameAVX2_plan7_pairhook
+	ADDQ $0x20, BX
+	CMPQ BX, 88(SP)
+	JB   evalFrameAVX2_plan7_block
+	JMP  evalFrameAVX2_next
+
+evalFrameAVX2_plan7_pairmiss:
+	MOVB $0x00, (SI)(R10*1)
+	MOVB $0x00, (R8)(R10*1)
+	JMP  evalFrameAVX2_plan7_pairwrite
+
+evalFrameAVX2_plan7_one:
 	MOVL    8(BX), SI
 	MOVL    12(BX), DI
 	MOVQ    (BX), R9

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -242,4 +243,35 @@ func TestPlansEmitted(t *testing.T) {
 		}
 		assert.Len(t, got, len(kernels), "%s: kernels with plan loops", file)
 	}
+}
+
+// TestAVX2Registers checks that the AVX2 code names only the registers an
+// AVX2 CPU has: X0-X15 and Y0-Y15, no Z or K register. The generator's
+// register allocator serves the AVX-512 kernels of the same file too, so
+// a loop that runs out of the 16 YMM registers gets Y16 and up, which the
+// assembler then encodes as AVX-512 (EVEX) where a form exists: a kernel
+// that faults with an illegal instruction on the CPUs it is chosen for.
+func TestAVX2Registers(t *testing.T) {
+	src, err := os.ReadFile("kernels_amd64.s")
+	require.NoError(t, err)
+	wide := regexp.MustCompile(`\b([XY](1[6-9]|2[0-9]|3[01])|Z[0-9]+|K[0-7])\b`)
+	avx2 := map[string]bool{"evalSegmentsAVX2": true, "evalFrameAVX2": true, "frameReceiptsAVX2": true, "evalOneVector": true}
+	fn, checked := "", 0
+	for i, line := range strings.Split(string(src), "\n") {
+		switch {
+		case strings.HasPrefix(line, "TEXT ·"):
+			fn = strings.TrimPrefix(line, "TEXT ·")
+			fn = fn[:strings.IndexByte(fn, '(')]
+		case line == "evalOneVector_avx512:":
+			fn = "evalOneVector_avx512" // the rest of evalOneVector is AVX-512
+		}
+		if !avx2[fn] || strings.HasPrefix(line, "TEXT") {
+			continue
+		}
+		checked++
+		if r := wide.FindString(line); r != "" {
+			t.Errorf("kernels_amd64.s:%d (%s): %s in AVX2 code: %s", i+1, fn, r, strings.TrimSpace(line))
+		}
+	}
+	require.Greater(t, checked, 1000, "lines of AVX2 code checked")
 }

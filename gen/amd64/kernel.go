@@ -616,7 +616,7 @@ func (k *kernel) planLoop(x isa, plan int) {
 // pairPlan reports whether the AVX2 frame kernel takes blocks of plan two
 // at a time (pairLoop): plans of one or two lanes, whose two blocks' rows
 // and compares fit in the 16 YMM registers.
-func pairPlan(plan int) bool { n := len(planLanes(plan)); return n == 1 || n == 2 }
+func pairPlan(plan int) bool { n := len(planLanes(plan)); return n >= 1 && (n <= 2 || plan&layout.PlanV == 0) }
 
 // pairLoop emits the AVX2 frame kernel's loop over two blocks at once, at
 // the top of a plan loop's block: when the block and the next are both
