@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -268,11 +269,21 @@ func TestTailRows(t *testing.T) {
 			}
 			hooks = append(hooks, h)
 		}
+		// A frame holds no empty block: the others, as one segment (the
+		// plan loops' blocks) and as a segment each (the path of one).
+		framed := slices.DeleteFunc(slices.Clone(blocks), func(b Run) bool { return b.Len == 0 })
+		whole := []Segment{{BlockHi: uint32(len(framed)), HookHi: uint32(len(hooks))}}
+		var each []Segment
+		for i := range framed {
+			each = append(each, Segment{BlockLo: uint32(i), BlockHi: uint32(i + 1), HookHi: uint32(len(hooks)), Out: uint32(i * len(hooks))})
+		}
 		forEachImpl(t, func(t *testing.T, im *Impl) {
 			compare(t, im, in.l, blocks, hooks, ctx)
 			for _, b := range blocks { // one block per call as well
 				compare(t, im, in.l, []Run{b}, hooks, ctx)
 			}
+			compareSegments(t, im, in.l, framed, hooks, whole, ctx, len(framed)*len(hooks))
+			compareSegments(t, im, in.l, framed, hooks, each, ctx, len(framed)*len(hooks))
 		})
 	}
 }

@@ -401,3 +401,40 @@ func TestOverlappingSegments(t *testing.T) {
 		}
 	})
 }
+
+// The AVX2 frame kernel takes a block and the next together where both
+// are full and of one predicate. Every operation's hooks (and one of
+// another predicate) over runs of full blocks, of both predicates, with a
+// short block at a run's end, and every block range of up to five blocks:
+// pairs, a pair and a block left over, a segment that ends on a full block
+// whose next one (outside it) would pair with it, and pairs across two
+// runs of one predicate or of two. Every implementation must write
+// generic's masks, counts and receipts.
+func TestFramePairs(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	ctx := &Context{CycleID: 9, SpanBase: 1 << 40, ShardID: 7, Budget: 8}
+	var blocks []Run
+	for _, run := range []Run{{Pred: testPred, Off: 0, Len: 44}, {Pred: otherPred, Off: 48, Len: 24}, {Pred: testPred, Off: 72, Len: 16}, {Pred: testPred, Off: 88, Len: 24}} {
+		var err error
+		if blocks, err = Blocks(blocks, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, in := range inputs {
+		l := in.lanes(r, 112)
+		forEachImpl(t, func(t *testing.T, im *Impl) {
+			for op := Op(1); op < opCount; op++ {
+				hooks := append(in.hooks(t, op, testPred, r, 3), in.hooks(t, op, otherPred, r, 1)...)
+				var segs []Segment
+				out := 0
+				for lo := range blocks {
+					for hi := lo + 1; hi <= min(lo+5, len(blocks)); hi++ {
+						segs = append(segs, Segment{BlockLo: uint32(lo), BlockHi: uint32(hi), HookHi: uint32(len(hooks)), Out: uint32(out)})
+						out += (hi - lo) * len(hooks)
+					}
+				}
+				compareSegments(t, im, l, blocks, hooks, segs, ctx, out)
+			}
+		})
+	}
+}
