@@ -199,7 +199,7 @@ GLOBL widemasks<>(SB), RODATA|NOPTR, $48
 
 // func evalSegmentsAVX2(l *uint64, blocks []uint64, hooks []uint64, segs []uint64, ctx *uint64, out []uint64)
 // Requires: AVX, AVX2, BMI, BMI2, POPCNT, SSE2
-TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $168-112
+TEXT ·evalSegmentsAVX2(SB), NOSPLIT, $184-112
 	MOVQ         l+0(FP), AX
 	MOVQ         (AX), CX
 	MOVQ         CX, (SP)
@@ -410,86 +410,203 @@ evalSegmentsAVX2_plan1:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   80(SP), SI
+	MOVQ   AX, 168(SP)
+	MOVQ   DX, 176(SP)
+	MOVQ   80(SP), AX
 
 evalSegmentsAVX2_plan1_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	BTSQ    $0x28, R8
-	CMPL    R8, $0x08
+	LEAQ        16(AX), DX
+	CMPQ        DX, 88(SP)
+	JAE         evalSegmentsAVX2_plan1_one
+	CMPL        12(AX), $0x08
+	JNE         evalSegmentsAVX2_plan1_one
+	CMPL        12(DX), $0x08
+	JNE         evalSegmentsAVX2_plan1_one
+	MOVQ        (AX), SI
+	CMPQ        SI, (DX)
+	JNE         evalSegmentsAVX2_plan1_one
+	MOVL        8(AX), DI
+	MOVL        8(DX), DX
+	MOVQ        (SP), R8
+	LEAQ        (R8)(DI*8), R8
+	VMOVDQU     (R8), Y2
+	VMOVDQU     32(R8), Y3
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	MOVQ        (SP), DI
+	LEAQ        (DI)(DX*8), DI
+	VMOVDQU     (DI), Y3
+	VMOVDQU     32(DI), Y5
+	VPERM2I128  $0x20, Y5, Y3, Y6
+	VPERM2I128  $0x31, Y5, Y3, Y3
+	MOVQ        168(SP), DX
+	MOVQ        DX, DI
+	ADDQ        160(SP), DI
+	MOVQ        DI, R8
+	ADDQ        160(SP), R8
+	MOVQ        R8, 168(SP)
+	MOVQ        176(SP), R8
+	VMOVQ       R8, X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	ADDQ        128(SP), R8
+	VMOVQ       R8, X7
+	VINSERTI128 $0x01, X7, Y0, Y7
+	ADDQ        128(SP), R8
+	MOVQ        R8, 176(SP)
+	MOVQ        $0x0000010000000008, R8
+	MOVQ        144(SP), R9
+
+evalSegmentsAVX2_plan1_pairhook:
+	CMPQ         SI, 8(R9)
+	JNE          evalSegmentsAVX2_plan1_pairmiss
+	VPBROADCASTQ 16(R9), Y8
+	VPCMPEQQ     Y4, Y8, Y9
+	VPCMPEQQ     Y2, Y8, Y10
+	VPACKSSDW    Y10, Y9, Y9
+	VMOVMSKPS    Y9, R10
+	VPCMPEQQ     Y6, Y8, Y9
+	VPCMPEQQ     Y3, Y8, Y8
+	VPACKSSDW    Y8, Y9, Y8
+	VMOVMSKPS    Y8, R11
+	POPCNTQ      R10, R12
+	SUBQ         80(R9), R12
+	CMPQ         88(R9), R12
+	SBBQ         R12, R12
+	SHLQ         $0x28, R12
+	SHLQ         $0x20, R10
+	ORQ          R8, R10
+	ADDQ         R10, R12
+	POPCNTQ      R11, R10
+	SUBQ         80(R9), R10
+	CMPQ         88(R9), R10
+	SBBQ         R10, R10
+	SHLQ         $0x28, R10
+	SHLQ         $0x20, R11
+	ORQ          R8, R11
+	ADDQ         R11, R10
+
+evalSegmentsAVX2_plan1_pairwrite:
+	MOVQ    R12, 40(DX)
+	VMOVDQU Y5, (DX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DX)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DX)
+	ADDQ    $0x30, DX
+	MOVQ    R10, 40(DI)
+	VMOVDQU Y7, (DI)
+	VPADDQ  spanstep<>+0(SB), Y7, Y7
+	MOVQ    48(R9), R11
+	XORQ    R10, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX2_plan1_pairhook
+	ADDQ    $0x20, AX
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan1_block
+	JMP     evalSegmentsAVX2_next
+
+evalSegmentsAVX2_plan1_pairmiss:
+	XORL R12, R12
+	XORL R10, R10
+	JMP  evalSegmentsAVX2_plan1_pairwrite
+
+evalSegmentsAVX2_plan1_one:
+	MOVL    8(AX), DX
+	MOVL    12(AX), SI
+	MOVQ    (AX), R8
+	MOVL    $0x000000ff, DI
+	BZHIQ   SI, DI, DI
+	BTSQ    $0x28, SI
+	CMPL    SI, $0x08
 	JNE     evalSegmentsAVX2_plan1_partial
-	MOVQ    (SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
+	MOVQ    (SP), R9
+	LEAQ    (R9)(DX*8), R9
+	VMOVDQU (R9), Y2
+	VMOVDQU 32(R9), Y3
 	JMP     evalSegmentsAVX2_plan1_loaded
 
 evalSegmentsAVX2_plan1_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVL       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y2
-	VMOVDQU    32(R11)(R12*1), Y3
-	MOVQ       (SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y2, Y2
-	VPMASKMOVQ 32(R11), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R9
+	MOVL       SI, R10
+	SHLQ       $0x06, R10
+	VMOVDQU    (R9)(R10*1), Y2
+	VMOVDQU    32(R9)(R10*1), Y3
+	MOVQ       (SP), R9
+	LEAQ       (R9)(DX*8), R9
+	VPMASKMOVQ (R9), Y2, Y2
+	VPMASKMOVQ 32(R9), Y3, Y3
 
 evalSegmentsAVX2_plan1_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        AX, DI
-	VMOVQ       DX, X3
+	MOVQ        168(SP), R9
+	MOVQ        176(SP), R10
+	MOVQ        R9, DX
+	VMOVQ       R10, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        128(SP), DX
-	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	ADDQ        128(SP), R10
+	ADDQ        160(SP), R9
+	MOVQ        R9, 168(SP)
+	MOVQ        R10, 176(SP)
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX2_plan1_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R8, 8(R9)
 	JNE          evalSegmentsAVX2_plan1_miss
-	VPBROADCASTQ 16(R11), Y5
+	VPBROADCASTQ 16(R9), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R12
-	ANDQ         R9, R12
-	POPCNTQ      R12, R13
-	SUBQ         80(R11), R13
-	CMPQ         88(R11), R13
-	SBBQ         R13, R13
-	SHLQ         $0x28, R13
-	SHLQ         $0x20, R12
-	ORQ          R8, R12
-	ADDQ         R12, R13
+	VMOVMSKPS    Y5, R10
+	ANDQ         DI, R10
+	POPCNTQ      R10, R11
+	SUBQ         80(R9), R11
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	SHLQ         $0x28, R11
+	SHLQ         $0x20, R10
+	ORQ          SI, R10
+	ADDQ         R10, R11
 
 evalSegmentsAVX2_plan1_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R11, 40(DX)
+	VMOVDQU Y3, (DX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R11), R12
-	XORQ    R13, R12
-	IMULQ   CX, R12
-	MOVQ    R12, R13
-	SHRQ    $0x20, R13
-	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
+	MOVQ    48(R9), R10
+	XORQ    R11, R10
+	IMULQ   CX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(DX)
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(DX)
+	ADDQ    $0x30, DX
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX2_plan1_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
 	JB      evalSegmentsAVX2_plan1_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan1_miss:
-	XORL R13, R13
+	XORL R11, R11
 	JMP  evalSegmentsAVX2_plan1_write
 
 evalSegmentsAVX2_plan2:
@@ -497,86 +614,203 @@ evalSegmentsAVX2_plan2:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   80(SP), SI
+	MOVQ   AX, 168(SP)
+	MOVQ   DX, 176(SP)
+	MOVQ   80(SP), AX
 
 evalSegmentsAVX2_plan2_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	BTSQ    $0x28, R8
-	CMPL    R8, $0x08
+	LEAQ        16(AX), DX
+	CMPQ        DX, 88(SP)
+	JAE         evalSegmentsAVX2_plan2_one
+	CMPL        12(AX), $0x08
+	JNE         evalSegmentsAVX2_plan2_one
+	CMPL        12(DX), $0x08
+	JNE         evalSegmentsAVX2_plan2_one
+	MOVQ        (AX), SI
+	CMPQ        SI, (DX)
+	JNE         evalSegmentsAVX2_plan2_one
+	MOVL        8(AX), DI
+	MOVL        8(DX), DX
+	MOVQ        8(SP), R8
+	LEAQ        (R8)(DI*8), R8
+	VMOVDQU     (R8), Y2
+	VMOVDQU     32(R8), Y3
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	MOVQ        8(SP), DI
+	LEAQ        (DI)(DX*8), DI
+	VMOVDQU     (DI), Y3
+	VMOVDQU     32(DI), Y5
+	VPERM2I128  $0x20, Y5, Y3, Y6
+	VPERM2I128  $0x31, Y5, Y3, Y3
+	MOVQ        168(SP), DX
+	MOVQ        DX, DI
+	ADDQ        160(SP), DI
+	MOVQ        DI, R8
+	ADDQ        160(SP), R8
+	MOVQ        R8, 168(SP)
+	MOVQ        176(SP), R8
+	VMOVQ       R8, X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	ADDQ        128(SP), R8
+	VMOVQ       R8, X7
+	VINSERTI128 $0x01, X7, Y0, Y7
+	ADDQ        128(SP), R8
+	MOVQ        R8, 176(SP)
+	MOVQ        $0x0000010000000008, R8
+	MOVQ        144(SP), R9
+
+evalSegmentsAVX2_plan2_pairhook:
+	CMPQ         SI, 8(R9)
+	JNE          evalSegmentsAVX2_plan2_pairmiss
+	VPBROADCASTQ 24(R9), Y8
+	VPCMPEQQ     Y4, Y8, Y9
+	VPCMPEQQ     Y2, Y8, Y10
+	VPACKSSDW    Y10, Y9, Y9
+	VMOVMSKPS    Y9, R10
+	VPCMPEQQ     Y6, Y8, Y9
+	VPCMPEQQ     Y3, Y8, Y8
+	VPACKSSDW    Y8, Y9, Y8
+	VMOVMSKPS    Y8, R11
+	POPCNTQ      R10, R12
+	SUBQ         80(R9), R12
+	CMPQ         88(R9), R12
+	SBBQ         R12, R12
+	SHLQ         $0x28, R12
+	SHLQ         $0x20, R10
+	ORQ          R8, R10
+	ADDQ         R10, R12
+	POPCNTQ      R11, R10
+	SUBQ         80(R9), R10
+	CMPQ         88(R9), R10
+	SBBQ         R10, R10
+	SHLQ         $0x28, R10
+	SHLQ         $0x20, R11
+	ORQ          R8, R11
+	ADDQ         R11, R10
+
+evalSegmentsAVX2_plan2_pairwrite:
+	MOVQ    R12, 40(DX)
+	VMOVDQU Y5, (DX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DX)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DX)
+	ADDQ    $0x30, DX
+	MOVQ    R10, 40(DI)
+	VMOVDQU Y7, (DI)
+	VPADDQ  spanstep<>+0(SB), Y7, Y7
+	MOVQ    48(R9), R11
+	XORQ    R10, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX2_plan2_pairhook
+	ADDQ    $0x20, AX
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan2_block
+	JMP     evalSegmentsAVX2_next
+
+evalSegmentsAVX2_plan2_pairmiss:
+	XORL R12, R12
+	XORL R10, R10
+	JMP  evalSegmentsAVX2_plan2_pairwrite
+
+evalSegmentsAVX2_plan2_one:
+	MOVL    8(AX), DX
+	MOVL    12(AX), SI
+	MOVQ    (AX), R8
+	MOVL    $0x000000ff, DI
+	BZHIQ   SI, DI, DI
+	BTSQ    $0x28, SI
+	CMPL    SI, $0x08
 	JNE     evalSegmentsAVX2_plan2_partial
-	MOVQ    8(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
+	MOVQ    8(SP), R9
+	LEAQ    (R9)(DX*8), R9
+	VMOVDQU (R9), Y2
+	VMOVDQU 32(R9), Y3
 	JMP     evalSegmentsAVX2_plan2_loaded
 
 evalSegmentsAVX2_plan2_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVL       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y2
-	VMOVDQU    32(R11)(R12*1), Y3
-	MOVQ       8(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y2, Y2
-	VPMASKMOVQ 32(R11), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R9
+	MOVL       SI, R10
+	SHLQ       $0x06, R10
+	VMOVDQU    (R9)(R10*1), Y2
+	VMOVDQU    32(R9)(R10*1), Y3
+	MOVQ       8(SP), R9
+	LEAQ       (R9)(DX*8), R9
+	VPMASKMOVQ (R9), Y2, Y2
+	VPMASKMOVQ 32(R9), Y3, Y3
 
 evalSegmentsAVX2_plan2_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        AX, DI
-	VMOVQ       DX, X3
+	MOVQ        168(SP), R9
+	MOVQ        176(SP), R10
+	MOVQ        R9, DX
+	VMOVQ       R10, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        128(SP), DX
-	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	ADDQ        128(SP), R10
+	ADDQ        160(SP), R9
+	MOVQ        R9, 168(SP)
+	MOVQ        R10, 176(SP)
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX2_plan2_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R8, 8(R9)
 	JNE          evalSegmentsAVX2_plan2_miss
-	VPBROADCASTQ 24(R11), Y5
+	VPBROADCASTQ 24(R9), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R12
-	ANDQ         R9, R12
-	POPCNTQ      R12, R13
-	SUBQ         80(R11), R13
-	CMPQ         88(R11), R13
-	SBBQ         R13, R13
-	SHLQ         $0x28, R13
-	SHLQ         $0x20, R12
-	ORQ          R8, R12
-	ADDQ         R12, R13
+	VMOVMSKPS    Y5, R10
+	ANDQ         DI, R10
+	POPCNTQ      R10, R11
+	SUBQ         80(R9), R11
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	SHLQ         $0x28, R11
+	SHLQ         $0x20, R10
+	ORQ          SI, R10
+	ADDQ         R10, R11
 
 evalSegmentsAVX2_plan2_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R11, 40(DX)
+	VMOVDQU Y3, (DX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R11), R12
-	XORQ    R13, R12
-	IMULQ   CX, R12
-	MOVQ    R12, R13
-	SHRQ    $0x20, R13
-	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
+	MOVQ    48(R9), R10
+	XORQ    R11, R10
+	IMULQ   CX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(DX)
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(DX)
+	ADDQ    $0x30, DX
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX2_plan2_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
 	JB      evalSegmentsAVX2_plan2_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan2_miss:
-	XORL R13, R13
+	XORL R11, R11
 	JMP  evalSegmentsAVX2_plan2_write
 
 evalSegmentsAVX2_plan3:
@@ -584,100 +818,236 @@ evalSegmentsAVX2_plan3:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   80(SP), SI
+	MOVQ   AX, 168(SP)
+	MOVQ   DX, 176(SP)
+	MOVQ   80(SP), AX
 
 evalSegmentsAVX2_plan3_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	BTSQ    $0x28, R8
-	CMPL    R8, $0x08
+	LEAQ        16(AX), DX
+	CMPQ        DX, 88(SP)
+	JAE         evalSegmentsAVX2_plan3_one
+	CMPL        12(AX), $0x08
+	JNE         evalSegmentsAVX2_plan3_one
+	CMPL        12(DX), $0x08
+	JNE         evalSegmentsAVX2_plan3_one
+	MOVQ        (AX), SI
+	CMPQ        SI, (DX)
+	JNE         evalSegmentsAVX2_plan3_one
+	MOVL        8(AX), DI
+	MOVL        8(DX), DX
+	MOVQ        (SP), R8
+	LEAQ        (R8)(DI*8), R8
+	VMOVDQU     (R8), Y2
+	VMOVDQU     32(R8), Y3
+	MOVQ        8(SP), R8
+	LEAQ        (R8)(DI*8), R8
+	VMOVDQU     (R8), Y4
+	VMOVDQU     32(R8), Y5
+	VPERM2I128  $0x20, Y3, Y2, Y6
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	MOVQ        (SP), DI
+	LEAQ        (DI)(DX*8), DI
+	VMOVDQU     (DI), Y5
+	VMOVDQU     32(DI), Y7
+	MOVQ        8(SP), DI
+	LEAQ        (DI)(DX*8), DI
+	VMOVDQU     (DI), Y8
+	VMOVDQU     32(DI), Y9
+	VPERM2I128  $0x20, Y7, Y5, Y10
+	VPERM2I128  $0x31, Y7, Y5, Y5
+	VPERM2I128  $0x20, Y9, Y8, Y7
+	VPERM2I128  $0x31, Y9, Y8, Y8
+	MOVQ        168(SP), DX
+	MOVQ        DX, DI
+	ADDQ        160(SP), DI
+	MOVQ        DI, R8
+	ADDQ        160(SP), R8
+	MOVQ        R8, 168(SP)
+	MOVQ        176(SP), R8
+	VMOVQ       R8, X9
+	VINSERTI128 $0x01, X9, Y0, Y9
+	ADDQ        128(SP), R8
+	VMOVQ       R8, X11
+	VINSERTI128 $0x01, X11, Y0, Y11
+	ADDQ        128(SP), R8
+	MOVQ        R8, 176(SP)
+	MOVQ        $0x0000010000000008, R8
+	MOVQ        144(SP), R9
+
+evalSegmentsAVX2_plan3_pairhook:
+	CMPQ         SI, 8(R9)
+	JNE          evalSegmentsAVX2_plan3_pairmiss
+	VPBROADCASTQ 16(R9), Y12
+	VPCMPEQQ     Y6, Y12, Y13
+	VPCMPEQQ     Y2, Y12, Y14
+	VPACKSSDW    Y14, Y13, Y13
+	VMOVMSKPS    Y13, R10
+	VPCMPEQQ     Y10, Y12, Y13
+	VPCMPEQQ     Y5, Y12, Y12
+	VPACKSSDW    Y12, Y13, Y12
+	VMOVMSKPS    Y12, R11
+	VPBROADCASTQ 24(R9), Y12
+	VPCMPEQQ     Y3, Y12, Y13
+	VPCMPEQQ     Y4, Y12, Y14
+	VPACKSSDW    Y14, Y13, Y13
+	VMOVMSKPS    Y13, R12
+	ANDQ         R12, R10
+	VPCMPEQQ     Y7, Y12, Y13
+	VPCMPEQQ     Y8, Y12, Y12
+	VPACKSSDW    Y12, Y13, Y12
+	VMOVMSKPS    Y12, R12
+	ANDQ         R12, R11
+	CMPQ         R10, $0x01
+	SBBQ         R12, R12
+	SHLQ         $0x28, R12
+	SHLQ         $0x20, R10
+	ORQ          R8, R10
+	ADDQ         R10, R12
+	CMPQ         R11, $0x01
+	SBBQ         R10, R10
+	SHLQ         $0x28, R10
+	SHLQ         $0x20, R11
+	ORQ          R8, R11
+	ADDQ         R11, R10
+
+evalSegmentsAVX2_plan3_pairwrite:
+	MOVQ    R12, 40(DX)
+	VMOVDQU Y9, (DX)
+	VPADDQ  spanstep<>+0(SB), Y9, Y9
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DX)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DX)
+	ADDQ    $0x30, DX
+	MOVQ    R10, 40(DI)
+	VMOVDQU Y11, (DI)
+	VPADDQ  spanstep<>+0(SB), Y11, Y11
+	MOVQ    48(R9), R11
+	XORQ    R10, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX2_plan3_pairhook
+	ADDQ    $0x20, AX
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan3_block
+	JMP     evalSegmentsAVX2_next
+
+evalSegmentsAVX2_plan3_pairmiss:
+	XORL R12, R12
+	XORL R10, R10
+	JMP  evalSegmentsAVX2_plan3_pairwrite
+
+evalSegmentsAVX2_plan3_one:
+	MOVL    8(AX), DX
+	MOVL    12(AX), SI
+	MOVQ    (AX), R8
+	MOVL    $0x000000ff, DI
+	BZHIQ   SI, DI, DI
+	BTSQ    $0x28, SI
+	CMPL    SI, $0x08
 	JNE     evalSegmentsAVX2_plan3_partial
-	MOVQ    (SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
-	MOVQ    8(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y4
-	VMOVDQU 32(R11), Y5
+	MOVQ    (SP), R9
+	LEAQ    (R9)(DX*8), R9
+	VMOVDQU (R9), Y2
+	VMOVDQU 32(R9), Y3
+	MOVQ    8(SP), R9
+	LEAQ    (R9)(DX*8), R9
+	VMOVDQU (R9), Y4
+	VMOVDQU 32(R9), Y5
 	JMP     evalSegmentsAVX2_plan3_loaded
 
 evalSegmentsAVX2_plan3_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVL       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y4
-	VMOVDQU    32(R11)(R12*1), Y5
-	MOVQ       (SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y2
-	VPMASKMOVQ 32(R11), Y5, Y3
-	MOVQ       8(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y4
-	VPMASKMOVQ 32(R11), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R9
+	MOVL       SI, R10
+	SHLQ       $0x06, R10
+	VMOVDQU    (R9)(R10*1), Y4
+	VMOVDQU    32(R9)(R10*1), Y5
+	MOVQ       (SP), R9
+	LEAQ       (R9)(DX*8), R9
+	VPMASKMOVQ (R9), Y4, Y2
+	VPMASKMOVQ 32(R9), Y5, Y3
+	MOVQ       8(SP), R9
+	LEAQ       (R9)(DX*8), R9
+	VPMASKMOVQ (R9), Y4, Y4
+	VPMASKMOVQ 32(R9), Y5, Y5
 
 evalSegmentsAVX2_plan3_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y6
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	VPERM2I128  $0x20, Y5, Y4, Y3
 	VPERM2I128  $0x31, Y5, Y4, Y4
-	MOVQ        AX, DI
-	VMOVQ       DX, X5
+	MOVQ        168(SP), R9
+	MOVQ        176(SP), R10
+	MOVQ        R9, DX
+	VMOVQ       R10, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	ADDQ        128(SP), DX
-	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	ADDQ        128(SP), R10
+	ADDQ        160(SP), R9
+	MOVQ        R9, 168(SP)
+	MOVQ        R10, 176(SP)
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX2_plan3_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R8, 8(R9)
 	JNE          evalSegmentsAVX2_plan3_miss
-	VPBROADCASTQ 16(R11), Y7
+	VPBROADCASTQ 16(R9), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R12
-	ANDQ         R9, R12
-	VPBROADCASTQ 24(R11), Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         DI, R10
+	VPBROADCASTQ 24(R9), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R13
-	ANDQ         R13, R12
-	CMPQ         R12, $0x01
-	SBBQ         R13, R13
-	SHLQ         $0x28, R13
-	SHLQ         $0x20, R12
-	ORQ          R8, R12
-	ADDQ         R12, R13
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	SHLQ         $0x28, R11
+	SHLQ         $0x20, R10
+	ORQ          SI, R10
+	ADDQ         R10, R11
 
 evalSegmentsAVX2_plan3_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y5, (DI)
+	MOVQ    R11, 40(DX)
+	VMOVDQU Y5, (DX)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(R11), R12
-	XORQ    R13, R12
-	IMULQ   CX, R12
-	MOVQ    R12, R13
-	SHRQ    $0x20, R13
-	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
+	MOVQ    48(R9), R10
+	XORQ    R11, R10
+	IMULQ   CX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(DX)
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(DX)
+	ADDQ    $0x30, DX
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX2_plan3_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
 	JB      evalSegmentsAVX2_plan3_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan3_miss:
-	XORL R13, R13
+	XORL R11, R11
 	JMP  evalSegmentsAVX2_plan3_write
 
 evalSegmentsAVX2_plan4:
@@ -685,84 +1055,197 @@ evalSegmentsAVX2_plan4:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   80(SP), SI
+	MOVQ   AX, 168(SP)
+	MOVQ   DX, 176(SP)
+	MOVQ   80(SP), AX
 
 evalSegmentsAVX2_plan4_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	BTSQ    $0x28, R8
-	CMPL    R8, $0x08
+	LEAQ        16(AX), DX
+	CMPQ        DX, 88(SP)
+	JAE         evalSegmentsAVX2_plan4_one
+	CMPL        12(AX), $0x08
+	JNE         evalSegmentsAVX2_plan4_one
+	CMPL        12(DX), $0x08
+	JNE         evalSegmentsAVX2_plan4_one
+	MOVQ        (AX), SI
+	CMPQ        SI, (DX)
+	JNE         evalSegmentsAVX2_plan4_one
+	MOVL        8(AX), DI
+	MOVL        8(DX), DX
+	MOVQ        24(SP), R8
+	LEAQ        (R8)(DI*8), R8
+	VMOVDQU     (R8), Y2
+	VMOVDQU     32(R8), Y3
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	MOVQ        24(SP), DI
+	LEAQ        (DI)(DX*8), DI
+	VMOVDQU     (DI), Y3
+	VMOVDQU     32(DI), Y5
+	VPERM2I128  $0x20, Y5, Y3, Y6
+	VPERM2I128  $0x31, Y5, Y3, Y3
+	MOVQ        168(SP), DX
+	MOVQ        DX, DI
+	ADDQ        160(SP), DI
+	MOVQ        DI, R8
+	ADDQ        160(SP), R8
+	MOVQ        R8, 168(SP)
+	MOVQ        176(SP), R8
+	VMOVQ       R8, X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	ADDQ        128(SP), R8
+	VMOVQ       R8, X7
+	VINSERTI128 $0x01, X7, Y0, Y7
+	ADDQ        128(SP), R8
+	MOVQ        R8, 176(SP)
+	MOVQ        $0x0000010000000008, R8
+	MOVQ        144(SP), R9
+
+evalSegmentsAVX2_plan4_pairhook:
+	CMPQ         SI, 8(R9)
+	JNE          evalSegmentsAVX2_plan4_pairmiss
+	VPBROADCASTQ 32(R9), Y8
+	VPCMPEQQ     Y4, Y8, Y9
+	VPCMPEQQ     Y2, Y8, Y10
+	VPACKSSDW    Y10, Y9, Y9
+	VMOVMSKPS    Y9, R10
+	VPCMPEQQ     Y6, Y8, Y9
+	VPCMPEQQ     Y3, Y8, Y8
+	VPACKSSDW    Y8, Y9, Y8
+	VMOVMSKPS    Y8, R11
+	CMPQ         R10, $0x01
+	SBBQ         R12, R12
+	SHLQ         $0x28, R12
+	SHLQ         $0x20, R10
+	ORQ          R8, R10
+	ADDQ         R10, R12
+	CMPQ         R11, $0x01
+	SBBQ         R10, R10
+	SHLQ         $0x28, R10
+	SHLQ         $0x20, R11
+	ORQ          R8, R11
+	ADDQ         R11, R10
+
+evalSegmentsAVX2_plan4_pairwrite:
+	MOVQ    R12, 40(DX)
+	VMOVDQU Y5, (DX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DX)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DX)
+	ADDQ    $0x30, DX
+	MOVQ    R10, 40(DI)
+	VMOVDQU Y7, (DI)
+	VPADDQ  spanstep<>+0(SB), Y7, Y7
+	MOVQ    48(R9), R11
+	XORQ    R10, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX2_plan4_pairhook
+	ADDQ    $0x20, AX
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan4_block
+	JMP     evalSegmentsAVX2_next
+
+evalSegmentsAVX2_plan4_pairmiss:
+	XORL R12, R12
+	XORL R10, R10
+	JMP  evalSegmentsAVX2_plan4_pairwrite
+
+evalSegmentsAVX2_plan4_one:
+	MOVL    8(AX), DX
+	MOVL    12(AX), SI
+	MOVQ    (AX), R8
+	MOVL    $0x000000ff, DI
+	BZHIQ   SI, DI, DI
+	BTSQ    $0x28, SI
+	CMPL    SI, $0x08
 	JNE     evalSegmentsAVX2_plan4_partial
-	MOVQ    24(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
+	MOVQ    24(SP), R9
+	LEAQ    (R9)(DX*8), R9
+	VMOVDQU (R9), Y2
+	VMOVDQU 32(R9), Y3
 	JMP     evalSegmentsAVX2_plan4_loaded
 
 evalSegmentsAVX2_plan4_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVL       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y2
-	VMOVDQU    32(R11)(R12*1), Y3
-	MOVQ       24(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y2, Y2
-	VPMASKMOVQ 32(R11), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R9
+	MOVL       SI, R10
+	SHLQ       $0x06, R10
+	VMOVDQU    (R9)(R10*1), Y2
+	VMOVDQU    32(R9)(R10*1), Y3
+	MOVQ       24(SP), R9
+	LEAQ       (R9)(DX*8), R9
+	VPMASKMOVQ (R9), Y2, Y2
+	VPMASKMOVQ 32(R9), Y3, Y3
 
 evalSegmentsAVX2_plan4_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
-	MOVQ        AX, DI
-	VMOVQ       DX, X3
+	MOVQ        168(SP), R9
+	MOVQ        176(SP), R10
+	MOVQ        R9, DX
+	VMOVQ       R10, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        128(SP), DX
-	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	ADDQ        128(SP), R10
+	ADDQ        160(SP), R9
+	MOVQ        R9, 168(SP)
+	MOVQ        R10, 176(SP)
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX2_plan4_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R8, 8(R9)
 	JNE          evalSegmentsAVX2_plan4_miss
-	VPBROADCASTQ 32(R11), Y5
+	VPBROADCASTQ 32(R9), Y5
 	VPCMPEQQ     Y4, Y5, Y6
 	VPCMPEQQ     Y2, Y5, Y5
 	VPACKSSDW    Y5, Y6, Y5
-	VMOVMSKPS    Y5, R12
-	ANDQ         R9, R12
-	CMPQ         R12, $0x01
-	SBBQ         R13, R13
-	SHLQ         $0x28, R13
-	SHLQ         $0x20, R12
-	ORQ          R8, R12
-	ADDQ         R12, R13
+	VMOVMSKPS    Y5, R10
+	ANDQ         DI, R10
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	SHLQ         $0x28, R11
+	SHLQ         $0x20, R10
+	ORQ          SI, R10
+	ADDQ         R10, R11
 
 evalSegmentsAVX2_plan4_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R11, 40(DX)
+	VMOVDQU Y3, (DX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R11), R12
-	XORQ    R13, R12
-	IMULQ   CX, R12
-	MOVQ    R12, R13
-	SHRQ    $0x20, R13
-	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
+	MOVQ    48(R9), R10
+	XORQ    R11, R10
+	IMULQ   CX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(DX)
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(DX)
+	ADDQ    $0x30, DX
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX2_plan4_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
 	JB      evalSegmentsAVX2_plan4_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan4_miss:
-	XORL R13, R13
+	XORL R11, R11
 	JMP  evalSegmentsAVX2_plan4_write
 
 evalSegmentsAVX2_plan5:
@@ -770,102 +1253,242 @@ evalSegmentsAVX2_plan5:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   80(SP), SI
+	MOVQ   AX, 168(SP)
+	MOVQ   DX, 176(SP)
+	MOVQ   80(SP), AX
 
 evalSegmentsAVX2_plan5_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	BTSQ    $0x28, R8
-	CMPL    R8, $0x08
+	LEAQ        16(AX), DX
+	CMPQ        DX, 88(SP)
+	JAE         evalSegmentsAVX2_plan5_one
+	CMPL        12(AX), $0x08
+	JNE         evalSegmentsAVX2_plan5_one
+	CMPL        12(DX), $0x08
+	JNE         evalSegmentsAVX2_plan5_one
+	MOVQ        (AX), SI
+	CMPQ        SI, (DX)
+	JNE         evalSegmentsAVX2_plan5_one
+	MOVL        8(AX), DI
+	MOVL        8(DX), DX
+	MOVQ        (SP), R8
+	LEAQ        (R8)(DI*8), R8
+	VMOVDQU     (R8), Y2
+	VMOVDQU     32(R8), Y3
+	MOVQ        24(SP), R8
+	LEAQ        (R8)(DI*8), R8
+	VMOVDQU     (R8), Y4
+	VMOVDQU     32(R8), Y5
+	VPERM2I128  $0x20, Y3, Y2, Y6
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPERM2I128  $0x20, Y5, Y4, Y3
+	VPERM2I128  $0x31, Y5, Y4, Y4
+	MOVQ        (SP), DI
+	LEAQ        (DI)(DX*8), DI
+	VMOVDQU     (DI), Y5
+	VMOVDQU     32(DI), Y7
+	MOVQ        24(SP), DI
+	LEAQ        (DI)(DX*8), DI
+	VMOVDQU     (DI), Y8
+	VMOVDQU     32(DI), Y9
+	VPERM2I128  $0x20, Y7, Y5, Y10
+	VPERM2I128  $0x31, Y7, Y5, Y5
+	VPERM2I128  $0x20, Y9, Y8, Y7
+	VPERM2I128  $0x31, Y9, Y8, Y8
+	MOVQ        168(SP), DX
+	MOVQ        DX, DI
+	ADDQ        160(SP), DI
+	MOVQ        DI, R8
+	ADDQ        160(SP), R8
+	MOVQ        R8, 168(SP)
+	MOVQ        176(SP), R8
+	VMOVQ       R8, X9
+	VINSERTI128 $0x01, X9, Y0, Y9
+	ADDQ        128(SP), R8
+	VMOVQ       R8, X11
+	VINSERTI128 $0x01, X11, Y0, Y11
+	ADDQ        128(SP), R8
+	MOVQ        R8, 176(SP)
+	MOVQ        $0x0000010000000008, R8
+	MOVQ        144(SP), R9
+
+evalSegmentsAVX2_plan5_pairhook:
+	CMPQ         SI, 8(R9)
+	JNE          evalSegmentsAVX2_plan5_pairmiss
+	VPBROADCASTQ 16(R9), Y12
+	VPCMPEQQ     Y6, Y12, Y13
+	VPCMPEQQ     Y2, Y12, Y14
+	VPACKSSDW    Y14, Y13, Y13
+	VMOVMSKPS    Y13, R10
+	VPCMPEQQ     Y10, Y12, Y13
+	VPCMPEQQ     Y5, Y12, Y12
+	VPACKSSDW    Y12, Y13, Y12
+	VMOVMSKPS    Y12, R11
+	VPBROADCASTQ 32(R9), Y12
+	VPCMPEQQ     Y3, Y12, Y13
+	VPCMPEQQ     Y4, Y12, Y14
+	VPACKSSDW    Y14, Y13, Y13
+	VMOVMSKPS    Y13, R12
+	ANDQ         R12, R10
+	VPCMPEQQ     Y7, Y12, Y13
+	VPCMPEQQ     Y8, Y12, Y12
+	VPACKSSDW    Y12, Y13, Y12
+	VMOVMSKPS    Y12, R12
+	ANDQ         R12, R11
+	POPCNTQ      R10, R12
+	SUBQ         80(R9), R12
+	CMPQ         88(R9), R12
+	SBBQ         R12, R12
+	SHLQ         $0x28, R12
+	SHLQ         $0x20, R10
+	ORQ          R8, R10
+	ADDQ         R10, R12
+	POPCNTQ      R11, R10
+	SUBQ         80(R9), R10
+	CMPQ         88(R9), R10
+	SBBQ         R10, R10
+	SHLQ         $0x28, R10
+	SHLQ         $0x20, R11
+	ORQ          R8, R11
+	ADDQ         R11, R10
+
+evalSegmentsAVX2_plan5_pairwrite:
+	MOVQ    R12, 40(DX)
+	VMOVDQU Y9, (DX)
+	VPADDQ  spanstep<>+0(SB), Y9, Y9
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DX)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DX)
+	ADDQ    $0x30, DX
+	MOVQ    R10, 40(DI)
+	VMOVDQU Y11, (DI)
+	VPADDQ  spanstep<>+0(SB), Y11, Y11
+	MOVQ    48(R9), R11
+	XORQ    R10, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX2_plan5_pairhook
+	ADDQ    $0x20, AX
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan5_block
+	JMP     evalSegmentsAVX2_next
+
+evalSegmentsAVX2_plan5_pairmiss:
+	XORL R12, R12
+	XORL R10, R10
+	JMP  evalSegmentsAVX2_plan5_pairwrite
+
+evalSegmentsAVX2_plan5_one:
+	MOVL    8(AX), DX
+	MOVL    12(AX), SI
+	MOVQ    (AX), R8
+	MOVL    $0x000000ff, DI
+	BZHIQ   SI, DI, DI
+	BTSQ    $0x28, SI
+	CMPL    SI, $0x08
 	JNE     evalSegmentsAVX2_plan5_partial
-	MOVQ    (SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
-	MOVQ    24(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y4
-	VMOVDQU 32(R11), Y5
+	MOVQ    (SP), R9
+	LEAQ    (R9)(DX*8), R9
+	VMOVDQU (R9), Y2
+	VMOVDQU 32(R9), Y3
+	MOVQ    24(SP), R9
+	LEAQ    (R9)(DX*8), R9
+	VMOVDQU (R9), Y4
+	VMOVDQU 32(R9), Y5
 	JMP     evalSegmentsAVX2_plan5_loaded
 
 evalSegmentsAVX2_plan5_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVL       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y4
-	VMOVDQU    32(R11)(R12*1), Y5
-	MOVQ       (SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y2
-	VPMASKMOVQ 32(R11), Y5, Y3
-	MOVQ       24(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y4, Y4
-	VPMASKMOVQ 32(R11), Y5, Y5
+	LEAQ       tailmask<>+0(SB), R9
+	MOVL       SI, R10
+	SHLQ       $0x06, R10
+	VMOVDQU    (R9)(R10*1), Y4
+	VMOVDQU    32(R9)(R10*1), Y5
+	MOVQ       (SP), R9
+	LEAQ       (R9)(DX*8), R9
+	VPMASKMOVQ (R9), Y4, Y2
+	VPMASKMOVQ 32(R9), Y5, Y3
+	MOVQ       24(SP), R9
+	LEAQ       (R9)(DX*8), R9
+	VPMASKMOVQ (R9), Y4, Y4
+	VPMASKMOVQ 32(R9), Y5, Y5
 
 evalSegmentsAVX2_plan5_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y6
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	VPERM2I128  $0x20, Y5, Y4, Y3
 	VPERM2I128  $0x31, Y5, Y4, Y4
-	MOVQ        AX, DI
-	VMOVQ       DX, X5
+	MOVQ        168(SP), R9
+	MOVQ        176(SP), R10
+	MOVQ        R9, DX
+	VMOVQ       R10, X5
 	VINSERTI128 $0x01, X5, Y0, Y5
-	ADDQ        128(SP), DX
-	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	ADDQ        128(SP), R10
+	ADDQ        160(SP), R9
+	MOVQ        R9, 168(SP)
+	MOVQ        R10, 176(SP)
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX2_plan5_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R8, 8(R9)
 	JNE          evalSegmentsAVX2_plan5_miss
-	VPBROADCASTQ 16(R11), Y7
+	VPBROADCASTQ 16(R9), Y7
 	VPCMPEQQ     Y6, Y7, Y8
 	VPCMPEQQ     Y2, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R12
-	ANDQ         R9, R12
-	VPBROADCASTQ 32(R11), Y7
+	VMOVMSKPS    Y7, R10
+	ANDQ         DI, R10
+	VPBROADCASTQ 32(R9), Y7
 	VPCMPEQQ     Y3, Y7, Y8
 	VPCMPEQQ     Y4, Y7, Y7
 	VPACKSSDW    Y7, Y8, Y7
-	VMOVMSKPS    Y7, R13
-	ANDQ         R13, R12
-	POPCNTQ      R12, R13
-	SUBQ         80(R11), R13
-	CMPQ         88(R11), R13
-	SBBQ         R13, R13
-	SHLQ         $0x28, R13
-	SHLQ         $0x20, R12
-	ORQ          R8, R12
-	ADDQ         R12, R13
+	VMOVMSKPS    Y7, R11
+	ANDQ         R11, R10
+	POPCNTQ      R10, R11
+	SUBQ         80(R9), R11
+	CMPQ         88(R9), R11
+	SBBQ         R11, R11
+	SHLQ         $0x28, R11
+	SHLQ         $0x20, R10
+	ORQ          SI, R10
+	ADDQ         R10, R11
 
 evalSegmentsAVX2_plan5_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y5, (DI)
+	MOVQ    R11, 40(DX)
+	VMOVDQU Y5, (DX)
 	VPADDQ  spanstep<>+0(SB), Y5, Y5
-	MOVQ    48(R11), R12
-	XORQ    R13, R12
-	IMULQ   CX, R12
-	MOVQ    R12, R13
-	SHRQ    $0x20, R13
-	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
+	MOVQ    48(R9), R10
+	XORQ    R11, R10
+	IMULQ   CX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(DX)
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(DX)
+	ADDQ    $0x30, DX
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX2_plan5_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
 	JB      evalSegmentsAVX2_plan5_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan5_miss:
-	XORL R13, R13
+	XORL R11, R11
 	JMP  evalSegmentsAVX2_plan5_write
 
 evalSegmentsAVX2_plan7:
@@ -990,52 +1613,182 @@ evalSegmentsAVX2_plan8:
 	IMUL3Q $0x30, DX, AX
 	ADDQ   112(SP), AX
 	ADDQ   120(SP), DX
-	MOVQ   80(SP), SI
+	MOVQ   AX, 168(SP)
+	MOVQ   DX, 176(SP)
+	MOVQ   80(SP), AX
 
 evalSegmentsAVX2_plan8_block:
-	MOVL    8(SI), DI
-	MOVL    12(SI), R8
-	MOVQ    (SI), R10
-	MOVL    $0x000000ff, R9
-	BZHIQ   R8, R9, R9
-	BTSQ    $0x28, R8
-	CMPL    R8, $0x08
+	LEAQ        16(AX), DX
+	CMPQ        DX, 88(SP)
+	JAE         evalSegmentsAVX2_plan8_one
+	CMPL        12(AX), $0x08
+	JNE         evalSegmentsAVX2_plan8_one
+	CMPL        12(DX), $0x08
+	JNE         evalSegmentsAVX2_plan8_one
+	MOVQ        (AX), SI
+	CMPQ        SI, (DX)
+	JNE         evalSegmentsAVX2_plan8_one
+	MOVL        8(AX), DI
+	MOVL        8(DX), DX
+	MOVQ        16(SP), R8
+	LEAQ        (R8)(DI*8), R8
+	VMOVDQU     (R8), Y2
+	VMOVDQU     32(R8), Y3
+	VPERM2I128  $0x20, Y3, Y2, Y4
+	VPERM2I128  $0x31, Y3, Y2, Y2
+	VPXOR       Y1, Y4, Y4
+	VPXOR       Y1, Y2, Y2
+	MOVQ        16(SP), DI
+	LEAQ        (DI)(DX*8), DI
+	VMOVDQU     (DI), Y3
+	VMOVDQU     32(DI), Y5
+	VPERM2I128  $0x20, Y5, Y3, Y6
+	VPERM2I128  $0x31, Y5, Y3, Y3
+	VPXOR       Y1, Y6, Y6
+	VPXOR       Y1, Y3, Y3
+	MOVQ        168(SP), DX
+	MOVQ        DX, DI
+	ADDQ        160(SP), DI
+	MOVQ        DI, R8
+	ADDQ        160(SP), R8
+	MOVQ        R8, 168(SP)
+	MOVQ        176(SP), R8
+	VMOVQ       R8, X5
+	VINSERTI128 $0x01, X5, Y0, Y5
+	ADDQ        128(SP), R8
+	VMOVQ       R8, X7
+	VINSERTI128 $0x01, X7, Y0, Y7
+	ADDQ        128(SP), R8
+	MOVQ        R8, 176(SP)
+	MOVQ        $0x0000010000000008, R8
+	MOVQ        144(SP), R9
+
+evalSegmentsAVX2_plan8_pairhook:
+	CMPQ         SI, 8(R9)
+	JNE          evalSegmentsAVX2_plan8_pairmiss
+	VPBROADCASTQ 56(R9), Y8
+	VPXOR        Y1, Y8, Y8
+	VPBROADCASTQ 64(R9), Y9
+	VPXOR        Y1, Y9, Y9
+	VPCMPGTQ     Y4, Y8, Y10
+	VPCMPGTQ     Y9, Y4, Y11
+	VPOR         Y11, Y10, Y10
+	VPCMPGTQ     Y2, Y8, Y11
+	VPCMPGTQ     Y9, Y2, Y12
+	VPOR         Y12, Y11, Y11
+	VPACKSSDW    Y11, Y10, Y10
+	VMOVMSKPS    Y10, R10
+	XORL         $0x000000ff, R10
+	VPCMPGTQ     Y6, Y8, Y10
+	VPCMPGTQ     Y9, Y6, Y11
+	VPOR         Y11, Y10, Y10
+	VPCMPGTQ     Y3, Y8, Y8
+	VPCMPGTQ     Y9, Y3, Y9
+	VPOR         Y9, Y8, Y11
+	VPACKSSDW    Y11, Y10, Y8
+	VMOVMSKPS    Y8, R11
+	XORL         $0x000000ff, R11
+	CMPQ         R10, $0x01
+	SBBQ         R12, R12
+	SHLQ         $0x28, R12
+	SHLQ         $0x20, R10
+	ORQ          R8, R10
+	ADDQ         R10, R12
+	CMPQ         R11, $0x01
+	SBBQ         R10, R10
+	SHLQ         $0x28, R10
+	SHLQ         $0x20, R11
+	ORQ          R8, R11
+	ADDQ         R11, R10
+
+evalSegmentsAVX2_plan8_pairwrite:
+	MOVQ    R12, 40(DX)
+	VMOVDQU Y5, (DX)
+	VPADDQ  spanstep<>+0(SB), Y5, Y5
+	MOVQ    48(R9), R11
+	XORQ    R12, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R12
+	SHRQ    $0x20, R12
+	XORQ    R12, R11
+	MOVQ    R11, 24(DX)
+	MOVL    4(R9), R12
+	MOVQ    R12, 32(DX)
+	ADDQ    $0x30, DX
+	MOVQ    R10, 40(DI)
+	VMOVDQU Y7, (DI)
+	VPADDQ  spanstep<>+0(SB), Y7, Y7
+	MOVQ    48(R9), R11
+	XORQ    R10, R11
+	IMULQ   CX, R11
+	MOVQ    R11, R10
+	SHRQ    $0x20, R10
+	XORQ    R10, R11
+	MOVQ    R11, 24(DI)
+	MOVL    4(R9), R10
+	MOVQ    R10, 32(DI)
+	ADDQ    $0x30, DI
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
+	JB      evalSegmentsAVX2_plan8_pairhook
+	ADDQ    $0x20, AX
+	CMPQ    AX, 88(SP)
+	JB      evalSegmentsAVX2_plan8_block
+	JMP     evalSegmentsAVX2_next
+
+evalSegmentsAVX2_plan8_pairmiss:
+	XORL R12, R12
+	XORL R10, R10
+	JMP  evalSegmentsAVX2_plan8_pairwrite
+
+evalSegmentsAVX2_plan8_one:
+	MOVL    8(AX), DX
+	MOVL    12(AX), SI
+	MOVQ    (AX), R8
+	MOVL    $0x000000ff, DI
+	BZHIQ   SI, DI, DI
+	BTSQ    $0x28, SI
+	CMPL    SI, $0x08
 	JNE     evalSegmentsAVX2_plan8_partial
-	MOVQ    16(SP), R11
-	LEAQ    (R11)(DI*8), R11
-	VMOVDQU (R11), Y2
-	VMOVDQU 32(R11), Y3
+	MOVQ    16(SP), R9
+	LEAQ    (R9)(DX*8), R9
+	VMOVDQU (R9), Y2
+	VMOVDQU 32(R9), Y3
 	JMP     evalSegmentsAVX2_plan8_loaded
 
 evalSegmentsAVX2_plan8_partial:
-	LEAQ       tailmask<>+0(SB), R11
-	MOVL       R8, R12
-	SHLQ       $0x06, R12
-	VMOVDQU    (R11)(R12*1), Y2
-	VMOVDQU    32(R11)(R12*1), Y3
-	MOVQ       16(SP), R11
-	LEAQ       (R11)(DI*8), R11
-	VPMASKMOVQ (R11), Y2, Y2
-	VPMASKMOVQ 32(R11), Y3, Y3
+	LEAQ       tailmask<>+0(SB), R9
+	MOVL       SI, R10
+	SHLQ       $0x06, R10
+	VMOVDQU    (R9)(R10*1), Y2
+	VMOVDQU    32(R9)(R10*1), Y3
+	MOVQ       16(SP), R9
+	LEAQ       (R9)(DX*8), R9
+	VPMASKMOVQ (R9), Y2, Y2
+	VPMASKMOVQ 32(R9), Y3, Y3
 
 evalSegmentsAVX2_plan8_loaded:
 	VPERM2I128  $0x20, Y3, Y2, Y4
 	VPERM2I128  $0x31, Y3, Y2, Y2
 	VPXOR       Y1, Y4, Y4
 	VPXOR       Y1, Y2, Y2
-	MOVQ        AX, DI
-	VMOVQ       DX, X3
+	MOVQ        168(SP), R9
+	MOVQ        176(SP), R10
+	MOVQ        R9, DX
+	VMOVQ       R10, X3
 	VINSERTI128 $0x01, X3, Y0, Y3
-	ADDQ        128(SP), DX
-	ADDQ        160(SP), AX
-	MOVQ        144(SP), R11
+	ADDQ        128(SP), R10
+	ADDQ        160(SP), R9
+	MOVQ        R9, 168(SP)
+	MOVQ        R10, 176(SP)
+	MOVQ        144(SP), R9
 
 evalSegmentsAVX2_plan8_hook:
-	CMPQ         R10, 8(R11)
+	CMPQ         R8, 8(R9)
 	JNE          evalSegmentsAVX2_plan8_miss
-	VPBROADCASTQ 56(R11), Y5
+	VPBROADCASTQ 56(R9), Y5
 	VPXOR        Y1, Y5, Y5
-	VPBROADCASTQ 64(R11), Y6
+	VPBROADCASTQ 64(R9), Y6
 	VPXOR        Y1, Y6, Y6
 	VPCMPGTQ     Y4, Y5, Y7
 	VPCMPGTQ     Y6, Y4, Y8
@@ -1044,39 +1797,39 @@ evalSegmentsAVX2_plan8_hook:
 	VPCMPGTQ     Y6, Y2, Y6
 	VPOR         Y6, Y5, Y8
 	VPACKSSDW    Y8, Y7, Y5
-	VMOVMSKPS    Y5, R12
-	ANDNQ        R9, R12, R12
-	CMPQ         R12, $0x01
-	SBBQ         R13, R13
-	SHLQ         $0x28, R13
-	SHLQ         $0x20, R12
-	ORQ          R8, R12
-	ADDQ         R12, R13
+	VMOVMSKPS    Y5, R10
+	ANDNQ        DI, R10, R10
+	CMPQ         R10, $0x01
+	SBBQ         R11, R11
+	SHLQ         $0x28, R11
+	SHLQ         $0x20, R10
+	ORQ          SI, R10
+	ADDQ         R10, R11
 
 evalSegmentsAVX2_plan8_write:
-	MOVQ    R13, 40(DI)
-	VMOVDQU Y3, (DI)
+	MOVQ    R11, 40(DX)
+	VMOVDQU Y3, (DX)
 	VPADDQ  spanstep<>+0(SB), Y3, Y3
-	MOVQ    48(R11), R12
-	XORQ    R13, R12
-	IMULQ   CX, R12
-	MOVQ    R12, R13
-	SHRQ    $0x20, R13
-	XORQ    R13, R12
-	MOVQ    R12, 24(DI)
-	MOVL    4(R11), R13
-	MOVQ    R13, 32(DI)
-	ADDQ    $0x30, DI
-	ADDQ    $0x60, R11
-	CMPQ    R11, BX
+	MOVQ    48(R9), R10
+	XORQ    R11, R10
+	IMULQ   CX, R10
+	MOVQ    R10, R11
+	SHRQ    $0x20, R11
+	XORQ    R11, R10
+	MOVQ    R10, 24(DX)
+	MOVL    4(R9), R11
+	MOVQ    R11, 32(DX)
+	ADDQ    $0x30, DX
+	ADDQ    $0x60, R9
+	CMPQ    R9, BX
 	JB      evalSegmentsAVX2_plan8_hook
-	ADDQ    $0x10, SI
-	CMPQ    SI, 88(SP)
+	ADDQ    $0x10, AX
+	CMPQ    AX, 88(SP)
 	JB      evalSegmentsAVX2_plan8_block
 	JMP     evalSegmentsAVX2_next
 
 evalSegmentsAVX2_plan8_miss:
-	XORL R13, R13
+	XORL R11, R11
 	JMP  evalSegmentsAVX2_plan8_write
 
 evalSegmentsAVX2_plan9:

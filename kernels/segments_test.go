@@ -402,14 +402,15 @@ func TestOverlappingSegments(t *testing.T) {
 	})
 }
 
-// The AVX2 frame kernel takes a block and the next together where both
-// are full and of one predicate. Every operation's hooks (and one of
+// The AVX2 batch and frame kernels take a block and the next together
+// where both are full and of one predicate. Every operation's hooks (and one of
 // another predicate) over runs of full blocks, of both predicates, with a
 // short block at a run's end, and every block range of up to five blocks:
 // pairs, a pair and a block left over, a segment that ends on a full block
 // whose next one (outside it) would pair with it, and pairs across two
 // runs of one predicate or of two. Every implementation must write
-// generic's masks, counts and receipts.
+// generic's masks, counts and receipts, and EvalBatch over each range
+// generic's receipts.
 func TestFramePairs(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	ctx := &Context{CycleID: 9, SpanBase: 1 << 40, ShardID: 7, Budget: 8}
@@ -431,6 +432,7 @@ func TestFramePairs(t *testing.T) {
 					for hi := lo + 1; hi <= min(lo+5, len(blocks)); hi++ {
 						segs = append(segs, Segment{BlockLo: uint32(lo), BlockHi: uint32(hi), HookHi: uint32(len(hooks)), Out: uint32(out)})
 						out += (hi - lo) * len(hooks)
+						compare(t, im, l, blocks[lo:hi], hooks, ctx) // the batch kernel's pairs
 					}
 				}
 				compareSegments(t, im, l, blocks, hooks, segs, ctx, out)

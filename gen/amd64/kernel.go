@@ -61,6 +61,7 @@ type kernel struct {
 	groupStart, groupCount Mem
 	outStride              Mem // nh receipts (or masks): from one block's to the next's
 	countBase, segCount    Mem // in a frame kernel: &counts[0], and the segment's first hook's count
+	pairOut, pairSpan      Mem // in the AVX2 batch kernel's plan loops with pairs: the next block's first receipt and its span id
 
 	mul                  GPVirtual  // the hash multiplier (not in a frame kernel)
 	fixed                VecVirtual // the receipt's first 16 bytes: CycleID, ShardID, Ticks (not in a frame kernel)
@@ -279,6 +280,9 @@ func (k *kernel) prologue() {
 	if k.frame {
 		k.countBase, k.segCount = AllocLocal(8), AllocLocal(8)
 	}
+	if !k.frame && k.wide == nil { // the AVX2 batch kernel: pairReceipts
+		k.pairOut, k.pairSpan = AllocLocal(8), AllocLocal(8)
+	}
 
 	// The lanes' data pointers, once: reloading them through l for every
 	// block would put two dependent loads in front of each block's rows.
@@ -398,11 +402,11 @@ func countDecision(h, c GPVirtual) {
 	CMPQ(Mem{Base: h, Disp: layout.HookCSpan}, c) // borrow: cspan < c
 }
 
-// decision sets the borrow when hook k.h does not hold: from its count c,
+// decision sets the borrow when hook h does not hold: from its count c,
 // or, where the plan counts nothing, when z (the count, or the mask) is 0.
-func (k *kernel) decision(plan int, c, z GPVirtual) {
+func decision(plan int, h, c, z GPVirtual) {
 	if layout.PlanCounts(plan) {
-		countDecision(k.h, c)
+		countDecision(h, c)
 		return
 	}
 	CMPQ(z, Imm(1)) // borrow: no match
@@ -564,11 +568,20 @@ func (k *kernel) planLoop(x isa, plan int) {
 		k.wideChunks(plan, name)
 	}
 	bo, bs, gc := k.groupStarts()
+	a, avx2 := x.(*avx2)
+	pairs := avx2 && !k.frame && batchPairPlan(plan)
+	if pairs { // pairReceipts needs the registers
+		MOVQ(bo, k.pairOut)
+		MOVQ(bs, k.pairSpan)
+	}
 	k.blk = GP64()
 	MOVQ(k.blocksBase, k.blk)
 	Label(name("_block"))
-	if a, ok := x.(*avx2); ok && k.frame && pairPlan(plan) {
+	switch {
+	case avx2 && k.frame && pairPlan(plan):
 		k.pairLoop(a, plan, name, bo, gc)
+	case pairs:
+		k.pairReceipts(a, plan, name)
 	}
 	k.readRun(k.blk, len(planLanes(plan)) != 0) // plan 0 reads no row
 	x.load(k, plan)
@@ -576,12 +589,21 @@ func (k *kernel) planLoop(x isa, plan int) {
 	// This block's receipts (or masks) for the group: index b*nh +
 	// groupIndex on, each receipt's head written by one store.
 	k.out = GP64()
+	if pairs {
+		bo, bs = GP64(), GP64()
+		MOVQ(k.pairOut, bo)
+		MOVQ(k.pairSpan, bs)
+	}
 	MOVQ(bo, k.out)
 	if !k.frame {
 		k.head = receiptHead(k.fixed, bs)
 		ADDQ(k.nh, bs)
 	}
 	ADDQ(k.outStride, bo)
+	if pairs {
+		MOVQ(bo, k.pairOut)
+		MOVQ(bs, k.pairSpan)
+	}
 	k.h = GP64()
 	MOVQ(k.groupStart, k.h)
 	if k.frame {
@@ -616,7 +638,10 @@ func (k *kernel) planLoop(x isa, plan int) {
 // pairPlan reports whether the AVX2 frame kernel takes blocks of plan two
 // at a time (pairLoop): plans of one or two lanes, whose two blocks' rows
 // and compares fit in the 16 YMM registers.
-func pairPlan(plan int) bool { n := len(planLanes(plan)); return n >= 1 && (n <= 2 || plan&layout.PlanV == 0) }
+func pairPlan(plan int) bool {
+	n := len(planLanes(plan))
+	return n >= 1 && (n <= 2 || plan&layout.PlanV == 0)
+}
 
 // pairLoop emits the AVX2 frame kernel's loop over two blocks at once, at
 // the top of a plan loop's block: when the block and the next are both
@@ -629,21 +654,7 @@ func pairPlan(plan int) bool { n := len(planLanes(plan)); return n >= 1 && (n <=
 // frame kernel a third faster at 4 hooks or more).
 func (k *kernel) pairLoop(a *avx2, plan int, name func(string) string, bo, gc GPVirtual) {
 	one := name("_one")
-	nb, pred := GP64(), GP64()
-	LEAQ(Mem{Base: k.blk, Disp: layout.RunSize}, nb)
-	CMPQ(nb, k.blocksEnd)
-	JAE(LabelRef(one))
-	CMPL(Mem{Base: k.blk, Disp: layout.RunLen}, U8(8))
-	JNE(LabelRef(one))
-	CMPL(Mem{Base: nb, Disp: layout.RunLen}, U8(8))
-	JNE(LabelRef(one))
-	MOVQ(Mem{Base: k.blk, Disp: layout.RunPred}, pred)
-	CMPQ(pred, Mem{Base: nb, Disp: layout.RunPred})
-	JNE(LabelRef(one))
-	offA, offB := GP64(), GP64()
-	MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, offA.As32())
-	MOVL(Mem{Base: nb, Disp: layout.RunOff}, offB.As32())
-	la, lb := a.loadFull(k, plan, offA), a.loadFull(k, plan, offB)
+	pred, la, lb := k.pairStart(a, plan, one)
 
 	outA, outB, h, j := GP64(), GP64(), GP64(), GP64()
 	MOVQ(bo, outA)
@@ -681,6 +692,98 @@ func (k *kernel) pairLoop(a *avx2, plan int, name func(string) string, bo, gc GP
 	Label(one)
 }
 
+// pairStart emits the check that the block at k.blk and the next are
+// both full, inside the segment and of one predicate, with a jump to one
+// where they are not, then their loads; it returns their predicate and
+// their lanes, in compare order.
+func (k *kernel) pairStart(a *avx2, plan int, one string) (pred GPVirtual, la, lb [4][2]VecVirtual) {
+	nb := GP64()
+	pred = GP64()
+	LEAQ(Mem{Base: k.blk, Disp: layout.RunSize}, nb)
+	CMPQ(nb, k.blocksEnd)
+	JAE(LabelRef(one))
+	CMPL(Mem{Base: k.blk, Disp: layout.RunLen}, U8(8))
+	JNE(LabelRef(one))
+	CMPL(Mem{Base: nb, Disp: layout.RunLen}, U8(8))
+	JNE(LabelRef(one))
+	MOVQ(Mem{Base: k.blk, Disp: layout.RunPred}, pred)
+	CMPQ(pred, Mem{Base: nb, Disp: layout.RunPred})
+	JNE(LabelRef(one))
+	offA, offB := GP64(), GP64()
+	MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, offA.As32())
+	MOVL(Mem{Base: nb, Disp: layout.RunOff}, offB.As32())
+	return pred, a.loadFull(k, plan, offA), a.loadFull(k, plan, offB)
+}
+
+// batchPairPlan reports whether the AVX2 batch kernel takes blocks of
+// plan two at a time (pairReceipts): plans of one or two lanes without V,
+// and V alone, whose two blocks' rows, compares and receipt heads fit in
+// the 16 YMM registers.
+func batchPairPlan(plan int) bool {
+	n := len(planLanes(plan))
+	return n >= 1 && (n <= 2 && plan&layout.PlanV == 0 || plan == layout.PlanV)
+}
+
+// pairReceipts is pairLoop for the AVX2 batch kernel: for two full blocks
+// of one predicate, each hook of the group fetched, checked and broadcast
+// once, and both its receipts written. The blocks' first receipt and span
+// id are in the stack slots pairOut and pairSpan, not in registers: the
+// pair's hook loop needs all twelve.
+func (k *kernel) pairReceipts(a *avx2, plan int, name func(string) string) {
+	one := name("_one")
+	pred, la, lb := k.pairStart(a, plan, one)
+	outA, outB, t, s := GP64(), GP64(), GP64(), GP64()
+	MOVQ(k.pairOut, outA)
+	MOVQ(outA, outB)
+	ADDQ(k.outStride, outB)
+	MOVQ(outB, t)
+	ADDQ(k.outStride, t)
+	MOVQ(t, k.pairOut)
+	MOVQ(k.pairSpan, s)
+	headA := receiptHead(k.fixed, s)
+	ADDQ(k.nh, s)
+	headB := receiptHead(k.fixed, s)
+	ADDQ(k.nh, s)
+	MOVQ(s, k.pairSpan)
+	n := GP64() // a full block's receipt word before its mask and result: 8 rows, the result bit set
+	MOVQ(U64(8|1<<layout.RcptResultShift), n)
+	h := GP64()
+	MOVQ(k.groupStart, h)
+
+	Label(name("_pairhook"))
+	CMPQ(pred, Mem{Base: h, Disp: layout.HookPred})
+	JNE(LabelRef(name("_pairmiss")))
+	ma, mb, wa, wb := GP64(), GP64(), GP64(), GP64()
+	a.matchPair(h, plan, la, lb, ma, mb)
+	for _, b := range [][2]GPVirtual{{ma, wa}, {mb, wb}} {
+		var c GPVirtual
+		if layout.PlanCounts(plan) {
+			c = GP64()
+			POPCNTQ(b[0], c)
+		}
+		decision(plan, h, c, b[0])
+		receiptWord(b[1], b[0], n)
+	}
+	Label(name("_pairwrite"))
+	k.writeReceipt(h, wa, headA, outA)
+	k.writeReceipt(h, wb, headB, outB)
+	ADDQ(Imm(layout.HookSize), h)
+	CMPQ(h, k.hEnd)
+	JB(LabelRef(name("_pairhook")))
+	ADDQ(Imm(2*layout.RunSize), k.blk)
+	CMPQ(k.blk, k.blocksEnd)
+	JB(LabelRef(name("_block")))
+	JMP(LabelRef(k.label("next")))
+
+	// A hook of another predicate examines nothing and is false: both
+	// receipt words are 0.
+	Label(name("_pairmiss"))
+	XORL(wa.As32(), wa.As32())
+	XORL(wb.As32(), wb.As32())
+	JMP(LabelRef(name("_pairwrite")))
+	Label(one)
+}
+
 // finish decides the hook from the mask m, writes its receipt and advances
 // to the next hook of the group; a frame kernel writes the mask and adds
 // its rows to the hook's count, and decides nothing.
@@ -700,20 +803,27 @@ func (k *kernel) finish(plan int, name func(string) string, m GPVirtual) {
 			c = GP64()
 			POPCNTQ(m, c)
 		}
-		k.decision(plan, c, m)
+		decision(plan, k.h, c, m)
 		k.w = GP64()
 		receiptWord(k.w, m, k.n)
 		Label(name("_write"))
-		MOVQ(k.w, Mem{Base: k.out, Disp: layout.RcptLanes})
-		VMOVDQU(k.head, Mem{Base: k.out, Disp: layout.RcptCycleID}) // a_hash 0: stored next
-		VPADDQ(k.spanStep, k.head, k.head)
-		t := GP64()
-		storeAHash(k.h, k.w, k.mul, k.out, GP64(), t)
-		MOVL(Mem{Base: k.h, Disp: layout.HookID}, t.As32()) // ActualTicks = 0
-		MOVQ(t, Mem{Base: k.out, Disp: layout.RcptHookID})
-		ADDQ(Imm(layout.RcptSize), k.out)
+		k.writeReceipt(k.h, k.w, k.head, k.out)
 	}
 	ADDQ(Imm(layout.HookSize), k.h)
 	CMPQ(k.h, k.hEnd)
 	JB(LabelRef(name("_hook")))
+}
+
+// writeReceipt writes at out the receipt of hook h whose word at
+// RcptLanes is w and whose first 32 bytes are head (a_hash 0), steps head
+// to the next receipt's span id and out to the next receipt.
+func (k *kernel) writeReceipt(h, w GPVirtual, head VecVirtual, out GPVirtual) {
+	MOVQ(w, Mem{Base: out, Disp: layout.RcptLanes})
+	VMOVDQU(head, Mem{Base: out, Disp: layout.RcptCycleID}) // a_hash 0: stored next
+	VPADDQ(k.spanStep, head, head)
+	t := GP64()
+	storeAHash(h, w, k.mul, out, GP64(), t)
+	MOVL(Mem{Base: h, Disp: layout.HookID}, t.As32()) // ActualTicks = 0
+	MOVQ(t, Mem{Base: out, Disp: layout.RcptHookID})
+	ADDQ(Imm(layout.RcptSize), out)
 }
