@@ -25,6 +25,10 @@ import (
 //     one segment.
 //   - receipts/N/IMPL: FrameReceipts making those evaluations' receipts of
 //     their masks, what a beat that keeps receipts pays after its clock.
+//   - call: a Go function with Eval's arguments that is not inlined and
+//     stores one word of the receipt, called as BenchmarkSingle calls
+//     Eval (the block and hook varied): no single Eval, which is such a
+//     call before its kernel's, can go below it.
 func BenchmarkFloor(b *testing.B) {
 	b.Run("cycles", func(b *testing.B) {
 		const perIter = 8 // dependent operations per iteration
@@ -43,6 +47,20 @@ func BenchmarkFloor(b *testing.B) {
 		cpt := float64(perIter) * float64(b.N) / float64(ticks)
 		b.ReportMetric(cpt, "cycles/tick")
 		b.ReportMetric(cpt*float64(hz)/1e9, "GHz")
+	})
+	b.Run("call", func(b *testing.B) {
+		l, blocks, hooks, out := benchSetup(b, AskSP, 8, 8)
+		ctx := &Context{Budget: 8}
+		i := 0
+		t0 := asm.Ticks()
+		for b.Loop() {
+			i = (i + 1) & 7
+			if err := callFloor(l, blocks[i], &hooks[i], ctx, &out[0]); err != nil {
+				b.Fatal(err)
+			}
+			sink += out[0].AHash
+		}
+		reportPerHook(b, 1, t0)
 	})
 	for _, n := range []int{256, 4096} {
 		b.Run(fmt.Sprintf("receipt/%d", n), func(b *testing.B) {
@@ -72,4 +90,13 @@ func BenchmarkFloor(b *testing.B) {
 			})
 		}
 	}
+}
+
+// callFloor is the least an Eval call does: a call with its arguments, not
+// inlined, that writes a receipt's word.
+//
+//go:noinline
+func callFloor(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error {
+	out.AHash = r.Pred ^ h.key ^ ctx.SpanBase ^ uint64(len(l.S))
+	return nil
 }
