@@ -141,19 +141,8 @@ func (a *avx2) match(k *kernel, plan int, m GPVirtual) {
 		first = false
 	}
 	if plan&layout.PlanV != 0 {
-		v := lanes[laneV]
-		lo, hi, x, y, z, w := YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
-		VPBROADCASTQ(Mem{Base: h, Disp: layout.HookVLo}, lo)
-		VPXOR(a.sign, lo, lo)
-		VPBROADCASTQ(Mem{Base: h, Disp: layout.HookVHi}, hi)
-		VPXOR(a.sign, hi, hi)
-		// Out of range: lo > V or V > hi.
-		VPCMPGTQ(v[0], lo, x)
-		VPCMPGTQ(hi, v[0], y)
-		VPOR(y, x, x)
-		VPCMPGTQ(v[1], lo, z)
-		VPCMPGTQ(hi, v[1], w)
-		VPOR(w, z, y)
+		lo, hi := a.rangeConsts(h)
+		x, y := outOfRange(lanes[laneV], lo, hi)
 		movmask(x, y, m, from, first, true)
 		first = false
 	}
@@ -166,6 +155,10 @@ func (a *avx2) match(k *kernel, plan int, m GPVirtual) {
 // and lb, in compare order) match the hook at h, per plan: each of the
 // hook's constants broadcast once for both blocks.
 func (a *avx2) matchPair(h GPVirtual, plan int, la, lb [4][2]VecVirtual, ma, mb GPVirtual) {
+	blocks := [...]struct {
+		lanes [4][2]VecVirtual
+		m     GPVirtual
+	}{{la, ma}, {lb, mb}}
 	first := true
 	for _, f := range eqCompares {
 		if plan&f.bit == 0 {
@@ -173,10 +166,7 @@ func (a *avx2) matchPair(h GPVirtual, plan int, la, lb [4][2]VecVirtual, ma, mb 
 		}
 		c := YMM()
 		VPBROADCASTQ(Mem{Base: h, Disp: f.disp}, c)
-		for _, b := range []struct {
-			lanes [4][2]VecVirtual
-			m     GPVirtual
-		}{{la, ma}, {lb, mb}} {
+		for _, b := range blocks {
 			x, y := YMM(), YMM()
 			VPCMPEQQ(b.lanes[f.lane][0], c, x)
 			VPCMPEQQ(b.lanes[f.lane][1], c, y)
@@ -185,27 +175,37 @@ func (a *avx2) matchPair(h GPVirtual, plan int, la, lb [4][2]VecVirtual, ma, mb 
 		first = false
 	}
 	if plan&layout.PlanV != 0 {
-		lo, hi := YMM(), YMM()
-		VPBROADCASTQ(Mem{Base: h, Disp: layout.HookVLo}, lo)
-		VPXOR(a.sign, lo, lo)
-		VPBROADCASTQ(Mem{Base: h, Disp: layout.HookVHi}, hi)
-		VPXOR(a.sign, hi, hi)
-		for _, b := range []struct {
-			lanes [4][2]VecVirtual
-			m     GPVirtual
-		}{{la, ma}, {lb, mb}} {
-			v := b.lanes[laneV]
-			x, y, z, w := YMM(), YMM(), YMM(), YMM()
-			// Out of range: lo > V or V > hi.
-			VPCMPGTQ(v[0], lo, x)
-			VPCMPGTQ(hi, v[0], y)
-			VPOR(y, x, x)
-			VPCMPGTQ(v[1], lo, z)
-			VPCMPGTQ(hi, v[1], w)
-			VPOR(w, z, y)
+		lo, hi := a.rangeConsts(h)
+		for _, b := range blocks {
+			x, y := outOfRange(b.lanes[laneV], lo, hi)
 			movmask(x, y, b.m, nil, first, true)
 		}
 	}
+}
+
+// rangeConsts returns the V range of the hook at h broadcast, sign bits
+// flipped for the signed compares.
+func (a *avx2) rangeConsts(h GPVirtual) (lo, hi VecVirtual) {
+	lo, hi = YMM(), YMM()
+	VPBROADCASTQ(Mem{Base: h, Disp: layout.HookVLo}, lo)
+	VPXOR(a.sign, lo, lo)
+	VPBROADCASTQ(Mem{Base: h, Disp: layout.HookVHi}, hi)
+	VPXOR(a.sign, hi, hi)
+	return lo, hi
+}
+
+// outOfRange returns the rows of v (in compare order, sign bits flipped)
+// outside the range lo..hi, as compare masks of rows 0 1 4 5 (x) and 2 3
+// 6 7 (y): lo > V or V > hi.
+func outOfRange(v [2]VecVirtual, lo, hi VecVirtual) (x, y VecVirtual) {
+	x, y, z, w := YMM(), YMM(), YMM(), YMM()
+	VPCMPGTQ(v[0], lo, x)
+	VPCMPGTQ(hi, v[0], y)
+	VPOR(y, x, x)
+	VPCMPGTQ(v[1], lo, z)
+	VPCMPGTQ(hi, v[1], w)
+	VPOR(w, z, y)
+	return x, y
 }
 
 // movmask folds the lane masks x (rows 0 1 4 5) and y (rows 2 3 6 7) into

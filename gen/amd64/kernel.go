@@ -676,13 +676,7 @@ func (k *kernel) pairLoop(a *avx2, plan int, name func(string) string, bo, gc GP
 	ADDQ(ma, Mem{Base: gc, Index: j, Scale: 8})
 	Label(name("_pairwrite"))
 	INCQ(j)
-	ADDQ(Imm(layout.HookSize), h)
-	CMPQ(h, k.hEnd)
-	JB(LabelRef(name("_pairhook")))
-	ADDQ(Imm(2*layout.RunSize), k.blk)
-	CMPQ(k.blk, k.blocksEnd)
-	JB(LabelRef(name("_block")))
-	JMP(LabelRef(k.label("next")))
+	k.pairNext(h, name)
 
 	// A hook of another predicate examines nothing: both masks are 0.
 	Label(name("_pairmiss"))
@@ -713,6 +707,18 @@ func (k *kernel) pairStart(a *avx2, plan int, one string) (pred GPVirtual, la, l
 	MOVL(Mem{Base: k.blk, Disp: layout.RunOff}, offA.As32())
 	MOVL(Mem{Base: nb, Disp: layout.RunOff}, offB.As32())
 	return pred, a.loadFull(k, plan, offA), a.loadFull(k, plan, offB)
+}
+
+// pairNext emits the end of a pair loop's hook: the next hook of the
+// group from h, then the next two blocks, then the next group.
+func (k *kernel) pairNext(h GPVirtual, name func(string) string) {
+	ADDQ(Imm(layout.HookSize), h)
+	CMPQ(h, k.hEnd)
+	JB(LabelRef(name("_pairhook")))
+	ADDQ(Imm(2*layout.RunSize), k.blk)
+	CMPQ(k.blk, k.blocksEnd)
+	JB(LabelRef(name("_block")))
+	JMP(LabelRef(k.label("next")))
 }
 
 // batchPairPlan reports whether the AVX2 batch kernel takes blocks of
@@ -767,13 +773,7 @@ func (k *kernel) pairReceipts(a *avx2, plan int, name func(string) string) {
 	Label(name("_pairwrite"))
 	k.writeReceipt(h, wa, headA, outA)
 	k.writeReceipt(h, wb, headB, outB)
-	ADDQ(Imm(layout.HookSize), h)
-	CMPQ(h, k.hEnd)
-	JB(LabelRef(name("_pairhook")))
-	ADDQ(Imm(2*layout.RunSize), k.blk)
-	CMPQ(k.blk, k.blocksEnd)
-	JB(LabelRef(name("_block")))
-	JMP(LabelRef(k.label("next")))
+	k.pairNext(h, name)
 
 	// A hook of another predicate examines nothing and is false: both
 	// receipt words are 0.
