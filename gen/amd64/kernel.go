@@ -636,8 +636,9 @@ func (k *kernel) planLoop(x isa, plan int) {
 }
 
 // pairPlan reports whether the AVX2 frame kernel takes blocks of plan two
-// at a time (pairLoop): plans of one or two lanes, whose two blocks' rows
-// and compares fit in the 16 YMM registers.
+// at a time (pairLoop): plans of one or two lanes, or of three without V,
+// whose two blocks' rows and compares fit in the 16 YMM registers (S+D+V
+// would take Y16 and up: see TestAVX2Registers).
 func pairPlan(plan int) bool {
 	n := len(planLanes(plan))
 	return n >= 1 && (n <= 2 || plan&layout.PlanV == 0)
@@ -734,7 +735,7 @@ func batchPairPlan(plan int) bool {
 // of one predicate, each hook of the group fetched, checked and broadcast
 // once, and both its receipts written. The blocks' first receipt and span
 // id are in the stack slots pairOut and pairSpan, not in registers: the
-// pair's hook loop needs all twelve.
+// pair's hook loop needs all twelve general registers the kernels use.
 func (k *kernel) pairReceipts(a *avx2, plan int, name func(string) string) {
 	one := name("_one")
 	pred, la, lb := k.pairStart(a, plan, one)
