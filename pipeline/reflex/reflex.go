@@ -143,19 +143,20 @@ type Engine struct {
 	// a group has more.
 	lone []loneForm
 
-	masks     []uint8           // a kernel call's: each evaluation's mask
-	segs      *kernels.Segments // the last kernel call's segments: the tick's, or cuts
-	cuts      kernels.Segments  // the segments of a call cut
-	parts     []part            // where each segment of cuts lies
-	todo      []uint32          // the segments a call decides
-	parks     []Action          // the tick's Park and Count actions, after all the others
-	runCounts []Action          // the run's Count actions, after its Park actions
-	pending   bool              // a value-comparing hook of the run does not hold
-	kctx      kernels.Context
-	lanes     kernels.Lanes     // the tick's
-	counts    []uint64          // per hook of the table, its matches in its run: the kernels add them, decide zeroes them
-	first     [maxWindow]uint32 // the lane row of each hook's first match, where found is set
-	found     uint64            // the window's hooks whose first match is in first
+	masks    []uint8           // a kernel call's: each evaluation's mask
+	segs     *kernels.Segments // the last kernel call's segments: the tick's, or cuts
+	cuts     kernels.Segments  // the segments of a call cut
+	parts    []part            // where each segment of cuts lies
+	todo     []uint32          // the segments a call decides
+	parked   []parkedRun       // the tick's runs whose parked rows go to the warm path
+	counted  []Action          // their Count actions, run after run
+	countsLo int               // where the run's Count actions start in counted
+	pending  bool              // a value-comparing hook of the run does not hold
+	kctx     kernels.Context
+	lanes    kernels.Lanes     // the tick's
+	counts   []uint64          // per hook of the table, its matches in its run: the kernels add them, decide zeroes them
+	first    [maxWindow]uint32 // the lane row of each hook's first match, where found is set
+	found    uint64            // the window's hooks whose first match is in first
 }
 
 // window is up to 64 consecutive hooks of a group, decided together, with
@@ -323,15 +324,44 @@ func (e *Engine) keep(t *load.Tick, ctx *kernels.Context, n uint64, at uint32, o
 // them all, and Run makes their receipts of its masks.
 func (e *Engine) run(t *load.Tick, ctx *kernels.Context, out *Output) error {
 	e.kctx, e.lanes = *ctx, t.Frame.Lanes()
-	e.parks = e.parks[:0]
+	e.parked, e.counted = e.parked[:0], e.counted[:0]
 	if err := e.calls(t, out); err != nil {
 		return err
 	}
-	// The warm path's work last: the warm stage then knows every hook that
-	// fired in the cycle before it checks a parked row.
-	out.Actions = append(out.Actions, e.parks...)
+	e.park(t, out)
 	ctx.SpanBase = e.kctx.SpanBase
 	return nil
+}
+
+// parkedRun is a run of a tick whose parked rows go to the warm path, and
+// the end of its Count actions in the engine's counted.
+type parkedRun struct {
+	run, counts uint32
+}
+
+// park appends the warm path's work of the tick to out, last (the warm
+// stage then knows every hook that fired in the cycle before it checks a
+// parked row): for each run noted by decide, a Park action for each of its
+// parked rows, then its Count actions. The Park actions are written once,
+// in place and field by field (as rows does), not gathered and copied.
+func (e *Engine) park(t *load.Tick, out *Output) {
+	S, O, D := e.lanes.S, e.lanes.O, e.lanes.D
+	O, D = O[:len(S)], D[:len(S)] // the lanes are as long: one bounds check a row
+	lo := 0
+	for _, pr := range e.parked {
+		r := &t.Runs[pr.run]
+		parked := t.Parked[r.Parked : r.Parked+r.NPark]
+		k := len(out.Actions)
+		out.Actions = grow(out.Actions, len(parked))
+		ps := out.Actions[k:][:len(parked)]
+		for i, row := range parked {
+			a := &ps[i]
+			a.Kind, a.Hook, a.Cycle = Park, uint32(r.Group), e.kctx.CycleID
+			a.S, a.P, a.O, a.D = S[row], r.Pred, O[row], D[row]
+		}
+		out.Actions = append(out.Actions, e.counted[lo:pr.counts]...)
+		lo = int(pr.counts)
+	}
 }
 
 // calls makes the tick's kernel calls: one, over the tick's own segments
@@ -524,7 +554,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, masks []uint
 	if sg.BlockLo == r.Blocks { // the window's first segment
 		e.found = 0
 		if w.lo == 0 {
-			e.runCounts, e.pending = e.runCounts[:0], false
+			e.countsLo, e.pending = len(e.counted), false
 		}
 	}
 	// The segment's blocks: nb of them, from the run's row off on.
@@ -554,7 +584,7 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, masks []uint
 	// yes: bit j set when hook j holds over the whole run; only the hooks
 	// that matched need their counts compared. With parked rows in the
 	// run, its value-comparing COUNT hooks are not decided: their counts
-	// go to e.runCounts as Count actions.
+	// go to e.counted as Count actions.
 	yes := w.zeroYes &^ matched
 	for m := matched; m != 0; m &= m - 1 {
 		j := bits.TrailingZeros64(m)
@@ -572,8 +602,8 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, masks []uint
 		j := bits.TrailingZeros64(m)
 		var a *Action
 		if deferred&(1<<j) != 0 {
-			e.runCounts = grow(e.runCounts, 1)
-			a = &e.runCounts[len(e.runCounts)-1]
+			e.counted = grow(e.counted, 1)
+			a = &e.counted[len(e.counted)-1]
 			a.Kind, a.D = Count, cnt[j]
 		} else {
 			out.Actions = grow(out.Actions, 1)
@@ -599,25 +629,16 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, masks []uint
 	}
 
 	out.Stats.HookEvals += uint64(w.groupLen)
-	if !e.pending && len(e.runCounts) == 0 {
+	counts := len(e.counted) - e.countsLo
+	if !e.pending && counts == 0 {
 		out.Stats.Decided += uint64(r.NPark)
 		return
 	}
 	// The kernels decided these rows false (V == 0): the hooks still
-	// false, and the COUNTs, need the exact check.
-	// Sized once and written field by field, as rows does.
-	parked := t.Parked[r.Parked : r.Parked+r.NPark]
-	k := len(e.parks)
-	e.parks = grow(e.parks, len(parked))
-	ps := e.parks[k:][:len(parked)]
-	for i, row := range parked {
-		a := &ps[i]
-		a.Kind, a.Hook, a.Cycle = Park, uint32(r.Group), e.kctx.CycleID
-		a.S, a.P, a.O, a.D = e.lanes.S[row], r.Pred, e.lanes.O[row], e.lanes.D[row]
-	}
-	e.parks = append(e.parks, e.runCounts...)
+	// false, and the COUNTs, need the exact check (park writes them).
+	e.parked = append(e.parked, parkedRun{p.run, uint32(len(e.counted))})
 	out.Stats.Parked += uint64(r.NPark)
-	out.Stats.Counted += uint64(len(e.runCounts))
+	out.Stats.Counted += uint64(counts)
 }
 
 // firstMatch returns the lane row of the first row that col[0], col[nh],
