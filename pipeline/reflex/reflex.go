@@ -359,7 +359,9 @@ func (e *Engine) park(t *load.Tick, out *Output) {
 			a.Kind, a.Hook, a.Cycle = Park, uint32(r.Group), e.kctx.CycleID
 			a.S, a.P, a.O, a.D = S[row], r.Pred, O[row], D[row]
 		}
-		out.Actions = append(out.Actions, e.counted[lo:pr.counts]...)
+		if cs := e.counted[lo:pr.counts]; len(cs) > 0 { // most runs have none: no call
+			out.Actions = append(out.Actions, cs...)
+		}
 		lo = int(pr.counts)
 	}
 }
