@@ -19,13 +19,18 @@ func archImpls() []*Impl {
 	return ims
 }
 
-func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt) {
+// archBatch evaluates segs with the batch kernel of id, writing their
+// receipts, and reports whether id has one.
+func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt) bool {
 	switch id {
 	case implAVX2:
 		evalSegmentsAVX2(l, blocks, hooks, segs, ctx, out)
 	case implAVX512:
 		evalSegmentsAVX512(l, blocks, hooks, segs, ctx, out)
+	default:
+		return false
 	}
+	return true
 }
 
 // archFrame evaluates segs with the frame kernel of id, which writes each

@@ -7,11 +7,12 @@ import "unsafe"
 // ASIMD (NEON) is part of the arm64 baseline: no feature check is needed.
 func archImpls() []*Impl { return []*Impl{{name: "neon", id: implNEON}} }
 
-// archBatch runs the NEON kernel once per segment: its segment loop is in
-// Go (the AVX kernels have theirs in the assembly).
-func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt) {
+// archBatch runs the NEON kernel once per segment where id is NEON (its
+// segment loop is in Go; the AVX kernels have theirs in the assembly), and
+// reports whether it did.
+func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt) bool {
 	if id != implNEON {
-		return
+		return false
 	}
 	for _, sg := range segs {
 		if sg.BlockLo == sg.BlockHi || sg.HookLo == sg.HookHi {
@@ -21,6 +22,7 @@ func archBatch(id implID, l *Lanes, blocks []Run, hooks []Hook, segs []Segment, 
 		c.SpanBase += uint64(sg.Out)
 		evalBatchNEON(l, blocks[sg.BlockLo:sg.BlockHi], hooks[sg.HookLo:sg.HookHi], &c, out[sg.Out:])
 	}
+	return true
 }
 
 // archFrame runs the NEON frame kernel once per segment, as archBatch

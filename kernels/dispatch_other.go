@@ -5,7 +5,7 @@ package kernels
 // Without assembly only the generic implementation exists.
 func archImpls() []*Impl { return nil }
 
-func archBatch(implID, *Lanes, []Run, []Hook, []Segment, *Context, []Receipt) {}
+func archBatch(implID, *Lanes, []Run, []Hook, []Segment, *Context, []Receipt) bool { return false }
 
 func archFrame(implID, *Lanes, []Run, *HookSet, []Segment, []uint8, []uint64) bool {
 	return false

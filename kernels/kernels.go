@@ -41,17 +41,6 @@ const (
 	implNEON
 )
 
-// batch calls the implementation on checked inputs. It switches on the id
-// rather than calling through a function value so that nothing the caller
-// passes escapes to the heap (the assembly stubs are go:noescape).
-func (im *Impl) batch(l *Lanes, blocks []Run, hooks []Hook, segs []Segment, ctx *Context, out []Receipt) {
-	if im.id == implGeneric {
-		evalSegmentsGeneric(l, blocks, hooks, segs, ctx, out)
-		return
-	}
-	archBatch(im.id, l, blocks, hooks, segs, ctx, out)
-}
-
 // Name returns the implementation's name: generic, avx2, avx512 or neon.
 func (im *Impl) Name() string { return im.name }
 
@@ -69,8 +58,13 @@ func (im *Impl) EvalBatch(l *Lanes, blocks []Run, hooks []Hook, ctx *Context, ou
 		return ErrShortReceipt
 	}
 	if len(blocks) != 0 && len(hooks) != 0 {
+		// A switch on the id in archBatch, not a call through a function
+		// value: nothing the caller passes escapes to the heap (the
+		// assembly stubs are go:noescape).
 		seg := [1]Segment{{BlockHi: uint32(len(blocks)), HookHi: uint32(len(hooks))}}
-		im.batch(l, blocks, hooks, seg[:], ctx, out)
+		if !archBatch(im.id, l, blocks, hooks, seg[:], ctx, out) {
+			evalSegmentsGeneric(l, blocks, hooks, seg[:], ctx, out)
+		}
 	}
 	return nil
 }
@@ -85,8 +79,7 @@ func (im *Impl) Eval(l *Lanes, r Run, h *Hook, ctx *Context, out *Receipt) error
 	// Every check in one expression the compiler inlines here; evalError
 	// says which failed.
 	if h == nil || out == nil || l == nil || ctx == nil || !h.sealed() || r.Len > BlockLanes ||
-		uint64(r.Off)+uint64(r.Len) > uint64(len(l.S)) ||
-		len(l.P) != len(l.S) || len(l.O) != len(l.S) || len(l.V) != len(l.S) || len(l.D) != len(l.S) {
+		uint64(r.Off)+uint64(r.Len) > uint64(len(l.S)) || !l.even() {
 		return evalError(l, r, h, ctx, out)
 	}
 	// The kernel itself, not a Go function that picks one: a call frame

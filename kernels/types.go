@@ -87,12 +87,20 @@ type Lanes struct {
 // Len returns the number of rows.
 func (l *Lanes) Len() int { return len(l.S) }
 
+// check returns ErrLaneLengths, with the lengths, where the lanes differ
+// in length.
 func (l *Lanes) check() error {
-	n := len(l.S)
-	if len(l.P) != n || len(l.O) != n || len(l.V) != n || len(l.D) != n {
-		return fmt.Errorf("%w: S=%d P=%d O=%d V=%d D=%d", ErrLaneLengths, n, len(l.P), len(l.O), len(l.V), len(l.D))
+	if !l.even() {
+		return fmt.Errorf("%w: S=%d P=%d O=%d V=%d D=%d", ErrLaneLengths, len(l.S), len(l.P), len(l.O), len(l.V), len(l.D))
 	}
 	return nil
+}
+
+// even reports whether the lanes have one length: check without its
+// error, small enough to inline (Eval's checks).
+func (l *Lanes) even() bool {
+	n := len(l.S)
+	return len(l.P) == n && len(l.O) == n && len(l.V) == n && len(l.D) == n
 }
 
 // Run is a run of rows [Off, Off+Len) that share the predicate Pred.
