@@ -145,6 +145,72 @@ func TestParksWhereCompareHooksDoNotHold(t *testing.T) {
 	assert.Equal(t, Stats{Evaluations: 2, HookEvals: 2, Calls: 1, Ticks: out.Stats.Ticks, Fired: 1, Triples: 2, Decided: 1}, out.Stats)
 }
 
+// The warm path's work comes last and run by run: each run's Park actions,
+// then its Count actions, whatever the runs in between.
+func TestParksAndCountsRunByRun(t *testing.T) {
+	f := newFixture(t, testkit.HooksFile(
+		"big-amount", `ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }`,
+		"two-amounts", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/acct> <http://ex/amount> ?o FILTER(?o > 10) } } FILTER(?n >= 2) }`,
+		"alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`,
+		"two-prices", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/acct> <http://ex/price> ?o FILTER(?o > 10) } } FILTER(?n >= 2) }`,
+	))
+	e := NewEngine(f.tab, nil)
+	dec := `^^<http://www.w3.org/2001/XMLSchema#decimal>`
+	integer := `^^<http://www.w3.org/2001/XMLSchema#integer>`
+	// The decimals have no exact order key: parked, under hooks that
+	// compare values, in the amount run and in the price run; the email
+	// run between them parks nothing.
+	tk := f.tick(t, `
+<http://ex/acct> <http://ex/amount> "20.5"`+dec+` .
+<http://ex/acct> <http://ex/amount> "70"`+integer+` .
+<http://ex/acct> <http://ex/amount> "30.5"`+dec+` .
+<http://ex/alice> <http://ex/email> "a@ex" .
+<http://ex/acct> <http://ex/price> "12"`+integer+` .
+<http://ex/acct> <http://ex/price> "40"`+integer+` .
+<http://ex/acct> <http://ex/price> "11.5"`+dec+` .
+`)
+	var out Output
+	require.NoError(t, e.Run(tk, &kernels.Context{}, &out))
+	id := func(name string) uint32 {
+		for i := range f.tab.Len() {
+			if f.tab.Hook(uint32(i)).Name == name {
+				return uint32(i)
+			}
+		}
+		t.Fatalf("no hook %s", name)
+		return 0
+	}
+	type warm struct {
+		kind Kind
+		p, o string
+		hook uint32 // Count: the hook
+		d    uint64 // Count: the kernels' matches
+	}
+	var got []warm
+	for _, a := range out.Actions {
+		if a.Kind.Warm() {
+			w := warm{kind: a.Kind, p: f.text(a.P), o: f.text(a.O)}
+			if a.Kind == Count {
+				w.hook, w.d = a.Hook, a.D
+			}
+			got = append(got, w)
+		}
+	}
+	amount, price := "<http://ex/amount>", "<http://ex/price>"
+	assert.Equal(t, []warm{
+		{kind: Park, p: amount, o: `"20.5"` + dec},
+		{kind: Park, p: amount, o: `"30.5"` + dec},
+		{kind: Count, p: amount, o: `"70"` + integer, hook: id("two-amounts"), d: 1},
+		{kind: Park, p: price, o: `"11.5"` + dec},
+		{kind: Count, p: price, o: `"12"` + integer, hook: id("two-prices"), d: 2},
+	}, got)
+	for i, a := range out.Actions[:len(out.Actions)-len(got)] {
+		assert.False(t, a.Kind.Warm(), "action %d (%v) before the warm path's is the warm path's", i, a.Kind)
+	}
+	assert.Equal(t, uint64(3), out.Stats.Parked)
+	assert.Equal(t, uint64(2), out.Stats.Counted)
+}
+
 // Runs where nothing matches leave no action, and are counted all the
 // same: every hook of their group evaluated.
 func TestRunsWithoutMatchesAreCounted(t *testing.T) {
