@@ -624,8 +624,9 @@ func (e *Engine) decide(t *load.Tick, p *part, sg *kernels.Segment, masks []uint
 	for m := matched; m != 0; m &= m - 1 {
 		cnt[bits.TrailingZeros64(m)] = 0
 	}
-	// A value-comparing hook of the run does not hold.
-	e.pending = e.pending || w.compare&^(yes&^deferred) != 0
+	// A value-comparing hook of the run does not hold (the COUNTs among
+	// them are in countV, not compare).
+	e.pending = e.pending || w.compare&^yes != 0
 	if w.lo+nh < w.groupLen { // not the group's last window
 		return
 	}

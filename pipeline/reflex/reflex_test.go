@@ -211,6 +211,107 @@ func TestParksAndCountsRunByRun(t *testing.T) {
 	assert.Equal(t, uint64(2), out.Stats.Counted)
 }
 
+// fires returns the names of the hooks that fired in out, in order.
+func (f *fixture) fires(out *Output) []string {
+	var names []string
+	for _, a := range out.Actions {
+		if a.Kind == Fire {
+			names = append(names, f.tab.Hook(a.Hook).Name)
+		}
+	}
+	return names
+}
+
+// Every hook of every run is a hook evaluation, in a tick with no match
+// where a run with a parked row is decided and the others are quiet, as in
+// one where something matched.
+func TestHookEvalsCountEveryHookOfEveryRun(t *testing.T) {
+	f := newFixture(t, testkit.HooksFile(
+		"big", `ASK { ?s <http://ex/amount> ?o FILTER(?o > 1000) }`,
+		"o9-amount", `ASK { <http://ex/o9> <http://ex/amount> ?o }`,
+		"small", `ASK { ?s <http://ex/amount> ?o FILTER(?o < -5) }`,
+		"alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`,
+		"bob-email", `ASK { <http://ex/bob> <http://ex/email> ?o }`,
+	))
+	e := NewEngine(f.tab, nil)
+	for _, c := range []struct{ name, nt string }{
+		{"no match", `
+<http://ex/o1> <http://ex/amount> "20.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/carol> <http://ex/email> "c@ex" .
+`},
+		{"a match", `
+<http://ex/o1> <http://ex/amount> "20.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+<http://ex/alice> <http://ex/email> "a@ex" .
+`},
+	} {
+		var out Output
+		require.NoError(t, e.Run(f.tick(t, c.nt), &kernels.Context{}, &out), c.name)
+		assert.Equal(t, uint64(5), out.Stats.HookEvals, "%s: 3 hooks of amount, 2 of email", c.name)
+		assert.Equal(t, uint64(5), out.Stats.Evaluations, c.name)
+		assert.Equal(t, uint64(1), out.Stats.Parked, c.name)
+	}
+}
+
+// A group of 65 hooks is two windows, the second of one hook: each hook is
+// decided once, and evaluated once a run.
+func TestAGroupOfTwoWindows(t *testing.T) {
+	var pairs []string
+	for i := range maxWindow + 1 {
+		pairs = append(pairs, fmt.Sprintf("s%d", i), fmt.Sprintf(`ASK { <http://ex/s%d> <http://ex/p> ?o }`, i))
+	}
+	f := newFixture(t, testkit.HooksFile(pairs...))
+	e := NewEngine(f.tab, nil)
+	var out Output
+	require.NoError(t, e.Run(f.tick(t, `
+<http://ex/s0> <http://ex/p> "a" .
+<http://ex/s64> <http://ex/p> "b" .
+<http://ex/other> <http://ex/p> "c" .
+`), &kernels.Context{}, &out))
+	assert.Equal(t, []string{"s0", "s64"}, f.fires(&out))
+	assert.Equal(t, uint64(maxWindow+1), out.Stats.HookEvals)
+}
+
+// A COUNT over values in a run without parked rows is decided here, from
+// the kernels' count: a fire, not a Count action for the warm path.
+func TestCountOverValuesWithoutParksIsDecidedHere(t *testing.T) {
+	f := newFixture(t, testkit.HooksFile(
+		"two-amounts", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/acct> <http://ex/amount> ?o FILTER(?o > 10) } } FILTER(?n >= 2) }`,
+	))
+	var out Output
+	require.NoError(t, NewEngine(f.tab, nil).Run(f.tick(t, `
+<http://ex/acct> <http://ex/amount> "20"^^<http://www.w3.org/2001/XMLSchema#integer> .
+<http://ex/acct> <http://ex/amount> "30"^^<http://www.w3.org/2001/XMLSchema#integer> .
+`), &kernels.Context{}, &out))
+	assert.Equal(t, []string{"two-amounts"}, f.fires(&out))
+	assert.Zero(t, out.Stats.Counted)
+	for _, a := range out.Actions {
+		assert.NotEqual(t, Count, a.Kind)
+	}
+}
+
+// A hook that holds over no match (COUNT <= 1) holds with no row and one,
+// and not with more: its count is compared once it matched.
+func TestCountAtMostHoldsOnlyWithinItsBound(t *testing.T) {
+	f := newFixture(t, testkit.HooksFile(
+		"one-email", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/alice> <http://ex/email> ?o } } FILTER(?n <= 1) }`,
+	))
+	e := NewEngine(f.tab, nil)
+	for _, c := range []struct {
+		rows string
+		want []string
+	}{
+		{`<http://ex/bob> <http://ex/email> "b@ex" .`, []string{"one-email"}},
+		{`<http://ex/alice> <http://ex/email> "a@ex" .`, []string{"one-email"}},
+		{`<http://ex/alice> <http://ex/email> "a@ex" .
+<http://ex/alice> <http://ex/email> "a2@ex" .
+<http://ex/alice> <http://ex/email> "a3@ex" .`, nil},
+	} {
+		var out Output
+		require.NoError(t, e.Run(f.tick(t, c.rows), &kernels.Context{}, &out))
+		assert.Equal(t, c.want, f.fires(&out), c.rows)
+	}
+}
+
 // Runs where nothing matches leave no action, and are counted all the
 // same: every hook of their group evaluated.
 func TestRunsWithoutMatchesAreCounted(t *testing.T) {
