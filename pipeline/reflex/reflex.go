@@ -112,6 +112,13 @@ type Stats struct {
 // Output is where [Engine.Run] writes. Actions and Receipts grow as needed
 // and are reused when the caller truncates them.
 type Output struct {
+	// Actions receives the tick's actions, run by run, the warm path's
+	// (Park, Count) last. The Triple and Value rows of a window's
+	// CONSTRUCT and SELECT hooks come hook by hook over the blocks of each
+	// kernel call: where receipts are not kept and a tick has more
+	// evaluations than the scratch holds, the engine cuts it into calls,
+	// and those rows come in another order (the same rows; an RDF graph,
+	// and SELECT results without ORDER BY, have none).
 	Actions []Action
 	// Receipts receives every receipt when KeepReceipts is set (the
 	// pipeline seals them), made of the evaluations' masks once the tick is
@@ -144,6 +151,7 @@ type Engine struct {
 	lone []loneForm
 
 	masks    []uint8           // a kernel call's: each evaluation's mask
+	scratch  int               // the most evaluations of a call when receipts are not kept: scratchMasks (tests cut finer)
 	segs     *kernels.Segments // the last kernel call's segments: the tick's, or cuts
 	cuts     kernels.Segments  // the segments of a call cut
 	parts    []part            // where each segment of cuts lies
@@ -212,7 +220,7 @@ func NewEngine(tab *hooks.Table, impl *kernels.Impl) *Engine {
 	if impl == nil {
 		impl = kernels.Active()
 	}
-	e := &Engine{tab: tab, impl: impl, counts: make([]uint64, tab.Kernels().Len())}
+	e := &Engine{tab: tab, impl: impl, counts: make([]uint64, tab.Kernels().Len()), scratch: scratchMasks}
 	e.forms = make([][]window, len(tab.Groups()))
 	for gi, g := range tab.Groups() {
 		for lo := 0; lo < len(g.Hooks); lo += maxWindow {
@@ -372,11 +380,11 @@ func (e *Engine) park(t *load.Tick, out *Output) {
 // as many as cut makes (one when receipts are kept).
 func (e *Engine) calls(t *load.Tick, out *Output) error {
 	if e.lone != nil && t.Segs.Len() == len(t.Runs) {
-		if n := t.Segs.Outs(); out.KeepReceipts || n <= scratchMasks {
+		if n := t.Segs.Outs(); out.KeepReceipts || n <= e.scratch {
 			return e.call(t, &t.Segs, n, out)
 		}
 	}
-	room := scratchMasks
+	room := e.scratch
 	if out.KeepReceipts {
 		room = math.MaxInt
 	}

@@ -378,6 +378,95 @@ func TestManyHooksAndBlocksWithoutKeptReceipts(t *testing.T) {
 	assert.True(t, fired["count"], "s3 has 8 rows")
 }
 
+// Ticks cut into calls of a few evaluations each, so that the calls' ends
+// fall at every block of a run and in both windows of a group, decide as
+// one call over them all does: the same actions, in order, and the same
+// counts; and no call takes more evaluations than the scratch, or one
+// block of a window where that has more.
+func TestCutsAnywhereAgree(t *testing.T) {
+	for _, nh := range []int{40, 66} { // one window (the loader's segments, cut where they have too many), two (64 hooks and 2)
+		t.Run(fmt.Sprint(nh), func(t *testing.T) { testCutsAnywhereAgree(t, nh) })
+	}
+}
+
+func testCutsAnywhereAgree(t *testing.T, nh int) {
+	var pairs []string
+	for i := range nh {
+		switch i % 6 {
+		case 0:
+			pairs = append(pairs, fmt.Sprintf("gt-%d", i), fmt.Sprintf(`ASK { ?s <http://ex/v> ?o FILTER(?o > %d) }`, i*9))
+		case 1:
+			pairs = append(pairs, fmt.Sprintf("s-%d", i), fmt.Sprintf(`ASK { <http://ex/s%d> <http://ex/v> ?o }`, i%13))
+		case 2:
+			pairs = append(pairs, fmt.Sprintf("few-%d", i), fmt.Sprintf(`ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/s%d> <http://ex/v> ?o } } FILTER(?n <= %d) }`, i%13, i%4))
+		case 3:
+			pairs = append(pairs, fmt.Sprintf("many-%d", i), fmt.Sprintf(`ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/s%d> <http://ex/v> ?o FILTER(?o > %d) } } FILTER(?n >= %d) }`, i%13, i, 1+i%5))
+		case 4:
+			pairs = append(pairs, fmt.Sprintf("flag-%d", i), fmt.Sprintf(`CONSTRUCT { ?s <http://ex/flag> "f%d" } WHERE { ?s <http://ex/v> "%d"^^<http://www.w3.org/2001/XMLSchema#integer> }`, i, i*37%601))
+		default:
+			pairs = append(pairs, fmt.Sprintf("values-%d", i), fmt.Sprintf(`SELECT ?o WHERE { <http://ex/s%d> <http://ex/v> ?o }`, i%13))
+		}
+	}
+	pairs = append(pairs, "alice-email", `ASK { <http://ex/alice> <http://ex/email> ?o }`)
+	f := newFixture(t, testkit.HooksFile(pairs...))
+	var nt strings.Builder
+	for i := range 700 {
+		fmt.Fprintf(&nt, "<http://ex/s%d> <http://ex/v> \"%d\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n", (i*7)%29, (i*37)%601)
+		if i%50 == 3 { // no exact order key: parked
+			fmt.Fprintf(&nt, "<http://ex/s%d> <http://ex/v> \"%d.5\"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n", i%13, i)
+		}
+		if i%90 == 0 {
+			fmt.Fprintf(&nt, "<http://ex/alice> <http://ex/email> \"a%d\" .\n", i)
+		}
+	}
+	rows := testkit.Rows(t, f.dict, nt.String())
+	for _, n := range []int{9, 64, 200, len(rows)} {
+		tk := load.NewLoader(f.tab, n).Load(rows[:n])
+		kept := Output{KeepReceipts: true}
+		require.NoError(t, NewEngine(f.tab, nil).Run(tk, &kernels.Context{}, &kept))
+		require.Equal(t, uint64(1), kept.Stats.Calls)
+		if n == len(rows) { // the whole tick has every kind of action
+			kinds := map[Kind]bool{}
+			for _, a := range kept.Actions {
+				kinds[a.Kind] = true
+			}
+			assert.Equal(t, map[Kind]bool{Fire: true, Triple: true, Value: true, Park: true, Count: true}, kinds)
+		}
+		for _, scratch := range []int{1, 63, 64, 65, 100, 129, 130, 500} {
+			e := NewEngine(f.tab, nil)
+			e.scratch = scratch
+			var cut Output
+			require.NoError(t, e.Run(tk, &kernels.Context{}, &cut))
+			// The same actions; the rows of CONSTRUCT and SELECT hooks in
+			// a window's blocks come block range by block range (see
+			// Output), so as a multiset.
+			keptRows, keptRest := splitRows(kept.Actions)
+			cutRows, cutRest := splitRows(cut.Actions)
+			assert.Equal(t, keptRest, cutRest, "%d rows, scratch %d", n, scratch)
+			assert.ElementsMatch(t, keptRows, cutRows, "%d rows, scratch %d", n, scratch)
+			want := kept.Stats
+			want.Calls, want.Ticks, want.ReceiptTicks = cut.Stats.Calls, cut.Stats.Ticks, 0
+			assert.Equal(t, want, cut.Stats, "%d rows, scratch %d", n, scratch)
+			assert.LessOrEqual(t, cap(e.masks), max(scratch, maxWindow), "%d rows, scratch %d: a call's masks", n, scratch)
+			if kept.Stats.Evaluations > uint64(max(scratch, maxWindow)) {
+				assert.Greater(t, cut.Stats.Calls, uint64(1), "%d rows, scratch %d", n, scratch)
+			}
+		}
+	}
+}
+
+// splitRows returns the Triple and Value actions of as, and the others.
+func splitRows(as []Action) (rows, rest []Action) {
+	for _, a := range as {
+		if a.Kind == Triple || a.Kind == Value {
+			rows = append(rows, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	return rows, rest
+}
+
 // A tick evaluated over the loader's segments (a run each, one call) and
 // over segments cut by the engine (as for a group of more than 64 hooks,
 // or too many evaluations for the scratch) gives the same actions,
@@ -511,7 +600,7 @@ func TestRowsOverManyBlocksMatchTheTriples(t *testing.T) {
 	var distinct []triple
 	seen := map[triple]bool{}
 	for i := range 700 {
-		tr := triple{fmt.Sprintf("<http://ex/s%d>", i*7%5), []string{"<http://ex/o1>", "<http://ex/o2>", `"x"`, `"5"^^<http://www.w3.org/2001/XMLSchema#integer>`, fmt.Sprintf("<http://ex/u%d>", i%90)}[i*3%5]}
+		tr := triple{fmt.Sprintf("<http://ex/s%d>", i*7%5), []string{"<http://ex/o1>", "<http://ex/o2>", `"x"`, fmt.Sprintf(`"%d"^^<http://www.w3.org/2001/XMLSchema#integer>`, i%60), fmt.Sprintf("<http://ex/u%d>", i%90)}[i*3%5]}
 		fmt.Fprintf(&nt, "%s %s %s .\n", tr.s, p, tr.o)
 		if !seen[tr] {
 			seen[tr] = true
