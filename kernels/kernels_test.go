@@ -569,15 +569,29 @@ func TestErrors(t *testing.T) {
 		{"past the end", l, []Run{{Off: 5, Len: 6}}, []Hook{h}, out, ErrRunBounds},
 		{"offset overflow", l, []Run{{Off: 1<<32 - 1, Len: 8}}, []Hook{h}, out, ErrRunBounds},
 		{"short receipts", l, []Run{{Len: 1}, {Len: 1}}, []Hook{h, h, h}, out, ErrShortReceipt},
+		{"one receipt short", l, []Run{{Len: 1}, {Len: 1}}, []Hook{h, h, h}, make([]Receipt, 5), ErrShortReceipt},
 		{"zero hook", l, []Run{{Len: 1}}, []Hook{{}}, out, ErrUnsealedHook},
 		{"ragged lanes", &Lanes{S: make([]uint64, 3)}, []Run{{Len: 1}}, []Hook{h}, out, ErrLaneLengths},
+		{"a short D lane", &Lanes{S: make([]uint64, 3), P: make([]uint64, 3), O: make([]uint64, 3), V: make([]uint64, 3), D: make([]uint64, 2)}, []Run{{Len: 1}}, []Hook{h}, out, ErrLaneLengths},
 	} {
 		forEachImpl(t, func(t *testing.T, im *Impl) {
 			if err := im.EvalBatch(tc.l, tc.blocks, tc.hooks, ctx, tc.out); !errors.Is(err, tc.want) {
 				t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 			}
+			// Eval checks the same of its one block and hook.
+			if len(tc.blocks) == 1 && len(tc.hooks) == 1 {
+				if err := im.Eval(tc.l, tc.blocks[0], &tc.hooks[0], ctx, &tc.out[0]); !errors.Is(err, tc.want) {
+					t.Errorf("Eval, %s: got %v, want %v", tc.name, err, tc.want)
+				}
+			}
 		})
 	}
+	// Receipts exactly as many as the evaluations are enough.
+	forEachImpl(t, func(t *testing.T, im *Impl) {
+		if err := im.EvalBatch(l, []Run{{Len: 1}, {Len: 1}}, []Hook{h, h, h}, ctx, make([]Receipt, 6)); err != nil {
+			t.Errorf("six receipts for six evaluations: %v", err)
+		}
+	})
 	if _, err := NewHook(1, OpInvalid, 0, 0, 0, 0, 0); !errors.Is(err, ErrInvalidOp) {
 		t.Errorf("NewHook(invalid) = %v", err)
 	}
