@@ -97,3 +97,57 @@ func TestDecideAllocatesNothing(t *testing.T) {
 		dst = d.Decide(&a, dst[:0])
 	}))
 }
+
+// A COUNT over values adds to the kernels' matches the parked rows of its
+// run it accepts, then starts again from 0; the row of its fire is the
+// kernels' first match, or, where they had none, the first parked row it
+// accepted.
+func TestCountsAddTheParkedRowsTheyAccept(t *testing.T) {
+	tab, dict := testkit.Table(t, testkit.HooksFile(
+		"two-big", `ASK { { SELECT (COUNT(*) AS ?n) WHERE { <http://ex/acct> <http://ex/amount> ?o FILTER(?o > 10) } } FILTER(?n >= 2) }`,
+	))
+	d := New(tab, dict)
+	const dec = `^^<http://www.w3.org/2001/XMLSchema#decimal>`
+	id := func(term string) uint64 {
+		v, err := dict.Add(term)
+		require.NoError(t, err)
+		return v
+	}
+	acct, amount := id("<http://ex/acct>"), id("<http://ex/amount>")
+	count := func(cycle, matches uint64, o string) reflex.Action {
+		a := reflex.Action{Kind: reflex.Count, Hook: 0, Cycle: cycle, P: amount, D: matches}
+		if matches > 0 {
+			a.S, a.O = acct, id(o)
+		}
+		return a
+	}
+	run := func(acts ...reflex.Action) []reflex.Action {
+		var out []reflex.Action
+		for i := range acts {
+			out = d.Decide(&acts[i], out)
+		}
+		return out
+	}
+	seventy := `"70"^^<http://www.w3.org/2001/XMLSchema#integer>`
+
+	// One kernel match and one parked row accepted (20.5 > 10): 2, a fire
+	// at the kernels' match.
+	got := run(park(t, dict, tab, "<http://ex/acct>", `"20.5"`+dec, 1), count(1, 1, seventy))
+	require.Len(t, got, 1)
+	assert.Equal(t, reflex.Action{Kind: reflex.WarmFire, Hook: 0, Cycle: 1, S: acct, P: amount, O: id(seventy)}, got[0])
+	// The next cycle starts from 0: one kernel match is not 2.
+	assert.Empty(t, run(count(2, 1, seventy)))
+	// No kernel match, two parked rows accepted and one refused (5.5):
+	// 2, a fire at the first accepted.
+	got = run(park(t, dict, tab, "<http://ex/acct>", `"5.5"`+dec, 3),
+		park(t, dict, tab, "<http://ex/acct>", `"20.5"`+dec, 3),
+		park(t, dict, tab, "<http://ex/acct>", `"30.5"`+dec, 3),
+		count(3, 0, ""))
+	require.Len(t, got, 1)
+	assert.Equal(t, reflex.Action{Kind: reflex.WarmFire, Hook: 0, Cycle: 3, S: acct, P: amount, O: id(`"20.5"` + dec)}, got[0])
+	// Another subject's parked rows are not the hook's.
+	assert.Empty(t, run(park(t, dict, tab, "<http://ex/other>", `"20.5"`+dec, 4),
+		park(t, dict, tab, "<http://ex/other>", `"30.5"`+dec, 4), count(4, 0, "")))
+	assert.Equal(t, uint64(2), d.Stats.Fired)
+	assert.Equal(t, uint64(6), d.Stats.Decided)
+}
