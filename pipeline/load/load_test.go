@@ -1,6 +1,9 @@
 package load
 
 import (
+	"fmt"
+	"math"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -221,4 +224,101 @@ query = "ASK { ?s <http://ex/amount> ?o FILTER(?o > 10) }"
 	tk = l.Load(rows[:2])
 	assert.Equal(t, []uint32{0}, tk.Loud)
 	assert.Equal(t, 1+1, tk.Hooks)
+}
+
+// text returns the term of id in dict.
+func text(dict *terms.Dictionary, id uint64) string {
+	tm, _ := dict.Lookup(id)
+	return tm.Text
+}
+
+// The same subject and object under four guarded predicates are four
+// triples, each kept in its run (a triple repeated is kept once:
+// TestLoadGroupsDedupesAligns).
+func TestLoadDedupesTriplesNotPairs(t *testing.T) {
+	f := newFixture(t)
+	preds := []string{"p", "q", "amount", "note"}
+	// Ticks of 4 distinct rows, so tables of 8 slots: a row's probe meets
+	// rows of the same subject and object under other predicates (s0's
+	// rows of q and note start at one slot).
+	for i := range 16 {
+		var nt strings.Builder
+		for _, p := range preds {
+			fmt.Fprintf(&nt, "<http://ex/s%d> <http://ex/%s> \"1\" .\n", i, p)
+		}
+		rows := f.rows(t, nt.String())
+		tk := NewLoader(f.tab, len(rows)).Load(rows)
+		assert.Equal(t, Counts{Admitted: 4}, tk.Counts, "s%d", i)
+		require.Len(t, tk.Runs, 4)
+		for _, r := range tk.Runs {
+			assert.Equal(t, uint32(1), r.Len, "s%d: run of %s", i, text(f.dict, r.Pred))
+		}
+	}
+}
+
+// Parked rows go to their own run, whatever the order the input
+// interleaves the runs in, and also where a run ends on an 8-row boundary
+// and the next one's first row is parked.
+func TestLoadGivesEachRunItsParkedRows(t *testing.T) {
+	tab, dict := testkit.Table(t, testkit.HooksFile(
+		"big-amount", `ASK { ?s <http://ex/amount> ?o FILTER(?o > 10) }`,
+		"big-price", `ASK { ?s <http://ex/price> ?o FILTER(?o > 10) }`,
+	))
+	dec := func(i int) string { return fmt.Sprintf(`"%d.5"^^<http://www.w3.org/2001/XMLSchema#decimal>`, i) }
+	integer := func(i int) string { return fmt.Sprintf(`"%d"^^<http://www.w3.org/2001/XMLSchema#integer>`, i) }
+	var nt strings.Builder
+	// amount, the first run: 8 rows (one full block), 3 of them parked,
+	// interleaved with price rows; price's first row, at the block
+	// boundary after amount's, parked.
+	for i := range 8 {
+		o := integer(i)
+		if i%3 == 0 {
+			o = dec(i)
+		}
+		fmt.Fprintf(&nt, "<http://ex/o> <http://ex/amount> %s .\n", o)
+		if i == 0 {
+			fmt.Fprintf(&nt, "<http://ex/o> <http://ex/price> %s .\n", dec(100))
+		}
+		fmt.Fprintf(&nt, "<http://ex/o> <http://ex/price> %s .\n", integer(i))
+	}
+	fmt.Fprintf(&nt, "<http://ex/o> <http://ex/price> %s .\n", dec(200))
+	tk := NewLoader(tab, 32).Load(testkit.Rows(t, dict, nt.String()))
+	require.Len(t, tk.Runs, 2)
+	require.Equal(t, "<http://ex/amount>", text(dict, tk.Runs[0].Pred))
+	require.Equal(t, tk.Runs[0].Off+8, tk.Runs[1].Off, "price starts where amount's block ends")
+	parked := map[string][]string{}
+	for _, r := range tk.Runs {
+		name := text(dict, r.Pred)
+		for _, row := range tk.Parked[r.Parked : r.Parked+r.NPark] {
+			require.True(t, row >= r.Off && row < r.Off+r.Len, "%s: parked row %d outside its run %+v", name, row, r)
+			parked[name] = append(parked[name], text(dict, tk.Frame.Lanes().O[row]))
+		}
+	}
+	assert.Equal(t, map[string][]string{
+		"<http://ex/price>":  {dec(100), dec(200)},
+		"<http://ex/amount>": {dec(0), dec(3), dec(6)},
+	}, parked)
+	assert.Equal(t, 5, tk.Counts.Parked)
+}
+
+// The loader's stamps wrap after 2^32 ticks: the tables are cleared then,
+// and a stamp of long ago, back in use, does not make its old entries look
+// current.
+func TestLoadStampsWrap(t *testing.T) {
+	f := newFixture(t)
+	rows := f.rows(t, `
+<http://ex/a> <http://ex/p> "1" .
+<http://ex/a> <http://ex/p> "1" .
+<http://ex/b> <http://ex/q> "1" .
+`)
+	other := f.rows(t, `
+<http://ex/b> <http://ex/q> "2" .
+`)
+	l := NewLoader(f.tab, len(rows))
+	want := l.Load(rows).Counts // stamp 1
+	l.gen = math.MaxUint32      // the next tick wraps the stamps
+	assert.Equal(t, Counts{Admitted: 1}, l.Load(other).Counts)
+	for range 3 { // stamps 2 to 4: 1 was the wrapped tick's
+		assert.Equal(t, want, l.Load(rows).Counts)
+	}
 }
