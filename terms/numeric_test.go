@@ -42,6 +42,25 @@ var (
 	floatRE   = regexp.MustCompile(`^([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([Ee][+-]?[0-9]+)?|[+-]?INF|NaN)$`)
 )
 
+// integerRanges are the value spaces of the integer types, from XSD 1.1
+// Part 2 (section 3.4), written out here rather than taken from
+// integerRange, the code under test: "" is no bound.
+var integerRanges = map[string][2]string{
+	"integer":            {"", ""},
+	"nonPositiveInteger": {"", "0"},
+	"negativeInteger":    {"", "-1"},
+	"nonNegativeInteger": {"0", ""},
+	"positiveInteger":    {"1", ""},
+	"long":               {"-9223372036854775808", "9223372036854775807"},
+	"int":                {"-2147483648", "2147483647"},
+	"short":              {"-32768", "32767"},
+	"byte":               {"-128", "127"},
+	"unsignedLong":       {"0", "18446744073709551615"},
+	"unsignedInt":        {"0", "4294967295"},
+	"unsignedShort":      {"0", "65535"},
+	"unsignedByte":       {"0", "255"},
+}
+
 // wantNumeric says whether lex is in the lexical space of xsd:<local>, with
 // the derived integer types' ranges checked in math/big.
 func wantNumeric(lex, local string) bool {
@@ -51,19 +70,31 @@ func wantNumeric(lex, local string) bool {
 	case "float", "double":
 		return floatRE.MatchString(lex)
 	}
-	lo, hi, ok := integerRange([]byte(local))
+	rg, ok := integerRanges[local]
 	if !ok || !integerRE.MatchString(lex) {
 		return false
 	}
 	x, _ := new(big.Int).SetString(lex, 10)
-	toBig := func(b bound) *big.Int {
-		z := new(big.Int).SetUint64(b.mag)
-		if b.neg {
-			z.Neg(z)
-		}
-		return z
+	within := func(bound string, sign int) bool {
+		b, ok := new(big.Int).SetString(bound, 10)
+		return !ok || x.Cmp(b)*sign <= 0
 	}
-	return (lo.none || x.Cmp(toBig(lo)) >= 0) && (hi.none || x.Cmp(toBig(hi)) <= 0)
+	return within(rg[0], -1) && within(rg[1], 1)
+}
+
+// integerBounds returns each integer type's bounds and the integers just
+// beyond them: seeds where a range off by one shows.
+func integerBounds() []string {
+	var seeds []string
+	one := big.NewInt(1)
+	for _, rg := range integerRanges {
+		for _, b := range rg {
+			if x, ok := new(big.Int).SetString(b, 10); ok {
+				seeds = append(seeds, x.String(), new(big.Int).Add(x, one).String(), new(big.Int).Sub(x, one).String())
+			}
+		}
+	}
+	return seeds
 }
 
 var locals = []string{"integer", "decimal", "float", "double", "long", "int", "short", "byte",
@@ -78,6 +109,9 @@ func FuzzParseValue(f *testing.F) {
 	for _, s := range []string{"1", "-0", "+007", ".5", "5.", "1e3", "-INF", "NaN", "128", "-129",
 		"18446744073709551616", "0.1000000000000000055511151231257827", "4.99999999999999999999",
 		"9007199254740993", "16777217.000000000000001", " 1", "1.", "+NaN"} {
+		f.Add(s)
+	}
+	for _, s := range integerBounds() {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, lex string) {
