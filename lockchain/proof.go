@@ -114,7 +114,7 @@ func (p *InclusionProof) Verify(logKey note.Verifier) (*Checkpoint, kernels.Rece
 		return nil, none, fmt.Errorf("%w: leaf %d in a tree of %d leaves", ErrProof, p.LeafIndex, cp.Size)
 	}
 	if err := proof.VerifyInclusion(Hasher{}, p.LeafIndex, cp.Size, leaf[:], p.Path, cp.Root[:]); err != nil {
-		return nil, none, fmt.Errorf("%w: leaf %d in the tree of size %d: %v", ErrProof, p.LeafIndex, cp.Size, err)
+		return nil, none, fmt.Errorf("%w: leaf %d in the tree of size %d: %v", ErrProof, p.LeafIndex, cp.Size, pathError(err))
 	}
 	return cp, r, nil
 }
@@ -149,9 +149,19 @@ func verifyConsistency(old, new *Checkpoint, path [][]byte) error {
 		return fmt.Errorf("%w: epoch %d (size %d) is older than epoch %d (size %d)", ErrRollback, new.Epoch, new.Size, old.Epoch, old.Size)
 	}
 	if err := proof.VerifyConsistency(Hasher{}, old.Size, new.Size, path, old.Root[:], new.Root[:]); err != nil {
-		return fmt.Errorf("%w: size %d (epoch %d) is not a prefix of size %d (epoch %d): %v", ErrFork, old.Size, old.Epoch, new.Size, new.Epoch, err)
+		return fmt.Errorf("%w: size %d (epoch %d) is not a prefix of size %d (epoch %d): %v", ErrFork, old.Size, old.Epoch, new.Size, new.Epoch, pathError(err))
 	}
 	return nil
+}
+
+// pathError says on one line why an audit path failed: the merkle
+// package's root mismatch lists both roots as decimal bytes over lines.
+func pathError(err error) error {
+	var mismatch proof.RootMismatchError
+	if errors.As(err, &mismatch) {
+		return fmt.Errorf("the path leads to root %x, the checkpoint's is %x", mismatch.CalculatedRoot, mismatch.ExpectedRoot)
+	}
+	return err
 }
 
 func checkPath(path [][]byte) error {

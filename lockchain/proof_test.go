@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/mod/sumdb/note"
 )
 
 func provedStore(t *testing.T) (string, *Key) {
@@ -49,38 +50,61 @@ func TestProofJSONRoundTrip(t *testing.T) {
 }
 
 // TestProofTampering changes one thing in a good inclusion proof at a time:
-// each is refused.
+// each is refused, with the reason.
 func TestProofTampering(t *testing.T) {
 	dir, key := provedStore(t)
 	p, err := ProveInclusion(dir, 6, 1, 200, ReadOptions{})
 	require.NoError(t, err)
 	good, err := json.Marshal(p)
 	require.NoError(t, err)
-	edits := map[string]func(p *InclusionProof){
-		"index":          func(p *InclusionProof) { p.Index++ },
-		"epoch":          func(p *InclusionProof) { p.Epoch = 3 },
-		"leaf index":     func(p *InclusionProof) { p.LeafIndex++ },
-		"leaf index out": func(p *InclusionProof) { p.LeafIndex = 99 },
-		"receipt":        func(p *InclusionProof) { p.Receipt.Result = !p.Receipt.Result },
-		"a_hash":         func(p *InclusionProof) { p.Receipt.AHash = "0000000000000000" },
-		"leaf byte":      func(p *InclusionProof) { p.Leaf[100] ^= 1 },
-		"leaf cut":       func(p *InclusionProof) { p.Leaf = p.Leaf[:len(p.Leaf)-ReceiptSize] },
-		"sibling":        func(p *InclusionProof) { p.Path[0][5] ^= 1 },
-		"short sibling":  func(p *InclusionProof) { p.Path[0] = p.Path[0][:31] },
-		"path cut":       func(p *InclusionProof) { p.Path = p.Path[1:] },
-		"path longer":    func(p *InclusionProof) { p.Path = append(p.Path, p.Path[0]) },
-		"checkpoint":     func(p *InclusionProof) { p.Checkpoint = strings.Replace(p.Checkpoint, "\n4\n", "\n5\n", 1) },
-		"type":           func(p *InclusionProof) { p.Type = ConsistencyProofType },
+	type refusal struct {
+		err  error
+		says string
 	}
-	for name, edit := range edits {
+	notLeafs := refusal{ErrProof, "the receipt in the proof is not the leaf's"}
+	offRoot := refusal{ErrProof, "leaf 2 in the tree of size 4: the path leads to root "}
+	edits := map[string]struct {
+		edit func(p *InclusionProof)
+		want refusal
+	}{
+		"index":          {func(p *InclusionProof) { p.Index++ }, notLeafs},
+		"index past":     {func(p *InclusionProof) { p.Index = 100000 }, refusal{ErrProof, "the leaf holds receipts 177..353 of its epoch, not 100000"}},
+		"epoch":          {func(p *InclusionProof) { p.Epoch = 3 }, refusal{ErrProof, "the leaf is of epoch 1, the proof claims 3"}},
+		"leaf index":     {func(p *InclusionProof) { p.LeafIndex++ }, refusal{ErrProof, "leaf 3 in the tree of size 4: the path leads to root "}},
+		"leaf index out": {func(p *InclusionProof) { p.LeafIndex = 99 }, refusal{ErrProof, "leaf 99 in a tree of 4 leaves"}},
+		"receipt":        {func(p *InclusionProof) { p.Receipt.Result = !p.Receipt.Result }, notLeafs},
+		"a_hash":         {func(p *InclusionProof) { p.Receipt.AHash = "0000000000000000" }, notLeafs},
+		"leaf byte":      {func(p *InclusionProof) { p.Leaf[100] ^= 1 }, offRoot},
+		"leaf cut":       {func(p *InclusionProof) { p.Leaf = p.Leaf[:len(p.Leaf)-ReceiptSize] }, offRoot},
+		"sibling":        {func(p *InclusionProof) { p.Path[0][5] ^= 1 }, offRoot},
+		"short sibling":  {func(p *InclusionProof) { p.Path[0] = p.Path[0][:31] }, refusal{ErrFormat, "proof hash 0 is 31 bytes, want 32"}},
+		"path cut":       {func(p *InclusionProof) { p.Path = p.Path[1:] }, refusal{ErrProof, "wrong proof size 1, want 2"}},
+		"path longer":    {func(p *InclusionProof) { p.Path = append(p.Path, p.Path[0]) }, refusal{ErrProof, "wrong proof size 3, want 2"}},
+		"path too long": {func(p *InclusionProof) {
+			for len(p.Path) <= MaxProofPath {
+				p.Path = append(p.Path, p.Path[0])
+			}
+		}, refusal{ErrFormat, "proof of 129 hashes, at most 128"}},
+		"checkpoint": {func(p *InclusionProof) { p.Checkpoint = strings.Replace(p.Checkpoint, "\n4\n", "\n5\n", 1) }, refusal{ErrSignature, "invalid signature"}},
+		"type":       {func(p *InclusionProof) { p.Type = ConsistencyProofType }, refusal{ErrFormat, `unknown field "checkpoint"`}},
+	}
+	for name, c := range edits {
 		var q InclusionProof
 		require.NoError(t, json.Unmarshal(good, &q))
-		edit(&q)
+		c.edit(&q)
 		b, err := json.Marshal(&q)
 		require.NoError(t, err)
 		_, err = CheckProof(b, key.Verifier())
-		assert.Error(t, err, name)
+		assert.ErrorIs(t, err, c.want.err, name)
+		assert.ErrorContains(t, err, c.want.says, name)
 	}
+	// A leaf of a later epoch, with an earlier checkpoint.
+	later, err := ProveInclusion(dir, 6, 3, 0, ReadOptions{})
+	require.NoError(t, err)
+	later.Checkpoint = p.Checkpoint
+	_, _, err = later.Verify(key.Verifier())
+	assert.ErrorIs(t, err, ErrProof)
+	assert.ErrorContains(t, err, "a leaf of epoch 3 cannot be in the checkpoint of epoch 1")
 	for name, b := range map[string]string{
 		"not json":      "{",
 		"unknown field": strings.Replace(string(good), `"epoch"`, `"epoch2":1,"epoch"`, 1),
@@ -90,4 +114,43 @@ func TestProofTampering(t *testing.T) {
 		_, err := CheckProof([]byte(b), key.Verifier())
 		assert.ErrorIs(t, err, ErrFormat, name)
 	}
+}
+
+// Proofs a writer holding the log's key could forge, whose trees and
+// signatures are good but whose claims break the log's rules: each is
+// refused, with the rule named.
+func TestProofsOfForgedLogs(t *testing.T) {
+	key := mustKey(t, testLogSkey)
+	sign := func(c Checkpoint) string {
+		msg, err := note.Sign(&note.Note{Text: string(c.Text())}, key.signer)
+		require.NoError(t, err)
+		return string(msg)
+	}
+	// One leaf, in the log of shard 0, holding a receipt of shard 7.
+	receipts := testReceipts(7, 0, 1)
+	leaf := appendLeaf(nil, 0, 0, receipts)
+	cp := Checkpoint{Origin: Origin(key.Name(), 0), Shard: 0, Size: 1, Root: HashLeaf(leaf), Epoch: 0, Receipts: 1}
+	p := InclusionProof{Type: InclusionProofType, Checkpoint: sign(cp), Receipt: ReceiptToJSON(&receipts[0]), Leaf: leaf}
+	_, _, err := p.Verify(key.Verifier())
+	assert.ErrorIs(t, err, ErrProof)
+	assert.ErrorContains(t, err, "receipt of shard 7 in the log of shard 0")
+
+	// The same tree under the origin of another shard's log: consistent
+	// trees, but two logs.
+	other := cp
+	other.Origin, other.Shard = Origin(key.Name(), 1), 1
+	c := ConsistencyProof{Type: ConsistencyProofType, Old: sign(cp), New: sign(other)}
+	_, _, err = c.Verify(key.Verifier())
+	assert.ErrorIs(t, err, ErrProof)
+	assert.ErrorContains(t, err, "checkpoints of two logs")
+
+	// An epoch that added no leaf has its predecessor's tree: as the new
+	// checkpoint of a consistency proof, the older epoch is a rollback.
+	dir, _ := provedStore(t)
+	c2, err := ProveConsistency(dir, 6, 1, 2, ReadOptions{})
+	require.NoError(t, err)
+	c2.Old, c2.New = c2.New, c2.Old
+	_, _, err = c2.Verify(key.Verifier())
+	assert.ErrorIs(t, err, ErrRollback)
+	assert.ErrorContains(t, err, "epoch 1 (size 4) is older than epoch 2 (size 4)")
 }
