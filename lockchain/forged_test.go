@@ -30,12 +30,22 @@ func TestForgedRecords(t *testing.T) {
 		}
 		return rootOf(r)
 	}
-	checkpoint := func(c Checkpoint) []byte {
-		c.Origin, c.Shard = origin, 0
+	signed := func(c Checkpoint) []byte {
 		msg, err := note.Sign(&note.Note{Text: string(c.Text())}, key.signer)
 		require.NoError(t, err)
 		return appendRecord(nil, recordCheckpoint, func(b []byte) []byte { return append(b, msg...) })
 	}
+	checkpoint := func(c Checkpoint) []byte {
+		c.Origin, c.Shard = origin, 0
+		return signed(c)
+	}
+	// leafOf is a leaf record of payload, a leaf as appendLeaf writes it.
+	leafOf := func(payload []byte) []byte {
+		return appendRecord(nil, recordLeaf, func(b []byte) []byte { return append(b, payload...) })
+	}
+	otherShard := leafOf(appendLeaf(nil, 0, 0, testReceipts(7, 0, 1)))
+	badResult := appendLeaf(nil, 0, 0, testReceipts(0, 0, 1))
+	badResult[leafHeaderSize+45] = 2 // the receipt's Result byte
 	h := logHeader{origin: origin, shard: 0, key: key.PublicKey()}
 	header := appendRecord(nil, recordHeader, h.appendPayload)
 	l0 := leaf(0, 0, 3)
@@ -49,19 +59,24 @@ func TestForgedRecords(t *testing.T) {
 		records [][]byte
 		want    error
 	}{
-		"good":              {[][]byte{header, l0, checkpoint(good0), l1, checkpoint(good1)}, nil},
-		"other root":        {[][]byte{header, l0, checkpoint(Checkpoint{Size: 1, Epoch: 0, Receipts: 3})}, ErrRoot},
-		"other size":        {[][]byte{header, l0, checkpoint(Checkpoint{Size: 2, Root: good0.Root, Epoch: 0, Receipts: 3})}, ErrRoot},
-		"receipt count":     {[][]byte{header, l0, checkpoint(Checkpoint{Size: 1, Root: good0.Root, Epoch: 0, Receipts: 4})}, ErrChain},
-		"first prev":        {[][]byte{header, l0, checkpoint(Checkpoint{Size: 1, Root: good0.Root, Epoch: 0, Receipts: 3, Prev: Hash{1}})}, ErrChain},
-		"broken prev":       {[][]byte{header, l0, checkpoint(good0), l1, checkpoint(Checkpoint{Size: 2, Root: good1.Root, Epoch: 1, Receipts: 5})}, ErrChain},
-		"epoch repeated":    {[][]byte{header, l0, checkpoint(good0), checkpoint(Checkpoint{Size: 1, Root: good0.Root, Epoch: 0, Receipts: 3, Prev: good0Text.Hash()})}, ErrChain},
-		"leaf of old epoch": {[][]byte{header, l0, checkpoint(good0), leaf(0, 3, 1)}, ErrChain},
-		"leaf index gap":    {[][]byte{header, leaf(0, 1, 3)}, ErrChain},
-		"mixed epochs":      {[][]byte{header, l0, leaf(1, 3, 1)}, ErrChain},
-		"checkpoint epoch":  {[][]byte{header, l0, checkpoint(Checkpoint{Size: 1, Root: good0.Root, Epoch: 1, Receipts: 3})}, ErrChain},
-		"two headers":       {[][]byte{header, header}, ErrFormat},
-		"no header":         {[][]byte{l0}, ErrFormat},
+		"good":                        {[][]byte{header, l0, checkpoint(good0), l1, checkpoint(good1)}, nil},
+		"other root":                  {[][]byte{header, l0, checkpoint(Checkpoint{Size: 1, Epoch: 0, Receipts: 3})}, ErrRoot},
+		"other size":                  {[][]byte{header, l0, checkpoint(Checkpoint{Size: 2, Root: good0.Root, Epoch: 0, Receipts: 3})}, ErrRoot},
+		"receipt count":               {[][]byte{header, l0, checkpoint(Checkpoint{Size: 1, Root: good0.Root, Epoch: 0, Receipts: 4})}, ErrChain},
+		"first prev":                  {[][]byte{header, l0, checkpoint(Checkpoint{Size: 1, Root: good0.Root, Epoch: 0, Receipts: 3, Prev: Hash{1}})}, ErrChain},
+		"broken prev":                 {[][]byte{header, l0, checkpoint(good0), l1, checkpoint(Checkpoint{Size: 2, Root: good1.Root, Epoch: 1, Receipts: 5})}, ErrChain},
+		"epoch repeated":              {[][]byte{header, l0, checkpoint(good0), checkpoint(Checkpoint{Size: 1, Root: good0.Root, Epoch: 0, Receipts: 3, Prev: good0Text.Hash()})}, ErrChain},
+		"leaf of old epoch":           {[][]byte{header, l0, checkpoint(good0), leaf(0, 3, 1)}, ErrChain},
+		"leaf index gap":              {[][]byte{header, leaf(0, 1, 3)}, ErrChain},
+		"mixed epochs":                {[][]byte{header, l0, leaf(1, 3, 1)}, ErrChain},
+		"checkpoint epoch":            {[][]byte{header, l0, checkpoint(Checkpoint{Size: 1, Root: good0.Root, Epoch: 1, Receipts: 3})}, ErrChain},
+		"leaf of the sealed epoch":    {[][]byte{header, l0, checkpoint(good0), leaf(0, 0, 1)}, ErrChain},
+		"receipt of another shard":    {[][]byte{header, otherShard}, ErrFormat},
+		"result byte 2":               {[][]byte{header, leafOf(badResult)}, ErrFormat},
+		"checkpoint of another log":   {[][]byte{header, l0, signed(Checkpoint{Origin: Origin(key.Name(), 1), Shard: 0, Size: 1, Root: good0.Root, Epoch: 0, Receipts: 3})}, ErrChain},
+		"checkpoint of another shard": {[][]byte{header, l0, signed(Checkpoint{Origin: origin, Shard: 1, Size: 1, Root: good0.Root, Epoch: 0, Receipts: 3})}, ErrChain},
+		"two headers":                 {[][]byte{header, header}, ErrFormat},
+		"no header":                   {[][]byte{l0}, ErrFormat},
 	} {
 		var log []byte
 		for _, r := range c.records {

@@ -2,6 +2,7 @@ package lockchain
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // copyStore copies a store directory's regular files.
@@ -274,6 +276,12 @@ func TestOpenRefuses(t *testing.T) {
 	assert.ErrorIs(t, err, ErrKey, "another key")
 	_, err = Verify(dir, 4, ReadOptions{LogKey: mustKey(t, testWitnessASkey).Verifier()})
 	assert.ErrorIs(t, err, ErrKey, "verify with another key")
+	// Another key of the log key's name: the key hash tells them apart.
+	twin, _, err := note.GenerateKey(rand.Reader, key.Name())
+	require.NoError(t, err)
+	_, err = Verify(dir, 4, ReadOptions{LogKey: mustKey(t, twin).Verifier()})
+	assert.ErrorIs(t, err, ErrKey, "verify with a key of the same name")
+	assert.ErrorContains(t, err, "the log was created with key "+key.Name()+"+")
 	_, _, err = Open(dir, Options{Shard: 4})
 	assert.ErrorIs(t, err, ErrInput, "no key")
 
