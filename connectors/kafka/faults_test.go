@@ -126,3 +126,35 @@ func TestCommitAfterKillSendsNothing(t *testing.T) {
 	require.ErrorIs(t, src.Commit(killed, connectors.Position{Offset: 7}), context.Canceled)
 	assert.Equal(t, int64(3), committed(t, brokers, "g-kill")[0].Offset, "nothing committed after the kill")
 }
+
+// A commit the broker refuses for good (an error code in the partition's
+// answer, the request itself fine) is an error, not a commit: the member
+// fails and names it, and nothing is committed.
+func TestCommitRefusedFailsTheMember(t *testing.T) {
+	c := newCluster(t)
+	brokers := c.ListenAddrs()
+	produceShop(t, brokers, 300)
+	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetCommit}, Topic: inTopic, Err: kerr.OffsetMetadataTooLarge, Count: -1})
+	m := startMember(t, brokers, "a", "g-refused", nil, func(cc *ConsumerConfig, _ *ProducerConfig) { cc.Retry = quickRetry })
+	err := m.result(t)
+	require.ErrorIs(t, err, kerr.OffsetMetadataTooLarge)
+	assert.ErrorContains(t, err, "commit in/")
+	assert.Empty(t, committed(t, brokers, "g-refused"))
+}
+
+// A commit answered REBALANCE_IN_PROGRESS (which the client does not count
+// as retriable) is tried again, and goes through once the group settles.
+func TestCommitDuringRebalanceIsRetried(t *testing.T) {
+	c := newCluster(t)
+	brokers := c.ListenAddrs()
+	in := produceShop(t, brokers, 300)
+	faults := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetCommit}, Topic: inTopic, Err: kerr.RebalanceInProgress, Count: 2})
+	m := startMember(t, brokers, "a", "g-rebalancing", nil, nil)
+	waitRead(t, in.total(), m)
+	require.NoError(t, m.stop(t))
+	assert.Equal(t, 2, faults.Hits())
+	commits := committed(t, brokers, "g-rebalancing")
+	for p, recs := range in {
+		assert.Equal(t, recs[len(recs)-1].Offset+1, commits[p].Offset, "partition %d", p)
+	}
+}
