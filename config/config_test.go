@@ -236,6 +236,7 @@ func TestKeyFile(t *testing.T) {
 		{"secret-short", 0o600, ErrKeyFileFormat, terms.Key{}},
 		{"zz112233445566778899aabbccddeeff", 0o600, ErrKeyFileFormat, terms.Key{}},
 		{strings.Repeat("secret", 100), 0o600, ErrKeyFileFormat, terms.Key{}},
+		{strings.Repeat("0", 65), 0o600, ErrKeyFileFormat, terms.Key{}},
 	} {
 		path := writeFile(t, "key", tc.content, tc.mode)
 		s := New()
@@ -267,6 +268,8 @@ func TestKeyFile(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	_, err = ReadKeyFile(t.TempDir())
 	assert.ErrorContains(t, err, "not a regular file")
+	_, err = ReadKeyFile(writeFile(t, "key", strings.Repeat("0", maxKeyFileBytes+1), 0o600))
+	assert.ErrorContains(t, err, "more than 64 bytes")
 }
 
 // Show prints each value with its origin, and reads back as the same

@@ -1,6 +1,7 @@
 package lockchain
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,9 +39,25 @@ func TestKeyFiles(t *testing.T) {
 	assert.ErrorIs(t, err, ErrKey)
 	assert.Contains(t, err.Error(), "mode 0640")
 	assert.Contains(t, err.Error(), "chmod 600")
+	for _, mode := range []os.FileMode{0o604, 0o620, 0o602} { // others only, group only
+		require.NoError(t, os.Chmod(path, mode))
+		_, err = LoadKey(path)
+		assert.ErrorIs(t, err, ErrKey, "mode %04o", mode)
+		assert.ErrorContains(t, err, fmt.Sprintf("mode %04o", mode))
+	}
 	require.NoError(t, os.Chmod(path, 0o400))
 	_, err = LoadKey(path)
 	assert.NoError(t, err, "stricter than 0600 is fine")
+
+	// Not a file (a FIFO would block the read), or too large to be a key.
+	_, err = LoadKey(t.TempDir())
+	assert.ErrorIs(t, err, ErrKey)
+	assert.ErrorContains(t, err, "is not a regular file")
+	big := filepath.Join(t.TempDir(), "big")
+	require.NoError(t, os.WriteFile(big, bytes.Repeat([]byte("k"), maxKeyFile+1), 0o600))
+	_, err = LoadKey(big)
+	assert.ErrorIs(t, err, ErrKey)
+	assert.ErrorContains(t, err, fmt.Sprintf("is larger than %d bytes", maxKeyFile))
 }
 
 func TestLoadOrCreateKey(t *testing.T) {
