@@ -286,3 +286,26 @@ func TestRefuse(t *testing.T) {
 	assert.Equal(t, `# a comment`, string(lineText(c.data, 2)))
 	assert.Nil(t, lineText(c.data, 9))
 }
+
+// deliver counts every chunk, and hands on a chunk of rejects alone (its
+// counts are the live counters'), lines counted from the input's start.
+func TestDeliverCountsEveryChunk(t *testing.T) {
+	ce := &terms.CollisionError{ID: 7}
+	chunks := []*chunk{
+		{rows: []terms.Row{{S: 1}, {S: 2}}, rejects: []*ntriples.SyntaxError{{Line: 2, Msg: ce.Error()}}, collided: 1,
+			stats: ntriples.Stats{Lines: 4, Read: 3}, end: 40},
+		{rejects: []*ntriples.SyntaxError{{Line: 1}, {Line: 3}}, stats: ntriples.Stats{Lines: 3, Read: 2}, end: 70},
+	}
+	var n Counts
+	var batches []Batch
+	var lines []int
+	opt := Options{OnReject: func(se *ntriples.SyntaxError) { lines = append(lines, se.Line) }}
+	for _, c := range chunks {
+		require.NoError(t, deliver(c, &opt, &n, func(b *Batch) error { batches = append(batches, *b); return nil }))
+	}
+	assert.Equal(t, Counts{Lines: 7, Read: 5, Accepted: 2, Rejected: 3, Collisions: 1, Bytes: 70}, n)
+	require.Len(t, batches, 2, "the chunk of rejects alone is handed on too")
+	assert.Equal(t, Batch{Read: 2, Rejected: 2, End: 70}, batches[1])
+	assert.Equal(t, 1, batches[0].Collisions)
+	assert.Equal(t, []int{2, 5, 7}, lines, "lines from the input's start")
+}
