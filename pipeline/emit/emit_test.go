@@ -3,6 +3,7 @@ package emit
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -162,4 +163,55 @@ func TestRecordWriter(t *testing.T) {
 	require.ErrorAs(t, err, &we)
 	assert.ErrorIs(t, err, boom)
 	assert.ErrorIs(t, w.Write(&acts[2]), boom, "the first error sticks")
+}
+
+// flaky fails every write, each with an error of its own, and counts them.
+type flaky struct{ calls int }
+
+func (f *flaky) Write([]byte) (int, error) {
+	f.calls++
+	return 0, fmt.Errorf("write %d failed", f.calls)
+}
+
+// After its first write error a writer writes nothing more: every later
+// Write and Flush returns that error and leaves the sink alone.
+func TestWriterStopsAtItsFirstError(t *testing.T) {
+	tab, dict, id := fixture(t)
+	sink := &flaky{}
+	e := NewWriter(sink, NTriples, tab, dict)
+	a := reflex.Action{Kind: reflex.Fire, S: id("<http://ex/a>"), P: id("<http://ex/amount>"), O: id("<http://ex/b>")}
+	require.NoError(t, e.Write(&a))
+	first := e.Flush()
+	require.ErrorContains(t, first, "write 1 failed")
+	for range 20000 { // more than the buffer holds
+		require.ErrorIs(t, e.Write(&a), first)
+	}
+	assert.ErrorIs(t, e.Flush(), first)
+	assert.Equal(t, 1, sink.calls, "no write after the first error")
+}
+
+// counting counts the writes it takes and their bytes.
+type counting struct{ writes, bytes int }
+
+func (c *counting) Write(p []byte) (int, error) {
+	c.writes++
+	c.bytes += len(p)
+	return len(p), nil
+}
+
+// A writer never holds more than its bound: lines go out as the buffer
+// fills, before any Flush, and the buffer does not grow.
+func TestWriterFlushesAtItsBound(t *testing.T) {
+	tab, dict, id := fixture(t)
+	sink := &counting{}
+	e := NewWriter(sink, NTriples, tab, dict)
+	a := reflex.Action{Kind: reflex.Fire, S: id("<http://ex/a>"), P: id("<http://ex/amount>"), O: id("<http://ex/b>")}
+	for range 20000 {
+		require.NoError(t, e.Write(&a))
+	}
+	assert.GreaterOrEqual(t, sink.writes, 2, "written before any Flush")
+	assert.LessOrEqual(t, len(e.buf), flushAt, "held back: under the bound")
+	assert.Equal(t, 2*flushAt, cap(e.buf), "the buffer did not grow")
+	require.NoError(t, e.Flush())
+	assert.Zero(t, len(e.buf))
 }
