@@ -292,3 +292,17 @@ func TestCompareKeysExact(t *testing.T) {
 		}
 	}
 }
+
+// A query of MaxQueryBytes compiles; one byte more is refused before it is
+// read.
+func TestQueryBytesBound(t *testing.T) {
+	body := " ?s <http://ex/p> ?o }"
+	at := func(n int) string { return "ASK {" + strings.Repeat(" ", n-len("ASK {")-len(body)) + body }
+	if _, err := Compile(at(MaxQueryBytes)); err != nil {
+		t.Fatalf("a query of %d bytes: %v", MaxQueryBytes, err)
+	}
+	want := fmt.Sprintf("query of %d bytes: a hook query has at most %d", MaxQueryBytes+1, MaxQueryBytes)
+	if _, err := Compile(at(MaxQueryBytes + 1)); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("a query of %d bytes: %v, want %q", MaxQueryBytes+1, err, want)
+	}
+}
