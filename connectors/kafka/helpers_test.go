@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -225,6 +226,16 @@ func waitRead(t testing.TB, n int, ms ...*member) {
 			t.Fatalf("read %d of %d records", recordsRead(ms...), n)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// assertCommittedAtEnd checks that the group committed every partition of
+// in just past its last record.
+func assertCommittedAtEnd(t testing.TB, brokers []string, group string, in input) {
+	t.Helper()
+	commits := committed(t, brokers, group)
+	for p, recs := range in {
+		assert.Equal(t, recs[len(recs)-1].Offset+1, commits[p].Offset, "partition %d committed at its end", p)
 	}
 }
 
