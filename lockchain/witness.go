@@ -363,7 +363,8 @@ func (q *Quorum) Check(cosigned []byte, logKey note.Verifier) (*QuorumResult, er
 // error naming its record. The result is in the order checkpoints were
 // first cosigned. Any damage is an error, a last record cut short included
 // (a crash during a cosignature leaves one; the next cosignature overwrites
-// it).
+// it), unless the file has grown past size since: that record is a
+// cosignature being written, and is left out.
 func readCosigned(dir string, shard uint32, size int64, logKey note.Verifier, q *Quorum, inLog func(text []byte) bool, last *Checkpoint) ([]*QuorumResult, error) {
 	path := cosignedPath(dir, shard)
 	f, err := os.Open(path)
@@ -388,6 +389,12 @@ func readCosigned(dir string, shard uint32, size int64, logKey note.Verifier, q 
 			return &RecordError{Path: path, Record: pos.index, Offset: pos.offset, Err: err}
 		}
 		if errors.Is(err, ErrTruncated) {
+			// The size taken may cut a cosigner's append in flight (a write
+			// grows the file a page at a time): then the file has grown since,
+			// and the records before it are the snapshot.
+			if fi, serr := f.Stat(); serr == nil && fi.Size() > size {
+				break
+			}
 			return nil, recErr(fmt.Errorf("%w (a crash during a cosignature leaves this; the next cosignature repairs it)", err))
 		}
 		if err != nil {

@@ -187,3 +187,54 @@ func TestQuorum(t *testing.T) {
 func keyHashBytes(h uint32) []byte {
 	return []byte{byte(h >> 24), byte(h >> 16), byte(h >> 8), byte(h)}
 }
+
+// TestCosignedTail: a cosignature file whose last record is cut short is
+// crash damage, reported until the next cosignature overwrites it; the
+// same cut seen while the file grows is a cosignature being written, left
+// out of the snapshot.
+func TestCosignedTail(t *testing.T) {
+	key := mustKey(t, testLogSkey)
+	dir := t.TempDir()
+	l, _ := openLog(t, dir, 0, key)
+	sealAll(t, l, 0, 0, 3, 2)
+	wa, _ := newWitness(t, testWitnessASkey)
+	wb, _ := newWitness(t, testWitnessBSkey)
+	_, err := CosignStore(dir, 0, wa, key.Verifier())
+	require.NoError(t, err)
+	cos, err := CosignStore(dir, 0, wb, key.Verifier())
+	require.NoError(t, err)
+	path := cosignedPath(dir, 0)
+	whole := mustRead(t, path)
+	first := len(whole) - len(appendRecord(nil, recordCosigned, func(dst []byte) []byte { return append(dst, cos...) }))
+	opts := ReadOptions{LogKey: key.Verifier()}
+	rep, err := Verify(dir, 0, opts)
+	require.NoError(t, err)
+	require.Len(t, rep.Cosigned, 1)
+	require.Equal(t, 2, rep.Cosigned[0].Unknown, "both cosignatures merged")
+
+	// A crash 10 bytes into b's record.
+	require.NoError(t, os.WriteFile(path, whole[:first+10], 0o644))
+	_, err = Verify(dir, 0, opts)
+	require.ErrorIs(t, err, ErrTruncated)
+	var re *RecordError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, int64(1), re.Record)
+	assert.Equal(t, int64(first), re.Offset)
+	assert.Contains(t, err.Error(), "a crash during a cosignature leaves this")
+	_, err = CosignStore(dir, 0, wb, key.Verifier())
+	require.NoError(t, err)
+	assert.Equal(t, whole, mustRead(t, path), "the next cosignature overwrites the tail")
+
+	// The size taken before the log was read cuts b's record, and the file
+	// is whole now: the snapshot is a's cosignature alone.
+	inLog := func([]byte) bool { return true }
+	for _, cut := range []int{first + 1, first + 10, len(whole) - 1} {
+		got, err := readCosigned(dir, 0, int64(cut), key.Verifier(), nil, inLog, rep.Last)
+		require.NoError(t, err, "cut at %d", cut)
+		require.Len(t, got, 1)
+		assert.Equal(t, 1, got[0].Unknown, "cut at %d: a's cosignature alone", cut)
+	}
+	got, err := readCosigned(dir, 0, int64(len(whole)), key.Verifier(), nil, inLog, rep.Last)
+	require.NoError(t, err)
+	assert.Equal(t, 2, got[0].Unknown)
+}
