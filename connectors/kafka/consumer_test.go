@@ -265,3 +265,28 @@ func TestReloadReachesEveryShard(t *testing.T) {
 		assert.Equal(t, hooks.Version(second), epochs[len(epochs)-1].hooks, "partition %d's last epoch", p)
 	}
 }
+
+// A member resumes each partition at its commit: the offset, the leader
+// epoch the commit carried (so the next commit keeps it) and the numbering
+// in its metadata. A partition whose answer is offset -1 (no commit)
+// starts from its beginning, whatever its metadata, and so does one the
+// group never committed.
+func TestResumeAtTheCommit(t *testing.T) {
+	c := newCluster(t)
+	brokers := c.ListenAddrs()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	require.NoError(t, err)
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	os := kadm.Offsets{}
+	os.Add(kadm.Offset{Topic: inTopic, Partition: 0, At: 40, LeaderEpoch: 3, Metadata: formatMetadata(posAt(16, 5, 2))})
+	os.Add(kadm.Offset{Topic: inTopic, Partition: 1, At: -1, LeaderEpoch: -1, Metadata: "another app"})
+	require.NoError(t, adm.CommitAllOffsets(context.Background(), "g-resume", os))
+
+	m := &Consumer{cfg: ConsumerConfig{Topic: inTopic, Group: "g-resume"}, retry: quickRetry, adm: adm}
+	got, err := m.committed(context.Background(), []int32{0, 1, 2})
+	require.NoError(t, err)
+	want := posAt(16, 5, 2)
+	want.Offset, want.LeaderEpoch = 40, 3
+	assert.Equal(t, map[int32]connectors.Position{0: want}, got)
+}
