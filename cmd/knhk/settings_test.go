@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/knhk/knhk/config"
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/pipeline"
 )
 
@@ -291,4 +292,41 @@ func TestParseRejectRecords(t *testing.T) {
 		assert.Equal(t, "parse", rec.Cmd)
 		assert.Equal(t, "testdata/mixed.nt", rec.File)
 	}
+}
+
+// Two terms of one id under the default key (testkit.Colliding): knhk run
+// rejects the statement of the second at its line and goes on, and the
+// counts add up;
+// with a key file of its own the two are two ids and nothing is rejected.
+func TestRunCollisionAndOwnKey(t *testing.T) {
+	dir := t.TempDir()
+	a, b := testkit.Colliding[0], testkit.Colliding[1]
+	data := writeFile(t, dir, "collide.nt", a+" <http://ex/p> \"1\" .\n"+b+" <http://ex/p> \"2\" .\n<http://ex/s> <http://ex/p> \"3\" .\n")
+	hooksFile := writeFile(t, dir, "hooks.toml", testkit.HooksFile("any", "ASK { ?s <http://ex/p> ?o }"))
+	stats := filepath.Join(dir, "stats.json")
+	read := func() pipeline.Stats {
+		t.Helper()
+		raw, err := os.ReadFile(stats)
+		require.NoError(t, err)
+		var st pipeline.Stats
+		require.NoError(t, json.Unmarshal(raw, &st))
+		require.NoError(t, st.Check())
+		return st
+	}
+	code, _, errs := runEnv(t, nil, false, "run", "--data", data, "--hooks", hooksFile, "--stats", stats, "--out", filepath.Join(dir, "out.nt"))
+	assert.Equal(t, 0, code, "a run goes on past its rejects: %s", errs)
+	assert.Contains(t, errs, data+":2:1: terms: id collision")
+	assert.Contains(t, errs, a)
+	st := read()
+	assert.Equal(t, 3, st.Triples.Read)
+	assert.Equal(t, 1, st.Triples.Rejected)
+
+	key := writeFile(t, dir, "key", "00112233445566778899aabbccddeeff\n")
+	require.NoError(t, os.Chmod(key, 0o600))
+	code, _, errs = runEnv(t, []string{"KNHK_TERMS_KEY_FILE=" + key}, false, "run", "--data", data, "--hooks", hooksFile, "--stats", stats, "--out", filepath.Join(dir, "out2.nt"))
+	assert.Equal(t, 0, code, errs)
+	assert.NotContains(t, errs, "collision")
+	st = read()
+	assert.Equal(t, 3, st.Triples.Read)
+	assert.Zero(t, st.Triples.Rejected)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/knhk/knhk/internal/testkit"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/terms"
 )
@@ -308,4 +309,46 @@ func TestDeliverCountsEveryChunk(t *testing.T) {
 	assert.Equal(t, Batch{Read: 2, Rejected: 2, End: 70}, batches[1])
 	assert.Equal(t, 1, batches[0].Collisions)
 	assert.Equal(t, []int{2, 5, 7}, lines, "lines from the input's start")
+}
+
+// A real id collision (testkit.Colliding) in a chunk with syntax errors
+// before and after it: the colliding statement is a reject at its line,
+// counted as a collision, and every reject reaches OnReject in line order.
+// In strict mode the collision stops the run at its line.
+func TestCollisionAmongSyntaxErrors(t *testing.T) {
+	a, b := testkit.Colliding[0], testkit.Colliding[1]
+	data := a + " <http://ex/p> \"1\" .\n" +
+		"<http://ex/s> <http://ex/p> .\n" + // no object
+		b + " <http://ex/p> \"2\" .\n" +
+		"<http://ex/s> <http://ex/p> \"3\" .\n" +
+		"<http://ex/s> <http://ex/p> \"4\"\n" // no dot
+	d := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	var rejects []*ntriples.SyntaxError
+	var rows []terms.Row
+	opt := Options{OnReject: func(se *ntriples.SyntaxError) { rejects = append(rejects, se) }}
+	n, err := Run(context.Background(), strings.NewReader(data), d.NewDocument(), opt, func(b *Batch) error {
+		rows = append(rows, b.Rows...)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, Counts{Lines: 5, Read: 5, Accepted: 2, Rejected: 3, Collisions: 1, Bytes: int64(len(data))}, n)
+	assert.Len(t, rows, 2)
+	require.Len(t, rejects, 3)
+	var lines []int
+	for _, se := range rejects {
+		lines = append(lines, se.Line)
+	}
+	assert.Equal(t, []int{2, 3, 5}, lines, "in line order")
+	assert.Contains(t, rejects[1].Msg, "id collision")
+	assert.Contains(t, rejects[1].Msg, a)
+	assert.Contains(t, rejects[1].Msg, b)
+	assert.Equal(t, b+` <http://ex/p> "2" .`, string(rejects[1].Text))
+
+	d = terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
+	opt = Options{Strict: true}
+	_, err = Run(context.Background(), strings.NewReader(a+" <http://ex/p> \"1\" .\n"+b+" <http://ex/p> \"2\" .\n"), d.NewDocument(), opt, func(*Batch) error { return nil })
+	var se *ntriples.SyntaxError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, 2, se.Line)
+	assert.ErrorContains(t, err, "id collision")
 }
