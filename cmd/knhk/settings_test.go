@@ -296,8 +296,8 @@ func TestParseRejectRecords(t *testing.T) {
 
 // Two terms of one id under the default key (testkit.Colliding): knhk run
 // rejects the statement of the second at its line and goes on, and the
-// counts add up;
-// with a key file of its own the two are two ids and nothing is rejected.
+// counts add up; with a key file of its own the two are two ids and
+// nothing is rejected.
 func TestRunCollisionAndOwnKey(t *testing.T) {
 	dir := t.TempDir()
 	a, b := testkit.Colliding[0], testkit.Colliding[1]
