@@ -1,6 +1,7 @@
 // Package testkit holds what the tests of several packages need to build
 // their inputs: hooks files from queries and their tables, rows from
-// N-Triples text, and a buffer that goroutines may share. It is imported by tests only.
+// N-Triples text, two terms of one id, and a buffer that goroutines may
+// share. It is imported by tests only.
 package testkit
 
 import (
