@@ -1,11 +1,14 @@
 package lockchain
 
 import (
+	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/mod/sumdb/note"
 )
 
 func TestCheckpointText(t *testing.T) {
@@ -68,4 +71,105 @@ func TestExtensionsValidate(t *testing.T) {
 	} {
 		assert.ErrorIs(t, ext.Validate(), ErrInput, name)
 	}
+}
+
+// maxExtensions returns MaxExtensions extension lines whose keys and values
+// are as long as they may be.
+func maxExtensions() Extensions {
+	ext := make(Extensions, MaxExtensions)
+	for i := range ext {
+		k := fmt.Sprintf("k%02d", i)
+		ext[i] = Extension{k + strings.Repeat("x", MaxExtensionKey-len(k)), strings.Repeat("v", MaxExtensionValue)}
+	}
+	return ext
+}
+
+// TestExtensionsBounds: the number of extension lines and the lengths of a
+// key and a value are accepted at their maximum and refused one past it,
+// with the number named.
+func TestExtensionsBounds(t *testing.T) {
+	for name, c := range map[string]struct {
+		ext  Extensions
+		says string // "" when accepted
+	}{
+		"MaxExtensions lines":        {maxExtensions(), ""},
+		"one line more":              {append(maxExtensions(), Extension{"one-more", "v"}), "17 extension lines, at most 16"},
+		"key of MaxExtensionKey":     {Extensions{{strings.Repeat("k", MaxExtensionKey), "v"}}, ""},
+		"key one byte longer":        {Extensions{{strings.Repeat("k", MaxExtensionKey+1), "v"}}, "extension 0: key of 65 bytes, want 1 to 64"},
+		"key of one byte":            {Extensions{{"k", "v"}}, ""},
+		"empty key":                  {Extensions{{"", "v"}}, "extension 0: key of 0 bytes, want 1 to 64"},
+		"value of MaxExtensionValue": {Extensions{{"src", strings.Repeat("v", MaxExtensionValue)}}, ""},
+		"value one byte longer":      {Extensions{{"src", strings.Repeat("v", MaxExtensionValue+1)}}, "extension 0 (src): value of 257 bytes, want 1 to 256"},
+	} {
+		err := c.ext.Validate()
+		if c.says == "" {
+			assert.NoError(t, err, name)
+			continue
+		}
+		if assert.ErrorIs(t, err, ErrInput, name) {
+			assert.ErrorContains(t, err, c.says, name)
+		}
+	}
+
+	// The largest checkpoint the bounds allow is sealed and parses back.
+	l, _ := openLog(t, t.TempDir(), 0, mustKey(t, testLogSkey))
+	cp, err := l.Seal(0, nil, maxExtensions())
+	require.NoError(t, err)
+	got, err := ParseCheckpoint(cp.Text())
+	require.NoError(t, err)
+	assert.Equal(t, maxExtensions(), got.Ext)
+	_, err = l.Seal(1, nil, append(maxExtensions(), Extension{"one-more", "v"}))
+	assert.ErrorIs(t, err, ErrInput)
+	assert.ErrorContains(t, err, "shard 0 epoch 1: lockchain: invalid input: 17 extension lines, at most 16")
+}
+
+// TestCheckpointTextBounds: ParseCheckpoint reads a text of up to
+// MaxCheckpointText bytes (one of that length goes on to the line checks)
+// and refuses one byte more before reading it; OpenCheckpoint opens a
+// signed note of up to MaxRecordPayload bytes and refuses one byte more.
+func TestCheckpointTextBounds(t *testing.T) {
+	good := "o/shard/0\n1\nAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nshard 0\nepoch 0\nreceipts 1\nprev AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+	// One extension whose value fills the text to n bytes.
+	textOf := func(n int) []byte {
+		b := []byte(good + "src ")
+		b = append(b, strings.Repeat("v", n-len(b)-1)...)
+		return append(b, '\n')
+	}
+	_, err := ParseCheckpoint(textOf(MaxCheckpointText))
+	require.ErrorIs(t, err, ErrFormat)
+	assert.ErrorContains(t, err, fmt.Sprintf("value of %d bytes, want 1 to 256", MaxCheckpointText-len(good)-len("src \n")), "a text of MaxCheckpointText bytes is read")
+	assert.NotContains(t, err.Error(), "checkpoint text of")
+	_, err = ParseCheckpoint(textOf(MaxCheckpointText + 1))
+	require.ErrorIs(t, err, ErrFormat)
+	assert.ErrorContains(t, err, "checkpoint text of 8193 bytes, at most 8192")
+
+	// Checkpoint.Validate's bound on the text cannot be reached: the
+	// largest checkpoint the other bounds allow is well under it.
+	largest := &Checkpoint{Origin: strings.Repeat("o", MaxOrigin), Size: ^uint64(0), Shard: ^uint32(0), Epoch: ^uint64(0), Receipts: ^uint64(0), Ext: maxExtensions()}
+	require.NoError(t, largest.Validate())
+	assert.Len(t, largest.Text(), 5599)
+	assert.Less(t, len(largest.Text()), MaxCheckpointText)
+
+	// A signed checkpoint padded with an unknown signature line to n bytes.
+	key := mustKey(t, testLogSkey)
+	c := Checkpoint{Origin: Origin(key.Name(), 0), Size: 1, Receipts: 1}
+	signed, err := note.Sign(&note.Note{Text: string(c.Text())}, key.signer)
+	require.NoError(t, err)
+	padTo := func(n int) []byte {
+		// "— name base64\n": the dash is 3 bytes, the base64 of 3k bytes 4k.
+		pad := n - len(signed) - len("— ") - len(" ") - len("\n")
+		k := (pad - 1) / 4
+		line := "— " + strings.Repeat("p", pad-4*k) + " " + base64.StdEncoding.EncodeToString(make([]byte, 3*k)) + "\n"
+		msg := append(append([]byte(nil), signed...), line...)
+		require.Len(t, msg, n)
+		return msg
+	}
+	msg := padTo(MaxRecordPayload)
+	got, err := OpenCheckpoint(msg, key.Verifier())
+	require.NoError(t, err, "a signed note of MaxRecordPayload bytes")
+	assert.Equal(t, c.Text(), got.Text())
+	assert.Equal(t, msg, got.Note)
+	_, err = OpenCheckpoint(padTo(MaxRecordPayload+1), key.Verifier())
+	require.ErrorIs(t, err, ErrFormat)
+	assert.ErrorContains(t, err, "signed note of 16385 bytes, at most 16384")
 }

@@ -99,3 +99,43 @@ func TestPrivateKeyNeverPrinted(t *testing.T) {
 	assert.ErrorIs(t, err, ErrKey)
 	assert.NotContains(t, err.Error(), secret[:20])
 }
+
+// TestKeyBounds: a key name of MaxKeyName bytes and a key file of
+// maxKeyFile bytes are accepted; one byte more is refused, with the bound
+// named.
+func TestKeyBounds(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		says string // "" when accepted
+	}{
+		{1, ""},
+		{MaxKeyName, ""},
+		{MaxKeyName + 1, "key name of 129 bytes, at most 128"},
+	} {
+		name := strings.Repeat("n", c.n)
+		k, err := GenerateKey(name)
+		if c.says == "" {
+			require.NoError(t, err, "name of %d bytes", c.n)
+			assert.Equal(t, name, k.Name())
+			continue
+		}
+		require.ErrorIs(t, err, ErrKey, "name of %d bytes", c.n)
+		require.ErrorContains(t, err, c.says)
+	}
+
+	// A key file padded with blank space to n bytes.
+	dir := t.TempDir()
+	keyFile := func(n int) string {
+		path := filepath.Join(dir, fmt.Sprintf("key-%d", n))
+		b := append([]byte(testLogSkey+"\n"), bytes.Repeat([]byte(" "), n-len(testLogSkey)-1)...)
+		require.Len(t, b, n)
+		require.NoError(t, os.WriteFile(path, b, 0o600))
+		return path
+	}
+	k, err := LoadKey(keyFile(maxKeyFile))
+	require.NoError(t, err, "a key file of maxKeyFile bytes")
+	assert.Equal(t, testLogVkey, k.PublicKey())
+	_, err = LoadKey(keyFile(maxKeyFile + 1))
+	require.ErrorIs(t, err, ErrKey)
+	require.ErrorContains(t, err, "is larger than 4096 bytes")
+}

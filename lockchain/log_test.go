@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/knhk/knhk/kernels"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -141,4 +142,47 @@ func TestAppendSync(t *testing.T) {
 	rep, err := Verify(dir, 0, ReadOptions{LogKey: key.Verifier()})
 	require.NoError(t, err)
 	assert.Equal(t, uint64(5), rep.Epochs)
+}
+
+// TestSealBounds: a batch of MaxBatchEpochs epochs is sealed, one of an
+// epoch more is refused; an epoch of MaxEpochReceipts receipts gets past the
+// bound on their number (to the check of their shard, which these fail, so
+// that the test stays fast), one of a receipt more is refused for its
+// number. Refusals name the number and write nothing.
+func TestSealBounds(t *testing.T) {
+	key := mustKey(t, testLogSkey)
+	l, _ := openLog(t, t.TempDir(), 1, key)
+	batch := func(first uint64, n int) []Epoch {
+		b := make([]Epoch, n)
+		for i := range b {
+			b[i].Epoch = first + uint64(i)
+		}
+		return b
+	}
+	cps, err := l.SealBatch(batch(0, MaxBatchEpochs))
+	require.NoError(t, err, "a batch of MaxBatchEpochs epochs")
+	require.Len(t, cps, MaxBatchEpochs)
+	assert.Equal(t, uint64(MaxBatchEpochs-1), l.State().Epoch)
+	for name, c := range map[string]struct {
+		b    []Epoch
+		says string
+	}{
+		"one epoch more": {batch(MaxBatchEpochs, MaxBatchEpochs+1), "shard 1: a batch of 1025 epochs, want 1 to 1024"},
+		"no epoch":       {nil, "shard 1: a batch of 0 epochs, want 1 to 1024"},
+	} {
+		_, err := l.SealBatch(c.b)
+		require.ErrorIs(t, err, ErrInput, name)
+		require.ErrorContains(t, err, c.says, name)
+	}
+
+	// Zeroed receipts are shard 0's; the slice is never written to, so
+	// its pages are never touched.
+	receipts := make([]kernels.Receipt, MaxEpochReceipts+1)
+	_, err = l.Seal(MaxBatchEpochs, receipts[:MaxEpochReceipts], nil)
+	require.ErrorIs(t, err, ErrInput)
+	require.ErrorContains(t, err, "shard 1 epoch 1024: receipt 0 is shard 0's", "MaxEpochReceipts receipts pass the bound")
+	_, err = l.Seal(MaxBatchEpochs, receipts, nil)
+	require.ErrorIs(t, err, ErrInput)
+	require.ErrorContains(t, err, "shard 1 epoch 1024: 16777217 receipts, at most 16777216")
+	assert.Equal(t, uint64(MaxBatchEpochs-1), l.State().Epoch, "nothing sealed")
 }

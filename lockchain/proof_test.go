@@ -1,6 +1,7 @@
 package lockchain
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -153,4 +154,64 @@ func TestProofsOfForgedLogs(t *testing.T) {
 	_, _, err = c2.Verify(key.Verifier())
 	assert.ErrorIs(t, err, ErrRollback)
 	assert.ErrorContains(t, err, "epoch 1 (size 4) is older than epoch 2 (size 4)")
+}
+
+// TestProofBounds: a proof of MaxProofSize bytes and a path of MaxProofPath
+// hashes get past their bounds (the proof verifies; the path, too long for
+// this tree, is refused by the audit), and one more is refused as
+// malformed, with the bound named.
+func TestProofBounds(t *testing.T) {
+	dir, key := provedStore(t)
+	p, err := ProveInclusion(dir, 6, 1, 200, ReadOptions{})
+	require.NoError(t, err)
+	good, err := json.Marshal(p)
+	require.NoError(t, err)
+	padded := func(n int) []byte { return append(bytes.Clone(good), bytes.Repeat([]byte(" "), n-len(good))...) }
+	withPath := func(n int) []byte {
+		q := *p
+		q.Path = nil
+		for len(q.Path) < n {
+			q.Path = append(q.Path, p.Path[0])
+		}
+		b, err := json.Marshal(&q)
+		require.NoError(t, err)
+		return b
+	}
+	for name, c := range map[string]struct {
+		data []byte
+		err  error // nil when the proof verifies
+		says string
+	}{
+		"MaxProofSize bytes":         {padded(MaxProofSize), nil, "receipt 200 of epoch 1"},
+		"one byte more":              {padded(MaxProofSize + 1), ErrFormat, "proof of 1048577 bytes, at most 1048576"},
+		"MaxProofPath hashes":        {withPath(MaxProofPath), ErrProof, "wrong proof size 128, want 2"},
+		"one hash more":              {withPath(MaxProofPath + 1), ErrFormat, "proof of 129 hashes, at most 128"},
+		"a consistency proof of 129": {consistencyWithPath(t, dir, MaxProofPath+1), ErrFormat, "proof of 129 hashes, at most 128"},
+		"a consistency proof of 128": {consistencyWithPath(t, dir, MaxProofPath), ErrFork, "wrong proof size 128"},
+	} {
+		line, err := CheckProof(c.data, key.Verifier())
+		if c.err == nil {
+			require.NoError(t, err, name)
+			assert.Contains(t, line, c.says, name)
+			continue
+		}
+		require.ErrorIs(t, err, c.err, name)
+		require.ErrorContains(t, err, c.says, name)
+	}
+}
+
+// consistencyWithPath returns the JSON of the consistency proof from epoch 0
+// to 3 of provedStore's log, its path made n hashes long.
+func consistencyWithPath(t *testing.T, dir string, n int) []byte {
+	t.Helper()
+	c, err := ProveConsistency(dir, 6, 0, 3, ReadOptions{})
+	require.NoError(t, err)
+	h := c.Path[0]
+	c.Path = nil
+	for len(c.Path) < n {
+		c.Path = append(c.Path, h)
+	}
+	b, err := json.Marshal(c)
+	require.NoError(t, err)
+	return b
 }

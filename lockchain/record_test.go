@@ -154,3 +154,98 @@ func FuzzScanLog(f *testing.F) {
 		}
 	})
 }
+
+// TestRecordLengthBounds: a frame's length field holds 1 to
+// MaxRecordPayload; one byte more or an empty payload is damage, named with
+// the length, for the decoder and the reader alike.
+func TestRecordLengthBounds(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		says string // "" when accepted
+	}{
+		{1, ""},
+		{MaxRecordPayload, ""},
+		{0, "record length 0, want 1 to 16384"},
+		{MaxRecordPayload + 1, "record length 16385, want 1 to 16384"},
+	} {
+		b := frame(recordLeaf, bytes.Repeat([]byte{0xa5}, c.n))
+		for _, d := range []struct {
+			name   string
+			decode func() ([]byte, error)
+		}{
+			{"decoder", func() ([]byte, error) { _, p, _, err := decodeRecord(b); return p, err }},
+			{"reader", func() ([]byte, error) { _, p, err := newRecordReader(bytes.NewReader(b)).next(); return p, err }},
+		} {
+			name := d.name
+			payload, err := d.decode()
+			if c.says == "" {
+				require.NoError(t, err, "%s: payload of %d bytes", name, c.n)
+				assert.Len(t, payload, c.n, name)
+				continue
+			}
+			require.ErrorIs(t, err, ErrFormat, "%s: payload of %d bytes", name, c.n)
+			require.ErrorContains(t, err, c.says, name)
+		}
+	}
+}
+
+// TestLeafBounds: a leaf holds 1 to LeafReceipts receipts (MaxLeafSize
+// bytes at most) and ends at or before receipt MaxEpochReceipts of its
+// epoch; each edge is accepted, one past it refused with the reason, both
+// when a leaf is built and when one is parsed.
+func TestLeafBounds(t *testing.T) {
+	const last = MaxEpochReceipts - 1 // index of the last receipt an epoch holds
+	for _, c := range []struct {
+		name  string
+		first uint32
+		n     int
+		says  string // "" when accepted
+	}{
+		{"one receipt", 0, 1, ""},
+		{"a full leaf", 0, LeafReceipts, ""},
+		{"the epoch's last receipt", last, 1, ""},
+		{"a full leaf ending the epoch", MaxEpochReceipts - LeafReceipts, LeafReceipts, ""},
+		{"no receipt", 0, 0, "leaf of 0 receipts, want 1 to 177"},
+		{"one receipt more than a leaf holds", 0, LeafReceipts + 1, "leaf of 178 receipts, want 1 to 177"},
+		{"one receipt past the epoch", MaxEpochReceipts, 1, "leaf receipts 16777216..16777216 past the epoch bound 16777216"},
+		{"a full leaf one past the epoch", MaxEpochReceipts - LeafReceipts + 1, LeafReceipts, "leaf receipts 16777040..16777216 past the epoch bound 16777216"},
+	} {
+		leaf := Leaf{Epoch: 9, First: c.first, Receipts: testReceipts(0, 9, c.n)}
+		data, err := leaf.MarshalBinary()
+		if c.says == "" {
+			require.NoError(t, err, c.name)
+			assert.Len(t, data, leafHeaderSize+c.n*ReceiptSize, c.name)
+			got, err := ParseLeaf(data)
+			require.NoError(t, err, c.name)
+			assert.Equal(t, leaf, got, c.name)
+			continue
+		}
+		require.ErrorIs(t, err, ErrInput, c.name)
+		require.ErrorContains(t, err, c.says, c.name)
+		// The same leaf, encoded anyway, does not parse either.
+		if c.n > 0 {
+			_, err = ParseLeaf(appendLeaf(nil, 9, c.first, leaf.Receipts))
+			require.ErrorIs(t, err, ErrFormat, c.name)
+			if c.n > LeafReceipts {
+				require.ErrorContains(t, err, "leaf of 8201 bytes, want 13 + 46*n with 1 <= n <= 177", c.name)
+			} else {
+				require.ErrorContains(t, err, c.says, c.name)
+			}
+		}
+	}
+	// The length of leaf data: a header and 1 to LeafReceipts receipts.
+	full := appendLeaf(nil, 9, 0, testReceipts(0, 9, LeafReceipts))
+	require.Len(t, full, MaxLeafSize)
+	for _, c := range []struct {
+		name string
+		b    []byte
+		says string
+	}{
+		{"header alone", full[:leafHeaderSize], "leaf of 13 bytes"},
+		{"one byte past the largest", append(bytes.Clone(full), 0), "leaf of 8156 bytes"},
+	} {
+		_, err := ParseLeaf(c.b)
+		require.ErrorIs(t, err, ErrFormat, c.name)
+		require.ErrorContains(t, err, c.says, c.name)
+	}
+}

@@ -1,7 +1,10 @@
 package lockchain
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -237,4 +240,49 @@ func TestCosignedTail(t *testing.T) {
 	got, err := readCosigned(dir, 0, int64(len(whole)), key.Verifier(), nil, inLog, rep.Last)
 	require.NoError(t, err)
 	assert.Equal(t, 2, got[0].Unknown)
+}
+
+// TestWitnessBounds: a witness state following MaxWitnessLogs logs loads,
+// one following a log more is refused as malformed; a cosigned checkpoint
+// of MaxRecordPayload bytes is appended to the cosignature file, one of a
+// byte more is refused (a witness's cosignatures stay far under it: the
+// bound is reached only through appendCosigned itself).
+func TestWitnessBounds(t *testing.T) {
+	key := mustKey(t, testLogSkey)
+	c := Checkpoint{Origin: Origin(key.Name(), 0), Size: 1, Receipts: 1}
+	signed, err := note.Sign(&note.Note{Text: string(c.Text())}, key.signer)
+	require.NoError(t, err)
+	stateOf := func(logs int) string {
+		st := witnessState{Version: witnessStateVersion, Logs: map[string]string{c.Origin: string(signed)}}
+		for i := 1; i < logs; i++ {
+			st.Logs[fmt.Sprintf("other/shard/%d", i)] = "x"
+		}
+		b, err := json.Marshal(st)
+		require.NoError(t, err)
+		path := filepath.Join(t.TempDir(), "witness.json")
+		require.NoError(t, os.WriteFile(path, b, 0o644))
+		return path
+	}
+	w, err := NewWitness(mustKey(t, testWitnessASkey), stateOf(MaxWitnessLogs))
+	require.NoError(t, err, "a state of MaxWitnessLogs logs")
+	last, err := w.Last(c.Origin, key.Verifier())
+	require.NoError(t, err)
+	assert.Equal(t, c.Text(), last.Text(), "the state was read")
+	_, err = NewWitness(mustKey(t, testWitnessASkey), stateOf(MaxWitnessLogs+1))
+	require.ErrorIs(t, err, ErrFormat)
+	require.ErrorContains(t, err, "1025 logs, at most 1024")
+
+	dir := t.TempDir()
+	atMax := bytes.Repeat([]byte{'c'}, MaxRecordPayload)
+	require.NoError(t, appendCosigned(dir, 0, atMax), "a cosigned checkpoint of MaxRecordPayload bytes")
+	file := mustRead(t, cosignedPath(dir, 0))
+	typ, payload, size, err := decodeRecord(file)
+	require.NoError(t, err)
+	assert.Equal(t, byte(recordCosigned), typ)
+	assert.Equal(t, atMax, payload)
+	assert.Equal(t, len(file), size)
+	err = appendCosigned(dir, 0, append(atMax, 'c'))
+	require.ErrorIs(t, err, ErrInput)
+	require.ErrorContains(t, err, "cosigned checkpoint of 16385 bytes, at most 16384")
+	assert.Equal(t, file, mustRead(t, cosignedPath(dir, 0)), "nothing appended")
 }
