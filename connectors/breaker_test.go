@@ -79,14 +79,51 @@ func TestBreakerWait(t *testing.T) {
 	})
 }
 
+// TestBreakerBounds: the threshold and the cooldown are accepted at both
+// ends of their ranges and refused one step past either, the message
+// naming the setting and its value.
 func TestBreakerBounds(t *testing.T) {
 	for _, c := range []struct {
-		n int
-		d time.Duration
-	}{{0, time.Second}, {MaxBreakerThreshold + 1, time.Second}, {1, 0}, {1, MaxBreakerCooldown + 1}} {
-		_, err := NewBreaker(c.n, c.d)
-		assert.Error(t, err, "%d %v", c.n, c.d)
+		n    int
+		d    time.Duration
+		says string // "" when accepted
+	}{
+		{1, time.Second, ""},
+		{MaxBreakerThreshold, time.Second, ""},
+		{0, time.Second, "breaker threshold 0: want 1..1048576 failures"},
+		{MaxBreakerThreshold + 1, time.Second, "breaker threshold 1048577: want 1..1048576 failures"},
+		{1, time.Nanosecond, ""},
+		{1, MaxBreakerCooldown, ""},
+		{1, 0, "breaker cooldown 0s: want more than 0 and at most 1h0m0s"},
+		{1, -time.Second, "breaker cooldown -1s: want more than 0 and at most 1h0m0s"},
+		{1, MaxBreakerCooldown + time.Nanosecond, "breaker cooldown 1h0m0.000000001s: want more than 0 and at most 1h0m0s"},
+	} {
+		b, err := NewBreaker(c.n, c.d)
+		if c.says == "" {
+			require.NoError(t, err, "%d %v", c.n, c.d)
+			require.NotNil(t, b)
+			continue
+		}
+		assert.ErrorContains(t, err, c.says)
 	}
+
+	// The largest settings take effect: MaxBreakerThreshold failures in a
+	// row open the breaker, for MaxBreakerCooldown.
+	synctest.Test(t, func(t *testing.T) {
+		b, err := NewBreaker(MaxBreakerThreshold, MaxBreakerCooldown)
+		require.NoError(t, err)
+		for range MaxBreakerThreshold - 1 {
+			b.Failure(errDown)
+		}
+		assert.Equal(t, Closed, b.State())
+		b.Failure(errDown)
+		assert.Equal(t, Open, b.State())
+		assert.ErrorContains(t, b.Allow(), "after 1048576 failures in a row, for 1h0m0s more")
+		time.Sleep(MaxBreakerCooldown - time.Nanosecond)
+		assert.ErrorIs(t, b.Allow(), ErrOpen)
+		time.Sleep(time.Nanosecond)
+		assert.NoError(t, b.Allow())
+	})
 }
 
 func TestRetry(t *testing.T) {
@@ -154,12 +191,52 @@ func TestRetryThroughBreaker(t *testing.T) {
 	})
 }
 
+// TestRetryBounds: every setting of a Retry is accepted at both ends of
+// its range and refused one step past either, the message naming the
+// setting and its value.
 func TestRetryBounds(t *testing.T) {
-	for _, r := range []Retry{{Attempts: 0}, {Attempts: MaxAttempts + 1}, {Attempts: 1, Backoff: -1},
-		{Attempts: 1, Backoff: time.Second, MaxWait: time.Millisecond}, {Attempts: 1, MaxWait: 2 * MaxBackoff}} {
-		assert.Error(t, r.Validate(), "%+v", r)
+	const ns = time.Nanosecond
+	for _, c := range []struct {
+		r    Retry
+		says string // "" when accepted
+	}{
+		{DefaultRetry, ""},
+		{Retry{Attempts: 1}, ""},
+		{Retry{Attempts: MaxAttempts}, ""},
+		{Retry{Attempts: 0}, "retry attempts 0: want 1..1000"},
+		{Retry{Attempts: MaxAttempts + 1}, "retry attempts 1001: want 1..1000"},
+		{Retry{Attempts: 1, Backoff: MaxBackoff, MaxWait: MaxBackoff}, ""},
+		{Retry{Attempts: 1, Backoff: -ns}, "retry backoff -1ns: want 0..1m0s"},
+		{Retry{Attempts: 1, Backoff: MaxBackoff + ns, MaxWait: MaxBackoff + ns}, "retry backoff 1m0.000000001s: want 0..1m0s"},
+		{Retry{Attempts: 1, Backoff: time.Second, MaxWait: time.Second}, ""},
+		{Retry{Attempts: 1, Backoff: time.Second, MaxWait: time.Second - ns}, "retry max wait 999.999999ms: want 1s..1m0s"},
+		{Retry{Attempts: 1, Backoff: time.Second, MaxWait: time.Millisecond}, "retry max wait 1ms: want 1s..1m0s"},
+		{Retry{Attempts: 1, MaxWait: MaxBackoff}, ""},
+		{Retry{Attempts: 1, MaxWait: MaxBackoff + ns}, "retry max wait 1m0.000000001s: want 0s..1m0s"},
+		{Retry{Attempts: 1, MaxWait: 2 * MaxBackoff}, "retry max wait 2m0s: want 0s..1m0s"},
+	} {
+		err := c.r.Validate()
+		if c.says == "" {
+			assert.NoError(t, err, "%+v", c.r)
+			continue
+		}
+		assert.ErrorContains(t, err, c.says, "%+v", c.r)
 	}
-	assert.NoError(t, DefaultRetry.Validate())
+
+	// The largest settings take effect: MaxAttempts tries, waits of
+	// MaxBackoff.
+	synctest.Test(t, func(t *testing.T) {
+		r := Retry{Attempts: MaxAttempts}
+		calls := 0
+		err := r.Do(context.Background(), nil, "produce", func(context.Context) error { calls++; return errDown })
+		assert.ErrorIs(t, err, ErrExhausted)
+		assert.Equal(t, MaxAttempts, calls)
+		r = Retry{Attempts: 3, Backoff: MaxBackoff, MaxWait: MaxBackoff}
+		start := time.Now()
+		err = r.Do(context.Background(), nil, "produce", func(context.Context) error { return errDown })
+		assert.ErrorIs(t, err, ErrExhausted)
+		assert.Equal(t, 2*MaxBackoff, time.Since(start))
+	})
 }
 
 func TestHealth(t *testing.T) {

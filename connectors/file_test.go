@@ -149,3 +149,47 @@ func TestReaderSource(t *testing.T) {
 	_, err = OpenFile(filepath.Join(t.TempDir(), "missing.nt"), FileOptions{})
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// TestFileOptionsBounds: Poll and BlockBytes are accepted at both ends of
+// their ranges and refused one step past either, the message naming the
+// setting and its value.
+func TestFileOptionsBounds(t *testing.T) {
+	const ns = time.Nanosecond
+	for _, c := range []struct {
+		o    FileOptions
+		says string // "" when accepted
+	}{
+		{FileOptions{}, ""},
+		{FileOptions{Poll: MinPoll}, ""},
+		{FileOptions{Poll: MaxPoll}, ""},
+		{FileOptions{Poll: MinPoll - ns}, "poll interval 999.999µs: want 1ms..1m0s"},
+		{FileOptions{Poll: MaxPoll + ns}, "poll interval 1m0.000000001s: want 1ms..1m0s"},
+		{FileOptions{Poll: -time.Second}, "poll interval -1s: want 1ms..1m0s"},
+		{FileOptions{BlockBytes: MinBlockBytes}, ""},
+		{FileOptions{BlockBytes: MaxRecordBytes}, ""},
+		{FileOptions{BlockBytes: MinBlockBytes - 1}, "block of 4095 bytes: want 4096..67108863"},
+		{FileOptions{BlockBytes: MaxRecordBytes + 1}, "block of 67108864 bytes: want 4096..67108863"},
+	} {
+		for _, open := range []struct {
+			name string
+			f    func() (*FileSource, error)
+		}{
+			{"reader", func() (*FileSource, error) { return NewReaderSource("-", strings.NewReader(""), c.o) }},
+			{"file", func() (*FileSource, error) { return OpenFile(os.DevNull, c.o) }},
+		} {
+			src, err := open.f()
+			if c.says != "" {
+				assert.ErrorContains(t, err, c.says, "%s %+v", open.name, c.o)
+				continue
+			}
+			require.NoError(t, err, "%s %+v", open.name, c.o)
+			if c.o.Poll != 0 {
+				assert.Equal(t, c.o.Poll, src.opt.Poll)
+			}
+			if c.o.BlockBytes != 0 {
+				assert.Len(t, src.buf, c.o.BlockBytes, "records of up to BlockBytes")
+			}
+			require.NoError(t, src.Close())
+		}
+	}
+}

@@ -429,6 +429,56 @@ func TestShardConfigErrors(t *testing.T) {
 	}
 }
 
+// TestShardMaxRecordBytes: MaxRecordBytes is accepted from 0 to
+// MaxRecordBytes and refused one past either end; while the shard runs, a
+// record of exactly the limit is read and one of a byte more refused,
+// reported with its size.
+func TestShardMaxRecordBytes(t *testing.T) {
+	for _, c := range []struct {
+		max  int
+		says string // "" when accepted
+		want int    // the limit in force
+	}{
+		{0, "", DefaultMaxRecordBytes},
+		{1, "", 1},
+		{MaxRecordBytes, "", MaxRecordBytes},
+		{-1, "MaxRecordBytes -1: want 0..67108863", 0},
+		{MaxRecordBytes + 1, "MaxRecordBytes 67108864: want 0..67108863", 0},
+	} {
+		sh, err := NewShard(ShardConfig{Source: &memSource{}, Pipeline: testConfig(), MaxRecordBytes: c.max})
+		if c.says == "" {
+			require.NoError(t, err, "MaxRecordBytes %d", c.max)
+			assert.Equal(t, c.want, sh.max)
+			continue
+		}
+		require.ErrorIs(t, err, ErrShardConfig, "MaxRecordBytes %d", c.max)
+		require.ErrorContains(t, err, c.says)
+	}
+
+	// A record of n bytes: one triple whose literal fills it.
+	record := func(n int) []byte {
+		const head, tail = `<http://ex/s> <http://ex/p> "`, "\" .\n"
+		return []byte(head + strings.Repeat("x", n-len(head)-len(tail)) + tail)
+	}
+	const limit = 4096
+	recs := []Record{{Offset: 0, Value: record(limit)}, {Offset: 1, Value: record(limit + 1)}, {Offset: 2, Value: record(100)}}
+	src := &memSource{recs: recs, batch: 10}
+	var rejects []string
+	sh, err := NewShard(ShardConfig{Name: "t/0", Source: src, Pipeline: testConfig(), Hooks: shopHooks(t), MaxRecordBytes: limit,
+		OnReject: func(r *Reject) { rejects = append(rejects, r.Error()) }})
+	require.NoError(t, err)
+	st, err := sh.Run(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), st.Records)
+	assert.Equal(t, int64(1), st.RecordsRejected)
+	assert.Equal(t, int64(limit+100), st.Bytes, "the record of the limit is read")
+	assert.Equal(t, 2, st.Pipeline.Triples.Read)
+	assert.Equal(t, 2, st.Pipeline.Triples.Admitted)
+	assert.Equal(t, []string{"t/0@1: record of 4097 bytes exceeds the limit of 4096"}, rejects)
+	last, _ := src.last()
+	assert.Equal(t, int64(3), last.Offset)
+}
+
 // A position names the first row not sealed by its record whatever the
 // reads: rows sealed past a boundary walk over whole records, records
 // without rows go after the boundary, and a boundary inside a record (a
