@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -289,4 +290,83 @@ func TestResumeAtTheCommit(t *testing.T) {
 	want := posAt(16, 5, 2)
 	want.Offset, want.LeaderEpoch = 40, 3
 	assert.Equal(t, map[int32]connectors.Position{0: want}, got)
+}
+
+// TestConfigBounds: every bounded setting of NewConsumer and NewProducer
+// is accepted at its maximum (and its least) and refused one past it, the
+// message naming the setting and its value; what is accepted is what the
+// member or client runs with.
+func TestConfigBounds(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(*ConsumerConfig)
+		says string // "" when accepted
+		took func(*testing.T, *Consumer)
+	}{
+		{"group of MaxGroupLen", func(c *ConsumerConfig) { c.Group = strings.Repeat("g", MaxGroupLen) }, "",
+			func(t *testing.T, c *Consumer) { assert.Len(t, c.cfg.Group, MaxGroupLen) }},
+		{"group a byte longer", func(c *ConsumerConfig) { c.Group = strings.Repeat("g", MaxGroupLen+1) }, "want 1..255 bytes", nil},
+		{"no group", func(c *ConsumerConfig) { c.Group = "" }, `kafka: consumer: group "": want 1..255 bytes`, nil},
+		{"topic of MaxTopicLen", func(c *ConsumerConfig) { c.Topic = strings.Repeat("t", MaxTopicLen) }, "", nil},
+		{"topic a byte longer", func(c *ConsumerConfig) { c.Topic = strings.Repeat("t", MaxTopicLen+1) }, "250 bytes, at most 249", nil},
+		{"MaxPollRecords 1", func(c *ConsumerConfig) { c.MaxPollRecords = 1 }, "",
+			func(t *testing.T, c *Consumer) { assert.Equal(t, 1, c.cfg.MaxPollRecords) }},
+		{"MaxMaxPollRecords", func(c *ConsumerConfig) { c.MaxPollRecords = MaxMaxPollRecords }, "",
+			func(t *testing.T, c *Consumer) { assert.Equal(t, MaxMaxPollRecords, c.cfg.MaxPollRecords) }},
+		{"MaxPollRecords one more", func(c *ConsumerConfig) { c.MaxPollRecords = MaxMaxPollRecords + 1 }, "kafka: consumer: MaxPollRecords 65537: want 1..65536", nil},
+		{"MaxPollRecords negative", func(c *ConsumerConfig) { c.MaxPollRecords = -1 }, "kafka: consumer: MaxPollRecords -1: want 1..65536", nil},
+		{"QueueBatches 1", func(c *ConsumerConfig) { c.QueueBatches = 1 }, "",
+			func(t *testing.T, c *Consumer) { assert.Equal(t, 1, c.cfg.QueueBatches) }},
+		{"MaxQueueBatches", func(c *ConsumerConfig) { c.QueueBatches = MaxQueueBatches }, "",
+			func(t *testing.T, c *Consumer) { assert.Equal(t, MaxQueueBatches, c.cfg.QueueBatches) }},
+		{"QueueBatches one more", func(c *ConsumerConfig) { c.QueueBatches = MaxQueueBatches + 1 }, "kafka: consumer: QueueBatches 1025: want 1..1024", nil},
+		{"QueueBatches negative", func(c *ConsumerConfig) { c.QueueBatches = -1 }, "kafka: consumer: QueueBatches -1: want 1..1024", nil},
+		{"MaxRecordBytes of connectors.MaxRecordBytes", func(c *ConsumerConfig) { c.MaxRecordBytes = connectors.MaxRecordBytes }, "",
+			func(t *testing.T, c *Consumer) { assert.Equal(t, connectors.MaxRecordBytes, c.cfg.MaxRecordBytes) }},
+		{"MaxRecordBytes one more", func(c *ConsumerConfig) { c.MaxRecordBytes = connectors.MaxRecordBytes + 1 }, "kafka: consumer: MaxRecordBytes 67108864: want 0..67108863", nil},
+		{"MaxRecordBytes negative", func(c *ConsumerConfig) { c.MaxRecordBytes = -1 }, "kafka: consumer: MaxRecordBytes -1: want 0..67108863", nil},
+	} {
+		cfg := ConsumerConfig{Brokers: []string{"127.0.0.1:9092"}, Topic: inTopic, Group: "g", Pipeline: rowCut(), Hooks: shopDefs(t)}
+		c.edit(&cfg)
+		cons, err := NewConsumer(cfg)
+		if c.says != "" {
+			assert.ErrorContains(t, err, c.says, c.name)
+			continue
+		}
+		require.NoError(t, err, c.name)
+		if c.took != nil {
+			c.took(t, cons)
+		}
+	}
+
+	for _, c := range []struct {
+		name    string
+		edit    func(*ProducerConfig)
+		says    string // "" when accepted
+		buffers int    // MaxBufferedRecords in force
+		retries int    // RecordRetries in force
+	}{
+		{"defaults", func(*ProducerConfig) {}, "", DefaultMaxBufferedRecords, DefaultRecordRetries},
+		{"MaxBufferedRecords 1", func(c *ProducerConfig) { c.MaxBufferedRecords = 1 }, "", 1, DefaultRecordRetries},
+		{"MaxMaxBufferedRecords", func(c *ProducerConfig) { c.MaxBufferedRecords = MaxMaxBufferedRecords }, "", MaxMaxBufferedRecords, DefaultRecordRetries},
+		{"MaxBufferedRecords one more", func(c *ProducerConfig) { c.MaxBufferedRecords = MaxMaxBufferedRecords + 1 }, "kafka: producer: MaxBufferedRecords 1048577: want 1..1048576", 0, 0},
+		{"MaxBufferedRecords negative", func(c *ProducerConfig) { c.MaxBufferedRecords = -1 }, "kafka: producer: MaxBufferedRecords -1: want 1..1048576", 0, 0},
+		{"RecordRetries 1", func(c *ProducerConfig) { c.RecordRetries = 1 }, "", DefaultMaxBufferedRecords, 1},
+		{"RecordRetries of connectors.MaxAttempts", func(c *ProducerConfig) { c.RecordRetries = connectors.MaxAttempts }, "", DefaultMaxBufferedRecords, connectors.MaxAttempts},
+		{"RecordRetries one more", func(c *ProducerConfig) { c.RecordRetries = connectors.MaxAttempts + 1 }, "kafka: producer: RecordRetries 1001: want 1..1000", 0, 0},
+		{"RecordRetries negative", func(c *ProducerConfig) { c.RecordRetries = -1 }, "kafka: producer: RecordRetries -1: want 1..1000", 0, 0},
+	} {
+		cfg := ProducerConfig{Brokers: []string{"127.0.0.1:9092"}}
+		c.edit(&cfg)
+		p, err := NewProducer(cfg)
+		if c.says != "" {
+			assert.ErrorContains(t, err, c.says, c.name)
+			continue
+		}
+		require.NoError(t, err, c.name)
+		assert.Equal(t, int64(c.buffers), p.cl.OptValue(kgo.MaxBufferedRecords), c.name)
+		assert.Equal(t, c.buffers, p.maxRetry, c.name)
+		assert.Equal(t, int64(c.retries), p.cl.OptValue(kgo.RecordRetries), c.name)
+		p.Close()
+	}
 }

@@ -2,6 +2,8 @@ package kafka
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -42,6 +44,55 @@ func TestParseURL(t *testing.T) {
 			assert.Contains(t, err.Error(), c.url)
 		}
 	}
+}
+
+// TestParseURLBounds: the brokers, topic, receipts topic and group are
+// accepted at their maximum and refused one past it, the URLError naming
+// the part and the bound.
+func TestParseURLBounds(t *testing.T) {
+	hosts := func(n int) string {
+		h := make([]string, n)
+		for i := range h {
+			h[i] = fmt.Sprintf("k%d", i)
+		}
+		return strings.Join(h, ",")
+	}
+	topic := func(n int) string { return strings.Repeat("t", n) }
+	for _, c := range []struct {
+		url    string
+		part   string // "" when accepted
+		reason string
+	}{
+		{"kafka://" + hosts(MaxBrokers) + "/t", "", ""},
+		{"kafka://" + hosts(MaxBrokers+1) + "/t", "brokers", "65 brokers, at most 64"},
+		{"kafka://k1/" + topic(MaxTopicLen), "", ""},
+		{"kafka://k1/" + topic(MaxTopicLen+1), "topic", "250 bytes, at most 249"},
+		{"kafka://k1/t?receipts=" + topic(MaxTopicLen), "", ""},
+		{"kafka://k1/t?receipts=" + topic(MaxTopicLen+1), "receipts", "250 bytes, at most 249"},
+		{"kafka://k1/t?group=g", "", ""},
+		{"kafka://k1/t?group=" + strings.Repeat("g", MaxGroupLen), "", ""},
+		{"kafka://k1/t?group=" + strings.Repeat("g", MaxGroupLen+1), "group", "want 1..255 bytes"},
+		{"kafka://k1/t?group=", "group", "want 1..255 bytes"},
+	} {
+		a, err := ParseURL(c.url)
+		if c.part == "" {
+			require.NoError(t, err, c.url)
+			b, err := ParseURL(a.String())
+			require.NoError(t, err, c.url)
+			assert.Equal(t, a, b, c.url)
+			continue
+		}
+		var ue *URLError
+		require.ErrorAs(t, err, &ue, c.url)
+		assert.Equal(t, c.part, ue.Part, c.url)
+		assert.Equal(t, c.reason, ue.Reason, c.url)
+	}
+	a, err := ParseURL("kafka://" + hosts(MaxBrokers) + "/" + topic(MaxTopicLen) + "?group=" + strings.Repeat("g", MaxGroupLen) + "&receipts=" + topic(MaxTopicLen))
+	require.NoError(t, err)
+	assert.Len(t, a.Brokers, MaxBrokers)
+	assert.Len(t, a.Topic, MaxTopicLen)
+	assert.Len(t, a.Group, MaxGroupLen)
+	assert.Len(t, a.Receipts, MaxTopicLen)
 }
 
 func TestMetadata(t *testing.T) {
