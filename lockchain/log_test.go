@@ -5,9 +5,10 @@ import (
 	"os"
 	"testing"
 
-	"github.com/knhk/knhk/kernels"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/knhk/knhk/kernels"
 )
 
 func TestSealReopenVerifyProve(t *testing.T) {
