@@ -161,6 +161,64 @@ func TestSequenceStopsBetweenStages(t *testing.T) {
 	}
 }
 
+// sized is a pattern whose output for x is n+x zeros.
+type sized int
+
+func (s sized) Execute(_ context.Context, x int) ([]int, error) { return make([]int, int(s)+x), nil }
+
+// A stage of a Sequence, and a concurrent pattern, may hold exactly
+// MaxOutputs values; one more is ErrTooManyOutputs, naming the count.
+func TestOutputsBound(t *testing.T) {
+	const max = patterns.MaxOutputs
+	for _, tt := range []struct {
+		name  string
+		build func() (patterns.Pattern[int], error)
+		msg   string // "": accepted, with max outputs
+	}{
+		{name: "sequence stage at the max",
+			build: func() (patterns.Pattern[int], error) { return patterns.Sequence[int](sized(max)) }},
+		{name: "sequence stage one past",
+			build: func() (patterns.Pattern[int], error) { return patterns.Sequence[int](sized(max + 1)) },
+			msg:   "patterns: Sequence: stage 0: too many outputs (1048577 > 1048576)"},
+		{name: "sequence stage summed over its inputs at the max",
+			build: func() (patterns.Pattern[int], error) { return patterns.Sequence[int](fan{0, 0}, sized(max/2)) }},
+		{name: "sequence stage summed over its inputs one past",
+			build: func() (patterns.Pattern[int], error) { return patterns.Sequence[int](fan{0, 1}, sized(max/2)) },
+			msg:   "patterns: Sequence: stage 1: too many outputs (1048577 > 1048576)"},
+		{name: "sequence middle stage at the max",
+			build: func() (patterns.Pattern[int], error) { return patterns.Sequence[int](sized(max), add(0)) }},
+		{name: "sequence middle stage one past",
+			build: func() (patterns.Pattern[int], error) { return patterns.Sequence[int](sized(max+1), add(0)) },
+			msg:   "patterns: Sequence: stage 0: too many outputs (1048577 > 1048576)"},
+		{name: "parallel split at the max",
+			build: func() (patterns.Pattern[int], error) { return patterns.ParallelSplit[int](sized(max-1), add(0)) }},
+		{name: "parallel split one past",
+			build: func() (patterns.Pattern[int], error) { return patterns.ParallelSplit[int](sized(max), add(0)) },
+			msg:   "patterns: Parallel Split: too many outputs (1048577 > 1048576)"},
+		{name: "implicit termination at the max",
+			build: func() (patterns.Pattern[int], error) {
+				return patterns.ImplicitTermination[int](sized(max-1), fail(errBoom), add(0))
+			}},
+		{name: "implicit termination one past",
+			build: func() (patterns.Pattern[int], error) {
+				return patterns.ImplicitTermination[int](sized(max), fail(errBoom), add(0))
+			},
+			msg: "patterns: Implicit Termination: too many outputs (1048577 > 1048576)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			outs, err := must(t)(tt.build()).Execute(t.Context(), 0)
+			if tt.msg == "" {
+				require.NoError(t, err)
+				assert.Len(t, outs, max)
+				return
+			}
+			require.ErrorIs(t, err, patterns.ErrTooManyOutputs)
+			assert.EqualError(t, err, tt.msg)
+			assert.Nil(t, outs)
+		})
+	}
+}
+
 func TestParallelSplit(t *testing.T) {
 	runCases(t, []execCase{
 		{name: "outputs in branch order", in: 2, want: []int{3, 20, 2, 7},
