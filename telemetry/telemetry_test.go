@@ -238,6 +238,34 @@ func TestEpochSpansDropped(t *testing.T) {
 	assert.ErrorIs(t, err, ErrOptions)
 }
 
+// NewEpochTracer takes a queue of 1 to MaxTraceQueue epochs, and holds
+// that many before it drops one; 0 and MaxTraceQueue+1 are refused.
+func TestEpochTracerQueueBounds(t *testing.T) {
+	for _, queue := range []int{1, MaxTraceQueue} {
+		tr, rec := recordedTracer(t, 0, queue)
+		for n := range uint64(queue) + 1 {
+			require.NoError(t, tr.Seal(&pipeline.Epoch{N: n}))
+		}
+		assert.Equal(t, uint64(1), tr.Dropped(), "queue of %d", queue)
+		if queue == 1 { // building 65536 spans would take a second
+			tr.Close()
+			tr.Run()
+			assert.Len(t, rec.Ended(), 1)
+		}
+	}
+	for queue, msg := range map[int]string{
+		0:                 "telemetry: TraceQueue 0: want 1..65536",
+		MaxTraceQueue + 1: "telemetry: TraceQueue 65537: want 1..65536",
+	} {
+		tr, err := NewEpochTracer(sdktrace.NewTracerProvider().Tracer(ScopeName), 0, queue)
+		assert.Nil(t, tr)
+		require.ErrorIs(t, err, ErrOptions)
+		var oe *OptionError
+		require.ErrorAs(t, err, &oe)
+		assert.EqualError(t, err, msg)
+	}
+}
+
 // Seal allocates nothing, queued or dropped.
 func TestEpochSealAllocatesNothing(t *testing.T) {
 	tr, err := NewEpochTracer(sdktrace.NewTracerProvider().Tracer(ScopeName), 0, 64)
@@ -486,6 +514,53 @@ func TestOptionsValidate(t *testing.T) {
 	o := DefaultOptions()
 	o.OTLPEndpoint = "https://collector.example:4318"
 	assert.NoError(t, o.Validate())
+}
+
+// Each bound of the options is part of its range: the edges are accepted
+// (by Validate and New) and one step past them is refused, naming the
+// option, the value and the limit.
+func TestOptionsBounds(t *testing.T) {
+	name := func(n int) string { return strings.Repeat("x", n) }
+	for _, c := range []struct {
+		name string
+		edit func(*Options)
+		msg  string // "": accepted
+	}{
+		{"service name of 1 byte", func(o *Options) { o.ServiceName = name(1) }, ""},
+		{"service name of MaxServiceName bytes", func(o *Options) { o.ServiceName = name(MaxServiceName) }, ""},
+		{"service name of MaxServiceName+1 bytes", func(o *Options) { o.ServiceName = name(MaxServiceName + 1) },
+			`telemetry: ServiceName "` + name(MaxServiceName+1) + `": want 1..255 bytes`},
+		{"export interval at its min", func(o *Options) { o.ExportInterval = MinExportInterval }, ""},
+		{"export interval under its min", func(o *Options) { o.ExportInterval = MinExportInterval - time.Nanosecond },
+			"telemetry: ExportInterval 99.999999ms: want 100ms..1h0m0s"},
+		{"export interval at its max", func(o *Options) { o.ExportInterval = MaxExportInterval }, ""},
+		{"export interval past its max", func(o *Options) { o.ExportInterval = MaxExportInterval + time.Nanosecond },
+			"telemetry: ExportInterval 1h0m0.000000001s: want 100ms..1h0m0s"},
+		{"trace queue of 1", func(o *Options) { o.TraceQueue = 1 }, ""},
+		{"trace queue of 0", func(o *Options) { o.TraceQueue = 0 }, "telemetry: TraceQueue 0: want 1..65536"},
+		{"trace queue of MaxTraceQueue", func(o *Options) { o.TraceQueue = MaxTraceQueue }, ""},
+		{"trace queue of MaxTraceQueue+1", func(o *Options) { o.TraceQueue = MaxTraceQueue + 1 },
+			"telemetry: TraceQueue 65537: want 1..65536"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := DefaultOptions()
+			c.edit(&o)
+			err := o.Validate()
+			tel, newErr := New(o)
+			if c.msg == "" {
+				require.NoError(t, err)
+				require.NoError(t, newErr)
+				require.NoError(t, tel.Shutdown(context.Background()))
+				return
+			}
+			require.ErrorIs(t, err, ErrOptions)
+			var oe *OptionError
+			require.ErrorAs(t, err, &oe)
+			assert.EqualError(t, err, c.msg)
+			require.ErrorIs(t, newErr, ErrOptions)
+			assert.EqualError(t, newErr, c.msg)
+		})
+	}
 }
 
 // ObserveShards: every source's series carry its shard and start when it
