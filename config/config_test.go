@@ -268,8 +268,56 @@ func TestKeyFile(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	_, err = ReadKeyFile(t.TempDir())
 	assert.ErrorContains(t, err, "not a regular file")
-	_, err = ReadKeyFile(writeFile(t, "key", strings.Repeat("0", maxKeyFileBytes+1), 0o600))
-	assert.ErrorContains(t, err, "more than 64 bytes")
+	// The bound on what is read: a file of maxKeyFileBytes is read and
+	// judged by its content, one byte more is refused unread.
+	path := writeFile(t, "key", strings.Repeat("0", maxKeyFileBytes+1), 0o600)
+	_, err = ReadKeyFile(path)
+	require.ErrorIs(t, err, ErrKeyFileFormat)
+	assert.EqualError(t, err, "config: terms.key_file "+path+": more than 64 bytes: "+ErrKeyFileFormat.Error())
+	path = writeFile(t, "key", strings.Repeat("0", maxKeyFileBytes), 0o600)
+	_, err = ReadKeyFile(path)
+	require.ErrorIs(t, err, ErrKeyFileFormat)
+	assert.EqualError(t, err, "config: terms.key_file "+path+": 64 bytes: "+ErrKeyFileFormat.Error())
+}
+
+// The edges of the bounds that Validate checks itself are accepted, and
+// one step past each is a *ValueError naming the key, the value and the
+// range.
+func TestValueBounds(t *testing.T) {
+	for _, tc := range []struct {
+		key, text string
+		get       func(c *Config) any
+		want      any
+		msg       string // "": accepted, and get gives want
+	}{
+		{key: "demo.orders", text: "0", get: func(c *Config) any { return c.Demo.Orders }, want: 0},
+		{key: "demo.orders", text: "100000000", get: func(c *Config) any { return c.Demo.Orders }, want: 100000000},
+		{key: "demo.orders", text: "100000001", msg: "demo.orders = 100000001: want 0..100000000"},
+		{key: "serve.watch_interval", text: "0s", get: func(c *Config) any { return c.Serve.WatchInterval }, want: time.Duration(0)},
+		{key: "serve.watch_interval", text: "10ms", get: func(c *Config) any { return c.Serve.WatchInterval }, want: MinWatchInterval},
+		{key: "serve.watch_interval", text: "9.999999ms", msg: `serve.watch_interval = "9.999999ms": want 0, or 10ms..1h0m0s`},
+		{key: "serve.watch_interval", text: "1h", get: func(c *Config) any { return c.Serve.WatchInterval }, want: MaxWatchInterval},
+		{key: "serve.watch_interval", text: "1h1ns", msg: `serve.watch_interval = "1h0m0.000000001s": want 0, or 10ms..1h0m0s`},
+		{key: "serve.shutdown_timeout", text: "100ms", get: func(c *Config) any { return c.Serve.ShutdownTimeout }, want: MinShutdownTimeout},
+		{key: "serve.shutdown_timeout", text: "99.999999ms", msg: `serve.shutdown_timeout = "99.999999ms": want 100ms..1h0m0s`},
+		{key: "serve.shutdown_timeout", text: "1h", get: func(c *Config) any { return c.Serve.ShutdownTimeout }, want: MaxShutdownTimeout},
+		{key: "serve.shutdown_timeout", text: "1h1ns", msg: `serve.shutdown_timeout = "1h0m0.000000001s": want 100ms..1h0m0s`},
+	} {
+		t.Run(tc.key+"="+tc.text, func(t *testing.T) {
+			s := New()
+			require.NoError(t, s.Set(tc.key, tc.text, FlagOrigin("x")))
+			err := s.Validate()
+			if tc.msg == "" {
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, tc.get(&s.Config))
+				return
+			}
+			var ve *ValueError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tc.key, ve.Key)
+			assert.EqualError(t, err, "config: flag --x: "+tc.msg)
+		})
+	}
 }
 
 // Show prints each value with its origin, and reads back as the same
@@ -316,6 +364,28 @@ func TestFileBounds(t *testing.T) {
 	assert.Equal(t, 2, se.Line)
 	assert.ErrorIs(t, s.LoadFile(filepath.Join(t.TempDir(), "none.toml")), os.ErrNotExist)
 	assert.Equal(t, Default(), s.Config, "a refused file changes nothing")
+}
+
+// A file of exactly MaxFileBytes is read to its end; one byte more is
+// ErrFileTooLarge, naming the file.
+func TestFileSizeBound(t *testing.T) {
+	tail := "\n[pipeline]\ntick_rows = 128\n"
+	pad := "# " + strings.Repeat("x", MaxFileBytes-2-len(tail))
+	s := New()
+	path := writeFile(t, "max.toml", pad+tail, 0o644)
+	require.NoError(t, s.LoadFile(path))
+	assert.Equal(t, 128, s.Pipeline.TickRows, "the key at the end was read")
+	assert.Equal(t, FileOrigin(path, 3), s.Origin("pipeline.tick_rows"))
+
+	s = New()
+	path = writeFile(t, "over.toml", pad+"x"+tail, 0o644)
+	err := s.LoadFile(path)
+	require.ErrorIs(t, err, ErrFileTooLarge)
+	var se *SyntaxError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, path, se.File)
+	assert.EqualError(t, err, "config: "+path+": configuration file larger than 1048576 bytes")
+	assert.Equal(t, Default(), s.Config)
 }
 
 // locate finds each key's line past multi-line strings, arrays over
