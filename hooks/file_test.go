@@ -7,6 +7,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/knhk/knhk/kernels"
 	"github.com/knhk/knhk/ntriples"
 	"github.com/knhk/knhk/terms"
@@ -107,6 +110,30 @@ func TestParseFileErrorPositions(t *testing.T) {
 		if he.Pos.Line != line || he.Pos.Col != col || !strings.HasPrefix(err.Error(), fmt.Sprintf("%d:%d: hook ", line, col)) {
 			t.Errorf("%q: got %v at %+v, want %d:%d", file, err, he.Pos, line, col)
 		}
+	}
+}
+
+// A hooks file of exactly MaxFileBytes is read to its last hook; one byte
+// more is ErrFileTooLarge, before any of it is parsed.
+func TestParseFileSizeBound(t *testing.T) {
+	hook := "\n[[hook]]\nname = \"last\"\nquery = \"ASK { ?s <http://ex/p> ?o }\"\n"
+	pad := "#" + strings.Repeat("x", MaxFileBytes-1-len(hook))
+	defs, err := Parse(strings.NewReader(pad + hook))
+	require.NoError(t, err)
+	require.Len(t, defs, 1)
+	assert.Equal(t, "last", defs[0].Name)
+	entries, err := ParseAll(strings.NewReader(pad + hook))
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.NoError(t, entries[0].Err)
+
+	for name, parse := range map[string]func() error{
+		"Parse":    func() error { _, err := Parse(strings.NewReader(pad + "x" + hook)); return err },
+		"ParseAll": func() error { _, err := ParseAll(strings.NewReader(pad + "x" + hook)); return err },
+	} {
+		err := parse()
+		require.ErrorIs(t, err, ErrFileTooLarge, name)
+		assert.EqualError(t, err, "hooks file larger than 1048576 bytes", name)
 	}
 }
 
