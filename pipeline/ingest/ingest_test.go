@@ -45,12 +45,18 @@ func sequential(t *testing.T, data []byte, opt Options) ([]terms.Row, []string, 
 // parallel runs Run over data read through wrap.
 func parallel(t *testing.T, data []byte, opt Options, wrap func(io.Reader) io.Reader) ([]terms.Row, []string, Counts, error) {
 	t.Helper()
+	return parallelCtx(context.Background(), t, data, opt, wrap)
+}
+
+// parallelCtx is parallel under ctx.
+func parallelCtx(ctx context.Context, t *testing.T, data []byte, opt Options, wrap func(io.Reader) io.Reader) ([]terms.Row, []string, Counts, error) {
+	t.Helper()
 	d := terms.NewDictionary(terms.NewHasher(terms.DefaultKey))
 	var rejects []string
 	opt.OnReject = func(se *ntriples.SyntaxError) { rejects = append(rejects, se.Error()) }
 	var rows []terms.Row
 	end := int64(0)
-	n, err := Run(context.Background(), wrap(bytes.NewReader(data)), d.NewDocument(), opt, func(b *Batch) error {
+	n, err := Run(ctx, wrap(bytes.NewReader(data)), d.NewDocument(), opt, func(b *Batch) error {
 		if b.End < end {
 			return fmt.Errorf("batch end %d before the previous one's %d", b.End, end)
 		}
@@ -161,6 +167,51 @@ func TestLongLines(t *testing.T) {
 	}
 }
 
+// A line of MaxLineBytes is accepted and one of MaxLineBytes+1 is
+// rejected, where the reader grows a chunk for a line longer than it (to
+// exactly MaxLineBytes bytes, then MaxLineBytes+1) and where a read ends
+// at a CR, the reader waiting for the LF that may follow.
+func TestMaxLineBytesEdges(t *testing.T) {
+	ok := "<http://ex/a> <http://ex/p> <http://ex/b> ."
+	line := func(n int) string { // a statement of n bytes
+		head := "<http://ex/s> <http://ex/p> \""
+		return head + strings.Repeat("y", n-len(head)-len(`" .`)) + `" .`
+	}
+	whole := func(r io.Reader) io.Reader { return r }
+	for _, tc := range []struct {
+		name string
+		max  int
+		end  string
+		wrap func(io.Reader) io.Reader
+	}{
+		{"longer than a chunk, whole reads", 2 * MinChunkBytes, "\n", whole},
+		{"longer than a chunk, half reads", 2 * MinChunkBytes, "\n", iotest.HalfReader},
+		{"longer than a chunk, one byte at a time", 2 * MinChunkBytes, "\n", iotest.OneByteReader},
+		{"a read ends at each CR", 1000, "\r\n", iotest.OneByteReader},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			for _, l := range []string{ok, line(tc.max - 1), ok, line(tc.max), ok, line(tc.max + 1), ok} {
+				b.WriteString(l + tc.end)
+			}
+			data := []byte(b.String())
+			opt := Options{MaxLineBytes: tc.max, ChunkBytes: MinChunkBytes, Workers: 2}
+			wantRows, wantRejects, wantN, err := sequential(t, data, opt)
+			require.NoError(t, err)
+			want := fmt.Sprintf("6:%d: line longer than %d bytes", tc.max+1, tc.max)
+			require.Equal(t, []string{want}, wantRejects, "the reference")
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a reader that stops cutting hangs
+			defer cancel()
+			rows, rejects, n, err := parallelCtx(ctx, t, data, opt, tc.wrap)
+			require.NoError(t, err)
+			assert.Equal(t, []string{want}, rejects)
+			assert.Equal(t, Counts{Read: 7, Accepted: 6, Rejected: 1, Lines: 7, Bytes: int64(len(data))}, n)
+			assert.Equal(t, wantN, n)
+			assert.Equal(t, wantRows, rows)
+		})
+	}
+}
+
 func TestStrict(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	data := randomInput(rng, 2000)
@@ -231,6 +282,43 @@ func TestOptionBounds(t *testing.T) {
 		_, err := Run(context.Background(), strings.NewReader(""), d.NewDocument(), opt, func(*Batch) error { return nil })
 		assert.ErrorIs(t, err, ErrOptions, "%+v", opt)
 	}
+}
+
+// The edges of Workers and ChunkBytes are accepted, and one past each is
+// ErrOptions naming the option, the value and the range.
+func TestOptionEdges(t *testing.T) {
+	for _, tc := range []struct {
+		opt Options
+		msg string // "": accepted
+	}{
+		{Options{Workers: 0}, ""},
+		{Options{Workers: MaxWorkers}, ""},
+		{Options{Workers: MaxWorkers + 1}, "ingest: option out of bounds: Workers 257 (want 0..256)"},
+		{Options{Workers: -1}, "ingest: option out of bounds: Workers -1 (want 0..256)"},
+		{Options{ChunkBytes: 0}, ""},
+		{Options{ChunkBytes: MinChunkBytes}, ""},
+		{Options{ChunkBytes: MinChunkBytes - 1}, "ingest: option out of bounds: ChunkBytes 4095 (want 4096..67108864)"},
+		{Options{ChunkBytes: MaxChunkBytes}, ""},
+		{Options{ChunkBytes: MaxChunkBytes + 1}, "ingest: option out of bounds: ChunkBytes 67108865 (want 4096..67108864)"},
+	} {
+		err := tc.opt.Check()
+		if tc.msg == "" {
+			assert.NoError(t, err, "%+v", tc.opt)
+			continue
+		}
+		assert.ErrorIs(t, err, ErrOptions, "%+v", tc.opt)
+		assert.EqualError(t, err, tc.msg)
+	}
+	// Run takes MaxWorkers workers (and a chunk of MinChunkBytes) and reads
+	// with them.
+	data := []byte(strings.Repeat("<http://ex/a> <http://ex/p> <http://ex/b> .\n", 1000))
+	_, rejects, n, err := parallel(t, data, Options{Workers: MaxWorkers, ChunkBytes: MinChunkBytes}, func(r io.Reader) io.Reader { return r })
+	require.NoError(t, err)
+	assert.Empty(t, rejects)
+	assert.Equal(t, Counts{Read: 1000, Accepted: 1000, Lines: 1000, Bytes: int64(len(data))}, n)
+	_, err = Run(context.Background(), bytes.NewReader(data), terms.NewDictionary(terms.NewHasher(terms.DefaultKey)).NewDocument(),
+		Options{Workers: MaxWorkers + 1}, func(*Batch) error { return nil })
+	assert.ErrorIs(t, err, ErrOptions)
 }
 
 // Stop ends a run as the end of input would, even while a read blocks:
