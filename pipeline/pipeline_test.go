@@ -361,6 +361,40 @@ func TestConfigValidate(t *testing.T) {
 	assert.ErrorIs(t, c.Validate(), ring.ErrSize)
 }
 
+// The edges of RingSize, TickInterval and SyncInterval pass Validate, and
+// one past each (one, or a nanosecond) is a *GuardError with the value and
+// the limit.
+func TestConfigEdges(t *testing.T) {
+	for _, tc := range []struct {
+		mod func(*Config)
+		msg string // "": accepted
+	}{
+		{func(c *Config) { c.RingSize, c.TickRows = 64, 64/ring.Slots }, ""},
+		{func(c *Config) { c.RingSize = MaxRingSize }, ""},
+		{func(c *Config) { c.RingSize = MaxRingSize + 1 }, "pipeline: RingSize 16777217 breaks the limit <= 16777216"},
+		{func(c *Config) { c.TickInterval = MinTickInterval }, ""},
+		{func(c *Config) { c.TickInterval = MinTickInterval - 1 }, "pipeline: TickInterval (ns) 99999 breaks the limit >= 100000"},
+		{func(c *Config) { c.TickInterval = MaxTickInterval }, ""},
+		{func(c *Config) { c.TickInterval = MaxTickInterval + 1 }, "pipeline: TickInterval (ns) 60000000001 breaks the limit <= 60000000000"},
+		{func(c *Config) { c.SyncInterval = 0 }, ""},
+		{func(c *Config) { c.SyncInterval = -1 }, "pipeline: SyncInterval (ns) -1 breaks the limit >= 0"},
+		{func(c *Config) { c.SyncInterval = MaxSyncInterval }, ""},
+		{func(c *Config) { c.SyncInterval = MaxSyncInterval + 1 }, "pipeline: SyncInterval (ns) 60000000001 breaks the limit <= 60000000000"},
+	} {
+		c := DefaultConfig()
+		tc.mod(&c)
+		err := c.Validate()
+		if tc.msg == "" {
+			assert.NoError(t, err, "%+v", c)
+			continue
+		}
+		var ge *GuardError
+		if assert.ErrorAs(t, err, &ge, tc.msg) {
+			assert.EqualError(t, err, tc.msg)
+		}
+	}
+}
+
 // TestRunAllocatesNothingPerBeat measures a whole run, every stage (ingest
 // from rows, beat, warm stage with its parked numbers, emit, sealer with
 // receipts): the extra beats of a run twice as long allocate nothing of the
