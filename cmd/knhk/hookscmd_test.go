@@ -108,3 +108,18 @@ func TestHooksExplain(t *testing.T) {
 	code, _, _ = run(t, strings.Repeat("x", maxExplainBytes+1), "hooks", "explain", "-")
 	assert.Equal(t, exitUsage, code)
 }
+
+// A query of maxExplainBytes on standard input is read and given to the
+// compiler (which refuses it by its own, smaller bound); one byte more is
+// a usage error, before the compiler sees it.
+func TestHooksExplainStdinBound(t *testing.T) {
+	code, out, errs := run(t, strings.Repeat(" ", maxExplainBytes), "hooks", "explain", "-")
+	assert.Equal(t, exitFail, code, errs)
+	assert.True(t, strings.HasPrefix(out, "refused at 1:1: query of 1048576 bytes: a hook query has at most 65536\n"), "%.200s", out)
+	assert.NotContains(t, errs, "more than")
+
+	code, out, errs = run(t, strings.Repeat(" ", maxExplainBytes+1), "hooks", "explain", "-")
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errs, "hooks explain: a query of more than 1048576 bytes")
+}
