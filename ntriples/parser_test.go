@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func parseAll(t testing.TB, src string, opt Options) (out []string, p *Parser) {
@@ -185,6 +188,48 @@ func TestLongLines(t *testing.T) {
 	if n != 1000 || p.Err() != nil {
 		t.Errorf("read %d, err %v", n, p.Err())
 	}
+}
+
+// A line of MaxLineBytes is accepted, the last line without a line end
+// too, and a line of MaxLineBytes+1 is rejected, whatever the reads and
+// the line ends.
+func TestMaxLineBytesEdge(t *testing.T) {
+	const max = 100
+	tr := "<http://ex/s> <http://ex/p> <http://ex/o> ."
+	head := `<http://ex/s> <http://ex/p> "`
+	line := func(n int) string { return head + strings.Repeat("x", n-len(head)-len(`" .`)) + `" .` } // n bytes
+	atMax, over := line(max), line(max+1)
+	atMaxObject := atMax[len(head) : max-len(`" .`)]
+	readers := map[string]func(io.Reader) io.Reader{
+		"whole":    func(r io.Reader) io.Reader { return r },
+		"one-byte": iotest.OneByteReader,
+		"half":     iotest.HalfReader,
+		"7 bytes":  func(r io.Reader) io.Reader { b, _ := io.ReadAll(r); return &chunkReader{data: b, size: 7} },
+	}
+	for _, eol := range []string{"\n", "\r\n", "\r"} {
+		src := tr + eol + atMax + eol + tr + eol + over + eol + tr + eol + atMax
+		for name, wrap := range readers {
+			p := NewParser(wrap(strings.NewReader(src)), Options{MaxLineBytes: max})
+			var got []string
+			for p.Next() {
+				got = append(got, string(p.Quad().Object.Value))
+			}
+			require.NoError(t, p.Err(), "%s, eol %q", name, eol)
+			assert.Equal(t, []string{"http://ex/o", atMaxObject, "http://ex/o", "http://ex/o", atMaxObject}, got, "%s, eol %q", name, eol)
+			rs := p.Rejects()
+			if assert.Len(t, rs, 1, "%s, eol %q", name, eol) {
+				assert.Equal(t, "4:101: line longer than 100 bytes", rs[0].Error(), "%s, eol %q", name, eol)
+				assert.Equal(t, over[:max], string(rs[0].Text))
+			}
+			assert.Equal(t, Stats{Lines: 6, Read: 6, Accepted: 5, Rejected: 1}, p.Stats(), "%s, eol %q", name, eol)
+		}
+	}
+	// At the end of the input a line of MaxLineBytes+1 is rejected too.
+	p := NewParser(strings.NewReader(tr+"\n"+over), Options{MaxLineBytes: max})
+	for p.Next() {
+	}
+	require.Len(t, p.Rejects(), 1)
+	assert.Equal(t, "2:101: line longer than 100 bytes", p.Rejects()[0].Error())
 }
 
 func TestReadError(t *testing.T) {
