@@ -111,6 +111,12 @@ func (p *Parser) Next() bool {
 		if !ok {
 			return false
 		}
+		if len(line) > p.opt.MaxLineBytes {
+			// Only after Reset: a reader's buffer holds at most
+			// MaxLineBytes+1 bytes, and skipLongLine takes longer lines.
+			p.rejectLong(line)
+			continue
+		}
 		p.stats.Lines++
 		stmt, good := p.parseLine(line)
 		if good {
@@ -291,10 +297,7 @@ func (p *Parser) nextCR(stop int) int {
 // up to its end. It returns false at the end of input, on a read error, or
 // when strict mode stops at the reject.
 func (p *Parser) skipLongLine() bool {
-	p.stats.Lines++
-	p.stats.Read++
-	p.failAt, p.failMsg, p.found = p.opt.MaxLineBytes, fmt.Sprintf("line longer than %d bytes", p.opt.MaxLineBytes), false
-	p.reject(p.buf[p.pos : p.pos+p.opt.MaxLineBytes])
+	p.rejectLong(p.buf[p.pos:p.end])
 	if p.err != nil {
 		return false
 	}
@@ -311,6 +314,15 @@ func (p *Parser) skipLongLine() bool {
 			return false
 		}
 	}
+}
+
+// rejectLong rejects line, longer than MaxLineBytes, with its first
+// MaxLineBytes bytes as its text.
+func (p *Parser) rejectLong(line []byte) {
+	p.stats.Lines++
+	p.stats.Read++
+	p.failAt, p.failMsg, p.found = p.opt.MaxLineBytes, fmt.Sprintf("line longer than %d bytes", p.opt.MaxLineBytes), false
+	p.reject(line[:p.opt.MaxLineBytes])
 }
 
 // serials is the end of the serials handed out to parsers so far, in

@@ -192,7 +192,7 @@ func TestLongLines(t *testing.T) {
 
 // A line of MaxLineBytes is accepted, the last line without a line end
 // too, and a line of MaxLineBytes+1 is rejected, whatever the reads and
-// the line ends.
+// the line ends, and in a buffer given to Reset, which holds it whole.
 func TestMaxLineBytesEdge(t *testing.T) {
 	const max = 100
 	tr := "<http://ex/s> <http://ex/p> <http://ex/o> ."
@@ -208,8 +208,16 @@ func TestMaxLineBytesEdge(t *testing.T) {
 	}
 	for _, eol := range []string{"\n", "\r\n", "\r"} {
 		src := tr + eol + atMax + eol + tr + eol + over + eol + tr + eol + atMax
+		parsers := map[string]func() *Parser{"Reset": func() *Parser {
+			p := NewParser(nil, Options{MaxLineBytes: max})
+			p.Reset([]byte(src))
+			return p
+		}}
 		for name, wrap := range readers {
-			p := NewParser(wrap(strings.NewReader(src)), Options{MaxLineBytes: max})
+			parsers[name] = func() *Parser { return NewParser(wrap(strings.NewReader(src)), Options{MaxLineBytes: max}) }
+		}
+		for name, parser := range parsers {
+			p := parser()
 			var got []string
 			for p.Next() {
 				got = append(got, string(p.Quad().Object.Value))

@@ -382,15 +382,16 @@ func sortByLine(rs []*ntriples.SyntaxError) {
 // read cuts r into chunks at line ends and sends each to a worker (work)
 // and, in order, to Run (order). It reads straight into the chunks' buffers;
 // the unfinished line after a cut is copied to the front of the next chunk.
-// A line longer than MaxLineBytes gets a chunk of its first
-// MaxLineBytes+1 bytes, which the parser rejects as too long, and the rest
-// of it is skipped.
+// A line longer than MaxLineBytes and than the buffer gets a chunk of its
+// first MaxLineBytes+1 bytes, which the parser rejects as too long, and
+// the rest of it is skipped (the parser rejects a shorter one itself).
 func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk, quit <-chan struct{}) (int64, error) {
 	var (
 		rem    []byte // the unfinished line after the last cut
 		offset int64  // input offset of rem[0]
 		eof    bool
 		skip   skipper
+		over   bool // the chunk cut from one line that filled the buffer: the rest of buf is that line's
 		stalls int
 	)
 	for !eof || len(rem) > 0 {
@@ -404,6 +405,9 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 			c.data = make([]byte, opt.ChunkBytes) // new, or back from a long line
 		}
 		buf := c.data[:cap(c.data)]
+		if len(buf) < len(rem) {
+			buf = make([]byte, len(rem)) // the unfinished line is longer than this chunk
+		}
 		n := copy(buf, rem)
 		// Read until the new bytes hold a line end (a streaming source
 		// sends its lines at once), the buffer is full, or the input ends.
@@ -440,8 +444,14 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 		case cut == 0 && eof:
 			cut = n // the last line, without a line end
 		case cut == 0 && n > opt.MaxLineBytes:
+			// One line fills the buffer: the parser gets its first
+			// MaxLineBytes+1 bytes (a line of MaxLineBytes and its CR, or
+			// too long a line), and the rest of it is dropped. A CR as
+			// its last byte (which lastLineEnd leaves for an LF to
+			// follow) has ended it: the skipper drops no more than an LF.
 			cut = opt.MaxLineBytes + 1
-			skip.line = true
+			ended := buf[n-1] == '\r'
+			skip.line, skip.lf, over = !ended, ended, true
 		case cut == 0:
 			cut = -1 // no whole line yet (a slow source): keep reading
 		}
@@ -459,9 +469,9 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 		c.data = buf[:cut]
 		offset += int64(cut)
 		c.end = offset
-		if skip.line {
+		if over {
 			offset += int64(n - cut) // the rest of the over-long line
-			rem = nil
+			rem, over = nil, false
 		} else {
 			rem = buf[cut:n:n]
 		}

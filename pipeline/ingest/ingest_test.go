@@ -167,50 +167,64 @@ func TestLongLines(t *testing.T) {
 	}
 }
 
-// A line of MaxLineBytes is accepted and one of MaxLineBytes+1 is
-// rejected, where the reader grows a chunk for a line longer than it (to
-// exactly MaxLineBytes bytes, then MaxLineBytes+1) and where a read ends
-// at a CR, the reader waiting for the LF that may follow.
+// Lines at MaxLineBytes and around it, shorter and longer than a chunk,
+// with every line end and reads of every size (a read may end at any
+// byte, a CR among them): the rows, rejects and counts are the reference
+// parser's, every line longer than MaxLineBytes rejected as too long and
+// the line after it read.
 func TestMaxLineBytesEdges(t *testing.T) {
 	ok := "<http://ex/a> <http://ex/p> <http://ex/b> ."
 	line := func(n int) string { // a statement of n bytes
 		head := "<http://ex/s> <http://ex/p> \""
 		return head + strings.Repeat("y", n-len(head)-len(`" .`)) + `" .`
 	}
-	whole := func(r io.Reader) io.Reader { return r }
-	for _, tc := range []struct {
-		name string
-		max  int
-		end  string
-		wrap func(io.Reader) io.Reader
-	}{
-		{"longer than a chunk, whole reads", 2 * MinChunkBytes, "\n", whole},
-		{"longer than a chunk, half reads", 2 * MinChunkBytes, "\n", iotest.HalfReader},
-		{"longer than a chunk, one byte at a time", 2 * MinChunkBytes, "\n", iotest.OneByteReader},
-		{"a read ends at each CR", 1000, "\r\n", iotest.OneByteReader},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var b strings.Builder
-			for _, l := range []string{ok, line(tc.max - 1), ok, line(tc.max), ok, line(tc.max + 1), ok} {
-				b.WriteString(l + tc.end)
+	reads := map[string]func(io.Reader) io.Reader{
+		"whole":    func(r io.Reader) io.Reader { return r },
+		"half":     iotest.HalfReader,
+		"one byte": iotest.OneByteReader,
+		"7 bytes":  func(r io.Reader) io.Reader { return &shortReader{r: r, n: 7} },
+	}
+	for _, max := range []int{1000, MinChunkBytes - 1, MinChunkBytes, 2 * MinChunkBytes} {
+		for _, end := range []string{"\n", "\r\n", "\r"} {
+			for name, wrap := range reads {
+				t.Run(fmt.Sprintf("max %d, end %q, %s reads", max, end, name), func(t *testing.T) {
+					var b strings.Builder
+					lines := []string{ok, line(max - 1), ok, line(max), ok, line(max + 1), ok, line(2 * max), ok, line(3 * MinChunkBytes / 2), ok}
+					for _, l := range lines {
+						b.WriteString(l + end)
+					}
+					data := []byte(b.String())
+					opt := Options{MaxLineBytes: max, ChunkBytes: MinChunkBytes, Workers: 2}
+					wantRows, wantRejects, wantN, err := sequential(t, data, opt)
+					require.NoError(t, err)
+					var want []string
+					for i, l := range lines {
+						if len(l) > max {
+							want = append(want, fmt.Sprintf("%d:%d: line longer than %d bytes", i+1, max+1, max))
+						}
+					}
+					require.Equal(t, want, wantRejects, "the reference")
+					ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a reader that stops cutting hangs
+					defer cancel()
+					rows, rejects, n, err := parallelCtx(ctx, t, data, opt, wrap)
+					require.NoError(t, err)
+					assert.Equal(t, want, rejects)
+					assert.Equal(t, Counts{Read: len(lines), Accepted: len(lines) - len(want), Rejected: len(want), Lines: len(lines), Bytes: int64(len(data))}, n)
+					assert.Equal(t, wantN, n)
+					assert.Equal(t, wantRows, rows)
+				})
 			}
-			data := []byte(b.String())
-			opt := Options{MaxLineBytes: tc.max, ChunkBytes: MinChunkBytes, Workers: 2}
-			wantRows, wantRejects, wantN, err := sequential(t, data, opt)
-			require.NoError(t, err)
-			want := fmt.Sprintf("6:%d: line longer than %d bytes", tc.max+1, tc.max)
-			require.Equal(t, []string{want}, wantRejects, "the reference")
-			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a reader that stops cutting hangs
-			defer cancel()
-			rows, rejects, n, err := parallelCtx(ctx, t, data, opt, tc.wrap)
-			require.NoError(t, err)
-			assert.Equal(t, []string{want}, rejects)
-			assert.Equal(t, Counts{Read: 7, Accepted: 6, Rejected: 1, Lines: 7, Bytes: int64(len(data))}, n)
-			assert.Equal(t, wantN, n)
-			assert.Equal(t, wantRows, rows)
-		})
+		}
 	}
 }
+
+// shortReader returns at most n bytes a read.
+type shortReader struct {
+	r io.Reader
+	n int
+}
+
+func (s *shortReader) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), s.n)]) }
 
 func TestStrict(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
