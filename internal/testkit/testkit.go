@@ -20,7 +20,7 @@ import (
 
 // Colliding are two IRIs with one term id under terms.DefaultKey: a real
 // collision of SipHash-2-4's 64 bits, found with Pollard's rho (about
-// 6*10^9 hashes, seven minutes on two cores: go run ./internal/collide).
+// 6*10^9 hashes, minutes on two cores: go run ./internal/collide).
 // The tests of what a collision does use it, and it is why a service
 // should have a key of its own.
 var Colliding = [2]string{"<http://example.org/collide/3af2629e43899b9f>", "<http://example.org/collide/ac4eb70d7093ce17>"}
