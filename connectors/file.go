@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/knhk/knhk/ntriples"
 )
 
 // Defaults and bounds of [FileOptions].
@@ -36,8 +39,12 @@ type FileOptions struct {
 	// Poll is how often a followed file is checked at its end (0:
 	// DefaultPoll; MinPoll..MaxPoll).
 	Poll time.Duration
-	// BlockBytes is the most bytes per record (0: DefaultBlockBytes; at
-	// least MinBlockBytes, at most MaxRecordBytes).
+	// BlockBytes is how much is read at a time, and the most bytes of a
+	// record but for a single line longer than that, which is a record of
+	// its own (0: DefaultBlockBytes; at least MinBlockBytes, at most
+	// MaxRecordBytes). A line longer than MaxRecordBytes gives a record
+	// of its first MaxRecordBytes+1 bytes, which a shard refuses, and the
+	// rest of it is dropped.
 	BlockBytes int
 	// OnRotate, when set, is called when a followed path is found to name
 	// a new file, before it is read.
@@ -55,16 +62,21 @@ func (o *FileOptions) check() error {
 }
 
 // FileSource is a [Source] over a file or any reader (standard input):
-// records are blocks of what it reads, their offsets byte offsets of the
-// stream. It has nowhere to keep a commit: a restart reads the file from
+// records are the whole lines of the blocks it reads, their offsets byte
+// offsets of the stream. It has nowhere to keep a commit: a restart reads the file from
 // its start again.
 type FileSource struct {
-	name string
-	r    io.Reader
-	opt  FileOptions
-	buf  []byte
-	rec  [1]Record
-	off  int64 // stream bytes read
+	name  string
+	r     io.Reader
+	opt   FileOptions
+	buf   []byte // what is read: buf[:n], from stream offset off
+	n     int
+	off   int64
+	given int  // buf[:given] is the record handed out last
+	clean int  // buf[:clean] holds no line end
+	skip  bool // dropping the rest of a line too long for a record
+	lf    bool // that line ended with a CR: drop an LF that follows
+	rec   [1]Record
 
 	// Follow mode only.
 	path    string
@@ -129,30 +141,143 @@ func (s *FileSource) Close() error {
 	return s.f.Close()
 }
 
-// Next returns the next block read.
+// Next returns the next record: the whole lines read so far, at most a
+// block's (BlockBytes) unless one line is longer, or, at the end of the
+// input, its last line without a line end. A record never cuts a line, so
+// a shard can count its lines and statements.
 func (s *FileSource) Next(ctx context.Context) ([]Record, error) {
+	s.release()
 	for {
-		n, err := s.r.Read(s.buf)
-		if n > 0 {
-			s.rec[0] = Record{Offset: s.off, LeaderEpoch: -1, Width: int64(n), Value: s.buf[:n]}
-			s.off += int64(n)
-			s.at += int64(n)
-			return s.rec[:], nil
+		if c := s.cut(false); c > 0 {
+			return s.record(c), nil
+		}
+		if s.n == len(s.buf) {
+			if len(s.buf) > MaxRecordBytes {
+				// A line longer than any record: its first
+				// MaxRecordBytes+1 bytes, which a shard refuses, and the
+				// rest of it dropped.
+				s.skip = true
+				return s.record(s.n), nil
+			}
+			nb := make([]byte, min(2*len(s.buf), MaxRecordBytes+1)) // a line longer than a block
+			copy(nb, s.buf[:s.n])
+			s.buf = nb
+		}
+		read, err := s.r.Read(s.buf[s.n:])
+		s.at += int64(read)
+		if m := s.drop(read); m > 0 {
+			s.n += m
+			continue
 		}
 		switch {
 		case err == io.EOF && s.opt.Follow:
-			if err := s.atEnd(ctx); err != nil {
+			err := s.atEnd(ctx)
+			switch {
+			case (err == io.EOF || err == errOldFileEnds) && s.n > 0:
+				return s.record(s.cut(true)), nil // the file's last lines
+			case err != nil && err != errOldFileEnds:
 				return nil, err
 			}
+		case err == io.EOF && s.n > 0:
+			return s.record(s.cut(true)), nil // the last lines
 		case err != nil:
 			if err != io.EOF {
 				s.setHealth(Health{Unhealthy, err.Error()})
 			}
 			return nil, err
-		default:
+		case read == 0:
 			return nil, nil // a read of nothing: the pipeline's ingest counts these
 		}
 	}
+}
+
+// cut returns the end of the next record in buf[:n]: its whole lines up
+// to a block's bytes, or its first line alone where that is longer; 0
+// while that line's end is not read. At the end of the input (eof) a CR as
+// the last byte ends a line, and so does the end.
+func (s *FileSource) cut(eof bool) int {
+	if eof && s.n <= s.opt.BlockBytes {
+		return s.n
+	}
+	if !eof && bytes.IndexAny(s.buf[s.clean:s.n], "\r\n") < 0 {
+		s.clean = s.n // a long line read in small pieces is searched once
+		return 0
+	}
+	b := s.buf[:min(s.n, s.opt.BlockBytes)]
+	if c := ntriples.LastLineEnd(b, eof && len(b) == s.n) + 1; c > 0 {
+		return c
+	}
+	e := bytes.IndexAny(s.buf[:s.n], "\r\n")
+	switch {
+	case e < 0 && eof:
+		return s.n
+	case e < 0:
+		return 0
+	case s.buf[e] == '\n':
+		return e + 1
+	case e+1 < s.n && s.buf[e+1] == '\n':
+		return e + 2 // CRLF
+	case e+1 < s.n || eof:
+		return e + 1
+	}
+	return 0 // a CR as the last byte read: an LF may follow
+}
+
+// errOldFileEnds is atEnd's word that a rotated file is read to its end
+// and the next one is there: what is left of the old one is its last
+// line.
+var errOldFileEnds = errors.New("connectors: the rotated file ends")
+
+// record hands out buf[:cut] as the next record.
+func (s *FileSource) record(cut int) []Record {
+	s.rec[0] = Record{Offset: s.off, LeaderEpoch: -1, Width: int64(cut), Value: s.buf[:cut]}
+	s.given = cut
+	return s.rec[:]
+}
+
+// release moves what follows the record handed out last (the start of the
+// next line) to the front of buf, and gives back a buffer grown for a long
+// line.
+func (s *FileSource) release() {
+	if s.given == 0 {
+		return
+	}
+	s.off += int64(s.given)
+	s.n = copy(s.buf, s.buf[s.given:s.n])
+	s.given, s.clean = 0, 0
+	if len(s.buf) > 4*s.opt.BlockBytes && s.n <= s.opt.BlockBytes {
+		nb := make([]byte, s.opt.BlockBytes)
+		copy(nb, s.buf[:s.n])
+		s.buf = nb
+	}
+}
+
+// drop removes from the m bytes just read at buf[n:] the rest of a line
+// too long for a record, through its line end (an LF after its CR in the
+// next read too), and returns how many bytes are left there.
+func (s *FileSource) drop(m int) int {
+	if !s.skip && !s.lf {
+		return m
+	}
+	b := s.buf[s.n : s.n+m]
+	i := 0
+	if s.skip {
+		e := bytes.IndexAny(b, "\r\n")
+		if e < 0 {
+			s.off += int64(m)
+			return 0
+		}
+		s.skip, s.lf = false, b[e] == '\r'
+		i = e + 1
+	}
+	if s.lf && i < len(b) {
+		if b[i] == '\n' {
+			i++
+		}
+		s.lf = false
+	}
+	s.off += int64(i) // the dropped bytes come before buf[n:]: n is 0 while a line is dropped
+	return copy(b, b[i:])
 }
 
 // atEnd handles the end of a followed file: a rotation is followed, a
@@ -176,6 +301,8 @@ func (s *FileSource) atEnd(ctx context.Context) error {
 		// written to it before the rename we just saw.
 		s.rotated = true
 		return nil
+	case !os.SameFile(cur, now) && s.n > 0:
+		return errOldFileEnds // its last line first, then the new file
 	case !os.SameFile(cur, now):
 		f, err := os.Open(s.path)
 		if err != nil {

@@ -2,12 +2,14 @@ package connectors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -192,4 +194,191 @@ func TestFileOptionsBounds(t *testing.T) {
 			require.NoError(t, src.Close())
 		}
 	}
+}
+
+// A file source's records are whole lines whatever the reads: together
+// they are the input, byte for byte; each but the last ends at a line end
+// (never between the CR and the LF of a CRLF); each starts at the offset
+// where the one before ended; and none is longer than a block unless it is
+// one line.
+func TestFileRecordsAreWholeLines(t *testing.T) {
+	var doc strings.Builder
+	ends := []string{"\n", "\r\n", "\r"}
+	for i := range 400 {
+		obj := fmt.Sprintf("%q", fmt.Sprint(i))
+		if i%37 == 0 {
+			obj = `"` + strings.Repeat("y", 9000) + `"` // a line longer than two blocks
+		}
+		fmt.Fprintf(&doc, "<http://ex/s%d> <http://ex/p> %s .%s", i, obj, ends[i%3])
+	}
+	doc.WriteString("<http://ex/last> <http://ex/p> \"no line end\" .")
+	in := doc.String()
+	reads := map[string]func(io.Reader) io.Reader{
+		"whole":    func(r io.Reader) io.Reader { return r },
+		"half":     iotest.HalfReader,
+		"one byte": iotest.OneByteReader,
+		"7 bytes":  func(r io.Reader) io.Reader { return &sizedReader{r: r, n: 7} },
+	}
+	for name, wrap := range reads {
+		src, err := NewReaderSource("-", wrap(strings.NewReader(in)), FileOptions{BlockBytes: MinBlockBytes})
+		require.NoError(t, err)
+		var got strings.Builder
+		var recs []Record
+		for {
+			rs, err := src.Next(context.Background())
+			if err == io.EOF {
+				break
+			}
+			require.NoError(t, err, name)
+			for _, r := range rs {
+				recs = append(recs, Record{Offset: r.Offset, Width: r.Width, Value: []byte(string(r.Value))})
+				got.Write(r.Value)
+			}
+		}
+		require.Equal(t, in, got.String(), "%s: the records are the input", name)
+		var off int64
+		for i, r := range recs {
+			v := string(r.Value)
+			require.Equal(t, off, r.Offset, "%s: record %d's offset", name, i)
+			require.Equal(t, int64(len(v)), r.Width, "%s: record %d's width", name, i)
+			off += r.Width
+			if i == len(recs)-1 {
+				assert.Equal(t, "<http://ex/last> <http://ex/p> \"no line end\" .", v, "%s: the last line, alone", name)
+				continue
+			}
+			last := v[len(v)-1]
+			require.True(t, last == '\n' || last == '\r', "%s: record %d ends at a line end: %q", name, i, v[max(0, len(v)-20):])
+			if last == '\r' {
+				require.NotEqual(t, byte('\n'), recs[i+1].Value[0], "%s: record %d cuts a CRLF", name, i)
+			}
+			if len(v) > MinBlockBytes {
+				_, next := nextLineEnd(r.Value)
+				assert.Equal(t, len(v), next, "%s: record %d is longer than a block and more than one line", name, i)
+			}
+		}
+	}
+}
+
+// sizedReader returns at most n bytes a read.
+type sizedReader struct {
+	r io.Reader
+	n int
+}
+
+func (s *sizedReader) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), s.n)]) }
+
+// Through a shard, the lines of a file source's records are read once
+// each, whatever the reads cut: a line split between two blocks used to
+// get a line end inserted, two rejects instead of one triple.
+func TestFileSourceThroughShard(t *testing.T) {
+	const n = 2000
+	doc := lines(0, n) // about 170 KB: 40 blocks of 4 KiB
+	for name, wrap := range map[string]func(io.Reader) io.Reader{
+		"whole":   func(r io.Reader) io.Reader { return r },
+		"7 bytes": func(r io.Reader) io.Reader { return &sizedReader{r: r, n: 7} },
+	} {
+		src, err := NewReaderSource("-", wrap(strings.NewReader(doc)), FileOptions{BlockBytes: MinBlockBytes})
+		require.NoError(t, err)
+		out := &testkit.Buffer{}
+		sh, err := NewShard(ShardConfig{Name: "-", Source: src, Pipeline: testConfig(), Hooks: shopHooks(t), Actions: NewWriterSink(out, false)})
+		require.NoError(t, err)
+		st, err := sh.Run(context.Background())
+		require.NoError(t, err, name)
+		assert.Equal(t, n, st.Pipeline.Triples.Read, name)
+		assert.Zero(t, st.Pipeline.Triples.Rejected, name)
+		assert.Equal(t, n, strings.Count(out.String(), "\n"), "%s: one SELECT value a line", name)
+	}
+}
+
+// endless is a reader of n bytes of 'x', then its tail.
+type endless struct {
+	n    int
+	tail *strings.Reader
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.n == 0 {
+		return e.tail.Read(p)
+	}
+	k := min(len(p), e.n)
+	for i := range k {
+		p[i] = 'x'
+	}
+	e.n -= k
+	return k, nil
+}
+
+// A line longer than MaxRecordBytes is a record of its first
+// MaxRecordBytes+1 bytes (a shard refuses it as too long); the rest of it,
+// through its CRLF, is dropped, and the next line is the next record, at
+// its offset.
+func TestFileSourceLineLongerThanARecord(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 64 MiB")
+	}
+	const long = MaxRecordBytes + 1000
+	src, err := NewReaderSource("-", &endless{n: long, tail: strings.NewReader("\r\n" + lines(0, 1))}, FileOptions{})
+	require.NoError(t, err)
+	rs, err := src.Next(context.Background())
+	require.NoError(t, err)
+	require.Len(t, rs, 1)
+	assert.Equal(t, MaxRecordBytes+1, len(rs[0].Value))
+	assert.Equal(t, int64(0), rs[0].Offset)
+	rs, err = src.Next(context.Background())
+	require.NoError(t, err)
+	require.Len(t, rs, 1)
+	assert.Equal(t, lines(0, 1), string(rs[0].Value))
+	assert.Equal(t, int64(long+2), rs[0].Offset, "after the long line and its CRLF")
+	assert.LessOrEqual(t, len(src.buf), 4*DefaultBlockBytes, "the grown buffer given back")
+	_, err = src.Next(context.Background())
+	assert.ErrorIs(t, err, io.EOF)
+}
+
+// A followed file's line written in two pieces is one record once it is
+// whole; a rotated file's last line without a line end is a record of its
+// own before the new file's first; at Stop, a last line without a line
+// end is the last record.
+func TestFollowHoldsPartialLines(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "in.nt")
+	require.NoError(t, os.WriteFile(path, []byte("line 1\npart"), 0o644))
+	src, err := OpenFile(path, FileOptions{Follow: true, Poll: time.Millisecond})
+	require.NoError(t, err)
+	defer src.Close()
+	next := func() string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		rs, err := src.Next(ctx)
+		require.NoError(t, err)
+		require.Len(t, rs, 1)
+		return string(rs[0].Value)
+	}
+	assert.Equal(t, "line 1\n", next())
+	writes := make(chan error, 1)
+	go func() { // while Next waits
+		write := func(text string) error {
+			time.Sleep(20 * time.Millisecond)
+			f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			_, err = f.WriteString(text)
+			return errors.Join(err, f.Close())
+		}
+		err := errors.Join(write("ial line\r"), write("\nlast of the old file"))
+		if err == nil {
+			time.Sleep(20 * time.Millisecond)
+			err = errors.Join(os.Rename(path, path+".1"), os.WriteFile(path, []byte("new 1\nno end"), 0o644))
+		}
+		writes <- err
+	}()
+	assert.Equal(t, "partial line\r\n", next(), "held until its CRLF is whole")
+	assert.Equal(t, "last of the old file", next())
+	assert.Equal(t, "new 1\n", next())
+	require.NoError(t, <-writes)
+	src.Stop()
+	assert.Equal(t, "no end", next())
+	_, err = src.Next(context.Background())
+	assert.ErrorIs(t, err, io.EOF)
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -193,4 +194,65 @@ func TestLockchainStepReplay(t *testing.T) {
 	st := s.log.State()
 	assert.Equal(t, uint64(2), st.Epoch)
 	assert.Equal(t, uint64(3), st.Receipts, "the replayed epoch's receipts are not in the log twice")
+}
+
+// knhk run --follow over a file of many blocks (a block is 256 KiB): every
+// line is read once, none cut where a block ends (a line end was inserted
+// there, two rejects instead of one triple).
+func TestFollowReadsEveryLineOfABigFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT")
+	}
+	const n = 12000 // about 1 MB
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "<http://ex/o%d> <http://ex/status> \"held\" .\n", i) // review-held constructs a triple of each
+	}
+	path := filepath.Join(t.TempDir(), "in.nt")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	cmd := knhkProcess(t, "run", "--data", path, "--hooks", ordersHooks, "--follow", "--tick-interval", "5ms")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	out := bufio.NewReader(stdout)
+	last := fmt.Sprintf("<http://ex/o%d> <http://ex/flag>", n-1)
+	seen, drained := make(chan bool, 1), make(chan struct{})
+	go func() {
+		defer close(drained)
+		for {
+			line, err := out.ReadString('\n')
+			if err != nil {
+				seen <- false
+				return
+			}
+			if strings.HasPrefix(line, last) {
+				seen <- true // everything was read
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case ok := <-seen:
+		require.True(t, ok, "the output ended before the last line's triple: %s", stderr.String())
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the last line's triple did not come: %s", stderr.String())
+	}
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	done := make(chan error, 1)
+	go func() {
+		<-drained // all read before Wait closes the pipe
+		done <- cmd.Wait()
+	}()
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("knhk run --follow ignored the interrupt")
+	}
+	require.NoError(t, err, stderr.String())
+	assert.Contains(t, stderr.String(), fmt.Sprintf("triples: read %d, admitted %d, rejected 0,", n, n))
 }

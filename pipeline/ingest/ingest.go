@@ -413,7 +413,7 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 		// sends its lines at once), the buffer is full, or the input ends.
 		for !eof {
 			if n == len(buf) {
-				if n > opt.MaxLineBytes || lastLineEnd(buf[:n], false) >= 0 {
+				if n > opt.MaxLineBytes || ntriples.LastLineEnd(buf[:n], false) >= 0 {
 					break
 				}
 				buf = grow(buf, min(2*len(buf), opt.MaxLineBytes+1)) // a long line
@@ -439,7 +439,7 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 				break
 			}
 		}
-		cut := lastLineEnd(buf[:n], eof) + 1 // after the line end; 0 when there is none
+		cut := ntriples.LastLineEnd(buf[:n], eof) + 1 // after the line end; 0 when there is none
 		switch {
 		case cut == 0 && eof:
 			cut = n // the last line, without a line end
@@ -546,22 +546,3 @@ func lineEnd(b []byte) int {
 	return -1
 }
 
-// lastLineEnd returns the index of the last line end in b: its LF, or a CR
-// that is not followed by an LF; -1 when there is none. A CR as the last
-// byte ends a line only at the end of input: before it, an LF may follow in
-// the next read.
-func lastLineEnd(b []byte, eof bool) int {
-	lf := bytes.LastIndexByte(b, '\n')
-	cr := bytes.LastIndexByte(b[lf+1:], '\r')
-	if cr < 0 {
-		return lf
-	}
-	cr += lf + 1
-	if cr == len(b)-1 && !eof {
-		if prev := bytes.LastIndexByte(b[lf+1:cr], '\r'); prev >= 0 {
-			return lf + 1 + prev
-		}
-		return lf
-	}
-	return cr
-}
