@@ -313,9 +313,6 @@ func (e *endless) Read(p []byte) (int, error) {
 // through its CRLF, is dropped, and the next line is the next record, at
 // its offset.
 func TestFileSourceLineLongerThanARecord(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads 64 MiB")
-	}
 	const long = MaxRecordBytes + 1000
 	src, err := NewReaderSource("-", &endless{n: long, tail: strings.NewReader("\r\n" + lines(0, 1))}, FileOptions{})
 	require.NoError(t, err)
