@@ -545,4 +545,3 @@ func lineEnd(b []byte) int {
 	}
 	return -1
 }
-
