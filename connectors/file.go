@@ -72,10 +72,9 @@ type FileSource struct {
 	buf   []byte // what is read: buf[:n], from stream offset off
 	n     int
 	off   int64
-	given int  // buf[:given] is the record handed out last
-	clean int  // buf[:clean] holds no line end
-	skip  bool // dropping the rest of a line too long for a record
-	lf    bool // that line ended with a CR: drop an LF that follows
+	given int              // buf[:given] is the record handed out last
+	clean int              // buf[:clean] holds no line end
+	skip  ntriples.Skipper // the rest of a line too long for a record
 	rec   [1]Record
 
 	// Follow mode only.
@@ -156,7 +155,7 @@ func (s *FileSource) Next(ctx context.Context) ([]Record, error) {
 				// A line longer than any record: its first
 				// MaxRecordBytes+1 bytes, which a shard refuses, and the
 				// rest of it dropped.
-				s.skip = true
+				s.skip.Skip(false)
 				return s.record(s.n), nil
 			}
 			nb := make([]byte, min(2*len(s.buf), MaxRecordBytes+1)) // a line longer than a block
@@ -253,31 +252,11 @@ func (s *FileSource) release() {
 }
 
 // drop removes from the m bytes just read at buf[n:] the rest of a line
-// too long for a record, through its line end (an LF after its CR in the
-// next read too), and returns how many bytes are left there.
+// too long for a record, and returns how many bytes are left there.
 func (s *FileSource) drop(m int) int {
-	if !s.skip && !s.lf {
-		return m
-	}
-	b := s.buf[s.n : s.n+m]
-	i := 0
-	if s.skip {
-		e := bytes.IndexAny(b, "\r\n")
-		if e < 0 {
-			s.off += int64(m)
-			return 0
-		}
-		s.skip, s.lf = false, b[e] == '\r'
-		i = e + 1
-	}
-	if s.lf && i < len(b) {
-		if b[i] == '\n' {
-			i++
-		}
-		s.lf = false
-	}
-	s.off += int64(i) // the dropped bytes come before buf[n:]: n is 0 while a line is dropped
-	return copy(b, b[i:])
+	kept := s.skip.Drop(s.buf[s.n : s.n+m])
+	s.off += int64(m - kept) // the dropped bytes come before buf[n:]: n is 0 while a line is dropped
+	return kept
 }
 
 // atEnd handles the end of a followed file: a rotation is followed, a

@@ -263,27 +263,6 @@ func (p *Parser) nextLine() ([]byte, bool) {
 	}
 }
 
-// LastLineEnd returns the index of the last line end in b: its LF, or a CR
-// that is not followed by an LF; -1 when there is none. A CR as the last
-// byte ends a line only at the end of input: before it, an LF may follow in
-// the next read. A reader that cuts a stream into pieces of whole lines
-// cuts after it.
-func LastLineEnd(b []byte, eof bool) int {
-	lf := bytes.LastIndexByte(b, '\n')
-	cr := bytes.LastIndexByte(b[lf+1:], '\r')
-	if cr < 0 {
-		return lf
-	}
-	cr += lf + 1
-	if cr == len(b)-1 && !eof {
-		if prev := bytes.LastIndexByte(b[lf+1:cr], '\r'); prev >= 0 {
-			return lf + 1 + prev
-		}
-		return lf
-	}
-	return cr
-}
-
 // nextLF returns the index of the first LF in buf[pos:end], or -1. What it
 // has searched is remembered (p.lfEnd, p.noLF), so a line is never searched
 // twice however many reads it takes or CRs it holds.

@@ -439,28 +439,3 @@ func TestReset(t *testing.T) {
 		}
 	}
 }
-
-// LastLineEnd finds the last LF, or a CR with no LF after it; a CR as the
-// last byte ends a line only at the end of input.
-func TestLastLineEnd(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		eof  bool
-		want int
-	}{
-		{"", false, -1},
-		{"abc", true, -1},
-		{"a\nb", false, 1},
-		{"a\nb\n", false, 3},
-		{"a\r\nb", false, 2},
-		{"a\rb", false, 1},
-		{"a\rb\r", false, 1},
-		{"a\rb\r", true, 3},
-		{"a\nb\r", false, 1},
-		{"ab\r", false, -1},
-		{"ab\r", true, 2},
-		{"a\r\r", false, 1},
-	} {
-		assert.Equal(t, c.want, LastLineEnd([]byte(c.in), c.eof), "%q eof %v", c.in, c.eof)
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -68,13 +69,7 @@ func TestFollowUntilInterrupt(t *testing.T) {
 	line := "<http://ex/o4> <http://ex/amount> \"5000\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n"
 	require.NoError(t, os.WriteFile(path, []byte(line), 0o644))
 	dir := filepath.Join(t.TempDir(), "lockchain")
-	cmd := knhkProcess(t, "run", "--data", path, "--hooks", ordersHooks, "--follow", "--tick-interval", "5ms", "--lockchain", dir)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	out := bufio.NewReader(stdout)
+	cmd, out, stderr := startFollow(t, path, "--lockchain", dir)
 	first, err := out.ReadString('\n')
 	require.NoError(t, err)
 	assert.Contains(t, first, "# fire \"big-order\"")
@@ -86,19 +81,12 @@ func TestFollowUntilInterrupt(t *testing.T) {
 	second, err := out.ReadString('\n')
 	require.NoError(t, err)
 	assert.Contains(t, second, "# fire \"big-order\"", "the appended line was read")
-	require.NoError(t, cmd.Process.Signal(os.Interrupt))
-	done := make(chan error, 1)
+	drained := make(chan struct{})
 	go func() {
 		_, _ = io.Copy(io.Discard, out)
-		done <- cmd.Wait()
+		close(drained)
 	}()
-	select {
-	case err = <-done:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatal("knhk run --follow ignored the interrupt")
-	}
-	require.NoError(t, err, "exit status 0 after the interrupt: %s", stderr.String())
+	require.NoError(t, interrupt(t, cmd, drained), "exit status 0 after the interrupt: %s", stderr.String())
 	assert.Contains(t, stderr.String(), "ending the input")
 	assert.Contains(t, stderr.String(), "triples: read 2,")
 	code, verified, errs := runKnhk(t, "lockchain", "verify", dir)
@@ -210,13 +198,7 @@ func TestFollowReadsEveryLineOfABigFile(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "in.nt")
 	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
-	cmd := knhkProcess(t, "run", "--data", path, "--hooks", ordersHooks, "--follow", "--tick-interval", "5ms")
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	out := bufio.NewReader(stdout)
+	cmd, out, stderr := startFollow(t, path)
 	last := fmt.Sprintf("<http://ex/o%d> <http://ex/flag>", n-1)
 	seen, drained := make(chan bool, 1), make(chan struct{})
 	go func() {
@@ -241,18 +223,40 @@ func TestFollowReadsEveryLineOfABigFile(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatalf("the last line's triple did not come: %s", stderr.String())
 	}
+	require.NoError(t, interrupt(t, cmd, drained), stderr.String())
+	assert.Contains(t, stderr.String(), fmt.Sprintf("triples: read %d, admitted %d, rejected 0,", n, n))
+}
+
+// startFollow starts knhk run --follow over path with the orders hooks
+// and more args, and returns it, its output and its diagnostics.
+func startFollow(t *testing.T, path string, args ...string) (*exec.Cmd, *bufio.Reader, *bytes.Buffer) {
+	t.Helper()
+	cmd := knhkProcess(t, append([]string{"run", "--data", path, "--hooks", ordersHooks, "--follow", "--tick-interval", "5ms"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	stderr := &bytes.Buffer{}
+	cmd.Stderr = stderr
+	require.NoError(t, cmd.Start())
+	return cmd, bufio.NewReader(stdout), stderr
+}
+
+// interrupt sends cmd, a knhk run --follow, an interrupt and returns how
+// it exited, once drained is closed (its output read to the end, as Wait
+// closes the pipe); it fails the test if the run goes on.
+func interrupt(t *testing.T, cmd *exec.Cmd, drained <-chan struct{}) error {
+	t.Helper()
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
 	done := make(chan error, 1)
 	go func() {
-		<-drained // all read before Wait closes the pipe
+		<-drained
 		done <- cmd.Wait()
 	}()
 	select {
-	case err = <-done:
+	case err := <-done:
+		return err
 	case <-time.After(10 * time.Second):
 		_ = cmd.Process.Kill()
 		t.Fatal("knhk run --follow ignored the interrupt")
+		return nil
 	}
-	require.NoError(t, err, stderr.String())
-	assert.Contains(t, stderr.String(), fmt.Sprintf("triples: read %d, admitted %d, rejected 0,", n, n))
 }

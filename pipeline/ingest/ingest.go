@@ -390,7 +390,7 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 		rem    []byte // the unfinished line after the last cut
 		offset int64  // input offset of rem[0]
 		eof    bool
-		skip   skipper
+		skip   ntriples.Skipper
 		over   bool // the chunk cut from one line that filled the buffer: the rest of buf is that line's
 		stalls int
 	)
@@ -426,7 +426,7 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 					return offset, fmt.Errorf("ingest: read: %w", io.ErrNoProgress)
 				}
 			}
-			kept := skip.drop(buf[n : n+m])
+			kept := skip.Drop(buf[n : n+m])
 			offset += int64(m - kept) // skipped bytes come before buf[0]
 			m = kept
 			n += m
@@ -435,7 +435,7 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 			} else if err != nil {
 				return offset, fmt.Errorf("ingest: read: %w", err)
 			}
-			if lineEnd(buf[n-m:n]) >= 0 {
+			if bytes.IndexAny(buf[n-m:n], "\r\n") >= 0 {
 				break
 			}
 		}
@@ -451,7 +451,8 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 			// follow) has ended it: the skipper drops no more than an LF.
 			cut = opt.MaxLineBytes + 1
 			ended := buf[n-1] == '\r'
-			skip.line, skip.lf, over = !ended, ended, true
+			skip.Skip(ended)
+			over = true
 		case cut == 0:
 			cut = -1 // no whole line yet (a slow source): keep reading
 		}
@@ -497,51 +498,9 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 // it came from there.
 func freeBack(c *chunk, free chan<- *chunk) { free <- c }
 
-// skipper drops the rest of an over-long line from the bytes read after it,
-// up to and including its line end (a CR, LF or CRLF split between two
-// reads included).
-type skipper struct {
-	line bool // inside the line
-	lf   bool // the line ended with a CR: drop an LF that follows
-}
-
-// drop removes the skipped bytes from the front of b, moving the rest to
-// the front, and returns how many bytes are left.
-func (s *skipper) drop(b []byte) int {
-	i := 0
-	if s.line {
-		e := lineEnd(b)
-		if e < 0 {
-			return 0
-		}
-		s.line, s.lf = false, b[e] == '\r'
-		i = e + 1
-	}
-	if s.lf && i < len(b) {
-		if b[i] == '\n' {
-			i++
-		}
-		s.lf = false
-	}
-	if i == 0 {
-		return len(b)
-	}
-	return copy(b, b[i:])
-}
-
 // grow returns buf in a new buffer of size n.
 func grow(buf []byte, n int) []byte {
 	nb := make([]byte, n)
 	copy(nb, buf)
 	return nb
-}
-
-// lineEnd returns the index of the first LF or CR in b, or -1.
-func lineEnd(b []byte) int {
-	for i, c := range b {
-		if c == '\n' || c == '\r' {
-			return i
-		}
-	}
-	return -1
 }
