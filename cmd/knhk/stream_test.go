@@ -216,12 +216,19 @@ func TestFollowReadsEveryLineOfABigFile(t *testing.T) {
 		}
 		_, _ = io.Copy(io.Discard, out)
 	}()
+	fail := func(why string) { // stderr is the process's until it is waited for
+		_ = cmd.Process.Kill()
+		<-drained
+		_ = cmd.Wait()
+		t.Fatalf("%s: %s", why, stderr.String())
+	}
 	select {
 	case ok := <-seen:
-		require.True(t, ok, "the output ended before the last line's triple: %s", stderr.String())
+		if !ok {
+			fail("the output ended before the last line's triple")
+		}
 	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("the last line's triple did not come: %s", stderr.String())
+		fail("the last line's triple did not come")
 	}
 	require.NoError(t, interrupt(t, cmd, drained), stderr.String())
 	assert.Contains(t, stderr.String(), fmt.Sprintf("triples: read %d, admitted %d, rejected 0,", n, n))
