@@ -2,6 +2,8 @@ package kafka
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -55,7 +57,7 @@ func TestProduceErrorsAreRetried(t *testing.T) {
 func TestProduceErrorsRunOut(t *testing.T) {
 	c := newCluster(t)
 	brokers := c.ListenAddrs()
-	produceShop(t, brokers, 600)
+	in := produceShop(t, brokers, 600)
 	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: outTopic, Err: kerr.NotLeaderForPartition, Count: -1})
 	m := startMember(t, brokers, "a", "g4", nil, func(_ *ConsumerConfig, pc *ProducerConfig) {
 		pc.RecordRetries = 1
@@ -66,8 +68,33 @@ func TestProduceErrorsRunOut(t *testing.T) {
 	require.ErrorIs(t, err, connectors.ErrExhausted)
 	assert.ErrorContains(t, err, "produce to topic out: gave up after 4 attempts")
 	assert.ErrorContains(t, err, "NOT_LEADER_FOR_PARTITION")
-	assert.Empty(t, committed(t, brokers, "g4"), "no epoch's actions were out: nothing committed")
+	// An epoch with actions is never committed; one without any (the
+	// shop's first rows may fire no hook) is, if the member got to it
+	// before it failed.
+	for p, pos := range committed(t, brokers, "g4") {
+		most := committable(t, p, in[p])
+		assert.True(t, pos.Offset < most.Offset || pos.Offset == most.Offset && pos.Skip <= most.Skip,
+			"partition %d committed at %v, past its epochs without actions (up to %v)", p, pos, most)
+	}
 }
+
+// committable returns how far a shard can commit partition p's records
+// when no action can be written: through its epochs before the first that
+// has actions.
+func committable(t *testing.T, p int32, recs []connectors.Record) connectors.Position {
+	t.Helper()
+	sh, err := connectors.NewShard(connectors.ShardConfig{ID: uint32(p), Name: fmt.Sprint(p), Source: &memSource{recs: recs},
+		Pipeline: rowCut(), Hooks: shopDefs(t), Actions: connectors.NewWriterSink(refusing{}, false)})
+	require.NoError(t, err)
+	st, err := sh.Run(context.Background())
+	require.Error(t, err, "the shop's actions cannot be written")
+	return st.Committed
+}
+
+// refusing is a writer that refuses every write.
+type refusing struct{}
+
+func (refusing) Write([]byte) (int, error) { return 0, errors.New("refused") }
 
 // Fetches that fail for a while: the member polls again, and every record
 // is read once.
@@ -151,4 +178,37 @@ func TestCommitDuringRebalanceIsRetried(t *testing.T) {
 	require.NoError(t, m.stop(t))
 	assert.Equal(t, 2, faults.Hits())
 	assertCommittedAtEnd(t, brokers, "g-rebalancing", in)
+}
+
+// A Flush while a write on another goroutine is sending failed records
+// again (the emit stage writes the next epoch while the seal flushes this
+// one) reports that resend's failure: it found the failed records taken
+// and reported success, and the epoch was committed with its actions
+// never delivered.
+func TestFlushWaitsForAResendUnderWay(t *testing.T) {
+	c := newCluster(t)
+	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: outTopic, Err: kerr.NotLeaderForPartition, Count: -1})
+	slow := connectors.Retry{Attempts: 4, Backoff: 20 * time.Millisecond, MaxWait: 20 * time.Millisecond}
+	p, err := NewProducer(ProducerConfig{Brokers: c.ListenAddrs(), MaxBufferedRecords: 1, RecordRetries: 1, Retry: slow,
+		BreakerThreshold: connectors.MaxBreakerThreshold, Options: fast()})
+	require.NoError(t, err)
+	defer p.Close()
+	w := p.Writer(context.Background(), outTopic, "k", 0)
+	failed := func() int {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return len(w.failed)
+	}
+	_, err = w.Write([]byte("first\n"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return failed() == 1 }, 10*time.Second, time.Millisecond, "the client gives up on the first record")
+	written := make(chan error, 1)
+	go func() { // the second write sends the first again, for 60 ms and more
+		_, err := w.Write([]byte("second\n"))
+		written <- err
+	}()
+	require.Eventually(t, func() bool { return failed() == 0 }, 10*time.Second, time.Millisecond, "the resend took the first record")
+	err = w.Flush(context.Background())
+	require.ErrorIs(t, err, connectors.ErrExhausted, "the flush reports the resend's failure")
+	assert.ErrorIs(t, <-written, connectors.ErrExhausted)
 }

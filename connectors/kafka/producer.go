@@ -125,8 +125,9 @@ func (p *Producer) Close() { p.cl.Close() }
 // Writer returns a sink producing to topic for one shard, until ctx is
 // done. Actions (emit.RecordWriter) are keyed by their subject; lines
 // written with Write (receipts, epochs) are keyed by key, so that a
-// shard's lines stay in order in one partition. A Writer is for one
-// goroutine; a shard's actions and receipts have one each.
+// shard's lines stay in order in one partition. A shard's actions and
+// receipts have one each. Its writes are for one goroutine, and Flush may
+// run on another (a shard's seal): it accounts for a resend under way.
 func (p *Producer) Writer(ctx context.Context, topic, key string, shard uint32) *TopicWriter {
 	return &TopicWriter{p: p, ctx: ctx, topic: topic, key: []byte(key), shard: []byte(strconv.FormatUint(uint64(shard), 10))}
 }
@@ -144,6 +145,13 @@ type TopicWriter struct {
 	mu     sync.Mutex
 	failed []*kgo.Record // given up on by the client: to send again
 	err    error         // a permanent failure: every later call returns it
+
+	// sending is held for a whole resend. The emit stage's writes (which
+	// may resend) and the seal's Flush run on two goroutines: without it,
+	// a Flush found the failed records taken by a resend still under way,
+	// and reported success, and the epoch was committed with its actions
+	// undelivered.
+	sending sync.Mutex
 }
 
 var kindValues = func() map[reflex.Kind][]byte {
@@ -247,6 +255,8 @@ func (w *TopicWriter) Flush(ctx context.Context) error {
 // resend sends the failed records again, waiting for each attempt, as the
 // producer's Retry and breaker say.
 func (w *TopicWriter) resend(ctx context.Context) error {
+	w.sending.Lock()
+	defer w.sending.Unlock()
 	w.mu.Lock()
 	recs, err := w.failed, w.err
 	w.failed = nil
