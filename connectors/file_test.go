@@ -259,6 +259,61 @@ func TestFileRecordsAreWholeLines(t *testing.T) {
 	}
 }
 
+// FuzzFileRecords checks the records' invariants (TestFileRecordsAreWholeLines)
+// over documents the fuzzer describes: a read size, then a line for every
+// two bytes, its length up to three blocks and its line end (LF, CRLF,
+// CR, or none for the last).
+func FuzzFileRecords(f *testing.F) {
+	f.Add([]byte("\x07\x01\x05\x02\xff\x03\x10"))
+	f.Add([]byte("\x00\x02\xff\x02\xff\x02\xff\x00\x01"))
+	f.Add([]byte("\x01\x01\x55\x02\x56\x03\x57"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) < 1 || len(in) > 100 {
+			return
+		}
+		var doc strings.Builder
+		for i := 1; i+1 < len(in); i += 2 {
+			doc.WriteString(strings.Repeat("y", int(in[i+1])*48))
+			doc.WriteString([]string{"\n", "\r\n", "\r", ""}[in[i]%4])
+		}
+		text := doc.String()
+		var r io.Reader = strings.NewReader(text)
+		if in[0] > 0 {
+			r = &sizedReader{r: r, n: int(in[0])}
+		}
+		src, err := NewReaderSource("-", r, FileOptions{BlockBytes: MinBlockBytes})
+		require.NoError(t, err)
+		var got strings.Builder
+		var off int64
+		prev := ""
+		for {
+			rs, err := src.Next(context.Background())
+			if err == io.EOF {
+				break
+			}
+			require.NoError(t, err)
+			for _, rec := range rs {
+				v := string(rec.Value)
+				require.Equal(t, off, rec.Offset)
+				require.Equal(t, int64(len(v)), rec.Width)
+				if prev != "" {
+					last := prev[len(prev)-1]
+					require.True(t, last == '\n' || last == '\r', "a record before the last ends at a line end")
+					require.False(t, last == '\r' && v[0] == '\n', "no record cuts a CRLF")
+				}
+				if len(v) > MinBlockBytes {
+					_, next := nextLineEnd(rec.Value)
+					require.Equal(t, len(v), next, "a record longer than a block is one line")
+				}
+				off += rec.Width
+				got.WriteString(v)
+				prev = v
+			}
+		}
+		require.Equal(t, text, got.String(), "the records are the input")
+	})
+}
+
 // sizedReader returns at most n bytes a read.
 type sizedReader struct {
 	r io.Reader
