@@ -447,11 +447,10 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 			// One line fills the buffer: the parser gets its first
 			// MaxLineBytes+1 bytes (a line of MaxLineBytes and its CR, or
 			// too long a line), and the rest of it is dropped. A CR as
-			// its last byte (which lastLineEnd leaves for an LF to
+			// its last byte (which LastLineEnd leaves for an LF to
 			// follow) has ended it: the skipper drops no more than an LF.
 			cut = opt.MaxLineBytes + 1
-			ended := buf[n-1] == '\r'
-			skip.Skip(ended)
+			skip.Skip(buf[n-1] == '\r')
 			over = true
 		case cut == 0:
 			cut = -1 // no whole line yet (a slow source): keep reading
