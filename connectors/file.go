@@ -206,20 +206,11 @@ func (s *FileSource) cut(eof bool) int {
 	if c := ntriples.LastLineEnd(b, eof && len(b) == s.n) + 1; c > 0 {
 		return c
 	}
-	e := bytes.IndexAny(s.buf[:s.n], "\r\n")
-	switch {
-	case e < 0 && eof:
-		return s.n
-	case e < 0:
-		return 0
-	case s.buf[e] == '\n':
-		return e + 1
-	case e+1 < s.n && s.buf[e+1] == '\n':
-		return e + 2 // CRLF
-	case e+1 < s.n || eof:
-		return e + 1
+	end, next := nextLineEnd(s.buf[:s.n])
+	if !eof && (end == s.n || s.buf[end] == '\r' && next == s.n) {
+		return 0 // no line end yet, or a CR as the last byte read: an LF may follow
 	}
-	return 0 // a CR as the last byte read: an LF may follow
+	return next
 }
 
 // errOldFileEnds is atEnd's word that a rotated file is read to its end
