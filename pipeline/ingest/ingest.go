@@ -391,7 +391,6 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 		offset int64  // input offset of rem[0]
 		eof    bool
 		skip   ntriples.Skipper
-		over   bool // the chunk cut from one line that filled the buffer: the rest of buf is that line's
 		stalls int
 	)
 	for !eof || len(rem) > 0 {
@@ -440,6 +439,9 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 			}
 		}
 		cut := ntriples.LastLineEnd(buf[:n], eof) + 1 // after the line end; 0 when there is none
+		// over: the chunk is cut from one line that filled the buffer, and
+		// the rest of buf is that line's.
+		over := false
 		switch {
 		case cut == 0 && eof:
 			cut = n // the last line, without a line end
@@ -471,7 +473,7 @@ func read(r io.Reader, opt *Options, free chan *chunk, work, order chan<- *chunk
 		c.end = offset
 		if over {
 			offset += int64(n - cut) // the rest of the over-long line
-			rem, over = nil, false
+			rem = nil
 		} else {
 			rem = buf[cut:n:n]
 		}
