@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -217,49 +218,59 @@ func TestFileRecordsAreWholeLines(t *testing.T) {
 		"whole":    func(r io.Reader) io.Reader { return r },
 		"half":     iotest.HalfReader,
 		"one byte": iotest.OneByteReader,
-		"7 bytes":  func(r io.Reader) io.Reader { return &sizedReader{r: r, n: 7} },
+		"7 bytes":  func(r io.Reader) io.Reader { return testkit.ShortReads(r, 7) },
 	}
 	for name, wrap := range reads {
-		src, err := NewReaderSource("-", wrap(strings.NewReader(in)), FileOptions{BlockBytes: MinBlockBytes})
-		require.NoError(t, err)
-		var got strings.Builder
-		var recs []Record
-		for {
-			rs, err := src.Next(context.Background())
-			if err == io.EOF {
-				break
-			}
-			require.NoError(t, err, name)
-			for _, r := range rs {
-				recs = append(recs, Record{Offset: r.Offset, Width: r.Width, Value: []byte(string(r.Value))})
-				got.Write(r.Value)
-			}
-		}
-		require.Equal(t, in, got.String(), "%s: the records are the input", name)
-		var off int64
-		for i, r := range recs {
-			v := string(r.Value)
-			require.Equal(t, off, r.Offset, "%s: record %d's offset", name, i)
-			require.Equal(t, int64(len(v)), r.Width, "%s: record %d's width", name, i)
-			off += r.Width
-			if i == len(recs)-1 {
-				assert.Equal(t, "<http://ex/last> <http://ex/p> \"no line end\" .", v, "%s: the last line, alone", name)
-				continue
-			}
-			last := v[len(v)-1]
-			require.True(t, last == '\n' || last == '\r', "%s: record %d ends at a line end: %q", name, i, v[max(0, len(v)-20):])
-			if last == '\r' {
-				require.NotEqual(t, byte('\n'), recs[i+1].Value[0], "%s: record %d cuts a CRLF", name, i)
-			}
-			if len(v) > MinBlockBytes {
-				_, next := nextLineEnd(r.Value)
-				assert.Equal(t, len(v), next, "%s: record %d is longer than a block and more than one line", name, i)
-			}
-		}
+		t.Run(name, func(t *testing.T) {
+			recs := wholeLineRecords(t, in, wrap(strings.NewReader(in)))
+			assert.Equal(t, "<http://ex/last> <http://ex/p> \"no line end\" .", string(recs[len(recs)-1].Value), "the last line, alone")
+		})
 	}
 }
 
-// FuzzFileRecords checks the records' invariants (TestFileRecordsAreWholeLines)
+// wholeLineRecords reads r, which reads in, through a file source of
+// blocks of MinBlockBytes and checks its records: together they are in,
+// byte for byte; each starts where the one before ended and is as wide as
+// its value; each but the last ends at a line end, never between a CR
+// and its LF; and one longer than a block is one line. It returns them.
+func wholeLineRecords(t *testing.T, in string, r io.Reader) []Record {
+	t.Helper()
+	src, err := NewReaderSource("-", r, FileOptions{BlockBytes: MinBlockBytes})
+	require.NoError(t, err)
+	var recs []Record
+	var got strings.Builder
+	for {
+		rs, err := src.Next(context.Background())
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		for _, r := range rs {
+			recs = append(recs, Record{Offset: r.Offset, Width: r.Width, Value: bytes.Clone(r.Value)})
+			got.Write(r.Value)
+		}
+	}
+	require.Equal(t, in, got.String(), "the records are the input")
+	var off int64
+	for i, r := range recs {
+		v := string(r.Value)
+		require.Equal(t, off, r.Offset, "record %d's offset", i)
+		require.Equal(t, int64(len(v)), r.Width, "record %d's width", i)
+		off += r.Width
+		if i < len(recs)-1 {
+			last := v[len(v)-1]
+			require.True(t, last == '\n' || last == '\r', "record %d ends at a line end: %q", i, v[max(0, len(v)-20):])
+			require.False(t, last == '\r' && recs[i+1].Value[0] == '\n', "record %d cuts a CRLF", i)
+		}
+		if len(v) > MinBlockBytes {
+			_, next := nextLineEnd(r.Value)
+			require.Equal(t, len(v), next, "record %d is longer than a block and more than one line", i)
+		}
+	}
+	return recs
+}
+
+// FuzzFileRecords checks the records' invariants (wholeLineRecords)
 // over documents the fuzzer describes: a read size, then a line for every
 // two bytes, its length up to three blocks and its line end (LF, CRLF,
 // CR, or none for the last).
@@ -279,48 +290,11 @@ func FuzzFileRecords(f *testing.F) {
 		text := doc.String()
 		var r io.Reader = strings.NewReader(text)
 		if in[0] > 0 {
-			r = &sizedReader{r: r, n: int(in[0])}
+			r = testkit.ShortReads(r, int(in[0]))
 		}
-		src, err := NewReaderSource("-", r, FileOptions{BlockBytes: MinBlockBytes})
-		require.NoError(t, err)
-		var got strings.Builder
-		var off int64
-		prev := ""
-		for {
-			rs, err := src.Next(context.Background())
-			if err == io.EOF {
-				break
-			}
-			require.NoError(t, err)
-			for _, rec := range rs {
-				v := string(rec.Value)
-				require.Equal(t, off, rec.Offset)
-				require.Equal(t, int64(len(v)), rec.Width)
-				if prev != "" {
-					last := prev[len(prev)-1]
-					require.True(t, last == '\n' || last == '\r', "a record before the last ends at a line end")
-					require.False(t, last == '\r' && v[0] == '\n', "no record cuts a CRLF")
-				}
-				if len(v) > MinBlockBytes {
-					_, next := nextLineEnd(rec.Value)
-					require.Equal(t, len(v), next, "a record longer than a block is one line")
-				}
-				off += rec.Width
-				got.WriteString(v)
-				prev = v
-			}
-		}
-		require.Equal(t, text, got.String(), "the records are the input")
+		wholeLineRecords(t, text, r)
 	})
 }
-
-// sizedReader returns at most n bytes a read.
-type sizedReader struct {
-	r io.Reader
-	n int
-}
-
-func (s *sizedReader) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), s.n)]) }
 
 // Through a shard, the lines of a file source's records are read once
 // each, whatever the reads cut: a line split between two blocks used to
@@ -330,7 +304,7 @@ func TestFileSourceThroughShard(t *testing.T) {
 	doc := lines(0, n) // about 170 KB: 40 blocks of 4 KiB
 	for name, wrap := range map[string]func(io.Reader) io.Reader{
 		"whole":   func(r io.Reader) io.Reader { return r },
-		"7 bytes": func(r io.Reader) io.Reader { return &sizedReader{r: r, n: 7} },
+		"7 bytes": func(r io.Reader) io.Reader { return testkit.ShortReads(r, 7) },
 	} {
 		src, err := NewReaderSource("-", wrap(strings.NewReader(doc)), FileOptions{BlockBytes: MinBlockBytes})
 		require.NoError(t, err)

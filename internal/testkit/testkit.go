@@ -1,11 +1,12 @@
 // Package testkit holds what the tests of several packages need to build
 // their inputs: hooks files from queries and their tables, rows from
-// N-Triples text, two terms of one id, and a buffer that goroutines may
-// share. It is imported by tests only.
+// N-Triples text, two terms of one id, a reader of short reads, and a
+// buffer that goroutines may share. It is imported by tests only.
 package testkit
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -127,3 +128,14 @@ func (b *Buffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// ShortReads returns r reading at most n bytes a read (iotest has one
+// byte and half reads only).
+func ShortReads(r io.Reader, n int) io.Reader { return &shortReader{r, n} }
+
+type shortReader struct {
+	r io.Reader
+	n int
+}
+
+func (s *shortReader) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), s.n)]) }

@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/knhk/knhk/internal/testkit"
 )
 
 // FuzzRun checks Run against the sequential reference over documents the
@@ -33,7 +35,7 @@ func FuzzRun(f *testing.F) {
 		}
 		wrap := func(r io.Reader) io.Reader { return r }
 		if readSize > 0 {
-			wrap = func(r io.Reader) io.Reader { return &shortReader{r: r, n: readSize} }
+			wrap = func(r io.Reader) io.Reader { return testkit.ShortReads(r, readSize) }
 		}
 		rows, rejects, n, err := parallel(t, data, opt, wrap)
 		if err != nil {

@@ -182,7 +182,7 @@ func TestMaxLineBytesEdges(t *testing.T) {
 		"whole":    func(r io.Reader) io.Reader { return r },
 		"half":     iotest.HalfReader,
 		"one byte": iotest.OneByteReader,
-		"7 bytes":  func(r io.Reader) io.Reader { return &shortReader{r: r, n: 7} },
+		"7 bytes":  func(r io.Reader) io.Reader { return testkit.ShortReads(r, 7) },
 	}
 	for _, max := range []int{1000, MinChunkBytes - 1, MinChunkBytes, 2 * MinChunkBytes} {
 		for _, end := range []string{"\n", "\r\n", "\r"} {
@@ -217,14 +217,6 @@ func TestMaxLineBytesEdges(t *testing.T) {
 		}
 	}
 }
-
-// shortReader returns at most n bytes a read.
-type shortReader struct {
-	r io.Reader
-	n int
-}
-
-func (s *shortReader) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), s.n)]) }
 
 func TestStrict(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
